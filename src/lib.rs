@@ -1,1 +1,17 @@
+//! Gatehouse: a reverse-proxy authentication gateway.
+//!
+//! Layers (DESIGN.md §3): `domain` (pure rules) ← `store` (traits + backends) ← `service`
+//! (use cases) ← `web` / `proxy` / `gateway` (HTTP) ← `app` / `server` (composition) ← `cli`.
+
+pub mod app;
+pub mod audit;
+pub mod cli;
+pub mod config;
 pub mod domain;
+pub mod gateway;
+pub mod proxy;
+pub mod server;
+pub mod service;
+pub mod store;
+pub mod telemetry;
+pub mod web;

@@ -1,7 +1,15 @@
-//! Pure domain logic: parsing, validation and decisions with no I/O, no clock reads and no
-//! HTTP types. Everything here is a function of its arguments so it can be tested exhaustively.
+//! Pure logic of the gateway: no I/O, no HTTP types, no storage, no clock reads.
+//!
+//! Every function that depends on time takes `now` (Unix seconds) as an argument so that
+//! rules, expiry and lockout are testable with fixed times.
 
 pub mod client_ip;
 pub mod host;
+pub mod password;
 pub mod path;
 pub mod redirect;
+pub mod rules;
+pub mod secret;
+pub mod session;
+pub mod throttle;
+pub mod user;

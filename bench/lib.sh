@@ -1,0 +1,122 @@
+# shellcheck shell=bash
+# Helpers for bench/run.sh. Sourced, not run.
+
+log() { printf '[bench] %s\n' "$*" >&2; }
+
+die() {
+    printf '[bench] error: %s\n' "$*" >&2
+    exit 1
+}
+
+# free_ports N: prints N distinct free TCP ports on 127.0.0.1, one a line. All sockets are held
+# until every port is chosen, so the ports differ from one another.
+free_ports() {
+    python3 - "$1" <<'PY'
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    socks.append(s)
+for s in socks:
+    print(s.getsockname()[1])
+PY
+}
+
+# random_password: 24 URL-safe characters.
+random_password() {
+    python3 -c 'import secrets; print(secrets.token_urlsafe(18))'
+}
+
+# wait_http TIMEOUT_S PID URL [curl args...]: polls URL until it answers 200. Fails early when
+# PID (the server that should answer) has exited; PID "-" skips that check.
+wait_http() {
+    local timeout=$1 pid=$2 url=$3
+    shift 3
+    local deadline=$((SECONDS + timeout)) code
+    while ((SECONDS < deadline)); do
+        if [[ $pid != - ]] && ! kill -0 "$pid" 2>/dev/null; then
+            log "process $pid exited before $url answered"
+            return 1
+        fi
+        code=$(curl -s -o /dev/null -m 2 -w '%{http_code}' "$@" "$url" || true)
+        [[ $code == 200 ]] && return 0
+        sleep 0.1
+    done
+    log "$url did not answer 200 within ${timeout}s (last status: ${code:-none})"
+    return 1
+}
+
+# stop_pid PID: TERM, then KILL after 5 s; reaps it if it is our child.
+stop_pid() {
+    local pid=$1 i
+    kill -0 "$pid" 2>/dev/null || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 50; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
+# to_ms VALUE: converts a wrk duration (e.g. 812.00us, 1.25ms, 1.02s, 1.10m) to milliseconds.
+to_ms() {
+    awk -v v="$1" 'BEGIN {
+        n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+        if (u == "us") n /= 1000
+        else if (u == "ms") n = n
+        else if (u == "s") n *= 1000
+        else if (u == "m") n *= 60000
+        else if (u == "h") n *= 3600000
+        else { print "bad wrk duration: " v > "/dev/stderr"; exit 1 }
+        printf "%.2f\n", n
+    }'
+}
+
+# parse_wrk FILE: prints "REQ_PER_SEC P50_MS P99_MS ERRORS" from a `wrk --latency` output, where
+# ERRORS counts socket errors plus non-2xx/3xx responses.
+parse_wrk() {
+    local file=$1 rps p50 p99 errors
+    rps=$(awk '/^Requests\/sec:/ {print $2}' "$file")
+    p50=$(awk '$1 == "50%" {print $2; exit}' "$file")
+    p99=$(awk '$1 == "99%" {print $2; exit}' "$file")
+    [[ -n $rps && -n $p50 && -n $p99 ]] || { log "cannot parse wrk output $file"; return 1; }
+    errors=$(awk '
+        /Socket errors:/ { gsub(/,/, ""); for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) e += $i }
+        /Non-2xx or 3xx responses:/ { e += $NF }
+        END { print e + 0 }' "$file")
+    printf '%s %s %s %s\n' "$rps" "$(to_ms "$p50")" "$(to_ms "$p99")" "$errors"
+}
+
+# peak_rss_kib PID...: sum of VmHWM (peak resident set) over the given processes, in KiB.
+peak_rss_kib() {
+    local pid total=0 kib
+    for pid in "$@"; do
+        kib=$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
+        total=$((total + ${kib:-0}))
+    done
+    echo "$total"
+}
+
+# rss_kib PID...: sum of the current VmRSS over the given processes, in KiB.
+rss_kib() {
+    local pid total=0 kib
+    for pid in "$@"; do
+        kib=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
+        total=$((total + ${kib:-0}))
+    done
+    echo "$total"
+}
+
+# with_children PID: prints PID and its direct children (an nginx master and its workers).
+with_children() {
+    echo "$1"
+    pgrep -P "$1" || true
+}
+
+# mib KIB: KiB as "12.3 MiB".
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f MiB\n", k / 1024 }'; }
+
+# ratio A B: A / B with two decimals.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f\n", a / b; else print "n/a" }'; }

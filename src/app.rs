@@ -1,0 +1,189 @@
+//! The application: shared state, and the request entry point used by the listeners and by
+//! in-process tests. Concrete stores are chosen in `server.rs`; this module sees only traits.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use http::{HeaderMap, Request, Response};
+use hyper::body::Incoming;
+use tower::ServiceExt;
+
+use crate::audit;
+use crate::audit::event;
+use crate::config::Config;
+use crate::gateway::{self, ConnInfo, Route};
+use crate::proxy::SiteTable;
+use crate::service::hasher::Hasher;
+use crate::service::login::Login;
+use crate::service::now;
+use crate::service::sessions::{Resolved, Sessions};
+use crate::service::users::UserAdmin;
+use crate::store::{SessionStore, StoreResult, ThrottleStore, UserStore};
+use crate::web::cookies::{self, Cookies};
+use crate::web::csrf::Csrf;
+use crate::web::errors::error_page;
+use crate::web::headers::SecurityHeaders;
+use crate::web::pages::Pages;
+
+/// The stores the application runs on.
+#[derive(Clone)]
+pub struct Stores {
+    pub sessions: Arc<dyn SessionStore>,
+    pub throttle: Arc<dyn ThrottleStore>,
+    pub users: Arc<dyn UserStore>,
+}
+
+/// Everything a request handler may use.
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub sessions: Sessions,
+    pub login: Login,
+    pub admin: UserAdmin,
+    pub users: Arc<dyn UserStore>,
+    pub csrf: Csrf,
+    pub cookies: Cookies,
+    pub pages: Pages,
+    pub headers: SecurityHeaders,
+    pub sites: SiteTable,
+}
+
+/// Services built over a set of stores (shared by `App` and the CLI).
+pub fn services(config: &Config, stores: &Stores) -> anyhow::Result<(Sessions, Hasher, UserAdmin)> {
+    let sessions = Sessions::new(
+        stores.sessions.clone(),
+        stores.users.clone(),
+        config.session.timeouts,
+        config.session.max_per_user,
+        config.session.user_refresh,
+    );
+    let hasher = Hasher::new(
+        config.password.hash,
+        config.secrets.pepper.as_ref(),
+        config.password.max_concurrent_hashes,
+    )?;
+    let admin = UserAdmin::new(
+        stores.users.clone(),
+        sessions.clone(),
+        hasher.clone(),
+        config.password.policy.clone(),
+        &config.portal.title,
+    );
+    Ok((sessions, hasher, admin))
+}
+
+/// The built application.
+#[derive(Clone)]
+pub struct App {
+    state: Arc<AppState>,
+    portal: axum::Router,
+}
+
+impl App {
+    /// Builds the application over `stores`; `key` is the 32-byte master key.
+    pub fn new(config: Config, stores: Stores, key: [u8; 32]) -> anyhow::Result<Self> {
+        let (sessions, hasher, admin) = services(&config, &stores)?;
+        let login = Login::new(
+            stores.users.clone(),
+            stores.throttle.clone(),
+            config.throttle.clone(),
+            hasher,
+            sessions.clone(),
+        );
+        let csrf_key = crate::domain::secret::hmac_sha256(&key, b"gatehouse/csrf/v1");
+        let portal_url = &config.portal.url;
+        let form_action: Vec<String> = config
+            .sites
+            .iter()
+            .map(|s| {
+                format!(
+                    "{}://{}",
+                    if portal_url.https { "https" } else { "http" },
+                    s.host
+                )
+            })
+            .collect();
+        let state = AppState {
+            csrf: Csrf::new(csrf_key, portal_url.origin()),
+            cookies: Cookies::new(
+                config.session.cookie.clone(),
+                config.session.timeouts.absolute,
+            ),
+            pages: Pages::load(config.portal.templates_dir.as_deref())
+                .map_err(anyhow::Error::msg)?,
+            headers: SecurityHeaders::new(&form_action),
+            sites: SiteTable::new(
+                &config.sites,
+                config.server.upstream_connect_timeout,
+                config.server.upstream_timeout,
+            )
+            .map_err(anyhow::Error::msg)?,
+            users: stores.users.clone(),
+            config: Arc::new(config),
+            sessions,
+            login,
+            admin,
+        };
+        let state = Arc::new(state);
+        let portal = crate::web::router(state.clone());
+        Ok(Self { state, portal })
+    }
+
+    /// Shared state (for tests and the CLI).
+    pub fn state(&self) -> &Arc<AppState> {
+        &self.state
+    }
+
+    /// Handles one request from a client.
+    pub async fn handle(&self, mut req: Request<Incoming>, conn: ConnInfo) -> Response<Body> {
+        let app = &self.state;
+        let ctx = match gateway::precheck(app, &req, conn) {
+            Ok(ctx) => ctx,
+            Err((err, _rid)) => {
+                audit!(event::REQUEST_REJECTED, ip = %conn.peer.ip(), reason = ?err);
+                return self.secured(error_page(app, None, err));
+            }
+        };
+        let span = tracing::info_span!("request", id = %ctx.request_id, method = %req.method(), host = %ctx.host, path = %ctx.path.decoded);
+        let _enter = span.enter();
+        match gateway::classify(app, &ctx) {
+            Route::Portal => {
+                req.extensions_mut().insert(ctx);
+                let resp = match self.portal.clone().oneshot(req.map(Body::new)).await {
+                    Ok(r) => r,
+                    Err(never) => match never {},
+                };
+                self.secured(resp)
+            }
+            Route::Health => self.secured(app.health().await),
+            Route::Unknown => self.secured(error_page(
+                app,
+                Some(&ctx),
+                crate::web::errors::PageError::UnknownHost,
+            )),
+            // Upstream answers pass through untouched; the gateway's own pages are secured inside.
+            Route::Site => gateway::proxy(app, req, &ctx, conn).await,
+        }
+    }
+
+    fn secured(&self, mut resp: Response<Body>) -> Response<Body> {
+        self.state.headers.apply(resp.headers_mut());
+        resp
+    }
+}
+
+impl AppState {
+    /// The live session named by this request's cookie, if any. An ambiguous cookie
+    /// (two session cookies, e.g. one tossed from a sibling domain) counts as none.
+    pub async fn current_session(&self, headers: &HeaderMap) -> StoreResult<Option<Resolved>> {
+        match cookies::read(headers, self.cookies.session_name()) {
+            Ok(Some(value)) => self.sessions.resolve(value, now()).await,
+            _ => Ok(None),
+        }
+    }
+
+    /// The health answer: whether both stores respond.
+    pub async fn health(&self) -> Response<Body> {
+        let (s, u) = tokio::join!(self.sessions.ping(), self.users.ping());
+        crate::web::health_response(s.is_ok(), u.is_ok())
+    }
+}

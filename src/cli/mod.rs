@@ -1,0 +1,119 @@
+//! Command-line interface: `serve`, `check-config`, `demo`, `user …`, `hash-password`.
+
+mod demo;
+mod secret_input;
+mod user;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{self, Config};
+
+/// Gatehouse: an authentication gateway in front of apps that have no login of their own.
+#[derive(Debug, Parser)]
+#[command(name = "gatehouse", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, clap::Args)]
+struct ConfigArg {
+    /// Path of the TOML configuration file.
+    #[arg(
+        long,
+        short,
+        env = "GATEHOUSE_CONFIG",
+        default_value = "/etc/gatehouse/gatehouse.toml"
+    )]
+    config: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the gateway.
+    Serve(ConfigArg),
+    /// Validate a configuration; exit 0 when valid, 2 listing every problem otherwise.
+    CheckConfig(ConfigArg),
+    /// Start a throw-away gateway on built-in defaults in front of a demo echo app.
+    Demo {
+        /// Port to listen on (loopback only).
+        #[arg(long, default_value_t = 9091)]
+        port: u16,
+    },
+    /// Manage users in the configured store (works while the server runs).
+    User {
+        #[command(flatten)]
+        config: ConfigArg,
+        #[command(subcommand)]
+        action: user::UserAction,
+    },
+    /// Print the argon2id hash of a password read from a prompt or stdin.
+    HashPassword {
+        /// Read the password from stdin instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+/// Loads a config or prints every problem; `Err` carries the exit code.
+pub fn load_config(path: &std::path::Path) -> Result<Config, ExitCode> {
+    config::load(path, std::env::vars()).map_err(|problems| {
+        eprintln!(
+            "{}: {} problem(s) in the configuration:",
+            path.display(),
+            problems.len()
+        );
+        for p in &problems {
+            eprintln!("  - {p}");
+        }
+        ExitCode::from(2)
+    })
+}
+
+/// Runs the parsed command.
+pub async fn run(cli: Cli) -> ExitCode {
+    let result = match cli.command {
+        Command::Serve(c) => match load_config(&c.config) {
+            Ok(cfg) => {
+                crate::telemetry::init(&cfg.log);
+                match crate::server::build(cfg).await {
+                    Ok(app) => crate::server::serve(app).await,
+                    Err(e) => Err(e),
+                }
+            }
+            Err(code) => return code,
+        },
+        Command::CheckConfig(c) => {
+            return match load_config(&c.config) {
+                Ok(_) => {
+                    println!("{}: configuration is valid", c.config.display());
+                    ExitCode::SUCCESS
+                }
+                Err(code) => code,
+            };
+        }
+        Command::Demo { port } => demo::run(port).await,
+        Command::User { config, action } => match load_config(&config.config) {
+            Ok(cfg) => user::run(cfg, action).await,
+            Err(code) => return code,
+        },
+        Command::HashPassword { password_stdin } => hash_password(password_stdin).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn hash_password(from_stdin: bool) -> anyhow::Result<()> {
+    let pw = secret_input::read_password(from_stdin, true)?;
+    let hasher = crate::service::hasher::Hasher::new(crate::domain::password::OWASP_MIN, None, 1)?;
+    println!("{}", hasher.hash(&pw).await?);
+    Ok(())
+}

@@ -1,0 +1,129 @@
+//! `gatehouse user …`: user management on the configured stores. Uses the same services as
+//! the server, so sessions end and audit events are written exactly as from the admin area.
+
+use clap::Subcommand;
+
+use super::secret_input::read_password;
+use crate::app::services;
+use crate::config::Config;
+use crate::service::users::AddUser;
+
+const ACTOR: &str = "cli";
+
+#[derive(Debug, Subcommand)]
+pub(super) enum UserAction {
+    /// Create a user (password from a prompt or stdin).
+    Add {
+        name: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        #[arg(long, default_value = "")]
+        email: String,
+        /// A group (repeat for several).
+        #[arg(long = "group")]
+        groups: Vec<String>,
+        /// Force a password change at first login.
+        #[arg(long)]
+        must_change: bool,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a user's password and end their sessions.
+    Passwd {
+        name: String,
+        #[arg(long)]
+        must_change: bool,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Disable a user and end their sessions at once.
+    Disable { name: String },
+    /// Enable a disabled user.
+    Enable { name: String },
+    /// Delete a user and end their sessions.
+    Delete { name: String },
+    /// List users.
+    List,
+    /// Show a user's groups, or replace them with the ones given.
+    Groups { name: String, groups: Vec<String> },
+}
+
+pub(super) async fn run(config: Config, action: UserAction) -> anyhow::Result<()> {
+    crate::telemetry::init(&config.log);
+    let stores = crate::server::open_stores(&config).await?;
+    let (_, _, admin) = services(&config, &stores)?;
+    match action {
+        UserAction::Add {
+            name,
+            display_name,
+            email,
+            groups,
+            must_change,
+            password_stdin,
+        } => {
+            let password = read_password(password_stdin, true)?;
+            let user = admin
+                .add(
+                    AddUser {
+                        username: &name,
+                        display_name: display_name.as_deref(),
+                        email: &email,
+                        groups: &groups,
+                        password,
+                        must_change_password: must_change,
+                    },
+                    ACTOR,
+                )
+                .await?;
+            println!(
+                "created user {} (groups: {})",
+                user.username,
+                user.groups.join(",")
+            );
+        }
+        UserAction::Passwd {
+            name,
+            must_change,
+            password_stdin,
+        } => {
+            let password = read_password(password_stdin, true)?;
+            let ended = admin
+                .set_password(&name, &password, must_change, ACTOR)
+                .await?;
+            println!("password set for {name}; {ended} session(s) ended");
+        }
+        UserAction::Disable { name } => {
+            let ended = admin.set_disabled(&name, true, ACTOR).await?;
+            println!("disabled {name}; {ended} session(s) ended");
+        }
+        UserAction::Enable { name } => {
+            admin.set_disabled(&name, false, ACTOR).await?;
+            println!("enabled {name}");
+        }
+        UserAction::Delete { name } => {
+            let ended = admin.delete(&name, ACTOR).await?;
+            println!("deleted {name}; {ended} session(s) ended");
+        }
+        UserAction::List => {
+            for u in admin.list().await? {
+                let state = if u.disabled { "disabled" } else { "active" };
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    u.username,
+                    state,
+                    u.groups.join(","),
+                    u.email
+                );
+            }
+        }
+        UserAction::Groups { name, groups } => {
+            let now = if groups.is_empty() {
+                admin.find(&name).await?.groups
+            } else {
+                admin.set_groups(&name, &groups, ACTOR).await?
+            };
+            println!("{name}: {}", now.join(","));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,274 @@
+//! The config file as written: serde structs with defaults. Unknown keys are not ignored:
+//! `validate` deserialises through `serde_ignored` and reports every one of them.
+//!
+//! Nothing here is trusted yet; `config::validate` turns it into the typed `Config` the rest
+//! of the code uses (STYLE.md: River's external vs internal config).
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+/// The whole file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RawConfig {
+    pub server: RawServer,
+    pub portal: RawPortal,
+    pub session: RawSession,
+    pub storage: RawStorage,
+    pub secrets: RawSecrets,
+    pub password: RawPassword,
+    pub throttle: RawThrottle,
+    pub access_control: RawAccess,
+    pub sites: Vec<RawSite>,
+    pub log: RawLog,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default)]
+pub struct RawServer {
+    pub listen: Vec<String>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    pub trusted_proxies: Vec<String>,
+    pub shutdown_grace: String,
+    pub upstream_connect_timeout: String,
+    pub upstream_timeout: String,
+    pub max_header_bytes: usize,
+    pub max_form_bytes: usize,
+}
+
+impl Default for RawServer {
+    fn default() -> Self {
+        Self {
+            listen: vec!["127.0.0.1:9091".into()],
+            tls_cert: None,
+            tls_key: None,
+            trusted_proxies: Vec::new(),
+            shutdown_grace: "10s".into(),
+            upstream_connect_timeout: "5s".into(),
+            upstream_timeout: "60s".into(),
+            max_header_bytes: 16 * 1024,
+            max_form_bytes: 16 * 1024,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default)]
+pub struct RawPortal {
+    pub url: String,
+    pub title: String,
+    pub default_redirect: Option<String>,
+    pub templates_dir: Option<PathBuf>,
+    pub redirect_domains: Vec<String>,
+}
+
+impl Default for RawPortal {
+    fn default() -> Self {
+        Self {
+            url: String::new(),
+            title: "Gatehouse".into(),
+            default_redirect: None,
+            templates_dir: None,
+            redirect_domains: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default)]
+pub struct RawSession {
+    pub cookie_name: String,
+    pub domain: Option<String>,
+    pub same_site: String,
+    pub idle_timeout: String,
+    pub absolute_timeout: String,
+    pub max_per_user: usize,
+    pub user_refresh: String,
+    pub store: String,
+    pub memory_capacity: usize,
+    pub redis: Option<RawRedis>,
+}
+
+impl Default for RawSession {
+    fn default() -> Self {
+        Self {
+            cookie_name: "gatehouse_session".into(),
+            domain: None,
+            same_site: "lax".into(),
+            idle_timeout: "30m".into(),
+            absolute_timeout: "12h".into(),
+            max_per_user: 10,
+            user_refresh: "1s".into(),
+            store: "memory".into(),
+            memory_capacity: 100_000,
+            redis: None,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default)]
+pub struct RawRedis {
+    pub url: String,
+    pub password: Option<String>,
+    pub password_file: Option<PathBuf>,
+    pub prefix: String,
+    pub timeout: String,
+}
+
+impl Default for RawRedis {
+    fn default() -> Self {
+        Self {
+            url: String::new(),
+            password: None,
+            password_file: None,
+            prefix: "gatehouse:".into(),
+            timeout: "2s".into(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default)]
+pub struct RawStorage {
+    pub database: PathBuf,
+}
+
+impl Default for RawStorage {
+    fn default() -> Self {
+        Self {
+            database: PathBuf::from("gatehouse.db"),
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RawSecrets {
+    pub key: Option<String>,
+    pub key_file: Option<PathBuf>,
+    pub pepper: Option<String>,
+    pub pepper_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default)]
+pub struct RawPassword {
+    pub min_length: usize,
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+    pub argon2_parallelism: u32,
+    pub max_concurrent_hashes: usize,
+}
+
+impl Default for RawPassword {
+    fn default() -> Self {
+        Self {
+            min_length: 15,
+            argon2_memory_kib: 19_456,
+            argon2_iterations: 2,
+            argon2_parallelism: 1,
+            max_concurrent_hashes: 0,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default)]
+pub struct RawThrottle {
+    pub account_failures: u32,
+    pub account_ban: String,
+    pub account_max_ban: String,
+    pub max_consecutive_failures: u32,
+    pub forget_after: String,
+    pub ip_failures: u32,
+    pub ip_ban: String,
+    pub ip_max_ban: String,
+    pub capacity: usize,
+}
+
+impl Default for RawThrottle {
+    fn default() -> Self {
+        Self {
+            account_failures: 5,
+            account_ban: "30s".into(),
+            account_max_ban: "1h".into(),
+            max_consecutive_failures: 100,
+            forget_after: "24h".into(),
+            ip_failures: 20,
+            ip_ban: "1m".into(),
+            ip_max_ban: "1h".into(),
+            capacity: 100_000,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default)]
+pub struct RawAccess {
+    pub default_policy: String,
+    pub rules: Vec<RawRule>,
+}
+
+impl Default for RawAccess {
+    fn default() -> Self {
+        Self {
+            default_policy: "deny".into(),
+            rules: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RawRule {
+    pub hosts: Vec<String>,
+    pub paths: Vec<String>,
+    pub path_regex: Vec<String>,
+    pub methods: Vec<String>,
+    pub networks: Vec<String>,
+    pub subjects: Vec<String>,
+    pub policy: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default)]
+pub struct RawSite {
+    pub host: String,
+    pub path_prefix: String,
+    pub upstream: String,
+    pub preserve_host: bool,
+    pub default: bool,
+    pub ca_file: Option<PathBuf>,
+}
+
+impl Default for RawSite {
+    fn default() -> Self {
+        Self {
+            host: String::new(),
+            path_prefix: "/".into(),
+            upstream: String::new(),
+            preserve_host: true,
+            default: false,
+            ca_file: None,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default)]
+pub struct RawLog {
+    pub format: String,
+    pub level: String,
+}
+
+impl Default for RawLog {
+    fn default() -> Self {
+        Self {
+            format: "pretty".into(),
+            level: "info".into(),
+        }
+    }
+}

@@ -1,0 +1,200 @@
+//! The validated configuration the rest of the code uses. Every value here has been checked.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::domain::client_ip::TrustedProxies;
+use crate::domain::host::HostPattern;
+use crate::domain::password::{HashParams, PasswordPolicy};
+use crate::domain::redirect::RedirectPolicy;
+use crate::domain::rules::AccessRules;
+use crate::domain::secret::SecretString;
+use crate::domain::session::SessionTimeouts;
+use crate::domain::throttle::ThrottlePolicy;
+
+/// The whole validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub portal: PortalConfig,
+    pub session: SessionConfig,
+    /// SQLite database file.
+    pub database: PathBuf,
+    pub secrets: SecretsConfig,
+    pub password: PasswordConfig,
+    pub throttle: ThrottleConfig,
+    pub access: AccessRules,
+    pub sites: Vec<SiteConfig>,
+    pub log: LogConfig,
+}
+
+/// Listeners, TLS, trusted proxies, limits.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub listen: Vec<SocketAddr>,
+    pub tls: Option<TlsFiles>,
+    pub trusted_proxies: TrustedProxies,
+    pub shutdown_grace: Duration,
+    pub upstream_connect_timeout: Duration,
+    pub upstream_timeout: Duration,
+    pub max_header_bytes: usize,
+    pub max_form_bytes: usize,
+}
+
+/// PEM files for TLS termination.
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+/// The public URL of the portal, split into parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicUrl {
+    /// `true` for https.
+    pub https: bool,
+    /// Canonical host name.
+    pub host: String,
+    /// Port when not the scheme's default.
+    pub port: Option<u16>,
+    /// Base path without a trailing slash (`""` for the root).
+    pub base_path: String,
+}
+
+impl PublicUrl {
+    /// `https://host[:port]`.
+    pub fn origin(&self) -> String {
+        let scheme = if self.https { "https" } else { "http" };
+        match self.port {
+            Some(p) => format!("{scheme}://{}:{p}", self.host),
+            None => format!("{scheme}://{}", self.host),
+        }
+    }
+
+    /// The absolute URL of a portal path such as `/login`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.origin(), self.path(path))
+    }
+
+    /// The portal-relative path such as `/_gatehouse/login`.
+    pub fn path(&self, path: &str) -> String {
+        format!("{}{path}", self.base_path)
+    }
+}
+
+/// The login portal.
+#[derive(Debug, Clone)]
+pub struct PortalConfig {
+    pub url: PublicUrl,
+    pub title: String,
+    /// Where to go after login when no valid `rd` was given.
+    pub default_redirect: String,
+    pub templates_dir: Option<PathBuf>,
+    pub redirect: RedirectPolicy,
+}
+
+/// `SameSite` attribute of the session cookie.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SameSite {
+    Lax,
+    Strict,
+}
+
+/// The session cookie.
+#[derive(Debug, Clone)]
+pub struct CookieConfig {
+    /// Full cookie name, with its `__Host-` or `__Secure-` prefix.
+    pub name: String,
+    /// Cookie `Domain` for SSO across subdomains; `None` for one host.
+    pub domain: Option<String>,
+    pub same_site: SameSite,
+}
+
+/// Where sessions live.
+#[derive(Debug, Clone)]
+pub enum SessionBackend {
+    Memory {
+        capacity: usize,
+    },
+    Redis {
+        url: SecretString,
+        prefix: String,
+        timeout: Duration,
+    },
+}
+
+/// Sessions.
+#[derive(Debug, Clone)]
+pub struct SessionConfig {
+    pub cookie: CookieConfig,
+    pub timeouts: SessionTimeouts,
+    pub max_per_user: usize,
+    /// How long user details (groups, disabled) are cached before being read again.
+    pub user_refresh: Duration,
+    pub backend: SessionBackend,
+}
+
+/// Where the 32-byte master key comes from.
+#[derive(Debug, Clone)]
+pub enum KeySource {
+    /// Given in the config or environment.
+    Value(SecretString),
+    /// Read from this file.
+    File(PathBuf),
+    /// Read from this file, creating it (mode 0600) with a random key when missing.
+    Generate(PathBuf),
+}
+
+/// Secrets.
+#[derive(Debug, Clone)]
+pub struct SecretsConfig {
+    pub key: KeySource,
+    pub pepper: Option<SecretString>,
+}
+
+/// Password policy and hashing cost.
+#[derive(Debug, Clone)]
+pub struct PasswordConfig {
+    pub policy: PasswordPolicy,
+    pub hash: HashParams,
+    pub max_concurrent_hashes: usize,
+}
+
+/// Login throttling.
+#[derive(Debug, Clone)]
+pub struct ThrottleConfig {
+    pub account: ThrottlePolicy,
+    pub ip: ThrottlePolicy,
+    pub capacity: usize,
+}
+
+/// An upstream origin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upstream {
+    pub https: bool,
+    /// `host:port` to connect to.
+    pub authority: String,
+    /// Host name for TLS verification.
+    pub host: String,
+    /// Path prepended to every forwarded path (no trailing slash).
+    pub base_path: String,
+}
+
+/// A proxied site.
+#[derive(Debug, Clone)]
+pub struct SiteConfig {
+    pub host: HostPattern,
+    pub path_prefix: String,
+    pub upstream: Upstream,
+    pub preserve_host: bool,
+    pub default: bool,
+    pub ca_file: Option<PathBuf>,
+}
+
+/// Logging.
+#[derive(Debug, Clone)]
+pub struct LogConfig {
+    pub json: bool,
+    pub level: String,
+}

@@ -1,0 +1,304 @@
+//! Password policy and argon2id hashing (SECURITY.md §1.1).
+//!
+//! Pure CPU work: callers run [`hash`] and [`verify`] on a blocking pool behind a semaphore
+//! (each call takes ~45 ms and 19+ MiB). Passwords are NFKC-normalised before length checks and
+//! hashing, so precomposed and decomposed input are one password (SECURITY 3), and are never
+//! truncated (SECURITY 2).
+
+use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version};
+use thiserror::Error;
+use unicode_normalization::UnicodeNormalization;
+
+use super::secret::fill_random;
+
+/// The OWASP floor for argon2id (m=19 MiB, t=2, p=1), SECURITY 7.
+pub const OWASP_MIN: HashParams = HashParams {
+    memory_kib: 19_456,
+    iterations: 2,
+    parallelism: 1,
+};
+
+/// Longest password accepted, in bytes after normalisation. Documented cap (SECURITY 2, 72):
+/// long enough for any passphrase, short enough that hashing cost stays bounded.
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+
+/// argon2id cost parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HashParams {
+    /// Memory in KiB.
+    pub memory_kib: u32,
+    /// Passes.
+    pub iterations: u32,
+    /// Lanes.
+    pub parallelism: u32,
+}
+
+impl HashParams {
+    /// Whether these parameters meet the OWASP table (SECURITY 7): m=19456/t=2, or the
+    /// equivalent trades m=47104/t=1, m=12288/t=3, m=9216/t=4, m=7168/t=5, with p ≥ 1.
+    pub fn meets_owasp_floor(&self) -> bool {
+        const TABLE: [(u32, u32); 5] = [
+            (47_104, 1),
+            (19_456, 2),
+            (12_288, 3),
+            (9_216, 4),
+            (7_168, 5),
+        ];
+        self.parallelism >= 1
+            && TABLE
+                .iter()
+                .any(|&(m, t)| self.memory_kib >= m && self.iterations >= t)
+    }
+}
+
+/// Hashing and verification failures (not "wrong password", which is `Ok(false)`).
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum HashError {
+    /// The parameters are out of argon2's range.
+    #[error("invalid argon2 parameters: {0}")]
+    Params(String),
+    /// The stored string is not a PHC string we can read.
+    #[error("stored hash is not a valid argon2 PHC string")]
+    BadStoredHash,
+    /// The pepper is too long for argon2's secret input.
+    #[error("pepper is too long")]
+    Pepper,
+}
+
+/// NFKC normalisation applied to every password before any check or hash.
+pub fn normalize(password: &str) -> String {
+    password.nfkc().collect()
+}
+
+fn argon2<'k>(params: &HashParams, pepper: Option<&'k [u8]>) -> Result<Argon2<'k>, HashError> {
+    let p = Params::new(
+        params.memory_kib,
+        params.iterations,
+        params.parallelism,
+        None,
+    )
+    .map_err(|e| HashError::Params(e.to_string()))?;
+    match pepper {
+        // The pepper is argon2's "secret" input: a key kept outside the user store, so a
+        // copied database cannot be attacked offline without it (SECURITY 9).
+        Some(key) => Argon2::new_with_secret(key, Algorithm::Argon2id, Version::V0x13, p)
+            .map_err(|_| HashError::Pepper),
+        None => Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, p)),
+    }
+}
+
+/// Hashes an (already normalised) password with a fresh 128-bit salt into a PHC string.
+pub fn hash(
+    password: &str,
+    params: &HashParams,
+    pepper: Option<&[u8]>,
+) -> Result<String, HashError> {
+    let mut salt = [0u8; 16];
+    fill_random(&mut salt);
+    let hashed = argon2(params, pepper)?
+        .hash_password_with_salt(password.as_bytes(), &salt)
+        .map_err(|e| HashError::Params(e.to_string()))?;
+    Ok(hashed.to_string())
+}
+
+/// Verifies an (already normalised) password against a stored PHC string.
+/// Returns `Ok(false)` for a wrong password.
+pub fn verify(password: &str, stored: &str, pepper: Option<&[u8]>) -> Result<bool, HashError> {
+    let parsed = PasswordHash::new(stored).map_err(|_| HashError::BadStoredHash)?;
+    let stored_params = Params::try_from(&parsed).map_err(|_| HashError::BadStoredHash)?;
+    if parsed.algorithm.as_str() != "argon2id" {
+        return Err(HashError::BadStoredHash);
+    }
+    let params = HashParams {
+        memory_kib: stored_params.m_cost(),
+        iterations: stored_params.t_cost(),
+        parallelism: stored_params.p_cost(),
+    };
+    // The verifier must run with the stored parameters and our pepper, whatever the current
+    // configuration says; `needs_rehash` handles upgrades after a success.
+    Ok(argon2(&params, pepper)?
+        .verify_password(password.as_bytes(), &parsed)
+        .is_ok())
+}
+
+/// Whether a stored hash is weaker than `current` and should be recomputed after a successful
+/// login (SECURITY 8). Unreadable strings also need a rehash.
+pub fn needs_rehash(stored: &str, current: &HashParams) -> bool {
+    let Ok(parsed) = PasswordHash::new(stored) else {
+        return true;
+    };
+    let Ok(p) = Params::try_from(&parsed) else {
+        return true;
+    };
+    parsed.algorithm.as_str() != "argon2id"
+        || p.m_cost() < current.memory_kib
+        || p.t_cost() < current.iterations
+        || p.p_cost() < current.parallelism
+}
+
+/// Password policy: length in code points and context words (SECURITY 1–4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasswordPolicy {
+    /// Minimum length in code points after normalisation.
+    pub min_chars: usize,
+}
+
+/// Why a new password is refused; the text is shown on the page.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum PolicyError {
+    /// Shorter than the minimum.
+    #[error("Use at least {0} characters.")]
+    TooShort(usize),
+    /// Longer than the byte cap.
+    #[error("Use at most {0} bytes.")]
+    TooLong(usize),
+    /// Built from the username, the product name or another context word.
+    #[error("Don't build the password from your username or the name of this service.")]
+    ContextWord,
+    /// Contains control characters.
+    #[error("The password contains control characters.")]
+    ControlCharacter,
+}
+
+impl PasswordPolicy {
+    /// Checks a normalised candidate password. `context` holds words the password must not be
+    /// made of (username, product name, host labels), compared case-insensitively.
+    pub fn check(&self, password: &str, context: &[&str]) -> Result<(), PolicyError> {
+        if password.len() > MAX_PASSWORD_BYTES {
+            return Err(PolicyError::TooLong(MAX_PASSWORD_BYTES));
+        }
+        if password.chars().any(char::is_control) {
+            return Err(PolicyError::ControlCharacter);
+        }
+        if password.chars().count() < self.min_chars {
+            return Err(PolicyError::TooShort(self.min_chars));
+        }
+        if is_made_of_context(password, context) {
+            return Err(PolicyError::ContextWord);
+        }
+        Ok(())
+    }
+}
+
+/// True when removing every occurrence of the context words (and digits and punctuation)
+/// leaves almost nothing, as in `alicealicealice` or `gatehouse2024!`.
+fn is_made_of_context(password: &str, context: &[&str]) -> bool {
+    let mut rest = password.to_lowercase();
+    let mut found = false;
+    for word in context.iter().map(|w| w.to_lowercase()) {
+        if word.chars().count() >= 3 && rest.contains(&word) {
+            rest = rest.replace(&word, "");
+            found = true;
+        }
+    }
+    found && rest.chars().filter(|c| c.is_alphabetic()).count() < 4
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Tests use the smallest legal cost so that they stay fast; the floor is checked separately.
+    const FAST: HashParams = HashParams {
+        memory_kib: 64,
+        iterations: 1,
+        parallelism: 1,
+    };
+
+    #[test]
+    fn hash_then_verify() {
+        let h = hash("correct horse battery staple", &FAST, None).unwrap();
+        assert!(h.starts_with("$argon2id$v=19$m=64,t=1,p=1$"));
+        assert_eq!(verify("correct horse battery staple", &h, None), Ok(true));
+        assert_eq!(verify("correct horse battery stapl", &h, None), Ok(false));
+    }
+
+    #[test]
+    fn equal_passwords_get_different_hashes() {
+        assert_ne!(
+            hash("same", &FAST, None).unwrap(),
+            hash("same", &FAST, None).unwrap()
+        );
+    }
+
+    #[test]
+    fn pepper_is_required_to_verify() {
+        let h = hash("pw", &FAST, Some(b"pepper-key")).unwrap();
+        assert_eq!(verify("pw", &h, Some(b"pepper-key")), Ok(true));
+        assert_eq!(verify("pw", &h, None), Ok(false));
+        assert_eq!(verify("pw", &h, Some(b"other")), Ok(false));
+    }
+
+    #[test]
+    fn long_passwords_are_not_truncated() {
+        let long: String = "x".repeat(80);
+        let h = hash(&long, &FAST, None).unwrap();
+        assert_eq!(verify(&long[..72], &h, None), Ok(false));
+        assert_eq!(verify(&long, &h, None), Ok(true));
+    }
+
+    #[test]
+    fn unicode_forms_are_one_password() {
+        let precomposed = normalize("caf\u{e9} cr\u{e8}me br\u{fb}l\u{e9}e");
+        let decomposed = normalize("cafe\u{301} cre\u{300}me bru\u{302}le\u{301}e");
+        assert_eq!(precomposed, decomposed);
+    }
+
+    #[test]
+    fn weaker_hashes_need_rehash() {
+        let weak = hash("pw", &FAST, None).unwrap();
+        assert!(needs_rehash(&weak, &OWASP_MIN));
+        assert!(!needs_rehash(&weak, &FAST));
+        assert!(needs_rehash("not a phc string", &FAST));
+    }
+
+    #[test]
+    fn owasp_floor() {
+        assert!(OWASP_MIN.meets_owasp_floor());
+        assert!(
+            HashParams {
+                memory_kib: 7_168,
+                iterations: 5,
+                parallelism: 1
+            }
+            .meets_owasp_floor()
+        );
+        assert!(
+            !HashParams {
+                memory_kib: 19_455,
+                iterations: 2,
+                parallelism: 1
+            }
+            .meets_owasp_floor()
+        );
+        assert!(!FAST.meets_owasp_floor());
+    }
+
+    #[test]
+    fn policy_length_and_context() {
+        let p = PasswordPolicy { min_chars: 15 };
+        assert_eq!(
+            p.check("fourteen chars", &[]),
+            Err(PolicyError::TooShort(15))
+        );
+        assert_eq!(p.check("fifteen chars!!", &[]), Ok(()));
+        assert_eq!(p.check("correct horse battery staple", &["alice"]), Ok(()));
+        assert_eq!(
+            p.check("alicealicealice", &["alice"]),
+            Err(PolicyError::ContextWord)
+        );
+        assert_eq!(
+            p.check("Gatehouse2024!!!", &["gatehouse"]),
+            Err(PolicyError::ContextWord)
+        );
+        assert_eq!(p.check(&"é".repeat(15), &[]), Ok(()));
+        assert_eq!(
+            p.check(&"x".repeat(1025), &[]),
+            Err(PolicyError::TooLong(1024))
+        );
+        assert_eq!(
+            p.check("tab\tinside the password", &[]),
+            Err(PolicyError::ControlCharacter)
+        );
+    }
+}

@@ -1,0 +1,193 @@
+//! Access rules and the one decision function shared by proxy and forward-auth modes
+//! (DESIGN.md §1). Rules are matched in order on the canonical host and path (never the
+//! query), the method, the client network and the subject; the first match decides.
+//!
+//! Nothing about the request's origin (header, mode, user agent) enters here except through
+//! [`RequestFacts`], so the same request always gets the same answer (SECURITY 58).
+
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+use regex::Regex;
+
+use super::host::HostPattern;
+use super::session::AuthLevel;
+
+/// What a matching rule requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Policy {
+    /// No login needed.
+    Bypass,
+    /// A password session is enough.
+    OneFactor,
+    /// A session with a second factor is required.
+    TwoFactor,
+    /// Always refused.
+    Deny,
+}
+
+impl Policy {
+    /// Parses the config spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "bypass" => Some(Self::Bypass),
+            "one_factor" => Some(Self::OneFactor),
+            "two_factor" => Some(Self::TwoFactor),
+            "deny" => Some(Self::Deny),
+            _ => None,
+        }
+    }
+}
+
+/// How a rule matches the canonical path.
+#[derive(Debug, Clone)]
+pub enum PathMatcher {
+    /// Segment-aware prefix: `/app` matches `/app` and `/app/x`, never `/application`.
+    Prefix(String),
+    /// A regular expression over the whole canonical path.
+    Regex(Regex),
+}
+
+impl PathMatcher {
+    fn matches(&self, path: &str) -> bool {
+        match self {
+            Self::Prefix(prefix) => prefix_matches(prefix, path),
+            Self::Regex(re) => re.is_match(path),
+        }
+    }
+}
+
+/// Segment-aware prefix match shared with site routing.
+pub fn prefix_matches(prefix: &str, path: &str) -> bool {
+    if prefix == "/" || prefix.is_empty() {
+        return true;
+    }
+    match path.strip_prefix(prefix) {
+        Some(rest) => rest.is_empty() || rest.starts_with('/') || prefix.ends_with('/'),
+        None => false,
+    }
+}
+
+/// Who a rule applies to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    /// One user (canonical name).
+    User(String),
+    /// Members of a group.
+    Group(String),
+}
+
+/// One access rule. Empty lists match everything.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// Hosts the rule covers.
+    pub hosts: Vec<HostPattern>,
+    /// Paths the rule covers.
+    pub paths: Vec<PathMatcher>,
+    /// Upper-case method names.
+    pub methods: Vec<String>,
+    /// Client networks.
+    pub networks: Vec<IpNet>,
+    /// Users and groups; a rule with subjects needs a known user to match.
+    pub subjects: Vec<Subject>,
+    /// What the rule requires.
+    pub policy: Policy,
+}
+
+/// The ordered rule list and the fallback policy.
+#[derive(Debug, Clone)]
+pub struct AccessRules {
+    /// Rules in order.
+    pub rules: Vec<Rule>,
+    /// Policy when no rule matches.
+    pub default_policy: Policy,
+}
+
+/// The canonical facts of one request.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestFacts<'a> {
+    /// Canonical host name (no port).
+    pub host: &'a str,
+    /// Canonical decoded path (no query).
+    pub path: &'a str,
+    /// Upper-case method.
+    pub method: &'a str,
+    /// Trusted client address.
+    pub client_ip: IpAddr,
+}
+
+/// Who is asking, when a session exists.
+#[derive(Debug, Clone, Copy)]
+pub struct Identity<'a> {
+    /// Canonical username.
+    pub username: &'a str,
+    /// Group names.
+    pub groups: &'a [String],
+    /// Session strength.
+    pub level: AuthLevel,
+}
+
+/// The outcome of [`decide`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Let the request through.
+    Allow,
+    /// The request needs a login first.
+    Login,
+    /// The user is logged in with one factor but the rule needs two.
+    SecondFactor,
+    /// Logged in (or not) and not allowed.
+    Forbidden,
+}
+
+impl Rule {
+    fn matches_object(&self, req: &RequestFacts<'_>) -> bool {
+        (self.hosts.is_empty() || self.hosts.iter().any(|h| h.matches(req.host)))
+            && (self.paths.is_empty() || self.paths.iter().any(|p| p.matches(req.path)))
+            && (self.methods.is_empty() || self.methods.iter().any(|m| m == req.method))
+            && (self.networks.is_empty()
+                || self.networks.iter().any(|n| n.contains(&req.client_ip)))
+    }
+
+    fn matches_subject(&self, who: &Identity<'_>) -> bool {
+        self.subjects.iter().any(|s| match s {
+            Subject::User(u) => u == who.username,
+            Subject::Group(g) => who.groups.iter().any(|mine| mine == g),
+        })
+    }
+}
+
+/// Decides a request. `who` is `None` for anonymous requests; a pending second-factor state
+/// must be passed as `None` too, since it grants nothing (SECURITY 22).
+pub fn decide(rules: &AccessRules, req: &RequestFacts<'_>, who: Option<&Identity<'_>>) -> Decision {
+    for rule in &rules.rules {
+        if !rule.matches_object(req) {
+            continue;
+        }
+        if rule.subjects.is_empty() {
+            return apply(rule.policy, who);
+        }
+        match who {
+            // A subject rule could apply once we know who this is: log in first, then decide.
+            None => return Decision::Login,
+            Some(id) if rule.matches_subject(id) => return apply(rule.policy, who),
+            Some(_) => {}
+        }
+    }
+    apply(rules.default_policy, who)
+}
+
+fn apply(policy: Policy, who: Option<&Identity<'_>>) -> Decision {
+    match (policy, who) {
+        (Policy::Bypass, _) => Decision::Allow,
+        (Policy::Deny, _) => Decision::Forbidden,
+        (Policy::OneFactor | Policy::TwoFactor, None) => Decision::Login,
+        (Policy::OneFactor, Some(_)) => Decision::Allow,
+        (Policy::TwoFactor, Some(id)) if id.level >= AuthLevel::TwoFactor => Decision::Allow,
+        (Policy::TwoFactor, Some(_)) => Decision::SecondFactor,
+    }
+}
+
+#[cfg(test)]
+#[path = "rules_tests.rs"]
+mod tests;

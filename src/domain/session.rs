@@ -1,0 +1,256 @@
+//! Session records, ids and expiry rules (DESIGN.md §4, SECURITY.md §1.3).
+//!
+//! A session id is 256 random bits sent only in the cookie; stores see only its SHA-256
+//! (`SessionKey`), so a dump of Redis holds nothing a browser could present (SECURITY 29).
+//! Expiry is decided here from the record and `now`; cookie `Max-Age` is never the control.
+
+use serde::{Deserialize, Serialize};
+
+use super::secret::{SecretString, random_token, sha256_hex};
+
+/// Bytes of randomness in a session id (256 bits, SECURITY 19).
+const SESSION_ID_BYTES: usize = 32;
+/// Length of a session id in base64url: 32 bytes → 43 characters.
+const SESSION_ID_LEN: usize = 43;
+
+/// How strongly a session was authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthLevel {
+    /// Password only.
+    OneFactor,
+    /// Password and a second factor.
+    TwoFactor,
+}
+
+/// The opaque value in the session cookie. `Debug` is redacted.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SessionId(SecretString);
+
+impl SessionId {
+    /// A fresh id from the CSPRNG.
+    pub fn generate() -> Self {
+        Self(SecretString::new(random_token(SESSION_ID_BYTES)))
+    }
+
+    /// Accepts a cookie value only if it has the exact shape of an id we issue, so that
+    /// garbage or oversized cookies never reach the store.
+    pub fn parse(raw: &str) -> Option<Self> {
+        let ok = raw.len() == SESSION_ID_LEN
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        ok.then(|| Self(SecretString::new(raw)))
+    }
+
+    /// The cookie value.
+    pub fn expose(&self) -> &str {
+        self.0.expose()
+    }
+
+    /// The key the stores use: SHA-256 of the id, never the id itself.
+    pub fn key(&self) -> SessionKey {
+        SessionKey(sha256_hex(self.0.expose().as_bytes()))
+    }
+}
+
+impl std::fmt::Debug for SessionId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SessionId([redacted])")
+    }
+}
+
+/// Hex SHA-256 of a session id: the store key, and a safe handle to show or log.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SessionKey(pub String);
+
+impl SessionKey {
+    /// A short, non-secret handle for logs and the sessions page.
+    pub fn short(&self) -> &str {
+        self.0.get(..12).unwrap_or(&self.0)
+    }
+}
+
+/// A server-side session record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    /// The user's id in the user store.
+    pub user_id: i64,
+    /// The user's name at login (for logs and lists; identity headers come from the store).
+    pub username: String,
+    /// How the session was authenticated.
+    pub level: AuthLevel,
+    /// The user's session epoch at login; a newer epoch on the user ends this session.
+    pub epoch: i64,
+    /// When the session was created (Unix seconds).
+    pub created_at: i64,
+    /// Last request seen (Unix seconds); refreshed in steps of `SessionTimeouts::touch_every`.
+    pub last_seen: i64,
+    /// When the user last proved a factor (for step-up windows).
+    pub authenticated_at: i64,
+    /// Absolute expiry (Unix seconds), fixed at creation.
+    pub expires_at: i64,
+    /// Client IP at login.
+    pub ip: String,
+    /// User agent at login (truncated).
+    pub user_agent: String,
+}
+
+/// Server-side timeouts (SECURITY 24).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionTimeouts {
+    /// Seconds of inactivity after which a session ends.
+    pub idle: i64,
+    /// Seconds after creation after which a session ends whatever the activity.
+    pub absolute: i64,
+    /// Refresh `last_seen` at most this often, so a busy session does not write on every request.
+    pub touch_every: i64,
+}
+
+/// Why a session is not usable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expiry {
+    /// Still valid.
+    Live,
+    /// Idle timeout passed.
+    Idle,
+    /// Absolute lifetime passed.
+    Absolute,
+}
+
+/// Longest user agent kept in a record: enough to recognise a device, bounded for memory.
+const MAX_USER_AGENT: usize = 256;
+
+impl Session {
+    /// A new record for a successful login at `now`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn start(
+        user_id: i64,
+        username: &str,
+        level: AuthLevel,
+        epoch: i64,
+        now: i64,
+        ip: &str,
+        user_agent: &str,
+        timeouts: &SessionTimeouts,
+    ) -> Self {
+        Self {
+            user_id,
+            username: username.to_owned(),
+            level,
+            epoch,
+            created_at: now,
+            last_seen: now,
+            authenticated_at: now,
+            expires_at: now.saturating_add(timeouts.absolute),
+            ip: ip.to_owned(),
+            user_agent: truncate_chars(user_agent, MAX_USER_AGENT),
+        }
+    }
+
+    /// Whether the session is still valid at `now`.
+    pub fn expiry(&self, now: i64, timeouts: &SessionTimeouts) -> Expiry {
+        if now >= self.expires_at {
+            Expiry::Absolute
+        } else if now.saturating_sub(self.last_seen) >= timeouts.idle {
+            Expiry::Idle
+        } else {
+            Expiry::Live
+        }
+    }
+
+    /// Whether `last_seen` should be written back now.
+    pub fn needs_touch(&self, now: i64, timeouts: &SessionTimeouts) -> bool {
+        now.saturating_sub(self.last_seen) >= timeouts.touch_every
+    }
+
+    /// Seconds the store should keep the record from `now`: the sooner of idle and absolute expiry.
+    pub fn ttl(&self, now: i64, timeouts: &SessionTimeouts) -> u64 {
+        let idle_end = self.last_seen.saturating_add(timeouts.idle);
+        let end = idle_end.min(self.expires_at);
+        u64::try_from(end.saturating_sub(now)).unwrap_or(0).max(1)
+    }
+}
+
+fn truncate_chars(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T: SessionTimeouts = SessionTimeouts {
+        idle: 1800,
+        absolute: 43200,
+        touch_every: 60,
+    };
+
+    fn session(now: i64) -> Session {
+        Session::start(
+            7,
+            "alice",
+            AuthLevel::OneFactor,
+            0,
+            now,
+            "10.0.0.1",
+            "ua",
+            &T,
+        )
+    }
+
+    #[test]
+    fn ids_are_256_bit_and_parse_back() {
+        let id = SessionId::generate();
+        assert_eq!(id.expose().len(), SESSION_ID_LEN);
+        assert!(SessionId::parse(id.expose()).is_some());
+        assert_eq!(id.key().0.len(), 64);
+        assert_ne!(id.key().0, id.expose());
+    }
+
+    #[test]
+    fn garbage_ids_are_refused() {
+        for bad in [
+            "",
+            "short",
+            &"a".repeat(44),
+            &format!("{}=", "a".repeat(42)),
+            &"é".repeat(22),
+        ] {
+            assert!(SessionId::parse(bad).is_none(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn idle_and_absolute_expiry() {
+        let s = session(1000);
+        assert_eq!(s.expiry(1000 + 1799, &T), Expiry::Live);
+        assert_eq!(s.expiry(1000 + 1800, &T), Expiry::Idle);
+        let mut busy = s.clone();
+        busy.last_seen = 1000 + 43199;
+        assert_eq!(busy.expiry(1000 + 43199, &T), Expiry::Live);
+        assert_eq!(busy.expiry(1000 + 43200, &T), Expiry::Absolute);
+    }
+
+    #[test]
+    fn ttl_is_the_sooner_end() {
+        let s = session(0);
+        assert_eq!(s.ttl(0, &T), 1800);
+        let mut late = s.clone();
+        late.last_seen = 43000;
+        assert_eq!(late.ttl(43000, &T), 200);
+    }
+
+    #[test]
+    fn touch_is_throttled() {
+        let s = session(0);
+        assert!(!s.needs_touch(59, &T));
+        assert!(s.needs_touch(60, &T));
+    }
+
+    #[test]
+    fn debug_hides_the_id() {
+        let id = SessionId::generate();
+        assert!(!format!("{id:?}").contains(id.expose()));
+    }
+}

@@ -1,0 +1,261 @@
+//! Every request enters here: strict framing and canonical host/path first (bad requests
+//! never reach a handler or an upstream), then classification into portal, health, or a
+//! proxied site, and for sites the one decision function (DESIGN.md §1).
+
+use std::net::SocketAddr;
+
+use axum::body::Body;
+use http::header::{self, HeaderMap, HeaderValue};
+use http::{Method, Request, Response, StatusCode, Version};
+use hyper::body::Incoming;
+
+use crate::app::AppState;
+use crate::audit;
+use crate::audit::event;
+use crate::domain::client_ip::client_ip;
+use crate::domain::host::parse_authority;
+use crate::domain::path::normalize_path;
+use crate::domain::rules::{Decision, Identity, RequestFacts, decide};
+use crate::domain::secret::{fill_random, hex};
+use crate::proxy::headers::IdentityHeaders;
+use crate::proxy::{ForwardError, Hop};
+use crate::web::RequestCtx;
+use crate::web::errors::{PageError, error_page};
+
+/// The connection a request arrived on.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnInfo {
+    /// TCP peer.
+    pub peer: SocketAddr,
+    /// The connection is TLS.
+    pub tls: bool,
+}
+
+/// Where a request goes.
+pub enum Route {
+    /// A portal page.
+    Portal,
+    /// The health endpoint on a host without a site.
+    Health,
+    /// A proxied site (index into the site table is resolved again by the caller).
+    Site,
+    /// No site serves this host.
+    Unknown,
+}
+
+fn request_id() -> String {
+    let mut b = [0u8; 8];
+    fill_random(&mut b);
+    hex(&b)
+}
+
+fn single(headers: &HeaderMap, name: header::HeaderName) -> Result<Option<&str>, PageError> {
+    let mut values = headers.get_all(&name).iter();
+    let first = values.next();
+    if values.next().is_some() {
+        return Err(PageError::BadRequest(
+            "The request repeats a header that must appear once.",
+        ));
+    }
+    first
+        .map(|v| {
+            v.to_str().map_err(|_| {
+                PageError::BadRequest("A header holds characters that are not allowed.")
+            })
+        })
+        .transpose()
+}
+
+/// Checks framing and builds the canonical request context (SECURITY 54–57, 59).
+pub fn precheck<B>(
+    app: &AppState,
+    req: &Request<B>,
+    conn: ConnInfo,
+) -> Result<RequestCtx, (PageError, String)> {
+    let rid = request_id();
+    let fail = |e: PageError| (e, rid.clone());
+    if matches!(*req.method(), Method::TRACE | Method::CONNECT) {
+        return Err(fail(PageError::MethodNotAllowed));
+    }
+    let h = req.headers();
+    // Request smuggling: never guess which framing an upstream will believe (RFC 9112 §6.3).
+    if h.contains_key(header::TRANSFER_ENCODING) && h.contains_key(header::CONTENT_LENGTH) {
+        return Err(fail(PageError::BadRequest(
+            "The request has both Content-Length and Transfer-Encoding.",
+        )));
+    }
+    single(h, header::CONTENT_LENGTH).map_err(fail)?;
+    let host_header = single(h, header::HOST).map_err(fail)?;
+    let authority = match (req.uri().authority(), host_header) {
+        (Some(a), Some(hh))
+            if req.version() < Version::HTTP_2 && !a.as_str().eq_ignore_ascii_case(hh) =>
+        {
+            return Err(fail(PageError::BadRequest(
+                "The request names two different hosts.",
+            )));
+        }
+        (Some(a), _) => a.as_str().to_owned(),
+        (None, Some(hh)) => hh.to_owned(),
+        (None, None) => return Err(fail(PageError::BadRequest("The request has no host."))),
+    };
+    let trusted = &app.config.server.trusted_proxies;
+    let peer_trusted = trusted.contains(conn.peer.ip());
+    let https = conn.tls
+        || (peer_trusted
+            && h.get("x-forwarded-proto")
+                .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https")));
+    let default_port = if https { 443 } else { 80 };
+    let auth = parse_authority(&authority, default_port)
+        .map_err(|_| fail(PageError::BadRequest("The host name is not valid.")))?;
+    let path = normalize_path(req.uri().path()).map_err(|_| {
+        fail(PageError::BadRequest(
+            "The path is not allowed: it uses an encoding or sequence that could be misread.",
+        ))
+    })?;
+    let xff: Vec<&str> = h
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    let user_agent = h
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .chars()
+        .take(512)
+        .collect();
+    Ok(RequestCtx {
+        request_id: rid,
+        client_ip: client_ip(conn.peer.ip(), &xff, trusted),
+        https,
+        host: auth.host,
+        port: auth.port,
+        path,
+        query: req.uri().query().map(str::to_owned),
+        user_agent,
+    })
+}
+
+/// Classifies a checked request.
+pub fn classify(app: &AppState, ctx: &RequestCtx) -> Route {
+    let portal = &app.config.portal.url;
+    if ctx.host == portal.host
+        && crate::domain::rules::prefix_matches(
+            if portal.base_path.is_empty() {
+                "/"
+            } else {
+                &portal.base_path
+            },
+            &ctx.path.decoded,
+        )
+    {
+        return Route::Portal;
+    }
+    if app.sites.route(&ctx.host, &ctx.path.decoded).is_some() {
+        return Route::Site;
+    }
+    if ctx.path.decoded == "/api/health" {
+        return Route::Health;
+    }
+    Route::Unknown
+}
+
+/// Decides and, when allowed, forwards a request for a site.
+pub async fn proxy(
+    app: &AppState,
+    req: Request<Incoming>,
+    ctx: &RequestCtx,
+    conn: ConnInfo,
+) -> Response<Body> {
+    let Some(site) = app.sites.route(&ctx.host, &ctx.path.decoded) else {
+        return error_page(app, Some(ctx), PageError::UnknownHost);
+    };
+    let session = match app.current_session(req.headers()).await {
+        Ok(s) => s,
+        // Fail closed: no store, no access (SECURITY 73).
+        Err(e) => return error_page(app, Some(ctx), PageError::Unavailable(e.to_string())),
+    };
+    let identity = session.as_ref().map(|s| Identity {
+        username: &s.user.username,
+        groups: &s.user.groups,
+        level: s.session.level,
+    });
+    let facts = RequestFacts {
+        host: &ctx.host,
+        path: &ctx.path.decoded,
+        method: req.method().as_str(),
+        client_ip: ctx.client_ip,
+    };
+    match decide(&app.config.access, &facts, identity.as_ref()) {
+        Decision::Allow => {}
+        Decision::Login => return login_redirect(app, &req, ctx),
+        Decision::SecondFactor => {
+            return error_page(app, Some(ctx), PageError::SecondFactorRequired);
+        }
+        Decision::Forbidden => {
+            audit!(event::ACCESS_DENIED, user = ?session.as_ref().map(|s| s.user.username.as_str()), ip = %ctx.client_ip, host = %ctx.host, path = ?ctx.path.decoded);
+            return error_page(app, Some(ctx), PageError::Forbidden);
+        }
+    }
+    let ids = session.as_ref().map(|s| IdentityHeaders {
+        user: &s.user.username,
+        groups: &s.user.groups,
+        email: &s.user.email,
+        name: &s.user.display_name,
+    });
+    let chain = if app.config.server.trusted_proxies.contains(conn.peer.ip()) {
+        let joined: Vec<&str> = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        Some(joined.join(", "))
+    } else {
+        None
+    };
+    match app
+        .sites
+        .forward(
+            site,
+            req,
+            ctx,
+            Hop {
+                peer: conn.peer,
+                xff_chain: chain,
+                session_cookie: app.cookies.session_name(),
+            },
+            ids,
+        )
+        .await
+    {
+        Ok(resp) => resp,
+        Err(ForwardError::Timeout) => error_page(app, Some(ctx), PageError::GatewayTimeout),
+        Err(ForwardError::Unreachable(cause)) => {
+            error_page(app, Some(ctx), PageError::BadGateway(cause))
+        }
+    }
+}
+
+/// Browsers are sent to the login page with a return URL; API clients get 401.
+fn login_redirect<B>(app: &AppState, req: &Request<B>, ctx: &RequestCtx) -> Response<Body> {
+    let wants_html = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    let xhr = req.headers().get("x-requested-with").is_some();
+    let rd: String = form_urlencoded::byte_serialize(ctx.original_url().as_bytes()).collect();
+    let location = format!("{}?rd={rd}", app.config.portal.url.url("/login"));
+    let mut resp = Response::new(Body::empty());
+    if wants_html && !xhr && matches!(*req.method(), Method::GET | Method::HEAD) {
+        *resp.status_mut() = StatusCode::FOUND;
+    } else {
+        *resp.status_mut() = StatusCode::UNAUTHORIZED;
+    }
+    if let Ok(v) = HeaderValue::from_str(&location) {
+        resp.headers_mut().insert(header::LOCATION, v);
+    }
+    app.headers.apply(resp.headers_mut());
+    resp
+}

@@ -1,0 +1,236 @@
+//! Header hygiene for the upstream hop (SECURITY 53, 54, 28): hop-by-hop headers removed,
+//! every client header that normalises to an identity name dropped, forwarded headers
+//! replaced by the gateway's own, and identity headers set exactly once.
+
+use std::net::IpAddr;
+
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+
+/// The identity headers the gateway sets.
+pub const REMOTE_USER: &str = "remote-user";
+pub const REMOTE_GROUPS: &str = "remote-groups";
+pub const REMOTE_EMAIL: &str = "remote-email";
+pub const REMOTE_NAME: &str = "remote-name";
+
+const HOP_BY_HOP: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
+
+/// Client headers an upstream might read as routing or address facts; the gateway sets its own.
+const FORWARDED_FAMILY: &[&str] = &[
+    "forwarded",
+    "x-forwarded-for",
+    "x-forwarded-proto",
+    "x-forwarded-host",
+    "x-forwarded-port",
+    "x-forwarded-prefix",
+    "x-forwarded-uri",
+    "x-forwarded-method",
+    "x-forwarded-server",
+    "x-forwarded-ssl",
+    "x-real-ip",
+    "x-original-url",
+    "x-original-uri",
+    "x-original-method",
+    "x-rewrite-url",
+    "x-client-ip",
+    "true-client-ip",
+];
+
+/// Whether a header name is one an upstream could take for an identity. Names are compared
+/// after case-folding and `_`→`-`, since some servers (CGI, PHP, Django via WSGI) map
+/// `Remote_User` and `Remote-User` to the same variable.
+pub fn is_identity_header(name: &str) -> bool {
+    let n: String = name
+        .chars()
+        .map(|c| {
+            if c == '_' {
+                '-'
+            } else {
+                c.to_ascii_lowercase()
+            }
+        })
+        .collect();
+    n.starts_with("remote-")
+        || n.starts_with("x-auth-request-")
+        || n.starts_with("x-forwarded-user")
+        || n.starts_with("x-forwarded-email")
+        || n.starts_with("x-forwarded-groups")
+        || n.starts_with("x-forwarded-preferred-username")
+        || n == "x-remote-user"
+        || n == "x-user"
+        || n == "x-email"
+}
+
+fn normalized(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c == '_' {
+                '-'
+            } else {
+                c.to_ascii_lowercase()
+            }
+        })
+        .collect()
+}
+
+/// Removes identity-like headers; returns the names that were present (for the audit log).
+pub fn strip_identity(headers: &mut HeaderMap) -> Vec<String> {
+    let spoofed: Vec<HeaderName> = headers
+        .keys()
+        .filter(|k| is_identity_header(k.as_str()))
+        .cloned()
+        .collect();
+    for name in &spoofed {
+        headers.remove(name);
+    }
+    spoofed.iter().map(|n| n.as_str().to_owned()).collect()
+}
+
+/// Removes hop-by-hop headers, including those the `Connection` header names.
+pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
+    let listed: Vec<String> = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().to_ascii_lowercase())
+        .filter(|t| !t.is_empty())
+        .collect();
+    for name in HOP_BY_HOP
+        .iter()
+        .copied()
+        .chain(listed.iter().map(String::as_str))
+    {
+        headers.remove(name);
+    }
+}
+
+/// Replaces the forwarded-family headers with the gateway's view of the request.
+/// `chain` is the X-Forwarded-For list to keep (only from a trusted proxy), without the peer.
+pub fn set_forwarded(
+    headers: &mut HeaderMap,
+    chain: Option<String>,
+    peer: IpAddr,
+    client: IpAddr,
+    https: bool,
+    host: &str,
+) {
+    let drop: Vec<HeaderName> = headers
+        .keys()
+        .filter(|k| FORWARDED_FAMILY.contains(&normalized(k.as_str()).as_str()))
+        .cloned()
+        .collect();
+    for name in drop {
+        headers.remove(name);
+    }
+    let xff = match chain {
+        Some(c) if !c.is_empty() => format!("{c}, {peer}"),
+        _ => peer.to_string(),
+    };
+    insert(headers, "x-forwarded-for", &xff);
+    insert(
+        headers,
+        "x-forwarded-proto",
+        if https { "https" } else { "http" },
+    );
+    insert(headers, "x-forwarded-host", host);
+    insert(headers, "x-real-ip", &client.to_string());
+}
+
+/// The identity to send upstream.
+#[derive(Debug, Clone)]
+pub struct IdentityHeaders<'a> {
+    pub user: &'a str,
+    pub groups: &'a [String],
+    pub email: &'a str,
+    pub name: &'a str,
+}
+
+/// Sets the four identity headers exactly once. Values are stripped of control characters
+/// so that no stored value can split a header.
+pub fn set_identity(headers: &mut HeaderMap, id: &IdentityHeaders<'_>) {
+    insert(headers, REMOTE_USER, id.user);
+    insert(headers, REMOTE_GROUPS, &id.groups.join(","));
+    insert(headers, REMOTE_EMAIL, id.email);
+    insert(headers, REMOTE_NAME, id.name);
+}
+
+fn insert(headers: &mut HeaderMap, name: &'static str, value: &str) {
+    let clean: String = value.chars().filter(|c| !c.is_control()).collect();
+    let v = HeaderValue::from_str(&clean).unwrap_or_else(|_| {
+        // Non-visible-ASCII (e.g. a UTF-8 display name): send it percent-encoded rather than drop it.
+        let enc: String =
+            percent_encoding::utf8_percent_encode(&clean, percent_encoding::CONTROLS).collect();
+        HeaderValue::from_str(&enc).unwrap_or_else(|_| HeaderValue::from_static(""))
+    });
+    headers.insert(HeaderName::from_static(name), v);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identity_variants_are_recognised() {
+        for n in [
+            "Remote-User",
+            "remote_user",
+            "REMOTE_GROUPS",
+            "Remote-Anything",
+            "X-Forwarded-User",
+            "x_forwarded_email",
+            "X-Auth-Request-User",
+            "x-remote-user",
+        ] {
+            assert!(is_identity_header(n), "{n}");
+        }
+        for n in ["remotely", "x-forwarded-for", "user-agent", "authorization"] {
+            assert!(!is_identity_header(n), "{n}");
+        }
+    }
+
+    #[test]
+    fn strip_then_set_gives_one_value() {
+        let mut h = HeaderMap::new();
+        h.append("remote-user", HeaderValue::from_static("admin"));
+        h.append("remote_user", HeaderValue::from_static("admin"));
+        h.append("remote-user", HeaderValue::from_static("root"));
+        let gone = strip_identity(&mut h);
+        assert_eq!(gone.len(), 2);
+        set_identity(
+            &mut h,
+            &IdentityHeaders {
+                user: "alice",
+                groups: &["a".into(), "b".into()],
+                email: "a@x",
+                name: "Alice",
+            },
+        );
+        assert_eq!(h.get_all("remote-user").iter().count(), 1);
+        assert_eq!(h["remote-user"], "alice");
+        assert_eq!(h["remote-groups"], "a,b");
+    }
+
+    #[test]
+    fn hop_by_hop_and_connection_listed() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            "connection",
+            HeaderValue::from_static("keep-alive, x-secret"),
+        );
+        h.insert("x-secret", HeaderValue::from_static("1"));
+        h.insert("te", HeaderValue::from_static("trailers"));
+        h.insert("accept", HeaderValue::from_static("*/*"));
+        strip_hop_by_hop(&mut h);
+        assert_eq!(h.len(), 1);
+    }
+}

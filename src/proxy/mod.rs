@@ -1,0 +1,187 @@
+//! Proxy mode: choose the site for a request, then forward it upstream with clean headers,
+//! streaming bodies both ways and passing WebSocket upgrades through.
+
+pub mod client;
+pub mod headers;
+mod upgrade;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::body::Body;
+use http::header::{self, HeaderValue};
+use http::{Request, Response, Uri, Version};
+use hyper::body::Incoming;
+
+use crate::config::SiteConfig;
+use crate::domain::host::HostPattern;
+use crate::domain::rules::prefix_matches;
+use crate::web::RequestCtx;
+use client::UpstreamClient;
+use headers::IdentityHeaders;
+
+/// A configured site with its client.
+pub struct Site {
+    pub config: SiteConfig,
+    client: UpstreamClient,
+}
+
+/// All sites, for routing by host and path.
+pub struct SiteTable {
+    sites: Vec<Site>,
+    upstream_timeout: Duration,
+}
+
+/// Facts about the client hop that the upstream request is built from.
+#[derive(Debug)]
+pub struct Hop<'a> {
+    /// TCP peer of the client connection.
+    pub peer: SocketAddr,
+    /// The X-Forwarded-For list to keep (only when the peer is a trusted proxy).
+    pub xff_chain: Option<String>,
+    /// Name of the gateway's session cookie, removed before forwarding.
+    pub session_cookie: &'a str,
+}
+
+/// Why forwarding failed.
+#[derive(Debug)]
+pub enum ForwardError {
+    /// Could not connect or the upstream broke the exchange.
+    Unreachable(String),
+    /// No response headers within the timeout.
+    Timeout,
+}
+
+impl SiteTable {
+    /// Builds clients for every site.
+    pub fn new(
+        configs: &[SiteConfig],
+        connect_timeout: Duration,
+        upstream_timeout: Duration,
+    ) -> Result<Self, String> {
+        let shared = client::build(connect_timeout, None)?;
+        let sites = configs
+            .iter()
+            .map(|c| {
+                let client = match &c.ca_file {
+                    Some(ca) => client::build(connect_timeout, Some(ca))?,
+                    None => shared.clone(),
+                };
+                Ok(Site {
+                    config: c.clone(),
+                    client,
+                })
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        Ok(Self {
+            sites,
+            upstream_timeout,
+        })
+    }
+
+    /// The most specific site for a canonical host and path: exact hosts before wildcards,
+    /// then the longest path prefix. Falls back to the site marked `default`.
+    pub fn route(&self, host: &str, path: &str) -> Option<&Site> {
+        self.sites
+            .iter()
+            .filter(|s| s.config.host.matches(host) && prefix_matches(&s.config.path_prefix, path))
+            .max_by_key(|s| {
+                (
+                    matches!(s.config.host, HostPattern::Exact(_)),
+                    s.config.path_prefix.len(),
+                )
+            })
+            .or_else(|| self.sites.iter().find(|s| s.config.default))
+    }
+
+    /// Forwards `req` to `site`. `identity` is `None` on bypass routes without a session.
+    pub async fn forward(
+        &self,
+        site: &Site,
+        mut req: Request<Incoming>,
+        ctx: &RequestCtx,
+        hop: Hop<'_>,
+        identity: Option<IdentityHeaders<'_>>,
+    ) -> Result<Response<Body>, ForwardError> {
+        let Hop {
+            peer,
+            xff_chain,
+            session_cookie,
+        } = hop;
+        let upgrade = upgrade::requested(&req).then(|| hyper::upgrade::on(&mut req));
+        let upgrade_proto = req.headers().get(header::UPGRADE).cloned();
+        let original_host = req.headers().get(header::HOST).cloned().or_else(|| {
+            req.uri()
+                .authority()
+                .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
+        });
+
+        let (mut parts, body) = req.into_parts();
+        let up = &site.config.upstream;
+        let query = ctx
+            .query
+            .as_ref()
+            .map(|q| format!("?{q}"))
+            .unwrap_or_default();
+        let scheme = if up.https { "https" } else { "http" };
+        let uri: Uri = format!(
+            "{scheme}://{}{}{}{query}",
+            up.authority, up.base_path, ctx.path.encoded
+        )
+        .parse()
+        .map_err(|e: http::uri::InvalidUri| ForwardError::Unreachable(e.to_string()))?;
+
+        let h = &mut parts.headers;
+        headers::strip_hop_by_hop(h);
+        let spoofed = headers::strip_identity(h);
+        if !spoofed.is_empty() {
+            crate::audit!(crate::audit::event::HEADER_SPOOFED, ip = %ctx.client_ip, headers = ?spoofed, host = %ctx.host);
+        }
+        crate::web::cookies::strip(h, session_cookie);
+        headers::set_forwarded(h, xff_chain, peer.ip(), ctx.client_ip, ctx.https, &ctx.host);
+        if let Some(id) = &identity {
+            headers::set_identity(h, id);
+        }
+        h.remove(header::HOST);
+        if site.config.preserve_host
+            && let Some(host) = original_host
+        {
+            h.insert(header::HOST, host);
+        }
+        if let (Some(_), Some(proto)) = (&upgrade, upgrade_proto) {
+            h.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+            h.insert(header::UPGRADE, proto);
+        }
+        parts.uri = uri;
+        parts.version = Version::HTTP_11;
+        let upstream_req = Request::from_parts(parts, Body::new(body));
+
+        let mut resp =
+            tokio::time::timeout(self.upstream_timeout, site.client.request(upstream_req))
+                .await
+                .map_err(|_| ForwardError::Timeout)?
+                .map_err(|e| ForwardError::Unreachable(error_chain(&e)))?;
+
+        if resp.status() == http::StatusCode::SWITCHING_PROTOCOLS
+            && let Some(client_side) = upgrade
+        {
+            upgrade::tunnel(client_side, hyper::upgrade::on(&mut resp));
+            let (parts, _) = resp.into_parts();
+            return Ok(Response::from_parts(parts, Body::empty()));
+        }
+        let (mut parts, body) = resp.into_parts();
+        headers::strip_hop_by_hop(&mut parts.headers);
+        Ok(Response::from_parts(parts, Body::new(body)))
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut msg = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        src = s.source();
+    }
+    msg
+}

@@ -1,0 +1,46 @@
+//! Use cases over the store traits: login, sessions, user administration.
+//!
+//! Services never see HTTP types; the web layer parses requests into plain values and maps
+//! the errors here to pages in one place (`web::errors`).
+
+pub mod hasher;
+pub mod login;
+pub mod sessions;
+pub mod users;
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use thiserror::Error;
+
+use crate::store::StoreError;
+
+/// The wall clock, read here and passed down: the domain never reads it.
+pub fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// Why an authentication step failed. The web layer shows one generic text per variant.
+#[derive(Debug, Error)]
+pub enum AuthError {
+    /// Unknown user, wrong password, disabled account: one answer for all (SECURITY 10).
+    #[error("invalid username or password")]
+    InvalidCredentials,
+    /// Too many failures; try again after `until` (Unix seconds).
+    #[error("too many attempts")]
+    Throttled {
+        /// When attempts are evaluated again.
+        until: i64,
+    },
+    /// The password hashing pool is saturated (SECURITY 72).
+    #[error("busy")]
+    Busy,
+    /// A store failed; fail closed.
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    /// Hashing failed for a reason other than a wrong password.
+    #[error("hashing: {0}")]
+    Hash(String),
+}

@@ -1,0 +1,192 @@
+//! Sessions: start, resolve a cookie to a live session and its user, end one or all.
+//!
+//! Resolution enforces the server-side idle and absolute timeouts (SECURITY 24), ends the
+//! session when the user is gone, disabled or has a newer session epoch (password set,
+//! disabled: SECURITY 27, 48), and writes `last_seen` back at most every `touch_every`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::audit;
+use crate::audit::event;
+use crate::domain::session::{AuthLevel, Expiry, Session, SessionId, SessionKey, SessionTimeouts};
+use crate::domain::user::User;
+use crate::store::{SessionStore, StoreResult, UserStore};
+
+/// A live session and its (fresh enough) user.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    /// Store key of the session.
+    pub key: SessionKey,
+    /// The record.
+    pub session: Session,
+    /// The user as of at most `user_refresh` ago.
+    pub user: Arc<User>,
+}
+
+/// Most users kept in the refresh cache; beyond it the cache starts over.
+const USER_CACHE_CAP: usize = 10_000;
+
+/// Users read recently, with when they were read.
+type UserCache = Arc<Mutex<HashMap<i64, (Instant, Arc<User>)>>>;
+
+/// The session use cases.
+#[derive(Clone)]
+pub struct Sessions {
+    store: Arc<dyn SessionStore>,
+    users: Arc<dyn UserStore>,
+    timeouts: SessionTimeouts,
+    max_per_user: usize,
+    user_refresh: Duration,
+    cache: UserCache,
+}
+
+impl Sessions {
+    /// Sessions over the given stores.
+    pub fn new(
+        store: Arc<dyn SessionStore>,
+        users: Arc<dyn UserStore>,
+        timeouts: SessionTimeouts,
+        max_per_user: usize,
+        user_refresh: Duration,
+    ) -> Self {
+        Self {
+            store,
+            users,
+            timeouts,
+            max_per_user: max_per_user.max(1),
+            user_refresh,
+            cache: Arc::default(),
+        }
+    }
+
+    /// The configured timeouts.
+    pub fn timeouts(&self) -> &SessionTimeouts {
+        &self.timeouts
+    }
+
+    /// Starts a session with a fresh id. When the user already has `max_per_user` sessions,
+    /// the least recently used ones end (the documented concurrent-session policy, SECURITY 30).
+    pub async fn start(
+        &self,
+        user: &User,
+        level: AuthLevel,
+        ip: &str,
+        user_agent: &str,
+        now: i64,
+    ) -> StoreResult<(SessionId, Session)> {
+        let mut existing = self.store.list_for_user(user.id).await?;
+        if existing.len() >= self.max_per_user {
+            existing.sort_by_key(|(_, s)| s.last_seen);
+            let excess = existing.len() + 1 - self.max_per_user;
+            for (key, _) in existing.into_iter().take(excess) {
+                self.store.remove(&key).await?;
+                audit!(event::SESSION_EVICTED, user = ?user.username, session = key.short());
+            }
+        }
+        let id = SessionId::generate();
+        let session = Session::start(
+            user.id,
+            &user.username,
+            level,
+            user.session_epoch,
+            now,
+            ip,
+            user_agent,
+            &self.timeouts,
+        );
+        self.store
+            .put(&id.key(), &session, session.ttl(now, &self.timeouts))
+            .await?;
+        Ok((id, session))
+    }
+
+    /// Resolves a cookie value. `Ok(None)` for anything that is not a live session of an
+    /// active user; store failures are errors so that callers fail closed.
+    pub async fn resolve(&self, cookie: &str, now: i64) -> StoreResult<Option<Resolved>> {
+        let Some(id) = SessionId::parse(cookie) else {
+            return Ok(None);
+        };
+        let key = id.key();
+        let Some(mut session) = self.store.get(&key).await? else {
+            return Ok(None);
+        };
+        if session.expiry(now, &self.timeouts) != Expiry::Live {
+            self.store.remove(&key).await?;
+            return Ok(None);
+        }
+        let user = match self.user(session.user_id).await? {
+            Some(u) if !u.disabled && u.session_epoch == session.epoch => u,
+            _ => {
+                self.store.remove(&key).await?;
+                return Ok(None);
+            }
+        };
+        if session.needs_touch(now, &self.timeouts) {
+            session.last_seen = now;
+            self.store
+                .put(&key, &session, session.ttl(now, &self.timeouts))
+                .await?;
+        }
+        Ok(Some(Resolved { key, session, user }))
+    }
+
+    /// Ends one session.
+    pub async fn end(&self, key: &SessionKey) -> StoreResult<bool> {
+        self.store.remove(key).await
+    }
+
+    /// Ends every session of a user and forgets the cached user.
+    pub async fn end_all_for_user(&self, user_id: i64) -> StoreResult<usize> {
+        self.forget_user(user_id);
+        self.store.remove_all_for_user(user_id).await
+    }
+
+    /// Every live session of a user.
+    pub async fn list_for_user(&self, user_id: i64) -> StoreResult<Vec<(SessionKey, Session)>> {
+        self.store.list_for_user(user_id).await
+    }
+
+    /// Drops a user from the refresh cache (after a change made by this instance).
+    pub fn forget_user(&self, user_id: i64) {
+        self.cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&user_id);
+    }
+
+    async fn user(&self, id: i64) -> StoreResult<Option<Arc<User>>> {
+        if !self.user_refresh.is_zero() {
+            let cache = self
+                .cache
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some((at, user)) = cache.get(&id)
+                && at.elapsed() < self.user_refresh
+            {
+                return Ok(Some(user.clone()));
+            }
+        }
+        let Some(user) = self.users.get(id).await?.map(Arc::new) else {
+            self.forget_user(id);
+            return Ok(None);
+        };
+        if !self.user_refresh.is_zero() {
+            let mut cache = self
+                .cache
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if cache.len() >= USER_CACHE_CAP {
+                cache.clear();
+            }
+            cache.insert(id, (Instant::now(), user.clone()));
+        }
+        Ok(Some(user))
+    }
+
+    /// Checks that the session store answers.
+    pub async fn ping(&self) -> StoreResult<()> {
+        self.store.ping().await
+    }
+}

@@ -1,0 +1,301 @@
+//! In-process stores for a single node: sessions and throttle counters.
+//!
+//! Lost on restart (documented). Both maps are bounded so that no client can grow them
+//! without limit (SECURITY 73): when full, expired entries are purged first, then the
+//! entries closest to expiry are dropped.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use async_trait::async_trait;
+
+use super::{SessionStore, StoreResult, ThrottleStore};
+use crate::domain::session::{Session, SessionKey};
+use crate::domain::throttle::{Admission, ThrottleState};
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding the lock cannot leave these maps half-updated in a way that
+    // matters more than losing them, so keep serving.
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn wall_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+#[derive(Default)]
+struct Sessions {
+    records: HashMap<SessionKey, (Session, i64)>,
+    by_user: HashMap<i64, HashSet<SessionKey>>,
+}
+
+impl Sessions {
+    fn unlink(&mut self, key: &SessionKey, user_id: i64) {
+        if let Some(set) = self.by_user.get_mut(&user_id) {
+            set.remove(key);
+            if set.is_empty() {
+                self.by_user.remove(&user_id);
+            }
+        }
+    }
+
+    fn take(&mut self, key: &SessionKey) -> Option<Session> {
+        let (session, _) = self.records.remove(key)?;
+        self.unlink(key, session.user_id);
+        Some(session)
+    }
+
+    fn purge_expired(&mut self, now: i64) {
+        let dead: Vec<SessionKey> = self
+            .records
+            .iter()
+            .filter(|(_, (_, gone_at))| *gone_at <= now)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in dead {
+            self.take(&key);
+        }
+    }
+
+    fn make_room(&mut self, capacity: usize, now: i64) {
+        if self.records.len() < capacity {
+            return;
+        }
+        self.purge_expired(now);
+        if self.records.len() < capacity {
+            return;
+        }
+        let mut by_end: Vec<(i64, SessionKey)> = self
+            .records
+            .iter()
+            .map(|(k, (_, gone_at))| (*gone_at, k.clone()))
+            .collect();
+        by_end.sort();
+        let excess = self.records.len() + 1 - capacity;
+        for (_, key) in by_end.into_iter().take(excess.max(capacity / 10)) {
+            self.take(&key);
+        }
+    }
+}
+
+/// Sessions in a bounded in-process map.
+pub struct MemorySessionStore {
+    inner: Mutex<Sessions>,
+    capacity: usize,
+}
+
+impl MemorySessionStore {
+    /// A store that holds at most `capacity` sessions.
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            inner: Mutex::new(Sessions::default()),
+            capacity: capacity.max(1),
+        }
+    }
+}
+
+#[async_trait]
+impl SessionStore for MemorySessionStore {
+    async fn put(&self, key: &SessionKey, session: &Session, ttl_secs: u64) -> StoreResult<()> {
+        let now = wall_now();
+        let gone_at = now.saturating_add(i64::try_from(ttl_secs).unwrap_or(i64::MAX));
+        let mut s = lock(&self.inner);
+        if !s.records.contains_key(key) {
+            s.make_room(self.capacity, now);
+        }
+        s.records.insert(key.clone(), (session.clone(), gone_at));
+        s.by_user
+            .entry(session.user_id)
+            .or_default()
+            .insert(key.clone());
+        Ok(())
+    }
+
+    async fn get(&self, key: &SessionKey) -> StoreResult<Option<Session>> {
+        let now = wall_now();
+        let mut s = lock(&self.inner);
+        match s.records.get(key) {
+            Some((session, gone_at)) if *gone_at > now => Ok(Some(session.clone())),
+            Some(_) => {
+                s.take(key);
+                Ok(None)
+            }
+            None => Ok(None),
+        }
+    }
+
+    async fn remove(&self, key: &SessionKey) -> StoreResult<bool> {
+        Ok(lock(&self.inner).take(key).is_some())
+    }
+
+    async fn list_for_user(&self, user_id: i64) -> StoreResult<Vec<(SessionKey, Session)>> {
+        let now = wall_now();
+        let s = lock(&self.inner);
+        let Some(keys) = s.by_user.get(&user_id) else {
+            return Ok(Vec::new());
+        };
+        Ok(keys
+            .iter()
+            .filter_map(|k| match s.records.get(k) {
+                Some((session, gone_at)) if *gone_at > now => Some((k.clone(), session.clone())),
+                _ => None,
+            })
+            .collect())
+    }
+
+    async fn remove_all_for_user(&self, user_id: i64) -> StoreResult<usize> {
+        let mut s = lock(&self.inner);
+        let keys = s.by_user.remove(&user_id).unwrap_or_default();
+        let n = keys
+            .iter()
+            .filter(|k| s.records.remove(*k).is_some())
+            .count();
+        Ok(n)
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        Ok(())
+    }
+}
+
+/// Throttle counters in a bounded in-process map.
+pub struct MemoryThrottleStore {
+    inner: Mutex<HashMap<String, ThrottleState>>,
+    capacity: usize,
+}
+
+impl MemoryThrottleStore {
+    /// A store that tracks at most `capacity` keys.
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            inner: Mutex::new(HashMap::new()),
+            capacity: capacity.max(1),
+        }
+    }
+
+    fn make_room(map: &mut HashMap<String, ThrottleState>, capacity: usize, now: i64) {
+        if map.len() < capacity {
+            return;
+        }
+        map.retain(|_, st| st.forget_at > now);
+        if map.len() < capacity {
+            return;
+        }
+        // Still full: drop the states that would be forgotten soonest. Keys under a long ban
+        // are kept longest, so a flood of fresh names does not free a banned account early.
+        let mut ends: Vec<i64> = map.values().map(|st| st.forget_at).collect();
+        ends.sort_unstable();
+        let cut = ends[(capacity / 10).min(ends.len() - 1)];
+        map.retain(|_, st| st.forget_at > cut);
+    }
+}
+
+fn secs(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+#[async_trait]
+impl ThrottleStore for MemoryThrottleStore {
+    async fn admit(&self, key: &str, now: i64, keep_for: u64) -> StoreResult<Admission> {
+        let mut map = lock(&self.inner);
+        if !map.contains_key(key) {
+            Self::make_room(&mut map, self.capacity, now);
+        }
+        let state = map.entry(key.to_owned()).or_default();
+        Ok(state.admit(now, secs(keep_for)))
+    }
+
+    async fn ban(&self, key: &str, until: i64, keep_until: i64) -> StoreResult<()> {
+        lock(&self.inner)
+            .entry(key.to_owned())
+            .or_default()
+            .ban(until, keep_until);
+        Ok(())
+    }
+
+    async fn clear(&self, key: &str) -> StoreResult<()> {
+        lock(&self.inner).remove(key);
+        Ok(())
+    }
+
+    async fn forgive_one(&self, key: &str) -> StoreResult<()> {
+        if let Some(st) = lock(&self.inner).get_mut(key) {
+            st.attempts = st.attempts.saturating_sub(1);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::session::{AuthLevel, SessionId, SessionTimeouts};
+
+    fn session(user_id: i64) -> Session {
+        let t = SessionTimeouts {
+            idle: 60,
+            absolute: 600,
+            touch_every: 10,
+        };
+        Session::start(
+            user_id,
+            "u",
+            AuthLevel::OneFactor,
+            0,
+            wall_now(),
+            "ip",
+            "ua",
+            &t,
+        )
+    }
+
+    #[tokio::test]
+    async fn sessions_are_indexed_per_user() {
+        let store = MemorySessionStore::new(100);
+        let (a, b, c) = (
+            SessionId::generate().key(),
+            SessionId::generate().key(),
+            SessionId::generate().key(),
+        );
+        store.put(&a, &session(1), 60).await.unwrap();
+        store.put(&b, &session(1), 60).await.unwrap();
+        store.put(&c, &session(2), 60).await.unwrap();
+        assert_eq!(store.list_for_user(1).await.unwrap().len(), 2);
+        assert_eq!(store.remove_all_for_user(1).await.unwrap(), 2);
+        assert!(store.get(&a).await.unwrap().is_none());
+        assert!(store.get(&c).await.unwrap().is_some());
+        assert!(store.remove(&c).await.unwrap());
+        assert!(!store.remove(&c).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn session_map_is_bounded() {
+        let store = MemorySessionStore::new(50);
+        for _ in 0..500 {
+            store
+                .put(&SessionId::generate().key(), &session(1), 60)
+                .await
+                .unwrap();
+        }
+        assert!(lock(&store.inner).records.len() <= 50);
+    }
+
+    #[tokio::test]
+    async fn throttle_map_is_bounded_and_keeps_banned_keys() {
+        let store = MemoryThrottleStore::new(100);
+        store.admit("user:alice", 0, 10).await.unwrap();
+        store.ban("user:alice", 1_000_000, 2_000_000).await.unwrap();
+        for i in 0..1000 {
+            store.admit(&format!("user:x{i}"), 0, 10).await.unwrap();
+        }
+        assert!(lock(&store.inner).len() <= 100);
+        assert!(matches!(
+            store.admit("user:alice", 1, 10).await.unwrap(),
+            Admission::Refused { .. }
+        ));
+    }
+}

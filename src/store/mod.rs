@@ -1,0 +1,115 @@
+//! Storage behind narrow async traits, one per concern (STYLE.md: lldap's handler traits).
+//!
+//! Services see only these traits; `server.rs` is the only place that picks an
+//! implementation. Implementations: `memory` (single node), `redis` (shared by instances),
+//! `sql` (users, SQLite by default).
+
+pub mod memory;
+pub mod redis;
+pub mod sql;
+
+use async_trait::async_trait;
+use thiserror::Error;
+
+use crate::domain::session::{Session, SessionKey};
+use crate::domain::throttle::Admission;
+use crate::domain::user::User;
+
+/// Failures of a store. The text is for logs only, never for a response body.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// The backend cannot be reached or answered with an error.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// A unique constraint would be broken (e.g. the username exists).
+    #[error("already exists")]
+    Conflict,
+    /// A record could not be decoded.
+    #[error("corrupt record: {0}")]
+    Corrupt(String),
+}
+
+/// Result alias for store calls.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Server-side sessions keyed by the SHA-256 of the id, with a per-user index.
+#[async_trait]
+pub trait SessionStore: Send + Sync + 'static {
+    /// Saves a session; the record disappears after `ttl_secs` unless touched.
+    async fn put(&self, key: &SessionKey, session: &Session, ttl_secs: u64) -> StoreResult<()>;
+    /// Loads a session.
+    async fn get(&self, key: &SessionKey) -> StoreResult<Option<Session>>;
+    /// Deletes a session; returns whether it existed.
+    async fn remove(&self, key: &SessionKey) -> StoreResult<bool>;
+    /// Every live session of a user.
+    async fn list_for_user(&self, user_id: i64) -> StoreResult<Vec<(SessionKey, Session)>>;
+    /// Deletes every session of a user; returns how many.
+    async fn remove_all_for_user(&self, user_id: i64) -> StoreResult<usize>;
+    /// Checks that the backend answers.
+    async fn ping(&self) -> StoreResult<()>;
+}
+
+/// Attempt counters for login throttling (see `domain::throttle`).
+#[async_trait]
+pub trait ThrottleStore: Send + Sync + 'static {
+    /// Atomically: refuse while `key` is banned, otherwise count one more attempt and keep the
+    /// state `keep_for` seconds.
+    async fn admit(&self, key: &str, now: i64, keep_for: u64) -> StoreResult<Admission>;
+    /// Bans `key` until `until` (Unix seconds), keeping its state at least until `keep_until`.
+    async fn ban(&self, key: &str, until: i64, keep_until: i64) -> StoreResult<()>;
+    /// Forgets `key` entirely (after a successful login).
+    async fn clear(&self, key: &str) -> StoreResult<()>;
+    /// Takes back one counted attempt (a success that must not clear the whole key).
+    async fn forgive_one(&self, key: &str) -> StoreResult<()>;
+}
+
+/// Fields of a new user.
+#[derive(Clone)]
+pub struct NewUser {
+    /// Canonical username.
+    pub username: String,
+    /// Display name.
+    pub display_name: String,
+    /// Email address (may be empty).
+    pub email: String,
+    /// Normalised groups.
+    pub groups: Vec<String>,
+    /// PHC hash.
+    pub password_hash: String,
+    /// Force a password change at first login.
+    pub must_change_password: bool,
+}
+
+/// Users and their credentials.
+#[async_trait]
+pub trait UserStore: Send + Sync + 'static {
+    /// Finds a user by canonical name.
+    async fn find_by_username(&self, username: &str) -> StoreResult<Option<User>>;
+    /// Finds a user by id.
+    async fn get(&self, id: i64) -> StoreResult<Option<User>>;
+    /// Creates a user; `Conflict` if the name is taken.
+    async fn create(&self, user: &NewUser, now: i64) -> StoreResult<User>;
+    /// Replaces the password hash and the must-change flag.
+    async fn set_password(
+        &self,
+        id: i64,
+        hash: &str,
+        must_change: bool,
+        now: i64,
+    ) -> StoreResult<()>;
+    /// Replaces a hash with a stronger one of the same password, only if it is still `old`
+    /// (no session epoch change: the credential is the same).
+    async fn rehash_password(&self, id: i64, old: &str, new: &str, now: i64) -> StoreResult<()>;
+    /// Enables or disables a user.
+    async fn set_disabled(&self, id: i64, disabled: bool, now: i64) -> StoreResult<()>;
+    /// Replaces the user's groups.
+    async fn set_groups(&self, id: i64, groups: &[String], now: i64) -> StoreResult<()>;
+    /// Deletes a user; returns whether it existed.
+    async fn delete(&self, id: i64) -> StoreResult<bool>;
+    /// All users, ordered by name.
+    async fn list(&self) -> StoreResult<Vec<User>>;
+    /// Number of users.
+    async fn count(&self) -> StoreResult<u64>;
+    /// Checks that the database answers.
+    async fn ping(&self) -> StoreResult<()>;
+}

@@ -1,0 +1,274 @@
+//! Redis stores shared by several gateway instances: sessions and throttle counters.
+//!
+//! Keys (all under the configured prefix): `s:<sha256(id)>` the session JSON with a TTL;
+//! `u:<user id>` a set of that user's session keys; `t:<throttle key>` a hash {n, b} of
+//! attempts and ban end. The raw session id never reaches Redis (SECURITY 29). Every error
+//! becomes `StoreError::Unavailable`, and callers fail closed on it (SECURITY 73).
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use redis::AsyncCommands;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+
+use super::{SessionStore, StoreError, StoreResult, ThrottleStore};
+use crate::domain::session::{Session, SessionKey};
+use crate::domain::throttle::Admission;
+
+fn unavailable(e: redis::RedisError) -> StoreError {
+    StoreError::Unavailable(e.to_string())
+}
+
+/// A connection shared by the Redis stores.
+#[derive(Clone)]
+pub struct RedisConn {
+    conn: ConnectionManager,
+    prefix: String,
+}
+
+impl RedisConn {
+    /// Connects (with reconnects and bounded timeouts) to `url`; keys get `prefix`.
+    pub async fn connect(url: &str, prefix: &str, timeout: Duration) -> StoreResult<Self> {
+        let client = redis::Client::open(url).map_err(unavailable)?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(timeout))
+            .set_response_timeout(Some(timeout))
+            .set_number_of_retries(1);
+        let conn = ConnectionManager::new_with_config(client, config)
+            .await
+            .map_err(unavailable)?;
+        Ok(Self {
+            conn,
+            prefix: prefix.to_owned(),
+        })
+    }
+
+    fn session_key(&self, key: &SessionKey) -> String {
+        format!("{}s:{}", self.prefix, key.0)
+    }
+
+    fn user_key(&self, user_id: i64) -> String {
+        format!("{}u:{user_id}", self.prefix)
+    }
+
+    fn throttle_key(&self, key: &str) -> String {
+        format!("{}t:{key}", self.prefix)
+    }
+}
+
+/// Sessions in Redis.
+pub struct RedisSessionStore {
+    redis: RedisConn,
+    /// TTL of the per-user index: it must outlive every session it lists.
+    index_ttl: u64,
+}
+
+impl RedisSessionStore {
+    /// Sessions over `redis`; `max_lifetime` is the absolute session timeout in seconds.
+    pub fn new(redis: RedisConn, max_lifetime: u64) -> Self {
+        Self {
+            redis,
+            index_ttl: max_lifetime.saturating_add(60),
+        }
+    }
+}
+
+fn decode(raw: &str) -> StoreResult<Session> {
+    serde_json::from_str(raw).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+#[async_trait]
+impl SessionStore for RedisSessionStore {
+    async fn put(&self, key: &SessionKey, session: &Session, ttl_secs: u64) -> StoreResult<()> {
+        let json =
+            serde_json::to_string(session).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut conn = self.redis.conn.clone();
+        let user_key = self.redis.user_key(session.user_id);
+        redis::pipe()
+            .atomic()
+            .set_ex(self.redis.session_key(key), json, ttl_secs.max(1))
+            .ignore()
+            .sadd(&user_key, &key.0)
+            .ignore()
+            .expire(&user_key, i64::try_from(self.index_ttl).unwrap_or(i64::MAX))
+            .ignore()
+            .query_async::<()>(&mut conn)
+            .await
+            .map_err(unavailable)
+    }
+
+    async fn get(&self, key: &SessionKey) -> StoreResult<Option<Session>> {
+        let mut conn = self.redis.conn.clone();
+        let raw: Option<String> = conn
+            .get(self.redis.session_key(key))
+            .await
+            .map_err(unavailable)?;
+        raw.as_deref().map(decode).transpose()
+    }
+
+    async fn remove(&self, key: &SessionKey) -> StoreResult<bool> {
+        let mut conn = self.redis.conn.clone();
+        let skey = self.redis.session_key(key);
+        let raw: Option<String> = conn.get(&skey).await.map_err(unavailable)?;
+        let removed: i64 = conn.del(&skey).await.map_err(unavailable)?;
+        if let Some(session) = raw.as_deref().and_then(|r| decode(r).ok()) {
+            let _: i64 = conn
+                .srem(self.redis.user_key(session.user_id), &key.0)
+                .await
+                .map_err(unavailable)?;
+        }
+        Ok(removed > 0)
+    }
+
+    async fn list_for_user(&self, user_id: i64) -> StoreResult<Vec<(SessionKey, Session)>> {
+        let mut conn = self.redis.conn.clone();
+        let user_key = self.redis.user_key(user_id);
+        let members: Vec<String> = conn.smembers(&user_key).await.map_err(unavailable)?;
+        if members.is_empty() {
+            return Ok(Vec::new());
+        }
+        let keys: Vec<String> = members
+            .iter()
+            .map(|m| self.redis.session_key(&SessionKey(m.clone())))
+            .collect();
+        let values: Vec<Option<String>> = conn.mget(&keys).await.map_err(unavailable)?;
+        let mut live = Vec::new();
+        let mut stale = Vec::new();
+        for (member, value) in members.into_iter().zip(values) {
+            match value.as_deref().map(decode) {
+                Some(Ok(session)) => live.push((SessionKey(member), session)),
+                _ => stale.push(member),
+            }
+        }
+        if !stale.is_empty() {
+            let _: i64 = conn.srem(&user_key, stale).await.map_err(unavailable)?;
+        }
+        Ok(live)
+    }
+
+    async fn remove_all_for_user(&self, user_id: i64) -> StoreResult<usize> {
+        let mut conn = self.redis.conn.clone();
+        let user_key = self.redis.user_key(user_id);
+        let members: Vec<String> = conn.smembers(&user_key).await.map_err(unavailable)?;
+        let mut keys: Vec<String> = members
+            .iter()
+            .map(|m| self.redis.session_key(&SessionKey(m.clone())))
+            .collect();
+        let n = if keys.is_empty() {
+            0
+        } else {
+            conn.del::<_, usize>(&keys).await.map_err(unavailable)?
+        };
+        keys.clear();
+        let _: i64 = conn.del(&user_key).await.map_err(unavailable)?;
+        Ok(n)
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        let mut conn = self.redis.conn.clone();
+        redis::cmd("PING")
+            .query_async::<String>(&mut conn)
+            .await
+            .map(|_| ())
+            .map_err(unavailable)
+    }
+}
+
+/// Throttle counters in Redis; each step is one Lua script, so it is atomic across instances.
+pub struct RedisThrottleStore {
+    redis: RedisConn,
+    admit: redis::Script,
+    ban: redis::Script,
+    forgive: redis::Script,
+}
+
+// Refuse while banned, else count the attempt and push the expiry out (see domain::throttle).
+const ADMIT_LUA: &str = r"
+local b = tonumber(redis.call('HGET', KEYS[1], 'b') or '0')
+local now = tonumber(ARGV[1])
+if now < b then return {0, b} end
+local n = redis.call('HINCRBY', KEYS[1], 'n', 1)
+local ttl = redis.call('TTL', KEYS[1])
+if ttl < tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+return {1, n}
+";
+
+// A later ban wins; the key lives at least until ARGV[2].
+const BAN_LUA: &str = r"
+local b = tonumber(redis.call('HGET', KEYS[1], 'b') or '0')
+if tonumber(ARGV[1]) > b then redis.call('HSET', KEYS[1], 'b', ARGV[1]) end
+redis.call('EXPIREAT', KEYS[1], ARGV[2], 'GT')
+if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIREAT', KEYS[1], ARGV[2]) end
+return 1
+";
+
+const FORGIVE_LUA: &str = r"
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local n = redis.call('HINCRBY', KEYS[1], 'n', -1)
+if n < 0 then redis.call('HSET', KEYS[1], 'n', 0) end
+return 1
+";
+
+impl RedisThrottleStore {
+    /// Throttle counters over `redis`.
+    pub fn new(redis: RedisConn) -> Self {
+        Self {
+            redis,
+            admit: redis::Script::new(ADMIT_LUA),
+            ban: redis::Script::new(BAN_LUA),
+            forgive: redis::Script::new(FORGIVE_LUA),
+        }
+    }
+}
+
+#[async_trait]
+impl ThrottleStore for RedisThrottleStore {
+    async fn admit(&self, key: &str, now: i64, keep_for: u64) -> StoreResult<Admission> {
+        let mut conn = self.redis.conn.clone();
+        let (ok, value): (i64, i64) = self
+            .admit
+            .key(self.redis.throttle_key(key))
+            .arg(now)
+            .arg(keep_for.max(1))
+            .invoke_async(&mut conn)
+            .await
+            .map_err(unavailable)?;
+        Ok(if ok == 1 {
+            Admission::Admitted {
+                n: u32::try_from(value).unwrap_or(u32::MAX),
+            }
+        } else {
+            Admission::Refused { until: value }
+        })
+    }
+
+    async fn ban(&self, key: &str, until: i64, keep_until: i64) -> StoreResult<()> {
+        let mut conn = self.redis.conn.clone();
+        self.ban
+            .key(self.redis.throttle_key(key))
+            .arg(until)
+            .arg(keep_until)
+            .invoke_async::<i64>(&mut conn)
+            .await
+            .map(|_| ())
+            .map_err(unavailable)
+    }
+
+    async fn clear(&self, key: &str) -> StoreResult<()> {
+        let mut conn = self.redis.conn.clone();
+        conn.del::<_, i64>(self.redis.throttle_key(key))
+            .await
+            .map(|_| ())
+            .map_err(unavailable)
+    }
+
+    async fn forgive_one(&self, key: &str) -> StoreResult<()> {
+        let mut conn = self.redis.conn.clone();
+        self.forgive
+            .key(self.redis.throttle_key(key))
+            .invoke_async::<i64>(&mut conn)
+            .await
+            .map(|_| ())
+            .map_err(unavailable)
+    }
+}

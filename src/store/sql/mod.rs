@@ -1,0 +1,271 @@
+//! The user store over sqlx: SQLite (one file, the default).
+//!
+//! SQL is kept portable (no SQLite-only syntax) so that PostgreSQL can share it. Migrations
+//! are embedded and run at start. The database file is created with mode 0600 (SECURITY 71).
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{Row, SqlSafeStr};
+
+use super::{NewUser, StoreError, StoreResult, UserStore};
+use crate::domain::user::User;
+
+const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "users", include_str!("migrations/0001_users.sql"))];
+
+fn db_err(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict,
+        _ => StoreError::Unavailable(e.to_string()),
+    }
+}
+
+/// Users in SQLite.
+#[derive(Clone)]
+pub struct SqlUserStore {
+    pool: SqlitePool,
+}
+
+const COLUMNS: &str = "id, username, display_name, email, groups, disabled, must_change_password, password_hash, session_epoch, created_at, updated_at";
+
+impl SqlUserStore {
+    /// Opens (creating if needed) the SQLite file at `path` and runs migrations.
+    pub async fn open_sqlite(path: &Path) -> StoreResult<Self> {
+        ensure_private_file(path)?;
+        let url = format!("sqlite://{}", path.display());
+        let options = SqliteConnectOptions::from_str(&url)
+            .map_err(db_err)?
+            .create_if_missing(true)
+            // WAL lets the CLI change users while the server reads them.
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(5));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .map_err(db_err)?;
+        let store = Self { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> StoreResult<()> {
+        let migrations = MIGRATIONS
+            .iter()
+            .map(|(version, name, sql)| {
+                Migration::new(
+                    *version,
+                    (*name).into(),
+                    MigrationType::Simple,
+                    sql.into_sql_str(),
+                    false,
+                )
+            })
+            .collect();
+        Migrator::with_migrations(migrations)
+            .run(&self.pool)
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("migration failed: {e}")))
+    }
+
+    async fn fetch_one_where(
+        &self,
+        clause: &'static str,
+        bind: SqlValue<'_>,
+    ) -> StoreResult<Option<User>> {
+        let sql = format!("SELECT {COLUMNS} FROM users WHERE {clause}");
+        let q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let q = match bind {
+            SqlValue::Int(v) => q.bind(v),
+            SqlValue::Text(v) => q.bind(v.to_owned()),
+        };
+        q.fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?
+            .map(|row| row_to_user(&row))
+            .transpose()
+    }
+
+    async fn exec(&self, sql: &'static str, binds: Vec<SqlValue<'_>>) -> StoreResult<u64> {
+        let mut q = sqlx::query(sql);
+        for b in binds {
+            q = match b {
+                SqlValue::Int(v) => q.bind(v),
+                SqlValue::Text(v) => q.bind(v.to_owned()),
+            };
+        }
+        Ok(q.execute(&self.pool).await.map_err(db_err)?.rows_affected())
+    }
+}
+
+enum SqlValue<'a> {
+    Int(i64),
+    Text(&'a str),
+}
+
+/// Creates the database file with mode 0600 before SQLite opens it, so it is never
+/// world-readable, even for a moment.
+fn ensure_private_file(path: &Path) -> StoreResult<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::Unavailable(format!("{}: {e}", dir.display())))?;
+    }
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)
+        .map(|_| ())
+        .map_err(|e| StoreError::Unavailable(format!("{}: {e}", path.display())))
+}
+
+fn row_to_user(row: &SqliteRow) -> StoreResult<User> {
+    let get = |e: sqlx::Error| StoreError::Corrupt(e.to_string());
+    let groups: String = row.try_get("groups").map_err(get)?;
+    Ok(User {
+        id: row.try_get("id").map_err(get)?,
+        username: row.try_get("username").map_err(get)?,
+        display_name: row.try_get("display_name").map_err(get)?,
+        email: row.try_get("email").map_err(get)?,
+        groups: groups
+            .split(',')
+            .filter(|g| !g.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        disabled: row.try_get("disabled").map_err(get)?,
+        must_change_password: row.try_get("must_change_password").map_err(get)?,
+        password_hash: row.try_get("password_hash").map_err(get)?,
+        session_epoch: row.try_get("session_epoch").map_err(get)?,
+        created_at: row.try_get("created_at").map_err(get)?,
+        updated_at: row.try_get("updated_at").map_err(get)?,
+    })
+}
+
+#[async_trait]
+impl UserStore for SqlUserStore {
+    async fn find_by_username(&self, username: &str) -> StoreResult<Option<User>> {
+        self.fetch_one_where("username = $1", SqlValue::Text(username))
+            .await
+    }
+
+    async fn get(&self, id: i64) -> StoreResult<Option<User>> {
+        self.fetch_one_where("id = $1", SqlValue::Int(id)).await
+    }
+
+    async fn create(&self, user: &NewUser, now: i64) -> StoreResult<User> {
+        sqlx::query(
+            "INSERT INTO users (username, display_name, email, groups, disabled, must_change_password, password_hash, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, FALSE, $5, $6, $7, $7)",
+        )
+        .bind(&user.username)
+        .bind(&user.display_name)
+        .bind(&user.email)
+        .bind(user.groups.join(","))
+        .bind(user.must_change_password)
+        .bind(&user.password_hash)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        self.find_by_username(&user.username)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("user vanished after insert".into()))
+    }
+
+    async fn set_password(
+        &self,
+        id: i64,
+        hash: &str,
+        must_change: bool,
+        now: i64,
+    ) -> StoreResult<()> {
+        sqlx::query("UPDATE users SET password_hash = $1, must_change_password = $2, updated_at = $3, session_epoch = session_epoch + 1 WHERE id = $4")
+            .bind(hash)
+            .bind(must_change)
+            .bind(now)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)
+            .map(|_| ())
+    }
+
+    async fn rehash_password(&self, id: i64, old: &str, new: &str, now: i64) -> StoreResult<()> {
+        sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3 AND password_hash = $4")
+            .bind(new)
+            .bind(now)
+            .bind(id)
+            .bind(old)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)
+            .map(|_| ())
+    }
+
+    async fn set_disabled(&self, id: i64, disabled: bool, now: i64) -> StoreResult<()> {
+        sqlx::query("UPDATE users SET disabled = $1, updated_at = $2, session_epoch = session_epoch + 1 WHERE id = $3")
+            .bind(disabled)
+            .bind(now)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)
+            .map(|_| ())
+    }
+
+    async fn set_groups(&self, id: i64, groups: &[String], now: i64) -> StoreResult<()> {
+        self.exec(
+            "UPDATE users SET groups = $1, updated_at = $2 WHERE id = $3",
+            vec![
+                SqlValue::Text(&groups.join(",")),
+                SqlValue::Int(now),
+                SqlValue::Int(id),
+            ],
+        )
+        .await
+        .map(|_| ())
+    }
+
+    async fn delete(&self, id: i64) -> StoreResult<bool> {
+        Ok(self
+            .exec("DELETE FROM users WHERE id = $1", vec![SqlValue::Int(id)])
+            .await?
+            > 0)
+    }
+
+    async fn list(&self) -> StoreResult<Vec<User>> {
+        let sql = format!("SELECT {COLUMNS} FROM users ORDER BY username");
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(row_to_user)
+            .collect()
+    }
+
+    async fn count(&self) -> StoreResult<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+            .map_err(db_err)
+    }
+}

@@ -1,0 +1,203 @@
+//! The only place that builds cookies, and the reader/stripper for the `Cookie` header.
+//!
+//! Session cookie (SECURITY 20): `__Host-` + `Secure; HttpOnly; Path=/` with no `Domain` for
+//! one host, or `__Secure-` with the *configured* `Domain` for SSO; never a domain taken from
+//! the request. The CSRF cookie is always `__Host-` on the portal host, so a sibling
+//! subdomain cannot overwrite it (cookie tossing).
+
+use http::HeaderValue;
+use http::header::{COOKIE, HeaderMap};
+
+use crate::config::{CookieConfig, SameSite};
+use crate::domain::session::SessionId;
+
+/// Name of the pre-session CSRF cookie.
+pub const CSRF_COOKIE: &str = "__Host-gatehouse_csrf";
+
+/// Builds `Set-Cookie` values from the session cookie settings.
+#[derive(Debug, Clone)]
+pub struct Cookies {
+    config: CookieConfig,
+    max_age: i64,
+}
+
+impl Cookies {
+    /// Cookies for the given settings; `max_age` is the absolute session timeout in seconds.
+    pub fn new(config: CookieConfig, max_age: i64) -> Self {
+        Self { config, max_age }
+    }
+
+    /// Name of the session cookie (with its prefix).
+    pub fn session_name(&self) -> &str {
+        &self.config.name
+    }
+
+    fn session_attrs(&self) -> String {
+        let same_site = match self.config.same_site {
+            SameSite::Lax => "Lax",
+            SameSite::Strict => "Strict",
+        };
+        match &self.config.domain {
+            Some(d) => format!("Path=/; Domain={d}; Secure; HttpOnly; SameSite={same_site}"),
+            None => format!("Path=/; Secure; HttpOnly; SameSite={same_site}"),
+        }
+    }
+
+    /// `Set-Cookie` for a new session.
+    pub fn session(&self, id: &SessionId) -> HeaderValue {
+        header(&format!(
+            "{}={}; Max-Age={}; {}",
+            self.config.name,
+            id.expose(),
+            self.max_age,
+            self.session_attrs()
+        ))
+    }
+
+    /// `Set-Cookie` that deletes the session cookie.
+    pub fn clear_session(&self) -> HeaderValue {
+        header(&format!(
+            "{}=; Max-Age=0; {}",
+            self.config.name,
+            self.session_attrs()
+        ))
+    }
+
+    /// `Set-Cookie` for the CSRF cookie (portal host only, strict).
+    pub fn csrf(&self, value: &str) -> HeaderValue {
+        header(&format!(
+            "{CSRF_COOKIE}={value}; Path=/; Secure; HttpOnly; SameSite=Strict"
+        ))
+    }
+}
+
+fn header(s: &str) -> HeaderValue {
+    // Every part is either configuration validated at start or base64url we generated.
+    HeaderValue::from_str(s).unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
+}
+
+/// The request carries the same cookie more than once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ambiguous;
+
+/// The value of cookie `name` in the request. With several cookies of that name (a cookie
+/// tossed from a sibling domain), returns `Err(())`: the request is ambiguous.
+pub fn read<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, Ambiguous> {
+    let mut found = None;
+    for value in headers.get_all(COOKIE) {
+        let Ok(s) = value.to_str() else { continue };
+        for pair in s.split(';') {
+            let Some((k, v)) = pair.trim().split_once('=') else {
+                continue;
+            };
+            if k == name {
+                if found.is_some() {
+                    return Err(Ambiguous);
+                }
+                found = Some(v);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Removes every cookie named `name` from the `Cookie` headers, so the gateway's session
+/// never reaches an upstream (SECURITY 28). Drops the header when nothing is left.
+pub fn strip(headers: &mut HeaderMap, name: &str) {
+    let mut kept: Vec<String> = Vec::new();
+    let mut touched = false;
+    for value in headers.get_all(COOKIE) {
+        let s = String::from_utf8_lossy(value.as_bytes());
+        for pair in s.split(';') {
+            let pair = pair.trim();
+            if pair.is_empty() {
+                continue;
+            }
+            let key = pair.split_once('=').map_or(pair, |(k, _)| k);
+            if key == name || key.eq_ignore_ascii_case(name) {
+                touched = true;
+            } else {
+                kept.push(pair.to_owned());
+            }
+        }
+    }
+    if !touched {
+        return;
+    }
+    headers.remove(COOKIE);
+    if !kept.is_empty()
+        && let Ok(v) = HeaderValue::from_str(&kept.join("; "))
+    {
+        headers.insert(COOKIE, v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cookies(domain: Option<&str>) -> Cookies {
+        let prefix = if domain.is_some() {
+            "__Secure-"
+        } else {
+            "__Host-"
+        };
+        Cookies::new(
+            CookieConfig {
+                name: format!("{prefix}gatehouse_session"),
+                domain: domain.map(str::to_owned),
+                same_site: SameSite::Lax,
+            },
+            3600,
+        )
+    }
+
+    #[test]
+    fn host_cookie_has_no_domain() {
+        let v = cookies(None).session(&SessionId::generate());
+        let s = v.to_str().unwrap();
+        assert!(s.starts_with("__Host-gatehouse_session="));
+        assert!(
+            s.contains("Secure")
+                && s.contains("HttpOnly")
+                && s.contains("SameSite=Lax")
+                && s.contains("Path=/")
+        );
+        assert!(!s.contains("Domain"));
+    }
+
+    #[test]
+    fn sso_cookie_uses_the_configured_domain() {
+        let s = cookies(Some("example.test"))
+            .session(&SessionId::generate())
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(s.starts_with("__Secure-gatehouse_session="));
+        assert!(s.contains("Domain=example.test;"));
+    }
+
+    #[test]
+    fn read_and_strip() {
+        let mut h = HeaderMap::new();
+        h.append(
+            COOKIE,
+            HeaderValue::from_static("a=1; __Host-s=secret; b=2"),
+        );
+        assert_eq!(read(&h, "__Host-s"), Ok(Some("secret")));
+        strip(&mut h, "__Host-s");
+        assert_eq!(h.get(COOKIE).unwrap(), "a=1; b=2");
+        let mut only = HeaderMap::new();
+        only.append(COOKIE, HeaderValue::from_static("__Host-s=x"));
+        strip(&mut only, "__Host-s");
+        assert!(only.get(COOKIE).is_none());
+    }
+
+    #[test]
+    fn duplicate_session_cookies_are_ambiguous() {
+        let mut h = HeaderMap::new();
+        h.append(COOKIE, HeaderValue::from_static("s=1"));
+        h.append(COOKIE, HeaderValue::from_static("s=2"));
+        assert_eq!(read(&h, "s"), Err(Ambiguous));
+    }
+}

@@ -1,0 +1,57 @@
+//! Security headers on every response the gateway itself makes (SECURITY 63–65), and
+//! `Cache-Control: no-store` so no auth page or cookie-carrying answer is cached.
+
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+
+/// Builds the fixed header set once at start-up.
+#[derive(Debug, Clone)]
+pub struct SecurityHeaders {
+    csp: HeaderValue,
+}
+
+impl SecurityHeaders {
+    /// `form_action` lists the origins a portal form may submit or redirect to: browsers
+    /// apply CSP `form-action` to the redirect after a login POST as well.
+    pub fn new(form_action: &[String]) -> Self {
+        let mut sources = vec!["'self'".to_owned()];
+        sources.extend(form_action.iter().cloned());
+        let csp = format!(
+            "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; form-action {}; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+            sources.join(" ")
+        );
+        Self { csp: HeaderValue::from_str(&csp).unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")) }
+    }
+
+    /// Adds the headers to a gateway response.
+    pub fn apply(&self, h: &mut HeaderMap) {
+        let set = |h: &mut HeaderMap, name: HeaderName, v: &'static str| {
+            h.insert(name, HeaderValue::from_static(v));
+        };
+        set(
+            h,
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000; includeSubDomains",
+        );
+        h.insert(header::CONTENT_SECURITY_POLICY, self.csp.clone());
+        set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+        set(h, header::REFERRER_POLICY, "no-referrer");
+        set(
+            h,
+            HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        );
+        set(h, header::X_FRAME_OPTIONS, "DENY");
+        set(h, header::CACHE_CONTROL, "no-store");
+        h.remove(header::ACCESS_CONTROL_ALLOW_ORIGIN);
+        if let Some(ct) = h.get(header::CONTENT_TYPE)
+            && ct
+                .to_str()
+                .is_ok_and(|s| s.starts_with("text/") && !s.contains("charset"))
+        {
+            let with = format!("{}; charset=utf-8", ct.to_str().unwrap_or("text/plain"));
+            if let Ok(v) = HeaderValue::from_str(&with) {
+                h.insert(header::CONTENT_TYPE, v);
+            }
+        }
+    }
+}

@@ -1,0 +1,44 @@
+//! `GET <portal>/api/health` (store reachability, for load balancers and HEALTHCHECK) and the
+//! stylesheet.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::State;
+use http::{HeaderValue, Response, StatusCode, header};
+use serde_json::json;
+
+use super::pages::CSS;
+use crate::app::AppState;
+
+/// Reports whether the session and user stores answer; 503 when either does not.
+pub(super) async fn health(State(app): State<Arc<AppState>>) -> Response<Body> {
+    app.health().await
+}
+
+/// Builds the health answer (also served on hosts without a site).
+pub(crate) fn health_response(sessions_ok: bool, users_ok: bool) -> Response<Body> {
+    let word = |ok: bool| if ok { "ok" } else { "unavailable" };
+    let ok = sessions_ok && users_ok;
+    let body = json!({ "status": word(ok), "session_store": word(sessions_ok), "user_store": word(users_ok) });
+    let mut resp = Response::new(Body::from(body.to_string()));
+    *resp.status_mut() = if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
+pub(super) async fn stylesheet() -> Response<Body> {
+    let mut resp = Response::new(Body::from(CSS));
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    resp
+}

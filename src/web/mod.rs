@@ -1,0 +1,72 @@
+//! The portal: login, logout, the signed-in page, health and static assets. Handlers are
+//! thin: parse → call a service → map the outcome to a response (STYLE.md: zero2prod).
+
+pub mod cookies;
+pub mod csrf;
+pub mod errors;
+pub mod headers;
+mod health;
+mod login;
+pub mod pages;
+mod session_pages;
+
+pub(crate) use health::health_response;
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::get;
+
+use crate::app::AppState;
+use crate::domain::path::CanonicalPath;
+
+/// What the gateway learned about a request before any handler runs.
+#[derive(Debug, Clone)]
+pub struct RequestCtx {
+    /// Random id shown on error pages and in logs.
+    pub request_id: String,
+    /// Trusted client address.
+    pub client_ip: IpAddr,
+    /// The client spoke https to us (or to a trusted proxy that said so).
+    pub https: bool,
+    /// Canonical host name.
+    pub host: String,
+    /// Port when not the default.
+    pub port: Option<u16>,
+    /// Canonical path.
+    pub path: CanonicalPath,
+    /// Raw query string.
+    pub query: Option<String>,
+    /// The user agent (for session records).
+    pub user_agent: String,
+}
+
+impl RequestCtx {
+    /// The URL the client asked for, rebuilt from canonical parts (for `rd`).
+    pub fn original_url(&self) -> String {
+        let scheme = if self.https { "https" } else { "http" };
+        let port = self.port.map(|p| format!(":{p}")).unwrap_or_default();
+        let query = self
+            .query
+            .as_ref()
+            .map(|q| format!("?{q}"))
+            .unwrap_or_default();
+        format!("{scheme}://{}{port}{}{query}", self.host, self.path.encoded)
+    }
+}
+
+/// The portal router; every path is under the portal's base path.
+pub fn router(app: Arc<AppState>) -> Router {
+    let base = app.config.portal.url.base_path.clone();
+    let p = |s: &str| format!("{base}{s}");
+    Router::new()
+        .route(&p("/"), get(session_pages::home))
+        .route(&p("/login"), get(login::page).post(login::submit))
+        .route(&p("/logout"), axum::routing::post(session_pages::logout))
+        .route(&p("/api/health"), get(health::health))
+        .route(&p("/static/gatehouse.css"), get(health::stylesheet))
+        .fallback(session_pages::not_found)
+        .method_not_allowed_fallback(session_pages::method_not_allowed)
+        .with_state(app)
+}

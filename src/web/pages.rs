@@ -1,0 +1,48 @@
+//! Page rendering with minijinja: templates are embedded at build time, and any of them can
+//! be replaced by a file of the same name in the operator's `portal.templates_dir`, so a
+//! login page can be themed without rebuilding. Auto-escaping is on for every `.html` file.
+
+use std::path::Path;
+
+use minijinja::Environment;
+use serde::Serialize;
+
+/// Templates shipped in the binary.
+const EMBEDDED: &[(&str, &str)] = &[
+    ("base.html", include_str!("../../templates/base.html")),
+    ("login.html", include_str!("../../templates/login.html")),
+    ("home.html", include_str!("../../templates/home.html")),
+    ("message.html", include_str!("../../templates/message.html")),
+];
+
+/// The stylesheet, served at `<portal>/static/gatehouse.css`.
+pub const CSS: &str = include_str!("../../templates/static/gatehouse.css");
+
+/// Renders pages.
+pub struct Pages {
+    env: Environment<'static>,
+}
+
+impl Pages {
+    /// Loads every template, preferring `override_dir/<name>` when it exists.
+    pub fn load(override_dir: Option<&Path>) -> Result<Self, String> {
+        let mut env = Environment::new();
+        for (name, builtin) in EMBEDDED {
+            let source = match override_dir.map(|d| d.join(name)).filter(|p| p.is_file()) {
+                Some(path) => std::fs::read_to_string(&path)
+                    .map_err(|e| format!("{}: {e}", path.display()))?,
+                None => (*builtin).to_owned(),
+            };
+            env.add_template_owned(*name, source)
+                .map_err(|e| format!("template {name}: {e}"))?;
+        }
+        Ok(Self { env })
+    }
+
+    /// Renders `name` with `ctx`.
+    pub fn render<S: Serialize>(&self, name: &str, ctx: S) -> Result<String, minijinja::Error> {
+        self.env
+            .get_template(name)?
+            .render(minijinja::Value::from(minijinja::value::Serde(ctx)))
+    }
+}

@@ -1,0 +1,111 @@
+//! The signed-in page, logout, and the portal's 404/405 pages.
+
+use std::sync::Arc;
+
+use axum::Extension;
+use axum::body::Body;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Form, State};
+use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::RequestCtx;
+use super::cookies::{self, CSRF_COOKIE};
+use super::errors::{PageError, error_page, render};
+use super::login::{csrf_cookie, see_other};
+use crate::app::AppState;
+use crate::audit;
+use crate::audit::event;
+
+#[derive(Deserialize)]
+pub(super) struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `GET <portal>/`: who am I, with a sign-out button; the login page when signed out.
+pub(super) async fn home(
+    State(app): State<Arc<AppState>>,
+    Extension(ctx): Extension<RequestCtx>,
+    headers: HeaderMap,
+) -> Response<Body> {
+    match app.current_session(&headers).await {
+        Ok(Some(s)) => {
+            let (cookie, set) = csrf_cookie(&app, &headers);
+            let mut resp = render(
+                &app,
+                StatusCode::OK,
+                "home.html",
+                json!({ "title": "Signed in", "username": s.user.username, "display_name": s.user.display_name, "csrf": app.csrf.token_for(&cookie) }),
+            );
+            if let Some(set) = set {
+                resp.headers_mut().append(header::SET_COOKIE, set);
+            }
+            resp
+        }
+        Ok(None) => see_other(&app.config.portal.url.path("/login")),
+        Err(e) => error_page(&app, Some(&ctx), PageError::Unavailable(e.to_string())),
+    }
+}
+
+/// `POST <portal>/logout`: ends the session on the server and clears the browser (SECURITY 25).
+pub(super) async fn logout(
+    State(app): State<Arc<AppState>>,
+    Extension(ctx): Extension<RequestCtx>,
+    headers: HeaderMap,
+    form: Result<Form<CsrfForm>, FormRejection>,
+) -> Response<Body> {
+    let token = form.map(|Form(f)| f.csrf).unwrap_or_default();
+    let csrf_cookie = cookies::read(&headers, CSRF_COOKIE).ok().flatten();
+    if !app.csrf.verify(&headers, csrf_cookie, &token) {
+        audit!(event::CSRF_REJECTED, ip = %ctx.client_ip, path = "logout");
+        return error_page(&app, Some(&ctx), PageError::CsrfFailed);
+    }
+    match app.current_session(&headers).await {
+        Ok(Some(s)) => {
+            if let Err(e) = app.sessions.end(&s.key).await {
+                return error_page(&app, Some(&ctx), PageError::Unavailable(e.to_string()));
+            }
+            audit!(event::LOGOUT, user = ?s.user.username, ip = %ctx.client_ip, session = s.key.short());
+        }
+        Ok(None) => {}
+        Err(e) => return error_page(&app, Some(&ctx), PageError::Unavailable(e.to_string())),
+    }
+    let login = app.config.portal.url.path("/login");
+    let mut resp = render(
+        &app,
+        StatusCode::OK,
+        "message.html",
+        json!({ "title": "Signed out", "heading": "You are signed out", "message": "Your session has ended on the server.", "link": login, "link_text": "Sign in again" }),
+    );
+    let h = resp.headers_mut();
+    h.append(header::SET_COOKIE, app.cookies.clear_session());
+    h.insert(
+        "clear-site-data",
+        HeaderValue::from_static("\"cookies\", \"storage\", \"cache\""),
+    );
+    resp
+}
+
+pub(super) async fn not_found(
+    State(app): State<Arc<AppState>>,
+    ctx: Option<Extension<RequestCtx>>,
+) -> Response<Body> {
+    error_page(
+        &app,
+        ctx.as_ref().map(|Extension(c)| c),
+        PageError::NotFound,
+    )
+}
+
+pub(super) async fn method_not_allowed(
+    State(app): State<Arc<AppState>>,
+    ctx: Option<Extension<RequestCtx>>,
+) -> Response<Body> {
+    error_page(
+        &app,
+        ctx.as_ref().map(|Extension(c)| c),
+        PageError::MethodNotAllowed,
+    )
+}
