@@ -91,15 +91,15 @@ impl App {
         );
         let csrf_key = crate::domain::secret::hmac_sha256(&key, b"gatehouse/csrf/v1");
         let portal_url = &config.portal.url;
+        // CSP form-action also governs the redirect after the login POST, so every site
+        // origin (any port) must be listed.
+        let scheme = if portal_url.https { "https" } else { "http" };
         let form_action: Vec<String> = config
             .sites
             .iter()
-            .map(|s| {
-                format!(
-                    "{}://{}",
-                    if portal_url.https { "https" } else { "http" },
-                    s.host
-                )
+            .map(|s| match &s.host {
+                crate::domain::host::HostPattern::Exact(h) => format!("{scheme}://{h}:*"),
+                crate::domain::host::HostPattern::Suffix(d) => format!("{scheme}://*.{d}:*"),
             })
             .collect();
         let state = AppState {

@@ -143,18 +143,23 @@ impl Running {
     }
 }
 
-/// Binds every listener and serves in the background.
+/// Binds every configured listener and serves in the background.
 pub async fn start(app: App) -> anyhow::Result<Running> {
-    let config = app.state().config.clone();
-    let tls = config.server.tls.as_ref().map(tls_acceptor).transpose()?;
     let mut listeners = Vec::new();
-    for addr in &config.server.listen {
+    for addr in &app.state().config.server.listen {
         listeners.push(
             TcpListener::bind(addr)
                 .await
                 .with_context(|| format!("binding {addr}"))?,
         );
     }
+    start_on(app, listeners)
+}
+
+/// Serves on listeners bound by the caller (tests bind port 0 first, then configure).
+pub fn start_on(app: App, listeners: Vec<TcpListener>) -> anyhow::Result<Running> {
+    let config = app.state().config.clone();
+    let tls = config.server.tls.as_ref().map(tls_acceptor).transpose()?;
     let addrs = listeners
         .iter()
         .map(TcpListener::local_addr)

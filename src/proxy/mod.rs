@@ -138,7 +138,18 @@ impl SiteTable {
             crate::audit!(crate::audit::event::HEADER_SPOOFED, ip = %ctx.client_ip, headers = ?spoofed, host = %ctx.host);
         }
         crate::web::cookies::strip(h, session_cookie);
-        headers::set_forwarded(h, xff_chain, peer.ip(), ctx.client_ip, ctx.https, &ctx.host);
+        let forwarded_host = match ctx.port {
+            Some(p) => format!("{}:{p}", ctx.host),
+            None => ctx.host.clone(),
+        };
+        headers::set_forwarded(
+            h,
+            xff_chain,
+            peer.ip(),
+            ctx.client_ip,
+            ctx.https,
+            &forwarded_host,
+        );
         if let Some(id) = &identity {
             headers::set_identity(h, id);
         }

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a fresh machine: installs the system packages the tests use
+# when they are missing (Debian), starts a private redis-server on a free loopback port, and
+# runs every test. Extra arguments go to `cargo test` (e.g. a test-name filter).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "test.sh: installing ${missing[*]}" >&2
+  sudo_cmd=()
+  [ "$(id -u)" = 0 ] || sudo_cmd=(sudo)
+  if ! { "${sudo_cmd[@]}" apt-get update -qq && DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null; }; then
+    echo "test.sh: could not install ${missing[*]} with apt-get; install them and run again" >&2
+    exit 1
+  fi
+fi
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+
+redis_port=$(free_port)
+redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no --dir "$work" >"$work/redis.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do
+  if redis-cli -p "$redis_port" ping >/dev/null 2>&1; then break; fi
+  sleep 0.1
+done
+if ! redis-cli -p "$redis_port" ping >/dev/null 2>&1; then
+  echo "test.sh: redis-server did not start on port $redis_port:" >&2
+  cat "$work/redis.log" >&2
+  exit 1
+fi
+export GATEHOUSE_TEST_REDIS_URL="redis://127.0.0.1:$redis_port"
+
+if [ $# -eq 0 ]; then
+  cargo test --locked --all-targets
+else
+  cargo test --locked "$@"
+fi

@@ -1,0 +1,15 @@
+//! The integration test binary: every test spawns its own gateway on a port-0 listener with a
+//! fresh SQLite file, an echo upstream, and (for Redis tests) a unique key prefix on the real
+//! `redis-server` that `scripts/test.sh` started.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod harness;
+
+mod binary;
+mod config;
+mod headers;
+mod login;
+mod protocol;
+mod rules;
+mod sessions;
+mod throttle;
