@@ -59,10 +59,15 @@ fn typed<T: DeserializeOwned>(
     let mut unknown = Vec::new();
     let result = serde_ignored::deserialize(value, |path| unknown.push(path.to_string()));
     for path in &unknown {
-        let key = if path.is_empty() || path == "?" {
+        // serde_ignored writes `?` for the inside of an Option; keys never contain it.
+        let inner: Vec<&str> = path
+            .split('.')
+            .filter(|p| !p.is_empty() && *p != "?")
+            .collect();
+        let key = if inner.is_empty() {
             section.to_owned()
         } else {
-            format!("{section}.{path}")
+            format!("{section}.{}", inner.join("."))
         };
         problems.push(Problem::new(
             &key,

@@ -59,6 +59,7 @@ impl RequestCtx {
 /// The portal router; every path is under the portal's base path.
 pub fn router(app: Arc<AppState>) -> Router {
     let base = app.config.portal.url.base_path.clone();
+    let max_form = app.config.server.max_form_bytes;
     let p = |s: &str| format!("{base}{s}");
     Router::new()
         .route(&p("/"), get(session_pages::home))
@@ -68,5 +69,7 @@ pub fn router(app: Arc<AppState>) -> Router {
         .route(&p("/static/gatehouse.css"), get(health::stylesheet))
         .fallback(session_pages::not_found)
         .method_not_allowed_fallback(session_pages::method_not_allowed)
+        // Portal forms are small; anything larger is refused before it is buffered.
+        .layer(axum::extract::DefaultBodyLimit::max(max_form))
         .with_state(app)
 }

@@ -18,3 +18,373 @@ async fn login_then_proxy_with_identity_headers_on_both_stores() {
         assert_eq!(seen.one("remote-name"), Some("alice"));
     }
 }
+
+fn strip_csrf(html: &str) -> String {
+    match html.find("name=\"csrf\" value=\"") {
+        Some(i) => {
+            let rest = &html[i + 19..];
+            let end = rest.find('"').unwrap();
+            format!("{}{}", &html[..i], &rest[end..])
+        }
+        None => html.to_owned(),
+    }
+}
+
+#[tokio::test]
+async fn the_form_works_with_password_managers() {
+    let app = TestApp::spawn(Opts::default()).await;
+    let html = app
+        .get(&app.portal_host, "/login")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("type=\"password\""));
+    assert!(html.contains("autocomplete=\"current-password\""));
+    assert!(html.contains("autocomplete=\"username\""));
+    assert!(!html.to_lowercase().contains("onpaste"));
+    assert!(!html.contains("maxlength=\"64\" name=\"password\""));
+}
+
+#[tokio::test]
+async fn every_failure_looks_the_same() {
+    let app = TestApp::spawn(Opts::default()).await;
+    app.add_user("bob", PW, &[]).await;
+    app.add_user("dora", PW, &[]).await;
+    app.app
+        .state()
+        .admin
+        .set_disabled("dora", true, "test")
+        .await
+        .unwrap();
+    let mut answers = Vec::new();
+    for (user, pw) in [
+        ("nosuch", PW),
+        ("bob", "wrong password, long enough"),
+        ("dora", PW),
+    ] {
+        let mut b = app.browser();
+        let resp = app.post_login(&mut b, user, pw, "").await;
+        let status = resp.status();
+        let cookies: Vec<String> = resp
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect();
+        let body = strip_csrf(&resp.text().await.unwrap());
+        assert_eq!(status, 401, "{user}");
+        assert!(body.contains("Invalid username or password."));
+        assert!(cookies.is_empty(), "{user} got cookies {cookies:?}");
+        answers.push(body);
+    }
+    assert_eq!(answers[0], answers[1]);
+    assert_eq!(answers[1], answers[2]);
+}
+
+#[tokio::test]
+async fn hashes_are_argon2id_at_the_owasp_floor_and_salted() {
+    let app = TestApp::spawn(Opts::default()).await;
+    app.add_user("alice", PW, &[]).await;
+    app.add_user("bob", PW, &[]).await;
+    let users = &app.app.state().users;
+    let a = users
+        .find_by_username("alice")
+        .await
+        .unwrap()
+        .unwrap()
+        .password_hash;
+    let b = users
+        .find_by_username("bob")
+        .await
+        .unwrap()
+        .unwrap()
+        .password_hash;
+    assert!(a.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{a}");
+    assert_ne!(a, b, "equal passwords must hash differently");
+}
+
+#[tokio::test]
+async fn weak_hashes_are_upgraded_at_login() {
+    let app = TestApp::spawn(Opts::default()).await;
+    app.add_user("alice", PW, &[]).await;
+    let users = &app.app.state().users;
+    let alice = users.find_by_username("alice").await.unwrap().unwrap();
+    let weak = gatehouse::domain::password::hash(
+        PW,
+        &gatehouse::domain::password::HashParams {
+            memory_kib: 7168,
+            iterations: 5,
+            parallelism: 1,
+        },
+        None,
+    )
+    .unwrap();
+    users
+        .rehash_password(alice.id, &alice.password_hash, &weak, 0)
+        .await
+        .unwrap();
+    assert!(
+        users
+            .get(alice.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .password_hash
+            .contains("m=7168,t=5")
+    );
+    app.login("alice", PW).await;
+    let now = users.get(alice.id).await.unwrap().unwrap().password_hash;
+    assert!(now.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{now}");
+}
+
+#[tokio::test]
+async fn passwords_are_whole_unicode_normalised_and_usernames_case_folded() {
+    let app = TestApp::spawn(Opts::default()).await;
+    let long = "x".repeat(80);
+    app.add_user("long", &long, &[]).await;
+    let mut b = app.browser();
+    assert_eq!(
+        app.post_login(&mut b, "long", &long[..72], "")
+            .await
+            .status(),
+        401
+    );
+    app.login("long", &long).await;
+
+    app.add_user("uni", "caf\u{e9} cr\u{e8}me br\u{fb}l\u{e9}e", &[])
+        .await;
+    app.login("uni", "cafe\u{301} cre\u{300}me bru\u{302}le\u{301}e")
+        .await;
+
+    app.add_user("alice", PW, &[]).await;
+    for variant in ["Alice", "ALICE", " alice "] {
+        app.login(variant, PW).await;
+    }
+}
+
+#[tokio::test]
+async fn credentials_in_the_query_string_never_authenticate() {
+    let app = TestApp::spawn(Opts::default()).await;
+    app.add_user("alice", PW, &[]).await;
+    let mut b = app.browser();
+    let resp = b
+        .send(app.get(
+            &app.portal_host,
+            &format!("/login?username=alice&password={}", PW.replace(' ', "+")),
+        ))
+        .await;
+    assert_eq!(resp.status(), 200);
+    assert!(b.session(&app).is_none());
+}
+
+#[tokio::test]
+async fn posts_without_a_valid_csrf_token_or_from_other_sites_are_refused() {
+    let app = TestApp::spawn(Opts::default()).await;
+    app.add_user("alice", PW, &[]).await;
+    // Browser::send adds the browser's cookies.
+    let post = |_: &Browser, token: &str| {
+        app.req(reqwest::Method::POST, &app.portal_host, "/login")
+            .form(&[("username", "alice"), ("password", PW), ("csrf", token)])
+    };
+    // No token, no cookie.
+    let mut b = app.browser();
+    assert_eq!(b.send(post(&b.clone(), "")).await.status(), 403);
+    // A real token, but from another browser's cookie.
+    let mut other = app.browser();
+    let token = app.login_form(&mut other).await;
+    let mut mine = app.browser();
+    app.login_form(&mut mine).await;
+    assert_eq!(mine.send(post(&mine.clone(), &token)).await.status(), 403);
+    // The right token sent cross-site.
+    let mut b = app.browser();
+    let token = app.login_form(&mut b).await;
+    assert_eq!(
+        b.send(post(&b.clone(), &token).header("sec-fetch-site", "cross-site"))
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(
+        b.send(post(&b.clone(), &token).header("origin", "https://evil.example"))
+            .await
+            .status(),
+        403
+    );
+    assert!(b.session(&app).is_none());
+    // The same token, same-origin, works.
+    let origin = format!("http://{}:{}", app.portal_host, app.port);
+    let resp = b
+        .send(
+            post(&b.clone(), &token)
+                .header("origin", origin)
+                .header("sec-fetch-site", "same-origin"),
+        )
+        .await;
+    assert_eq!(resp.status(), 303);
+    // State-changing routes refuse GET.
+    assert_eq!(
+        app.get(&app.portal_host, "/logout")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        405
+    );
+}
+
+#[tokio::test]
+async fn return_urls_are_validated() {
+    let app = TestApp::spawn(Opts::default()).await;
+    app.add_user("alice", PW, &[]).await;
+    let default = format!("http://auth.gate.localhost:{}/", app.port);
+    let good = format!("http://app.gate.localhost:{}/page?q=1", app.port);
+    let mut b = app.browser();
+    let resp = app.post_login(&mut b, "alice", PW, &good).await;
+    assert_eq!(resp.headers()["location"], good.as_str());
+    let mut b = app.browser();
+    assert_eq!(
+        app.post_login(&mut b, "alice", PW, "/welcome")
+            .await
+            .headers()["location"],
+        "/welcome"
+    );
+    for hostile in [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example",
+        "https://app.gate.localhost.evil.example/",
+        "https://evil.example#@app.gate.localhost",
+        "https://app.gate.localhost@evil.example/",
+        "javascript:alert(1)",
+        "data:text/html,hi",
+        "/\t/evil.example",
+        "http://app.gate.localhost\\@evil.example/",
+    ] {
+        let mut b = app.browser();
+        let resp = app.post_login(&mut b, "alice", PW, hostile).await;
+        assert_eq!(resp.status(), 303, "{hostile}");
+        assert_eq!(
+            resp.headers()["location"],
+            default.as_str(),
+            "{hostile} was followed"
+        );
+    }
+}
+
+#[tokio::test]
+async fn oversized_forms_are_refused_with_a_page() {
+    let app = TestApp::spawn(Opts::default()).await;
+    let mut b = app.browser();
+    let token = app.login_form(&mut b).await;
+    let huge = "a".repeat(64 * 1024);
+    let resp = b
+        .send(
+            app.req(reqwest::Method::POST, &app.portal_host, "/login")
+                .form(&[
+                    ("username", "alice"),
+                    ("password", huge.as_str()),
+                    ("csrf", &token),
+                ]),
+        )
+        .await;
+    assert_eq!(resp.status(), 413);
+    assert!(resp.text().await.unwrap().contains("too large"));
+}
+
+/// Mann–Whitney U test, two-sided p-value by the normal approximation (n ≥ 20 each).
+fn mann_whitney_p(a: &[f64], b: &[f64]) -> f64 {
+    let mut all: Vec<(f64, usize)> = a
+        .iter()
+        .map(|x| (*x, 0))
+        .chain(b.iter().map(|x| (*x, 1)))
+        .collect();
+    all.sort_by(|x, y| x.0.partial_cmp(&y.0).unwrap());
+    let mut ranks = vec![0.0; all.len()];
+    let mut i = 0;
+    while i < all.len() {
+        let mut j = i;
+        while j + 1 < all.len() && all[j + 1].0 == all[i].0 {
+            j += 1;
+        }
+        let r = (i + j) as f64 / 2.0 + 1.0;
+        for k in ranks.iter_mut().take(j + 1).skip(i) {
+            *k = r;
+        }
+        i = j + 1;
+    }
+    let (n1, n2) = (a.len() as f64, b.len() as f64);
+    let r1: f64 = all
+        .iter()
+        .zip(&ranks)
+        .filter(|((_, g), _)| *g == 0)
+        .map(|(_, r)| r)
+        .sum();
+    let u = r1 - n1 * (n1 + 1.0) / 2.0;
+    let mean = n1 * n2 / 2.0;
+    let sd = (n1 * n2 * (n1 + n2 + 1.0) / 12.0).sqrt();
+    let z = ((u - mean).abs()) / sd;
+    // Two-sided p from the standard normal tail (Abramowitz–Stegun 7.1.26 for erfc).
+    let t = 1.0 / (1.0 + 0.3275911 * z / std::f64::consts::SQRT_2);
+    let poly = t
+        * (0.254829592
+            + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+    poly * (-(z * z) / 2.0).exp()
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[v.len() / 2]
+}
+
+#[tokio::test]
+async fn unknown_users_cost_the_same_as_known_ones() {
+    let overlay = "[throttle]\naccount_failures = 1000\nip_failures = 1000\n";
+    let app = TestApp::spawn(Opts::with(Store::Memory, overlay)).await;
+    app.add_user("bob", PW, &[]).await;
+    let mut b = app.browser();
+    let token = app.login_form(&mut b).await;
+    let mut sample = |user: &'static str| {
+        let rb = app
+            .req(reqwest::Method::POST, &app.portal_host, "/login")
+            .header("cookie", b.cookie_header())
+            .form(&[
+                ("username", user),
+                ("password", "a wrong password, long"),
+                ("csrf", token.as_str()),
+            ]);
+        async move {
+            let t = std::time::Instant::now();
+            let status = rb.send().await.unwrap().status();
+            assert_eq!(status, 401);
+            t.elapsed().as_secs_f64() * 1000.0
+        }
+    };
+    let (mut unknown, mut known) = (Vec::new(), Vec::new());
+    // Interleave in a random order per pair, so that machine noise (other tests run in
+    // parallel) cannot line up with one series.
+    for _ in 0..50 {
+        let mut coin = [0u8; 1];
+        gatehouse::domain::secret::fill_random(&mut coin);
+        if coin[0] & 1 == 0 {
+            unknown.push(sample("nosuch").await);
+            known.push(sample("bob").await);
+        } else {
+            known.push(sample("bob").await);
+            unknown.push(sample("nosuch").await);
+        }
+    }
+    let p = mann_whitney_p(&unknown, &known);
+    let (mu, mk) = (median(&mut unknown), median(&mut known));
+    let allowed = (mk * 0.10).max(15.0);
+    assert!(
+        (mu - mk).abs() <= allowed,
+        "median unknown {mu:.1} ms vs known {mk:.1} ms (allowed {allowed:.1})"
+    );
+    assert!(
+        p > 0.01,
+        "timings differ significantly (p = {p:.4}): unknown {mu:.1} ms, known {mk:.1} ms"
+    );
+}
