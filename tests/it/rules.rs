@@ -1,1 +1,310 @@
+//! Access rules through the proxy: host, path prefix and regex, method, subjects, policies,
+//! and the default. Refused requests never reach the upstream.
 
+use crate::harness::*;
+
+async fn status(
+    app: &TestApp,
+    b: &mut Browser,
+    method: reqwest::Method,
+    host: &str,
+    path: &str,
+) -> u16 {
+    b.send(app.req(method, host, path).header("accept", "text/html"))
+        .await
+        .status()
+        .as_u16()
+}
+
+async fn app_with_users() -> TestApp {
+    let app = TestApp::spawn(Opts::default()).await;
+    app.add_user("alice", PW, &["users"]).await;
+    app.add_user("carol", PW, &[]).await;
+    app.add_user("dave", PW, &["admins"]).await;
+    app
+}
+
+#[tokio::test]
+async fn bypass_and_path_prefixes_are_segment_aware() {
+    let app = app_with_users().await;
+    let mut anon = app.browser();
+    assert_eq!(
+        status(
+            &app,
+            &mut anon,
+            reqwest::Method::GET,
+            "public.gate.localhost",
+            "/anything"
+        )
+        .await,
+        200
+    );
+    assert_eq!(
+        status(
+            &app,
+            &mut anon,
+            reqwest::Method::GET,
+            "app.gate.localhost",
+            "/api/public"
+        )
+        .await,
+        200
+    );
+    assert_eq!(
+        status(
+            &app,
+            &mut anon,
+            reqwest::Method::GET,
+            "app.gate.localhost",
+            "/api/public/x"
+        )
+        .await,
+        200
+    );
+    let seen = app.echo.count();
+    assert_eq!(
+        status(
+            &app,
+            &mut anon,
+            reqwest::Method::GET,
+            "app.gate.localhost",
+            "/api/publicity"
+        )
+        .await,
+        302
+    );
+    assert_eq!(
+        status(
+            &app,
+            &mut anon,
+            reqwest::Method::GET,
+            "app.gate.localhost",
+            "/"
+        )
+        .await,
+        302
+    );
+    assert_eq!(
+        app.echo.count(),
+        seen,
+        "a request needing login reached the upstream"
+    );
+}
+
+#[tokio::test]
+async fn deny_rules_match_the_canonical_path() {
+    let app = app_with_users().await;
+    let mut b = app.login("alice", PW).await;
+    let before = app.echo.count();
+    for path in [
+        "/admin",
+        "/admin/",
+        "/admin/users",
+        "/x/../admin",
+        "/ADMIN/../admin/x",
+    ] {
+        let s = status(
+            &app,
+            &mut b,
+            reqwest::Method::GET,
+            "app.gate.localhost",
+            path,
+        )
+        .await;
+        assert_eq!(s, 403, "{path}");
+    }
+    assert_eq!(app.echo.count(), before);
+    assert_eq!(
+        status(
+            &app,
+            &mut b,
+            reqwest::Method::GET,
+            "app.gate.localhost",
+            "/administrator"
+        )
+        .await,
+        200
+    );
+    // Rules never see the query string.
+    assert_eq!(
+        status(
+            &app,
+            &mut b,
+            reqwest::Method::GET,
+            "app.gate.localhost",
+            "/ok?/admin"
+        )
+        .await,
+        200
+    );
+}
+
+#[tokio::test]
+async fn subjects_pick_users_and_groups() {
+    let app = app_with_users().await;
+    let mut anon = app.browser();
+    assert_eq!(
+        status(
+            &app,
+            &mut anon,
+            reqwest::Method::GET,
+            "admin.gate.localhost",
+            "/"
+        )
+        .await,
+        302
+    );
+    let mut alice = app.login("alice", PW).await;
+    let mut carol = app.login("carol", PW).await;
+    let mut dave = app.login("dave", PW).await;
+    assert_eq!(
+        status(
+            &app,
+            &mut alice,
+            reqwest::Method::GET,
+            "admin.gate.localhost",
+            "/"
+        )
+        .await,
+        403
+    );
+    assert_eq!(
+        status(
+            &app,
+            &mut carol,
+            reqwest::Method::GET,
+            "admin.gate.localhost",
+            "/"
+        )
+        .await,
+        200
+    );
+    assert_eq!(
+        status(
+            &app,
+            &mut dave,
+            reqwest::Method::GET,
+            "admin.gate.localhost",
+            "/"
+        )
+        .await,
+        200
+    );
+    assert_eq!(app.echo.last().one("remote-groups"), Some("admins"));
+    let page = alice
+        .send(app.get("admin.gate.localhost", "/"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Access denied"));
+}
+
+#[tokio::test]
+async fn methods_narrow_a_rule() {
+    let app = app_with_users().await;
+    let mut alice = app.login("alice", PW).await;
+    let mut carol = app.login("carol", PW).await;
+    assert_eq!(
+        status(
+            &app,
+            &mut alice,
+            reqwest::Method::DELETE,
+            "app.gate.localhost",
+            "/thing"
+        )
+        .await,
+        403
+    );
+    assert_eq!(
+        status(
+            &app,
+            &mut alice,
+            reqwest::Method::GET,
+            "app.gate.localhost",
+            "/thing"
+        )
+        .await,
+        200
+    );
+    assert_eq!(
+        status(
+            &app,
+            &mut carol,
+            reqwest::Method::DELETE,
+            "app.gate.localhost",
+            "/thing"
+        )
+        .await,
+        200
+    );
+}
+
+#[tokio::test]
+async fn two_factor_rules_never_pass_as_one_factor() {
+    let app = app_with_users().await;
+    let mut anon = app.browser();
+    assert_eq!(
+        status(
+            &app,
+            &mut anon,
+            reqwest::Method::GET,
+            "secure.gate.localhost",
+            "/"
+        )
+        .await,
+        302
+    );
+    let mut alice = app.login("alice", PW).await;
+    let resp = alice.send(app.get("secure.gate.localhost", "/")).await;
+    assert_eq!(resp.status(), 403);
+    assert!(
+        resp.text()
+            .await
+            .unwrap()
+            .contains("Two-factor authentication required")
+    );
+    assert_eq!(app.echo.count(), 0);
+}
+
+#[tokio::test]
+async fn the_default_policy_applies_when_no_rule_matches() {
+    let overlay = "[access_control]\ndefault_policy = \"deny\"\n[[access_control.rules]]\nhosts = [\"app.gate.localhost\"]\npolicy = \"one_factor\"\n";
+    let app = TestApp::spawn(Opts::with(Store::Memory, overlay)).await;
+    app.add_user("alice", PW, &[]).await;
+    let mut b = app.login("alice", PW).await;
+    assert_eq!(
+        status(
+            &app,
+            &mut b,
+            reqwest::Method::GET,
+            "app.gate.localhost",
+            "/"
+        )
+        .await,
+        200
+    );
+    assert_eq!(
+        status(
+            &app,
+            &mut b,
+            reqwest::Method::GET,
+            "other.gate.localhost",
+            "/"
+        )
+        .await,
+        403
+    );
+    let mut anon = app.browser();
+    assert_eq!(
+        status(
+            &app,
+            &mut anon,
+            reqwest::Method::GET,
+            "other.gate.localhost",
+            "/"
+        )
+        .await,
+        403
+    );
+}

@@ -1,1 +1,427 @@
+//! Sessions: cookie attributes, fixation, logout, timeouts, both stores, Redis hygiene,
+//! garbage cookies, the per-user cap, and failing closed when Redis is gone.
 
+use std::time::Duration;
+
+use crate::harness::*;
+
+async fn proxied_status(app: &TestApp, b: &mut Browser) -> u16 {
+    b.send(app.get("app.gate.localhost", "/"))
+        .await
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn sso_cookie_has_the_configured_domain_and_safe_attributes() {
+    let app = TestApp::spawn(Opts::default()).await;
+    app.add_user("alice", PW, &[]).await;
+    let mut b = app.browser();
+    let resp = app.post_login(&mut b, "alice", PW, "").await;
+    let set = resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.contains("gatehouse_session"))
+        .unwrap();
+    let re = regex::Regex::new(
+        r"^__(Host|Secure)-[^=]+=[^;]+;.*Secure.*HttpOnly.*SameSite=(Lax|Strict)",
+    )
+    .unwrap();
+    assert!(re.is_match(&set), "{set}");
+    assert!(set.starts_with("__Secure-gatehouse_session="), "{set}");
+    assert!(set.contains("Domain=gate.localhost;"), "{set}");
+    assert_eq!(resp.headers()["cache-control"], "no-store");
+    // A login attempt under a look-alike host never gets a cookie for that host.
+    let mut evil = app.browser();
+    let resp = evil
+        .send(app.get("auth.gate.localhost.evil.example", "/login"))
+        .await;
+    assert_eq!(resp.status(), 421);
+    assert!(resp.headers().get("set-cookie").is_none());
+}
+
+#[tokio::test]
+async fn single_host_cookie_is_host_prefixed_without_domain() {
+    let overlay = "[access_control]\ndefault_policy = \"one_factor\"\n".to_owned();
+    let app = TestApp::spawn(Opts {
+        single_host: true,
+        overlay,
+        ..Opts::default()
+    })
+    .await;
+    app.add_user("alice", PW, &[]).await;
+    let mut b = app.browser();
+    let resp = app.post_login(&mut b, "alice", PW, "").await;
+    assert_eq!(resp.status(), 303);
+    let set = resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.contains("gatehouse_session"))
+        .unwrap();
+    assert!(set.starts_with("__Host-gatehouse_session="), "{set}");
+    assert!(set.contains("Path=/;") && !set.contains("Domain"), "{set}");
+    // The app on the same host is proxied, the portal lives under /_gatehouse.
+    let resp = b.send(app.get("localhost", "/")).await;
+    let status = resp.status();
+    assert_eq!(status, 200, "{}", resp.text().await.unwrap());
+    assert_eq!(app.echo.last().one("remote-user"), Some("alice"));
+}
+
+#[tokio::test]
+async fn session_ids_are_long_random_and_unique() {
+    let app = TestApp::spawn(Opts::default()).await;
+    app.add_user("alice", PW, &[]).await;
+    let user = app
+        .app
+        .state()
+        .users
+        .find_by_username("alice")
+        .await
+        .unwrap()
+        .unwrap();
+    let sessions = &app.app.state().sessions;
+    let mut seen = std::collections::HashSet::new();
+    let mut counts = [0usize; 64];
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    for _ in 0..1000 {
+        let (id, _) = sessions
+            .start(
+                &user,
+                gatehouse::domain::session::AuthLevel::OneFactor,
+                "127.0.0.1",
+                "t",
+                0,
+            )
+            .await
+            .unwrap();
+        let v = id.expose().to_owned();
+        assert!(
+            v.len() >= 22 && v.bytes().all(|c| ALPHABET.contains(&c)),
+            "{v}"
+        );
+        for c in v.bytes().take(42) {
+            counts[ALPHABET.iter().position(|a| *a == c).unwrap()] += 1;
+        }
+        assert!(seen.insert(v));
+    }
+    // Shannon entropy of the characters: ~6 bits each for uniform base64url.
+    let total: usize = counts.iter().sum();
+    let entropy: f64 = counts
+        .iter()
+        .filter(|c| **c > 0)
+        .map(|c| {
+            let p = *c as f64 / total as f64;
+            -p * p.log2()
+        })
+        .sum();
+    assert!(entropy > 5.9, "character entropy {entropy:.3} bits");
+}
+
+#[tokio::test]
+async fn a_pre_login_id_is_never_promoted_and_relogin_ends_the_old_session() {
+    for store in [Store::Memory, Store::Redis] {
+        let app = TestApp::spawn(Opts::with(store, "")).await;
+        app.add_user("alice", PW, &[]).await;
+        let name = app.app.state().cookies.session_name().to_owned();
+        // An attacker plants a well-formed id before the victim logs in.
+        let planted = gatehouse::domain::session::SessionId::generate()
+            .expose()
+            .to_owned();
+        let mut b = app.browser();
+        b.cookies.insert(name.clone(), planted.clone());
+        let resp = app.post_login(&mut b, "alice", PW, "").await;
+        assert_eq!(resp.status(), 303);
+        let first = b.session(&app).unwrap();
+        assert_ne!(first, planted);
+        let mut attacker = app.browser();
+        attacker.cookies.insert(name.clone(), planted);
+        assert_eq!(proxied_status(&app, &mut attacker).await, 302, "{store:?}");
+        // Logging in again from the same browser replaces the session; the old id is dead.
+        // (A signed-in browser is sent past the form, so fetch the token without the session.)
+        let mut fresh = b.clone();
+        fresh.cookies.remove(&name);
+        let token = app.login_form(&mut fresh).await;
+        let resp = b
+            .send(
+                app.req(reqwest::Method::POST, &app.portal_host, "/login")
+                    .form(&[
+                        ("username", "alice"),
+                        ("password", PW),
+                        ("csrf", token.as_str()),
+                    ]),
+            )
+            .await;
+        assert_eq!(resp.status(), 303);
+        let second = b.session(&app).unwrap();
+        assert_ne!(first, second);
+        let mut old = app.browser();
+        old.cookies.insert(name, first);
+        assert_eq!(proxied_status(&app, &mut old).await, 302, "{store:?}");
+        assert_eq!(proxied_status(&app, &mut b).await, 200, "{store:?}");
+    }
+}
+
+#[tokio::test]
+async fn logout_ends_the_session_on_the_server_and_clears_the_browser() {
+    for store in [Store::Memory, Store::Redis] {
+        let app = TestApp::spawn(Opts::with(store, "")).await;
+        app.add_user("alice", PW, &[]).await;
+        let mut b = app.login("alice", PW).await;
+        let stolen = b.clone();
+        let home = b
+            .send(app.get(&app.portal_host, "/"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(home.contains("alice"));
+        let token = extract_csrf(&home);
+        let resp = b
+            .send(
+                app.req(reqwest::Method::POST, &app.portal_host, "/logout")
+                    .form(&[("csrf", token.as_str())]),
+            )
+            .await;
+        assert_eq!(resp.status(), 200);
+        assert!(
+            resp.headers()["clear-site-data"]
+                .to_str()
+                .unwrap()
+                .contains("\"cookies\"")
+        );
+        assert!(resp.headers().get_all("set-cookie").iter().any(|c| {
+            c.to_str()
+                .unwrap()
+                .contains("gatehouse_session=; Max-Age=0")
+        }));
+        assert!(b.session(&app).is_none());
+        // The copied cookie is dead on the server too.
+        let mut replay = stolen;
+        assert_eq!(proxied_status(&app, &mut replay).await, 302, "{store:?}");
+    }
+}
+
+#[tokio::test]
+async fn logout_without_a_csrf_token_changes_nothing() {
+    let app = TestApp::spawn(Opts::default()).await;
+    app.add_user("alice", PW, &[]).await;
+    let mut b = app.login("alice", PW).await;
+    let resp = b
+        .send(
+            app.req(reqwest::Method::POST, &app.portal_host, "/logout")
+                .form(&[("csrf", "forged")]),
+        )
+        .await;
+    assert_eq!(resp.status(), 403);
+    assert_eq!(proxied_status(&app, &mut b).await, 200);
+}
+
+#[tokio::test]
+async fn idle_and_absolute_timeouts_are_enforced_on_the_server() {
+    let overlay = "[session]\nidle_timeout = \"2s\"\nabsolute_timeout = \"4s\"\n";
+    for store in [Store::Memory, Store::Redis] {
+        let app = TestApp::spawn(Opts::with(store, overlay)).await;
+        app.add_user("alice", PW, &[]).await;
+        // Idle: no request for longer than 2 s.
+        let mut idle = app.login("alice", PW).await;
+        // Absolute: active every 0.5 s, still ends at 4 s.
+        let mut busy = app.login("alice", PW).await;
+        let start = std::time::Instant::now();
+        let mut busy_alive_until = Duration::ZERO;
+        while start.elapsed() < Duration::from_millis(5500) {
+            if proxied_status(&app, &mut busy).await == 200 {
+                busy_alive_until = start.elapsed();
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        assert!(
+            busy_alive_until >= Duration::from_millis(2500),
+            "{store:?}: an active session died early at {busy_alive_until:?}"
+        );
+        assert!(
+            busy_alive_until < Duration::from_millis(4600),
+            "{store:?}: absolute timeout not enforced ({busy_alive_until:?})"
+        );
+        assert_eq!(
+            proxied_status(&app, &mut idle).await,
+            302,
+            "{store:?}: idle session still valid"
+        );
+    }
+}
+
+#[tokio::test]
+async fn garbage_forged_and_oversized_cookies_never_pass() {
+    let app = TestApp::spawn(Opts::default()).await;
+    app.add_user("alice", PW, &[]).await;
+    let good = app.login("alice", PW).await;
+    let name = app.app.state().cookies.session_name().to_owned();
+    let value = good.session(&app).unwrap();
+    let cases = vec![
+        format!("{name}=garbage"),
+        format!(
+            "{name}={}",
+            gatehouse::domain::session::SessionId::generate().expose()
+        ),
+        format!("{name}={}", "A".repeat(8000)),
+        format!("{name}={value}x"),
+        format!("{name}=%00%0d%0a"),
+        // The real session plus a second (tossed) one: ambiguous, refused.
+        format!("{name}={value}; {name}=other"),
+    ];
+    for cookie in cases {
+        let resp = app
+            .get("app.gate.localhost", "/")
+            .header("cookie", cookie.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 302, "{}", &cookie[..cookie.len().min(80)]);
+    }
+    assert_eq!(app.echo.count(), 0, "a bad cookie reached the upstream");
+}
+
+#[tokio::test]
+async fn redis_holds_no_cookie_value_and_keys_use_the_prefix() {
+    let app = TestApp::spawn(Opts::redis()).await;
+    app.add_user("alice", PW, &[]).await;
+    let b = app.login("alice", PW).await;
+    let cookie = b.session(&app).unwrap();
+    let client = redis::Client::open(redis_url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{}*", app.prefix))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert!(
+        keys.iter()
+            .any(|k| k.starts_with(&format!("{}s:", app.prefix))),
+        "{keys:?}"
+    );
+    for k in &keys {
+        assert!(!k.contains(&cookie), "a key holds the cookie value: {k}");
+        let kind: String = redis::cmd("TYPE")
+            .arg(k)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        if kind == "string" {
+            let v: String = redis::cmd("GET")
+                .arg(k)
+                .query_async(&mut conn)
+                .await
+                .unwrap();
+            assert!(!v.contains(&cookie), "a value holds the cookie value");
+        }
+    }
+    let ttl: i64 = redis::cmd("TTL")
+        .arg(keys.iter().find(|k| k.contains(":s:")).unwrap())
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert!(ttl > 0 && ttl <= 1800, "session TTL {ttl}");
+}
+
+#[tokio::test]
+async fn the_newest_sessions_win_over_the_per_user_cap() {
+    let app = TestApp::spawn(Opts::with(Store::Redis, "[session]\nmax_per_user = 2\n")).await;
+    app.add_user("alice", PW, &[]).await;
+    let mut first = app.login("alice", PW).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let mut second = app.login("alice", PW).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let mut third = app.login("alice", PW).await;
+    assert_eq!(proxied_status(&app, &mut first).await, 302);
+    assert_eq!(proxied_status(&app, &mut second).await, 200);
+    assert_eq!(proxied_status(&app, &mut third).await, 200);
+}
+
+#[tokio::test]
+async fn a_redis_outage_fails_closed() {
+    // A private redis-server for this test, so that stopping it harms nobody else.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    let mut redis = std::process::Command::new("redis-server")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+        ])
+        .arg(dir.path())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("redis-server is missing: run scripts/test.sh, which installs it");
+    let url = format!("redis://127.0.0.1:{port}");
+    for _ in 0..50 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let overlay = format!(
+        "[session]\nstore = \"redis\"\n[session.redis]\nurl = \"{url}\"\ntimeout = \"1s\"\n"
+    );
+    let app = TestApp::spawn(Opts::with(Store::Memory, &overlay)).await;
+    app.add_user("alice", PW, &[]).await;
+    let mut b = app.login("alice", PW).await;
+    assert_eq!(proxied_status(&app, &mut b).await, 200);
+    redis.kill().unwrap();
+    redis.wait().unwrap();
+    let before = app.echo.count();
+    let resp = b.send(app.get("app.gate.localhost", "/")).await;
+    assert_eq!(
+        resp.status(),
+        503,
+        "a request passed without a session store"
+    );
+    assert_eq!(app.echo.count(), before);
+    let health = app
+        .get(&app.portal_host, "/api/health")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 503);
+    assert!(
+        health
+            .text()
+            .await
+            .unwrap()
+            .contains("\"session_store\":\"unavailable\"")
+    );
+    // Logins fail closed too, with a page rather than a crash.
+    let mut c = app.browser();
+    let resp = app.post_login(&mut c, "alice", PW, "").await;
+    assert_eq!(resp.status(), 503);
+}
+
+#[tokio::test]
+async fn health_reports_both_stores() {
+    for store in [Store::Memory, Store::Redis] {
+        let app = TestApp::spawn(Opts::with(store, "")).await;
+        let resp = app
+            .get(&app.portal_host, "/api/health")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        let v: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(v["status"], "ok");
+        assert_eq!(v["session_store"], "ok");
+        assert_eq!(v["user_store"], "ok");
+    }
+}
