@@ -1,1 +1,123 @@
+//! Login throttling (SECURITY 12–14): growing bans, the 100-failure cap, no lock-out of
+//! others, keys that cannot be spoofed.
 
+use std::time::Duration;
+
+use crate::harness::*;
+
+/// Posts a login from `ip` (sent as X-Forwarded-For; only believed from a trusted proxy).
+async fn attempt(app: &TestApp, user: &str, pw: &str, ip: &str) -> u16 {
+    let mut b = app.browser();
+    let token = app.login_form(&mut b).await;
+    b.send(
+        app.req(reqwest::Method::POST, &app.portal_host, "/login")
+            .header("x-forwarded-for", ip)
+            .form(&[("username", user), ("password", pw), ("csrf", token.as_str())]),
+    )
+    .await
+    .status()
+    .as_u16()
+}
+
+const TRUSTED: &str = "[server]\ntrusted_proxies = [\"127.0.0.1/32\"]\n";
+
+#[tokio::test]
+async fn at_most_100_consecutive_failures_are_evaluated() {
+    // No intermediate bans, so only the hard cap limits the run.
+    let overlay = "[throttle]\naccount_failures = 1000\nmax_consecutive_failures = 100\nforget_after = \"4s\"\nip_failures = 10000\n";
+    for store in [Store::Memory, Store::Redis] {
+        let app = TestApp::spawn(Opts::with(store, overlay)).await;
+        app.add_user("alice", PW, &[]).await;
+        let mut evaluated = 0;
+        let mut refused = 0;
+        for _ in 0..120 {
+            match attempt(&app, "alice", "not the password at all", "198.51.100.1").await {
+                401 => evaluated += 1,
+                429 => refused += 1,
+                other => panic!("unexpected status {other}"),
+            }
+        }
+        assert_eq!(evaluated, 100, "{store:?}");
+        assert_eq!(refused, 20, "{store:?}");
+        // Locked: even the right password is refused, and says so without evaluating it.
+        assert_eq!(attempt(&app, "alice", PW, "198.51.100.1").await, 429, "{store:?}");
+        // Quiet for `forget_after`: evaluated again.
+        tokio::time::sleep(Duration::from_millis(4200)).await;
+        assert_eq!(attempt(&app, "alice", PW, "198.51.100.1").await, 303, "{store:?}");
+    }
+}
+
+#[tokio::test]
+async fn bans_grow_refuse_the_right_password_and_end() {
+    let overlay = "[throttle]\naccount_failures = 3\naccount_ban = \"2s\"\naccount_max_ban = \"8s\"\nip_failures = 10000\n";
+    let app = TestApp::spawn(Opts::with(Store::Memory, overlay)).await;
+    app.add_user("alice", PW, &[]).await;
+    for _ in 0..3 {
+        assert_eq!(attempt(&app, "alice", "wrong wrong wrong wrong", "198.51.100.1").await, 401);
+    }
+    // Banned for 2 s: the correct password is refused too, with Retry-After.
+    let mut b = app.browser();
+    let resp = app.post_login(&mut b, "alice", PW, "").await;
+    assert_eq!(resp.status(), 429);
+    let retry: u64 = resp.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=2).contains(&retry), "retry-after {retry}");
+    assert!(resp.text().await.unwrap().contains("Too many failed attempts"));
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    // Three more failures: the next ban is twice as long.
+    for _ in 0..3 {
+        assert_eq!(attempt(&app, "alice", "wrong wrong wrong wrong", "198.51.100.1").await, 401);
+    }
+    let resp = app.post_login(&mut app.browser(), "alice", PW, "").await;
+    assert_eq!(resp.status(), 429);
+    let retry: u64 = resp.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((3..=4).contains(&retry), "second ban should be ~4 s, retry-after {retry}");
+    tokio::time::sleep(Duration::from_millis(4100)).await;
+    assert_eq!(attempt(&app, "alice", PW, "198.51.100.1").await, 303);
+}
+
+#[tokio::test]
+async fn floods_of_unknown_names_lock_out_nobody_else() {
+    for store in [Store::Memory, Store::Redis] {
+        let app = TestApp::spawn(Opts::with(store, TRUSTED)).await;
+        app.add_user("bob", PW, &[]).await;
+        let mut throttled = 0;
+        for i in 0..300 {
+            let name = format!("nosuch{i}-{}", gatehouse::domain::secret::random_token(6));
+            if attempt(&app, &name, "whatever whatever", "203.0.113.66").await == 429 {
+                throttled += 1;
+            }
+        }
+        // The attacking address was banned along the way…
+        assert!(throttled > 200, "{store:?}: only {throttled} of 300 throttled");
+        // …and bob, from his own address, logs in at once.
+        assert_eq!(attempt(&app, "bob", PW, "192.0.2.10").await, 303, "{store:?}");
+    }
+}
+
+#[tokio::test]
+async fn name_variants_share_one_bucket() {
+    let overlay = "[throttle]\naccount_failures = 3\naccount_ban = \"30s\"\nip_failures = 10000\n";
+    for store in [Store::Memory, Store::Redis] {
+        let app = TestApp::spawn(Opts::with(store, overlay)).await;
+        app.add_user("alice", PW, &[]).await;
+        for variant in ["Alice", "ALICE", " alice"] {
+            assert_eq!(attempt(&app, variant, "wrong wrong wrong wrong", "198.51.100.1").await, 401);
+        }
+        assert_eq!(attempt(&app, "alice", PW, "198.51.100.1").await, 429, "{store:?}");
+        // Another account is unaffected.
+        app.add_user("bob", PW, &[]).await;
+        assert_eq!(attempt(&app, "bob", PW, "198.51.100.1").await, 303, "{store:?}");
+    }
+}
+
+#[tokio::test]
+async fn spoofed_forwarded_for_does_not_dodge_the_ip_limit() {
+    // No trusted proxies: X-Forwarded-For is ignored and every attempt counts for 127.0.0.1.
+    let overlay = "[throttle]\nip_failures = 4\nip_ban = \"30s\"\naccount_failures = 1000\n";
+    let app = TestApp::spawn(Opts::with(Store::Memory, overlay)).await;
+    let mut statuses = Vec::new();
+    for i in 0..6 {
+        statuses.push(attempt(&app, &format!("user{i}"), "whatever whatever", &format!("10.9.8.{i}")).await);
+    }
+    assert_eq!(statuses, vec![401, 401, 401, 401, 429, 429]);
+}
