@@ -22,9 +22,12 @@ pub struct Cli {
 #[derive(Debug, clap::Args)]
 struct ConfigArg {
     /// Path of the TOML configuration file.
+    // `global` so that `gatehouse user add NAME --config FILE` (the documented form) works:
+    // without it clap refuses `--config` after the `user` subcommand's own subcommand.
     #[arg(
         long,
         short,
+        global = true,
         env = "GATEHOUSE_CONFIG",
         default_value = "/etc/gatehouse/gatehouse.toml"
     )]
@@ -87,13 +90,23 @@ pub async fn run(cli: Cli) -> ExitCode {
             Err(code) => return code,
         },
         Command::CheckConfig(c) => {
-            return match load_config(&c.config) {
-                Ok(_) => {
-                    println!("{}: configuration is valid", c.config.display());
-                    ExitCode::SUCCESS
-                }
-                Err(code) => code,
+            let cfg = match load_config(&c.config) {
+                Ok(cfg) => cfg,
+                Err(code) => return code,
             };
+            // Validation does not read `secrets.key_file`, so a missing or too short key file
+            // passed the check and then `serve` failed: load it the way `serve` does.
+            if let config::KeySource::File(_) = &cfg.secrets.key
+                && let Err(e) = crate::server::load_key(&cfg.secrets.key)
+            {
+                eprintln!(
+                    "{}: 1 problem(s) in the configuration:\n  - secrets.key_file: {e:#} (hint: point it at a readable file holding at least 32 characters, e.g. from `openssl rand -base64 48`)",
+                    c.config.display()
+                );
+                return ExitCode::from(2);
+            }
+            println!("{}: configuration is valid", c.config.display());
+            return ExitCode::SUCCESS;
         }
         Command::Demo { port } => demo::run(port).await,
         Command::User { config, action } => match load_config(&config.config) {

@@ -117,7 +117,8 @@ impl Sessions {
             return Ok(None);
         }
         let user = match self.user(session.user_id).await? {
-            Some(u) if !u.disabled && u.session_epoch == session.epoch => u,
+            // The name must match too: defence in depth should an id ever be reused.
+            Some(u) if !u.disabled && u.session_epoch == session.epoch && u.username == session.username => u,
             _ => {
                 self.store.remove(&key).await?;
                 return Ok(None);

@@ -235,11 +235,15 @@ pub struct TestApp {
     pub port: u16,
     pub echo: Echo,
     pub app: App,
+    /// Holds the database and key files for the app's lifetime.
+    #[allow(dead_code)]
     pub dir: tempfile::TempDir,
     pub client: reqwest::Client,
     pub prefix: String,
     pub portal_host: String,
     pub base: String,
+    /// The server; dropped (and so stopped with the runtime) at the end of the test.
+    #[allow(dead_code)]
     running: Option<Running>,
 }
 
@@ -330,6 +334,7 @@ impl TestApp {
     }
 
     /// Stops the server (graceful shutdown).
+    #[allow(dead_code)]
     pub async fn stop(&mut self) {
         if let Some(r) = self.running.take() {
             r.shutdown().await;

@@ -346,7 +346,7 @@ async fn unknown_users_cost_the_same_as_known_ones() {
     app.add_user("bob", PW, &[]).await;
     let mut b = app.browser();
     let token = app.login_form(&mut b).await;
-    let mut sample = |user: &'static str| {
+    let sample = |user: &'static str| {
         let rb = app
             .req(reqwest::Method::POST, &app.portal_host, "/login")
             .header("cookie", b.cookie_header())

@@ -1,6 +1,8 @@
--- Users and their credentials. Portable SQL: runs on SQLite and PostgreSQL.
+-- Users and their credentials (SQLite; PostgreSQL gets its own migration set).
 CREATE TABLE users (
-    id                    INTEGER PRIMARY KEY,
+    -- AUTOINCREMENT: an id is never handed out again after a delete, so a session that
+    -- outlived its user can never resolve to a newer one.
+    id                    INTEGER PRIMARY KEY AUTOINCREMENT,
     username              TEXT    NOT NULL UNIQUE,
     display_name          TEXT    NOT NULL,
     email                 TEXT    NOT NULL DEFAULT '',
