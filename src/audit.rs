@@ -1,7 +1,26 @@
 //! The audit log: security events on the `audit` tracing target with fixed names
-//! (SECURITY 68). Fields holding user input are logged with `?` (Debug), which escapes
-//! control characters, so a username cannot forge log lines (SECURITY 69). Secrets are never
-//! passed here; sessions appear only as the short hash handle.
+//! (SECURITY 68). Fields holding user input go through [`Clean`], which escapes control
+//! characters, so a username cannot forge log lines (SECURITY 69). Secrets are never passed
+//! here; sessions appear only as the short hash handle.
+
+use std::fmt::{self, Write};
+
+/// Displays user-controlled text with every control character escaped (`\n`, `\u{1b}`),
+/// without the quotes `Debug` would add.
+pub struct Clean<'a>(pub &'a str);
+
+impl fmt::Display for Clean<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for c in self.0.chars() {
+            if c.is_control() {
+                write!(f, "{}", c.escape_default())?;
+            } else {
+                f.write_char(c)?;
+            }
+        }
+        Ok(())
+    }
+}
 
 /// Fixed event names, so that alerts and tests can match them.
 pub mod event {
@@ -25,10 +44,21 @@ pub mod event {
     pub const ACCESS_DENIED: &str = "access.denied";
 }
 
-/// Emits an audit event: `audit!(event::LOGIN_FAILURE, user = ?name, ip = %ip)`.
+/// Emits an audit event: `audit!(event::LOGIN_FAILURE, user = %Clean(name), ip = %ip)`.
 #[macro_export]
 macro_rules! audit {
     ($event:expr $(, $($field:tt)*)?) => {
         ::tracing::info!(target: "audit", event = $event $(, $($field)*)?)
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Clean;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(Clean("alice").to_string(), "alice");
+        assert_eq!(Clean("a\nb\u{1b}[31m").to_string(), "a\\nb\\u{1b}[31m");
+    }
 }

@@ -107,6 +107,17 @@ pub fn precheck<B>(
     let default_port = if https { 443 } else { 80 };
     let auth = parse_authority(&authority, default_port)
         .map_err(|_| fail(PageError::BadRequest("The host name is not valid.")))?;
+    // HTTP/2+: rules are judged on :authority, but a Host header would be forwarded upstream
+    // (preserve_host); if they name different hosts the upstream serves a request the gateway
+    // never checked. RFC 9113 §8.3.1: treat as malformed after normalising both.
+    if req.version() >= Version::HTTP_2
+        && let Some(hh) = host_header
+        && parse_authority(hh, default_port).ok().as_ref() != Some(&auth)
+    {
+        return Err(fail(PageError::BadRequest(
+            "The request names two different hosts.",
+        )));
+    }
     let path = normalize_path(req.uri().path()).map_err(|_| {
         fail(PageError::BadRequest(
             "The path is not allowed: it uses an encoding or sequence that could be misread.",
@@ -175,6 +186,14 @@ pub async fn proxy(
         // Fail closed: no store, no access (SECURITY 73).
         Err(e) => return error_page(app, Some(ctx), PageError::Unavailable(e.to_string())),
     };
+    // A flagged account may do nothing but change its password (the change page comes with
+    // the password lifecycle); until then nothing is proxied for it.
+    if session
+        .as_ref()
+        .is_some_and(|s| s.user.must_change_password)
+    {
+        return error_page(app, Some(ctx), PageError::PasswordChangeRequired);
+    }
     let identity = session.as_ref().map(|s| Identity {
         username: &s.user.username,
         groups: &s.user.groups,
@@ -193,7 +212,7 @@ pub async fn proxy(
             return error_page(app, Some(ctx), PageError::SecondFactorRequired);
         }
         Decision::Forbidden => {
-            audit!(event::ACCESS_DENIED, user = ?session.as_ref().map(|s| s.user.username.as_str()), ip = %ctx.client_ip, host = %ctx.host, path = ?ctx.path.decoded);
+            audit!(event::ACCESS_DENIED, user = %crate::audit::Clean(session.as_ref().map_or("-", |s| s.user.username.as_str())), ip = %ctx.client_ip, host = %ctx.host, path = %crate::audit::Clean(&ctx.path.decoded));
             return error_page(app, Some(ctx), PageError::Forbidden);
         }
     }

@@ -113,7 +113,7 @@ impl Login {
                     .await?;
                 self.record_failure(&account_key, account_n, &self.limits.account, now)
                     .await?;
-                audit!(event::LOGIN_FAILURE, user = ?req.username, ip = %req.ip, reason, attempt = account_n, factor = "password");
+                audit!(event::LOGIN_FAILURE, user = %crate::audit::Clean(req.username), ip = %req.ip, reason, attempt = account_n, factor = "password");
                 return Err(AuthError::InvalidCredentials);
             }
         };
@@ -131,7 +131,7 @@ impl Login {
                 now,
             )
             .await?;
-        audit!(event::LOGIN_SUCCESS, user = ?user.username, ip = %req.ip, user_agent = ?req.user_agent, factor = "password", session = id.key().short());
+        audit!(event::LOGIN_SUCCESS, user = %crate::audit::Clean(&user.username), ip = %req.ip, user_agent = %crate::audit::Clean(req.user_agent), factor = "password", session = id.key().short());
         Ok(LoginSuccess { id, session, user })
     }
 
@@ -146,7 +146,7 @@ impl Login {
         match self.throttle.admit(key, now, keep).await? {
             Admission::Admitted { n } => Ok(n),
             Admission::Refused { until } => {
-                audit!(event::LOGIN_THROTTLED, user = ?req.username, ip = %req.ip, key = ?key.split(':').next().unwrap_or(""), retry_after = until - now);
+                audit!(event::LOGIN_THROTTLED, user = %crate::audit::Clean(req.username), ip = %req.ip, key = ?key.split(':').next().unwrap_or(""), retry_after = until - now);
                 Err(AuthError::Throttled { until })
             }
         }
@@ -182,7 +182,7 @@ impl Login {
         self.users
             .rehash_password(user.id, &user.password_hash, &hash, now)
             .await?;
-        audit!(event::PASSWORD_REHASHED, user = ?user.username);
+        audit!(event::PASSWORD_REHASHED, user = %crate::audit::Clean(&user.username));
         Ok(User {
             password_hash: hash,
             ..user

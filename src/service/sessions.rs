@@ -82,7 +82,7 @@ impl Sessions {
             let excess = existing.len() + 1 - self.max_per_user;
             for (key, _) in existing.into_iter().take(excess) {
                 self.store.remove(&key).await?;
-                audit!(event::SESSION_EVICTED, user = ?user.username, session = key.short());
+                audit!(event::SESSION_EVICTED, user = %crate::audit::Clean(&user.username), session = key.short());
             }
         }
         let id = SessionId::generate();
@@ -118,7 +118,13 @@ impl Sessions {
         }
         let user = match self.user(session.user_id).await? {
             // The name must match too: defence in depth should an id ever be reused.
-            Some(u) if !u.disabled && u.session_epoch == session.epoch && u.username == session.username => u,
+            Some(u)
+                if !u.disabled
+                    && u.session_epoch == session.epoch
+                    && u.username == session.username =>
+            {
+                u
+            }
             _ => {
                 self.store.remove(&key).await?;
                 return Ok(None);

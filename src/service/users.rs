@@ -123,7 +123,7 @@ impl UserAdmin {
                 now(),
             )
             .await?;
-        audit!(event::USER_CREATED, user = ?user.username, actor = ?actor, groups = ?user.groups);
+        audit!(event::USER_CREATED, user = %crate::audit::Clean(&user.username), actor = %crate::audit::Clean(actor), groups = ?user.groups);
         Ok(user)
     }
 
@@ -142,7 +142,7 @@ impl UserAdmin {
             .set_password(user.id, &hash, must_change, now())
             .await?;
         let ended = self.sessions.end_all_for_user(user.id).await?;
-        audit!(event::USER_PASSWORD_SET, user = ?user.username, actor = ?actor, must_change, sessions_ended = ended);
+        audit!(event::USER_PASSWORD_SET, user = %crate::audit::Clean(&user.username), actor = %crate::audit::Clean(actor), must_change, sessions_ended = ended);
         Ok(ended)
     }
 
@@ -165,7 +165,7 @@ impl UserAdmin {
         } else {
             event::USER_ENABLED
         };
-        audit!(ev, user = ?user.username, actor = ?actor, sessions_ended = ended);
+        audit!(ev, user = %crate::audit::Clean(&user.username), actor = %crate::audit::Clean(actor), sessions_ended = ended);
         Ok(ended)
     }
 
@@ -174,7 +174,7 @@ impl UserAdmin {
         let user = self.find(raw).await?;
         let ended = self.sessions.end_all_for_user(user.id).await?;
         self.users.delete(user.id).await?;
-        audit!(event::USER_DELETED, user = ?user.username, actor = ?actor, sessions_ended = ended);
+        audit!(event::USER_DELETED, user = %crate::audit::Clean(&user.username), actor = %crate::audit::Clean(actor), sessions_ended = ended);
         Ok(ended)
     }
 
@@ -189,7 +189,7 @@ impl UserAdmin {
         let groups = normalize_groups(groups)?;
         self.users.set_groups(user.id, &groups, now()).await?;
         self.sessions.forget_user(user.id);
-        audit!(event::USER_GROUPS_SET, user = ?user.username, actor = ?actor, groups = ?groups);
+        audit!(event::USER_GROUPS_SET, user = %crate::audit::Clean(&user.username), actor = %crate::audit::Clean(actor), groups = ?groups);
         Ok(groups)
     }
 

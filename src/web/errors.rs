@@ -24,6 +24,8 @@ pub enum PageError {
     Forbidden,
     /// A two-factor rule met a one-factor session; two-factor login is not built yet.
     SecondFactorRequired,
+    /// The user must set a new password before anything is proxied.
+    PasswordChangeRequired,
     /// No site for this host.
     UnknownHost,
     /// A form or header over the size limit.
@@ -62,6 +64,11 @@ impl PageError {
                 StatusCode::FORBIDDEN,
                 "Two-factor authentication required",
                 "This page requires two-factor authentication, which is not available for your account yet. Ask your administrator.",
+            ),
+            Self::PasswordChangeRequired => (
+                StatusCode::FORBIDDEN,
+                "Password change required",
+                "Your administrator requires you to set a new password before you continue. Ask them to complete the reset.",
             ),
             Self::UnknownHost => (
                 StatusCode::MISDIRECTED_REQUEST,

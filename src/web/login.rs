@@ -48,7 +48,7 @@ pub(super) fn safe_rd(app: &AppState, ctx: &RequestCtx, rd: &str) -> String {
     match validate_redirect(rd, &app.config.portal.redirect) {
         Some(ok) => ok,
         None => {
-            audit!(event::REDIRECT_REJECTED, ip = %ctx.client_ip, target = ?rd.chars().take(200).collect::<String>());
+            audit!(event::REDIRECT_REJECTED, ip = %ctx.client_ip, target = %crate::audit::Clean(&rd.chars().take(200).collect::<String>()));
             String::new()
         }
     }

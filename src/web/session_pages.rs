@@ -67,7 +67,7 @@ pub(super) async fn logout(
             if let Err(e) = app.sessions.end(&s.key).await {
                 return error_page(&app, Some(&ctx), PageError::Unavailable(e.to_string()));
             }
-            audit!(event::LOGOUT, user = ?s.user.username, ip = %ctx.client_ip, session = s.key.short());
+            audit!(event::LOGOUT, user = %crate::audit::Clean(&s.user.username), ip = %ctx.client_ip, session = s.key.short());
         }
         Ok(None) => {}
         Err(e) => return error_page(&app, Some(&ctx), PageError::Unavailable(e.to_string())),

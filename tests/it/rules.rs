@@ -308,3 +308,29 @@ async fn the_default_policy_applies_when_no_rule_matches() {
         403
     );
 }
+
+#[tokio::test]
+async fn a_user_who_must_change_the_password_reaches_nothing() {
+    let app = app_with_users().await;
+    app.app
+        .state()
+        .admin
+        .set_password(
+            "alice",
+            &gatehouse::domain::secret::SecretString::new(PW),
+            true,
+            "test",
+        )
+        .await
+        .unwrap();
+    let mut b = app.login("alice", PW).await;
+    let resp = b.send(app.get("app.gate.localhost", "/")).await;
+    assert_eq!(resp.status(), 403);
+    assert!(
+        resp.text()
+            .await
+            .unwrap()
+            .contains("Password change required")
+    );
+    assert_eq!(app.echo.count(), 0);
+}
