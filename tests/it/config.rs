@@ -200,3 +200,26 @@ fn redis_password_from_file_is_not_in_debug_output() {
         "a secret leaked into Debug output"
     );
 }
+
+#[test]
+fn the_examples_are_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    // The SSO example reads a Redis password file and trusts a CA file beside it.
+    std::fs::write(dir.path().join("redis-password.txt"), "example\n").unwrap();
+    std::fs::write(
+        dir.path().join("homelab-ca.pem"),
+        "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    for name in ["single-host.toml", "homelab-sso.toml"] {
+        let text = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("examples")
+                .join(name),
+        )
+        .unwrap();
+        let c = load_str(&text, dir.path(), std::iter::empty())
+            .unwrap_or_else(|p| panic!("examples/{name}: {p:#?}"));
+        assert!(!c.sites.is_empty());
+    }
+}

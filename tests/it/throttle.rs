@@ -12,7 +12,11 @@ async fn attempt(app: &TestApp, user: &str, pw: &str, ip: &str) -> u16 {
     b.send(
         app.req(reqwest::Method::POST, &app.portal_host, "/login")
             .header("x-forwarded-for", ip)
-            .form(&[("username", user), ("password", pw), ("csrf", token.as_str())]),
+            .form(&[
+                ("username", user),
+                ("password", pw),
+                ("csrf", token.as_str()),
+            ]),
     )
     .await
     .status()
@@ -40,10 +44,18 @@ async fn at_most_100_consecutive_failures_are_evaluated() {
         assert_eq!(evaluated, 100, "{store:?}");
         assert_eq!(refused, 20, "{store:?}");
         // Locked: even the right password is refused, and says so without evaluating it.
-        assert_eq!(attempt(&app, "alice", PW, "198.51.100.1").await, 429, "{store:?}");
+        assert_eq!(
+            attempt(&app, "alice", PW, "198.51.100.1").await,
+            429,
+            "{store:?}"
+        );
         // Quiet for `forget_after`: evaluated again.
         tokio::time::sleep(Duration::from_millis(4200)).await;
-        assert_eq!(attempt(&app, "alice", PW, "198.51.100.1").await, 303, "{store:?}");
+        assert_eq!(
+            attempt(&app, "alice", PW, "198.51.100.1").await,
+            303,
+            "{store:?}"
+        );
     }
 }
 
@@ -53,24 +65,46 @@ async fn bans_grow_refuse_the_right_password_and_end() {
     let app = TestApp::spawn(Opts::with(Store::Memory, overlay)).await;
     app.add_user("alice", PW, &[]).await;
     for _ in 0..3 {
-        assert_eq!(attempt(&app, "alice", "wrong wrong wrong wrong", "198.51.100.1").await, 401);
+        assert_eq!(
+            attempt(&app, "alice", "wrong wrong wrong wrong", "198.51.100.1").await,
+            401
+        );
     }
     // Banned for 2 s: the correct password is refused too, with Retry-After.
     let mut b = app.browser();
     let resp = app.post_login(&mut b, "alice", PW, "").await;
     assert_eq!(resp.status(), 429);
-    let retry: u64 = resp.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry: u64 = resp.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=2).contains(&retry), "retry-after {retry}");
-    assert!(resp.text().await.unwrap().contains("Too many failed attempts"));
+    assert!(
+        resp.text()
+            .await
+            .unwrap()
+            .contains("Too many failed attempts")
+    );
     tokio::time::sleep(Duration::from_millis(2100)).await;
     // Three more failures: the next ban is twice as long.
     for _ in 0..3 {
-        assert_eq!(attempt(&app, "alice", "wrong wrong wrong wrong", "198.51.100.1").await, 401);
+        assert_eq!(
+            attempt(&app, "alice", "wrong wrong wrong wrong", "198.51.100.1").await,
+            401
+        );
     }
     let resp = app.post_login(&mut app.browser(), "alice", PW, "").await;
     assert_eq!(resp.status(), 429);
-    let retry: u64 = resp.headers()["retry-after"].to_str().unwrap().parse().unwrap();
-    assert!((3..=4).contains(&retry), "second ban should be ~4 s, retry-after {retry}");
+    let retry: u64 = resp.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (3..=4).contains(&retry),
+        "second ban should be ~4 s, retry-after {retry}"
+    );
     tokio::time::sleep(Duration::from_millis(4100)).await;
     assert_eq!(attempt(&app, "alice", PW, "198.51.100.1").await, 303);
 }
@@ -88,9 +122,16 @@ async fn floods_of_unknown_names_lock_out_nobody_else() {
             }
         }
         // The attacking address was banned along the way…
-        assert!(throttled > 200, "{store:?}: only {throttled} of 300 throttled");
+        assert!(
+            throttled > 200,
+            "{store:?}: only {throttled} of 300 throttled"
+        );
         // …and bob, from his own address, logs in at once.
-        assert_eq!(attempt(&app, "bob", PW, "192.0.2.10").await, 303, "{store:?}");
+        assert_eq!(
+            attempt(&app, "bob", PW, "192.0.2.10").await,
+            303,
+            "{store:?}"
+        );
     }
 }
 
@@ -101,12 +142,23 @@ async fn name_variants_share_one_bucket() {
         let app = TestApp::spawn(Opts::with(store, overlay)).await;
         app.add_user("alice", PW, &[]).await;
         for variant in ["Alice", "ALICE", " alice"] {
-            assert_eq!(attempt(&app, variant, "wrong wrong wrong wrong", "198.51.100.1").await, 401);
+            assert_eq!(
+                attempt(&app, variant, "wrong wrong wrong wrong", "198.51.100.1").await,
+                401
+            );
         }
-        assert_eq!(attempt(&app, "alice", PW, "198.51.100.1").await, 429, "{store:?}");
+        assert_eq!(
+            attempt(&app, "alice", PW, "198.51.100.1").await,
+            429,
+            "{store:?}"
+        );
         // Another account is unaffected.
         app.add_user("bob", PW, &[]).await;
-        assert_eq!(attempt(&app, "bob", PW, "198.51.100.1").await, 303, "{store:?}");
+        assert_eq!(
+            attempt(&app, "bob", PW, "198.51.100.1").await,
+            303,
+            "{store:?}"
+        );
     }
 }
 
@@ -117,7 +169,15 @@ async fn spoofed_forwarded_for_does_not_dodge_the_ip_limit() {
     let app = TestApp::spawn(Opts::with(Store::Memory, overlay)).await;
     let mut statuses = Vec::new();
     for i in 0..6 {
-        statuses.push(attempt(&app, &format!("user{i}"), "whatever whatever", &format!("10.9.8.{i}")).await);
+        statuses.push(
+            attempt(
+                &app,
+                &format!("user{i}"),
+                "whatever whatever",
+                &format!("10.9.8.{i}"),
+            )
+            .await,
+        );
     }
     assert_eq!(statuses, vec![401, 401, 401, 401, 429, 429]);
 }
