@@ -206,6 +206,9 @@ fn the_examples_are_valid() {
     let dir = tempfile::tempdir().unwrap();
     // The SSO example reads a Redis password file and trusts a CA file beside it.
     std::fs::write(dir.path().join("redis-password.txt"), "example\n").unwrap();
+    std::fs::create_dir(dir.path().join("tls")).unwrap();
+    std::fs::write(dir.path().join("tls/fullchain.pem"), "x").unwrap();
+    std::fs::write(dir.path().join("tls/privkey.pem"), "x").unwrap();
     std::fs::write(
         dir.path().join("homelab-ca.pem"),
         "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n",
