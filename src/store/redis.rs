@@ -150,7 +150,7 @@ impl SessionStore for RedisSessionStore {
         let mut conn = self.redis.conn.clone();
         let user_key = self.redis.user_key(user_id);
         let members: Vec<String> = conn.smembers(&user_key).await.map_err(unavailable)?;
-        let mut keys: Vec<String> = members
+        let keys: Vec<String> = members
             .iter()
             .map(|m| self.redis.session_key(&SessionKey(m.clone())))
             .collect();
@@ -159,7 +159,6 @@ impl SessionStore for RedisSessionStore {
         } else {
             conn.del::<_, usize>(&keys).await.map_err(unavailable)?
         };
-        keys.clear();
         let _: i64 = conn.del(&user_key).await.map_err(unavailable)?;
         Ok(n)
     }

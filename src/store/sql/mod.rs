@@ -75,40 +75,6 @@ impl SqlUserStore {
             .await
             .map_err(|e| StoreError::Unavailable(format!("migration failed: {e}")))
     }
-
-    async fn fetch_one_where(
-        &self,
-        clause: &'static str,
-        bind: SqlValue<'_>,
-    ) -> StoreResult<Option<User>> {
-        let sql = format!("SELECT {COLUMNS} FROM users WHERE {clause}");
-        let q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        let q = match bind {
-            SqlValue::Int(v) => q.bind(v),
-            SqlValue::Text(v) => q.bind(v.to_owned()),
-        };
-        q.fetch_optional(&self.pool)
-            .await
-            .map_err(db_err)?
-            .map(|row| row_to_user(&row))
-            .transpose()
-    }
-
-    async fn exec(&self, sql: &'static str, binds: Vec<SqlValue<'_>>) -> StoreResult<u64> {
-        let mut q = sqlx::query(sql);
-        for b in binds {
-            q = match b {
-                SqlValue::Int(v) => q.bind(v),
-                SqlValue::Text(v) => q.bind(v.to_owned()),
-            };
-        }
-        Ok(q.execute(&self.pool).await.map_err(db_err)?.rows_affected())
-    }
-}
-
-enum SqlValue<'a> {
-    Int(i64),
-    Text(&'a str),
 }
 
 /// Creates the database file with mode 0600 before SQLite opens it, so it is never
@@ -153,12 +119,25 @@ fn row_to_user(row: &SqliteRow) -> StoreResult<User> {
 #[async_trait]
 impl UserStore for SqlUserStore {
     async fn find_by_username(&self, username: &str) -> StoreResult<Option<User>> {
-        self.fetch_one_where("username = $1", SqlValue::Text(username))
+        let sql = format!("SELECT {COLUMNS} FROM users WHERE username = $1");
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(username)
+            .fetch_optional(&self.pool)
             .await
+            .map_err(db_err)?
+            .map(|row| row_to_user(&row))
+            .transpose()
     }
 
     async fn get(&self, id: i64) -> StoreResult<Option<User>> {
-        self.fetch_one_where("id = $1", SqlValue::Int(id)).await
+        let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?
+            .map(|row| row_to_user(&row))
+            .transpose()
     }
 
     async fn create(&self, user: &NewUser, now: i64) -> StoreResult<User> {
@@ -223,23 +202,23 @@ impl UserStore for SqlUserStore {
     }
 
     async fn set_groups(&self, id: i64, groups: &[String], now: i64) -> StoreResult<()> {
-        self.exec(
-            "UPDATE users SET groups = $1, updated_at = $2 WHERE id = $3",
-            vec![
-                SqlValue::Text(&groups.join(",")),
-                SqlValue::Int(now),
-                SqlValue::Int(id),
-            ],
-        )
-        .await
-        .map(|_| ())
+        sqlx::query("UPDATE users SET groups = $1, updated_at = $2 WHERE id = $3")
+            .bind(groups.join(","))
+            .bind(now)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)
+            .map(|_| ())
     }
 
     async fn delete(&self, id: i64) -> StoreResult<bool> {
-        Ok(self
-            .exec("DELETE FROM users WHERE id = $1", vec![SqlValue::Int(id)])
-            .await?
-            > 0)
+        let done = sqlx::query("DELETE FROM users WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(done.rows_affected() > 0)
     }
 
     async fn list(&self) -> StoreResult<Vec<User>> {
