@@ -79,6 +79,8 @@ pub fn precheck<B>(
     }
     let h = req.headers();
     // Request smuggling: never guess which framing an upstream will believe (RFC 9112 §6.3).
+    // hyper's HTTP/1 parser already drops Content-Length when Transfer-Encoding is present and
+    // closes the connection afterwards; this check keeps the rule if that ever changes.
     if h.contains_key(header::TRANSFER_ENCODING) && h.contains_key(header::CONTENT_LENGTH) {
         return Err(fail(PageError::BadRequest(
             "The request has both Content-Length and Transfer-Encoding.",
