@@ -155,6 +155,9 @@ impl App {
                 self.secured(resp)
             }
             Route::Health => self.secured(app.health().await),
+            Route::ForwardAuth(flavor) => {
+                crate::forward_auth::handle(app, &req, &ctx, conn, flavor).await
+            }
             Route::Unknown => self.secured(error_page(
                 app,
                 Some(&ctx),

@@ -10,12 +10,11 @@ use http::{Method, Request, Response, StatusCode, Version};
 use hyper::body::Incoming;
 
 use crate::app::AppState;
-use crate::audit;
-use crate::audit::event;
+use crate::authz::{Verdict, authorize, login_location};
 use crate::domain::client_ip::client_ip;
 use crate::domain::host::parse_authority;
 use crate::domain::path::normalize_path;
-use crate::domain::rules::{Decision, Identity, RequestFacts, decide};
+use crate::domain::rules::RequestFacts;
 use crate::domain::secret::{fill_random, hex};
 use crate::proxy::headers::IdentityHeaders;
 use crate::proxy::{ForwardError, Hop};
@@ -33,6 +32,8 @@ pub struct ConnInfo {
 
 /// Where a request goes.
 pub enum Route {
+    /// A forward-auth call from a proxy.
+    ForwardAuth(crate::forward_auth::request::Flavor),
     /// A portal page.
     Portal,
     /// The health endpoint on a host without a site.
@@ -152,6 +153,10 @@ pub fn precheck<B>(
 /// Classifies a checked request.
 pub fn classify(app: &AppState, ctx: &RequestCtx) -> Route {
     let portal = &app.config.portal.url;
+    // Forward-auth answers on any host: proxies call it by address, not by portal name.
+    if let Some(flavor) = crate::forward_auth::flavor(&ctx.path.decoded, &portal.base_path) {
+        return Route::ForwardAuth(flavor);
+    }
     if ctx.host == portal.host
         && crate::domain::rules::prefix_matches(
             if portal.base_path.is_empty() {
@@ -183,41 +188,25 @@ pub async fn proxy(
     let Some(site) = app.sites.route(&ctx.host, &ctx.path.decoded) else {
         return error_page(app, Some(ctx), PageError::UnknownHost);
     };
-    let session = match app.current_session(req.headers()).await {
-        Ok(s) => s,
-        // Fail closed: no store, no access (SECURITY 73).
-        Err(e) => return error_page(app, Some(ctx), PageError::Unavailable(e.to_string())),
-    };
-    // A flagged account may do nothing but change its password (the change page comes with
-    // the password lifecycle); until then nothing is proxied for it.
-    if session
-        .as_ref()
-        .is_some_and(|s| s.user.must_change_password)
-    {
-        return error_page(app, Some(ctx), PageError::PasswordChangeRequired);
-    }
-    let identity = session.as_ref().map(|s| Identity {
-        username: &s.user.username,
-        groups: &s.user.groups,
-        level: s.session.level,
-    });
     let facts = RequestFacts {
         host: &ctx.host,
         path: &ctx.path.decoded,
         method: req.method().as_str(),
         client_ip: ctx.client_ip,
     };
-    match decide(&app.config.access, &facts, identity.as_ref()) {
-        Decision::Allow => {}
-        Decision::Login => return login_redirect(app, &req, ctx),
-        Decision::SecondFactor => {
+    let session = match authorize(app, req.headers(), &facts).await {
+        Ok(Verdict::Allow(session)) => session,
+        Ok(Verdict::Login) => return login_redirect(app, &req, ctx),
+        Ok(Verdict::SecondFactor) => {
             return error_page(app, Some(ctx), PageError::SecondFactorRequired);
         }
-        Decision::Forbidden => {
-            audit!(event::ACCESS_DENIED, user = %crate::audit::Clean(session.as_ref().map_or("-", |s| s.user.username.as_str())), ip = %ctx.client_ip, host = %ctx.host, path = %crate::audit::Clean(&ctx.path.decoded));
-            return error_page(app, Some(ctx), PageError::Forbidden);
+        Ok(Verdict::PasswordChange) => {
+            return error_page(app, Some(ctx), PageError::PasswordChangeRequired);
         }
-    }
+        Ok(Verdict::Forbidden) => return error_page(app, Some(ctx), PageError::Forbidden),
+        // Fail closed: no store, no access (SECURITY 73).
+        Err(e) => return error_page(app, Some(ctx), PageError::Unavailable(e.to_string())),
+    };
     let ids = session.as_ref().map(|s| IdentityHeaders {
         user: &s.user.username,
         groups: &s.user.groups,
@@ -266,8 +255,7 @@ fn login_redirect<B>(app: &AppState, req: &Request<B>, ctx: &RequestCtx) -> Resp
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("text/html"));
     let xhr = req.headers().get("x-requested-with").is_some();
-    let rd: String = form_urlencoded::byte_serialize(ctx.original_url().as_bytes()).collect();
-    let location = format!("{}?rd={rd}", app.config.portal.url.url("/login"));
+    let location = login_location(app, &ctx.original_url());
     let mut resp = Response::new(Body::empty());
     if wants_html && !xhr && matches!(*req.method(), Method::GET | Method::HEAD) {
         *resp.status_mut() = StatusCode::FOUND;

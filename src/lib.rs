@@ -5,9 +5,11 @@
 
 pub mod app;
 pub mod audit;
+pub mod authz;
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod forward_auth;
 pub mod gateway;
 pub mod proxy;
 pub mod server;

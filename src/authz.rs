@@ -1,0 +1,74 @@
+//! The one authorization decision (DESIGN.md §1), shared by proxy mode and the forward-auth
+//! endpoints: who is this (session), may they act at all (not forced to change a password),
+//! and does the rule for this request allow them. Nothing here depends on how the request
+//! arrived; callers only translate the verdict into their own answer.
+
+use http::HeaderMap;
+
+use crate::app::AppState;
+use crate::audit;
+use crate::audit::event;
+use crate::domain::redirect::validate_redirect;
+use crate::domain::rules::{Decision, Identity, RequestFacts, decide};
+use crate::service::sessions::Resolved;
+use crate::store::StoreResult;
+
+/// The outcome for one request.
+#[derive(Debug)]
+pub enum Verdict {
+    /// Let it through; the session when there is one (bypass rules allow anonymous requests).
+    Allow(Option<Box<Resolved>>),
+    /// No session: log in first.
+    Login,
+    /// A one-factor session met a two-factor rule.
+    SecondFactor,
+    /// The user must change the password before anything else.
+    PasswordChange,
+    /// Not allowed.
+    Forbidden,
+}
+
+/// Decides a request from its canonical facts and the session cookie in `headers`.
+/// A store failure is an error so that every caller fails closed (SECURITY 73).
+pub async fn authorize(
+    app: &AppState,
+    headers: &HeaderMap,
+    facts: &RequestFacts<'_>,
+) -> StoreResult<Verdict> {
+    let session = app.current_session(headers).await?;
+    // A flagged account may do nothing but change its password.
+    if session
+        .as_ref()
+        .is_some_and(|s| s.user.must_change_password)
+    {
+        return Ok(Verdict::PasswordChange);
+    }
+    let identity = session.as_ref().map(|s| Identity {
+        username: &s.user.username,
+        groups: &s.user.groups,
+        level: s.session.level,
+    });
+    Ok(match decide(&app.config.access, facts, identity.as_ref()) {
+        Decision::Allow => Verdict::Allow(session.map(Box::new)),
+        Decision::Login => Verdict::Login,
+        Decision::SecondFactor => Verdict::SecondFactor,
+        Decision::Forbidden => {
+            let user = session.as_ref().map_or("-", |s| s.user.username.as_str());
+            audit!(event::ACCESS_DENIED, user = %audit::Clean(user), ip = %facts.client_ip, host = %facts.host, path = %audit::Clean(facts.path));
+            Verdict::Forbidden
+        }
+    })
+}
+
+/// The login page URL that brings the browser back to `original` afterwards. The return URL
+/// is dropped when it would not pass redirect validation at login anyway.
+pub fn login_location(app: &AppState, original: &str) -> String {
+    let login = app.config.portal.url.url("/login");
+    match validate_redirect(original, &app.config.portal.redirect) {
+        Some(rd) => {
+            let rd: String = form_urlencoded::byte_serialize(rd.as_bytes()).collect();
+            format!("{login}?rd={rd}")
+        }
+        None => login,
+    }
+}

@@ -1,0 +1,167 @@
+//! Forward-auth endpoints: the gateway's decision for a proxy that stays in the data path
+//! (nginx `auth_request`, Traefik `forwardAuth`, Caddy `forward_auth`). Thin over
+//! `authz::authorize`, the same decision proxy mode uses (DESIGN.md §1).
+//!
+//! Fail closed (SECURITY 55): 2xx only for a request the policy allows, and every 2xx carries
+//! all identity headers (empty when anonymous) so the proxy overwrites whatever a client sent.
+//! Calls from peers outside `server.trusted_proxies` are refused: their forwarded headers
+//! could describe any request.
+
+pub mod request;
+
+use axum::body::Body;
+use http::header::{self, HeaderValue};
+use http::{Method, Request, Response, StatusCode};
+
+use crate::app::AppState;
+use crate::audit;
+use crate::audit::event;
+use crate::authz::{Verdict, authorize, login_location};
+use crate::domain::rules::{RequestFacts, prefix_matches};
+use crate::gateway::ConnInfo;
+use crate::proxy::headers::{IdentityHeaders, set_identity};
+use crate::web::RequestCtx;
+use request::{Flavor, Original};
+
+/// The endpoint paths, under the portal's base path and at the root of any host.
+const AUTH_REQUEST: &str = "/api/authz/auth-request";
+const FORWARD_AUTH: &str = "/api/authz/forward-auth";
+
+/// Which endpoint a canonical path names, if any.
+pub fn flavor(path: &str, portal_base: &str) -> Option<Flavor> {
+    let rel = path
+        .strip_prefix(portal_base)
+        .filter(|r| r.starts_with('/'))
+        .unwrap_or(path);
+    match rel {
+        AUTH_REQUEST => Some(Flavor::AuthRequest),
+        FORWARD_AUTH => Some(Flavor::ForwardAuth),
+        _ => None,
+    }
+}
+
+fn answer(app: &AppState, status: StatusCode) -> Response<Body> {
+    let mut resp = Response::new(Body::from(status.canonical_reason().unwrap_or("")));
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    app.headers.apply(resp.headers_mut());
+    resp
+}
+
+fn redirect(app: &AppState, status: StatusCode, location: &str) -> Response<Body> {
+    let mut resp = answer(app, status);
+    if let Ok(v) = HeaderValue::from_str(location) {
+        resp.headers_mut().insert(header::LOCATION, v);
+    }
+    resp
+}
+
+/// Whether the original request is for the portal itself, which is always public: otherwise a
+/// proxy that protects the portal's own location would send the login page to the login page.
+fn is_portal(app: &AppState, o: &Original) -> bool {
+    let portal = &app.config.portal.url;
+    let base = if portal.base_path.is_empty() {
+        "/"
+    } else {
+        portal.base_path.as_str()
+    };
+    o.host == portal.host && prefix_matches(base, &o.path.decoded)
+}
+
+/// Answers one forward-auth call.
+pub async fn handle<B>(
+    app: &AppState,
+    req: &Request<B>,
+    ctx: &RequestCtx,
+    conn: ConnInfo,
+    flavor: Flavor,
+) -> Response<Body> {
+    if !app.config.server.trusted_proxies.contains(conn.peer.ip()) {
+        audit!(event::REQUEST_REJECTED, ip = %conn.peer.ip(), reason = "forward-auth call from an untrusted peer");
+        return answer(app, StatusCode::FORBIDDEN);
+    }
+    let original = match request::parse(flavor, req.headers()) {
+        Ok(o) => o,
+        Err(why) => {
+            audit!(event::REQUEST_REJECTED, ip = %ctx.client_ip, reason = ?why);
+            return answer(app, StatusCode::BAD_REQUEST);
+        }
+    };
+    if is_portal(app, &original) {
+        return allowed(app, None);
+    }
+    let facts = RequestFacts {
+        host: &original.host,
+        path: &original.path.decoded,
+        method: &original.method,
+        client_ip: ctx.client_ip,
+    };
+    match authorize(app, req.headers(), &facts).await {
+        Ok(Verdict::Allow(session)) => allowed(app, session.as_deref()),
+        Ok(Verdict::Login) => {
+            let location = login_location(app, &original.url());
+            match flavor {
+                // nginx turns 401 into a redirect with `error_page 401 =302 $loc`.
+                Flavor::AuthRequest => redirect(app, StatusCode::UNAUTHORIZED, &location),
+                Flavor::ForwardAuth if is_browser(req) => {
+                    let safe = matches!(original.method.as_str(), "GET" | "HEAD" | "OPTIONS");
+                    redirect(
+                        app,
+                        if safe {
+                            StatusCode::FOUND
+                        } else {
+                            StatusCode::SEE_OTHER
+                        },
+                        &location,
+                    )
+                }
+                Flavor::ForwardAuth => redirect(app, StatusCode::UNAUTHORIZED, &location),
+            }
+        }
+        Ok(Verdict::SecondFactor | Verdict::PasswordChange | Verdict::Forbidden) => {
+            answer(app, StatusCode::FORBIDDEN)
+        }
+        Err(e) => {
+            tracing::error!(request_id = %ctx.request_id, cause = %e, "forward-auth failed closed");
+            answer(app, StatusCode::SERVICE_UNAVAILABLE)
+        }
+    }
+}
+
+/// 200 with every identity header, empty when the request is anonymous (a bypass rule).
+fn allowed(app: &AppState, session: Option<&crate::service::sessions::Resolved>) -> Response<Body> {
+    let mut resp = answer(app, StatusCode::OK);
+    let empty: [String; 0] = [];
+    let ids = match session {
+        Some(s) => IdentityHeaders {
+            user: &s.user.username,
+            groups: &s.user.groups,
+            email: &s.user.email,
+            name: &s.user.display_name,
+        },
+        None => IdentityHeaders {
+            user: "",
+            groups: &empty,
+            email: "",
+            name: "",
+        },
+    };
+    set_identity(resp.headers_mut(), &ids);
+    resp
+}
+
+/// A browser navigation (HTML wanted, not a script's request) gets a redirect, others 401.
+fn is_browser<B>(req: &Request<B>) -> bool {
+    let h = req.headers();
+    let html = h
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    let xhr = h
+        .get("x-requested-with")
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"XMLHttpRequest"));
+    html && !xhr && *req.method() != Method::POST
+}

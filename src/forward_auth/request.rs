@@ -1,0 +1,344 @@
+//! Reading the original request out of a forward-auth call's headers. Strict by design
+//! (SECURITY 55): every required header once, no oversized values, bad encodings refused,
+//! and two descriptions of the request that disagree are refused rather than one trusted.
+
+use http::HeaderMap;
+
+use crate::domain::host::parse_authority;
+use crate::domain::path::{CanonicalPath, normalize_path};
+
+/// Which proxy dialect the endpoint speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavor {
+    /// nginx `auth_request`: `X-Original-Method` and `X-Original-URL`.
+    AuthRequest,
+    /// Traefik `forwardAuth`, Caddy `forward_auth`: `X-Forwarded-Method/-Proto/-Host/-Uri`.
+    ForwardAuth,
+}
+
+/// The request the proxy is asking about, in canonical form.
+#[derive(Debug, Clone)]
+pub struct Original {
+    pub method: String,
+    pub https: bool,
+    pub host: String,
+    pub port: Option<u16>,
+    pub path: CanonicalPath,
+    pub query: Option<String>,
+}
+
+impl Original {
+    /// The URL rebuilt from canonical parts (the login page's return URL).
+    pub fn url(&self) -> String {
+        let scheme = if self.https { "https" } else { "http" };
+        let port = self.port.map(|p| format!(":{p}")).unwrap_or_default();
+        let query = self
+            .query
+            .as_ref()
+            .map(|q| format!("?{q}"))
+            .unwrap_or_default();
+        format!("{scheme}://{}{port}{}{query}", self.host, self.path.encoded)
+    }
+}
+
+/// Where the original request went (everything but the method).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Target {
+    https: bool,
+    host: String,
+    port: Option<u16>,
+    path: String,
+    encoded: String,
+    query: Option<String>,
+}
+
+/// Why a forward-auth call was refused with 400.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Malformed {
+    Missing(&'static str),
+    Repeated(&'static str),
+    TooLong(&'static str),
+    Invalid(&'static str),
+    Conflict,
+}
+
+/// Longest header value accepted from the proxy.
+const MAX_VALUE: usize = 8 * 1024;
+
+fn one<'a>(h: &'a HeaderMap, name: &'static str) -> Result<Option<&'a str>, Malformed> {
+    let mut all = h.get_all(name).iter();
+    let Some(first) = all.next() else {
+        return Ok(None);
+    };
+    if all.next().is_some() {
+        return Err(Malformed::Repeated(name));
+    }
+    if first.len() > MAX_VALUE {
+        return Err(Malformed::TooLong(name));
+    }
+    first
+        .to_str()
+        .map(Some)
+        .map_err(|_| Malformed::Invalid(name))
+}
+
+fn required<'a>(h: &'a HeaderMap, name: &'static str) -> Result<&'a str, Malformed> {
+    one(h, name)?.ok_or(Malformed::Missing(name))
+}
+
+fn method(raw: &str, name: &'static str) -> Result<String, Malformed> {
+    let ok = !raw.is_empty() && raw.len() <= 16 && raw.bytes().all(|b| b.is_ascii_uppercase());
+    if ok {
+        Ok(raw.to_owned())
+    } else {
+        Err(Malformed::Invalid(name))
+    }
+}
+
+fn split_target(
+    target: &str,
+    name: &'static str,
+) -> Result<(CanonicalPath, Option<String>), Malformed> {
+    let target = target.split('#').next().unwrap_or("");
+    let (path, query) = match target.split_once('?') {
+        Some((p, q)) => (p, Some(q.to_owned())),
+        None => (target, None),
+    };
+    if query
+        .as_deref()
+        .is_some_and(|q| q.bytes().any(|b| b.is_ascii_control() || b == b' '))
+    {
+        return Err(Malformed::Invalid(name));
+    }
+    Ok((
+        normalize_path(path).map_err(|_| Malformed::Invalid(name))?,
+        query,
+    ))
+}
+
+fn from_url(url: &str) -> Result<Target, Malformed> {
+    const NAME: &str = "x-original-url";
+    let (https, rest) = if let Some(r) = url.strip_prefix("https://") {
+        (true, r)
+    } else if let Some(r) = url.strip_prefix("http://") {
+        (false, r)
+    } else {
+        return Err(Malformed::Invalid(NAME));
+    };
+    let (authority, target) = rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len()));
+    let a = parse_authority(authority, if https { 443 } else { 80 })
+        .map_err(|_| Malformed::Invalid(NAME))?;
+    let target = if target.is_empty() {
+        "/".to_owned()
+    } else if target.starts_with('?') {
+        format!("/{target}")
+    } else {
+        target.to_owned()
+    };
+    let (path, query) = split_target(&target, NAME)?;
+    Ok(Target {
+        https,
+        host: a.host,
+        port: a.port,
+        path: path.decoded,
+        encoded: path.encoded,
+        query,
+    })
+}
+
+fn from_forwarded(h: &HeaderMap) -> Result<Target, Malformed> {
+    let https = match required(h, "x-forwarded-proto")?
+        .to_ascii_lowercase()
+        .as_str()
+    {
+        "https" => true,
+        "http" => false,
+        _ => return Err(Malformed::Invalid("x-forwarded-proto")),
+    };
+    let a = parse_authority(
+        required(h, "x-forwarded-host")?,
+        if https { 443 } else { 80 },
+    )
+    .map_err(|_| Malformed::Invalid("x-forwarded-host"))?;
+    let uri = required(h, "x-forwarded-uri")?;
+    if !uri.starts_with('/') {
+        return Err(Malformed::Invalid("x-forwarded-uri"));
+    }
+    let (path, query) = split_target(uri, "x-forwarded-uri")?;
+    Ok(Target {
+        https,
+        host: a.host,
+        port: a.port,
+        path: path.decoded,
+        encoded: path.encoded,
+        query,
+    })
+}
+
+/// Parses the original request for `flavor`. When the other dialect's headers are present
+/// too, they must describe the same request.
+pub fn parse(flavor: Flavor, h: &HeaderMap) -> Result<Original, Malformed> {
+    let has_url = one(h, "x-original-url")?.is_some();
+    let has_fwd = one(h, "x-forwarded-uri")?.is_some() && one(h, "x-forwarded-host")?.is_some();
+    let target = match flavor {
+        Flavor::AuthRequest => from_url(required(h, "x-original-url")?)?,
+        Flavor::ForwardAuth => from_forwarded(h)?,
+    };
+    let method = match flavor {
+        Flavor::AuthRequest => method(required(h, "x-original-method")?, "x-original-method")?,
+        Flavor::ForwardAuth => method(required(h, "x-forwarded-method")?, "x-forwarded-method")?,
+    };
+    let other = match flavor {
+        Flavor::AuthRequest if has_fwd => Some(from_forwarded(h)?),
+        Flavor::ForwardAuth if has_url => Some(from_url(required(h, "x-original-url")?)?),
+        _ => None,
+    };
+    // Two descriptions of the request must agree (scheme aside: proxies differ in reporting it).
+    if let Some(o) = other
+        && (o.host != target.host
+            || o.port != target.port
+            || o.path != target.path
+            || o.query != target.query)
+    {
+        return Err(Malformed::Conflict);
+    }
+    let Target {
+        https,
+        host,
+        port,
+        path,
+        encoded,
+        query,
+    } = target;
+    Ok(Original {
+        method,
+        https,
+        host,
+        port,
+        path: CanonicalPath {
+            decoded: path,
+            encoded,
+        },
+        query,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(*k, HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn nginx_style() {
+        let o = parse(
+            Flavor::AuthRequest,
+            &headers(&[
+                ("x-original-method", "GET"),
+                ("x-original-url", "https://App.Example.com:443/a/./b?x=1"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                o.host.as_str(),
+                o.port,
+                o.path.decoded.as_str(),
+                o.query.as_deref()
+            ),
+            ("app.example.com", None, "/a/b", Some("x=1"))
+        );
+        assert_eq!(o.url(), "https://app.example.com/a/b?x=1");
+    }
+
+    #[test]
+    fn traefik_style() {
+        let o = parse(
+            Flavor::ForwardAuth,
+            &headers(&[
+                ("x-forwarded-method", "POST"),
+                ("x-forwarded-proto", "https"),
+                ("x-forwarded-host", "app.example.com"),
+                ("x-forwarded-uri", "/api?q"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            (o.method.as_str(), o.path.decoded.as_str()),
+            ("POST", "/api")
+        );
+    }
+
+    #[test]
+    fn malformed_inputs_are_refused() {
+        let base = [
+            ("x-original-method", "GET"),
+            ("x-original-url", "https://app.example.com/"),
+        ];
+        assert_eq!(
+            parse(Flavor::AuthRequest, &headers(&base[..1])).unwrap_err(),
+            Malformed::Missing("x-original-url")
+        );
+        for bad in [
+            "https://app.example.com/%2Fadmin",
+            "https://app.example.com/%zz",
+            "ftp://x/",
+            "https://a b/",
+            "https://evil@app.example.com/",
+        ] {
+            assert!(
+                parse(
+                    Flavor::AuthRequest,
+                    &headers(&[("x-original-method", "GET"), ("x-original-url", bad)])
+                )
+                .is_err(),
+                "{bad}"
+            );
+        }
+        let mut twice = headers(&base);
+        twice.append(
+            "x-original-url",
+            HeaderValue::from_static("https://other.example.com/"),
+        );
+        assert_eq!(
+            parse(Flavor::AuthRequest, &twice).unwrap_err(),
+            Malformed::Repeated("x-original-url")
+        );
+        let conflict = headers(&[
+            ("x-original-method", "GET"),
+            ("x-original-url", "https://app.example.com/public"),
+            ("x-forwarded-host", "app.example.com"),
+            ("x-forwarded-proto", "https"),
+            ("x-forwarded-uri", "/admin"),
+        ]);
+        assert_eq!(
+            parse(Flavor::AuthRequest, &conflict).unwrap_err(),
+            Malformed::Conflict
+        );
+        let long = format!("https://app.example.com/{}", "a".repeat(9000));
+        assert!(
+            parse(
+                Flavor::AuthRequest,
+                &headers(&[("x-original-method", "GET"), ("x-original-url", &long)])
+            )
+            .is_err()
+        );
+        assert!(
+            parse(
+                Flavor::AuthRequest,
+                &headers(&[
+                    ("x-original-method", "get"),
+                    ("x-original-url", "https://a.example.com/")
+                ])
+            )
+            .is_err()
+        );
+    }
+}
