@@ -7,6 +7,7 @@ mod harness;
 
 mod binary;
 mod config;
+mod forward_auth;
 mod headers;
 mod login;
 mod protocol;

@@ -1,0 +1,360 @@
+//! The forward-auth endpoints called directly, as nginx, Traefik and Caddy call them:
+//! answers per dialect, trust, and every malformed input refused (never 200).
+
+use crate::harness::*;
+
+const TRUSTED: &str = "[server]\ntrusted_proxies = [\"127.0.0.1/32\"]\n";
+const IDENTITY: [&str; 4] = [
+    "remote-user",
+    "remote-groups",
+    "remote-email",
+    "remote-name",
+];
+
+fn nginx(app: &TestApp, url: &str) -> reqwest::RequestBuilder {
+    app.client
+        .get(app.url("/api/authz/auth-request"))
+        .header("host", format!("127.0.0.1:{}", app.port))
+        .header("x-original-method", "GET")
+        .header("x-original-url", url)
+        .header("x-forwarded-for", "198.51.100.4")
+}
+
+fn traefik(app: &TestApp, method: &str, host: &str, uri: &str) -> reqwest::RequestBuilder {
+    app.client
+        .get(app.url("/api/authz/forward-auth"))
+        .header("host", format!("127.0.0.1:{}", app.port))
+        .header("x-forwarded-method", method)
+        .header("x-forwarded-proto", "http")
+        .header("x-forwarded-host", host)
+        .header("x-forwarded-uri", uri)
+        .header("x-forwarded-for", "198.51.100.4")
+}
+
+async fn alice(app: &TestApp) -> String {
+    app.add_user("alice", PW, &["users"]).await;
+    let b = app.login("alice", PW).await;
+    b.cookie_header()
+}
+
+#[tokio::test]
+async fn nginx_dialect_answers_200_401_403() {
+    for store in [Store::Memory, Store::Redis] {
+        let app = TestApp::spawn(Opts::with(store, TRUSTED)).await;
+        let cookie = alice(&app).await;
+        let url = format!("http://app.gate.localhost:{}/page?x=1", app.port);
+        let anon = nginx(&app, &url).send().await.unwrap();
+        assert_eq!(anon.status(), 401, "{store:?}");
+        let loc = anon.headers()["location"].to_str().unwrap().to_owned();
+        assert!(
+            loc.starts_with(&format!(
+                "http://auth.gate.localhost:{}/login?rd=",
+                app.port
+            )),
+            "{loc}"
+        );
+        assert!(loc.contains("app.gate.localhost"), "{loc}");
+
+        let ok = nginx(&app, &url)
+            .header("cookie", &cookie)
+            .header("remote-user", "admin")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ok.status(), 200, "{store:?}");
+        assert_eq!(ok.headers()["remote-user"], "alice");
+        assert_eq!(ok.headers()["remote-groups"], "users");
+        assert_eq!(ok.headers().get_all("remote-user").iter().count(), 1);
+
+        let denied = nginx(&app, &format!("http://admin.gate.localhost:{}/", app.port))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(denied.status(), 403, "{store:?}");
+        assert!(denied.headers().get("remote-user").is_none());
+    }
+}
+
+#[tokio::test]
+async fn traefik_dialect_redirects_browsers_and_answers_apis() {
+    let app = TestApp::spawn(Opts::with(Store::Memory, TRUSTED)).await;
+    let cookie = alice(&app).await;
+    let browser = traefik(&app, "GET", "app.gate.localhost", "/x")
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(browser.status(), 302);
+    assert!(
+        browser.headers()["location"]
+            .to_str()
+            .unwrap()
+            .contains("/login?rd=")
+    );
+    let post = traefik(&app, "POST", "app.gate.localhost", "/x")
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(post.status(), 303);
+    let xhr = traefik(&app, "GET", "app.gate.localhost", "/x")
+        .header("accept", "text/html")
+        .header("x-requested-with", "XMLHttpRequest")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(xhr.status(), 401);
+    assert!(xhr.headers().get("location").is_some());
+    let api = traefik(&app, "GET", "app.gate.localhost", "/x")
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), 401);
+    let ok = traefik(&app, "GET", "app.gate.localhost", "/x")
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    assert_eq!(ok.headers()["remote-user"], "alice");
+    // Same decision as proxy mode: the deny rule on /admin, the two-factor host.
+    for (host, uri) in [
+        ("app.gate.localhost", "/admin/x"),
+        ("app.gate.localhost", "/a/../admin"),
+        ("secure.gate.localhost", "/"),
+    ] {
+        let r = traefik(&app, "GET", host, uri)
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "{host}{uri}");
+    }
+}
+
+#[tokio::test]
+async fn every_200_carries_every_identity_header() {
+    let app = TestApp::spawn(Opts::with(Store::Memory, TRUSTED)).await;
+    // Anonymous on a bypass host: allowed, identity headers present and empty, so the proxy
+    // overwrites whatever the client sent.
+    let r = traefik(&app, "GET", "public.gate.localhost", "/")
+        .header("remote-user", "admin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    for h in IDENTITY {
+        assert_eq!(r.headers().get_all(h).iter().count(), 1, "{h}");
+        assert_eq!(r.headers()[h], "", "{h}");
+    }
+    // The portal itself is always public, so protecting it cannot loop.
+    let r = traefik(&app, "GET", "auth.gate.localhost", "/login")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn calls_from_untrusted_peers_are_refused() {
+    let app = TestApp::spawn(Opts::default()).await;
+    let cookie = alice(&app).await;
+    let url = format!("http://app.gate.localhost:{}/", app.port);
+    let r = nginx(&app, &url)
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = traefik(&app, "GET", "app.gate.localhost", "/")
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(r.headers().get("remote-user").is_none());
+}
+
+#[tokio::test]
+async fn malformed_missing_or_conflicting_input_is_never_200() {
+    let app = TestApp::spawn(Opts::with(Store::Memory, TRUSTED)).await;
+    let cookie = alice(&app).await;
+    let p = app.port;
+    let good = format!("http://app.gate.localhost:{p}/ok");
+    let long = format!("http://app.gate.localhost:{p}/{}", "a".repeat(9000));
+    let cases: Vec<(&str, reqwest::RequestBuilder)> = vec![
+        (
+            "no url",
+            app.client
+                .get(app.url("/api/authz/auth-request"))
+                .header("x-original-method", "GET")
+                .header("cookie", &cookie),
+        ),
+        (
+            "no method",
+            app.client
+                .get(app.url("/api/authz/auth-request"))
+                .header("x-original-url", &good)
+                .header("cookie", &cookie),
+        ),
+        (
+            "bad percent",
+            nginx(&app, &format!("http://app.gate.localhost:{p}/%zz")).header("cookie", &cookie),
+        ),
+        (
+            "encoded slash",
+            nginx(&app, &format!("http://app.gate.localhost:{p}/%2Fadmin"))
+                .header("cookie", &cookie),
+        ),
+        (
+            "double encoding",
+            nginx(
+                &app,
+                &format!("http://app.gate.localhost:{p}/%252e%252e/admin"),
+            )
+            .header("cookie", &cookie),
+        ),
+        (
+            "backslash",
+            nginx(&app, &format!("http://app.gate.localhost:{p}/a\\..\\admin"))
+                .header("cookie", &cookie),
+        ),
+        (
+            "userinfo",
+            nginx(&app, &format!("http://evil@app.gate.localhost:{p}/")).header("cookie", &cookie),
+        ),
+        (
+            "not a url",
+            nginx(&app, "app.gate.localhost/ok").header("cookie", &cookie),
+        ),
+        ("oversized", nginx(&app, &long).header("cookie", &cookie)),
+        (
+            "two urls",
+            nginx(&app, &good)
+                .header(
+                    "x-original-url",
+                    format!("http://admin.gate.localhost:{p}/"),
+                )
+                .header("cookie", &cookie),
+        ),
+        (
+            "url vs uri",
+            nginx(&app, &good)
+                .header("x-forwarded-host", format!("app.gate.localhost:{p}"))
+                .header("x-forwarded-proto", "http")
+                .header("x-forwarded-uri", "/admin")
+                .header("cookie", &cookie),
+        ),
+        (
+            "two hosts",
+            traefik(&app, "GET", "app.gate.localhost", "/ok")
+                .header("x-forwarded-host", "admin.gate.localhost")
+                .header("cookie", &cookie),
+        ),
+        (
+            "bad host",
+            traefik(&app, "GET", "app..gate.localhost", "/ok").header("cookie", &cookie),
+        ),
+        (
+            "bad proto",
+            traefik(&app, "GET", "app.gate.localhost", "/ok")
+                .header("x-forwarded-proto", "gopher")
+                .header("cookie", &cookie),
+        ),
+        (
+            "relative uri",
+            traefik(&app, "GET", "app.gate.localhost", "ok").header("cookie", &cookie),
+        ),
+        (
+            "lower-case method",
+            traefik(&app, "get", "app.gate.localhost", "/ok").header("cookie", &cookie),
+        ),
+        (
+            "forward-auth without uri",
+            app.client
+                .get(app.url("/api/authz/forward-auth"))
+                .header("x-forwarded-method", "GET")
+                .header("x-forwarded-proto", "http")
+                .header("x-forwarded-host", "app.gate.localhost")
+                .header("cookie", &cookie),
+        ),
+        (
+            "garbage cookie",
+            traefik(&app, "GET", "app.gate.localhost", "/ok")
+                .header("cookie", "__Secure-gatehouse_session=%00garbage"),
+        ),
+    ];
+    for (what, rb) in cases {
+        let r = rb.send().await.unwrap();
+        let s = r.status().as_u16();
+        assert!(matches!(s, 400 | 401 | 403), "{what}: got {s}");
+    }
+    // The well-formed control request passes.
+    assert_eq!(
+        nginx(&app, &good)
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn a_redis_outage_is_never_200() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    let mut redis = std::process::Command::new("redis-server")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+        ])
+        .arg(dir.path())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("redis-server is missing: run scripts/test.sh, which installs it");
+    for _ in 0..50 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let overlay = format!(
+        "{TRUSTED}[session]\nstore = \"redis\"\n[session.redis]\nurl = \"redis://127.0.0.1:{port}\"\ntimeout = \"1s\"\n"
+    );
+    let app = TestApp::spawn(Opts::with(Store::Memory, &overlay)).await;
+    let cookie = alice(&app).await;
+    let url = format!("http://app.gate.localhost:{}/", app.port);
+    assert_eq!(
+        nginx(&app, &url)
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    redis.kill().unwrap();
+    redis.wait().unwrap();
+    let r = nginx(&app, &url)
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503);
+    assert!(r.headers().get("remote-user").is_none());
+}
