@@ -120,3 +120,22 @@ mib() { awk -v k="$1" 'BEGIN { printf "%.1f MiB\n", k / 1024 }'; }
 
 # ratio A B: A / B with two decimals.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f\n", a / b; else print "n/a" }'; }
+
+# cpu_ticks PID...: user + system CPU time used so far by the given processes, in clock ticks.
+cpu_ticks() {
+    local pid total=0 t
+    for pid in "$@"; do
+        t=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$pid/stat" 2>/dev/null || true)
+        total=$((total + ${t:-0}))
+    done
+    echo "$total"
+}
+
+# busy_ticks: CPU time the whole machine has spent busy (all but idle and iowait), in clock ticks.
+busy_ticks() {
+    awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat
+}
+
+# cores TICKS SECONDS: ticks over a wall-clock span as a number of busy cores.
+# Negative spans (rounding between counters read at slightly different times) show as 0.
+cores() { awk -v t="$1" -v s="$2" -v hz="$CLK_TCK" 'BEGIN { c = t / hz / s; if (c < 0) c = 0; printf "%.2f\n", c }'; }

@@ -14,6 +14,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$ROOT/bench/lib.sh"
 
 PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
+CLK_TCK=$(getconf CLK_TCK)
 DURATION=${DURATION:-15}
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
@@ -43,8 +44,14 @@ install_missing() {
     fi
     "${sudo[@]}" apt-get update -qq ||
         die "apt-get update failed; install by hand: apt-get install ${missing[*]}"
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" ||
-        die "apt-get install ${missing[*]} failed; install them by hand and re-run"
+    local apt_install=("${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends)
+    if ! "${apt_install[@]}" "${missing[@]}"; then
+        # Some releases have no nginx-light; the plain nginx package serves as well.
+        [[ " ${missing[*]} " == *" nginx-light "* ]] || die "apt-get install ${missing[*]} failed; install them by hand and re-run"
+        missing=("${missing[@]/#nginx-light/nginx}")
+        log "retrying with: ${missing[*]}"
+        "${apt_install[@]}" "${missing[@]}" || die "apt-get install ${missing[*]} failed; install them by hand and re-run"
+    fi
     for cmd in nginx wrk redis-server redis-cli curl python3; do
         command -v "$cmd" >/dev/null 2>&1 || die "$cmd still missing after installing ${missing[*]}"
     done
@@ -58,19 +65,62 @@ if [[ $SKIP_BUILD != 1 ]]; then
 fi
 [[ -x $BIN ]] || die "$BIN not found (build it, or unset SKIP_BUILD)"
 
+b0=$(busy_ticks)
+sleep 2
+idle_load=$(cores $(($(busy_ticks) - b0)) 2)
+if awk -v l="$idle_load" 'BEGIN { exit !(l >= 0.3) }'; then
+    log "warning: the machine is busy before the benchmark (${idle_load} cores in use); the numbers will be noisy"
+fi
+
 # --- 3. scratch dir, ports, cleanup --------------------------------------------------------------
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-bench.XXXXXX")
 PIDS=()
+# cleanup: stops every process this script started, newest first, then any of their children
+# still alive (an nginx master stops its own workers; a timed wrk outlives its shell), and removes
+# the scratch directory.
 cleanup() {
-    local i
+    local i child children
     for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
+        children=$(pgrep -P "${PIDS[i]}" || true)
         stop_pid "${PIDS[i]}"
+        for child in $children; do
+            stop_pid "$child"
+        done
     done
     rm -rf "$TMP"
 }
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap 'log interrupted; exit 130' INT
+trap 'log terminated; exit 143' TERM
+
+# in_background CMD...: runs CMD as a child that cleanup stops, and waits for it. Waiting with
+# `wait` (not in the foreground) lets Ctrl-C and TERM reach the traps at once.
+in_background() {
+    "$@" &
+    local pid=$! status=0
+    PIDS+=("$pid")
+    wait "$pid" || status=$?
+    forget_pid "$pid"
+    return "$status"
+}
+
+# forget_pid PID: drops a process that has ended from PIDS, so cleanup never signals a reused id.
+forget_pid() {
+    local i
+    for i in "${!PIDS[@]}"; do
+        [[ ${PIDS[i]} != "$1" ]] || unset 'PIDS[i]'
+    done
+    PIDS=("${PIDS[@]}")
+}
+
+# timed_wrk OUT WRK_ARGS...: runs wrk with its output in OUT and its CPU time ("user sys", in
+# seconds) in OUT.time.
+timed_wrk() {
+    local out=$1
+    shift
+    local TIMEFORMAT='%U %S'
+    { time wrk "$@" >"$out" 2>"$out.err"; } 2>"$out.time"
+}
 
 mapfile -t PORTS < <(free_ports 6)
 ((${#PORTS[@]} == 6)) || die "could not pick free ports"
@@ -78,8 +128,8 @@ UP_PORT=${PORTS[0]} NGINX1_PORT=${PORTS[1]} NGINX2_PORT=${PORTS[2]} REDIS_PORT=$
 GH_MEMORY_PORT=${PORTS[4]} GH_REDIS_PORT=${PORTS[5]}
 
 # --- 4/5. nginx: the upstream and the plain proxies ----------------------------------------------
-# start_nginx NAME WORKERS SERVER_BLOCKS: writes TMP/NAME.conf, starts nginx in the foreground,
-# and records its pid in NGINX_PID and PIDS.
+# start_nginx NAME WORKERS SERVER_BLOCKS: writes TMP/NAME.conf, starts nginx as our child
+# (daemon off) and records its pid in NGINX_PID and PIDS.
 start_nginx() {
     local name=$1 workers=$2 servers=$3
     mkdir -p "$TMP/$name"
@@ -171,7 +221,7 @@ check_ok() {
 }
 
 ROWS=()
-declare -A RPS P50 P99 ERRORS RSS_PEAK RSS_BEFORE
+declare -A RPS P50 P99 ERRORS RSS_PEAK RSS_BEFORE CPU_TARGET CPU_SUPPORT CPU_WRK CPU_OTHER
 WRK_CMD="wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency"
 
 # load ROW URL PIDS [wrk args...]: warm-up, then the measured run; records the row's numbers.
@@ -183,10 +233,20 @@ load() {
     read -r -a pid_list <<<"$pids"
     local out="$TMP/raw-${#ROWS[@]}.txt" rps p50 p99 errors
     log "$row: warm-up ${WARMUP}s, then ${DURATION}s"
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "$@" "$url" >/dev/null
+    in_background wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "$@" "$url" >/dev/null
     RSS_BEFORE[$row]=$(rss_kib "${pid_list[@]}")
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$@" "$url" >"$out"
+    local support_pids t0 s0 b0 w0 t1 s1 b1 w1 wall wrk_cpu
+    read -r -a support_pids <<<"$(with_children "$UP_PID" | xargs) $REDIS_PID"
+    t0=$(cpu_ticks "${pid_list[@]}") s0=$(cpu_ticks "${support_pids[@]}") b0=$(busy_ticks) w0=$EPOCHREALTIME
+    in_background timed_wrk "$out" -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$@" "$url"
+    t1=$(cpu_ticks "${pid_list[@]}") s1=$(cpu_ticks "${support_pids[@]}") b1=$(busy_ticks) w1=$EPOCHREALTIME
     RSS_PEAK[$row]=$(peak_rss_kib "${pid_list[@]}")
+    wall=$(awk -v a="$w0" -v b="$w1" 'BEGIN { print b - a }')
+    wrk_cpu=$(awk -v hz="$CLK_TCK" '{ printf "%.0f\n", ($1 + $2) * hz }' "$out.time")
+    CPU_TARGET[$row]=$(cores $((t1 - t0)) "$wall")
+    CPU_SUPPORT[$row]=$(cores $((s1 - s0)) "$wall")
+    CPU_WRK[$row]=$(cores "$wrk_cpu" "$wall")
+    CPU_OTHER[$row]=$(cores $((b1 - b0 - (t1 - t0) - (s1 - s0) - wrk_cpu)) "$wall")
     read -r rps p50 p99 errors < <(parse_wrk "$out")
     RPS[$row]=$rps P50[$row]=$p50 P99[$row]=$p99 ERRORS[$row]=$errors
     ROWS+=("$row")
@@ -208,6 +268,8 @@ load "$ROW_N2" "http://127.0.0.1:$NGINX2_PORT/" "$(with_children "$NGINX2_PID" |
 
 # --- 7/8/9/10. gatehouse ---------------------------------------------------------------------------
 PASSWORD=$(random_password)
+# The login form reads it from a file (TMP is private), so it is not in curl's argv.
+printf '%s' "$PASSWORD" >"$TMP/password"
 
 gateway_failure() {
     log "$1"
@@ -268,7 +330,7 @@ login() {
 
     code=$(curl -s -m 10 -D "$TMP/login-post.headers" -o "$TMP/login-post.html" -w '%{http_code}' \
         -H "Host: localhost:$port" -H "Cookie: __Host-gatehouse_csrf=$csrf_cookie" \
-        --data-urlencode "username=bench" --data-urlencode "password=$PASSWORD" \
+        --data-urlencode "username=bench" --data-urlencode "password@$TMP/password" \
         --data-urlencode "csrf=$csrf_token" --data-urlencode "rd=" \
         "http://127.0.0.1:$port/_gatehouse/login" || true)
     SESSION_COOKIE=$(tr -d '\r' <"$TMP/login-post.headers" |
@@ -296,6 +358,7 @@ bench_gatehouse() {
         gateway_failure "$row: the authenticated request failed after the load"
     GH_THREADS[$row]=$(awk '/^Threads:/ {print $2}' "/proc/$GH_PID/status")
     stop_pid "$GH_PID"
+    forget_pid "$GH_PID"
 }
 
 bench_gatehouse memory "$GH_MEMORY_PORT" "$ROW_GM"
@@ -303,9 +366,9 @@ bench_gatehouse redis "$GH_REDIS_PORT" "$ROW_GR"
 
 # --- 11. report ----------------------------------------------------------------------------------
 version_of() { { "$@" 2>&1 || true; } | head -n 1; }
-REV=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+REV="\`$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)\`"
 if [[ -n $(git -C "$ROOT" status --porcelain -- src Cargo.toml Cargo.lock templates 2>/dev/null || true) ]]; then
-    REV="$REV (with uncommitted changes to the gateway)"
+    REV="$REV with uncommitted changes to the gateway"
 fi
 CPU=$(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 N1=${RPS[$ROW_N1]} N2=${RPS[$ROW_N2]}
@@ -317,30 +380,49 @@ table_row() {
         "${P99[$row]}" "$(ratio "${RPS[$row]}" "$N1")" "$(ratio "${RPS[$row]}" "$N2")" "$(mib "${RSS_PEAK[$row]}")"
 }
 
-# verdict RATIO BASELINE: one sentence on the target.
+# verdict RATIO: "1.07× (meets the target)" or "0.61× (39% short)".
 verdict() {
     if awk -v r="$1" 'BEGIN { exit !(r >= 1.0) }'; then
-        printf 'meets the ≥ 1.0× target against %s' "$2"
+        printf '%s× (meets the target)' "$1"
     else
-        printf 'is %s%% short of the ≥ 1.0× target against %s' \
-            "$(awk -v r="$1" 'BEGIN { printf "%.0f", (1 - r) * 100 }')" "$2"
+        printf '%s× (%s%% short)' "$1" "$(awk -v r="$1" 'BEGIN { printf "%.0f", (1 - r) * 100 }')"
     fi
 }
 
+# us_per_request ROW: CPU microseconds the proxy under test spent per request.
+us_per_request() {
+    awk -v c="${CPU_TARGET[$1]}" -v r="${RPS[$1]}" 'BEGIN { printf "%.1f\n", c / r * 1e6 }'
+}
+
 where_we_stand() {
-    local gm1 gm2 gr1 gr2
-    gm1=$(ratio "${RPS[$ROW_GM]}" "$N1") gm2=$(ratio "${RPS[$ROW_GM]}" "$N2")
-    gr1=$(ratio "${RPS[$ROW_GR]}" "$N1") gr2=$(ratio "${RPS[$ROW_GR]}" "$N2")
-    printf 'With memory sessions, Gatehouse proxies %.0f authenticated req/s: %s× nginx with 1 worker and %s× nginx with 2 workers.\n' \
-        "${RPS[$ROW_GM]}" "$gm1" "$gm2"
-    printf 'With Redis sessions it proxies %.0f req/s (%s× its memory-session rate): %s× and %s×.\n' \
-        "${RPS[$ROW_GR]}" "$(ratio "${RPS[$ROW_GR]}" "${RPS[$ROW_GM]}")" "$gr1" "$gr2"
-    printf 'So with memory sessions it %s, and %s;\n' "$(verdict "$gm1" "nginx with 1 worker")" "$(verdict "$gm2" "nginx with 2 workers")"
-    printf 'with Redis sessions it %s, and %s.\n' "$(verdict "$gr1" "nginx with 1 worker")" "$(verdict "$gr2" "nginx with 2 workers")"
+    printf 'With memory sessions, Gatehouse proxies %.0f authenticated req/s; with Redis sessions, %.0f req/s.\n' \
+        "${RPS[$ROW_GM]}" "${RPS[$ROW_GR]}"
+    printf 'Against nginx with 2 workers, the like-for-like baseline (both sides may use both cores), that is\n'
+    printf '%s with memory sessions and %s with Redis sessions.\n' \
+        "$(verdict "$(ratio "${RPS[$ROW_GM]}" "$N2")")" "$(verdict "$(ratio "${RPS[$ROW_GR]}" "$N2")")"
+    printf 'Against nginx with 1 worker (one core of nginx, the other left to wrk and the upstream) it is\n'
+    printf '%s and %s.\n' \
+        "$(verdict "$(ratio "${RPS[$ROW_GM]}" "$N1")")" "$(verdict "$(ratio "${RPS[$ROW_GR]}" "$N1")")"
+    printf 'Per request, Gatehouse spends %s µs (memory) and %s µs (Redis) of CPU against %s µs and %s µs for\n' \
+        "$(us_per_request "$ROW_GM")" "$(us_per_request "$ROW_GR")" "$(us_per_request "$ROW_N1")" "$(us_per_request "$ROW_N2")"
+    printf 'nginx with 1 and 2 workers; on a machine whose cores are shared with the load generator this CPU\n'
+    printf 'cost, less sensitive to noise than req/s, is the gap to close.\n'
     printf 'p99 latency is %s ms (memory) and %s ms (Redis) against %s ms and %s ms for nginx with 1 and 2 workers.\n' \
         "${P99[$ROW_GM]}" "${P99[$ROW_GR]}" "${P99[$ROW_N1]}" "${P99[$ROW_N2]}"
-    printf 'nginx with 2 workers is the like-for-like baseline (both sides may use both cores); nginx with 1 worker\n'
-    printf 'is what one core of nginx does while the other core is left to wrk and the upstream.\n'
+}
+
+# noise_warning: a sentence when other processes took a noticeable share of the CPU.
+noise_warning() {
+    local row worst=0 worst_row=""
+    for row in "${ROWS[@]}"; do
+        if awk -v a="${CPU_OTHER[$row]}" -v b="$worst" 'BEGIN { exit !(a > b) }'; then
+            worst=${CPU_OTHER[$row]} worst_row=$row
+        fi
+    done
+    if awk -v w="$worst" 'BEGIN { exit !(w >= 0.2) }'; then
+        printf '\n⚠ In this run other processes on the machine used up to %s cores (during "%s"): the\n' "$worst" "$worst_row"
+        printf 'rows are not equally loaded. Re-run on a quiet machine before drawing conclusions from the ratios.\n'
+    fi
 }
 
 # shellcheck disable=SC2016 # backticks in the report are Markdown, not command substitution
@@ -352,7 +434,7 @@ where_we_stand() {
     printf -- '- Date: %s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
     printf -- '- Machine: %s cores, %s, Linux %s, %s RAM\n' "$(nproc)" "$CPU" "$(uname -r)" \
         "$(awk '/^MemTotal:/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)"
-    printf -- '- Versions: gatehouse `%s` (%s), %s, wrk %s, redis-server %s\n' "$REV" "$(version_of rustc --version)" \
+    printf -- '- Versions: gatehouse %s (%s), %s, wrk %s, redis-server %s\n' "$REV" "$(version_of rustc --version | awk '{print $1, $2}')" \
         "$(version_of nginx -v | sed 's/^nginx version: //')" "$(version_of wrk -v | awk '{print $2}')" \
         "$(version_of redis-server --version | sed -n 's/.* v=\([^ ]*\).*/\1/p')"
     printf -- '- Load: `%s [-H ...] URL` after a %s s warm-up with the same command; the gateway rows add\n' "$WRK_CMD" "$WARMUP"
@@ -360,6 +442,15 @@ where_we_stand() {
     printf '| target | req/s | p50 (ms) | p99 (ms) | × nginx (1 worker) | × nginx (2 workers) | peak RSS |\n'
     printf '|---|---:|---:|---:|---:|---:|---:|\n'
     for row in "${ROWS[@]}"; do table_row "$row"; done
+    printf '\nCPU during each measured run, in busy cores out of %s (from `/proc`; "other" is everything\n' "$(nproc)"
+    printf 'else on the machine, which should be near 0 for a clean run):\n\n'
+    printf '| target | proxy under test | CPU per request (µs) | upstream + redis | wrk | other |\n'
+    printf '|---|---:|---:|---:|---:|---:|\n'
+    for row in "${ROWS[@]}"; do
+        printf '| %s | %s | %s | %s | %s | %s |\n' "$row" "${CPU_TARGET[$row]}" \
+            "$(us_per_request "$row")" \
+            "${CPU_SUPPORT[$row]}" "${CPU_WRK[$row]}" "${CPU_OTHER[$row]}"
+    done
     printf '\n### Where we stand\n\n'
     where_we_stand
     printf '\nThe target, for later issues to reach, is ≥ 1.0× nginx as a plain reverse proxy.\n\n'
@@ -373,7 +464,7 @@ where_we_stand() {
     printf -- '- Gatehouse: `gatehouse serve`, release build, `default_policy = "one_factor"`, one `[[sites]]`\n'
     printf '  entry for `localhost`, log level `warn`; every request carries the session cookie, so each one is\n'
     printf '  a session lookup, an access decision, header hygiene and the proxied call. Tokio multi-thread\n'
-    printf '  runtime, which uses all %s cores (the process had %s threads after the memory run and %s after the\n' \
+    printf '  runtime, one worker thread per core (%s; the process had %s threads after the memory run and %s after the\n' \
         "$(nproc)" "${GH_THREADS[$ROW_GM]}" "${GH_THREADS[$ROW_GR]}"
     printf '  Redis run, counting the blocking pool). Redis sessions use a local `redis-server` (no persistence).\n'
     printf -- '- Peak RSS is `VmHWM` after the run: for nginx the sum over master and workers; for Gatehouse\n'
@@ -388,7 +479,9 @@ where_we_stand() {
     printf 'Loopback benchmarks on a shared %s-core VM are noisy: the load generator (wrk, %s threads), the\n' "$(nproc)" "$THREADS"
     printf 'upstream and the proxy under test all share the same cores, nothing is pinned, and other work on\n'
     printf 'the host shows up in the numbers. Compare rows from the same run, not across runs or machines;\n'
-    printf 'differences of a few per cent are within the noise.\n\n'
+    printf 'differences of a few per cent are within the noise.\n'
+    noise_warning
+    printf '\n'
     printf '<details><summary>Raw wrk output</summary>\n\n'
     for ((i = 0; i < ${#ROWS[@]}; i++)); do
         printf '#### %s\n\n```\n' "${ROWS[i]}"

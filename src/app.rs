@@ -103,7 +103,7 @@ impl App {
             })
             .collect();
         let state = AppState {
-            csrf: Csrf::new(csrf_key, portal_url.origin()),
+            csrf: Csrf::new(csrf_key),
             cookies: Cookies::new(
                 config.session.cookie.clone(),
                 config.session.timeouts.absolute,
@@ -182,6 +182,11 @@ impl AppState {
             Ok(Some(value)) => self.sessions.resolve(value, now()).await,
             _ => Ok(None),
         }
+    }
+
+    /// The origin of the portal serving `host` (for CSRF `Origin` checks).
+    pub fn portal_origin(&self, host: &str) -> String {
+        self.config.portal_for(host).origin()
     }
 
     /// The health answer: whether both stores respond.

@@ -60,10 +60,11 @@ pub async fn authorize(
     })
 }
 
-/// The login page URL that brings the browser back to `original` afterwards. The return URL
-/// is dropped when it would not pass redirect validation at login anyway.
-pub fn login_location(app: &AppState, original: &str) -> String {
-    let login = app.config.portal.url.url("/login");
+/// The login page URL (on the portal for `host`'s cookie domain) that brings the browser back
+/// to `original` afterwards. The return URL is dropped when it would not pass redirect
+/// validation at login anyway.
+pub fn login_location(app: &AppState, original: &str, host: &str) -> String {
+    let login = app.config.portal_for(host).url("/login");
     match validate_redirect(original, &app.config.portal.redirect) {
         Some(rd) => {
             let rd: String = form_urlencoded::byte_serialize(rd.as_bytes()).collect();

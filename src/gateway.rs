@@ -157,17 +157,15 @@ pub fn classify(app: &AppState, ctx: &RequestCtx) -> Route {
     if let Some(flavor) = crate::forward_auth::flavor(&ctx.path.decoded, &portal.base_path) {
         return Route::ForwardAuth(flavor);
     }
-    if ctx.host == portal.host
-        && crate::domain::rules::prefix_matches(
-            if portal.base_path.is_empty() {
-                "/"
-            } else {
-                &portal.base_path
-            },
-            &ctx.path.decoded,
-        )
-    {
-        return Route::Portal;
+    if let Some(portal) = app.config.portal_at(&ctx.host) {
+        let base = if portal.base_path.is_empty() {
+            "/"
+        } else {
+            portal.base_path.as_str()
+        };
+        if crate::domain::rules::prefix_matches(base, &ctx.path.decoded) {
+            return Route::Portal;
+        }
     }
     if app.sites.route(&ctx.host, &ctx.path.decoded).is_some() {
         return Route::Site;
@@ -255,7 +253,7 @@ fn login_redirect<B>(app: &AppState, req: &Request<B>, ctx: &RequestCtx) -> Resp
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("text/html"));
     let xhr = req.headers().get("x-requested-with").is_some();
-    let location = login_location(app, &ctx.original_url());
+    let location = login_location(app, &ctx.original_url(), &ctx.host);
     let mut resp = Response::new(Body::empty());
     if wants_html && !xhr && matches!(*req.method(), Method::GET | Method::HEAD) {
         *resp.status_mut() = StatusCode::FOUND;

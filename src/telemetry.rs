@@ -1,4 +1,7 @@
-//! Logging: `tracing` to stderr, pretty or JSON, with the `audit` target always on at info.
+//! Logging: `tracing` to stderr, pretty or JSON, with the `audit` target always on at info
+//! (security events are recorded whatever the configured level).
+
+use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;
 
@@ -11,7 +14,9 @@ pub fn init(log: &LogConfig) {
     });
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        // Colour codes only for a terminal: log files and collectors get plain text.
+        .with_ansi(std::io::stderr().is_terminal());
     // A second init (tests, CLI after serve) is harmless: keep the first subscriber.
     let _ = if log.json {
         builder.json().flatten_event(true).try_init()

@@ -12,6 +12,9 @@ use super::Problem;
 
 const PREFIX: &str = "GATEHOUSE_";
 
+/// Variables with the prefix that are not config overrides (the CLI's config path).
+const NOT_OVERRIDES: &[&str] = &["GATEHOUSE_CONFIG"];
+
 /// Keys whose name really ends in `_file` (they hold a path, not a value to read).
 const FILE_KEYS: &[&str] = &[
     "secrets.key_file",
@@ -27,7 +30,7 @@ pub fn apply(
 ) {
     let mut vars: Vec<(String, String)> = vars
         .into_iter()
-        .filter(|(k, _)| k.starts_with(PREFIX))
+        .filter(|(k, _)| k.starts_with(PREFIX) && !NOT_OVERRIDES.contains(&k.as_str()))
         .collect();
     vars.sort();
     for (name, raw) in vars {
@@ -162,6 +165,12 @@ mod tests {
         // A key that really is a path is set, not read.
         let (t, _) = run(&[("GATEHOUSE_SECRETS__KEY_FILE", "/run/key")]);
         assert_eq!(t["secrets"]["key_file"].as_str(), Some("/run/key"));
+    }
+
+    #[test]
+    fn the_config_path_variable_is_not_an_override() {
+        let (t, p) = run(&[("GATEHOUSE_CONFIG", "/etc/gatehouse/gatehouse.toml")]);
+        assert!(p.is_empty() && t.is_empty());
     }
 
     #[test]

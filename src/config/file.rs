@@ -81,6 +81,7 @@ impl Default for RawPortal {
 pub struct RawSession {
     pub cookie_name: String,
     pub domain: Option<String>,
+    pub cookie_domains: Vec<RawCookieDomain>,
     pub same_site: String,
     pub idle_timeout: String,
     pub absolute_timeout: String,
@@ -96,6 +97,7 @@ impl Default for RawSession {
         Self {
             cookie_name: "gatehouse_session".into(),
             domain: None,
+            cookie_domains: Vec::new(),
             same_site: "lax".into(),
             idle_timeout: "30m".into(),
             absolute_timeout: "12h".into(),
@@ -106,6 +108,14 @@ impl Default for RawSession {
             redis: None,
         }
     }
+}
+
+/// A further cookie domain with its own portal (multi-domain SSO).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RawCookieDomain {
+    pub domain: String,
+    pub portal_url: String,
 }
 
 #[derive(Debug, Deserialize)]

@@ -101,14 +101,64 @@ pub enum SameSite {
     Strict,
 }
 
+/// One cookie domain for SSO across its subdomains, with the portal that logs in for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CookieDomain {
+    /// The `Domain` attribute (a registrable domain or below, never a public suffix).
+    pub domain: String,
+    /// The portal on that domain.
+    pub portal: PublicUrl,
+}
+
 /// The session cookie.
 #[derive(Debug, Clone)]
 pub struct CookieConfig {
     /// Full cookie name, with its `__Host-` or `__Secure-` prefix.
     pub name: String,
-    /// Cookie `Domain` for SSO across subdomains; `None` for one host.
-    pub domain: Option<String>,
+    /// Cookie domains for SSO; empty for one host (a `__Host-` cookie on the portal host).
+    pub domains: Vec<CookieDomain>,
     pub same_site: SameSite,
+}
+
+/// Whether `host` is `domain` or one of its subdomains.
+pub fn within_domain(host: &str, domain: &str) -> bool {
+    host == domain
+        || host
+            .strip_suffix(domain)
+            .is_some_and(|rest| rest.ends_with('.'))
+}
+
+impl CookieConfig {
+    /// The (most specific) cookie domain covering `host`, if any.
+    pub fn domain_for(&self, host: &str) -> Option<&CookieDomain> {
+        self.domains
+            .iter()
+            .filter(|d| within_domain(host, &d.domain))
+            .max_by_key(|d| d.domain.len())
+    }
+}
+
+impl Config {
+    /// The portal that logs in for `host`: its cookie domain's portal, else the primary one.
+    pub fn portal_for(&self, host: &str) -> &PublicUrl {
+        self.session
+            .cookie
+            .domain_for(host)
+            .map_or(&self.portal.url, |d| &d.portal)
+    }
+
+    /// The portal served on `host`, if `host` is a portal host.
+    pub fn portal_at(&self, host: &str) -> Option<&PublicUrl> {
+        if self.portal.url.host == host {
+            return Some(&self.portal.url);
+        }
+        self.session
+            .cookie
+            .domains
+            .iter()
+            .map(|d| &d.portal)
+            .find(|p| p.host == host)
+    }
 }
 
 /// Where sessions live.

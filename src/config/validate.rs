@@ -130,13 +130,14 @@ pub(super) fn validate(raw: RawConfig, base_dir: &Path, problems: &mut Vec<Probl
     let server = server(&mut cx, &raw.server);
     let portal_url = portal_url(&mut cx, &raw.portal.url);
     let session = session(&mut cx, &raw.session, &portal_url);
-    let sites = sites::sites(
+    let sites = sites::sites(&mut cx, &raw.sites, &portal_url, &session.cookie.domains);
+    let portal = portal(
         &mut cx,
-        &raw.sites,
-        &portal_url,
-        session.cookie.domain.as_deref(),
+        &raw.portal,
+        portal_url,
+        &sites,
+        &session.cookie.domains,
     );
-    let portal = portal(&mut cx, &raw.portal, portal_url, &sites);
     let database = cx.path(&raw.storage.database);
     let secrets = secrets(&mut cx, &raw.secrets, &database);
     let password = password(&mut cx, &raw.password);
@@ -277,8 +278,19 @@ fn portal_url(cx: &mut Ctx<'_>, raw: &str) -> PublicUrl {
     }
 }
 
-fn portal(cx: &mut Ctx<'_>, raw: &RawPortal, url: PublicUrl, sites: &[SiteConfig]) -> PortalConfig {
+fn portal(
+    cx: &mut Ctx<'_>,
+    raw: &RawPortal,
+    url: PublicUrl,
+    sites: &[SiteConfig],
+    domains: &[CookieDomain],
+) -> PortalConfig {
     let mut allowed: Vec<HostPattern> = vec![HostPattern::Exact(url.host.clone())];
+    allowed.extend(
+        domains
+            .iter()
+            .map(|d| HostPattern::Exact(d.portal.host.clone())),
+    );
     allowed.extend(sites.iter().map(|s| s.host.clone()));
     for (i, d) in raw.redirect_domains.iter().enumerate() {
         match HostPattern::parse(d) {
@@ -347,14 +359,11 @@ fn session(cx: &mut Ctx<'_>, raw: &RawSession, portal: &PublicUrl) -> SessionCon
             "the default is \"gatehouse_session\"",
         );
     }
-    let domain = raw
-        .domain
-        .as_ref()
-        .and_then(|d| sites::cookie_domain(cx, d, portal));
-    let prefix = if domain.is_some() {
-        "__Secure-"
-    } else {
+    let domains = cookie_domains(cx, raw, portal);
+    let prefix = if domains.is_empty() {
         "__Host-"
+    } else {
+        "__Secure-"
     };
     let idle = cx.secs("session.idle_timeout", &raw.idle_timeout);
     let absolute = cx.secs("session.absolute_timeout", &raw.absolute_timeout);
@@ -389,7 +398,7 @@ fn session(cx: &mut Ctx<'_>, raw: &RawSession, portal: &PublicUrl) -> SessionCon
     SessionConfig {
         cookie: CookieConfig {
             name: format!("{prefix}{}", raw.cookie_name),
-            domain,
+            domains,
             same_site,
         },
         timeouts: SessionTimeouts {
@@ -410,6 +419,66 @@ fn session(cx: &mut Ctx<'_>, raw: &RawSession, portal: &PublicUrl) -> SessionCon
         ),
         backend,
     }
+}
+
+/// The primary cookie domain (`session.domain` with `portal.url`) and any further ones, each
+/// with its own portal on the same base path.
+fn cookie_domains(cx: &mut Ctx<'_>, raw: &RawSession, portal: &PublicUrl) -> Vec<CookieDomain> {
+    let mut out = Vec::new();
+    if let Some(d) = raw
+        .domain
+        .as_ref()
+        .and_then(|d| sites::cookie_domain(cx, "session.domain", d, portal))
+    {
+        out.push(CookieDomain {
+            domain: d,
+            portal: portal.clone(),
+        });
+    }
+    if !raw.cookie_domains.is_empty() && raw.domain.is_none() {
+        cx.problem(
+            "session.cookie_domains",
+            "further cookie domains need session.domain first",
+            "set session.domain for the primary portal",
+        );
+    }
+    for (i, extra) in raw.cookie_domains.iter().enumerate() {
+        let key = format!("session.cookie_domains[{i}]");
+        let url = match sites::parse_origin_url(&extra.portal_url) {
+            Ok(u) => u,
+            Err(msg) => {
+                cx.problem(
+                    &format!("{key}.portal_url"),
+                    &msg,
+                    "the portal for this domain, e.g. \"https://auth.example.org\"",
+                );
+                continue;
+            }
+        };
+        if url.base_path != portal.base_path || (!url.https && !is_loopback_host(&url.host)) {
+            cx.problem(
+                &format!("{key}.portal_url"),
+                "must use https (or a loopback host) and the same path as portal.url",
+                "e.g. \"https://auth.example.org\" next to \"https://auth.example.com\"",
+            );
+        }
+        if let Some(d) = sites::cookie_domain(cx, &format!("{key}.domain"), &extra.domain, &url) {
+            if out.iter().any(|o: &CookieDomain| {
+                within_domain(&d, &o.domain) || within_domain(&o.domain, &d)
+            }) {
+                cx.problem(
+                    &format!("{key}.domain"),
+                    &format!("{d} overlaps another cookie domain"),
+                    "cookie domains must be disjoint",
+                );
+            }
+            out.push(CookieDomain {
+                domain: d,
+                portal: url,
+            });
+        }
+    }
+    out
 }
 
 fn redis_backend(cx: &mut Ctx<'_>, raw: Option<&RawRedis>) -> SessionBackend {

@@ -62,13 +62,15 @@ fn redirect(app: &AppState, status: StatusCode, location: &str) -> Response<Body
 /// Whether the original request is for the portal itself, which is always public: otherwise a
 /// proxy that protects the portal's own location would send the login page to the login page.
 fn is_portal(app: &AppState, o: &Original) -> bool {
-    let portal = &app.config.portal.url;
+    let Some(portal) = app.config.portal_at(&o.host) else {
+        return false;
+    };
     let base = if portal.base_path.is_empty() {
         "/"
     } else {
         portal.base_path.as_str()
     };
-    o.host == portal.host && prefix_matches(base, &o.path.decoded)
+    prefix_matches(base, &o.path.decoded)
 }
 
 /// Answers one forward-auth call.
@@ -102,7 +104,7 @@ pub async fn handle<B>(
     match authorize(app, req.headers(), &facts).await {
         Ok(Verdict::Allow(session)) => allowed(app, session.as_deref()),
         Ok(Verdict::Login) => {
-            let location = login_location(app, &original.url());
+            let location = login_location(app, &original.url(), &original.host);
             match flavor {
                 // nginx turns 401 into a redirect with `error_page 401 =302 $loc`.
                 Flavor::AuthRequest => redirect(app, StatusCode::UNAUTHORIZED, &location),

@@ -32,34 +32,39 @@ impl Cookies {
         &self.config.name
     }
 
-    fn session_attrs(&self) -> String {
+    /// Attributes for the cookie set on a portal at `portal_host`: the `Domain` is the
+    /// configured cookie domain covering that host, never a value from the request.
+    fn session_attrs(&self, portal_host: &str) -> String {
         let same_site = match self.config.same_site {
             SameSite::Lax => "Lax",
             SameSite::Strict => "Strict",
         };
-        match &self.config.domain {
-            Some(d) => format!("Path=/; Domain={d}; Secure; HttpOnly; SameSite={same_site}"),
+        match self.config.domain_for(portal_host) {
+            Some(d) => format!(
+                "Path=/; Domain={}; Secure; HttpOnly; SameSite={same_site}",
+                d.domain
+            ),
             None => format!("Path=/; Secure; HttpOnly; SameSite={same_site}"),
         }
     }
 
-    /// `Set-Cookie` for a new session.
-    pub fn session(&self, id: &SessionId) -> HeaderValue {
+    /// `Set-Cookie` for a new session, set by the portal at `portal_host`.
+    pub fn session(&self, id: &SessionId, portal_host: &str) -> HeaderValue {
         header(&format!(
             "{}={}; Max-Age={}; {}",
             self.config.name,
             id.expose(),
             self.max_age,
-            self.session_attrs()
+            self.session_attrs(portal_host)
         ))
     }
 
-    /// `Set-Cookie` that deletes the session cookie.
-    pub fn clear_session(&self) -> HeaderValue {
+    /// `Set-Cookie` that deletes the session cookie set by the portal at `portal_host`.
+    pub fn clear_session(&self, portal_host: &str) -> HeaderValue {
         header(&format!(
             "{}=; Max-Age=0; {}",
             self.config.name,
-            self.session_attrs()
+            self.session_attrs(portal_host)
         ))
     }
 
@@ -135,6 +140,7 @@ pub fn strip(headers: &mut HeaderMap, name: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::{CookieDomain, PublicUrl};
 
     fn cookies(domain: Option<&str>) -> Cookies {
         let prefix = if domain.is_some() {
@@ -145,7 +151,18 @@ mod tests {
         Cookies::new(
             CookieConfig {
                 name: format!("{prefix}gatehouse_session"),
-                domain: domain.map(str::to_owned),
+                domains: domain
+                    .map(|d| CookieDomain {
+                        domain: d.to_owned(),
+                        portal: PublicUrl {
+                            https: true,
+                            host: format!("auth.{d}"),
+                            port: None,
+                            base_path: String::new(),
+                        },
+                    })
+                    .into_iter()
+                    .collect(),
                 same_site: SameSite::Lax,
             },
             3600,
@@ -154,7 +171,7 @@ mod tests {
 
     #[test]
     fn host_cookie_has_no_domain() {
-        let v = cookies(None).session(&SessionId::generate());
+        let v = cookies(None).session(&SessionId::generate(), "auth.example.test");
         let s = v.to_str().unwrap();
         assert!(s.starts_with("__Host-gatehouse_session="));
         assert!(
@@ -169,7 +186,7 @@ mod tests {
     #[test]
     fn sso_cookie_uses_the_configured_domain() {
         let s = cookies(Some("example.test"))
-            .session(&SessionId::generate())
+            .session(&SessionId::generate(), "auth.example.test")
             .to_str()
             .unwrap()
             .to_owned();

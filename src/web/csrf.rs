@@ -13,13 +13,12 @@ use crate::domain::secret::{b64url, ct_eq, hmac_sha256, random_token};
 #[derive(Clone)]
 pub struct Csrf {
     key: [u8; 32],
-    portal_origin: String,
 }
 
 impl Csrf {
-    /// `key` is a purpose-derived key; `portal_origin` is `https://host[:port]`.
-    pub fn new(key: [u8; 32], portal_origin: String) -> Self {
-        Self { key, portal_origin }
+    /// `key` is a purpose-derived key.
+    pub fn new(key: [u8; 32]) -> Self {
+        Self { key }
     }
 
     /// A fresh random value for the CSRF cookie.
@@ -35,14 +34,16 @@ impl Csrf {
         ))
     }
 
-    /// Whether the request's browser signals and token both pass.
+    /// Whether the request's browser signals and token both pass. `portal_origin` is the
+    /// `https://host[:port]` of the portal that served the form.
     pub fn verify(
         &self,
         headers: &HeaderMap,
+        portal_origin: &str,
         cookie_value: Option<&str>,
         form_token: &str,
     ) -> bool {
-        if !self.same_origin(headers) {
+        if !same_origin(headers, portal_origin) {
             return false;
         }
         let Some(cookie) = cookie_value.filter(|c| c.len() >= 32) else {
@@ -50,18 +51,18 @@ impl Csrf {
         };
         ct_eq(self.token_for(cookie).as_bytes(), form_token.as_bytes())
     }
+}
 
-    fn same_origin(&self, headers: &HeaderMap) -> bool {
-        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-        if let Some(site) = header("sec-fetch-site")
-            && !matches!(site, "same-origin" | "none")
-        {
-            return false;
-        }
-        match header("origin") {
-            Some(origin) => origin == self.portal_origin,
-            None => true,
-        }
+fn same_origin(headers: &HeaderMap, portal_origin: &str) -> bool {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(site) = header("sec-fetch-site")
+        && !matches!(site, "same-origin" | "none")
+    {
+        return false;
+    }
+    match header("origin") {
+        Some(origin) => origin == portal_origin,
+        None => true,
     }
 }
 
@@ -70,8 +71,10 @@ mod tests {
     use super::*;
     use http::HeaderValue;
 
+    const O: &str = "https://auth.example.test";
+
     fn csrf() -> Csrf {
-        Csrf::new([7; 32], "https://auth.example.test".into())
+        Csrf::new([7; 32])
     }
 
     #[test]
@@ -79,10 +82,15 @@ mod tests {
         let c = csrf();
         let cookie = Csrf::new_cookie_value();
         let token = c.token_for(&cookie);
-        assert!(c.verify(&HeaderMap::new(), Some(&cookie), &token));
-        assert!(!c.verify(&HeaderMap::new(), Some(&Csrf::new_cookie_value()), &token));
-        assert!(!c.verify(&HeaderMap::new(), None, &token));
-        assert!(!c.verify(&HeaderMap::new(), Some(&cookie), ""));
+        assert!(c.verify(&HeaderMap::new(), O, Some(&cookie), &token));
+        assert!(!c.verify(
+            &HeaderMap::new(),
+            O,
+            Some(&Csrf::new_cookie_value()),
+            &token
+        ));
+        assert!(!c.verify(&HeaderMap::new(), O, None, &token));
+        assert!(!c.verify(&HeaderMap::new(), O, Some(&cookie), ""));
     }
 
     #[test]
@@ -92,16 +100,16 @@ mod tests {
         let token = c.token_for(&cookie);
         let mut h = HeaderMap::new();
         h.insert("sec-fetch-site", HeaderValue::from_static("cross-site"));
-        assert!(!c.verify(&h, Some(&cookie), &token));
+        assert!(!c.verify(&h, O, Some(&cookie), &token));
         let mut h = HeaderMap::new();
         h.insert("origin", HeaderValue::from_static("https://evil.example"));
-        assert!(!c.verify(&h, Some(&cookie), &token));
+        assert!(!c.verify(&h, O, Some(&cookie), &token));
         let mut h = HeaderMap::new();
         h.insert(
             "origin",
             HeaderValue::from_static("https://auth.example.test"),
         );
         h.insert("sec-fetch-site", HeaderValue::from_static("same-origin"));
-        assert!(c.verify(&h, Some(&cookie), &token));
+        assert!(c.verify(&h, O, Some(&cookie), &token));
     }
 }

@@ -127,7 +127,12 @@ pub(super) async fn submit(
         }
     };
     let csrf_cookie = cookies::read(&headers, CSRF_COOKIE).ok().flatten();
-    if !app.csrf.verify(&headers, csrf_cookie, &form.csrf) {
+    if !app.csrf.verify(
+        &headers,
+        &app.portal_origin(&ctx.host),
+        csrf_cookie,
+        &form.csrf,
+    ) {
         audit!(event::CSRF_REJECTED, ip = %ctx.client_ip, path = "login");
         return error_page(&app, Some(&ctx), PageError::CsrfFailed);
     }
@@ -150,7 +155,7 @@ pub(super) async fn submit(
                 &rd
             });
             resp.headers_mut()
-                .append(header::SET_COOKIE, app.cookies.session(&ok.id));
+                .append(header::SET_COOKIE, app.cookies.session(&ok.id, &ctx.host));
             resp
         }
         Err(AuthError::InvalidCredentials) => login_form(

@@ -58,7 +58,10 @@ pub(super) async fn logout(
 ) -> Response<Body> {
     let token = form.map(|Form(f)| f.csrf).unwrap_or_default();
     let csrf_cookie = cookies::read(&headers, CSRF_COOKIE).ok().flatten();
-    if !app.csrf.verify(&headers, csrf_cookie, &token) {
+    if !app
+        .csrf
+        .verify(&headers, &app.portal_origin(&ctx.host), csrf_cookie, &token)
+    {
         audit!(event::CSRF_REJECTED, ip = %ctx.client_ip, path = "logout");
         return error_page(&app, Some(&ctx), PageError::CsrfFailed);
     }
@@ -80,7 +83,7 @@ pub(super) async fn logout(
         json!({ "title": "Signed out", "heading": "You are signed out", "message": "Your session has ended on the server.", "link": login, "link_text": "Sign in again" }),
     );
     let h = resp.headers_mut();
-    h.append(header::SET_COOKIE, app.cookies.clear_session());
+    h.append(header::SET_COOKIE, app.cookies.clear_session(&ctx.host));
     h.insert(
         "clear-site-data",
         HeaderValue::from_static("\"cookies\", \"storage\", \"cache\""),

@@ -226,3 +226,58 @@ fn the_examples_are_valid() {
         assert!(!c.sites.is_empty());
     }
 }
+
+#[test]
+fn public_suffixes_and_overlapping_cookie_domains_are_refused() {
+    for suffix in ["co.uk", "github.io", "com", "s3.amazonaws.com"] {
+        let text = format!(
+            "[portal]\nurl = \"https://auth.example.{suffix}\"\n[session]\ndomain = \"{suffix}\"\n"
+        );
+        let p = problems(&text);
+        assert!(has(&p, "session.domain"), "{suffix} accepted: {p:#?}");
+    }
+    let p = problems(
+        r#"
+[portal]
+url = "https://auth.example.com"
+[session]
+domain = "example.com"
+[[session.cookie_domains]]
+domain = "sub.example.com"
+portal_url = "https://auth.sub.example.com"
+[[session.cookie_domains]]
+domain = "example.org"
+portal_url = "https://auth.example.org/other-path"
+"#,
+    );
+    assert!(has(&p, "session.cookie_domains[0].domain"), "{p:#?}");
+    assert!(has(&p, "session.cookie_domains[1].portal_url"), "{p:#?}");
+}
+
+#[test]
+fn several_cookie_domains_each_with_a_portal() {
+    let c = load_str(
+        r#"
+[portal]
+url = "https://auth.example.com"
+[session]
+domain = "example.com"
+[[session.cookie_domains]]
+domain = "example.org"
+portal_url = "https://login.example.org"
+[[sites]]
+host = "*.example.com"
+upstream = "http://127.0.0.1:1"
+[[sites]]
+host = "wiki.example.org"
+upstream = "http://127.0.0.1:2"
+"#,
+        Path::new("/tmp"),
+        std::iter::empty(),
+    )
+    .unwrap_or_else(|p| panic!("{p:#?}"));
+    assert_eq!(c.portal_for("wiki.example.org").host, "login.example.org");
+    assert_eq!(c.portal_for("app.example.com").host, "auth.example.com");
+    assert!(c.portal_at("login.example.org").is_some());
+    assert!(c.portal_at("wiki.example.org").is_none());
+}

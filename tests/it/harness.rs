@@ -315,7 +315,7 @@ impl TestApp {
         }
         merge(&mut table, generated.parse().unwrap());
         if opts.single_host {
-            // One host: no cookie domain, and rules that mention other hosts are dropped.
+            // One host: no cookie domain.
             table
                 .get_mut("session")
                 .and_then(|s| s.as_table_mut())
@@ -323,11 +323,11 @@ impl TestApp {
                 .remove("domain");
         }
         if !opts.overlay.is_empty() {
+            // `{echo}` in an overlay stands for this app's echo upstream address.
+            let overlay = opts.overlay.replace("{echo}", &echo.addr.to_string());
             merge(
                 &mut table,
-                opts.overlay
-                    .parse()
-                    .unwrap_or_else(|e| panic!("overlay: {e}")),
+                overlay.parse().unwrap_or_else(|e| panic!("overlay: {e}")),
             );
         }
         toml::to_string(&table).unwrap()

@@ -425,3 +425,79 @@ async fn health_reports_both_stores() {
         assert_eq!(v["user_store"], "ok");
     }
 }
+
+#[tokio::test]
+async fn each_cookie_domain_logs_in_on_its_own_portal() {
+    let overlay = r#"
+[access_control]
+default_policy = "one_factor"
+[[session.cookie_domains]]
+domain = "other.localhost"
+portal_url = "http://auth.other.localhost"
+[[sites]]
+host = "*.gate.localhost"
+upstream = "http://{echo}"
+[[sites]]
+host = "*.other.localhost"
+upstream = "http://{echo}"
+"#;
+    let app = TestApp::spawn(Opts::with(Store::Memory, overlay)).await;
+    app.add_user("alice", PW, &[]).await;
+    // Anonymous on the second domain: sent to that domain's portal.
+    let resp = app
+        .get("wiki.other.localhost", "/page")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 302);
+    let loc = resp.headers()["location"].to_str().unwrap();
+    assert!(
+        loc.starts_with("http://auth.other.localhost/login?rd="),
+        "{loc}"
+    );
+    // Log in there: the cookie is for other.localhost.
+    let mut b = app.browser();
+    let page = b
+        .send(app.get("auth.other.localhost", "/login"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let token = extract_csrf(&page);
+    let resp = b
+        .send(
+            app.req(reqwest::Method::POST, "auth.other.localhost", "/login")
+                .form(&[
+                    ("username", "alice"),
+                    ("password", PW),
+                    ("csrf", token.as_str()),
+                ]),
+        )
+        .await;
+    assert_eq!(resp.status(), 303);
+    let set = resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.contains("gatehouse_session"))
+        .unwrap();
+    assert!(set.contains("Domain=other.localhost;"), "{set}");
+    assert_eq!(
+        b.send(app.get("wiki.other.localhost", "/page"))
+            .await
+            .status(),
+        200
+    );
+    // The first domain's portal still sets its own domain.
+    let mut b2 = app.browser();
+    let resp = app.post_login(&mut b2, "alice", PW, "").await;
+    let set = resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.contains("gatehouse_session"))
+        .unwrap();
+    assert!(set.contains("Domain=gate.localhost;"), "{set}");
+}

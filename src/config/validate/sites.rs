@@ -3,7 +3,7 @@
 
 use super::{Ctx, authority_host};
 use crate::config::file::RawSite;
-use crate::config::types::{PublicUrl, SiteConfig, Upstream};
+use crate::config::types::{CookieDomain, PublicUrl, SiteConfig, Upstream, within_domain};
 use crate::domain::host::HostPattern;
 
 /// Splits `scheme://authority/path` (no query or fragment) into its parts.
@@ -53,27 +53,32 @@ fn parse_upstream(raw: &str) -> Result<Upstream, String> {
 }
 
 /// Validates `session.domain` against the portal host.
-pub(super) fn cookie_domain(cx: &mut Ctx<'_>, raw: &str, portal: &PublicUrl) -> Option<String> {
+pub(super) fn cookie_domain(
+    cx: &mut Ctx<'_>,
+    key: &str,
+    raw: &str,
+    portal: &PublicUrl,
+) -> Option<String> {
     let d = raw.trim().trim_start_matches('.').to_ascii_lowercase();
     let Ok(HostPattern::Exact(d)) = HostPattern::parse(&d) else {
         cx.problem(
-            "session.domain",
+            key,
             &format!("{raw:?} is not a domain"),
             "write the parent domain, e.g. \"example.com\"",
         );
         return None;
     };
-    if !d.contains('.') || d.parse::<std::net::IpAddr>().is_ok() {
-        cx.problem(
-            "session.domain",
-            &format!("{d:?} cannot carry a cookie for several hosts"),
-            "use a registrable domain such as \"example.com\"",
-        );
+    // A cookie for a public suffix (com, co.uk, github.io) would be sent to every site under
+    // it; browsers refuse it anyway, so a config naming one can never work (Public Suffix List).
+    let public_suffix = psl::suffix_str(&d) == Some(d.as_str())
+        && psl::suffix(d.as_bytes()).is_some_and(|s| s.is_known());
+    if !d.contains('.') || public_suffix || d.parse::<std::net::IpAddr>().is_ok() {
+        cx.problem(key, &format!("{d:?} is a public suffix or a single label: it cannot carry a cookie for several hosts"), "use a domain you own, such as \"example.com\"");
         return None;
     }
-    if !within(&portal.host, &d) {
+    if !within_domain(&portal.host, &d) {
         cx.problem(
-            "session.domain",
+            key,
             &format!("the portal host {} is not under {d}", portal.host),
             "the portal must be on the cookie domain",
         );
@@ -81,18 +86,11 @@ pub(super) fn cookie_domain(cx: &mut Ctx<'_>, raw: &str, portal: &PublicUrl) -> 
     Some(d)
 }
 
-fn within(host: &str, domain: &str) -> bool {
-    host == domain
-        || host
-            .strip_suffix(domain)
-            .is_some_and(|rest| rest.ends_with('.'))
-}
-
 pub(super) fn sites(
     cx: &mut Ctx<'_>,
     raw: &[RawSite],
     portal: &PublicUrl,
-    domain: Option<&str>,
+    domains: &[CookieDomain],
 ) -> Vec<SiteConfig> {
     let mut out: Vec<SiteConfig> = Vec::new();
     for (i, s) in raw.iter().enumerate() {
@@ -108,10 +106,12 @@ pub(super) fn sites(
                 continue;
             }
         };
-        let covered = match (&host, domain) {
-            (HostPattern::Exact(h), Some(d)) | (HostPattern::Suffix(h), Some(d)) => within(h, d),
-            (HostPattern::Exact(h), None) => *h == portal.host,
-            (HostPattern::Suffix(_), None) => false,
+        let covered = match &host {
+            HostPattern::Exact(h) | HostPattern::Suffix(h) if !domains.is_empty() => {
+                domains.iter().any(|d| within_domain(h, &d.domain))
+            }
+            HostPattern::Exact(h) => *h == portal.host,
+            HostPattern::Suffix(_) => false,
         };
         if !covered {
             cx.problem(
