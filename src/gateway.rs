@@ -44,10 +44,19 @@ pub enum Route {
     Unknown,
 }
 
+/// A request id: a random per-process prefix and a counter. Unique and cheap (no syscall
+/// per request); it is a log correlation handle, not a secret.
 fn request_id() -> String {
-    let mut b = [0u8; 8];
-    fill_random(&mut b);
-    hex(&b)
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static PREFIX: OnceLock<String> = OnceLock::new();
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let prefix = PREFIX.get_or_init(|| {
+        let mut b = [0u8; 4];
+        fill_random(&mut b);
+        hex(&b)
+    });
+    format!("{prefix}-{:x}", COUNTER.fetch_add(1, Ordering::Relaxed))
 }
 
 fn single(headers: &HeaderMap, name: header::HeaderName) -> Result<Option<&str>, PageError> {

@@ -49,37 +49,33 @@ const FORWARDED_FAMILY: &[&str] = &[
 /// after case-folding and `_`→`-`, since some servers (CGI, PHP, Django via WSGI) map
 /// `Remote_User` and `Remote-User` to the same variable.
 pub fn is_identity_header(name: &str) -> bool {
-    let n: String = name
-        .chars()
-        .map(|c| {
-            if c == '_' {
-                '-'
-            } else {
-                c.to_ascii_lowercase()
-            }
-        })
-        .collect();
-    n.starts_with("remote-")
-        || n.starts_with("x-auth-request-")
-        || n.starts_with("x-forwarded-user")
-        || n.starts_with("x-forwarded-email")
-        || n.starts_with("x-forwarded-groups")
-        || n.starts_with("x-forwarded-preferred-username")
-        || n == "x-remote-user"
-        || n == "x-user"
-        || n == "x-email"
+    const PREFIXES: [&str; 6] = [
+        "remote-",
+        "x-auth-request-",
+        "x-forwarded-user",
+        "x-forwarded-email",
+        "x-forwarded-groups",
+        "x-forwarded-preferred-username",
+    ];
+    const EXACT: [&str; 3] = ["x-remote-user", "x-user", "x-email"];
+    PREFIXES
+        .iter()
+        .any(|p| name.get(..p.len()).is_some_and(|head| same_name(head, p)))
+        || EXACT.iter().any(|e| same_name(name, e))
 }
 
-fn normalized(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c == '_' {
-                '-'
+/// Compares a header name with a lower-case, dash-separated name, treating `_` as `-` and
+/// ignoring ASCII case, without allocating (this runs for every header of every request).
+fn same_name(name: &str, normal: &str) -> bool {
+    name.len() == normal.len()
+        && name.bytes().zip(normal.bytes()).all(|(a, b)| {
+            let a = if a == b'_' {
+                b'-'
             } else {
-                c.to_ascii_lowercase()
-            }
+                a.to_ascii_lowercase()
+            };
+            a == b
         })
-        .collect()
 }
 
 /// Removes identity-like headers; returns the names that were present (for the audit log).
@@ -126,7 +122,7 @@ pub fn set_forwarded(
 ) {
     let drop: Vec<HeaderName> = headers
         .keys()
-        .filter(|k| FORWARDED_FAMILY.contains(&normalized(k.as_str()).as_str()))
+        .filter(|k| FORWARDED_FAMILY.iter().any(|f| same_name(k.as_str(), f)))
         .cloned()
         .collect();
     for name in drop {
