@@ -1,10 +1,12 @@
 //! Password hashing off the reactor: argon2id on the blocking pool behind a semaphore.
 //!
-//! Each verification costs ~45 ms and 19+ MiB, so at most `max_concurrent` run at once and a
-//! request that cannot get a permit within `QUEUE_WAIT` is refused as busy instead of
-//! queueing without bound (SECURITY 72). Forward-auth and proxying never come here.
+//! Each verification costs ~45 ms and 19+ MiB, so at most `max_concurrent` run at once. At
+//! most `WAITERS_PER_PERMIT` requests per permit may wait, for at most `QUEUE_WAIT`; anything
+//! beyond is refused as busy instead of queueing without bound (SECURITY 72). Forward-auth
+//! and proxying never come here.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::sync::Semaphore;
@@ -15,6 +17,27 @@ use crate::domain::secret::SecretString;
 
 /// Longest wait for a hashing permit before the request is refused as busy.
 const QUEUE_WAIT: Duration = Duration::from_secs(3);
+/// How many requests may wait per hashing permit.
+const WAITERS_PER_PERMIT: usize = 8;
+
+/// A place in the hashing queue, given back when dropped (also on cancellation).
+struct Queued<'a> {
+    count: &'a AtomicUsize,
+    ahead: usize,
+}
+
+impl<'a> Queued<'a> {
+    fn join(count: &'a AtomicUsize) -> Self {
+        let ahead = count.fetch_add(1, Ordering::SeqCst);
+        Self { count, ahead }
+    }
+}
+
+impl Drop for Queued<'_> {
+    fn drop(&mut self) {
+        self.count.fetch_sub(1, Ordering::SeqCst);
+    }
+}
 
 /// Hashes and verifies passwords with bounded concurrency.
 #[derive(Clone)]
@@ -22,6 +45,10 @@ pub struct Hasher {
     params: HashParams,
     pepper: Option<Arc<[u8]>>,
     permits: Arc<Semaphore>,
+    /// Requests waiting for a permit, and how many may wait: beyond that a login is refused
+    /// at once, so a flood cannot pile up tasks and latency behind the hashing pool.
+    waiting: Arc<AtomicUsize>,
+    max_waiting: usize,
     /// A real hash of a random password, verified for unknown users so that they cost the
     /// same as known ones (SECURITY 11).
     dummy: Arc<str>,
@@ -42,6 +69,8 @@ impl Hasher {
             params,
             pepper,
             permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
+            waiting: Arc::default(),
+            max_waiting: max_concurrent.max(1) * WAITERS_PER_PERMIT,
             dummy: Arc::from(dummy),
         })
     }
@@ -81,10 +110,15 @@ impl Hasher {
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, AuthError> {
+        let queued = Queued::join(&self.waiting);
+        if queued.ahead >= self.max_waiting {
+            return Err(AuthError::Busy);
+        }
         let permit = tokio::time::timeout(QUEUE_WAIT, self.permits.clone().acquire_owned())
             .await
             .map_err(|_| AuthError::Busy)?
             .map_err(|_| AuthError::Busy)?;
+        drop(queued);
         let out = tokio::task::spawn_blocking(move || {
             let out = work();
             drop(permit);

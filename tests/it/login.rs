@@ -388,3 +388,85 @@ async fn unknown_users_cost_the_same_as_known_ones() {
         "timings differ significantly (p = {p:.4}): unknown {mu:.1} ms, known {mk:.1} ms"
     );
 }
+
+#[tokio::test]
+async fn a_copied_database_is_useless_without_the_pepper() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shared.db");
+    let with = format!(
+        "[storage]\ndatabase = \"{}\"\n[secrets]\npepper = \"pepper-kept-outside-the-database-0123456789\"\n",
+        db.display()
+    );
+    let app = TestApp::spawn(Opts::with(Store::Memory, &with)).await;
+    app.add_user("alice", PW, &[]).await;
+    app.login("alice", PW).await;
+    // The same database file on a gateway without the pepper.
+    let without = format!("[storage]\ndatabase = \"{}\"\n", db.display());
+    let thief = TestApp::spawn(Opts::with(Store::Memory, &without)).await;
+    let mut b = thief.browser();
+    assert_eq!(
+        thief.post_login(&mut b, "alice", PW, "").await.status(),
+        401
+    );
+}
+
+#[tokio::test]
+async fn hashing_is_bounded_and_never_delays_proxied_requests() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let overlay = "[password]\nmax_concurrent_hashes = 1\n[throttle]\naccount_failures = 1000\nip_failures = 100000\n";
+    let app = Arc::new(TestApp::spawn(Opts::with(Store::Memory, overlay)).await);
+    app.add_user("alice", PW, &[]).await;
+    let mut b = app.login("alice", PW).await;
+    let mut fresh = app.browser();
+    let token = app.login_form(&mut fresh).await;
+    let cookie = fresh.cookie_header();
+    let done = Arc::new(AtomicUsize::new(0));
+    const STORM: usize = 120;
+    let mut tasks = Vec::new();
+    for i in 0..STORM {
+        let (app, done, token, cookie) = (app.clone(), done.clone(), token.clone(), cookie.clone());
+        tasks.push(tokio::spawn(async move {
+            let status = app
+                .req(reqwest::Method::POST, &app.portal_host, "/login")
+                .header("cookie", cookie)
+                .form(&[
+                    ("username", format!("user{i}")),
+                    ("password", "wrong wrong wrong".to_owned()),
+                    ("csrf", token),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16();
+            done.fetch_add(1, Ordering::SeqCst);
+            status
+        }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    // While logins queue for the single hashing permit, a proxied request is answered at once.
+    assert_eq!(
+        b.send(app.get("app.gate.localhost", "/during-storm"))
+            .await
+            .status(),
+        200
+    );
+    let finished = done.load(Ordering::SeqCst);
+    assert!(
+        finished < STORM,
+        "the storm ended before the proxied request: nothing was measured"
+    );
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    assert!(
+        statuses.iter().all(|s| matches!(s, 401 | 503)),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.contains(&503),
+        "no login was refused as busy: hashing is not bounded"
+    );
+}
