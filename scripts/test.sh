@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+# nginx lives in /usr/sbin, which a non-root PATH may lack; the tests need its auth_request module.
+case "$(PATH="$PATH:/usr/sbin" nginx -V 2>&1)" in *http_auth_request_module*) ;; *) missing+=(nginx) ;; esac
+command -v caddy >/dev/null 2>&1 || missing+=(caddy)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]}" >&2
   sudo_cmd=()

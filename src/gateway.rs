@@ -176,6 +176,17 @@ pub fn classify(app: &AppState, ctx: &RequestCtx) -> Route {
             return Route::Portal;
         }
     }
+    // Health checks address the gateway by IP (Docker HEALTHCHECK, load balancers); they must
+    // not be swallowed by a `default` site.
+    let by_address = ctx
+        .host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<std::net::IpAddr>()
+        .is_ok();
+    if by_address && ctx.path.decoded == "/api/health" {
+        return Route::Health;
+    }
     if app.sites.route(&ctx.host, &ctx.path.decoded).is_some() {
         return Route::Site;
     }

@@ -11,6 +11,7 @@ mod forward_auth;
 mod headers;
 mod login;
 mod protocol;
+mod proxies;
 mod rules;
 mod sessions;
 mod throttle;

@@ -334,3 +334,20 @@ async fn a_user_who_must_change_the_password_reaches_nothing() {
     );
     assert_eq!(app.echo.count(), 0);
 }
+
+#[tokio::test]
+async fn a_default_site_serves_unknown_hosts_but_not_health_checks_by_address() {
+    let overlay = "[[sites]]\nhost = \"*.gate.localhost\"\nupstream = \"http://{echo}\"\ndefault = true\n[access_control]\ndefault_policy = \"bypass\"\n";
+    let app = TestApp::spawn(Opts::with(Store::Memory, overlay)).await;
+    let resp = app.get("unknown.example", "/x").send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(app.echo.last().uri, "/x");
+    let health = app.client.get(app.url("/api/health")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    assert!(health.text().await.unwrap().contains("\"status\":\"ok\""));
+    assert_eq!(
+        app.echo.count(),
+        1,
+        "the health check went to the default site"
+    );
+}
