@@ -4,8 +4,8 @@
 #              -v gatehouse-data:/var/lib/gatehouse gatehouse
 # The config must listen on 0.0.0.0:9091 (the default) and keep the database under
 # /var/lib/gatehouse. The HEALTHCHECK asks http://127.0.0.1:9091/api/health: it needs plain
-# http on 9091 (no server.tls_*) and no `default = true` site (which would answer for the
-# host 127.0.0.1 instead of Gatehouse).
+# http on 9091 (no server.tls_*); health checks by IP address are always answered by
+# Gatehouse itself, even when a `default = true` site exists.
 # A full example with Traefik and Redis: examples/docker-compose.yml.
 
 # --- build ------------------------------------------------------------------------------------
