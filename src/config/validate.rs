@@ -13,13 +13,12 @@ use super::types::*;
 use super::{Problem, read_secret};
 use crate::domain::client_ip::TrustedProxies;
 use crate::domain::host::{HostPattern, parse_authority};
-use crate::domain::password::{HashParams, PasswordPolicy};
 use crate::domain::redirect::RedirectPolicy;
 use crate::domain::secret::SecretString;
-use crate::domain::session::SessionTimeouts;
-use crate::domain::throttle::ThrottlePolicy;
 
 mod access;
+mod security;
+mod session;
 mod sites;
 
 /// Deserialises each top-level section on its own, so one bad section does not hide the
@@ -116,6 +115,38 @@ impl Ctx<'_> {
         Duration::from_secs(u64::try_from(self.secs(key, raw)).unwrap_or(1))
     }
 
+    /// A secret given either inline (`key`) or as a file (`key_file`), never both.
+    pub fn secret(
+        &mut self,
+        key: &str,
+        value: Option<&String>,
+        file: Option<&PathBuf>,
+    ) -> Option<SecretString> {
+        match (value, file) {
+            (Some(v), None) => Some(SecretString::new(v.clone())),
+            (None, Some(f)) => match read_secret(&self.path(f)) {
+                Ok(v) => Some(SecretString::new(v)),
+                Err(e) => {
+                    self.problem(
+                        &format!("{key}_file"),
+                        &e.to_string(),
+                        "point it at a readable file",
+                    );
+                    None
+                }
+            },
+            (None, None) => None,
+            (Some(_), Some(_)) => {
+                self.problem(
+                    key,
+                    &format!("both {key} and {key}_file are set"),
+                    "keep one",
+                );
+                None
+            }
+        }
+    }
+
     pub fn path(&self, p: &Path) -> PathBuf {
         if p.is_absolute() {
             p.to_path_buf()
@@ -129,7 +160,7 @@ pub(super) fn validate(raw: RawConfig, base_dir: &Path, problems: &mut Vec<Probl
     let mut cx = Ctx { problems, base_dir };
     let server = server(&mut cx, &raw.server);
     let portal_url = portal_url(&mut cx, &raw.portal.url);
-    let session = session(&mut cx, &raw.session, &portal_url);
+    let session = session::session(&mut cx, &raw.session, &portal_url);
     let sites = sites::sites(&mut cx, &raw.sites, &portal_url, &session.cookie.domains);
     let portal = portal(
         &mut cx,
@@ -139,9 +170,9 @@ pub(super) fn validate(raw: RawConfig, base_dir: &Path, problems: &mut Vec<Probl
         &session.cookie.domains,
     );
     let database = cx.path(&raw.storage.database);
-    let secrets = secrets(&mut cx, &raw.secrets, &database);
-    let password = password(&mut cx, &raw.password);
-    let throttle = throttle(&mut cx, &raw.throttle);
+    let secrets = security::secrets(&mut cx, &raw.secrets, &database);
+    let password = security::password(&mut cx, &raw.password);
+    let throttle = security::throttle(&mut cx, &raw.throttle);
     let access = access::rules(&mut cx, &raw.access_control);
     let log = log(&mut cx, &raw.log);
     Config {
@@ -335,321 +366,6 @@ fn portal(
         default_redirect,
         templates_dir,
         redirect,
-    }
-}
-
-fn session(cx: &mut Ctx<'_>, raw: &RawSession, portal: &PublicUrl) -> SessionConfig {
-    let same_site = match raw.same_site.as_str() {
-        "lax" => SameSite::Lax,
-        "strict" => SameSite::Strict,
-        other => {
-            cx.problem("session.same_site", &format!("{other:?} is not allowed"), "use \"lax\" or \"strict\" (\"none\" would allow cross-site requests with the session)");
-            SameSite::Lax
-        }
-    };
-    if raw.cookie_name.is_empty()
-        || !raw
-            .cookie_name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-    {
-        cx.problem(
-            "session.cookie_name",
-            "must be letters, digits, '_' or '-'",
-            "the default is \"gatehouse_session\"",
-        );
-    }
-    let domains = cookie_domains(cx, raw, portal);
-    let prefix = if domains.is_empty() {
-        "__Host-"
-    } else {
-        "__Secure-"
-    };
-    let idle = cx.secs("session.idle_timeout", &raw.idle_timeout);
-    let absolute = cx.secs("session.absolute_timeout", &raw.absolute_timeout);
-    if idle > absolute {
-        cx.problem(
-            "session.idle_timeout",
-            "is longer than absolute_timeout",
-            "make idle_timeout at most absolute_timeout",
-        );
-    }
-    let backend = match raw.store.as_str() {
-        "memory" => SessionBackend::Memory {
-            capacity: raw.memory_capacity.max(1),
-        },
-        "redis" => redis_backend(cx, raw.redis.as_ref()),
-        other => {
-            cx.problem(
-                "session.store",
-                &format!("{other:?} is not a store"),
-                "use \"memory\" (one instance) or \"redis\" (shared)",
-            );
-            SessionBackend::Memory { capacity: 1 }
-        }
-    };
-    if raw.max_per_user == 0 {
-        cx.problem(
-            "session.max_per_user",
-            "must be at least 1",
-            "the default is 10",
-        );
-    }
-    SessionConfig {
-        cookie: CookieConfig {
-            name: format!("{prefix}{}", raw.cookie_name),
-            domains,
-            same_site,
-        },
-        timeouts: SessionTimeouts {
-            idle,
-            absolute,
-            touch_every: (idle / 30).clamp(1, 60),
-        },
-        max_per_user: raw.max_per_user.max(1),
-        user_refresh: Duration::from_secs(
-            u64::try_from(parse_secs(&raw.user_refresh).unwrap_or(-1)).unwrap_or_else(|_| {
-                cx.problem(
-                    "session.user_refresh",
-                    "is not a duration",
-                    "e.g. \"1s\"; \"0\" reads the user on every request",
-                );
-                1
-            }),
-        ),
-        backend,
-    }
-}
-
-/// The primary cookie domain (`session.domain` with `portal.url`) and any further ones, each
-/// with its own portal on the same base path.
-fn cookie_domains(cx: &mut Ctx<'_>, raw: &RawSession, portal: &PublicUrl) -> Vec<CookieDomain> {
-    let mut out = Vec::new();
-    if let Some(d) = raw
-        .domain
-        .as_ref()
-        .and_then(|d| sites::cookie_domain(cx, "session.domain", d, portal))
-    {
-        out.push(CookieDomain {
-            domain: d,
-            portal: portal.clone(),
-        });
-    }
-    if !raw.cookie_domains.is_empty() && raw.domain.is_none() {
-        cx.problem(
-            "session.cookie_domains",
-            "further cookie domains need session.domain first",
-            "set session.domain for the primary portal",
-        );
-    }
-    for (i, extra) in raw.cookie_domains.iter().enumerate() {
-        let key = format!("session.cookie_domains[{i}]");
-        let url = match sites::parse_origin_url(&extra.portal_url) {
-            Ok(u) => u,
-            Err(msg) => {
-                cx.problem(
-                    &format!("{key}.portal_url"),
-                    &msg,
-                    "the portal for this domain, e.g. \"https://auth.example.org\"",
-                );
-                continue;
-            }
-        };
-        if url.base_path != portal.base_path || (!url.https && !is_loopback_host(&url.host)) {
-            cx.problem(
-                &format!("{key}.portal_url"),
-                "must use https (or a loopback host) and the same path as portal.url",
-                "e.g. \"https://auth.example.org\" next to \"https://auth.example.com\"",
-            );
-        }
-        if let Some(d) = sites::cookie_domain(cx, &format!("{key}.domain"), &extra.domain, &url) {
-            if out.iter().any(|o: &CookieDomain| {
-                within_domain(&d, &o.domain) || within_domain(&o.domain, &d)
-            }) {
-                cx.problem(
-                    &format!("{key}.domain"),
-                    &format!("{d} overlaps another cookie domain"),
-                    "cookie domains must be disjoint",
-                );
-            }
-            out.push(CookieDomain {
-                domain: d,
-                portal: url,
-            });
-        }
-    }
-    out
-}
-
-fn redis_backend(cx: &mut Ctx<'_>, raw: Option<&RawRedis>) -> SessionBackend {
-    let Some(raw) = raw else {
-        cx.problem(
-            "session.redis",
-            "store = \"redis\" needs a [session.redis] section",
-            "add url = \"redis://host:6379\"",
-        );
-        return SessionBackend::Memory { capacity: 1 };
-    };
-    let password = match (&raw.password, &raw.password_file) {
-        (Some(p), None) => Some(p.clone()),
-        (None, Some(f)) => read_secret(&cx.path(f))
-            .map_err(|e| {
-                cx.problem(
-                    "session.redis.password_file",
-                    &e.to_string(),
-                    "point it at a readable file",
-                )
-            })
-            .ok(),
-        (None, None) => None,
-        (Some(_), Some(_)) => {
-            cx.problem(
-                "session.redis.password",
-                "both password and password_file are set",
-                "keep one",
-            );
-            None
-        }
-    };
-    let mut url = raw.url.clone();
-    if !(url.starts_with("redis://")
-        || url.starts_with("rediss://")
-        || url.starts_with("redis+unix://")
-        || url.starts_with("unix://"))
-    {
-        cx.problem(
-            "session.redis.url",
-            "is not a redis:// or rediss:// URL",
-            "e.g. \"redis://127.0.0.1:6379/0\"",
-        );
-    }
-    if let Some(pw) = password {
-        let encoded: String =
-            percent_encoding::utf8_percent_encode(&pw, percent_encoding::NON_ALPHANUMERIC)
-                .collect();
-        url = url.replacen("://", &format!("://:{encoded}@"), 1);
-    }
-    SessionBackend::Redis {
-        url: SecretString::new(url),
-        prefix: raw.prefix.clone(),
-        timeout: cx.duration("session.redis.timeout", &raw.timeout),
-    }
-}
-
-fn secrets(cx: &mut Ctx<'_>, raw: &RawSecrets, database: &Path) -> SecretsConfig {
-    let key = match (&raw.key, &raw.key_file) {
-        (Some(k), None) => {
-            if k.chars().count() < 32 {
-                cx.problem(
-                    "secrets.key",
-                    "is shorter than 32 characters",
-                    "generate one with `openssl rand -base64 48`",
-                );
-            }
-            KeySource::Value(SecretString::new(k.clone()))
-        }
-        (None, Some(f)) => KeySource::File(cx.path(f)),
-        (None, None) => KeySource::Generate(database.with_file_name("gatehouse.key")),
-        (Some(_), Some(_)) => {
-            cx.problem("secrets.key", "both key and key_file are set", "keep one");
-            KeySource::Generate(PathBuf::new())
-        }
-    };
-    let pepper = match (&raw.pepper, &raw.pepper_file) {
-        (Some(p), None) => Some(SecretString::new(p.clone())),
-        (None, Some(f)) => read_secret(&cx.path(f))
-            .map(SecretString::new)
-            .map_err(|e| {
-                cx.problem(
-                    "secrets.pepper_file",
-                    &e.to_string(),
-                    "point it at a readable file",
-                )
-            })
-            .ok(),
-        (None, None) => None,
-        (Some(_), Some(_)) => {
-            cx.problem(
-                "secrets.pepper",
-                "both pepper and pepper_file are set",
-                "keep one",
-            );
-            None
-        }
-    };
-    SecretsConfig { key, pepper }
-}
-
-fn password(cx: &mut Ctx<'_>, raw: &RawPassword) -> PasswordConfig {
-    // SECURITY 1: 15 characters when the password is the only factor.
-    if raw.min_length < 15 {
-        cx.problem(
-            "password.min_length",
-            "is below 15",
-            "NIST SP 800-63B-4 requires 15 characters for password-only accounts",
-        );
-    }
-    let hash = HashParams {
-        memory_kib: raw.argon2_memory_kib,
-        iterations: raw.argon2_iterations,
-        parallelism: raw.argon2_parallelism,
-    };
-    if !hash.meets_owasp_floor() {
-        cx.problem(
-            "password.argon2_memory_kib",
-            "argon2id cost is below the OWASP floor",
-            "use at least m=19456 KiB with t=2 (or m=47104/t=1, m=12288/t=3)",
-        );
-    }
-    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
-    let max_concurrent_hashes = if raw.max_concurrent_hashes == 0 {
-        2 * cores
-    } else {
-        raw.max_concurrent_hashes
-    };
-    PasswordConfig {
-        policy: PasswordPolicy {
-            min_chars: raw.min_length,
-        },
-        hash,
-        max_concurrent_hashes,
-    }
-}
-
-fn throttle(cx: &mut Ctx<'_>, raw: &RawThrottle) -> ThrottleConfig {
-    if raw.max_consecutive_failures == 0 || raw.max_consecutive_failures > 100 {
-        cx.problem(
-            "throttle.max_consecutive_failures",
-            "must be between 1 and 100",
-            "NIST SP 800-63B §5.2.2 caps consecutive failures at 100",
-        );
-    }
-    if raw.account_failures == 0 || raw.ip_failures == 0 {
-        cx.problem(
-            "throttle.account_failures",
-            "account_failures and ip_failures must be at least 1",
-            "the defaults are 5 and 20",
-        );
-    }
-    let forget_after = cx.secs("throttle.forget_after", &raw.forget_after);
-    let account = ThrottlePolicy {
-        ban_every: raw.account_failures,
-        base_ban: cx.secs("throttle.account_ban", &raw.account_ban),
-        max_ban: cx.secs("throttle.account_max_ban", &raw.account_max_ban),
-        hard_cap: raw.max_consecutive_failures,
-        forget_after,
-    };
-    let ip = ThrottlePolicy {
-        ban_every: raw.ip_failures,
-        base_ban: cx.secs("throttle.ip_ban", &raw.ip_ban),
-        max_ban: cx.secs("throttle.ip_max_ban", &raw.ip_max_ban),
-        hard_cap: u32::MAX,
-        forget_after: cx.secs("throttle.ip_max_ban", &raw.ip_max_ban),
-    };
-    ThrottleConfig {
-        account,
-        ip,
-        capacity: raw.capacity.max(1000),
     }
 }
 

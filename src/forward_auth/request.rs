@@ -30,14 +30,13 @@ pub struct Original {
 impl Original {
     /// The URL rebuilt from canonical parts (the login page's return URL).
     pub fn url(&self) -> String {
-        let scheme = if self.https { "https" } else { "http" };
-        let port = self.port.map(|p| format!(":{p}")).unwrap_or_default();
-        let query = self
-            .query
-            .as_ref()
-            .map(|q| format!("?{q}"))
-            .unwrap_or_default();
-        format!("{scheme}://{}{port}{}{query}", self.host, self.path.encoded)
+        crate::web::absolute_url(
+            self.https,
+            &self.host,
+            self.port,
+            &self.path.encoded,
+            self.query.as_deref(),
+        )
     }
 }
 

@@ -45,15 +45,28 @@ pub struct RequestCtx {
 impl RequestCtx {
     /// The URL the client asked for, rebuilt from canonical parts (for `rd`).
     pub fn original_url(&self) -> String {
-        let scheme = if self.https { "https" } else { "http" };
-        let port = self.port.map(|p| format!(":{p}")).unwrap_or_default();
-        let query = self
-            .query
-            .as_ref()
-            .map(|q| format!("?{q}"))
-            .unwrap_or_default();
-        format!("{scheme}://{}{port}{}{query}", self.host, self.path.encoded)
+        absolute_url(
+            self.https,
+            &self.host,
+            self.port,
+            &self.path.encoded,
+            self.query.as_deref(),
+        )
     }
+}
+
+/// `scheme://host[:port]/path[?query]` from canonical parts (the return URL after login).
+pub fn absolute_url(
+    https: bool,
+    host: &str,
+    port: Option<u16>,
+    encoded_path: &str,
+    query: Option<&str>,
+) -> String {
+    let scheme = if https { "https" } else { "http" };
+    let port = port.map(|p| format!(":{p}")).unwrap_or_default();
+    let query = query.map(|q| format!("?{q}")).unwrap_or_default();
+    format!("{scheme}://{host}{port}{encoded_path}{query}")
 }
 
 /// The portal router; every path is under the portal's base path.

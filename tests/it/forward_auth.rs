@@ -305,36 +305,10 @@ async fn malformed_missing_or_conflicting_input_is_never_200() {
 
 #[tokio::test]
 async fn a_redis_outage_is_never_200() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let dir = tempfile::tempdir().unwrap();
-    let mut redis = std::process::Command::new("redis-server")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-        ])
-        .arg(dir.path())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("redis-server is missing: run scripts/test.sh, which installs it");
-    for _ in 0..50 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let mut redis = PrivateRedis::start().await;
     let overlay = format!(
-        "{TRUSTED}[session]\nstore = \"redis\"\n[session.redis]\nurl = \"redis://127.0.0.1:{port}\"\ntimeout = \"1s\"\n"
+        "{TRUSTED}[session]\nstore = \"redis\"\n[session.redis]\nurl = \"{}\"\ntimeout = \"1s\"\n",
+        redis.url
     );
     let app = TestApp::spawn(Opts::with(Store::Memory, &overlay)).await;
     let cookie = alice(&app).await;
@@ -348,8 +322,7 @@ async fn a_redis_outage_is_never_200() {
             .status(),
         200
     );
-    redis.kill().unwrap();
-    redis.wait().unwrap();
+    redis.stop();
     let r = nginx(&app, &url)
         .header("cookie", &cookie)
         .send()

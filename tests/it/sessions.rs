@@ -343,36 +343,8 @@ async fn the_newest_sessions_win_over_the_per_user_cap() {
 
 #[tokio::test]
 async fn a_redis_outage_fails_closed() {
-    // A private redis-server for this test, so that stopping it harms nobody else.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let dir = tempfile::tempdir().unwrap();
-    let mut redis = std::process::Command::new("redis-server")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-        ])
-        .arg(dir.path())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("redis-server is missing: run scripts/test.sh, which installs it");
-    let url = format!("redis://127.0.0.1:{port}");
-    for _ in 0..50 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let mut redis = PrivateRedis::start().await;
+    let url = redis.url.clone();
     let overlay = format!(
         "[session]\nstore = \"redis\"\n[session.redis]\nurl = \"{url}\"\ntimeout = \"1s\"\n"
     );
@@ -380,8 +352,7 @@ async fn a_redis_outage_fails_closed() {
     app.add_user("alice", PW, &[]).await;
     let mut b = app.login("alice", PW).await;
     assert_eq!(proxied_status(&app, &mut b).await, 200);
-    redis.kill().unwrap();
-    redis.wait().unwrap();
+    redis.stop();
     let before = app.echo.count();
     let resp = b.send(app.get("app.gate.localhost", "/")).await;
     assert_eq!(
