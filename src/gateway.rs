@@ -140,13 +140,6 @@ pub fn precheck<B>(
         .iter()
         .filter_map(|v| v.to_str().ok())
         .collect();
-    let user_agent = h
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .chars()
-        .take(512)
-        .collect();
     Ok(RequestCtx {
         request_id: rid,
         client_ip: client_ip(conn.peer.ip(), &xff, trusted),
@@ -155,7 +148,6 @@ pub fn precheck<B>(
         port: auth.port,
         path,
         query: req.uri().query().map(str::to_owned),
-        user_agent,
     })
 }
 

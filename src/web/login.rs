@@ -141,7 +141,11 @@ pub(super) async fn submit(
         username: &form.username,
         password: SecretString::new(form.password),
         ip: ctx.client_ip,
-        user_agent: &ctx.user_agent,
+        // Only logins record the user agent; the session record truncates it.
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or(""),
     };
     match app.login.login(attempt).await {
         Ok(ok) => {

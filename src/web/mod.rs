@@ -38,8 +38,6 @@ pub struct RequestCtx {
     pub path: CanonicalPath,
     /// Raw query string.
     pub query: Option<String>,
-    /// The user agent (for session records).
-    pub user_agent: String,
 }
 
 impl RequestCtx {

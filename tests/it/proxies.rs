@@ -153,6 +153,14 @@ impl Proxy {
 
 impl Drop for Proxy {
     fn drop(&mut self) {
+        // SIGTERM first: an nginx master killed outright leaves its workers running.
+        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        for _ in 0..50 {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -175,8 +183,8 @@ async fn nginx(app: &TestApp) -> Proxy {
         &[
             ("__LISTEN__", format!("127.0.0.1:{port}")),
             ("__SERVER_NAME__", "*.gate.localhost".to_owned()),
-            ("__GATEHOUSE__", format!("http://127.0.0.1:{}", app.port)),
-            ("__APP__", format!("http://{}", app.echo.addr)),
+            ("__GATEHOUSE__", format!("127.0.0.1:{}", app.port)),
+            ("__APP__", app.echo.addr.to_string()),
         ],
     );
     std::fs::write(dir.path().join("gatehouse.conf"), server).unwrap();
