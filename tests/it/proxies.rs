@@ -154,7 +154,10 @@ impl Proxy {
 impl Drop for Proxy {
     fn drop(&mut self) {
         // SIGTERM first: an nginx master killed outright leaves its workers running.
-        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
         for _ in 0..50 {
             if matches!(self.child.try_wait(), Ok(Some(_))) {
                 return;
