@@ -138,9 +138,9 @@ impl App {
         let app = &self.state;
         let ctx = match gateway::precheck(app, &req, conn) {
             Ok(ctx) => ctx,
-            Err((err, _rid)) => {
-                audit!(event::REQUEST_REJECTED, ip = %conn.peer.ip(), reason = ?err);
-                return self.secured(error_page(app, None, err));
+            Err((err, rid)) => {
+                audit!(event::REQUEST_REJECTED, ip = %conn.peer.ip(), request_id = %rid, reason = ?err);
+                return self.secured(crate::web::errors::error_page_with_id(app, &rid, err));
             }
         };
         let span = tracing::info_span!("request", id = %ctx.request_id, method = %req.method(), host = %ctx.host, path = %ctx.path.decoded);

@@ -106,7 +106,12 @@ impl PageError {
 
 /// Renders an error page, logging the internal cause once.
 pub fn error_page(app: &AppState, ctx: Option<&RequestCtx>, err: PageError) -> Response<Body> {
-    let request_id = ctx.map_or("-", |c| c.request_id.as_str());
+    error_page_with_id(app, ctx.map_or("-", |c| c.request_id.as_str()), err)
+}
+
+/// Renders an error page for a request that has an id but no context (refused before one
+/// could be built).
+pub fn error_page_with_id(app: &AppState, request_id: &str, err: PageError) -> Response<Body> {
     match &err {
         PageError::Unavailable(cause)
         | PageError::BadGateway(cause)

@@ -281,3 +281,14 @@ upstream = "http://127.0.0.1:2"
     assert!(c.portal_at("login.example.org").is_some());
     assert!(c.portal_at("wiki.example.org").is_none());
 }
+
+#[test]
+fn redis_over_tls_is_refused_until_supported() {
+    let text = MINIMAL.replace("[session]\ndomain = \"example.com\"\n", "[session]\ndomain = \"example.com\"\nstore = \"redis\"\n[session.redis]\nurl = \"rediss://redis.example.com:6380\"\n");
+    let p = problems(&text);
+    assert!(
+        p.iter()
+            .any(|x| x.key == "session.redis.url" && x.message.contains("not supported")),
+        "{p:#?}"
+    );
+}

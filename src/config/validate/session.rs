@@ -167,14 +167,21 @@ fn redis_backend(cx: &mut Ctx<'_>, raw: Option<&RawRedis>) -> SessionBackend {
         raw.password_file.as_ref(),
     );
     let mut url = raw.url.clone();
-    if !(url.starts_with("redis://")
-        || url.starts_with("rediss://")
+    if url.starts_with("rediss://") {
+        // The Redis client is built without TLS (its rustls feature would pull a second crypto
+        // provider); refuse now rather than fail at the first connection.
+        cx.problem(
+            "session.redis.url",
+            "rediss:// (Redis over TLS) is not supported yet",
+            "reach Redis over loopback or a private network, or through a local TLS tunnel (stunnel, spiped)",
+        );
+    } else if !(url.starts_with("redis://")
         || url.starts_with("redis+unix://")
         || url.starts_with("unix://"))
     {
         cx.problem(
             "session.redis.url",
-            "is not a redis:// or rediss:// URL",
+            "is not a redis:// or unix:// URL",
             "e.g. \"redis://127.0.0.1:6379/0\"",
         );
     }
