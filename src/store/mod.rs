@@ -63,6 +63,53 @@ pub trait ThrottleStore: Send + Sync + 'static {
     async fn forgive_one(&self, key: &str) -> StoreResult<()>;
 }
 
+/// A user's TOTP state as stored: sealed secrets and the last accepted step.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct TotpRecord {
+    /// The active secret, sealed; `None` when two-factor is off.
+    pub secret: Option<String>,
+    /// A secret shown during enrolment and not confirmed yet, sealed.
+    pub pending: Option<String>,
+    /// The last step accepted (0 when none).
+    pub last_step: i64,
+}
+
+impl std::fmt::Debug for TotpRecord {
+    // Sealed secrets are ciphertext, but keep even that out of logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TotpRecord")
+            .field("enabled", &self.secret.is_some())
+            .field("enrolling", &self.pending.is_some())
+            .field("last_step", &self.last_step)
+            .finish()
+    }
+}
+
+/// Second factors: TOTP secrets, the replay guard and recovery codes (SECURITY §1.4).
+#[async_trait]
+pub trait SecondFactorStore: Send + Sync + 'static {
+    /// The user's TOTP state (default when the user does not exist).
+    async fn totp(&self, user_id: i64) -> StoreResult<TotpRecord>;
+    /// Stores (or clears) the secret shown during enrolment.
+    async fn set_totp_pending(&self, user_id: i64, sealed: Option<&str>) -> StoreResult<()>;
+    /// Activates the pending secret and replaces the recovery codes, in one transaction.
+    /// Returns `false` when there was no pending secret.
+    async fn activate_totp(&self, user_id: i64, code_hashes: &[String]) -> StoreResult<bool>;
+    /// Turns two-factor off: secret, pending secret and recovery codes go.
+    async fn disable_totp(&self, user_id: i64) -> StoreResult<()>;
+    /// Records `step` as used if it is later than the last used one. Exactly one of several
+    /// concurrent claims of the same step wins (RFC 6238 §5.2, SECURITY 32).
+    async fn claim_totp_step(&self, user_id: i64, step: i64) -> StoreResult<bool>;
+    /// Replaces the recovery codes (regeneration voids the old set).
+    async fn replace_recovery_codes(&self, user_id: i64, code_hashes: &[String])
+    -> StoreResult<()>;
+    /// Marks a code used if it exists and is unused; exactly one concurrent use wins.
+    async fn use_recovery_code(&self, user_id: i64, code_hash: &str, now: i64)
+    -> StoreResult<bool>;
+    /// How many unused recovery codes remain.
+    async fn recovery_codes_left(&self, user_id: i64) -> StoreResult<u64>;
+}
+
 /// Fields of a new user.
 #[derive(Clone)]
 pub struct NewUser {

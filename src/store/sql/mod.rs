@@ -16,9 +16,18 @@ use sqlx::sqlite::{
 use sqlx::{Row, SqlSafeStr};
 
 use super::{NewUser, StoreError, StoreResult, UserStore};
+
+mod two_factor;
 use crate::domain::user::User;
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "users", include_str!("migrations/0001_users.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "users", include_str!("migrations/0001_users.sql")),
+    (
+        2,
+        "two_factor",
+        include_str!("migrations/0002_two_factor.sql"),
+    ),
+];
 
 fn db_err(e: sqlx::Error) -> StoreError {
     match &e {
