@@ -110,7 +110,7 @@ impl App {
             ),
             pages: Pages::load(config.portal.templates_dir.as_deref())
                 .map_err(anyhow::Error::msg)?,
-            headers: SecurityHeaders::new(&form_action),
+            headers: SecurityHeaders::new(&form_action, crate::web::pages::CSS),
             sites: SiteTable::new(
                 &config.sites,
                 config.server.upstream_connect_timeout,

@@ -12,11 +12,19 @@ pub struct SecurityHeaders {
 impl SecurityHeaders {
     /// `form_action` lists the origins a portal form may submit or redirect to: browsers
     /// apply CSP `form-action` to the redirect after a login POST as well.
-    pub fn new(form_action: &[String]) -> Self {
+    ///
+    /// `inline_style` is the one `<style>` block the pages carry: it is allowed by its SHA-256
+    /// hash, so pages are styled on every host (error pages appear on app hosts, where a
+    /// relative stylesheet link would go to the app) without allowing any other inline style.
+    pub fn new(form_action: &[String], inline_style: &str) -> Self {
+        use base64::Engine;
+        use sha2::Digest;
+        let style_hash = base64::engine::general_purpose::STANDARD
+            .encode(sha2::Sha256::digest(inline_style.as_bytes()));
         let mut sources = vec!["'self'".to_owned()];
         sources.extend(form_action.iter().cloned());
         let csp = format!(
-            "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; form-action {}; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+            "default-src 'none'; style-src 'self' 'sha256-{style_hash}'; img-src 'self' data:; script-src 'self'; form-action {}; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
             sources.join(" ")
         );
         Self { csp: HeaderValue::from_str(&csp).unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")) }

@@ -351,3 +351,35 @@ async fn a_default_site_serves_unknown_hosts_but_not_health_checks_by_address() 
         "the health check went to the default site"
     );
 }
+
+#[tokio::test]
+async fn gatehouse_pages_are_styled_on_every_host_by_one_hashed_style_block() {
+    use base64::Engine;
+    use sha2::Digest;
+    let app = app_with_users().await;
+    let mut alice = app.login("alice", PW).await;
+    // A 403 page on an app host, and the login page on the portal.
+    let denied = alice.send(app.get("app.gate.localhost", "/admin")).await;
+    let login = app.get(&app.portal_host, "/login").send().await.unwrap();
+    for resp in [denied, login] {
+        let csp = resp.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let html = resp.text().await.unwrap();
+        assert!(
+            !html.contains("<link rel=\"stylesheet\""),
+            "a relative stylesheet would be fetched from the app host"
+        );
+        let start = html.find("<style>").expect("no inline style") + "<style>".len();
+        let end = html[start..].find("</style>").unwrap() + start;
+        let hash = base64::engine::general_purpose::STANDARD
+            .encode(sha2::Sha256::digest(&html.as_bytes()[start..end]));
+        assert!(
+            csp.contains(&format!("'sha256-{hash}'")),
+            "the CSP does not allow the page's style block: {csp}"
+        );
+        assert!(!csp.contains("unsafe-inline"));
+    }
+    assert_eq!(app.echo.count(), 0);
+}
