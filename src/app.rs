@@ -164,7 +164,7 @@ impl App {
                 crate::web::errors::PageError::UnknownHost,
             )),
             // Upstream answers pass through untouched; the gateway's own pages are secured inside.
-            Route::Site => gateway::proxy(app, req, &ctx, conn).await,
+            Route::Site(site) => gateway::proxy(app, req, &ctx, conn, site).await,
         }
     }
 

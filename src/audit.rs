@@ -28,7 +28,6 @@ pub mod event {
     pub const LOGIN_FAILURE: &str = "login.failure";
     pub const LOGIN_THROTTLED: &str = "login.throttled";
     pub const LOGOUT: &str = "logout";
-    pub const SESSION_REVOKED: &str = "session.revoked";
     pub const SESSION_EVICTED: &str = "session.evicted";
     pub const PASSWORD_REHASHED: &str = "password.rehashed";
     pub const USER_CREATED: &str = "user.created";

@@ -17,7 +17,7 @@ use crate::domain::path::normalize_path;
 use crate::domain::rules::RequestFacts;
 use crate::domain::secret::{fill_random, hex};
 use crate::proxy::headers::IdentityHeaders;
-use crate::proxy::{ForwardError, Hop};
+use crate::proxy::{ForwardError, Hop, Site};
 use crate::web::RequestCtx;
 use crate::web::errors::{PageError, error_page};
 
@@ -31,15 +31,15 @@ pub struct ConnInfo {
 }
 
 /// Where a request goes.
-pub enum Route {
+pub enum Route<'a> {
     /// A forward-auth call from a proxy.
     ForwardAuth(crate::forward_auth::request::Flavor),
     /// A portal page.
     Portal,
     /// The health endpoint on a host without a site.
     Health,
-    /// A proxied site (index into the site table is resolved again by the caller).
-    Site,
+    /// A proxied site, routed once here.
+    Site(&'a Site),
     /// No site serves this host.
     Unknown,
 }
@@ -152,7 +152,7 @@ pub fn precheck<B>(
 }
 
 /// Classifies a checked request.
-pub fn classify(app: &AppState, ctx: &RequestCtx) -> Route {
+pub fn classify<'a>(app: &'a AppState, ctx: &RequestCtx) -> Route<'a> {
     let portal = &app.config.portal.url;
     // Forward-auth answers on any host: proxies call it by address, not by portal name.
     if let Some(flavor) = crate::forward_auth::flavor(&ctx.path.decoded, &portal.base_path) {
@@ -179,8 +179,8 @@ pub fn classify(app: &AppState, ctx: &RequestCtx) -> Route {
     if by_address && ctx.path.decoded == "/api/health" {
         return Route::Health;
     }
-    if app.sites.route(&ctx.host, &ctx.path.decoded).is_some() {
-        return Route::Site;
+    if let Some(site) = app.sites.route(&ctx.host, &ctx.path.decoded) {
+        return Route::Site(site);
     }
     if ctx.path.decoded == "/api/health" {
         return Route::Health;
@@ -194,10 +194,8 @@ pub async fn proxy(
     req: Request<Incoming>,
     ctx: &RequestCtx,
     conn: ConnInfo,
+    site: &Site,
 ) -> Response<Body> {
-    let Some(site) = app.sites.route(&ctx.host, &ctx.path.decoded) else {
-        return error_page(app, Some(ctx), PageError::UnknownHost);
-    };
     let facts = RequestFacts {
         host: &ctx.host,
         path: &ctx.path.decoded,
