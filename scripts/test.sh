@@ -11,6 +11,11 @@ command -v python3 >/dev/null 2>&1 || missing+=(python3)
 # nginx lives in /usr/sbin, which a non-root PATH may lack; the tests need its auth_request module.
 case "$(PATH="$PATH:/usr/sbin" nginx -V 2>&1)" in *http_auth_request_module*) ;; *) missing+=(nginx) ;; esac
 command -v caddy >/dev/null 2>&1 || missing+=(caddy)
+# The browser end-to-end tests (tests/it/browser.rs) drive Debian's Chromium through its
+# chromedriver and check TOTP codes with oathtool, an implementation independent of ours.
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+command -v oathtool >/dev/null 2>&1 || missing+=(oathtool)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]}" >&2
   sudo_cmd=()

@@ -11,14 +11,23 @@ use tower::ServiceExt;
 use crate::audit;
 use crate::audit::event;
 use crate::config::Config;
+use crate::domain::device::DeviceSigner;
+use crate::domain::secret::hmac_sha256;
+use crate::domain::secretbox::SecretBox;
 use crate::gateway::{self, ConnInfo, Route};
+use crate::mail::Mailer;
 use crate::proxy::SiteTable;
+use crate::service::devices::Devices;
 use crate::service::hasher::Hasher;
 use crate::service::login::Login;
 use crate::service::now;
 use crate::service::sessions::{Resolved, Sessions};
+use crate::service::throttle::Throttle;
+use crate::service::two_factor::TwoFactor;
 use crate::service::users::UserAdmin;
-use crate::store::{SessionStore, StoreResult, ThrottleStore, UserStore};
+use crate::store::{
+    DeviceStore, SecondFactorStore, SessionStore, StoreResult, ThrottleStore, UserStore,
+};
 use crate::web::cookies::{self, Cookies};
 use crate::web::csrf::Csrf;
 use crate::web::errors::error_page;
@@ -31,6 +40,8 @@ pub struct Stores {
     pub sessions: Arc<dyn SessionStore>,
     pub throttle: Arc<dyn ThrottleStore>,
     pub users: Arc<dyn UserStore>,
+    pub factors: Arc<dyn SecondFactorStore>,
+    pub devices: Arc<dyn DeviceStore>,
 }
 
 /// Everything a request handler may use.
@@ -39,6 +50,7 @@ pub struct AppState {
     pub sessions: Sessions,
     pub login: Login,
     pub admin: UserAdmin,
+    pub two_factor: TwoFactor,
     pub users: Arc<dyn UserStore>,
     pub csrf: Csrf,
     pub cookies: Cookies,
@@ -47,8 +59,31 @@ pub struct AppState {
     pub sites: SiteTable,
 }
 
-/// Services built over a set of stores (shared by `App` and the CLI).
-pub fn services(config: &Config, stores: &Stores) -> anyhow::Result<(Sessions, Hasher, UserAdmin)> {
+/// The use cases, built over a set of stores (shared by `App` and the CLI).
+#[derive(Clone)]
+pub struct Services {
+    pub sessions: Sessions,
+    pub login: Login,
+    pub admin: UserAdmin,
+    pub two_factor: TwoFactor,
+}
+
+/// AES-256-GCM keys for TOTP secrets: the configured `secrets.totp_key` (id 1) seals when
+/// given; the key derived from the master key (id 0) always opens, so moving from the derived
+/// key to a configured one keeps existing secrets readable.
+fn totp_keys(config: &Config, master: &[u8; 32]) -> Vec<(u8, [u8; 32])> {
+    let derived = hmac_sha256(master, b"gatehouse/totp/v1");
+    match &config.secrets.totp_key {
+        Some(k) => vec![
+            (1, hmac_sha256(k.expose().as_bytes(), b"gatehouse/totp/v1")),
+            (0, derived),
+        ],
+        None => vec![(0, derived)],
+    }
+}
+
+/// Builds every use case over `stores`; `master` is the 32-byte master key.
+pub fn services(config: &Config, stores: &Stores, master: &[u8; 32]) -> anyhow::Result<Services> {
     let sessions = Sessions::new(
         stores.sessions.clone(),
         stores.users.clone(),
@@ -61,14 +96,46 @@ pub fn services(config: &Config, stores: &Stores) -> anyhow::Result<(Sessions, H
         config.secrets.pepper.as_ref(),
         config.password.max_concurrent_hashes,
     )?;
+    let devices = Devices::new(
+        stores.devices.clone(),
+        DeviceSigner::new(hmac_sha256(master, b"gatehouse/device/v1")),
+        config.two_factor.remember_device_days,
+    );
     let admin = UserAdmin::new(
         stores.users.clone(),
         sessions.clone(),
+        devices.clone(),
         hasher.clone(),
         config.password.policy.clone(),
         &config.portal.title,
     );
-    Ok((sessions, hasher, admin))
+    let throttle = Throttle::new(stores.throttle.clone(), config.throttle.clone());
+    let sealer = SecretBox::new(&totp_keys(config, master))
+        .map_err(|e| anyhow::anyhow!("TOTP encryption key: {e}"))?;
+    let mailer = Mailer::new(&config.notifier, &config.portal.title)?;
+    let two_factor = TwoFactor::new(
+        stores.factors.clone(),
+        Arc::new(sealer),
+        sessions.clone(),
+        devices.clone(),
+        hasher.clone(),
+        throttle.clone(),
+        mailer,
+        &config.two_factor.issuer,
+    );
+    let login = Login::new(
+        stores.users.clone(),
+        throttle,
+        hasher,
+        sessions.clone(),
+        devices,
+    );
+    Ok(Services {
+        sessions,
+        login,
+        admin,
+        two_factor,
+    })
 }
 
 /// The built application.
@@ -81,15 +148,13 @@ pub struct App {
 impl App {
     /// Builds the application over `stores`; `key` is the 32-byte master key.
     pub fn new(config: Config, stores: Stores, key: [u8; 32]) -> anyhow::Result<Self> {
-        let (sessions, hasher, admin) = services(&config, &stores)?;
-        let login = Login::new(
-            stores.users.clone(),
-            stores.throttle.clone(),
-            config.throttle.clone(),
-            hasher,
-            sessions.clone(),
-        );
-        let csrf_key = crate::domain::secret::hmac_sha256(&key, b"gatehouse/csrf/v1");
+        let Services {
+            sessions,
+            login,
+            admin,
+            two_factor,
+        } = services(&config, &stores, &key)?;
+        let csrf_key = hmac_sha256(&key, b"gatehouse/csrf/v1");
         let portal_url = &config.portal.url;
         // CSP form-action also governs the redirect after the login POST, so every site
         // origin (any port) must be listed.
@@ -122,6 +187,7 @@ impl App {
             sessions,
             login,
             admin,
+            two_factor,
         };
         let state = Arc::new(state);
         let portal = crate::web::router(state.clone());

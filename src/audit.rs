@@ -26,6 +26,7 @@ impl fmt::Display for Clean<'_> {
 pub mod event {
     pub const LOGIN_SUCCESS: &str = "login.success";
     pub const LOGIN_FAILURE: &str = "login.failure";
+    pub const LOGIN_PASSWORD_OK: &str = "login.password_ok";
     pub const LOGIN_THROTTLED: &str = "login.throttled";
     pub const LOGOUT: &str = "logout";
     pub const SESSION_EVICTED: &str = "session.evicted";
@@ -41,6 +42,14 @@ pub mod event {
     pub const HEADER_SPOOFED: &str = "header.spoofed";
     pub const REQUEST_REJECTED: &str = "request.rejected";
     pub const ACCESS_DENIED: &str = "access.denied";
+    pub const REAUTHENTICATED: &str = "login.reauthenticated";
+    pub const TOTP_FAILURE: &str = "two_factor.failure";
+    pub const TOTP_ENABLED: &str = "two_factor.enabled";
+    pub const TOTP_DISABLED: &str = "two_factor.disabled";
+    pub const TOTP_RESET: &str = "two_factor.reset";
+    pub const RECOVERY_CODE_USED: &str = "two_factor.recovery_code_used";
+    pub const RECOVERY_CODES_REGENERATED: &str = "two_factor.recovery_codes_regenerated";
+    pub const DEVICE_FORGOTTEN: &str = "two_factor.device_forgotten";
 }
 
 /// Emits an audit event: `audit!(event::LOGIN_FAILURE, user = %Clean(name), ip = %ip)`.

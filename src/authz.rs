@@ -20,8 +20,12 @@ pub enum Verdict {
     Allow(Option<Box<Resolved>>),
     /// No session: log in first.
     Login,
-    /// A one-factor session met a two-factor rule.
+    /// A one-factor session of a user with two-factor met a two-factor rule: the code step.
     SecondFactor,
+    /// A user without two-factor met a two-factor rule and enrolment is required: set it up.
+    Enroll,
+    /// A user without two-factor met a two-factor rule and enrolment is not required: refused.
+    NoSecondFactor,
     /// The user must change the password before anything else.
     PasswordChange,
     /// Not allowed.
@@ -51,7 +55,11 @@ pub async fn authorize(
     Ok(match decide(&app.config.access, facts, identity.as_ref()) {
         Decision::Allow => Verdict::Allow(session.map(Box::new)),
         Decision::Login => Verdict::Login,
-        Decision::SecondFactor => Verdict::SecondFactor,
+        Decision::SecondFactor => match &session {
+            Some(s) if s.user.totp_enabled => Verdict::SecondFactor,
+            Some(_) if app.config.two_factor.require_enrollment => Verdict::Enroll,
+            _ => Verdict::NoSecondFactor,
+        },
         Decision::Forbidden => {
             let user = session.as_ref().map_or("-", |s| s.user.username.as_str());
             audit!(event::ACCESS_DENIED, user = %audit::Clean(user), ip = %facts.client_ip, host = %facts.host, path = %audit::Clean(facts.path));
@@ -60,11 +68,21 @@ pub async fn authorize(
     })
 }
 
-/// The login page URL (on the portal for `host`'s cookie domain) that brings the browser back
-/// to `original` afterwards. The return URL is dropped when it would not pass redirect
+/// The portal page for a verdict that sends the browser somewhere, if any.
+pub fn portal_page(verdict: &Verdict) -> Option<&'static str> {
+    match verdict {
+        Verdict::Login => Some("/login"),
+        Verdict::SecondFactor => Some("/login/2fa"),
+        Verdict::Enroll => Some("/account/2fa/enable"),
+        _ => None,
+    }
+}
+
+/// The URL of portal `page` (on the portal for `host`'s cookie domain) that brings the browser
+/// back to `original` afterwards. The return URL is dropped when it would not pass redirect
 /// validation at login anyway.
-pub fn login_location(app: &AppState, original: &str, host: &str) -> String {
-    let login = app.config.portal_for(host).url("/login");
+pub fn portal_location(app: &AppState, page: &str, original: &str, host: &str) -> String {
+    let login = app.config.portal_for(host).url(page);
     match validate_redirect(original, &app.config.portal.redirect) {
         Some(rd) => {
             let rd: String = form_urlencoded::byte_serialize(rd.as_bytes()).collect();

@@ -10,7 +10,7 @@ use http::{Method, Request, Response, StatusCode, Version};
 use hyper::body::Incoming;
 
 use crate::app::AppState;
-use crate::authz::{Verdict, authorize, login_location};
+use crate::authz::{Verdict, authorize, portal_location, portal_page};
 use crate::domain::client_ip::client_ip;
 use crate::domain::host::parse_authority;
 use crate::domain::path::normalize_path;
@@ -204,8 +204,10 @@ pub async fn proxy(
     };
     let session = match authorize(app, req.headers(), &facts).await {
         Ok(Verdict::Allow(session)) => session,
-        Ok(Verdict::Login) => return login_redirect(app, &req, ctx),
-        Ok(Verdict::SecondFactor) => {
+        Ok(v @ (Verdict::Login | Verdict::SecondFactor | Verdict::Enroll)) => {
+            return portal_redirect(app, &req, ctx, portal_page(&v).unwrap_or("/login"));
+        }
+        Ok(Verdict::NoSecondFactor) => {
             return error_page(app, Some(ctx), PageError::SecondFactorRequired);
         }
         Ok(Verdict::PasswordChange) => {
@@ -255,15 +257,21 @@ pub async fn proxy(
     }
 }
 
-/// Browsers are sent to the login page with a return URL; API clients get 401.
-fn login_redirect<B>(app: &AppState, req: &Request<B>, ctx: &RequestCtx) -> Response<Body> {
+/// Browsers are sent to the portal page (login, code step, enrolment) with a return URL; API
+/// clients get 401 with the same `Location`.
+fn portal_redirect<B>(
+    app: &AppState,
+    req: &Request<B>,
+    ctx: &RequestCtx,
+    page: &str,
+) -> Response<Body> {
     let wants_html = req
         .headers()
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("text/html"));
     let xhr = req.headers().get("x-requested-with").is_some();
-    let location = login_location(app, &ctx.original_url(), &ctx.host);
+    let location = portal_location(app, page, &ctx.original_url(), &ctx.host);
     let mut resp = Response::new(Body::empty());
     if wants_html && !xhr && matches!(*req.method(), Method::GET | Method::HEAD) {
         *resp.status_mut() = StatusCode::FOUND;

@@ -11,6 +11,7 @@ pub mod config;
 pub mod domain;
 pub mod forward_auth;
 pub mod gateway;
+pub mod mail;
 pub mod proxy;
 pub mod server;
 pub mod service;

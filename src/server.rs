@@ -52,10 +52,14 @@ pub async fn open_stores(config: &Config) -> anyhow::Result<Stores> {
             )
         }
     };
+    // One database serves users, second factors and remembered devices.
+    let users = Arc::new(users);
     Ok(Stores {
         sessions,
         throttle,
-        users: Arc::new(users),
+        users: users.clone(),
+        factors: users.clone(),
+        devices: users,
     })
 }
 

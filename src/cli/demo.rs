@@ -104,7 +104,8 @@ upstream = "http://{echo}"
         .map_err(|p| anyhow::anyhow!("demo config invalid: {p:?}"))?;
     crate::telemetry::init(&config.log);
     let stores = crate::server::open_stores(&config).await?;
-    let (_, _, admin) = services(&config, &stores)?;
+    let key = crate::server::load_key(&config.secrets.key)?;
+    let admin = services(&config, &stores, &key)?.admin;
     let password = random_token(18);
     admin
         .add(

@@ -46,12 +46,18 @@ pub(super) enum UserAction {
     List,
     /// Show a user's groups, or replace them with the ones given.
     Groups { name: String, groups: Vec<String> },
+    /// Turn a user's two-factor authentication off (lost phone and recovery codes): the
+    /// secret, recovery codes and remembered devices go, and every session ends.
+    #[command(name = "reset-2fa")]
+    ResetTwoFactor { name: String },
 }
 
 pub(super) async fn run(config: Config, action: UserAction) -> anyhow::Result<()> {
     crate::telemetry::init(&config.log);
     let stores = crate::server::open_stores(&config).await?;
-    let (_, _, admin) = services(&config, &stores)?;
+    let key = crate::server::load_key(&config.secrets.key)?;
+    let services = services(&config, &stores, &key)?;
+    let admin = &services.admin;
     match action {
         UserAction::Add {
             name,
@@ -123,6 +129,11 @@ pub(super) async fn run(config: Config, action: UserAction) -> anyhow::Result<()
                 admin.set_groups(&name, &groups, ACTOR).await?
             };
             println!("{name}: {}", now.join(","));
+        }
+        UserAction::ResetTwoFactor { name } => {
+            let user = admin.find(&name).await?;
+            let ended = services.two_factor.reset(&user, ACTOR).await?;
+            println!("two-factor authentication reset for {name}; {ended} session(s) ended");
         }
     }
     Ok(())

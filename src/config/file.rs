@@ -22,6 +22,8 @@ pub struct RawConfig {
     pub access_control: RawAccess,
     pub sites: Vec<RawSite>,
     pub log: RawLog,
+    pub two_factor: RawTwoFactor,
+    pub notifier: RawNotifier,
 }
 
 #[derive(Debug, Deserialize)]
@@ -161,6 +163,8 @@ pub struct RawSecrets {
     pub key_file: Option<PathBuf>,
     pub pepper: Option<String>,
     pub pepper_file: Option<PathBuf>,
+    pub totp_key: Option<String>,
+    pub totp_key_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -263,6 +267,42 @@ impl Default for RawSite {
             preserve_host: true,
             default: false,
             ca_file: None,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default)]
+pub struct RawTwoFactor {
+    pub issuer: Option<String>,
+    pub step_up_window: String,
+    pub remember_device_days: u32,
+    pub require_enrollment: bool,
+}
+
+impl Default for RawTwoFactor {
+    fn default() -> Self {
+        Self {
+            issuer: None,
+            step_up_window: "10m".into(),
+            remember_device_days: 30,
+            require_enrollment: false,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default)]
+pub struct RawNotifier {
+    pub from: String,
+    pub file_dir: Option<PathBuf>,
+}
+
+impl Default for RawNotifier {
+    fn default() -> Self {
+        Self {
+            from: "Gatehouse <gatehouse@localhost>".into(),
+            file_dir: None,
         }
     }
 }

@@ -27,6 +27,8 @@ pub struct Config {
     pub access: AccessRules,
     pub sites: Vec<SiteConfig>,
     pub log: LogConfig,
+    pub two_factor: TwoFactorConfig,
+    pub notifier: NotifierConfig,
 }
 
 /// Listeners, TLS, trusted proxies, limits.
@@ -201,6 +203,30 @@ pub enum KeySource {
 pub struct SecretsConfig {
     pub key: KeySource,
     pub pepper: Option<SecretString>,
+    /// Key for TOTP secrets at rest; when absent one is derived from the master key.
+    pub totp_key: Option<SecretString>,
+}
+
+/// Two-factor settings.
+#[derive(Debug, Clone)]
+pub struct TwoFactorConfig {
+    /// Issuer shown in authenticator apps.
+    pub issuer: String,
+    /// Seconds a password re-entry stays good for security changes (step-up).
+    pub step_up_window: i64,
+    /// Days a remembered device skips the code step; 0 disables the option.
+    pub remember_device_days: u32,
+    /// Send users without 2FA to enrolment when a `two_factor` rule matches.
+    pub require_enrollment: bool,
+}
+
+/// Where notices (mail) go.
+#[derive(Debug, Clone)]
+pub struct NotifierConfig {
+    /// `From:` of every message (validated as a mailbox).
+    pub from: String,
+    /// Write each message as an `.eml` file here (development); `None`: notices are only logged.
+    pub file_dir: Option<PathBuf>,
 }
 
 /// Password policy and hashing cost.

@@ -44,8 +44,10 @@ pub(super) fn deserialize_sections(mut table: Table, problems: &mut Vec<Problem>
     section!("access_control", access_control);
     section!("sites", sites);
     section!("log", log);
+    section!("two_factor", two_factor);
+    section!("notifier", notifier);
     for key in table.keys() {
-        problems.push(Problem::new(key, "unknown section", "sections are server, portal, session, storage, secrets, password, throttle, access_control, sites, log"));
+        problems.push(Problem::new(key, "unknown section", "sections are server, portal, session, storage, secrets, password, throttle, access_control, sites, log, two_factor, notifier"));
     }
     raw
 }
@@ -175,6 +177,8 @@ pub(super) fn validate(raw: RawConfig, base_dir: &Path, problems: &mut Vec<Probl
     let throttle = security::throttle(&mut cx, &raw.throttle);
     let access = access::rules(&mut cx, &raw.access_control);
     let log = log(&mut cx, &raw.log);
+    let two_factor = security::two_factor(&mut cx, &raw.two_factor, &portal.title);
+    let notifier = security::notifier(&mut cx, &raw.notifier);
     Config {
         server,
         portal,
@@ -186,6 +190,8 @@ pub(super) fn validate(raw: RawConfig, base_dir: &Path, problems: &mut Vec<Probl
         access,
         sites,
         log,
+        two_factor,
+        notifier,
     }
 }
 

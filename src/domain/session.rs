@@ -17,6 +17,9 @@ const SESSION_ID_LEN: usize = 43;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AuthLevel {
+    /// The password was right and a second factor is still due. Grants nothing
+    /// (SECURITY 22): only the code step accepts it.
+    Pending,
     /// Password only.
     OneFactor,
     /// Password and a second factor.
@@ -117,6 +120,9 @@ pub enum Expiry {
     /// Absolute lifetime passed.
     Absolute,
 }
+
+/// Seconds a pending second-factor login lasts.
+pub const PENDING_TTL: i64 = 300;
 
 /// Longest user agent kept in a record: enough to recognise a device, bounded for memory.
 const MAX_USER_AGENT: usize = 256;

@@ -103,6 +103,8 @@ pub struct User {
     pub password_hash: String,
     /// Sessions started in an older epoch are over (bumped on password set and disable).
     pub session_epoch: i64,
+    /// Two-factor authentication (TOTP) is on.
+    pub totp_enabled: bool,
     /// Creation time (Unix seconds).
     pub created_at: i64,
     /// Last change (Unix seconds).
@@ -117,6 +119,7 @@ impl std::fmt::Debug for User {
             .field("username", &self.username)
             .field("groups", &self.groups)
             .field("disabled", &self.disabled)
+            .field("totp_enabled", &self.totp_enabled)
             .finish_non_exhaustive()
     }
 }

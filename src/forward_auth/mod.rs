@@ -16,7 +16,7 @@ use http::{Method, Request, Response, StatusCode};
 use crate::app::AppState;
 use crate::audit;
 use crate::audit::event;
-use crate::authz::{Verdict, authorize, login_location};
+use crate::authz::{Verdict, authorize, portal_location, portal_page};
 use crate::domain::rules::{RequestFacts, prefix_matches};
 use crate::gateway::ConnInfo;
 use crate::proxy::headers::{IdentityHeaders, set_identity};
@@ -103,8 +103,10 @@ pub async fn handle<B>(
     };
     match authorize(app, req.headers(), &facts).await {
         Ok(Verdict::Allow(session)) => allowed(app, session.as_deref()),
-        Ok(Verdict::Login) => {
-            let location = login_location(app, &original.url(), &original.host);
+        // The same portal page as proxy mode: login, the code step or enrolment.
+        Ok(v @ (Verdict::Login | Verdict::SecondFactor | Verdict::Enroll)) => {
+            let page = portal_page(&v).unwrap_or("/login");
+            let location = portal_location(app, page, &original.url(), &original.host);
             match flavor {
                 // nginx turns 401 into a redirect with `error_page 401 =302 $loc`.
                 Flavor::AuthRequest => redirect(app, StatusCode::UNAUTHORIZED, &location),
@@ -123,7 +125,7 @@ pub async fn handle<B>(
                 Flavor::ForwardAuth => redirect(app, StatusCode::UNAUTHORIZED, &location),
             }
         }
-        Ok(Verdict::SecondFactor | Verdict::PasswordChange | Verdict::Forbidden) => {
+        Ok(Verdict::NoSecondFactor | Verdict::PasswordChange | Verdict::Forbidden) => {
             answer(app, StatusCode::FORBIDDEN)
         }
         Err(e) => {

@@ -1,4 +1,5 @@
-//! The password step of login: throttle, verify, start a session (SECURITY §1.2).
+//! The password step of login: throttle, verify, start a session or a pending second-factor
+//! login (SECURITY §1.2, 21).
 //!
 //! Every failure (unknown user, wrong password, disabled account) is one `InvalidCredentials`
 //! and costs one argon2 verification; the reason goes only to the audit log. Attempts are
@@ -8,17 +9,17 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use super::devices::Devices;
 use super::hasher::Hasher;
 use super::sessions::Sessions;
+use super::throttle::Throttle;
 use super::{AuthError, now};
 use crate::audit;
 use crate::audit::event;
-use crate::config::ThrottleConfig;
 use crate::domain::secret::SecretString;
 use crate::domain::session::{AuthLevel, Session, SessionId};
-use crate::domain::throttle::{Admission, ThrottlePolicy};
 use crate::domain::user::{User, Username};
-use crate::store::{ThrottleStore, UserStore};
+use crate::store::UserStore;
 
 /// One login attempt as the web layer parsed it.
 #[derive(Debug)]
@@ -31,61 +32,79 @@ pub struct LoginRequest<'a> {
     pub ip: IpAddr,
     /// User agent.
     pub user_agent: &'a str,
+    /// The remembered-device cookie, if the browser sent one.
+    pub device: Option<&'a str>,
 }
 
-/// A successful login.
+/// A successful password step.
 #[derive(Debug)]
 pub struct LoginSuccess {
-    /// The new session id (for the cookie).
+    /// The new id: a session, or a pending second-factor login when `pending`.
     pub id: SessionId,
-    /// The new session.
+    /// The new record.
     pub session: Session,
     /// The user.
     pub user: User,
+}
+
+impl LoginSuccess {
+    /// The password was right and a code is still due (the id is a pending login).
+    pub fn pending(&self) -> bool {
+        self.session.level == AuthLevel::Pending
+    }
 }
 
 /// The password step.
 #[derive(Clone)]
 pub struct Login {
     users: Arc<dyn UserStore>,
-    throttle: Arc<dyn ThrottleStore>,
-    limits: ThrottleConfig,
+    throttle: Throttle,
     hasher: Hasher,
     sessions: Sessions,
+    devices: Devices,
 }
 
 impl Login {
     /// The login use case.
     pub fn new(
         users: Arc<dyn UserStore>,
-        throttle: Arc<dyn ThrottleStore>,
-        limits: ThrottleConfig,
+        throttle: Throttle,
         hasher: Hasher,
         sessions: Sessions,
+        devices: Devices,
     ) -> Self {
         Self {
             users,
             throttle,
-            limits,
             hasher,
             sessions,
+            devices,
         }
     }
 
-    /// Checks a username and password and starts a one-factor session.
+    /// Checks a username and password. Without two-factor, a one-factor session starts; with
+    /// it, a pending login that only the code step accepts, unless this browser is a
+    /// remembered device of the user, which stands in for the code.
     pub async fn login(&self, req: LoginRequest<'_>) -> Result<LoginSuccess, AuthError> {
         let now = now();
-        let account_key = Username::throttle_key(req.username);
-        let ip_key = format!("ip:{}", req.ip);
-        let ip_n = self.admit(&ip_key, &self.limits.ip, now, &req).await?;
-        let account_n = match self
-            .admit(&account_key, &self.limits.account, now, &req)
+        let ip_attempt = self
+            .throttle
+            .admit(&Throttle::ip_key(req.ip), now, req.username, req.ip)
+            .await?;
+        let account_attempt = match self
+            .throttle
+            .admit(
+                &Throttle::account_key(req.username),
+                now,
+                req.username,
+                req.ip,
+            )
             .await
         {
-            Ok(n) => n,
+            Ok(a) => a,
             Err(e) => {
                 // Not evaluated, so it must not count against the IP either.
-                self.throttle.forgive_one(&ip_key).await?;
+                self.throttle.forgive(&ip_attempt).await?;
                 return Err(e);
             }
         };
@@ -109,62 +128,36 @@ impl Login {
                     Some(u) if u.disabled => "disabled",
                     Some(_) => "bad_password",
                 };
-                self.record_failure(&ip_key, ip_n, &self.limits.ip, now)
-                    .await?;
-                self.record_failure(&account_key, account_n, &self.limits.account, now)
-                    .await?;
-                audit!(event::LOGIN_FAILURE, user = %crate::audit::Clean(req.username), ip = %req.ip, reason, attempt = account_n, factor = "password");
+                self.throttle.failed(&ip_attempt, now).await?;
+                self.throttle.failed(&account_attempt, now).await?;
+                audit!(event::LOGIN_FAILURE, user = %crate::audit::Clean(req.username), ip = %req.ip, reason, attempt = account_attempt.n(), factor = "password");
                 return Err(AuthError::InvalidCredentials);
             }
         };
 
-        self.throttle.clear(&account_key).await?;
-        self.throttle.forgive_one(&ip_key).await?;
+        self.throttle.succeeded(&account_attempt).await?;
+        self.throttle.forgive(&ip_attempt).await?;
         let user = self.upgrade_hash(user, &req.password, now).await?;
+        let ip = req.ip.to_string();
+        if user.totp_enabled && !self.devices.recognise(&user, req.device, now).await? {
+            let (id, session) = self
+                .sessions
+                .start_pending(&user, &ip, req.user_agent, now)
+                .await?;
+            audit!(event::LOGIN_PASSWORD_OK, user = %crate::audit::Clean(&user.username), ip = %req.ip, next = "code");
+            return Ok(LoginSuccess { id, session, user });
+        }
+        let (level, factor) = if user.totp_enabled {
+            (AuthLevel::TwoFactor, "password+remembered_device")
+        } else {
+            (AuthLevel::OneFactor, "password")
+        };
         let (id, session) = self
             .sessions
-            .start(
-                &user,
-                AuthLevel::OneFactor,
-                &req.ip.to_string(),
-                req.user_agent,
-                now,
-            )
+            .start(&user, level, &ip, req.user_agent, now)
             .await?;
-        audit!(event::LOGIN_SUCCESS, user = %crate::audit::Clean(&user.username), ip = %req.ip, user_agent = %crate::audit::Clean(req.user_agent), factor = "password", session = id.key().short());
+        audit!(event::LOGIN_SUCCESS, user = %crate::audit::Clean(&user.username), ip = %req.ip, user_agent = %crate::audit::Clean(req.user_agent), factor, session = id.key().short());
         Ok(LoginSuccess { id, session, user })
-    }
-
-    async fn admit(
-        &self,
-        key: &str,
-        policy: &ThrottlePolicy,
-        now: i64,
-        req: &LoginRequest<'_>,
-    ) -> Result<u32, AuthError> {
-        let keep = u64::try_from(policy.forget_after).unwrap_or(u64::MAX);
-        match self.throttle.admit(key, now, keep).await? {
-            Admission::Admitted { n } => Ok(n),
-            Admission::Refused { until } => {
-                audit!(event::LOGIN_THROTTLED, user = %crate::audit::Clean(req.username), ip = %req.ip, key = ?key.split(':').next().unwrap_or(""), retry_after = until - now);
-                Err(AuthError::Throttled { until })
-            }
-        }
-    }
-
-    async fn record_failure(
-        &self,
-        key: &str,
-        n: u32,
-        policy: &ThrottlePolicy,
-        now: i64,
-    ) -> Result<(), AuthError> {
-        if let Some(until) = policy.ban_after_failure(n, now) {
-            self.throttle
-                .ban(key, until, policy.keep_until(now, until))
-                .await?;
-        }
-        Ok(())
     }
 
     /// Recomputes a hash made with weaker parameters than configured (SECURITY 8). Not a

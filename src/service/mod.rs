@@ -3,9 +3,12 @@
 //! Services never see HTTP types; the web layer parses requests into plain values and maps
 //! the errors here to pages in one place (`web::errors`).
 
+pub mod devices;
 pub mod hasher;
 pub mod login;
 pub mod sessions;
+pub mod throttle;
+pub mod two_factor;
 pub mod users;
 
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -28,6 +31,15 @@ pub enum AuthError {
     /// Unknown user, wrong password, disabled account: one answer for all (SECURITY 10).
     #[error("invalid username or password")]
     InvalidCredentials,
+    /// A wrong, replayed or spent second-factor code: one answer for all (SECURITY 32).
+    #[error("invalid code")]
+    InvalidCode,
+    /// Too many wrong codes for this login: start again with the password (SECURITY 34).
+    #[error("too many codes for this login")]
+    Restart,
+    /// A stored secret could not be opened or used (wrong key, corrupt record).
+    #[error("second factor: {0}")]
+    Crypto(String),
     /// Too many failures; try again after `until` (Unix seconds).
     #[error("too many attempts")]
     Throttled {

@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 
 use crate::audit;
 use crate::audit::event;
-use crate::domain::session::{AuthLevel, Expiry, Session, SessionId, SessionKey, SessionTimeouts};
+use crate::domain::session::{
+    AuthLevel, Expiry, PENDING_TTL, Session, SessionId, SessionKey, SessionTimeouts,
+};
 use crate::domain::user::User;
 use crate::store::{SessionStore, StoreResult, UserStore};
 
@@ -77,6 +79,8 @@ impl Sessions {
         now: i64,
     ) -> StoreResult<(SessionId, Session)> {
         let mut existing = self.store.list_for_user(user.id).await?;
+        // Pending logins are short-lived and not sessions: they neither count nor get evicted.
+        existing.retain(|(_, s)| s.level != AuthLevel::Pending);
         if existing.len() >= self.max_per_user {
             existing.sort_by_key(|(_, s)| s.last_seen);
             let excess = existing.len() + 1 - self.max_per_user;
@@ -102,9 +106,81 @@ impl Sessions {
         Ok((id, session))
     }
 
+    /// Starts a pending second-factor login: a short record under its own cookie that no
+    /// page, proxy or forward-auth check accepts as a session (SECURITY 21–22).
+    pub async fn start_pending(
+        &self,
+        user: &User,
+        ip: &str,
+        user_agent: &str,
+        now: i64,
+    ) -> StoreResult<(SessionId, Session)> {
+        let id = SessionId::generate();
+        let mut session = Session::start(
+            user.id,
+            &user.username,
+            AuthLevel::Pending,
+            user.session_epoch,
+            now,
+            ip,
+            user_agent,
+            &self.timeouts,
+        );
+        session.expires_at = now.saturating_add(PENDING_TTL);
+        self.store
+            .put(&id.key(), &session, session.ttl(now, &self.timeouts))
+            .await?;
+        Ok((id, session))
+    }
+
+    /// Replaces a session (or pending login) by a new one with a fresh id at `level`: the
+    /// old id is revoked, so it is never promoted (SECURITY 21).
+    pub async fn rotate(
+        &self,
+        old: &Resolved,
+        level: AuthLevel,
+        now: i64,
+    ) -> StoreResult<(SessionId, Session)> {
+        self.store.remove(&old.key).await?;
+        let (id, mut session) = self
+            .start(
+                &old.user,
+                level,
+                &old.session.ip,
+                &old.session.user_agent,
+                now,
+            )
+            .await?;
+        // A rotation is not a new login: the session keeps its absolute end.
+        if old.session.level != AuthLevel::Pending {
+            session.created_at = old.session.created_at;
+            session.expires_at = old.session.expires_at;
+            self.store
+                .put(&id.key(), &session, session.ttl(now, &self.timeouts))
+                .await?;
+        }
+        Ok((id, session))
+    }
+
     /// Resolves a cookie value. `Ok(None)` for anything that is not a live session of an
-    /// active user; store failures are errors so that callers fail closed.
+    /// active user; store failures are errors so that callers fail closed. A pending
+    /// second-factor login is not a session.
     pub async fn resolve(&self, cookie: &str, now: i64) -> StoreResult<Option<Resolved>> {
+        Ok(self
+            .resolve_any(cookie, now)
+            .await?
+            .filter(|r| r.session.level != AuthLevel::Pending))
+    }
+
+    /// Resolves the cookie of a pending second-factor login, and nothing else.
+    pub async fn resolve_pending(&self, cookie: &str, now: i64) -> StoreResult<Option<Resolved>> {
+        Ok(self
+            .resolve_any(cookie, now)
+            .await?
+            .filter(|r| r.session.level == AuthLevel::Pending))
+    }
+
+    async fn resolve_any(&self, cookie: &str, now: i64) -> StoreResult<Option<Resolved>> {
         let Some(id) = SessionId::parse(cookie) else {
             return Ok(None);
         };

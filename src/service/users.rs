@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use thiserror::Error;
 
+use super::devices::Devices;
 use super::hasher::Hasher;
 use super::sessions::Sessions;
 use super::{AuthError, now};
@@ -65,6 +66,7 @@ pub struct AddUser<'a> {
 pub struct UserAdmin {
     users: Arc<dyn UserStore>,
     sessions: Sessions,
+    devices: Devices,
     hasher: Hasher,
     policy: PasswordPolicy,
     product: String,
@@ -75,6 +77,7 @@ impl UserAdmin {
     pub fn new(
         users: Arc<dyn UserStore>,
         sessions: Sessions,
+        devices: Devices,
         hasher: Hasher,
         policy: PasswordPolicy,
         product: &str,
@@ -82,6 +85,7 @@ impl UserAdmin {
         Self {
             users,
             sessions,
+            devices,
             hasher,
             policy,
             product: product.to_lowercase(),
@@ -142,6 +146,8 @@ impl UserAdmin {
             .set_password(user.id, &hash, must_change, now())
             .await?;
         let ended = self.sessions.end_all_for_user(user.id).await?;
+        // A new password also ends every "trust this device" (issue 4, point 5).
+        self.devices.forget_all(user.id).await?;
         audit!(event::USER_PASSWORD_SET, user = %crate::audit::Clean(&user.username), actor = %crate::audit::Clean(actor), must_change, sessions_ended = ended);
         Ok(ended)
     }

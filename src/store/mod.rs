@@ -110,6 +110,41 @@ pub trait SecondFactorStore: Send + Sync + 'static {
     async fn recovery_codes_left(&self, user_id: i64) -> StoreResult<u64>;
 }
 
+/// A remembered device as stored (the token itself never is).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RememberedDevice {
+    /// SHA-256 of the device token.
+    pub id: String,
+    /// Whose device it is.
+    pub user_id: i64,
+    /// What the browser said it was, for the account page.
+    pub label: String,
+    /// Client IP when it was remembered.
+    pub ip: String,
+    /// When it was remembered (Unix seconds).
+    pub created_at: i64,
+    /// When it stops skipping the code (Unix seconds).
+    pub expires_at: i64,
+    /// Last login it made easier (Unix seconds).
+    pub last_used_at: i64,
+}
+
+/// Remembered devices (SECURITY 21, issue 4).
+#[async_trait]
+pub trait DeviceStore: Send + Sync + 'static {
+    /// Remembers a device.
+    async fn add_device(&self, device: &RememberedDevice) -> StoreResult<()>;
+    /// Marks a device used at `now` if it belongs to `user_id` and has not expired; returns
+    /// whether it was valid.
+    async fn use_device(&self, user_id: i64, id: &str, now: i64) -> StoreResult<bool>;
+    /// The user's unexpired devices, newest first.
+    async fn devices(&self, user_id: i64, now: i64) -> StoreResult<Vec<RememberedDevice>>;
+    /// Forgets one device of the user; returns whether it existed.
+    async fn remove_device(&self, user_id: i64, id: &str) -> StoreResult<bool>;
+    /// Forgets every device of the user; returns how many.
+    async fn remove_all_devices(&self, user_id: i64) -> StoreResult<u64>;
+}
+
 /// Fields of a new user.
 #[derive(Clone)]
 pub struct NewUser {

@@ -9,10 +9,15 @@ use http::HeaderValue;
 use http::header::{COOKIE, HeaderMap};
 
 use crate::config::{CookieConfig, SameSite};
-use crate::domain::session::SessionId;
+use crate::domain::secret::SecretString;
+use crate::domain::session::{PENDING_TTL, SessionId};
 
 /// Name of the pre-session CSRF cookie.
 pub const CSRF_COOKIE: &str = "__Host-gatehouse_csrf";
+/// Name of the cookie of a pending second-factor login (portal host only; grants nothing).
+pub const PENDING_COOKIE: &str = "__Host-gatehouse_pending";
+/// Name of the remembered-device cookie (portal host only).
+pub const DEVICE_COOKIE: &str = "__Host-gatehouse_device";
 
 /// Builds `Set-Cookie` values from the session cookie settings.
 #[derive(Debug, Clone)]
@@ -65,6 +70,30 @@ impl Cookies {
             "{}=; Max-Age=0; {}",
             self.config.name,
             self.session_attrs(portal_host)
+        ))
+    }
+
+    /// `Set-Cookie` for a pending second-factor login: portal host only, gone with the login.
+    pub fn pending(&self, id: &SessionId) -> HeaderValue {
+        header(&format!(
+            "{PENDING_COOKIE}={}; Max-Age={PENDING_TTL}; Path=/; Secure; HttpOnly; SameSite=Strict",
+            id.expose()
+        ))
+    }
+
+    /// `Set-Cookie` that deletes the pending-login cookie.
+    pub fn clear_pending(&self) -> HeaderValue {
+        header(&format!(
+            "{PENDING_COOKIE}=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=Strict"
+        ))
+    }
+
+    /// `Set-Cookie` for a remembered device, kept `max_age` seconds. The value is our own
+    /// base64url token with a MAC (no characters a cookie forbids).
+    pub fn device(&self, value: &SecretString, max_age: i64) -> HeaderValue {
+        header(&format!(
+            "{DEVICE_COOKIE}={}; Max-Age={max_age}; Path=/; Secure; HttpOnly; SameSite=Strict",
+            value.expose()
         ))
     }
 

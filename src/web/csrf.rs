@@ -61,6 +61,11 @@ fn same_origin(headers: &HeaderMap, portal_origin: &str) -> bool {
         return false;
     }
     match header("origin") {
+        // Our pages set `Referrer-Policy: no-referrer`, under which browsers send
+        // `Origin: null` even for a same-origin form POST (Fetch: serializing a request
+        // origin). Accept that only when the browser itself vouches for the origin with
+        // `Sec-Fetch-Site: same-origin`, which no page can set.
+        Some("null") => header("sec-fetch-site") == Some("same-origin"),
         Some(origin) => origin == portal_origin,
         None => true,
     }
@@ -104,6 +109,15 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert("origin", HeaderValue::from_static("https://evil.example"));
         assert!(!c.verify(&h, O, Some(&cookie), &token));
+        // `Origin: null` (sent under no-referrer) passes only with the browser's own
+        // same-origin signal.
+        let mut h = HeaderMap::new();
+        h.insert("origin", HeaderValue::from_static("null"));
+        assert!(!c.verify(&h, O, Some(&cookie), &token));
+        h.insert("sec-fetch-site", HeaderValue::from_static("same-site"));
+        assert!(!c.verify(&h, O, Some(&cookie), &token));
+        h.insert("sec-fetch-site", HeaderValue::from_static("same-origin"));
+        assert!(c.verify(&h, O, Some(&cookie), &token));
         let mut h = HeaderMap::new();
         h.insert(
             "origin",

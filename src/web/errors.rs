@@ -22,7 +22,7 @@ pub enum PageError {
     CsrfFailed,
     /// Logged in (or not) and refused by policy.
     Forbidden,
-    /// A two-factor rule met a one-factor session; two-factor login is not built yet.
+    /// A two-factor rule met a user who has not set up two-factor (and enrolment is optional).
     SecondFactorRequired,
     /// The user must set a new password before anything is proxied.
     PasswordChangeRequired,
@@ -63,7 +63,7 @@ impl PageError {
             Self::SecondFactorRequired => (
                 StatusCode::FORBIDDEN,
                 "Two-factor authentication required",
-                "This page requires two-factor authentication, which is not available for your account yet. Ask your administrator.",
+                "This page requires two-factor authentication. Turn it on from your account security page (Account security, on the sign-in portal), then open this page again.",
             ),
             Self::PasswordChangeRequired => (
                 StatusCode::FORBIDDEN,

@@ -1,4 +1,5 @@
-//! `GET/POST <portal>/login`: the password form (SECURITY §1.2, 15, 18, 61).
+//! `GET/POST <portal>/login`: the password form (SECURITY §1.2, 15, 18, 61). A user with
+//! two-factor goes on to the code step under a pending cookie that grants nothing.
 
 use std::sync::Arc;
 
@@ -11,9 +12,9 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::RequestCtx;
-use super::cookies::{self, CSRF_COOKIE};
-use super::csrf::Csrf;
-use super::errors::{PageError, error_page, render};
+use super::cookies::{self, DEVICE_COOKIE};
+use super::errors::{PageError, error_page};
+use super::forms::{csrf_ok, form_page, human_wait, see_other};
 use crate::app::AppState;
 use crate::audit;
 use crate::audit::event;
@@ -25,7 +26,7 @@ use crate::service::login::LoginRequest;
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct LoginQuery {
     #[serde(default)]
-    rd: String,
+    pub(super) rd: String,
 }
 
 #[derive(Deserialize)]
@@ -54,36 +55,54 @@ pub(super) fn safe_rd(app: &AppState, ctx: &RequestCtx, rd: &str) -> String {
     }
 }
 
-/// The CSRF cookie value of this browser, and a `Set-Cookie` when a new one was made.
-pub(super) fn csrf_cookie(app: &AppState, headers: &HeaderMap) -> (String, Option<HeaderValue>) {
-    match cookies::read(headers, CSRF_COOKIE) {
-        Ok(Some(v)) if v.len() == 43 => (v.to_owned(), None),
-        _ => {
-            let v = Csrf::new_cookie_value();
-            let set = app.cookies.csrf(&v);
-            (v, Some(set))
-        }
+/// Where to go after signing in: the validated `rd`, or the default.
+pub(super) fn target(app: &AppState, rd: &str) -> String {
+    if rd.is_empty() {
+        app.config.portal.default_redirect.clone()
+    } else {
+        rd.to_owned()
     }
 }
 
-fn login_form(
+/// The portal URL of `page` carrying a validated `rd` along.
+pub(super) fn with_rd(app: &AppState, page: &str, rd: &str) -> String {
+    let url = app.config.portal.url.path(page);
+    if rd.is_empty() {
+        url
+    } else {
+        let rd: String = form_urlencoded::byte_serialize(rd.as_bytes()).collect();
+        format!("{url}?rd={rd}")
+    }
+}
+
+/// The login form, with an optional error (`error`) or neutral message (`notice`).
+pub(super) fn login_form(
     app: &AppState,
     headers: &HeaderMap,
     status: StatusCode,
     rd: &str,
     error: Option<&str>,
 ) -> Response<Body> {
-    let (cookie, set) = csrf_cookie(app, headers);
-    let mut resp = render(
+    form_page(
         app,
+        headers,
         status,
         "login.html",
-        json!({ "title": "Sign in", "csrf": app.csrf.token_for(&cookie), "rd": rd, "username": "", "error": error }),
-    );
-    if let Some(set) = set {
-        resp.headers_mut().append(header::SET_COOKIE, set);
+        json!({ "title": "Sign in", "rd": rd, "username": "", "error": error }),
+    )
+}
+
+/// A page with `Retry-After` for a throttled step.
+pub(super) fn throttled(mut resp: Response<Body>, wait: i64) -> Response<Body> {
+    if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
+        resp.headers_mut().insert(header::RETRY_AFTER, v);
     }
     resp
+}
+
+/// Seconds until `until`, at least 1.
+pub(super) fn wait_for(until: i64) -> i64 {
+    until.saturating_sub(crate::service::now()).max(1)
 }
 
 /// Shows the form; a signed-in browser goes straight on to its target.
@@ -95,16 +114,13 @@ pub(super) async fn page(
 ) -> Response<Body> {
     let rd = safe_rd(&app, &ctx, &query.map(|Query(q)| q.rd).unwrap_or_default());
     if let Ok(Some(_)) = app.current_session(&headers).await {
-        return see_other(if rd.is_empty() {
-            &app.config.portal.default_redirect
-        } else {
-            &rd
-        });
+        return see_other(&target(&app, &rd));
     }
     login_form(&app, &headers, StatusCode::OK, &rd, None)
 }
 
-/// Checks the form and starts a session. Every credential failure renders the same page.
+/// Checks the form and starts a session (or the code step). Every credential failure
+/// renders the same page.
 pub(super) async fn submit(
     State(app): State<Arc<AppState>>,
     Extension(ctx): Extension<RequestCtx>,
@@ -126,14 +142,7 @@ pub(super) async fn submit(
             );
         }
     };
-    let csrf_cookie = cookies::read(&headers, CSRF_COOKIE).ok().flatten();
-    if !app.csrf.verify(
-        &headers,
-        &app.portal_origin(&ctx.host),
-        csrf_cookie,
-        &form.csrf,
-    ) {
-        audit!(event::CSRF_REJECTED, ip = %ctx.client_ip, path = "login");
+    if !csrf_ok(&app, &ctx, &headers, &form.csrf, "login") {
         return error_page(&app, Some(&ctx), PageError::CsrfFailed);
     }
     let rd = safe_rd(&app, &ctx, &form.rd);
@@ -146,6 +155,7 @@ pub(super) async fn submit(
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .unwrap_or(""),
+        device: cookies::read(&headers, DEVICE_COOKIE).ok().flatten(),
     };
     match app.login.login(attempt).await {
         Ok(ok) => {
@@ -153,11 +163,13 @@ pub(super) async fn submit(
             if let Ok(Some(old)) = app.current_session(&headers).await {
                 let _ = app.sessions.end(&old.key).await;
             }
-            let mut resp = see_other(if rd.is_empty() {
-                &app.config.portal.default_redirect
-            } else {
-                &rd
-            });
+            if ok.pending() {
+                let mut resp = see_other(&with_rd(&app, "/login/2fa", &rd));
+                resp.headers_mut()
+                    .append(header::SET_COOKIE, app.cookies.pending(&ok.id));
+                return resp;
+            }
+            let mut resp = see_other(&target(&app, &rd));
             resp.headers_mut()
                 .append(header::SET_COOKIE, app.cookies.session(&ok.id, &ctx.host));
             resp
@@ -170,46 +182,35 @@ pub(super) async fn submit(
             Some("Invalid username or password."),
         ),
         Err(AuthError::Throttled { until }) => {
-            let wait = until.saturating_sub(crate::service::now()).max(1);
+            let wait = wait_for(until);
             let msg = format!(
                 "Too many failed attempts. Try again in {}.",
                 human_wait(wait)
             );
-            let mut resp = login_form(
-                &app,
-                &headers,
-                StatusCode::TOO_MANY_REQUESTS,
-                &rd,
-                Some(&msg),
-            );
-            if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
-                resp.headers_mut().insert(header::RETRY_AFTER, v);
-            }
-            resp
+            throttled(
+                login_form(
+                    &app,
+                    &headers,
+                    StatusCode::TOO_MANY_REQUESTS,
+                    &rd,
+                    Some(&msg),
+                ),
+                wait,
+            )
         }
-        Err(AuthError::Busy) => error_page(
-            &app,
-            Some(&ctx),
+        Err(e) => service_error(&app, &ctx, e),
+    }
+}
+
+/// The error page for a failure no form can explain (busy, store down, broken secret).
+pub(super) fn service_error(app: &AppState, ctx: &RequestCtx, e: AuthError) -> Response<Body> {
+    match e {
+        AuthError::Busy => error_page(
+            app,
+            Some(ctx),
             PageError::Unavailable("password hashing pool saturated".into()),
         ),
-        Err(e) => error_page(&app, Some(&ctx), PageError::Unavailable(e.to_string())),
+        AuthError::Crypto(cause) => error_page(app, Some(ctx), PageError::Internal(cause)),
+        e => error_page(app, Some(ctx), PageError::Unavailable(e.to_string())),
     }
-}
-
-fn human_wait(secs: i64) -> String {
-    match secs {
-        s if s < 90 => format!("{s} seconds"),
-        s if s < 5400 => format!("{} minutes", (s + 59) / 60),
-        s => format!("{} hours", (s + 3599) / 3600),
-    }
-}
-
-/// `303 See Other` to a validated target.
-pub(super) fn see_other(target: &str) -> Response<Body> {
-    let mut resp = Response::new(Body::empty());
-    *resp.status_mut() = StatusCode::SEE_OTHER;
-    if let Ok(v) = HeaderValue::from_str(target) {
-        resp.headers_mut().insert(header::LOCATION, v);
-    }
-    resp
 }

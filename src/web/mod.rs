@@ -1,13 +1,17 @@
 //! The portal: login, logout, the signed-in page, health and static assets. Handlers are
 //! thin: parse → call a service → map the outcome to a response (STYLE.md: zero2prod).
 
+mod account;
 pub mod cookies;
 pub mod csrf;
 pub mod errors;
+mod forms;
 pub mod headers;
 mod health;
 mod login;
 pub mod pages;
+mod qr;
+mod second_factor;
 mod session_pages;
 
 pub(crate) use health::health_response;
@@ -16,7 +20,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use crate::app::AppState;
 use crate::domain::path::CanonicalPath;
@@ -75,7 +79,20 @@ pub fn router(app: Arc<AppState>) -> Router {
     Router::new()
         .route(&p("/"), get(session_pages::home))
         .route(&p("/login"), get(login::page).post(login::submit))
-        .route(&p("/logout"), axum::routing::post(session_pages::logout))
+        .route(
+            &p("/login/2fa"),
+            get(second_factor::page).post(second_factor::submit),
+        )
+        .route(&p("/logout"), post(session_pages::logout))
+        .route(&p("/account"), get(account::page))
+        .route(&p("/account/reauth"), post(account::reauth_submit))
+        .route(
+            &p("/account/2fa/enable"),
+            get(account::enable_page).post(account::enable_submit),
+        )
+        .route(&p("/account/2fa/recovery"), post(account::regenerate))
+        .route(&p("/account/2fa/disable"), post(account::disable))
+        .route(&p("/account/devices/forget"), post(account::forget_device))
         .route(&p("/api/health"), get(health::health))
         .route(&p("/static/gatehouse.css"), get(health::stylesheet))
         .fallback(session_pages::not_found)

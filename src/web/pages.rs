@@ -13,6 +13,14 @@ const EMBEDDED: &[(&str, &str)] = &[
     ("login.html", include_str!("../../templates/login.html")),
     ("home.html", include_str!("../../templates/home.html")),
     ("message.html", include_str!("../../templates/message.html")),
+    ("code.html", include_str!("../../templates/code.html")),
+    ("reauth.html", include_str!("../../templates/reauth.html")),
+    ("enroll.html", include_str!("../../templates/enroll.html")),
+    (
+        "recovery_codes.html",
+        include_str!("../../templates/recovery_codes.html"),
+    ),
+    ("account.html", include_str!("../../templates/account.html")),
 ];
 
 /// The stylesheet, served at `<portal>/static/gatehouse.css`.

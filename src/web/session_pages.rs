@@ -11,9 +11,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::RequestCtx;
-use super::cookies::{self, CSRF_COOKIE};
 use super::errors::{PageError, error_page, render};
-use super::login::{csrf_cookie, see_other};
+use super::forms::{csrf_ok, form_page, see_other};
 use crate::app::AppState;
 use crate::audit;
 use crate::audit::event;
@@ -31,19 +30,13 @@ pub(super) async fn home(
     headers: HeaderMap,
 ) -> Response<Body> {
     match app.current_session(&headers).await {
-        Ok(Some(s)) => {
-            let (cookie, set) = csrf_cookie(&app, &headers);
-            let mut resp = render(
-                &app,
-                StatusCode::OK,
-                "home.html",
-                json!({ "title": "Signed in", "username": s.user.username, "display_name": s.user.display_name, "csrf": app.csrf.token_for(&cookie) }),
-            );
-            if let Some(set) = set {
-                resp.headers_mut().append(header::SET_COOKIE, set);
-            }
-            resp
-        }
+        Ok(Some(s)) => form_page(
+            &app,
+            &headers,
+            StatusCode::OK,
+            "home.html",
+            json!({ "title": "Signed in", "username": s.user.username, "display_name": s.user.display_name }),
+        ),
         Ok(None) => see_other(&app.config.portal.url.path("/login")),
         Err(e) => error_page(&app, Some(&ctx), PageError::Unavailable(e.to_string())),
     }
@@ -57,12 +50,7 @@ pub(super) async fn logout(
     form: Result<Form<CsrfForm>, FormRejection>,
 ) -> Response<Body> {
     let token = form.map(|Form(f)| f.csrf).unwrap_or_default();
-    let csrf_cookie = cookies::read(&headers, CSRF_COOKIE).ok().flatten();
-    if !app
-        .csrf
-        .verify(&headers, &app.portal_origin(&ctx.host), csrf_cookie, &token)
-    {
-        audit!(event::CSRF_REJECTED, ip = %ctx.client_ip, path = "logout");
+    if !csrf_ok(&app, &ctx, &headers, &token, "logout") {
         return error_page(&app, Some(&ctx), PageError::CsrfFailed);
     }
     match app.current_session(&headers).await {

@@ -26,7 +26,7 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A `gatehouse` command with a clean environment: no inherited `GATEHOUSE_*` variable (the
 /// runner's `GATEHOUSE_TEST_REDIS_URL` would be an unknown config key) and no `RUST_LOG`.
-fn gatehouse(args: &[&str]) -> Command {
+pub(crate) fn gatehouse(args: &[&str]) -> Command {
     let mut cmd = Command::new(BIN);
     cmd.args(args);
     for (k, _) in std::env::vars_os() {
@@ -186,9 +186,9 @@ impl Drop for Proc {
 }
 
 /// A finished command.
-struct Out {
-    status: ExitStatus,
-    stdout: String,
+pub(crate) struct Out {
+    pub(crate) status: ExitStatus,
+    pub(crate) stdout: String,
     stderr: String,
 }
 
@@ -196,7 +196,7 @@ impl Out {
     fn code(&self) -> Option<i32> {
         self.status.code()
     }
-    fn show(&self) -> String {
+    pub(crate) fn show(&self) -> String {
         format!(
             "exit {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
             self.status, self.stdout, self.stderr
@@ -204,7 +204,7 @@ impl Out {
     }
 }
 
-async fn run(cmd: Command, stdin: Option<&str>) -> Out {
+pub(crate) async fn run(cmd: Command, stdin: Option<&str>) -> Out {
     let mut p = Proc::spawn(cmd, stdin);
     let status = p.wait_exit(CLI_TIMEOUT).await;
     Out {

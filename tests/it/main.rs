@@ -4,8 +4,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod harness;
+mod totp_util;
+mod webdriver;
 
 mod binary;
+mod browser;
 mod config;
 mod forward_auth;
 mod headers;
@@ -15,3 +18,5 @@ mod proxies;
 mod rules;
 mod sessions;
 mod throttle;
+mod two_factor;
+mod two_factor_policy;

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use super::Ctx;
-use crate::config::file::{RawPassword, RawSecrets, RawThrottle};
+use crate::config::file::{RawNotifier, RawPassword, RawSecrets, RawThrottle, RawTwoFactor};
 use crate::config::types::*;
 use crate::domain::password::{HashParams, PasswordPolicy};
 use crate::domain::secret::SecretString;
@@ -33,7 +33,26 @@ pub(super) fn secrets(cx: &mut Ctx<'_>, raw: &RawSecrets, database: &Path) -> Se
         raw.pepper.as_ref(),
         raw.pepper_file.as_ref(),
     );
-    SecretsConfig { key, pepper }
+    let totp_key = cx.secret(
+        "secrets.totp_key",
+        raw.totp_key.as_ref(),
+        raw.totp_key_file.as_ref(),
+    );
+    if totp_key
+        .as_ref()
+        .is_some_and(|k| k.expose().chars().count() < 32)
+    {
+        cx.problem(
+            "secrets.totp_key",
+            "is shorter than 32 characters",
+            "generate one with `openssl rand -base64 48`",
+        );
+    }
+    SecretsConfig {
+        key,
+        pepper,
+        totp_key,
+    }
 }
 
 pub(super) fn password(cx: &mut Ctx<'_>, raw: &RawPassword) -> PasswordConfig {
@@ -106,5 +125,53 @@ pub(super) fn throttle(cx: &mut Ctx<'_>, raw: &RawThrottle) -> ThrottleConfig {
         account,
         ip,
         capacity: raw.capacity.max(1000),
+    }
+}
+
+pub(super) fn two_factor(cx: &mut Ctx<'_>, raw: &RawTwoFactor, title: &str) -> TwoFactorConfig {
+    let issuer = raw.issuer.clone().unwrap_or_else(|| title.to_owned());
+    // The Key Uri Format separates issuer and account with ':' (domain::totp).
+    if issuer.trim().is_empty() || issuer.contains(':') || issuer.chars().any(char::is_control) {
+        cx.problem(
+            "two_factor.issuer",
+            "must be a non-empty name without ':'",
+            "it is the name authenticator apps show, e.g. \"Gatehouse\"",
+        );
+    }
+    let step_up_window = cx.secs("two_factor.step_up_window", &raw.step_up_window);
+    // 63B draft §6.1.2.1: a separate authentication valid for about 20 minutes at most.
+    if step_up_window > 3600 {
+        cx.problem(
+            "two_factor.step_up_window",
+            "is longer than 1h",
+            "security changes need a recent password; 10m is the default",
+        );
+    }
+    if raw.remember_device_days > 365 {
+        cx.problem(
+            "two_factor.remember_device_days",
+            "is more than 365",
+            "0 turns remembered devices off; 30 is the default",
+        );
+    }
+    TwoFactorConfig {
+        issuer,
+        step_up_window,
+        remember_device_days: raw.remember_device_days,
+        require_enrollment: raw.require_enrollment,
+    }
+}
+
+pub(super) fn notifier(cx: &mut Ctx<'_>, raw: &RawNotifier) -> NotifierConfig {
+    if raw.from.parse::<lettre::message::Mailbox>().is_err() {
+        cx.problem(
+            "notifier.from",
+            &format!("{:?} is not a mail address", raw.from),
+            "write e.g. \"Gatehouse <gatehouse@example.com>\"",
+        );
+    }
+    NotifierConfig {
+        from: raw.from.clone(),
+        file_dir: raw.file_dir.as_ref().map(|d| cx.path(d)),
     }
 }

@@ -17,6 +17,7 @@ use sqlx::{Row, SqlSafeStr};
 
 use super::{NewUser, StoreError, StoreResult, UserStore};
 
+mod devices;
 mod two_factor;
 use crate::domain::user::User;
 
@@ -27,6 +28,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "two_factor",
         include_str!("migrations/0002_two_factor.sql"),
     ),
+    (3, "devices", include_str!("migrations/0003_devices.sql")),
 ];
 
 fn db_err(e: sqlx::Error) -> StoreError {
@@ -42,7 +44,7 @@ pub struct SqlUserStore {
     pool: SqlitePool,
 }
 
-const COLUMNS: &str = "id, username, display_name, email, groups, disabled, must_change_password, password_hash, session_epoch, created_at, updated_at";
+const COLUMNS: &str = "id, username, display_name, email, groups, disabled, must_change_password, password_hash, session_epoch, created_at, updated_at, totp_secret IS NOT NULL AS totp_enabled";
 
 impl SqlUserStore {
     /// Opens (creating if needed) the SQLite file at `path` and runs migrations.
@@ -120,6 +122,7 @@ fn row_to_user(row: &SqliteRow) -> StoreResult<User> {
         must_change_password: row.try_get("must_change_password").map_err(get)?,
         password_hash: row.try_get("password_hash").map_err(get)?,
         session_epoch: row.try_get("session_epoch").map_err(get)?,
+        totp_enabled: row.try_get("totp_enabled").map_err(get)?,
         created_at: row.try_get("created_at").map_err(get)?,
         updated_at: row.try_get("updated_at").map_err(get)?,
     })

@@ -1,0 +1,200 @@
+//! Notices to account holders by mail (SECURITY 35–37, §1.11): the message text, and the
+//! transports that carry it. Messages are built with lettre, so headers are encoded by the
+//! library; the only user data in a header is the recipient's stored address, parsed as a
+//! mailbox (a value that does not parse is not sent). Sending happens off the request path.
+//!
+//! Transports: a directory of `.eml` files for development and tests. SMTP comes with the
+//! password-reset work; until then an unconfigured notifier only logs that a notice was due.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use lettre::message::{Mailbox, MultiPart};
+use lettre::{AsyncFileTransport, AsyncTransport, Message, Tokio1Executor};
+use minijinja::Environment;
+use serde_json::json;
+
+use crate::config::NotifierConfig;
+use crate::domain::user::User;
+
+/// Something that happened to an account that its holder must hear about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    /// Two-factor authentication was turned on.
+    TwoFactorEnabled,
+    /// Two-factor authentication was turned off by the user.
+    TwoFactorDisabled,
+    /// An administrator reset the user's two-factor authentication.
+    TwoFactorReset,
+    /// A recovery code was used to sign in; `left` remain.
+    RecoveryCodeUsed {
+        /// Unused codes remaining.
+        left: u64,
+    },
+    /// A new set of recovery codes replaced the old one.
+    RecoveryCodesRegenerated,
+}
+
+impl Notice {
+    /// Subject line and body paragraphs.
+    fn text(self) -> (&'static str, Vec<String>) {
+        const NOT_YOU: &str =
+            "If this was not you, change your password now and contact your administrator.";
+        match self {
+            Self::TwoFactorEnabled => (
+                "Two-factor authentication turned on",
+                vec![
+                    "Two-factor authentication is now on for your account. Signing in needs a code from your authenticator app or one of your recovery codes.".into(),
+                    NOT_YOU.into(),
+                ],
+            ),
+            Self::TwoFactorDisabled => (
+                "Two-factor authentication turned off",
+                vec![
+                    "Two-factor authentication was turned off for your account. Your recovery codes and remembered devices no longer work.".into(),
+                    NOT_YOU.into(),
+                ],
+            ),
+            Self::TwoFactorReset => (
+                "Two-factor authentication reset by an administrator",
+                vec![
+                    "An administrator turned off two-factor authentication for your account and signed you out everywhere. You can set it up again on your account page.".into(),
+                    NOT_YOU.into(),
+                ],
+            ),
+            Self::RecoveryCodeUsed { left } => (
+                "A recovery code was used",
+                vec![
+                    format!("A recovery code was used to sign in to your account. {left} unused codes remain; each works once."),
+                    NOT_YOU.into(),
+                ],
+            ),
+            Self::RecoveryCodesRegenerated => (
+                "New recovery codes",
+                vec![
+                    "New recovery codes were generated for your account. The old ones no longer work.".into(),
+                    NOT_YOU.into(),
+                ],
+            ),
+        }
+    }
+}
+
+/// Carries a finished message.
+#[async_trait]
+pub trait Transport: Send + Sync + 'static {
+    /// Sends one message.
+    async fn send(&self, message: Message) -> Result<(), String>;
+}
+
+/// One `.eml` file per message in a directory (development, tests).
+struct FileTransport(AsyncFileTransport<Tokio1Executor>);
+
+#[async_trait]
+impl Transport for FileTransport {
+    async fn send(&self, message: Message) -> Result<(), String> {
+        self.0
+            .send(message)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+}
+
+const TEXT: &str = include_str!("../../templates/email/notice.txt");
+const HTML: &str = include_str!("../../templates/email/notice.html");
+
+/// Builds notices and hands them to the transport.
+#[derive(Clone)]
+pub struct Mailer {
+    from: Option<Mailbox>,
+    transport: Option<Arc<dyn Transport>>,
+    templates: Arc<Environment<'static>>,
+    product: String,
+}
+
+impl Mailer {
+    /// A mailer for the configured notifier; `product` names the gateway in messages.
+    pub fn new(config: &NotifierConfig, product: &str) -> anyhow::Result<Self> {
+        let transport: Option<Arc<dyn Transport>> = match &config.file_dir {
+            Some(dir) => {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| anyhow::anyhow!("notifier.file_dir {}: {e}", dir.display()))?;
+                Some(Arc::new(FileTransport(AsyncFileTransport::new(dir))))
+            }
+            None => None,
+        };
+        Self::with_transport(config, product, transport)
+    }
+
+    /// A mailer over any transport (tests, and SMTP later).
+    pub fn with_transport(
+        config: &NotifierConfig,
+        product: &str,
+        transport: Option<Arc<dyn Transport>>,
+    ) -> anyhow::Result<Self> {
+        let mut env = Environment::new();
+        env.add_template("notice.txt", TEXT)?;
+        env.add_template("notice.html", HTML)?;
+        Ok(Self {
+            from: config.from.parse().ok(),
+            transport,
+            templates: Arc::new(env),
+            product: product.to_owned(),
+        })
+    }
+
+    /// The message for `notice` to `user`, or why there is none.
+    pub fn message(&self, user: &User, notice: Notice) -> Result<Message, String> {
+        let from = self.from.clone().ok_or("notifier.from is not a mailbox")?;
+        let to: Mailbox = user
+            .email
+            .parse::<lettre::Address>()
+            .map(|a| Mailbox::new(None, a))
+            .map_err(|_| "the account has no valid email address".to_owned())?;
+        let (subject, paragraphs) = notice.text();
+        let ctx = minijinja::Value::from(minijinja::value::Serde(
+            json!({ "product": self.product, "name": user.display_name, "username": user.username, "paragraphs": paragraphs, "subject": subject }),
+        ));
+        let text = self
+            .templates
+            .get_template("notice.txt")
+            .and_then(|t| t.render(&ctx))
+            .map_err(|e| e.to_string())?;
+        let html = self
+            .templates
+            .get_template("notice.html")
+            .and_then(|t| t.render(&ctx))
+            .map_err(|e| e.to_string())?;
+        Message::builder()
+            .from(from)
+            .to(to)
+            .subject(format!("{}: {subject}", self.product))
+            .multipart(MultiPart::alternative_plain_html(text, html))
+            .map_err(|e| e.to_string())
+    }
+
+    /// Sends `notice` to `user` in the background, off the request path; failures are
+    /// logged, never shown.
+    pub fn notify(&self, user: &User, notice: Notice) {
+        let mailer = self.clone();
+        let user = user.clone();
+        tokio::spawn(async move { mailer.send(&user, notice).await });
+    }
+
+    /// Sends `notice` to `user` and waits (for callers that exit right after, like the CLI).
+    /// Failures are logged, never returned: a notice never blocks the change it reports.
+    pub async fn send(&self, user: &User, notice: Notice) {
+        let Some(transport) = &self.transport else {
+            tracing::info!(user = %crate::audit::Clean(&user.username), ?notice, "no notifier configured; notice not sent");
+            return;
+        };
+        let result = match self.message(user, notice) {
+            Ok(message) => transport.send(message).await,
+            Err(why) => Err(why),
+        };
+        if let Err(e) = result {
+            tracing::error!(user = %crate::audit::Clean(&user.username), ?notice, error = %e, "notice not sent");
+        }
+    }
+}

@@ -1,0 +1,481 @@
+//! Two-factor authentication (SECURITY §1.4, issue 4): enrolment, the code step of login,
+//! recovery codes, turning it off, and the administrator's reset.
+//!
+//! A code is either a TOTP (six digits) or a recovery code. Every code attempt is counted
+//! against the account before it is checked, like a password (SECURITY 34, 38). A TOTP step
+//! is claimed with one conditional write in the shared database, so the same code cannot pass
+//! twice, not from a second session, not from another instance, not under a race (SECURITY 32).
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use super::AuthError;
+use super::devices::Devices;
+use super::hasher::Hasher;
+use super::sessions::{Resolved, Sessions};
+use super::throttle::Throttle;
+use crate::audit;
+use crate::audit::event;
+use crate::domain::device::IssuedDevice;
+use crate::domain::recovery::{self, RecoveryCode};
+use crate::domain::secret::SecretString;
+use crate::domain::secretbox::SecretBox;
+use crate::domain::session::{AuthLevel, PENDING_TTL, SessionId};
+use crate::domain::totp::{self, TotpSecret};
+use crate::domain::user::User;
+use crate::mail::{Mailer, Notice};
+use crate::store::SecondFactorStore;
+
+/// Wrong codes allowed per pending login before the password step starts over (SECURITY 34).
+pub const MAX_CODES_PER_LOGIN: u32 = 5;
+
+/// What an enrolment shows once: the secret as text and as an `otpauth://` URI.
+#[derive(Debug)]
+pub struct Enrollment {
+    /// Base32 secret.
+    pub secret: SecretString,
+    /// The Key Uri Format URI (what the QR code holds).
+    pub uri: SecretString,
+}
+
+/// Which kind of code passed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeKind {
+    /// A TOTP from the authenticator app.
+    Totp,
+    /// A recovery code (now spent).
+    Recovery,
+}
+
+/// A finished code step: the new session, and the device cookie when one was remembered.
+#[derive(Debug)]
+pub struct CodeStepDone {
+    /// New session id (the pending or one-factor id is revoked).
+    pub id: SessionId,
+    /// The remembered-device cookie value, when asked for and enabled.
+    pub device: Option<IssuedDevice>,
+}
+
+/// Where a code attempt comes from, for throttling and audit.
+#[derive(Debug, Clone, Copy)]
+pub struct Origin<'a> {
+    /// Trusted client IP.
+    pub ip: IpAddr,
+    /// User agent.
+    pub user_agent: &'a str,
+}
+
+/// The two-factor use cases.
+#[derive(Clone)]
+pub struct TwoFactor {
+    factors: Arc<dyn SecondFactorStore>,
+    sealer: Arc<SecretBox>,
+    sessions: Sessions,
+    devices: Devices,
+    hasher: Hasher,
+    throttle: Throttle,
+    mailer: Mailer,
+    issuer: String,
+}
+
+impl TwoFactor {
+    /// The service over its stores and helpers.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        factors: Arc<dyn SecondFactorStore>,
+        sealer: Arc<SecretBox>,
+        sessions: Sessions,
+        devices: Devices,
+        hasher: Hasher,
+        throttle: Throttle,
+        mailer: Mailer,
+        issuer: &str,
+    ) -> Self {
+        Self {
+            factors,
+            sealer,
+            sessions,
+            devices,
+            hasher,
+            throttle,
+            mailer,
+            issuer: issuer.to_owned(),
+        }
+    }
+
+    /// The remembered-device service.
+    pub fn devices(&self) -> &Devices {
+        &self.devices
+    }
+
+    /// Unused recovery codes of the user.
+    pub async fn codes_left(&self, user_id: i64) -> Result<u64, AuthError> {
+        Ok(self.factors.recovery_codes_left(user_id).await?)
+    }
+
+    fn open(&self, sealed: &str, user_id: i64) -> Result<TotpSecret, AuthError> {
+        let bytes = self
+            .sealer
+            .open(sealed, user_id)
+            .map_err(|e| AuthError::Crypto(e.to_string()))?;
+        TotpSecret::from_bytes(&bytes).map_err(|e| AuthError::Crypto(e.to_string()))
+    }
+
+    fn show(&self, user: &User, secret: &TotpSecret) -> Result<Enrollment, AuthError> {
+        let uri = totp::otpauth_uri(secret, &self.issuer, &user.username)
+            .map_err(|e| AuthError::Crypto(e.to_string()))?;
+        Ok(Enrollment {
+            secret: SecretString::new(secret.to_base32()),
+            uri: SecretString::new(uri),
+        })
+    }
+
+    /// Starts (or restarts) enrolment: a new secret is stored sealed as pending and shown.
+    /// Nothing changes for login until [`TwoFactor::confirm_enrollment`].
+    pub async fn begin_enrollment(&self, user: &User) -> Result<Enrollment, AuthError> {
+        let secret = TotpSecret::generate();
+        let sealed = self
+            .sealer
+            .seal(secret.as_bytes(), user.id)
+            .map_err(|e| AuthError::Crypto(e.to_string()))?;
+        self.factors
+            .set_totp_pending(user.id, Some(&sealed))
+            .await?;
+        self.show(user, &secret)
+    }
+
+    /// The enrolment in progress, to show again after a wrong confirmation code.
+    pub async fn pending_enrollment(&self, user: &User) -> Result<Option<Enrollment>, AuthError> {
+        match self.factors.totp(user.id).await?.pending {
+            Some(sealed) => Ok(Some(self.show(user, &self.open(&sealed, user.id)?)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Confirms enrolment with a code from the new secret: two-factor turns on, the recovery
+    /// codes are returned (to show once), the current session is rotated to two-factor, the
+    /// others end (SECURITY 26), and a notice is sent.
+    pub async fn confirm_enrollment(
+        &self,
+        current: &Resolved,
+        code: &str,
+        now: i64,
+        origin: Origin<'_>,
+    ) -> Result<(SessionId, Vec<RecoveryCode>), AuthError> {
+        let user = &current.user;
+        let attempt = self
+            .throttle
+            .admit(
+                &Throttle::account_key(&user.username),
+                now,
+                &user.username,
+                origin.ip,
+            )
+            .await?;
+        let record = self.factors.totp(user.id).await?;
+        let Some(sealed) = record.pending else {
+            return Err(AuthError::InvalidCode);
+        };
+        let secret = self.open(&sealed, user.id)?;
+        let Ok(step) = totp::verify(&secret, code, now, None) else {
+            self.throttle.failed(&attempt, now).await?;
+            audit!(event::TOTP_FAILURE, user = %crate::audit::Clean(&user.username), ip = %origin.ip, during = "enrollment", attempt = attempt.n());
+            return Err(AuthError::InvalidCode);
+        };
+        let codes = recovery::generate();
+        let hashes: Vec<String> = codes.iter().map(RecoveryCode::hash).collect();
+        if !self.factors.activate_totp(user.id, &hashes).await? {
+            return Err(AuthError::InvalidCode);
+        }
+        // The confirming code is spent too.
+        self.factors
+            .claim_totp_step(user.id, i64::try_from(step).unwrap_or(i64::MAX))
+            .await?;
+        self.throttle.forgive(&attempt).await?;
+        self.sessions.forget_user(user.id);
+        let (id, _) = self
+            .sessions
+            .rotate(current, AuthLevel::TwoFactor, now)
+            .await?;
+        let others = self.end_other_sessions(user.id, &id).await?;
+        audit!(event::TOTP_ENABLED, user = %crate::audit::Clean(&user.username), ip = %origin.ip, other_sessions_ended = others);
+        self.mailer.notify(user, Notice::TwoFactorEnabled);
+        Ok((id, codes))
+    }
+
+    async fn end_other_sessions(&self, user_id: i64, keep: &SessionId) -> Result<usize, AuthError> {
+        let keep = keep.key();
+        let mut ended = 0;
+        for (key, _) in self.sessions.list_for_user(user_id).await? {
+            if key != keep && self.sessions.end(&key).await? {
+                ended += 1;
+            }
+        }
+        Ok(ended)
+    }
+
+    /// Checks a TOTP or recovery code for `user`, counting the attempt against the account.
+    /// A recovery code is spent and its use notified.
+    pub async fn check_code(
+        &self,
+        user: &User,
+        input: &str,
+        now: i64,
+        origin: Origin<'_>,
+    ) -> Result<CodeKind, AuthError> {
+        let attempt = self
+            .throttle
+            .admit(
+                &Throttle::account_key(&user.username),
+                now,
+                &user.username,
+                origin.ip,
+            )
+            .await?;
+        match self.verify_code(user, input, now).await? {
+            Some(kind) => {
+                self.throttle.succeeded(&attempt).await?;
+                if kind == CodeKind::Recovery {
+                    let left = self.factors.recovery_codes_left(user.id).await?;
+                    audit!(event::RECOVERY_CODE_USED, user = %crate::audit::Clean(&user.username), ip = %origin.ip, left);
+                    self.mailer.notify(user, Notice::RecoveryCodeUsed { left });
+                }
+                Ok(kind)
+            }
+            None => {
+                self.throttle.failed(&attempt, now).await?;
+                audit!(event::TOTP_FAILURE, user = %crate::audit::Clean(&user.username), ip = %origin.ip, attempt = attempt.n());
+                Err(AuthError::InvalidCode)
+            }
+        }
+    }
+
+    /// Verifies without throttling: `None` for a wrong, replayed or spent code.
+    async fn verify_code(
+        &self,
+        user: &User,
+        input: &str,
+        now: i64,
+    ) -> Result<Option<CodeKind>, AuthError> {
+        let record = self.factors.totp(user.id).await?;
+        let Some(sealed) = record.secret else {
+            return Ok(None);
+        };
+        // Six digits (spaces allowed) is a TOTP; anything else may be a recovery code.
+        let digits = input.chars().filter(|c| !c.is_ascii_whitespace()).count();
+        if digits <= 8
+            && input
+                .chars()
+                .all(|c| c.is_ascii_digit() || c.is_ascii_whitespace())
+        {
+            let secret = self.open(&sealed, user.id)?;
+            let last = u64::try_from(record.last_step).ok();
+            let Ok(step) = totp::verify(&secret, input, now, last) else {
+                return Ok(None);
+            };
+            let step = i64::try_from(step).unwrap_or(i64::MAX);
+            // Exactly one of several concurrent submissions of this step wins.
+            return Ok(self
+                .factors
+                .claim_totp_step(user.id, step)
+                .await?
+                .then_some(CodeKind::Totp));
+        }
+        match recovery::normalize(input) {
+            Some(code) => Ok(self
+                .factors
+                .use_recovery_code(user.id, &recovery::hash(&code), now)
+                .await?
+                .then_some(CodeKind::Recovery)),
+            None => Ok(None),
+        }
+    }
+
+    /// The code step of login (or the step-up of a one-factor session at a two-factor rule):
+    /// at most [`MAX_CODES_PER_LOGIN`] wrong codes, then [`AuthError::Restart`]. On success the
+    /// pending id is revoked and a two-factor session starts; the browser is remembered when
+    /// asked.
+    pub async fn complete_login(
+        &self,
+        pending: &Resolved,
+        input: &str,
+        remember: bool,
+        now: i64,
+        origin: Origin<'_>,
+    ) -> Result<CodeStepDone, AuthError> {
+        let per_login_key = format!("code:{}", pending.key.0);
+        let keep = u64::try_from(PENDING_TTL).unwrap_or(300);
+        let n = self.throttle.count(&per_login_key, now, keep).await?;
+        if n > MAX_CODES_PER_LOGIN {
+            self.restart(pending).await?;
+            return Err(AuthError::Restart);
+        }
+        match self.check_code(&pending.user, input, now, origin).await {
+            Ok(kind) => {
+                self.throttle.clear(&per_login_key).await?;
+                let (id, _) = self
+                    .sessions
+                    .rotate(pending, AuthLevel::TwoFactor, now)
+                    .await?;
+                let device = if remember {
+                    self.devices
+                        .remember(
+                            &pending.user,
+                            &origin.ip.to_string(),
+                            origin.user_agent,
+                            now,
+                        )
+                        .await?
+                } else {
+                    None
+                };
+                let factor = match kind {
+                    CodeKind::Totp => "totp",
+                    CodeKind::Recovery => "recovery_code",
+                };
+                audit!(event::LOGIN_SUCCESS, user = %crate::audit::Clean(&pending.user.username), ip = %origin.ip, user_agent = %crate::audit::Clean(origin.user_agent), factor, remembered = device.is_some(), session = id.key().short());
+                Ok(CodeStepDone { id, device })
+            }
+            Err(AuthError::InvalidCode) if n >= MAX_CODES_PER_LOGIN => {
+                self.restart(pending).await?;
+                Err(AuthError::Restart)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn restart(&self, pending: &Resolved) -> Result<(), AuthError> {
+        // A one-factor session stepping up keeps its session; a pending login ends.
+        if pending.session.level == AuthLevel::Pending {
+            self.sessions.end(&pending.key).await?;
+        }
+        audit!(event::LOGIN_FAILURE, user = %crate::audit::Clean(&pending.user.username), reason = "too_many_codes", factor = "code");
+        Ok(())
+    }
+
+    /// Checks a re-entered password (counted like a login attempt).
+    pub async fn check_password(
+        &self,
+        user: &User,
+        password: &SecretString,
+        now: i64,
+        origin: Origin<'_>,
+    ) -> Result<(), AuthError> {
+        let attempt = self
+            .throttle
+            .admit(
+                &Throttle::account_key(&user.username),
+                now,
+                &user.username,
+                origin.ip,
+            )
+            .await?;
+        if self
+            .hasher
+            .verify(password, Some(&user.password_hash))
+            .await?
+        {
+            self.throttle.forgive(&attempt).await?;
+            Ok(())
+        } else {
+            self.throttle.failed(&attempt, now).await?;
+            audit!(event::LOGIN_FAILURE, user = %crate::audit::Clean(&user.username), ip = %origin.ip, reason = "bad_password", factor = "reauth", attempt = attempt.n());
+            Err(AuthError::InvalidCredentials)
+        }
+    }
+
+    /// Step-up: the password again; the session gets a new id and a fresh `authenticated_at`.
+    pub async fn reauthenticate(
+        &self,
+        current: &Resolved,
+        password: &SecretString,
+        now: i64,
+        origin: Origin<'_>,
+    ) -> Result<SessionId, AuthError> {
+        self.check_password(&current.user, password, now, origin)
+            .await?;
+        let (id, _) = self
+            .sessions
+            .rotate(current, current.session.level, now)
+            .await?;
+        audit!(event::REAUTHENTICATED, user = %crate::audit::Clean(&current.user.username), ip = %origin.ip);
+        Ok(id)
+    }
+
+    /// The password and a current code, as changing two-factor settings needs (SECURITY 36).
+    async fn check_both(
+        &self,
+        user: &User,
+        password: &SecretString,
+        code: &str,
+        now: i64,
+        origin: Origin<'_>,
+    ) -> Result<(), AuthError> {
+        self.check_password(user, password, now, origin).await?;
+        self.check_code(user, code, now, origin).await.map(|_| ())
+    }
+
+    /// New recovery codes (password and a current code needed); the old set stops working.
+    pub async fn regenerate_codes(
+        &self,
+        user: &User,
+        password: &SecretString,
+        code: &str,
+        now: i64,
+        origin: Origin<'_>,
+    ) -> Result<Vec<RecoveryCode>, AuthError> {
+        if !user.totp_enabled {
+            return Err(AuthError::InvalidCode);
+        }
+        self.check_both(user, password, code, now, origin).await?;
+        let codes = recovery::generate();
+        let hashes: Vec<String> = codes.iter().map(RecoveryCode::hash).collect();
+        self.factors
+            .replace_recovery_codes(user.id, &hashes)
+            .await?;
+        audit!(event::RECOVERY_CODES_REGENERATED, user = %crate::audit::Clean(&user.username), ip = %origin.ip);
+        self.mailer.notify(user, Notice::RecoveryCodesRegenerated);
+        Ok(codes)
+    }
+
+    /// Turns two-factor off (password and a current code needed): secret, recovery codes and
+    /// remembered devices go; the current session becomes one-factor with a new id and every
+    /// other session ends.
+    pub async fn disable(
+        &self,
+        current: &Resolved,
+        password: &SecretString,
+        code: &str,
+        now: i64,
+        origin: Origin<'_>,
+    ) -> Result<SessionId, AuthError> {
+        let user = &current.user;
+        if !user.totp_enabled {
+            return Err(AuthError::InvalidCode);
+        }
+        self.check_both(user, password, code, now, origin).await?;
+        self.factors.disable_totp(user.id).await?;
+        let devices = self.devices.forget_all(user.id).await?;
+        self.sessions.forget_user(user.id);
+        let (id, _) = self
+            .sessions
+            .rotate(current, AuthLevel::OneFactor, now)
+            .await?;
+        let others = self.end_other_sessions(user.id, &id).await?;
+        audit!(event::TOTP_DISABLED, user = %crate::audit::Clean(&user.username), ip = %origin.ip, devices_forgotten = devices, other_sessions_ended = others);
+        self.mailer.notify(user, Notice::TwoFactorDisabled);
+        Ok(id)
+    }
+
+    /// The administrator's reset (CLI or admin area): two-factor off, devices forgotten, every
+    /// session ended, audited and notified. Returns how many sessions ended.
+    pub async fn reset(&self, user: &User, actor: &str) -> Result<usize, AuthError> {
+        self.factors.disable_totp(user.id).await?;
+        let devices = self.devices.forget_all(user.id).await?;
+        let ended = self.sessions.end_all_for_user(user.id).await?;
+        audit!(event::TOTP_RESET, user = %crate::audit::Clean(&user.username), actor = %crate::audit::Clean(actor), devices_forgotten = devices, sessions_ended = ended);
+        // Awaited: the CLI exits right after.
+        self.mailer.send(user, Notice::TwoFactorReset).await;
+        Ok(ended)
+    }
+}

@@ -1,0 +1,82 @@
+//! What every portal form shares: the CSRF cookie and token, the check on submit, rendering a
+//! page that carries a form, and the `303 See Other` after a successful POST.
+
+use axum::body::Body;
+use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
+
+use super::RequestCtx;
+use super::cookies::{self, CSRF_COOKIE};
+use super::csrf::Csrf;
+use super::errors::render;
+use crate::app::AppState;
+use crate::audit;
+use crate::audit::event;
+
+/// The CSRF cookie value of this browser, and a `Set-Cookie` when a new one was made.
+pub(super) fn csrf_cookie(app: &AppState, headers: &HeaderMap) -> (String, Option<HeaderValue>) {
+    match cookies::read(headers, CSRF_COOKIE) {
+        Ok(Some(v)) if v.len() == 43 => (v.to_owned(), None),
+        _ => {
+            let v = Csrf::new_cookie_value();
+            let set = app.cookies.csrf(&v);
+            (v, Some(set))
+        }
+    }
+}
+
+/// Whether a submitted form passes the CSRF checks (SECURITY 18); failures are audited.
+pub(super) fn csrf_ok(
+    app: &AppState,
+    ctx: &RequestCtx,
+    headers: &HeaderMap,
+    token: &str,
+    form: &'static str,
+) -> bool {
+    let cookie = cookies::read(headers, CSRF_COOKIE).ok().flatten();
+    let ok = app
+        .csrf
+        .verify(headers, &app.portal_origin(&ctx.host), cookie, token);
+    if !ok {
+        audit!(event::CSRF_REJECTED, ip = %ctx.client_ip, path = form);
+    }
+    ok
+}
+
+/// Renders a page holding forms: adds the CSRF token for this browser, and sets the CSRF
+/// cookie when the browser had none.
+pub(super) fn form_page(
+    app: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    template: &str,
+    mut ctx: serde_json::Value,
+) -> Response<Body> {
+    let (cookie, set) = csrf_cookie(app, headers);
+    if let Some(obj) = ctx.as_object_mut() {
+        obj.insert("csrf".into(), app.csrf.token_for(&cookie).into());
+    }
+    let mut resp = render(app, status, template, ctx);
+    if let Some(set) = set {
+        resp.headers_mut().append(header::SET_COOKIE, set);
+    }
+    resp
+}
+
+/// `303 See Other` to a validated target.
+pub(super) fn see_other(target: &str) -> Response<Body> {
+    let mut resp = Response::new(Body::empty());
+    *resp.status_mut() = StatusCode::SEE_OTHER;
+    if let Ok(v) = HeaderValue::from_str(target) {
+        resp.headers_mut().insert(header::LOCATION, v);
+    }
+    resp
+}
+
+/// "Try again in …" for a throttled step.
+pub(super) fn human_wait(secs: i64) -> String {
+    match secs {
+        s if s < 90 => format!("{s} seconds"),
+        s if s < 5400 => format!("{} minutes", (s + 59) / 60),
+        s => format!("{} hours", (s + 3599) / 3600),
+    }
+}

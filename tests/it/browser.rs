@@ -1,0 +1,230 @@
+//! End to end in a real browser: headless Chromium, driven through chromedriver, signs in at
+//! the portal over plain http on `*.gate.localhost` (a secure context, so the `Secure`
+//! cookies stick) and reaches the app. TOTP codes come from `oathtool`, an implementation
+//! independent of ours. Screenshots land in `target/browser-artifacts/<test>/`.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::harness::*;
+use crate::webdriver::WebDriver;
+
+/// `$CARGO_TARGET_DIR/browser-artifacts/<test>` (default target dir: `<crate>/target`), emptied.
+fn artifacts(test: &str) -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(|t| manifest.join(t))
+        .unwrap_or_else(|| manifest.join("target"));
+    let dir = target.join("browser-artifacts").join(test);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The last request the echo upstream saw for `uri` (a browser may also fetch a favicon).
+fn seen_at(app: &TestApp, uri: &str) -> Seen {
+    let seen = app.echo.seen.lock().unwrap();
+    seen.iter()
+        .rev()
+        .find(|s| s.uri == uri)
+        .cloned()
+        .unwrap_or_else(|| {
+            let uris: Vec<&str> = seen.iter().map(|s| s.uri.as_str()).collect();
+            panic!("the upstream never saw {uri}; it saw {uris:?}")
+        })
+}
+
+/// `oathtool --totp -b SECRET [extra args]`: the six-digit code.
+fn oathtool(secret: &str, extra: &[&str]) -> String {
+    let out = Command::new("oathtool")
+        .args(["--totp", "-b", secret])
+        .args(extra)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("oathtool is missing ({e}): run the suite with scripts/test.sh, which installs the Debian package oathtool")
+        });
+    assert!(
+        out.status.success(),
+        "oathtool --totp -b {secret} {extra:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let code = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert!(
+        code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()),
+        "oathtool printed {code:?}"
+    );
+    code
+}
+
+/// Signs in on the portal login page the browser is on.
+async fn sign_in(wd: &WebDriver, user: &str, password: &str) {
+    wd.fill("input[name=username]", user).await;
+    wd.fill("input[name=password]", password).await;
+    wd.click("form:has(input[name=password]) button[type=submit]")
+        .await;
+}
+
+#[tokio::test]
+async fn login_in_chromium_reaches_the_app() {
+    let art = artifacts("login_in_chromium_reaches_the_app");
+    let app = TestApp::spawn(Opts::default()).await;
+    app.add_user("alice", PW, &["users"]).await;
+    let wd = WebDriver::start(&art).await;
+    let portal = format!("http://auth.gate.localhost:{}", app.port);
+    let target = format!("http://app.gate.localhost:{}/hello?from=chromium", app.port);
+
+    wd.goto(&target).await;
+    let url = wd.current_url().await;
+    assert!(
+        url.starts_with(&format!("{portal}/login?")),
+        "not sent to the portal's login page: {url}"
+    );
+    assert_eq!(wd.text("h1").await, "Sign in");
+    assert!(wd.page_source().await.contains("name=\"csrf\""));
+    wd.screenshot(art.join("login.png")).await;
+
+    sign_in(&wd, "alice", PW).await;
+    let url = wd
+        .wait_for_url("the app after login", |u| u.starts_with("http://app."))
+        .await;
+    assert_eq!(url, target);
+    let body = wd.text("body").await;
+    assert!(body.starts_with("echo ok"), "not the echo app: {body}");
+    let seen = seen_at(&app, "/hello?from=chromium");
+    assert_eq!(seen.one("remote-user"), Some("alice"));
+    assert_eq!(seen.one("remote-groups"), Some("users"));
+
+    // The session cookie really stuck over http: Secure, HttpOnly, for the whole SSO domain.
+    let cookies = wd.cookies().await;
+    let session = cookies
+        .iter()
+        .find(|c| c["name"] == "__Secure-gatehouse_session")
+        .unwrap_or_else(|| panic!("no session cookie in the browser: {cookies:#?}"));
+    assert_eq!(session["secure"], true, "{session}");
+    assert_eq!(session["httpOnly"], true, "{session}");
+    assert_eq!(session["domain"], ".gate.localhost", "{session}");
+    wd.screenshot(art.join("app.png")).await;
+}
+
+/// Written against the 2FA pages' contract: account page → enrol (QR, secret, URI, code from
+/// oathtool) → recovery codes → sign out → password → `/login/2fa` → next step's code → app.
+#[tokio::test]
+async fn two_factor_walk_in_chromium() {
+    let art = artifacts("two_factor_walk_in_chromium");
+    oathtool("JBSWY3DPEHPK3PXP", &[]); // fail early, by name, if oathtool is missing
+    let app = TestApp::spawn(Opts::default()).await;
+    app.add_user("alice", PW, &["users"]).await;
+    let wd = WebDriver::start(&art).await;
+    let portal = format!("http://auth.gate.localhost:{}", app.port);
+
+    // Password login, then the account page.
+    wd.goto(&format!("{portal}/login")).await;
+    sign_in(&wd, "alice", PW).await;
+    wd.wait_for_url("leaving the login page", |u| {
+        !u.starts_with(&format!("{portal}/login"))
+    })
+    .await;
+    wd.goto(&format!("{portal}/account")).await;
+    let href = wd.attribute("a#enable-2fa", "href").await;
+    assert!(
+        href.as_deref()
+            .is_some_and(|h| h.ends_with("/account/2fa/enable")),
+        "a#enable-2fa links to {href:?}"
+    );
+    wd.screenshot(art.join("account.png")).await;
+
+    // Enrolment: QR code, secret, URI; the code comes from oathtool.
+    wd.click("a#enable-2fa").await;
+    let url = wd
+        .wait_for_url("the enrolment page", |u| {
+            u.starts_with(&format!("{portal}/account/2fa/enable"))
+        })
+        .await;
+    wd.find("#totp-qr svg").await;
+    let secret: String = wd
+        .text("#totp-secret")
+        .await
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    assert!(
+        secret.len() >= 16
+            && secret
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b)),
+        "#totp-secret is not base32: {secret:?} on {url}"
+    );
+    let mut uri = wd.text("#totp-uri").await;
+    if uri.is_empty() {
+        uri = wd.property("#totp-uri", "value").await; // an <input readonly> shows no text
+    }
+    let uri = uri.trim();
+    assert!(uri.starts_with("otpauth://totp/"), "#totp-uri: {uri:?}");
+    assert!(
+        uri.to_ascii_uppercase()
+            .contains(&format!("SECRET={}", secret.trim_end_matches('='))),
+        "#totp-uri {uri:?} does not carry the secret shown ({secret})"
+    );
+    wd.find("form:has(input[name=code]) button[type=submit]")
+        .await;
+    wd.screenshot(art.join("enroll.png")).await;
+
+    let code = oathtool(&secret, &[]);
+    wd.fill("input[name=code]", &code).await;
+    wd.click("form:has(input[name=code]) button[type=submit]")
+        .await;
+
+    // Recovery codes, shown once.
+    let codes = wd.property("textarea#recovery-codes", "value").await;
+    let lines: Vec<&str> = codes
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert_eq!(lines.len(), 10, "recovery codes: {codes:?}");
+    wd.find("a#continue").await;
+    wd.screenshot(art.join("recovery-codes.png")).await;
+
+    // Sign out.
+    wd.click("a#continue").await;
+    wd.goto(&format!("{portal}/account")).await;
+    wd.click("form#logout button[type=submit]").await;
+    let app_url = format!("http://app.gate.localhost:{}/after-2fa", app.port);
+    wd.goto(&app_url).await;
+    let url = wd.current_url().await;
+    assert!(
+        url.starts_with(&format!("{portal}/login")),
+        "still signed in after signing out: {url}"
+    );
+
+    // Password, then the second factor: the enrolment code is spent, so the next step's.
+    let rd: String = form_urlencoded::byte_serialize(app_url.as_bytes()).collect();
+    wd.goto(&format!("{portal}/login?rd={rd}")).await;
+    sign_in(&wd, "alice", PW).await;
+    let url = wd
+        .wait_for_url("the second-factor page", |u| {
+            u.starts_with(&format!("{portal}/login/2fa"))
+        })
+        .await;
+    let autocomplete = wd.attribute("input[name=code]", "autocomplete").await;
+    assert_eq!(autocomplete.as_deref(), Some("one-time-code"), "on {url}");
+    wd.screenshot(art.join("code.png")).await;
+
+    let code = oathtool(&secret, &["-N", "now + 30 seconds"]);
+    wd.fill("input[name=code]", &code).await;
+    wd.click("form:has(input[name=code]) button[type=submit]")
+        .await;
+    let url = wd
+        .wait_for_url("the app after the second factor", |u| {
+            u.starts_with("http://app.")
+        })
+        .await;
+    assert_eq!(url, app_url);
+    let body = wd.text("body").await;
+    assert!(body.starts_with("echo ok"), "not the echo app: {body}");
+    assert_eq!(
+        seen_at(&app, "/after-2fa").one("remote-user"),
+        Some("alice")
+    );
+    wd.screenshot(art.join("app.png")).await;
+}

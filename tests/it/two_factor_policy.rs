@@ -1,0 +1,282 @@
+//! Two-factor policy (issue 4, points 2, 7, 8): `two_factor` rules in proxy and forward-auth
+//! mode, step-up before enrolment, and the operator's `user reset-2fa`.
+
+use gatehouse::domain::session::AuthLevel;
+
+use crate::harness::*;
+use crate::totp_util::*;
+
+const TRUSTED: &str = "[server]\ntrusted_proxies = [\"127.0.0.1/32\"]\n";
+
+/// What the proxy and both forward-auth dialects answer for `secure.gate.localhost/s`:
+/// (proxy status, proxy location, traefik status, traefik location, nginx status).
+async fn answers(app: &TestApp, cookie: &str) -> (u16, String, u16, String, u16) {
+    let loc = |r: &reqwest::Response| {
+        r.headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    let proxy = app
+        .get("secure.gate.localhost", "/s")
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    let traefik = app
+        .client
+        .get(app.url("/api/authz/forward-auth"))
+        .header("accept", "text/html")
+        .header("x-forwarded-method", "GET")
+        .header("x-forwarded-proto", "http")
+        .header(
+            "x-forwarded-host",
+            format!("secure.gate.localhost:{}", app.port),
+        )
+        .header("x-forwarded-uri", "/s")
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    let nginx = app
+        .client
+        .get(app.url("/api/authz/auth-request"))
+        .header("x-original-method", "GET")
+        .header(
+            "x-original-url",
+            format!("http://secure.gate.localhost:{}/s", app.port),
+        )
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    (
+        proxy.status().as_u16(),
+        loc(&proxy),
+        traefik.status().as_u16(),
+        loc(&traefik),
+        nginx.status().as_u16(),
+    )
+}
+
+#[tokio::test]
+async fn users_without_two_factor_are_refused_or_sent_to_enrolment() {
+    let app = TestApp::spawn(Opts::with(Store::Memory, TRUSTED)).await;
+    app.add_user("alice", PW, &[]).await;
+    let b = app.login("alice", PW).await;
+    let (p, _, t, _, n) = answers(&app, &b.cookie_header()).await;
+    assert_eq!((p, t, n), (403, 403, 403));
+
+    let app = TestApp::spawn(Opts::with(
+        Store::Memory,
+        &format!("{TRUSTED}[two_factor]\nrequire_enrollment = true\n"),
+    ))
+    .await;
+    app.add_user("alice", PW, &[]).await;
+    let mut b = app.login("alice", PW).await;
+    let (p, pl, t, tl, n) = answers(&app, &b.cookie_header()).await;
+    let want = format!(
+        "http://auth.gate.localhost:{}/account/2fa/enable?rd=",
+        app.port
+    );
+    assert_eq!((p, t, n), (302, 302, 401));
+    assert!(pl.starts_with(&want) && tl.starts_with(&want), "{pl} {tl}");
+    assert_eq!(app.echo.count(), 0);
+
+    // Enrolment from there brings the user back to the page, now as a two-factor session.
+    let path = pl
+        .split_once(&format!(":{}", app.port))
+        .unwrap()
+        .1
+        .to_owned();
+    let (status, html) = page(&app, &mut b, &path).await;
+    assert_eq!(status, 200);
+    let secret: String = between(&html, "id=\"totp-secret\">", "<")
+        .split_whitespace()
+        .collect();
+    let resp = b
+        .send(post(&app, "/account/2fa/enable").form(&[
+            ("code", oathtool(&secret, 0).as_str()),
+            ("csrf", &extract_csrf(&html)),
+            (
+                "rd",
+                &between(&html, "name=\"rd\" value=\"", "\"").replace("&#x2f;", "/"),
+            ),
+        ]))
+        .await;
+    let html = resp.text().await.unwrap();
+    let next = between(&html, "id=\"continue\" href=\"", "\"").replace("&#x2f;", "/");
+    assert_eq!(next, format!("http://secure.gate.localhost:{}/s", app.port));
+    let resp = b.send(app.get("secure.gate.localhost", "/s")).await;
+    assert_eq!(resp.status(), 200);
+}
+
+#[tokio::test]
+async fn a_one_factor_session_of_a_two_factor_user_steps_up_with_a_code() {
+    let app = TestApp::spawn(Opts::with(Store::Redis, TRUSTED)).await;
+    app.add_user("alice", PW, &[]).await;
+    let mut e = enroll(&app, "alice").await;
+    // A one-factor session of this user (as left by an older login on another instance).
+    let state = app.app.state();
+    let user = state.admin.find("alice").await.unwrap();
+    let (id, _) = state
+        .sessions
+        .start(
+            &user,
+            AuthLevel::OneFactor,
+            "127.0.0.1",
+            "test",
+            gatehouse::service::now(),
+        )
+        .await
+        .unwrap();
+    let mut b = app.browser();
+    b.cookies.insert(
+        state.cookies.session_name().to_owned(),
+        id.expose().to_owned(),
+    );
+    let (p, pl, t, tl, n) = answers(&app, &b.cookie_header()).await;
+    let want = format!("http://auth.gate.localhost:{}/login/2fa?rd=", app.port);
+    assert_eq!((p, t, n), (302, 302, 401));
+    assert!(pl.starts_with(&want) && tl.starts_with(&want), "{pl} {tl}");
+    // One-factor pages still work for it.
+    assert_eq!(
+        b.send(app.get("app.gate.localhost", "/")).await.status(),
+        200
+    );
+
+    let rd = format!("http://secure.gate.localhost:{}/s", app.port);
+    let code = e.next_code().await;
+    let resp = code_step(&app, &mut b, &code, false, &rd).await;
+    assert_eq!(resp.status(), 303);
+    assert_ne!(b.session(&app).unwrap(), id.expose(), "the id rotates");
+    let resp = b.send(app.get("secure.gate.localhost", "/s")).await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(app.echo.last().one("remote-user"), Some("alice"));
+    // The old one-factor id is revoked.
+    let old = format!("{}={}", state.cookies.session_name(), id.expose());
+    let (p, _, _, _, _) = answers(&app, &old).await;
+    assert_eq!(p, 302);
+    let resp = app
+        .get("app.gate.localhost", "/")
+        .header("cookie", old)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 302);
+}
+
+#[tokio::test]
+async fn enrolment_needs_a_recent_password() {
+    let app = TestApp::spawn(Opts::with(
+        Store::Memory,
+        "[two_factor]\nstep_up_window = \"1s\"\n",
+    ))
+    .await;
+    app.add_user("alice", PW, &[]).await;
+    let mut b = app.login("alice", PW).await;
+    let (_, html) = page(&app, &mut b, "/account/2fa/enable").await;
+    let secret: String = between(&html, "id=\"totp-secret\">", "<")
+        .split_whitespace()
+        .collect();
+    let csrf = extract_csrf(&html);
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+
+    // Stale: the confirm POST gets the password prompt and changes nothing.
+    let resp = b
+        .send(
+            post(&app, "/account/2fa/enable")
+                .form(&[("code", oathtool(&secret, 0).as_str()), ("csrf", &csrf)]),
+        )
+        .await;
+    assert_eq!(resp.status(), 401);
+    assert!(resp.text().await.unwrap().contains("Confirm your password"));
+    let (_, html) = page(&app, &mut b, "/account").await;
+    assert!(html.contains("Off."));
+    let (_, html) = page(&app, &mut b, "/account/2fa/enable").await;
+    assert!(html.contains("Confirm your password") && !html.contains("totp-secret"));
+
+    let before = b.session(&app).unwrap();
+    let resp = b
+        .send(post(&app, "/account/reauth").form(&[
+            ("password", "wrong password!"),
+            ("next", "enable"),
+            ("csrf", &csrf),
+        ]))
+        .await;
+    assert_eq!(resp.status(), 401);
+    let resp = b
+        .send(post(&app, "/account/reauth").form(&[
+            ("password", PW),
+            ("next", "enable"),
+            ("csrf", &csrf),
+        ]))
+        .await;
+    assert_eq!(resp.status(), 303);
+    assert_eq!(resp.headers()["location"], "/account/2fa/enable");
+    assert_ne!(
+        b.session(&app).unwrap(),
+        before,
+        "re-authentication rotates the id"
+    );
+    let (_, html) = page(&app, &mut b, "/account/2fa/enable").await;
+    assert!(html.contains("totp-secret"));
+}
+
+#[tokio::test]
+async fn cli_reset_2fa_turns_it_off_and_ends_sessions_of_a_running_server() {
+    let opts = Opts::with(Store::Redis, MAIL);
+    let app = TestApp::spawn(opts).await;
+    app.add_user("alice", PW, &[]).await;
+    let mut e = enroll(&app, "alice").await;
+    let mut trusted = app.browser();
+    password_step(&app, &mut trusted, "alice", "").await;
+    assert_eq!(
+        code_step(&app, &mut trusted, &e.next_code().await, true, "")
+            .await
+            .status(),
+        303
+    );
+
+    let config = app.dir.path().join("gatehouse.toml");
+    let text = TestApp::config_text(
+        &Opts::with(Store::Redis, MAIL),
+        app.port,
+        &app.echo,
+        &app.dir,
+        &app.prefix,
+    );
+    std::fs::write(&config, text).unwrap();
+    let out = crate::binary::run(
+        crate::binary::gatehouse(&[
+            "user",
+            "reset-2fa",
+            "alice",
+            "--config",
+            config.to_str().unwrap(),
+        ]),
+        None,
+    )
+    .await;
+    assert!(out.status.success(), "{}", out.show());
+    assert!(out.stdout.contains("2 session(s) ended"), "{}", out.show());
+
+    // Both sessions are over; the next login needs no code (and the device is forgotten).
+    for b in [&mut e.browser, &mut trusted] {
+        assert_eq!(
+            b.send(app.get("app.gate.localhost", "/")).await.status(),
+            302
+        );
+    }
+    trusted.cookies.retain(|k, _| k.starts_with("__Host-"));
+    let resp = app.post_login(&mut trusted, "alice", PW, "").await;
+    assert!(
+        !resp.headers()["location"]
+            .to_str()
+            .unwrap()
+            .contains("/login/2fa")
+    );
+    let (_, html) = page(&app, &mut trusted, "/account").await;
+    assert!(html.contains("id=\"two-factor-status\">Off."));
+    mail_containing(&app.dir.path().join("mail"), "reset by an administrator").await;
+}
