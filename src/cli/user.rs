@@ -52,10 +52,24 @@ pub(super) enum UserAction {
     ResetTwoFactor { name: String },
 }
 
+/// The master key for `user` commands. They never seal or sign anything (only the server
+/// does), so a generated key file that does not exist yet is not created here: a one-off
+/// stand-in key is used, and the server creates the real one at its first start.
+fn cli_key(config: &Config) -> anyhow::Result<[u8; 32]> {
+    match &config.secrets.key {
+        crate::config::KeySource::Generate(path) if !path.exists() => {
+            let mut key = [0u8; 32];
+            crate::domain::secret::fill_random(&mut key);
+            Ok(key)
+        }
+        source => crate::server::load_key(source),
+    }
+}
+
 pub(super) async fn run(config: Config, action: UserAction) -> anyhow::Result<()> {
     crate::telemetry::init(&config.log);
     let stores = crate::server::open_stores(&config).await?;
-    let key = crate::server::load_key(&config.secrets.key)?;
+    let key = cli_key(&config)?;
     let services = services(&config, &stores, &key)?;
     let admin = &services.admin;
     match action {
