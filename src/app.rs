@@ -21,12 +21,13 @@ use crate::service::devices::Devices;
 use crate::service::hasher::Hasher;
 use crate::service::login::Login;
 use crate::service::now;
+use crate::service::passwords::Passwords;
 use crate::service::sessions::{Resolved, Sessions};
 use crate::service::throttle::Throttle;
 use crate::service::two_factor::TwoFactor;
 use crate::service::users::UserAdmin;
 use crate::store::{
-    DeviceStore, SecondFactorStore, SessionStore, StoreResult, ThrottleStore, UserStore,
+    DeviceStore, ResetStore, SecondFactorStore, SessionStore, StoreResult, ThrottleStore, UserStore,
 };
 use crate::web::cookies::{self, Cookies};
 use crate::web::csrf::Csrf;
@@ -42,6 +43,7 @@ pub struct Stores {
     pub users: Arc<dyn UserStore>,
     pub factors: Arc<dyn SecondFactorStore>,
     pub devices: Arc<dyn DeviceStore>,
+    pub resets: Arc<dyn ResetStore>,
 }
 
 /// Everything a request handler may use.
@@ -51,6 +53,7 @@ pub struct AppState {
     pub login: Login,
     pub admin: UserAdmin,
     pub two_factor: TwoFactor,
+    pub passwords: Passwords,
     pub users: Arc<dyn UserStore>,
     pub csrf: Csrf,
     pub cookies: Cookies,
@@ -66,6 +69,7 @@ pub struct Services {
     pub login: Login,
     pub admin: UserAdmin,
     pub two_factor: TwoFactor,
+    pub passwords: Passwords,
 }
 
 /// AES-256-GCM keys for TOTP secrets: the configured `secrets.totp_key` (id 1) seals when
@@ -120,8 +124,21 @@ pub fn services(config: &Config, stores: &Stores, master: &[u8; 32]) -> anyhow::
         devices.clone(),
         hasher.clone(),
         throttle.clone(),
-        mailer,
+        mailer.clone(),
         &config.two_factor.issuer,
+    );
+    let passwords = Passwords::new(
+        stores.users.clone(),
+        stores.resets.clone(),
+        sessions.clone(),
+        devices.clone(),
+        hasher.clone(),
+        throttle.clone(),
+        admin.clone(),
+        two_factor.clone(),
+        mailer,
+        config.password.reset_token_ttl,
+        config.portal.url.url("/reset"),
     );
     let login = Login::new(
         stores.users.clone(),
@@ -135,6 +152,7 @@ pub fn services(config: &Config, stores: &Stores, master: &[u8; 32]) -> anyhow::
         login,
         admin,
         two_factor,
+        passwords,
     })
 }
 
@@ -153,6 +171,7 @@ impl App {
             login,
             admin,
             two_factor,
+            passwords,
         } = services(&config, &stores, &key)?;
         let csrf_key = hmac_sha256(&key, b"gatehouse/csrf/v1");
         let portal_url = &config.portal.url;
@@ -188,6 +207,7 @@ impl App {
             login,
             admin,
             two_factor,
+            passwords,
         };
         let state = Arc::new(state);
         let portal = crate::web::router(state.clone());

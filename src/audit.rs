@@ -43,6 +43,9 @@ pub mod event {
     pub const REQUEST_REJECTED: &str = "request.rejected";
     pub const ACCESS_DENIED: &str = "access.denied";
     pub const REAUTHENTICATED: &str = "login.reauthenticated";
+    pub const PASSWORD_CHANGED: &str = "password.changed";
+    pub const PASSWORD_RESET: &str = "password.reset";
+    pub const RESET_REQUESTED: &str = "password.reset_requested";
     pub const TOTP_FAILURE: &str = "two_factor.failure";
     pub const TOTP_ENABLED: &str = "two_factor.enabled";
     pub const TOTP_DISABLED: &str = "two_factor.disabled";

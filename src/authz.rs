@@ -74,6 +74,7 @@ pub fn portal_page(verdict: &Verdict) -> Option<&'static str> {
         Verdict::Login => Some("/login"),
         Verdict::SecondFactor => Some("/login/2fa"),
         Verdict::Enroll => Some("/account/2fa/enable"),
+        Verdict::PasswordChange => Some("/account/password"),
         _ => None,
     }
 }

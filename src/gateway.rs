@@ -204,14 +204,14 @@ pub async fn proxy(
     };
     let session = match authorize(app, req.headers(), &facts).await {
         Ok(Verdict::Allow(session)) => session,
-        Ok(v @ (Verdict::Login | Verdict::SecondFactor | Verdict::Enroll)) => {
+        Ok(
+            v
+            @ (Verdict::Login | Verdict::SecondFactor | Verdict::Enroll | Verdict::PasswordChange),
+        ) => {
             return portal_redirect(app, &req, ctx, portal_page(&v).unwrap_or("/login"));
         }
         Ok(Verdict::NoSecondFactor) => {
             return error_page(app, Some(ctx), PageError::SecondFactorRequired);
-        }
-        Ok(Verdict::PasswordChange) => {
-            return error_page(app, Some(ctx), PageError::PasswordChangeRequired);
         }
         Ok(Verdict::Forbidden) => return error_page(app, Some(ctx), PageError::Forbidden),
         // Fail closed: no store, no access (SECURITY 73).

@@ -59,7 +59,8 @@ pub async fn open_stores(config: &Config) -> anyhow::Result<Stores> {
         throttle,
         users: users.clone(),
         factors: users.clone(),
-        devices: users,
+        devices: users.clone(),
+        resets: users,
     })
 }
 

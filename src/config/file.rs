@@ -171,6 +171,9 @@ pub struct RawSecrets {
 #[serde(default)]
 pub struct RawPassword {
     pub min_length: usize,
+    pub min_length_two_factor: usize,
+    pub forgot_password_enabled: bool,
+    pub reset_token_ttl: String,
     pub argon2_memory_kib: u32,
     pub argon2_iterations: u32,
     pub argon2_parallelism: u32,
@@ -181,6 +184,9 @@ impl Default for RawPassword {
     fn default() -> Self {
         Self {
             min_length: 15,
+            min_length_two_factor: 8,
+            forgot_password_enabled: false,
+            reset_token_ttl: "15m".into(),
             argon2_memory_kib: 19_456,
             argon2_iterations: 2,
             argon2_parallelism: 1,

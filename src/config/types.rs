@@ -235,6 +235,10 @@ pub struct PasswordConfig {
     pub policy: PasswordPolicy,
     pub hash: HashParams,
     pub max_concurrent_hashes: usize,
+    /// "Forgot password?" by email is offered.
+    pub forgot_password_enabled: bool,
+    /// Seconds a reset link stays valid.
+    pub reset_token_ttl: i64,
 }
 
 /// Login throttling.
@@ -273,4 +277,11 @@ pub struct SiteConfig {
 pub struct LogConfig {
     pub json: bool,
     pub level: String,
+}
+
+impl NotifierConfig {
+    /// Whether messages go anywhere (rather than only to the log).
+    pub fn configured(&self) -> bool {
+        self.file_dir.is_some()
+    }
 }

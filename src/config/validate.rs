@@ -179,6 +179,13 @@ pub(super) fn validate(raw: RawConfig, base_dir: &Path, problems: &mut Vec<Probl
     let log = log(&mut cx, &raw.log);
     let two_factor = security::two_factor(&mut cx, &raw.two_factor, &portal.title);
     let notifier = security::notifier(&mut cx, &raw.notifier);
+    if password.forgot_password_enabled && !notifier.configured() {
+        cx.problem(
+            "password.forgot_password_enabled",
+            "needs a notifier to send the reset links",
+            "configure [notifier] (SMTP, or file_dir for development)",
+        );
+    }
     Config {
         server,
         portal,

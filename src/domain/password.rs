@@ -136,11 +136,45 @@ pub fn needs_rehash(stored: &str, current: &HashParams) -> bool {
         || p.p_cost() < current.parallelism
 }
 
-/// Password policy: length in code points and context words (SECURITY 1–4).
+/// Password policy: length in code points, common passwords and context words (SECURITY 1–4).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PasswordPolicy {
-    /// Minimum length in code points after normalisation.
+    /// Minimum length in code points after normalisation, for a password-only account.
     pub min_chars: usize,
+    /// Minimum length for an account whose every login also needs a TOTP code.
+    pub min_chars_two_factor: usize,
+}
+
+/// John the Ripper's list of common passwords (Openwall, public domain, 3546 entries).
+const COMMON: &str = include_str!("data/common_passwords.txt");
+
+fn common_passwords() -> &'static std::collections::HashSet<&'static str> {
+    static SET: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
+        std::sync::OnceLock::new();
+    SET.get_or_init(|| {
+        COMMON
+            .lines()
+            .filter(|l| !l.starts_with("#!comment") && !l.is_empty())
+            .collect()
+    })
+}
+
+/// True for a common password, or one made of a common password padded with digits and
+/// symbols (`password1234567`, `!!dragon2024`), or of at most three distinct characters.
+pub fn is_common(password: &str) -> bool {
+    let lower = password.to_lowercase();
+    let set = common_passwords();
+    if set.contains(lower.as_str()) {
+        return true;
+    }
+    let core = lower.trim_matches(|c: char| !c.is_alphabetic());
+    if core.chars().count() >= 3 && set.contains(core) {
+        return true;
+    }
+    let mut distinct: Vec<char> = lower.chars().collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    distinct.len() <= 3
 }
 
 /// Why a new password is refused; the text is shown on the page.
@@ -158,23 +192,42 @@ pub enum PolicyError {
     /// Contains control characters.
     #[error("The password contains control characters.")]
     ControlCharacter,
+    /// A common password, or one built from one.
+    #[error("This password is too common and easy to guess. Try a few unrelated words.")]
+    Common,
 }
 
 impl PasswordPolicy {
     /// Checks a normalised candidate password. `context` holds words the password must not be
     /// made of (username, product name, host labels), compared case-insensitively.
-    pub fn check(&self, password: &str, context: &[&str]) -> Result<(), PolicyError> {
+    ///
+    /// `two_factor` says whether every login of the account also needs a code, which allows
+    /// the shorter minimum (SECURITY 1).
+    pub fn check(
+        &self,
+        password: &str,
+        context: &[&str],
+        two_factor: bool,
+    ) -> Result<(), PolicyError> {
+        let min = if two_factor {
+            self.min_chars_two_factor
+        } else {
+            self.min_chars
+        };
         if password.len() > MAX_PASSWORD_BYTES {
             return Err(PolicyError::TooLong(MAX_PASSWORD_BYTES));
         }
         if password.chars().any(char::is_control) {
             return Err(PolicyError::ControlCharacter);
         }
-        if password.chars().count() < self.min_chars {
-            return Err(PolicyError::TooShort(self.min_chars));
+        if password.chars().count() < min {
+            return Err(PolicyError::TooShort(min));
         }
         if is_made_of_context(password, context) {
             return Err(PolicyError::ContextWord);
+        }
+        if is_common(password) {
+            return Err(PolicyError::Common);
         }
         Ok(())
     }
@@ -276,29 +329,58 @@ mod tests {
 
     #[test]
     fn policy_length_and_context() {
-        let p = PasswordPolicy { min_chars: 15 };
+        let p = PasswordPolicy {
+            min_chars: 15,
+            min_chars_two_factor: 8,
+        };
         assert_eq!(
-            p.check("fourteen chars", &[]),
+            p.check("fourteen chars", &[], false),
             Err(PolicyError::TooShort(15))
         );
-        assert_eq!(p.check("fifteen chars!!", &[]), Ok(()));
-        assert_eq!(p.check("correct horse battery staple", &["alice"]), Ok(()));
+        assert_eq!(p.check("fourteen chars", &[], true), Ok(()));
+        assert_eq!(p.check("seven c", &[], true), Err(PolicyError::TooShort(8)));
+        assert_eq!(p.check("fifteen chars!!", &[], false), Ok(()));
         assert_eq!(
-            p.check("alicealicealice", &["alice"]),
+            p.check("correct horse battery staple", &["alice"], false),
+            Ok(())
+        );
+        assert_eq!(
+            p.check("alicealicealice", &["alice"], false),
             Err(PolicyError::ContextWord)
         );
         assert_eq!(
-            p.check("Gatehouse2024!!!", &["gatehouse"]),
+            p.check("Gatehouse2024!!!", &["gatehouse"], false),
             Err(PolicyError::ContextWord)
         );
-        assert_eq!(p.check(&"é".repeat(15), &[]), Ok(()));
+        assert_eq!(p.check("déjà vu, encore une fois", &[], false), Ok(()));
         assert_eq!(
-            p.check(&"x".repeat(1025), &[]),
+            p.check(&"x".repeat(1025), &[], false),
             Err(PolicyError::TooLong(1024))
         );
         assert_eq!(
-            p.check("tab\tinside the password", &[]),
+            p.check("tab\tinside the password", &[], false),
             Err(PolicyError::ControlCharacter)
         );
+    }
+
+    #[test]
+    fn common_passwords_and_their_padded_forms_are_refused() {
+        let p = PasswordPolicy {
+            min_chars: 15,
+            min_chars_two_factor: 8,
+        };
+        for bad in [
+            "password1234567",
+            "123456789012345",
+            "!!!dragon2024!!!",
+            "Trustno1Trustno1",
+            "ééééééééééééééé",
+            "abababababababab",
+        ] {
+            assert!(is_common(bad) || p.check(bad, &[], false).is_err(), "{bad}");
+            assert_eq!(p.check(bad, &[], false), Err(PolicyError::Common), "{bad}");
+        }
+        assert!(is_common("password") && is_common("PASSWORD1"));
+        assert!(!is_common("correct horse battery staple"));
     }
 }

@@ -104,7 +104,10 @@ pub async fn handle<B>(
     match authorize(app, req.headers(), &facts).await {
         Ok(Verdict::Allow(session)) => allowed(app, session.as_deref()),
         // The same portal page as proxy mode: login, the code step or enrolment.
-        Ok(v @ (Verdict::Login | Verdict::SecondFactor | Verdict::Enroll)) => {
+        Ok(
+            v
+            @ (Verdict::Login | Verdict::SecondFactor | Verdict::Enroll | Verdict::PasswordChange),
+        ) => {
             let page = portal_page(&v).unwrap_or("/login");
             let location = portal_location(app, page, &original.url(), &original.host);
             match flavor {
@@ -125,9 +128,7 @@ pub async fn handle<B>(
                 Flavor::ForwardAuth => redirect(app, StatusCode::UNAUTHORIZED, &location),
             }
         }
-        Ok(Verdict::NoSecondFactor | Verdict::PasswordChange | Verdict::Forbidden) => {
-            answer(app, StatusCode::FORBIDDEN)
-        }
+        Ok(Verdict::NoSecondFactor | Verdict::Forbidden) => answer(app, StatusCode::FORBIDDEN),
         Err(e) => {
             tracing::error!(request_id = %ctx.request_id, cause = %e, "forward-auth failed closed");
             answer(app, StatusCode::SERVICE_UNAVAILABLE)

@@ -18,8 +18,19 @@ use crate::config::NotifierConfig;
 use crate::domain::user::User;
 
 /// Something that happened to an account that its holder must hear about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum Notice {
+    /// A password reset was asked for: the single-use link (never a password or code).
+    PasswordReset {
+        /// The link, built from the configured portal URL.
+        link: String,
+        /// Minutes it stays valid.
+        minutes: i64,
+    },
+    /// The password was changed by the user or through a reset link.
+    PasswordChanged,
+    /// An administrator set a new password.
+    PasswordSetByAdmin,
     /// Two-factor authentication was turned on.
     TwoFactorEnabled,
     /// Two-factor authentication was turned off by the user.
@@ -36,11 +47,47 @@ pub enum Notice {
 }
 
 impl Notice {
+    /// A name for logs: never the content (a reset link is a credential, SECURITY 43).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::PasswordReset { .. } => "password_reset",
+            Self::PasswordChanged => "password_changed",
+            Self::PasswordSetByAdmin => "password_set_by_admin",
+            Self::TwoFactorEnabled => "two_factor_enabled",
+            Self::TwoFactorDisabled => "two_factor_disabled",
+            Self::TwoFactorReset => "two_factor_reset",
+            Self::RecoveryCodeUsed { .. } => "recovery_code_used",
+            Self::RecoveryCodesRegenerated => "recovery_codes_regenerated",
+        }
+    }
+
     /// Subject line and body paragraphs.
-    fn text(self) -> (&'static str, Vec<String>) {
+    fn text(&self) -> (&'static str, Vec<String>) {
         const NOT_YOU: &str =
             "If this was not you, change your password now and contact your administrator.";
         match self {
+            Self::PasswordReset { link, minutes } => (
+                "Reset your password",
+                vec![
+                    "Someone asked to reset the password of your account. To choose a new password, open this link:".into(),
+                    link.clone(),
+                    format!("The link works once, for {minutes} minutes. If you did not ask for it, ignore this message: your password stays as it is."),
+                ],
+            ),
+            Self::PasswordChanged => (
+                "Your password was changed",
+                vec![
+                    "The password of your account was changed, and every other session was signed out.".into(),
+                    "If this was not you, reset your password now and contact your administrator.".into(),
+                ],
+            ),
+            Self::PasswordSetByAdmin => (
+                "Your password was reset by an administrator",
+                vec![
+                    "An administrator set a new password for your account and signed you out everywhere.".into(),
+                    NOT_YOU.into(),
+                ],
+            ),
             Self::TwoFactorEnabled => (
                 "Two-factor authentication turned on",
                 vec![
@@ -62,7 +109,7 @@ impl Notice {
                     NOT_YOU.into(),
                 ],
             ),
-            Self::RecoveryCodeUsed { left } => (
+            &Self::RecoveryCodeUsed { left } => (
                 "A recovery code was used",
                 vec![
                     format!("A recovery code was used to sign in to your account. {left} unused codes remain; each works once."),
@@ -145,7 +192,7 @@ impl Mailer {
     }
 
     /// The message for `notice` to `user`, or why there is none.
-    pub fn message(&self, user: &User, notice: Notice) -> Result<Message, String> {
+    pub fn message(&self, user: &User, notice: &Notice) -> Result<Message, String> {
         let from = self.from.clone().ok_or("notifier.from is not a mailbox")?;
         let to: Mailbox = user
             .email
@@ -186,15 +233,15 @@ impl Mailer {
     /// Failures are logged, never returned: a notice never blocks the change it reports.
     pub async fn send(&self, user: &User, notice: Notice) {
         let Some(transport) = &self.transport else {
-            tracing::info!(user = %crate::audit::Clean(&user.username), ?notice, "no notifier configured; notice not sent");
+            tracing::info!(user = %crate::audit::Clean(&user.username), notice = notice.kind(), "no notifier configured; notice not sent");
             return;
         };
-        let result = match self.message(user, notice) {
+        let result = match self.message(user, &notice) {
             Ok(message) => transport.send(message).await,
             Err(why) => Err(why),
         };
         if let Err(e) = result {
-            tracing::error!(user = %crate::audit::Clean(&user.username), ?notice, error = %e, "notice not sent");
+            tracing::error!(user = %crate::audit::Clean(&user.username), notice = notice.kind(), error = %e, "notice not sent");
         }
     }
 }

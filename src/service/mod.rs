@@ -6,6 +6,7 @@
 pub mod devices;
 pub mod hasher;
 pub mod login;
+pub mod passwords;
 pub mod sessions;
 pub mod throttle;
 pub mod two_factor;

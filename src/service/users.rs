@@ -50,6 +50,26 @@ impl From<StoreError> for UserError {
     }
 }
 
+/// Who a password is for, as far as the policy cares.
+#[derive(Debug, Clone, Copy)]
+pub struct PolicyUser<'a> {
+    pub username: &'a str,
+    pub email: &'a str,
+    /// Every login of the account needs a code too (allows the shorter minimum).
+    pub two_factor: bool,
+}
+
+impl<'a> PolicyUser<'a> {
+    /// The policy view of a stored user.
+    pub fn of(user: &'a User) -> Self {
+        Self {
+            username: &user.username,
+            email: &user.email,
+            two_factor: user.totp_enabled,
+        }
+    }
+}
+
 /// Fields for a new user.
 #[derive(Debug)]
 pub struct AddUser<'a> {
@@ -92,10 +112,21 @@ impl UserAdmin {
         }
     }
 
-    fn check_password(&self, username: &str, password: &SecretString) -> Result<(), UserError> {
+    /// The policy check every place that sets a password shares (SECURITY 1–4).
+    pub fn check_password(
+        &self,
+        user: &PolicyUser<'_>,
+        password: &SecretString,
+    ) -> Result<(), PolicyError> {
         let normalized = password::normalize(password.expose());
-        let context = [username, self.product.as_str(), "gatehouse"];
-        Ok(self.policy.check(&normalized, &context)?)
+        let email_local = user.email.split('@').next().unwrap_or("");
+        let context = [
+            user.username,
+            email_local,
+            self.product.as_str(),
+            "gatehouse",
+        ];
+        self.policy.check(&normalized, &context, user.two_factor)
     }
 
     /// Finds a user by (case-insensitive) name.
@@ -111,7 +142,14 @@ impl UserAdmin {
     pub async fn add(&self, new: AddUser<'_>, actor: &str) -> Result<User, UserError> {
         let name = Username::parse(new.username)?;
         let groups = normalize_groups(new.groups)?;
-        self.check_password(name.as_str(), &new.password)?;
+        self.check_password(
+            &PolicyUser {
+                username: name.as_str(),
+                email: new.email,
+                two_factor: false,
+            },
+            &new.password,
+        )?;
         let hash = self.hasher.hash(&new.password).await?;
         let user = self
             .users
@@ -140,7 +178,7 @@ impl UserAdmin {
         actor: &str,
     ) -> Result<usize, UserError> {
         let user = self.find(raw).await?;
-        self.check_password(&user.username, password)?;
+        self.check_password(&PolicyUser::of(&user), password)?;
         let hash = self.hasher.hash(password).await?;
         self.users
             .set_password(user.id, &hash, must_change, now())

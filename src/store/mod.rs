@@ -145,6 +145,26 @@ pub trait DeviceStore: Send + Sync + 'static {
     async fn remove_all_devices(&self, user_id: i64) -> StoreResult<u64>;
 }
 
+/// Password reset tokens, stored as hashes (SECURITY 41).
+#[async_trait]
+pub trait ResetStore: Send + Sync + 'static {
+    /// Stores a new token for the user, voiding the user's older ones.
+    async fn issue_reset(
+        &self,
+        user_id: i64,
+        token_hash: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> StoreResult<()>;
+    /// The user a live token belongs to, without using it up.
+    async fn reset_user(&self, token_hash: &str, now: i64) -> StoreResult<Option<i64>>;
+    /// Uses a live token up (with every other token of its user); exactly one of several
+    /// concurrent uses gets the user id.
+    async fn consume_reset(&self, token_hash: &str, now: i64) -> StoreResult<Option<i64>>;
+    /// Voids every token of the user (the password was set another way).
+    async fn void_resets(&self, user_id: i64) -> StoreResult<()>;
+}
+
 /// Fields of a new user.
 #[derive(Clone)]
 pub struct NewUser {
@@ -167,6 +187,9 @@ pub struct NewUser {
 pub trait UserStore: Send + Sync + 'static {
     /// Finds a user by canonical name.
     async fn find_by_username(&self, username: &str) -> StoreResult<Option<User>>;
+    /// Finds the one user with this email address (case-insensitive); `None` when no one or
+    /// several users have it.
+    async fn find_by_email(&self, email: &str) -> StoreResult<Option<User>>;
     /// Finds a user by id.
     async fn get(&self, id: i64) -> StoreResult<Option<User>>;
     /// Creates a user; `Conflict` if the name is taken.

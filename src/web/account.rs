@@ -76,6 +76,12 @@ async fn signed_in(
     page: &str,
 ) -> Result<Resolved, Response<Body>> {
     match app.current_session(headers).await {
+        // A user who must set a new password can do nothing else first.
+        Ok(Some(s)) if s.user.must_change_password => Err(see_other(&with_rd(
+            app,
+            "/account/password",
+            &app.config.portal.url.url(page),
+        ))),
         Ok(Some(s)) => Ok(s),
         Ok(None) => Err(see_other(&with_rd(
             app,
@@ -90,7 +96,7 @@ async fn signed_in(
     }
 }
 
-fn origin<'a>(ctx: &RequestCtx, headers: &'a HeaderMap) -> Origin<'a> {
+pub(super) fn origin<'a>(ctx: &RequestCtx, headers: &'a HeaderMap) -> Origin<'a> {
     Origin {
         ip: ctx.client_ip,
         user_agent: headers
@@ -101,7 +107,7 @@ fn origin<'a>(ctx: &RequestCtx, headers: &'a HeaderMap) -> Origin<'a> {
 }
 
 /// Whether the last password entry is within the step-up window.
-fn fresh(app: &AppState, s: &Resolved) -> bool {
+pub(super) fn fresh(app: &AppState, s: &Resolved) -> bool {
     now().saturating_sub(s.session.authenticated_at) <= app.config.two_factor.step_up_window
 }
 

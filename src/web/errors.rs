@@ -24,8 +24,6 @@ pub enum PageError {
     Forbidden,
     /// A two-factor rule met a user who has not set up two-factor (and enrolment is optional).
     SecondFactorRequired,
-    /// The user must set a new password before anything is proxied.
-    PasswordChangeRequired,
     /// No site for this host.
     UnknownHost,
     /// A form or header over the size limit.
@@ -64,11 +62,6 @@ impl PageError {
                 StatusCode::FORBIDDEN,
                 "Two-factor authentication required",
                 "This page requires two-factor authentication. Turn it on from your account security page (Account security, on the sign-in portal), then open this page again.",
-            ),
-            Self::PasswordChangeRequired => (
-                StatusCode::FORBIDDEN,
-                "Password change required",
-                "Your administrator requires you to set a new password before you continue. Ask them to complete the reset.",
             ),
             Self::UnknownHost => (
                 StatusCode::MISDIRECTED_REQUEST,

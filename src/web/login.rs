@@ -64,6 +64,15 @@ pub(super) fn target(app: &AppState, rd: &str) -> String {
     }
 }
 
+/// Where a browser goes once signed in: the forced password change first, if flagged.
+pub(super) fn after_login(app: &AppState, user: &crate::domain::user::User, rd: &str) -> String {
+    if user.must_change_password {
+        with_rd(app, "/account/password", rd)
+    } else {
+        target(app, rd)
+    }
+}
+
 /// The portal URL of `page` carrying a validated `rd` along.
 pub(super) fn with_rd(app: &AppState, page: &str, rd: &str) -> String {
     let url = app.config.portal.url.path(page);
@@ -88,7 +97,7 @@ pub(super) fn login_form(
         headers,
         status,
         "login.html",
-        json!({ "title": "Sign in", "rd": rd, "username": "", "error": error }),
+        json!({ "title": "Sign in", "rd": rd, "username": "", "error": error, "forgot": app.config.password.forgot_password_enabled }),
     )
 }
 
@@ -169,7 +178,7 @@ pub(super) async fn submit(
                     .append(header::SET_COOKIE, app.cookies.pending(&ok.id));
                 return resp;
             }
-            let mut resp = see_other(&target(&app, &rd));
+            let mut resp = see_other(&after_login(&app, &ok.user, &rd));
             resp.headers_mut()
                 .append(header::SET_COOKIE, app.cookies.session(&ok.id, &ctx.host));
             resp

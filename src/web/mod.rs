@@ -10,6 +10,7 @@ pub mod headers;
 mod health;
 mod login;
 pub mod pages;
+mod password;
 mod qr;
 mod second_factor;
 mod session_pages;
@@ -86,6 +87,18 @@ pub fn router(app: Arc<AppState>) -> Router {
         .route(&p("/logout"), post(session_pages::logout))
         .route(&p("/account"), get(account::page))
         .route(&p("/account/reauth"), post(account::reauth_submit))
+        .route(
+            &p("/account/password"),
+            get(password::change_form).post(password::change_submit),
+        )
+        .route(
+            &p("/forgot"),
+            get(password::forgot_form).post(password::forgot_submit),
+        )
+        .route(
+            &p("/reset"),
+            get(password::reset_form).post(password::reset_submit),
+        )
         .route(
             &p("/account/2fa/enable"),
             get(account::enable_page).post(account::enable_submit),

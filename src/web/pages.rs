@@ -21,6 +21,12 @@ const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../templates/recovery_codes.html"),
     ),
     ("account.html", include_str!("../../templates/account.html")),
+    (
+        "password.html",
+        include_str!("../../templates/password.html"),
+    ),
+    ("forgot.html", include_str!("../../templates/forgot.html")),
+    ("reset.html", include_str!("../../templates/reset.html")),
 ];
 
 /// The stylesheet, served at `<portal>/static/gatehouse.css`.

@@ -17,7 +17,8 @@ use super::cookies::{self, PENDING_COOKIE};
 use super::errors::{PageError, error_page};
 use super::forms::{csrf_ok, form_page, human_wait, see_other};
 use super::login::{
-    LoginQuery, login_form, safe_rd, service_error, target, throttled, wait_for, with_rd,
+    LoginQuery, after_login, login_form, safe_rd, service_error, target, throttled, wait_for,
+    with_rd,
 };
 use crate::app::AppState;
 use crate::domain::session::AuthLevel;
@@ -134,7 +135,7 @@ pub(super) async fn submit(
         .await
     {
         Ok(done) => {
-            let mut resp = see_other(&target(&app, &rd));
+            let mut resp = see_other(&after_login(&app, &who.user, &rd));
             let h = resp.headers_mut();
             h.append(header::SET_COOKIE, app.cookies.session(&done.id, &ctx.host));
             h.append(header::SET_COOKIE, app.cookies.clear_pending());

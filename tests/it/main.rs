@@ -13,6 +13,7 @@ mod config;
 mod forward_auth;
 mod headers;
 mod login;
+mod passwords;
 mod protocol;
 mod proxies;
 mod rules;

@@ -64,6 +64,23 @@ pub(super) fn password(cx: &mut Ctx<'_>, raw: &RawPassword) -> PasswordConfig {
             "NIST SP 800-63B-4 requires 15 characters for password-only accounts",
         );
     }
+    let reset_token_ttl = cx.secs("password.reset_token_ttl", &raw.reset_token_ttl);
+    // SECURITY 41: never over 24 h.
+    if reset_token_ttl > 86_400 {
+        cx.problem(
+            "password.reset_token_ttl",
+            "is longer than 24h",
+            "reset links should live minutes, not days; 15m is the default",
+        );
+    }
+    // SECURITY 1: 8 characters at least, even when every login also needs a code.
+    if raw.min_length_two_factor < 8 || raw.min_length_two_factor > raw.min_length {
+        cx.problem(
+            "password.min_length_two_factor",
+            "must be between 8 and password.min_length",
+            "NIST SP 800-63B-4 allows 8 characters when a second factor is mandatory",
+        );
+    }
     let hash = HashParams {
         memory_kib: raw.argon2_memory_kib,
         iterations: raw.argon2_iterations,
@@ -85,9 +102,12 @@ pub(super) fn password(cx: &mut Ctx<'_>, raw: &RawPassword) -> PasswordConfig {
     PasswordConfig {
         policy: PasswordPolicy {
             min_chars: raw.min_length,
+            min_chars_two_factor: raw.min_length_two_factor,
         },
         hash,
         max_concurrent_hashes,
+        forgot_password_enabled: raw.forgot_password_enabled,
+        reset_token_ttl,
     }
 }
 

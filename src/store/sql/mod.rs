@@ -18,6 +18,7 @@ use sqlx::{Row, SqlSafeStr};
 use super::{NewUser, StoreError, StoreResult, UserStore};
 
 mod devices;
+mod resets;
 mod two_factor;
 use crate::domain::user::User;
 
@@ -29,6 +30,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("migrations/0002_two_factor.sql"),
     ),
     (3, "devices", include_str!("migrations/0003_devices.sql")),
+    (
+        4,
+        "password_resets",
+        include_str!("migrations/0004_password_resets.sql"),
+    ),
 ];
 
 fn db_err(e: sqlx::Error) -> StoreError {
@@ -139,6 +145,21 @@ impl UserStore for SqlUserStore {
             .map_err(db_err)?
             .map(|row| row_to_user(&row))
             .transpose()
+    }
+
+    async fn find_by_email(&self, email: &str) -> StoreResult<Option<User>> {
+        // Only when exactly one account has the address: a shared address names no one.
+        let sql =
+            format!("SELECT {COLUMNS} FROM users WHERE lower(email) = lower($1) AND email <> ''");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(email)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        match rows.as_slice() {
+            [row] => row_to_user(row).map(Some),
+            _ => Ok(None),
+        }
     }
 
     async fn get(&self, id: i64) -> StoreResult<Option<User>> {

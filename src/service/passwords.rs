@@ -1,0 +1,292 @@
+//! Password change, forgot/reset by mail (SECURITY §1.5–1.6, issue 5).
+//!
+//! Change: the current password (and a code for two-factor users without a fresh step-up);
+//! then every session ends, this browser gets a new one, remembered devices are forgotten and a
+//! notice goes out. Reset: a request answers the same whatever the account (the work happens in
+//! the background); the link is built from the configured portal URL only; the token is 256
+//! bits, stored hashed, single use, voided by a newer request; completing it sets the password,
+//! ends every session and does not sign anyone in. Two-factor stays as it is.
+
+use std::sync::Arc;
+
+use thiserror::Error;
+
+use super::devices::Devices;
+use super::hasher::Hasher;
+use super::sessions::{Resolved, Sessions};
+use super::throttle::Throttle;
+use super::two_factor::{Origin, TwoFactor};
+use super::users::{PolicyUser, UserAdmin};
+use super::{AuthError, now};
+use crate::audit;
+use crate::audit::event;
+use crate::domain::password::PolicyError;
+use crate::domain::secret::{SecretString, random_token, sha256_hex};
+use crate::domain::session::SessionId;
+use crate::domain::user::{User, Username};
+use crate::mail::{Mailer, Notice};
+use crate::store::{ResetStore, StoreError, UserStore};
+
+/// Reset requests one client IP may make per window (SECURITY 40).
+const RESETS_PER_IP: u32 = 5;
+/// Window of the per-IP limit, seconds.
+const RESET_IP_WINDOW: u64 = 600;
+/// Reset mails one account may receive per hour (SECURITY 40).
+const RESET_MAILS_PER_ACCOUNT: u32 = 3;
+
+/// Why a new password was not set. The text of each is safe to show on the page.
+#[derive(Debug, Error)]
+pub enum PasswordError {
+    /// The two new passwords differ.
+    #[error("The two new passwords are not the same.")]
+    Mismatch,
+    /// The new password breaks the policy.
+    #[error("{0}")]
+    Policy(#[from] PolicyError),
+    /// The reset link is unknown, used or expired.
+    #[error("This link is invalid or has expired. Ask for a new one.")]
+    BadLink,
+    /// A credential check failed (wrong current password or code, throttled, store down).
+    #[error("{0}")]
+    Auth(#[from] AuthError),
+}
+
+impl From<StoreError> for PasswordError {
+    fn from(e: StoreError) -> Self {
+        Self::Auth(AuthError::Store(e))
+    }
+}
+
+/// A password change as typed.
+#[derive(Debug)]
+pub struct Change<'a> {
+    pub current: SecretString,
+    pub new: SecretString,
+    pub confirm: SecretString,
+    /// A TOTP or recovery code (needed for two-factor users without a fresh step-up).
+    pub code: &'a str,
+}
+
+/// The password use cases.
+#[derive(Clone)]
+pub struct Passwords {
+    users: Arc<dyn UserStore>,
+    resets: Arc<dyn ResetStore>,
+    sessions: Sessions,
+    devices: Devices,
+    hasher: Hasher,
+    throttle: Throttle,
+    admin: UserAdmin,
+    two_factor: TwoFactor,
+    mailer: Mailer,
+    reset_ttl: i64,
+    /// `<portal>/reset`, from configuration only (SECURITY 42).
+    reset_url: String,
+}
+
+impl Passwords {
+    /// The service; `reset_url` is the configured portal's reset page.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        users: Arc<dyn UserStore>,
+        resets: Arc<dyn ResetStore>,
+        sessions: Sessions,
+        devices: Devices,
+        hasher: Hasher,
+        throttle: Throttle,
+        admin: UserAdmin,
+        two_factor: TwoFactor,
+        mailer: Mailer,
+        reset_ttl: i64,
+        reset_url: String,
+    ) -> Self {
+        Self {
+            users,
+            resets,
+            sessions,
+            devices,
+            hasher,
+            throttle,
+            admin,
+            two_factor,
+            mailer,
+            reset_ttl,
+            reset_url,
+        }
+    }
+
+    fn check_new(
+        &self,
+        user: &User,
+        new: &SecretString,
+        confirm: &SecretString,
+    ) -> Result<(), PasswordError> {
+        if new.expose() != confirm.expose() {
+            return Err(PasswordError::Mismatch);
+        }
+        Ok(self.admin.check_password(&PolicyUser::of(user), new)?)
+    }
+
+    /// Sets a new password and ends every session and remembered device of the user.
+    async fn set(&self, user: &User, new: &SecretString, now: i64) -> Result<usize, PasswordError> {
+        let hash = self.hasher.hash(new).await?;
+        self.users.set_password(user.id, &hash, false, now).await?;
+        self.resets.void_resets(user.id).await?;
+        let ended = self.sessions.end_all_for_user(user.id).await?;
+        self.devices.forget_all(user.id).await?;
+        Ok(ended)
+    }
+
+    /// Changes the signed-in user's password. `fresh` says whether the session proved its
+    /// factors within the step-up window. Returns the new session id for this browser.
+    pub async fn change(
+        &self,
+        current: &Resolved,
+        req: Change<'_>,
+        fresh: bool,
+        origin: Origin<'_>,
+    ) -> Result<SessionId, PasswordError> {
+        let now = now();
+        let user = &current.user;
+        self.check_new(user, &req.new, &req.confirm)?;
+        self.two_factor
+            .check_password(user, &req.current, now, origin)
+            .await?;
+        if user.totp_enabled && !fresh {
+            self.two_factor
+                .check_code(user, req.code, now, origin)
+                .await?;
+        }
+        let ended = self.set(user, &req.new, now).await?;
+        // The user now has a new session epoch; this browser continues in a new session.
+        let updated = self
+            .users
+            .get(user.id)
+            .await?
+            .ok_or(PasswordError::Auth(AuthError::InvalidCredentials))?;
+        let (id, _) = self
+            .sessions
+            .start(
+                &updated,
+                current.session.level,
+                &origin.ip.to_string(),
+                origin.user_agent,
+                now,
+            )
+            .await?;
+        audit!(event::PASSWORD_CHANGED, user = %crate::audit::Clean(&user.username), ip = %origin.ip, forced = user.must_change_password, sessions_ended = ended);
+        self.mailer.notify(&updated, Notice::PasswordChanged);
+        Ok(id)
+    }
+
+    /// Whether this client may ask for another reset now (SECURITY 40). Depends only on the
+    /// client, so the answer reveals nothing about accounts.
+    pub async fn may_request(&self, origin: Origin<'_>) -> Result<bool, AuthError> {
+        let n = self
+            .throttle
+            .count(&format!("reset-ip:{}", origin.ip), now(), RESET_IP_WINDOW)
+            .await?;
+        Ok(n <= RESETS_PER_IP)
+    }
+
+    /// Handles "forgot password" for a username or email address, in the background: the
+    /// caller answers the same page at once whatever happens here (SECURITY 39).
+    pub fn request_reset(&self, who: &str, origin: Origin<'_>) {
+        let this = self.clone();
+        let who: String = who.trim().chars().take(256).collect();
+        let ip = origin.ip;
+        tokio::spawn(async move {
+            if let Err(e) = this.send_reset(&who, ip).await {
+                tracing::error!(error = %e, "password reset request failed");
+            }
+        });
+    }
+
+    async fn send_reset(&self, who: &str, ip: std::net::IpAddr) -> Result<(), AuthError> {
+        let user = if who.contains('@') {
+            self.users.find_by_email(who).await?
+        } else {
+            match Username::parse(who) {
+                Ok(name) => self.users.find_by_username(name.as_str()).await?,
+                Err(_) => None,
+            }
+        };
+        let Some(user) = user.filter(|u| !u.disabled) else {
+            audit!(event::RESET_REQUESTED, user = %crate::audit::Clean(who), ip = %ip, outcome = "no_account");
+            return Ok(());
+        };
+        let now = now();
+        let sent = self
+            .throttle
+            .count(&format!("reset-mail:{}", user.id), now, 3600)
+            .await?;
+        if sent > RESET_MAILS_PER_ACCOUNT {
+            audit!(event::RESET_REQUESTED, user = %crate::audit::Clean(&user.username), ip = %ip, outcome = "rate_limited");
+            return Ok(());
+        }
+        let token = random_token(32);
+        self.resets
+            .issue_reset(
+                user.id,
+                &sha256_hex(token.as_bytes()),
+                now,
+                now + self.reset_ttl,
+            )
+            .await?;
+        let link = format!("{}?token={token}", self.reset_url);
+        audit!(event::RESET_REQUESTED, user = %crate::audit::Clean(&user.username), ip = %ip, outcome = "mailed");
+        self.mailer
+            .send(
+                &user,
+                Notice::PasswordReset {
+                    link,
+                    minutes: (self.reset_ttl + 59) / 60,
+                },
+            )
+            .await;
+        Ok(())
+    }
+
+    /// The user a reset link is for, without using the link up (mail scanners prefetch links).
+    pub async fn reset_target(&self, token: &str) -> Result<User, PasswordError> {
+        if token.len() != 43 {
+            return Err(PasswordError::BadLink);
+        }
+        let id = self
+            .resets
+            .reset_user(&sha256_hex(token.as_bytes()), now())
+            .await?
+            .ok_or(PasswordError::BadLink)?;
+        self.users
+            .get(id)
+            .await?
+            .filter(|u| !u.disabled)
+            .ok_or(PasswordError::BadLink)
+    }
+
+    /// Completes a reset: the token alone decides the account (SECURITY 46). Every session
+    /// ends; nobody is signed in; two-factor stays on.
+    pub async fn complete_reset(
+        &self,
+        token: &str,
+        new: &SecretString,
+        confirm: &SecretString,
+        origin: Origin<'_>,
+    ) -> Result<(), PasswordError> {
+        let user = self.reset_target(token).await?;
+        self.check_new(&user, new, confirm)?;
+        let now = now();
+        if self
+            .resets
+            .consume_reset(&sha256_hex(token.as_bytes()), now)
+            .await?
+            != Some(user.id)
+        {
+            return Err(PasswordError::BadLink);
+        }
+        let ended = self.set(&user, new, now).await?;
+        audit!(event::PASSWORD_RESET, user = %crate::audit::Clean(&user.username), ip = %origin.ip, sessions_ended = ended);
+        self.mailer.notify(&user, Notice::PasswordChanged);
+        Ok(())
+    }
+}

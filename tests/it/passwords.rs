@@ -1,0 +1,455 @@
+//! Password change, the forced change, forgot/reset by mail (SECURITY §1.1, §1.5–1.6, issue 5).
+
+use crate::harness::*;
+use crate::totp_util::*;
+
+const NEW: &str = "a brand new passphrase for alice";
+const TRUSTED: &str = "[server]\ntrusted_proxies = [\"127.0.0.1/32\"]\n";
+
+fn forgot(extra: &str) -> String {
+    format!("{MAIL}{TRUSTED}[password]\nforgot_password_enabled = true\n{extra}")
+}
+
+/// Submits the change form (fetched first for its token).
+async fn change(
+    app: &TestApp,
+    b: &mut Browser,
+    current: &str,
+    new: &str,
+    confirm: &str,
+    code: &str,
+) -> (u16, String) {
+    let (_, html) = page(app, b, "/account/password").await;
+    let csrf = extract_csrf(&html);
+    let resp = b
+        .send(post(app, "/account/password").form(&[
+            ("current", current),
+            ("new", new),
+            ("confirm", confirm),
+            ("code", code),
+            ("csrf", &csrf),
+        ]))
+        .await;
+    let status = resp.status().as_u16();
+    (status, resp.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn changing_the_password_ends_other_sessions_and_keeps_this_one() {
+    let app = TestApp::spawn(Opts::with(Store::Redis, MAIL)).await;
+    app.add_user("alice", PW, &["users"]).await;
+    let mut a = app.login("alice", PW).await;
+    let mut other = app.login("alice", PW).await;
+    let (_, html) = page(&app, &mut a, "/account/password").await;
+    assert!(
+        html.contains("autocomplete=\"current-password\"")
+            && html.contains("autocomplete=\"new-password\"")
+    );
+    assert!(!html.to_lowercase().contains("onpaste"));
+
+    // Refusals, each with its reason on the page, and nothing changed.
+    for (current, new, confirm, status, why) in [
+        (PW, NEW, "something else entirely", 400, "are not the same"),
+        (PW, "password1234567", "password1234567", 400, "too common"),
+        (PW, "alicealicealice", "alicealicealice", 400, "username"),
+        (PW, "fourteen chars", "fourteen chars", 400, "at least 15"),
+        (
+            "not the current one",
+            NEW,
+            NEW,
+            403,
+            "current password is wrong",
+        ),
+    ] {
+        let (s, html) = change(&app, &mut a, current, new, confirm, "").await;
+        assert_eq!(s, status, "{new}: {html}");
+        assert!(html.contains(why), "{new}: {html}");
+    }
+    let before = a.session(&app).unwrap();
+    let (s, _) = change(&app, &mut a, PW, NEW, NEW, "").await;
+    assert_eq!(s, 303);
+    assert_ne!(a.session(&app).unwrap(), before, "new session id");
+    assert_eq!(
+        a.send(app.get("app.gate.localhost", "/")).await.status(),
+        200
+    );
+    assert_eq!(
+        other
+            .send(app.get("app.gate.localhost", "/"))
+            .await
+            .status(),
+        302
+    );
+    assert_eq!(
+        app.post_login(&mut app.browser(), "alice", PW, "")
+            .await
+            .status(),
+        401
+    );
+    app.login("alice", NEW).await;
+    mail_containing(&app.dir.path().join("mail"), "Your password was changed").await;
+}
+
+#[tokio::test]
+async fn two_factor_users_need_a_code_unless_they_stepped_up_recently() {
+    let app = TestApp::spawn(Opts::with(
+        Store::Memory,
+        "[two_factor]\nstep_up_window = \"1s\"\n",
+    ))
+    .await;
+    app.add_user("alice", PW, &[]).await;
+    let mut e = enroll(&app, "alice").await;
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let (_, html) = page(&app, &mut e.browser, "/account/password").await;
+    assert!(html.contains("autocomplete=\"one-time-code\""));
+    let (s, html) = change(&app, &mut e.browser, PW, NEW, NEW, "").await;
+    assert_eq!(s, 403, "{html}");
+    let (s, _) = change(&app, &mut e.browser, PW, NEW, NEW, &e.codes[0]).await;
+    assert_eq!(s, 303);
+    // Eight characters are enough for an account with two-factor on.
+    let (s, html) = change(
+        &app,
+        &mut e.browser,
+        NEW,
+        "violet mango",
+        "violet mango",
+        &e.codes[1],
+    )
+    .await;
+    assert_eq!(s, 303, "{html}");
+}
+
+#[tokio::test]
+async fn a_forced_change_blocks_everything_else() {
+    let app = TestApp::spawn(Opts::with(Store::Memory, TRUSTED)).await;
+    app.add_user("alice", PW, &["users"]).await;
+    let temp = "temporary password from the admin";
+    app.app
+        .state()
+        .admin
+        .set_password(
+            "alice",
+            &gatehouse::domain::secret::SecretString::new(temp),
+            true,
+            "test",
+        )
+        .await
+        .unwrap();
+    let mut b = app.browser();
+    let rd = format!("http://app.gate.localhost:{}/wanted", app.port);
+    let resp = app.post_login(&mut b, "alice", temp, &rd).await;
+    assert_eq!(resp.status(), 303);
+    let loc = resp.headers()["location"].to_str().unwrap().to_owned();
+    assert!(loc.starts_with("/account/password?rd="), "{loc}");
+
+    // Nothing is proxied; forward-auth refuses with the change page as the way out.
+    let resp = b.send(app.get("app.gate.localhost", "/wanted")).await;
+    assert_eq!(resp.status(), 302);
+    assert!(
+        resp.headers()["location"]
+            .to_str()
+            .unwrap()
+            .contains("/account/password")
+    );
+    let resp = app
+        .client
+        .get(app.url("/api/authz/auth-request"))
+        .header("x-original-url", &rd)
+        .header("x-original-method", "GET")
+        .header("cookie", b.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+    assert!(
+        resp.headers()["location"]
+            .to_str()
+            .unwrap()
+            .contains("/account/password")
+    );
+    let (s, _) = page(&app, &mut b, "/account").await;
+    assert_eq!(s, 303, "account pages wait too");
+    assert_eq!(app.echo.count(), 0);
+
+    let (_, html) = page(&app, &mut b, &loc).await;
+    assert!(html.contains("Set a new password"), "{html}");
+    let csrf = extract_csrf(&html);
+    let rd_field = between(&html, "name=\"rd\" value=\"", "\"").replace("&#x2f;", "/");
+    let resp = b
+        .send(post(&app, "/account/password").form(&[
+            ("current", temp),
+            ("new", NEW),
+            ("confirm", NEW),
+            ("rd", &rd_field),
+            ("csrf", &csrf),
+        ]))
+        .await;
+    assert_eq!(resp.status(), 303);
+    assert_eq!(resp.headers()["location"], rd.as_str());
+    assert_eq!(
+        b.send(app.get("app.gate.localhost", "/wanted"))
+            .await
+            .status(),
+        200
+    );
+}
+
+/// The reset link in a mail (quoted-printable soft breaks undone).
+fn link_in(mail: &str) -> String {
+    let flat = mail
+        .replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=");
+    let start = flat
+        .find("http://")
+        .unwrap_or_else(|| panic!("no link in {mail}"));
+    flat[start..]
+        .split(|c: char| c.is_whitespace() || c == '<' || c == '"')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+async fn request_reset(app: &TestApp, who: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+    let mut b = app.browser();
+    let (status, html) = page(app, &mut b, "/forgot").await;
+    assert_eq!(status, 200);
+    let mut rb = post(app, "/forgot").form(&[("who", who), ("csrf", &extract_csrf(&html))]);
+    for (k, v) in headers {
+        rb = rb.header(*k, *v);
+    }
+    b.send(rb).await
+}
+
+fn mails(app: &TestApp) -> Vec<String> {
+    std::fs::read_dir(app.dir.path().join("mail"))
+        .map(|d| {
+            d.flatten()
+                .map(|e| std::fs::read_to_string(e.path()).unwrap())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn forgot_password_by_mail_end_to_end() {
+    let app = TestApp::spawn(Opts::with(Store::Redis, &forgot(""))).await;
+    app.add_user("alice", PW, &["users"]).await;
+    app.add_user("bob", PW, &[]).await;
+    let mut e = enroll(&app, "alice").await;
+
+    // The same answer for an account and for no account.
+    let known = request_reset(
+        &app,
+        "alice",
+        &[
+            ("x-forwarded-host", "evil.example"),
+            ("forwarded", "host=evil.example"),
+        ],
+    )
+    .await;
+    let unknown = request_reset(&app, "nobody", &[]).await;
+    assert_eq!(known.status(), 200);
+    assert_eq!(known.status(), unknown.status());
+    let cookies = |r: &reqwest::Response| r.headers().get_all("set-cookie").iter().count();
+    assert_eq!(cookies(&known), cookies(&unknown));
+    let (kb, ub) = (known.text().await.unwrap(), unknown.text().await.unwrap());
+    let strip = |s: &str| s.split("Request ").next().unwrap().to_owned();
+    assert_eq!(strip(&kb), strip(&ub));
+    assert!(kb.contains("Check your email"));
+
+    // The link comes from configuration, not from the request headers.
+    let mail = mail_containing(&app.dir.path().join("mail"), "Reset your password").await;
+    assert!(mail.contains("To: alice@example.test"));
+    let link = link_in(&mail);
+    assert!(
+        link.starts_with(&format!(
+            "http://auth.gate.localhost:{}/reset?token=",
+            app.port
+        )),
+        "{link}"
+    );
+    assert!(!mail.contains("evil.example"));
+    let path = link
+        .split_once(&format!(":{}", app.port))
+        .unwrap()
+        .1
+        .to_owned();
+
+    // GET shows the form and does not use the link up.
+    let mut b = app.browser();
+    for _ in 0..2 {
+        let (s, html) = page(&app, &mut b, &path).await;
+        assert_eq!(s, 200);
+        assert!(html.contains("Choose a new password") && html.contains("alice"));
+    }
+    let (_, html) = page(&app, &mut b, &path).await;
+    let token = between(&html, "name=\"token\" value=\"", "\"");
+    let csrf = extract_csrf(&html);
+    // A policy failure keeps the link; a hidden username field changes nothing.
+    let resp = b
+        .send(post(&app, "/reset").form(&[
+            ("token", token.as_str()),
+            ("new", "password1234567"),
+            ("confirm", "password1234567"),
+            ("csrf", &csrf),
+        ]))
+        .await;
+    assert_eq!(resp.status(), 400);
+    let resp = b
+        .send(post(&app, "/reset").form(&[
+            ("token", token.as_str()),
+            ("new", NEW),
+            ("confirm", NEW),
+            ("username", "bob"),
+            ("email", "bob@example.test"),
+            ("csrf", &csrf),
+        ]))
+        .await;
+    assert_eq!(resp.status(), 200);
+    assert!(resp.text().await.unwrap().contains("Password changed"));
+    assert!(b.session(&app).is_none(), "a reset signs nobody in");
+    let (s, html) = page(&app, &mut b, &path).await;
+    assert_eq!(s, 404, "single use: {html}");
+
+    // Sessions ended; bob untouched; alice's new password works and still needs the code.
+    assert_eq!(
+        e.browser
+            .send(app.get("app.gate.localhost", "/"))
+            .await
+            .status(),
+        302
+    );
+    app.login("bob", PW).await;
+    let mut again = app.browser();
+    let resp = app.post_login(&mut again, "alice", NEW, "").await;
+    assert!(
+        resp.headers()["location"]
+            .to_str()
+            .unwrap()
+            .contains("/login/2fa"),
+        "2FA stays on"
+    );
+    let code = e.next_code().await;
+    assert_eq!(
+        code_step(&app, &mut again, &code, false, "").await.status(),
+        303
+    );
+    mail_containing(&app.dir.path().join("mail"), "Your password was changed").await;
+}
+
+#[tokio::test]
+async fn reset_links_expire_and_a_newer_one_voids_the_older() {
+    let app = TestApp::spawn(Opts::with(
+        Store::Memory,
+        &forgot("reset_token_ttl = \"3s\"\n"),
+    ))
+    .await;
+    app.add_user("alice", PW, &[]).await;
+    request_reset(&app, "alice", &[("x-forwarded-for", "192.0.2.1")]).await;
+    let first =
+        link_in(&mail_containing(&app.dir.path().join("mail"), "Reset your password").await);
+    // Only after the first mail exists, so the two are told apart.
+    request_reset(
+        &app,
+        "alice@example.test",
+        &[("x-forwarded-for", "192.0.2.2")],
+    )
+    .await;
+    let mut second = String::new();
+    for _ in 0..100 {
+        if let Some(m) = mails(&app)
+            .into_iter()
+            .map(|m| link_in(&m))
+            .find(|l| *l != first)
+        {
+            second = m;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(!second.is_empty(), "no second mail");
+    let path = |l: &str| {
+        l.split_once(&format!(":{}", app.port))
+            .unwrap()
+            .1
+            .to_owned()
+    };
+    let mut b = app.browser();
+    assert_eq!(
+        page(&app, &mut b, &path(&first)).await.0,
+        404,
+        "voided by the newer one"
+    );
+    assert_eq!(page(&app, &mut b, &path(&second)).await.0, 200);
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    assert_eq!(page(&app, &mut b, &path(&second)).await.0, 404, "expired");
+}
+
+#[tokio::test]
+async fn reset_requests_are_rate_limited_and_never_lock_the_account() {
+    let app = TestApp::spawn(Opts::with(Store::Memory, &forgot(""))).await;
+    app.add_user("alice", PW, &[]).await;
+    // From many addresses: at most 3 mails an hour for the account.
+    for i in 0..20 {
+        let ip = format!("198.51.100.{}", i + 1);
+        let resp = request_reset(&app, "alice", &[("x-forwarded-for", ip.as_str())]).await;
+        assert_eq!(resp.status(), 200);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(mails(&app).len(), 3);
+    // From one address: at most 5 requests in 10 minutes, whatever the account.
+    let mut statuses = Vec::new();
+    for who in ["a", "b", "c", "d", "e", "f"] {
+        statuses.push(
+            request_reset(&app, who, &[("x-forwarded-for", "203.0.113.9")])
+                .await
+                .status()
+                .as_u16(),
+        );
+    }
+    assert_eq!(statuses, [200, 200, 200, 200, 200, 429]);
+    app.login("alice", PW).await;
+}
+
+#[tokio::test]
+async fn header_injection_in_the_reset_request_reaches_no_header() {
+    let app = TestApp::spawn(Opts::with(Store::Memory, &forgot(""))).await;
+    app.add_user("alice", PW, &[]).await;
+    for who in [
+        "alice\r\nBcc: evil@example.test",
+        "alice@example.test\r\nBcc: evil@example.test",
+        "alice\nSubject: owned",
+    ] {
+        assert_eq!(request_reset(&app, who, &[]).await.status(), 200);
+    }
+    request_reset(&app, "alice", &[]).await;
+    let mail = mail_containing(&app.dir.path().join("mail"), "Reset your password").await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    for m in mails(&app) {
+        assert!(
+            !m.contains("evil@example.test") && !m.contains("owned"),
+            "{m}"
+        );
+    }
+    assert!(mail.contains("To: alice@example.test"));
+}
+
+#[tokio::test]
+async fn forgot_password_needs_a_notifier_and_is_off_by_default() {
+    let problems = gatehouse::config::load_str(
+        "[portal]\nurl = \"http://auth.gate.localhost:9\"\n[[sites]]\nhost = \"app.gate.localhost\"\nupstream = \"http://127.0.0.1:9\"\n[password]\nforgot_password_enabled = true\n",
+        std::path::Path::new("/tmp"),
+        std::iter::empty(),
+    )
+    .unwrap_err();
+    assert!(
+        format!("{problems:?}").contains("password.forgot_password_enabled"),
+        "{problems:?}"
+    );
+    let app = TestApp::spawn(Opts::default()).await;
+    let mut b = app.browser();
+    assert_eq!(page(&app, &mut b, "/forgot").await.0, 404);
+    let (_, html) = page(&app, &mut b, "/login").await;
+    assert!(!html.contains("Forgot your password?"));
+}
