@@ -15,6 +15,7 @@ use serde_json::json;
 
 use super::RequestCtx;
 use super::errors::{PageError, error_page};
+use super::format::date;
 use super::forms::{csrf_ok, form_page, human_wait, see_other};
 use super::login::{LoginQuery, safe_rd, service_error, target, throttled, wait_for, with_rd};
 use crate::app::AppState;
@@ -69,7 +70,7 @@ pub(super) struct DeviceForm {
 }
 
 /// The signed-in session, or the response that sends the browser to sign in first.
-async fn signed_in(
+pub(super) async fn signed_in(
     app: &AppState,
     ctx: &RequestCtx,
     headers: &HeaderMap,
@@ -101,23 +102,8 @@ fn origin<'a>(ctx: &RequestCtx, headers: &'a HeaderMap) -> Origin<'a> {
 }
 
 /// Whether the last password entry is within the step-up window.
-fn fresh(app: &AppState, s: &Resolved) -> bool {
+pub(super) fn fresh(app: &AppState, s: &Resolved) -> bool {
     now().saturating_sub(s.session.authenticated_at) <= app.config.two_factor.step_up_window
-}
-
-/// `YYYY-MM-DD` (UTC) of a Unix time, for the device list.
-fn date(ts: i64) -> String {
-    // Howard Hinnant's days-to-civil algorithm.
-    let z = ts.div_euclid(86_400) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
 }
 
 /// The account page, with an optional error or notice.
@@ -173,11 +159,14 @@ pub(super) async fn page(
     }
 }
 
-fn reauth_page(
+/// The password prompt of a step-up; after it the browser goes on to `next`, one of the
+/// pages `reauth_submit` knows.
+pub(super) fn reauth_page(
     app: &AppState,
     headers: &HeaderMap,
     s: &Resolved,
     status: StatusCode,
+    next: &str,
     rd: &str,
     error: Option<&str>,
 ) -> Response<Body> {
@@ -186,7 +175,7 @@ fn reauth_page(
         headers,
         status,
         "reauth.html",
-        json!({ "title": "Confirm your password", "username": s.user.username, "next": "enable", "rd": rd, "error": error }),
+        json!({ "title": "Confirm your password", "username": s.user.username, "next": next, "rd": rd, "error": error }),
     )
 }
 
@@ -241,7 +230,7 @@ pub(super) async fn enable_page(
         return see_other(&app.config.portal.url.path("/account"));
     }
     if !fresh(&app, &s) {
-        return reauth_page(&app, &headers, &s, StatusCode::OK, &rd, None);
+        return reauth_page(&app, &headers, &s, StatusCode::OK, "enable", &rd, None);
     }
     match app.two_factor.begin_enrollment(&s.user).await {
         Ok(enrollment) => enroll_page(&app, &ctx, &headers, StatusCode::OK, &enrollment, &rd, None),
@@ -271,6 +260,11 @@ pub(super) async fn reauth_submit(
         Err(resp) => return resp,
     };
     let rd = safe_rd(&app, &ctx, &form.rd);
+    // Only known pages: `next` never becomes a free redirect.
+    let next = match form.next.as_str() {
+        n @ ("enable" | "sessions") => n,
+        _ => "",
+    };
     let password = SecretString::new(form.password);
     match app
         .two_factor
@@ -278,9 +272,9 @@ pub(super) async fn reauth_submit(
         .await
     {
         Ok(id) => {
-            // Only known pages: `next` never becomes a free redirect.
-            let next = match form.next.as_str() {
+            let next = match next {
                 "enable" => with_rd(&app, "/account/2fa/enable", &rd),
+                "sessions" => app.config.portal.url.path("/account/sessions"),
                 _ => app.config.portal.url.path("/account"),
             };
             with_session(&app, &ctx, see_other(&next), &id)
@@ -290,6 +284,7 @@ pub(super) async fn reauth_submit(
             &headers,
             &s,
             StatusCode::UNAUTHORIZED,
+            next,
             &rd,
             Some("Wrong password."),
         ),
@@ -305,6 +300,7 @@ pub(super) async fn reauth_submit(
                     &headers,
                     &s,
                     StatusCode::TOO_MANY_REQUESTS,
+                    next,
                     &rd,
                     Some(&msg),
                 ),
@@ -378,7 +374,15 @@ pub(super) async fn enable_submit(
         return see_other(&app.config.portal.url.path("/account"));
     }
     if !fresh(&app, &s) {
-        return reauth_page(&app, &headers, &s, StatusCode::UNAUTHORIZED, &rd, None);
+        return reauth_page(
+            &app,
+            &headers,
+            &s,
+            StatusCode::UNAUTHORIZED,
+            "enable",
+            &rd,
+            None,
+        );
     }
     match app
         .two_factor
@@ -594,15 +598,5 @@ pub(super) async fn forget_device(
             see_other(&app.config.portal.url.path("/account"))
         }
         Err(e) => error_page(&app, Some(&ctx), PageError::Unavailable(e.to_string())),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn dates() {
-        assert_eq!(super::date(0), "1970-01-01");
-        assert_eq!(super::date(951_782_400), "2000-02-29");
-        assert_eq!(super::date(1_796_083_200), "2026-12-01");
     }
 }

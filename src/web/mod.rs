@@ -5,6 +5,7 @@ mod account;
 pub mod cookies;
 pub mod csrf;
 pub mod errors;
+pub mod format;
 mod forms;
 pub mod headers;
 mod health;
@@ -13,6 +14,7 @@ pub mod pages;
 mod qr;
 mod second_factor;
 mod session_pages;
+mod sessions_page;
 
 pub(crate) use health::health_response;
 
@@ -93,6 +95,12 @@ pub fn router(app: Arc<AppState>) -> Router {
         .route(&p("/account/2fa/recovery"), post(account::regenerate))
         .route(&p("/account/2fa/disable"), post(account::disable))
         .route(&p("/account/devices/forget"), post(account::forget_device))
+        .route(&p("/account/sessions"), get(sessions_page::page))
+        .route(&p("/account/sessions/revoke"), post(sessions_page::revoke))
+        .route(
+            &p("/account/sessions/revoke-others"),
+            post(sessions_page::revoke_others),
+        )
         .route(&p("/api/health"), get(health::health))
         .route(&p("/static/gatehouse.css"), get(health::stylesheet))
         .fallback(session_pages::not_found)

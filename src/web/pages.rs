@@ -21,6 +21,10 @@ const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../templates/recovery_codes.html"),
     ),
     ("account.html", include_str!("../../templates/account.html")),
+    (
+        "sessions.html",
+        include_str!("../../templates/sessions.html"),
+    ),
 ];
 
 /// The stylesheet, served at `<portal>/static/gatehouse.css`.

@@ -16,6 +16,7 @@ mod login;
 mod protocol;
 mod proxies;
 mod rules;
+mod session_list;
 mod sessions;
 mod throttle;
 mod two_factor;
