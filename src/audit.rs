@@ -30,6 +30,9 @@ pub mod event {
     pub const LOGIN_THROTTLED: &str = "login.throttled";
     pub const LOGOUT: &str = "logout";
     pub const SESSION_EVICTED: &str = "session.evicted";
+    pub const SESSION_REVOKED: &str = "session.revoked";
+    pub const SESSIONS_REVOKED_OTHERS: &str = "session.revoked_others";
+    pub const SESSIONS_REVOKED_ALL: &str = "session.revoked_all";
     pub const PASSWORD_REHASHED: &str = "password.rehashed";
     pub const USER_CREATED: &str = "user.created";
     pub const USER_PASSWORD_SET: &str = "user.password_set";

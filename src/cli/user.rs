@@ -6,7 +6,9 @@ use clap::Subcommand;
 use super::secret_input::read_password;
 use crate::app::services;
 use crate::config::Config;
+use crate::service::devices::describe;
 use crate::service::users::AddUser;
+use crate::web::format::datetime;
 
 const ACTOR: &str = "cli";
 
@@ -50,6 +52,14 @@ pub(super) enum UserAction {
     /// secret, recovery codes and remembered devices go, and every session ends.
     #[command(name = "reset-2fa")]
     ResetTwoFactor { name: String },
+    /// List a user's sessions (handle, device, IP, created, last active), or end them all
+    /// with --revoke-all. Needs the Redis session store.
+    Sessions {
+        name: String,
+        /// End every session of the user and print how many.
+        #[arg(long)]
+        revoke_all: bool,
+    },
 }
 
 /// The master key for `user` commands. They never seal or sign anything (only the server
@@ -148,6 +158,36 @@ pub(super) async fn run(config: Config, action: UserAction) -> anyhow::Result<()
             let user = admin.find(&name).await?;
             let ended = services.two_factor.reset(&user, ACTOR).await?;
             println!("two-factor authentication reset for {name}; {ended} session(s) ended");
+        }
+        UserAction::Sessions { name, revoke_all } => {
+            if let crate::config::SessionBackend::Memory { .. } = config.session.backend {
+                anyhow::bail!(
+                    "session.store is \"memory\": sessions live inside the running server, out of this command's reach (hint: use session.store = \"redis\", or `user passwd`/`user disable` to end sessions through the database)"
+                );
+            }
+            let user = admin.find(&name).await?;
+            if revoke_all {
+                let ended = services.sessions.revoke_all(&user, ACTOR).await?;
+                println!("{ended} session(s) of {} ended", user.username);
+            } else {
+                let sessions = services
+                    .sessions
+                    .list_active(&user, crate::service::now())
+                    .await?;
+                if sessions.is_empty() {
+                    println!("{} has no active sessions", user.username);
+                }
+                for (key, s) in &sessions {
+                    println!(
+                        "{}\t{}\t{}\tcreated {}\tlast active {}",
+                        key.short(),
+                        describe(&s.user_agent),
+                        s.ip,
+                        datetime(s.created_at),
+                        datetime(s.last_seen)
+                    );
+                }
+            }
         }
     }
     Ok(())

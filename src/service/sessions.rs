@@ -231,6 +231,54 @@ impl Sessions {
         self.store.list_for_user(user_id).await
     }
 
+    /// The user's signed-in sessions for the sessions page and `gatehouse user sessions`:
+    /// pending second-factor logins, expired records and sessions of an older epoch are left
+    /// out. Most recently used first.
+    pub async fn list_active(
+        &self,
+        user: &User,
+        now: i64,
+    ) -> StoreResult<Vec<(SessionKey, Session)>> {
+        let mut live = self.store.list_for_user(user.id).await?;
+        live.retain(|(_, s)| {
+            s.level != AuthLevel::Pending
+                && s.expiry(now, &self.timeouts) == Expiry::Live
+                && s.epoch == user.session_epoch
+                && s.username == user.username
+        });
+        live.sort_by(|(ka, a), (kb, b)| b.last_seen.cmp(&a.last_seen).then(ka.cmp(kb)));
+        Ok(live)
+    }
+
+    /// Ends the session `key` if it is a signed-in session of `user_id`; anything else (another
+    /// user's session, a pending login, an unknown key) is left alone. Returns the ended record.
+    pub async fn revoke(&self, user_id: i64, key: &SessionKey) -> StoreResult<Option<Session>> {
+        match self.store.get(key).await? {
+            Some(s) if s.user_id == user_id && s.level != AuthLevel::Pending => {
+                Ok(self.store.remove(key).await?.then_some(s))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Ends every session (and pending login) of the user except `keep`; returns how many.
+    pub async fn end_others(&self, user_id: i64, keep: &SessionKey) -> StoreResult<usize> {
+        let mut ended = 0;
+        for (key, _) in self.store.list_for_user(user_id).await? {
+            if &key != keep && self.store.remove(&key).await? {
+                ended += 1;
+            }
+        }
+        Ok(ended)
+    }
+
+    /// Ends every session of the user on an operator's request, audited with `actor`.
+    pub async fn revoke_all(&self, user: &User, actor: &str) -> StoreResult<usize> {
+        let ended = self.end_all_for_user(user.id).await?;
+        audit!(event::SESSIONS_REVOKED_ALL, user = %crate::audit::Clean(&user.username), actor = %crate::audit::Clean(actor), sessions_ended = ended);
+        Ok(ended)
+    }
+
     /// Drops a user from the refresh cache (after a change made by this instance).
     pub fn forget_user(&self, user_id: i64) {
         self.cache

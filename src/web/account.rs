@@ -1,52 +1,31 @@
-//! `<portal>/account…`: the account security page and the two-factor actions (SECURITY 35–37,
-//! issue 4). Turning two-factor on needs a recent password (step-up) and a working code;
-//! changing it needs the password and a current code. Every action is a CSRF-checked POST.
+//! `<portal>/account`: the account security page, the step-up (password again) and forgetting
+//! a remembered device. The two-factor actions are in `account_2fa`. Every action is a
+//! CSRF-checked POST.
 
 use std::sync::Arc;
 
 use axum::Extension;
 use axum::body::Body;
 use axum::extract::rejection::FormRejection;
-use axum::extract::{Form, Query, State};
+use axum::extract::{Form, State};
 use http::{HeaderMap, Response, StatusCode, header};
-use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 use serde_json::json;
 
 use super::RequestCtx;
 use super::errors::{PageError, error_page};
+use super::format::date;
 use super::forms::{csrf_ok, form_page, human_wait, see_other};
-use super::login::{LoginQuery, safe_rd, service_error, target, throttled, wait_for, with_rd};
+use super::login::{safe_rd, service_error, throttled, wait_for, with_rd};
 use crate::app::AppState;
 use crate::audit;
 use crate::audit::event;
-use crate::domain::recovery::RecoveryCode;
 use crate::domain::secret::SecretString;
 use crate::domain::session::SessionId;
 use crate::service::AuthError;
 use crate::service::now;
 use crate::service::sessions::Resolved;
 use crate::service::two_factor::Origin;
-
-#[derive(Deserialize)]
-pub(super) struct CodeForm {
-    #[serde(default)]
-    code: String,
-    #[serde(default)]
-    rd: String,
-    #[serde(default)]
-    csrf: String,
-}
-
-#[derive(Deserialize)]
-pub(super) struct PasswordCodeForm {
-    #[serde(default)]
-    password: String,
-    #[serde(default)]
-    code: String,
-    #[serde(default)]
-    csrf: String,
-}
 
 #[derive(Deserialize)]
 pub(super) struct ReauthForm {
@@ -69,7 +48,7 @@ pub(super) struct DeviceForm {
 }
 
 /// The signed-in session, or the response that sends the browser to sign in first.
-async fn signed_in(
+pub(super) async fn signed_in(
     app: &AppState,
     ctx: &RequestCtx,
     headers: &HeaderMap,
@@ -111,23 +90,8 @@ pub(super) fn fresh(app: &AppState, s: &Resolved) -> bool {
     now().saturating_sub(s.session.authenticated_at) <= app.config.two_factor.step_up_window
 }
 
-/// `YYYY-MM-DD` (UTC) of a Unix time, for the device list.
-fn date(ts: i64) -> String {
-    // Howard Hinnant's days-to-civil algorithm.
-    let z = ts.div_euclid(86_400) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
 /// The account page, with an optional error or notice.
-async fn account_page(
+pub(super) async fn account_page(
     app: &AppState,
     ctx: &RequestCtx,
     headers: &HeaderMap,
@@ -179,11 +143,14 @@ pub(super) async fn page(
     }
 }
 
-fn reauth_page(
+/// The password prompt of a step-up; after it the browser goes on to `next`, one of the
+/// pages `reauth_submit` knows.
+pub(super) fn reauth_page(
     app: &AppState,
     headers: &HeaderMap,
     s: &Resolved,
     status: StatusCode,
+    next: &str,
     rd: &str,
     error: Option<&str>,
 ) -> Response<Body> {
@@ -192,67 +159,8 @@ fn reauth_page(
         headers,
         status,
         "reauth.html",
-        json!({ "title": "Confirm your password", "username": s.user.username, "next": "enable", "rd": rd, "error": error }),
+        json!({ "title": "Confirm your password", "username": s.user.username, "next": next, "rd": rd, "error": error }),
     )
-}
-
-/// The secret in groups of four, as authenticator apps accept it typed with spaces.
-fn grouped(secret: &str) -> String {
-    let chars: Vec<char> = secret.chars().collect();
-    chars
-        .chunks(4)
-        .map(|c| c.iter().collect::<String>())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn enroll_page(
-    app: &AppState,
-    ctx: &RequestCtx,
-    headers: &HeaderMap,
-    status: StatusCode,
-    enrollment: &crate::service::two_factor::Enrollment,
-    rd: &str,
-    error: Option<&str>,
-) -> Response<Body> {
-    let Some(qr) = super::qr::svg(enrollment.uri.expose()) else {
-        return error_page(
-            app,
-            Some(ctx),
-            PageError::Internal("QR code too large".into()),
-        );
-    };
-    form_page(
-        app,
-        headers,
-        status,
-        "enroll.html",
-        json!({ "title": "Set up two-factor authentication", "qr": qr, "secret": grouped(enrollment.secret.expose()), "uri": enrollment.uri.expose(), "rd": rd, "error": error }),
-    )
-}
-
-/// `GET /account/2fa/enable`: a new secret to scan, after a recent password.
-pub(super) async fn enable_page(
-    State(app): State<Arc<AppState>>,
-    Extension(ctx): Extension<RequestCtx>,
-    headers: HeaderMap,
-    query: Result<Query<LoginQuery>, axum::extract::rejection::QueryRejection>,
-) -> Response<Body> {
-    let rd = safe_rd(&app, &ctx, &query.map(|Query(q)| q.rd).unwrap_or_default());
-    let s = match signed_in(&app, &ctx, &headers, "/account/2fa/enable").await {
-        Ok(s) => s,
-        Err(resp) => return resp,
-    };
-    if s.user.totp_enabled {
-        return see_other(&app.config.portal.url.path("/account"));
-    }
-    if !fresh(&app, &s) {
-        return reauth_page(&app, &headers, &s, StatusCode::OK, &rd, None);
-    }
-    match app.two_factor.begin_enrollment(&s.user).await {
-        Ok(enrollment) => enroll_page(&app, &ctx, &headers, StatusCode::OK, &enrollment, &rd, None),
-        Err(e) => service_error(&app, &ctx, e),
-    }
 }
 
 /// `POST /account/reauth`: the password again, then on to the page that asked for it.
@@ -277,6 +185,11 @@ pub(super) async fn reauth_submit(
         Err(resp) => return resp,
     };
     let rd = safe_rd(&app, &ctx, &form.rd);
+    // Only known pages: `next` never becomes a free redirect.
+    let next = match form.next.as_str() {
+        n @ ("enable" | "sessions") => n,
+        _ => "",
+    };
     let password = SecretString::new(form.password);
     match app
         .two_factor
@@ -284,9 +197,9 @@ pub(super) async fn reauth_submit(
         .await
     {
         Ok(id) => {
-            // Only known pages: `next` never becomes a free redirect.
-            let next = match form.next.as_str() {
+            let next = match next {
                 "enable" => with_rd(&app, "/account/2fa/enable", &rd),
+                "sessions" => app.config.portal.url.path("/account/sessions"),
                 _ => app.config.portal.url.path("/account"),
             };
             with_session(&app, &ctx, see_other(&next), &id)
@@ -296,6 +209,7 @@ pub(super) async fn reauth_submit(
             &headers,
             &s,
             StatusCode::UNAUTHORIZED,
+            next,
             &rd,
             Some("Wrong password."),
         ),
@@ -311,6 +225,7 @@ pub(super) async fn reauth_submit(
                     &headers,
                     &s,
                     StatusCode::TOO_MANY_REQUESTS,
+                    next,
                     &rd,
                     Some(&msg),
                 ),
@@ -321,7 +236,7 @@ pub(super) async fn reauth_submit(
     }
 }
 
-fn with_session(
+pub(super) fn with_session(
     app: &AppState,
     ctx: &RequestCtx,
     mut resp: Response<Body>,
@@ -330,245 +245,6 @@ fn with_session(
     resp.headers_mut()
         .append(header::SET_COOKIE, app.cookies.session(id, &ctx.host));
     resp
-}
-
-fn codes_page(
-    app: &AppState,
-    headers: &HeaderMap,
-    codes: &[RecoveryCode],
-    intro: &str,
-    next: &str,
-) -> Response<Body> {
-    let shown: Vec<String> = codes.iter().map(RecoveryCode::expose).collect();
-    let text = format!(
-        "{} recovery codes. Each works once.\n\n{}\n",
-        app.config.portal.title,
-        shown.join("\n")
-    );
-    let download_href = format!(
-        "data:text/plain;charset=utf-8,{}",
-        utf8_percent_encode(&text, NON_ALPHANUMERIC)
-    );
-    form_page(
-        app,
-        headers,
-        StatusCode::OK,
-        "recovery_codes.html",
-        json!({ "title": "Recovery codes", "codes": shown, "download_href": download_href, "intro": intro, "next": next }),
-    )
-}
-
-/// `POST /account/2fa/enable`: the code from the new secret turns two-factor on.
-pub(super) async fn enable_submit(
-    State(app): State<Arc<AppState>>,
-    Extension(ctx): Extension<RequestCtx>,
-    headers: HeaderMap,
-    form: Result<Form<CodeForm>, FormRejection>,
-) -> Response<Body> {
-    let Ok(Form(form)) = form else {
-        return error_page(
-            &app,
-            Some(&ctx),
-            PageError::BadRequest("The form was incomplete."),
-        );
-    };
-    if !csrf_ok(&app, &ctx, &headers, &form.csrf, "account/2fa/enable") {
-        return error_page(&app, Some(&ctx), PageError::CsrfFailed);
-    }
-    let s = match signed_in(&app, &ctx, &headers, "/account/2fa/enable").await {
-        Ok(s) => s,
-        Err(resp) => return resp,
-    };
-    let rd = safe_rd(&app, &ctx, &form.rd);
-    if s.user.totp_enabled {
-        return see_other(&app.config.portal.url.path("/account"));
-    }
-    if !fresh(&app, &s) {
-        return reauth_page(&app, &headers, &s, StatusCode::UNAUTHORIZED, &rd, None);
-    }
-    match app
-        .two_factor
-        .confirm_enrollment(&s, &form.code, now(), origin(&ctx, &headers))
-        .await
-    {
-        Ok((id, codes)) => {
-            let next = if rd.is_empty() {
-                app.config.portal.url.path("/account")
-            } else {
-                target(&app, &rd)
-            };
-            let page = codes_page(
-                &app,
-                &headers,
-                &codes,
-                "Two-factor authentication is on.",
-                &next,
-            );
-            with_session(&app, &ctx, page, &id)
-        }
-        Err(AuthError::InvalidCode) => match app.two_factor.pending_enrollment(&s.user).await {
-            Ok(Some(enrollment)) => enroll_page(
-                &app,
-                &ctx,
-                &headers,
-                StatusCode::UNAUTHORIZED,
-                &enrollment,
-                &rd,
-                Some(
-                    "That code did not match. Check the time on your phone and try the next code.",
-                ),
-            ),
-            Ok(None) => see_other(&with_rd(&app, "/account/2fa/enable", &rd)),
-            Err(e) => service_error(&app, &ctx, e),
-        },
-        Err(AuthError::Throttled { until }) => {
-            let wait = wait_for(until);
-            let msg = format!(
-                "Too many failed attempts. Try again in {}.",
-                human_wait(wait)
-            );
-            throttled(
-                account_page(
-                    &app,
-                    &ctx,
-                    &headers,
-                    &s,
-                    StatusCode::TOO_MANY_REQUESTS,
-                    Some(&msg),
-                    None,
-                )
-                .await,
-                wait,
-            )
-        }
-        Err(e) => service_error(&app, &ctx, e),
-    }
-}
-
-/// The answer to a password-and-code form that failed.
-async fn refused(
-    app: &AppState,
-    ctx: &RequestCtx,
-    headers: &HeaderMap,
-    s: &Resolved,
-    e: AuthError,
-) -> Response<Body> {
-    match e {
-        AuthError::InvalidCredentials | AuthError::InvalidCode => {
-            account_page(
-                app,
-                ctx,
-                headers,
-                s,
-                StatusCode::FORBIDDEN,
-                Some("The password or the code was wrong. Nothing was changed."),
-                None,
-            )
-            .await
-        }
-        AuthError::Throttled { until } => {
-            let wait = wait_for(until);
-            let msg = format!(
-                "Too many failed attempts. Try again in {}.",
-                human_wait(wait)
-            );
-            throttled(
-                account_page(
-                    app,
-                    ctx,
-                    headers,
-                    s,
-                    StatusCode::TOO_MANY_REQUESTS,
-                    Some(&msg),
-                    None,
-                )
-                .await,
-                wait,
-            )
-        }
-        e => service_error(app, ctx, e),
-    }
-}
-
-/// `POST /account/2fa/recovery`: a new set of recovery codes (password and code needed).
-pub(super) async fn regenerate(
-    State(app): State<Arc<AppState>>,
-    Extension(ctx): Extension<RequestCtx>,
-    headers: HeaderMap,
-    form: Result<Form<PasswordCodeForm>, FormRejection>,
-) -> Response<Body> {
-    let Ok(Form(form)) = form else {
-        return error_page(
-            &app,
-            Some(&ctx),
-            PageError::BadRequest("The form was incomplete."),
-        );
-    };
-    if !csrf_ok(&app, &ctx, &headers, &form.csrf, "account/2fa/recovery") {
-        return error_page(&app, Some(&ctx), PageError::CsrfFailed);
-    }
-    let s = match signed_in(&app, &ctx, &headers, "/account").await {
-        Ok(s) => s,
-        Err(resp) => return resp,
-    };
-    let password = SecretString::new(form.password);
-    match app
-        .two_factor
-        .regenerate_codes(
-            &s.user,
-            &password,
-            &form.code,
-            now(),
-            origin(&ctx, &headers),
-        )
-        .await
-    {
-        Ok(codes) => codes_page(
-            &app,
-            &headers,
-            &codes,
-            "Your old recovery codes no longer work.",
-            &app.config.portal.url.path("/account"),
-        ),
-        Err(e) => refused(&app, &ctx, &headers, &s, e).await,
-    }
-}
-
-/// `POST /account/2fa/disable`: two-factor off (password and code needed).
-pub(super) async fn disable(
-    State(app): State<Arc<AppState>>,
-    Extension(ctx): Extension<RequestCtx>,
-    headers: HeaderMap,
-    form: Result<Form<PasswordCodeForm>, FormRejection>,
-) -> Response<Body> {
-    let Ok(Form(form)) = form else {
-        return error_page(
-            &app,
-            Some(&ctx),
-            PageError::BadRequest("The form was incomplete."),
-        );
-    };
-    if !csrf_ok(&app, &ctx, &headers, &form.csrf, "account/2fa/disable") {
-        return error_page(&app, Some(&ctx), PageError::CsrfFailed);
-    }
-    let s = match signed_in(&app, &ctx, &headers, "/account").await {
-        Ok(s) => s,
-        Err(resp) => return resp,
-    };
-    let password = SecretString::new(form.password);
-    match app
-        .two_factor
-        .disable(&s, &password, &form.code, now(), origin(&ctx, &headers))
-        .await
-    {
-        Ok(id) => with_session(
-            &app,
-            &ctx,
-            see_other(&app.config.portal.url.path("/account")),
-            &id,
-        ),
-        Err(e) => refused(&app, &ctx, &headers, &s, e).await,
-    }
 }
 
 /// `POST /account/devices/forget`: this device no longer skips the code.
@@ -600,15 +276,5 @@ pub(super) async fn forget_device(
             see_other(&app.config.portal.url.path("/account"))
         }
         Err(e) => error_page(&app, Some(&ctx), PageError::Unavailable(e.to_string())),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn dates() {
-        assert_eq!(super::date(0), "1970-01-01");
-        assert_eq!(super::date(951_782_400), "2000-02-29");
-        assert_eq!(super::date(1_796_083_200), "2026-12-01");
     }
 }

@@ -2,9 +2,11 @@
 //! thin: parse → call a service → map the outcome to a response (STYLE.md: zero2prod).
 
 mod account;
+mod account_2fa;
 pub mod cookies;
 pub mod csrf;
 pub mod errors;
+pub mod format;
 mod forms;
 pub mod headers;
 mod health;
@@ -14,6 +16,7 @@ mod password;
 mod qr;
 mod second_factor;
 mod session_pages;
+mod sessions_page;
 
 pub(crate) use health::health_response;
 
@@ -101,11 +104,17 @@ pub fn router(app: Arc<AppState>) -> Router {
         )
         .route(
             &p("/account/2fa/enable"),
-            get(account::enable_page).post(account::enable_submit),
+            get(account_2fa::enable_page).post(account_2fa::enable_submit),
         )
-        .route(&p("/account/2fa/recovery"), post(account::regenerate))
-        .route(&p("/account/2fa/disable"), post(account::disable))
+        .route(&p("/account/2fa/recovery"), post(account_2fa::regenerate))
+        .route(&p("/account/2fa/disable"), post(account_2fa::disable))
         .route(&p("/account/devices/forget"), post(account::forget_device))
+        .route(&p("/account/sessions"), get(sessions_page::page))
+        .route(&p("/account/sessions/revoke"), post(sessions_page::revoke))
+        .route(
+            &p("/account/sessions/revoke-others"),
+            post(sessions_page::revoke_others),
+        )
         .route(&p("/api/health"), get(health::health))
         .route(&p("/static/gatehouse.css"), get(health::stylesheet))
         .fallback(session_pages::not_found)

@@ -27,6 +27,10 @@ const EMBEDDED: &[(&str, &str)] = &[
     ),
     ("forgot.html", include_str!("../../templates/forgot.html")),
     ("reset.html", include_str!("../../templates/reset.html")),
+    (
+        "sessions.html",
+        include_str!("../../templates/sessions.html"),
+    ),
 ];
 
 /// The stylesheet, served at `<portal>/static/gatehouse.css`.

@@ -189,6 +189,8 @@ async fn two_factor_walk_in_chromium() {
     wd.click("a#continue").await;
     wd.goto(&format!("{portal}/account")).await;
     wd.click("form#logout button[type=submit]").await;
+    wd.wait_for_url("the signed-out page", |u| u.contains("/logout"))
+        .await;
     let app_url = format!("http://app.gate.localhost:{}/after-2fa", app.port);
     wd.goto(&app_url).await;
     let url = wd.current_url().await;

@@ -143,7 +143,12 @@ async fn weak_hashes_are_upgraded_at_login() {
 #[tokio::test]
 async fn passwords_are_whole_unicode_normalised_and_usernames_case_folded() {
     let app = TestApp::spawn(Opts::default()).await;
-    let long = "x".repeat(80);
+    // 80 characters; its first 72 alone must not open the account (no bcrypt-style cut).
+    let long: String = "lantern orchard velvet quarry "
+        .repeat(3)
+        .chars()
+        .take(80)
+        .collect();
     app.add_user("long", &long, &[]).await;
     let mut b = app.browser();
     assert_eq!(

@@ -17,6 +17,7 @@ mod passwords;
 mod protocol;
 mod proxies;
 mod rules;
+mod session_list;
 mod sessions;
 mod throttle;
 mod two_factor;
