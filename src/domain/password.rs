@@ -167,8 +167,27 @@ pub fn is_common(password: &str) -> bool {
     if set.contains(lower.as_str()) {
         return true;
     }
+    let padding = |s: &str| s.chars().all(|c| !c.is_alphabetic());
     let core = lower.trim_matches(|c: char| !c.is_alphabetic());
     if core.chars().count() >= 3 && set.contains(core) {
+        return true;
+    }
+    // A common password with digits or symbols before or after it (`1234567890` + `12345`).
+    let padded = lower.char_indices().skip(4).any(|(i, _)| {
+        let (head, tail) = lower.split_at(i);
+        (set.contains(head) && padding(tail)) || (padding(head) && set.contains(tail))
+    });
+    if padded {
+        return true;
+    }
+    // The same short or common piece over and over (`Trustno1Trustno1`, `abcdabcdabcdabcd`).
+    let chars: Vec<char> = lower.chars().collect();
+    let repeated = (1..=chars.len() / 2).any(|p| {
+        chars.len().is_multiple_of(p)
+            && chars.chunks(p).all(|c| c == &chars[..p])
+            && (p <= 4 || set.contains(chars[..p].iter().collect::<String>().as_str()))
+    });
+    if repeated {
         return true;
     }
     let mut distinct: Vec<char> = lower.chars().collect();

@@ -4,9 +4,9 @@
 //! independent of ours. Screenshots land in `target/browser-artifacts/<test>/`.
 
 use std::path::PathBuf;
-use std::process::Command;
 
 use crate::harness::*;
+use crate::totp_util::{MAIL, mail_containing, oathtool};
 use crate::webdriver::WebDriver;
 
 /// `$CARGO_TARGET_DIR/browser-artifacts/<test>` (default target dir: `<crate>/target`), emptied.
@@ -32,28 +32,6 @@ fn seen_at(app: &TestApp, uri: &str) -> Seen {
             let uris: Vec<&str> = seen.iter().map(|s| s.uri.as_str()).collect();
             panic!("the upstream never saw {uri}; it saw {uris:?}")
         })
-}
-
-/// `oathtool --totp -b SECRET [extra args]`: the six-digit code.
-fn oathtool(secret: &str, extra: &[&str]) -> String {
-    let out = Command::new("oathtool")
-        .args(["--totp", "-b", secret])
-        .args(extra)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("oathtool is missing ({e}): run the suite with scripts/test.sh, which installs the Debian package oathtool")
-        });
-    assert!(
-        out.status.success(),
-        "oathtool --totp -b {secret} {extra:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let code = String::from_utf8(out.stdout).unwrap().trim().to_owned();
-    assert!(
-        code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()),
-        "oathtool printed {code:?}"
-    );
-    code
 }
 
 /// Signs in on the portal login page the browser is on.
@@ -111,7 +89,7 @@ async fn login_in_chromium_reaches_the_app() {
 #[tokio::test]
 async fn two_factor_walk_in_chromium() {
     let art = artifacts("two_factor_walk_in_chromium");
-    oathtool("JBSWY3DPEHPK3PXP", &[]); // fail early, by name, if oathtool is missing
+    oathtool("JBSWY3DPEHPK3PXP", 0); // fail early, by name, if oathtool is missing
     let app = TestApp::spawn(Opts::default()).await;
     app.add_user("alice", PW, &["users"]).await;
     let wd = WebDriver::start(&art).await;
@@ -169,7 +147,7 @@ async fn two_factor_walk_in_chromium() {
         .await;
     wd.screenshot(art.join("enroll.png")).await;
 
-    let code = oathtool(&secret, &[]);
+    let code = oathtool(&secret, 0);
     wd.fill("input[name=code]", &code).await;
     wd.click("form:has(input[name=code]) button[type=submit]")
         .await;
@@ -212,7 +190,7 @@ async fn two_factor_walk_in_chromium() {
     assert_eq!(autocomplete.as_deref(), Some("one-time-code"), "on {url}");
     wd.screenshot(art.join("code.png")).await;
 
-    let code = oathtool(&secret, &["-N", "now + 30 seconds"]);
+    let code = oathtool(&secret, 30);
     wd.fill("input[name=code]", &code).await;
     wd.click("form:has(input[name=code]) button[type=submit]")
         .await;
@@ -229,4 +207,63 @@ async fn two_factor_walk_in_chromium() {
         Some("alice")
     );
     wd.screenshot(art.join("app.png")).await;
+}
+
+#[tokio::test]
+async fn forgot_password_in_chromium() {
+    let art = artifacts("forgot_password_in_chromium");
+    let app = TestApp::spawn(Opts::with(
+        Store::Memory,
+        &format!("{MAIL}[password]\nforgot_password_enabled = true\n"),
+    ))
+    .await;
+    app.add_user("alice", PW, &["users"]).await;
+    let wd = WebDriver::start(&art).await;
+    let portal = format!("http://auth.gate.localhost:{}", app.port);
+
+    wd.goto(&format!("{portal}/login")).await;
+    wd.click("a#forgot").await;
+    wd.fill("input[name=who]", "alice").await;
+    wd.screenshot(art.join("forgot.png")).await;
+    wd.click("form:has(input[name=who]) button[type=submit]")
+        .await;
+    let page = wd.page_source().await;
+    assert!(page.contains("Check your email"), "{page}");
+
+    // The mail, as the user would open it: the link, on the configured portal.
+    let mail = mail_containing(&app.dir.path().join("mail"), "Reset your password").await;
+    let flat = mail.replace("=\r\n", "").replace("=3D", "=");
+    let start = flat
+        .find(&format!("{portal}/reset?token="))
+        .unwrap_or_else(|| panic!("{mail}"));
+    let link: String = flat[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace() && *c != '<' && *c != '"')
+        .collect();
+    wd.goto(&link).await;
+    let new = "a brand new passphrase for alice";
+    wd.fill("input[name=new]", new).await;
+    wd.fill("input[name=confirm]", new).await;
+    wd.screenshot(art.join("reset.png")).await;
+    wd.click("form:has(input[name=new]) button[type=submit]")
+        .await;
+    let page = wd.page_source().await;
+    assert!(page.contains("Password changed"), "{page}");
+
+    // The old password no longer works; the new one reaches the app.
+    let target = format!("http://app.gate.localhost:{}/after-reset", app.port);
+    wd.goto(&target).await;
+    sign_in(&wd, "alice", PW).await;
+    assert!(
+        wd.page_source()
+            .await
+            .contains("Invalid username or password.")
+    );
+    sign_in(&wd, "alice", new).await;
+    wd.wait_for_url("the app after the reset", |u| u == target)
+        .await;
+    assert_eq!(
+        seen_at(&app, "/after-reset").one("remote-user"),
+        Some("alice")
+    );
 }

@@ -324,14 +324,13 @@ async fn a_user_who_must_change_the_password_reaches_nothing() {
         .await
         .unwrap();
     let mut b = app.login("alice", PW).await;
-    let resp = b.send(app.get("app.gate.localhost", "/")).await;
-    assert_eq!(resp.status(), 403);
-    assert!(
-        resp.text()
-            .await
-            .unwrap()
-            .contains("Password change required")
-    );
+    // Every request goes to the change page instead of the app.
+    for path in ["/", "/api/public"] {
+        let resp = b.send(app.get("app.gate.localhost", path)).await;
+        assert_eq!(resp.status(), 302, "{path}");
+        let loc = resp.headers()["location"].to_str().unwrap();
+        assert!(loc.contains("/account/password?rd="), "{loc}");
+    }
     assert_eq!(app.echo.count(), 0);
 }
 
