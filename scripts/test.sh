@@ -16,6 +16,9 @@ command -v caddy >/dev/null 2>&1 || missing+=(caddy)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 command -v oathtool >/dev/null 2>&1 || missing+=(oathtool)
+# The SMTP tests (tests/it/smtp.rs) run a real SMTP server on aiosmtpd
+# (tests/support/smtp_server.py) with Debian's interpreter, the one python3-aiosmtpd is for.
+/usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]}" >&2
   sudo_cmd=()

@@ -20,6 +20,8 @@ const FILE_KEYS: &[&str] = &[
     "secrets.key_file",
     "secrets.pepper_file",
     "session.redis.password_file",
+    "notifier.smtp.password_file",
+    "notifier.smtp.ca_file",
 ];
 
 /// Applies every `GATEHOUSE_*` variable in `vars` to `table`; problems are pushed to `problems`.

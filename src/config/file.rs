@@ -302,6 +302,7 @@ impl Default for RawTwoFactor {
 pub struct RawNotifier {
     pub from: String,
     pub file_dir: Option<PathBuf>,
+    pub smtp: Option<RawSmtp>,
 }
 
 impl Default for RawNotifier {
@@ -309,6 +310,39 @@ impl Default for RawNotifier {
         Self {
             from: "Gatehouse <gatehouse@localhost>".into(),
             file_dir: None,
+            smtp: None,
+        }
+    }
+}
+
+/// `[notifier.smtp]`: the relay that carries notices.
+#[derive(Debug, Deserialize)]
+#[serde(default)]
+pub struct RawSmtp {
+    pub host: String,
+    /// Default: 587 for starttls, 465 for tls, 25 for none.
+    pub port: Option<u16>,
+    pub security: String,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub password_file: Option<PathBuf>,
+    pub ca_file: Option<PathBuf>,
+    pub timeout: String,
+    pub helo_name: Option<String>,
+}
+
+impl Default for RawSmtp {
+    fn default() -> Self {
+        Self {
+            host: String::new(),
+            port: None,
+            security: "starttls".into(),
+            username: None,
+            password: None,
+            password_file: None,
+            ca_file: None,
+            timeout: "10s".into(),
+            helo_name: None,
         }
     }
 }

@@ -225,8 +225,47 @@ pub struct TwoFactorConfig {
 pub struct NotifierConfig {
     /// `From:` of every message (validated as a mailbox).
     pub from: String,
-    /// Write each message as an `.eml` file here (development); `None`: notices are only logged.
+    /// Write each message as an `.eml` file here (development). At most one of `file_dir` and
+    /// `smtp` is set; with neither, notices are only logged.
     pub file_dir: Option<PathBuf>,
+    /// Send through this SMTP relay.
+    pub smtp: Option<SmtpConfig>,
+}
+
+/// How the SMTP connection is secured (SECURITY 66).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    /// Plain connection upgraded with STARTTLS, which is required: a server that does not
+    /// offer it gets nothing (never opportunistic).
+    StartTls,
+    /// TLS from the first byte (SMTPS, "implicit TLS", usually port 465).
+    Tls,
+    /// No TLS at all: accepted by the config check only for a loopback relay.
+    None,
+}
+
+/// A validated SMTP relay.
+#[derive(Debug, Clone)]
+pub struct SmtpConfig {
+    /// Host name (checked against the certificate) or IP address.
+    pub host: String,
+    pub port: u16,
+    pub security: SmtpSecurity,
+    /// Login, when the relay wants one.
+    pub credentials: Option<SmtpCredentials>,
+    /// Extra PEM CA certificates to trust besides the system roots.
+    pub ca_file: Option<PathBuf>,
+    /// Connect and per-command timeout.
+    pub timeout: Duration,
+    /// Name sent in EHLO; `None`: lettre's default (an address literal).
+    pub helo_name: Option<String>,
+}
+
+/// SMTP login; `Debug` never shows the password.
+#[derive(Debug, Clone)]
+pub struct SmtpCredentials {
+    pub username: String,
+    pub password: SecretString,
 }
 
 /// Password policy and hashing cost.
@@ -282,6 +321,6 @@ pub struct LogConfig {
 impl NotifierConfig {
     /// Whether messages go anywhere (rather than only to the log).
     pub fn configured(&self) -> bool {
-        self.file_dir.is_some()
+        self.file_dir.is_some() || self.smtp.is_some()
     }
 }

@@ -17,6 +17,7 @@ use crate::domain::redirect::RedirectPolicy;
 use crate::domain::secret::SecretString;
 
 mod access;
+mod notifier;
 mod security;
 mod session;
 mod sites;

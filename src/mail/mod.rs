@@ -3,8 +3,9 @@
 //! library; the only user data in a header is the recipient's stored address, parsed as a
 //! mailbox (a value that does not parse is not sent). Sending happens off the request path.
 //!
-//! Transports: a directory of `.eml` files for development and tests. SMTP comes with the
-//! password-reset work; until then an unconfigured notifier only logs that a notice was due.
+//! Transports: an SMTP relay (`smtp.rs`: required STARTTLS or implicit TLS, certificates always
+//! verified), or a directory of `.eml` files for development. An unconfigured notifier only
+//! logs that a notice was due.
 
 use std::sync::Arc;
 
@@ -16,6 +17,8 @@ use serde_json::json;
 
 use crate::config::NotifierConfig;
 use crate::domain::user::User;
+
+pub mod smtp;
 
 /// Something that happened to an account that its holder must hear about.
 #[derive(Clone, PartialEq, Eq)]
@@ -163,18 +166,22 @@ pub struct Mailer {
 impl Mailer {
     /// A mailer for the configured notifier; `product` names the gateway in messages.
     pub fn new(config: &NotifierConfig, product: &str) -> anyhow::Result<Self> {
-        let transport: Option<Arc<dyn Transport>> = match &config.file_dir {
-            Some(dir) => {
+        let transport: Option<Arc<dyn Transport>> = match (&config.file_dir, &config.smtp) {
+            (Some(_), Some(_)) => {
+                anyhow::bail!("notifier: file_dir and smtp are both set; keep one")
+            }
+            (Some(dir), None) => {
                 std::fs::create_dir_all(dir)
                     .map_err(|e| anyhow::anyhow!("notifier.file_dir {}: {e}", dir.display()))?;
                 Some(Arc::new(FileTransport(AsyncFileTransport::new(dir))))
             }
-            None => None,
+            (None, Some(relay)) => Some(Arc::new(smtp::SmtpTransport::new(relay)?)),
+            (None, None) => None,
         };
         Self::with_transport(config, product, transport)
     }
 
-    /// A mailer over any transport (tests, and SMTP later).
+    /// A mailer over any transport (tests).
     pub fn with_transport(
         config: &NotifierConfig,
         product: &str,
@@ -200,8 +207,15 @@ impl Mailer {
             .map(|a| Mailbox::new(None, a))
             .map_err(|_| "the account has no valid email address".to_owned())?;
         let (subject, paragraphs) = notice.text();
+        // The name goes only into the body (never a header); line breaks and other control
+        // characters in it become spaces so that it cannot shape the text (SECURITY 67).
+        let name: String = user
+            .display_name
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
         let ctx = minijinja::Value::from(minijinja::value::Serde(
-            json!({ "product": self.product, "name": user.display_name, "username": user.username, "paragraphs": paragraphs, "subject": subject }),
+            json!({ "product": self.product, "name": name, "username": user.username, "paragraphs": paragraphs, "subject": subject }),
         ));
         let text = self
             .templates
@@ -213,7 +227,14 @@ impl Mailer {
             .get_template("notice.html")
             .and_then(|t| t.render(&ctx))
             .map_err(|e| e.to_string())?;
+        // RFC 5322 §3.6.4: a unique id, under the sender's domain (relays mark mail without one).
+        let message_id = format!(
+            "<{}@{}>",
+            crate::domain::secret::random_token(18),
+            from.email.domain()
+        );
         Message::builder()
+            .message_id(Some(message_id))
             .from(from)
             .to(to)
             .subject(format!("{}: {subject}", self.product))
@@ -241,7 +262,8 @@ impl Mailer {
             Err(why) => Err(why),
         };
         if let Err(e) = result {
-            tracing::error!(user = %crate::audit::Clean(&user.username), notice = notice.kind(), error = %e, "notice not sent");
+            // The reason may quote the relay's reply: control characters are escaped.
+            tracing::error!(user = %crate::audit::Clean(&user.username), notice = notice.kind(), error = %crate::audit::Clean(&e), "notice not sent");
         }
     }
 }

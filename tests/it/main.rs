@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod harness;
+mod smtp;
 mod totp_util;
 mod webdriver;
 
@@ -13,6 +14,7 @@ mod config;
 mod forward_auth;
 mod headers;
 mod login;
+mod mail;
 mod passwords;
 mod protocol;
 mod proxies;

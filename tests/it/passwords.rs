@@ -1,6 +1,7 @@
 //! Password change, the forced change, forgot/reset by mail (SECURITY §1.1, §1.5–1.6, issue 5).
 
 use crate::harness::*;
+use crate::smtp::{SmtpCatcher, SmtpMode};
 use crate::totp_util::*;
 
 const NEW: &str = "a brand new passphrase for alice";
@@ -233,7 +234,13 @@ fn mails(app: &TestApp) -> Vec<String> {
 
 #[tokio::test]
 async fn forgot_password_by_mail_end_to_end() {
-    let app = TestApp::spawn(Opts::with(Store::Redis, &forgot(""))).await;
+    // A real SMTP server, reached over STARTTLS with a test certificate.
+    let smtp = SmtpCatcher::start(SmtpMode::StartTls).await;
+    let overlay = format!(
+        "{}{TRUSTED}[password]\nforgot_password_enabled = true\n",
+        smtp.overlay()
+    );
+    let app = TestApp::spawn(Opts::with(Store::Redis, &overlay)).await;
     app.add_user("alice", PW, &["users"]).await;
     app.add_user("bob", PW, &[]).await;
     let mut e = enroll(&app, "alice").await;
@@ -259,7 +266,9 @@ async fn forgot_password_by_mail_end_to_end() {
     assert!(kb.contains("Check your email"));
 
     // The link comes from configuration, not from the request headers.
-    let mail = mail_containing(&app.dir.path().join("mail"), "Reset your password").await;
+    let mail = smtp
+        .wait_for("alice@example.test", "Reset your password")
+        .await;
     assert!(mail.contains("To: alice@example.test"));
     let link = link_in(&mail);
     assert!(
@@ -335,7 +344,14 @@ async fn forgot_password_by_mail_end_to_end() {
         code_step(&app, &mut again, &code, false, "").await.status(),
         303
     );
-    mail_containing(&app.dir.path().join("mail"), "Your password was changed").await;
+    smtp.wait_for("alice@example.test", "Your password was changed")
+        .await;
+    // Only alice was ever mailed.
+    assert!(
+        smtp.received()
+            .iter()
+            .all(|r| r.rcpt_to == ["alice@example.test"])
+    );
 }
 
 #[tokio::test]

@@ -190,8 +190,16 @@ pub(super) fn notifier(cx: &mut Ctx<'_>, raw: &RawNotifier) -> NotifierConfig {
             "write e.g. \"Gatehouse <gatehouse@example.com>\"",
         );
     }
+    if raw.file_dir.is_some() && raw.smtp.is_some() {
+        cx.problem(
+            "notifier.file_dir",
+            "cannot be used together with [notifier.smtp]",
+            "keep [notifier.smtp] to deliver mail, or file_dir to write .eml files for development",
+        );
+    }
     NotifierConfig {
         from: raw.from.clone(),
         file_dir: raw.file_dir.as_ref().map(|d| cx.path(d)),
+        smtp: raw.smtp.as_ref().map(|s| super::notifier::smtp(cx, s)),
     }
 }
