@@ -24,6 +24,7 @@ pub struct RawConfig {
     pub log: RawLog,
     pub two_factor: RawTwoFactor,
     pub notifier: RawNotifier,
+    pub admin: RawAdmin,
 }
 
 #[derive(Debug, Deserialize)]
@@ -309,6 +310,20 @@ impl Default for RawNotifier {
         Self {
             from: "Gatehouse <gatehouse@localhost>".into(),
             file_dir: None,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default)]
+pub struct RawAdmin {
+    pub group: String,
+}
+
+impl Default for RawAdmin {
+    fn default() -> Self {
+        Self {
+            group: "admins".into(),
         }
     }
 }

@@ -29,6 +29,7 @@ pub struct Config {
     pub log: LogConfig,
     pub two_factor: TwoFactorConfig,
     pub notifier: NotifierConfig,
+    pub admin: AdminConfig,
 }
 
 /// Listeners, TLS, trusted proxies, limits.
@@ -227,6 +228,13 @@ pub struct NotifierConfig {
     pub from: String,
     /// Write each message as an `.eml` file here (development); `None`: notices are only logged.
     pub file_dir: Option<PathBuf>,
+}
+
+/// The admin area.
+#[derive(Debug, Clone)]
+pub struct AdminConfig {
+    /// Members of this group may open `<portal>/admin` (a validated, case-folded group name).
+    pub group: String,
 }
 
 /// Password policy and hashing cost.

@@ -7,6 +7,8 @@ mod harness;
 mod totp_util;
 mod webdriver;
 
+mod admin;
+mod admin_actions;
 mod binary;
 mod browser;
 mod config;
