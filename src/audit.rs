@@ -56,6 +56,8 @@ pub mod event {
     pub const RECOVERY_CODE_USED: &str = "two_factor.recovery_code_used";
     pub const RECOVERY_CODES_REGENERATED: &str = "two_factor.recovery_codes_regenerated";
     pub const DEVICE_FORGOTTEN: &str = "two_factor.device_forgotten";
+    /// A signed-in user outside `admin.group` tried the admin area.
+    pub const ADMIN_DENIED: &str = "admin.denied";
 }
 
 /// Emits an audit event: `audit!(event::LOGIN_FAILURE, user = %Clean(name), ip = %ip)`.

@@ -24,6 +24,7 @@ pub struct RawConfig {
     pub log: RawLog,
     pub two_factor: RawTwoFactor,
     pub notifier: RawNotifier,
+    pub admin: RawAdmin,
 }
 
 #[derive(Debug, Deserialize)]
@@ -343,6 +344,20 @@ impl Default for RawSmtp {
             ca_file: None,
             timeout: "10s".into(),
             helo_name: None,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default)]
+pub struct RawAdmin {
+    pub group: String,
+}
+
+impl Default for RawAdmin {
+    fn default() -> Self {
+        Self {
+            group: "admins".into(),
         }
     }
 }

@@ -29,6 +29,7 @@ pub struct Config {
     pub log: LogConfig,
     pub two_factor: TwoFactorConfig,
     pub notifier: NotifierConfig,
+    pub admin: AdminConfig,
 }
 
 /// Listeners, TLS, trusted proxies, limits.
@@ -266,6 +267,13 @@ pub struct SmtpConfig {
 pub struct SmtpCredentials {
     pub username: String,
     pub password: SecretString,
+}
+
+/// The admin area.
+#[derive(Debug, Clone)]
+pub struct AdminConfig {
+    /// Members of this group may open `<portal>/admin` (a validated, case-folded group name).
+    pub group: String,
 }
 
 /// Password policy and hashing cost.

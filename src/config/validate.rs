@@ -17,6 +17,7 @@ use crate::domain::redirect::RedirectPolicy;
 use crate::domain::secret::SecretString;
 
 mod access;
+mod admin;
 mod notifier;
 mod security;
 mod session;
@@ -47,8 +48,9 @@ pub(super) fn deserialize_sections(mut table: Table, problems: &mut Vec<Problem>
     section!("log", log);
     section!("two_factor", two_factor);
     section!("notifier", notifier);
+    section!("admin", admin);
     for key in table.keys() {
-        problems.push(Problem::new(key, "unknown section", "sections are server, portal, session, storage, secrets, password, throttle, access_control, sites, log, two_factor, notifier"));
+        problems.push(Problem::new(key, "unknown section", "sections are server, portal, session, storage, secrets, password, throttle, access_control, sites, log, two_factor, notifier, admin"));
     }
     raw
 }
@@ -180,6 +182,7 @@ pub(super) fn validate(raw: RawConfig, base_dir: &Path, problems: &mut Vec<Probl
     let log = log(&mut cx, &raw.log);
     let two_factor = security::two_factor(&mut cx, &raw.two_factor, &portal.title);
     let notifier = security::notifier(&mut cx, &raw.notifier);
+    let admin = admin::admin(&mut cx, &raw.admin);
     if password.forgot_password_enabled && !notifier.configured() {
         cx.problem(
             "password.forgot_password_enabled",
@@ -200,6 +203,7 @@ pub(super) fn validate(raw: RawConfig, base_dir: &Path, problems: &mut Vec<Probl
         log,
         two_factor,
         notifier,
+        admin,
     }
 }
 

@@ -16,7 +16,7 @@ use super::hasher::Hasher;
 use super::sessions::{Resolved, Sessions};
 use super::throttle::Throttle;
 use super::two_factor::{Origin, TwoFactor};
-use super::users::{PolicyUser, UserAdmin};
+use super::users::{PolicyUser, UserAdmin, UserError};
 use super::{AuthError, now};
 use crate::audit;
 use crate::audit::event;
@@ -245,6 +245,55 @@ impl Passwords {
             )
             .await;
         Ok(())
+    }
+
+    /// An administrator's "mail a reset link": issues a token for `user` and waits for the mail
+    /// (SECURITY 50). The administrator never sees the link. Independent of
+    /// `password.forgot_password_enabled` and of the per-account mail limit (the admin area
+    /// already needs a fresh step-up); the caller offers it only when a notifier is configured.
+    /// A newer link voids the older ones; the password and sessions stay as they are until the
+    /// link is used, which then ends every session.
+    pub async fn admin_reset_link(&self, user: &User, actor: &str) -> Result<(), AuthError> {
+        let now = now();
+        let token = random_token(32);
+        self.resets
+            .issue_reset(
+                user.id,
+                &sha256_hex(token.as_bytes()),
+                now,
+                now + self.reset_ttl,
+            )
+            .await?;
+        let link = format!("{}?token={token}", self.reset_url);
+        audit!(event::RESET_REQUESTED, user = %crate::audit::Clean(&user.username), actor = %crate::audit::Clean(actor), outcome = "mailed");
+        self.mailer
+            .send(
+                user,
+                Notice::PasswordReset {
+                    link,
+                    minutes: (self.reset_ttl + 59) / 60,
+                },
+            )
+            .await;
+        Ok(())
+    }
+
+    /// An administrator's "temporary password": a random password that passes the policy is
+    /// set (ending every session and remembered device, voiding reset links), the user gets a
+    /// notice, and the password is returned to be shown once (never logged, SECURITY 50–51).
+    pub async fn admin_temporary_password(
+        &self,
+        user: &User,
+        must_change: bool,
+        actor: &str,
+    ) -> Result<SecretString, UserError> {
+        let password = self.admin.temporary_password();
+        self.admin
+            .set_password(&user.username, &password, must_change, actor)
+            .await?;
+        self.resets.void_resets(user.id).await?;
+        self.mailer.notify(user, Notice::PasswordSetByAdmin);
+        Ok(password)
     }
 
     /// The user a reset link is for, without using the link up (mail scanners prefetch links).

@@ -14,7 +14,7 @@ use super::{AuthError, now};
 use crate::audit;
 use crate::audit::event;
 use crate::domain::password::{self, PasswordPolicy, PolicyError};
-use crate::domain::secret::SecretString;
+use crate::domain::secret::{SecretString, fill_random};
 use crate::domain::user::{NameError, User, Username, normalize_groups};
 use crate::store::{NewUser, StoreError, UserStore};
 
@@ -127,6 +127,26 @@ impl UserAdmin {
             "gatehouse",
         ];
         self.policy.check(&normalized, &context, user.two_factor)
+    }
+
+    /// A random password for an administrator's reset: groups of five Crockford base32
+    /// characters (`k3x9m-…`), at least 20 characters (100 bits) and never shorter than the
+    /// policy's minimum. Made only of random characters, it passes the context and common
+    /// password checks.
+    pub fn temporary_password(&self) -> SecretString {
+        const ALPHABET: &[u8; 32] = b"0123456789abcdefghjkmnpqrstvwxyz";
+        let len = self.policy.min_chars.max(20).div_ceil(5) * 5;
+        let mut bytes = vec![0u8; len];
+        fill_random(&mut bytes);
+        let mut out = String::with_capacity(len + len / 5);
+        for (i, b) in bytes.iter().enumerate() {
+            if i > 0 && i % 5 == 0 {
+                out.push('-');
+            }
+            // 256 is a multiple of 32: masking keeps every character equally likely.
+            out.push(char::from(ALPHABET[usize::from(b & 31)]));
+        }
+        SecretString::new(out)
     }
 
     /// Finds a user by (case-insensitive) name.

@@ -125,6 +125,7 @@ pub(super) async fn account_page(
             "codes_left": codes_left,
             "devices": devices,
             "remember_days": app.two_factor.devices().days(),
+            "is_admin": user.groups.contains(&app.config.admin.group),
             "error": error,
             "notice": notice,
         }),
@@ -187,7 +188,7 @@ pub(super) async fn reauth_submit(
     let rd = safe_rd(&app, &ctx, &form.rd);
     // Only known pages: `next` never becomes a free redirect.
     let next = match form.next.as_str() {
-        n @ ("enable" | "sessions") => n,
+        n @ ("enable" | "sessions" | "admin") => n,
         _ => "",
     };
     let password = SecretString::new(form.password);
@@ -200,6 +201,9 @@ pub(super) async fn reauth_submit(
             let next = match next {
                 "enable" => with_rd(&app, "/account/2fa/enable", &rd),
                 "sessions" => app.config.portal.url.path("/account/sessions"),
+                // Back to the admin page that asked, when `rd` is one (it was validated above).
+                "admin" if rd.starts_with(&app.config.portal.url.url("/admin/")) => rd.clone(),
+                "admin" => app.config.portal.url.path("/admin"),
                 _ => app.config.portal.url.path("/account"),
             };
             with_session(&app, &ctx, see_other(&next), &id)

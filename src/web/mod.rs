@@ -3,6 +3,7 @@
 
 mod account;
 mod account_2fa;
+mod admin;
 pub mod cookies;
 pub mod csrf;
 pub mod errors;
@@ -114,6 +115,25 @@ pub fn router(app: Arc<AppState>) -> Router {
         .route(
             &p("/account/sessions/revoke-others"),
             post(sessions_page::revoke_others),
+        )
+        .route(&p("/admin"), get(admin::list))
+        .route(&p("/admin/users"), post(admin::create))
+        .route(&p("/admin/users/new"), get(admin::new_form))
+        .route(&p("/admin/users/{name}"), get(admin::detail))
+        .route(&p("/admin/users/{name}/password"), post(admin::password))
+        .route(&p("/admin/users/{name}/disable"), post(admin::disable))
+        .route(&p("/admin/users/{name}/enable"), post(admin::enable))
+        .route(
+            &p("/admin/users/{name}/reset-2fa"),
+            post(admin::reset_two_factor),
+        )
+        .route(
+            &p("/admin/users/{name}/sessions/revoke"),
+            post(admin::revoke_session),
+        )
+        .route(
+            &p("/admin/users/{name}/sessions/revoke-all"),
+            post(admin::revoke_all_sessions),
         )
         .route(&p("/api/health"), get(health::health))
         .route(&p("/static/gatehouse.css"), get(health::stylesheet))

@@ -31,6 +31,19 @@ const EMBEDDED: &[(&str, &str)] = &[
         "sessions.html",
         include_str!("../../templates/sessions.html"),
     ),
+    ("admin.html", include_str!("../../templates/admin.html")),
+    (
+        "admin_user.html",
+        include_str!("../../templates/admin_user.html"),
+    ),
+    (
+        "admin_new.html",
+        include_str!("../../templates/admin_new.html"),
+    ),
+    (
+        "admin_password.html",
+        include_str!("../../templates/admin_password.html"),
+    ),
 ];
 
 /// The stylesheet, served at `<portal>/static/gatehouse.css`.

@@ -49,7 +49,7 @@ pub(super) struct CsrfForm {
 }
 
 /// A store key as posted back by the page: exactly 64 hex digits, or nothing.
-fn parse_key(raw: &str) -> Option<SessionKey> {
+pub(super) fn parse_key(raw: &str) -> Option<SessionKey> {
     (raw.len() == 64 && raw.bytes().all(|b| b.is_ascii_hexdigit()))
         .then(|| SessionKey(raw.to_ascii_lowercase()))
 }

@@ -8,6 +8,8 @@ mod smtp;
 mod totp_util;
 mod webdriver;
 
+mod admin;
+mod admin_actions;
 mod binary;
 mod browser;
 mod config;
