@@ -105,6 +105,8 @@ pub struct User {
     pub session_epoch: i64,
     /// Two-factor authentication (TOTP) is on.
     pub totp_enabled: bool,
+    /// When the password was last set (Unix seconds).
+    pub password_set_at: i64,
     /// Creation time (Unix seconds).
     pub created_at: i64,
     /// Last change (Unix seconds).
@@ -124,6 +126,18 @@ impl std::fmt::Debug for User {
     }
 }
 
+/// How long a password someone else set (`must_change_password`) keeps working (SECURITY 50).
+pub const TEMPORARY_PASSWORD_TTL: i64 = 86_400;
+
+impl User {
+    /// A temporary password (set by an administrator, to be changed at first login) that was
+    /// not changed within [`TEMPORARY_PASSWORD_TTL`] no longer opens the account.
+    pub fn temporary_password_expired(&self, now: i64) -> bool {
+        self.must_change_password
+            && now.saturating_sub(self.password_set_at) >= TEMPORARY_PASSWORD_TTL
+    }
+}
+
 /// Normalises a list of group names: validated, case-folded, sorted, unique.
 pub fn normalize_groups<S: AsRef<str>>(raw: &[S]) -> Result<Vec<String>, NameError> {
     let mut groups = raw
@@ -138,6 +152,29 @@ pub fn normalize_groups<S: AsRef<str>>(raw: &[S]) -> Result<Vec<String>, NameErr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn temporary_passwords_expire_after_a_day() {
+        let mut u = User {
+            id: 1,
+            username: "alice".into(),
+            display_name: "alice".into(),
+            email: String::new(),
+            groups: Vec::new(),
+            disabled: false,
+            must_change_password: true,
+            password_hash: String::new(),
+            session_epoch: 0,
+            totp_enabled: false,
+            password_set_at: 1000,
+            created_at: 0,
+            updated_at: 0,
+        };
+        assert!(!u.temporary_password_expired(1000 + TEMPORARY_PASSWORD_TTL - 1));
+        assert!(u.temporary_password_expired(1000 + TEMPORARY_PASSWORD_TTL));
+        u.must_change_password = false;
+        assert!(!u.temporary_password_expired(1000 + 10 * TEMPORARY_PASSWORD_TTL));
+    }
 
     #[test]
     fn usernames_fold_case_and_trim() {

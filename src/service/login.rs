@@ -121,11 +121,14 @@ impl Login {
             )
             .await?;
         let user = match user {
-            Some(u) if password_ok && !u.disabled => u,
+            Some(u) if password_ok && !u.disabled && !u.temporary_password_expired(now) => u,
             other => {
                 let reason = match other {
                     None => "unknown_user",
                     Some(u) if u.disabled => "disabled",
+                    Some(u) if password_ok && u.temporary_password_expired(now) => {
+                        "temporary_password_expired"
+                    }
                     Some(_) => "bad_password",
                 };
                 self.throttle.failed(&ip_attempt, now).await?;

@@ -227,8 +227,7 @@ async fn forgot_password_in_chromium() {
     wd.screenshot(art.join("forgot.png")).await;
     wd.click("form:has(input[name=who]) button[type=submit]")
         .await;
-    let page = wd.page_source().await;
-    assert!(page.contains("Check your email"), "{page}");
+    wd.wait_for_text("Check your email").await;
 
     // The mail, as the user would open it: the link, on the configured portal.
     let mail = mail_containing(&app.dir.path().join("mail"), "Reset your password").await;
@@ -247,18 +246,13 @@ async fn forgot_password_in_chromium() {
     wd.screenshot(art.join("reset.png")).await;
     wd.click("form:has(input[name=new]) button[type=submit]")
         .await;
-    let page = wd.page_source().await;
-    assert!(page.contains("Password changed"), "{page}");
+    wd.wait_for_text("Password changed").await;
 
     // The old password no longer works; the new one reaches the app.
     let target = format!("http://app.gate.localhost:{}/after-reset", app.port);
     wd.goto(&target).await;
     sign_in(&wd, "alice", PW).await;
-    assert!(
-        wd.page_source()
-            .await
-            .contains("Invalid username or password.")
-    );
+    wd.wait_for_text("Invalid username or password.").await;
     sign_in(&wd, "alice", new).await;
     wd.wait_for_url("the app after the reset", |u| u == target)
         .await;

@@ -469,3 +469,48 @@ async fn forgot_password_needs_a_notifier_and_is_off_by_default() {
     let (_, html) = page(&app, &mut b, "/login").await;
     assert!(!html.contains("Forgot your password?"));
 }
+
+#[tokio::test]
+async fn a_temporary_password_stops_working_after_a_day() {
+    let app = TestApp::spawn(Opts::default()).await;
+    app.add_user("alice", PW, &[]).await;
+    let temp = "temporary password from the admin";
+    app.app
+        .state()
+        .admin
+        .set_password(
+            "alice",
+            &gatehouse::domain::secret::SecretString::new(temp),
+            true,
+            "test",
+        )
+        .await
+        .unwrap();
+    // Move the moment it was set a day back, as a day passing would.
+    let db = app.dir.path().join("users.db");
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    sqlx::query(
+        "UPDATE users SET password_set_at = password_set_at - 86400 WHERE username = 'alice'",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    let resp = app.post_login(&mut app.browser(), "alice", temp, "").await;
+    assert_eq!(resp.status(), 401);
+    // A password the user chose does not expire.
+    app.app
+        .state()
+        .admin
+        .set_password(
+            "alice",
+            &gatehouse::domain::secret::SecretString::new(NEW),
+            false,
+            "test",
+        )
+        .await
+        .unwrap();
+    app.login("alice", NEW).await;
+}

@@ -255,6 +255,23 @@ impl WebDriver {
         }
     }
 
+    /// Waits (up to 10 s) until the page holds `needle` (after a form submit, the old page may
+    /// still be the current one for a moment); returns the page.
+    pub async fn wait_for_text(&self, needle: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let page = self.page_source().await;
+            if page.contains(needle) {
+                return page;
+            }
+            if Instant::now() > deadline {
+                self.fail(&format!("timed out waiting for the text {needle:?}"))
+                    .await;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     pub async fn page_source(&self) -> String {
         let v = self.call(reqwest::Method::GET, "/source", None).await;
         v.as_str().unwrap_or_default().to_owned()

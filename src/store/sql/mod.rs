@@ -35,6 +35,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "password_resets",
         include_str!("migrations/0004_password_resets.sql"),
     ),
+    (
+        5,
+        "password_set_at",
+        include_str!("migrations/0005_password_set_at.sql"),
+    ),
 ];
 
 fn db_err(e: sqlx::Error) -> StoreError {
@@ -50,7 +55,7 @@ pub struct SqlUserStore {
     pool: SqlitePool,
 }
 
-const COLUMNS: &str = "id, username, display_name, email, groups, disabled, must_change_password, password_hash, session_epoch, created_at, updated_at, totp_secret IS NOT NULL AS totp_enabled";
+const COLUMNS: &str = "id, username, display_name, email, groups, disabled, must_change_password, password_hash, session_epoch, created_at, updated_at, password_set_at, totp_secret IS NOT NULL AS totp_enabled";
 
 impl SqlUserStore {
     /// Opens (creating if needed) the SQLite file at `path` and runs migrations.
@@ -129,6 +134,7 @@ fn row_to_user(row: &SqliteRow) -> StoreResult<User> {
         password_hash: row.try_get("password_hash").map_err(get)?,
         session_epoch: row.try_get("session_epoch").map_err(get)?,
         totp_enabled: row.try_get("totp_enabled").map_err(get)?,
+        password_set_at: row.try_get("password_set_at").map_err(get)?,
         created_at: row.try_get("created_at").map_err(get)?,
         updated_at: row.try_get("updated_at").map_err(get)?,
     })
@@ -175,8 +181,8 @@ impl UserStore for SqlUserStore {
 
     async fn create(&self, user: &NewUser, now: i64) -> StoreResult<User> {
         sqlx::query(
-            "INSERT INTO users (username, display_name, email, groups, disabled, must_change_password, password_hash, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, FALSE, $5, $6, $7, $7)",
+            "INSERT INTO users (username, display_name, email, groups, disabled, must_change_password, password_hash, created_at, updated_at, password_set_at) \
+             VALUES ($1, $2, $3, $4, FALSE, $5, $6, $7, $7, $7)",
         )
         .bind(&user.username)
         .bind(&user.display_name)
@@ -200,7 +206,7 @@ impl UserStore for SqlUserStore {
         must_change: bool,
         now: i64,
     ) -> StoreResult<()> {
-        sqlx::query("UPDATE users SET password_hash = $1, must_change_password = $2, updated_at = $3, session_epoch = session_epoch + 1 WHERE id = $4")
+        sqlx::query("UPDATE users SET password_hash = $1, must_change_password = $2, updated_at = $3, password_set_at = $3, session_epoch = session_epoch + 1 WHERE id = $4")
             .bind(hash)
             .bind(must_change)
             .bind(now)

@@ -204,6 +204,7 @@ mod tests {
             password_hash: String::new(),
             session_epoch: 0,
             totp_enabled: false,
+            password_set_at: 0,
             created_at: 0,
             updated_at: 0,
         }
