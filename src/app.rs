@@ -116,7 +116,11 @@ pub fn services(config: &Config, stores: &Stores, master: &[u8; 32]) -> anyhow::
     let throttle = Throttle::new(stores.throttle.clone(), config.throttle.clone());
     let sealer = SecretBox::new(&totp_keys(config, master))
         .map_err(|e| anyhow::anyhow!("TOTP encryption key: {e}"))?;
-    let mailer = Mailer::new(&config.notifier, &config.portal.title)?;
+    let mailer = Mailer::new(
+        &config.notifier,
+        &config.portal.title,
+        config.portal.templates_dir.as_deref(),
+    )?;
     let two_factor = TwoFactor::new(
         stores.factors.clone(),
         Arc::new(sealer),

@@ -7,6 +7,7 @@
 //! verified), or a directory of `.eml` files for development. An unconfigured notifier only
 //! logs that a notice was due.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -17,6 +18,7 @@ use serde_json::json;
 
 use crate::config::NotifierConfig;
 use crate::domain::user::User;
+use crate::templates::template_source;
 
 pub mod smtp;
 
@@ -165,7 +167,13 @@ pub struct Mailer {
 
 impl Mailer {
     /// A mailer for the configured notifier; `product` names the gateway in messages.
-    pub fn new(config: &NotifierConfig, product: &str) -> anyhow::Result<Self> {
+    /// `templates_dir` is the operator's template directory: `email/notice.txt` and
+    /// `email/notice.html` there replace the built-in message templates, as pages are replaced.
+    pub fn new(
+        config: &NotifierConfig,
+        product: &str,
+        templates_dir: Option<&Path>,
+    ) -> anyhow::Result<Self> {
         let transport: Option<Arc<dyn Transport>> = match (&config.file_dir, &config.smtp) {
             (Some(_), Some(_)) => {
                 anyhow::bail!("notifier: file_dir and smtp are both set; keep one")
@@ -178,18 +186,22 @@ impl Mailer {
             (None, Some(relay)) => Some(Arc::new(smtp::SmtpTransport::new(relay)?)),
             (None, None) => None,
         };
-        Self::with_transport(config, product, transport)
+        Self::with_transport(config, product, templates_dir, transport)
     }
 
     /// A mailer over any transport (tests).
     pub fn with_transport(
         config: &NotifierConfig,
         product: &str,
+        templates_dir: Option<&Path>,
         transport: Option<Arc<dyn Transport>>,
     ) -> anyhow::Result<Self> {
         let mut env = Environment::new();
-        env.add_template("notice.txt", TEXT)?;
-        env.add_template("notice.html", HTML)?;
+        for (name, builtin) in [("notice.txt", TEXT), ("notice.html", HTML)] {
+            let source = template_source(templates_dir, &format!("email/{name}"), builtin)
+                .map_err(anyhow::Error::msg)?;
+            env.add_template_owned(name, source)?;
+        }
         Ok(Self {
             from: config.from.parse().ok(),
             transport,

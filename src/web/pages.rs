@@ -5,6 +5,8 @@
 use std::path::Path;
 
 use minijinja::Environment;
+
+use crate::templates::template_source;
 use serde::Serialize;
 
 /// Templates shipped in the binary.
@@ -59,11 +61,7 @@ impl Pages {
     pub fn load(override_dir: Option<&Path>) -> Result<Self, String> {
         let mut env = Environment::new();
         for (name, builtin) in EMBEDDED {
-            let source = match override_dir.map(|d| d.join(name)).filter(|p| p.is_file()) {
-                Some(path) => std::fs::read_to_string(&path)
-                    .map_err(|e| format!("{}: {e}", path.display()))?,
-                None => (*builtin).to_owned(),
-            };
+            let source = template_source(override_dir, name, builtin)?;
             env.add_template_owned(*name, source)
                 .map_err(|e| format!("template {name}: {e}"))?;
         }

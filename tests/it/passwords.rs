@@ -514,3 +514,26 @@ async fn a_temporary_password_stops_working_after_a_day() {
         .unwrap();
     app.login("alice", NEW).await;
 }
+
+#[tokio::test]
+async fn mail_templates_can_be_replaced_like_pages() {
+    let tpl = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(tpl.path().join("email")).unwrap();
+    std::fs::write(
+        tpl.path().join("email/notice.txt"),
+        "Hi {{ name }} from the homelab.\n{% for p in paragraphs %}{{ p }}\n{% endfor %}",
+    )
+    .unwrap();
+    let overlay = format!(
+        "{}[portal]\ntemplates_dir = \"{}\"\n",
+        forgot(""),
+        tpl.path().display()
+    );
+    let app = TestApp::spawn(Opts::with(Store::Memory, &overlay)).await;
+    app.add_user("alice", PW, &[]).await;
+    request_reset(&app, "alice", &[]).await;
+    let mail = mail_containing(&app.dir.path().join("mail"), "Reset your password").await;
+    assert!(mail.contains("Hi alice from the homelab."), "{mail}");
+    // The HTML part keeps the built-in template.
+    assert!(mail.contains("text/html"), "{mail}");
+}
