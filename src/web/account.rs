@@ -15,7 +15,7 @@ use serde_json::json;
 use super::RequestCtx;
 use super::errors::{PageError, error_page};
 use super::format::date;
-use super::forms::{csrf_ok, form_page, human_wait, see_other};
+use super::forms::{checked, form_page, human_wait, see_other};
 use super::login::{safe_rd, service_error, throttled, wait_for, with_rd};
 use crate::app::AppState;
 use crate::audit;
@@ -171,16 +171,10 @@ pub(super) async fn reauth_submit(
     headers: HeaderMap,
     form: Result<Form<ReauthForm>, FormRejection>,
 ) -> Response<Body> {
-    let Ok(Form(form)) = form else {
-        return error_page(
-            &app,
-            Some(&ctx),
-            PageError::BadRequest("The form was incomplete."),
-        );
+    let form = match checked(&app, &ctx, &headers, form, |f| &f.csrf, "account/reauth") {
+        Ok(f) => f,
+        Err(resp) => return *resp,
     };
-    if !csrf_ok(&app, &ctx, &headers, &form.csrf, "account/reauth") {
-        return error_page(&app, Some(&ctx), PageError::CsrfFailed);
-    }
     let s = match signed_in(&app, &ctx, &headers, "/account").await {
         Ok(s) => s,
         Err(resp) => return resp,
@@ -258,16 +252,17 @@ pub(super) async fn forget_device(
     headers: HeaderMap,
     form: Result<Form<DeviceForm>, FormRejection>,
 ) -> Response<Body> {
-    let Ok(Form(form)) = form else {
-        return error_page(
-            &app,
-            Some(&ctx),
-            PageError::BadRequest("The form was incomplete."),
-        );
+    let form = match checked(
+        &app,
+        &ctx,
+        &headers,
+        form,
+        |f| &f.csrf,
+        "account/devices/forget",
+    ) {
+        Ok(f) => f,
+        Err(resp) => return *resp,
     };
-    if !csrf_ok(&app, &ctx, &headers, &form.csrf, "account/devices/forget") {
-        return error_page(&app, Some(&ctx), PageError::CsrfFailed);
-    }
     let s = match signed_in(&app, &ctx, &headers, "/account").await {
         Ok(s) => s,
         Err(resp) => return resp,

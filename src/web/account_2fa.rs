@@ -16,7 +16,7 @@ use serde_json::json;
 use super::RequestCtx;
 use super::account::{account_page, fresh, origin, reauth_page, signed_in, with_session};
 use super::errors::{PageError, error_page};
-use super::forms::{csrf_ok, form_page, human_wait, see_other};
+use super::forms::{checked, form_page, human_wait, see_other};
 use super::login::{LoginQuery, safe_rd, service_error, target, throttled, wait_for, with_rd};
 use crate::app::AppState;
 use crate::domain::recovery::RecoveryCode;
@@ -137,16 +137,17 @@ pub(super) async fn enable_submit(
     headers: HeaderMap,
     form: Result<Form<CodeForm>, FormRejection>,
 ) -> Response<Body> {
-    let Ok(Form(form)) = form else {
-        return error_page(
-            &app,
-            Some(&ctx),
-            PageError::BadRequest("The form was incomplete."),
-        );
+    let form = match checked(
+        &app,
+        &ctx,
+        &headers,
+        form,
+        |f| &f.csrf,
+        "account/2fa/enable",
+    ) {
+        Ok(f) => f,
+        Err(resp) => return *resp,
     };
-    if !csrf_ok(&app, &ctx, &headers, &form.csrf, "account/2fa/enable") {
-        return error_page(&app, Some(&ctx), PageError::CsrfFailed);
-    }
     let s = match signed_in(&app, &ctx, &headers, "/account/2fa/enable").await {
         Ok(s) => s,
         Err(resp) => return resp,
@@ -277,16 +278,17 @@ pub(super) async fn regenerate(
     headers: HeaderMap,
     form: Result<Form<PasswordCodeForm>, FormRejection>,
 ) -> Response<Body> {
-    let Ok(Form(form)) = form else {
-        return error_page(
-            &app,
-            Some(&ctx),
-            PageError::BadRequest("The form was incomplete."),
-        );
+    let form = match checked(
+        &app,
+        &ctx,
+        &headers,
+        form,
+        |f| &f.csrf,
+        "account/2fa/recovery",
+    ) {
+        Ok(f) => f,
+        Err(resp) => return *resp,
     };
-    if !csrf_ok(&app, &ctx, &headers, &form.csrf, "account/2fa/recovery") {
-        return error_page(&app, Some(&ctx), PageError::CsrfFailed);
-    }
     let s = match signed_in(&app, &ctx, &headers, "/account").await {
         Ok(s) => s,
         Err(resp) => return resp,
@@ -321,16 +323,17 @@ pub(super) async fn disable(
     headers: HeaderMap,
     form: Result<Form<PasswordCodeForm>, FormRejection>,
 ) -> Response<Body> {
-    let Ok(Form(form)) = form else {
-        return error_page(
-            &app,
-            Some(&ctx),
-            PageError::BadRequest("The form was incomplete."),
-        );
+    let form = match checked(
+        &app,
+        &ctx,
+        &headers,
+        form,
+        |f| &f.csrf,
+        "account/2fa/disable",
+    ) {
+        Ok(f) => f,
+        Err(resp) => return *resp,
     };
-    if !csrf_ok(&app, &ctx, &headers, &form.csrf, "account/2fa/disable") {
-        return error_page(&app, Some(&ctx), PageError::CsrfFailed);
-    }
     let s = match signed_in(&app, &ctx, &headers, "/account").await {
         Ok(s) => s,
         Err(resp) => return resp,

@@ -1,13 +1,15 @@
 //! What every portal form shares: the CSRF cookie and token, the check on submit, rendering a
 //! page that carries a form, and the `303 See Other` after a successful POST.
 
+use axum::Form;
 use axum::body::Body;
+use axum::extract::rejection::FormRejection;
 use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
 
 use super::RequestCtx;
 use super::cookies::{self, CSRF_COOKIE};
 use super::csrf::Csrf;
-use super::errors::render;
+use super::errors::{PageError, error_page, render};
 use crate::app::AppState;
 use crate::audit;
 use crate::audit::event;
@@ -40,6 +42,29 @@ pub(super) fn csrf_ok(
         audit!(event::CSRF_REJECTED, ip = %ctx.client_ip, path = form);
     }
     ok
+}
+
+/// The preamble of a form POST: the form parsed (else a 400 page) and its CSRF checks passed
+/// (else the 403 "form expired" page). `token` picks the form's CSRF field.
+pub(super) fn checked<F>(
+    app: &AppState,
+    ctx: &RequestCtx,
+    headers: &HeaderMap,
+    form: Result<Form<F>, FormRejection>,
+    token: impl Fn(&F) -> &str,
+    what: &'static str,
+) -> Result<F, Box<Response<Body>>> {
+    let Ok(Form(form)) = form else {
+        return Err(Box::new(error_page(
+            app,
+            Some(ctx),
+            PageError::BadRequest("The form was incomplete."),
+        )));
+    };
+    if !csrf_ok(app, ctx, headers, token(&form), what) {
+        return Err(Box::new(error_page(app, Some(ctx), PageError::CsrfFailed)));
+    }
+    Ok(form)
 }
 
 /// Renders a page holding forms: adds the CSRF token for this browser, and sets the CSRF

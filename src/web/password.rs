@@ -14,7 +14,7 @@ use serde_json::json;
 use super::RequestCtx;
 use super::account::{fresh, origin};
 use super::errors::{PageError, error_page, render};
-use super::forms::{csrf_ok, form_page, human_wait, see_other};
+use super::forms::{checked, form_page, human_wait, see_other};
 use super::login::{LoginQuery, safe_rd, service_error, target, throttled, wait_for, with_rd};
 use crate::app::AppState;
 use crate::domain::secret::SecretString;
@@ -141,16 +141,10 @@ pub(super) async fn change_submit(
     headers: HeaderMap,
     form: Result<Form<ChangeForm>, FormRejection>,
 ) -> Response<Body> {
-    let Ok(Form(form)) = form else {
-        return error_page(
-            &app,
-            Some(&ctx),
-            PageError::BadRequest("The form was incomplete."),
-        );
+    let form = match checked(&app, &ctx, &headers, form, |f| &f.csrf, "account/password") {
+        Ok(f) => f,
+        Err(resp) => return *resp,
     };
-    if !csrf_ok(&app, &ctx, &headers, &form.csrf, "account/password") {
-        return error_page(&app, Some(&ctx), PageError::CsrfFailed);
-    }
     let s = match session_or_login(&app, &ctx, &headers).await {
         Ok(s) => s,
         Err(resp) => return resp,
@@ -260,16 +254,10 @@ pub(super) async fn forgot_submit(
     if let Some(resp) = forgot_disabled(&app, &ctx) {
         return resp;
     }
-    let Ok(Form(form)) = form else {
-        return error_page(
-            &app,
-            Some(&ctx),
-            PageError::BadRequest("The form was incomplete."),
-        );
+    let form = match checked(&app, &ctx, &headers, form, |f| &f.csrf, "forgot") {
+        Ok(f) => f,
+        Err(resp) => return *resp,
     };
-    if !csrf_ok(&app, &ctx, &headers, &form.csrf, "forgot") {
-        return error_page(&app, Some(&ctx), PageError::CsrfFailed);
-    }
     let origin = origin(&ctx, &headers);
     match app.passwords.may_request(origin).await {
         Ok(true) => app.passwords.request_reset(&form.who, origin),
@@ -361,16 +349,10 @@ pub(super) async fn reset_submit(
     headers: HeaderMap,
     form: Result<Form<ResetForm>, FormRejection>,
 ) -> Response<Body> {
-    let Ok(Form(form)) = form else {
-        return error_page(
-            &app,
-            Some(&ctx),
-            PageError::BadRequest("The form was incomplete."),
-        );
+    let form = match checked(&app, &ctx, &headers, form, |f| &f.csrf, "reset") {
+        Ok(f) => f,
+        Err(resp) => return *resp,
     };
-    if !csrf_ok(&app, &ctx, &headers, &form.csrf, "reset") {
-        return error_page(&app, Some(&ctx), PageError::CsrfFailed);
-    }
     let new = SecretString::new(form.new);
     let confirm = SecretString::new(form.confirm);
     match app

@@ -15,7 +15,7 @@ use serde_json::json;
 use super::RequestCtx;
 use super::cookies::{self, PENDING_COOKIE};
 use super::errors::{PageError, error_page};
-use super::forms::{csrf_ok, form_page, human_wait, see_other};
+use super::forms::{checked, form_page, human_wait, see_other};
 use super::login::{
     LoginQuery, after_login, login_form, safe_rd, service_error, target, throttled, wait_for,
     with_rd,
@@ -96,16 +96,10 @@ pub(super) async fn submit(
     headers: HeaderMap,
     form: Result<Form<CodeForm>, FormRejection>,
 ) -> Response<Body> {
-    let Ok(Form(form)) = form else {
-        return error_page(
-            &app,
-            Some(&ctx),
-            PageError::BadRequest("The form was incomplete."),
-        );
+    let form = match checked(&app, &ctx, &headers, form, |f| &f.csrf, "login/2fa") {
+        Ok(f) => f,
+        Err(resp) => return *resp,
     };
-    if !csrf_ok(&app, &ctx, &headers, &form.csrf, "login/2fa") {
-        return error_page(&app, Some(&ctx), PageError::CsrfFailed);
-    }
     let rd = safe_rd(&app, &ctx, &form.rd);
     let who = match subject(&app, &headers).await {
         Ok(Some(who)) => who,
