@@ -91,16 +91,7 @@ impl Login {
             .throttle
             .admit(&Throttle::ip_key(req.ip), now, req.username, req.ip)
             .await?;
-        let account_attempt = match self
-            .throttle
-            .admit(
-                &Throttle::account_key(req.username),
-                now,
-                req.username,
-                req.ip,
-            )
-            .await
-        {
+        let account_attempt = match self.throttle.admit_account(req.username, now, req.ip).await {
             Ok(a) => a,
             Err(e) => {
                 // Not evaluated, so it must not count against the IP either.

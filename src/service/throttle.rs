@@ -49,7 +49,7 @@ impl Throttle {
     }
 
     /// The store key for an account (case-folded name, known or not).
-    pub fn account_key(username: &str) -> String {
+    fn account_key(username: &str) -> String {
         Username::throttle_key(username)
     }
 
@@ -78,6 +78,17 @@ impl Throttle {
                 Err(AuthError::Throttled { until })
             }
         }
+    }
+
+    /// Counts an attempt against an account (known or not) by the name as typed.
+    pub async fn admit_account(
+        &self,
+        username: &str,
+        now: i64,
+        ip: IpAddr,
+    ) -> Result<Attempt, AuthError> {
+        self.admit(&Self::account_key(username), now, username, ip)
+            .await
     }
 
     /// Counts a raw attempt with its own window (e.g. codes per pending login), never banning.

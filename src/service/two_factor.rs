@@ -165,12 +165,7 @@ impl TwoFactor {
         let user = &current.user;
         let attempt = self
             .throttle
-            .admit(
-                &Throttle::account_key(&user.username),
-                now,
-                &user.username,
-                origin.ip,
-            )
+            .admit_account(&user.username, now, origin.ip)
             .await?;
         let record = self.factors.totp(user.id).await?;
         let Some(sealed) = record.pending else {
@@ -225,12 +220,7 @@ impl TwoFactor {
     ) -> Result<CodeKind, AuthError> {
         let attempt = self
             .throttle
-            .admit(
-                &Throttle::account_key(&user.username),
-                now,
-                &user.username,
-                origin.ip,
-            )
+            .admit_account(&user.username, now, origin.ip)
             .await?;
         match self.verify_code(user, input, now).await? {
             Some(kind) => {
@@ -363,12 +353,7 @@ impl TwoFactor {
     ) -> Result<(), AuthError> {
         let attempt = self
             .throttle
-            .admit(
-                &Throttle::account_key(&user.username),
-                now,
-                &user.username,
-                origin.ip,
-            )
+            .admit_account(&user.username, now, origin.ip)
             .await?;
         if self
             .hasher
