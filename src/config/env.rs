@@ -19,6 +19,7 @@ const NOT_OVERRIDES: &[&str] = &["GATEHOUSE_CONFIG"];
 const FILE_KEYS: &[&str] = &[
     "secrets.key_file",
     "secrets.pepper_file",
+    "secrets.totp_key_file",
     "session.redis.password_file",
     "notifier.smtp.password_file",
     "notifier.smtp.ca_file",

@@ -280,3 +280,32 @@ async fn cli_reset_2fa_turns_it_off_and_ends_sessions_of_a_running_server() {
     assert!(html.contains("id=\"two-factor-status\">Off."));
     mail_containing(&app.dir.path().join("mail"), "reset by an administrator").await;
 }
+
+#[tokio::test]
+async fn totp_secrets_are_sealed_with_the_configured_key() {
+    let keys = tempfile::tempdir().unwrap();
+    let key_file = keys.path().join("totp.key");
+    std::fs::write(&key_file, "a-totp-encryption-key-0123456789abcdefghij\n").unwrap();
+    let overlay = format!("[secrets]\ntotp_key_file = \"{}\"\n", key_file.display());
+    let app = TestApp::spawn(Opts::with(Store::Memory, &overlay)).await;
+    app.add_user("alice", PW, &[]).await;
+    let e = enroll(&app, "alice").await;
+    let db = app.dir.path().join("users.db");
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    let sealed: String =
+        sqlx::query_scalar("SELECT totp_secret FROM users WHERE username = 'alice'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    pool.close().await;
+    use base64::Engine;
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(&sealed)
+        .unwrap();
+    assert_eq!(raw[0], 1, "sealed under the configured key (id 1)");
+    // Key id, 96-bit nonce, 20-byte secret, 128-bit tag: nothing in clear.
+    assert_eq!(raw.len(), 1 + 12 + 20 + 16);
+    assert!(!sealed.contains(&e.secret));
+}
