@@ -8,7 +8,7 @@ use axum::extract::State;
 use http::{HeaderValue, Response, StatusCode, header};
 use serde_json::json;
 
-use super::pages::CSS;
+use super::pages::{COPY_JS, CSS};
 use crate::app::AppState;
 
 /// Reports whether the session and user stores answer; 503 when either does not.
@@ -35,10 +35,17 @@ pub(crate) fn health_response(sessions_ok: bool, users_ok: bool) -> Response<Bod
 }
 
 pub(super) async fn stylesheet() -> Response<Body> {
-    let mut resp = Response::new(Body::from(CSS));
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/css; charset=utf-8"),
-    );
+    asset(CSS, "text/css; charset=utf-8")
+}
+
+/// The one script: "Copy" buttons (recovery codes).
+pub(super) async fn copy_script() -> Response<Body> {
+    asset(COPY_JS, "text/javascript; charset=utf-8")
+}
+
+fn asset(body: &'static str, content_type: &'static str) -> Response<Body> {
+    let mut resp = Response::new(Body::from(body));
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     resp
 }

@@ -137,6 +137,7 @@ pub fn router(app: Arc<AppState>) -> Router {
         )
         .route(&p("/api/health"), get(health::health))
         .route(&p("/static/gatehouse.css"), get(health::stylesheet))
+        .route(&p("/static/copy.js"), get(health::copy_script))
         .fallback(session_pages::not_found)
         .method_not_allowed_fallback(session_pages::method_not_allowed)
         // Portal forms are small; anything larger is refused before it is buffered.

@@ -48,6 +48,9 @@ const EMBEDDED: &[(&str, &str)] = &[
     ),
 ];
 
+/// The copy-button script, served at `<portal>/static/copy.js`.
+pub const COPY_JS: &str = include_str!("../../templates/static/copy.js");
+
 /// The stylesheet, served at `<portal>/static/gatehouse.css`.
 pub const CSS: &str = include_str!("../../templates/static/gatehouse.css");
 

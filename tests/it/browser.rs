@@ -161,6 +161,8 @@ async fn two_factor_walk_in_chromium() {
         .collect();
     assert_eq!(lines.len(), 10, "recovery codes: {codes:?}");
     wd.find("a#continue").await;
+    // The copy button appears only when its script runs under the page's CSP.
+    assert_eq!(wd.property("button#copy", "hidden").await, "false");
     wd.screenshot(art.join("recovery-codes.png")).await;
 
     // Sign out.

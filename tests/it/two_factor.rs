@@ -64,6 +64,20 @@ async fn enrolment_then_login_needs_a_code_and_the_pending_state_grants_nothing(
         html.contains("id=\"download\" download=")
             && html.contains("href=\"data:text&#x2f;plain;charset=utf-8,")
     );
+    assert!(
+        html.contains("data-copy=\"recovery-codes\"")
+            && html.contains("<script src=\"/static/copy.js\">")
+    );
+    let js = app
+        .get(&app.portal_host, "/static/copy.js")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        js.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    assert!(js.text().await.unwrap().contains("navigator.clipboard"));
     let after = b.session(&app).unwrap();
     assert_ne!(before, after, "session id rotated on enrolment");
     let (_, html) = page(&app, &mut b, "/account").await;
