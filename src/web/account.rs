@@ -15,8 +15,8 @@ use serde_json::json;
 use super::RequestCtx;
 use super::errors::{PageError, error_page};
 use super::format::date;
-use super::forms::{checked, form_page, human_wait, see_other};
-use super::login::{safe_rd, service_error, throttled, wait_for, with_rd};
+use super::forms::{checked, form_page, see_other, throttled, too_many};
+use super::login::{safe_rd, service_error, with_rd};
 use crate::app::AppState;
 use crate::audit;
 use crate::audit::event;
@@ -212,11 +212,7 @@ pub(super) async fn reauth_submit(
             Some("Wrong password."),
         ),
         Err(AuthError::Throttled { until }) => {
-            let wait = wait_for(until);
-            let msg = format!(
-                "Too many failed attempts. Try again in {}.",
-                human_wait(wait)
-            );
+            let (msg, wait) = too_many(until);
             throttled(
                 reauth_page(
                     &app,

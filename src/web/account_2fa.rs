@@ -16,8 +16,8 @@ use serde_json::json;
 use super::RequestCtx;
 use super::account::{account_page, fresh, origin, reauth_page, signed_in, with_session};
 use super::errors::{PageError, error_page};
-use super::forms::{checked, form_page, human_wait, see_other};
-use super::login::{LoginQuery, safe_rd, service_error, target, throttled, wait_for, with_rd};
+use super::forms::{checked, form_page, see_other, throttled, too_many};
+use super::login::{LoginQuery, safe_rd, service_error, target, with_rd};
 use crate::app::AppState;
 use crate::domain::recovery::RecoveryCode;
 use crate::domain::secret::SecretString;
@@ -203,11 +203,7 @@ pub(super) async fn enable_submit(
             Err(e) => service_error(&app, &ctx, e),
         },
         Err(AuthError::Throttled { until }) => {
-            let wait = wait_for(until);
-            let msg = format!(
-                "Too many failed attempts. Try again in {}.",
-                human_wait(wait)
-            );
+            let (msg, wait) = too_many(until);
             throttled(
                 account_page(
                     &app,
@@ -248,11 +244,7 @@ async fn refused(
             .await
         }
         AuthError::Throttled { until } => {
-            let wait = wait_for(until);
-            let msg = format!(
-                "Too many failed attempts. Try again in {}.",
-                human_wait(wait)
-            );
+            let (msg, wait) = too_many(until);
             throttled(
                 account_page(
                     app,

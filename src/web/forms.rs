@@ -97,8 +97,28 @@ pub(super) fn see_other(target: &str) -> Response<Body> {
     resp
 }
 
+/// The message for a throttled step and the seconds to wait (for `Retry-After`).
+pub(super) fn too_many(until: i64) -> (String, i64) {
+    let wait = until.saturating_sub(crate::service::now()).max(1);
+    (
+        format!(
+            "Too many failed attempts. Try again in {}.",
+            human_wait(wait)
+        ),
+        wait,
+    )
+}
+
+/// A page with `Retry-After` for a throttled step.
+pub(super) fn throttled(mut resp: Response<Body>, wait: i64) -> Response<Body> {
+    if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
+        resp.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    resp
+}
+
 /// "Try again in …" for a throttled step.
-pub(super) fn human_wait(secs: i64) -> String {
+fn human_wait(secs: i64) -> String {
     match secs {
         s if s < 90 => format!("{s} seconds"),
         s if s < 5400 => format!("{} minutes", (s + 59) / 60),

@@ -7,14 +7,14 @@ use axum::Extension;
 use axum::body::Body;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Query, State};
-use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
+use http::{HeaderMap, Response, StatusCode, header};
 use serde::Deserialize;
 use serde_json::json;
 
 use super::RequestCtx;
 use super::cookies::{self, DEVICE_COOKIE};
 use super::errors::{PageError, error_page};
-use super::forms::{csrf_ok, form_page, human_wait, see_other};
+use super::forms::{csrf_ok, form_page, see_other, throttled, too_many};
 use crate::app::AppState;
 use crate::audit;
 use crate::audit::event;
@@ -101,19 +101,6 @@ pub(super) fn login_form(
     )
 }
 
-/// A page with `Retry-After` for a throttled step.
-pub(super) fn throttled(mut resp: Response<Body>, wait: i64) -> Response<Body> {
-    if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
-        resp.headers_mut().insert(header::RETRY_AFTER, v);
-    }
-    resp
-}
-
-/// Seconds until `until`, at least 1.
-pub(super) fn wait_for(until: i64) -> i64 {
-    until.saturating_sub(crate::service::now()).max(1)
-}
-
 /// Shows the form; a signed-in browser goes straight on to its target.
 pub(super) async fn page(
     State(app): State<Arc<AppState>>,
@@ -191,11 +178,7 @@ pub(super) async fn submit(
             Some("Invalid username or password."),
         ),
         Err(AuthError::Throttled { until }) => {
-            let wait = wait_for(until);
-            let msg = format!(
-                "Too many failed attempts. Try again in {}.",
-                human_wait(wait)
-            );
+            let (msg, wait) = too_many(until);
             throttled(
                 login_form(
                     &app,

@@ -14,8 +14,8 @@ use serde_json::json;
 use super::RequestCtx;
 use super::account::{fresh, origin};
 use super::errors::{PageError, error_page, render};
-use super::forms::{checked, form_page, human_wait, see_other};
-use super::login::{LoginQuery, safe_rd, service_error, target, throttled, wait_for, with_rd};
+use super::forms::{checked, form_page, see_other, throttled, too_many};
+use super::login::{LoginQuery, safe_rd, service_error, target, with_rd};
 use crate::app::AppState;
 use crate::domain::secret::SecretString;
 use crate::service::AuthError;
@@ -189,11 +189,7 @@ pub(super) async fn change_submit(
             Some("The code is wrong."),
         ),
         Err(PasswordError::Auth(AuthError::Throttled { until })) => {
-            let wait = wait_for(until);
-            let msg = format!(
-                "Too many failed attempts. Try again in {}.",
-                human_wait(wait)
-            );
+            let (msg, wait) = too_many(until);
             throttled(
                 change_page(
                     &app,

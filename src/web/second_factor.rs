@@ -15,11 +15,8 @@ use serde_json::json;
 use super::RequestCtx;
 use super::cookies::{self, PENDING_COOKIE};
 use super::errors::{PageError, error_page};
-use super::forms::{checked, form_page, human_wait, see_other};
-use super::login::{
-    LoginQuery, after_login, login_form, safe_rd, service_error, target, throttled, wait_for,
-    with_rd,
-};
+use super::forms::{checked, form_page, see_other, throttled, too_many};
+use super::login::{LoginQuery, after_login, login_form, safe_rd, service_error, target, with_rd};
 use crate::app::AppState;
 use crate::domain::session::AuthLevel;
 use crate::service::AuthError;
@@ -163,11 +160,7 @@ pub(super) async fn submit(
             resp
         }
         Err(AuthError::Throttled { until }) => {
-            let wait = wait_for(until);
-            let msg = format!(
-                "Too many failed attempts. Try again in {}.",
-                human_wait(wait)
-            );
+            let (msg, wait) = too_many(until);
             throttled(
                 code_page(
                     &app,

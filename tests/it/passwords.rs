@@ -537,3 +537,28 @@ async fn mail_templates_can_be_replaced_like_pages() {
     // The HTML part keeps the built-in template.
     assert!(mail.contains("text/html"), "{mail}");
 }
+
+#[tokio::test]
+async fn wrong_current_passwords_count_toward_the_throttle() {
+    let app = TestApp::spawn(Opts::with(
+        Store::Memory,
+        "[throttle]\naccount_failures = 3\n",
+    ))
+    .await;
+    app.add_user("alice", PW, &[]).await;
+    let mut a = app.login("alice", PW).await;
+    for _ in 0..3 {
+        let (s, _) = change(&app, &mut a, "not the current one", NEW, NEW, "").await;
+        assert_eq!(s, 403);
+    }
+    // Banned now: even the right current password waits, and so does a login.
+    let (s, html) = change(&app, &mut a, PW, NEW, NEW, "").await;
+    assert_eq!(s, 429, "{html}");
+    assert!(html.contains("Too many failed attempts"));
+    assert_eq!(
+        app.post_login(&mut app.browser(), "alice", PW, "")
+            .await
+            .status(),
+        429
+    );
+}
