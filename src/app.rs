@@ -17,6 +17,7 @@ use crate::domain::secretbox::SecretBox;
 use crate::gateway::{self, ConnInfo, Route};
 use crate::mail::Mailer;
 use crate::proxy::SiteTable;
+use crate::service::credentials::Credentials;
 use crate::service::devices::Devices;
 use crate::service::hasher::Hasher;
 use crate::service::login::Login;
@@ -105,15 +106,16 @@ pub fn services(config: &Config, stores: &Stores, master: &[u8; 32]) -> anyhow::
         DeviceSigner::new(hmac_sha256(master, b"gatehouse/device/v1")),
         config.two_factor.remember_device_days,
     );
-    let admin = UserAdmin::new(
+    let throttle = Throttle::new(stores.throttle.clone(), config.throttle.clone());
+    let credentials = Credentials::new(
         stores.users.clone(),
         sessions.clone(),
-        devices.clone(),
         hasher.clone(),
+        throttle.clone(),
         config.password.policy.clone(),
         &config.portal.title,
     );
-    let throttle = Throttle::new(stores.throttle.clone(), config.throttle.clone());
+    let admin = UserAdmin::new(stores.users.clone(), sessions.clone(), credentials);
     let sealer = SecretBox::new(&totp_keys(config, master))
         .map_err(|e| anyhow::anyhow!("TOTP encryption key: {e}"))?;
     let mailer = Mailer::new(
@@ -135,8 +137,6 @@ pub fn services(config: &Config, stores: &Stores, master: &[u8; 32]) -> anyhow::
         stores.users.clone(),
         stores.resets.clone(),
         sessions.clone(),
-        devices.clone(),
-        hasher.clone(),
         throttle.clone(),
         admin.clone(),
         two_factor.clone(),

@@ -11,12 +11,11 @@ use std::sync::Arc;
 
 use thiserror::Error;
 
-use super::devices::Devices;
-use super::hasher::Hasher;
+use super::credentials::{Credentials, PolicyUser};
 use super::sessions::{Resolved, Sessions};
 use super::throttle::Throttle;
 use super::two_factor::{Origin, TwoFactor};
-use super::users::{PolicyUser, UserAdmin, UserError};
+use super::users::{UserAdmin, UserError};
 use super::{AuthError, now};
 use crate::audit;
 use crate::audit::event;
@@ -73,8 +72,7 @@ pub struct Passwords {
     users: Arc<dyn UserStore>,
     resets: Arc<dyn ResetStore>,
     sessions: Sessions,
-    devices: Devices,
-    hasher: Hasher,
+    credentials: Credentials,
     throttle: Throttle,
     admin: UserAdmin,
     two_factor: TwoFactor,
@@ -91,8 +89,6 @@ impl Passwords {
         users: Arc<dyn UserStore>,
         resets: Arc<dyn ResetStore>,
         sessions: Sessions,
-        devices: Devices,
-        hasher: Hasher,
         throttle: Throttle,
         admin: UserAdmin,
         two_factor: TwoFactor,
@@ -104,8 +100,7 @@ impl Passwords {
             users,
             resets,
             sessions,
-            devices,
-            hasher,
+            credentials: admin.credentials().clone(),
             throttle,
             admin,
             two_factor,
@@ -124,17 +119,12 @@ impl Passwords {
         if new.expose() != confirm.expose() {
             return Err(PasswordError::Mismatch);
         }
-        Ok(self.admin.check_password(&PolicyUser::of(user), new)?)
+        Ok(self.credentials.check_policy(&PolicyUser::of(user), new)?)
     }
 
-    /// Sets a new password and ends every session and remembered device of the user.
+    /// Sets a new password through the one set-password path (`Credentials::set_password`).
     async fn set(&self, user: &User, new: &SecretString, now: i64) -> Result<usize, PasswordError> {
-        let hash = self.hasher.hash(new).await?;
-        self.users.set_password(user.id, &hash, false, now).await?;
-        self.resets.void_resets(user.id).await?;
-        let ended = self.sessions.end_all_for_user(user.id).await?;
-        self.devices.forget_all(user.id).await?;
-        Ok(ended)
+        Ok(self.credentials.set_password(user, new, false, now).await?)
     }
 
     /// Changes the signed-in user's password. `fresh` says whether the session proved its
@@ -287,11 +277,10 @@ impl Passwords {
         must_change: bool,
         actor: &str,
     ) -> Result<SecretString, UserError> {
-        let password = self.admin.temporary_password();
+        let password = self.credentials.temporary_password();
         self.admin
             .set_password(&user.username, &password, must_change, actor)
             .await?;
-        self.resets.void_resets(user.id).await?;
         self.mailer.notify(user, Notice::PasswordSetByAdmin);
         Ok(password)
     }

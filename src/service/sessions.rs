@@ -208,9 +208,14 @@ impl Sessions {
         };
         if session.needs_touch(now, &self.timeouts) {
             session.last_seen = now;
-            self.store
-                .put(&key, &session, session.ttl(now, &self.timeouts))
-                .await?;
+            // Ended meanwhile (a sign-out or revocation won the race): stays ended.
+            if !self
+                .store
+                .touch(&key, &session, session.ttl(now, &self.timeouts))
+                .await?
+            {
+                return Ok(None);
+            }
         }
         Ok(Some(Resolved { key, session, user }))
     }
@@ -285,6 +290,13 @@ impl Sessions {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .remove(&user_id);
+    }
+
+    /// The user as the store has it now, past the refresh cache: for a session started right
+    /// after a change to the user's record (a new session epoch).
+    pub async fn fresh_user(&self, id: i64) -> StoreResult<Option<Arc<User>>> {
+        self.forget_user(id);
+        self.user(id).await
     }
 
     async fn user(&self, id: i64) -> StoreResult<Option<Arc<User>>> {

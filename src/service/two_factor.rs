@@ -439,14 +439,29 @@ impl TwoFactor {
             return Err(AuthError::InvalidCode);
         }
         self.check_both(user, password, code, now, origin).await?;
-        self.factors.disable_totp(user.id).await?;
-        let devices = self.devices.forget_all(user.id).await?;
-        self.sessions.forget_user(user.id);
+        // The store moves the session epoch on: every session ends on every instance, and
+        // this browser continues in a new one-factor session of the new epoch.
+        let devices = self.factors.disable_totp(user.id).await?;
+        let others = self
+            .sessions
+            .end_all_for_user(user.id)
+            .await?
+            .saturating_sub(1);
+        let updated = self
+            .sessions
+            .fresh_user(user.id)
+            .await?
+            .ok_or(AuthError::InvalidCredentials)?;
         let (id, _) = self
             .sessions
-            .rotate(current, AuthLevel::OneFactor, now)
+            .start(
+                &updated,
+                AuthLevel::OneFactor,
+                &current.session.ip,
+                &current.session.user_agent,
+                now,
+            )
             .await?;
-        let others = self.end_other_sessions(user.id, &id).await?;
         audit!(event::TOTP_DISABLED, user = %crate::audit::Clean(&user.username), ip = %origin.ip, devices_forgotten = devices, other_sessions_ended = others);
         self.mailer.notify(user, Notice::TwoFactorDisabled);
         Ok(id)
@@ -455,8 +470,7 @@ impl TwoFactor {
     /// The administrator's reset (CLI or admin area): two-factor off, devices forgotten, every
     /// session ended, audited and notified. Returns how many sessions ended.
     pub async fn reset(&self, user: &User, actor: &str) -> Result<usize, AuthError> {
-        self.factors.disable_totp(user.id).await?;
-        let devices = self.devices.forget_all(user.id).await?;
+        let devices = self.factors.disable_totp(user.id).await?;
         let ended = self.sessions.end_all_for_user(user.id).await?;
         audit!(event::TOTP_RESET, user = %crate::audit::Clean(&user.username), actor = %crate::audit::Clean(actor), devices_forgotten = devices, sessions_ended = ended);
         // Awaited: the CLI exits right after.

@@ -7,14 +7,13 @@ use std::sync::Arc;
 
 use thiserror::Error;
 
-use super::devices::Devices;
-use super::hasher::Hasher;
+use super::credentials::{Credentials, PolicyUser};
 use super::sessions::Sessions;
 use super::{AuthError, now};
 use crate::audit;
 use crate::audit::event;
-use crate::domain::password::{self, PasswordPolicy, PolicyError};
-use crate::domain::secret::{SecretString, fill_random};
+use crate::domain::password::PolicyError;
+use crate::domain::secret::SecretString;
 use crate::domain::user::{NameError, User, Username, normalize_groups};
 use crate::store::{NewUser, StoreError, UserStore};
 
@@ -50,26 +49,6 @@ impl From<StoreError> for UserError {
     }
 }
 
-/// Who a password is for, as far as the policy cares.
-#[derive(Debug, Clone, Copy)]
-pub struct PolicyUser<'a> {
-    pub username: &'a str,
-    pub email: &'a str,
-    /// Every login of the account needs a code too (allows the shorter minimum).
-    pub two_factor: bool,
-}
-
-impl<'a> PolicyUser<'a> {
-    /// The policy view of a stored user.
-    pub fn of(user: &'a User) -> Self {
-        Self {
-            username: &user.username,
-            email: &user.email,
-            two_factor: user.totp_enabled,
-        }
-    }
-}
-
 /// Fields for a new user.
 #[derive(Debug)]
 pub struct AddUser<'a> {
@@ -86,67 +65,22 @@ pub struct AddUser<'a> {
 pub struct UserAdmin {
     users: Arc<dyn UserStore>,
     sessions: Sessions,
-    devices: Devices,
-    hasher: Hasher,
-    policy: PasswordPolicy,
-    product: String,
+    credentials: Credentials,
 }
 
 impl UserAdmin {
-    /// Administration over the stores; `product` is a context word passwords may not be built on.
-    pub fn new(
-        users: Arc<dyn UserStore>,
-        sessions: Sessions,
-        devices: Devices,
-        hasher: Hasher,
-        policy: PasswordPolicy,
-        product: &str,
-    ) -> Self {
+    /// Administration over the stores.
+    pub fn new(users: Arc<dyn UserStore>, sessions: Sessions, credentials: Credentials) -> Self {
         Self {
             users,
             sessions,
-            devices,
-            hasher,
-            policy,
-            product: product.to_lowercase(),
+            credentials,
         }
     }
 
-    /// The policy check every place that sets a password shares (SECURITY 1–4).
-    pub fn check_password(
-        &self,
-        user: &PolicyUser<'_>,
-        password: &SecretString,
-    ) -> Result<(), PolicyError> {
-        let normalized = password::normalize(password.expose());
-        let email_local = user.email.split('@').next().unwrap_or("");
-        let context = [
-            user.username,
-            email_local,
-            self.product.as_str(),
-            "gatehouse",
-        ];
-        self.policy.check(&normalized, &context, user.two_factor)
-    }
-
-    /// A random password for an administrator's reset: groups of five Crockford base32
-    /// characters (`k3x9m-…`), at least 20 characters (100 bits) and never shorter than the
-    /// policy's minimum. Made only of random characters, it passes the context and common
-    /// password checks.
-    pub fn temporary_password(&self) -> SecretString {
-        const ALPHABET: &[u8; 32] = b"0123456789abcdefghjkmnpqrstvwxyz";
-        let len = self.policy.min_chars.max(20).div_ceil(5) * 5;
-        let mut bytes = vec![0u8; len];
-        fill_random(&mut bytes);
-        let mut out = String::with_capacity(len + len / 5);
-        for (i, b) in bytes.iter().enumerate() {
-            if i > 0 && i % 5 == 0 {
-                out.push('-');
-            }
-            // 256 is a multiple of 32: masking keeps every character equally likely.
-            out.push(char::from(ALPHABET[usize::from(b & 31)]));
-        }
-        SecretString::new(out)
+    /// The password rules and the one set-password path.
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
     }
 
     /// Finds a user by (case-insensitive) name.
@@ -162,7 +96,7 @@ impl UserAdmin {
     pub async fn add(&self, new: AddUser<'_>, actor: &str) -> Result<User, UserError> {
         let name = Username::parse(new.username)?;
         let groups = normalize_groups(new.groups)?;
-        self.check_password(
+        self.credentials.check_policy(
             &PolicyUser {
                 username: name.as_str(),
                 email: new.email,
@@ -170,7 +104,7 @@ impl UserAdmin {
             },
             &new.password,
         )?;
-        let hash = self.hasher.hash(&new.password).await?;
+        let hash = self.credentials.hasher().hash(&new.password).await?;
         let user = self
             .users
             .create(
@@ -189,7 +123,8 @@ impl UserAdmin {
         Ok(user)
     }
 
-    /// Sets a new password and ends every session of the user.
+    /// Sets a new password through the one set-password path: every session and remembered
+    /// device of the user ends, reset links are voided and the account's throttle is cleared.
     pub async fn set_password(
         &self,
         raw: &str,
@@ -198,14 +133,12 @@ impl UserAdmin {
         actor: &str,
     ) -> Result<usize, UserError> {
         let user = self.find(raw).await?;
-        self.check_password(&PolicyUser::of(&user), password)?;
-        let hash = self.hasher.hash(password).await?;
-        self.users
-            .set_password(user.id, &hash, must_change, now())
+        self.credentials
+            .check_policy(&PolicyUser::of(&user), password)?;
+        let ended = self
+            .credentials
+            .set_password(&user, password, must_change, now())
             .await?;
-        let ended = self.sessions.end_all_for_user(user.id).await?;
-        // A new password also ends every "trust this device" (issue 4, point 5).
-        self.devices.forget_all(user.id).await?;
         audit!(event::USER_PASSWORD_SET, user = %crate::audit::Clean(&user.username), actor = %crate::audit::Clean(actor), must_change, sessions_ended = ended);
         Ok(ended)
     }

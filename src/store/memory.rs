@@ -115,6 +115,19 @@ impl SessionStore for MemorySessionStore {
         Ok(())
     }
 
+    async fn touch(&self, key: &SessionKey, session: &Session, ttl_secs: u64) -> StoreResult<bool> {
+        let now = wall_now();
+        let gone_at = now.saturating_add(i64::try_from(ttl_secs).unwrap_or(i64::MAX));
+        let mut s = lock(&self.inner);
+        match s.records.get_mut(key) {
+            Some(entry) if entry.1 > now => {
+                *entry = (session.clone(), gone_at);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
     async fn get(&self, key: &SessionKey) -> StoreResult<Option<Session>> {
         let now = wall_now();
         let mut s = lock(&self.inner);

@@ -37,13 +37,17 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub trait SessionStore: Send + Sync + 'static {
     /// Saves a session; the record disappears after `ttl_secs` unless touched.
     async fn put(&self, key: &SessionKey, session: &Session, ttl_secs: u64) -> StoreResult<()>;
+    /// Saves a refreshed record only if the session still exists, and says whether it did: a
+    /// refresh racing a sign-out or a revocation must never bring the session back.
+    async fn touch(&self, key: &SessionKey, session: &Session, ttl_secs: u64) -> StoreResult<bool>;
     /// Loads a session.
     async fn get(&self, key: &SessionKey) -> StoreResult<Option<Session>>;
-    /// Deletes a session; returns whether it existed.
+    /// Deletes a session and its index entry at once; returns whether it existed.
     async fn remove(&self, key: &SessionKey) -> StoreResult<bool>;
     /// Every live session of a user.
     async fn list_for_user(&self, user_id: i64) -> StoreResult<Vec<(SessionKey, Session)>>;
-    /// Deletes every session of a user; returns how many.
+    /// Deletes every session of a user and the index at once, so a session started
+    /// concurrently is either ended too or stays listed; returns how many.
     async fn remove_all_for_user(&self, user_id: i64) -> StoreResult<usize>;
     /// Checks that the backend answers.
     async fn ping(&self) -> StoreResult<()>;
@@ -95,8 +99,11 @@ pub trait SecondFactorStore: Send + Sync + 'static {
     /// Activates the pending secret and replaces the recovery codes, in one transaction.
     /// Returns `false` when there was no pending secret.
     async fn activate_totp(&self, user_id: i64, code_hashes: &[String]) -> StoreResult<bool>;
-    /// Turns two-factor off: secret, pending secret and recovery codes go.
-    async fn disable_totp(&self, user_id: i64) -> StoreResult<()>;
+    /// Turns two-factor off, in one transaction: secret, pending secret, recovery codes and
+    /// remembered devices go, and the session epoch moves on so every session ends on every
+    /// instance, whatever the session store.
+    /// Returns how many remembered devices were forgotten.
+    async fn disable_totp(&self, user_id: i64) -> StoreResult<u64>;
     /// Records `step` as used if it is later than the last used one. Exactly one of several
     /// concurrent claims of the same step wins (RFC 6238 §5.2, SECURITY 32).
     async fn claim_totp_step(&self, user_id: i64, step: i64) -> StoreResult<bool>;
@@ -194,7 +201,10 @@ pub trait UserStore: Send + Sync + 'static {
     async fn get(&self, id: i64) -> StoreResult<Option<User>>;
     /// Creates a user; `Conflict` if the name is taken.
     async fn create(&self, user: &NewUser, now: i64) -> StoreResult<User>;
-    /// Replaces the password hash and the must-change flag.
+    /// A credential change, in one transaction: the new hash and must-change flag, the next
+    /// session epoch (every session of the user ends on every instance), every outstanding
+    /// reset link voided and every remembered device forgotten. A crash leaves the old state
+    /// or the new one, never a mix.
     async fn set_password(
         &self,
         id: i64,

@@ -56,12 +56,50 @@ impl RedisConn {
     }
 }
 
-/// Sessions in Redis.
+/// Sessions in Redis. Every change that touches a session and the user's index is one
+/// MULTI or one script, so concurrent sign-ins, refreshes and revocations on any instance
+/// never leave a live session outside its user's index.
 pub struct RedisSessionStore {
     redis: RedisConn,
     /// TTL of the per-user index: it must outlive every session it lists.
     index_ttl: u64,
+    touch: redis::Script,
+    remove: redis::Script,
+    remove_all: redis::Script,
 }
+
+// Refresh only a record that still exists (SET XX), keeping it indexed.
+// KEYS: session, index; ARGV: json, ttl, member, index ttl.
+const TOUCH_LUA: &str = r"
+if not redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2], 'XX') then return 0 end
+redis.call('SADD', KEYS[2], ARGV[3])
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+return 1
+";
+
+// Delete a session and unlink it from its user's index (the user id is in the record).
+// KEYS: session; ARGV: key prefix, member.
+const REMOVE_LUA: &str = r"
+local raw = redis.call('GET', KEYS[1])
+if not raw then return 0 end
+redis.call('DEL', KEYS[1])
+local ok, s = pcall(cjson.decode, raw)
+if ok and type(s) == 'table' and type(s['user_id']) == 'number' then
+  redis.call('SREM', ARGV[1] .. 'u:' .. string.format('%d', s['user_id']), ARGV[2])
+end
+return 1
+";
+
+// Delete every session listed in a user's index, and the index.
+// KEYS: index; ARGV: key prefix.
+const REMOVE_ALL_LUA: &str = r"
+local n = 0
+for _, m in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  n = n + redis.call('DEL', ARGV[1] .. 's:' .. m)
+end
+redis.call('DEL', KEYS[1])
+return n
+";
 
 impl RedisSessionStore {
     /// Sessions over `redis`; `max_lifetime` is the absolute session timeout in seconds.
@@ -69,6 +107,9 @@ impl RedisSessionStore {
         Self {
             redis,
             index_ttl: max_lifetime.saturating_add(60),
+            touch: redis::Script::new(TOUCH_LUA),
+            remove: redis::Script::new(REMOVE_LUA),
+            remove_all: redis::Script::new(REMOVE_ALL_LUA),
         }
     }
 }
@@ -106,17 +147,34 @@ impl SessionStore for RedisSessionStore {
         raw.as_deref().map(decode).transpose()
     }
 
+    async fn touch(&self, key: &SessionKey, session: &Session, ttl_secs: u64) -> StoreResult<bool> {
+        let json =
+            serde_json::to_string(session).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut conn = self.redis.conn.clone();
+        let done: i64 = self
+            .touch
+            .key(self.redis.session_key(key))
+            .key(self.redis.user_key(session.user_id))
+            .arg(json)
+            .arg(ttl_secs.max(1))
+            .arg(&key.0)
+            .arg(self.index_ttl)
+            .invoke_async(&mut conn)
+            .await
+            .map_err(unavailable)?;
+        Ok(done == 1)
+    }
+
     async fn remove(&self, key: &SessionKey) -> StoreResult<bool> {
         let mut conn = self.redis.conn.clone();
-        let skey = self.redis.session_key(key);
-        let raw: Option<String> = conn.get(&skey).await.map_err(unavailable)?;
-        let removed: i64 = conn.del(&skey).await.map_err(unavailable)?;
-        if let Some(session) = raw.as_deref().and_then(|r| decode(r).ok()) {
-            let _: i64 = conn
-                .srem(self.redis.user_key(session.user_id), &key.0)
-                .await
-                .map_err(unavailable)?;
-        }
+        let removed: i64 = self
+            .remove
+            .key(self.redis.session_key(key))
+            .arg(&self.redis.prefix)
+            .arg(&key.0)
+            .invoke_async(&mut conn)
+            .await
+            .map_err(unavailable)?;
         Ok(removed > 0)
     }
 
@@ -148,18 +206,13 @@ impl SessionStore for RedisSessionStore {
 
     async fn remove_all_for_user(&self, user_id: i64) -> StoreResult<usize> {
         let mut conn = self.redis.conn.clone();
-        let user_key = self.redis.user_key(user_id);
-        let members: Vec<String> = conn.smembers(&user_key).await.map_err(unavailable)?;
-        let keys: Vec<String> = members
-            .iter()
-            .map(|m| self.redis.session_key(&SessionKey(m.clone())))
-            .collect();
-        let n = if keys.is_empty() {
-            0
-        } else {
-            conn.del::<_, usize>(&keys).await.map_err(unavailable)?
-        };
-        let _: i64 = conn.del(&user_key).await.map_err(unavailable)?;
+        let n: usize = self
+            .remove_all
+            .key(self.redis.user_key(user_id))
+            .arg(&self.redis.prefix)
+            .invoke_async(&mut conn)
+            .await
+            .map_err(unavailable)?;
         Ok(n)
     }
 

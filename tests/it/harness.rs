@@ -138,6 +138,7 @@ impl Echo {
 }
 
 /// How to build a test gateway.
+#[derive(Clone)]
 pub struct Opts {
     pub store: Store,
     /// TOML merged over the base config (tables merge, other values replace).

@@ -7,7 +7,7 @@ use crate::totp_util::*;
 const NEW: &str = "a brand new passphrase for alice";
 const TRUSTED: &str = "[server]\ntrusted_proxies = [\"127.0.0.1/32\"]\n";
 
-fn forgot(extra: &str) -> String {
+pub(crate) fn forgot(extra: &str) -> String {
     format!("{MAIL}{TRUSTED}[password]\nforgot_password_enabled = true\n{extra}")
 }
 
@@ -196,7 +196,7 @@ async fn a_forced_change_blocks_everything_else() {
 }
 
 /// The reset link in a mail (quoted-printable soft breaks undone).
-fn link_in(mail: &str) -> String {
+pub(crate) fn link_in(mail: &str) -> String {
     let flat = mail
         .replace("=\r\n", "")
         .replace("=\n", "")
@@ -211,7 +211,11 @@ fn link_in(mail: &str) -> String {
         .to_owned()
 }
 
-async fn request_reset(app: &TestApp, who: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+pub(crate) async fn request_reset(
+    app: &TestApp,
+    who: &str,
+    headers: &[(&str, &str)],
+) -> reqwest::Response {
     let mut b = app.browser();
     let (status, html) = page(app, &mut b, "/forgot").await;
     assert_eq!(status, 200);

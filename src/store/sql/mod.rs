@@ -206,15 +206,17 @@ impl UserStore for SqlUserStore {
         must_change: bool,
         now: i64,
     ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
         sqlx::query("UPDATE users SET password_hash = $1, must_change_password = $2, updated_at = $3, password_set_at = $3, session_epoch = session_epoch + 1 WHERE id = $4")
             .bind(hash)
             .bind(must_change)
             .bind(now)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
-            .map_err(db_err)
-            .map(|_| ())
+            .map_err(db_err)?;
+        forget_credentials(&mut tx, id).await?;
+        tx.commit().await.map_err(db_err)
     }
 
     async fn rehash_password(&self, id: i64, old: &str, new: &str, now: i64) -> StoreResult<()> {
@@ -286,4 +288,23 @@ impl UserStore for SqlUserStore {
             .map(|_| ())
             .map_err(db_err)
     }
+}
+
+/// What every credential change voids, inside the caller's transaction: outstanding reset
+/// links and remembered devices (a device stood in for a factor of the old credential).
+pub(super) async fn forget_credentials(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    user_id: i64,
+) -> StoreResult<()> {
+    for sql in [
+        "DELETE FROM password_resets WHERE user_id = $1",
+        "DELETE FROM remembered_devices WHERE user_id = $1",
+    ] {
+        sqlx::query(sql)
+            .bind(user_id)
+            .execute(&mut **tx)
+            .await
+            .map_err(db_err)?;
+    }
+    Ok(())
 }

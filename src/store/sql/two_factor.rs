@@ -56,15 +56,22 @@ impl SecondFactorStore for SqlUserStore {
         Ok(true)
     }
 
-    async fn disable_totp(&self, user_id: i64) -> StoreResult<()> {
+    async fn disable_totp(&self, user_id: i64) -> StoreResult<u64> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
-        sqlx::query("UPDATE users SET totp_secret = NULL, totp_pending = NULL WHERE id = $1")
+        sqlx::query("UPDATE users SET totp_secret = NULL, totp_pending = NULL, session_epoch = session_epoch + 1 WHERE id = $1")
             .bind(user_id)
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
         replace_codes(&mut tx, user_id, &[]).await?;
-        tx.commit().await.map_err(db_err)
+        let devices = sqlx::query("DELETE FROM remembered_devices WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+        tx.commit().await.map_err(db_err)?;
+        Ok(devices)
     }
 
     async fn claim_totp_step(&self, user_id: i64, step: i64) -> StoreResult<bool> {

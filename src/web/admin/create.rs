@@ -141,7 +141,7 @@ pub(in crate::web) async fn create(
         .collect();
     let generated = form.password.is_empty();
     let password = if generated {
-        app.admin.temporary_password()
+        app.admin.credentials().temporary_password()
     } else {
         SecretString::new(std::mem::take(&mut form.password))
     };
