@@ -70,12 +70,13 @@ pub(super) async fn logout(
         "message.html",
         json!({ "title": "Signed out", "heading": "You are signed out", "message": "Your session has ended on the server.", "link": login, "link_text": "Sign in again" }),
     );
+    // Gatehouse's own cookies are expired by name. Never `Clear-Site-Data: "cookies"`:
+    // browsers apply it to the whole registrable domain, so it would sign the user out of
+    // every other app there and forget this browser's remembered device.
     let h = resp.headers_mut();
     h.append(header::SET_COOKIE, app.cookies.clear_session(&ctx.host));
-    h.insert(
-        "clear-site-data",
-        HeaderValue::from_static("\"cookies\", \"storage\", \"cache\""),
-    );
+    h.append(header::SET_COOKIE, app.cookies.clear_pending());
+    h.insert("clear-site-data", HeaderValue::from_static("\"cache\""));
     resp
 }
 

@@ -187,17 +187,29 @@ async fn logout_ends_the_session_on_the_server_and_clears_the_browser() {
             )
             .await;
         assert_eq!(resp.status(), 200);
+        // Only Gatehouse's own cookies go, by name: `Clear-Site-Data: "cookies"` would wipe
+        // every app on the registrable domain and the remembered device.
+        assert_eq!(resp.headers()["clear-site-data"], "\"cache\"");
+        let set: Vec<&str> = resp
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|c| c.to_str().unwrap())
+            .collect();
         assert!(
-            resp.headers()["clear-site-data"]
-                .to_str()
-                .unwrap()
-                .contains("\"cookies\"")
+            set.iter()
+                .any(|c| c.contains("gatehouse_session=; Max-Age=0")),
+            "{set:?}"
         );
-        assert!(resp.headers().get_all("set-cookie").iter().any(|c| {
-            c.to_str()
-                .unwrap()
-                .contains("gatehouse_session=; Max-Age=0")
-        }));
+        assert!(
+            set.iter()
+                .any(|c| c.contains("gatehouse_pending=; Max-Age=0")),
+            "{set:?}"
+        );
+        assert!(
+            !set.iter().any(|c| c.contains("gatehouse_device")),
+            "{set:?}"
+        );
         assert!(b.session(&app).is_none());
         // The copied cookie is dead on the server too.
         let mut replay = stolen;
