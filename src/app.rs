@@ -105,15 +105,16 @@ pub fn services(config: &Config, stores: &Stores, master: &[u8; 32]) -> anyhow::
         DeviceSigner::new(hmac_sha256(master, b"gatehouse/device/v1")),
         config.two_factor.remember_device_days,
     );
+    let throttle = Throttle::new(stores.throttle.clone(), config.throttle.clone());
     let admin = UserAdmin::new(
         stores.users.clone(),
         sessions.clone(),
         devices.clone(),
         hasher.clone(),
+        throttle.clone(),
         config.password.policy.clone(),
         &config.portal.title,
     );
-    let throttle = Throttle::new(stores.throttle.clone(), config.throttle.clone());
     let sealer = SecretBox::new(&totp_keys(config, master))
         .map_err(|e| anyhow::anyhow!("TOTP encryption key: {e}"))?;
     let mailer = Mailer::new(

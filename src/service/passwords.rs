@@ -15,6 +15,7 @@ use super::devices::Devices;
 use super::hasher::Hasher;
 use super::sessions::{Resolved, Sessions};
 use super::throttle::Throttle;
+use crate::domain::throttle_key::ThrottleKey;
 use super::two_factor::{Origin, TwoFactor};
 use super::users::{PolicyUser, UserAdmin, UserError};
 use super::{AuthError, now};
@@ -184,7 +185,11 @@ impl Passwords {
     pub async fn may_request(&self, origin: Origin<'_>) -> Result<bool, AuthError> {
         let n = self
             .throttle
-            .count(&format!("reset-ip:{}", origin.ip), now(), RESET_IP_WINDOW)
+            .count(
+                &ThrottleKey::ResetIp(self.throttle.client_net(origin.ip)),
+                now(),
+                RESET_IP_WINDOW,
+            )
             .await?;
         Ok(n <= RESETS_PER_IP)
     }
@@ -218,7 +223,7 @@ impl Passwords {
         let now = now();
         let sent = self
             .throttle
-            .count(&format!("reset-mail:{}", user.id), now, 3600)
+            .count(&ThrottleKey::ResetMail(user.id), now, 3600)
             .await?;
         if sent > RESET_MAILS_PER_ACCOUNT {
             audit!(event::RESET_REQUESTED, user = %crate::audit::Clean(&user.username), ip = %ip, outcome = "rate_limited");

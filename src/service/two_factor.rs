@@ -1,8 +1,10 @@
 //! Two-factor authentication (SECURITY §1.4, issue 4): enrolment, the code step of login,
 //! recovery codes, turning it off, and the administrator's reset.
 //!
-//! A code is either a TOTP (six digits) or a recovery code. Every code attempt is counted
-//! against the account before it is checked, like a password (SECURITY 34, 38). A TOTP step
+//! A code is either a TOTP (six digits) or a recovery code. Every code attempt is admitted
+//! against the account's own code counter and the client's network before it is checked
+//! (SECURITY 34, 38): wrong codes ban like wrong passwords, and only a right code clears the
+//! counter, so starting a new pending login with a known password buys no fresh guesses. A TOTP step
 //! is claimed with one conditional write in the shared database, so the same code cannot pass
 //! twice, not from a second session, not from another instance, not under a race (SECURITY 32).
 
@@ -13,7 +15,7 @@ use super::AuthError;
 use super::devices::Devices;
 use super::hasher::Hasher;
 use super::sessions::{Resolved, Sessions};
-use super::throttle::Throttle;
+use super::throttle::{Attempt, Throttle};
 use crate::audit;
 use crate::audit::event;
 use crate::domain::device::IssuedDevice;
@@ -21,6 +23,7 @@ use crate::domain::recovery::{self, RecoveryCode};
 use crate::domain::secret::SecretString;
 use crate::domain::secretbox::SecretBox;
 use crate::domain::session::{AuthLevel, PENDING_TTL, SessionId};
+use crate::domain::throttle_key::ThrottleKey;
 use crate::domain::totp::{self, TotpSecret};
 use crate::domain::user::User;
 use crate::mail::{Mailer, Notice};
@@ -163,30 +166,30 @@ impl TwoFactor {
         origin: Origin<'_>,
     ) -> Result<(SessionId, Vec<RecoveryCode>), AuthError> {
         let user = &current.user;
-        let attempt = self
-            .throttle
-            .admit_account(&user.username, now, origin.ip)
-            .await?;
-        let record = self.factors.totp(user.id).await?;
-        let Some(sealed) = record.pending else {
-            return Err(AuthError::InvalidCode);
-        };
-        let secret = self.open(&sealed, user.id)?;
-        let Ok(step) = totp::verify(&secret, code, now, None) else {
-            self.throttle.failed(&attempt, now).await?;
-            audit!(event::TOTP_FAILURE, user = %crate::audit::Clean(&user.username), ip = %origin.ip, during = "enrollment", attempt = attempt.n());
-            return Err(AuthError::InvalidCode);
+        let attempts = self.throttle.admit_code(user, now, origin.ip).await?;
+        let step = match self.check_enrollment_code(user, code, now).await {
+            Ok(Some(step)) => step,
+            Ok(None) => {
+                let n = self.code_failed(&attempts, now).await?;
+                audit!(event::TOTP_FAILURE, user = %crate::audit::Clean(&user.username), ip = %origin.ip, during = "enrollment", attempt = n);
+                return Err(AuthError::InvalidCode);
+            }
+            Err(e) => {
+                self.throttle.release_all(&attempts).await?;
+                return Err(e);
+            }
         };
         let codes = recovery::generate();
         let hashes: Vec<String> = codes.iter().map(RecoveryCode::hash).collect();
         if !self.factors.activate_totp(user.id, &hashes).await? {
+            self.throttle.release_all(&attempts).await?;
             return Err(AuthError::InvalidCode);
         }
         // The confirming code is spent too.
         self.factors
             .claim_totp_step(user.id, i64::try_from(step).unwrap_or(i64::MAX))
             .await?;
-        self.throttle.forgive(&attempt).await?;
+        self.code_succeeded(&attempts).await?;
         self.sessions.forget_user(user.id);
         let (id, _) = self
             .sessions
@@ -209,6 +212,45 @@ impl TwoFactor {
         Ok(ended)
     }
 
+    /// The step a code from the pending enrolment secret matches; `None` when wrong or when no
+    /// enrolment is pending.
+    async fn check_enrollment_code(
+        &self,
+        user: &User,
+        code: &str,
+        now: i64,
+    ) -> Result<Option<u64>, AuthError> {
+        let record = self.factors.totp(user.id).await?;
+        let Some(sealed) = record.pending else {
+            return Ok(None);
+        };
+        let secret = self.open(&sealed, user.id)?;
+        Ok(totp::verify(&secret, code, now, None).ok())
+    }
+
+    /// A wrong code: the account's code counter and the client's buckets count it. Returns
+    /// the account's wrong codes so far.
+    async fn code_failed(&self, attempts: &[Attempt], now: i64) -> Result<u32, AuthError> {
+        let mut codes = 0;
+        for (i, a) in attempts.iter().enumerate() {
+            let n = self.throttle.failed(a, now).await?;
+            if i == 0 {
+                codes = n;
+            }
+        }
+        Ok(codes)
+    }
+
+    /// A right code: only now are the account's wrong codes forgiven (a right password never
+    /// does); the client's shared buckets just drop this attempt.
+    async fn code_succeeded(&self, attempts: &[Attempt]) -> Result<(), AuthError> {
+        if let Some((codes, client)) = attempts.split_first() {
+            self.throttle.succeeded(codes).await?;
+            self.throttle.release_all(client).await?;
+        }
+        Ok(())
+    }
+
     /// Checks a TOTP or recovery code for `user`, counting the attempt against the account.
     /// A recovery code is spent and its use notified.
     pub async fn check_code(
@@ -218,13 +260,17 @@ impl TwoFactor {
         now: i64,
         origin: Origin<'_>,
     ) -> Result<CodeKind, AuthError> {
-        let attempt = self
-            .throttle
-            .admit_account(&user.username, now, origin.ip)
-            .await?;
-        match self.verify_code(user, input, now).await? {
+        let attempts = self.throttle.admit_code(user, now, origin.ip).await?;
+        let verified = match self.verify_code(user, input, now).await {
+            Ok(v) => v,
+            Err(e) => {
+                self.throttle.release_all(&attempts).await?;
+                return Err(e);
+            }
+        };
+        match verified {
             Some(kind) => {
-                self.throttle.succeeded(&attempt).await?;
+                self.code_succeeded(&attempts).await?;
                 if kind == CodeKind::Recovery {
                     let left = self.factors.recovery_codes_left(user.id).await?;
                     audit!(event::RECOVERY_CODE_USED, user = %crate::audit::Clean(&user.username), ip = %origin.ip, left);
@@ -233,8 +279,8 @@ impl TwoFactor {
                 Ok(kind)
             }
             None => {
-                self.throttle.failed(&attempt, now).await?;
-                audit!(event::TOTP_FAILURE, user = %crate::audit::Clean(&user.username), ip = %origin.ip, attempt = attempt.n());
+                let n = self.code_failed(&attempts, now).await?;
+                audit!(event::TOTP_FAILURE, user = %crate::audit::Clean(&user.username), ip = %origin.ip, attempt = n);
                 Err(AuthError::InvalidCode)
             }
         }
@@ -293,7 +339,7 @@ impl TwoFactor {
         now: i64,
         origin: Origin<'_>,
     ) -> Result<CodeStepDone, AuthError> {
-        let per_login_key = format!("code:{}", pending.key.0);
+        let per_login_key = ThrottleKey::PendingLogin(pending.key.0.clone());
         let keep = u64::try_from(PENDING_TTL).unwrap_or(300);
         let n = self.throttle.count(&per_login_key, now, keep).await?;
         if n > MAX_CODES_PER_LOGIN {
@@ -355,17 +401,25 @@ impl TwoFactor {
             .throttle
             .admit_account(&user.username, now, origin.ip)
             .await?;
-        if self
+        let verified = self
             .hasher
             .verify(password, Some(&user.password_hash))
-            .await?
-        {
-            self.throttle.forgive(&attempt).await?;
-            Ok(())
-        } else {
-            self.throttle.failed(&attempt, now).await?;
-            audit!(event::LOGIN_FAILURE, user = %crate::audit::Clean(&user.username), ip = %origin.ip, reason = "bad_password", factor = "reauth", attempt = attempt.n());
-            Err(AuthError::InvalidCredentials)
+            .await;
+        match verified {
+            Ok(true) => {
+                self.throttle.release(&attempt).await?;
+                Ok(())
+            }
+            Ok(false) => {
+                let n = self.throttle.failed(&attempt, now).await?;
+                audit!(event::LOGIN_FAILURE, user = %crate::audit::Clean(&user.username), ip = %origin.ip, reason = "bad_password", factor = "reauth", attempt = n);
+                Err(AuthError::InvalidCredentials)
+            }
+            Err(e) => {
+                // Not evaluated (a full hashing pool): no trace.
+                self.throttle.release(&attempt).await?;
+                Err(e)
+            }
         }
     }
 

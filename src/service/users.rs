@@ -10,6 +10,7 @@ use thiserror::Error;
 use super::devices::Devices;
 use super::hasher::Hasher;
 use super::sessions::Sessions;
+use super::throttle::Throttle;
 use super::{AuthError, now};
 use crate::audit;
 use crate::audit::event;
@@ -88,6 +89,7 @@ pub struct UserAdmin {
     sessions: Sessions,
     devices: Devices,
     hasher: Hasher,
+    throttle: Throttle,
     policy: PasswordPolicy,
     product: String,
 }
@@ -99,6 +101,7 @@ impl UserAdmin {
         sessions: Sessions,
         devices: Devices,
         hasher: Hasher,
+        throttle: Throttle,
         policy: PasswordPolicy,
         product: &str,
     ) -> Self {
@@ -107,6 +110,7 @@ impl UserAdmin {
             sessions,
             devices,
             hasher,
+            throttle,
             policy,
             product: product.to_lowercase(),
         }
@@ -206,8 +210,20 @@ impl UserAdmin {
         let ended = self.sessions.end_all_for_user(user.id).await?;
         // A new password also ends every "trust this device" (issue 4, point 5).
         self.devices.forget_all(user.id).await?;
+        // An operator who sets a new password vouches for the account: bans earned by
+        // someone guessing the old one must not keep its owner out.
+        self.throttle.unlock(&user).await?;
         audit!(event::USER_PASSWORD_SET, user = %crate::audit::Clean(&user.username), actor = %crate::audit::Clean(actor), must_change, sessions_ended = ended);
         Ok(ended)
+    }
+
+    /// Lifts every sign-in ban of a user (wrong passwords and wrong codes): the remedy for an
+    /// account locked by someone else's guessing. Returns the canonical name.
+    pub async fn unlock(&self, raw: &str, actor: &str) -> Result<String, UserError> {
+        let user = self.find(raw).await?;
+        self.throttle.unlock(&user).await?;
+        audit!(event::USER_UNLOCKED, user = %crate::audit::Clean(&user.username), actor = %crate::audit::Clean(actor));
+        Ok(user.username)
     }
 
     /// Disables (and ends every session of) a user, or enables one.

@@ -11,6 +11,7 @@ mod webdriver;
 mod admin;
 mod admin_actions;
 mod binary;
+mod code_guessing;
 mod browser;
 mod config;
 mod forward_auth;

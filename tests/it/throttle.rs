@@ -181,3 +181,41 @@ async fn spoofed_forwarded_for_does_not_dodge_the_ip_limit() {
     }
     assert_eq!(statuses, vec![401, 401, 401, 401, 429, 429]);
 }
+
+#[tokio::test]
+async fn rotating_ipv6_addresses_inside_a_64_shares_one_bucket() {
+    // The trusted proxy reports IPv6 clients; the edge sees 127.0.0.1 only.
+    let overlay = format!(
+        "{TRUSTED}[throttle]\nip_failures = 4\nip_ban = \"1m\"\naccount_failures = 1000\n"
+    );
+    for store in [Store::Memory, Store::Redis] {
+        let app = TestApp::spawn(Opts::with(store, &overlay)).await;
+        app.add_user("bob", PW, &[]).await;
+        let mut statuses = Vec::new();
+        for i in 1..=6 {
+            // A new address, a new interface id, inside 2001:db8:1:2::/64 each time.
+            let ip = format!("2001:db8:1:2:{i:x}:{:x}::{i}", i * 7);
+            statuses.push(attempt(&app, &format!("user{i}"), "whatever whatever", &ip).await);
+        }
+        assert_eq!(statuses, vec![401, 401, 401, 401, 429, 429], "{store:?}");
+        // Another /64 of another /48 is a different client.
+        assert_eq!(attempt(&app, "bob", PW, "2001:db8:2:1::5").await, 303, "{store:?}");
+    }
+}
+
+#[tokio::test]
+async fn rotating_64s_inside_a_48_meets_the_wider_bucket() {
+    let overlay = format!(
+        "{TRUSTED}[throttle]\nip_failures = 1000\naccount_failures = 1000\nipv6_prefix = 64\nipv6_wide_prefix = 48\nipv6_wide_failures = 6\n"
+    );
+    let app = TestApp::spawn(Opts::with(Store::Memory, &overlay)).await;
+    app.add_user("bob", PW, &[]).await;
+    let mut statuses = Vec::new();
+    for i in 1..=8 {
+        // Every attempt from its own /64 inside 2001:db8:7::/48.
+        let ip = format!("2001:db8:7:{i:x}::1");
+        statuses.push(attempt(&app, &format!("user{i}"), "whatever whatever", &ip).await);
+    }
+    assert_eq!(statuses, vec![401, 401, 401, 401, 401, 401, 429, 429]);
+    assert_eq!(attempt(&app, "bob", PW, "2001:db8:8:1::1").await, 303);
+}

@@ -15,6 +15,7 @@ mod user;
 pub(super) use create::{create, new_form};
 pub(super) use user::{
     detail, disable, enable, password, reset_two_factor, revoke_all_sessions, revoke_session,
+    unlock,
 };
 
 use std::sync::Arc;

@@ -76,6 +76,7 @@ fn done_notice(done: &str) -> Option<&'static str> {
         }
         "disabled" => "The account is disabled and every session of it has ended.",
         "enabled" => "The account is enabled again.",
+        "unlocked" => "The account's sign-in bans are lifted.",
         "2fa" => {
             "Two-factor authentication was turned off; the user's sessions and remembered devices have ended, and a notice was mailed."
         }
@@ -372,6 +373,27 @@ pub(in crate::web) async fn enable(
 ) -> Response<Body> {
     let form = form.ok().map(|Form(f)| f);
     set_disabled(&app, &ctx, &headers, name, form, false).await
+}
+
+/// `POST /admin/users/{name}/unlock`: lifts the user's sign-in bans (wrong passwords and
+/// wrong codes).
+pub(in crate::web) async fn unlock(
+    State(app): State<Arc<AppState>>,
+    Extension(ctx): Extension<RequestCtx>,
+    headers: HeaderMap,
+    name: Result<Path<String>, PathRejection>,
+    form: Result<Form<CsrfForm>, FormRejection>,
+) -> Response<Body> {
+    let form = form.ok().map(|Form(f)| f);
+    let csrf = form.as_ref().map(|f| f.csrf.as_str());
+    let (s, user) = match acting(&app, &ctx, &headers, name, csrf, "admin/users/unlock").await {
+        Ok(v) => v,
+        Err(resp) => return resp,
+    };
+    match app.admin.unlock(&user.username, &actor(&s)).await {
+        Ok(_) => back(&app, &user, "unlocked"),
+        Err(e) => failed(&app, &ctx, e),
+    }
 }
 
 /// `POST /admin/users/{name}/reset-2fa`: two-factor off, remembered devices forgotten, every
