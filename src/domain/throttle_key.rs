@@ -120,7 +120,10 @@ mod tests {
     #[test]
     fn ipv6_is_keyed_by_prefix() {
         assert_eq!(net("2001:db8:1:2:aaaa::1", 64), "2001:db8:1:2::/64");
-        assert_eq!(net("2001:db8:1:2:ffff:ffff:ffff:ffff", 64), "2001:db8:1:2::/64");
+        assert_eq!(
+            net("2001:db8:1:2:ffff:ffff:ffff:ffff", 64),
+            "2001:db8:1:2::/64"
+        );
         assert_ne!(net("2001:db8:1:3::1", 64), net("2001:db8:1:2::1", 64));
         assert_eq!(net("2001:db8:1:ffff::1", 48), "2001:db8:1::/48");
         assert_eq!(net("2001:db8::1", 128), "2001:db8::1/128");

@@ -196,7 +196,9 @@ mod tests {
     #[test]
     fn throttle_keys_are_bounded() {
         assert_eq!(
-            Username::throttle_key(&"x".repeat(10_000)).to_string().len(),
+            Username::throttle_key(&"x".repeat(10_000))
+                .to_string()
+                .len(),
             5 + 64
         );
     }

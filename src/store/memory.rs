@@ -10,9 +10,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 
+use super::throttle_table::ThrottleTable;
 use super::{SessionStore, StoreResult, ThrottleStore};
 use crate::domain::session::{Session, SessionKey};
-use super::throttle_table::ThrottleTable;
 use crate::domain::throttle::Admission;
 use crate::domain::throttle_key::ThrottleKey;
 

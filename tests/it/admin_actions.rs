@@ -340,7 +340,10 @@ async fn unlocking_lifts_an_account_ban_and_is_audited() {
     .await;
     let mut root = app.login("root", PW).await;
     for _ in 0..3 {
-        assert_eq!(login_status(&app, "alice", "wrong wrong wrong").await.0, 401);
+        assert_eq!(
+            login_status(&app, "alice", "wrong wrong wrong").await.0,
+            401
+        );
     }
     assert_eq!(login_status(&app, "alice", PW).await.0, 429);
     let (_, html) = page(&app, &mut root, "/admin/users/alice").await;

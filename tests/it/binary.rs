@@ -1099,7 +1099,12 @@ async fn user_unlock_and_passwd_lift_an_account_ban() {
     assert!(out.stdout.contains("unlocked alice"), "{}", out.show());
     gate.login("alice", PW).await;
     let out = gate.cli(&["user", "unlock", "nosuch"], None).await;
-    assert_ne!(out.code(), Some(0), "unlocking an unknown user: {}", out.show());
+    assert_ne!(
+        out.code(),
+        Some(0),
+        "unlocking an unknown user: {}",
+        out.show()
+    );
 
     // Banned again; an operator's new password also clears the ban.
     for _ in 0..3 {

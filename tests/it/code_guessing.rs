@@ -7,7 +7,11 @@ use crate::totp_util::*;
 
 /// A six-digit code that is not the current one (nor the next, which the window accepts).
 fn wrong_code(secret: &str) -> &'static str {
-    let near = [oathtool(secret, -30), oathtool(secret, 0), oathtool(secret, 30)];
+    let near = [
+        oathtool(secret, -30),
+        oathtool(secret, 0),
+        oathtool(secret, 30),
+    ];
     if near.iter().any(|c| c == "123456") {
         "654321"
     } else {
@@ -29,7 +33,11 @@ async fn logging_in_again_does_not_reset_the_code_count() {
             let mut b = app.browser();
             password_step(&app, &mut b, "alice", "").await;
             for _ in 0..4 {
-                match code_step(&app, &mut b, wrong, false, "").await.status().as_u16() {
+                match code_step(&app, &mut b, wrong, false, "")
+                    .await
+                    .status()
+                    .as_u16()
+                {
                     401 => evaluated += 1,
                     429 => refused += 1,
                     other => panic!("{store:?}: unexpected status {other}"),
@@ -54,7 +62,8 @@ async fn logging_in_again_does_not_reset_the_code_count() {
 #[tokio::test]
 async fn wrong_codes_count_against_the_client_address() {
     // Account bans far away; the address is banned after 3 failures of any kind.
-    let overlay = format!("{MAIL}[throttle]\naccount_failures = 1000\nip_failures = 3\nip_ban = \"1m\"\n");
+    let overlay =
+        format!("{MAIL}[throttle]\naccount_failures = 1000\nip_failures = 3\nip_ban = \"1m\"\n");
     let app = TestApp::spawn(Opts::with(Store::Memory, &overlay)).await;
     app.add_user("alice", PW, &[]).await;
     app.add_user("bob", PW, &[]).await;

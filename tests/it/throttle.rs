@@ -185,9 +185,8 @@ async fn spoofed_forwarded_for_does_not_dodge_the_ip_limit() {
 #[tokio::test]
 async fn rotating_ipv6_addresses_inside_a_64_shares_one_bucket() {
     // The trusted proxy reports IPv6 clients; the edge sees 127.0.0.1 only.
-    let overlay = format!(
-        "{TRUSTED}[throttle]\nip_failures = 4\nip_ban = \"1m\"\naccount_failures = 1000\n"
-    );
+    let overlay =
+        format!("{TRUSTED}[throttle]\nip_failures = 4\nip_ban = \"1m\"\naccount_failures = 1000\n");
     for store in [Store::Memory, Store::Redis] {
         let app = TestApp::spawn(Opts::with(store, &overlay)).await;
         app.add_user("bob", PW, &[]).await;
@@ -199,7 +198,11 @@ async fn rotating_ipv6_addresses_inside_a_64_shares_one_bucket() {
         }
         assert_eq!(statuses, vec![401, 401, 401, 401, 429, 429], "{store:?}");
         // Another /64 of another /48 is a different client.
-        assert_eq!(attempt(&app, "bob", PW, "2001:db8:2:1::5").await, 303, "{store:?}");
+        assert_eq!(
+            attempt(&app, "bob", PW, "2001:db8:2:1::5").await,
+            303,
+            "{store:?}"
+        );
     }
 }
 
@@ -226,7 +229,11 @@ async fn prepared(app: &TestApp, user: &str, pw: &str) -> (Browser, reqwest::Req
     let token = app.login_form(&mut b).await;
     let rb = app
         .req(reqwest::Method::POST, &app.portal_host, "/login")
-        .form(&[("username", user), ("password", pw), ("csrf", token.as_str())]);
+        .form(&[
+            ("username", user),
+            ("password", pw),
+            ("csrf", token.as_str()),
+        ]);
     (b, rb)
 }
 
