@@ -43,7 +43,7 @@ pub(in crate::web) struct DetailQuery {
 #[derive(Deserialize)]
 pub(in crate::web) struct CsrfForm {
     #[serde(default)]
-    csrf: String,
+    pub(super) csrf: String,
 }
 
 #[derive(Deserialize)]
@@ -201,7 +201,7 @@ pub(in crate::web) async fn detail(
 }
 
 /// An action's checks (form, CSRF, administrator, fresh step-up) and the user it is about.
-async fn acting(
+pub(super) async fn acting(
     app: &AppState,
     ctx: &RequestCtx,
     headers: &HeaderMap,
@@ -216,7 +216,7 @@ async fn acting(
 }
 
 /// `303` back to the user's page with a notice.
-fn back(app: &AppState, user: &User, done: &str) -> Response<Body> {
+pub(super) fn back(app: &AppState, user: &User, done: &str) -> Response<Body> {
     see_other(&format!(
         "{}?done={done}",
         app.config
@@ -239,7 +239,11 @@ async fn refuse(
     user_page(app, ctx, headers, s, user, status, Msg::Error(why)).await
 }
 
-fn failed(app: &AppState, ctx: &RequestCtx, e: impl std::fmt::Display) -> Response<Body> {
+pub(super) fn failed(
+    app: &AppState,
+    ctx: &RequestCtx,
+    e: impl std::fmt::Display,
+) -> Response<Body> {
     error_page(app, Some(ctx), PageError::Unavailable(e.to_string()))
 }
 
@@ -373,27 +377,6 @@ pub(in crate::web) async fn enable(
 ) -> Response<Body> {
     let form = form.ok().map(|Form(f)| f);
     set_disabled(&app, &ctx, &headers, name, form, false).await
-}
-
-/// `POST /admin/users/{name}/unlock`: lifts the user's sign-in bans (wrong passwords and
-/// wrong codes).
-pub(in crate::web) async fn unlock(
-    State(app): State<Arc<AppState>>,
-    Extension(ctx): Extension<RequestCtx>,
-    headers: HeaderMap,
-    name: Result<Path<String>, PathRejection>,
-    form: Result<Form<CsrfForm>, FormRejection>,
-) -> Response<Body> {
-    let form = form.ok().map(|Form(f)| f);
-    let csrf = form.as_ref().map(|f| f.csrf.as_str());
-    let (s, user) = match acting(&app, &ctx, &headers, name, csrf, "admin/users/unlock").await {
-        Ok(v) => v,
-        Err(resp) => return resp,
-    };
-    match app.admin.unlock(&user.username, &actor(&s)).await {
-        Ok(_) => back(&app, &user, "unlocked"),
-        Err(e) => failed(&app, &ctx, e),
-    }
 }
 
 /// `POST /admin/users/{name}/reset-2fa`: two-factor off, remembered devices forgotten, every
