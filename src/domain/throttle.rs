@@ -1,5 +1,5 @@
-//! Login throttling: a small state machine over "consecutive failed attempts" (SECURITY 12–14;
-//! see docs/security.md).
+//! Login throttling: a small state machine over "consecutive failed attempts" (see
+//! docs/security.md, "Throttling and lockout").
 //!
 //! ```text
 //!                 admit: in_flight+1          settle: fail → failures+1 (ban when the policy says)

@@ -1,5 +1,5 @@
 //! Attempt counting shared by every step that checks a secret: the password, a TOTP or
-//! recovery code, a re-entered password (SECURITY 12, 34, 38; see docs/security.md).
+//! recovery code, a re-entered password (see docs/security.md).
 //!
 //! Each attempt is admitted before the secret is checked and settled after: `failed` when the
 //! secret was evaluated and wrong (bans follow only these), `succeeded` when it was right on

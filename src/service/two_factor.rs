@@ -3,7 +3,7 @@
 //!
 //! A code is either a TOTP (six digits) or a recovery code. Every code attempt is admitted
 //! against the account's own code counter and the client's network before it is checked
-//! (SECURITY 34, 38): wrong codes ban like wrong passwords, and only a right code clears the
+//! (docs/security.md): wrong codes ban like wrong passwords, and only a right code clears the
 //! counter, so starting a new pending login with a known password buys no fresh guesses. A TOTP step
 //! is claimed with one conditional write in the shared database, so the same code cannot pass
 //! twice, not from a second session, not from another instance, not under a race (SECURITY 32).

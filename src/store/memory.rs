@@ -1,7 +1,7 @@
 //! In-process stores for a single node: sessions and throttle counters.
 //!
 //! Lost on restart (documented). Both maps are bounded so that no client can grow them
-//! without limit (SECURITY 73). Sessions: when full, expired entries are purged first, then
+//! without limit. Sessions: when full, expired entries are purged first, then
 //! the entries closest to expiry are dropped. Throttle states: see `throttle_table`.
 
 use std::collections::{HashMap, HashSet};
