@@ -115,7 +115,12 @@ pub fn services(config: &Config, stores: &Stores, master: &[u8; 32]) -> anyhow::
         config.password.policy.clone(),
         &config.portal.title,
     );
-    let admin = UserAdmin::new(stores.users.clone(), sessions.clone(), credentials);
+    let admin = UserAdmin::new(
+        stores.users.clone(),
+        sessions.clone(),
+        credentials,
+        throttle.clone(),
+    );
     let sealer = SecretBox::new(&totp_keys(config, master))
         .map_err(|e| anyhow::anyhow!("TOTP encryption key: {e}"))?;
     let mailer = Mailer::new(

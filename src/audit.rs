@@ -37,6 +37,8 @@ pub mod event {
     pub const USER_CREATED: &str = "user.created";
     pub const USER_PASSWORD_SET: &str = "user.password_set";
     pub const USER_DISABLED: &str = "user.disabled";
+    /// An operator lifted an account's sign-in bans.
+    pub const USER_UNLOCKED: &str = "user.unlocked";
     pub const USER_ENABLED: &str = "user.enabled";
     pub const USER_DELETED: &str = "user.deleted";
     pub const USER_GROUPS_SET: &str = "user.groups_set";

@@ -42,6 +42,10 @@ pub(super) enum UserAction {
     Disable { name: String },
     /// Enable a disabled user.
     Enable { name: String },
+    /// Lift a user's sign-in bans (wrong passwords and wrong codes), e.g. after someone else's
+    /// guessing locked the account. Needs the Redis throttle store; with the in-process one,
+    /// use the admin area's Unlock button.
+    Unlock { name: String },
     /// Delete a user and end their sessions.
     Delete { name: String },
     /// List users.
@@ -129,6 +133,15 @@ pub(super) async fn run(config: Config, action: UserAction) -> anyhow::Result<()
         UserAction::Enable { name } => {
             admin.set_disabled(&name, false, ACTOR).await?;
             println!("enabled {name}");
+        }
+        UserAction::Unlock { name } => {
+            if let crate::config::SessionBackend::Memory { .. } = config.session.backend {
+                anyhow::bail!(
+                    "session.store is \"memory\": sign-in bans live inside the running server, out of this command's reach (hint: use the Unlock button on the user's page in the admin area, `user passwd` to set a new password, which also lifts them, or session.store = \"redis\")"
+                );
+            }
+            let name = admin.unlock(&name, ACTOR).await?;
+            println!("unlocked {name}: its sign-in bans are lifted");
         }
         UserAction::Delete { name } => {
             let ended = admin.delete(&name, ACTOR).await?;

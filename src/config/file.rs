@@ -207,6 +207,9 @@ pub struct RawThrottle {
     pub ip_failures: u32,
     pub ip_ban: String,
     pub ip_max_ban: String,
+    pub ipv6_prefix: u8,
+    pub ipv6_wide_prefix: u8,
+    pub ipv6_wide_failures: u32,
     pub capacity: usize,
 }
 
@@ -221,6 +224,9 @@ impl Default for RawThrottle {
             ip_failures: 20,
             ip_ban: "1m".into(),
             ip_max_ban: "1h".into(),
+            ipv6_prefix: 64,
+            ipv6_wide_prefix: 48,
+            ipv6_wide_failures: 100,
             capacity: 100_000,
         }
     }

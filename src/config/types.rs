@@ -291,8 +291,16 @@ pub struct PasswordConfig {
 /// Login throttling.
 #[derive(Debug, Clone)]
 pub struct ThrottleConfig {
+    /// Wrong passwords per account, and wrong codes per account (each its own counter).
     pub account: ThrottlePolicy,
+    /// Failures per client network.
     pub ip: ThrottlePolicy,
+    /// IPv6 clients are counted per this prefix length.
+    pub ipv6_prefix: u8,
+    /// A wider IPv6 network counted with `ipv6_wide`; 0 turns it off.
+    pub ipv6_wide_prefix: u8,
+    /// Failures per wider IPv6 network.
+    pub ipv6_wide: ThrottlePolicy,
     pub capacity: usize,
 }
 

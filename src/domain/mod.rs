@@ -15,5 +15,6 @@ pub mod secret;
 pub mod secretbox;
 pub mod session;
 pub mod throttle;
+pub mod throttle_key;
 pub mod totp;
 pub mod user;

@@ -1,20 +1,23 @@
-//! Login throttling: a small state machine over "consecutive failed attempts" (SECURITY 12–14).
+//! Login throttling: a small state machine over "consecutive failed attempts" (see
+//! docs/security.md, "Throttling and lockout").
 //!
 //! ```text
-//!            failure (n+1 not a multiple of `ban_every`)
-//!          ┌──────────────┐
-//!          ▼              │
-//!   ┌────────────┐  n+1 = k·ban_every   ┌──────────────────────────┐
-//!   │  open (n)  │ ───────────────────► │ banned until now + ban(k) │── time passes ──► open (n)
-//!   └────────────┘                      └──────────────────────────┘
-//!      │    ▲  success: n = 0                          n ≥ hard_cap: banned until `forget_after`
-//!      └────┘                                          seconds pass without an evaluated attempt
+//!                 admit: in_flight+1          settle: fail → failures+1 (ban when the policy says)
+//!   ┌──────────────────────────────┐   ┌──────────────────────────────────────────────────┐
+//!   │ open (failures, in_flight)   │──►│ banned until now + ban(k)  ── time passes ──► open │
+//!   └──────────────────────────────┘   └──────────────────────────────────────────────────┘
+//!      ▲   │ settle: released (not evaluated, or a success on a shared key) → in_flight−1
+//!      └───┘ settle: success on the key's own secret → the key is cleared
+//!   failures + in_flight ≥ hard_cap: refused; at failures = hard_cap banned until `forget_after`
+//!   seconds pass without an evaluated attempt.
 //! ```
-//! `ban(k) = min(base_ban · 2^(k-1), max_ban)`. Attempts are counted *before* the password is
-//! checked (the store reserves them atomically), so concurrent guesses cannot slip past the
-//! count; a success resets an account's count. The same machine keys per account (case-folded
-//! name, known or not) and per trusted client IP, each with its own policy. Stores keep at most
-//! a bounded number of keys, so unknown names cannot fill memory or lock anyone else out.
+//! `ban(k) = min(base_ban · 2^(k-1), max_ban)`, after every `ban_every` *settled* failures.
+//! An attempt is admitted before its secret is checked and counted as in flight, so concurrent
+//! guesses cannot pass the hard cap; a ban follows only failures that were actually
+//! evaluated, so attempts refused later (a full hashing pool) neither count nor skip a ban, and
+//! leave no trace. The same machine keys per account, per account's second factor and per
+//! client network, each with its own policy (`throttle_key`). Stores keep at most a bounded
+//! number of keys and evict keys without failures before keys with failures or bans.
 
 /// Throttle parameters for one kind of key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,8 +73,10 @@ impl ThrottlePolicy {
 /// The in-memory form of one key's state, shared by the stores that keep state themselves.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ThrottleState {
-    /// Attempts counted since the last success.
-    pub attempts: u32,
+    /// Evaluated failures since the key was last cleared or forgotten.
+    pub failures: u32,
+    /// Attempts admitted and not settled yet.
+    pub in_flight: u32,
     /// Banned until this time (Unix seconds); 0 when never banned.
     pub banned_until: i64,
     /// Forget this state at this time (Unix seconds).
@@ -79,9 +84,9 @@ pub struct ThrottleState {
 }
 
 impl ThrottleState {
-    /// Refuses while banned; otherwise counts one more attempt. `now` past `forget_at`
-    /// starts from a clean state.
-    pub fn admit(&mut self, now: i64, keep_for: i64) -> Admission {
+    /// Refuses while banned or while `failures + in_flight` has reached `cap`; otherwise
+    /// admits one more attempt (in flight). `now` past `forget_at` starts from a clean state.
+    pub fn admit(&mut self, now: i64, keep_for: i64, cap: u32) -> Admission {
         if now >= self.forget_at {
             *self = Self::default();
         }
@@ -90,15 +95,48 @@ impl ThrottleState {
                 until: self.banned_until,
             };
         }
-        self.attempts = self.attempts.saturating_add(1);
-        self.forget_at = now.saturating_add(keep_for);
-        Admission::Admitted { n: self.attempts }
+        let counted = self.failures.saturating_add(self.in_flight);
+        if counted >= cap {
+            // Only attempts still in flight can get here (reaching the cap by failures bans);
+            // they settle within a hash verification.
+            return Admission::Refused {
+                until: now.saturating_add(1),
+            };
+        }
+        self.in_flight = self.in_flight.saturating_add(1);
+        self.forget_at = self.forget_at.max(now.saturating_add(keep_for));
+        Admission::Admitted {
+            n: counted.saturating_add(1),
+        }
+    }
+
+    /// Settles one attempt (admitted or not, as a plain counter does) as an evaluated failure;
+    /// returns the failures so far.
+    pub fn fail(&mut self, now: i64, keep_for: i64) -> u32 {
+        if now >= self.forget_at {
+            *self = Self::default();
+        }
+        self.in_flight = self.in_flight.saturating_sub(1);
+        self.failures = self.failures.saturating_add(1);
+        self.forget_at = self.forget_at.max(now.saturating_add(keep_for));
+        self.failures
+    }
+
+    /// Settles one admitted attempt without counting it (not evaluated, or a success on a key
+    /// shared by many accounts).
+    pub fn release(&mut self) {
+        self.in_flight = self.in_flight.saturating_sub(1);
     }
 
     /// Records a ban ending at `until` (a later ban wins).
     pub fn ban(&mut self, until: i64, keep_until: i64) {
         self.banned_until = self.banned_until.max(until);
         self.forget_at = self.forget_at.max(keep_until);
+    }
+
+    /// Whether the state holds nothing worth keeping: a store may drop it.
+    pub fn is_clean(&self) -> bool {
+        self.failures == 0 && self.in_flight == 0 && self.banned_until == 0
     }
 }
 
@@ -125,24 +163,71 @@ mod tests {
         assert_eq!(P.ban_after_failure(100, 0), Some(86_400));
     }
 
+    /// One evaluated failure: admit, settle, ban when due. Returns whether it was admitted.
+    fn guess(s: &mut ThrottleState, now: i64) -> Result<u32, i64> {
+        match s.admit(now, P.forget_after, P.hard_cap) {
+            Admission::Admitted { .. } => {
+                let n = s.fail(now, P.forget_after);
+                if let Some(until) = P.ban_after_failure(n, now) {
+                    s.ban(until, P.keep_until(now, until));
+                }
+                Ok(n)
+            }
+            Admission::Refused { until } => Err(until),
+        }
+    }
+
     #[test]
     fn state_machine_refuses_during_a_ban() {
         let mut s = ThrottleState::default();
-        let mut now = 1000;
+        let now = 1000;
         for expected in 1..=5 {
+            assert_eq!(guess(&mut s, now), Ok(expected));
+        }
+        assert_eq!(guess(&mut s, now + 29), Err(1030));
+        assert_eq!(guess(&mut s, now + 30), Ok(6));
+    }
+
+    #[test]
+    fn unsettled_attempts_neither_count_nor_skip_a_ban() {
+        // Attempts refused after admission (a full hashing pool) are released: the ban still
+        // comes after exactly `ban_every` evaluated failures, and a released attempt on a
+        // fresh key leaves nothing behind.
+        let mut s = ThrottleState::default();
+        for _ in 0..3 {
+            assert!(matches!(
+                s.admit(0, P.forget_after, P.hard_cap),
+                Admission::Admitted { .. }
+            ));
+            s.release();
+        }
+        assert!(s.is_clean());
+        for expected in 1..=4 {
+            assert_eq!(guess(&mut s, 0), Ok(expected));
+            assert!(matches!(
+                s.admit(0, P.forget_after, P.hard_cap),
+                Admission::Admitted { .. }
+            ));
+            s.release();
+        }
+        assert_eq!(guess(&mut s, 0), Ok(5));
+        assert_eq!(guess(&mut s, 1), Err(30));
+    }
+
+    #[test]
+    fn attempts_in_flight_cannot_pass_the_hard_cap() {
+        let p = ThrottlePolicy { hard_cap: 3, ..P };
+        let mut s = ThrottleState::default();
+        for n in 1..=3 {
             assert_eq!(
-                s.admit(now, P.forget_after),
-                Admission::Admitted { n: expected }
+                s.admit(0, p.forget_after, p.hard_cap),
+                Admission::Admitted { n }
             );
         }
-        let until = P.ban_after_failure(5, now).unwrap();
-        s.ban(until, now + P.forget_after);
         assert_eq!(
-            s.admit(now + 29, P.forget_after),
-            Admission::Refused { until: 1030 }
+            s.admit(0, p.forget_after, p.hard_cap),
+            Admission::Refused { until: 1 }
         );
-        now += 30;
-        assert_eq!(s.admit(now, P.forget_after), Admission::Admitted { n: 6 });
     }
 
     #[test]
@@ -153,25 +238,21 @@ mod tests {
         let mut now = 0i64;
         let mut evaluated = 0;
         while now < 86_400 {
-            match s.admit(now, P.forget_after) {
-                Admission::Admitted { n } => {
-                    evaluated += 1;
-                    if let Some(until) = P.ban_after_failure(n, now) {
-                        s.ban(until, P.keep_until(now, until));
-                    }
-                }
-                Admission::Refused { until } => now = until,
+            match guess(&mut s, now) {
+                Ok(_) => evaluated += 1,
+                Err(until) => now = until,
             }
         }
-        assert!(evaluated <= 100, "{evaluated}");
         assert_eq!(evaluated, 100);
     }
 
     #[test]
     fn state_is_forgotten_after_quiet_period() {
         let mut s = ThrottleState::default();
-        assert_eq!(s.admit(0, 10), Admission::Admitted { n: 1 });
-        assert_eq!(s.admit(5, 10), Admission::Admitted { n: 2 });
-        assert_eq!(s.admit(16, 10), Admission::Admitted { n: 1 });
+        assert_eq!(s.admit(0, 10, 100), Admission::Admitted { n: 1 });
+        assert_eq!(s.fail(0, 10), 1);
+        assert_eq!(s.admit(5, 10, 100), Admission::Admitted { n: 2 });
+        assert_eq!(s.fail(5, 10), 2);
+        assert_eq!(s.admit(16, 10, 100), Admission::Admitted { n: 1 });
     }
 }

@@ -5,6 +5,8 @@
 
 use thiserror::Error;
 
+use super::throttle_key::ThrottleKey;
+
 /// Problems with a username or group name.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum NameError {
@@ -43,14 +45,8 @@ impl Username {
 
     /// The throttle key for a username, valid or not, so that unknown names are throttled
     /// exactly like known ones and their existence does not show.
-    pub fn throttle_key(raw: &str) -> String {
-        let folded: String = raw
-            .trim()
-            .to_lowercase()
-            .chars()
-            .take(MAX_USERNAME)
-            .collect();
-        format!("user:{folded}")
+    pub fn throttle_key(raw: &str) -> ThrottleKey {
+        ThrottleKey::account(raw)
     }
 }
 
@@ -180,7 +176,7 @@ mod tests {
     fn usernames_fold_case_and_trim() {
         for raw in ["alice", "Alice", "ALICE", " alice ", "\talice"] {
             assert_eq!(Username::parse(raw).map(|u| u.0), Ok("alice".to_owned()));
-            assert_eq!(Username::throttle_key(raw), "user:alice");
+            assert_eq!(Username::throttle_key(raw).to_string(), "user:alice");
         }
     }
 
@@ -199,7 +195,12 @@ mod tests {
 
     #[test]
     fn throttle_keys_are_bounded() {
-        assert_eq!(Username::throttle_key(&"x".repeat(10_000)).len(), 5 + 64);
+        assert_eq!(
+            Username::throttle_key(&"x".repeat(10_000))
+                .to_string()
+                .len(),
+            5 + 64
+        );
     }
 
     #[test]

@@ -7,8 +7,10 @@
 //!    devices, in one store transaction (a crash leaves the old state or the new one);
 //! 2. every session of the user ends in the session store (the epoch already makes them
 //!    invalid on every instance; deleting them frees the records at once);
-//! 3. the account's throttle is cleared: an operator's reset is how a locked-out user gets
-//!    back in.
+//! 3. the account's password throttle is cleared; when an operator (command line or admin
+//!    area) set the password, the second-factor counter too: an operator's reset is how a
+//!    locked-out user gets back in. The owner's own change or reset by mail never clears the
+//!    code counter, or a mailbox would buy fresh code guesses.
 //!
 //! It must not mail or audit: the callers know who acted and what to tell the user.
 
@@ -20,7 +22,8 @@ use super::sessions::Sessions;
 use super::throttle::Throttle;
 use crate::domain::password::{self, PasswordPolicy, PolicyError};
 use crate::domain::secret::{SecretString, fill_random};
-use crate::domain::user::{User, Username};
+use crate::domain::throttle_key::ThrottleKey;
+use crate::domain::user::User;
 use crate::store::UserStore;
 
 /// Who a password is for, as far as the policy cares.
@@ -41,6 +44,15 @@ impl<'a> PolicyUser<'a> {
             two_factor: user.totp_enabled,
         }
     }
+}
+
+/// Who set a password, which decides which bans it lifts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetBy {
+    /// The account's owner: change on the account page, or reset by mail.
+    Owner,
+    /// An operator or administrator, who vouches for the account.
+    Operator,
 }
 
 /// Password policy and the single set-password path.
@@ -125,6 +137,7 @@ impl Credentials {
         user: &User,
         password: &SecretString,
         must_change: bool,
+        by: SetBy,
         now: i64,
     ) -> Result<usize, AuthError> {
         let hash = self.hasher.hash(password).await?;
@@ -132,9 +145,15 @@ impl Credentials {
             .set_password(user.id, &hash, must_change, now)
             .await?;
         let ended = self.sessions.end_all_for_user(user.id).await?;
-        self.throttle
-            .clear(&Username::throttle_key(&user.username))
-            .await?;
+        // Bans earned by someone guessing the old password must not keep the owner out.
+        match by {
+            SetBy::Owner => {
+                self.throttle
+                    .clear(&ThrottleKey::account(&user.username))
+                    .await?;
+            }
+            SetBy::Operator => self.throttle.unlock(user).await?,
+        }
         Ok(ended)
     }
 }

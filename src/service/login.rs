@@ -3,8 +3,9 @@
 //!
 //! Every failure (unknown user, wrong password, disabled account) is one `InvalidCredentials`
 //! and costs one argon2 verification; the reason goes only to the audit log. Attempts are
-//! counted per account (case-folded name, known or not) and per trusted client IP before
-//! the password is checked, so concurrent guesses cannot exceed the limits.
+//! admitted per account (case-folded name, known or not) and per trusted client network
+//! before the password is checked, so concurrent guesses cannot exceed the limits, and
+//! settled after: an attempt that was never evaluated leaves no trace.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -12,7 +13,7 @@ use std::sync::Arc;
 use super::devices::Devices;
 use super::hasher::Hasher;
 use super::sessions::Sessions;
-use super::throttle::Throttle;
+use super::throttle::{Attempt, Throttle};
 use super::{AuthError, now};
 use crate::audit;
 use crate::audit::event;
@@ -87,22 +88,25 @@ impl Login {
     /// remembered device of the user, which stands in for the code.
     pub async fn login(&self, req: LoginRequest<'_>) -> Result<LoginSuccess, AuthError> {
         let now = now();
-        let ip_attempt = self
+        let client = self
             .throttle
-            .admit(&Throttle::ip_key(req.ip), now, req.username, req.ip)
+            .admit_client(now, req.username, req.ip)
             .await?;
         let account_attempt = match self.throttle.admit_account(req.username, now, req.ip).await {
             Ok(a) => a,
             Err(e) => {
-                // Not evaluated, so it must not count against the IP either.
-                self.throttle.forgive(&ip_attempt).await?;
+                // Not evaluated, so it must not count against the client either.
+                self.throttle.release_all(&client).await?;
                 return Err(e);
             }
         };
-
         let user = match Username::parse(req.username) {
-            Ok(name) => self.users.find_by_username(name.as_str()).await?,
-            Err(_) => None,
+            Ok(name) => self.users.find_by_username(name.as_str()).await,
+            Err(_) => Ok(None),
+        };
+        let user = match user {
+            Ok(user) => user,
+            Err(e) => return self.unevaluated(&client, &account_attempt, e.into()).await,
         };
         let password_ok = self
             .hasher
@@ -110,7 +114,11 @@ impl Login {
                 &req.password,
                 user.as_ref().map(|u| u.password_hash.as_str()),
             )
-            .await?;
+            .await;
+        let password_ok = match password_ok {
+            Ok(ok) => ok,
+            Err(e) => return self.unevaluated(&client, &account_attempt, e).await,
+        };
         let user = match user {
             Some(u) if password_ok && !u.disabled && !u.temporary_password_expired(now) => u,
             other => {
@@ -122,15 +130,17 @@ impl Login {
                     }
                     Some(_) => "bad_password",
                 };
-                self.throttle.failed(&ip_attempt, now).await?;
-                self.throttle.failed(&account_attempt, now).await?;
-                audit!(event::LOGIN_FAILURE, user = %crate::audit::Clean(req.username), ip = %req.ip, reason, attempt = account_attempt.n(), factor = "password");
+                self.throttle.failed_all(&client, now).await?;
+                let attempt = self.throttle.failed(&account_attempt, now).await?;
+                audit!(event::LOGIN_FAILURE, user = %crate::audit::Clean(req.username), ip = %req.ip, reason, attempt, factor = "password");
                 return Err(AuthError::InvalidCredentials);
             }
         };
 
+        // A right password clears the password counter only: wrong codes keep their own
+        // counter (`Throttle::admit_code`), which only a right code clears.
         self.throttle.succeeded(&account_attempt).await?;
-        self.throttle.forgive(&ip_attempt).await?;
+        self.throttle.release_all(&client).await?;
         let user = self.upgrade_hash(user, &req.password, now).await?;
         let ip = req.ip.to_string();
         if user.totp_enabled && !self.devices.recognise(&user, req.device, now).await? {
@@ -152,6 +162,19 @@ impl Login {
             .await?;
         audit!(event::LOGIN_SUCCESS, user = %crate::audit::Clean(&user.username), ip = %req.ip, user_agent = %crate::audit::Clean(req.user_agent), factor, session = id.key().short());
         Ok(LoginSuccess { id, session, user })
+    }
+
+    /// A full hashing pool or a store error: the password was never checked, so the attempt
+    /// leaves no trace (bans follow evaluated failures only).
+    async fn unevaluated(
+        &self,
+        client: &[Attempt],
+        account: &Attempt,
+        e: AuthError,
+    ) -> Result<LoginSuccess, AuthError> {
+        self.throttle.release_all(client).await?;
+        self.throttle.release(account).await?;
+        Err(e)
     }
 
     /// Recomputes a hash made with weaker parameters than configured (SECURITY 8). Not a

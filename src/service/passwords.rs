@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use thiserror::Error;
 
-use super::credentials::{Credentials, PolicyUser};
+use super::credentials::{Credentials, PolicyUser, SetBy};
 use super::sessions::{Resolved, Sessions};
 use super::throttle::Throttle;
 use super::two_factor::{Origin, TwoFactor};
@@ -22,6 +22,7 @@ use crate::audit::event;
 use crate::domain::password::PolicyError;
 use crate::domain::secret::{SecretString, random_token, sha256_hex};
 use crate::domain::session::SessionId;
+use crate::domain::throttle_key::ThrottleKey;
 use crate::domain::user::{User, Username};
 use crate::mail::{Mailer, Notice};
 use crate::store::{ResetStore, StoreError, UserStore};
@@ -124,7 +125,10 @@ impl Passwords {
 
     /// Sets a new password through the one set-password path (`Credentials::set_password`).
     async fn set(&self, user: &User, new: &SecretString, now: i64) -> Result<usize, PasswordError> {
-        Ok(self.credentials.set_password(user, new, false, now).await?)
+        Ok(self
+            .credentials
+            .set_password(user, new, false, SetBy::Owner, now)
+            .await?)
     }
 
     /// Changes the signed-in user's password. `fresh` says whether the session proved its
@@ -174,7 +178,11 @@ impl Passwords {
     pub async fn may_request(&self, origin: Origin<'_>) -> Result<bool, AuthError> {
         let n = self
             .throttle
-            .count(&format!("reset-ip:{}", origin.ip), now(), RESET_IP_WINDOW)
+            .count(
+                &ThrottleKey::ResetIp(self.throttle.client_net(origin.ip)),
+                now(),
+                RESET_IP_WINDOW,
+            )
             .await?;
         Ok(n <= RESETS_PER_IP)
     }
@@ -208,7 +216,7 @@ impl Passwords {
         let now = now();
         let sent = self
             .throttle
-            .count(&format!("reset-mail:{}", user.id), now, 3600)
+            .count(&ThrottleKey::ResetMail(user.id), now, 3600)
             .await?;
         if sent > RESET_MAILS_PER_ACCOUNT {
             audit!(event::RESET_REQUESTED, user = %crate::audit::Clean(&user.username), ip = %ip, outcome = "rate_limited");

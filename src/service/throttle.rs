@@ -1,6 +1,11 @@
 //! Attempt counting shared by every step that checks a secret: the password, a TOTP or
-//! recovery code, a re-entered password (SECURITY 12, 34, 38). Each attempt is counted
-//! before the secret is checked, so concurrent guesses cannot exceed the limits.
+//! recovery code, a re-entered password (see docs/security.md).
+//!
+//! Each attempt is admitted before the secret is checked and settled after: `failed` when the
+//! secret was evaluated and wrong (bans follow only these), `succeeded` when it was right on
+//! the key's own secret, `release` when it was not evaluated at all (a full hashing pool, a
+//! store error) or succeeded on a key many accounts share (a client network). Keys are typed
+//! (`domain::throttle_key`); which policy applies follows from the kind of key.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -10,13 +15,14 @@ use crate::audit;
 use crate::audit::event;
 use crate::config::ThrottleConfig;
 use crate::domain::throttle::{Admission, ThrottlePolicy};
-use crate::domain::user::Username;
+use crate::domain::throttle_key::{IpPrefix, ThrottleKey};
+use crate::domain::user::User;
 use crate::store::ThrottleStore;
 
-/// One counted attempt against a key, to be settled as a success or a failure.
+/// One admitted attempt against a key, to be settled.
 #[derive(Debug, Clone)]
 pub struct Attempt {
-    key: String,
+    key: ThrottleKey,
     n: u32,
 }
 
@@ -40,89 +46,174 @@ impl Throttle {
         Self { store, limits }
     }
 
-    fn policy(&self, key: &str) -> &ThrottlePolicy {
-        if key.starts_with("ip:") {
-            &self.limits.ip
-        } else {
-            &self.limits.account
+    /// The policy of a banning key; plain counters have none.
+    fn policy(&self, key: &ThrottleKey) -> Option<&ThrottlePolicy> {
+        match key {
+            ThrottleKey::Client(_) => Some(&self.limits.ip),
+            ThrottleKey::ClientWide(_) => Some(&self.limits.ipv6_wide),
+            ThrottleKey::Account(_) | ThrottleKey::Codes(_) => Some(&self.limits.account),
+            ThrottleKey::PendingLogin(_) | ThrottleKey::ResetIp(_) | ThrottleKey::ResetMail(_) => {
+                None
+            }
         }
     }
 
-    /// The store key for an account (case-folded name, known or not).
-    fn account_key(username: &str) -> String {
-        Username::throttle_key(username)
+    /// The network a client address is counted under (IPv6 per configured prefix).
+    pub fn client_net(&self, ip: IpAddr) -> IpPrefix {
+        IpPrefix::of(ip, self.limits.ipv6_prefix)
     }
 
-    /// The store key for a client address.
-    pub fn ip_key(ip: IpAddr) -> String {
-        format!("ip:{ip}")
+    /// The buckets a client's failures count against: its network and, for IPv6, the wider
+    /// network when configured.
+    fn client_keys(&self, ip: IpAddr) -> Vec<ThrottleKey> {
+        let net = self.client_net(ip);
+        let mut keys = vec![ThrottleKey::Client(net)];
+        if net.is_v6() && self.limits.ipv6_wide_prefix > 0 {
+            keys.push(ThrottleKey::ClientWide(IpPrefix::of(
+                ip,
+                self.limits.ipv6_wide_prefix,
+            )));
+        }
+        keys
     }
 
-    /// Counts an attempt, or refuses while the key is banned. `who` and `ip` are for the audit.
+    /// Admits an attempt, or refuses while the key is banned. `who` and `ip` are for the audit.
     pub async fn admit(
         &self,
-        key: &str,
+        key: ThrottleKey,
         now: i64,
         who: &str,
         ip: IpAddr,
     ) -> Result<Attempt, AuthError> {
-        let policy = self.policy(key);
-        let keep = u64::try_from(policy.forget_after).unwrap_or(u64::MAX);
-        match self.store.admit(key, now, keep).await? {
-            Admission::Admitted { n } => Ok(Attempt {
-                key: key.to_owned(),
-                n,
-            }),
+        let (keep, cap) = match self.policy(&key) {
+            Some(p) => (p.forget_after, p.hard_cap),
+            None => (0, u32::MAX),
+        };
+        let keep = u64::try_from(keep).unwrap_or(u64::MAX);
+        match self.store.admit(&key, now, keep, cap).await? {
+            Admission::Admitted { n } => Ok(Attempt { key, n }),
             Admission::Refused { until } => {
-                audit!(event::LOGIN_THROTTLED, user = %crate::audit::Clean(who), ip = %ip, key = ?key.split(':').next().unwrap_or(""), retry_after = until - now);
+                audit!(event::LOGIN_THROTTLED, user = %crate::audit::Clean(who), ip = %ip, key = key.kind(), retry_after = until - now);
                 Err(AuthError::Throttled { until })
             }
         }
     }
 
-    /// Counts an attempt against an account (known or not) by the name as typed.
+    /// Admits an attempt against every bucket of the client; refused if any is banned (and
+    /// then none stays counted).
+    pub async fn admit_client(
+        &self,
+        now: i64,
+        who: &str,
+        ip: IpAddr,
+    ) -> Result<Vec<Attempt>, AuthError> {
+        let mut admitted = Vec::new();
+        for key in self.client_keys(ip) {
+            match self.admit(key, now, who, ip).await {
+                Ok(a) => admitted.push(a),
+                Err(e) => {
+                    self.release_all(&admitted).await?;
+                    return Err(e);
+                }
+            }
+        }
+        Ok(admitted)
+    }
+
+    /// Admits an attempt against an account (known or not) by the name as typed.
     pub async fn admit_account(
         &self,
         username: &str,
         now: i64,
         ip: IpAddr,
     ) -> Result<Attempt, AuthError> {
-        self.admit(&Self::account_key(username), now, username, ip)
+        self.admit(ThrottleKey::account(username), now, username, ip)
             .await
     }
 
-    /// Counts a raw attempt with its own window (e.g. codes per pending login), never banning.
-    pub async fn count(&self, key: &str, now: i64, keep_secs: u64) -> Result<u32, AuthError> {
-        match self.store.admit(key, now, keep_secs).await? {
-            Admission::Admitted { n } => Ok(n),
-            Admission::Refused { until } => Err(AuthError::Throttled { until }),
+    /// Admits a second-factor code attempt: against the account's code counter and the
+    /// client's buckets.
+    pub async fn admit_code(
+        &self,
+        user: &User,
+        now: i64,
+        ip: IpAddr,
+    ) -> Result<Vec<Attempt>, AuthError> {
+        let client = self.admit_client(now, &user.username, ip).await?;
+        match self
+            .admit(ThrottleKey::Codes(user.id), now, &user.username, ip)
+            .await
+        {
+            Ok(codes) => Ok(std::iter::once(codes).chain(client).collect()),
+            Err(e) => {
+                self.release_all(&client).await?;
+                Err(e)
+            }
         }
     }
 
-    /// The attempt failed: ban the key when the policy says so.
-    pub async fn failed(&self, attempt: &Attempt, now: i64) -> Result<(), AuthError> {
-        let policy = self.policy(&attempt.key);
-        if let Some(until) = policy.ban_after_failure(attempt.n, now) {
+    /// Counts one event of a plain counter (reset requests, codes per pending login) in a
+    /// window of `keep_secs`; returns the count. Never bans.
+    pub async fn count(
+        &self,
+        key: &ThrottleKey,
+        now: i64,
+        keep_secs: u64,
+    ) -> Result<u32, AuthError> {
+        Ok(self.store.fail(key, now, keep_secs).await?)
+    }
+
+    /// The secret was evaluated and wrong: count the failure and ban when the policy says so.
+    pub async fn failed(&self, attempt: &Attempt, now: i64) -> Result<u32, AuthError> {
+        let Some(policy) = self.policy(&attempt.key) else {
+            return Ok(0);
+        };
+        let keep = u64::try_from(policy.forget_after).unwrap_or(u64::MAX);
+        let failures = self.store.fail(&attempt.key, now, keep).await?;
+        if let Some(until) = policy.ban_after_failure(failures, now) {
             self.store
                 .ban(&attempt.key, until, policy.keep_until(now, until))
                 .await?;
         }
+        Ok(failures)
+    }
+
+    /// [`Throttle::failed`] for each attempt.
+    pub async fn failed_all(&self, attempts: &[Attempt], now: i64) -> Result<(), AuthError> {
+        for a in attempts {
+            self.failed(a, now).await?;
+        }
         Ok(())
     }
 
-    /// The attempt succeeded: forget the key's failures.
+    /// The attempt succeeded on the key's own secret: forget the key's failures.
     pub async fn succeeded(&self, attempt: &Attempt) -> Result<(), AuthError> {
         Ok(self.store.clear(&attempt.key).await?)
     }
 
-    /// The attempt was not evaluated, or succeeded on a key shared by many accounts (an IP):
-    /// take back just this one.
-    pub async fn forgive(&self, attempt: &Attempt) -> Result<(), AuthError> {
-        Ok(self.store.forgive_one(&attempt.key).await?)
+    /// The attempt was not evaluated, or succeeded on a key shared by many accounts: it
+    /// leaves no trace.
+    pub async fn release(&self, attempt: &Attempt) -> Result<(), AuthError> {
+        Ok(self.store.release(&attempt.key).await?)
+    }
+
+    /// [`Throttle::release`] for each attempt.
+    pub async fn release_all(&self, attempts: &[Attempt]) -> Result<(), AuthError> {
+        for a in attempts {
+            self.release(a).await?;
+        }
+        Ok(())
     }
 
     /// Forgets a key entirely.
-    pub async fn clear(&self, key: &str) -> Result<(), AuthError> {
+    pub async fn clear(&self, key: &ThrottleKey) -> Result<(), AuthError> {
         Ok(self.store.clear(key).await?)
+    }
+
+    /// Lifts every ban of an account: its password and its second-factor counters (an
+    /// operator's unlock, or a new password set by an operator).
+    pub async fn unlock(&self, user: &User) -> Result<(), AuthError> {
+        self.clear(&ThrottleKey::account(&user.username)).await?;
+        self.clear(&ThrottleKey::Codes(user.id)).await
     }
 }

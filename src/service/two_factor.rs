@@ -1,10 +1,14 @@
 //! Two-factor authentication (SECURITY §1.4, issue 4): enrolment, the code step of login,
 //! recovery codes, turning it off, and the administrator's reset.
 //!
-//! A code is either a TOTP (six digits) or a recovery code. Every code attempt is counted
-//! against the account before it is checked, like a password (SECURITY 34, 38). A TOTP step
+//! A code is either a TOTP (six digits) or a recovery code. Every code attempt is admitted
+//! against the account's own code counter and the client's network before it is checked
+//! (docs/security.md): wrong codes ban like wrong passwords, and only a right code clears the
+//! counter, so starting a new pending login with a known password buys no fresh guesses. A TOTP step
 //! is claimed with one conditional write in the shared database, so the same code cannot pass
 //! twice, not from a second session, not from another instance, not under a race (SECURITY 32).
+
+mod codes;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -21,6 +25,7 @@ use crate::domain::recovery::{self, RecoveryCode};
 use crate::domain::secret::SecretString;
 use crate::domain::secretbox::SecretBox;
 use crate::domain::session::{AuthLevel, PENDING_TTL, SessionId};
+use crate::domain::throttle_key::ThrottleKey;
 use crate::domain::totp::{self, TotpSecret};
 use crate::domain::user::User;
 use crate::mail::{Mailer, Notice};
@@ -163,30 +168,30 @@ impl TwoFactor {
         origin: Origin<'_>,
     ) -> Result<(SessionId, Vec<RecoveryCode>), AuthError> {
         let user = &current.user;
-        let attempt = self
-            .throttle
-            .admit_account(&user.username, now, origin.ip)
-            .await?;
-        let record = self.factors.totp(user.id).await?;
-        let Some(sealed) = record.pending else {
-            return Err(AuthError::InvalidCode);
-        };
-        let secret = self.open(&sealed, user.id)?;
-        let Ok(step) = totp::verify(&secret, code, now, None) else {
-            self.throttle.failed(&attempt, now).await?;
-            audit!(event::TOTP_FAILURE, user = %crate::audit::Clean(&user.username), ip = %origin.ip, during = "enrollment", attempt = attempt.n());
-            return Err(AuthError::InvalidCode);
+        let attempts = self.throttle.admit_code(user, now, origin.ip).await?;
+        let step = match self.check_enrollment_code(user, code, now).await {
+            Ok(Some(step)) => step,
+            Ok(None) => {
+                let n = self.code_failed(&attempts, now).await?;
+                audit!(event::TOTP_FAILURE, user = %crate::audit::Clean(&user.username), ip = %origin.ip, during = "enrollment", attempt = n);
+                return Err(AuthError::InvalidCode);
+            }
+            Err(e) => {
+                self.throttle.release_all(&attempts).await?;
+                return Err(e);
+            }
         };
         let codes = recovery::generate();
         let hashes: Vec<String> = codes.iter().map(RecoveryCode::hash).collect();
         if !self.factors.activate_totp(user.id, &hashes).await? {
+            self.throttle.release_all(&attempts).await?;
             return Err(AuthError::InvalidCode);
         }
         // The confirming code is spent too.
         self.factors
             .claim_totp_step(user.id, i64::try_from(step).unwrap_or(i64::MAX))
             .await?;
-        self.throttle.forgive(&attempt).await?;
+        self.code_succeeded(&attempts).await?;
         self.sessions.forget_user(user.id);
         let (id, _) = self
             .sessions
@@ -209,78 +214,6 @@ impl TwoFactor {
         Ok(ended)
     }
 
-    /// Checks a TOTP or recovery code for `user`, counting the attempt against the account.
-    /// A recovery code is spent and its use notified.
-    pub async fn check_code(
-        &self,
-        user: &User,
-        input: &str,
-        now: i64,
-        origin: Origin<'_>,
-    ) -> Result<CodeKind, AuthError> {
-        let attempt = self
-            .throttle
-            .admit_account(&user.username, now, origin.ip)
-            .await?;
-        match self.verify_code(user, input, now).await? {
-            Some(kind) => {
-                self.throttle.succeeded(&attempt).await?;
-                if kind == CodeKind::Recovery {
-                    let left = self.factors.recovery_codes_left(user.id).await?;
-                    audit!(event::RECOVERY_CODE_USED, user = %crate::audit::Clean(&user.username), ip = %origin.ip, left);
-                    self.mailer.notify(user, Notice::RecoveryCodeUsed { left });
-                }
-                Ok(kind)
-            }
-            None => {
-                self.throttle.failed(&attempt, now).await?;
-                audit!(event::TOTP_FAILURE, user = %crate::audit::Clean(&user.username), ip = %origin.ip, attempt = attempt.n());
-                Err(AuthError::InvalidCode)
-            }
-        }
-    }
-
-    /// Verifies without throttling: `None` for a wrong, replayed or spent code.
-    async fn verify_code(
-        &self,
-        user: &User,
-        input: &str,
-        now: i64,
-    ) -> Result<Option<CodeKind>, AuthError> {
-        let record = self.factors.totp(user.id).await?;
-        let Some(sealed) = record.secret else {
-            return Ok(None);
-        };
-        // Six digits (spaces allowed) is a TOTP; anything else may be a recovery code.
-        let digits = input.chars().filter(|c| !c.is_ascii_whitespace()).count();
-        if digits <= 8
-            && input
-                .chars()
-                .all(|c| c.is_ascii_digit() || c.is_ascii_whitespace())
-        {
-            let secret = self.open(&sealed, user.id)?;
-            let last = u64::try_from(record.last_step).ok();
-            let Ok(step) = totp::verify(&secret, input, now, last) else {
-                return Ok(None);
-            };
-            let step = i64::try_from(step).unwrap_or(i64::MAX);
-            // Exactly one of several concurrent submissions of this step wins.
-            return Ok(self
-                .factors
-                .claim_totp_step(user.id, step)
-                .await?
-                .then_some(CodeKind::Totp));
-        }
-        match recovery::normalize(input) {
-            Some(code) => Ok(self
-                .factors
-                .use_recovery_code(user.id, &recovery::hash(&code), now)
-                .await?
-                .then_some(CodeKind::Recovery)),
-            None => Ok(None),
-        }
-    }
-
     /// The code step of login (or the step-up of a one-factor session at a two-factor rule):
     /// at most [`MAX_CODES_PER_LOGIN`] wrong codes, then [`AuthError::Restart`]. On success the
     /// pending id is revoked and a two-factor session starts; the browser is remembered when
@@ -293,7 +226,7 @@ impl TwoFactor {
         now: i64,
         origin: Origin<'_>,
     ) -> Result<CodeStepDone, AuthError> {
-        let per_login_key = format!("code:{}", pending.key.0);
+        let per_login_key = ThrottleKey::PendingLogin(pending.key.0.clone());
         let keep = u64::try_from(PENDING_TTL).unwrap_or(300);
         let n = self.throttle.count(&per_login_key, now, keep).await?;
         if n > MAX_CODES_PER_LOGIN {
@@ -355,17 +288,25 @@ impl TwoFactor {
             .throttle
             .admit_account(&user.username, now, origin.ip)
             .await?;
-        if self
+        let verified = self
             .hasher
             .verify(password, Some(&user.password_hash))
-            .await?
-        {
-            self.throttle.forgive(&attempt).await?;
-            Ok(())
-        } else {
-            self.throttle.failed(&attempt, now).await?;
-            audit!(event::LOGIN_FAILURE, user = %crate::audit::Clean(&user.username), ip = %origin.ip, reason = "bad_password", factor = "reauth", attempt = attempt.n());
-            Err(AuthError::InvalidCredentials)
+            .await;
+        match verified {
+            Ok(true) => {
+                self.throttle.release(&attempt).await?;
+                Ok(())
+            }
+            Ok(false) => {
+                let n = self.throttle.failed(&attempt, now).await?;
+                audit!(event::LOGIN_FAILURE, user = %crate::audit::Clean(&user.username), ip = %origin.ip, reason = "bad_password", factor = "reauth", attempt = n);
+                Err(AuthError::InvalidCredentials)
+            }
+            Err(e) => {
+                // Not evaluated (a full hashing pool): no trace.
+                self.throttle.release(&attempt).await?;
+                Err(e)
+            }
         }
     }
 

@@ -7,8 +7,9 @@ use std::sync::Arc;
 
 use thiserror::Error;
 
-use super::credentials::{Credentials, PolicyUser};
+use super::credentials::{Credentials, PolicyUser, SetBy};
 use super::sessions::Sessions;
+use super::throttle::Throttle;
 use super::{AuthError, now};
 use crate::audit;
 use crate::audit::event;
@@ -66,15 +67,22 @@ pub struct UserAdmin {
     users: Arc<dyn UserStore>,
     sessions: Sessions,
     credentials: Credentials,
+    throttle: Throttle,
 }
 
 impl UserAdmin {
     /// Administration over the stores.
-    pub fn new(users: Arc<dyn UserStore>, sessions: Sessions, credentials: Credentials) -> Self {
+    pub fn new(
+        users: Arc<dyn UserStore>,
+        sessions: Sessions,
+        credentials: Credentials,
+        throttle: Throttle,
+    ) -> Self {
         Self {
             users,
             sessions,
             credentials,
+            throttle,
         }
     }
 
@@ -137,10 +145,19 @@ impl UserAdmin {
             .check_policy(&PolicyUser::of(&user), password)?;
         let ended = self
             .credentials
-            .set_password(&user, password, must_change, now())
+            .set_password(&user, password, must_change, SetBy::Operator, now())
             .await?;
         audit!(event::USER_PASSWORD_SET, user = %crate::audit::Clean(&user.username), actor = %crate::audit::Clean(actor), must_change, sessions_ended = ended);
         Ok(ended)
+    }
+
+    /// Lifts every sign-in ban of a user (wrong passwords and wrong codes): the remedy for an
+    /// account locked by someone else's guessing. Returns the canonical name.
+    pub async fn unlock(&self, raw: &str, actor: &str) -> Result<String, UserError> {
+        let user = self.find(raw).await?;
+        self.throttle.unlock(&user).await?;
+        audit!(event::USER_UNLOCKED, user = %crate::audit::Clean(&user.username), actor = %crate::audit::Clean(actor));
+        Ok(user.username)
     }
 
     /// Disables (and ends every session of) a user, or enables one.

@@ -1,8 +1,8 @@
 //! In-process stores for a single node: sessions and throttle counters.
 //!
 //! Lost on restart (documented). Both maps are bounded so that no client can grow them
-//! without limit (SECURITY 73): when full, expired entries are purged first, then the
-//! entries closest to expiry are dropped.
+//! without limit. Sessions: when full, expired entries are purged first, then
+//! the entries closest to expiry are dropped. Throttle states: see `throttle_table`.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard};
@@ -10,9 +10,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 
+use super::throttle_table::ThrottleTable;
 use super::{SessionStore, StoreResult, ThrottleStore};
 use crate::domain::session::{Session, SessionKey};
-use crate::domain::throttle::{Admission, ThrottleState};
+use crate::domain::throttle::Admission;
+use crate::domain::throttle_key::ThrottleKey;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while holding the lock cannot leave these maps half-updated in a way that
@@ -175,35 +177,18 @@ impl SessionStore for MemorySessionStore {
     }
 }
 
-/// Throttle counters in a bounded in-process map.
+/// Throttle counters in a bounded in-process table (see `throttle_table` for what goes when
+/// it is full).
 pub struct MemoryThrottleStore {
-    inner: Mutex<HashMap<String, ThrottleState>>,
-    capacity: usize,
+    inner: Mutex<ThrottleTable>,
 }
 
 impl MemoryThrottleStore {
     /// A store that tracks at most `capacity` keys.
     pub fn new(capacity: usize) -> Self {
         Self {
-            inner: Mutex::new(HashMap::new()),
-            capacity: capacity.max(1),
+            inner: Mutex::new(ThrottleTable::new(capacity)),
         }
-    }
-
-    fn make_room(map: &mut HashMap<String, ThrottleState>, capacity: usize, now: i64) {
-        if map.len() < capacity {
-            return;
-        }
-        map.retain(|_, st| st.forget_at > now);
-        if map.len() < capacity {
-            return;
-        }
-        // Still full: drop the states that would be forgotten soonest. Keys under a long ban
-        // are kept longest, so a flood of fresh names does not free a banned account early.
-        let mut ends: Vec<i64> = map.values().map(|st| st.forget_at).collect();
-        ends.sort_unstable();
-        let cut = ends[(capacity / 10).min(ends.len() - 1)];
-        map.retain(|_, st| st.forget_at > cut);
     }
 }
 
@@ -213,32 +198,32 @@ fn secs(v: u64) -> i64 {
 
 #[async_trait]
 impl ThrottleStore for MemoryThrottleStore {
-    async fn admit(&self, key: &str, now: i64, keep_for: u64) -> StoreResult<Admission> {
-        let mut map = lock(&self.inner);
-        if !map.contains_key(key) {
-            Self::make_room(&mut map, self.capacity, now);
-        }
-        let state = map.entry(key.to_owned()).or_default();
-        Ok(state.admit(now, secs(keep_for)))
+    async fn admit(
+        &self,
+        key: &ThrottleKey,
+        now: i64,
+        keep_for: u64,
+        cap: u32,
+    ) -> StoreResult<Admission> {
+        Ok(lock(&self.inner).admit(key, now, secs(keep_for), cap))
     }
 
-    async fn ban(&self, key: &str, until: i64, keep_until: i64) -> StoreResult<()> {
-        lock(&self.inner)
-            .entry(key.to_owned())
-            .or_default()
-            .ban(until, keep_until);
+    async fn fail(&self, key: &ThrottleKey, now: i64, keep_for: u64) -> StoreResult<u32> {
+        Ok(lock(&self.inner).fail(key, now, secs(keep_for)))
+    }
+
+    async fn release(&self, key: &ThrottleKey) -> StoreResult<()> {
+        lock(&self.inner).release(key);
         Ok(())
     }
 
-    async fn clear(&self, key: &str) -> StoreResult<()> {
-        lock(&self.inner).remove(key);
+    async fn ban(&self, key: &ThrottleKey, until: i64, keep_until: i64) -> StoreResult<()> {
+        lock(&self.inner).ban(key, wall_now(), until, keep_until);
         Ok(())
     }
 
-    async fn forgive_one(&self, key: &str) -> StoreResult<()> {
-        if let Some(st) = lock(&self.inner).get_mut(key) {
-            st.attempts = st.attempts.saturating_sub(1);
-        }
+    async fn clear(&self, key: &ThrottleKey) -> StoreResult<()> {
+        lock(&self.inner).clear(key);
         Ok(())
     }
 }
@@ -300,14 +285,17 @@ mod tests {
     #[tokio::test]
     async fn throttle_map_is_bounded_and_keeps_banned_keys() {
         let store = MemoryThrottleStore::new(100);
-        store.admit("user:alice", 0, 10).await.unwrap();
-        store.ban("user:alice", 1_000_000, 2_000_000).await.unwrap();
+        let alice = ThrottleKey::account("alice");
+        store.fail(&alice, 0, 10).await.unwrap();
+        store.ban(&alice, 1_000_000, 2_000_000).await.unwrap();
         for i in 0..1000 {
-            store.admit(&format!("user:x{i}"), 0, 10).await.unwrap();
+            let key = ThrottleKey::account(&format!("x{i}"));
+            store.admit(&key, 0, 10, 100).await.unwrap();
+            store.fail(&key, 0, 10).await.unwrap();
         }
         assert!(lock(&store.inner).len() <= 100);
         assert!(matches!(
-            store.admit("user:alice", 1, 10).await.unwrap(),
+            store.admit(&alice, 1, 10, 100).await.unwrap(),
             Admission::Refused { .. }
         ));
     }

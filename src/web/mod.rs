@@ -123,6 +123,7 @@ pub fn router(app: Arc<AppState>) -> Router {
         .route(&p("/admin/users/{name}/password"), post(admin::password))
         .route(&p("/admin/users/{name}/disable"), post(admin::disable))
         .route(&p("/admin/users/{name}/enable"), post(admin::enable))
+        .route(&p("/admin/users/{name}/unlock"), post(admin::unlock))
         .route(
             &p("/admin/users/{name}/reset-2fa"),
             post(admin::reset_two_factor),

@@ -329,3 +329,39 @@ async fn viewing_and_revoking_a_users_sessions() {
     let (_, html) = page(&app, &mut root, "/admin/users/alice").await;
     assert!(html.contains("id=\"no-sessions\""), "{html}");
 }
+
+#[tokio::test]
+async fn unlocking_lifts_an_account_ban_and_is_audited() {
+    let (audit, _guard) = Audit::capture();
+    let app = spawn(
+        Store::Memory,
+        "[throttle]\naccount_failures = 3\naccount_ban = \"1h\"\n",
+    )
+    .await;
+    let mut root = app.login("root", PW).await;
+    for _ in 0..3 {
+        assert_eq!(
+            login_status(&app, "alice", "wrong wrong wrong").await.0,
+            401
+        );
+    }
+    assert_eq!(login_status(&app, "alice", PW).await.0, 429);
+    let (_, html) = page(&app, &mut root, "/admin/users/alice").await;
+    assert!(html.contains("id=\"unlock\""), "{html}");
+
+    // Without a CSRF token nothing happens.
+    let resp = root
+        .send(post(&app, "/admin/users/alice/unlock").form(&[("csrf", "forged")]))
+        .await;
+    assert_ne!(resp.status(), 303);
+    assert_eq!(login_status(&app, "alice", PW).await.0, 429);
+
+    let (status, location, _) = act(&app, &mut root, "/admin/users/alice/unlock", &[]).await;
+    assert_eq!(status, 303);
+    assert_eq!(location, "/admin/users/alice?done=unlocked");
+    audit.assert_actor("user.unlocked", "alice", "admin:root");
+    assert_eq!(login_status(&app, "alice", PW).await.0, 303);
+
+    let (status, _, _) = act(&app, &mut root, "/admin/users/nobody/unlock", &[]).await;
+    assert_eq!(status, 404);
+}

@@ -1079,3 +1079,53 @@ async fn database_and_generated_key_are_created_private() {
     other.cli_ok(&["user", "list"], None).await;
     assert_eq!(mode(&other.db()), 0o600, "{}", other.db().display());
 }
+
+#[tokio::test]
+async fn user_unlock_and_passwd_lift_an_account_ban() {
+    let overlay = "[throttle]\naccount_failures = 3\naccount_ban = \"1h\"\n";
+    let mut gate = Gate::new(Opts::with(Store::Redis, overlay), |_| {}).await;
+    gate.add_user("alice", PW, &[]).await;
+    gate.serve().await;
+    for _ in 0..3 {
+        gate.login_fails("alice", "wrong wrong wrong wrong").await;
+    }
+    let mut b = Browser {
+        cookies: Default::default(),
+    };
+    assert_eq!(gate.post_login(&mut b, "alice", PW).await.status(), 429);
+
+    // The operator lifts the ban; the next login is evaluated and works.
+    let out = gate.cli_ok(&["user", "unlock", "Alice"], None).await;
+    assert!(out.stdout.contains("unlocked alice"), "{}", out.show());
+    gate.login("alice", PW).await;
+    let out = gate.cli(&["user", "unlock", "nosuch"], None).await;
+    assert_ne!(
+        out.code(),
+        Some(0),
+        "unlocking an unknown user: {}",
+        out.show()
+    );
+
+    // Banned again; an operator's new password also clears the ban.
+    for _ in 0..3 {
+        gate.login_fails("alice", "wrong wrong wrong wrong").await;
+    }
+    assert_eq!(gate.post_login(&mut b, "alice", PW).await.status(), 429);
+    let new = "an entirely new passphrase for alice";
+    gate.cli_ok(
+        &["user", "passwd", "alice", "--password-stdin"],
+        Some(&format!("{new}\n")),
+    )
+    .await;
+    gate.login("alice", new).await;
+    gate.stop().await;
+}
+
+#[tokio::test]
+async fn user_unlock_explains_a_memory_throttle() {
+    let gate = Gate::new(Opts::default(), |_| {}).await;
+    gate.add_user("alice", PW, &[]).await;
+    let out = gate.cli(&["user", "unlock", "alice"], None).await;
+    assert_ne!(out.code(), Some(0), "{}", out.show());
+    assert!(out.stderr.contains("admin area"), "{}", out.show());
+}

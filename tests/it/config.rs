@@ -292,3 +292,27 @@ fn redis_over_tls_is_refused_until_supported() {
         "{p:#?}"
     );
 }
+
+#[test]
+fn ipv6_throttle_prefixes_are_checked() {
+    let c = load_str(MINIMAL, Path::new("/tmp"), std::iter::empty()).unwrap();
+    assert_eq!(c.throttle.ipv6_prefix, 64);
+    assert_eq!(c.throttle.ipv6_wide_prefix, 48);
+    for (overlay, key) in [
+        ("ipv6_prefix = 0", "throttle.ipv6_prefix"),
+        ("ipv6_prefix = 129", "throttle.ipv6_prefix"),
+        ("ipv6_wide_prefix = 64", "throttle.ipv6_wide_prefix"),
+        ("ipv6_wide_failures = 0", "throttle.ipv6_wide_failures"),
+    ] {
+        let p = problems(&format!("{MINIMAL}[throttle]\n{overlay}\n"));
+        assert!(has(&p, key), "{overlay}: {p:#?}");
+    }
+    // 0 turns the wider bucket off.
+    let c = load_str(
+        &format!("{MINIMAL}[throttle]\nipv6_wide_prefix = 0\n"),
+        Path::new("/tmp"),
+        std::iter::empty(),
+    )
+    .unwrap();
+    assert_eq!(c.throttle.ipv6_wide_prefix, 0);
+}

@@ -12,6 +12,7 @@ mod admin;
 mod admin_actions;
 mod binary;
 mod browser;
+mod code_guessing;
 mod config;
 mod credentials;
 mod forward_auth;

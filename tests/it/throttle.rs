@@ -181,3 +181,106 @@ async fn spoofed_forwarded_for_does_not_dodge_the_ip_limit() {
     }
     assert_eq!(statuses, vec![401, 401, 401, 401, 429, 429]);
 }
+
+#[tokio::test]
+async fn rotating_ipv6_addresses_inside_a_64_shares_one_bucket() {
+    // The trusted proxy reports IPv6 clients; the edge sees 127.0.0.1 only.
+    let overlay =
+        format!("{TRUSTED}[throttle]\nip_failures = 4\nip_ban = \"1m\"\naccount_failures = 1000\n");
+    for store in [Store::Memory, Store::Redis] {
+        let app = TestApp::spawn(Opts::with(store, &overlay)).await;
+        app.add_user("bob", PW, &[]).await;
+        let mut statuses = Vec::new();
+        for i in 1..=6 {
+            // A new address, a new interface id, inside 2001:db8:1:2::/64 each time.
+            let ip = format!("2001:db8:1:2:{i:x}:{:x}::{i}", i * 7);
+            statuses.push(attempt(&app, &format!("user{i}"), "whatever whatever", &ip).await);
+        }
+        assert_eq!(statuses, vec![401, 401, 401, 401, 429, 429], "{store:?}");
+        // Another /64 of another /48 is a different client.
+        assert_eq!(
+            attempt(&app, "bob", PW, "2001:db8:2:1::5").await,
+            303,
+            "{store:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn rotating_64s_inside_a_48_meets_the_wider_bucket() {
+    let overlay = format!(
+        "{TRUSTED}[throttle]\nip_failures = 1000\naccount_failures = 1000\nipv6_prefix = 64\nipv6_wide_prefix = 48\nipv6_wide_failures = 6\n"
+    );
+    let app = TestApp::spawn(Opts::with(Store::Memory, &overlay)).await;
+    app.add_user("bob", PW, &[]).await;
+    let mut statuses = Vec::new();
+    for i in 1..=8 {
+        // Every attempt from its own /64 inside 2001:db8:7::/48.
+        let ip = format!("2001:db8:7:{i:x}::1");
+        statuses.push(attempt(&app, &format!("user{i}"), "whatever whatever", &ip).await);
+    }
+    assert_eq!(statuses, vec![401, 401, 401, 401, 401, 401, 429, 429]);
+    assert_eq!(attempt(&app, "bob", PW, "2001:db8:8:1::1").await, 303);
+}
+
+/// A login POST ready to send (the form and its CSRF cookie fetched first).
+async fn prepared(app: &TestApp, user: &str, pw: &str) -> (Browser, reqwest::RequestBuilder) {
+    let mut b = app.browser();
+    let token = app.login_form(&mut b).await;
+    let rb = app
+        .req(reqwest::Method::POST, &app.portal_host, "/login")
+        .form(&[
+            ("username", user),
+            ("password", pw),
+            ("csrf", token.as_str()),
+        ]);
+    (b, rb)
+}
+
+#[tokio::test]
+async fn attempts_refused_as_busy_neither_count_nor_skip_a_ban() {
+    // One hashing slot (and eight waiting) at ten times the usual cost: a burst of logins
+    // saturates the pool for seconds. A ban is due after every 3 evaluated wrong passwords.
+    let overlay = "[password]\nmax_concurrent_hashes = 1\nargon2_iterations = 20\n[throttle]\naccount_failures = 3\naccount_ban = \"1h\"\nip_failures = 100000\n";
+    let app = TestApp::spawn(Opts::with(Store::Memory, overlay)).await;
+    app.add_user("alice", PW, &[]).await;
+    let wrong = "wrong wrong wrong wrong";
+    for _ in 0..2 {
+        assert_eq!(attempt(&app, "alice", wrong, "198.51.100.1").await, 401);
+    }
+
+    // Saturate the pool with other names; once one of them is refused as busy, the queue is
+    // full for a while, and alice's third wrong password is refused as busy too.
+    let mut fillers = Vec::new();
+    for i in 0..40 {
+        fillers.push(prepared(&app, &format!("filler{i}"), wrong).await);
+    }
+    let (mut alice, alice_rb) = prepared(&app, "alice", wrong).await;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut tasks = Vec::new();
+    for (mut b, rb) in fillers {
+        let tx = tx.clone();
+        tasks.push(tokio::spawn(async move {
+            let _ = tx.send(b.send(rb).await.status().as_u16());
+        }));
+    }
+    drop(tx);
+    let mut saturated = false;
+    while let Some(status) = rx.recv().await {
+        if status == 503 {
+            saturated = true;
+            break;
+        }
+    }
+    assert!(saturated, "the hashing pool was never saturated");
+    let busy = alice.send(alice_rb).await.status().as_u16();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(busy, 503, "alice's attempt was not refused as busy");
+
+    // The busy attempt was not evaluated: the third evaluated failure (not the fourth
+    // admitted attempt) starts the ban, and then even the right password waits.
+    assert_eq!(attempt(&app, "alice", wrong, "198.51.100.1").await, 401);
+    assert_eq!(attempt(&app, "alice", PW, "198.51.100.1").await, 429);
+}

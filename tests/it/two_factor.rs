@@ -248,11 +248,15 @@ async fn wrong_codes_count_toward_the_account_throttle() {
             401
         );
     }
-    // The account is now banned: even the right code waits, and so does the password.
+    // The account's codes are now banned: even the right code waits. Wrong codes have their
+    // own counter, so a fresh password step still leads to the code page, where the right code
+    // still waits: a right password forgives no wrong code.
     let resp = code_step(&app, &mut b, &good, false, "").await;
     assert_eq!(resp.status(), 429);
     assert!(resp.headers().contains_key("retry-after"));
-    let resp = app.post_login(&mut app.browser(), "alice", PW, "").await;
+    let mut b = app.browser();
+    password_step(&app, &mut b, "alice", "").await;
+    let resp = code_step(&app, &mut b, &good, false, "").await;
     assert_eq!(resp.status(), 429);
 }
 

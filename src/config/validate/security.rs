@@ -141,9 +141,36 @@ pub(super) fn throttle(cx: &mut Ctx<'_>, raw: &RawThrottle) -> ThrottleConfig {
         hard_cap: u32::MAX,
         forget_after: cx.secs("throttle.ip_max_ban", &raw.ip_max_ban),
     };
+    if !(1..=128).contains(&raw.ipv6_prefix) {
+        cx.problem(
+            "throttle.ipv6_prefix",
+            "must be between 1 and 128",
+            "64 (the default) counts one IPv6 subnet as one client; longer prefixes let a client rotate addresses past the limit",
+        );
+    }
+    if raw.ipv6_wide_prefix != 0 && raw.ipv6_wide_prefix >= raw.ipv6_prefix {
+        cx.problem(
+            "throttle.ipv6_wide_prefix",
+            "must be shorter than throttle.ipv6_prefix, or 0 to turn it off",
+            "48 (the default) is a typical site allocation",
+        );
+    }
+    if raw.ipv6_wide_failures == 0 {
+        cx.problem(
+            "throttle.ipv6_wide_failures",
+            "must be at least 1",
+            "the default is 100",
+        );
+    }
     ThrottleConfig {
         account,
         ip,
+        ipv6_prefix: raw.ipv6_prefix,
+        ipv6_wide_prefix: raw.ipv6_wide_prefix,
+        ipv6_wide: ThrottlePolicy {
+            ban_every: raw.ipv6_wide_failures,
+            ..ip
+        },
         capacity: raw.capacity.max(1000),
     }
 }

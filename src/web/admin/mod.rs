@@ -7,12 +7,14 @@
 //! Actions go through the same services as the CLI, audited with the actor `admin:<name>`.
 //!
 //! This file holds the guards and the user list; `user` the user page and its actions;
-//! `create` the new-user form.
+//! `unlock` lifting a user's sign-in bans; `create` the new-user form.
 
 mod create;
+mod unlock;
 mod user;
 
 pub(super) use create::{create, new_form};
+pub(super) use unlock::unlock;
 pub(super) use user::{
     detail, disable, enable, password, reset_two_factor, revoke_all_sessions, revoke_session,
 };

@@ -43,7 +43,7 @@ pub(in crate::web) struct DetailQuery {
 #[derive(Deserialize)]
 pub(in crate::web) struct CsrfForm {
     #[serde(default)]
-    csrf: String,
+    pub(super) csrf: String,
 }
 
 #[derive(Deserialize)]
@@ -76,6 +76,7 @@ fn done_notice(done: &str) -> Option<&'static str> {
         }
         "disabled" => "The account is disabled and every session of it has ended.",
         "enabled" => "The account is enabled again.",
+        "unlocked" => "The account's sign-in bans are lifted.",
         "2fa" => {
             "Two-factor authentication was turned off; the user's sessions and remembered devices have ended, and a notice was mailed."
         }
@@ -200,7 +201,7 @@ pub(in crate::web) async fn detail(
 }
 
 /// An action's checks (form, CSRF, administrator, fresh step-up) and the user it is about.
-async fn acting(
+pub(super) async fn acting(
     app: &AppState,
     ctx: &RequestCtx,
     headers: &HeaderMap,
@@ -215,7 +216,7 @@ async fn acting(
 }
 
 /// `303` back to the user's page with a notice.
-fn back(app: &AppState, user: &User, done: &str) -> Response<Body> {
+pub(super) fn back(app: &AppState, user: &User, done: &str) -> Response<Body> {
     see_other(&format!(
         "{}?done={done}",
         app.config
@@ -238,7 +239,11 @@ async fn refuse(
     user_page(app, ctx, headers, s, user, status, Msg::Error(why)).await
 }
 
-fn failed(app: &AppState, ctx: &RequestCtx, e: impl std::fmt::Display) -> Response<Body> {
+pub(super) fn failed(
+    app: &AppState,
+    ctx: &RequestCtx,
+    e: impl std::fmt::Display,
+) -> Response<Body> {
     error_page(app, Some(ctx), PageError::Unavailable(e.to_string()))
 }
 
