@@ -43,6 +43,8 @@ pub mod event {
     pub const CSRF_REJECTED: &str = "csrf.rejected";
     pub const REDIRECT_REJECTED: &str = "redirect.rejected";
     pub const HEADER_SPOOFED: &str = "header.spoofed";
+    /// An upstream tried to set one of the gateway's cookies; the `Set-Cookie` was dropped.
+    pub const UPSTREAM_COOKIE_DROPPED: &str = "upstream.cookie_dropped";
     pub const REQUEST_REJECTED: &str = "request.rejected";
     pub const ACCESS_DENIED: &str = "access.denied";
     pub const REAUTHENTICATED: &str = "login.reauthenticated";

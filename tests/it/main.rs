@@ -13,6 +13,7 @@ mod admin_actions;
 mod binary;
 mod browser;
 mod config;
+mod edge_upgrade;
 mod forward_auth;
 mod headers;
 mod login;
