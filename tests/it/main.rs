@@ -13,6 +13,8 @@ mod admin_actions;
 mod binary;
 mod browser;
 mod config;
+mod edge_cookies;
+mod edge_rules;
 mod edge_upgrade;
 mod forward_auth;
 mod headers;
