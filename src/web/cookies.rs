@@ -142,22 +142,22 @@ pub fn read<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, A
 /// `__Host-`/`__Secure-` prefix, so a cookie left over from an earlier cookie setting (one host
 /// vs SSO) or a case variant still counts as ours.
 pub fn is_own(name: &str, session_name: &str) -> bool {
-    let bare = |n: &str| {
-        let n = n.trim();
-        ["__Host-", "__Secure-"]
-            .iter()
-            .find_map(|p| {
-                n.get(..p.len())
-                    .filter(|h| h.eq_ignore_ascii_case(p))
-                    .map(|_| &n[p.len()..])
-            })
-            .unwrap_or(n)
-            .to_owned()
-    };
-    let name = bare(name);
+    let name = unprefixed(name.trim());
     [session_name, CSRF_COOKIE, PENDING_COOKIE, DEVICE_COOKIE]
         .iter()
-        .any(|own| bare(own).eq_ignore_ascii_case(&name))
+        .any(|own| unprefixed(own).eq_ignore_ascii_case(name))
+}
+
+/// A cookie name without its `__Host-` or `__Secure-` prefix (any letter case).
+fn unprefixed(name: &str) -> &str {
+    ["__Host-", "__Secure-"]
+        .iter()
+        .find_map(|p| {
+            name.get(..p.len())
+                .filter(|head| head.eq_ignore_ascii_case(p))
+                .and_then(|_| name.get(p.len()..))
+        })
+        .unwrap_or(name)
 }
 
 /// Removes every gateway cookie ([`is_own`]) from the `Cookie` headers before a request goes
