@@ -50,6 +50,23 @@ if ! redis-cli -p "$redis_port" ping >/dev/null 2>&1; then
 fi
 export GATEHOUSE_TEST_REDIS_URL="redis://127.0.0.1:$redis_port"
 
+# The h2c smuggling tests (tests/it/edge_upgrade.rs) need a real h2c-capable upstream:
+# hypercorn from PyPI, in a venv of the machine's python3 kept under target/ (created once).
+venv=target/test-venv
+if ! "$venv/bin/python" -c 'import hypercorn' >/dev/null 2>&1; then
+  echo "test.sh: installing hypercorn (PyPI) into $venv" >&2
+  if ! python3 -c 'import ensurepip' >/dev/null 2>&1; then
+    sudo_cmd=()
+    [ "$(id -u)" = 0 ] || sudo_cmd=(sudo)
+    "${sudo_cmd[@]}" apt-get update -qq && DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq python3-venv >/dev/null || true
+  fi
+  if ! { python3 -m venv "$venv" && "$venv/bin/pip" install -q hypercorn; }; then
+    echo "test.sh: could not create $venv with hypercorn (needs python3-venv and PyPI)" >&2
+    exit 1
+  fi
+fi
+export GATEHOUSE_TEST_PYTHON="$PWD/$venv/bin/python"
+
 if [ $# -eq 0 ]; then
   cargo test --locked --all-targets
 else

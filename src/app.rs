@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::body::Body;
-use http::{HeaderMap, Request, Response};
+use http::{HeaderMap, HeaderValue, Request, Response};
 use hyper::body::Incoming;
 use tower::ServiceExt;
 
@@ -14,6 +14,7 @@ use crate::config::Config;
 use crate::domain::device::DeviceSigner;
 use crate::domain::secret::hmac_sha256;
 use crate::domain::secretbox::SecretBox;
+use crate::domain::session::SessionId;
 use crate::gateway::{self, ConnInfo, Route};
 use crate::mail::Mailer;
 use crate::proxy::SiteTable;
@@ -270,13 +271,42 @@ impl App {
 }
 
 impl AppState {
-    /// The live session named by this request's cookie, if any. An ambiguous cookie
-    /// (two session cookies, e.g. one tossed from a sibling domain) counts as none.
-    pub async fn current_session(&self, headers: &HeaderMap) -> StoreResult<Option<Resolved>> {
+    /// The live session named by this request's cookie, if any, for a request to `host`
+    /// (canonical). An ambiguous cookie (two session cookies, e.g. one tossed from a sibling
+    /// domain) counts as none, and so does a session issued for another cookie scope.
+    pub async fn current_session(
+        &self,
+        headers: &HeaderMap,
+        host: &str,
+    ) -> StoreResult<Option<Resolved>> {
         match cookies::read(headers, self.cookies.session_name()) {
-            Ok(Some(value)) => self.sessions.resolve(value, now()).await,
+            Ok(Some(value)) => {
+                self.sessions
+                    .resolve(value, &self.cookie_scope(host), now())
+                    .await
+            }
             _ => Ok(None),
         }
+    }
+
+    /// Where a session cookie for `host` is valid: the configured cookie domain covering it,
+    /// or (host-only cookie) the host itself. The same choice as the cookie's `Domain`.
+    pub fn cookie_scope(&self, host: &str) -> String {
+        self.config
+            .session
+            .cookie
+            .domain_for(host)
+            .map_or_else(|| host.to_owned(), |d| d.domain.clone())
+    }
+
+    /// The `Set-Cookie` for session `id`, issued by the portal at `host`, after binding the
+    /// session to that cookie scope. Every session cookie is issued here: a session never
+    /// bound resolves nowhere.
+    pub async fn session_cookie(&self, id: &SessionId, host: &str) -> StoreResult<HeaderValue> {
+        self.sessions
+            .bind_scope(id, &self.cookie_scope(host), now())
+            .await?;
+        Ok(self.cookies.session(id, host))
     }
 
     /// The origin of the portal serving `host` (for CSRF `Origin` checks).

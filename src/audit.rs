@@ -31,6 +31,8 @@ pub mod event {
     pub const LOGOUT: &str = "logout";
     pub const SESSION_EVICTED: &str = "session.evicted";
     pub const SESSION_REVOKED: &str = "session.revoked";
+    /// A session cookie was presented under another cookie scope than it was issued for.
+    pub const SESSION_WRONG_SCOPE: &str = "session.wrong_scope";
     pub const SESSIONS_REVOKED_OTHERS: &str = "session.revoked_others";
     pub const SESSIONS_REVOKED_ALL: &str = "session.revoked_all";
     pub const PASSWORD_REHASHED: &str = "password.rehashed";
@@ -45,6 +47,8 @@ pub mod event {
     pub const CSRF_REJECTED: &str = "csrf.rejected";
     pub const REDIRECT_REJECTED: &str = "redirect.rejected";
     pub const HEADER_SPOOFED: &str = "header.spoofed";
+    /// An upstream tried to set one of the gateway's cookies; the `Set-Cookie` was dropped.
+    pub const UPSTREAM_COOKIE_DROPPED: &str = "upstream.cookie_dropped";
     pub const REQUEST_REJECTED: &str = "request.rejected";
     pub const ACCESS_DENIED: &str = "access.denied";
     pub const REAUTHENTICATED: &str = "login.reauthenticated";

@@ -9,7 +9,7 @@ use crate::app::AppState;
 use crate::audit;
 use crate::audit::event;
 use crate::domain::redirect::validate_redirect;
-use crate::domain::rules::{Decision, Identity, RequestFacts, decide};
+use crate::domain::rules::{Decision, Identity, RequestFacts, decide_for_site};
 use crate::service::sessions::Resolved;
 use crate::store::StoreResult;
 
@@ -39,7 +39,7 @@ pub async fn authorize(
     headers: &HeaderMap,
     facts: &RequestFacts<'_>,
 ) -> StoreResult<Verdict> {
-    let session = app.current_session(headers).await?;
+    let session = app.current_session(headers, facts.host).await?;
     // A flagged account may do nothing but change its password.
     if session
         .as_ref()
@@ -52,20 +52,33 @@ pub async fn authorize(
         groups: &s.user.groups,
         level: s.session.level,
     });
-    Ok(match decide(&app.config.access, facts, identity.as_ref()) {
-        Decision::Allow => Verdict::Allow(session.map(Box::new)),
-        Decision::Login => Verdict::Login,
-        Decision::SecondFactor => match &session {
-            Some(s) if s.user.totp_enabled => Verdict::SecondFactor,
-            Some(_) if app.config.two_factor.require_enrollment => Verdict::Enroll,
-            _ => Verdict::NoSecondFactor,
+    // The site this host and path route to says whether its app ignores letter case in paths;
+    // routing is the same in both modes, so proxy and forward-auth judge alike.
+    let site_folds_case = app
+        .sites
+        .route(facts.host, facts.path)
+        .is_some_and(|s| s.config.case_insensitive_paths);
+    Ok(
+        match decide_for_site(
+            &app.config.access,
+            facts,
+            identity.as_ref(),
+            site_folds_case,
+        ) {
+            Decision::Allow => Verdict::Allow(session.map(Box::new)),
+            Decision::Login => Verdict::Login,
+            Decision::SecondFactor => match &session {
+                Some(s) if s.user.totp_enabled => Verdict::SecondFactor,
+                Some(_) if app.config.two_factor.require_enrollment => Verdict::Enroll,
+                _ => Verdict::NoSecondFactor,
+            },
+            Decision::Forbidden => {
+                let user = session.as_ref().map_or("-", |s| s.user.username.as_str());
+                audit!(event::ACCESS_DENIED, user = %audit::Clean(user), ip = %facts.client_ip, host = %facts.host, path = %audit::Clean(facts.path));
+                Verdict::Forbidden
+            }
         },
-        Decision::Forbidden => {
-            let user = session.as_ref().map_or("-", |s| s.user.username.as_str());
-            audit!(event::ACCESS_DENIED, user = %audit::Clean(user), ip = %facts.client_ip, host = %facts.host, path = %audit::Clean(facts.path));
-            Verdict::Forbidden
-        }
-    })
+    )
 }
 
 /// The portal page for a verdict that sends the browser somewhere, if any.

@@ -258,6 +258,7 @@ pub struct RawRule {
     pub networks: Vec<String>,
     pub subjects: Vec<String>,
     pub policy: String,
+    pub case_insensitive_paths: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -269,6 +270,7 @@ pub struct RawSite {
     pub preserve_host: bool,
     pub default: bool,
     pub ca_file: Option<PathBuf>,
+    pub case_insensitive_paths: bool,
 }
 
 impl Default for RawSite {
@@ -280,6 +282,7 @@ impl Default for RawSite {
             preserve_host: true,
             default: false,
             ca_file: None,
+            case_insensitive_paths: false,
         }
     }
 }

@@ -325,6 +325,9 @@ pub struct SiteConfig {
     pub preserve_host: bool,
     pub default: bool,
     pub ca_file: Option<PathBuf>,
+    /// Default for the access rules judging this site's requests: the app routes paths
+    /// without regard to letter case, so rules must match them that way too.
+    pub case_insensitive_paths: bool,
 }
 
 /// Logging.

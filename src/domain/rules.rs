@@ -44,15 +44,38 @@ impl Policy {
 pub enum PathMatcher {
     /// Segment-aware prefix: `/app` matches `/app` and `/app/x`, never `/application`.
     Prefix(String),
-    /// A regular expression over the whole canonical path.
-    Regex(Regex),
+    /// A regular expression over the whole canonical path, compiled twice: as written, and
+    /// case-insensitive for rules that must ignore case.
+    Regex {
+        /// As written.
+        exact: Regex,
+        /// The same pattern with case folding on.
+        folded: Regex,
+    },
 }
 
 impl PathMatcher {
-    fn matches(&self, path: &str) -> bool {
-        match self {
-            Self::Prefix(prefix) => prefix_matches(prefix, path),
-            Self::Regex(re) => re.is_match(path),
+    /// Compiles a path regex in both forms.
+    pub fn regex(pattern: &str) -> Result<Self, regex::Error> {
+        Ok(Self::Regex {
+            exact: Regex::new(pattern)?,
+            folded: regex::RegexBuilder::new(pattern)
+                .case_insensitive(true)
+                .build()?,
+        })
+    }
+
+    /// Whether `path` matches. With `fold_case`, letter case is ignored (Unicode lowercase on
+    /// both sides for prefixes, case-insensitive mode for regexes): an app that routes
+    /// `/ADMIN` to `/admin` must not get `/ADMIN` past a rule for `/admin`.
+    fn matches(&self, path: &str, fold_case: bool) -> bool {
+        match (self, fold_case) {
+            (Self::Prefix(prefix), false) => prefix_matches(prefix, path),
+            (Self::Prefix(prefix), true) => {
+                prefix_matches(&prefix.to_lowercase(), &path.to_lowercase())
+            }
+            (Self::Regex { exact, .. }, false) => exact.is_match(path),
+            (Self::Regex { folded, .. }, true) => folded.is_match(path),
         }
     }
 }
@@ -92,6 +115,9 @@ pub struct Rule {
     pub subjects: Vec<Subject>,
     /// What the rule requires.
     pub policy: Policy,
+    /// Whether `paths` ignore letter case; `None` takes the default of the site the request
+    /// is for (see [`decide`]).
+    pub case_insensitive_paths: Option<bool>,
 }
 
 /// The ordered rule list and the fallback policy.
@@ -141,9 +167,10 @@ pub enum Decision {
 }
 
 impl Rule {
-    fn matches_object(&self, req: &RequestFacts<'_>) -> bool {
+    fn matches_object(&self, req: &RequestFacts<'_>, site_folds_case: bool) -> bool {
+        let fold = self.case_insensitive_paths.unwrap_or(site_folds_case);
         (self.hosts.is_empty() || self.hosts.iter().any(|h| h.matches(req.host)))
-            && (self.paths.is_empty() || self.paths.iter().any(|p| p.matches(req.path)))
+            && (self.paths.is_empty() || self.paths.iter().any(|p| p.matches(req.path, fold)))
             && (self.methods.is_empty() || self.methods.iter().any(|m| m == req.method))
             && (self.networks.is_empty()
                 || self.networks.iter().any(|n| n.contains(&req.client_ip)))
@@ -157,11 +184,23 @@ impl Rule {
     }
 }
 
-/// Decides a request. `who` is `None` for anonymous requests; a pending second-factor state
-/// must be passed as `None` too, since it grants nothing (SECURITY 22).
+/// Decides a request for a site whose paths are case-sensitive; see [`decide_for_site`].
 pub fn decide(rules: &AccessRules, req: &RequestFacts<'_>, who: Option<&Identity<'_>>) -> Decision {
+    decide_for_site(rules, req, who, false)
+}
+
+/// Decides a request. `who` is `None` for anonymous requests; a pending second-factor state
+/// must be passed as `None` too, since it grants nothing. `site_folds_case` is the
+/// `case_insensitive_paths` default of the site the host and path route to: it applies to
+/// every rule that does not set its own.
+pub fn decide_for_site(
+    rules: &AccessRules,
+    req: &RequestFacts<'_>,
+    who: Option<&Identity<'_>>,
+    site_folds_case: bool,
+) -> Decision {
     for rule in &rules.rules {
-        if !rule.matches_object(req) {
+        if !rule.matches_object(req, site_folds_case) {
             continue;
         }
         if rule.subjects.is_empty() {

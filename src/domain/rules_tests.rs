@@ -11,6 +11,7 @@ fn rule(hosts: &[&str], paths: Vec<PathMatcher>, policy: Policy) -> Rule {
         networks: vec![],
         subjects: vec![],
         policy,
+        case_insensitive_paths: None,
     }
 }
 
@@ -68,7 +69,7 @@ fn regex_sees_the_canonical_path() {
     let rules = AccessRules {
         rules: vec![rule(
             &[],
-            vec![PathMatcher::Regex(Regex::new("^/admin(/|$)").unwrap())],
+            vec![PathMatcher::regex("^/admin(/|$)").unwrap()],
             Policy::Deny,
         )],
         default_policy: Policy::Bypass,
@@ -165,4 +166,56 @@ fn methods_and_networks_narrow_a_rule() {
 fn policy_names_parse() {
     assert_eq!(Policy::parse("two_factor"), Some(Policy::TwoFactor));
     assert_eq!(Policy::parse("TwoFactor"), None);
+}
+
+#[test]
+fn case_folding_comes_from_the_rule_or_else_the_site() {
+    let prefix = rule(
+        &[],
+        vec![PathMatcher::Prefix("/admin".into())],
+        Policy::Deny,
+    );
+    let regex = rule(
+        &[],
+        vec![PathMatcher::regex("^/internal(/|$)").unwrap()],
+        Policy::Deny,
+    );
+    let mut exact = rule(
+        &[],
+        vec![PathMatcher::Prefix("/Reports".into())],
+        Policy::Deny,
+    );
+    exact.case_insensitive_paths = Some(false);
+    let mut folds = rule(
+        &[],
+        vec![PathMatcher::Prefix("/private".into())],
+        Policy::Deny,
+    );
+    folds.case_insensitive_paths = Some(true);
+    let rules = AccessRules {
+        rules: vec![prefix, regex, exact, folds],
+        default_policy: Policy::Bypass,
+    };
+    let d = |path: &str, site: bool| decide_for_site(&rules, &facts("h", path), None, site);
+    for path in ["/ADMIN/users", "/Admin", "/INTERNAL", "/Internal/x"] {
+        assert_eq!(d(path, true), Decision::Forbidden, "{path}");
+        assert_eq!(d(path, false), Decision::Allow, "{path}");
+    }
+    assert_eq!(d("/adminx", true), Decision::Allow);
+    assert_eq!(d("/Reports", true), Decision::Forbidden);
+    assert_eq!(d("/REPORTS", true), Decision::Allow);
+    assert_eq!(d("/PRIVATE/x", false), Decision::Forbidden);
+    // Unicode letters fold too (ASP.NET compares with the invariant culture).
+    let uni = AccessRules {
+        rules: vec![rule(
+            &[],
+            vec![PathMatcher::Prefix("/é".into())],
+            Policy::Deny,
+        )],
+        default_policy: Policy::Bypass,
+    };
+    assert_eq!(
+        decide_for_site(&uni, &facts("h", "/É/x"), None, true),
+        Decision::Forbidden
+    );
 }

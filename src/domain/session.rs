@@ -97,6 +97,12 @@ pub struct Session {
     pub ip: String,
     /// User agent at login (truncated).
     pub user_agent: String,
+    /// Where the cookie carrying this session was issued: the configured cookie domain (SSO),
+    /// or the exact portal host for a host-only cookie. `None` until the cookie is issued; a
+    /// session resolves only for hosts in this scope, so a cookie replayed under another
+    /// configured domain (each with its own portal) is refused.
+    #[serde(default)]
+    pub cookie_scope: Option<String>,
 }
 
 /// Server-side timeouts (SECURITY 24).
@@ -151,7 +157,13 @@ impl Session {
             expires_at: now.saturating_add(timeouts.absolute),
             ip: ip.to_owned(),
             user_agent: truncate_chars(user_agent, MAX_USER_AGENT),
+            cookie_scope: None,
         }
+    }
+
+    /// Whether a request whose host lies in cookie scope `scope` may use this session.
+    pub fn valid_in(&self, scope: &str) -> bool {
+        self.cookie_scope.as_deref() == Some(scope)
     }
 
     /// Whether the session is still valid at `now`.

@@ -22,6 +22,18 @@ const HOP_BY_HOP: &[&str] = &[
     "trailer",
     "transfer-encoding",
     "upgrade",
+    // Connection-specific by RFC 7540 §3.2.1, so never forwarded even when the client leaves
+    // it out of `Connection`: an upstream must not be offered an h2c switch through us.
+    "http2-settings",
+];
+
+/// Headers that make some frameworks (Express method-override, ASP.NET, Rails, Symfony, Spring)
+/// run a request as another method than the one the access rules judged: a `GET` allowed by a
+/// `methods` rule could become a `DELETE`. Compared like identity names (`_` as `-`).
+const METHOD_OVERRIDE: &[&str] = &[
+    "x-http-method-override",
+    "x-method-override",
+    "x-http-method",
 ];
 
 /// Client headers an upstream might read as routing or address facts; the gateway sets its own.
@@ -89,6 +101,21 @@ pub fn strip_identity(headers: &mut HeaderMap) -> Vec<String> {
         headers.remove(name);
     }
     spoofed.iter().map(|n| n.as_str().to_owned()).collect()
+}
+
+/// Removes method-override headers; returns the names that were present (for the audit log).
+/// A `_method` field in a form body is out of reach here (the gateway streams bodies unread):
+/// apps that honour it must not rely on `methods` rules (see docs/security.md).
+pub fn strip_method_override(headers: &mut HeaderMap) -> Vec<String> {
+    let found: Vec<HeaderName> = headers
+        .keys()
+        .filter(|k| METHOD_OVERRIDE.iter().any(|m| same_name(k.as_str(), m)))
+        .cloned()
+        .collect();
+    for name in &found {
+        headers.remove(name);
+    }
+    found.iter().map(|n| n.as_str().to_owned()).collect()
 }
 
 /// Removes hop-by-hop headers, including those the `Connection` header names.
@@ -226,7 +253,26 @@ mod tests {
         h.insert("x-secret", HeaderValue::from_static("1"));
         h.insert("te", HeaderValue::from_static("trailers"));
         h.insert("accept", HeaderValue::from_static("*/*"));
+        h.insert("http2-settings", HeaderValue::from_static("AAMA"));
         strip_hop_by_hop(&mut h);
+        assert_eq!(h.len(), 1);
+    }
+
+    #[test]
+    fn method_overrides_are_removed_in_every_spelling() {
+        let mut h = HeaderMap::new();
+        for n in [
+            "x-http-method-override",
+            "X_HTTP_METHOD",
+            "x-method-override",
+        ] {
+            h.append(
+                HeaderName::from_bytes(n.as_bytes()).unwrap(),
+                HeaderValue::from_static("DELETE"),
+            );
+        }
+        h.insert("x-http-methods", HeaderValue::from_static("keep"));
+        assert_eq!(strip_method_override(&mut h).len(), 3);
         assert_eq!(h.len(), 1);
     }
 }

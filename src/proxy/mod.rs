@@ -1,5 +1,7 @@
 //! Proxy mode: choose the site for a request, then forward it upstream with clean headers,
-//! streaming bodies both ways and passing WebSocket upgrades through.
+//! streaming bodies both ways and passing WebSocket upgrades (and no other upgrade) through.
+//! Nothing of the gateway's own crosses the boundary: its cookies are removed from requests,
+//! and an upstream's `Set-Cookie` for one of them is dropped (and audited).
 
 pub mod client;
 pub mod headers;
@@ -108,8 +110,7 @@ impl SiteTable {
             xff_chain,
             session_cookie,
         } = hop;
-        let upgrade = upgrade::requested(&req).then(|| hyper::upgrade::on(&mut req));
-        let upgrade_proto = req.headers().get(header::UPGRADE).cloned();
+        let upgrade = upgrade::websocket_requested(&req).then(|| hyper::upgrade::on(&mut req));
         let original_host = req.headers().get(header::HOST).cloned().or_else(|| {
             req.uri()
                 .authority()
@@ -137,7 +138,11 @@ impl SiteTable {
         if !spoofed.is_empty() {
             crate::audit!(crate::audit::event::HEADER_SPOOFED, ip = %ctx.client_ip, headers = ?spoofed, host = %ctx.host);
         }
-        crate::web::cookies::strip(h, session_cookie);
+        let overrides = headers::strip_method_override(h);
+        if !overrides.is_empty() {
+            crate::audit!(crate::audit::event::HEADER_SPOOFED, ip = %ctx.client_ip, headers = ?overrides, host = %ctx.host);
+        }
+        crate::web::cookies::strip_own(h, session_cookie);
         let forwarded_host = match ctx.port {
             Some(p) => format!("{}:{p}", ctx.host),
             None => ctx.host.clone(),
@@ -159,9 +164,12 @@ impl SiteTable {
         {
             h.insert(header::HOST, host);
         }
-        if let (Some(_), Some(proto)) = (&upgrade, upgrade_proto) {
+        if upgrade.is_some() {
             h.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
-            h.insert(header::UPGRADE, proto);
+            h.insert(
+                header::UPGRADE,
+                HeaderValue::from_static(upgrade::WEBSOCKET),
+            );
         }
         parts.uri = uri;
         parts.version = Version::HTTP_11;
@@ -173,12 +181,24 @@ impl SiteTable {
                 .map_err(|_| ForwardError::Timeout)?
                 .map_err(|e| ForwardError::Unreachable(error_chain(&e)))?;
 
-        if resp.status() == http::StatusCode::SWITCHING_PROTOCOLS
-            && let Some(client_side) = upgrade
-        {
-            upgrade::tunnel(client_side, hyper::upgrade::on(&mut resp));
-            let (parts, _) = resp.into_parts();
-            return Ok(Response::from_parts(parts, Body::empty()));
+        let dropped = crate::web::cookies::drop_own_set_cookies(resp.headers_mut(), session_cookie);
+        if !dropped.is_empty() {
+            crate::audit!(crate::audit::event::UPSTREAM_COOKIE_DROPPED, ip = %ctx.client_ip, host = %ctx.host, cookies = ?dropped);
+        }
+        if resp.status() == http::StatusCode::SWITCHING_PROTOCOLS {
+            // Only the WebSocket the client asked for is tunnelled; any other switch (h2c
+            // above all) is refused and the upstream connection dropped unread.
+            return match upgrade {
+                Some(client_side) if upgrade::websocket_accepted(resp.headers()) => {
+                    upgrade::tunnel(client_side, hyper::upgrade::on(&mut resp));
+                    let (parts, _) = resp.into_parts();
+                    Ok(Response::from_parts(parts, Body::empty()))
+                }
+                _ => Err(ForwardError::Unreachable(
+                    "the upstream switched protocols without the requested websocket upgrade"
+                        .to_owned(),
+                )),
+            };
         }
         let (mut parts, body) = resp.into_parts();
         headers::strip_hop_by_hop(&mut parts.headers);

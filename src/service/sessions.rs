@@ -162,14 +162,40 @@ impl Sessions {
         Ok((id, session))
     }
 
-    /// Resolves a cookie value. `Ok(None)` for anything that is not a live session of an
-    /// active user; store failures are errors so that callers fail closed. A pending
+    /// Resolves a cookie value sent to a host in cookie scope `scope` (its cookie domain, or
+    /// the host itself). `Ok(None)` for anything that is not a live session of an active user
+    /// issued for that scope; store failures are errors so that callers fail closed. A pending
     /// second-factor login is not a session.
-    pub async fn resolve(&self, cookie: &str, now: i64) -> StoreResult<Option<Resolved>> {
-        Ok(self
-            .resolve_any(cookie, now)
-            .await?
-            .filter(|r| r.session.level != AuthLevel::Pending))
+    pub async fn resolve(
+        &self,
+        cookie: &str,
+        scope: &str,
+        now: i64,
+    ) -> StoreResult<Option<Resolved>> {
+        let Some(r) = self.resolve_any(cookie, now).await? else {
+            return Ok(None);
+        };
+        if r.session.level == AuthLevel::Pending {
+            return Ok(None);
+        }
+        if !r.session.valid_in(scope) {
+            audit!(event::SESSION_WRONG_SCOPE, user = %crate::audit::Clean(&r.user.username), session = r.key.short(), scope = %crate::audit::Clean(scope));
+            return Ok(None);
+        }
+        Ok(Some(r))
+    }
+
+    /// Records the cookie scope a session's cookie is about to be issued for. Called right
+    /// before the `Set-Cookie` leaves, while nobody but the gateway knows the id.
+    pub async fn bind_scope(&self, id: &SessionId, scope: &str, now: i64) -> StoreResult<()> {
+        let key = id.key();
+        let Some(mut session) = self.store.get(&key).await? else {
+            return Ok(());
+        };
+        session.cookie_scope = Some(scope.to_owned());
+        self.store
+            .put(&key, &session, session.ttl(now, &self.timeouts))
+            .await
     }
 
     /// Resolves the cookie of a pending second-factor login, and nothing else.

@@ -54,7 +54,7 @@ pub(super) async fn signed_in(
     headers: &HeaderMap,
     page: &str,
 ) -> Result<Resolved, Response<Body>> {
-    match app.current_session(headers).await {
+    match app.current_session(headers, &ctx.host).await {
         // A user who must set a new password can do nothing else first.
         Ok(Some(s)) if s.user.must_change_password => Err(see_other(&with_rd(
             app,
@@ -200,7 +200,7 @@ pub(super) async fn reauth_submit(
                 "admin" => app.config.portal.url.path("/admin"),
                 _ => app.config.portal.url.path("/account"),
             };
-            with_session(&app, &ctx, see_other(&next), &id)
+            with_session(&app, &ctx, see_other(&next), &id).await
         }
         Err(AuthError::InvalidCredentials) => reauth_page(
             &app,
@@ -230,15 +230,19 @@ pub(super) async fn reauth_submit(
     }
 }
 
-pub(super) fn with_session(
+pub(super) async fn with_session(
     app: &AppState,
     ctx: &RequestCtx,
     mut resp: Response<Body>,
     id: &SessionId,
 ) -> Response<Body> {
-    resp.headers_mut()
-        .append(header::SET_COOKIE, app.cookies.session(id, &ctx.host));
-    resp
+    match app.session_cookie(id, &ctx.host).await {
+        Ok(cookie) => {
+            resp.headers_mut().append(header::SET_COOKIE, cookie);
+            resp
+        }
+        Err(e) => error_page(app, Some(ctx), PageError::Unavailable(e.to_string())),
+    }
 }
 
 /// `POST /account/devices/forget`: this device no longer skips the code.

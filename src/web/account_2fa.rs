@@ -185,7 +185,7 @@ pub(super) async fn enable_submit(
                 "Two-factor authentication is on.",
                 &next,
             );
-            with_session(&app, &ctx, page, &id)
+            with_session(&app, &ctx, page, &id).await
         }
         Err(AuthError::InvalidCode) => match app.two_factor.pending_enrollment(&s.user).await {
             Ok(Some(enrollment)) => enroll_page(
@@ -336,12 +336,15 @@ pub(super) async fn disable(
         .disable(&s, &password, &form.code, now(), origin(&ctx, &headers))
         .await
     {
-        Ok(id) => with_session(
-            &app,
-            &ctx,
-            see_other(&app.config.portal.url.path("/account")),
-            &id,
-        ),
+        Ok(id) => {
+            with_session(
+                &app,
+                &ctx,
+                see_other(&app.config.portal.url.path("/account")),
+                &id,
+            )
+            .await
+        }
         Err(e) => refused(&app, &ctx, &headers, &s, e).await,
     }
 }

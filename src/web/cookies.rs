@@ -3,10 +3,12 @@
 //! Session cookie (SECURITY 20): `__Host-` + `Secure; HttpOnly; Path=/` with no `Domain` for
 //! one host, or `__Secure-` with the *configured* `Domain` for SSO; never a domain taken from
 //! the request. The CSRF cookie is always `__Host-` on the portal host, so a sibling
-//! subdomain cannot overwrite it (cookie tossing).
+//! subdomain cannot overwrite it (cookie tossing). None of these cookies ever crosses to an
+//! upstream: [`strip_own`] removes them from requests and [`drop_own_set_cookies`] from
+//! upstream responses.
 
 use http::HeaderValue;
-use http::header::{COOKIE, HeaderMap};
+use http::header::{COOKIE, HeaderMap, SET_COOKIE};
 
 use crate::config::{CookieConfig, SameSite};
 use crate::domain::secret::SecretString;
@@ -135,9 +137,34 @@ pub fn read<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, A
     Ok(found)
 }
 
-/// Removes every cookie named `name` from the `Cookie` headers, so the gateway's session
-/// never reaches an upstream (SECURITY 28). Drops the header when nothing is left.
-pub fn strip(headers: &mut HeaderMap, name: &str) {
+/// Whether a cookie name is one of the gateway's own: the session cookie, the CSRF,
+/// pending-login and remembered-device cookies. Compared without letter case and without the
+/// `__Host-`/`__Secure-` prefix, so a cookie left over from an earlier cookie setting (one host
+/// vs SSO) or a case variant still counts as ours.
+pub fn is_own(name: &str, session_name: &str) -> bool {
+    let name = unprefixed(name.trim());
+    [session_name, CSRF_COOKIE, PENDING_COOKIE, DEVICE_COOKIE]
+        .iter()
+        .any(|own| unprefixed(own).eq_ignore_ascii_case(name))
+}
+
+/// A cookie name without its `__Host-` or `__Secure-` prefix (any letter case).
+fn unprefixed(name: &str) -> &str {
+    ["__Host-", "__Secure-"]
+        .iter()
+        .find_map(|p| {
+            name.get(..p.len())
+                .filter(|head| head.eq_ignore_ascii_case(p))
+                .and_then(|_| name.get(p.len()..))
+        })
+        .unwrap_or(name)
+}
+
+/// Removes every gateway cookie ([`is_own`]) from the `Cookie` headers before a request goes
+/// to an upstream: the session would let the app act as the user everywhere, and the
+/// remembered-device cookie plus the password skips the second factor, so neither may reach
+/// an app's logs or debug pages. Drops the header when nothing is left.
+pub fn strip_own(headers: &mut HeaderMap, session_name: &str) {
     let mut kept: Vec<String> = Vec::new();
     let mut touched = false;
     for value in headers.get_all(COOKIE) {
@@ -148,7 +175,7 @@ pub fn strip(headers: &mut HeaderMap, name: &str) {
                 continue;
             }
             let key = pair.split_once('=').map_or(pair, |(k, _)| k);
-            if key == name || key.eq_ignore_ascii_case(name) {
+            if is_own(key, session_name) {
                 touched = true;
             } else {
                 kept.push(pair.to_owned());
@@ -164,6 +191,32 @@ pub fn strip(headers: &mut HeaderMap, name: &str) {
     {
         headers.insert(COOKIE, v);
     }
+}
+
+/// Removes every `Set-Cookie` of an upstream response that names a gateway cookie, so one app
+/// cannot set, swap or delete the SSO session (or the device and CSRF cookies) of all apps.
+/// Returns the names dropped, for the audit log.
+pub fn drop_own_set_cookies(headers: &mut HeaderMap, session_name: &str) -> Vec<String> {
+    let values: Vec<HeaderValue> = headers.get_all(SET_COOKIE).iter().cloned().collect();
+    let mut dropped = Vec::new();
+    let mut kept = Vec::new();
+    for v in values {
+        let s = String::from_utf8_lossy(v.as_bytes());
+        let pair = s.split(';').next().unwrap_or("");
+        let name = pair.split_once('=').map_or(pair, |(k, _)| k).trim();
+        if is_own(name, session_name) {
+            dropped.push(name.to_owned());
+        } else {
+            kept.push(v);
+        }
+    }
+    if !dropped.is_empty() {
+        headers.remove(SET_COOKIE);
+        for v in kept {
+            headers.append(SET_COOKIE, v);
+        }
+    }
+    dropped
 }
 
 #[cfg(test)]
@@ -231,12 +284,52 @@ mod tests {
             HeaderValue::from_static("a=1; __Host-s=secret; b=2"),
         );
         assert_eq!(read(&h, "__Host-s"), Ok(Some("secret")));
-        strip(&mut h, "__Host-s");
+        strip_own(&mut h, "__Host-s");
         assert_eq!(h.get(COOKIE).unwrap(), "a=1; b=2");
         let mut only = HeaderMap::new();
         only.append(COOKIE, HeaderValue::from_static("__Host-s=x"));
-        strip(&mut only, "__Host-s");
+        strip_own(&mut only, "__Host-s");
         assert!(only.get(COOKIE).is_none());
+    }
+
+    #[test]
+    fn every_own_cookie_is_stripped_whatever_its_prefix_or_case() {
+        let mut h = HeaderMap::new();
+        h.append(
+            COOKIE,
+            HeaderValue::from_static(
+                "app=1; __Host-gatehouse_device=d; __Host-gatehouse_csrf=c; \
+                 __host-GATEHOUSE_PENDING=p; __Secure-gatehouse_session=old; gatehouse_session=x",
+            ),
+        );
+        h.append(
+            COOKIE,
+            HeaderValue::from_static("__Host-gatehouse_session=s; b=2"),
+        );
+        strip_own(&mut h, "__Host-gatehouse_session");
+        assert_eq!(h.get(COOKIE).unwrap(), "app=1; b=2");
+        assert!(!is_own("gatehouse_sessions", "__Host-gatehouse_session"));
+        assert!(!is_own("session", "__Host-gatehouse_session"));
+    }
+
+    #[test]
+    fn upstream_set_cookies_for_own_names_are_dropped() {
+        let mut h = HeaderMap::new();
+        for v in [
+            "app=1; Path=/",
+            "__Secure-gatehouse_session=evil; Domain=example.test; Path=/",
+            "__Host-gatehouse_device=x; Path=/",
+            "other=2",
+        ] {
+            h.append(SET_COOKIE, HeaderValue::from_static(v));
+        }
+        let gone = drop_own_set_cookies(&mut h, "__Secure-gatehouse_session");
+        assert_eq!(
+            gone,
+            ["__Secure-gatehouse_session", "__Host-gatehouse_device"]
+        );
+        let left: Vec<_> = h.get_all(SET_COOKIE).iter().collect();
+        assert_eq!(left, ["app=1; Path=/", "other=2"]);
     }
 
     #[test]

@@ -109,7 +109,7 @@ pub(super) async fn page(
     query: Result<Query<LoginQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response<Body> {
     let rd = safe_rd(&app, &ctx, &query.map(|Query(q)| q.rd).unwrap_or_default());
-    if let Ok(Some(_)) = app.current_session(&headers).await {
+    if let Ok(Some(_)) = app.current_session(&headers, &ctx.host).await {
         return see_other(&target(&app, &rd));
     }
     login_form(&app, &headers, StatusCode::OK, &rd, None)
@@ -156,7 +156,7 @@ pub(super) async fn submit(
     match app.login.login(attempt).await {
         Ok(ok) => {
             // A session id from before the login is never promoted (SECURITY 21): end it.
-            if let Ok(Some(old)) = app.current_session(&headers).await {
+            if let Ok(Some(old)) = app.current_session(&headers, &ctx.host).await {
                 let _ = app.sessions.end(&old.key).await;
             }
             if ok.pending() {
@@ -165,9 +165,14 @@ pub(super) async fn submit(
                     .append(header::SET_COOKIE, app.cookies.pending(&ok.id));
                 return resp;
             }
+            let cookie = match app.session_cookie(&ok.id, &ctx.host).await {
+                Ok(c) => c,
+                Err(e) => {
+                    return error_page(&app, Some(&ctx), PageError::Unavailable(e.to_string()));
+                }
+            };
             let mut resp = see_other(&after_login(&app, &ok.user, &rd));
-            resp.headers_mut()
-                .append(header::SET_COOKIE, app.cookies.session(&ok.id, &ctx.host));
+            resp.headers_mut().append(header::SET_COOKIE, cookie);
             resp
         }
         Err(AuthError::InvalidCredentials) => login_form(

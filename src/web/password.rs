@@ -105,7 +105,7 @@ async fn session_or_login(
     ctx: &RequestCtx,
     headers: &HeaderMap,
 ) -> Result<Resolved, Response<Body>> {
-    match app.current_session(headers).await {
+    match app.current_session(headers, &ctx.host).await {
         Ok(Some(s)) => Ok(s),
         Ok(None) => Err(see_other(&with_rd(
             app,
@@ -167,9 +167,14 @@ pub(super) async fn change_submit(
             } else {
                 target(&app, &rd)
             };
+            let cookie = match app.session_cookie(&id, &ctx.host).await {
+                Ok(c) => c,
+                Err(e) => {
+                    return error_page(&app, Some(&ctx), PageError::Unavailable(e.to_string()));
+                }
+            };
             let mut resp = see_other(&next);
-            resp.headers_mut()
-                .append(header::SET_COOKIE, app.cookies.session(&id, &ctx.host));
+            resp.headers_mut().append(header::SET_COOKIE, cookie);
             resp
         }
         Err(PasswordError::Auth(AuthError::InvalidCredentials)) => change_page(

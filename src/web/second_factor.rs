@@ -39,14 +39,14 @@ pub(super) struct CodeForm {
 
 /// Whose code this step is waiting for: a pending login, or a one-factor session that must
 /// step up. Any other cookie (a full session, garbage, nothing) is not a subject.
-async fn subject(app: &AppState, headers: &HeaderMap) -> StoreResult<Option<Resolved>> {
+async fn subject(app: &AppState, headers: &HeaderMap, host: &str) -> StoreResult<Option<Resolved>> {
     if let Ok(Some(c)) = cookies::read(headers, PENDING_COOKIE)
         && let Some(p) = app.sessions.resolve_pending(c, now()).await?
     {
         return Ok(Some(p));
     }
     Ok(app
-        .current_session(headers)
+        .current_session(headers, host)
         .await?
         .filter(|s| s.session.level == AuthLevel::OneFactor && s.user.totp_enabled))
 }
@@ -76,9 +76,9 @@ pub(super) async fn page(
     query: Result<Query<LoginQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response<Body> {
     let rd = safe_rd(&app, &ctx, &query.map(|Query(q)| q.rd).unwrap_or_default());
-    match subject(&app, &headers).await {
+    match subject(&app, &headers, &ctx.host).await {
         Ok(Some(who)) => code_page(&app, &headers, StatusCode::OK, &who, &rd, None),
-        Ok(None) => match app.current_session(&headers).await {
+        Ok(None) => match app.current_session(&headers, &ctx.host).await {
             Ok(Some(_)) => see_other(&target(&app, &rd)),
             _ => see_other(&with_rd(&app, "/login", &rd)),
         },
@@ -98,7 +98,7 @@ pub(super) async fn submit(
         Err(resp) => return *resp,
     };
     let rd = safe_rd(&app, &ctx, &form.rd);
-    let who = match subject(&app, &headers).await {
+    let who = match subject(&app, &headers, &ctx.host).await {
         Ok(Some(who)) => who,
         // No pending login: a code alone is never a way in (SECURITY 38).
         Ok(None) => {
@@ -126,9 +126,15 @@ pub(super) async fn submit(
         .await
     {
         Ok(done) => {
+            let cookie = match app.session_cookie(&done.id, &ctx.host).await {
+                Ok(c) => c,
+                Err(e) => {
+                    return error_page(&app, Some(&ctx), PageError::Unavailable(e.to_string()));
+                }
+            };
             let mut resp = see_other(&after_login(&app, &who.user, &rd));
             let h = resp.headers_mut();
-            h.append(header::SET_COOKIE, app.cookies.session(&done.id, &ctx.host));
+            h.append(header::SET_COOKIE, cookie);
             h.append(header::SET_COOKIE, app.cookies.clear_pending());
             if let Some(device) = done.device {
                 h.append(

@@ -17,7 +17,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use crate::harness::*;
 
 const HINT: &str = "run scripts/test.sh, which installs nginx and caddy";
-const TRUSTED: &str = "[server]\ntrusted_proxies = [\"127.0.0.1/32\"]\n";
+pub(crate) const TRUSTED: &str = "[server]\ntrusted_proxies = [\"127.0.0.1/32\"]\n";
 /// Deadline for a proxy to start listening.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -83,10 +83,10 @@ fn free_port() -> u16 {
 }
 
 /// A proxy process writing its output into its own directory; killed when dropped.
-struct Proxy {
+pub(crate) struct Proxy {
     name: &'static str,
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
     dir: tempfile::TempDir,
 }
 
@@ -107,7 +107,7 @@ impl Proxy {
     }
 
     /// Every log file the proxy wrote, for failure messages.
-    fn logs(&self) -> String {
+    pub(crate) fn logs(&self) -> String {
         let mut out = String::new();
         let mut entries: Vec<_> = std::fs::read_dir(self.dir.path())
             .unwrap()
@@ -170,7 +170,7 @@ impl Drop for Proxy {
 }
 
 /// nginx with the example server block included from a minimal main config.
-async fn nginx(app: &TestApp) -> Proxy {
+pub(crate) async fn nginx(app: &TestApp) -> Proxy {
     let bin = tool("nginx");
     let modules = Command::new(&bin).arg("-V").output().unwrap();
     let built = String::from_utf8_lossy(&modules.stderr).into_owned();
@@ -215,7 +215,7 @@ fn is_root() -> bool {
 }
 
 /// Caddy with the example Caddyfile, serving every host on a loopback port over plain http.
-async fn caddy(app: &TestApp) -> Proxy {
+pub(crate) async fn caddy(app: &TestApp) -> Proxy {
     let bin = tool("caddy");
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
@@ -244,8 +244,8 @@ async fn caddy(app: &TestApp) -> Proxy {
 
 /// A response as the client saw it.
 #[derive(Debug)]
-struct Answer {
-    status: u16,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
     headers: Vec<(String, String)>,
 }
 
@@ -259,7 +259,7 @@ impl Answer {
 }
 
 /// Sends one request over a fresh connection, header names exactly as given.
-async fn raw(
+pub(crate) async fn raw(
     port: u16,
     method: &str,
     host: &str,

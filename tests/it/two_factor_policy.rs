@@ -130,6 +130,12 @@ async fn a_one_factor_session_of_a_two_factor_user_steps_up_with_a_code() {
         )
         .await
         .unwrap();
+    // Its cookie was issued for the SSO domain, as every session cookie is.
+    state
+        .sessions
+        .bind_scope(&id, "gate.localhost", gatehouse::service::now())
+        .await
+        .unwrap();
     let mut b = app.browser();
     b.cookies.insert(
         state.cookies.session_name().to_owned(),

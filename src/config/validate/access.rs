@@ -1,7 +1,6 @@
 //! Validation of `[access_control]`: rules into `domain::rules`.
 
 use ipnet::IpNet;
-use regex::Regex;
 
 use super::Ctx;
 use crate::config::file::RawAccess;
@@ -60,8 +59,8 @@ pub(super) fn rules(cx: &mut Ctx<'_>, raw: &RawAccess) -> AccessRules {
             }
         }
         for p in &r.path_regex {
-            match Regex::new(p) {
-                Ok(re) => paths.push(PathMatcher::Regex(re)),
+            match PathMatcher::regex(p) {
+                Ok(re) => paths.push(re),
                 Err(e) => cx.problem(
                     &key("path_regex"),
                     &format!("{p:?}: {e}"),
@@ -112,6 +111,7 @@ pub(super) fn rules(cx: &mut Ctx<'_>, raw: &RawAccess) -> AccessRules {
             networks,
             subjects,
             policy,
+            case_insensitive_paths: r.case_insensitive_paths,
         });
     }
     AccessRules {

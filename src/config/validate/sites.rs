@@ -172,6 +172,7 @@ pub(super) fn sites(
             preserve_host: s.preserve_host,
             default: s.default,
             ca_file,
+            case_insensitive_paths: s.case_insensitive_paths,
         });
     }
     if out.iter().filter(|s| s.default).count() > 1 {
