@@ -13,6 +13,7 @@ mod admin_actions;
 mod binary;
 mod browser;
 mod config;
+mod edge_forward_auth;
 mod forward_auth;
 mod headers;
 mod login;
