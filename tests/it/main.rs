@@ -14,6 +14,7 @@ mod binary;
 mod browser;
 mod config;
 mod edge_forward_auth;
+mod edge_logs;
 mod forward_auth;
 mod headers;
 mod login;
