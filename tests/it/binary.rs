@@ -309,7 +309,7 @@ impl Gate {
         self.config.to_str().unwrap()
     }
 
-    fn db(&self) -> PathBuf {
+    pub(crate) fn db(&self) -> PathBuf {
         self.dir.path().join("users.db")
     }
 
@@ -611,6 +611,7 @@ async fn check_config_applies_environment_overrides() {
     // A key file `serve` could not use (missing, too short) is a problem for check-config too.
     let short = gate.dir.path().join("short.key");
     std::fs::write(&short, "too-short\n").unwrap();
+    private(&short);
     for bad in [gate.dir.path().join("missing.key"), short] {
         let out = check_config(vec![(
             "GATEHOUSE_SECRETS__KEY_FILE".into(),
@@ -625,6 +626,7 @@ async fn check_config_applies_environment_overrides() {
     // starts, logins work, and no key is generated next to the database).
     let key_file = gate.dir.path().join("master.key");
     std::fs::write(&key_file, "an-operator-chosen-key-0123456789abcdefghij\n").unwrap();
+    private(&key_file);
     std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o600)).unwrap();
     let key_env = ("GATEHOUSE_SECRETS__KEY_FILE", key_file.to_str().unwrap());
     let out = check_config(vec![(key_env.0.into(), key_env.1.into())]).await;

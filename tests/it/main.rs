@@ -13,6 +13,7 @@ mod admin_actions;
 mod binary;
 mod browser;
 mod config;
+mod edge_files;
 mod edge_forward_auth;
 mod edge_logs;
 mod forward_auth;
