@@ -1,7 +1,7 @@
 //! The audit log: security events on the `audit` tracing target with fixed names
 //! (SECURITY 68). Fields holding user input go through [`Clean`], which escapes control
 //! characters and caps the length; the formatter (`telemetry`) quotes and escapes every value,
-//! so a username cannot forge log lines or fields (SECURITY 69). Secrets are never passed
+//! so a username cannot forge log lines or fields. Secrets are never passed
 //! here; sessions appear only as the short hash handle.
 
 use std::fmt::{self, Write};

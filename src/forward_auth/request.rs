@@ -414,4 +414,47 @@ mod tests {
             .is_err()
         );
     }
+
+    #[test]
+    fn both_dialects_apply_the_same_conflict_rules() {
+        let nginx = [
+            ("x-original-method", "GET"),
+            ("x-original-url", "https://app.example.com/public?a=1"),
+        ];
+        let with = |extra: &[(&'static str, &str)]| {
+            let mut all = nginx.to_vec();
+            all.extend_from_slice(extra);
+            parse(Flavor::AuthRequest, &headers(&all))
+        };
+        assert!(with(&[("x-forwarded-uri", "/public?a=1")]).is_ok());
+        assert!(with(&[("x-forwarded-host", "APP.example.com:443")]).is_ok());
+        for bad in [
+            vec![("x-forwarded-uri", "/admin")],
+            vec![("x-forwarded-uri", "/public?a=2")],
+            vec![("x-forwarded-host", "admin.example.com")],
+            vec![("x-forwarded-method", "POST")],
+            vec![("x-forwarded-proto", "ftp")],
+        ] {
+            assert!(with(&bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(
+            with(&[
+                ("x-forwarded-host", "app.example.com"),
+                ("x-forwarded-host", "app.example.com")
+            ])
+            .unwrap_err(),
+            Malformed::Repeated("x-forwarded-host")
+        );
+        let traefik = headers(&[
+            ("x-forwarded-method", "GET"),
+            ("x-forwarded-proto", "https"),
+            ("x-forwarded-host", "app.example.com"),
+            ("x-forwarded-uri", "/public"),
+            ("x-original-method", "DELETE"),
+        ]);
+        assert_eq!(
+            parse(Flavor::ForwardAuth, &traefik).unwrap_err(),
+            Malformed::Conflict
+        );
+    }
 }
