@@ -250,6 +250,16 @@ fn server(cx: &mut Ctx<'_>, raw: &RawServer) -> ServerConfig {
                     );
                 }
             }
+            // The TLS private key is a secret file like the others (the certificate is public).
+            if key.is_file()
+                && let Err(e) = crate::config::private_file(&key)
+            {
+                cx.problem(
+                    "server.tls_key",
+                    &e.to_string(),
+                    crate::config::env::secret_file_hint(&e),
+                );
+            }
             Some(TlsFiles { cert, key })
         }
         _ => {

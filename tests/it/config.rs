@@ -212,6 +212,7 @@ fn the_examples_are_valid() {
     std::fs::create_dir(dir.path().join("tls")).unwrap();
     std::fs::write(dir.path().join("tls/fullchain.pem"), "x").unwrap();
     std::fs::write(dir.path().join("tls/privkey.pem"), "x").unwrap();
+    crate::harness::private(&dir.path().join("tls/privkey.pem"));
     std::fs::write(
         dir.path().join("homelab-ca.pem"),
         "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n",

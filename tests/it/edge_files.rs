@@ -96,6 +96,28 @@ async fn secrets_and_the_database_readable_by_others_are_refused() {
         assert_eq!(out.status.code(), Some(0), "{key} 600: {}", out.show());
     }
 
+    // The TLS private key is a secret file too (the certificate may be world-readable).
+    let gate = Gate::new(Opts::default(), |_| {}).await;
+    let ck = rcgen::generate_simple_self_signed(vec!["auth.gate.localhost".to_owned()]).unwrap();
+    let (cert, key) = (
+        gate.dir.path().join("cert.pem"),
+        gate.dir.path().join("key.pem"),
+    );
+    std::fs::write(&cert, ck.cert.pem()).unwrap();
+    std::fs::write(&key, ck.signing_key.serialize_pem()).unwrap();
+    chmod(&cert, 0o644);
+    chmod(&key, 0o644);
+    let text = std::fs::read_to_string(gate.cfg()).unwrap();
+    let mut table: toml::Table = text.parse().unwrap();
+    let server = table["server"].as_table_mut().unwrap();
+    server.insert("tls_cert".into(), cert.to_str().unwrap().into());
+    server.insert("tls_key".into(), key.to_str().unwrap().into());
+    std::fs::write(gate.cfg(), toml::to_string(&table).unwrap()).unwrap();
+    refused(&gate, "server.tls_key", "a world-readable TLS key").await;
+    chmod(&key, 0o600);
+    let out = run(gatehouse(&["check-config", "--config", gate.cfg()]), None).await;
+    assert_eq!(out.status.code(), Some(0), "TLS key 600: {}", out.show());
+
     // The generated key and the user database, once they exist, must stay private too.
     let mut gate = Gate::new(Opts::default(), |t| {
         t.remove("secrets");
