@@ -7,6 +7,7 @@ use axum::body::Body;
 use http::{HeaderMap, HeaderValue, Request, Response};
 use hyper::body::Incoming;
 use tower::ServiceExt;
+use tracing::Instrument;
 
 use crate::audit;
 use crate::audit::event;
@@ -230,7 +231,7 @@ impl App {
     }
 
     /// Handles one request from a client.
-    pub async fn handle(&self, mut req: Request<Incoming>, conn: ConnInfo) -> Response<Body> {
+    pub async fn handle(&self, req: Request<Incoming>, conn: ConnInfo) -> Response<Body> {
         let app = &self.state;
         let ctx = match gateway::precheck(app, &req, conn) {
             Ok(ctx) => ctx,
@@ -239,8 +240,21 @@ impl App {
                 return self.secured(crate::web::errors::error_page_with_id(app, &rid, err));
             }
         };
-        let span = tracing::info_span!("request", id = %ctx.request_id, method = %req.method(), host = %ctx.host, path = %ctx.path.decoded);
-        let _enter = span.enter();
+        // The span is attached to the future, not entered on the thread: a guard held across
+        // `.await` would stay entered while other requests run on this worker, and their
+        // events would carry this request's id (and this one theirs). Its target is `audit` so
+        // that audit events keep their request id whatever level the operator chose.
+        let span = tracing::info_span!(target: "audit", "request", id = %ctx.request_id, method = %req.method(), host = %ctx.host, path = %audit::Clean(&ctx.path.decoded));
+        self.route(req, ctx, conn).instrument(span).await
+    }
+
+    async fn route(
+        &self,
+        mut req: Request<Incoming>,
+        ctx: crate::web::RequestCtx,
+        conn: ConnInfo,
+    ) -> Response<Body> {
+        let app = &self.state;
         match gateway::classify(app, &ctx) {
             Route::Portal => {
                 req.extensions_mut().insert(ctx);

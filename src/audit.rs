@@ -1,22 +1,32 @@
 //! The audit log: security events on the `audit` tracing target with fixed names
 //! (SECURITY 68). Fields holding user input go through [`Clean`], which escapes control
-//! characters, so a username cannot forge log lines (SECURITY 69). Secrets are never passed
+//! characters and caps the length; the formatter (`telemetry`) quotes and escapes every value,
+//! so a username cannot forge log lines or fields. Secrets are never passed
 //! here; sessions appear only as the short hash handle.
 
 use std::fmt::{self, Write};
 
-/// Displays user-controlled text with every control character escaped (`\n`, `\u{1b}`),
-/// without the quotes `Debug` would add.
+/// Longest user-supplied value written to a log, in characters; the rest is replaced by a
+/// marker with the count. A field that can grow to the header size limit would otherwise let
+/// one request write kilobytes into every log line it causes.
+pub const MAX_LOGGED_CHARS: usize = 200;
+
+/// Displays user-controlled text with every control character escaped (`\n`, `\u{1b}`) and cut
+/// at [`MAX_LOGGED_CHARS`], without quotes: the log formatter quotes every value.
 pub struct Clean<'a>(pub &'a str);
 
 impl fmt::Display for Clean<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for c in self.0.chars() {
+        for c in self.0.chars().take(MAX_LOGGED_CHARS) {
             if c.is_control() {
                 write!(f, "{}", c.escape_default())?;
             } else {
                 f.write_char(c)?;
             }
+        }
+        let more = self.0.chars().skip(MAX_LOGGED_CHARS).count();
+        if more > 0 {
+            write!(f, "...[{more} more characters]")?;
         }
         Ok(())
     }
@@ -82,5 +92,13 @@ mod tests {
     fn control_characters_are_escaped() {
         assert_eq!(Clean("alice").to_string(), "alice");
         assert_eq!(Clean("a\nb\u{1b}[31m").to_string(), "a\\nb\\u{1b}[31m");
+    }
+
+    #[test]
+    fn long_values_are_cut() {
+        let long = "x".repeat(5000);
+        let shown = Clean(&long).to_string();
+        assert!(shown.starts_with(&"x".repeat(super::MAX_LOGGED_CHARS)));
+        assert!(shown.ends_with("...[4800 more characters]"), "{shown}");
     }
 }

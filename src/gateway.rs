@@ -13,6 +13,7 @@ use crate::app::AppState;
 use crate::authz::{Verdict, authorize, portal_location, portal_page};
 use crate::domain::client_ip::client_ip;
 use crate::domain::host::parse_authority;
+use crate::domain::navigation::{self, RequestShape};
 use crate::domain::path::normalize_path;
 use crate::domain::rules::RequestFacts;
 use crate::domain::secret::{fill_random, hex};
@@ -135,14 +136,26 @@ pub fn precheck<B>(
             "The path is not allowed: it uses an encoding or sequence that could be misread.",
         ))
     })?;
-    let xff: Vec<&str> = h
+    // A trusted proxy's X-Forwarded-For that does not name an address is refused, not read as
+    // "the proxy itself" (see `client_ip`); a value that is not even text counts the same.
+    let unreadable = || {
+        fail(PageError::BadRequest(
+            "X-Forwarded-For does not name the client's address.",
+        ))
+    };
+    let xff = h
         .get_all("x-forwarded-for")
         .iter()
-        .filter_map(|v| v.to_str().ok())
-        .collect();
+        .map(|v| v.to_str())
+        .collect::<Result<Vec<&str>, _>>();
+    let client = match xff {
+        Ok(xff) => client_ip(conn.peer.ip(), &xff, trusted).map_err(|_| unreadable())?,
+        Err(_) if peer_trusted => return Err(unreadable()),
+        Err(_) => conn.peer.ip().to_canonical(),
+    };
     Ok(RequestCtx {
         request_id: rid,
-        client_ip: client_ip(conn.peer.ip(), &xff, trusted),
+        client_ip: client,
         https,
         host: auth.host,
         port: auth.port,
@@ -257,27 +270,39 @@ pub async fn proxy(
     }
 }
 
+/// Whether a request is a browser navigation (the rule lives in `domain::navigation`); `method`
+/// is the original request's method, which for forward-auth is not the call's own.
+pub fn is_navigation(method: &str, h: &HeaderMap) -> bool {
+    let text = |name: &str| h.get(name).and_then(|v| v.to_str().ok());
+    let websocket = h.contains_key(header::SEC_WEBSOCKET_KEY)
+        || h.get_all(header::UPGRADE)
+            .iter()
+            .any(|v| v.as_bytes().eq_ignore_ascii_case(b"websocket"));
+    navigation::is_navigation(&RequestShape {
+        method,
+        fetch_mode: text("sec-fetch-mode"),
+        fetch_dest: text("sec-fetch-dest"),
+        accept: text(header::ACCEPT.as_str()),
+        requested_with: h.contains_key("x-requested-with"),
+        websocket,
+    })
+}
+
 /// Browsers are sent to the portal page (login, code step, enrolment) with a return URL; API
-/// clients get 401 with the same `Location`.
+/// clients, scripts and WebSockets get 401 with the same `Location`.
 fn portal_redirect<B>(
     app: &AppState,
     req: &Request<B>,
     ctx: &RequestCtx,
     page: &str,
 ) -> Response<Body> {
-    let wants_html = req
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains("text/html"));
-    let xhr = req.headers().get("x-requested-with").is_some();
     let location = portal_location(app, page, &ctx.original_url(), &ctx.host);
     let mut resp = Response::new(Body::empty());
-    if wants_html && !xhr && matches!(*req.method(), Method::GET | Method::HEAD) {
-        *resp.status_mut() = StatusCode::FOUND;
+    *resp.status_mut() = if is_navigation(req.method().as_str(), req.headers()) {
+        StatusCode::FOUND
     } else {
-        *resp.status_mut() = StatusCode::UNAUTHORIZED;
-    }
+        StatusCode::UNAUTHORIZED
+    };
     if let Ok(v) = HeaderValue::from_str(&location) {
         resp.headers_mut().insert(header::LOCATION, v);
     }

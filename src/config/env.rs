@@ -63,7 +63,7 @@ pub fn apply(
                     problems.push(Problem::new(
                         &name,
                         &format!("cannot read {raw}: {e}"),
-                        "point it at a readable file",
+                        secret_file_hint(&e),
                     ));
                     continue;
                 }
@@ -81,8 +81,41 @@ pub fn apply(
     }
 }
 
-/// Reads a secret file, dropping one trailing newline.
+/// Checks that only the file's owner may read or write it. A secret another local account
+/// can read is a secret shared with that account, so start-up is refused rather than warned
+/// about: a warning scrolls past, a refused start is fixed with one `chmod`.
+pub fn private_file(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path)?.permissions().mode();
+        if mode & 0o066 != 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                format!(
+                    "{} is readable or writable by group or others (mode {:o}); run `chmod 600` on it",
+                    path.display(),
+                    mode & 0o777
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The hint for a secret file that could not be used.
+pub fn secret_file_hint(e: &std::io::Error) -> &'static str {
+    if e.kind() == std::io::ErrorKind::PermissionDenied {
+        "make it private to the account gatehouse runs as: chmod 600 (for Docker or Kubernetes secrets, mount them with mode 0400)"
+    } else {
+        "point it at a readable file"
+    }
+}
+
+/// Reads a secret file, dropping one trailing newline. Refuses a file others can read
+/// ([`private_file`]).
 pub fn read_secret(path: &Path) -> std::io::Result<String> {
+    private_file(path)?;
     let mut s = std::fs::read_to_string(path)?;
     if s.ends_with('\n') {
         s.pop();
@@ -159,6 +192,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("url");
         std::fs::write(&f, "redis://:secret@127.0.0.1/\n").unwrap();
+        {
+            use std::os::unix::fs::PermissionsExt;
+            // Readable by others: refused with a hint, and nothing is set.
+            std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644)).unwrap();
+            let (t, p) = run(&[("GATEHOUSE_SESSION__REDIS__URL_FILE", f.to_str().unwrap())]);
+            assert!(t.get("session").is_none());
+            assert!(p.len() == 1 && p[0].hint.contains("chmod 600"), "{p:?}");
+            std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
         let (t, p) = run(&[("GATEHOUSE_SESSION__REDIS__URL_FILE", f.to_str().unwrap())]);
         assert!(p.is_empty());
         assert_eq!(

@@ -12,7 +12,7 @@ mod validate;
 
 use std::path::Path;
 
-pub use env::read_secret;
+pub use env::{private_file, read_secret};
 pub use types::*;
 
 /// One thing wrong with the configuration.

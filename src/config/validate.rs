@@ -135,7 +135,7 @@ impl Ctx<'_> {
                     self.problem(
                         &format!("{key}_file"),
                         &e.to_string(),
-                        "point it at a readable file",
+                        crate::config::env::secret_file_hint(&e),
                     );
                     None
                 }
@@ -175,6 +175,17 @@ pub(super) fn validate(raw: RawConfig, base_dir: &Path, problems: &mut Vec<Probl
         &session.cookie.domains,
     );
     let database = cx.path(&raw.storage.database);
+    // An existing user store that other accounts can read hands them every password hash and
+    // sealed TOTP secret: refused like a secret file (gatehouse creates it 0600).
+    if database.exists()
+        && let Err(e) = crate::config::private_file(&database)
+    {
+        cx.problem(
+            "storage.database",
+            &e.to_string(),
+            crate::config::env::secret_file_hint(&e),
+        );
+    }
     let secrets = security::secrets(&mut cx, &raw.secrets, &database);
     let password = security::password(&mut cx, &raw.password);
     let throttle = security::throttle(&mut cx, &raw.throttle);
@@ -238,6 +249,16 @@ fn server(cx: &mut Ctx<'_>, raw: &RawServer) -> ServerConfig {
                         "point it at a PEM file",
                     );
                 }
+            }
+            // The TLS private key is a secret file like the others (the certificate is public).
+            if key.is_file()
+                && let Err(e) = crate::config::private_file(&key)
+            {
+                cx.problem(
+                    "server.tls_key",
+                    &e.to_string(),
+                    crate::config::env::secret_file_hint(&e),
+                );
             }
             Some(TlsFiles { cert, key })
         }

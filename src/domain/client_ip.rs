@@ -48,6 +48,16 @@ fn canonical_net(net: IpNet) -> IpNet {
     net
 }
 
+/// Why a trusted proxy's `X-Forwarded-For` could not name the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnreadableForwardedFor;
+
+impl std::fmt::Display for UnreadableForwardedFor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("X-Forwarded-For from a trusted proxy holds an entry that is not an address")
+    }
+}
+
 /// Returns the address to treat as the client.
 ///
 /// - `peer` is the TCP peer address; if it is not in `trusted`, it is the answer and
@@ -56,17 +66,24 @@ fn canonical_net(net: IpNet) -> IpNet {
 /// - Otherwise every `X-Forwarded-For` value, in the order received, is split on `,` and
 ///   trimmed, and the list is walked from the right, skipping trusted proxies. The first
 ///   untrusted address is the client.
-/// - An entry that is not an IP address (bare, `1.2.3.4:port`, `[v6]` or `[v6]:port`) stops
-///   the walk: the last trusted hop seen is returned, since nothing left of garbage was written
-///   by a proxy we trust. An empty entry (`a,,b`) is garbage too; a header value that is
-///   entirely blank carries no entries.
+/// - An entry that is not an IP address (bare, `1.2.3.4:port`, `[v6]` or `[v6]:port`) met
+///   before the client is an error: the request is refused. Falling back to the last trusted
+///   hop would make every such client look like the proxy itself, so `networks` rules would
+///   match the proxy's address and all those clients would share one throttle bucket (authentik
+///   CVE-2024-47070). An empty entry (`a,,b`) is garbage too; a header value that is entirely
+///   blank carries no entries. Garbage left of the client is the client's own text and is
+///   never read.
 /// - If every entry is trusted, the leftmost one is returned.
 ///
 /// IPv4-mapped IPv6 addresses are returned as IPv4, so one client has one rate-limit key.
-pub fn client_ip(peer: IpAddr, x_forwarded_for: &[&str], trusted: &TrustedProxies) -> IpAddr {
+pub fn client_ip(
+    peer: IpAddr,
+    x_forwarded_for: &[&str],
+    trusted: &TrustedProxies,
+) -> Result<IpAddr, UnreadableForwardedFor> {
     let peer = peer.to_canonical();
     if !trusted.contains(peer) {
-        return peer;
+        return Ok(peer);
     }
     let entries = x_forwarded_for
         .iter()
@@ -77,15 +94,13 @@ pub fn client_ip(peer: IpAddr, x_forwarded_for: &[&str], trusted: &TrustedProxie
     let entries: Vec<&str> = entries.collect();
     let mut last_trusted = peer;
     for entry in entries.iter().rev() {
-        let Some(ip) = parse_entry(entry.trim()) else {
-            return last_trusted;
-        };
+        let ip = parse_entry(entry.trim()).ok_or(UnreadableForwardedFor)?;
         if !trusted.contains(ip) {
-            return ip;
+            return Ok(ip);
         }
         last_trusted = ip;
     }
-    last_trusted
+    Ok(last_trusted)
 }
 
 /// Parses one `X-Forwarded-For` element into a canonical address.
@@ -111,6 +126,10 @@ mod tests {
         s.parse().unwrap()
     }
 
+    fn client_ip_ok(peer: IpAddr, xff: &[&str], t: &TrustedProxies) -> IpAddr {
+        client_ip(peer, xff, t).unwrap()
+    }
+
     fn trusted(nets: &[&str]) -> TrustedProxies {
         TrustedProxies::new(nets.iter().map(|n| n.parse().unwrap()).collect())
     }
@@ -124,33 +143,42 @@ mod tests {
     fn untrusted_peer_ignores_the_header() {
         let t = proxies();
         assert_eq!(
-            client_ip(ip("203.0.113.9"), &["1.1.1.1"], &t),
+            client_ip_ok(ip("203.0.113.9"), &["1.1.1.1"], &t),
             ip("203.0.113.9")
         );
         assert_eq!(
-            client_ip(ip("203.0.113.9"), &["10.0.0.1"], &t),
+            client_ip_ok(ip("203.0.113.9"), &["10.0.0.1"], &t),
             ip("203.0.113.9")
         );
         assert_eq!(
-            client_ip(ip("203.0.113.9"), &["garbage"], &t),
+            client_ip_ok(ip("203.0.113.9"), &["garbage"], &t),
             ip("203.0.113.9")
         );
-        assert_eq!(client_ip(ip("203.0.113.9"), &[], &t), ip("203.0.113.9"));
+        assert_eq!(client_ip_ok(ip("203.0.113.9"), &[], &t), ip("203.0.113.9"));
     }
 
     #[test]
     fn no_trusted_proxies_means_the_peer_always_wins() {
         let t = TrustedProxies::default();
-        assert_eq!(client_ip(ip("10.0.0.1"), &["1.2.3.4"], &t), ip("10.0.0.1"));
+        assert_eq!(
+            client_ip_ok(ip("10.0.0.1"), &["1.2.3.4"], &t),
+            ip("10.0.0.1")
+        );
         assert!(!t.contains(ip("127.0.0.1")));
     }
 
     #[test]
     fn trusted_peer_without_header_is_the_client() {
-        assert_eq!(client_ip(ip("10.0.0.1"), &[], &proxies()), ip("10.0.0.1"));
-        assert_eq!(client_ip(ip("10.0.0.1"), &[""], &proxies()), ip("10.0.0.1"));
         assert_eq!(
-            client_ip(ip("10.0.0.1"), &["  "], &proxies()),
+            client_ip_ok(ip("10.0.0.1"), &[], &proxies()),
+            ip("10.0.0.1")
+        );
+        assert_eq!(
+            client_ip_ok(ip("10.0.0.1"), &[""], &proxies()),
+            ip("10.0.0.1")
+        );
+        assert_eq!(
+            client_ip_ok(ip("10.0.0.1"), &["  "], &proxies()),
             ip("10.0.0.1")
         );
     }
@@ -159,15 +187,15 @@ mod tests {
     fn rightmost_untrusted_entry_is_the_client() {
         let t = proxies();
         assert_eq!(
-            client_ip(ip("10.0.0.1"), &["198.51.100.7"], &t),
+            client_ip_ok(ip("10.0.0.1"), &["198.51.100.7"], &t),
             ip("198.51.100.7")
         );
         assert_eq!(
-            client_ip(ip("10.0.0.1"), &["198.51.100.7, 10.0.0.2"], &t),
+            client_ip_ok(ip("10.0.0.1"), &["198.51.100.7, 10.0.0.2"], &t),
             ip("198.51.100.7")
         );
         assert_eq!(
-            client_ip(
+            client_ip_ok(
                 ip("10.0.0.1"),
                 &["6.6.6.6, 198.51.100.7, 10.0.0.2, 127.0.0.1"],
                 &t
@@ -182,9 +210,9 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for i in 0..=255u8 {
             let header = format!("{i}.{i}.{i}.{i}, 10.{i}.0.1, 198.51.100.7");
-            seen.insert(client_ip(ip("10.0.0.1"), &[&header], &t));
+            seen.insert(client_ip_ok(ip("10.0.0.1"), &[&header], &t));
             let header = format!("203.0.113.{i}, 198.51.100.7, 10.0.0.2");
-            seen.insert(client_ip(ip("10.0.0.1"), &[&header], &t));
+            seen.insert(client_ip_ok(ip("10.0.0.1"), &[&header], &t));
         }
         assert_eq!(
             seen.into_iter().collect::<Vec<_>>(),
@@ -193,22 +221,24 @@ mod tests {
     }
 
     #[test]
-    fn garbage_stops_the_walk_at_the_last_trusted_hop() {
+    fn garbage_before_the_client_is_refused() {
         let t = proxies();
-        assert_eq!(client_ip(ip("10.0.0.1"), &["garbage"], &t), ip("10.0.0.1"));
-        assert_eq!(
-            client_ip(ip("10.0.0.1"), &["1.2.3.4, garbage, 10.0.0.2"], &t),
-            ip("10.0.0.2")
-        );
-        assert_eq!(
-            client_ip(ip("10.0.0.1"), &["1.2.3.4, unknown"], &t),
-            ip("10.0.0.1")
-        );
-        assert_eq!(
-            client_ip(ip("10.0.0.1"), &["1.2.3.4,,10.0.0.2"], &t),
-            ip("10.0.0.2")
-        );
-        assert_eq!(client_ip(ip("10.0.0.1"), &["1.2.3.4,"], &t), ip("10.0.0.1"));
+        for header in [
+            "garbage",
+            "a",
+            "unknown",
+            "_hidden",
+            "1.2.3.4, garbage, 10.0.0.2",
+            "1.2.3.4, unknown",
+            "1.2.3.4,,10.0.0.2",
+            "1.2.3.4,",
+        ] {
+            assert_eq!(
+                client_ip(ip("10.0.0.1"), &[header], &t),
+                Err(UnreadableForwardedFor),
+                "{header:?}"
+            );
+        }
         for bad in [
             "1.2.3",
             "1.2.3.4.5",
@@ -219,14 +249,9 @@ mod tests {
             "::1]",
             "[::1",
             "1.2.3.4 5.6.7.8",
-            "_hidden",
             "1.2.3.4/32",
         ] {
-            assert_eq!(
-                client_ip(ip("10.0.0.1"), &[bad], &t),
-                ip("10.0.0.1"),
-                "{bad:?}"
-            );
+            assert!(client_ip(ip("10.0.0.1"), &[bad], &t).is_err(), "{bad:?}");
         }
     }
 
@@ -234,9 +259,15 @@ mod tests {
     fn garbage_right_of_a_client_is_still_garbage() {
         // A client entry left of garbage was not vouched for by any trusted hop.
         let t = proxies();
+        assert!(client_ip(ip("10.0.0.1"), &["198.51.100.7, x"], &t).is_err());
+    }
+
+    #[test]
+    fn garbage_left_of_the_client_is_the_clients_own_text() {
+        let t = proxies();
         assert_eq!(
-            client_ip(ip("10.0.0.1"), &["198.51.100.7, x"], &t),
-            ip("10.0.0.1")
+            client_ip(ip("10.0.0.1"), &["unknown, 198.51.100.7, 10.0.0.2"], &t),
+            Ok(ip("198.51.100.7"))
         );
     }
 
@@ -244,7 +275,7 @@ mod tests {
     fn all_trusted_returns_the_leftmost() {
         let t = proxies();
         assert_eq!(
-            client_ip(ip("127.0.0.1"), &["10.0.0.3, 10.0.0.2"], &t),
+            client_ip_ok(ip("127.0.0.1"), &["10.0.0.3, 10.0.0.2"], &t),
             ip("10.0.0.3")
         );
     }
@@ -253,23 +284,23 @@ mod tests {
     fn entries_with_ports_and_brackets() {
         let t = proxies();
         assert_eq!(
-            client_ip(ip("10.0.0.1"), &["198.51.100.7:5678"], &t),
+            client_ip_ok(ip("10.0.0.1"), &["198.51.100.7:5678"], &t),
             ip("198.51.100.7")
         );
         assert_eq!(
-            client_ip(ip("10.0.0.1"), &["[2001:db8::7]"], &t),
+            client_ip_ok(ip("10.0.0.1"), &["[2001:db8::7]"], &t),
             ip("2001:db8::7")
         );
         assert_eq!(
-            client_ip(ip("10.0.0.1"), &["[2001:db8::7]:443"], &t),
+            client_ip_ok(ip("10.0.0.1"), &["[2001:db8::7]:443"], &t),
             ip("2001:db8::7")
         );
         assert_eq!(
-            client_ip(ip("10.0.0.1"), &["2001:db8::7"], &t),
+            client_ip_ok(ip("10.0.0.1"), &["2001:db8::7"], &t),
             ip("2001:db8::7")
         );
         assert_eq!(
-            client_ip(ip("10.0.0.1"), &["2001:db8::7, 10.0.0.2:80"], &t),
+            client_ip_ok(ip("10.0.0.1"), &["2001:db8::7, 10.0.0.2:80"], &t),
             ip("2001:db8::7")
         );
     }
@@ -278,15 +309,15 @@ mod tests {
     fn ipv6_proxies_and_clients() {
         let t = proxies();
         assert_eq!(
-            client_ip(ip("fd00::1"), &["2001:db8::9"], &t),
+            client_ip_ok(ip("fd00::1"), &["2001:db8::9"], &t),
             ip("2001:db8::9")
         );
         assert_eq!(
-            client_ip(ip("fd00::1"), &["2001:db8::9, fd12::3"], &t),
+            client_ip_ok(ip("fd00::1"), &["2001:db8::9, fd12::3"], &t),
             ip("2001:db8::9")
         );
         assert_eq!(
-            client_ip(ip("2001:db8::1"), &["1.2.3.4"], &t),
+            client_ip_ok(ip("2001:db8::1"), &["1.2.3.4"], &t),
             ip("2001:db8::1")
         );
     }
@@ -295,7 +326,7 @@ mod tests {
     fn multiple_header_values_are_joined_in_order() {
         let t = proxies();
         assert_eq!(
-            client_ip(
+            client_ip_ok(
                 ip("10.0.0.1"),
                 &["6.6.6.6", "198.51.100.7, 10.0.0.3", "10.0.0.2"],
                 &t
@@ -303,13 +334,10 @@ mod tests {
             ip("198.51.100.7")
         );
         assert_eq!(
-            client_ip(ip("10.0.0.1"), &["198.51.100.7", "", "10.0.0.2"], &t),
+            client_ip_ok(ip("10.0.0.1"), &["198.51.100.7", "", "10.0.0.2"], &t),
             ip("198.51.100.7")
         );
-        assert_eq!(
-            client_ip(ip("10.0.0.1"), &["198.51.100.7", "garbage", "10.0.0.2"], &t),
-            ip("10.0.0.2")
-        );
+        assert!(client_ip(ip("10.0.0.1"), &["198.51.100.7", "garbage", "10.0.0.2"], &t).is_err());
     }
 
     #[test]
@@ -317,16 +345,16 @@ mod tests {
         let t = proxies();
         // A dual-stack listener reports the LAN proxy as ::ffff:10.0.0.1; it is still trusted.
         assert_eq!(
-            client_ip(ip("::ffff:10.0.0.1"), &["::ffff:198.51.100.7"], &t),
+            client_ip_ok(ip("::ffff:10.0.0.1"), &["::ffff:198.51.100.7"], &t),
             ip("198.51.100.7")
         );
         assert_eq!(
-            client_ip(ip("::ffff:203.0.113.9"), &["1.1.1.1"], &t),
+            client_ip_ok(ip("::ffff:203.0.113.9"), &["1.1.1.1"], &t),
             ip("203.0.113.9")
         );
         // A mapped trusted hop is skipped like its IPv4 form.
         assert_eq!(
-            client_ip(ip("10.0.0.1"), &["198.51.100.7, [::ffff:10.0.0.2]:80"], &t),
+            client_ip_ok(ip("10.0.0.1"), &["198.51.100.7, [::ffff:10.0.0.2]:80"], &t),
             ip("198.51.100.7")
         );
         assert!(t.contains(ip("::ffff:127.0.0.1")));

@@ -6,6 +6,7 @@
 pub mod client_ip;
 pub mod device;
 pub mod host;
+pub mod navigation;
 pub mod password;
 pub mod path;
 pub mod recovery;

@@ -11,14 +11,14 @@ pub mod request;
 
 use axum::body::Body;
 use http::header::{self, HeaderValue};
-use http::{Method, Request, Response, StatusCode};
+use http::{Request, Response, StatusCode};
 
 use crate::app::AppState;
 use crate::audit;
 use crate::audit::event;
 use crate::authz::{Verdict, authorize, portal_location, portal_page};
 use crate::domain::rules::{RequestFacts, prefix_matches};
-use crate::gateway::ConnInfo;
+use crate::gateway::{ConnInfo, is_navigation};
 use crate::proxy::headers::{IdentityHeaders, set_identity};
 use crate::web::RequestCtx;
 use request::{Flavor, Original};
@@ -113,17 +113,9 @@ pub async fn handle<B>(
             match flavor {
                 // nginx turns 401 into a redirect with `error_page 401 =302 $loc`.
                 Flavor::AuthRequest => redirect(app, StatusCode::UNAUTHORIZED, &location),
-                Flavor::ForwardAuth if is_browser(req) => {
-                    let safe = matches!(original.method.as_str(), "GET" | "HEAD" | "OPTIONS");
-                    redirect(
-                        app,
-                        if safe {
-                            StatusCode::FOUND
-                        } else {
-                            StatusCode::SEE_OTHER
-                        },
-                        &location,
-                    )
+                // Judged on the original request (Caddy always calls with GET).
+                Flavor::ForwardAuth if is_navigation(&original.method, req.headers()) => {
+                    redirect(app, StatusCode::FOUND, &location)
                 }
                 Flavor::ForwardAuth => redirect(app, StatusCode::UNAUTHORIZED, &location),
             }
@@ -156,17 +148,4 @@ fn allowed(app: &AppState, session: Option<&crate::service::sessions::Resolved>)
     };
     set_identity(resp.headers_mut(), &ids);
     resp
-}
-
-/// A browser navigation (HTML wanted, not a script's request) gets a redirect, others 401.
-fn is_browser<B>(req: &Request<B>) -> bool {
-    let h = req.headers();
-    let html = h
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains("text/html"));
-    let xhr = h
-        .get("x-requested-with")
-        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"XMLHttpRequest"));
-    html && !xhr && *req.method() != Method::POST
 }

@@ -7,12 +7,12 @@
 //! verified), or a directory of `.eml` files for development. An unconfigured notifier only
 //! logs that a notice was due.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use lettre::Message;
 use lettre::message::{Mailbox, MultiPart};
-use lettre::{AsyncFileTransport, AsyncTransport, Message, Tokio1Executor};
 use minijinja::Environment;
 use serde_json::json;
 
@@ -139,16 +139,48 @@ pub trait Transport: Send + Sync + 'static {
     async fn send(&self, message: Message) -> Result<(), String>;
 }
 
-/// One `.eml` file per message in a directory (development, tests).
-struct FileTransport(AsyncFileTransport<Tokio1Executor>);
+/// One `.eml` file per message in a directory (development, tests). The files hold live reset
+/// links, so each is created 0600 and the directory 0700: another local account must not be
+/// able to read a link and take over the account.
+struct FileTransport {
+    dir: PathBuf,
+}
+
+impl FileTransport {
+    fn new(dir: &Path) -> anyhow::Result<Self> {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|e| anyhow::anyhow!("notifier.file_dir {}: {e}", dir.display()))?;
+        Ok(Self {
+            dir: dir.to_path_buf(),
+        })
+    }
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(bytes)
+}
 
 #[async_trait]
 impl Transport for FileTransport {
     async fn send(&self, message: Message) -> Result<(), String> {
-        self.0
-            .send(message)
+        let path = self
+            .dir
+            .join(format!("{}.eml", crate::domain::secret::random_token(16)));
+        let bytes = message.formatted();
+        tokio::task::spawn_blocking(move || write_private(&path, &bytes))
             .await
-            .map(|_| ())
+            .map_err(|e| e.to_string())?
             .map_err(|e| e.to_string())
     }
 }
@@ -178,11 +210,7 @@ impl Mailer {
             (Some(_), Some(_)) => {
                 anyhow::bail!("notifier: file_dir and smtp are both set; keep one")
             }
-            (Some(dir), None) => {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| anyhow::anyhow!("notifier.file_dir {}: {e}", dir.display()))?;
-                Some(Arc::new(FileTransport(AsyncFileTransport::new(dir))))
-            }
+            (Some(dir), None) => Some(Arc::new(FileTransport::new(dir)?)),
             (None, Some(relay)) => Some(Arc::new(smtp::SmtpTransport::new(relay)?)),
             (None, None) => None,
         };

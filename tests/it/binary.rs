@@ -222,7 +222,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn mode(path: &Path) -> u32 {
+pub(crate) fn mode(path: &Path) -> u32 {
     std::fs::metadata(path)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
         .permissions()
@@ -239,14 +239,14 @@ fn session_cookie(b: &Browser) -> Option<String> {
 }
 
 /// The JSON log lines of a stream (other lines are skipped).
-fn json_lines(text: &str) -> Vec<serde_json::Value> {
+pub(crate) fn json_lines(text: &str) -> Vec<serde_json::Value> {
     text.lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .collect()
 }
 
 /// The audit records with the given event name.
-fn audit_events(text: &str, event: &str) -> Vec<serde_json::Value> {
+pub(crate) fn audit_events(text: &str, event: &str) -> Vec<serde_json::Value> {
     json_lines(text)
         .into_iter()
         .filter(|v| v["target"] == "audit" && v["event"] == event)
@@ -254,7 +254,7 @@ fn audit_events(text: &str, event: &str) -> Vec<serde_json::Value> {
 }
 
 /// A user field as logged (Debug-quoted: `"alice"`), without the quotes.
-fn field(v: &serde_json::Value, name: &str) -> String {
+pub(crate) fn field(v: &serde_json::Value, name: &str) -> String {
     v[name]
         .as_str()
         .map(|s| s.trim_matches('"').to_owned())
@@ -263,17 +263,17 @@ fn field(v: &serde_json::Value, name: &str) -> String {
 
 /// A config file for the binary (the harness config, JSON logs at info) and, once started,
 /// the `gatehouse serve` process using it.
-struct Gate {
-    port: u16,
-    echo: Echo,
-    dir: tempfile::TempDir,
+pub(crate) struct Gate {
+    pub(crate) port: u16,
+    pub(crate) echo: Echo,
+    pub(crate) dir: tempfile::TempDir,
     config: PathBuf,
     client: reqwest::Client,
     server: Option<Proc>,
 }
 
 impl Gate {
-    async fn new(opts: Opts, edit: impl FnOnce(&mut toml::Table)) -> Self {
+    pub(crate) async fn new(opts: Opts, edit: impl FnOnce(&mut toml::Table)) -> Self {
         install_crypto();
         let echo = Echo::start().await;
         let port = free_port();
@@ -305,16 +305,16 @@ impl Gate {
         }
     }
 
-    fn cfg(&self) -> &str {
+    pub(crate) fn cfg(&self) -> &str {
         self.config.to_str().unwrap()
     }
 
-    fn db(&self) -> PathBuf {
+    pub(crate) fn db(&self) -> PathBuf {
         self.dir.path().join("users.db")
     }
 
     /// `gatehouse ARGS --config FILE` with extra environment variables.
-    fn command(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
+    pub(crate) fn command(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
         let mut all = args.to_vec();
         all.extend(["--config", self.cfg()]);
         let mut cmd = gatehouse(&all);
@@ -327,7 +327,7 @@ impl Gate {
     }
 
     /// `user add NAME --group …` with the password on stdin; asserts success.
-    async fn add_user(&self, name: &str, password: &str, groups: &[&str]) -> Out {
+    pub(crate) async fn add_user(&self, name: &str, password: &str, groups: &[&str]) -> Out {
         let mut args = vec!["user", "add", name];
         for g in groups {
             args.extend(["--group", g]);
@@ -339,20 +339,20 @@ impl Gate {
     }
 
     /// Runs a CLI command that must succeed.
-    async fn cli_ok(&self, args: &[&str], stdin: Option<&str>) -> Out {
+    pub(crate) async fn cli_ok(&self, args: &[&str], stdin: Option<&str>) -> Out {
         let out = self.cli(args, stdin).await;
         assert_eq!(out.code(), Some(0), "{args:?}: {}", out.show());
         out
     }
 
     /// Starts `gatehouse serve` and waits until it listens.
-    async fn serve_with(&mut self, env: &[(&str, &str)]) {
+    pub(crate) async fn serve_with(&mut self, env: &[(&str, &str)]) {
         let mut p = Proc::spawn(self.command(&["serve"], env), None);
         p.wait_for(false, "listening", START_TIMEOUT).await;
         self.server = Some(p);
     }
 
-    async fn serve(&mut self) {
+    pub(crate) async fn serve(&mut self) {
         self.serve_with(&[]).await;
     }
 
@@ -360,12 +360,12 @@ impl Gate {
         self.server.as_mut().expect("the server is not running")
     }
 
-    fn server_log(&self) -> String {
+    pub(crate) fn server_log(&self) -> String {
         self.server.as_ref().map(Proc::stderr).unwrap_or_default()
     }
 
     /// SIGTERM; asserts a clean exit (status 0) within a few seconds.
-    async fn stop(&mut self) {
+    pub(crate) async fn stop(&mut self) {
         let p = self.server();
         p.signal("TERM");
         let status = p.wait_exit(STOP_TIMEOUT).await;
@@ -376,19 +376,29 @@ impl Gate {
         );
     }
 
-    fn req(&self, method: reqwest::Method, host: &str, path: &str) -> reqwest::RequestBuilder {
+    pub(crate) fn req(
+        &self,
+        method: reqwest::Method,
+        host: &str,
+        path: &str,
+    ) -> reqwest::RequestBuilder {
         self.client
             .request(method, format!("http://127.0.0.1:{}{path}", self.port))
             .header("host", format!("{host}:{}", self.port))
             .header("accept", "text/html")
     }
 
-    fn get(&self, host: &str, path: &str) -> reqwest::RequestBuilder {
+    pub(crate) fn get(&self, host: &str, path: &str) -> reqwest::RequestBuilder {
         self.req(reqwest::Method::GET, host, path)
     }
 
     /// GET the login form, then POST the credentials; returns the POST's response.
-    async fn post_login(&self, b: &mut Browser, user: &str, password: &str) -> reqwest::Response {
+    pub(crate) async fn post_login(
+        &self,
+        b: &mut Browser,
+        user: &str,
+        password: &str,
+    ) -> reqwest::Response {
         let page = b.send(self.get("auth.gate.localhost", "/login")).await;
         assert_eq!(page.status(), 200, "GET /login");
         let csrf = extract_csrf(&page.text().await.unwrap());
@@ -405,7 +415,7 @@ impl Gate {
     }
 
     /// Logs in and asserts 303 plus a session cookie.
-    async fn login(&self, user: &str, password: &str) -> Browser {
+    pub(crate) async fn login(&self, user: &str, password: &str) -> Browser {
         let mut b = Browser {
             cookies: Default::default(),
         };
@@ -426,7 +436,7 @@ impl Gate {
     }
 
     /// Asserts that a login fails: no redirect and no session cookie.
-    async fn login_fails(&self, user: &str, password: &str) {
+    pub(crate) async fn login_fails(&self, user: &str, password: &str) {
         let mut b = Browser {
             cookies: Default::default(),
         };
@@ -601,6 +611,7 @@ async fn check_config_applies_environment_overrides() {
     // A key file `serve` could not use (missing, too short) is a problem for check-config too.
     let short = gate.dir.path().join("short.key");
     std::fs::write(&short, "too-short\n").unwrap();
+    private(&short);
     for bad in [gate.dir.path().join("missing.key"), short] {
         let out = check_config(vec![(
             "GATEHOUSE_SECRETS__KEY_FILE".into(),
@@ -615,6 +626,7 @@ async fn check_config_applies_environment_overrides() {
     // starts, logins work, and no key is generated next to the database).
     let key_file = gate.dir.path().join("master.key");
     std::fs::write(&key_file, "an-operator-chosen-key-0123456789abcdefghij\n").unwrap();
+    private(&key_file);
     std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o600)).unwrap();
     let key_env = ("GATEHOUSE_SECRETS__KEY_FILE", key_file.to_str().unwrap());
     let out = check_config(vec![(key_env.0.into(), key_env.1.into())]).await;

@@ -150,6 +150,7 @@ fn environment_overrides_and_file_secrets() {
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("key");
     std::fs::write(&key, "an-environment-provided-key-of-enough-length\n").unwrap();
+    crate::harness::private(&key);
     let vars = vec![
         (
             "GATEHOUSE_SESSION__IDLE_TIMEOUT".to_owned(),
@@ -183,6 +184,7 @@ fn redis_password_from_file_is_not_in_debug_output() {
     let dir = tempfile::tempdir().unwrap();
     let pw = dir.path().join("redis-pw");
     std::fs::write(&pw, "s3cr3t-redis-password\n").unwrap();
+    crate::harness::private(&pw);
     let text = format!(
         "{MINIMAL}\n[session]\nstore = \"redis\"\n[session.redis]\nurl = \"redis://127.0.0.1:6379\"\npassword_file = \"{}\"\n",
         pw.display()
@@ -206,9 +208,11 @@ fn the_examples_are_valid() {
     let dir = tempfile::tempdir().unwrap();
     // The SSO example reads a Redis password file and trusts a CA file beside it.
     std::fs::write(dir.path().join("redis-password.txt"), "example\n").unwrap();
+    crate::harness::private(&dir.path().join("redis-password.txt"));
     std::fs::create_dir(dir.path().join("tls")).unwrap();
     std::fs::write(dir.path().join("tls/fullchain.pem"), "x").unwrap();
     std::fs::write(dir.path().join("tls/privkey.pem"), "x").unwrap();
+    crate::harness::private(&dir.path().join("tls/privkey.pem"));
     std::fs::write(
         dir.path().join("homelab-ca.pem"),
         "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n",

@@ -442,6 +442,12 @@ impl TestApp {
 }
 
 /// reqwest is built without a default provider; the gateway uses ring, so tests do too.
+/// Makes a secret file private to its owner: the gateway refuses secret files others can read.
+pub fn private(path: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+}
+
 pub fn install_crypto() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }

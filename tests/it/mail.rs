@@ -440,6 +440,7 @@ fn smtp_config_problems_are_all_listed() {
     let pw = dir.path().join("smtp-password");
     let mut f = std::fs::File::create(&pw).unwrap();
     writeln!(f, "s3cr3t-smtp-password").unwrap();
+    crate::harness::private(&pw);
     let c = gatehouse::config::load_str(
         &format!("{base}[notifier.smtp]\nhost = \"smtp.example.com\"\nusername = \"gate\"\n"),
         dir.path(),

@@ -289,6 +289,7 @@ fn self_signed(dir: &std::path::Path, names: &[&str]) -> (std::path::PathBuf, st
     let key = dir.join("key.pem");
     std::fs::write(&cert, ck.cert.pem()).unwrap();
     std::fs::write(&key, ck.signing_key.serialize_pem()).unwrap();
+    private(&key);
     (cert, key)
 }
 

@@ -78,6 +78,7 @@ impl SmtpCatcher {
         let (ca_file, cert, key) = certificates(dir.path());
         let password_file = dir.path().join("smtp-password");
         std::fs::write(&password_file, format!("{SMTP_PASSWORD}\n")).unwrap();
+        crate::harness::private(&password_file);
         let port_file = dir.path().join("port");
         let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
         let mode_arg = match mode {

@@ -292,6 +292,7 @@ async fn totp_secrets_are_sealed_with_the_configured_key() {
     let keys = tempfile::tempdir().unwrap();
     let key_file = keys.path().join("totp.key");
     std::fs::write(&key_file, "a-totp-encryption-key-0123456789abcdefghij\n").unwrap();
+    crate::harness::private(&key_file);
     let overlay = format!("[secrets]\ntotp_key_file = \"{}\"\n", key_file.display());
     let app = TestApp::spawn(Opts::with(Store::Memory, &overlay)).await;
     app.add_user("alice", PW, &[]).await;

@@ -22,7 +22,19 @@ pub(super) fn secrets(cx: &mut Ctx<'_>, raw: &RawSecrets, database: &Path) -> Se
             KeySource::Value(SecretString::new(k.clone()))
         }
         (None, Some(f)) => KeySource::File(cx.path(f)),
-        (None, None) => KeySource::Generate(database.with_file_name("gatehouse.key")),
+        (None, None) => {
+            let generated = database.with_file_name("gatehouse.key");
+            if generated.exists()
+                && let Err(e) = crate::config::private_file(&generated)
+            {
+                cx.problem(
+                    "secrets.key",
+                    &format!("the generated key file: {e}"),
+                    crate::config::env::secret_file_hint(&e),
+                );
+            }
+            KeySource::Generate(generated)
+        }
         (Some(_), Some(_)) => {
             cx.problem("secrets.key", "both key and key_file are set", "keep one");
             KeySource::Generate(PathBuf::new())
