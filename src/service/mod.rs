@@ -4,6 +4,7 @@
 //! the errors here to pages in one place (`web::errors`).
 
 pub mod devices;
+pub mod hash_pool;
 pub mod hasher;
 pub mod login;
 pub mod passwords;

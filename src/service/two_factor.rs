@@ -357,7 +357,11 @@ impl TwoFactor {
             .await?;
         if self
             .hasher
-            .verify(password, Some(&user.password_hash))
+            .verify(
+                super::hash_pool::Claimant::new(origin.ip, &user.username),
+                password,
+                Some(&user.password_hash),
+            )
             .await?
         {
             self.throttle.forgive(&attempt).await?;

@@ -14,6 +14,7 @@ mod binary;
 mod browser;
 mod config;
 mod forward_auth;
+mod hash_pool;
 mod headers;
 mod login;
 mod mail;
