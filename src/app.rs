@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use http::{HeaderMap, Request, Response};
-use hyper::body::Incoming;
 use tower::ServiceExt;
 
 use crate::audit;
@@ -224,7 +223,7 @@ impl App {
     }
 
     /// Handles one request from a client.
-    pub async fn handle(&self, mut req: Request<Incoming>, conn: ConnInfo) -> Response<Body> {
+    pub async fn handle(&self, mut req: Request<Body>, conn: ConnInfo) -> Response<Body> {
         let app = &self.state;
         let ctx = match gateway::precheck(app, &req, conn) {
             Ok(ctx) => ctx,
@@ -246,7 +245,9 @@ impl App {
             }
             Route::Health => self.secured(app.health().await),
             Route::ForwardAuth(flavor) => {
-                crate::forward_auth::handle(app, &req, &ctx, conn, flavor).await
+                // Forward-auth reads only the head; the body stays unread.
+                let head = req.map(|_| ());
+                crate::forward_auth::handle(app, &head, &ctx, conn, flavor).await
             }
             Route::Unknown => self.secured(error_page(
                 app,

@@ -13,6 +13,7 @@ mod admin_actions;
 mod binary;
 mod browser;
 mod config;
+mod connections;
 mod forward_auth;
 mod hash_pool;
 mod headers;
