@@ -4,7 +4,7 @@
 //!
 //! Without these, a few hundred connections trickling a body byte by byte hold a task and a
 //! file descriptor each for as long as they like, until the process runs out of descriptors,
-//! accept fails in a tight loop and the portal stops answering anyone (see docs/security.md).
+//! accept fails in a tight loop and the portal stops answering anyone.
 //! This module owns the rules; `server` applies them to each connection. It knows nothing of
 //! routes, sessions or the application.
 

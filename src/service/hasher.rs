@@ -3,7 +3,7 @@
 //! Each verification costs ~45 ms and 19+ MiB, so at most `max_concurrent` run at once. Jobs
 //! wait in [`HashPool`], which caps what one client address or one account may hold and serves
 //! clients in turn, for at most `QUEUE_WAIT`; anything beyond is refused as busy instead of
-//! queueing without bound (see docs/security.md). Forward-auth and proxying never come here.
+//! queueing without bound. Forward-auth and proxying never come here.
 
 use std::sync::Arc;
 use std::time::Duration;

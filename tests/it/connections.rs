@@ -189,3 +189,48 @@ async fn an_idle_keep_alive_connection_is_closed_after_the_idle_timeout() {
     );
     assert!(closed, "an idle keep-alive connection stayed open");
 }
+
+#[test]
+fn bad_connection_limits_are_listed_with_their_keys() {
+    let text = r#"
+[server]
+body_read_timeout = "soon"
+idle_timeout = "0"
+max_connections = 10
+max_connections_per_client = 11
+[portal]
+url = "https://auth.example.com"
+[session]
+domain = "example.com"
+[[sites]]
+host = "app.example.com"
+upstream = "http://127.0.0.1:8080"
+"#;
+    let problems =
+        gatehouse::config::load_str(text, std::path::Path::new("/tmp"), std::iter::empty())
+            .expect_err("the config should be refused");
+    for key in [
+        "server.body_read_timeout",
+        "server.idle_timeout",
+        "server.max_connections_per_client",
+    ] {
+        assert!(
+            problems.iter().any(|p| p.key == key),
+            "no problem for {key}: {problems:#?}"
+        );
+    }
+    let ok = text
+        .replace(
+            "body_read_timeout = \"soon\"",
+            "body_read_timeout = \"30s\"",
+        )
+        .replace("idle_timeout = \"0\"", "idle_timeout = \"30s\"")
+        .replace(
+            "max_connections_per_client = 11",
+            "max_connections_per_client = 10",
+        );
+    let config = gatehouse::config::load_str(&ok, std::path::Path::new("/tmp"), std::iter::empty())
+        .unwrap_or_else(|p| panic!("{p:#?}"));
+    assert_eq!(config.server.max_connections_per_client, 10);
+    assert_eq!(config.server.body_read_timeout, Duration::from_secs(30));
+}
