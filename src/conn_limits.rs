@@ -224,16 +224,22 @@ impl Drop for InFlight {
     }
 }
 
-/// A stream that reports its traffic to [`Activity`].
+/// A client socket that reports its traffic to [`Activity`] and holds its connection slot
+/// for as long as it is open.
 pub struct Tracked<S> {
     inner: S,
     activity: Arc<Activity>,
+    _slot: ConnSlot,
 }
 
 impl<S> Tracked<S> {
-    pub fn new(inner: S, activity: Arc<Activity>) -> Self {
+    pub fn new(inner: S, activity: Arc<Activity>, slot: ConnSlot) -> Self {
         activity.touch();
-        Self { inner, activity }
+        Self {
+            inner,
+            activity,
+            _slot: slot,
+        }
     }
 }
 
@@ -355,7 +361,7 @@ pub fn raise_nofile_limit() -> std::io::Result<u64> {
     let mut limit = getrlimit(Resource::Nofile);
     if limit.current != limit.maximum {
         limit.current = limit.maximum;
-        setrlimit(Resource::Nofile, limit.clone())?;
+        setrlimit(Resource::Nofile, limit)?;
     }
     Ok(getrlimit(Resource::Nofile).current.unwrap_or(u64::MAX))
 }

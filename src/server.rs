@@ -22,7 +22,7 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::app::{App, Stores};
 use crate::config::{Config, KeySource, SessionBackend, TlsFiles};
-use crate::conn_limits::{AcceptBackoff, Activity, ConnLimits, Deadline, Tracked};
+use crate::conn_limits::{AcceptBackoff, Activity, ConnLimits, ConnSlot, Deadline, Tracked};
 use crate::domain::secret::{random_token, sha256_hex};
 use crate::gateway::ConnInfo;
 use crate::store::memory::{MemorySessionStore, MemoryThrottleStore};
@@ -250,10 +250,7 @@ async fn accept_loop(listener: TcpListener, edge: Edge, limits: Arc<ConnLimits>)
         };
         let _ = stream.set_nodelay(true);
         let edge = edge.clone();
-        tokio::spawn(async move {
-            let _slot = slot;
-            serve_connection(stream, peer, edge).await;
-        });
+        tokio::spawn(serve_connection(stream, slot, peer, edge));
     }
 }
 
@@ -272,14 +269,15 @@ macro_rules! until_done {
             Some(result) => result,
             None => {
                 conn.as_mut().graceful_shutdown();
-                conn.await
+                // A client that stopped reading could hold the response forever.
+                tokio::time::timeout($idle, conn).await.unwrap_or(Ok(()))
             }
         }
     }};
 }
 
 /// Serves one connection until it ends, goes idle, or the server stops.
-async fn serve_connection(stream: TcpStream, peer: SocketAddr, edge: Edge) {
+async fn serve_connection(stream: TcpStream, slot: ConnSlot, peer: SocketAddr, edge: Edge) {
     let Edge {
         app,
         tls,
@@ -293,7 +291,8 @@ async fn serve_connection(stream: TcpStream, peer: SocketAddr, edge: Edge) {
         limits.max_header_bytes,
     );
     let activity = Activity::new();
-    let stream = Tracked::new(stream, activity.clone());
+    // The slot lives with the socket, so an upgraded (WebSocket) connection still counts.
+    let stream = Tracked::new(stream, activity.clone(), slot);
     let conn = ConnInfo {
         peer,
         tls: tls.is_some(),
