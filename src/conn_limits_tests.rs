@@ -113,3 +113,15 @@ async fn idle_waits_for_quiet_and_for_requests_to_end() {
     drop(request);
     assert!(idle.await.is_ok());
 }
+
+#[tokio::test]
+async fn accept_failures_back_off_and_recover() {
+    let mut backoff = AcceptBackoff::default();
+    let error = std::io::Error::from_raw_os_error(24); // EMFILE
+    for _ in 0..3 {
+        backoff.failed(&error).await;
+    }
+    assert_eq!(backoff.delay, ACCEPT_BACKOFF_MIN * 8);
+    backoff.succeeded();
+    assert_eq!(backoff.delay, ACCEPT_BACKOFF_MIN);
+}
