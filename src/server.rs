@@ -1,15 +1,15 @@
 //! The composition root: opens the concrete stores, loads keys and TLS, binds listeners and
-//! serves connections until shutdown. The only module that names concrete store types.
+//! serves connections (under the caps and timeouts of `conn_limits`) until shutdown. The only
+//! module that names concrete store types.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use axum::body::Body;
 use http::{HeaderValue, Request, Response, StatusCode, Version, header};
 use http_body::Body as _;
