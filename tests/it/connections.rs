@@ -301,3 +301,28 @@ async fn serve_raises_the_open_file_limit_to_the_hard_limit() {
     assert_ne!(soft, "256", "the soft open-file limit was not raised");
     assert_eq!(soft, hard, "the soft open-file limit is not the hard limit");
 }
+
+#[tokio::test]
+async fn an_idle_http2_connection_is_closed_after_the_idle_timeout() {
+    let overlay = "[server]\nidle_timeout = \"1s\"\n";
+    let app = TestApp::spawn(Opts::with(Store::Memory, overlay)).await;
+    let stream = connect_from(&app, 2).await;
+    // HTTP/2 with prior knowledge: the gateway's auto builder recognises the preface.
+    let (mut sender, conn) = hyper::client::conn::http2::handshake(
+        hyper_util::rt::TokioExecutor::new(),
+        hyper_util::rt::TokioIo::new(stream),
+    )
+    .await
+    .unwrap();
+    let ended = tokio::spawn(conn);
+    let req = http::Request::get(format!("http://{}:{}/login", app.portal_host, app.port))
+        .header("accept", "text/html")
+        .body(http_body_util::Empty::<bytes::Bytes>::new())
+        .unwrap();
+    let resp = sender.send_request(req).await.unwrap();
+    assert_eq!(resp.status(), 200);
+    drop(resp);
+    // HTTP/2 has no request-head deadline between requests: only the idle timeout closes it.
+    let closed = tokio::time::timeout(PATIENCE, ended).await;
+    assert!(closed.is_ok(), "an idle HTTP/2 connection stayed open");
+}
