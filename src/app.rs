@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use http::{HeaderMap, HeaderValue, Request, Response};
-use hyper::body::Incoming;
 use tower::ServiceExt;
 use tracing::Instrument;
 
@@ -231,7 +230,7 @@ impl App {
     }
 
     /// Handles one request from a client.
-    pub async fn handle(&self, req: Request<Incoming>, conn: ConnInfo) -> Response<Body> {
+    pub async fn handle(&self, req: Request<Body>, conn: ConnInfo) -> Response<Body> {
         let app = &self.state;
         let ctx = match gateway::precheck(app, &req, conn) {
             Ok(ctx) => ctx,
@@ -250,7 +249,7 @@ impl App {
 
     async fn route(
         &self,
-        mut req: Request<Incoming>,
+        mut req: Request<Body>,
         ctx: crate::web::RequestCtx,
         conn: ConnInfo,
     ) -> Response<Body> {
@@ -258,7 +257,7 @@ impl App {
         match gateway::classify(app, &ctx) {
             Route::Portal => {
                 req.extensions_mut().insert(ctx);
-                let resp = match self.portal.clone().oneshot(req.map(Body::new)).await {
+                let resp = match self.portal.clone().oneshot(req).await {
                     Ok(r) => r,
                     Err(never) => match never {},
                 };
@@ -266,7 +265,9 @@ impl App {
             }
             Route::Health => self.secured(app.health().await),
             Route::ForwardAuth(flavor) => {
-                crate::forward_auth::handle(app, &req, &ctx, conn, flavor).await
+                // Forward-auth reads only the head; the body stays unread.
+                let head = req.map(|_| ());
+                crate::forward_auth::handle(app, &head, &ctx, conn, flavor).await
             }
             Route::Unknown => self.secured(error_page(
                 app,

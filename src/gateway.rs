@@ -7,7 +7,6 @@ use std::net::SocketAddr;
 use axum::body::Body;
 use http::header::{self, HeaderMap, HeaderValue};
 use http::{Method, Request, Response, StatusCode, Version};
-use hyper::body::Incoming;
 
 use crate::app::AppState;
 use crate::authz::{Verdict, authorize, portal_location, portal_page};
@@ -204,7 +203,7 @@ pub fn classify<'a>(app: &'a AppState, ctx: &RequestCtx) -> Route<'a> {
 /// Decides and, when allowed, forwards a request for a site.
 pub async fn proxy(
     app: &AppState,
-    req: Request<Incoming>,
+    req: Request<Body>,
     ctx: &RequestCtx,
     conn: ConnInfo,
     site: &Site,

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod authz;
 pub mod cli;
 pub mod config;
+pub mod conn_limits;
 pub mod domain;
 pub mod forward_auth;
 pub mod gateway;

@@ -1,28 +1,37 @@
 //! The composition root: opens the concrete stores, loads keys and TLS, binds listeners and
-//! serves connections until shutdown. The only module that names concrete store types.
+//! serves connections (under the caps and timeouts of `conn_limits`) until shutdown. The only
+//! module that names concrete store types.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use axum::body::Body;
+use http::{HeaderValue, Request, Response, StatusCode, Version, header};
+use http_body::Body as _;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
-use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, watch};
 use tokio_rustls::TlsAcceptor;
 
 use crate::app::{App, Stores};
 use crate::config::{Config, KeySource, SessionBackend, TlsFiles};
+use crate::conn_limits::{AcceptBackoff, Activity, ConnLimits, ConnSlot, Deadline, Tracked};
 use crate::domain::secret::{random_token, sha256_hex};
 use crate::gateway::ConnInfo;
 use crate::store::memory::{MemorySessionStore, MemoryThrottleStore};
 use crate::store::redis::{RedisConn, RedisSessionStore, RedisThrottleStore};
 use crate::store::sql::SqlUserStore;
+
+/// How long a client may take to send a request head (or the TLS handshake). For HTTP/1.1
+/// the wait for the next request on a kept-alive connection counts too.
+const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Opens the stores the configuration names.
 pub async fn open_stores(config: &Config) -> anyhow::Result<Stores> {
@@ -170,31 +179,34 @@ pub fn start_on(app: App, listeners: Vec<TcpListener>) -> anyhow::Result<Running
         .map(TcpListener::local_addr)
         .collect::<Result<Vec<_>, _>>()?;
     let (stop, stop_rx) = watch::channel(false);
-    let graceful = Arc::new(GracefulShutdown::new());
+    // Every connection task holds a sender; when all are gone, every connection has ended.
+    let (open_tx, mut open_rx) = mpsc::channel::<()>(1);
+    let limits = ConnLimits::new(
+        config.server.max_connections,
+        config.server.max_connections_per_client,
+        config.server.trusted_proxies.clone(),
+    );
     let mut tasks = Vec::new();
     for listener in listeners {
         tasks.push(tokio::spawn(accept_loop(
             listener,
-            app.clone(),
-            tls.clone(),
-            stop_rx.clone(),
-            graceful.clone(),
+            Edge {
+                app: app.clone(),
+                tls: tls.clone(),
+                stop: stop_rx.clone(),
+                open: open_tx.clone(),
+            },
+            limits.clone(),
         )));
     }
+    drop(open_tx);
     let grace = config.server.shutdown_grace;
     let done = tokio::spawn(async move {
         for t in tasks {
             let _ = t.await;
         }
-        match Arc::try_unwrap(graceful) {
-            Ok(g) => {
-                if tokio::time::timeout(grace, g.shutdown()).await.is_err() {
-                    tracing::warn!(
-                        "connections still open after the shutdown grace period; closing them"
-                    );
-                }
-            }
-            Err(_) => tracing::warn!("shutdown watcher still shared"),
+        if tokio::time::timeout(grace, open_rx.recv()).await.is_err() {
+            tracing::warn!("connections still open after the shutdown grace period; closing them");
         }
     });
     Ok(Running {
@@ -205,88 +217,180 @@ pub fn start_on(app: App, listeners: Vec<TcpListener>) -> anyhow::Result<Running
     })
 }
 
-async fn accept_loop(
-    listener: TcpListener,
+/// What each connection task needs from its listener.
+#[derive(Clone)]
+struct Edge {
     app: App,
     tls: Option<TlsAcceptor>,
-    mut stop: watch::Receiver<bool>,
-    graceful: Arc<GracefulShutdown>,
-) {
+    stop: watch::Receiver<bool>,
+    open: mpsc::Sender<()>,
+}
+
+async fn accept_loop(listener: TcpListener, edge: Edge, limits: Arc<ConnLimits>) {
+    let mut stop = edge.stop.clone();
+    let mut backoff = AcceptBackoff::default();
     loop {
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok(pair) => pair,
+                Ok(pair) => {
+                    backoff.succeeded();
+                    pair
+                }
                 Err(e) => {
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    backoff.failed(&e).await;
                     continue;
                 }
             },
             _ = stop.changed() => return,
         };
+        // Beyond a cap the connection is closed at once: no task, no TLS, no parsing.
+        let Some(slot) = limits.admit(peer.ip()) else {
+            drop(stream);
+            continue;
+        };
         let _ = stream.set_nodelay(true);
-        let app = app.clone();
-        let tls = tls.clone();
-        let max_header = app.state().config.server.max_header_bytes;
-        let watcher = graceful.watcher();
-        tokio::spawn(async move {
-            let conn = ConnInfo {
-                peer,
-                tls: tls.is_some(),
-            };
-            let service = service_fn(move |req| {
-                let app = app.clone();
-                async move { Ok::<_, Infallible>(app.handle(req, conn).await) }
-            });
-            let mut builder = auto::Builder::new(TokioExecutor::new());
-            builder
-                .http1()
-                .timer(TokioTimer::new())
-                .header_read_timeout(Duration::from_secs(10))
-                .max_buf_size(max_header.max(8192));
-            builder
-                .http2()
-                .timer(TokioTimer::new())
-                .max_header_list_size(u32::try_from(max_header).unwrap_or(u32::MAX));
-            let result = match tls {
-                Some(acceptor) => {
-                    match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream))
-                        .await
-                    {
-                        Ok(Ok(tls_stream)) => {
-                            watcher
-                                .watch(
-                                    builder
-                                        .serve_connection_with_upgrades(
-                                            TokioIo::new(tls_stream),
-                                            service,
-                                        )
-                                        .into_owned(),
-                                )
-                                .await
-                        }
-                        _ => return,
-                    }
-                }
-                None => {
-                    watcher
-                        .watch(
-                            builder
-                                .serve_connection_with_upgrades(TokioIo::new(stream), service)
-                                .into_owned(),
-                        )
-                        .await
-                }
-            };
-            if let Err(e) = result {
-                tracing::debug!(error = %e, "connection ended with an error");
-            }
-        });
+        let edge = edge.clone();
+        tokio::spawn(serve_connection(stream, slot, peer, edge));
     }
+}
+
+/// Drives a connection; when it has been idle for `idle` or the server stops, asks it to
+/// finish what is in progress and close (HTTP/2: GOAWAY), then waits for that. A macro
+/// because the TLS and plain connections are different types.
+macro_rules! until_done {
+    ($conn:expr, $activity:expr, $idle:expr, $stop:expr) => {{
+        let mut conn = std::pin::pin!($conn.into_owned());
+        let finished = tokio::select! {
+            result = conn.as_mut() => Some(result),
+            () = $activity.idle($idle) => None,
+            () = async { let _ = $stop.wait_for(|stopped| *stopped).await; } => None,
+        };
+        match finished {
+            Some(result) => result,
+            None => {
+                conn.as_mut().graceful_shutdown();
+                // A client that stopped reading could hold the response forever.
+                tokio::time::timeout($idle, conn).await.unwrap_or(Ok(()))
+            }
+        }
+    }};
+}
+
+/// Serves one connection until it ends, goes idle, or the server stops.
+async fn serve_connection(stream: TcpStream, slot: ConnSlot, peer: SocketAddr, edge: Edge) {
+    let Edge {
+        app,
+        tls,
+        mut stop,
+        open: _open,
+    } = edge;
+    let limits = &app.state().config.server;
+    let (idle, body_timeout, max_header) = (
+        limits.idle_timeout,
+        limits.body_read_timeout,
+        limits.max_header_bytes,
+    );
+    let activity = Activity::new();
+    // The slot lives with the socket, so an upgraded (WebSocket) connection still counts.
+    let stream = Tracked::new(stream, activity.clone(), slot);
+    let conn = ConnInfo {
+        peer,
+        tls: tls.is_some(),
+    };
+    let service = {
+        let (app, activity) = (app.clone(), activity.clone());
+        service_fn(move |req| {
+            let (app, activity) = (app.clone(), activity.clone());
+            async move {
+                let _in_flight = activity.request();
+                Ok::<_, Infallible>(handle(&app, req, conn, body_timeout).await)
+            }
+        })
+    };
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEAD_TIMEOUT)
+        .max_buf_size(max_header.max(8192));
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_header_list_size(u32::try_from(max_header).unwrap_or(u32::MAX));
+    let result = match tls {
+        Some(acceptor) => match tokio::time::timeout(HEAD_TIMEOUT, acceptor.accept(stream)).await {
+            Ok(Ok(tls_stream)) => {
+                let conn =
+                    builder.serve_connection_with_upgrades(TokioIo::new(tls_stream), service);
+                until_done!(conn, activity, idle, stop)
+            }
+            _ => return,
+        },
+        None => {
+            let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+            until_done!(conn, activity, idle, stop)
+        }
+    };
+    if let Err(e) = result {
+        tracing::debug!(error = %e, "connection ended with an error");
+    }
+}
+
+/// Hands a request to the app with its body under the read deadline; a body cut off by the
+/// deadline gets 408 whatever the handler made of the truncated input.
+async fn handle(
+    app: &App,
+    req: Request<hyper::body::Incoming>,
+    conn: ConnInfo,
+    body_timeout: Duration,
+) -> Response<Body> {
+    let expired = Arc::new(AtomicBool::new(false));
+    let http1 = req.version() < Version::HTTP_2;
+    let req = req.map(|b| {
+        if b.is_end_stream() {
+            Body::new(b)
+        } else {
+            Body::new(Deadline::new(b, body_timeout, expired.clone()))
+        }
+    });
+    let resp = app.handle(req, conn).await;
+    if !expired.load(Ordering::SeqCst) {
+        return resp;
+    }
+    tracing::info!(ip = %conn.peer.ip(), "request body not received within server.body_read_timeout");
+    let mut resp = Response::new(Body::from("Request Timeout"));
+    *resp.status_mut() = StatusCode::REQUEST_TIMEOUT;
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if http1 {
+        // The rest of the body is still on the wire: this connection cannot carry another request.
+        h.insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    app.state().headers.apply(h);
+    resp
 }
 
 /// Serves until SIGTERM or Ctrl-C, then shuts down gracefully.
 pub async fn serve(app: App) -> anyhow::Result<()> {
+    // Descriptors should run out only after the connection caps, never before them.
+    match crate::conn_limits::raise_nofile_limit() {
+        Ok(limit) => {
+            let max = app.state().config.server.max_connections;
+            // Each client connection may hold an upstream connection too, plus the stores.
+            if u64::try_from(max).unwrap_or(u64::MAX).saturating_mul(2) + 256 > limit {
+                tracing::warn!(
+                    open_files = limit,
+                    max_connections = max,
+                    "the open-file limit is low for server.max_connections: raise it (LimitNOFILE=, ulimit -n) or lower the cap"
+                );
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "could not raise the open-file limit"),
+    }
     let users = app.state().users.count().await.unwrap_or(0);
     let running = start(app).await?;
     for addr in &running.addrs {

@@ -39,6 +39,10 @@ pub struct RawServer {
     pub upstream_timeout: String,
     pub max_header_bytes: usize,
     pub max_form_bytes: usize,
+    pub body_read_timeout: String,
+    pub idle_timeout: String,
+    pub max_connections: usize,
+    pub max_connections_per_client: usize,
 }
 
 impl Default for RawServer {
@@ -53,6 +57,10 @@ impl Default for RawServer {
             upstream_timeout: "60s".into(),
             max_header_bytes: 16 * 1024,
             max_form_bytes: 16 * 1024,
+            body_read_timeout: "60s".into(),
+            idle_timeout: "60s".into(),
+            max_connections: 8192,
+            max_connections_per_client: 256,
         }
     }
 }

@@ -43,6 +43,14 @@ pub struct ServerConfig {
     pub upstream_timeout: Duration,
     pub max_header_bytes: usize,
     pub max_form_bytes: usize,
+    /// A request body must arrive in full within this time of its head.
+    pub body_read_timeout: Duration,
+    /// A connection with no request in progress and no traffic is closed after this time.
+    pub idle_timeout: Duration,
+    /// Open client connections in all, and from one client address (IPv6: per /64; not
+    /// applied to trusted proxies).
+    pub max_connections: usize,
+    pub max_connections_per_client: usize,
 }
 
 /// PEM files for TLS termination.

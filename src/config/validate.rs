@@ -289,6 +289,16 @@ fn server(cx: &mut Ctx<'_>, raw: &RawServer) -> ServerConfig {
             "use at least 4096 for headers and 1024 for forms",
         );
     }
+    if raw.max_connections == 0
+        || raw.max_connections_per_client == 0
+        || raw.max_connections_per_client > raw.max_connections
+    {
+        cx.problem(
+            "server.max_connections_per_client",
+            "connection caps must be at least 1, and the per-client cap at most max_connections",
+            "e.g. max_connections = 8192 and max_connections_per_client = 256",
+        );
+    }
     ServerConfig {
         listen,
         tls,
@@ -301,6 +311,10 @@ fn server(cx: &mut Ctx<'_>, raw: &RawServer) -> ServerConfig {
         upstream_timeout: cx.duration("server.upstream_timeout", &raw.upstream_timeout),
         max_header_bytes: raw.max_header_bytes,
         max_form_bytes: raw.max_form_bytes,
+        body_read_timeout: cx.duration("server.body_read_timeout", &raw.body_read_timeout),
+        idle_timeout: cx.duration("server.idle_timeout", &raw.idle_timeout),
+        max_connections: raw.max_connections,
+        max_connections_per_client: raw.max_connections_per_client,
     }
 }
 

@@ -4,6 +4,7 @@
 //! rules, expiry and lockout are testable with fixed times.
 
 pub mod client_ip;
+pub mod client_prefix;
 pub mod device;
 pub mod host;
 pub mod navigation;

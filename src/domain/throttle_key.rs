@@ -8,46 +8,8 @@
 //! a /56 or /48), so keying per /128 lets one client rotate through 2^64 fresh buckets.
 
 use std::fmt;
-use std::net::{IpAddr, Ipv6Addr};
 
-/// A client network: an IPv4 address (/32) or an IPv6 prefix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct IpPrefix {
-    addr: IpAddr,
-    len: u8,
-}
-
-impl IpPrefix {
-    /// The network `ip` is counted under: IPv4 (and IPv4-mapped IPv6) per address, IPv6 per
-    /// `/v6_len` (clamped to 1..=128).
-    pub fn of(ip: IpAddr, v6_len: u8) -> Self {
-        match ip.to_canonical() {
-            IpAddr::V4(v4) => Self {
-                addr: IpAddr::V4(v4),
-                len: 32,
-            },
-            IpAddr::V6(v6) => {
-                let len = v6_len.clamp(1, 128);
-                let mask = u128::MAX << (128 - u32::from(len));
-                Self {
-                    addr: IpAddr::V6(Ipv6Addr::from(v6.to_bits() & mask)),
-                    len,
-                }
-            }
-        }
-    }
-
-    /// Whether this is an IPv6 network.
-    pub fn is_v6(&self) -> bool {
-        self.addr.is_ipv6()
-    }
-}
-
-impl fmt::Display for IpPrefix {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.addr, self.len)
-    }
-}
+pub use super::client_prefix::IpPrefix;
 
 /// One throttle bucket.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -13,7 +13,6 @@ use std::time::Duration;
 use axum::body::Body;
 use http::header::{self, HeaderValue};
 use http::{Request, Response, Uri, Version};
-use hyper::body::Incoming;
 
 use crate::config::SiteConfig;
 use crate::domain::host::HostPattern;
@@ -100,7 +99,7 @@ impl SiteTable {
     pub async fn forward(
         &self,
         site: &Site,
-        mut req: Request<Incoming>,
+        mut req: Request<Body>,
         ctx: &RequestCtx,
         hop: Hop<'_>,
         identity: Option<IdentityHeaders<'_>>,

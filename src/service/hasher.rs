@@ -1,17 +1,15 @@
-//! Password hashing off the reactor: argon2id on the blocking pool behind a semaphore.
+//! Password hashing off the reactor: argon2id on the blocking pool behind a fair queue.
 //!
-//! Each verification costs ~45 ms and 19+ MiB, so at most `max_concurrent` run at once. At
-//! most `WAITERS_PER_PERMIT` requests per permit may wait, for at most `QUEUE_WAIT`; anything
-//! beyond is refused as busy instead of queueing without bound (SECURITY 72). Forward-auth
-//! and proxying never come here.
+//! Each verification costs ~45 ms and 19+ MiB, so at most `max_concurrent` run at once. Jobs
+//! wait in [`HashPool`], which caps what one client address or one account may hold and serves
+//! clients in turn, for at most `QUEUE_WAIT`; anything beyond is refused as busy instead of
+//! queueing without bound. Forward-auth and proxying never come here.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use tokio::sync::Semaphore;
-
 use super::AuthError;
+use super::hash_pool::{Claimant, HashPool, PoolLimits};
 use crate::domain::password::{self, HashParams};
 use crate::domain::secret::SecretString;
 
@@ -20,35 +18,13 @@ const QUEUE_WAIT: Duration = Duration::from_secs(3);
 /// How many requests may wait per hashing permit.
 const WAITERS_PER_PERMIT: usize = 8;
 
-/// A place in the hashing queue, given back when dropped (also on cancellation).
-struct Queued<'a> {
-    count: &'a AtomicUsize,
-    ahead: usize,
-}
-
-impl<'a> Queued<'a> {
-    fn join(count: &'a AtomicUsize) -> Self {
-        let ahead = count.fetch_add(1, Ordering::SeqCst);
-        Self { count, ahead }
-    }
-}
-
-impl Drop for Queued<'_> {
-    fn drop(&mut self) {
-        self.count.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
 /// Hashes and verifies passwords with bounded concurrency.
 #[derive(Clone)]
 pub struct Hasher {
     params: HashParams,
     pepper: Option<Arc<[u8]>>,
-    permits: Arc<Semaphore>,
-    /// Requests waiting for a permit, and how many may wait: beyond that a login is refused
-    /// at once, so a flood cannot pile up tasks and latency behind the hashing pool.
-    waiting: Arc<AtomicUsize>,
-    max_waiting: usize,
+    /// The permits and the fair queue in front of them.
+    pool: HashPool,
     /// A real hash of a random password, verified for unknown users so that they cost the
     /// same as known ones (SECURITY 11).
     dummy: Arc<str>,
@@ -68,16 +44,16 @@ impl Hasher {
         Ok(Self {
             params,
             pepper,
-            permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
-            waiting: Arc::default(),
-            max_waiting: max_concurrent.max(1) * WAITERS_PER_PERMIT,
+            pool: HashPool::new(PoolLimits::for_permits(max_concurrent, WAITERS_PER_PERMIT)),
             dummy: Arc::from(dummy),
         })
     }
 
     /// Verifies `password` against `stored`, or against the dummy hash when there is no user.
+    /// `claimant` (client address and account) decides the job's place in the fair queue.
     pub async fn verify(
         &self,
+        claimant: Claimant,
         password: &SecretString,
         stored: Option<&str>,
     ) -> Result<bool, AuthError> {
@@ -86,19 +62,24 @@ impl Hasher {
         let stored: String = stored.map_or_else(|| self.dummy.to_string(), str::to_owned);
         let pepper = self.pepper.clone();
         let ok = self
-            .blocking(move || password::verify(&pw, &stored, pepper.as_deref()))
+            .blocking(claimant, move || {
+                password::verify(&pw, &stored, pepper.as_deref())
+            })
             .await?
             .map_err(|e| AuthError::Hash(e.to_string()))?;
         Ok(ok && known)
     }
 
-    /// Hashes a new password at the configured cost.
+    /// Hashes a new password at the configured cost. Only steps that already proved who the
+    /// user is come here, so the job queues in the internal lane.
     pub async fn hash(&self, password: &SecretString) -> Result<String, AuthError> {
         let pw = password::normalize(password.expose());
         let (params, pepper) = (self.params, self.pepper.clone());
-        self.blocking(move || password::hash(&pw, &params, pepper.as_deref()))
-            .await?
-            .map_err(|e| AuthError::Hash(e.to_string()))
+        self.blocking(Claimant::internal(), move || {
+            password::hash(&pw, &params, pepper.as_deref())
+        })
+        .await?
+        .map_err(|e| AuthError::Hash(e.to_string()))
     }
 
     /// Whether `stored` is weaker than the configured cost (SECURITY 8).
@@ -108,17 +89,14 @@ impl Hasher {
 
     async fn blocking<T: Send + 'static>(
         &self,
+        claimant: Claimant,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, AuthError> {
-        let queued = Queued::join(&self.waiting);
-        if queued.ahead >= self.max_waiting {
-            return Err(AuthError::Busy);
-        }
-        let permit = tokio::time::timeout(QUEUE_WAIT, self.permits.clone().acquire_owned())
+        let permit = self
+            .pool
+            .acquire(claimant, QUEUE_WAIT)
             .await
-            .map_err(|_| AuthError::Busy)?
             .map_err(|_| AuthError::Busy)?;
-        drop(queued);
         let out = tokio::task::spawn_blocking(move || {
             let out = work();
             drop(permit);

@@ -111,6 +111,7 @@ impl Login {
         let password_ok = self
             .hasher
             .verify(
+                super::hash_pool::Claimant::new(req.ip, req.username),
                 &req.password,
                 user.as_ref().map(|u| u.password_hash.as_str()),
             )

@@ -5,6 +5,7 @@
 
 pub mod credentials;
 pub mod devices;
+pub mod hash_pool;
 pub mod hasher;
 pub mod login;
 pub mod passwords;

@@ -290,7 +290,11 @@ impl TwoFactor {
             .await?;
         let verified = self
             .hasher
-            .verify(password, Some(&user.password_hash))
+            .verify(
+                super::hash_pool::Claimant::new(origin.ip, &user.username),
+                password,
+                Some(&user.password_hash),
+            )
             .await;
         match verified {
             Ok(true) => {

@@ -1,0 +1,371 @@
+//! Connection-level limits at the edge: how many client connections may be open (in all and
+//! per client address), when an idle connection is closed, how long a request body may take,
+//! how the accept loop backs off, and the open-file limit at start.
+//!
+//! Without these, a few hundred connections trickling a body byte by byte hold a task and a
+//! file descriptor each for as long as they like, until the process runs out of descriptors,
+//! accept fails in a tight loop and the portal stops answering anyone.
+//! This module owns the rules; `server` applies them to each connection. It knows nothing of
+//! routes, sessions or the application.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body::{Body, Frame, SizeHint};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::time::Sleep;
+
+use crate::domain::client_ip::TrustedProxies;
+use crate::domain::client_prefix::{IpPrefix, client_prefix};
+
+/// Refused connections and accept errors are logged at most once per this interval.
+const LOG_INTERVAL: Duration = Duration::from_secs(10);
+/// First and longest pause after a failed accept (EMFILE, ENFILE, ENOBUFS …).
+const ACCEPT_BACKOFF_MIN: Duration = Duration::from_millis(10);
+const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
+
+/// A log line that is written at most once per [`LOG_INTERVAL`], with the count it stands for.
+#[derive(Default)]
+struct Throttled {
+    state: Mutex<(Option<Instant>, u64)>,
+}
+
+impl Throttled {
+    /// Counts one occurrence; returns how many to report now, if a line is due.
+    fn note(&self) -> Option<u64> {
+        let mut s = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        s.1 += 1;
+        let due = s.0.is_none_or(|last| last.elapsed() >= LOG_INTERVAL);
+        due.then(|| {
+            s.0 = Some(Instant::now());
+            std::mem::take(&mut s.1)
+        })
+    }
+}
+
+/// Caps on open client connections.
+pub struct ConnLimits {
+    max_total: usize,
+    per_client: usize,
+    trusted: TrustedProxies,
+    open: Mutex<(usize, HashMap<IpPrefix, usize>)>,
+    refused: Throttled,
+}
+
+/// One admitted connection; its place is given back when dropped.
+pub struct ConnSlot {
+    limits: Arc<ConnLimits>,
+    client: Option<IpPrefix>,
+}
+
+impl ConnLimits {
+    /// `per_client` applies to each client address (an IPv6 /64 counts as one) except trusted
+    /// proxies, which carry many clients and only count toward `max_total`.
+    pub fn new(max_total: usize, per_client: usize, trusted: TrustedProxies) -> Arc<Self> {
+        Arc::new(Self {
+            max_total,
+            per_client,
+            trusted,
+            open: Mutex::new((0, HashMap::new())),
+            refused: Throttled::default(),
+        })
+    }
+
+    /// Admits a connection from `peer`, or `None` when a cap is reached (the caller closes it).
+    pub fn admit(self: &Arc<Self>, peer: IpAddr) -> Option<ConnSlot> {
+        let client = (!self.trusted.contains(peer)).then(|| client_prefix(peer));
+        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        let (total, per) = &mut *open;
+        let from_client = client.map_or(0, |c| per.get(&c).copied().unwrap_or(0));
+        let reason = if *total >= self.max_total {
+            Some("max_connections")
+        } else if from_client >= self.per_client {
+            Some("max_connections_per_client")
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            drop(open);
+            if let Some(n) = self.refused.note() {
+                tracing::warn!(%peer, limit = reason, refused = n, "connection cap reached: closing new connections at once");
+            }
+            return None;
+        }
+        *total += 1;
+        if let Some(c) = client {
+            *per.entry(c).or_default() += 1;
+        }
+        Some(ConnSlot {
+            limits: self.clone(),
+            client,
+        })
+    }
+}
+
+impl Drop for ConnSlot {
+    fn drop(&mut self) {
+        let mut open = self
+            .limits
+            .open
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let (total, per) = &mut *open;
+        *total = total.saturating_sub(1);
+        if let Some(c) = self.client
+            && let Some(n) = per.get_mut(&c)
+        {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                per.remove(&c);
+            }
+        }
+    }
+}
+
+/// Pauses after failed accepts, doubling up to a second, so that running out of descriptors
+/// does not spin the accept loop (the failing connection stays in the backlog meanwhile).
+pub struct AcceptBackoff {
+    delay: Duration,
+    log: Throttled,
+}
+
+impl Default for AcceptBackoff {
+    fn default() -> Self {
+        Self {
+            delay: ACCEPT_BACKOFF_MIN,
+            log: Throttled::default(),
+        }
+    }
+}
+
+impl AcceptBackoff {
+    /// A connection was accepted: the next failure starts from the shortest pause again.
+    pub fn succeeded(&mut self) {
+        self.delay = ACCEPT_BACKOFF_MIN;
+    }
+
+    /// An accept failed: log (at most once per interval) and wait.
+    pub async fn failed(&mut self, error: &std::io::Error) {
+        if let Some(n) = self.log.note() {
+            tracing::warn!(%error, failures = n, pause_ms = self.delay.as_millis(), "accept failed; backing off");
+        }
+        tokio::time::sleep(self.delay).await;
+        self.delay = (self.delay * 2).min(ACCEPT_BACKOFF_MAX);
+    }
+}
+
+/// What the idle watchdog of one connection sees: traffic and requests in progress.
+#[derive(Default)]
+pub struct Activity {
+    started: Option<tokio::time::Instant>,
+    /// Milliseconds after `started` of the last byte read or written.
+    last_ms: AtomicU64,
+    in_flight: AtomicUsize,
+}
+
+impl Activity {
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self {
+            started: Some(tokio::time::Instant::now()),
+            ..Self::default()
+        })
+    }
+
+    fn touch(&self) {
+        let ms = self.started.map_or(0, |s| s.elapsed().as_millis());
+        self.last_ms
+            .store(u64::try_from(ms).unwrap_or(u64::MAX), Ordering::Relaxed);
+    }
+
+    /// Marks a request in progress until the guard is dropped.
+    pub fn request(self: &Arc<Self>) -> InFlight {
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        InFlight(self.clone())
+    }
+
+    /// How long the connection has been quiet, or `None` while a request is in progress.
+    fn quiet_for(&self) -> Option<Duration> {
+        if self.in_flight.load(Ordering::SeqCst) > 0 {
+            return None;
+        }
+        let now = self.started.map_or(0, |s| s.elapsed().as_millis());
+        let last = u128::from(self.last_ms.load(Ordering::Relaxed));
+        Some(Duration::from_millis(
+            u64::try_from(now.saturating_sub(last)).unwrap_or(u64::MAX),
+        ))
+    }
+
+    /// Resolves once the connection has been idle for `timeout`.
+    pub async fn idle(&self, timeout: Duration) {
+        loop {
+            let wait = match self.quiet_for() {
+                Some(q) if q >= timeout => return,
+                Some(q) => timeout - q,
+                None => timeout,
+            };
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+/// A request in progress on a connection.
+pub struct InFlight(Arc<Activity>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.touch();
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// A client socket that reports its traffic to [`Activity`] and holds its connection slot
+/// for as long as it is open.
+pub struct Tracked<S> {
+    inner: S,
+    activity: Arc<Activity>,
+    _slot: ConnSlot,
+}
+
+impl<S> Tracked<S> {
+    pub fn new(inner: S, activity: Arc<Activity>, slot: ConnSlot) -> Self {
+        activity.touch();
+        Self {
+            inner,
+            activity,
+            _slot: slot,
+        }
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Tracked<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let out = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            self.activity.touch();
+        }
+        out
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Tracked<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let out = Pin::new(&mut self.inner).poll_write(cx, data);
+        if matches!(out, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.touch();
+        }
+        out
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        let out = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        if matches!(out, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.touch();
+        }
+        out
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+}
+
+/// The request body did not arrive in full before its deadline.
+#[derive(Debug, thiserror::Error)]
+#[error("the request body did not arrive within the body read timeout")]
+pub struct BodyTimeout;
+
+/// A request body that fails once its deadline (counted from the request head) has passed,
+/// so a client trickling bytes cannot hold a handler, a hashing slot or an upstream request.
+pub struct Deadline<B> {
+    inner: B,
+    sleep: Pin<Box<Sleep>>,
+    expired: Arc<AtomicBool>,
+}
+
+impl<B> Deadline<B> {
+    /// `expired` is set when the deadline cut the body off.
+    pub fn new(inner: B, timeout: Duration, expired: Arc<AtomicBool>) -> Self {
+        Self {
+            inner,
+            sleep: Box::pin(tokio::time::sleep(timeout)),
+            expired,
+        }
+    }
+}
+
+impl<B> Body for Deadline<B>
+where
+    B: Body<Data = Bytes> + Unpin,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    type Data = Bytes;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        match Pin::new(&mut self.inner).poll_frame(cx) {
+            Poll::Ready(frame) => Poll::Ready(frame.map(|f| f.map_err(Into::into))),
+            Poll::Pending => {
+                if self.sleep.as_mut().poll(cx).is_ready() {
+                    self.expired.store(true, Ordering::SeqCst);
+                    Poll::Ready(Some(Err(Box::new(BodyTimeout))))
+                } else {
+                    Poll::Pending
+                }
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// Raises the soft open-file limit to the hard limit, so the connection caps, not the
+/// descriptor table, decide when connections are refused. Returns the limit now in force.
+pub fn raise_nofile_limit() -> std::io::Result<u64> {
+    use rustix::process::{Resource, getrlimit, setrlimit};
+    let mut limit = getrlimit(Resource::Nofile);
+    if limit.current != limit.maximum {
+        limit.current = limit.maximum;
+        setrlimit(Resource::Nofile, limit)?;
+    }
+    Ok(getrlimit(Resource::Nofile).current.unwrap_or(u64::MAX))
+}
+
+#[cfg(test)]
+#[path = "conn_limits_tests.rs"]
+mod tests;

@@ -1,0 +1,127 @@
+use std::net::IpAddr;
+
+use http_body_util::BodyExt;
+
+use super::*;
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().unwrap_or_else(|_| unreachable!())
+}
+
+#[test]
+fn per_client_and_total_caps() {
+    let limits = ConnLimits::new(3, 2, TrustedProxies::default());
+    let a1 = limits.admit(ip("192.0.2.1"));
+    let a2 = limits.admit(ip("192.0.2.1"));
+    assert!(a1.is_some() && a2.is_some());
+    assert!(limits.admit(ip("192.0.2.1")).is_none());
+    let b = limits.admit(ip("192.0.2.2"));
+    assert!(b.is_some());
+    // Three open: nobody else gets in.
+    assert!(limits.admit(ip("192.0.2.3")).is_none());
+    drop(a1);
+    assert!(limits.admit(ip("192.0.2.1")).is_some());
+}
+
+#[test]
+fn an_ipv6_64_is_one_client() {
+    let limits = ConnLimits::new(100, 1, TrustedProxies::default());
+    let _a = limits.admit(ip("2001:db8::1"));
+    assert!(limits.admit(ip("2001:db8::2")).is_none());
+    assert!(limits.admit(ip("2001:db8:0:1::1")).is_some());
+}
+
+#[test]
+fn trusted_proxies_count_only_toward_the_total() {
+    let trusted = TrustedProxies::new(vec![ip("10.0.0.1").into()]);
+    let limits = ConnLimits::new(3, 1, trusted);
+    let held: Vec<_> = (0..3).map(|_| limits.admit(ip("10.0.0.1"))).collect();
+    assert!(held.iter().all(Option::is_some));
+    assert!(limits.admit(ip("10.0.0.1")).is_none());
+}
+
+#[test]
+fn slots_are_given_back() {
+    let limits = ConnLimits::new(10, 10, TrustedProxies::default());
+    let slots: Vec<_> = (0..10)
+        .filter_map(|_| limits.admit(ip("192.0.2.1")))
+        .collect();
+    assert_eq!(slots.len(), 10);
+    drop(slots);
+    let open = limits.open.lock().unwrap_or_else(PoisonError::into_inner);
+    assert_eq!(open.0, 0);
+    assert!(open.1.is_empty());
+}
+
+#[test]
+fn the_log_line_is_throttled_and_counts() {
+    let t = Throttled::default();
+    assert_eq!(t.note(), Some(1));
+    assert_eq!(t.note(), None);
+    assert_eq!(t.note(), None);
+}
+
+/// One byte, then nothing more, ever.
+struct Stall(bool);
+
+impl Body for Stall {
+    type Data = Bytes;
+    type Error = std::io::Error;
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+        if self.0 {
+            return Poll::Pending;
+        }
+        self.0 = true;
+        Poll::Ready(Some(Ok(Frame::data(Bytes::from_static(b"a")))))
+    }
+}
+
+#[tokio::test]
+async fn a_body_that_stalls_fails_at_its_deadline() {
+    let expired = Arc::new(AtomicBool::new(false));
+    let deadline = Deadline::new(Stall(false), Duration::from_millis(50), expired.clone());
+    let collected = deadline.collect().await;
+    assert!(collected.is_err());
+    assert!(expired.load(Ordering::SeqCst));
+}
+
+#[tokio::test]
+async fn a_complete_body_passes() {
+    let body = http_body_util::Full::new(Bytes::from_static(b"complete"));
+    let expired = Arc::new(AtomicBool::new(false));
+    let collected = Deadline::new(body, Duration::from_millis(50), expired.clone())
+        .collect()
+        .await
+        .map(|c| c.to_bytes());
+    assert_eq!(collected.ok(), Some(Bytes::from_static(b"complete")));
+    assert!(!expired.load(Ordering::SeqCst));
+}
+
+#[tokio::test]
+async fn idle_waits_for_quiet_and_for_requests_to_end() {
+    let activity = Activity::new();
+    let request = activity.request();
+    let idle = tokio::spawn({
+        let a = activity.clone();
+        async move { a.idle(Duration::from_millis(50)).await }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!idle.is_finished());
+    drop(request);
+    assert!(idle.await.is_ok());
+}
+
+#[tokio::test]
+async fn accept_failures_back_off_and_recover() {
+    let mut backoff = AcceptBackoff::default();
+    let error = std::io::Error::from_raw_os_error(24); // EMFILE
+    for _ in 0..3 {
+        backoff.failed(&error).await;
+    }
+    assert_eq!(backoff.delay, ACCEPT_BACKOFF_MIN * 8);
+    backoff.succeeded();
+    assert_eq!(backoff.delay, ACCEPT_BACKOFF_MIN);
+}

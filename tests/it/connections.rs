@@ -1,0 +1,328 @@
+//! Connection-level limits, over raw TCP sockets: caps on open connections (in all and per
+//! client address), a deadline for request bodies, and an idle timeout for keep-alive
+//! connections. Other client addresses are other loopback addresses (127.0.0.2, …).
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpSocket, TcpStream};
+
+use crate::harness::*;
+
+/// Longest a test waits for something the gateway must do; far above every configured limit.
+const PATIENCE: Duration = Duration::from_secs(20);
+
+async fn connect_from(app: &TestApp, last: u8) -> TcpStream {
+    let socket = TcpSocket::new_v4().unwrap();
+    socket
+        .bind(SocketAddr::from((Ipv4Addr::new(127, 0, 0, last), 0)))
+        .unwrap();
+    socket
+        .connect(SocketAddr::from(([127, 0, 0, 1], app.port)))
+        .await
+        .unwrap()
+}
+
+/// Reads one HTTP/1.1 response; `None` when the connection ends (or resets) before a status
+/// line arrives.
+async fn read_response(stream: &mut TcpStream) -> Option<u16> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        match tokio::time::timeout(PATIENCE, stream.read(&mut chunk))
+            .await
+            .expect("no answer and no close from the gateway")
+        {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
+    let status: u16 = head.split(' ').nth(1).unwrap().parse().unwrap();
+    let body_len: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .map_or(0, |v| v.trim().parse().unwrap());
+    let mut have = buf.len() - head_end;
+    while have < body_len {
+        match stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => have += n,
+        }
+    }
+    Some(status)
+}
+
+/// Sends a GET for the login page on `stream`; the status, or `None` when refused.
+async fn get_login(app: &TestApp, stream: &mut TcpStream) -> Option<u16> {
+    let req = format!(
+        "GET /login HTTP/1.1\r\nHost: {}:{}\r\nAccept: text/html\r\n\r\n",
+        app.portal_host, app.port
+    );
+    if stream.write_all(req.as_bytes()).await.is_err() {
+        return None;
+    }
+    read_response(stream).await
+}
+
+#[tokio::test]
+async fn the_per_address_cap_refuses_one_address_and_serves_another() {
+    let overlay =
+        "[server]\nmax_connections_per_client = 3\nmax_connections = 100\nidle_timeout = \"60s\"\n";
+    let app = TestApp::spawn(Opts::with(Store::Memory, overlay)).await;
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        let mut s = connect_from(&app, 2).await;
+        assert_eq!(get_login(&app, &mut s).await, Some(200));
+        held.push(s);
+    }
+    let mut fourth = connect_from(&app, 2).await;
+    assert_eq!(
+        get_login(&app, &mut fourth).await,
+        None,
+        "a fourth connection from 127.0.0.2 was served"
+    );
+    let mut other = connect_from(&app, 3).await;
+    assert_eq!(get_login(&app, &mut other).await, Some(200));
+
+    // A closed connection gives its place back (the gateway notices the close on its own time).
+    drop(held.pop());
+    let mut served = false;
+    for _ in 0..100 {
+        let mut s = connect_from(&app, 2).await;
+        if get_login(&app, &mut s).await == Some(200) {
+            served = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        served,
+        "127.0.0.2 stayed refused after closing a connection"
+    );
+}
+
+#[tokio::test]
+async fn the_global_cap_refuses_new_connections_from_anyone() {
+    let overlay =
+        "[server]\nmax_connections_per_client = 3\nmax_connections = 3\nidle_timeout = \"60s\"\n";
+    let app = TestApp::spawn(Opts::with(Store::Memory, overlay)).await;
+    let mut held = Vec::new();
+    for last in 2..=4 {
+        let mut s = connect_from(&app, last).await;
+        assert_eq!(get_login(&app, &mut s).await, Some(200));
+        held.push(s);
+    }
+    let mut next = connect_from(&app, 5).await;
+    assert_eq!(
+        get_login(&app, &mut next).await,
+        None,
+        "a connection beyond max_connections was served"
+    );
+}
+
+#[tokio::test]
+async fn a_trickled_body_is_cut_off_at_the_body_deadline() {
+    let overlay = "[server]\nbody_read_timeout = \"1s\"\nidle_timeout = \"60s\"\n";
+    let app = TestApp::spawn(Opts::with(Store::Memory, overlay)).await;
+    app.add_user("bob", PW, &[]).await;
+
+    const LEN: usize = 40;
+    let stream = connect_from(&app, 2).await;
+    let (mut rd, mut wr) = stream.into_split();
+    let head = format!(
+        "POST /login HTTP/1.1\r\nHost: {}:{}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {LEN}\r\n\r\n",
+        app.portal_host, app.port
+    );
+    wr.write_all(head.as_bytes()).await.unwrap();
+    let sent = Arc::new(AtomicUsize::new(0));
+    let counter = sent.clone();
+    // One byte every 250 ms: the whole body would take 10 s.
+    let writer = tokio::spawn(async move {
+        for _ in 0..LEN {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            if wr.write_all(b"a").await.is_err() {
+                return;
+            }
+            counter.fetch_add(1, Ordering::SeqCst);
+        }
+    });
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(PATIENCE, rd.read_to_end(&mut answer))
+        .await
+        .expect("the gateway neither answered nor closed");
+    let sent_when_cut = sent.load(Ordering::SeqCst);
+    writer.abort();
+    assert!(
+        sent_when_cut < LEN,
+        "the gateway waited for the whole trickled body ({sent_when_cut} bytes)"
+    );
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        answer.starts_with("HTTP/1.1 408"),
+        "a late body should get 408, got: {answer}"
+    );
+
+    // A normal sign-in still works.
+    app.login("bob", PW).await;
+}
+
+#[tokio::test]
+async fn an_idle_keep_alive_connection_is_closed_after_the_idle_timeout() {
+    let overlay = "[server]\nidle_timeout = \"1s\"\n";
+    let app = TestApp::spawn(Opts::with(Store::Memory, overlay)).await;
+    let mut s = connect_from(&app, 2).await;
+    assert_eq!(get_login(&app, &mut s).await, Some(200));
+    // The same connection serves a second request (keep-alive), then goes quiet.
+    assert_eq!(get_login(&app, &mut s).await, Some(200));
+    let mut byte = [0u8; 1];
+    // Well below the 10 s request-head deadline, so only the idle timeout can close it.
+    let closed = matches!(
+        tokio::time::timeout(Duration::from_secs(6), s.read(&mut byte)).await,
+        Ok(Ok(0) | Err(_))
+    );
+    assert!(closed, "an idle keep-alive connection stayed open");
+}
+
+#[test]
+fn bad_connection_limits_are_listed_with_their_keys() {
+    let text = r#"
+[server]
+body_read_timeout = "soon"
+idle_timeout = "0"
+max_connections = 10
+max_connections_per_client = 11
+[portal]
+url = "https://auth.example.com"
+[session]
+domain = "example.com"
+[[sites]]
+host = "app.example.com"
+upstream = "http://127.0.0.1:8080"
+"#;
+    let problems =
+        gatehouse::config::load_str(text, std::path::Path::new("/tmp"), std::iter::empty())
+            .expect_err("the config should be refused");
+    for key in [
+        "server.body_read_timeout",
+        "server.idle_timeout",
+        "server.max_connections_per_client",
+    ] {
+        assert!(
+            problems.iter().any(|p| p.key == key),
+            "no problem for {key}: {problems:#?}"
+        );
+    }
+    let ok = text
+        .replace(
+            "body_read_timeout = \"soon\"",
+            "body_read_timeout = \"30s\"",
+        )
+        .replace("idle_timeout = \"0\"", "idle_timeout = \"30s\"")
+        .replace(
+            "max_connections_per_client = 11",
+            "max_connections_per_client = 10",
+        );
+    let config = gatehouse::config::load_str(&ok, std::path::Path::new("/tmp"), std::iter::empty())
+        .unwrap_or_else(|p| panic!("{p:#?}"));
+    assert_eq!(config.server.max_connections_per_client, 10);
+    assert_eq!(config.server.body_read_timeout, Duration::from_secs(30));
+}
+
+/// The soft and hard "Max open files" limits of a running process.
+fn open_file_limits(pid: u32) -> (String, String) {
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
+    let line = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .unwrap()
+        .to_owned();
+    let mut fields = line.trim_start_matches("Max open files").split_whitespace();
+    (
+        fields.next().unwrap().to_owned(),
+        fields.next().unwrap().to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn serve_raises_the_open_file_limit_to_the_hard_limit() {
+    let echo = Echo::start().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    let opts = Opts::with(Store::Memory, "[log]\nlevel = \"info\"\n");
+    let config = dir.path().join("gatehouse.toml");
+    std::fs::write(
+        &config,
+        TestApp::config_text(&opts, port, &echo, &dir, "unused:"),
+    )
+    .unwrap();
+    let log = dir.path().join("serve.log");
+    // Start with a low soft limit, as many service managers do (1024 or less).
+    let mut cmd = std::process::Command::new("sh");
+    cmd.arg("-c")
+        .arg("ulimit -Sn 256 && exec \"$0\" serve --config \"$1\"")
+        .arg(env!("CARGO_BIN_EXE_gatehouse"))
+        .arg(&config)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap());
+    for (k, _) in std::env::vars() {
+        if k.starts_with("GATEHOUSE_") || k == "RUST_LOG" {
+            cmd.env_remove(k);
+        }
+    }
+    let mut child = cmd.spawn().unwrap();
+    let mut listening = false;
+    for _ in 0..300 {
+        if std::fs::read_to_string(&log).is_ok_and(|l| l.contains("listening")) {
+            listening = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let limits = open_file_limits(child.id());
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        listening,
+        "serve did not start: {}",
+        std::fs::read_to_string(&log).unwrap_or_default()
+    );
+    let (soft, hard) = limits;
+    assert_ne!(soft, "256", "the soft open-file limit was not raised");
+    assert_eq!(soft, hard, "the soft open-file limit is not the hard limit");
+}
+
+#[tokio::test]
+async fn an_idle_http2_connection_is_closed_after_the_idle_timeout() {
+    let overlay = "[server]\nidle_timeout = \"1s\"\n";
+    let app = TestApp::spawn(Opts::with(Store::Memory, overlay)).await;
+    let stream = connect_from(&app, 2).await;
+    // HTTP/2 with prior knowledge: the gateway's auto builder recognises the preface.
+    let (mut sender, conn) = hyper::client::conn::http2::handshake(
+        hyper_util::rt::TokioExecutor::new(),
+        hyper_util::rt::TokioIo::new(stream),
+    )
+    .await
+    .unwrap();
+    let ended = tokio::spawn(conn);
+    let req = http::Request::get(format!("http://{}:{}/login", app.portal_host, app.port))
+        .header("accept", "text/html")
+        .body(http_body_util::Empty::<bytes::Bytes>::new())
+        .unwrap();
+    let resp = sender.send_request(req).await.unwrap();
+    assert_eq!(resp.status(), 200);
+    drop(resp);
+    // HTTP/2 has no request-head deadline between requests: only the idle timeout closes it.
+    let closed = tokio::time::timeout(PATIENCE, ended).await;
+    assert!(closed.is_ok(), "an idle HTTP/2 connection stayed open");
+}
