@@ -140,7 +140,9 @@ async fn usernames_cannot_forge_audit_fields_and_are_capped_in_both_formats() {
 #[tokio::test]
 async fn concurrent_requests_audit_lines_carry_their_own_request_id() {
     const N: usize = 24;
-    let mut gate = gate("json", "").await;
+    // Each request comes from its own client address (through a trusted proxy), so the fair
+    // hashing pool serves them all rather than refusing one address's flood as busy.
+    let mut gate = gate("json", "[server]\ntrusted_proxies = [\"127.0.0.1/32\"]\n").await;
     gate.serve().await;
     // Each browser gets its own login form (and CSRF token) first; the POSTs then race.
     let mut forms = Vec::new();
@@ -164,7 +166,8 @@ async fn concurrent_requests_audit_lines_carry_their_own_request_id() {
                     ("password", "wrong password, long enough".to_owned()),
                     ("csrf", csrf),
                     ("rd", String::new()),
-                ]);
+                ])
+                .header("x-forwarded-for", format!("192.0.2.{}", i + 1));
             tokio::spawn(async move { b.send(rb).await.status() })
         })
         .collect();
