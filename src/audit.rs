@@ -1,5 +1,5 @@
 //! The audit log: security events on the `audit` tracing target with fixed names
-//! (SECURITY 68). Fields holding user input go through [`Clean`], which escapes control
+//! (docs/security.md#audit-log). Fields holding user input go through [`Clean`], which escapes control
 //! characters and caps the length; the formatter (`telemetry`) quotes and escapes every value,
 //! so a username cannot forge log lines or fields. Secrets are never passed
 //! here; sessions appear only as the short hash handle.

@@ -1,4 +1,4 @@
-//! The one authorization decision (DESIGN.md §1), shared by proxy mode and the forward-auth
+//! The one authorization decision (docs/architecture.md), shared by proxy mode and the forward-auth
 //! endpoints: who is this (session), may they act at all (not forced to change a password),
 //! and does the rule for this request allow them. Nothing here depends on how the request
 //! arrived; callers only translate the verdict into their own answer.
@@ -33,7 +33,7 @@ pub enum Verdict {
 }
 
 /// Decides a request from its canonical facts and the session cookie in `headers`.
-/// A store failure is an error so that every caller fails closed (SECURITY 73).
+/// A store failure is an error so that every caller fails closed (docs/security.md#store-bounds-and-outages).
 pub async fn authorize(
     app: &AppState,
     headers: &HeaderMap,

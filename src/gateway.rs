@@ -1,6 +1,6 @@
 //! Every request enters here: strict framing and canonical host/path first (bad requests
 //! never reach a handler or an upstream), then classification into portal, health, or a
-//! proxied site, and for sites the one decision function (DESIGN.md §1).
+//! proxied site, and for sites the one decision function (docs/architecture.md).
 
 use std::net::SocketAddr;
 
@@ -76,7 +76,7 @@ fn single(headers: &HeaderMap, name: header::HeaderName) -> Result<Option<&str>,
         .transpose()
 }
 
-/// Checks framing and builds the canonical request context (SECURITY 54–57, 59).
+/// Checks framing and builds the canonical request context (docs/security.md#trusted-proxies, #forward-auth-fail-closed, #path-normalisation, #host-matching, #request-framing).
 pub fn precheck<B>(
     app: &AppState,
     req: &Request<B>,
@@ -226,7 +226,7 @@ pub async fn proxy(
             return error_page(app, Some(ctx), PageError::SecondFactorRequired);
         }
         Ok(Verdict::Forbidden) => return error_page(app, Some(ctx), PageError::Forbidden),
-        // Fail closed: no store, no access (SECURITY 73).
+        // Fail closed: no store, no access (docs/security.md#store-bounds-and-outages).
         Err(e) => return error_page(app, Some(ctx), PageError::Unavailable(e.to_string())),
     };
     let ids = session.as_ref().map(|s| IdentityHeaders {

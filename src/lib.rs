@@ -1,6 +1,6 @@
 //! Gatehouse: a reverse-proxy authentication gateway.
 //!
-//! Layers (DESIGN.md §3): `domain` (pure rules) ← `store` (traits + backends) ← `service`
+//! Layers (docs/architecture.md): `domain` (pure rules) ← `store` (traits + backends) ← `service`
 //! (use cases) ← `web` / `proxy` / `gateway` (HTTP) ← `app` / `server` (composition) ← `cli`.
 
 pub mod app;

@@ -1,5 +1,5 @@
 //! Reading passwords for the CLI: from a no-echo prompt (asked twice) or one line of stdin;
-//! never from argv, where shell history and `ps` would keep them (SECURITY 52).
+//! never from argv, where shell history and `ps` would keep them (docs/security.md#cli-secrets).
 
 use std::io::{BufRead, IsTerminal};
 

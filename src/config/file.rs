@@ -2,7 +2,7 @@
 //! `validate` deserialises through `serde_ignored` and reports every one of them.
 //!
 //! Nothing here is trusted yet; `config::validate` turns it into the typed `Config` the rest
-//! of the code uses (STYLE.md: River's external vs internal config).
+//! of the code uses (after River's external vs internal config).
 
 use std::path::PathBuf;
 

@@ -2,7 +2,7 @@
 //!
 //! Loading never stops at the first mistake: every problem is collected with its key and a
 //! hint, and a config with any problem is refused whole, so a broken file never starts a
-//! half-working gateway (STYLE.md: lldap's configuration loading).
+//! half-working gateway (after lldap's configuration loading).
 
 mod duration;
 mod env;

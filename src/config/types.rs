@@ -241,7 +241,7 @@ pub struct NotifierConfig {
     pub smtp: Option<SmtpConfig>,
 }
 
-/// How the SMTP connection is secured (SECURITY 66).
+/// How the SMTP connection is secured (docs/security.md#smtp).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SmtpSecurity {
     /// Plain connection upgraded with STARTTLS, which is required: a server that does not

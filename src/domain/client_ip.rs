@@ -1,4 +1,4 @@
-//! The client address used for rate limits, lockouts and audit logs (SECURITY.md items 14, 54).
+//! The client address used for rate limits, lockouts and audit logs (docs/security.md#throttle-keys, #trusted-proxies).
 //!
 //! This module owns the decision which address is "the client": the TCP peer, unless the peer is
 //! a configured trusted proxy, in which case `X-Forwarded-For` is read from the right and the

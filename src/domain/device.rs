@@ -1,4 +1,4 @@
-//! Remembered-device tokens ("trust this device for N days", SECURITY 21, issue 4).
+//! Remembered-device tokens ("trust this device for N days", docs/security.md#remembered-devices).
 //!
 //! A browser that chose to be remembered holds `v1.<token>.<mac>`: 256 random bits and an
 //! HMAC binding them to one user id. The MAC lets the gateway refuse forged or moved values

@@ -1,4 +1,4 @@
-//! Host names and host patterns (SECURITY.md item 57).
+//! Host names and host patterns (docs/security.md#host-matching).
 //!
 //! This module owns the one way a `Host` header or URI authority becomes a comparable host name:
 //! ASCII lower-case, one trailing dot removed, IPv6 in canonical bracketed form, default port
@@ -89,7 +89,7 @@ pub fn parse_authority(raw: &str, default_port: u16) -> Result<Authority, HostEr
         return Err(HostError::Empty);
     }
     // Classify dangerous characters before splitting, so `a@b:1` reports userinfo rather than
-    // a port error: the error feeds audit logs of spoofing attempts (SECURITY.md 68).
+    // a port error: the error feeds audit logs of spoofing attempts (docs/security.md#audit-log).
     for c in raw.chars() {
         if c.is_whitespace() || c.is_control() {
             return Err(HostError::ControlOrWhitespace);

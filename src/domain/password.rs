@@ -1,9 +1,9 @@
-//! Password policy and argon2id hashing (SECURITY.md §1.1).
+//! Password policy and argon2id hashing (docs/security.md#password-policy).
 //!
 //! Pure CPU work: callers run [`hash`] and [`verify`] on a blocking pool behind a semaphore
 //! (each call takes ~45 ms and 19+ MiB). Passwords are NFKC-normalised before length checks and
-//! hashing, so precomposed and decomposed input are one password (SECURITY 3), and are never
-//! truncated (SECURITY 2).
+//! hashing, so precomposed and decomposed input are one password (docs/security.md#password-policy), and are never
+//! truncated (docs/security.md#password-policy).
 
 use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version};
 use thiserror::Error;
@@ -11,14 +11,14 @@ use unicode_normalization::UnicodeNormalization;
 
 use super::secret::fill_random;
 
-/// The OWASP floor for argon2id (m=19 MiB, t=2, p=1), SECURITY 7.
+/// The OWASP floor for argon2id (m=19 MiB, t=2, p=1), docs/security.md#password-hashing.
 pub const OWASP_MIN: HashParams = HashParams {
     memory_kib: 19_456,
     iterations: 2,
     parallelism: 1,
 };
 
-/// Longest password accepted, in bytes after normalisation. Documented cap (SECURITY 2, 72):
+/// Longest password accepted, in bytes after normalisation. Documented cap (docs/security.md#password-policy, #hashing-bounds):
 /// long enough for any passphrase, short enough that hashing cost stays bounded.
 pub const MAX_PASSWORD_BYTES: usize = 1024;
 
@@ -34,7 +34,7 @@ pub struct HashParams {
 }
 
 impl HashParams {
-    /// Whether these parameters meet the OWASP table (SECURITY 7): m=19456/t=2, or the
+    /// Whether these parameters meet the OWASP table (docs/security.md#password-hashing): m=19456/t=2, or the
     /// equivalent trades m=47104/t=1, m=12288/t=3, m=9216/t=4, m=7168/t=5, with p ≥ 1.
     pub fn meets_owasp_floor(&self) -> bool {
         const TABLE: [(u32, u32); 5] = [
@@ -80,7 +80,7 @@ fn argon2<'k>(params: &HashParams, pepper: Option<&'k [u8]>) -> Result<Argon2<'k
     .map_err(|e| HashError::Params(e.to_string()))?;
     match pepper {
         // The pepper is argon2's "secret" input: a key kept outside the user store, so a
-        // copied database cannot be attacked offline without it (SECURITY 9).
+        // copied database cannot be attacked offline without it (docs/security.md#pepper).
         Some(key) => Argon2::new_with_secret(key, Algorithm::Argon2id, Version::V0x13, p)
             .map_err(|_| HashError::Pepper),
         None => Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, p)),
@@ -122,7 +122,7 @@ pub fn verify(password: &str, stored: &str, pepper: Option<&[u8]>) -> Result<boo
 }
 
 /// Whether a stored hash is weaker than `current` and should be recomputed after a successful
-/// login (SECURITY 8). Unreadable strings also need a rehash.
+/// login (docs/security.md#hash-upgrade). Unreadable strings also need a rehash.
 pub fn needs_rehash(stored: &str, current: &HashParams) -> bool {
     let Ok(parsed) = PasswordHash::new(stored) else {
         return true;
@@ -136,7 +136,7 @@ pub fn needs_rehash(stored: &str, current: &HashParams) -> bool {
         || p.p_cost() < current.parallelism
 }
 
-/// Password policy: length in code points, common passwords and context words (SECURITY 1–4).
+/// Password policy: length in code points, common passwords and context words (docs/security.md#password-policy, #password-blocklist).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PasswordPolicy {
     /// Minimum length in code points after normalisation, for a password-only account.
@@ -221,7 +221,7 @@ impl PasswordPolicy {
     /// made of (username, product name, host labels), compared case-insensitively.
     ///
     /// `two_factor` says whether every login of the account also needs a code, which allows
-    /// the shorter minimum (SECURITY 1).
+    /// the shorter minimum (docs/security.md#password-policy).
     pub fn check(
         &self,
         password: &str,

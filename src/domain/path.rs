@@ -1,4 +1,4 @@
-//! Canonical request paths (SECURITY.md item 56).
+//! Canonical request paths (docs/security.md#path-normalisation).
 //!
 //! This module owns the single normalisation of a request path: it decodes percent-escapes
 //! exactly once, refuses every encoding trick that lets the gateway and an upstream disagree on
@@ -205,7 +205,7 @@ fn check_escaped_byte(value: u8) -> Result<(), PathError> {
 /// Refuses raw bytes that are never legitimate in an origin-form path.
 fn check_raw_byte(b: u8) -> Result<(), PathError> {
     match b {
-        // Tomcat path parameters: `/admin;x=1/` routes to `/admin` upstream (SECURITY.md 56).
+        // Tomcat path parameters: `/admin;x=1/` routes to `/admin` upstream (docs/security.md#path-normalisation).
         b';' => Err(PathError::Semicolon),
         b'\\' => Err(PathError::Backslash),
         b if b < 0x20 || b == 0x7f => Err(PathError::ControlCharacter),

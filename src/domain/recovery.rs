@@ -1,10 +1,10 @@
-//! Recovery codes: the one-time fallback when the authenticator is lost (SECURITY 37, 38).
+//! Recovery codes: the one-time fallback when the authenticator is lost (docs/security.md#recovery-codes).
 //!
 //! Owns how codes are generated, shown, typed back and hashed. Each code carries 120 bits from
-//! the CSPRNG, well above SECURITY 37's 112-bit line, so a plain SHA-256 is a sufficient store
+//! the CSPRNG, well above docs/security.md#recovery-codes's 112-bit line, so a plain SHA-256 is a sufficient store
 //! (a guess at a 120-bit value is hopeless however fast the hash; argon2id is needed only
 //! below 112 bits). It does not store codes, mark them used, void an old set or throttle
-//! attempts: those are the service's (single use and throttling per SECURITY 37–38). A code is
+//! attempts: those are the service's (single use and throttling per docs/security.md#recovery-codes). A code is
 //! never a substitute for the password.
 //!
 //! The alphabet is Crockford's base32 in lower case (`0-9a-z` without `i`, `l`, `o`, `u`), so
@@ -92,7 +92,7 @@ pub fn normalize(input: &str) -> Option<String> {
 }
 
 /// Lower-case hex SHA-256 of a code in canonical form (the output of [`normalize`]), the only
-/// form in which codes are stored (SECURITY 37, 70).
+/// form in which codes are stored (docs/security.md#recovery-codes, #secrets-at-rest).
 pub fn hash(normalized: &str) -> String {
     sha256_hex(normalized.as_bytes())
 }

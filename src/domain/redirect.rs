@@ -1,4 +1,4 @@
-//! Post-login / post-logout redirect targets (SECURITY.md item 61, ASVS 3.7.2).
+//! Post-login / post-logout redirect targets (docs/security.md#redirects, ASVS 3.7.2).
 //!
 //! This module owns the decision whether a user-supplied `rd` / `redirect_uri` / logout target may
 //! be put in a `Location` header. A target is accepted only if it is a plain same-origin path or
@@ -68,7 +68,7 @@ pub fn validate_redirect(target: &str, policy: &RedirectPolicy) -> Option<String
         .map(|()| target.to_owned())
 }
 
-/// [`validate_redirect`] with the reason for a refusal, for the audit log (SECURITY.md 68).
+/// [`validate_redirect`] with the reason for a refusal, for the audit log (docs/security.md#audit-log).
 pub(crate) fn check_redirect(target: &str, policy: &RedirectPolicy) -> Result<(), RedirectError> {
     if target.is_empty() || target.len() > MAX_REDIRECT_LEN {
         return Err(RedirectError::Length);
@@ -103,7 +103,7 @@ fn check_relative(target: &str) -> Result<(), RedirectError> {
     {
         return Err(RedirectError::AmbiguousPath);
     }
-    // SECURITY.md 61 "/./ tricks": browsers resolve `.`/`..` (including `%2e` forms) before
+    // docs/security.md#redirects "/./ tricks": browsers resolve `.`/`..` (including `%2e` forms) before
     // sending, so a target built from them was crafted, and `/..//evil.com`-style paths are
     // how scheme-relative URLs are smuggled past a prefix check. An empty segment is refused
     // for the same reason. Only the path is checked: the query may legitimately hold URLs.

@@ -1,9 +1,9 @@
 //! Access rules and the one decision function shared by proxy and forward-auth modes
-//! (DESIGN.md §1). Rules are matched in order on the canonical host and path (never the
+//! (docs/architecture.md). Rules are matched in order on the canonical host and path (never the
 //! query), the method, the client network and the subject; the first match decides.
 //!
 //! Nothing about the request's origin (header, mode, user agent) enters here except through
-//! [`RequestFacts`], so the same request always gets the same answer (SECURITY 58).
+//! [`RequestFacts`], so the same request always gets the same answer (docs/security.md#no-implicit-bypass).
 
 use std::net::IpAddr;
 

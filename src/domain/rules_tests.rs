@@ -157,7 +157,7 @@ fn methods_and_networks_narrow_a_rule() {
     assert_eq!(decide(&rules, &f, None), Decision::Allow);
     f.method = "POST";
     assert_eq!(decide(&rules, &f, None), Decision::Login);
-    // HEAD and OPTIONS are not special (SECURITY 58).
+    // HEAD and OPTIONS are not special (docs/security.md#no-implicit-bypass).
     f.method = "OPTIONS";
     assert_eq!(decide(&rules, &f, None), Decision::Login);
 }

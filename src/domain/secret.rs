@@ -51,7 +51,7 @@ pub fn random_token(bytes: usize) -> String {
     URL_SAFE_NO_PAD.encode(buf)
 }
 
-/// Lower-case hex SHA-256 of `data`: how tokens and session ids are stored (SECURITY 29, 41).
+/// Lower-case hex SHA-256 of `data`: how tokens and session ids are stored (docs/security.md#session-store-at-rest, #reset-tokens).
 pub fn sha256_hex(data: &[u8]) -> String {
     hex(&Sha256::digest(data))
 }

@@ -1,4 +1,4 @@
-//! Encryption at rest for TOTP secrets (SECURITY 70): AES-256-GCM (ring) under a key kept
+//! Encryption at rest for TOTP secrets (docs/security.md#secrets-at-rest): AES-256-GCM (ring) under a key kept
 //! outside the database, with key ids for rotation.
 //!
 //! Owns the sealed format, `base64url(key id ‖ 96-bit nonce ‖ ciphertext ‖ 128-bit tag)`, and

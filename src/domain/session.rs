@@ -1,14 +1,14 @@
-//! Session records, ids and expiry rules (DESIGN.md §4, SECURITY.md §1.3).
+//! Session records, ids and expiry rules (docs/architecture.md, docs/security.md#server-side-sessions).
 //!
 //! A session id is 256 random bits sent only in the cookie; stores see only its SHA-256
-//! (`SessionKey`), so a dump of Redis holds nothing a browser could present (SECURITY 29).
+//! (`SessionKey`), so a dump of Redis holds nothing a browser could present (docs/security.md#session-store-at-rest).
 //! Expiry is decided here from the record and `now`; cookie `Max-Age` is never the control.
 
 use serde::{Deserialize, Serialize};
 
 use super::secret::{SecretString, random_token, sha256_hex};
 
-/// Bytes of randomness in a session id (256 bits, SECURITY 19).
+/// Bytes of randomness in a session id (256 bits, docs/security.md#session-ids).
 const SESSION_ID_BYTES: usize = 32;
 /// Length of a session id in base64url: 32 bytes → 43 characters.
 const SESSION_ID_LEN: usize = 43;
@@ -18,7 +18,7 @@ const SESSION_ID_LEN: usize = 43;
 #[serde(rename_all = "snake_case")]
 pub enum AuthLevel {
     /// The password was right and a second factor is still due. Grants nothing
-    /// (SECURITY 22): only the code step accepts it.
+    /// (docs/security.md#pending-login): only the code step accepts it.
     Pending,
     /// Password only.
     OneFactor,
@@ -105,7 +105,7 @@ pub struct Session {
     pub cookie_scope: Option<String>,
 }
 
-/// Server-side timeouts (SECURITY 24).
+/// Server-side timeouts (docs/security.md#session-timeouts).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionTimeouts {
     /// Seconds of inactivity after which a session ends.

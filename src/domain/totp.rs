@@ -1,12 +1,12 @@
 //! Time-based one-time passwords (RFC 6238 over RFC 4226 HOTP): SHA-1, 6 digits, 30 s step,
-//! at most ±1 step of skew, judged on the server's clock only (SECURITY 31).
+//! at most ±1 step of skew, judged on the server's clock only (docs/security.md#totp).
 //!
 //! Owns the secret type, its base32 form and `otpauth://` enrolment URI, code computation and
 //! the verification rule, including the replay guard: a code is refused for any step at or
 //! before the last step this account used (RFC 6238 §5.2 "MUST NOT accept the second attempt",
-//! SECURITY 32; the rule vaultwarden's authenticator keeps). It does not store that step: the
+//! docs/security.md#totp-replay; the rule vaultwarden's authenticator keeps). It does not store that step: the
 //! caller records the step [`verify`] returns atomically (e.g. a compare-and-set), so that two
-//! concurrent requests with one code cannot both pass. It does not throttle guesses (SECURITY 34
+//! concurrent requests with one code cannot both pass. It does not throttle guesses (docs/security.md#second-factor-throttle
 //! lives in the service) and never reads the clock: `now` is always an argument.
 //!
 //! We implement RFC 6238 here (about 60 lines) rather than use `totp-rs`: that crate does not
@@ -21,9 +21,9 @@ use thiserror::Error;
 
 use super::secret::{ct_eq, fill_random};
 
-/// Length of a generated secret: 160 bits, the RFC 4226 §4 R6 recommendation (SECURITY 33).
+/// Length of a generated secret: 160 bits, the RFC 4226 §4 R6 recommendation (docs/security.md#totp-secrets).
 pub const SECRET_BYTES: usize = 20;
-/// Shortest secret accepted from storage or import: also 160 bits (SECURITY 33).
+/// Shortest secret accepted from storage or import: also 160 bits (docs/security.md#totp-secrets).
 pub const MIN_SECRET_BYTES: usize = 20;
 /// Longest secret accepted; HMAC-SHA-1 hashes longer keys down anyway (RFC 2104 §2).
 pub const MAX_SECRET_BYTES: usize = 64;
@@ -31,11 +31,11 @@ pub const MAX_SECRET_BYTES: usize = 64;
 pub const STEP_SECONDS: u64 = 30;
 /// Digits per code.
 pub const DIGITS: u32 = 6;
-/// Steps of clock skew accepted either side of the current one (SECURITY 31).
+/// Steps of clock skew accepted either side of the current one (docs/security.md#totp).
 pub const SKEW_STEPS: u64 = 1;
 
 /// Every TOTP failure the caller may show. Wrong, replayed and malformed codes are one variant
-/// so that a replay looks exactly like a wrong code (SECURITY 32).
+/// so that a replay looks exactly like a wrong code (docs/security.md#totp-replay).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
 pub enum TotpError {
     /// The code is wrong, already used, or not six digits.
@@ -54,7 +54,7 @@ pub enum TotpError {
 pub struct TotpSecret(Vec<u8>);
 
 impl TotpSecret {
-    /// A fresh 160-bit secret from the operating system's CSPRNG (SECURITY 33).
+    /// A fresh 160-bit secret from the operating system's CSPRNG (docs/security.md#totp-secrets).
     pub fn generate() -> Self {
         let mut bytes = vec![0u8; SECRET_BYTES];
         fill_random(&mut bytes);
@@ -134,7 +134,7 @@ pub fn code_at(secret: &TotpSecret, step: u64) -> u32 {
 ///
 /// Accepts exactly six ASCII digits (ASCII whitespace, as in `123 456`, is ignored), for steps
 /// now−1, now and now+1, each compared in constant time. Steps at or before `last_used_step`
-/// are refused (SECURITY 32). Every failure is [`TotpError::Invalid`].
+/// are refused (docs/security.md#totp-replay). Every failure is [`TotpError::Invalid`].
 pub fn verify(
     secret: &TotpSecret,
     input: &str,

@@ -219,7 +219,7 @@ fn generated_secrets_are_160_bits_and_distinct() {
     let b = TotpSecret::generate();
     assert_eq!(a.as_bytes().len(), 20);
     assert_ne!(a.as_bytes(), b.as_bytes());
-    // SECURITY 33's grey-box check: at least 32 base32 characters in the URI.
+    // docs/security.md#totp-secrets's grey-box check: at least 32 base32 characters in the URI.
     assert_eq!(a.to_base32().len(), 32);
 }
 

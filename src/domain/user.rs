@@ -1,7 +1,7 @@
 //! Users as the domain sees them: validated usernames and group names, and the user record.
 //!
 //! Usernames are case-folded and trimmed once, here, so that `Alice`, `ALICE` and ` alice`
-//! are one account and one throttle bucket everywhere (SECURITY 14).
+//! are one account and one throttle bucket everywhere (docs/security.md#throttle-keys).
 
 use thiserror::Error;
 
@@ -122,7 +122,7 @@ impl std::fmt::Debug for User {
     }
 }
 
-/// How long a password someone else set (`must_change_password`) keeps working (SECURITY 50).
+/// How long a password someone else set (`must_change_password`) keeps working (docs/security.md#admin-reset).
 pub const TEMPORARY_PASSWORD_TTL: i64 = 86_400;
 
 impl User {

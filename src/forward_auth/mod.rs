@@ -1,8 +1,8 @@
 //! Forward-auth endpoints: the gateway's decision for a proxy that stays in the data path
 //! (nginx `auth_request`, Traefik `forwardAuth`, Caddy `forward_auth`). Thin over
-//! `authz::authorize`, the same decision proxy mode uses (DESIGN.md §1).
+//! `authz::authorize`, the same decision proxy mode uses (docs/architecture.md).
 //!
-//! Fail closed (SECURITY 55): 2xx only for a request the policy allows, and every 2xx carries
+//! Fail closed (docs/security.md#forward-auth-fail-closed): 2xx only for a request the policy allows, and every 2xx carries
 //! all identity headers (empty when anonymous) so the proxy overwrites whatever a client sent.
 //! Calls from peers outside `server.trusted_proxies` are refused: their forwarded headers
 //! could describe any request.

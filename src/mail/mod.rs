@@ -1,4 +1,4 @@
-//! Notices to account holders by mail (SECURITY 35–37, §1.11): the message text, and the
+//! Notices to account holders by mail (docs/security.md#factor-enrolment, #factor-changes, #recovery-codes, #smtp): the message text, and the
 //! transports that carry it. Messages are built with lettre, so headers are encoded by the
 //! library; the only user data in a header is the recipient's stored address, parsed as a
 //! mailbox (a value that does not parse is not sent). Sending happens off the request path.
@@ -52,7 +52,7 @@ pub enum Notice {
 }
 
 impl Notice {
-    /// A name for logs: never the content (a reset link is a credential, SECURITY 43).
+    /// A name for logs: never the content (a reset link is a credential, docs/security.md#reset-page).
     pub fn kind(&self) -> &'static str {
         match self {
             Self::PasswordReset { .. } => "password_reset",
@@ -248,7 +248,7 @@ impl Mailer {
             .map_err(|_| "the account has no valid email address".to_owned())?;
         let (subject, paragraphs) = notice.text();
         // The name goes only into the body (never a header); line breaks and other control
-        // characters in it become spaces so that it cannot shape the text (SECURITY 67).
+        // characters in it become spaces so that it cannot shape the text (docs/security.md#mail-content).
         let name: String = user
             .display_name
             .chars()

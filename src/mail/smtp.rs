@@ -1,4 +1,4 @@
-//! The SMTP transport (SECURITY 66): lettre's async SMTP client on tokio, with rustls on the
+//! The SMTP transport (docs/security.md#smtp): lettre's async SMTP client on tokio, with rustls on the
 //! ring provider.
 //!
 //! - `starttls`: STARTTLS is *required* (lettre's `Tls::Required`), never opportunistic: a

@@ -1,5 +1,5 @@
 //! Upstream HTTP clients: pooled hyper clients, https with rustls (ring) validating
-//! certificates against the system roots plus an optional per-site CA (SECURITY 60).
+//! certificates against the system roots plus an optional per-site CA (docs/security.md#upstream-tls).
 
 use std::path::Path;
 use std::sync::Arc;

@@ -1,4 +1,4 @@
-//! Header hygiene for the upstream hop (SECURITY 53, 54, 28): hop-by-hop headers removed,
+//! Header hygiene for the upstream hop (docs/security.md#identity-headers, #trusted-proxies, #gateway-cookie-never-upstream): hop-by-hop headers removed,
 //! every client header that normalises to an identity name dropped, forwarded headers
 //! replaced by the gateway's own, and identity headers set exactly once.
 

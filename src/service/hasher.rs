@@ -26,7 +26,7 @@ pub struct Hasher {
     /// The permits and the fair queue in front of them.
     pool: HashPool,
     /// A real hash of a random password, verified for unknown users so that they cost the
-    /// same as known ones (SECURITY 11).
+    /// same as known ones (docs/security.md#login-timing).
     dummy: Arc<str>,
 }
 
@@ -82,7 +82,7 @@ impl Hasher {
         .map_err(|e| AuthError::Hash(e.to_string()))
     }
 
-    /// Whether `stored` is weaker than the configured cost (SECURITY 8).
+    /// Whether `stored` is weaker than the configured cost (docs/security.md#hash-upgrade).
     pub fn needs_rehash(&self, stored: &str) -> bool {
         password::needs_rehash(stored, &self.params)
     }

@@ -1,5 +1,5 @@
 //! The password step of login: throttle, verify, start a session or a pending second-factor
-//! login (SECURITY §1.2, 21).
+//! login (docs/security.md#login-throttle, #session-rotation).
 //!
 //! Every failure (unknown user, wrong password, disabled account) is one `InvalidCredentials`
 //! and costs one argon2 verification; the reason goes only to the audit log. Attempts are
@@ -178,7 +178,7 @@ impl Login {
         Err(e)
     }
 
-    /// Recomputes a hash made with weaker parameters than configured (SECURITY 8). Not a
+    /// Recomputes a hash made with weaker parameters than configured (docs/security.md#hash-upgrade). Not a
     /// credential change, so sessions stay valid.
     async fn upgrade_hash(
         &self,

@@ -31,13 +31,13 @@ pub fn now() -> i64 {
 /// Why an authentication step failed. The web layer shows one generic text per variant.
 #[derive(Debug, Error)]
 pub enum AuthError {
-    /// Unknown user, wrong password, disabled account: one answer for all (SECURITY 10).
+    /// Unknown user, wrong password, disabled account: one answer for all (docs/security.md#uniform-login-failure).
     #[error("invalid username or password")]
     InvalidCredentials,
-    /// A wrong, replayed or spent second-factor code: one answer for all (SECURITY 32).
+    /// A wrong, replayed or spent second-factor code: one answer for all (docs/security.md#totp-replay).
     #[error("invalid code")]
     InvalidCode,
-    /// Too many wrong codes for this login: start again with the password (SECURITY 34).
+    /// Too many wrong codes for this login: start again with the password (docs/security.md#second-factor-throttle).
     #[error("too many codes for this login")]
     Restart,
     /// A stored secret could not be opened or used (wrong key, corrupt record).
@@ -49,7 +49,7 @@ pub enum AuthError {
         /// When attempts are evaluated again.
         until: i64,
     },
-    /// The password hashing pool is saturated (SECURITY 72).
+    /// The password hashing pool is saturated (docs/security.md#hashing-bounds).
     #[error("busy")]
     Busy,
     /// A store failed; fail closed.

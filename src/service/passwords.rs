@@ -1,4 +1,4 @@
-//! Password change, forgot/reset by mail (SECURITY §1.5–1.6, issue 5).
+//! Password change, forgot/reset by mail (docs/security.md#reset-tokens, #password-change, issue 5).
 //!
 //! Change: the current password (and a code for two-factor users without a fresh step-up);
 //! then every session ends, this browser gets a new one, remembered devices are forgotten and a
@@ -27,11 +27,11 @@ use crate::domain::user::{User, Username};
 use crate::mail::{Mailer, Notice};
 use crate::store::{ResetStore, StoreError, UserStore};
 
-/// Reset requests one client IP may make per window (SECURITY 40).
+/// Reset requests one client IP may make per window (docs/security.md#reset-rate-limits).
 const RESETS_PER_IP: u32 = 5;
 /// Window of the per-IP limit, seconds.
 const RESET_IP_WINDOW: u64 = 600;
-/// Reset mails one account may receive per hour (SECURITY 40).
+/// Reset mails one account may receive per hour (docs/security.md#reset-rate-limits).
 const RESET_MAILS_PER_ACCOUNT: u32 = 3;
 
 /// Why a new password was not set. The text of each is safe to show on the page.
@@ -79,7 +79,7 @@ pub struct Passwords {
     two_factor: TwoFactor,
     mailer: Mailer,
     reset_ttl: i64,
-    /// `<portal>/reset`, from configuration only (SECURITY 42).
+    /// `<portal>/reset`, from configuration only (docs/security.md#reset-link-origin).
     reset_url: String,
 }
 
@@ -173,7 +173,7 @@ impl Passwords {
         Ok(id)
     }
 
-    /// Whether this client may ask for another reset now (SECURITY 40). Depends only on the
+    /// Whether this client may ask for another reset now (docs/security.md#reset-rate-limits). Depends only on the
     /// client, so the answer reveals nothing about accounts.
     pub async fn may_request(&self, origin: Origin<'_>) -> Result<bool, AuthError> {
         let n = self
@@ -188,7 +188,7 @@ impl Passwords {
     }
 
     /// Handles "forgot password" for a username or email address, in the background: the
-    /// caller answers the same page at once whatever happens here (SECURITY 39).
+    /// caller answers the same page at once whatever happens here (docs/security.md#reset-no-enumeration).
     pub fn request_reset(&self, who: &str, origin: Origin<'_>) {
         let this = self.clone();
         let who: String = who.trim().chars().take(256).collect();
@@ -246,7 +246,7 @@ impl Passwords {
     }
 
     /// An administrator's "mail a reset link": issues a token for `user` and waits for the mail
-    /// (SECURITY 50). The administrator never sees the link. Independent of
+    /// (docs/security.md#admin-reset). The administrator never sees the link. Independent of
     /// `password.forgot_password_enabled` and of the per-account mail limit (the admin area
     /// already needs a fresh step-up); the caller offers it only when a notifier is configured.
     /// A newer link voids the older ones; the password and sessions stay as they are until the
@@ -278,7 +278,7 @@ impl Passwords {
 
     /// An administrator's "temporary password": a random password that passes the policy is
     /// set (ending every session and remembered device, voiding reset links), the user gets a
-    /// notice, and the password is returned to be shown once (never logged, SECURITY 50–51).
+    /// notice, and the password is returned to be shown once (never logged, docs/security.md#admin-reset).
     pub async fn admin_temporary_password(
         &self,
         user: &User,
@@ -310,7 +310,7 @@ impl Passwords {
             .ok_or(PasswordError::BadLink)
     }
 
-    /// Completes a reset: the token alone decides the account (SECURITY 46). Every session
+    /// Completes a reset: the token alone decides the account (docs/security.md#reset-token-decides). Every session
     /// ends; nobody is signed in; two-factor stays on.
     pub async fn complete_reset(
         &self,

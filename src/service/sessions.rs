@@ -1,8 +1,8 @@
 //! Sessions: start, resolve a cookie to a live session and its user, end one or all.
 //!
-//! Resolution enforces the server-side idle and absolute timeouts (SECURITY 24), ends the
+//! Resolution enforces the server-side idle and absolute timeouts (docs/security.md#session-timeouts), ends the
 //! session when the user is gone, disabled or has a newer session epoch (password set,
-//! disabled: SECURITY 27, 48), and writes `last_seen` back at most every `touch_every`.
+//! disabled: docs/security.md#admin-session-control, #credential-changes), and writes `last_seen` back at most every `touch_every`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -69,7 +69,7 @@ impl Sessions {
     }
 
     /// Starts a session with a fresh id. When the user already has `max_per_user` sessions,
-    /// the least recently used ones end (the documented concurrent-session policy, SECURITY 30).
+    /// the least recently used ones end (the documented concurrent-session policy, docs/security.md#session-cap).
     pub async fn start(
         &self,
         user: &User,
@@ -107,7 +107,7 @@ impl Sessions {
     }
 
     /// Starts a pending second-factor login: a short record under its own cookie that no
-    /// page, proxy or forward-auth check accepts as a session (SECURITY 21–22).
+    /// page, proxy or forward-auth check accepts as a session (docs/security.md#session-rotation, #pending-login).
     pub async fn start_pending(
         &self,
         user: &User,
@@ -134,7 +134,7 @@ impl Sessions {
     }
 
     /// Replaces a session (or pending login) by a new one with a fresh id at `level`: the
-    /// old id is revoked, so it is never promoted (SECURITY 21).
+    /// old id is revoked, so it is never promoted (docs/security.md#session-rotation).
     pub async fn rotate(
         &self,
         old: &Resolved,

@@ -1,4 +1,4 @@
-//! Two-factor authentication (SECURITY §1.4, issue 4): enrolment, the code step of login,
+//! Two-factor authentication (docs/security.md#totp, issue 4): enrolment, the code step of login,
 //! recovery codes, turning it off, and the administrator's reset.
 //!
 //! A code is either a TOTP (six digits) or a recovery code. Every code attempt is admitted
@@ -6,7 +6,7 @@
 //! (docs/security.md): wrong codes ban like wrong passwords, and only a right code clears the
 //! counter, so starting a new pending login with a known password buys no fresh guesses. A TOTP step
 //! is claimed with one conditional write in the shared database, so the same code cannot pass
-//! twice, not from a second session, not from another instance, not under a race (SECURITY 32).
+//! twice, not from a second session, not from another instance, not under a race (docs/security.md#totp-replay).
 
 mod codes;
 
@@ -31,7 +31,7 @@ use crate::domain::user::User;
 use crate::mail::{Mailer, Notice};
 use crate::store::SecondFactorStore;
 
-/// Wrong codes allowed per pending login before the password step starts over (SECURITY 34).
+/// Wrong codes allowed per pending login before the password step starts over (docs/security.md#second-factor-throttle).
 pub const MAX_CODES_PER_LOGIN: u32 = 5;
 
 /// What an enrolment shows once: the secret as text and as an `otpauth://` URI.
@@ -159,7 +159,7 @@ impl TwoFactor {
 
     /// Confirms enrolment with a code from the new secret: two-factor turns on, the recovery
     /// codes are returned (to show once), the current session is rotated to two-factor, the
-    /// others end (SECURITY 26), and a notice is sent.
+    /// others end (docs/security.md#session-list), and a notice is sent.
     pub async fn confirm_enrollment(
         &self,
         current: &Resolved,
@@ -332,7 +332,7 @@ impl TwoFactor {
         Ok(id)
     }
 
-    /// The password and a current code, as changing two-factor settings needs (SECURITY 36).
+    /// The password and a current code, as changing two-factor settings needs (docs/security.md#factor-changes).
     async fn check_both(
         &self,
         user: &User,

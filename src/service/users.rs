@@ -1,7 +1,7 @@
 //! User administration shared by the CLI (and later the admin pages): add, set password,
 //! disable/enable, delete, groups, list. Changes that must end sessions bump the user's
 //! session epoch in the store *and* delete the sessions, so they end at once on this store
-//! and within `user_refresh` on any instance (SECURITY 27, 51).
+//! and within `user_refresh` on any instance (docs/security.md#admin-session-control, #admin-reset).
 
 use std::sync::Arc;
 

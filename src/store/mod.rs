@@ -1,4 +1,4 @@
-//! Storage behind narrow async traits, one per concern (STYLE.md: lldap's handler traits).
+//! Storage behind narrow async traits, one per concern (after lldap's handler traits).
 //!
 //! Services see only these traits; `server.rs` is the only place that picks an
 //! implementation. Implementations: `memory` (single node), `redis` (shared by instances),
@@ -101,7 +101,7 @@ impl std::fmt::Debug for TotpRecord {
     }
 }
 
-/// Second factors: TOTP secrets, the replay guard and recovery codes (SECURITY §1.4).
+/// Second factors: TOTP secrets, the replay guard and recovery codes (docs/security.md#totp).
 #[async_trait]
 pub trait SecondFactorStore: Send + Sync + 'static {
     /// The user's TOTP state (default when the user does not exist).
@@ -117,7 +117,7 @@ pub trait SecondFactorStore: Send + Sync + 'static {
     /// Returns how many remembered devices were forgotten.
     async fn disable_totp(&self, user_id: i64) -> StoreResult<u64>;
     /// Records `step` as used if it is later than the last used one. Exactly one of several
-    /// concurrent claims of the same step wins (RFC 6238 §5.2, SECURITY 32).
+    /// concurrent claims of the same step wins (RFC 6238 §5.2, docs/security.md#totp-replay).
     async fn claim_totp_step(&self, user_id: i64, step: i64) -> StoreResult<bool>;
     /// Replaces the recovery codes (regeneration voids the old set).
     async fn replace_recovery_codes(&self, user_id: i64, code_hashes: &[String])
@@ -148,7 +148,7 @@ pub struct RememberedDevice {
     pub last_used_at: i64,
 }
 
-/// Remembered devices (SECURITY 21, issue 4).
+/// Remembered devices (docs/security.md#remembered-devices).
 #[async_trait]
 pub trait DeviceStore: Send + Sync + 'static {
     /// Remembers a device.
@@ -164,7 +164,7 @@ pub trait DeviceStore: Send + Sync + 'static {
     async fn remove_all_devices(&self, user_id: i64) -> StoreResult<u64>;
 }
 
-/// Password reset tokens, stored as hashes (SECURITY 41).
+/// Password reset tokens, stored as hashes (docs/security.md#reset-tokens).
 #[async_trait]
 pub trait ResetStore: Send + Sync + 'static {
     /// Stores a new token for the user, voiding the user's older ones.

@@ -3,8 +3,8 @@
 //! Keys (all under the configured prefix): `s:<sha256(id)>` the session JSON with a TTL;
 //! `u:<user id>` a set of that user's session keys; `t:<throttle key>` a hash {f, p, b} of
 //! failures, in-flight
-//! attempts and ban end. The raw session id never reaches Redis (SECURITY 29). Every error
-//! becomes `StoreError::Unavailable`, and callers fail closed on it (SECURITY 73).
+//! attempts and ban end. The raw session id never reaches Redis (docs/security.md#session-store-at-rest). Every error
+//! becomes `StoreError::Unavailable`, and callers fail closed on it (docs/security.md#store-bounds-and-outages).
 
 use std::time::Duration;
 

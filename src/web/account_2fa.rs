@@ -1,4 +1,4 @@
-//! The two-factor actions of the account page (SECURITY 35–37, issue 4): turning it on after a
+//! The two-factor actions of the account page (docs/security.md#factor-enrolment, #factor-changes, #recovery-codes, issue 4): turning it on after a
 //! recent password and with a working code, new recovery codes and turning it off (both need
 //! the password and a current code).
 

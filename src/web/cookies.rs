@@ -1,6 +1,6 @@
 //! The only place that builds cookies, and the reader/stripper for the `Cookie` header.
 //!
-//! Session cookie (SECURITY 20): `__Host-` + `Secure; HttpOnly; Path=/` with no `Domain` for
+//! Session cookie (docs/security.md#cookie-attributes): `__Host-` + `Secure; HttpOnly; Path=/` with no `Domain` for
 //! one host, or `__Secure-` with the *configured* `Domain` for SSO; never a domain taken from
 //! the request. The CSRF cookie is always `__Host-` on the portal host, so a sibling
 //! subdomain cannot overwrite it (cookie tossing). None of these cookies ever crosses to an

@@ -1,4 +1,4 @@
-//! CSRF protection for every state-changing POST (SECURITY 18, 62).
+//! CSRF protection for every state-changing POST (docs/security.md#login-csrf, #csrf).
 //!
 //! Two independent checks: the browser's own signals (`Sec-Fetch-Site: cross-site` or an
 //! `Origin` other than the portal's is refused), and a signed double-submit token: the form

@@ -1,4 +1,4 @@
-//! The one place that maps errors to pages (STYLE.md: kanidm `https/errors.rs`). The real
+//! The one place that maps errors to pages (after kanidm `https/errors.rs`). The real
 //! cause is logged once with the request id; the person sees a generic message and the id.
 //! No internal error text ever reaches a response body.
 

@@ -26,7 +26,7 @@ pub(super) fn csrf_cookie(app: &AppState, headers: &HeaderMap) -> (String, Optio
     }
 }
 
-/// Whether a submitted form passes the CSRF checks (SECURITY 18); failures are audited.
+/// Whether a submitted form passes the CSRF checks (docs/security.md#login-csrf); failures are audited.
 pub(super) fn csrf_ok(
     app: &AppState,
     ctx: &RequestCtx,

@@ -1,4 +1,4 @@
-//! Security headers on every response the gateway itself makes (SECURITY 63–65), and
+//! Security headers on every response the gateway itself makes (docs/security.md#security-headers, #no-cache, #cors-and-methods), and
 //! `Cache-Control: no-store` so no auth page or cookie-carrying answer is cached.
 
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};

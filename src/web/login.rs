@@ -1,4 +1,4 @@
-//! `GET/POST <portal>/login`: the password form (SECURITY §1.2, 15, 18, 61). A user with
+//! `GET/POST <portal>/login`: the password form (docs/security.md#login-throttle, #credentials-in-body, #login-csrf, #redirects). A user with
 //! two-factor goes on to the code step under a pending cookie that grants nothing.
 
 use std::sync::Arc;
@@ -155,7 +155,7 @@ pub(super) async fn submit(
     };
     match app.login.login(attempt).await {
         Ok(ok) => {
-            // A session id from before the login is never promoted (SECURITY 21): end it.
+            // A session id from before the login is never promoted (docs/security.md#session-rotation): end it.
             if let Ok(Some(old)) = app.current_session(&headers, &ctx.host).await {
                 let _ = app.sessions.end(&old.key).await;
             }

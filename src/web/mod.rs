@@ -1,5 +1,5 @@
 //! The portal: login, logout, the signed-in page, health and static assets. Handlers are
-//! thin: parse → call a service → map the outcome to a response (STYLE.md: zero2prod).
+//! thin: parse → call a service → map the outcome to a response (after zero2prod).
 
 mod account;
 mod account_2fa;

@@ -1,5 +1,5 @@
 //! Password pages: change (`/account/password`, also the forced change after an admin reset),
-//! forgot (`/forgot`) and reset by link (`/reset`) (SECURITY §1.5–1.6, issue 5).
+//! forgot (`/forgot`) and reset by link (`/reset`) (docs/security.md#reset-tokens, #password-change, issue 5).
 
 use std::sync::Arc;
 
@@ -53,7 +53,7 @@ pub(super) struct TokenQuery {
 }
 
 /// Only `token`, the new password twice and the CSRF token are read: any `username` or
-/// `email` field sent along is ignored, the token alone names the account (SECURITY 46).
+/// `email` field sent along is ignored, the token alone names the account (docs/security.md#reset-token-decides).
 #[derive(Deserialize)]
 pub(super) struct ResetForm {
     #[serde(default)]
@@ -243,7 +243,7 @@ pub(super) async fn forgot_form(
     )
 }
 
-/// `POST /forgot`: the same answer whether or not an account matches (SECURITY 39): the
+/// `POST /forgot`: the same answer whether or not an account matches (docs/security.md#reset-no-enumeration): the
 /// lookup and the mail happen in the background, and only the client's own rate limit can
 /// change the page.
 pub(super) async fn forgot_submit(

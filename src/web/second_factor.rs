@@ -1,4 +1,4 @@
-//! `GET/POST <portal>/login/2fa`: the code step (SECURITY §1.4, 21–22). It accepts a pending
+//! `GET/POST <portal>/login/2fa`: the code step (docs/security.md#totp, #session-rotation, #pending-login). It accepts a pending
 //! login (after the password) or a one-factor session of a user with two-factor that met a
 //! `two_factor` rule (step-up); nothing else. Success always issues a new session id.
 
@@ -100,7 +100,7 @@ pub(super) async fn submit(
     let rd = safe_rd(&app, &ctx, &form.rd);
     let who = match subject(&app, &headers, &ctx.host).await {
         Ok(Some(who)) => who,
-        // No pending login: a code alone is never a way in (SECURITY 38).
+        // No pending login: a code alone is never a way in (docs/security.md#recovery-codes).
         Ok(None) => {
             return login_form(
                 &app,

@@ -42,7 +42,7 @@ pub(super) async fn home(
     }
 }
 
-/// `POST <portal>/logout`: ends the session on the server and clears the browser (SECURITY 25).
+/// `POST <portal>/logout`: ends the session on the server and clears the browser (docs/security.md#sign-out).
 pub(super) async fn logout(
     State(app): State<Arc<AppState>>,
     Extension(ctx): Extension<RequestCtx>,

@@ -1,6 +1,6 @@
-//! `<portal>/account/sessions`: the signed-in user's sessions (SECURITY 26), each with its
+//! `<portal>/account/sessions`: the signed-in user's sessions (docs/security.md#session-list), each with its
 //! device, IP and times, the current one marked. Other sessions can be signed out one by one or
-//! all at once; either needs a recent step-up (SECURITY 49, `two_factor.step_up_window`), and a
+//! all at once; either needs a recent step-up (docs/security.md#step-up, `two_factor.step_up_window`), and a
 //! stale one gets the password prompt, which comes back here. Revokes are CSRF-checked POSTs,
 //! end the session on the server at once and are audited.
 //!

@@ -1,4 +1,4 @@
-//! The admin area (issue 5, point 6; SECURITY 27, 49–51, 68): only the admin group gets in;
+//! The admin area (issue 5, point 6; docs/security.md#admin-session-control, #step-up, #admin-reset, #audit-log): only the admin group gets in;
 //! every action is CSRF-checked, needs a fresh step-up and is audited with the administrator as
 //! the actor. This file: access, the list, creating users, step-up and CSRF, and the helpers;
 //! `admin_actions`: password resets, disable/enable, two-factor reset, sessions.

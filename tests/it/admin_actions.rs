@@ -1,4 +1,4 @@
-//! Admin actions on a user (issue 5, point 6; SECURITY 27, 50–51): a temporary password is
+//! Admin actions on a user (issue 5, point 6; docs/security.md#admin-session-control, #admin-reset): a temporary password is
 //! shown once, works once and forces a change; a reset link is mailed and never shown to the
 //! administrator; disabling, two-factor reset and revoking end sessions at once; each is
 //! audited with the administrator as the actor.

@@ -658,7 +658,7 @@ async fn serve_has_no_default_account_and_the_cli_creates_the_first_user() {
         log.contains("--group admins"),
         "no hint on how to create the first admin:\n{log}"
     );
-    // SECURITY 17: nothing to log in with on a fresh install.
+    // docs/security.md#no-default-accounts: nothing to log in with on a fresh install.
     for (user, pw) in [("admin", "admin"), ("root", "root"), ("admin", PW)] {
         gate.login_fails(user, pw).await;
     }

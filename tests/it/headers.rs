@@ -1,4 +1,4 @@
-//! Identity and forwarded headers on the upstream hop (SECURITY 28, 53, 54): spoofed identity
+//! Identity and forwarded headers on the upstream hop (docs/security.md#gateway-cookie-never-upstream, #identity-headers, #trusted-proxies): spoofed identity
 //! headers never reach an upstream, the session cookie is stripped, forwarded headers are the
 //! gateway's own unless the peer is a trusted proxy, and hop-by-hop headers stop at the gateway.
 

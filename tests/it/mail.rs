@@ -1,4 +1,4 @@
-//! Mail over SMTP against a real SMTP server (SECURITY 66–67), with the harness of
+//! Mail over SMTP against a real SMTP server (docs/security.md#smtp, #mail-content), with the harness of
 //! `smtp.rs`: notices arrive over required STARTTLS or implicit TLS, after login, and carry no
 //! secret; a relay without STARTTLS or with an untrusted certificate gets nothing and the
 //! reason is logged; user data never makes a header or a recipient; the config check refuses
@@ -164,7 +164,7 @@ async fn smtp_implicit_tls_delivers() {
     assert_no_secrets(&raw, &texts, &enrolled);
 }
 
-/// (c) SECURITY 66: a server that offers no STARTTLS gets nothing, not even the login; the
+/// (c) docs/security.md#smtp: a server that offers no STARTTLS gets nothing, not even the login; the
 /// failure is logged with its reason, and the gateway goes on working.
 #[tokio::test]
 async fn smtp_without_starttls_gets_nothing_and_the_failure_is_logged() {
@@ -270,7 +270,7 @@ async fn smtp_transport_reports_why_it_refused() {
     assert!(plain.messages().is_empty());
 }
 
-/// (e) SECURITY 67: a display name with a line break and a header adds no header and no
+/// (e) docs/security.md#mail-content: a display name with a line break and a header adds no header and no
 /// recipient; an address with one is never sent to.
 #[tokio::test]
 async fn smtp_header_injection_adds_no_header_or_recipient() {

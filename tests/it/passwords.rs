@@ -1,4 +1,4 @@
-//! Password change, the forced change, forgot/reset by mail (SECURITY §1.1, §1.5–1.6, issue 5).
+//! Password change, the forced change, forgot/reset by mail (docs/security.md#password-policy, #reset-tokens, #password-change, issue 5).
 
 use crate::harness::*;
 use crate::smtp::{SmtpCatcher, SmtpMode};

@@ -1,4 +1,4 @@
-//! Proxy mechanics and HTTP edge cases (SECURITY 55–60, 63–65): unknown hosts, path
+//! Proxy mechanics and HTTP edge cases (docs/security.md#forward-auth-fail-closed, #path-normalisation, #host-matching, #no-implicit-bypass, #request-framing, #upstream-tls, #security-headers, #no-cache, #cors-and-methods): unknown hosts, path
 //! normalisation on the wire, request framing, CORS and security headers, the login redirect,
 //! upstream failures, streaming, HTTP/2, TLS on both hops and WebSocket pass-through.
 //!
@@ -128,7 +128,7 @@ pub fn cookie_line(b: &Browser) -> String {
     format!("Cookie: {}", b.cookie_header())
 }
 
-/// Asserts the security headers every gateway response carries (SECURITY 63–65).
+/// Asserts the security headers every gateway response carries (docs/security.md#security-headers, #no-cache, #cors-and-methods).
 pub fn assert_security_headers(h: &reqwest::header::HeaderMap, what: &str) {
     let get = |n: &str| {
         h.get(n)
@@ -294,7 +294,7 @@ fn self_signed(dir: &std::path::Path, names: &[&str]) -> (std::path::PathBuf, st
 }
 
 // ---------------------------------------------------------------------------------------------
-// Hosts (SECURITY 57)
+// Hosts (docs/security.md#host-matching)
 // ---------------------------------------------------------------------------------------------
 
 #[tokio::test]
@@ -355,7 +355,7 @@ async fn host_matching_is_case_insensitive_and_ignores_trailing_dot() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Paths (SECURITY 56)
+// Paths (docs/security.md#path-normalisation)
 // ---------------------------------------------------------------------------------------------
 
 #[tokio::test]
@@ -446,7 +446,7 @@ async fn dot_segments_are_resolved_before_rules_and_the_canonical_path_goes_upst
 }
 
 // ---------------------------------------------------------------------------------------------
-// Framing (SECURITY 55, 59, 65)
+// Framing (docs/security.md#forward-auth-fail-closed, #request-framing, #cors-and-methods)
 // ---------------------------------------------------------------------------------------------
 
 #[tokio::test]
@@ -506,10 +506,10 @@ async fn ambiguous_framing_and_duplicate_hosts_are_refused() {
     }
 }
 
-/// SECURITY 59 says "reject". hyper's HTTP/1 parser drops `Content-Length` when
+/// docs/security.md#request-framing says "reject". hyper's HTTP/1 parser drops `Content-Length` when
 /// `Transfer-Encoding` is present (RFC 9112 §6.3) before the gateway sees the request, so the
 /// CL+TE check in `gateway::precheck` cannot fire; the fix needs the connection layer.
-/// SECURITY 59 asks to reject Content-Length together with Transfer-Encoding. hyper's
+/// docs/security.md#request-framing asks to reject Content-Length together with Transfer-Encoding. hyper's
 /// HTTP/1 parser resolves the conflict itself before the gateway sees the request: it drops
 /// Content-Length, frames the body as chunked (RFC 9112 §6.1) and closes the connection after
 /// the response. What matters is that no request can be smuggled through the conflict: this
@@ -646,7 +646,7 @@ async fn trace_is_405_and_oversized_headers_are_refused() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// CORS and security headers (SECURITY 63–65)
+// CORS and security headers (docs/security.md#security-headers, #no-cache, #cors-and-methods)
 // ---------------------------------------------------------------------------------------------
 
 #[tokio::test]
@@ -759,7 +759,7 @@ async fn security_headers_on_portal_pages_errors_and_redirects() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Anonymous requests (SECURITY 58)
+// Anonymous requests (docs/security.md#no-implicit-bypass)
 // ---------------------------------------------------------------------------------------------
 
 #[tokio::test]

@@ -1,4 +1,4 @@
-//! The active sessions page and `gatehouse user sessions` (SECURITY 26, 49): every signed-in
+//! The active sessions page and `gatehouse user sessions` (docs/security.md#session-list, #step-up): every signed-in
 //! session is listed with its device, IP and times, the current one marked; others are signed
 //! out one by one or all at once, at once on the server; revoking needs a recent step-up; a
 //! user can end only their own sessions. On the memory and the Redis store.

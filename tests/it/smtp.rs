@@ -1,6 +1,6 @@
 //! A real SMTP server for tests: aiosmtpd, run by `tests/support/smtp_server.py`, with a
 //! certificate made here by a private test CA; and helpers to read the messages it receives.
-//! The tests of mail over SMTP (SECURITY 66–67) are in `mail.rs`.
+//! The tests of mail over SMTP (docs/security.md#smtp, #mail-content) are in `mail.rs`.
 //!
 //! `SmtpCatcher` is the harness for any test that needs to read the mail the gateway sends:
 //!

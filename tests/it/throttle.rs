@@ -1,4 +1,4 @@
-//! Login throttling (SECURITY 12–14): growing bans, the 100-failure cap, no lock-out of
+//! Login throttling (docs/security.md#login-throttle, #throttle-no-lockout, #throttle-keys): growing bans, the 100-failure cap, no lock-out of
 //! others, keys that cannot be spoofed.
 
 use std::time::Duration;

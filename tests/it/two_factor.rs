@@ -1,4 +1,4 @@
-//! Two-factor login (SECURITY §1.4, 21–22, issue 4): enrolment, the code step, replay and
+//! Two-factor login (docs/security.md#totp, #session-rotation, #pending-login, issue 4): enrolment, the code step, replay and
 //! races, throttling, recovery codes, remembered devices, turning it off. Codes come from
 //! oathtool.
 
@@ -265,7 +265,7 @@ async fn recovery_codes_work_once_need_a_pending_login_and_are_notified() {
     let app = TestApp::spawn(Opts::with(Store::Memory, MAIL)).await;
     app.add_user("alice", PW, &[]).await;
     let e = enroll(&app, "alice").await;
-    // Without a pending password step a code is no way in (SECURITY 38).
+    // Without a pending password step a code is no way in (docs/security.md#recovery-codes).
     let mut stranger = app.browser();
     let (_, html) = page(&app, &mut stranger, "/login").await;
     let resp = stranger

@@ -1,4 +1,4 @@
-//! Validation of `[notifier.smtp]` (SECURITY 66): TLS is implicit or required STARTTLS, and
+//! Validation of `[notifier.smtp]` (docs/security.md#smtp): TLS is implicit or required STARTTLS, and
 //! plain SMTP is accepted only for a relay on loopback. Every problem is collected.
 
 use std::net::IpAddr;

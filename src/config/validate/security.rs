@@ -68,7 +68,7 @@ pub(super) fn secrets(cx: &mut Ctx<'_>, raw: &RawSecrets, database: &Path) -> Se
 }
 
 pub(super) fn password(cx: &mut Ctx<'_>, raw: &RawPassword) -> PasswordConfig {
-    // SECURITY 1: 15 characters when the password is the only factor.
+    // docs/security.md#password-policy: 15 characters when the password is the only factor.
     if raw.min_length < 15 {
         cx.problem(
             "password.min_length",
@@ -77,7 +77,7 @@ pub(super) fn password(cx: &mut Ctx<'_>, raw: &RawPassword) -> PasswordConfig {
         );
     }
     let reset_token_ttl = cx.secs("password.reset_token_ttl", &raw.reset_token_ttl);
-    // SECURITY 41: never over 24 h.
+    // docs/security.md#reset-tokens: never over 24 h.
     if reset_token_ttl > 86_400 {
         cx.problem(
             "password.reset_token_ttl",
@@ -85,7 +85,7 @@ pub(super) fn password(cx: &mut Ctx<'_>, raw: &RawPassword) -> PasswordConfig {
             "reset links should live minutes, not days; 15m is the default",
         );
     }
-    // SECURITY 1: 8 characters at least, even when every login also needs a code.
+    // docs/security.md#password-policy: 8 characters at least, even when every login also needs a code.
     if raw.min_length_two_factor < 8 || raw.min_length_two_factor > raw.min_length {
         cx.problem(
             "password.min_length_two_factor",

@@ -1,7 +1,7 @@
 //! The user store over sqlx: SQLite (one file, the default).
 //!
 //! SQL is kept portable (no SQLite-only syntax) so that PostgreSQL can share it. Migrations
-//! are embedded and run at start. The database file is created with mode 0600 (SECURITY 71).
+//! are embedded and run at start. The database file is created with mode 0600 (docs/security.md#file-permissions).
 
 use std::path::Path;
 use std::str::FromStr;

@@ -1,4 +1,4 @@
-//! `<portal>/admin`: the admin area (issue 5, point 6; SECURITY 27, 49–51, 68).
+//! `<portal>/admin`: the admin area (issue 5, point 6; docs/security.md#admin-session-control, #step-up, #admin-reset, #audit-log).
 //!
 //! Only members of `admin.group` get in: anyone else signed in gets the 403 page (audited as
 //! `admin.denied`), and a browser without a session goes to the login page. Viewing needs no

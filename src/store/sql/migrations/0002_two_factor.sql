@@ -1,5 +1,5 @@
 -- Two-factor authentication. Secrets are stored sealed (AES-256-GCM bound to the user id,
--- domain::secretbox); recovery codes only as SHA-256 of 120-bit codes (SECURITY 37, 70).
+-- domain::secretbox); recovery codes only as SHA-256 of 120-bit codes (docs/security.md#recovery-codes, #secrets-at-rest).
 ALTER TABLE users ADD COLUMN totp_secret TEXT;
 -- A secret shown during enrolment, active only once a code from it is confirmed.
 ALTER TABLE users ADD COLUMN totp_pending TEXT;

@@ -1,4 +1,4 @@
--- Password reset tokens (SECURITY 41): only SHA-256 of a 256-bit token is stored, bound to one
+-- Password reset tokens (docs/security.md#reset-tokens): only SHA-256 of a 256-bit token is stored, bound to one
 -- user; a newer request or a completed reset deletes the user's older tokens.
 CREATE TABLE password_resets (
     token_hash  TEXT    PRIMARY KEY,
