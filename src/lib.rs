@@ -1,22 +1,22 @@
 //! Gatehouse: a reverse-proxy authentication gateway.
 //!
-//! Layers (docs/architecture.md): `domain` (pure rules) ← `store` (traits + backends) ← `service`
-//! (use cases) ← `web` / `proxy` / `gateway` (HTTP) ← `app` / `server` (composition) ← `cli`.
+//! Layers (docs/architecture.md), top to bottom; a module imports only modules below it
+//! (scripts/check-layers.py): `cli` → `compose` (composition root) → `server` (accept loop,
+//! TLS, `conn_limits`) → `http` (the edge) → `presentation` → `service` (use cases) → `mail` →
+//! `store` (traits + backends) → `config` → `domain` (pure rules); `audit`, `templates` and
+//! `telemetry` are leaf utilities.
 
-pub mod app;
 pub mod audit;
-pub mod authz;
 pub mod cli;
+pub mod compose;
 pub mod config;
 pub mod conn_limits;
 pub mod domain;
-pub mod forward_auth;
-pub mod gateway;
+pub mod http;
 pub mod mail;
-pub mod proxy;
+pub mod presentation;
 pub mod server;
 pub mod service;
 pub mod store;
 pub mod telemetry;
 pub mod templates;
-pub mod web;

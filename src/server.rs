@@ -4,12 +4,11 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use axum::body::Body;
 use http::{HeaderValue, Request, Response, StatusCode, Version, header};
 use http_body::Body as _;
@@ -20,104 +19,14 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 use tokio_rustls::TlsAcceptor;
 
-use crate::app::{App, Stores};
-use crate::config::{Config, KeySource, SessionBackend, TlsFiles};
+use crate::config::TlsFiles;
 use crate::conn_limits::{AcceptBackoff, Activity, ConnLimits, ConnSlot, Deadline, Tracked};
-use crate::domain::secret::{random_token, sha256_hex};
-use crate::gateway::ConnInfo;
-use crate::store::memory::{MemorySessionStore, MemoryThrottleStore};
-use crate::store::redis::{RedisConn, RedisSessionStore, RedisThrottleStore};
-use crate::store::sql::SqlUserStore;
+use crate::http::entry::App;
+use crate::http::request::ConnInfo;
 
 /// How long a client may take to send a request head (or the TLS handshake). For HTTP/1.1
 /// the wait for the next request on a kept-alive connection counts too.
 const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Opens the stores the configuration names.
-pub async fn open_stores(config: &Config) -> anyhow::Result<Stores> {
-    let users = SqlUserStore::open_sqlite(&config.database)
-        .await
-        .with_context(|| format!("opening the user database {}", config.database.display()))?;
-    let (sessions, throttle): (
-        Arc<dyn crate::store::SessionStore>,
-        Arc<dyn crate::store::ThrottleStore>,
-    ) = match &config.session.backend {
-        SessionBackend::Memory { capacity } => (
-            Arc::new(MemorySessionStore::new(*capacity)),
-            Arc::new(MemoryThrottleStore::new(config.throttle.capacity)),
-        ),
-        SessionBackend::Redis {
-            url,
-            prefix,
-            timeout,
-        } => {
-            let conn = RedisConn::connect(url.expose(), prefix, *timeout)
-                .await
-                .context("connecting to Redis (session.redis.url)")?;
-            let lifetime = u64::try_from(config.session.timeouts.absolute).unwrap_or(u64::MAX);
-            (
-                Arc::new(RedisSessionStore::new(conn.clone(), lifetime)),
-                Arc::new(RedisThrottleStore::new(conn)),
-            )
-        }
-    };
-    // One database serves users, second factors and remembered devices.
-    let users = Arc::new(users);
-    Ok(Stores {
-        sessions,
-        throttle,
-        users: users.clone(),
-        factors: users.clone(),
-        devices: users.clone(),
-        resets: users,
-    })
-}
-
-/// Loads (or on first start creates) the 32-byte master key.
-pub fn load_key(source: &KeySource) -> anyhow::Result<[u8; 32]> {
-    let material = match source {
-        KeySource::Value(v) => v.expose().to_owned(),
-        KeySource::File(path) => crate::config::read_secret(path)
-            .with_context(|| format!("reading secrets.key_file {}", path.display()))?,
-        KeySource::Generate(path) => read_or_create_key(path)?,
-    };
-    if material.len() < 32 {
-        bail!("the secret key must be at least 32 characters");
-    }
-    // Hash whatever form the operator chose (hex, base64, passphrase) into a uniform key.
-    let digest = sha256_hex(format!("gatehouse-master-key:{material}").as_bytes());
-    let mut key = [0u8; 32];
-    for (i, byte) in key.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&digest[2 * i..2 * i + 2], 16).unwrap_or(0);
-    }
-    Ok(key)
-}
-
-fn read_or_create_key(path: &Path) -> anyhow::Result<String> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    if path.exists() {
-        return crate::config::read_secret(path)
-            .with_context(|| format!("reading {}", path.display()));
-    }
-    let key = random_token(48);
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| format!("creating the key file {}", path.display()))?;
-    writeln!(f, "{key}")?;
-    tracing::info!(path = %path.display(), "generated a new secret key (keep it: sessions and CSRF tokens depend on it)");
-    Ok(key)
-}
-
-/// Builds the application from a configuration (stores, key, services).
-pub async fn build(config: Config) -> anyhow::Result<App> {
-    let stores = open_stores(&config).await?;
-    let key = load_key(&config.secrets.key)?;
-    App::new(config, stores, key)
-}
 
 fn tls_acceptor(files: &TlsFiles) -> anyhow::Result<TlsAcceptor> {
     use rustls_pki_types::pem::PemObject;

@@ -10,8 +10,8 @@
 use gatehouse::domain::host::{HostPattern, parse_authority};
 use gatehouse::domain::path::normalize_path;
 use gatehouse::domain::redirect::{RedirectPolicy, validate_redirect};
-use gatehouse::forward_auth::request::{Flavor, parse};
-use gatehouse::web::cookies;
+use gatehouse::http::cookies;
+use gatehouse::http::forward_auth::request::{Flavor, parse};
 use http::{HeaderMap, HeaderName, HeaderValue};
 use proptest::prelude::*;
 

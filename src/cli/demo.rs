@@ -12,7 +12,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use tokio::net::TcpListener;
 
-use crate::app::services;
+use crate::compose::services;
 use crate::domain::secret::{SecretString, random_token};
 use crate::service::users::AddUser;
 
@@ -103,8 +103,8 @@ upstream = "http://{echo}"
     let config = crate::config::load_str(&text, &dir, std::iter::empty())
         .map_err(|p| anyhow::anyhow!("demo config invalid: {p:?}"))?;
     crate::telemetry::init(&config.log);
-    let stores = crate::server::open_stores(&config).await?;
-    let key = crate::server::load_key(&config.secrets.key)?;
+    let stores = crate::compose::open_stores(&config).await?;
+    let key = crate::compose::load_key(&config.secrets.key)?;
     let admin = services(&config, &stores, &key)?.admin;
     let password = random_token(18);
     admin
@@ -120,10 +120,10 @@ upstream = "http://{echo}"
             "demo",
         )
         .await?;
-    let app = crate::app::App::new(
+    let app = crate::http::entry::App::new(
         config.clone(),
         stores,
-        crate::server::load_key(&config.secrets.key)?,
+        crate::compose::load_key(&config.secrets.key)?,
     )?;
     println!(
         "\nGatehouse demo is running.\n\n  Open:      http://localhost:{port}/\n  Username:  demo\n  Password:  {password}\n\n  Data:      {} (temporary)\n  Stop with Ctrl-C.\n",

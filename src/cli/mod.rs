@@ -82,7 +82,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Serve(c) => match load_config(&c.config) {
             Ok(cfg) => {
                 crate::telemetry::init(&cfg.log);
-                match crate::server::build(cfg).await {
+                match crate::compose::build(cfg).await {
                     Ok(app) => crate::server::serve(app).await,
                     Err(e) => Err(e),
                 }
@@ -97,7 +97,7 @@ pub async fn run(cli: Cli) -> ExitCode {
             // Validation does not read `secrets.key_file`, so a missing or too short key file
             // passed the check and then `serve` failed: load it the way `serve` does.
             if let config::KeySource::File(_) = &cfg.secrets.key
-                && let Err(e) = crate::server::load_key(&cfg.secrets.key)
+                && let Err(e) = crate::compose::load_key(&cfg.secrets.key)
             {
                 eprintln!(
                     "{}: 1 problem(s) in the configuration:\n  - secrets.key_file: {e:#} (hint: point it at a readable file holding at least 32 characters, e.g. from `openssl rand -base64 48`)",

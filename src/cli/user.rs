@@ -4,11 +4,11 @@
 use clap::Subcommand;
 
 use super::secret_input::read_password;
-use crate::app::services;
+use crate::compose::services;
 use crate::config::Config;
-use crate::service::devices::describe;
+use crate::presentation::datetime;
+use crate::presentation::describe;
 use crate::service::users::AddUser;
-use crate::web::format::datetime;
 
 const ACTOR: &str = "cli";
 
@@ -76,13 +76,13 @@ fn cli_key(config: &Config) -> anyhow::Result<[u8; 32]> {
             crate::domain::secret::fill_random(&mut key);
             Ok(key)
         }
-        source => crate::server::load_key(source),
+        source => crate::compose::load_key(source),
     }
 }
 
 pub(super) async fn run(config: Config, action: UserAction) -> anyhow::Result<()> {
     crate::telemetry::init(&config.log);
-    let stores = crate::server::open_stores(&config).await?;
+    let stores = crate::compose::open_stores(&config).await?;
     let key = cli_key(&config)?;
     let services = services(&config, &stores, &key)?;
     let admin = &services.admin;

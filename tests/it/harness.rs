@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
-use gatehouse::app::App;
 use gatehouse::domain::secret::SecretString;
+use gatehouse::http::entry::App;
 use gatehouse::server::Running;
 use gatehouse::service::users::AddUser;
 use http_body_util::BodyExt;
@@ -259,7 +259,7 @@ impl TestApp {
         let config_text = Self::config_text(&opts, port, &echo, &dir, &prefix);
         let config = gatehouse::config::load_str(&config_text, dir.path(), std::iter::empty())
             .unwrap_or_else(|p| panic!("test config invalid: {p:#?}"));
-        let app = gatehouse::server::build(config).await.unwrap();
+        let app = gatehouse::compose::build(config).await.unwrap();
         let running = gatehouse::server::start_on(app.clone(), vec![listener]).unwrap();
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())

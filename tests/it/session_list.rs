@@ -246,8 +246,8 @@ async fn three_logins_are_listed_and_revoked_sessions_end_at_once() {
         let (rows, html) = listed(&app, &mut me).await;
         assert_eq!(rows.len(), 3, "{store:?}: {html}");
         assert!(!html.contains("203.0.113.9"), "a pending login is listed");
-        let today = gatehouse::web::format::date(unix_now());
-        let minute_ago = gatehouse::web::format::date(unix_now() - 60);
+        let today = gatehouse::presentation::date(unix_now());
+        let minute_ago = gatehouse::presentation::date(unix_now() - 60);
         for (i, b) in browsers.iter().enumerate() {
             let (_, label, ip) = DEVICES[i];
             let key = key_of(&app, b);
@@ -530,7 +530,7 @@ async fn cli_user_sessions_lists_and_revokes_all_while_the_server_runs() {
     let stdout = String::from_utf8(out.stdout.clone()).unwrap();
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 2, "{}", show(&out));
-    let today = gatehouse::web::format::date(unix_now());
+    let today = gatehouse::presentation::date(unix_now());
     for (b, device) in browsers.iter().zip([DEVICES[0], DEVICES[2]]) {
         let key = key_of(&app, b);
         let line = lines

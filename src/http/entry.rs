@@ -2,38 +2,32 @@
 //! never reach a handler or an upstream), then classification into portal, health, or a
 //! proxied site, and for sites the one decision function (docs/architecture.md).
 
-use std::net::SocketAddr;
+use std::sync::Arc;
 
 use axum::body::Body;
 use http::header::{self, HeaderMap, HeaderValue};
 use http::{Method, Request, Response, StatusCode, Version};
+use tower::ServiceExt;
+use tracing::Instrument;
 
-use crate::app::AppState;
-use crate::authz::{Verdict, authorize, portal_location, portal_page};
+use crate::audit;
+use crate::audit::event;
 use crate::domain::client_ip::client_ip;
 use crate::domain::host::parse_authority;
-use crate::domain::navigation::{self, RequestShape};
 use crate::domain::path::normalize_path;
 use crate::domain::rules::RequestFacts;
 use crate::domain::secret::{fill_random, hex};
-use crate::proxy::headers::IdentityHeaders;
-use crate::proxy::{ForwardError, Hop, Site};
-use crate::web::RequestCtx;
-use crate::web::errors::{PageError, error_page};
-
-/// The connection a request arrived on.
-#[derive(Debug, Clone, Copy)]
-pub struct ConnInfo {
-    /// TCP peer.
-    pub peer: SocketAddr,
-    /// The connection is TLS.
-    pub tls: bool,
-}
+use crate::http::authz::{Verdict, authorize, portal_location, portal_page};
+use crate::http::portal::errors::{PageError, error_page};
+use crate::http::proxy::headers::IdentityHeaders;
+use crate::http::proxy::{ForwardError, Hop, Site};
+use crate::http::request::{ConnInfo, RequestCtx, is_navigation};
+use crate::http::state::AppState;
 
 /// Where a request goes.
 pub enum Route<'a> {
     /// A forward-auth call from a proxy.
-    ForwardAuth(crate::forward_auth::request::Flavor),
+    ForwardAuth(crate::http::forward_auth::request::Flavor),
     /// A portal page.
     Portal,
     /// The health endpoint on a host without a site.
@@ -167,7 +161,7 @@ pub fn precheck<B>(
 pub fn classify<'a>(app: &'a AppState, ctx: &RequestCtx) -> Route<'a> {
     let portal = &app.config.portal.url;
     // Forward-auth answers on any host: proxies call it by address, not by portal name.
-    if let Some(flavor) = crate::forward_auth::flavor(&ctx.path.decoded, &portal.base_path) {
+    if let Some(flavor) = crate::http::forward_auth::flavor(&ctx.path.decoded, &portal.base_path) {
         return Route::ForwardAuth(flavor);
     }
     if let Some(portal) = app.config.portal_at(&ctx.host) {
@@ -269,24 +263,6 @@ pub async fn proxy(
     }
 }
 
-/// Whether a request is a browser navigation (the rule lives in `domain::navigation`); `method`
-/// is the original request's method, which for forward-auth is not the call's own.
-pub fn is_navigation(method: &str, h: &HeaderMap) -> bool {
-    let text = |name: &str| h.get(name).and_then(|v| v.to_str().ok());
-    let websocket = h.contains_key(header::SEC_WEBSOCKET_KEY)
-        || h.get_all(header::UPGRADE)
-            .iter()
-            .any(|v| v.as_bytes().eq_ignore_ascii_case(b"websocket"));
-    navigation::is_navigation(&RequestShape {
-        method,
-        fetch_mode: text("sec-fetch-mode"),
-        fetch_dest: text("sec-fetch-dest"),
-        accept: text(header::ACCEPT.as_str()),
-        requested_with: h.contains_key("x-requested-with"),
-        websocket,
-    })
-}
-
 /// Browsers are sent to the portal page (login, code step, enrolment) with a return URL; API
 /// clients, scripts and WebSockets get 401 with the same `Location`.
 fn portal_redirect<B>(
@@ -307,4 +283,75 @@ fn portal_redirect<B>(
     }
     app.headers.apply(resp.headers_mut());
     resp
+}
+
+/// The built application.
+#[derive(Clone)]
+pub struct App {
+    pub(crate) state: Arc<AppState>,
+    pub(crate) portal: axum::Router,
+}
+
+impl App {
+    /// Shared state (for tests and the CLI).
+    pub fn state(&self) -> &Arc<AppState> {
+        &self.state
+    }
+
+    /// Handles one request from a client.
+    pub async fn handle(&self, req: Request<Body>, conn: ConnInfo) -> Response<Body> {
+        let app = &self.state;
+        let ctx = match precheck(app, &req, conn) {
+            Ok(ctx) => ctx,
+            Err((err, rid)) => {
+                audit!(event::REQUEST_REJECTED, ip = %conn.peer.ip(), request_id = %rid, reason = ?err);
+                return self.secured(crate::http::portal::errors::error_page_with_id(
+                    app, &rid, err,
+                ));
+            }
+        };
+        // The span is attached to the future, not entered on the thread: a guard held across
+        // `.await` would stay entered while other requests run on this worker, and their
+        // events would carry this request's id (and this one theirs). Its target is `audit` so
+        // that audit events keep their request id whatever level the operator chose.
+        let span = tracing::info_span!(target: "audit", "request", id = %ctx.request_id, method = %req.method(), host = %ctx.host, path = %audit::Clean(&ctx.path.decoded));
+        self.route(req, ctx, conn).instrument(span).await
+    }
+
+    async fn route(
+        &self,
+        mut req: Request<Body>,
+        ctx: crate::http::request::RequestCtx,
+        conn: ConnInfo,
+    ) -> Response<Body> {
+        let app = &self.state;
+        match classify(app, &ctx) {
+            Route::Portal => {
+                req.extensions_mut().insert(ctx);
+                let resp = match self.portal.clone().oneshot(req).await {
+                    Ok(r) => r,
+                    Err(never) => match never {},
+                };
+                self.secured(resp)
+            }
+            Route::Health => self.secured(app.health().await),
+            Route::ForwardAuth(flavor) => {
+                // Forward-auth reads only the head; the body stays unread.
+                let head = req.map(|_| ());
+                crate::http::forward_auth::handle(app, &head, &ctx, conn, flavor).await
+            }
+            Route::Unknown => self.secured(error_page(
+                app,
+                Some(&ctx),
+                crate::http::portal::errors::PageError::UnknownHost,
+            )),
+            // Upstream answers pass through untouched; the gateway's own pages are secured inside.
+            Route::Site(site) => proxy(app, req, &ctx, conn, site).await,
+        }
+    }
+
+    fn secured(&self, mut resp: Response<Body>) -> Response<Body> {
+        self.state.headers.apply(resp.headers_mut());
+        resp
+    }
 }

@@ -12,13 +12,13 @@ use http::{HeaderMap, Response, StatusCode, header};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::RequestCtx;
-use super::cookies::{self, PENDING_COOKIE};
 use super::errors::{PageError, error_page};
 use super::forms::{checked, form_page, see_other, throttled, too_many};
 use super::login::{LoginQuery, after_login, login_form, safe_rd, service_error, target, with_rd};
-use crate::app::AppState;
 use crate::domain::session::AuthLevel;
+use crate::http::cookies::{self, PENDING_COOKIE};
+use crate::http::request::RequestCtx;
+use crate::http::state::AppState;
 use crate::service::AuthError;
 use crate::service::now;
 use crate::service::sessions::Resolved;

@@ -17,7 +17,7 @@ use http::{Request, Response, Uri, Version};
 use crate::config::SiteConfig;
 use crate::domain::host::HostPattern;
 use crate::domain::rules::prefix_matches;
-use crate::web::RequestCtx;
+use crate::http::request::RequestCtx;
 use client::UpstreamClient;
 use headers::IdentityHeaders;
 
@@ -141,7 +141,7 @@ impl SiteTable {
         if !overrides.is_empty() {
             crate::audit!(crate::audit::event::HEADER_SPOOFED, ip = %ctx.client_ip, headers = ?overrides, host = %ctx.host);
         }
-        crate::web::cookies::strip_own(h, session_cookie);
+        crate::http::cookies::strip_own(h, session_cookie);
         let forwarded_host = match ctx.port {
             Some(p) => format!("{}:{p}", ctx.host),
             None => ctx.host.clone(),
@@ -180,7 +180,8 @@ impl SiteTable {
                 .map_err(|_| ForwardError::Timeout)?
                 .map_err(|e| ForwardError::Unreachable(error_chain(&e)))?;
 
-        let dropped = crate::web::cookies::drop_own_set_cookies(resp.headers_mut(), session_cookie);
+        let dropped =
+            crate::http::cookies::drop_own_set_cookies(resp.headers_mut(), session_cookie);
         if !dropped.is_empty() {
             crate::audit!(crate::audit::event::UPSTREAM_COOKIE_DROPPED, ip = %ctx.client_ip, host = %ctx.host, cookies = ?dropped);
         }

@@ -11,13 +11,13 @@ use http::{HeaderMap, Response, StatusCode, header};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::RequestCtx;
 use super::account::{fresh, origin};
 use super::errors::{PageError, error_page, render};
 use super::forms::{checked, form_page, see_other, throttled, too_many};
 use super::login::{LoginQuery, safe_rd, service_error, target, with_rd};
-use crate::app::AppState;
 use crate::domain::secret::SecretString;
+use crate::http::request::RequestCtx;
+use crate::http::state::AppState;
 use crate::service::AuthError;
 use crate::service::passwords::{Change, PasswordError};
 use crate::service::sessions::Resolved;

@@ -6,13 +6,13 @@ use axum::body::Body;
 use axum::extract::rejection::FormRejection;
 use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
 
-use super::RequestCtx;
-use super::cookies::{self, CSRF_COOKIE};
 use super::csrf::Csrf;
 use super::errors::{PageError, error_page, render};
-use crate::app::AppState;
 use crate::audit;
 use crate::audit::event;
+use crate::http::cookies::{self, CSRF_COOKIE};
+use crate::http::request::RequestCtx;
+use crate::http::state::AppState;
 
 /// The CSRF cookie value of this browser, and a `Set-Cookie` when a new one was made.
 pub(super) fn csrf_cookie(app: &AppState, headers: &HeaderMap) -> (String, Option<HeaderValue>) {

@@ -10,12 +10,12 @@ use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::RequestCtx;
 use super::errors::{PageError, error_page, render};
 use super::forms::{csrf_ok, form_page, see_other};
-use crate::app::AppState;
 use crate::audit;
 use crate::audit::event;
+use crate::http::request::RequestCtx;
+use crate::http::state::AppState;
 
 #[derive(Deserialize)]
 pub(super) struct CsrfForm {

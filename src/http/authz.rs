@@ -5,11 +5,11 @@
 
 use http::HeaderMap;
 
-use crate::app::AppState;
 use crate::audit;
 use crate::audit::event;
 use crate::domain::redirect::validate_redirect;
 use crate::domain::rules::{Decision, Identity, RequestFacts, decide_for_site};
+use crate::http::state::AppState;
 use crate::service::sessions::Resolved;
 use crate::store::StoreResult;
 

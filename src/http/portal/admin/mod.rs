@@ -29,14 +29,14 @@ use http::{HeaderMap, Response, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::RequestCtx;
 use super::account::{fresh, reauth_page, signed_in};
 use super::errors::{PageError, error_page};
 use super::forms::{csrf_ok, form_page};
-use crate::app::AppState;
 use crate::audit;
 use crate::audit::event;
 use crate::domain::user::{User, Username};
+use crate::http::request::RequestCtx;
+use crate::http::state::AppState;
 use crate::service::sessions::Resolved;
 
 /// The admin area's path under the portal.

@@ -18,36 +18,36 @@ use http::{HeaderMap, Response, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::super::RequestCtx;
 use super::super::errors::{PageError, error_page, render};
-use super::super::format::{date, datetime, rfc3339};
 use super::super::forms::{form_page, see_other};
-use super::super::sessions_page::parse_key;
+use super::super::sessions::parse_key;
 use super::{actor, admin_action, admin_session, is_admin, user_path};
-use crate::app::AppState;
 use crate::audit;
 use crate::audit::event;
 use crate::domain::session::{AuthLevel, Session, SessionKey};
 use crate::domain::user::User;
-use crate::service::devices::describe;
+use crate::http::request::RequestCtx;
+use crate::http::state::AppState;
+use crate::presentation::describe;
+use crate::presentation::{date, datetime, rfc3339};
 use crate::service::now;
 use crate::service::sessions::Resolved;
 use crate::service::users::UserError;
 
 #[derive(Deserialize)]
-pub(in crate::web) struct DetailQuery {
+pub(in crate::http::portal) struct DetailQuery {
     #[serde(default)]
     done: String,
 }
 
 #[derive(Deserialize)]
-pub(in crate::web) struct CsrfForm {
+pub(in crate::http::portal) struct CsrfForm {
     #[serde(default)]
     pub(super) csrf: String,
 }
 
 #[derive(Deserialize)]
-pub(in crate::web) struct PasswordForm {
+pub(in crate::http::portal) struct PasswordForm {
     /// `temporary` or `link`.
     #[serde(default)]
     mode: String,
@@ -59,7 +59,7 @@ pub(in crate::web) struct PasswordForm {
 }
 
 #[derive(Deserialize)]
-pub(in crate::web) struct RevokeForm {
+pub(in crate::http::portal) struct RevokeForm {
     /// The store key (64 hex digits) of the session to end.
     #[serde(default)]
     session: String,
@@ -179,7 +179,7 @@ async fn find(app: &AppState, ctx: &RequestCtx, name: &str) -> Result<User, Resp
 }
 
 /// `GET /admin/users/{name}`.
-pub(in crate::web) async fn detail(
+pub(in crate::http::portal) async fn detail(
     State(app): State<Arc<AppState>>,
     Extension(ctx): Extension<RequestCtx>,
     headers: HeaderMap,
@@ -249,7 +249,7 @@ pub(super) fn failed(
 
 /// `POST /admin/users/{name}/password`: `mode=temporary` sets a random password shown once on
 /// the answer (with `must_change`, a ticked box by default); `mode=link` mails a reset link.
-pub(in crate::web) async fn password(
+pub(in crate::http::portal) async fn password(
     State(app): State<Arc<AppState>>,
     Extension(ctx): Extension<RequestCtx>,
     headers: HeaderMap,
@@ -356,7 +356,7 @@ async fn set_disabled(
 }
 
 /// `POST /admin/users/{name}/disable`.
-pub(in crate::web) async fn disable(
+pub(in crate::http::portal) async fn disable(
     State(app): State<Arc<AppState>>,
     Extension(ctx): Extension<RequestCtx>,
     headers: HeaderMap,
@@ -368,7 +368,7 @@ pub(in crate::web) async fn disable(
 }
 
 /// `POST /admin/users/{name}/enable`.
-pub(in crate::web) async fn enable(
+pub(in crate::http::portal) async fn enable(
     State(app): State<Arc<AppState>>,
     Extension(ctx): Extension<RequestCtx>,
     headers: HeaderMap,
@@ -381,7 +381,7 @@ pub(in crate::web) async fn enable(
 
 /// `POST /admin/users/{name}/reset-2fa`: two-factor off, remembered devices forgotten, every
 /// session ended, a notice mailed.
-pub(in crate::web) async fn reset_two_factor(
+pub(in crate::http::portal) async fn reset_two_factor(
     State(app): State<Arc<AppState>>,
     Extension(ctx): Extension<RequestCtx>,
     headers: HeaderMap,
@@ -409,7 +409,7 @@ pub(in crate::web) async fn reset_two_factor(
 }
 
 /// `POST /admin/users/{name}/sessions/revoke`: ends one session of that user.
-pub(in crate::web) async fn revoke_session(
+pub(in crate::http::portal) async fn revoke_session(
     State(app): State<Arc<AppState>>,
     Extension(ctx): Extension<RequestCtx>,
     headers: HeaderMap,
@@ -455,7 +455,7 @@ pub(in crate::web) async fn revoke_session(
 }
 
 /// `POST /admin/users/{name}/sessions/revoke-all`: ends every session of that user.
-pub(in crate::web) async fn revoke_all_sessions(
+pub(in crate::http::portal) async fn revoke_all_sessions(
     State(app): State<Arc<AppState>>,
     Extension(ctx): Extension<RequestCtx>,
     headers: HeaderMap,

@@ -32,7 +32,7 @@ pub struct Original {
 impl Original {
     /// The URL rebuilt from canonical parts (the login page's return URL).
     pub fn url(&self) -> String {
-        crate::web::absolute_url(
+        crate::http::request::absolute_url(
             self.https,
             &self.host,
             self.port,

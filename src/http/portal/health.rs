@@ -9,7 +9,7 @@ use http::{HeaderValue, Response, StatusCode, header};
 use serde_json::json;
 
 use super::pages::{COPY_JS, CSS};
-use crate::app::AppState;
+use crate::http::state::AppState;
 
 /// Reports whether the session and user stores answer; 503 when either does not.
 pub(super) async fn health(State(app): State<Arc<AppState>>) -> Response<Body> {

@@ -11,15 +11,15 @@ use http::{HeaderMap, Response, StatusCode, header};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::RequestCtx;
-use super::cookies::{self, DEVICE_COOKIE};
 use super::errors::{PageError, error_page};
 use super::forms::{csrf_ok, form_page, see_other, throttled, too_many};
-use crate::app::AppState;
 use crate::audit;
 use crate::audit::event;
 use crate::domain::redirect::validate_redirect;
 use crate::domain::secret::SecretString;
+use crate::http::cookies::{self, DEVICE_COOKIE};
+use crate::http::request::RequestCtx;
+use crate::http::state::AppState;
 use crate::service::AuthError;
 use crate::service::login::LoginRequest;
 

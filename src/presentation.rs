@@ -1,4 +1,8 @@
-//! Dates on portal pages and in CLI listings: UTC, from Unix seconds, no clock reads.
+//! Presentation shared by portal pages and CLI listings: device labels, and dates (UTC, from
+//! Unix seconds, no clock reads).
+
+/// A short label for a device from its user agent (the same one the service stores).
+pub use crate::service::devices::describe;
 
 /// Days since 1970-01-01 → (year, month, day), Howard Hinnant's days-to-civil algorithm.
 fn civil(days: i64) -> (i64, i64, i64) {

@@ -13,14 +13,14 @@ use axum::body::Body;
 use http::header::{self, HeaderValue};
 use http::{Request, Response, StatusCode};
 
-use crate::app::AppState;
 use crate::audit;
 use crate::audit::event;
-use crate::authz::{Verdict, authorize, portal_location, portal_page};
 use crate::domain::rules::{RequestFacts, prefix_matches};
-use crate::gateway::{ConnInfo, is_navigation};
-use crate::proxy::headers::{IdentityHeaders, set_identity};
-use crate::web::RequestCtx;
+use crate::http::authz::{Verdict, authorize, portal_location, portal_page};
+use crate::http::proxy::headers::{IdentityHeaders, set_identity};
+use crate::http::request::RequestCtx;
+use crate::http::request::{ConnInfo, is_navigation};
+use crate::http::state::AppState;
 use request::{Flavor, Original};
 
 /// The endpoint paths, under the portal's base path and at the root of any host.

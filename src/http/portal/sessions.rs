@@ -17,16 +17,16 @@ use http::{HeaderMap, Response, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::RequestCtx;
 use super::account::{fresh, reauth_page, signed_in};
 use super::errors::{PageError, error_page};
-use super::format::{datetime, rfc3339};
 use super::forms::{csrf_ok, form_page, see_other};
-use crate::app::AppState;
 use crate::audit;
 use crate::audit::event;
 use crate::domain::session::{Session, SessionKey};
-use crate::service::devices::describe;
+use crate::http::request::RequestCtx;
+use crate::http::state::AppState;
+use crate::presentation::describe;
+use crate::presentation::{datetime, rfc3339};
 use crate::service::now;
 use crate::service::sessions::Resolved;
 

@@ -12,12 +12,12 @@ use http::{HeaderMap, Response, StatusCode};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::super::RequestCtx;
 use super::super::errors::{PageError, error_page, render};
 use super::super::forms::{form_page, see_other};
 use super::{AREA, actor, admin_action, admin_session};
-use crate::app::AppState;
 use crate::domain::secret::SecretString;
+use crate::http::request::RequestCtx;
+use crate::http::state::AppState;
 use crate::service::users::{AddUser, UserError};
 
 /// The form's path under the portal.
@@ -27,7 +27,7 @@ const PAGE: &str = "/admin/users/new";
 const MAX_FIELD: usize = 254;
 
 #[derive(Deserialize, Default)]
-pub(in crate::web) struct CreateForm {
+pub(in crate::http::portal) struct CreateForm {
     #[serde(default)]
     username: String,
     #[serde(default)]
@@ -75,7 +75,7 @@ fn new_page(
 }
 
 /// `GET /admin/users/new`.
-pub(in crate::web) async fn new_form(
+pub(in crate::http::portal) async fn new_form(
     State(app): State<Arc<AppState>>,
     Extension(ctx): Extension<RequestCtx>,
     headers: HeaderMap,
@@ -110,7 +110,7 @@ fn field_problem(form: &CreateForm) -> Option<&'static str> {
 }
 
 /// `POST /admin/users`: creates the user.
-pub(in crate::web) async fn create(
+pub(in crate::http::portal) async fn create(
     State(app): State<Arc<AppState>>,
     Extension(ctx): Extension<RequestCtx>,
     headers: HeaderMap,

@@ -13,14 +13,14 @@ use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::RequestCtx;
 use super::account::{account_page, fresh, origin, reauth_page, signed_in, with_session};
 use super::errors::{PageError, error_page};
 use super::forms::{checked, form_page, see_other, throttled, too_many};
 use super::login::{LoginQuery, safe_rd, service_error, target, with_rd};
-use crate::app::AppState;
 use crate::domain::recovery::RecoveryCode;
 use crate::domain::secret::SecretString;
+use crate::http::request::RequestCtx;
+use crate::http::state::AppState;
 use crate::service::AuthError;
 use crate::service::now;
 use crate::service::sessions::Resolved;

@@ -11,13 +11,13 @@ use axum::extract::rejection::{FormRejection, PathRejection};
 use axum::extract::{Form, Path, State};
 use http::{HeaderMap, Response};
 
-use super::super::RequestCtx;
 use super::actor;
 use super::user::{CsrfForm, acting, back, failed};
-use crate::app::AppState;
+use crate::http::request::RequestCtx;
+use crate::http::state::AppState;
 
 /// `POST /admin/users/{name}/unlock`.
-pub(in crate::web) async fn unlock(
+pub(in crate::http::portal) async fn unlock(
     State(app): State<Arc<AppState>>,
     Extension(ctx): Extension<RequestCtx>,
     headers: HeaderMap,

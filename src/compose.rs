@@ -1,0 +1,286 @@
+//! The composition root: opens the concrete stores the configuration names, loads the master
+//! key, builds every use case and the HTTP state. Nothing below this module picks a backend.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+
+use crate::config::{Config, KeySource, SessionBackend};
+use crate::domain::device::DeviceSigner;
+use crate::domain::secret::{hmac_sha256, random_token, sha256_hex};
+use crate::domain::secretbox::SecretBox;
+use crate::http::cookies::Cookies;
+use crate::http::entry::App;
+use crate::http::headers::SecurityHeaders;
+use crate::http::portal::csrf::Csrf;
+use crate::http::portal::pages::Pages;
+use crate::http::proxy::SiteTable;
+use crate::http::state::AppState;
+use crate::mail::Mailer;
+use crate::service::credentials::Credentials;
+use crate::service::devices::Devices;
+use crate::service::hasher::Hasher;
+use crate::service::login::Login;
+use crate::service::passwords::Passwords;
+use crate::service::sessions::Sessions;
+use crate::service::throttle::Throttle;
+use crate::service::two_factor::TwoFactor;
+use crate::service::users::UserAdmin;
+use crate::store::memory::{MemorySessionStore, MemoryThrottleStore};
+use crate::store::redis::{RedisConn, RedisSessionStore, RedisThrottleStore};
+use crate::store::sql::SqlUserStore;
+use crate::store::{
+    DeviceStore, ResetStore, SecondFactorStore, SessionStore, ThrottleStore, UserStore,
+};
+
+/// The stores the application runs on.
+#[derive(Clone)]
+pub struct Stores {
+    pub sessions: Arc<dyn SessionStore>,
+    pub throttle: Arc<dyn ThrottleStore>,
+    pub users: Arc<dyn UserStore>,
+    pub factors: Arc<dyn SecondFactorStore>,
+    pub devices: Arc<dyn DeviceStore>,
+    pub resets: Arc<dyn ResetStore>,
+}
+
+/// The use cases, built over a set of stores (shared by `App` and the CLI).
+#[derive(Clone)]
+pub struct Services {
+    pub sessions: Sessions,
+    pub login: Login,
+    pub admin: UserAdmin,
+    pub two_factor: TwoFactor,
+    pub passwords: Passwords,
+}
+
+/// AES-256-GCM keys for TOTP secrets: the configured `secrets.totp_key` (id 1) seals when
+/// given; the key derived from the master key (id 0) always opens, so moving from the derived
+/// key to a configured one keeps existing secrets readable.
+fn totp_keys(config: &Config, master: &[u8; 32]) -> Vec<(u8, [u8; 32])> {
+    let derived = hmac_sha256(master, b"gatehouse/totp/v1");
+    match &config.secrets.totp_key {
+        Some(k) => vec![
+            (1, hmac_sha256(k.expose().as_bytes(), b"gatehouse/totp/v1")),
+            (0, derived),
+        ],
+        None => vec![(0, derived)],
+    }
+}
+
+/// Builds every use case over `stores`; `master` is the 32-byte master key.
+pub fn services(config: &Config, stores: &Stores, master: &[u8; 32]) -> anyhow::Result<Services> {
+    let sessions = Sessions::new(
+        stores.sessions.clone(),
+        stores.users.clone(),
+        config.session.timeouts,
+        config.session.max_per_user,
+        config.session.user_refresh,
+    );
+    let hasher = Hasher::new(
+        config.password.hash,
+        config.secrets.pepper.as_ref(),
+        config.password.max_concurrent_hashes,
+    )?;
+    let devices = Devices::new(
+        stores.devices.clone(),
+        DeviceSigner::new(hmac_sha256(master, b"gatehouse/device/v1")),
+        config.two_factor.remember_device_days,
+    );
+    let throttle = Throttle::new(stores.throttle.clone(), config.throttle.clone());
+    let credentials = Credentials::new(
+        stores.users.clone(),
+        sessions.clone(),
+        hasher.clone(),
+        throttle.clone(),
+        config.password.policy.clone(),
+        &config.portal.title,
+    );
+    let admin = UserAdmin::new(
+        stores.users.clone(),
+        sessions.clone(),
+        credentials,
+        throttle.clone(),
+    );
+    let sealer = SecretBox::new(&totp_keys(config, master))
+        .map_err(|e| anyhow::anyhow!("TOTP encryption key: {e}"))?;
+    let mailer = Mailer::new(
+        &config.notifier,
+        &config.portal.title,
+        config.portal.templates_dir.as_deref(),
+    )?;
+    let two_factor = TwoFactor::new(
+        stores.factors.clone(),
+        Arc::new(sealer),
+        sessions.clone(),
+        devices.clone(),
+        hasher.clone(),
+        throttle.clone(),
+        mailer.clone(),
+        &config.two_factor.issuer,
+    );
+    let passwords = Passwords::new(
+        stores.users.clone(),
+        stores.resets.clone(),
+        sessions.clone(),
+        throttle.clone(),
+        admin.clone(),
+        two_factor.clone(),
+        mailer,
+        config.password.reset_token_ttl,
+        config.portal.url.url("/reset"),
+    );
+    let login = Login::new(
+        stores.users.clone(),
+        throttle,
+        hasher,
+        sessions.clone(),
+        devices,
+    );
+    Ok(Services {
+        sessions,
+        login,
+        admin,
+        two_factor,
+        passwords,
+    })
+}
+
+impl App {
+    /// Builds the application over `stores`; `key` is the 32-byte master key.
+    pub fn new(config: Config, stores: Stores, key: [u8; 32]) -> anyhow::Result<Self> {
+        let Services {
+            sessions,
+            login,
+            admin,
+            two_factor,
+            passwords,
+        } = services(&config, &stores, &key)?;
+        let csrf_key = hmac_sha256(&key, b"gatehouse/csrf/v1");
+        let portal_url = &config.portal.url;
+        // CSP form-action also governs the redirect after the login POST, so every site
+        // origin (any port) must be listed.
+        let scheme = if portal_url.https { "https" } else { "http" };
+        let form_action: Vec<String> = config
+            .sites
+            .iter()
+            .map(|s| match &s.host {
+                crate::domain::host::HostPattern::Exact(h) => format!("{scheme}://{h}:*"),
+                crate::domain::host::HostPattern::Suffix(d) => format!("{scheme}://*.{d}:*"),
+            })
+            .collect();
+        let state = AppState {
+            csrf: Csrf::new(csrf_key),
+            cookies: Cookies::new(
+                config.session.cookie.clone(),
+                config.session.timeouts.absolute,
+            ),
+            pages: Pages::load(config.portal.templates_dir.as_deref())
+                .map_err(anyhow::Error::msg)?,
+            headers: SecurityHeaders::new(&form_action, crate::http::portal::pages::CSS),
+            sites: SiteTable::new(
+                &config.sites,
+                config.server.upstream_connect_timeout,
+                config.server.upstream_timeout,
+            )
+            .map_err(anyhow::Error::msg)?,
+            users: stores.users.clone(),
+            config: Arc::new(config),
+            sessions,
+            login,
+            admin,
+            two_factor,
+            passwords,
+        };
+        let state = Arc::new(state);
+        let portal = crate::http::portal::router(state.clone());
+        Ok(Self { state, portal })
+    }
+}
+
+/// Opens the stores the configuration names.
+pub async fn open_stores(config: &Config) -> anyhow::Result<Stores> {
+    let users = SqlUserStore::open_sqlite(&config.database)
+        .await
+        .with_context(|| format!("opening the user database {}", config.database.display()))?;
+    let (sessions, throttle): (
+        Arc<dyn crate::store::SessionStore>,
+        Arc<dyn crate::store::ThrottleStore>,
+    ) = match &config.session.backend {
+        SessionBackend::Memory { capacity } => (
+            Arc::new(MemorySessionStore::new(*capacity)),
+            Arc::new(MemoryThrottleStore::new(config.throttle.capacity)),
+        ),
+        SessionBackend::Redis {
+            url,
+            prefix,
+            timeout,
+        } => {
+            let conn = RedisConn::connect(url.expose(), prefix, *timeout)
+                .await
+                .context("connecting to Redis (session.redis.url)")?;
+            let lifetime = u64::try_from(config.session.timeouts.absolute).unwrap_or(u64::MAX);
+            (
+                Arc::new(RedisSessionStore::new(conn.clone(), lifetime)),
+                Arc::new(RedisThrottleStore::new(conn)),
+            )
+        }
+    };
+    // One database serves users, second factors and remembered devices.
+    let users = Arc::new(users);
+    Ok(Stores {
+        sessions,
+        throttle,
+        users: users.clone(),
+        factors: users.clone(),
+        devices: users.clone(),
+        resets: users,
+    })
+}
+
+/// Loads (or on first start creates) the 32-byte master key.
+pub fn load_key(source: &KeySource) -> anyhow::Result<[u8; 32]> {
+    let material = match source {
+        KeySource::Value(v) => v.expose().to_owned(),
+        KeySource::File(path) => crate::config::read_secret(path)
+            .with_context(|| format!("reading secrets.key_file {}", path.display()))?,
+        KeySource::Generate(path) => read_or_create_key(path)?,
+    };
+    if material.len() < 32 {
+        bail!("the secret key must be at least 32 characters");
+    }
+    // Hash whatever form the operator chose (hex, base64, passphrase) into a uniform key.
+    let digest = sha256_hex(format!("gatehouse-master-key:{material}").as_bytes());
+    let mut key = [0u8; 32];
+    for (i, byte) in key.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&digest[2 * i..2 * i + 2], 16).unwrap_or(0);
+    }
+    Ok(key)
+}
+
+fn read_or_create_key(path: &Path) -> anyhow::Result<String> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    if path.exists() {
+        return crate::config::read_secret(path)
+            .with_context(|| format!("reading {}", path.display()));
+    }
+    let key = random_token(48);
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("creating the key file {}", path.display()))?;
+    writeln!(f, "{key}")?;
+    tracing::info!(path = %path.display(), "generated a new secret key (keep it: sessions and CSRF tokens depend on it)");
+    Ok(key)
+}
+
+/// Builds the application from a configuration (stores, key, services).
+pub async fn build(config: Config) -> anyhow::Result<App> {
+    let stores = open_stores(&config).await?;
+    let key = load_key(&config.secrets.key)?;
+    App::new(config, stores, key)
+}

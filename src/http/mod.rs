@@ -1,0 +1,14 @@
+//! The HTTP edge: every request enters at `entry` (precheck, classify, dispatch) and is
+//! served by the portal, forward-auth or the proxy; `authz` is the one access decision.
+//! Order, top to bottom (scripts/check-layers.py): `entry` > `portal`, `forward_auth`,
+//! `proxy` > `authz` > `state` > `request`, `cookies`, `headers`.
+
+pub mod authz;
+pub mod cookies;
+pub mod entry;
+pub mod forward_auth;
+pub mod headers;
+pub mod portal;
+pub mod proxy;
+pub mod request;
+pub mod state;

@@ -1,0 +1,83 @@
+//! What the edge learned about a request before any handler runs: the canonical request
+//! context and the connection it arrived on.
+
+use std::net::{IpAddr, SocketAddr};
+
+use http::HeaderMap;
+use http::header;
+
+use crate::domain::navigation::{self, RequestShape};
+use crate::domain::path::CanonicalPath;
+
+/// The connection a request arrived on.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnInfo {
+    /// TCP peer.
+    pub peer: SocketAddr,
+    /// The connection is TLS.
+    pub tls: bool,
+}
+
+/// What the gateway learned about a request before any handler runs.
+#[derive(Debug, Clone)]
+pub struct RequestCtx {
+    /// Random id shown on error pages and in logs.
+    pub request_id: String,
+    /// Trusted client address.
+    pub client_ip: IpAddr,
+    /// The client spoke https to us (or to a trusted proxy that said so).
+    pub https: bool,
+    /// Canonical host name.
+    pub host: String,
+    /// Port when not the default.
+    pub port: Option<u16>,
+    /// Canonical path.
+    pub path: CanonicalPath,
+    /// Raw query string.
+    pub query: Option<String>,
+}
+
+impl RequestCtx {
+    /// The URL the client asked for, rebuilt from canonical parts (for `rd`).
+    pub fn original_url(&self) -> String {
+        absolute_url(
+            self.https,
+            &self.host,
+            self.port,
+            &self.path.encoded,
+            self.query.as_deref(),
+        )
+    }
+}
+
+/// `scheme://host[:port]/path[?query]` from canonical parts (the return URL after login).
+pub fn absolute_url(
+    https: bool,
+    host: &str,
+    port: Option<u16>,
+    encoded_path: &str,
+    query: Option<&str>,
+) -> String {
+    let scheme = if https { "https" } else { "http" };
+    let port = port.map(|p| format!(":{p}")).unwrap_or_default();
+    let query = query.map(|q| format!("?{q}")).unwrap_or_default();
+    format!("{scheme}://{host}{port}{encoded_path}{query}")
+}
+
+/// Whether a request is a browser navigation (the rule lives in `domain::navigation`); `method`
+/// is the original request's method, which for forward-auth is not the call's own.
+pub fn is_navigation(method: &str, h: &HeaderMap) -> bool {
+    let text = |name: &str| h.get(name).and_then(|v| v.to_str().ok());
+    let websocket = h.contains_key(header::SEC_WEBSOCKET_KEY)
+        || h.get_all(header::UPGRADE)
+            .iter()
+            .any(|v| v.as_bytes().eq_ignore_ascii_case(b"websocket"));
+    navigation::is_navigation(&RequestShape {
+        method,
+        fetch_mode: text("sec-fetch-mode"),
+        fetch_dest: text("sec-fetch-dest"),
+        accept: text(header::ACCEPT.as_str()),
+        requested_with: h.contains_key("x-requested-with"),
+        websocket,
+    })
+}

@@ -1,0 +1,89 @@
+//! The HTTP state every handler uses: configuration, the use cases, and the edge helpers
+//! (CSRF, cookies, pages, security headers, the site table). Built in `compose.rs`.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use http::{HeaderMap, HeaderValue, Response};
+
+use crate::config::Config;
+use crate::domain::session::SessionId;
+use crate::http::cookies::{self, Cookies};
+use crate::http::headers::SecurityHeaders;
+use crate::http::portal::csrf::Csrf;
+use crate::http::portal::pages::Pages;
+use crate::http::proxy::SiteTable;
+use crate::service::login::Login;
+use crate::service::now;
+use crate::service::passwords::Passwords;
+use crate::service::sessions::{Resolved, Sessions};
+use crate::service::two_factor::TwoFactor;
+use crate::service::users::UserAdmin;
+use crate::store::{StoreResult, UserStore};
+
+/// Everything a request handler may use.
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub sessions: Sessions,
+    pub login: Login,
+    pub admin: UserAdmin,
+    pub two_factor: TwoFactor,
+    pub passwords: Passwords,
+    pub users: Arc<dyn UserStore>,
+    pub csrf: Csrf,
+    pub cookies: Cookies,
+    pub pages: Pages,
+    pub headers: SecurityHeaders,
+    pub sites: SiteTable,
+}
+
+impl AppState {
+    /// The live session named by this request's cookie, if any, for a request to `host`
+    /// (canonical). An ambiguous cookie (two session cookies, e.g. one tossed from a sibling
+    /// domain) counts as none, and so does a session issued for another cookie scope.
+    pub async fn current_session(
+        &self,
+        headers: &HeaderMap,
+        host: &str,
+    ) -> StoreResult<Option<Resolved>> {
+        match cookies::read(headers, self.cookies.session_name()) {
+            Ok(Some(value)) => {
+                self.sessions
+                    .resolve(value, &self.cookie_scope(host), now())
+                    .await
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Where a session cookie for `host` is valid: the configured cookie domain covering it,
+    /// or (host-only cookie) the host itself. The same choice as the cookie's `Domain`.
+    pub fn cookie_scope(&self, host: &str) -> String {
+        self.config
+            .session
+            .cookie
+            .domain_for(host)
+            .map_or_else(|| host.to_owned(), |d| d.domain.clone())
+    }
+
+    /// The `Set-Cookie` for session `id`, issued by the portal at `host`, after binding the
+    /// session to that cookie scope. Every session cookie is issued here: a session never
+    /// bound resolves nowhere.
+    pub async fn session_cookie(&self, id: &SessionId, host: &str) -> StoreResult<HeaderValue> {
+        self.sessions
+            .bind_scope(id, &self.cookie_scope(host), now())
+            .await?;
+        Ok(self.cookies.session(id, host))
+    }
+
+    /// The origin of the portal serving `host` (for CSRF `Origin` checks).
+    pub fn portal_origin(&self, host: &str) -> String {
+        self.config.portal_for(host).origin()
+    }
+
+    /// The health answer: whether both stores respond.
+    pub async fn health(&self) -> Response<Body> {
+        let (s, u) = tokio::join!(self.sessions.ping(), self.users.ping());
+        crate::http::portal::health_response(s.is_ok(), u.is_ok())
+    }
+}
