@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Repository checks that need no build: the repository explains itself (no file points at
-# notes outside it), and no source file grows past the size where it should be split.
+# notes outside it), no source file grows past the size where it should be split, and the
+# modules keep their layer order with no import cycle (scripts/check-layers.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 status=0
@@ -21,4 +22,6 @@ anchors=$(grep -rhoE 'docs/security\.md#[a-z0-9-]+' src tests README.md config e
 for a in $anchors; do
   grep -q "id=\"$a\"" docs/security.md || { echo "check-repo: docs/security.md has no anchor #$a" >&2; status=1; }
 done
+# No module imports a module above it (the layer order is written in the script).
+python3 scripts/check-layers.py || status=1
 exit $status

@@ -11,10 +11,10 @@ use crate::domain::device::DeviceSigner;
 use crate::domain::secret::{hmac_sha256, random_token, sha256_hex};
 use crate::domain::secretbox::SecretBox;
 use crate::http::cookies::Cookies;
+use crate::http::csrf::Csrf;
 use crate::http::entry::App;
 use crate::http::headers::SecurityHeaders;
-use crate::http::portal::csrf::Csrf;
-use crate::http::portal::pages::Pages;
+use crate::http::pages::Pages;
 use crate::http::proxy::SiteTable;
 use crate::http::state::AppState;
 use crate::mail::Mailer;
@@ -178,7 +178,7 @@ impl App {
             ),
             pages: Pages::load(config.portal.templates_dir.as_deref())
                 .map_err(anyhow::Error::msg)?,
-            headers: SecurityHeaders::new(&form_action, crate::http::portal::pages::CSS),
+            headers: SecurityHeaders::new(&form_action, crate::http::pages::CSS),
             sites: SiteTable::new(
                 &config.sites,
                 config.server.upstream_connect_timeout,

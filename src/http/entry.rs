@@ -334,7 +334,7 @@ impl App {
                 };
                 self.secured(resp)
             }
-            Route::Health => self.secured(app.health().await),
+            Route::Health => self.secured(crate::http::portal::stores_health(app).await),
             Route::ForwardAuth(flavor) => {
                 // Forward-auth reads only the head; the body stays unread.
                 let head = req.map(|_| ());

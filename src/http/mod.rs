@@ -1,13 +1,15 @@
 //! The HTTP edge: every request enters at `entry` (precheck, classify, dispatch) and is
 //! served by the portal, forward-auth or the proxy; `authz` is the one access decision.
-//! Order, top to bottom (scripts/check-layers.py): `entry` > `portal`, `forward_auth`,
-//! `proxy` > `authz` > `state` > `request`, `cookies`, `headers`.
+//! Order, top to bottom (scripts/check-layers.py): `entry` > `portal`, `forward_auth` > `authz` > `state` > `proxy`
+//! (the site table the state holds) > `request`, `cookies`, `csrf`, `headers`, `pages`.
 
 pub mod authz;
 pub mod cookies;
+pub mod csrf;
 pub mod entry;
 pub mod forward_auth;
 pub mod headers;
+pub mod pages;
 pub mod portal;
 pub mod proxy;
 pub mod request;

@@ -3,15 +3,14 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
-use http::{HeaderMap, HeaderValue, Response};
+use http::{HeaderMap, HeaderValue};
 
 use crate::config::Config;
 use crate::domain::session::SessionId;
 use crate::http::cookies::{self, Cookies};
+use crate::http::csrf::Csrf;
 use crate::http::headers::SecurityHeaders;
-use crate::http::portal::csrf::Csrf;
-use crate::http::portal::pages::Pages;
+use crate::http::pages::Pages;
 use crate::http::proxy::SiteTable;
 use crate::service::login::Login;
 use crate::service::now;
@@ -79,11 +78,5 @@ impl AppState {
     /// The origin of the portal serving `host` (for CSRF `Origin` checks).
     pub fn portal_origin(&self, host: &str) -> String {
         self.config.portal_for(host).origin()
-    }
-
-    /// The health answer: whether both stores respond.
-    pub async fn health(&self) -> Response<Body> {
-        let (s, u) = tokio::join!(self.sessions.ping(), self.users.ping());
-        crate::http::portal::health_response(s.is_ok(), u.is_ok())
     }
 }

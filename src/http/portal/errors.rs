@@ -140,7 +140,7 @@ pub fn render(
 ) -> Response<Body> {
     if let Some(obj) = ctx.as_object_mut() {
         obj.insert("site_title".into(), json!(app.config.portal.title));
-        obj.insert("css".into(), json!(crate::http::portal::pages::CSS));
+        obj.insert("css".into(), json!(crate::http::pages::CSS));
         obj.insert("base".into(), json!(app.config.portal.url.base_path));
     }
     let body = match app.pages.render(template, &ctx) {

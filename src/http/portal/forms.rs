@@ -6,11 +6,11 @@ use axum::body::Body;
 use axum::extract::rejection::FormRejection;
 use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
 
-use super::csrf::Csrf;
 use super::errors::{PageError, error_page, render};
 use crate::audit;
 use crate::audit::event;
 use crate::http::cookies::{self, CSRF_COOKIE};
+use crate::http::csrf::Csrf;
 use crate::http::request::RequestCtx;
 use crate::http::state::AppState;
 

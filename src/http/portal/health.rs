@@ -8,12 +8,18 @@ use axum::extract::State;
 use http::{HeaderValue, Response, StatusCode, header};
 use serde_json::json;
 
-use super::pages::{COPY_JS, CSS};
+use crate::http::pages::{COPY_JS, CSS};
 use crate::http::state::AppState;
 
 /// Reports whether the session and user stores answer; 503 when either does not.
 pub(super) async fn health(State(app): State<Arc<AppState>>) -> Response<Body> {
-    app.health().await
+    stores_health(&app).await
+}
+
+/// The health answer: whether both stores respond.
+pub(crate) async fn stores_health(app: &AppState) -> Response<Body> {
+    let (s, u) = tokio::join!(app.sessions.ping(), app.users.ping());
+    health_response(s.is_ok(), u.is_ok())
 }
 
 /// Builds the health answer (also served on hosts without a site).

@@ -4,19 +4,17 @@
 mod account;
 mod account_2fa;
 mod admin;
-pub mod csrf;
 pub mod errors;
 mod forms;
 mod health;
 mod home;
 mod login;
-pub mod pages;
 mod password;
 mod qr;
 mod second_factor;
 mod sessions;
 
-pub(crate) use health::health_response;
+pub(crate) use health::stores_health;
 
 use std::sync::Arc;
 

@@ -11,63 +11,48 @@ use serde::Serialize;
 
 /// Templates shipped in the binary.
 const EMBEDDED: &[(&str, &str)] = &[
-    ("base.html", include_str!("../../../templates/base.html")),
-    ("login.html", include_str!("../../../templates/login.html")),
-    ("home.html", include_str!("../../../templates/home.html")),
-    (
-        "message.html",
-        include_str!("../../../templates/message.html"),
-    ),
-    ("code.html", include_str!("../../../templates/code.html")),
-    (
-        "reauth.html",
-        include_str!("../../../templates/reauth.html"),
-    ),
-    (
-        "enroll.html",
-        include_str!("../../../templates/enroll.html"),
-    ),
+    ("base.html", include_str!("../../templates/base.html")),
+    ("login.html", include_str!("../../templates/login.html")),
+    ("home.html", include_str!("../../templates/home.html")),
+    ("message.html", include_str!("../../templates/message.html")),
+    ("code.html", include_str!("../../templates/code.html")),
+    ("reauth.html", include_str!("../../templates/reauth.html")),
+    ("enroll.html", include_str!("../../templates/enroll.html")),
     (
         "recovery_codes.html",
-        include_str!("../../../templates/recovery_codes.html"),
+        include_str!("../../templates/recovery_codes.html"),
     ),
-    (
-        "account.html",
-        include_str!("../../../templates/account.html"),
-    ),
+    ("account.html", include_str!("../../templates/account.html")),
     (
         "password.html",
-        include_str!("../../../templates/password.html"),
+        include_str!("../../templates/password.html"),
     ),
-    (
-        "forgot.html",
-        include_str!("../../../templates/forgot.html"),
-    ),
-    ("reset.html", include_str!("../../../templates/reset.html")),
+    ("forgot.html", include_str!("../../templates/forgot.html")),
+    ("reset.html", include_str!("../../templates/reset.html")),
     (
         "sessions.html",
-        include_str!("../../../templates/sessions.html"),
+        include_str!("../../templates/sessions.html"),
     ),
-    ("admin.html", include_str!("../../../templates/admin.html")),
+    ("admin.html", include_str!("../../templates/admin.html")),
     (
         "admin_user.html",
-        include_str!("../../../templates/admin_user.html"),
+        include_str!("../../templates/admin_user.html"),
     ),
     (
         "admin_new.html",
-        include_str!("../../../templates/admin_new.html"),
+        include_str!("../../templates/admin_new.html"),
     ),
     (
         "admin_password.html",
-        include_str!("../../../templates/admin_password.html"),
+        include_str!("../../templates/admin_password.html"),
     ),
 ];
 
 /// The copy-button script, served at `<portal>/static/copy.js`.
-pub const COPY_JS: &str = include_str!("../../../templates/static/copy.js");
+pub const COPY_JS: &str = include_str!("../../templates/static/copy.js");
 
 /// The stylesheet, served at `<portal>/static/gatehouse.css`.
-pub const CSS: &str = include_str!("../../../templates/static/gatehouse.css");
+pub const CSS: &str = include_str!("../../templates/static/gatehouse.css");
 
 /// Renders pages.
 pub struct Pages {
