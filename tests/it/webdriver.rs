@@ -146,16 +146,31 @@ impl WebDriver {
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        let client = ClientBuilder::new(HttpConnector::new())
-            .capabilities(capabilities(&scratch.path().join("profile")))
-            .connect(&format!("http://127.0.0.1:{port}/"))
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "chromedriver could not start Chromium: {e}\n{}",
-                    driver_log()
-                )
-            });
+        // On a machine loaded by parallel builds Chromium can miss chromedriver's start-up
+        // deadline: one more try with a fresh profile, then a failure with both errors.
+        let mut errors = Vec::new();
+        let mut client = None;
+        for attempt in 1..=2 {
+            let profile = scratch.path().join(format!("profile-{attempt}"));
+            match ClientBuilder::new(HttpConnector::new())
+                .capabilities(capabilities(&profile))
+                .connect(&format!("http://127.0.0.1:{port}/"))
+                .await
+            {
+                Ok(c) => {
+                    client = Some(c);
+                    break;
+                }
+                Err(e) => errors.push(format!("attempt {attempt}: {e}")),
+            }
+        }
+        let Some(client) = client else {
+            panic!(
+                "chromedriver could not start Chromium:\n{}\n{}",
+                errors.join("\n"),
+                driver_log()
+            );
+        };
         let session_id = match client.session_id().await {
             Ok(Some(id)) => id,
             other => panic!("chromedriver gave no session id: {other:?}"),
