@@ -12,6 +12,7 @@ pub mod passwords;
 pub mod sessions;
 pub mod throttle;
 pub mod two_factor;
+mod user_cache;
 pub mod users;
 
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -4,9 +4,8 @@
 //! session when the user is gone, disabled or has a newer session epoch (password set,
 //! disabled: docs/security.md#admin-session-control, #credential-changes), and writes `last_seen` back at most every `touch_every`.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use crate::audit;
 use crate::audit::event;
@@ -14,6 +13,7 @@ use crate::domain::session::{
     AuthLevel, Expiry, PENDING_TTL, Session, SessionId, SessionKey, SessionTimeouts,
 };
 use crate::domain::user::User;
+use crate::service::user_cache::{USER_CACHE_CAP, UserCache};
 use crate::store::{SessionStore, StoreResult, UserStore};
 
 /// A live session and its (fresh enough) user.
@@ -27,12 +27,6 @@ pub struct Resolved {
     pub user: Arc<User>,
 }
 
-/// Most users kept in the refresh cache; beyond it the cache starts over.
-const USER_CACHE_CAP: usize = 10_000;
-
-/// Users read recently, with when they were read.
-type UserCache = Arc<Mutex<HashMap<i64, (Instant, Arc<User>)>>>;
-
 /// The session use cases.
 #[derive(Clone)]
 pub struct Sessions {
@@ -40,7 +34,7 @@ pub struct Sessions {
     users: Arc<dyn UserStore>,
     timeouts: SessionTimeouts,
     max_per_user: usize,
-    user_refresh: Duration,
+    /// Users as of at most `user_refresh` ago (docs/security.md#admin-session-control).
     cache: UserCache,
 }
 
@@ -58,8 +52,7 @@ impl Sessions {
             users,
             timeouts,
             max_per_user: max_per_user.max(1),
-            user_refresh,
-            cache: Arc::default(),
+            cache: UserCache::new(user_refresh, USER_CACHE_CAP),
         }
     }
 
@@ -312,10 +305,7 @@ impl Sessions {
 
     /// Drops a user from the refresh cache (after a change made by this instance).
     pub fn forget_user(&self, user_id: i64) {
-        self.cache
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .remove(&user_id);
+        self.cache.forget(user_id);
     }
 
     /// The user as the store has it now, past the refresh cache: for a session started right
@@ -326,31 +316,14 @@ impl Sessions {
     }
 
     async fn user(&self, id: i64) -> StoreResult<Option<Arc<User>>> {
-        if !self.user_refresh.is_zero() {
-            let cache = self
-                .cache
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if let Some((at, user)) = cache.get(&id)
-                && at.elapsed() < self.user_refresh
-            {
-                return Ok(Some(user.clone()));
-            }
+        if let Some(user) = self.cache.get(id) {
+            return Ok(Some(user));
         }
         let Some(user) = self.users.get(id).await?.map(Arc::new) else {
             self.forget_user(id);
             return Ok(None);
         };
-        if !self.user_refresh.is_zero() {
-            let mut cache = self
-                .cache
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if cache.len() >= USER_CACHE_CAP {
-                cache.clear();
-            }
-            cache.insert(id, (Instant::now(), user.clone()));
-        }
+        self.cache.put(user.clone());
         Ok(Some(user))
     }
 

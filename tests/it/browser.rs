@@ -5,6 +5,9 @@
 
 use std::path::PathBuf;
 
+use http::Method;
+use serde_json::json;
+
 use crate::harness::*;
 use crate::totp_util::{MAIL, mail_containing, oathtool};
 use crate::webdriver::WebDriver;
@@ -76,12 +79,77 @@ async fn login_in_chromium_reaches_the_app() {
     let cookies = wd.cookies().await;
     let session = cookies
         .iter()
-        .find(|c| c["name"] == "__Secure-gatehouse_session")
+        .find(|c| c.name() == "__Secure-gatehouse_session")
         .unwrap_or_else(|| panic!("no session cookie in the browser: {cookies:#?}"));
-    assert_eq!(session["secure"], true, "{session}");
-    assert_eq!(session["httpOnly"], true, "{session}");
-    assert_eq!(session["domain"], ".gate.localhost", "{session}");
+    assert_eq!(session.secure(), Some(true), "{session:?}");
+    assert_eq!(session.http_only(), Some(true), "{session:?}");
+    // Browsers report a Domain cookie with its leading dot (RFC 6265 drops it on receipt).
+    let domain = session.domain().map(|d| d.trim_start_matches('.'));
+    assert_eq!(domain, Some("gate.localhost"), "{session:?}");
+    // HttpOnly in practice: a script on the app's page cannot read the session id.
+    let seen_by_script = wd.execute("return document.cookie;", vec![]).await;
+    let seen_by_script = seen_by_script.as_str().unwrap_or_default();
+    assert!(
+        !seen_by_script.contains("gatehouse_session"),
+        "a script sees the session cookie: {seen_by_script:?}"
+    );
     wd.screenshot(art.join("app.png")).await;
+}
+
+/// The helper's way to the WebDriver extension commands the later accessibility and WebAuthn
+/// tests need: a raw command (a virtual authenticator, W3C WebAuthn §11) and a script with
+/// arguments, on a portal page.
+#[tokio::test]
+async fn raw_commands_and_scripts_in_chromium() {
+    let art = artifacts("raw_commands_and_scripts_in_chromium");
+    let app = TestApp::spawn(Opts::default()).await;
+    let wd = WebDriver::start(&art).await;
+    wd.goto(&format!("http://auth.gate.localhost:{}/login", app.port))
+        .await;
+
+    let title = wd
+        .execute(
+            "return [document.title, arguments[0] + 1];",
+            vec![json!(41)],
+        )
+        .await;
+    assert_eq!(title[1], 42, "{title}");
+    assert_eq!(title[0], wd.client().title().await.unwrap(), "{title}");
+
+    let id = wd
+        .command(
+            Method::POST,
+            "webauthn/authenticator",
+            Some(json!({
+                "protocol": "ctap2", "transport": "usb", "hasResidentKey": true,
+                "hasUserVerification": true, "isUserVerified": true,
+            })),
+        )
+        .await;
+    let id = id
+        .as_str()
+        .unwrap_or_else(|| panic!("no authenticator id: {id}"));
+    let creds = wd
+        .command(
+            Method::GET,
+            &format!("webauthn/authenticator/{id}/credentials"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        creds,
+        json!([]),
+        "a fresh authenticator holds no credential"
+    );
+    wd.command(
+        Method::DELETE,
+        &format!("webauthn/authenticator/{id}"),
+        None,
+    )
+    .await;
+    // An unknown endpoint is an error the test can inspect, not a panic.
+    let err = wd.try_command(Method::GET, "no/such/command", None).await;
+    assert!(err.is_err(), "{err:?}");
 }
 
 /// Written against the 2FA pages' contract: account page → enrol (QR, secret, URI, code from
@@ -262,4 +330,64 @@ async fn forgot_password_in_chromium() {
         seen_at(&app, "/after-reset").one("remote-user"),
         Some("alice")
     );
+}
+
+/// Runs `body` as a `#[tokio::test]` runs a test (a current-thread runtime, unwound by a
+/// panic) on its own thread; returns its panic message.
+fn failing(body: impl AsyncFnOnce() + Send + 'static) -> String {
+    let outcome = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(body())
+    })
+    .join();
+    match outcome {
+        Ok(()) => panic!("the test body did not fail"),
+        Err(e) => e
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default(),
+    }
+}
+
+/// A browser test that fails, on a WebDriver error or on its own assertion, leaves the page
+/// it was on: `failure.png` and `failure.html` in its artifact directory.
+#[test]
+fn a_failing_browser_test_leaves_the_page_behind() {
+    for (test, assertion) in [
+        ("failure_on_a_command", false),
+        ("failure_on_an_assert", true),
+    ] {
+        let art = artifacts(test);
+        let dir = art.clone();
+        let message = failing(async move || {
+            let app = TestApp::spawn(Opts::default()).await;
+            let wd = WebDriver::start(&dir).await;
+            wd.goto(&format!("http://auth.gate.localhost:{}/login", app.port))
+                .await;
+            if assertion {
+                assert_eq!(wd.text("h1").await, "not this page", "deliberate");
+            } else {
+                wd.command(Method::GET, "no/such/command", None).await;
+            }
+        });
+        let expected = if assertion {
+            "deliberate"
+        } else {
+            "no/such/command"
+        };
+        assert!(message.contains(expected), "{test}: {message}");
+        let png = std::fs::read(art.join("failure.png"))
+            .unwrap_or_else(|e| panic!("{test}: no failure.png ({e}): {message}"));
+        assert!(png.starts_with(b"\x89PNG"), "{test}: failure.png is no PNG");
+        let html = std::fs::read_to_string(art.join("failure.html"))
+            .unwrap_or_else(|e| panic!("{test}: no failure.html ({e})"));
+        assert!(
+            html.contains("Sign in"),
+            "{test}: not the login page: {html}"
+        );
+    }
 }

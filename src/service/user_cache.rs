@@ -1,0 +1,71 @@
+//! The short-lived cache of users in front of the user store, for session resolution
+//! (`session.user_refresh`). It owns only freshness and size: who may be cached and when a
+//! change must be forgotten is the sessions service's rule.
+//!
+//! A `moka` cache bounded by count with a time to live: when full it evicts the least useful
+//! users one at a time (TinyLFU admission, LRU eviction) instead of emptying itself, so a
+//! flood of one-off users cannot flush the busy ones and send every request to the store at
+//! once. `forget` is immediate: the very next `get` misses, with no maintenance pass needed.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use moka::sync::Cache;
+
+use crate::domain::user::User;
+
+/// Most users kept in the refresh cache.
+pub(crate) const USER_CACHE_CAP: u64 = 10_000;
+
+/// Users read recently, each kept at most the refresh interval.
+#[derive(Clone)]
+pub(crate) struct UserCache {
+    /// `None` when the refresh interval is zero: every read goes to the store.
+    cache: Option<Cache<i64, Arc<User>>>,
+}
+
+impl UserCache {
+    /// A cache of at most `cap` users, each kept `ttl`; a zero `ttl` caches nothing.
+    pub(crate) fn new(ttl: Duration, cap: u64) -> Self {
+        let cache =
+            (!ttl.is_zero()).then(|| Cache::builder().max_capacity(cap).time_to_live(ttl).build());
+        Self { cache }
+    }
+
+    /// The cached user, if read less than the refresh interval ago.
+    pub(crate) fn get(&self, id: i64) -> Option<Arc<User>> {
+        self.cache.as_ref()?.get(&id)
+    }
+
+    /// Keeps `user`, just read from the store.
+    pub(crate) fn put(&self, user: Arc<User>) {
+        if let Some(cache) = &self.cache {
+            cache.insert(user.id, user);
+        }
+    }
+
+    /// Forgets a user at once: the next `get` misses.
+    pub(crate) fn forget(&self, id: i64) {
+        if let Some(cache) = &self.cache {
+            cache.invalidate(&id);
+        }
+    }
+
+    /// Runs the pending evictions (moka applies them in batches).
+    #[cfg(test)]
+    fn sync(&self) {
+        if let Some(cache) = &self.cache {
+            cache.run_pending_tasks();
+        }
+    }
+
+    /// How many users are kept now (exact after `sync`).
+    #[cfg(test)]
+    fn len(&self) -> u64 {
+        self.cache.as_ref().map_or(0, Cache::entry_count)
+    }
+}
+
+#[cfg(test)]
+#[path = "user_cache_tests.rs"]
+mod tests;
