@@ -123,7 +123,7 @@ impl SecretBox {
         let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| BoxError::Malformed)?;
         let mut body = Zeroizing::new(body.to_vec());
         let plain_len = key
-            .open_in_place(nonce, Aad::from(aad(user_id)), &mut *body)
+            .open_in_place(nonce, Aad::from(aad(user_id)), &mut body)
             .map_err(|_| BoxError::Open)?
             .len();
         body.truncate(plain_len);

@@ -156,3 +156,15 @@ fn totp_codes_are_totp_rs_codes() {
     // The replay guard is ours: the same step again is refused.
     assert!(totp::verify(&secret, &code, now, Some(now as u64 / 30)).is_err());
 }
+
+#[test]
+fn recovery_codes_device_keys_and_normalised_passwords_are_wiped_on_drop() {
+    use gatehouse::domain::{device::DeviceSigner, password, recovery};
+
+    for code in recovery::generate() {
+        wiped_on_drop(&code);
+    }
+    wiped_on_drop(&DeviceSigner::new([7; 32]));
+    let normalised: zeroize::Zeroizing<String> = password::normalize("ﬁne password");
+    assert_eq!(normalised.as_str(), "fine password");
+}
