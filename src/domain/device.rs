@@ -19,6 +19,15 @@ pub struct DeviceSigner {
     key: [u8; 32],
 }
 
+// The signing key is zeroed when the signer is dropped.
+impl Drop for DeviceSigner {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.key);
+    }
+}
+
+impl zeroize::ZeroizeOnDrop for DeviceSigner {}
+
 impl std::fmt::Debug for DeviceSigner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("DeviceSigner([redacted])")

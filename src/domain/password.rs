@@ -8,6 +8,7 @@
 use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version};
 use thiserror::Error;
 use unicode_normalization::UnicodeNormalization;
+use zeroize::Zeroizing;
 
 use super::secret::fill_random;
 
@@ -65,9 +66,10 @@ pub enum HashError {
     Pepper,
 }
 
-/// NFKC normalisation applied to every password before any check or hash.
-pub fn normalize(password: &str) -> String {
-    password.nfkc().collect()
+/// NFKC normalisation applied to every password before any check or hash. The copy is zeroed
+/// when dropped, like the `SecretString` it came from.
+pub fn normalize(password: &str) -> Zeroizing<String> {
+    Zeroizing::new(password.nfkc().collect())
 }
 
 fn argon2<'k>(params: &HashParams, pepper: Option<&'k [u8]>) -> Result<Argon2<'k>, HashError> {

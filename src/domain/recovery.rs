@@ -49,6 +49,15 @@ impl RecoveryCode {
     }
 }
 
+// A code not yet shown, or just shown, is zeroed when dropped.
+impl Drop for RecoveryCode {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
+    }
+}
+
+impl zeroize::ZeroizeOnDrop for RecoveryCode {}
+
 impl std::fmt::Debug for RecoveryCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("RecoveryCode([redacted])")
@@ -135,7 +144,7 @@ mod tests {
         let mut seen = HashSet::new();
         for _ in 0..1000 {
             for code in generate() {
-                assert!(seen.insert(code.0));
+                assert!(seen.insert(code.0.clone()));
             }
         }
         assert_eq!(seen.len(), 10_000);

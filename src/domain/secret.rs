@@ -2,16 +2,30 @@
 //!
 //! Owns every place randomness and constant-time comparison come from, so that no other
 //! module invents its own. It must never format a secret's value into `Debug` or `Display`.
+//!
+//! All of it runs on one crypto stack, ring (also the TLS provider), so that our own code does
+//! not pull a second implementation of SHA-256 or HMAC into the build (docs/architecture.md).
+//! Secret values are overwritten with zeros when dropped (`zeroize`), so a freed buffer does not
+//! keep a password or token around in the heap.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{Hmac, Mac};
-use sha2::{Digest, Sha256};
+use ring::rand::SecureRandom;
 use subtle::ConstantTimeEq;
+use zeroize::{Zeroize, ZeroizeOnDrop};
 
-/// A secret string (password, token, session id). `Debug` never shows the value.
+/// A secret string (password, token, session id). `Debug` never shows the value, and the
+/// value is zeroed when dropped.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct SecretString(String);
+
+impl Drop for SecretString {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl ZeroizeOnDrop for SecretString {}
 
 impl SecretString {
     /// Wraps a value that must not be logged.
@@ -41,7 +55,9 @@ pub fn fill_random(buf: &mut [u8]) {
     // A failing OS random source leaves no safe way to issue ids or tokens; stopping is the
     // only answer that never hands out a guessable secret.
     #[allow(clippy::expect_used)]
-    getrandom::fill(buf).expect("the operating system's random source failed");
+    ring::rand::SystemRandom::new()
+        .fill(buf)
+        .expect("the operating system's random source failed");
 }
 
 /// A base64url (unpadded) token of `bytes` random bytes.
@@ -51,27 +67,24 @@ pub fn random_token(bytes: usize) -> String {
     URL_SAFE_NO_PAD.encode(buf)
 }
 
+/// SHA-256 of `data`.
+pub fn sha256(data: &[u8]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    out.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, data).as_ref());
+    out
+}
+
 /// Lower-case hex SHA-256 of `data`: how tokens and session ids are stored (docs/security.md#session-store-at-rest, #reset-tokens).
 pub fn sha256_hex(data: &[u8]) -> String {
-    hex(&Sha256::digest(data))
+    hex(&sha256(data))
 }
 
-/// HMAC-SHA-256 of `msg` under `key`.
+/// HMAC-SHA-256 of `msg` under `key` (RFC 2104; any key length).
 pub fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
-    // HMAC accepts keys of any length, so `new_from_slice` cannot fail here.
-    let mut mac = match Hmac::<Sha256>::new_from_slice(key) {
-        Ok(mac) => mac,
-        Err(_) => unreachable_hmac(),
-    };
-    mac.update(msg);
-    mac.finalize().into_bytes().into()
-}
-
-#[cold]
-fn unreachable_hmac() -> Hmac<Sha256> {
-    // `Hmac::new_from_slice` only fails for fixed-size keys; SHA-256 HMAC takes any size.
-    #[allow(clippy::expect_used)]
-    Hmac::<Sha256>::new_from_slice(&[0u8; 32]).expect("HMAC-SHA-256 accepts any key length")
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, key);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(ring::hmac::sign(&key, msg).as_ref());
+    out
 }
 
 /// base64url (unpadded) encoding.
@@ -129,6 +142,19 @@ mod tests {
         assert_eq!(
             hex(&mac),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+
+    #[test]
+    fn hmac_takes_keys_longer_than_a_block() {
+        // RFC 4231 case 6: a 131-byte key is hashed down first.
+        let mac = hmac_sha256(
+            &[0xaa; 131],
+            b"Test Using Larger Than Block-Size Key - Hash Key First",
+        );
+        assert_eq!(
+            hex(&mac),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
         );
     }
 

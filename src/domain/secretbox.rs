@@ -8,6 +8,10 @@
 //! or decide when to re-seal; [`SecretBox::needs_reseal`] only says which values a rotation
 //! has left on an old key.
 //!
+//! Plaintexts live only in buffers that are zeroed when dropped ([`Zeroizing`]), including the
+//! opened secret handed back to the caller. ring keeps its expanded AES key schedule in its own
+//! type, which it does not zero; the raw key bytes are the caller's to wipe.
+//!
 //! Nonces are random per seal (from the project CSPRNG). With 96-bit random nonces NIST SP
 //! 800-38D §8.3 caps one key at 2^32 seals; one seal per TOTP enrolment stays far below that.
 
@@ -15,6 +19,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use thiserror::Error;
+use zeroize::Zeroizing;
 
 use super::secret::{b64url, fill_random};
 
@@ -89,19 +94,21 @@ impl SecretBox {
         let mut out = Vec::with_capacity(1 + NONCE_LEN + plaintext.len() + TAG_LEN);
         out.push(*id);
         out.extend_from_slice(&nonce);
-        let mut body = plaintext.to_vec();
+        // Sealed in place: the buffer holds the plaintext until then, and on failure.
+        let mut body = Zeroizing::new(plaintext.to_vec());
         key.seal_in_place_append_tag(
             Nonce::assume_unique_for_key(nonce),
             Aad::from(aad(user_id)),
-            &mut body,
+            &mut *body,
         )
         .map_err(|_| BoxError::Seal)?;
         out.extend_from_slice(&body);
         Ok(b64url(&out))
     }
 
-    /// Decrypts a value sealed for `user_id` by any configured key.
-    pub fn open(&self, sealed: &str, user_id: i64) -> Result<Vec<u8>, BoxError> {
+    /// Decrypts a value sealed for `user_id` by any configured key. The plaintext is zeroed
+    /// when the returned buffer is dropped.
+    pub fn open(&self, sealed: &str, user_id: i64) -> Result<Zeroizing<Vec<u8>>, BoxError> {
         let raw = URL_SAFE_NO_PAD
             .decode(sealed)
             .map_err(|_| BoxError::Malformed)?;
@@ -114,7 +121,7 @@ impl SecretBox {
         let (nonce, body) = rest.split_at(NONCE_LEN);
         let key = self.key(id).ok_or(BoxError::UnknownKey(id))?;
         let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| BoxError::Malformed)?;
-        let mut body = body.to_vec();
+        let mut body = Zeroizing::new(body.to_vec());
         let plain_len = key
             .open_in_place(nonce, Aad::from(aad(user_id)), &mut body)
             .map_err(|_| BoxError::Open)?
@@ -157,13 +164,13 @@ mod tests {
     fn seal_then_open() {
         let b = SecretBox::new(&[OLD]).unwrap();
         let sealed = b.seal(SECRET, 42).unwrap();
-        assert_eq!(b.open(&sealed, 42).unwrap(), SECRET);
+        assert_eq!(*b.open(&sealed, 42).unwrap(), SECRET);
         // id + nonce + ciphertext + tag, and no plaintext in the stored form.
         let raw = decode(&sealed);
         assert_eq!(raw.len(), 1 + 12 + SECRET.len() + 16);
         assert_eq!(raw[0], 1);
         assert!(!raw.windows(SECRET.len()).any(|w| w == SECRET));
-        assert_eq!(b.open(&b.seal(b"", 42).unwrap(), 42).unwrap(), b"");
+        assert_eq!(*b.open(&b.seal(b"", 42).unwrap(), 42).unwrap(), b"");
     }
 
     #[test]
@@ -223,7 +230,7 @@ mod tests {
         assert!(!before.needs_reseal(&old_value));
 
         let after = SecretBox::new(&[NEW, OLD]).unwrap();
-        assert_eq!(after.open(&old_value, 5).unwrap(), SECRET);
+        assert_eq!(*after.open(&old_value, 5).unwrap(), SECRET);
         assert!(after.needs_reseal(&old_value));
         let new_value = after.seal(SECRET, 5).unwrap();
         assert_eq!(decode(&new_value)[0], 2);
@@ -233,7 +240,7 @@ mod tests {
         // Once the old key is dropped, its values name an unknown key.
         let retired = SecretBox::new(&[NEW]).unwrap();
         assert_eq!(retired.open(&old_value, 5), Err(BoxError::UnknownKey(1)));
-        assert_eq!(retired.open(&new_value, 5).unwrap(), SECRET);
+        assert_eq!(*retired.open(&new_value, 5).unwrap(), SECRET);
     }
 
     #[test]

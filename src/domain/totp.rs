@@ -9,17 +9,24 @@
 //! concurrent requests with one code cannot both pass. It does not throttle guesses (docs/security.md#second-factor-throttle
 //! lives in the service) and never reads the clock: `now` is always an argument.
 //!
-//! We implement RFC 6238 here (about 60 lines) rather than use `totp-rs`: that crate does not
-//! track used steps, so the replay rule would be ours anyway, and its QR feature pulls in heavy
-//! image crates. Base32 (RFC 4648 §6) is a small local codec for the same reason: two short
-//! functions with exactly the strictness we want, no extra dependency.
+//! Code computation is `totp-rs` (HMAC-SHA-1, dynamic truncation, constant-time comparison of
+//! one step's code); what stays ours is what that crate leaves to its caller: the ±1 step
+//! window with the replay guard, the strict six-digit parser, the secret length bounds and the
+//! enrolment URI. `totp-rs` is built with skew 0, so it only ever answers for the one step we
+//! ask about. Its own `to_url` omits `algorithm`, `digits` and `period` when they are the
+//! defaults and accepts an empty issuer, so the URI below stays ours: it names every parameter,
+//! which apps that guess other defaults need. Base32 input is parsed by a small local decoder
+//! that accepts exactly one spelling per secret (no padding, no stray trailing bits).
+//!
+//! The secret lives inside `totp_rs::Totp`, built with its `zeroize` feature: it is wiped when
+//! the value is dropped.
 
-use hmac::{Hmac, Mac};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use sha1::Sha1;
 use thiserror::Error;
+use totp_rs::{Algorithm, Builder, Totp};
+use zeroize::Zeroizing;
 
-use super::secret::{ct_eq, fill_random};
+use super::secret::fill_random;
 
 /// Length of a generated secret: 160 bits, the RFC 4226 §4 R6 recommendation (docs/security.md#totp-secrets).
 pub const SECRET_BYTES: usize = 20;
@@ -30,7 +37,7 @@ pub const MAX_SECRET_BYTES: usize = 64;
 /// Length of the time step X, in seconds (RFC 6238 §4.1 default).
 pub const STEP_SECONDS: u64 = 30;
 /// Digits per code.
-pub const DIGITS: u32 = 6;
+pub const DIGITS: u8 = 6;
 /// Steps of clock skew accepted either side of the current one (docs/security.md#totp).
 pub const SKEW_STEPS: u64 = 1;
 
@@ -50,21 +57,22 @@ pub enum TotpError {
 }
 
 /// A shared TOTP secret. `Debug` never shows it; it is shown to the user once, at enrolment.
+/// Held as a `totp_rs::Totp` (SHA-1, six digits, 30 s, skew 0), which zeroes it on drop.
 #[derive(Clone)]
-pub struct TotpSecret(Vec<u8>);
+pub struct TotpSecret(Totp);
 
 impl TotpSecret {
     /// A fresh 160-bit secret from the operating system's CSPRNG (docs/security.md#totp-secrets).
     pub fn generate() -> Self {
-        let mut bytes = vec![0u8; SECRET_BYTES];
-        fill_random(&mut bytes);
-        Self(bytes)
+        let mut bytes = Zeroizing::new([0u8; SECRET_BYTES]);
+        fill_random(&mut *bytes);
+        Self(generator(&*bytes, DIGITS))
     }
 
     /// A secret from raw bytes (e.g. just decrypted from storage); 20 to 64 bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, TotpError> {
         if (MIN_SECRET_BYTES..=MAX_SECRET_BYTES).contains(&bytes.len()) {
-            Ok(Self(bytes.to_vec()))
+            Ok(Self(generator(bytes, DIGITS)))
         } else {
             Err(TotpError::BadSecret)
         }
@@ -72,18 +80,42 @@ impl TotpSecret {
 
     /// A secret from its unpadded base32 form (case-insensitive).
     pub fn from_base32(text: &str) -> Result<Self, TotpError> {
-        Self::from_bytes(&base32_decode(text).ok_or(TotpError::BadSecret)?)
+        let bytes = Zeroizing::new(base32_decode(text).ok_or(TotpError::BadSecret)?);
+        Self::from_bytes(&bytes)
     }
 
     /// The raw secret; call only to encrypt it for storage.
     pub fn as_bytes(&self) -> &[u8] {
-        &self.0
+        self.0.secret().as_bytes()
     }
 
     /// Upper-case unpadded base32 (RFC 4648 §6), as authenticator apps expect it.
     pub fn to_base32(&self) -> String {
-        base32_encode(&self.0)
+        self.0.secret().to_base32()
     }
+}
+
+// `Totp` zeroes its secret on drop only with totp-rs's `zeroize` feature; this stops the build
+// if that feature is ever dropped from Cargo.toml.
+const _: fn() = || {
+    fn wiped_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+    wiped_on_drop::<Totp>();
+};
+
+impl zeroize::ZeroizeOnDrop for TotpSecret {}
+
+/// The `totp-rs` generator for one secret: SHA-1, `digits` digits, 30 s steps, and skew 0,
+/// because the window (and the replay guard inside it) is ours.
+fn generator(secret: &[u8], digits: u8) -> Totp {
+    // No `build()`: its only checks (digits 6 to 8, a secret of at least 128 bits, a non-zero
+    // step) hold by construction here, and failing there would leave no secret to return.
+    Builder::new()
+        .with_algorithm(Algorithm::SHA1)
+        .with_digits(digits)
+        .with_skew(0)
+        .with_step_duration(STEP_SECONDS)
+        .with_secret(secret)
+        .build_noncompliant()
 }
 
 impl std::fmt::Debug for TotpSecret {
@@ -126,7 +158,12 @@ pub fn step_at(now: i64) -> u64 {
 
 /// The 6-digit code for `step`.
 pub fn code_at(secret: &TotpSecret, step: u64) -> u32 {
-    hotp(&secret.0, step, DIGITS)
+    secret
+        .0
+        .generate(step.saturating_mul(STEP_SECONDS))
+        .to_string()
+        .parse()
+        .unwrap_or(u32::MAX)
 }
 
 /// Checks a user's code at time `now` and returns the step it matched, which the caller must
@@ -144,13 +181,19 @@ pub fn verify(
     let Some(given) = parse_code(input) else {
         return Err(TotpError::Invalid);
     };
+    let given = std::str::from_utf8(&given).map_err(|_| TotpError::Invalid)?;
     let current = step_at(now);
     let mut matched = None;
     // All candidate steps are computed and compared, without an early exit, so that timing does
     // not tell which step (if any) matched.
     for step in current.saturating_sub(SKEW_STEPS)..=current.saturating_add(SKEW_STEPS) {
         let fresh = last_used_step.is_none_or(|last| step > last);
-        if ct_eq(&code_at(secret, step).to_be_bytes(), &given.to_be_bytes()) && fresh {
+        // totp-rs compares one step's code in constant time (skew 0: only this step).
+        let valid = secret
+            .0
+            .check(given, step.saturating_mul(STEP_SECONDS))
+            .is_some();
+        if valid && fresh {
             // Keep the latest matching step: recording an earlier one would let the very same
             // code pass again in the next step if it happens to match both.
             matched = Some(step);
@@ -160,72 +203,13 @@ pub fn verify(
 }
 
 /// Exactly `DIGITS` ASCII digits once ASCII whitespace is removed.
-fn parse_code(input: &str) -> Option<u32> {
+fn parse_code(input: &str) -> Option<Vec<u8>> {
     // Bound the work done on hostile input before looking at it character by character.
     if input.len() > 32 {
         return None;
     }
     let digits: Vec<u8> = input.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    if digits.len() != DIGITS as usize || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    Some(
-        digits
-            .iter()
-            .fold(0u32, |n, d| n * 10 + u32::from(d - b'0')),
-    )
-}
-
-/// HOTP (RFC 4226 §5.3): HMAC-SHA-1 of the big-endian counter, dynamically truncated, reduced
-/// to `digits` decimal digits.
-fn hotp(key: &[u8], counter: u64, digits: u32) -> u32 {
-    truncate(&hmac_sha1(key, &counter.to_be_bytes())) % 10u32.pow(digits)
-}
-
-/// Dynamic truncation (RFC 4226 §5.4): 31 bits read at the offset named by the low nibble of
-/// the last byte.
-fn truncate(mac: &[u8; 20]) -> u32 {
-    let offset = usize::from(mac[19] & 0x0f);
-    let bytes = [
-        mac[offset] & 0x7f,
-        mac[offset + 1],
-        mac[offset + 2],
-        mac[offset + 3],
-    ];
-    u32::from_be_bytes(bytes)
-}
-
-fn hmac_sha1(key: &[u8], msg: &[u8]) -> [u8; 20] {
-    // Cannot fail: HMAC takes keys of any length (RFC 2104 §2); only fixed-size MACs refuse.
-    #[allow(clippy::expect_used)]
-    let mut mac = Hmac::<Sha1>::new_from_slice(key).expect("HMAC-SHA-1 accepts any key length");
-    mac.update(msg);
-    mac.finalize().into_bytes().into()
-}
-
-const BASE32_ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-
-/// RFC 4648 §6 base32, upper case, without padding.
-fn base32_encode(data: &[u8]) -> String {
-    let mut out = String::with_capacity(data.len().div_ceil(5) * 8);
-    let mut buffer: u32 = 0;
-    let mut bits = 0;
-    for &byte in data {
-        buffer = (buffer << 8) | u32::from(byte);
-        bits += 8;
-        while bits >= 5 {
-            bits -= 5;
-            out.push(char::from(
-                BASE32_ALPHABET[((buffer >> bits) & 31) as usize],
-            ));
-        }
-    }
-    if bits > 0 {
-        out.push(char::from(
-            BASE32_ALPHABET[((buffer << (5 - bits)) & 31) as usize],
-        ));
-    }
-    out
+    (digits.len() == usize::from(DIGITS) && digits.iter().all(u8::is_ascii_digit)).then_some(digits)
 }
 
 /// RFC 4648 §6 base32 without padding, any case. `None` for a character outside the alphabet

@@ -18,9 +18,8 @@ impl SecurityHeaders {
     /// relative stylesheet link would go to the app) without allowing any other inline style.
     pub fn new(form_action: &[String], inline_style: &str) -> Self {
         use base64::Engine;
-        use sha2::Digest;
         let style_hash = base64::engine::general_purpose::STANDARD
-            .encode(sha2::Sha256::digest(inline_style.as_bytes()));
+            .encode(crate::domain::secret::sha256(inline_style.as_bytes()));
         let mut sources = vec!["'self'".to_owned()];
         sources.extend(form_action.iter().cloned());
         let csp = format!(

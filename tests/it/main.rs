@@ -16,6 +16,7 @@ mod code_guessing;
 mod config;
 mod connections;
 mod credentials;
+mod crypto_stack;
 mod edge_cookies;
 mod edge_files;
 mod edge_forward_auth;
