@@ -1,49 +1,41 @@
 //! Presentation shared by portal pages and CLI listings: device labels, and dates (UTC, from
-//! Unix seconds, no clock reads).
+//! Unix seconds, no clock reads; the calendar is the `time` crate's).
+
+use time::OffsetDateTime;
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
 
 /// A short label for a device from its user agent (the same one the service stores).
 pub use crate::service::devices::describe;
 
-/// Days since 1970-01-01 → (year, month, day), Howard Hinnant's days-to-civil algorithm.
-fn civil(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
+/// The instant of a Unix time; times outside what a calendar can show (past year 9999) show
+/// as the epoch rather than failing a page.
+fn at(ts: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(ts).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+fn show(ts: i64, format: &[BorrowedFormatItem<'_>]) -> String {
+    at(ts).format(format).unwrap_or_default()
 }
 
 /// `YYYY-MM-DD` (UTC) of a Unix time.
 pub fn date(ts: i64) -> String {
-    let (y, m, d) = civil(ts.div_euclid(86_400));
-    format!("{y:04}-{m:02}-{d:02}")
+    show(ts, format_description!("[year]-[month]-[day]"))
 }
 
 /// `YYYY-MM-DD HH:MM UTC` of a Unix time.
 pub fn datetime(ts: i64) -> String {
-    let secs = ts.rem_euclid(86_400);
-    format!(
-        "{} {:02}:{:02} UTC",
-        date(ts),
-        secs / 3600,
-        secs % 3600 / 60
+    show(
+        ts,
+        format_description!("[year]-[month]-[day] [hour]:[minute] UTC"),
     )
 }
 
 /// RFC 3339 (`YYYY-MM-DDTHH:MM:SSZ`) of a Unix time, for `<time datetime>`.
 pub fn rfc3339(ts: i64) -> String {
-    let secs = ts.rem_euclid(86_400);
-    format!(
-        "{}T{:02}:{:02}:{:02}Z",
-        date(ts),
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
+    show(
+        ts,
+        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z"),
     )
 }
 
