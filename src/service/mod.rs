@@ -3,6 +3,7 @@
 //! Services never see HTTP types; the web layer parses requests into plain values and maps
 //! the errors here to pages in one place (`web::errors`).
 
+pub mod admin_rules;
 pub mod credentials;
 pub mod devices;
 pub mod hash_pool;

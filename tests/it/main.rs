@@ -36,3 +36,4 @@ mod sessions;
 mod throttle;
 mod two_factor;
 mod two_factor_policy;
+mod user_fields;
