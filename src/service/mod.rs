@@ -58,5 +58,5 @@ pub enum AuthError {
     Store(#[from] StoreError),
     /// Hashing failed for a reason other than a wrong password.
     #[error("hashing: {0}")]
-    Hash(String),
+    Hash(#[source] crate::store::Cause),
 }

@@ -43,16 +43,16 @@ pub enum UserError {
     #[error("invalid display name: it {0}")]
     BadDisplayName(#[source] FieldError),
     /// The actor may not make this change (docs/security.md#admin-session-control).
-    #[error("{0}")]
+    #[error(transparent)]
     Refused(#[from] Refusal),
     /// The password breaks the policy.
-    #[error("{0}")]
+    #[error(transparent)]
     Policy(#[from] PolicyError),
     /// A store failed.
-    #[error("{0}")]
-    Store(#[source] StoreError),
+    #[error(transparent)]
+    Store(StoreError),
     /// Hashing failed.
-    #[error("{0}")]
+    #[error(transparent)]
     Auth(#[from] AuthError),
 }
 

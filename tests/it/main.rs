@@ -22,6 +22,7 @@ mod edge_forward_auth;
 mod edge_logs;
 mod edge_rules;
 mod edge_upgrade;
+mod error_sources;
 mod forward_auth;
 mod hash_pool;
 mod headers;
