@@ -253,7 +253,8 @@ impl Passwords {
     /// link is used, which then ends every session.
     pub async fn admin_reset_link(&self, user: &User, actor: &Actor) -> Result<(), UserError> {
         self.admin
-            .permit(actor, Some(user), AdminAction::SetPassword)?;
+            .permit(actor, Some(user), AdminAction::SetPassword)
+            .await?;
         let now = now();
         let token = random_token(32);
         self.resets

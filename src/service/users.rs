@@ -106,14 +106,30 @@ impl UserAdmin {
     }
 
     /// Whether `actor` may do `action` to `target` (`None`: no particular user): the one check
-    /// every administrative change passes, here or in the service that makes it.
-    pub fn permit(
+    /// every administrative change passes, here or in the service that makes it. An
+    /// administrator is judged on their stored record now, not on their session's copy, which
+    /// may be `session.user_refresh` old: taken out of the admin group elsewhere (the CLI,
+    /// another instance), they can change nothing more at once.
+    pub async fn permit(
         &self,
         actor: &Actor,
         target: Option<&User>,
         action: AdminAction<'_>,
-    ) -> Result<(), Refusal> {
-        permit(actor, &self.admin_group, target, action)
+    ) -> Result<(), UserError> {
+        let current;
+        let actor = match actor {
+            Actor::Operator => actor,
+            Actor::Admin { user, session } => {
+                let stored = self.users.get(user.id).await?;
+                let user = stored.filter(|u| !u.disabled).ok_or(Refusal::NotAdmin)?;
+                current = Actor::Admin {
+                    user: Arc::new(user),
+                    session: session.clone(),
+                };
+                &current
+            }
+        };
+        Ok(permit(actor, &self.admin_group, target, action)?)
     }
 
     /// Whether `user` belongs to the admin group.
@@ -137,7 +153,7 @@ impl UserAdmin {
 
     /// Creates a user. Every field is checked before anything is stored.
     pub async fn add(&self, new: AddUser<'_>, actor: &Actor) -> Result<User, UserError> {
-        self.permit(actor, None, AdminAction::Manage)?;
+        self.permit(actor, None, AdminAction::Manage).await?;
         let name = Username::parse(new.username)?;
         let groups = normalize_groups(new.groups)?;
         let email = Email::parse_optional(new.email).map_err(UserError::BadEmail)?;
@@ -184,7 +200,8 @@ impl UserAdmin {
         actor: &Actor,
     ) -> Result<usize, UserError> {
         let user = self.find(raw).await?;
-        self.permit(actor, Some(&user), AdminAction::SetPassword)?;
+        self.permit(actor, Some(&user), AdminAction::SetPassword)
+            .await?;
         self.credentials
             .check_policy(&PolicyUser::of(&user), password)?;
         let ended = self
@@ -199,7 +216,7 @@ impl UserAdmin {
     /// account locked by someone else's guessing. Returns the canonical name.
     pub async fn unlock(&self, raw: &str, actor: &Actor) -> Result<String, UserError> {
         let user = self.find(raw).await?;
-        self.permit(actor, Some(&user), AdminAction::Enable)?;
+        self.permit(actor, Some(&user), AdminAction::Enable).await?;
         self.throttle.unlock(&user).await?;
         audit!(event::USER_UNLOCKED, user = %crate::audit::Clean(&user.username), actor = %crate::audit::Clean(&actor.audit_name()));
         Ok(user.username)
@@ -218,7 +235,7 @@ impl UserAdmin {
         } else {
             AdminAction::Enable
         };
-        self.permit(actor, Some(&user), action)?;
+        self.permit(actor, Some(&user), action).await?;
         self.users.set_disabled(user.id, disabled, now()).await?;
         let ended = if disabled {
             self.sessions.end_all_for_user(user.id).await?
@@ -237,7 +254,7 @@ impl UserAdmin {
     /// Deletes a user and ends their sessions.
     pub async fn delete(&self, raw: &str, actor: &Actor) -> Result<usize, UserError> {
         let user = self.find(raw).await?;
-        self.permit(actor, Some(&user), AdminAction::Delete)?;
+        self.permit(actor, Some(&user), AdminAction::Delete).await?;
         let ended = self.sessions.end_all_for_user(user.id).await?;
         self.users.delete(user.id).await?;
         audit!(event::USER_DELETED, user = %crate::audit::Clean(&user.username), actor = %crate::audit::Clean(&actor.audit_name()), sessions_ended = ended);
@@ -252,7 +269,8 @@ impl UserAdmin {
         actor: &Actor,
     ) -> Result<Vec<String>, UserError> {
         let user = self.find(raw).await?;
-        self.permit(actor, Some(&user), AdminAction::SetGroups)?;
+        self.permit(actor, Some(&user), AdminAction::SetGroups)
+            .await?;
         let groups = normalize_groups(groups)?;
         self.users.set_groups(user.id, &groups, now()).await?;
         self.sessions.forget_user(user.id);

@@ -10,6 +10,7 @@ mod webdriver;
 
 mod admin;
 mod admin_actions;
+mod admin_rights;
 mod binary;
 mod browser;
 mod code_guessing;

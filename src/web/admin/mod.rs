@@ -38,7 +38,7 @@ use crate::audit;
 use crate::audit::event;
 use crate::domain::user::{User, Username};
 use crate::service::sessions::Resolved;
-use crate::service::users::{Actor, AdminAction};
+use crate::service::users::{Actor, AdminAction, UserError};
 
 /// The admin area's path under the portal.
 pub(super) const AREA: &str = "/admin";
@@ -80,15 +80,21 @@ async fn admin_session(
     page: &str,
 ) -> Result<Resolved, Response<Body>> {
     let s = signed_in(app, ctx, headers, page).await?;
-    if app
+    match app
         .admin
         .permit(&actor(&s), None, AdminAction::Manage)
-        .is_ok()
+        .await
     {
-        Ok(s)
-    } else {
-        audit!(event::ADMIN_DENIED, user = %crate::audit::Clean(&s.user.username), ip = %ctx.client_ip, path = %crate::audit::Clean(&ctx.path.decoded));
-        Err(error_page(app, Some(ctx), PageError::Forbidden))
+        Ok(()) => Ok(s),
+        Err(UserError::Refused(_)) => {
+            audit!(event::ADMIN_DENIED, user = %crate::audit::Clean(&s.user.username), ip = %ctx.client_ip, path = %crate::audit::Clean(&ctx.path.decoded));
+            Err(error_page(app, Some(ctx), PageError::Forbidden))
+        }
+        Err(e) => Err(error_page(
+            app,
+            Some(ctx),
+            PageError::Unavailable(e.to_string()),
+        )),
     }
 }
 

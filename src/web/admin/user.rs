@@ -32,7 +32,7 @@ use crate::domain::user::User;
 use crate::service::devices::describe;
 use crate::service::now;
 use crate::service::sessions::Resolved;
-use crate::service::users::{Actor, AdminAction, UserError};
+use crate::service::users::{Actor, AdminAction, Refusal, UserError};
 
 #[derive(Deserialize)]
 pub(in crate::web) struct DetailQuery {
@@ -250,12 +250,15 @@ async fn allowed(
     action: AdminAction<'_>,
 ) -> Result<Actor, Response<Body>> {
     let me = actor(s);
-    match app.admin.permit(&me, Some(user), action) {
+    match app.admin.permit(&me, Some(user), action).await {
         Ok(()) => Ok(me),
-        Err(why) => {
-            let why = why.to_string();
-            Err(refuse(app, ctx, headers, s, user, StatusCode::CONFLICT, &why).await)
+        Err(UserError::Refused(Refusal::OwnAccount(why))) => {
+            Err(refuse(app, ctx, headers, s, user, StatusCode::CONFLICT, why).await)
         }
+        Err(UserError::Refused(Refusal::NotAdmin)) => {
+            Err(error_page(app, Some(ctx), PageError::Forbidden))
+        }
+        Err(e) => Err(failed(app, ctx, e)),
     }
 }
 
