@@ -102,6 +102,7 @@ pub fn services(config: &Config, stores: &Stores, master: &[u8; 32]) -> anyhow::
         sessions.clone(),
         credentials,
         throttle.clone(),
+        config.admin.group.clone(),
     );
     let sealer = SecretBox::new(&totp_keys(config, master))
         .map_err(|e| anyhow::anyhow!("TOTP encryption key: {e}"))?;

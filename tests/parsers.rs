@@ -1,5 +1,6 @@
 //! Property tests for every parser that reads untrusted input: request paths, hosts and
-//! host patterns, redirect targets, the `Cookie` header and the forward-auth headers.
+//! host patterns, redirect targets, the `Cookie` header, the forward-auth headers, and the
+//! email addresses and display names an operator or administrator types.
 //!
 //! Two kinds of property: no input makes a parser panic, and whatever a parser accepts keeps
 //! the invariant the rest of the gateway relies on (a canonical path has no dot-segment and
@@ -7,6 +8,7 @@
 //! a cookie read is unambiguous). Inputs are built from the pieces attackers combine (escapes,
 //! dot-segments, separators, look-alike hosts), plus free-form strings.
 
+use gatehouse::domain::email::{DisplayName, Email, MAX_DISPLAY_NAME, MAX_EMAIL};
 use gatehouse::domain::host::{HostPattern, parse_authority};
 use gatehouse::domain::path::normalize_path;
 use gatehouse::domain::redirect::{RedirectPolicy, validate_redirect};
@@ -238,6 +240,76 @@ proptest! {
             prop_assert!(reparsed.is_ok(), "{:?}", o);
             prop_assert_eq!(reparsed.map(|a| a.host), Ok(o.host.clone()));
             prop_assert!(!o.method.is_empty() && o.method.bytes().all(|b| b.is_ascii_uppercase()), "{:?}", o);
+        }
+    }
+}
+
+/// Pieces of email addresses and display names: separators, every kind of space and line
+/// break, header-injection text, long runs.
+fn field_piece() -> impl Strategy<Value = String> {
+    prop_oneof![
+        prop::sample::select(vec![
+            "a",
+            "bob",
+            "@",
+            "@@",
+            ".",
+            "example.test",
+            " ",
+            "\t",
+            "\r\n",
+            "\n",
+            "\u{0}",
+            "\u{85}",
+            "\u{a0}",
+            "\u{2028}",
+            "\u{3000}",
+            "\u{7f}",
+            "Bcc: x@y",
+            "é",
+            "\u{202e}",
+            "<",
+            ">",
+            "\"",
+            ",",
+        ])
+        .prop_map(str::to_owned),
+        "\\PC{0,12}",
+        "[a-z]{100,300}",
+    ]
+}
+
+fn field() -> impl Strategy<Value = String> {
+    prop_oneof![
+        prop::collection::vec(field_piece(), 0..8).prop_map(|v| v.concat()),
+        any::<String>(),
+    ]
+}
+
+proptest! {
+    /// An accepted address has no whitespace or control character, exactly one `@` with text
+    /// on both sides, a bounded length, and parses again to itself.
+    #[test]
+    fn accepted_email_addresses_are_single_line_and_well_formed(raw in field()) {
+        if let Ok(e) = Email::parse(&raw) {
+            let s = e.as_str();
+            prop_assert!(!s.chars().any(|c| c.is_whitespace() || c.is_control()), "{:?}", s);
+            prop_assert_eq!(s.matches('@').count(), 1, "{:?}", s);
+            prop_assert!(!s.starts_with('@') && !s.ends_with('@'), "{:?}", s);
+            prop_assert!(s.chars().count() <= MAX_EMAIL);
+            prop_assert_eq!(Email::parse(s), Ok(e.clone()));
+        }
+        let _ = Email::parse_optional(&raw);
+    }
+
+    /// An accepted display name is trimmed, bounded and has no control character.
+    #[test]
+    fn accepted_display_names_are_trimmed_and_single_line(raw in field()) {
+        if let Ok(Some(n)) = DisplayName::parse_optional(&raw) {
+            let s = n.as_str();
+            prop_assert!(!s.is_empty() && s.trim() == s, "{:?}", s);
+            prop_assert!(!s.chars().any(char::is_control), "{:?}", s);
+            prop_assert!(s.chars().count() <= MAX_DISPLAY_NAME);
         }
     }
 }

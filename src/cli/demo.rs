@@ -117,7 +117,7 @@ upstream = "http://{echo}"
                 password: SecretString::new(password.clone()),
                 must_change_password: false,
             },
-            "demo",
+            &crate::service::users::Actor::Operator,
         )
         .await?;
     let app = crate::http::entry::App::new(

@@ -118,7 +118,7 @@ pub async fn run(cli: Cli) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", report(&e));
             ExitCode::FAILURE
         }
     }
@@ -129,4 +129,37 @@ async fn hash_password(from_stdin: bool) -> anyhow::Result<()> {
     let hasher = crate::service::hasher::Hasher::new(crate::domain::password::OWASP_MIN, None, 1)?;
     println!("{}", hasher.hash(&pw).await?);
     Ok(())
+}
+
+/// An error and its causes on one line. Most messages already end with their cause's text
+/// (a store error names the I/O error it keeps as its source): a cause is added only when the
+/// line does not already end with it, so the operator reads each part once.
+fn report(e: &anyhow::Error) -> String {
+    let mut line = e.to_string();
+    for cause in e.chain().skip(1) {
+        let text = cause.to_string();
+        if !line.ends_with(&text) {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::report;
+    use crate::store::StoreError;
+
+    #[test]
+    fn each_cause_is_said_once() {
+        let io = std::io::Error::other("disk on fire");
+        let e = anyhow::Error::new(StoreError::unavailable_at("/db", io));
+        assert_eq!(report(&e), "store unavailable: /db: disk on fire");
+        let e = e.context("opening the stores");
+        assert_eq!(
+            report(&e),
+            "opening the stores: store unavailable: /db: disk on fire"
+        );
+    }
 }

@@ -8,9 +8,10 @@ use crate::compose::services;
 use crate::config::Config;
 use crate::presentation::datetime;
 use crate::presentation::describe;
-use crate::service::users::AddUser;
+use crate::service::users::{Actor, AddUser};
 
-const ACTOR: &str = "cli";
+/// Whoever runs the binary on the server: trusted with every change.
+const ACTOR: &Actor = &Actor::Operator;
 
 #[derive(Debug, Subcommand)]
 pub(super) enum UserAction {
@@ -169,7 +170,10 @@ pub(super) async fn run(config: Config, action: UserAction) -> anyhow::Result<()
         }
         UserAction::ResetTwoFactor { name } => {
             let user = admin.find(&name).await?;
-            let ended = services.two_factor.reset(&user, ACTOR).await?;
+            let ended = services
+                .two_factor
+                .reset(&user, &ACTOR.audit_name())
+                .await?;
             println!("two-factor authentication reset for {name}; {ended} session(s) ended");
         }
         UserAction::Sessions { name, revoke_all } => {
@@ -180,7 +184,10 @@ pub(super) async fn run(config: Config, action: UserAction) -> anyhow::Result<()
             }
             let user = admin.find(&name).await?;
             if revoke_all {
-                let ended = services.sessions.revoke_all(&user, ACTOR).await?;
+                let ended = services
+                    .sessions
+                    .revoke_all(&user, &ACTOR.audit_name())
+                    .await?;
                 println!("{ended} session(s) of {} ended", user.username);
             } else {
                 let sessions = services

@@ -6,6 +6,7 @@
 pub mod client_ip;
 pub mod client_prefix;
 pub mod device;
+pub mod email;
 pub mod host;
 pub mod navigation;
 pub mod password;

@@ -40,7 +40,7 @@ impl Hasher {
         let pepper: Option<Arc<[u8]>> = pepper.map(|p| Arc::from(p.expose().as_bytes()));
         let random = crate::domain::secret::random_token(24);
         let dummy = password::hash(&random, &params, pepper.as_deref())
-            .map_err(|e| AuthError::Hash(e.to_string()))?;
+            .map_err(|e| AuthError::Hash(e.into()))?;
         Ok(Self {
             params,
             pepper,
@@ -66,7 +66,7 @@ impl Hasher {
                 password::verify(&pw, &stored, pepper.as_deref())
             })
             .await?
-            .map_err(|e| AuthError::Hash(e.to_string()))?;
+            .map_err(|e| AuthError::Hash(e.into()))?;
         Ok(ok && known)
     }
 
@@ -79,7 +79,7 @@ impl Hasher {
             password::hash(&pw, &params, pepper.as_deref())
         })
         .await?
-        .map_err(|e| AuthError::Hash(e.to_string()))
+        .map_err(|e| AuthError::Hash(e.into()))
     }
 
     /// Whether `stored` is weaker than the configured cost (docs/security.md#hash-upgrade).
@@ -103,7 +103,7 @@ impl Hasher {
             out
         })
         .await
-        .map_err(|e| AuthError::Hash(e.to_string()))?;
+        .map_err(|e| AuthError::Hash(e.into()))?;
         Ok(out)
     }
 }

@@ -3,6 +3,7 @@
 //! Services never see HTTP types; the web layer parses requests into plain values and maps
 //! the errors here to pages in one place (`web::errors`).
 
+pub mod admin_rules;
 pub mod credentials;
 pub mod devices;
 pub mod hash_pool;
@@ -58,5 +59,5 @@ pub enum AuthError {
     Store(#[from] StoreError),
     /// Hashing failed for a reason other than a wrong password.
     #[error("hashing: {0}")]
-    Hash(String),
+    Hash(#[source] crate::store::Cause),
 }

@@ -15,7 +15,7 @@ use super::credentials::{Credentials, PolicyUser, SetBy};
 use super::sessions::{Resolved, Sessions};
 use super::throttle::Throttle;
 use super::two_factor::{Origin, TwoFactor};
-use super::users::{UserAdmin, UserError};
+use super::users::{Actor, AdminAction, UserAdmin, UserError};
 use super::{AuthError, now};
 use crate::audit;
 use crate::audit::event;
@@ -251,7 +251,10 @@ impl Passwords {
     /// already needs a fresh step-up); the caller offers it only when a notifier is configured.
     /// A newer link voids the older ones; the password and sessions stay as they are until the
     /// link is used, which then ends every session.
-    pub async fn admin_reset_link(&self, user: &User, actor: &str) -> Result<(), AuthError> {
+    pub async fn admin_reset_link(&self, user: &User, actor: &Actor) -> Result<(), UserError> {
+        self.admin
+            .permit(actor, Some(user), AdminAction::SetPassword)
+            .await?;
         let now = now();
         let token = random_token(32);
         self.resets
@@ -263,7 +266,7 @@ impl Passwords {
             )
             .await?;
         let link = format!("{}?token={token}", self.reset_url);
-        audit!(event::RESET_REQUESTED, user = %crate::audit::Clean(&user.username), actor = %crate::audit::Clean(actor), outcome = "mailed");
+        audit!(event::RESET_REQUESTED, user = %crate::audit::Clean(&user.username), actor = %crate::audit::Clean(&actor.audit_name()), outcome = "mailed");
         self.mailer
             .send(
                 user,
@@ -283,7 +286,7 @@ impl Passwords {
         &self,
         user: &User,
         must_change: bool,
-        actor: &str,
+        actor: &Actor,
     ) -> Result<SecretString, UserError> {
         let password = self.credentials.temporary_password();
         self.admin

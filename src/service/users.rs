@@ -1,5 +1,8 @@
-//! User administration shared by the CLI (and later the admin pages): add, set password,
-//! disable/enable, delete, groups, list. Changes that must end sessions bump the user's
+//! User administration shared by the CLI and the admin pages: add, set password,
+//! disable/enable, delete, groups, list. Every change names its [`Actor`] and is checked by
+//! [`super::admin_rules::permit`] here, so no caller can skip the admin-group check or the
+//! rules that keep administrators from locking themselves out. Email addresses and display
+//! names go through the domain parsers, whoever typed them. Changes that must end sessions bump the user's
 //! session epoch in the store *and* delete the sessions, so they end at once on this store
 //! and within `user_refresh` on any instance (docs/security.md#admin-session-control, #admin-reset).
 
@@ -7,12 +10,15 @@ use std::sync::Arc;
 
 use thiserror::Error;
 
+use super::admin_rules::permit;
+pub use super::admin_rules::{Actor, AdminAction, Refusal};
 use super::credentials::{Credentials, PolicyUser, SetBy};
 use super::sessions::Sessions;
 use super::throttle::Throttle;
 use super::{AuthError, now};
 use crate::audit;
 use crate::audit::event;
+use crate::domain::email::{DisplayName, Email, FieldError};
 use crate::domain::password::PolicyError;
 use crate::domain::secret::SecretString;
 use crate::domain::user::{NameError, User, Username, normalize_groups};
@@ -30,14 +36,23 @@ pub enum UserError {
     /// A bad username or group name.
     #[error("invalid name: {0}")]
     BadName(#[from] NameError),
+    /// A bad email address.
+    #[error("invalid email address: it {0}")]
+    BadEmail(#[source] FieldError),
+    /// A bad display name.
+    #[error("invalid display name: it {0}")]
+    BadDisplayName(#[source] FieldError),
+    /// The actor may not make this change (docs/security.md#admin-session-control).
+    #[error(transparent)]
+    Refused(#[from] Refusal),
     /// The password breaks the policy.
-    #[error("{0}")]
+    #[error(transparent)]
     Policy(#[from] PolicyError),
     /// A store failed.
-    #[error("{0}")]
+    #[error(transparent)]
     Store(StoreError),
     /// Hashing failed.
-    #[error("{0}")]
+    #[error(transparent)]
     Auth(#[from] AuthError),
 }
 
@@ -68,6 +83,8 @@ pub struct UserAdmin {
     sessions: Sessions,
     credentials: Credentials,
     throttle: Throttle,
+    /// `admin.group`: members may use the admin area.
+    admin_group: String,
 }
 
 impl UserAdmin {
@@ -77,13 +94,47 @@ impl UserAdmin {
         sessions: Sessions,
         credentials: Credentials,
         throttle: Throttle,
+        admin_group: String,
     ) -> Self {
         Self {
             users,
             sessions,
             credentials,
             throttle,
+            admin_group,
         }
+    }
+
+    /// Whether `actor` may do `action` to `target` (`None`: no particular user): the one check
+    /// every administrative change passes, here or in the service that makes it. An
+    /// administrator is judged on their stored record now, not on their session's copy, which
+    /// may be `session.user_refresh` old: taken out of the admin group elsewhere (the CLI,
+    /// another instance), they can change nothing more at once.
+    pub async fn permit(
+        &self,
+        actor: &Actor,
+        target: Option<&User>,
+        action: AdminAction<'_>,
+    ) -> Result<(), UserError> {
+        let current;
+        let actor = match actor {
+            Actor::Operator => actor,
+            Actor::Admin { user, session } => {
+                let stored = self.users.get(user.id).await?;
+                let user = stored.filter(|u| !u.disabled).ok_or(Refusal::NotAdmin)?;
+                current = Actor::Admin {
+                    user: Arc::new(user),
+                    session: session.clone(),
+                };
+                &current
+            }
+        };
+        Ok(permit(actor, &self.admin_group, target, action)?)
+    }
+
+    /// Whether `user` belongs to the admin group.
+    pub fn is_admin(&self, user: &User) -> bool {
+        user.groups.contains(&self.admin_group)
     }
 
     /// The password rules and the one set-password path.
@@ -100,14 +151,22 @@ impl UserAdmin {
             .ok_or_else(|| UserError::NotFound(name.to_string()))
     }
 
-    /// Creates a user. `actor` names who did it, for the audit log.
-    pub async fn add(&self, new: AddUser<'_>, actor: &str) -> Result<User, UserError> {
+    /// Creates a user. Every field is checked before anything is stored.
+    pub async fn add(&self, new: AddUser<'_>, actor: &Actor) -> Result<User, UserError> {
+        self.permit(actor, None, AdminAction::Manage).await?;
         let name = Username::parse(new.username)?;
         let groups = normalize_groups(new.groups)?;
+        let email = Email::parse_optional(new.email).map_err(UserError::BadEmail)?;
+        let email = email.as_ref().map_or("", Email::as_str);
+        let display_name = DisplayName::parse_optional(new.display_name.unwrap_or(""))
+            .map_err(UserError::BadDisplayName)?;
+        let display_name = display_name
+            .as_ref()
+            .map_or(name.as_str(), DisplayName::as_str);
         self.credentials.check_policy(
             &PolicyUser {
                 username: name.as_str(),
-                email: new.email,
+                email,
                 two_factor: false,
             },
             &new.password,
@@ -118,8 +177,8 @@ impl UserAdmin {
             .create(
                 &NewUser {
                     username: name.to_string(),
-                    display_name: new.display_name.unwrap_or(name.as_str()).to_owned(),
-                    email: new.email.trim().to_owned(),
+                    display_name: display_name.to_owned(),
+                    email: email.to_owned(),
                     groups,
                     password_hash: hash,
                     must_change_password: new.must_change_password,
@@ -127,7 +186,7 @@ impl UserAdmin {
                 now(),
             )
             .await?;
-        audit!(event::USER_CREATED, user = %crate::audit::Clean(&user.username), actor = %crate::audit::Clean(actor), groups = ?user.groups);
+        audit!(event::USER_CREATED, user = %crate::audit::Clean(&user.username), actor = %crate::audit::Clean(&actor.audit_name()), groups = ?user.groups);
         Ok(user)
     }
 
@@ -138,25 +197,28 @@ impl UserAdmin {
         raw: &str,
         password: &SecretString,
         must_change: bool,
-        actor: &str,
+        actor: &Actor,
     ) -> Result<usize, UserError> {
         let user = self.find(raw).await?;
+        self.permit(actor, Some(&user), AdminAction::SetPassword)
+            .await?;
         self.credentials
             .check_policy(&PolicyUser::of(&user), password)?;
         let ended = self
             .credentials
             .set_password(&user, password, must_change, SetBy::Operator, now())
             .await?;
-        audit!(event::USER_PASSWORD_SET, user = %crate::audit::Clean(&user.username), actor = %crate::audit::Clean(actor), must_change, sessions_ended = ended);
+        audit!(event::USER_PASSWORD_SET, user = %crate::audit::Clean(&user.username), actor = %crate::audit::Clean(&actor.audit_name()), must_change, sessions_ended = ended);
         Ok(ended)
     }
 
     /// Lifts every sign-in ban of a user (wrong passwords and wrong codes): the remedy for an
     /// account locked by someone else's guessing. Returns the canonical name.
-    pub async fn unlock(&self, raw: &str, actor: &str) -> Result<String, UserError> {
+    pub async fn unlock(&self, raw: &str, actor: &Actor) -> Result<String, UserError> {
         let user = self.find(raw).await?;
+        self.permit(actor, Some(&user), AdminAction::Enable).await?;
         self.throttle.unlock(&user).await?;
-        audit!(event::USER_UNLOCKED, user = %crate::audit::Clean(&user.username), actor = %crate::audit::Clean(actor));
+        audit!(event::USER_UNLOCKED, user = %crate::audit::Clean(&user.username), actor = %crate::audit::Clean(&actor.audit_name()));
         Ok(user.username)
     }
 
@@ -165,9 +227,15 @@ impl UserAdmin {
         &self,
         raw: &str,
         disabled: bool,
-        actor: &str,
+        actor: &Actor,
     ) -> Result<usize, UserError> {
         let user = self.find(raw).await?;
+        let action = if disabled {
+            AdminAction::Disable
+        } else {
+            AdminAction::Enable
+        };
+        self.permit(actor, Some(&user), action).await?;
         self.users.set_disabled(user.id, disabled, now()).await?;
         let ended = if disabled {
             self.sessions.end_all_for_user(user.id).await?
@@ -179,16 +247,17 @@ impl UserAdmin {
         } else {
             event::USER_ENABLED
         };
-        audit!(ev, user = %crate::audit::Clean(&user.username), actor = %crate::audit::Clean(actor), sessions_ended = ended);
+        audit!(ev, user = %crate::audit::Clean(&user.username), actor = %crate::audit::Clean(&actor.audit_name()), sessions_ended = ended);
         Ok(ended)
     }
 
     /// Deletes a user and ends their sessions.
-    pub async fn delete(&self, raw: &str, actor: &str) -> Result<usize, UserError> {
+    pub async fn delete(&self, raw: &str, actor: &Actor) -> Result<usize, UserError> {
         let user = self.find(raw).await?;
+        self.permit(actor, Some(&user), AdminAction::Delete).await?;
         let ended = self.sessions.end_all_for_user(user.id).await?;
         self.users.delete(user.id).await?;
-        audit!(event::USER_DELETED, user = %crate::audit::Clean(&user.username), actor = %crate::audit::Clean(actor), sessions_ended = ended);
+        audit!(event::USER_DELETED, user = %crate::audit::Clean(&user.username), actor = %crate::audit::Clean(&actor.audit_name()), sessions_ended = ended);
         Ok(ended)
     }
 
@@ -197,13 +266,15 @@ impl UserAdmin {
         &self,
         raw: &str,
         groups: &[String],
-        actor: &str,
+        actor: &Actor,
     ) -> Result<Vec<String>, UserError> {
         let user = self.find(raw).await?;
+        self.permit(actor, Some(&user), AdminAction::SetGroups)
+            .await?;
         let groups = normalize_groups(groups)?;
         self.users.set_groups(user.id, &groups, now()).await?;
         self.sessions.forget_user(user.id);
-        audit!(event::USER_GROUPS_SET, user = %crate::audit::Clean(&user.username), actor = %crate::audit::Clean(actor), groups = ?groups);
+        audit!(event::USER_GROUPS_SET, user = %crate::audit::Clean(&user.username), actor = %crate::audit::Clean(&actor.audit_name()), groups = ?groups);
         Ok(groups)
     }
 

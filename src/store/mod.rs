@@ -20,15 +20,68 @@ use crate::domain::user::User;
 /// Failures of a store. The text is for logs only, never for a response body.
 #[derive(Debug, Error)]
 pub enum StoreError {
-    /// The backend cannot be reached or answered with an error.
-    #[error("store unavailable: {0}")]
-    Unavailable(String),
+    /// The backend cannot be reached or answered with an error. `what` is the text shown
+    /// (the cause's, with context); the cause itself stays reachable as the source.
+    #[error("store unavailable: {what}")]
+    Unavailable {
+        /// What failed, in words.
+        what: String,
+        /// The backend's error.
+        #[source]
+        source: Cause,
+    },
     /// A unique constraint would be broken (e.g. the username exists).
     #[error("already exists")]
     Conflict,
     /// A record could not be decoded.
-    #[error("corrupt record: {0}")]
-    Corrupt(String),
+    #[error("corrupt record: {what}")]
+    Corrupt {
+        /// What could not be read, in words.
+        what: String,
+        /// The decoder's error, when there is one.
+        #[source]
+        source: Option<Cause>,
+    },
+}
+
+/// The cause an error keeps as its source.
+pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+impl StoreError {
+    /// The backend failed with `e`.
+    pub fn unavailable(e: impl Into<Cause>) -> Self {
+        let source = e.into();
+        Self::Unavailable {
+            what: source.to_string(),
+            source,
+        }
+    }
+
+    /// The backend failed with `e` while doing `context`.
+    pub fn unavailable_at(context: impl std::fmt::Display, e: impl Into<Cause>) -> Self {
+        let source = e.into();
+        Self::Unavailable {
+            what: format!("{context}: {source}"),
+            source,
+        }
+    }
+
+    /// A record could not be decoded because of `e`.
+    pub fn corrupt(e: impl Into<Cause>) -> Self {
+        let source = e.into();
+        Self::Corrupt {
+            what: source.to_string(),
+            source: Some(source),
+        }
+    }
+
+    /// A record is not what it must be, with no underlying error.
+    pub fn inconsistent(what: &str) -> Self {
+        Self::Corrupt {
+            what: what.to_owned(),
+            source: None,
+        }
+    }
 }
 
 /// Result alias for store calls.

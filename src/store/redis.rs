@@ -18,7 +18,7 @@ use crate::domain::throttle::Admission;
 use crate::domain::throttle_key::ThrottleKey;
 
 fn unavailable(e: redis::RedisError) -> StoreError {
-    StoreError::Unavailable(e.to_string())
+    StoreError::unavailable(e)
 }
 
 /// A connection shared by the Redis stores.
@@ -117,14 +117,13 @@ impl RedisSessionStore {
 }
 
 fn decode(raw: &str) -> StoreResult<Session> {
-    serde_json::from_str(raw).map_err(|e| StoreError::Corrupt(e.to_string()))
+    serde_json::from_str(raw).map_err(StoreError::corrupt)
 }
 
 #[async_trait]
 impl SessionStore for RedisSessionStore {
     async fn put(&self, key: &SessionKey, session: &Session, ttl_secs: u64) -> StoreResult<()> {
-        let json =
-            serde_json::to_string(session).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let json = serde_json::to_string(session).map_err(StoreError::corrupt)?;
         let mut conn = self.redis.conn.clone();
         let user_key = self.redis.user_key(session.user_id);
         redis::pipe()
@@ -150,8 +149,7 @@ impl SessionStore for RedisSessionStore {
     }
 
     async fn touch(&self, key: &SessionKey, session: &Session, ttl_secs: u64) -> StoreResult<bool> {
-        let json =
-            serde_json::to_string(session).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let json = serde_json::to_string(session).map_err(StoreError::corrupt)?;
         let mut conn = self.redis.conn.clone();
         let done: i64 = self
             .touch

@@ -379,7 +379,7 @@ impl TestApp {
                     password: SecretString::new(password),
                     must_change_password: false,
                 },
-                "test",
+                &gatehouse::service::users::Actor::Operator,
             )
             .await
             .unwrap();

@@ -287,7 +287,7 @@ async fn smtp_header_injection_adds_no_header_or_recipient() {
                 password: SecretString::new(PW),
                 must_change_password: false,
             },
-            "test",
+            &gatehouse::service::users::Actor::Operator,
         )
     };
     // An address carrying a header: either refused when the user is added, or never mailed.
@@ -301,13 +301,26 @@ async fn smtp_header_injection_adds_no_header_or_recipient() {
     {
         enroll(&app, "trudy").await;
     }
-    add(
-        "mallory",
-        "Mallory\r\nBcc: evil@example.test\r\nSubject: pwned",
-        "mallory@example.test",
-    )
-    .await
-    .unwrap();
+    // A display name with a line break is refused when the user is added …
+    let injected = "Mallory\r\nBcc: evil@example.test\r\nSubject: pwned";
+    assert!(matches!(
+        add("mallory", injected, "mallory@example.test").await,
+        Err(gatehouse::service::users::UserError::BadDisplayName(_))
+    ));
+    // … and one already stored (written before that check existed) still adds no header.
+    add("mallory", "Mallory", "mallory@example.test")
+        .await
+        .unwrap();
+    let db = app.dir.path().join("users.db");
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    sqlx::query("UPDATE users SET display_name = ? WHERE username = 'mallory'")
+        .bind(injected)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
     enroll(&app, "mallory").await;
     let raw = smtp
         .wait_for(

@@ -132,7 +132,7 @@ async fn a_forced_change_blocks_everything_else() {
             "alice",
             &gatehouse::domain::secret::SecretString::new(temp),
             true,
-            "test",
+            &gatehouse::service::users::Actor::Operator,
         )
         .await
         .unwrap();
@@ -486,7 +486,7 @@ async fn a_temporary_password_stops_working_after_a_day() {
             "alice",
             &gatehouse::domain::secret::SecretString::new(temp),
             true,
-            "test",
+            &gatehouse::service::users::Actor::Operator,
         )
         .await
         .unwrap();
@@ -512,7 +512,7 @@ async fn a_temporary_password_stops_working_after_a_day() {
             "alice",
             &gatehouse::domain::secret::SecretString::new(NEW),
             false,
-            "test",
+            &gatehouse::service::users::Actor::Operator,
         )
         .await
         .unwrap();

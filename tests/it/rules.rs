@@ -319,7 +319,7 @@ async fn a_user_who_must_change_the_password_reaches_nothing() {
             "alice",
             &gatehouse::domain::secret::SecretString::new(PW),
             true,
-            "test",
+            &gatehouse::service::users::Actor::Operator,
         )
         .await
         .unwrap();

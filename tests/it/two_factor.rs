@@ -493,7 +493,7 @@ async fn a_remembered_device_skips_the_code_only_on_that_browser() {
             "alice",
             &gatehouse::domain::secret::SecretString::new(PW),
             false,
-            "test",
+            &gatehouse::service::users::Actor::Operator,
         )
         .await
         .unwrap();

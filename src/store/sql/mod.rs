@@ -45,7 +45,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
 fn db_err(e: sqlx::Error) -> StoreError {
     match &e {
         sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict,
-        _ => StoreError::Unavailable(e.to_string()),
+        _ => StoreError::unavailable(e),
     }
 }
 
@@ -95,7 +95,7 @@ impl SqlUserStore {
         Migrator::with_migrations(migrations)
             .run(&self.pool)
             .await
-            .map_err(|e| StoreError::Unavailable(format!("migration failed: {e}")))
+            .map_err(|e| StoreError::unavailable_at("migration failed", e))
     }
 }
 
@@ -104,8 +104,7 @@ impl SqlUserStore {
 fn ensure_private_file(path: &Path) -> StoreResult<()> {
     use std::os::unix::fs::OpenOptionsExt;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| StoreError::Unavailable(format!("{}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::unavailable_at(dir.display(), e))?;
     }
     std::fs::OpenOptions::new()
         .create(true)
@@ -113,11 +112,11 @@ fn ensure_private_file(path: &Path) -> StoreResult<()> {
         .mode(0o600)
         .open(path)
         .map(|_| ())
-        .map_err(|e| StoreError::Unavailable(format!("{}: {e}", path.display())))
+        .map_err(|e| StoreError::unavailable_at(path.display(), e))
 }
 
 fn row_to_user(row: &SqliteRow) -> StoreResult<User> {
-    let get = |e: sqlx::Error| StoreError::Corrupt(e.to_string());
+    let get = StoreError::corrupt;
     let groups: String = row.try_get("groups").map_err(get)?;
     Ok(User {
         id: row.try_get("id").map_err(get)?,
@@ -196,7 +195,7 @@ impl UserStore for SqlUserStore {
         .map_err(db_err)?;
         self.find_by_username(&user.username)
             .await?
-            .ok_or_else(|| StoreError::Corrupt("user vanished after insert".into()))
+            .ok_or_else(|| StoreError::inconsistent("user vanished after insert"))
     }
 
     async fn set_password(

@@ -15,6 +15,7 @@ use serde_json::json;
 use super::super::errors::{PageError, error_page, render};
 use super::super::forms::{form_page, see_other};
 use super::{AREA, actor, admin_action, admin_session};
+use crate::domain::email::{DisplayName, Email};
 use crate::domain::secret::SecretString;
 use crate::http::request::RequestCtx;
 use crate::http::state::AppState;
@@ -22,9 +23,6 @@ use crate::service::users::{AddUser, UserError};
 
 /// The form's path under the portal.
 const PAGE: &str = "/admin/users/new";
-
-/// Longest display name and email address accepted.
-const MAX_FIELD: usize = 254;
 
 #[derive(Deserialize, Default)]
 pub(in crate::http::portal) struct CreateForm {
@@ -90,20 +88,13 @@ pub(in crate::http::portal) async fn new_form(
     new_page(&app, &headers, StatusCode::OK, &blank, None)
 }
 
-/// What is wrong with a display name or email address as typed, if anything.
+/// What is wrong with a display name or email address as typed, if anything: the domain's
+/// parsers decide, the same ones the CLI goes through.
 fn field_problem(form: &CreateForm) -> Option<&'static str> {
-    let bad = |s: &str| s.chars().count() > MAX_FIELD || s.chars().any(char::is_control);
-    let email = form.email.trim();
-    if bad(&form.display_name) {
+    if DisplayName::parse_optional(&form.display_name).is_err() {
         return Some("The display name is too long or holds control characters.");
     }
-    if bad(email)
-        || (!email.is_empty()
-            && (email.chars().any(char::is_whitespace)
-                || email.matches('@').count() != 1
-                || email.starts_with('@')
-                || email.ends_with('@')))
-    {
+    if Email::parse_optional(&form.email).is_err() {
         return Some("The email address is not valid.");
     }
     None

@@ -38,6 +38,7 @@ use crate::domain::user::{User, Username};
 use crate::http::request::RequestCtx;
 use crate::http::state::AppState;
 use crate::service::sessions::Resolved;
+use crate::service::users::{Actor, AdminAction, UserError};
 
 /// The admin area's path under the portal.
 pub(super) const AREA: &str = "/admin";
@@ -54,14 +55,12 @@ pub(super) struct ListQuery {
     q: String,
 }
 
-/// How the audit log names the administrator behind an action.
-fn actor(s: &Resolved) -> String {
-    format!("admin:{}", s.user.username)
-}
-
-/// Whether `user` belongs to the configured admin group.
-pub(super) fn is_admin(app: &AppState, user: &User) -> bool {
-    user.groups.iter().any(|g| *g == app.config.admin.group)
+/// The administrator behind an action, as the user-admin service knows them.
+fn actor(s: &Resolved) -> Actor {
+    Actor::Admin {
+        user: s.user.clone(),
+        session: s.key.clone(),
+    }
 }
 
 /// The portal path of a user's page; the area itself for a name that cannot be a user.
@@ -81,11 +80,21 @@ async fn admin_session(
     page: &str,
 ) -> Result<Resolved, Response<Body>> {
     let s = signed_in(app, ctx, headers, page).await?;
-    if is_admin(app, &s.user) {
-        Ok(s)
-    } else {
-        audit!(event::ADMIN_DENIED, user = %crate::audit::Clean(&s.user.username), ip = %ctx.client_ip, path = %crate::audit::Clean(&ctx.path.decoded));
-        Err(error_page(app, Some(ctx), PageError::Forbidden))
+    match app
+        .admin
+        .permit(&actor(&s), None, AdminAction::Manage)
+        .await
+    {
+        Ok(()) => Ok(s),
+        Err(UserError::Refused(_)) => {
+            audit!(event::ADMIN_DENIED, user = %crate::audit::Clean(&s.user.username), ip = %ctx.client_ip, path = %crate::audit::Clean(&ctx.path.decoded));
+            Err(error_page(app, Some(ctx), PageError::Forbidden))
+        }
+        Err(e) => Err(error_page(
+            app,
+            Some(ctx),
+            PageError::Unavailable(e.to_string()),
+        )),
     }
 }
 

@@ -2,9 +2,9 @@
 //! that user: a new password (a temporary one shown once, or a reset link by mail), disable,
 //! enable, reset two-factor, and ending one or all sessions.
 //!
-//! An administrator cannot disable themselves, reset their own password or two-factor here
-//! (their account page asks for the current factors), nor end their own current session or all
-//! of their sessions at once (signing out does that). After an action the browser goes back to
+//! What an administrator may not do to their own account (disable it, reset its password or
+//! two-factor, end its current session or all its sessions) is the user-admin service's rule
+//! (`crate::service::admin_rules`): each action asks it once through [`allowed`]. After an action the browser goes back to
 //! the user's page with `?done=<what>`, which shows a fixed notice; the temporary password is
 //! the exception: it is shown once on the answer to the POST, never in a URL or a log.
 
@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 use super::super::errors::{PageError, error_page, render};
 use super::super::forms::{form_page, see_other};
 use super::super::sessions::parse_key;
-use super::{actor, admin_action, admin_session, is_admin, user_path};
+use super::{actor, admin_action, admin_session, user_path};
 use crate::audit;
 use crate::audit::event;
 use crate::domain::session::{AuthLevel, Session, SessionKey};
@@ -32,7 +32,7 @@ use crate::presentation::describe;
 use crate::presentation::{date, datetime, rfc3339};
 use crate::service::now;
 use crate::service::sessions::Resolved;
-use crate::service::users::UserError;
+use crate::service::users::{Actor, AdminAction, Refusal, UserError};
 
 #[derive(Deserialize)]
 pub(in crate::http::portal) struct DetailQuery {
@@ -146,7 +146,7 @@ async fn user_page(
                 "name": user.display_name,
                 "email": user.email,
                 "groups": user.groups.join(", "),
-                "admin": is_admin(app, user),
+                "admin": app.admin.is_admin(user),
                 "disabled": user.disabled,
                 "totp": user.totp_enabled,
                 "must_change": user.must_change_password,
@@ -239,6 +239,29 @@ async fn refuse(
     user_page(app, ctx, headers, s, user, status, Msg::Error(why)).await
 }
 
+/// The administrator as the service's actor, if the service permits `action` on `user`; else
+/// the user's page with the refusal (409) and nothing changed.
+async fn allowed(
+    app: &AppState,
+    ctx: &RequestCtx,
+    headers: &HeaderMap,
+    s: &Resolved,
+    user: &User,
+    action: AdminAction<'_>,
+) -> Result<Actor, Response<Body>> {
+    let me = actor(s);
+    match app.admin.permit(&me, Some(user), action).await {
+        Ok(()) => Ok(me),
+        Err(UserError::Refused(Refusal::OwnAccount(why))) => {
+            Err(refuse(app, ctx, headers, s, user, StatusCode::CONFLICT, why).await)
+        }
+        Err(UserError::Refused(Refusal::NotAdmin)) => {
+            Err(error_page(app, Some(ctx), PageError::Forbidden))
+        }
+        Err(e) => Err(failed(app, ctx, e)),
+    }
+}
+
 pub(super) fn failed(
     app: &AppState,
     ctx: &RequestCtx,
@@ -269,17 +292,17 @@ pub(in crate::http::portal) async fn password(
         Err(resp) => return resp,
     };
     let conflict = StatusCode::CONFLICT;
-    if user.id == s.user.id {
-        let why = "You cannot reset your own password here: change it on your account page.";
-        return refuse(&app, &ctx, &headers, &s, &user, conflict, why).await;
-    }
+    let me = match allowed(&app, &ctx, &headers, &s, &user, AdminAction::SetPassword).await {
+        Ok(me) => me,
+        Err(resp) => return resp,
+    };
     let bad = StatusCode::BAD_REQUEST;
     match form.mode.as_str() {
         "temporary" => {
             let must_change = form.must_change.is_some();
             match app
                 .passwords
-                .admin_temporary_password(&user, must_change, &actor(&s))
+                .admin_temporary_password(&user, must_change, &me)
                 .await
             {
                 Ok(password) => render(
@@ -311,7 +334,7 @@ pub(in crate::http::portal) async fn password(
             let why = "The account is disabled, so a reset link would not work: enable it first.";
             refuse(&app, &ctx, &headers, &s, &user, conflict, why).await
         }
-        "link" => match app.passwords.admin_reset_link(&user, &actor(&s)).await {
+        "link" => match app.passwords.admin_reset_link(&user, &me).await {
             Ok(()) => back(&app, &user, "link"),
             Err(e) => failed(&app, &ctx, e),
         },
@@ -341,15 +364,16 @@ async fn set_disabled(
         Ok(v) => v,
         Err(resp) => return resp,
     };
-    if disabled && user.id == s.user.id {
-        let why = "You cannot disable your own account.";
-        return refuse(app, ctx, headers, &s, &user, StatusCode::CONFLICT, why).await;
-    }
-    match app
-        .admin
-        .set_disabled(&user.username, disabled, &actor(&s))
-        .await
-    {
+    let action = if disabled {
+        AdminAction::Disable
+    } else {
+        AdminAction::Enable
+    };
+    let me = match allowed(app, ctx, headers, &s, &user, action).await {
+        Ok(me) => me,
+        Err(resp) => return resp,
+    };
+    match app.admin.set_disabled(&user.username, disabled, &me).await {
         Ok(_) => back(app, &user, if disabled { "disabled" } else { "enabled" }),
         Err(e) => failed(app, ctx, e),
     }
@@ -394,15 +418,15 @@ pub(in crate::http::portal) async fn reset_two_factor(
         Ok(v) => v,
         Err(resp) => return resp,
     };
-    if user.id == s.user.id {
-        let why = "You cannot reset your own two-factor authentication here: turn it off on your account page.";
-        return refuse(&app, &ctx, &headers, &s, &user, StatusCode::CONFLICT, why).await;
-    }
+    let me = match allowed(&app, &ctx, &headers, &s, &user, AdminAction::ResetTwoFactor).await {
+        Ok(me) => me,
+        Err(resp) => return resp,
+    };
     if !user.totp_enabled {
         let why = "Two-factor authentication is not on for this user.";
         return refuse(&app, &ctx, &headers, &s, &user, StatusCode::CONFLICT, why).await;
     }
-    match app.two_factor.reset(&user, &actor(&s)).await {
+    match app.two_factor.reset(&user, &me.audit_name()).await {
         Ok(_) => back(&app, &user, "2fa"),
         Err(e) => failed(&app, &ctx, e),
     }
@@ -432,10 +456,11 @@ pub(in crate::http::portal) async fn revoke_session(
         Err(resp) => return resp,
     };
     let key = form.and_then(|f| parse_key(&f.session));
-    if key.as_ref() == Some(&s.key) {
-        let why = "This is your current session: use Sign out instead.";
-        return refuse(&app, &ctx, &headers, &s, &user, StatusCode::CONFLICT, why).await;
-    }
+    let action = AdminAction::RevokeSession(key.as_ref());
+    let me = match allowed(&app, &ctx, &headers, &s, &user, action).await {
+        Ok(me) => me,
+        Err(resp) => return resp,
+    };
     let ended = match &key {
         // Only a session of this user is ever ended.
         Some(k) => app.sessions.revoke(user.id, k).await,
@@ -443,7 +468,7 @@ pub(in crate::http::portal) async fn revoke_session(
     };
     match (ended, key) {
         (Ok(Some(_)), Some(k)) => {
-            audit!(event::SESSION_REVOKED, user = %crate::audit::Clean(&user.username), actor = %crate::audit::Clean(&actor(&s)), ip = %ctx.client_ip, session = k.short());
+            audit!(event::SESSION_REVOKED, user = %crate::audit::Clean(&user.username), actor = %crate::audit::Clean(&me.audit_name()), ip = %ctx.client_ip, session = k.short());
             back(&app, &user, "revoked")
         }
         (Ok(_), _) => {
@@ -477,11 +502,11 @@ pub(in crate::http::portal) async fn revoke_all_sessions(
         Ok(v) => v,
         Err(resp) => return resp,
     };
-    if user.id == s.user.id {
-        let why = "This would end your current session too: use Sign out all other sessions on your sessions page.";
-        return refuse(&app, &ctx, &headers, &s, &user, StatusCode::CONFLICT, why).await;
-    }
-    match app.sessions.revoke_all(&user, &actor(&s)).await {
+    let me = match allowed(&app, &ctx, &headers, &s, &user, AdminAction::RevokeAll).await {
+        Ok(me) => me,
+        Err(resp) => return resp,
+    };
+    match app.sessions.revoke_all(&user, &me.audit_name()).await {
         Ok(_) => back(&app, &user, "revoked-all"),
         Err(e) => failed(&app, &ctx, e),
     }
