@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use thiserror::Error;
 
+use super::AuthError;
 use super::credentials::{Credentials, PolicyUser, SetBy};
 use super::sessions::Sessions;
 use super::throttle::Throttle;
-use super::{AuthError, now};
 use crate::audit;
 use crate::audit::event;
 use crate::domain::password::PolicyError;
@@ -101,7 +101,7 @@ impl UserAdmin {
     }
 
     /// Creates a user. `actor` names who did it, for the audit log.
-    pub async fn add(&self, new: AddUser<'_>, actor: &str) -> Result<User, UserError> {
+    pub async fn add(&self, new: AddUser<'_>, actor: &str, now: i64) -> Result<User, UserError> {
         let name = Username::parse(new.username)?;
         let groups = normalize_groups(new.groups)?;
         self.credentials.check_policy(
@@ -124,7 +124,7 @@ impl UserAdmin {
                     password_hash: hash,
                     must_change_password: new.must_change_password,
                 },
-                now(),
+                now,
             )
             .await?;
         audit!(event::USER_CREATED, user = %crate::audit::Clean(&user.username), actor = %crate::audit::Clean(actor), groups = ?user.groups);
@@ -139,13 +139,14 @@ impl UserAdmin {
         password: &SecretString,
         must_change: bool,
         actor: &str,
+        now: i64,
     ) -> Result<usize, UserError> {
         let user = self.find(raw).await?;
         self.credentials
             .check_policy(&PolicyUser::of(&user), password)?;
         let ended = self
             .credentials
-            .set_password(&user, password, must_change, SetBy::Operator, now())
+            .set_password(&user, password, must_change, SetBy::Operator, now)
             .await?;
         audit!(event::USER_PASSWORD_SET, user = %crate::audit::Clean(&user.username), actor = %crate::audit::Clean(actor), must_change, sessions_ended = ended);
         Ok(ended)
@@ -166,9 +167,10 @@ impl UserAdmin {
         raw: &str,
         disabled: bool,
         actor: &str,
+        now: i64,
     ) -> Result<usize, UserError> {
         let user = self.find(raw).await?;
-        self.users.set_disabled(user.id, disabled, now()).await?;
+        self.users.set_disabled(user.id, disabled, now).await?;
         let ended = if disabled {
             self.sessions.end_all_for_user(user.id).await?
         } else {
@@ -198,10 +200,11 @@ impl UserAdmin {
         raw: &str,
         groups: &[String],
         actor: &str,
+        now: i64,
     ) -> Result<Vec<String>, UserError> {
         let user = self.find(raw).await?;
         let groups = normalize_groups(groups)?;
-        self.users.set_groups(user.id, &groups, now()).await?;
+        self.users.set_groups(user.id, &groups, now).await?;
         self.sessions.forget_user(user.id);
         audit!(event::USER_GROUPS_SET, user = %crate::audit::Clean(&user.username), actor = %crate::audit::Clean(actor), groups = ?groups);
         Ok(groups)

@@ -257,12 +257,12 @@ async fn the_list_shows_status_and_searches() {
     let state = app.app.state();
     state
         .admin
-        .set_password("bob", &SecretString::new(NEW), true, "test")
+        .set_password("bob", &SecretString::new(NEW), true, "test", app.now())
         .await
         .unwrap();
     state
         .admin
-        .set_disabled("carol", true, "test")
+        .set_disabled("carol", true, "test", app.now())
         .await
         .unwrap();
     let mut root = app.login("root", PW).await;

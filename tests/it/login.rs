@@ -56,7 +56,7 @@ async fn every_failure_looks_the_same() {
     app.app
         .state()
         .admin
-        .set_disabled("dora", true, "test")
+        .set_disabled("dora", true, "test", app.now())
         .await
         .unwrap();
     let mut answers = Vec::new();

@@ -288,6 +288,7 @@ async fn smtp_header_injection_adds_no_header_or_recipient() {
                 must_change_password: false,
             },
             "test",
+            app.now(),
         )
     };
     // An address carrying a header: either refused when the user is added, or never mailed.

@@ -133,6 +133,7 @@ async fn a_forced_change_blocks_everything_else() {
             &gatehouse::domain::secret::SecretString::new(temp),
             true,
             "test",
+            app.now(),
         )
         .await
         .unwrap();
@@ -487,6 +488,7 @@ async fn a_temporary_password_stops_working_after_a_day() {
             &gatehouse::domain::secret::SecretString::new(temp),
             true,
             "test",
+            app.now(),
         )
         .await
         .unwrap();
@@ -513,6 +515,7 @@ async fn a_temporary_password_stops_working_after_a_day() {
             &gatehouse::domain::secret::SecretString::new(NEW),
             false,
             "test",
+            app.now(),
         )
         .await
         .unwrap();

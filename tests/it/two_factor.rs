@@ -494,6 +494,7 @@ async fn a_remembered_device_skips_the_code_only_on_that_browser() {
             &gatehouse::domain::secret::SecretString::new(PW),
             false,
             "test",
+            app.now(),
         )
         .await
         .unwrap();

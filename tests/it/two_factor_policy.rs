@@ -121,19 +121,13 @@ async fn a_one_factor_session_of_a_two_factor_user_steps_up_with_a_code() {
     let user = state.admin.find("alice").await.unwrap();
     let (id, _) = state
         .sessions
-        .start(
-            &user,
-            AuthLevel::OneFactor,
-            "127.0.0.1",
-            "test",
-            gatehouse::service::now(),
-        )
+        .start(&user, AuthLevel::OneFactor, "127.0.0.1", "test", app.now())
         .await
         .unwrap();
     // Its cookie was issued for the SSO domain, as every session cookie is.
     state
         .sessions
-        .bind_scope(&id, "gate.localhost", gatehouse::service::now())
+        .bind_scope(&id, "gate.localhost", app.now())
         .await
         .unwrap();
     let mut b = app.browser();
