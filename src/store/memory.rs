@@ -251,16 +251,7 @@ mod tests {
             absolute: 600,
             touch_every: 10,
         };
-        Session::start(
-            user_id,
-            "u",
-            AuthLevel::OneFactor,
-            0,
-            T,
-            "ip",
-            "ua",
-            &t,
-        )
+        Session::start(user_id, "u", AuthLevel::OneFactor, 0, T, "ip", "ua", &t)
     }
 
     #[tokio::test]

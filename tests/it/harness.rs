@@ -168,6 +168,15 @@ impl Opts {
             ..Self::default()
         }
     }
+    /// These options with the app on a `ManualClock` stopped at the current time: the test
+    /// advances it (`TestApp::manual`) instead of waiting.
+    pub fn manual_clock(self) -> Self {
+        Self {
+            clock: Some(ManualClock::starting_now()),
+            ..self
+        }
+    }
+
     pub fn with(store: Store, overlay: &str) -> Self {
         Self {
             store,
@@ -249,6 +258,8 @@ pub struct TestApp {
     pub base: String,
     /// The clock the app reads (the system's unless `Opts::clock` named one).
     pub clock: Arc<dyn Clock>,
+    /// The same clock when it is a `ManualClock` the test may advance.
+    pub manual: Option<ManualClock>,
     /// The server; dropped (and so stopped with the runtime) at the end of the test.
     #[allow(dead_code)]
     running: Option<Running>,
@@ -293,8 +304,17 @@ impl TestApp {
             portal_host,
             base,
             clock,
+            manual: opts.clock.clone(),
             running: Some(running),
         }
+    }
+
+    /// Moves the app's `ManualClock` forward by `secs` (the test asked for one in `Opts`).
+    pub fn advance(&self, secs: i64) {
+        self.manual
+            .as_ref()
+            .expect("advance needs Opts::manual_clock()")
+            .advance(secs);
     }
 
     /// The app's time (Unix seconds).
