@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 
+use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, KeySource, SessionBackend};
 use crate::domain::device::DeviceSigner;
 use crate::domain::secret::{hmac_sha256, random_token, sha256_hex};
@@ -151,6 +152,17 @@ pub fn services(config: &Config, stores: &Stores, master: &[u8; 32]) -> anyhow::
 impl App {
     /// Builds the application over `stores`; `key` is the 32-byte master key.
     pub fn new(config: Config, stores: Stores, key: [u8; 32]) -> anyhow::Result<Self> {
+        Self::with_clock(config, stores, key, Arc::new(SystemClock))
+    }
+
+    /// Builds the application reading the time from `clock`: binaries always pass the
+    /// system clock (through `new`); tests pass a `ManualClock` they can advance.
+    pub fn with_clock(
+        config: Config,
+        stores: Stores,
+        key: [u8; 32],
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Self> {
         let Services {
             sessions,
             login,
@@ -193,6 +205,7 @@ impl App {
             admin,
             two_factor,
             passwords,
+            clock,
         };
         let state = Arc::new(state);
         let portal = crate::http::portal::router(state.clone());
@@ -281,7 +294,12 @@ fn read_or_create_key(path: &Path) -> anyhow::Result<String> {
 
 /// Builds the application from a configuration (stores, key, services).
 pub async fn build(config: Config) -> anyhow::Result<App> {
+    build_with_clock(config, Arc::new(SystemClock)).await
+}
+
+/// `build` with the time read from `clock` (tests pass a `ManualClock`).
+pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
     let stores = open_stores(&config).await?;
     let key = load_key(&config.secrets.key)?;
-    App::new(config, stores, key)
+    App::with_clock(config, stores, key, clock)
 }

@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod cli;
+pub mod clock;
 pub mod compose;
 pub mod config;
 pub mod conn_limits;

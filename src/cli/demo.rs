@@ -12,6 +12,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use tokio::net::TcpListener;
 
+use crate::clock::{Clock, SystemClock};
 use crate::compose::services;
 use crate::domain::secret::{SecretString, random_token};
 use crate::service::users::AddUser;
@@ -118,6 +119,7 @@ upstream = "http://{echo}"
                 must_change_password: false,
             },
             &crate::service::users::Actor::Operator,
+            SystemClock.now(),
         )
         .await?;
     let app = crate::http::entry::App::new(

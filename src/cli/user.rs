@@ -4,6 +4,7 @@
 use clap::Subcommand;
 
 use super::secret_input::read_password;
+use crate::clock::{Clock, SystemClock};
 use crate::compose::services;
 use crate::config::Config;
 use crate::presentation::datetime;
@@ -108,6 +109,7 @@ pub(super) async fn run(config: Config, action: UserAction) -> anyhow::Result<()
                         must_change_password: must_change,
                     },
                     ACTOR,
+                    SystemClock.now(),
                 )
                 .await?;
             println!(
@@ -123,16 +125,20 @@ pub(super) async fn run(config: Config, action: UserAction) -> anyhow::Result<()
         } => {
             let password = read_password(password_stdin, true)?;
             let ended = admin
-                .set_password(&name, &password, must_change, ACTOR)
+                .set_password(&name, &password, must_change, ACTOR, SystemClock.now())
                 .await?;
             println!("password set for {name}; {ended} session(s) ended");
         }
         UserAction::Disable { name } => {
-            let ended = admin.set_disabled(&name, true, ACTOR).await?;
+            let ended = admin
+                .set_disabled(&name, true, ACTOR, SystemClock.now())
+                .await?;
             println!("disabled {name}; {ended} session(s) ended");
         }
         UserAction::Enable { name } => {
-            admin.set_disabled(&name, false, ACTOR).await?;
+            admin
+                .set_disabled(&name, false, ACTOR, SystemClock.now())
+                .await?;
             println!("enabled {name}");
         }
         UserAction::Unlock { name } => {
@@ -164,7 +170,9 @@ pub(super) async fn run(config: Config, action: UserAction) -> anyhow::Result<()
             let now = if groups.is_empty() {
                 admin.find(&name).await?.groups
             } else {
-                admin.set_groups(&name, &groups, ACTOR).await?
+                admin
+                    .set_groups(&name, &groups, ACTOR, SystemClock.now())
+                    .await?
             };
             println!("{name}: {}", now.join(","));
         }
@@ -192,7 +200,7 @@ pub(super) async fn run(config: Config, action: UserAction) -> anyhow::Result<()
             } else {
                 let sessions = services
                     .sessions
-                    .list_active(&user, crate::service::now())
+                    .list_active(&user, SystemClock.now())
                     .await?;
                 if sessions.is_empty() {
                     println!("{} has no active sessions", user.username);

@@ -38,8 +38,9 @@ pub async fn authorize(
     app: &AppState,
     headers: &HeaderMap,
     facts: &RequestFacts<'_>,
+    now: i64,
 ) -> StoreResult<Verdict> {
-    let session = app.current_session(headers, facts.host).await?;
+    let session = app.current_session(headers, facts.host, now).await?;
     // A flagged account may do nothing but change its password.
     if session
         .as_ref()

@@ -154,6 +154,7 @@ pub fn precheck<B>(
         port: auth.port,
         path,
         query: req.uri().query().map(str::to_owned),
+        now: app.clock.now(),
     })
 }
 
@@ -208,7 +209,7 @@ pub async fn proxy(
         method: req.method().as_str(),
         client_ip: ctx.client_ip,
     };
-    let session = match authorize(app, req.headers(), &facts).await {
+    let session = match authorize(app, req.headers(), &facts, ctx.now).await {
         Ok(Verdict::Allow(session)) => session,
         Ok(
             v

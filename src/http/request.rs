@@ -35,6 +35,9 @@ pub struct RequestCtx {
     pub path: CanonicalPath,
     /// Raw query string.
     pub query: Option<String>,
+    /// The time (Unix seconds), read once from the app's clock when the request arrived;
+    /// everything this request decides uses it.
+    pub now: i64,
 }
 
 impl RequestCtx {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use http::{HeaderMap, HeaderValue};
 
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::session::SessionId;
 use crate::http::cookies::{self, Cookies};
@@ -13,7 +14,6 @@ use crate::http::headers::SecurityHeaders;
 use crate::http::pages::Pages;
 use crate::http::proxy::SiteTable;
 use crate::service::login::Login;
-use crate::service::now;
 use crate::service::passwords::Passwords;
 use crate::service::sessions::{Resolved, Sessions};
 use crate::service::two_factor::TwoFactor;
@@ -34,6 +34,8 @@ pub struct AppState {
     pub pages: Pages,
     pub headers: SecurityHeaders,
     pub sites: SiteTable,
+    /// Read once per request by `entry::precheck` (`RequestCtx::now`); nothing else reads it.
+    pub clock: Arc<dyn Clock>,
 }
 
 impl AppState {
@@ -44,11 +46,12 @@ impl AppState {
         &self,
         headers: &HeaderMap,
         host: &str,
+        now: i64,
     ) -> StoreResult<Option<Resolved>> {
         match cookies::read(headers, self.cookies.session_name()) {
             Ok(Some(value)) => {
                 self.sessions
-                    .resolve(value, &self.cookie_scope(host), now())
+                    .resolve(value, &self.cookie_scope(host), now)
                     .await
             }
             _ => Ok(None),
@@ -68,9 +71,14 @@ impl AppState {
     /// The `Set-Cookie` for session `id`, issued by the portal at `host`, after binding the
     /// session to that cookie scope. Every session cookie is issued here: a session never
     /// bound resolves nowhere.
-    pub async fn session_cookie(&self, id: &SessionId, host: &str) -> StoreResult<HeaderValue> {
+    pub async fn session_cookie(
+        &self,
+        id: &SessionId,
+        host: &str,
+        now: i64,
+    ) -> StoreResult<HeaderValue> {
         self.sessions
-            .bind_scope(id, &self.cookie_scope(host), now())
+            .bind_scope(id, &self.cookie_scope(host), now)
             .await?;
         Ok(self.cookies.session(id, host))
     }

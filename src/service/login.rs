@@ -10,11 +10,11 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use super::AuthError;
 use super::devices::Devices;
 use super::hasher::Hasher;
 use super::sessions::Sessions;
 use super::throttle::{Attempt, Throttle};
-use super::{AuthError, now};
 use crate::audit;
 use crate::audit::event;
 use crate::domain::secret::SecretString;
@@ -35,6 +35,8 @@ pub struct LoginRequest<'a> {
     pub user_agent: &'a str,
     /// The remembered-device cookie, if the browser sent one.
     pub device: Option<&'a str>,
+    /// The time the request arrived (Unix seconds).
+    pub now: i64,
 }
 
 /// A successful password step.
@@ -87,7 +89,7 @@ impl Login {
     /// it, a pending login that only the code step accepts, unless this browser is a
     /// remembered device of the user, which stands in for the code.
     pub async fn login(&self, req: LoginRequest<'_>) -> Result<LoginSuccess, AuthError> {
-        let now = now();
+        let now = req.now;
         let client = self
             .throttle
             .admit_client(now, req.username, req.ip)

@@ -16,19 +16,9 @@ pub mod two_factor;
 mod user_cache;
 pub mod users;
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use thiserror::Error;
 
 use crate::store::StoreError;
-
-/// The wall clock, read here and passed down: the domain never reads it.
-pub fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
 
 /// Why an authentication step failed. The web layer shows one generic text per variant.
 #[derive(Debug, Error)]

@@ -11,12 +11,12 @@ use std::sync::Arc;
 
 use thiserror::Error;
 
+use super::AuthError;
 use super::credentials::{Credentials, PolicyUser, SetBy};
 use super::sessions::{Resolved, Sessions};
 use super::throttle::Throttle;
 use super::two_factor::{Origin, TwoFactor};
 use super::users::{Actor, AdminAction, UserAdmin, UserError};
-use super::{AuthError, now};
 use crate::audit;
 use crate::audit::event;
 use crate::domain::password::PolicyError;
@@ -139,8 +139,8 @@ impl Passwords {
         req: Change<'_>,
         fresh: bool,
         origin: Origin<'_>,
+        now: i64,
     ) -> Result<SessionId, PasswordError> {
-        let now = now();
         let user = &current.user;
         self.check_new(user, &req.new, &req.confirm)?;
         self.two_factor
@@ -175,12 +175,12 @@ impl Passwords {
 
     /// Whether this client may ask for another reset now (docs/security.md#reset-rate-limits). Depends only on the
     /// client, so the answer reveals nothing about accounts.
-    pub async fn may_request(&self, origin: Origin<'_>) -> Result<bool, AuthError> {
+    pub async fn may_request(&self, origin: Origin<'_>, now: i64) -> Result<bool, AuthError> {
         let n = self
             .throttle
             .count(
                 &ThrottleKey::ResetIp(self.throttle.client_net(origin.ip)),
-                now(),
+                now,
                 RESET_IP_WINDOW,
             )
             .await?;
@@ -189,18 +189,18 @@ impl Passwords {
 
     /// Handles "forgot password" for a username or email address, in the background: the
     /// caller answers the same page at once whatever happens here (docs/security.md#reset-no-enumeration).
-    pub fn request_reset(&self, who: &str, origin: Origin<'_>) {
+    pub fn request_reset(&self, who: &str, origin: Origin<'_>, now: i64) {
         let this = self.clone();
         let who: String = who.trim().chars().take(256).collect();
         let ip = origin.ip;
         tokio::spawn(async move {
-            if let Err(e) = this.send_reset(&who, ip).await {
+            if let Err(e) = this.send_reset(&who, ip, now).await {
                 tracing::error!(error = %e, "password reset request failed");
             }
         });
     }
 
-    async fn send_reset(&self, who: &str, ip: std::net::IpAddr) -> Result<(), AuthError> {
+    async fn send_reset(&self, who: &str, ip: std::net::IpAddr, now: i64) -> Result<(), AuthError> {
         let user = if who.contains('@') {
             self.users.find_by_email(who).await?
         } else {
@@ -213,7 +213,6 @@ impl Passwords {
             audit!(event::RESET_REQUESTED, user = %crate::audit::Clean(who), ip = %ip, outcome = "no_account");
             return Ok(());
         };
-        let now = now();
         let sent = self
             .throttle
             .count(&ThrottleKey::ResetMail(user.id), now, 3600)
@@ -251,11 +250,15 @@ impl Passwords {
     /// already needs a fresh step-up); the caller offers it only when a notifier is configured.
     /// A newer link voids the older ones; the password and sessions stay as they are until the
     /// link is used, which then ends every session.
-    pub async fn admin_reset_link(&self, user: &User, actor: &Actor) -> Result<(), UserError> {
+    pub async fn admin_reset_link(
+        &self,
+        user: &User,
+        actor: &Actor,
+        now: i64,
+    ) -> Result<(), UserError> {
         self.admin
             .permit(actor, Some(user), AdminAction::SetPassword)
             .await?;
-        let now = now();
         let token = random_token(32);
         self.resets
             .issue_reset(
@@ -287,23 +290,24 @@ impl Passwords {
         user: &User,
         must_change: bool,
         actor: &Actor,
+        now: i64,
     ) -> Result<SecretString, UserError> {
         let password = self.credentials.temporary_password();
         self.admin
-            .set_password(&user.username, &password, must_change, actor)
+            .set_password(&user.username, &password, must_change, actor, now)
             .await?;
         self.mailer.notify(user, Notice::PasswordSetByAdmin);
         Ok(password)
     }
 
     /// The user a reset link is for, without using the link up (mail scanners prefetch links).
-    pub async fn reset_target(&self, token: &str) -> Result<User, PasswordError> {
+    pub async fn reset_target(&self, token: &str, now: i64) -> Result<User, PasswordError> {
         if token.len() != 43 {
             return Err(PasswordError::BadLink);
         }
         let id = self
             .resets
-            .reset_user(&sha256_hex(token.as_bytes()), now())
+            .reset_user(&sha256_hex(token.as_bytes()), now)
             .await?
             .ok_or(PasswordError::BadLink)?;
         self.users
@@ -321,10 +325,10 @@ impl Passwords {
         new: &SecretString,
         confirm: &SecretString,
         origin: Origin<'_>,
+        now: i64,
     ) -> Result<(), PasswordError> {
-        let user = self.reset_target(token).await?;
+        let user = self.reset_target(token, now).await?;
         self.check_new(&user, new, confirm)?;
-        let now = now();
         if self
             .resets
             .consume_reset(&sha256_hex(token.as_bytes()), now)

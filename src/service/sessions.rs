@@ -71,7 +71,7 @@ impl Sessions {
         user_agent: &str,
         now: i64,
     ) -> StoreResult<(SessionId, Session)> {
-        let mut existing = self.store.list_for_user(user.id).await?;
+        let mut existing = self.store.list_for_user(user.id, now).await?;
         // Pending logins are short-lived and not sessions: they neither count nor get evicted.
         existing.retain(|(_, s)| s.level != AuthLevel::Pending);
         if existing.len() >= self.max_per_user {
@@ -94,7 +94,7 @@ impl Sessions {
             &self.timeouts,
         );
         self.store
-            .put(&id.key(), &session, session.ttl(now, &self.timeouts))
+            .put(&id.key(), &session, session.ttl(now, &self.timeouts), now)
             .await?;
         Ok((id, session))
     }
@@ -121,7 +121,7 @@ impl Sessions {
         );
         session.expires_at = now.saturating_add(PENDING_TTL);
         self.store
-            .put(&id.key(), &session, session.ttl(now, &self.timeouts))
+            .put(&id.key(), &session, session.ttl(now, &self.timeouts), now)
             .await?;
         Ok((id, session))
     }
@@ -149,7 +149,7 @@ impl Sessions {
             session.created_at = old.session.created_at;
             session.expires_at = old.session.expires_at;
             self.store
-                .put(&id.key(), &session, session.ttl(now, &self.timeouts))
+                .put(&id.key(), &session, session.ttl(now, &self.timeouts), now)
                 .await?;
         }
         Ok((id, session))
@@ -182,12 +182,12 @@ impl Sessions {
     /// before the `Set-Cookie` leaves, while nobody but the gateway knows the id.
     pub async fn bind_scope(&self, id: &SessionId, scope: &str, now: i64) -> StoreResult<()> {
         let key = id.key();
-        let Some(mut session) = self.store.get(&key).await? else {
+        let Some(mut session) = self.store.get(&key, now).await? else {
             return Ok(());
         };
         session.cookie_scope = Some(scope.to_owned());
         self.store
-            .put(&key, &session, session.ttl(now, &self.timeouts))
+            .put(&key, &session, session.ttl(now, &self.timeouts), now)
             .await
     }
 
@@ -204,7 +204,7 @@ impl Sessions {
             return Ok(None);
         };
         let key = id.key();
-        let Some(mut session) = self.store.get(&key).await? else {
+        let Some(mut session) = self.store.get(&key, now).await? else {
             return Ok(None);
         };
         if session.expiry(now, &self.timeouts) != Expiry::Live {
@@ -230,7 +230,7 @@ impl Sessions {
             // Ended meanwhile (a sign-out or revocation won the race): stays ended.
             if !self
                 .store
-                .touch(&key, &session, session.ttl(now, &self.timeouts))
+                .touch(&key, &session, session.ttl(now, &self.timeouts), now)
                 .await?
             {
                 return Ok(None);
@@ -251,8 +251,12 @@ impl Sessions {
     }
 
     /// Every live session of a user.
-    pub async fn list_for_user(&self, user_id: i64) -> StoreResult<Vec<(SessionKey, Session)>> {
-        self.store.list_for_user(user_id).await
+    pub async fn list_for_user(
+        &self,
+        user_id: i64,
+        now: i64,
+    ) -> StoreResult<Vec<(SessionKey, Session)>> {
+        self.store.list_for_user(user_id, now).await
     }
 
     /// The user's signed-in sessions for the sessions page and `gatehouse user sessions`:
@@ -263,7 +267,7 @@ impl Sessions {
         user: &User,
         now: i64,
     ) -> StoreResult<Vec<(SessionKey, Session)>> {
-        let mut live = self.store.list_for_user(user.id).await?;
+        let mut live = self.store.list_for_user(user.id, now).await?;
         live.retain(|(_, s)| {
             s.level != AuthLevel::Pending
                 && s.expiry(now, &self.timeouts) == Expiry::Live
@@ -276,8 +280,13 @@ impl Sessions {
 
     /// Ends the session `key` if it is a signed-in session of `user_id`; anything else (another
     /// user's session, a pending login, an unknown key) is left alone. Returns the ended record.
-    pub async fn revoke(&self, user_id: i64, key: &SessionKey) -> StoreResult<Option<Session>> {
-        match self.store.get(key).await? {
+    pub async fn revoke(
+        &self,
+        user_id: i64,
+        key: &SessionKey,
+        now: i64,
+    ) -> StoreResult<Option<Session>> {
+        match self.store.get(key, now).await? {
             Some(s) if s.user_id == user_id && s.level != AuthLevel::Pending => {
                 Ok(self.store.remove(key).await?.then_some(s))
             }
@@ -286,9 +295,14 @@ impl Sessions {
     }
 
     /// Ends every session (and pending login) of the user except `keep`; returns how many.
-    pub async fn end_others(&self, user_id: i64, keep: &SessionKey) -> StoreResult<usize> {
+    pub async fn end_others(
+        &self,
+        user_id: i64,
+        keep: &SessionKey,
+        now: i64,
+    ) -> StoreResult<usize> {
         let mut ended = 0;
-        for (key, _) in self.store.list_for_user(user_id).await? {
+        for (key, _) in self.store.list_for_user(user_id, now).await? {
             if &key != keep && self.store.remove(&key).await? {
                 ended += 1;
             }

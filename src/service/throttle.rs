@@ -172,7 +172,7 @@ impl Throttle {
         let failures = self.store.fail(&attempt.key, now, keep).await?;
         if let Some(until) = policy.ban_after_failure(failures, now) {
             self.store
-                .ban(&attempt.key, until, policy.keep_until(now, until))
+                .ban(&attempt.key, now, until, policy.keep_until(now, until))
                 .await?;
         }
         Ok(failures)

@@ -197,16 +197,21 @@ impl TwoFactor {
             .sessions
             .rotate(current, AuthLevel::TwoFactor, now)
             .await?;
-        let others = self.end_other_sessions(user.id, &id).await?;
+        let others = self.end_other_sessions(user.id, &id, now).await?;
         audit!(event::TOTP_ENABLED, user = %crate::audit::Clean(&user.username), ip = %origin.ip, other_sessions_ended = others);
         self.mailer.notify(user, Notice::TwoFactorEnabled);
         Ok((id, codes))
     }
 
-    async fn end_other_sessions(&self, user_id: i64, keep: &SessionId) -> Result<usize, AuthError> {
+    async fn end_other_sessions(
+        &self,
+        user_id: i64,
+        keep: &SessionId,
+        now: i64,
+    ) -> Result<usize, AuthError> {
         let keep = keep.key();
         let mut ended = 0;
-        for (key, _) in self.sessions.list_for_user(user_id).await? {
+        for (key, _) in self.sessions.list_for_user(user_id, now).await? {
             if key != keep && self.sessions.end(&key).await? {
                 ended += 1;
             }

@@ -10,12 +10,12 @@ use std::sync::Arc;
 
 use thiserror::Error;
 
+use super::AuthError;
 use super::admin_rules::permit;
 pub use super::admin_rules::{Actor, AdminAction, Refusal};
 use super::credentials::{Credentials, PolicyUser, SetBy};
 use super::sessions::Sessions;
 use super::throttle::Throttle;
-use super::{AuthError, now};
 use crate::audit;
 use crate::audit::event;
 use crate::domain::email::{DisplayName, Email, FieldError};
@@ -152,7 +152,7 @@ impl UserAdmin {
     }
 
     /// Creates a user. Every field is checked before anything is stored.
-    pub async fn add(&self, new: AddUser<'_>, actor: &Actor) -> Result<User, UserError> {
+    pub async fn add(&self, new: AddUser<'_>, actor: &Actor, now: i64) -> Result<User, UserError> {
         self.permit(actor, None, AdminAction::Manage).await?;
         let name = Username::parse(new.username)?;
         let groups = normalize_groups(new.groups)?;
@@ -183,7 +183,7 @@ impl UserAdmin {
                     password_hash: hash,
                     must_change_password: new.must_change_password,
                 },
-                now(),
+                now,
             )
             .await?;
         audit!(event::USER_CREATED, user = %crate::audit::Clean(&user.username), actor = %crate::audit::Clean(&actor.audit_name()), groups = ?user.groups);
@@ -198,6 +198,7 @@ impl UserAdmin {
         password: &SecretString,
         must_change: bool,
         actor: &Actor,
+        now: i64,
     ) -> Result<usize, UserError> {
         let user = self.find(raw).await?;
         self.permit(actor, Some(&user), AdminAction::SetPassword)
@@ -206,7 +207,7 @@ impl UserAdmin {
             .check_policy(&PolicyUser::of(&user), password)?;
         let ended = self
             .credentials
-            .set_password(&user, password, must_change, SetBy::Operator, now())
+            .set_password(&user, password, must_change, SetBy::Operator, now)
             .await?;
         audit!(event::USER_PASSWORD_SET, user = %crate::audit::Clean(&user.username), actor = %crate::audit::Clean(&actor.audit_name()), must_change, sessions_ended = ended);
         Ok(ended)
@@ -228,6 +229,7 @@ impl UserAdmin {
         raw: &str,
         disabled: bool,
         actor: &Actor,
+        now: i64,
     ) -> Result<usize, UserError> {
         let user = self.find(raw).await?;
         let action = if disabled {
@@ -236,7 +238,7 @@ impl UserAdmin {
             AdminAction::Enable
         };
         self.permit(actor, Some(&user), action).await?;
-        self.users.set_disabled(user.id, disabled, now()).await?;
+        self.users.set_disabled(user.id, disabled, now).await?;
         let ended = if disabled {
             self.sessions.end_all_for_user(user.id).await?
         } else {
@@ -267,12 +269,13 @@ impl UserAdmin {
         raw: &str,
         groups: &[String],
         actor: &Actor,
+        now: i64,
     ) -> Result<Vec<String>, UserError> {
         let user = self.find(raw).await?;
         self.permit(actor, Some(&user), AdminAction::SetGroups)
             .await?;
         let groups = normalize_groups(groups)?;
-        self.users.set_groups(user.id, &groups, now()).await?;
+        self.users.set_groups(user.id, &groups, now).await?;
         self.sessions.forget_user(user.id);
         audit!(event::USER_GROUPS_SET, user = %crate::audit::Clean(&user.username), actor = %crate::audit::Clean(&actor.audit_name()), groups = ?groups);
         Ok(groups)

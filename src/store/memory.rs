@@ -6,7 +6,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 
@@ -20,13 +19,6 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while holding the lock cannot leave these maps half-updated in a way that
     // matters more than losing them, so keep serving.
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-fn wall_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
 }
 
 #[derive(Default)]
@@ -102,8 +94,13 @@ impl MemorySessionStore {
 
 #[async_trait]
 impl SessionStore for MemorySessionStore {
-    async fn put(&self, key: &SessionKey, session: &Session, ttl_secs: u64) -> StoreResult<()> {
-        let now = wall_now();
+    async fn put(
+        &self,
+        key: &SessionKey,
+        session: &Session,
+        ttl_secs: u64,
+        now: i64,
+    ) -> StoreResult<()> {
         let gone_at = now.saturating_add(i64::try_from(ttl_secs).unwrap_or(i64::MAX));
         let mut s = lock(&self.inner);
         if !s.records.contains_key(key) {
@@ -117,8 +114,13 @@ impl SessionStore for MemorySessionStore {
         Ok(())
     }
 
-    async fn touch(&self, key: &SessionKey, session: &Session, ttl_secs: u64) -> StoreResult<bool> {
-        let now = wall_now();
+    async fn touch(
+        &self,
+        key: &SessionKey,
+        session: &Session,
+        ttl_secs: u64,
+        now: i64,
+    ) -> StoreResult<bool> {
         let gone_at = now.saturating_add(i64::try_from(ttl_secs).unwrap_or(i64::MAX));
         let mut s = lock(&self.inner);
         match s.records.get_mut(key) {
@@ -130,8 +132,7 @@ impl SessionStore for MemorySessionStore {
         }
     }
 
-    async fn get(&self, key: &SessionKey) -> StoreResult<Option<Session>> {
-        let now = wall_now();
+    async fn get(&self, key: &SessionKey, now: i64) -> StoreResult<Option<Session>> {
         let mut s = lock(&self.inner);
         match s.records.get(key) {
             Some((session, gone_at)) if *gone_at > now => Ok(Some(session.clone())),
@@ -147,8 +148,11 @@ impl SessionStore for MemorySessionStore {
         Ok(lock(&self.inner).take(key).is_some())
     }
 
-    async fn list_for_user(&self, user_id: i64) -> StoreResult<Vec<(SessionKey, Session)>> {
-        let now = wall_now();
+    async fn list_for_user(
+        &self,
+        user_id: i64,
+        now: i64,
+    ) -> StoreResult<Vec<(SessionKey, Session)>> {
         let s = lock(&self.inner);
         let Some(keys) = s.by_user.get(&user_id) else {
             return Ok(Vec::new());
@@ -217,8 +221,14 @@ impl ThrottleStore for MemoryThrottleStore {
         Ok(())
     }
 
-    async fn ban(&self, key: &ThrottleKey, until: i64, keep_until: i64) -> StoreResult<()> {
-        lock(&self.inner).ban(key, wall_now(), until, keep_until);
+    async fn ban(
+        &self,
+        key: &ThrottleKey,
+        now: i64,
+        until: i64,
+        keep_until: i64,
+    ) -> StoreResult<()> {
+        lock(&self.inner).ban(key, now, until, keep_until);
         Ok(())
     }
 
@@ -233,22 +243,15 @@ mod tests {
     use super::*;
     use crate::domain::session::{AuthLevel, SessionId, SessionTimeouts};
 
+    const T: i64 = 1_700_000_000;
+
     fn session(user_id: i64) -> Session {
         let t = SessionTimeouts {
             idle: 60,
             absolute: 600,
             touch_every: 10,
         };
-        Session::start(
-            user_id,
-            "u",
-            AuthLevel::OneFactor,
-            0,
-            wall_now(),
-            "ip",
-            "ua",
-            &t,
-        )
+        Session::start(user_id, "u", AuthLevel::OneFactor, 0, T, "ip", "ua", &t)
     }
 
     #[tokio::test]
@@ -259,15 +262,30 @@ mod tests {
             SessionId::generate().key(),
             SessionId::generate().key(),
         );
-        store.put(&a, &session(1), 60).await.unwrap();
-        store.put(&b, &session(1), 60).await.unwrap();
-        store.put(&c, &session(2), 60).await.unwrap();
-        assert_eq!(store.list_for_user(1).await.unwrap().len(), 2);
+        store.put(&a, &session(1), 60, T).await.unwrap();
+        store.put(&b, &session(1), 60, T).await.unwrap();
+        store.put(&c, &session(2), 60, T).await.unwrap();
+        assert_eq!(store.list_for_user(1, T).await.unwrap().len(), 2);
         assert_eq!(store.remove_all_for_user(1).await.unwrap(), 2);
-        assert!(store.get(&a).await.unwrap().is_none());
-        assert!(store.get(&c).await.unwrap().is_some());
+        assert!(store.get(&a, T).await.unwrap().is_none());
+        assert!(store.get(&c, T).await.unwrap().is_some());
         assert!(store.remove(&c).await.unwrap());
         assert!(!store.remove(&c).await.unwrap());
+    }
+
+    /// The store keeps time only through `now`: a record lives for its TTL from the `now` it
+    /// was written at, whatever the wall clock says.
+    #[tokio::test]
+    async fn session_expiry_follows_the_given_time() {
+        let store = MemorySessionStore::new(10);
+        let key = SessionId::generate().key();
+        store.put(&key, &session(1), 60, T).await.unwrap();
+        assert!(store.get(&key, T + 59).await.unwrap().is_some());
+        assert_eq!(store.list_for_user(1, T + 59).await.unwrap().len(), 1);
+        assert!(store.touch(&key, &session(1), 60, T + 59).await.unwrap());
+        assert!(store.get(&key, T + 118).await.unwrap().is_some());
+        assert!(store.list_for_user(1, T + 119).await.unwrap().is_empty());
+        assert!(store.get(&key, T + 119).await.unwrap().is_none());
     }
 
     #[tokio::test]
@@ -275,7 +293,7 @@ mod tests {
         let store = MemorySessionStore::new(50);
         for _ in 0..500 {
             store
-                .put(&SessionId::generate().key(), &session(1), 60)
+                .put(&SessionId::generate().key(), &session(1), 60, T)
                 .await
                 .unwrap();
         }
@@ -287,7 +305,7 @@ mod tests {
         let store = MemoryThrottleStore::new(100);
         let alice = ThrottleKey::account("alice");
         store.fail(&alice, 0, 10).await.unwrap();
-        store.ban(&alice, 1_000_000, 2_000_000).await.unwrap();
+        store.ban(&alice, 0, 1_000_000, 2_000_000).await.unwrap();
         for i in 0..1000 {
             let key = ThrottleKey::account(&format!("x{i}"));
             store.admit(&key, 0, 10, 100).await.unwrap();

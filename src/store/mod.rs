@@ -91,16 +91,32 @@ pub type StoreResult<T> = Result<T, StoreError>;
 #[async_trait]
 pub trait SessionStore: Send + Sync + 'static {
     /// Saves a session; the record disappears after `ttl_secs` unless touched.
-    async fn put(&self, key: &SessionKey, session: &Session, ttl_secs: u64) -> StoreResult<()>;
+    async fn put(
+        &self,
+        key: &SessionKey,
+        session: &Session,
+        ttl_secs: u64,
+        now: i64,
+    ) -> StoreResult<()>;
     /// Saves a refreshed record only if the session still exists, and says whether it did: a
     /// refresh racing a sign-out or a revocation must never bring the session back.
-    async fn touch(&self, key: &SessionKey, session: &Session, ttl_secs: u64) -> StoreResult<bool>;
+    async fn touch(
+        &self,
+        key: &SessionKey,
+        session: &Session,
+        ttl_secs: u64,
+        now: i64,
+    ) -> StoreResult<bool>;
     /// Loads a session.
-    async fn get(&self, key: &SessionKey) -> StoreResult<Option<Session>>;
+    async fn get(&self, key: &SessionKey, now: i64) -> StoreResult<Option<Session>>;
     /// Deletes a session and its index entry at once; returns whether it existed.
     async fn remove(&self, key: &SessionKey) -> StoreResult<bool>;
     /// Every live session of a user.
-    async fn list_for_user(&self, user_id: i64) -> StoreResult<Vec<(SessionKey, Session)>>;
+    async fn list_for_user(
+        &self,
+        user_id: i64,
+        now: i64,
+    ) -> StoreResult<Vec<(SessionKey, Session)>>;
     /// Deletes every session of a user and the index at once, so a session started
     /// concurrently is either ended too or stays listed; returns how many.
     async fn remove_all_for_user(&self, user_id: i64) -> StoreResult<usize>;
@@ -127,7 +143,13 @@ pub trait ThrottleStore: Send + Sync + 'static {
     /// Settles one admitted attempt without counting it; a key left with nothing is dropped.
     async fn release(&self, key: &ThrottleKey) -> StoreResult<()>;
     /// Bans `key` until `until` (Unix seconds), keeping its state at least until `keep_until`.
-    async fn ban(&self, key: &ThrottleKey, until: i64, keep_until: i64) -> StoreResult<()>;
+    async fn ban(
+        &self,
+        key: &ThrottleKey,
+        now: i64,
+        until: i64,
+        keep_until: i64,
+    ) -> StoreResult<()>;
     /// Forgets `key` entirely (a success on its own secret, or an operator's unlock).
     async fn clear(&self, key: &ThrottleKey) -> StoreResult<()>;
 }

@@ -122,7 +122,14 @@ fn decode(raw: &str) -> StoreResult<Session> {
 
 #[async_trait]
 impl SessionStore for RedisSessionStore {
-    async fn put(&self, key: &SessionKey, session: &Session, ttl_secs: u64) -> StoreResult<()> {
+    // Redis expires the record by its own TTL: `now` is for stores that keep time themselves.
+    async fn put(
+        &self,
+        key: &SessionKey,
+        session: &Session,
+        ttl_secs: u64,
+        _now: i64,
+    ) -> StoreResult<()> {
         let json = serde_json::to_string(session).map_err(StoreError::corrupt)?;
         let mut conn = self.redis.conn.clone();
         let user_key = self.redis.user_key(session.user_id);
@@ -139,7 +146,7 @@ impl SessionStore for RedisSessionStore {
             .map_err(unavailable)
     }
 
-    async fn get(&self, key: &SessionKey) -> StoreResult<Option<Session>> {
+    async fn get(&self, key: &SessionKey, _now: i64) -> StoreResult<Option<Session>> {
         let mut conn = self.redis.conn.clone();
         let raw: Option<String> = conn
             .get(self.redis.session_key(key))
@@ -148,7 +155,13 @@ impl SessionStore for RedisSessionStore {
         raw.as_deref().map(decode).transpose()
     }
 
-    async fn touch(&self, key: &SessionKey, session: &Session, ttl_secs: u64) -> StoreResult<bool> {
+    async fn touch(
+        &self,
+        key: &SessionKey,
+        session: &Session,
+        ttl_secs: u64,
+        _now: i64,
+    ) -> StoreResult<bool> {
         let json = serde_json::to_string(session).map_err(StoreError::corrupt)?;
         let mut conn = self.redis.conn.clone();
         let done: i64 = self
@@ -178,7 +191,11 @@ impl SessionStore for RedisSessionStore {
         Ok(removed > 0)
     }
 
-    async fn list_for_user(&self, user_id: i64) -> StoreResult<Vec<(SessionKey, Session)>> {
+    async fn list_for_user(
+        &self,
+        user_id: i64,
+        _now: i64,
+    ) -> StoreResult<Vec<(SessionKey, Session)>> {
         let mut conn = self.redis.conn.clone();
         let user_key = self.redis.user_key(user_id);
         let members: Vec<String> = conn.smembers(&user_key).await.map_err(unavailable)?;
@@ -346,7 +363,13 @@ impl ThrottleStore for RedisThrottleStore {
             .map_err(unavailable)
     }
 
-    async fn ban(&self, key: &ThrottleKey, until: i64, keep_until: i64) -> StoreResult<()> {
+    async fn ban(
+        &self,
+        key: &ThrottleKey,
+        _now: i64,
+        until: i64,
+        keep_until: i64,
+    ) -> StoreResult<()> {
         let mut conn = self.redis.conn.clone();
         self.ban
             .key(self.redis.throttle_key(key))

@@ -4,7 +4,6 @@
 //! `admin_actions`: password resets, disable/enable, two-factor reset, sessions.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use gatehouse::domain::secret::SecretString;
 use gatehouse::domain::session::SessionId;
@@ -71,7 +70,12 @@ impl Audit {
 
 /// A gateway with the file notifier, `root` in `admins` and `alice`, `bob` in `users`.
 pub(crate) async fn spawn(store: Store, extra: &str) -> TestApp {
-    let app = TestApp::spawn(Opts::with(store, &format!("{MAIL}{TRUSTED}{extra}"))).await;
+    spawn_opts(Opts::with(store, &format!("{MAIL}{TRUSTED}{extra}"))).await
+}
+
+/// `spawn` with these options (e.g. a manual clock).
+pub(crate) async fn spawn_opts(opts: Opts) -> TestApp {
+    let app = TestApp::spawn(opts).await;
     app.add_user("root", PW, &["admins"]).await;
     app.add_user("alice", PW, &["users"]).await;
     app.add_user("bob", PW, &["users"]).await;
@@ -262,12 +266,18 @@ async fn the_list_shows_status_and_searches() {
             &SecretString::new(NEW),
             true,
             &gatehouse::service::users::Actor::Operator,
+            app.now(),
         )
         .await
         .unwrap();
     state
         .admin
-        .set_disabled("carol", true, &gatehouse::service::users::Actor::Operator)
+        .set_disabled(
+            "carol",
+            true,
+            &gatehouse::service::users::Actor::Operator,
+            app.now(),
+        )
         .await
         .unwrap();
     let mut root = app.login("root", PW).await;
@@ -406,10 +416,18 @@ async fn creating_users() {
 
 #[tokio::test]
 async fn a_stale_step_up_asks_for_the_password_and_changes_nothing() {
-    let app = spawn(Store::Memory, "[two_factor]\nstep_up_window = \"2s\"\n").await;
+    let app = spawn_opts(
+        Opts::with(
+            Store::Memory,
+            &format!("{MAIL}{TRUSTED}[two_factor]\nstep_up_window = \"2s\"\n"),
+        )
+        .manual_clock(),
+    )
+    .await;
     let alice = app.login("alice", PW).await;
     let mut root = app.login("root", PW).await;
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    // Past the step-up window.
+    app.advance(3);
 
     // Viewing needs no step-up.
     assert_eq!(page(&app, &mut root, "/admin/users/alice").await.0, 200);

@@ -130,7 +130,7 @@ async fn redis_revoke_all_racing_sign_ins_leaves_no_session_outside_the_index() 
         for _ in 0..400 {
             let s = record(user, 1_000);
             signer
-                .put(&SessionId::generate().key(), &s, 600)
+                .put(&SessionId::generate().key(), &s, 600, 1_000)
                 .await
                 .unwrap();
         }
@@ -166,7 +166,7 @@ async fn redis_revoke_all_racing_sign_ins_leaves_no_session_outside_the_index() 
     );
     // And "sign out everywhere" really ends everything that is left.
     store.remove_all_for_user(user).await.unwrap();
-    assert!(store.list_for_user(user).await.unwrap().is_empty());
+    assert!(store.list_for_user(user, 1_000).await.unwrap().is_empty());
 }
 
 /// A refresh of `last_seen` that lands after a revocation must not bring the session back.
@@ -185,11 +185,20 @@ async fn a_refresh_never_resurrects_an_ended_session() {
         };
         let key = SessionId::generate().key();
         let s = record(9, 1_000);
-        sessions.put(&key, &s, 600).await.unwrap();
-        assert!(sessions.touch(&key, &s, 600).await.unwrap(), "{store:?}");
+        sessions.put(&key, &s, 600, 1_000).await.unwrap();
+        assert!(
+            sessions.touch(&key, &s, 600, 1_000).await.unwrap(),
+            "{store:?}"
+        );
         assert_eq!(sessions.remove_all_for_user(9).await.unwrap(), 1);
-        assert!(!sessions.touch(&key, &s, 600).await.unwrap(), "{store:?}");
-        assert!(sessions.get(&key).await.unwrap().is_none(), "{store:?}");
-        assert!(sessions.list_for_user(9).await.unwrap().is_empty());
+        assert!(
+            !sessions.touch(&key, &s, 600, 1_000).await.unwrap(),
+            "{store:?}"
+        );
+        assert!(
+            sessions.get(&key, 1_000).await.unwrap().is_none(),
+            "{store:?}"
+        );
+        assert!(sessions.list_for_user(9, 1_000).await.unwrap().is_empty());
     }
 }

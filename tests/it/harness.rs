@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
+use gatehouse::clock::{Clock, ManualClock};
 use gatehouse::domain::secret::SecretString;
 use gatehouse::http::entry::App;
 use gatehouse::server::Running;
@@ -145,6 +146,8 @@ pub struct Opts {
     pub overlay: String,
     /// Use one host (`__Host-` cookie, portal under /_gatehouse) instead of SSO subdomains.
     pub single_host: bool,
+    /// The app reads the time from this clock (the test advances it) instead of the system's.
+    pub clock: Option<ManualClock>,
 }
 
 impl Default for Opts {
@@ -153,6 +156,7 @@ impl Default for Opts {
             store: Store::Memory,
             overlay: String::new(),
             single_host: false,
+            clock: None,
         }
     }
 }
@@ -164,11 +168,20 @@ impl Opts {
             ..Self::default()
         }
     }
+    /// These options with the app on a `ManualClock` stopped at the current time: the test
+    /// advances it (`TestApp::manual`) instead of waiting.
+    pub fn manual_clock(self) -> Self {
+        Self {
+            clock: Some(ManualClock::starting_now()),
+            ..self
+        }
+    }
+
     pub fn with(store: Store, overlay: &str) -> Self {
         Self {
             store,
             overlay: overlay.to_owned(),
-            single_host: false,
+            ..Self::default()
         }
     }
 }
@@ -243,6 +256,10 @@ pub struct TestApp {
     pub prefix: String,
     pub portal_host: String,
     pub base: String,
+    /// The clock the app reads (the system's unless `Opts::clock` named one).
+    pub clock: Arc<dyn Clock>,
+    /// The same clock when it is a `ManualClock` the test may advance.
+    pub manual: Option<ManualClock>,
     /// The server; dropped (and so stopped with the runtime) at the end of the test.
     #[allow(dead_code)]
     running: Option<Running>,
@@ -259,7 +276,13 @@ impl TestApp {
         let config_text = Self::config_text(&opts, port, &echo, &dir, &prefix);
         let config = gatehouse::config::load_str(&config_text, dir.path(), std::iter::empty())
             .unwrap_or_else(|p| panic!("test config invalid: {p:#?}"));
-        let app = gatehouse::compose::build(config).await.unwrap();
+        let clock: Arc<dyn Clock> = match &opts.clock {
+            Some(c) => Arc::new(c.clone()),
+            None => Arc::new(gatehouse::clock::SystemClock),
+        };
+        let app = gatehouse::compose::build_with_clock(config, clock.clone())
+            .await
+            .unwrap();
         let running = gatehouse::server::start_on(app.clone(), vec![listener]).unwrap();
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -280,8 +303,23 @@ impl TestApp {
             prefix,
             portal_host,
             base,
+            clock,
+            manual: opts.clock.clone(),
             running: Some(running),
         }
+    }
+
+    /// Moves the app's `ManualClock` forward by `secs` (the test asked for one in `Opts`).
+    pub fn advance(&self, secs: i64) {
+        self.manual
+            .as_ref()
+            .expect("advance needs Opts::manual_clock()")
+            .advance(secs);
+    }
+
+    /// The app's time (Unix seconds).
+    pub fn now(&self) -> i64 {
+        self.clock.now()
     }
 
     /// The config text a test app runs with (exposed for tests that start the binary).
@@ -380,6 +418,7 @@ impl TestApp {
                     must_change_password: false,
                 },
                 &gatehouse::service::users::Actor::Operator,
+                self.now(),
             )
             .await
             .unwrap();

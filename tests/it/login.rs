@@ -56,7 +56,12 @@ async fn every_failure_looks_the_same() {
     app.app
         .state()
         .admin
-        .set_disabled("dora", true, &gatehouse::service::users::Actor::Operator)
+        .set_disabled(
+            "dora",
+            true,
+            &gatehouse::service::users::Actor::Operator,
+            app.now(),
+        )
         .await
         .unwrap();
     let mut answers = Vec::new();

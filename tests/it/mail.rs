@@ -170,7 +170,7 @@ async fn smtp_implicit_tls_delivers() {
 async fn smtp_without_starttls_gets_nothing_and_the_failure_is_logged() {
     let (logs, _guard) = LogCapture::start();
     let smtp = SmtpCatcher::start(SmtpMode::Plain).await;
-    let app = TestApp::spawn(Opts::with(Store::Memory, &smtp.overlay())).await;
+    let app = TestApp::spawn(Opts::with(Store::Memory, &smtp.overlay()).manual_clock()).await;
     app.add_user("alice", PW, &["users"]).await;
     let mut enrolled = enroll(&app, "alice").await;
     // The gateway did come (so it failed for the right reason) …
@@ -288,6 +288,7 @@ async fn smtp_header_injection_adds_no_header_or_recipient() {
                 must_change_password: false,
             },
             &gatehouse::service::users::Actor::Operator,
+            app.now(),
         )
     };
     // An address carrying a header: either refused when the user is added, or never mailed.

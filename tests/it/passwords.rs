@@ -93,14 +93,14 @@ async fn changing_the_password_ends_other_sessions_and_keeps_this_one() {
 
 #[tokio::test]
 async fn two_factor_users_need_a_code_unless_they_stepped_up_recently() {
-    let app = TestApp::spawn(Opts::with(
-        Store::Memory,
-        "[two_factor]\nstep_up_window = \"1s\"\n",
-    ))
+    let app = TestApp::spawn(
+        Opts::with(Store::Memory, "[two_factor]\nstep_up_window = \"1s\"\n").manual_clock(),
+    )
     .await;
     app.add_user("alice", PW, &[]).await;
     let mut e = enroll(&app, "alice").await;
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    // Past the one-second step-up window.
+    app.advance(2);
     let (_, html) = page(&app, &mut e.browser, "/account/password").await;
     assert!(html.contains("autocomplete=\"one-time-code\""));
     let (s, html) = change(&app, &mut e.browser, PW, NEW, NEW, "").await;
@@ -133,6 +133,7 @@ async fn a_forced_change_blocks_everything_else() {
             &gatehouse::domain::secret::SecretString::new(temp),
             true,
             &gatehouse::service::users::Actor::Operator,
+            app.now(),
         )
         .await
         .unwrap();
@@ -244,7 +245,7 @@ async fn forgot_password_by_mail_end_to_end() {
         "{}{TRUSTED}[password]\nforgot_password_enabled = true\n",
         smtp.overlay()
     );
-    let app = TestApp::spawn(Opts::with(Store::Redis, &overlay)).await;
+    let app = TestApp::spawn(Opts::with(Store::Redis, &overlay).manual_clock()).await;
     app.add_user("alice", PW, &["users"]).await;
     app.add_user("bob", PW, &[]).await;
     let mut e = enroll(&app, "alice").await;
@@ -360,10 +361,9 @@ async fn forgot_password_by_mail_end_to_end() {
 
 #[tokio::test]
 async fn reset_links_expire_and_a_newer_one_voids_the_older() {
-    let app = TestApp::spawn(Opts::with(
-        Store::Memory,
-        &forgot("reset_token_ttl = \"3s\"\n"),
-    ))
+    let app = TestApp::spawn(
+        Opts::with(Store::Memory, &forgot("reset_token_ttl = \"3s\"\n")).manual_clock(),
+    )
     .await;
     app.add_user("alice", PW, &[]).await;
     request_reset(&app, "alice", &[("x-forwarded-for", "192.0.2.1")]).await;
@@ -402,7 +402,8 @@ async fn reset_links_expire_and_a_newer_one_voids_the_older() {
         "voided by the newer one"
     );
     assert_eq!(page(&app, &mut b, &path(&second)).await.0, 200);
-    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    // Past the link's lifetime.
+    app.advance(4);
     assert_eq!(page(&app, &mut b, &path(&second)).await.0, 404, "expired");
 }
 
@@ -487,6 +488,7 @@ async fn a_temporary_password_stops_working_after_a_day() {
             &gatehouse::domain::secret::SecretString::new(temp),
             true,
             &gatehouse::service::users::Actor::Operator,
+            app.now(),
         )
         .await
         .unwrap();
@@ -513,6 +515,7 @@ async fn a_temporary_password_stops_working_after_a_day() {
             &gatehouse::domain::secret::SecretString::new(NEW),
             false,
             &gatehouse::service::users::Actor::Operator,
+            app.now(),
         )
         .await
         .unwrap();

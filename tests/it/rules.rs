@@ -320,6 +320,7 @@ async fn a_user_who_must_change_the_password_reaches_nothing() {
             &gatehouse::domain::secret::SecretString::new(PW),
             true,
             &gatehouse::service::users::Actor::Operator,
+            app.now(),
         )
         .await
         .unwrap();

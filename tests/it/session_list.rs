@@ -341,14 +341,15 @@ async fn three_logins_are_listed_and_revoked_sessions_end_at_once() {
 async fn a_stale_step_up_asks_for_the_password_and_revokes_nothing() {
     let overlay = format!("{TRUSTED}[two_factor]\nstep_up_window = \"2s\"\n");
     for store in [Store::Memory, Store::Redis] {
-        let app = TestApp::spawn(Opts::with(store, &overlay)).await;
+        let app = TestApp::spawn(Opts::with(store, &overlay).manual_clock()).await;
         app.add_user("alice", PW, &["users"]).await;
         let other = login_from(&app, "alice", DEVICES[0]).await;
         let mut me = login_from(&app, "alice", DEVICES[1]).await;
         let (_, html) = listed(&app, &mut me).await;
         let csrf = extract_csrf(&html);
         let key = key_of(&app, &other);
-        tokio::time::sleep(Duration::from_secs(3)).await;
+        // Past the step-up window.
+        app.advance(3);
 
         for (path, form) in [
             (

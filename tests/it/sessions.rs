@@ -341,12 +341,15 @@ async fn redis_holds_no_cookie_value_and_keys_use_the_prefix() {
 
 #[tokio::test]
 async fn the_newest_sessions_win_over_the_per_user_cap() {
-    let app = TestApp::spawn(Opts::with(Store::Redis, "[session]\nmax_per_user = 2\n")).await;
+    let app =
+        TestApp::spawn(Opts::with(Store::Redis, "[session]\nmax_per_user = 2\n").manual_clock())
+            .await;
     app.add_user("alice", PW, &[]).await;
+    // One second apart, so "newest" is well defined.
     let mut first = app.login("alice", PW).await;
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    app.advance(1);
     let mut second = app.login("alice", PW).await;
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    app.advance(1);
     let mut third = app.login("alice", PW).await;
     assert_eq!(proxied_status(&app, &mut first).await, 302);
     assert_eq!(proxied_status(&app, &mut second).await, 200);

@@ -62,7 +62,7 @@ async fn at_most_100_consecutive_failures_are_evaluated() {
 #[tokio::test]
 async fn bans_grow_refuse_the_right_password_and_end() {
     let overlay = "[throttle]\naccount_failures = 3\naccount_ban = \"2s\"\naccount_max_ban = \"8s\"\nip_failures = 10000\n";
-    let app = TestApp::spawn(Opts::with(Store::Memory, overlay)).await;
+    let app = TestApp::spawn(Opts::with(Store::Memory, overlay).manual_clock()).await;
     app.add_user("alice", PW, &[]).await;
     for _ in 0..3 {
         assert_eq!(
@@ -86,7 +86,8 @@ async fn bans_grow_refuse_the_right_password_and_end() {
             .unwrap()
             .contains("Too many failed attempts")
     );
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    // The ban ends.
+    app.advance(3);
     // Three more failures: the next ban is twice as long.
     for _ in 0..3 {
         assert_eq!(
@@ -105,7 +106,7 @@ async fn bans_grow_refuse_the_right_password_and_end() {
         (3..=4).contains(&retry),
         "second ban should be ~4 s, retry-after {retry}"
     );
-    tokio::time::sleep(Duration::from_millis(4100)).await;
+    app.advance(5);
     assert_eq!(attempt(&app, "alice", PW, "198.51.100.1").await, 303);
 }
 

@@ -153,7 +153,7 @@ async fn enrolment_then_login_needs_a_code_and_the_pending_state_grants_nothing(
 
 #[tokio::test]
 async fn a_code_works_once_across_sessions_and_under_a_race() {
-    let app = TestApp::spawn(Opts::redis()).await;
+    let app = TestApp::spawn(Opts::redis().manual_clock()).await;
     app.add_user("alice", PW, &[]).await;
     let mut e = enroll(&app, "alice").await;
 
@@ -304,7 +304,7 @@ async fn recovery_codes_work_once_need_a_pending_login_and_are_notified() {
 
 #[tokio::test]
 async fn new_recovery_codes_need_password_and_code_and_void_the_old_set() {
-    let app = TestApp::spawn(Opts::with(Store::Memory, MAIL)).await;
+    let app = TestApp::spawn(Opts::with(Store::Memory, MAIL).manual_clock()).await;
     app.add_user("alice", PW, &[]).await;
     let mut e = enroll(&app, "alice").await;
     let (_, html) = page(&app, &mut e.browser, "/account").await;
@@ -494,6 +494,7 @@ async fn a_remembered_device_skips_the_code_only_on_that_browser() {
             &gatehouse::domain::secret::SecretString::new(PW),
             false,
             &gatehouse::service::users::Actor::Operator,
+            app.now(),
         )
         .await
         .unwrap();

@@ -113,7 +113,7 @@ async fn users_without_two_factor_are_refused_or_sent_to_enrolment() {
 
 #[tokio::test]
 async fn a_one_factor_session_of_a_two_factor_user_steps_up_with_a_code() {
-    let app = TestApp::spawn(Opts::with(Store::Redis, TRUSTED)).await;
+    let app = TestApp::spawn(Opts::with(Store::Redis, TRUSTED).manual_clock()).await;
     app.add_user("alice", PW, &[]).await;
     let mut e = enroll(&app, "alice").await;
     // A one-factor session of this user (as left by an older login on another instance).
@@ -121,19 +121,13 @@ async fn a_one_factor_session_of_a_two_factor_user_steps_up_with_a_code() {
     let user = state.admin.find("alice").await.unwrap();
     let (id, _) = state
         .sessions
-        .start(
-            &user,
-            AuthLevel::OneFactor,
-            "127.0.0.1",
-            "test",
-            gatehouse::service::now(),
-        )
+        .start(&user, AuthLevel::OneFactor, "127.0.0.1", "test", app.now())
         .await
         .unwrap();
     // Its cookie was issued for the SSO domain, as every session cookie is.
     state
         .sessions
-        .bind_scope(&id, "gate.localhost", gatehouse::service::now())
+        .bind_scope(&id, "gate.localhost", app.now())
         .await
         .unwrap();
     let mut b = app.browser();
@@ -174,10 +168,9 @@ async fn a_one_factor_session_of_a_two_factor_user_steps_up_with_a_code() {
 
 #[tokio::test]
 async fn enrolment_needs_a_recent_password() {
-    let app = TestApp::spawn(Opts::with(
-        Store::Memory,
-        "[two_factor]\nstep_up_window = \"1s\"\n",
-    ))
+    let app = TestApp::spawn(
+        Opts::with(Store::Memory, "[two_factor]\nstep_up_window = \"1s\"\n").manual_clock(),
+    )
     .await;
     app.add_user("alice", PW, &[]).await;
     let mut b = app.login("alice", PW).await;
@@ -186,14 +179,15 @@ async fn enrolment_needs_a_recent_password() {
         .split_whitespace()
         .collect();
     let csrf = extract_csrf(&html);
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    // Past the one-second step-up window.
+    app.advance(2);
 
     // Stale: the confirm POST gets the password prompt and changes nothing.
     let resp = b
-        .send(
-            post(&app, "/account/2fa/enable")
-                .form(&[("code", oathtool(&secret, 0).as_str()), ("csrf", &csrf)]),
-        )
+        .send(post(&app, "/account/2fa/enable").form(&[
+            ("code", oathtool_at(&secret, app.now()).as_str()),
+            ("csrf", &csrf),
+        ]))
         .await;
     assert_eq!(resp.status(), 401);
     assert!(resp.text().await.unwrap().contains("Confirm your password"));
@@ -231,7 +225,7 @@ async fn enrolment_needs_a_recent_password() {
 
 #[tokio::test]
 async fn cli_reset_2fa_turns_it_off_and_ends_sessions_of_a_running_server() {
-    let opts = Opts::with(Store::Redis, MAIL);
+    let opts = Opts::with(Store::Redis, MAIL).manual_clock();
     let app = TestApp::spawn(opts).await;
     app.add_user("alice", PW, &[]).await;
     let mut e = enroll(&app, "alice").await;

@@ -101,7 +101,7 @@ pub async fn handle<B>(
         method: &original.method,
         client_ip: ctx.client_ip,
     };
-    match authorize(app, req.headers(), &facts).await {
+    match authorize(app, req.headers(), &facts, ctx.now).await {
         Ok(Verdict::Allow(session)) => allowed(app, session.as_deref()),
         // The same portal page as proxy mode: login, the code step or enrolment.
         Ok(

@@ -23,7 +23,6 @@ use crate::http::request::RequestCtx;
 use crate::http::state::AppState;
 use crate::presentation::date;
 use crate::service::AuthError;
-use crate::service::now;
 use crate::service::sessions::Resolved;
 use crate::service::two_factor::Origin;
 
@@ -54,7 +53,7 @@ pub(super) async fn signed_in(
     headers: &HeaderMap,
     page: &str,
 ) -> Result<Resolved, Response<Body>> {
-    match app.current_session(headers, &ctx.host).await {
+    match app.current_session(headers, &ctx.host, ctx.now).await {
         // A user who must set a new password can do nothing else first.
         Ok(Some(s)) if s.user.must_change_password => Err(see_other(&with_rd(
             app,
@@ -86,8 +85,8 @@ pub(super) fn origin<'a>(ctx: &RequestCtx, headers: &'a HeaderMap) -> Origin<'a>
 }
 
 /// Whether the last password entry is within the step-up window.
-pub(super) fn fresh(app: &AppState, s: &Resolved) -> bool {
-    now().saturating_sub(s.session.authenticated_at) <= app.config.two_factor.step_up_window
+pub(super) fn fresh(app: &AppState, s: &Resolved, now: i64) -> bool {
+    now.saturating_sub(s.session.authenticated_at) <= app.config.two_factor.step_up_window
 }
 
 /// The account page, with an optional error or notice.
@@ -101,7 +100,7 @@ pub(super) async fn account_page(
     notice: Option<&str>,
 ) -> Response<Body> {
     let user = &s.user;
-    let now = now();
+    let now = ctx.now;
     let (codes_left, devices) = match tokio::try_join!(app.two_factor.codes_left(user.id), async {
         Ok::<_, AuthError>(app.two_factor.devices().list(user.id, now).await?)
     }) {
@@ -188,7 +187,7 @@ pub(super) async fn reauth_submit(
     let password = SecretString::new(form.password);
     match app
         .two_factor
-        .reauthenticate(&s, &password, now(), origin(&ctx, &headers))
+        .reauthenticate(&s, &password, ctx.now, origin(&ctx, &headers))
         .await
     {
         Ok(id) => {
@@ -212,7 +211,7 @@ pub(super) async fn reauth_submit(
             Some("Wrong password."),
         ),
         Err(AuthError::Throttled { until }) => {
-            let (msg, wait) = too_many(until);
+            let (msg, wait) = too_many(until, ctx.now);
             throttled(
                 reauth_page(
                     &app,
@@ -236,7 +235,7 @@ pub(super) async fn with_session(
     mut resp: Response<Body>,
     id: &SessionId,
 ) -> Response<Body> {
-    match app.session_cookie(id, &ctx.host).await {
+    match app.session_cookie(id, &ctx.host, ctx.now).await {
         Ok(cookie) => {
             resp.headers_mut().append(header::SET_COOKIE, cookie);
             resp

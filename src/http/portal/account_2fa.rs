@@ -22,7 +22,6 @@ use crate::domain::secret::SecretString;
 use crate::http::request::RequestCtx;
 use crate::http::state::AppState;
 use crate::service::AuthError;
-use crate::service::now;
 use crate::service::sessions::Resolved;
 
 #[derive(Deserialize)]
@@ -95,7 +94,7 @@ pub(super) async fn enable_page(
     if s.user.totp_enabled {
         return see_other(&app.config.portal.url.path("/account"));
     }
-    if !fresh(&app, &s) {
+    if !fresh(&app, &s, ctx.now) {
         return reauth_page(&app, &headers, &s, StatusCode::OK, "enable", &rd, None);
     }
     match app.two_factor.begin_enrollment(&s.user).await {
@@ -156,7 +155,7 @@ pub(super) async fn enable_submit(
     if s.user.totp_enabled {
         return see_other(&app.config.portal.url.path("/account"));
     }
-    if !fresh(&app, &s) {
+    if !fresh(&app, &s, ctx.now) {
         return reauth_page(
             &app,
             &headers,
@@ -169,7 +168,7 @@ pub(super) async fn enable_submit(
     }
     match app
         .two_factor
-        .confirm_enrollment(&s, &form.code, now(), origin(&ctx, &headers))
+        .confirm_enrollment(&s, &form.code, ctx.now, origin(&ctx, &headers))
         .await
     {
         Ok((id, codes)) => {
@@ -203,7 +202,7 @@ pub(super) async fn enable_submit(
             Err(e) => service_error(&app, &ctx, e),
         },
         Err(AuthError::Throttled { until }) => {
-            let (msg, wait) = too_many(until);
+            let (msg, wait) = too_many(until, ctx.now);
             throttled(
                 account_page(
                     &app,
@@ -244,7 +243,7 @@ async fn refused(
             .await
         }
         AuthError::Throttled { until } => {
-            let (msg, wait) = too_many(until);
+            let (msg, wait) = too_many(until, ctx.now);
             throttled(
                 account_page(
                     app,
@@ -292,7 +291,7 @@ pub(super) async fn regenerate(
             &s.user,
             &password,
             &form.code,
-            now(),
+            ctx.now,
             origin(&ctx, &headers),
         )
         .await
@@ -333,7 +332,7 @@ pub(super) async fn disable(
     let password = SecretString::new(form.password);
     match app
         .two_factor
-        .disable(&s, &password, &form.code, now(), origin(&ctx, &headers))
+        .disable(&s, &password, &form.code, ctx.now, origin(&ctx, &headers))
         .await
     {
         Ok(id) => {

@@ -98,8 +98,8 @@ pub(super) fn see_other(target: &str) -> Response<Body> {
 }
 
 /// The message for a throttled step and the seconds to wait (for `Retry-After`).
-pub(super) fn too_many(until: i64) -> (String, i64) {
-    let wait = until.saturating_sub(crate::service::now()).max(1);
+pub(super) fn too_many(until: i64, now: i64) -> (String, i64) {
+    let wait = until.saturating_sub(now).max(1);
     (
         format!(
             "Too many failed attempts. Try again in {}.",

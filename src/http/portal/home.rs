@@ -29,7 +29,7 @@ pub(super) async fn home(
     Extension(ctx): Extension<RequestCtx>,
     headers: HeaderMap,
 ) -> Response<Body> {
-    match app.current_session(&headers, &ctx.host).await {
+    match app.current_session(&headers, &ctx.host, ctx.now).await {
         Ok(Some(s)) => form_page(
             &app,
             &headers,
@@ -53,7 +53,7 @@ pub(super) async fn logout(
     if !csrf_ok(&app, &ctx, &headers, &token, "logout") {
         return error_page(&app, Some(&ctx), PageError::CsrfFailed);
     }
-    match app.current_session(&headers, &ctx.host).await {
+    match app.current_session(&headers, &ctx.host, ctx.now).await {
         Ok(Some(s)) => {
             if let Err(e) = app.sessions.end(&s.key).await {
                 return error_page(&app, Some(&ctx), PageError::Unavailable(e.to_string()));

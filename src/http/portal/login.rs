@@ -109,7 +109,7 @@ pub(super) async fn page(
     query: Result<Query<LoginQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response<Body> {
     let rd = safe_rd(&app, &ctx, &query.map(|Query(q)| q.rd).unwrap_or_default());
-    if let Ok(Some(_)) = app.current_session(&headers, &ctx.host).await {
+    if let Ok(Some(_)) = app.current_session(&headers, &ctx.host, ctx.now).await {
         return see_other(&target(&app, &rd));
     }
     login_form(&app, &headers, StatusCode::OK, &rd, None)
@@ -152,11 +152,12 @@ pub(super) async fn submit(
             .and_then(|v| v.to_str().ok())
             .unwrap_or(""),
         device: cookies::read(&headers, DEVICE_COOKIE).ok().flatten(),
+        now: ctx.now,
     };
     match app.login.login(attempt).await {
         Ok(ok) => {
             // A session id from before the login is never promoted (docs/security.md#session-rotation): end it.
-            if let Ok(Some(old)) = app.current_session(&headers, &ctx.host).await {
+            if let Ok(Some(old)) = app.current_session(&headers, &ctx.host, ctx.now).await {
                 let _ = app.sessions.end(&old.key).await;
             }
             if ok.pending() {
@@ -165,7 +166,7 @@ pub(super) async fn submit(
                     .append(header::SET_COOKIE, app.cookies.pending(&ok.id));
                 return resp;
             }
-            let cookie = match app.session_cookie(&ok.id, &ctx.host).await {
+            let cookie = match app.session_cookie(&ok.id, &ctx.host, ctx.now).await {
                 Ok(c) => c,
                 Err(e) => {
                     return error_page(&app, Some(&ctx), PageError::Unavailable(e.to_string()));
@@ -183,7 +184,7 @@ pub(super) async fn submit(
             Some("Invalid username or password."),
         ),
         Err(AuthError::Throttled { until }) => {
-            let (msg, wait) = too_many(until);
+            let (msg, wait) = too_many(until, ctx.now);
             throttled(
                 login_form(
                     &app,

@@ -77,6 +77,7 @@ fn min_length(app: &AppState, s: &Resolved) -> usize {
 
 fn change_page(
     app: &AppState,
+    ctx: &RequestCtx,
     headers: &HeaderMap,
     s: &Resolved,
     status: StatusCode,
@@ -92,7 +93,7 @@ fn change_page(
             "title": "Change password",
             "username": s.user.username,
             "forced": s.user.must_change_password,
-            "need_code": s.user.totp_enabled && !fresh(app, s),
+            "need_code": s.user.totp_enabled && !fresh(app, s, ctx.now),
             "min_length": min_length(app, s),
             "rd": rd,
             "error": error,
@@ -105,7 +106,7 @@ async fn session_or_login(
     ctx: &RequestCtx,
     headers: &HeaderMap,
 ) -> Result<Resolved, Response<Body>> {
-    match app.current_session(headers, &ctx.host).await {
+    match app.current_session(headers, &ctx.host, ctx.now).await {
         Ok(Some(s)) => Ok(s),
         Ok(None) => Err(see_other(&with_rd(
             app,
@@ -129,7 +130,7 @@ pub(super) async fn change_form(
 ) -> Response<Body> {
     let rd = safe_rd(&app, &ctx, &query.map(|Query(q)| q.rd).unwrap_or_default());
     match session_or_login(&app, &ctx, &headers).await {
-        Ok(s) => change_page(&app, &headers, &s, StatusCode::OK, &rd, None),
+        Ok(s) => change_page(&app, &ctx, &headers, &s, StatusCode::OK, &rd, None),
         Err(resp) => resp,
     }
 }
@@ -158,7 +159,13 @@ pub(super) async fn change_submit(
     };
     match app
         .passwords
-        .change(&s, change, fresh(&app, &s), origin(&ctx, &headers))
+        .change(
+            &s,
+            change,
+            fresh(&app, &s, ctx.now),
+            origin(&ctx, &headers),
+            ctx.now,
+        )
         .await
     {
         Ok(id) => {
@@ -167,7 +174,7 @@ pub(super) async fn change_submit(
             } else {
                 target(&app, &rd)
             };
-            let cookie = match app.session_cookie(&id, &ctx.host).await {
+            let cookie = match app.session_cookie(&id, &ctx.host, ctx.now).await {
                 Ok(c) => c,
                 Err(e) => {
                     return error_page(&app, Some(&ctx), PageError::Unavailable(e.to_string()));
@@ -179,6 +186,7 @@ pub(super) async fn change_submit(
         }
         Err(PasswordError::Auth(AuthError::InvalidCredentials)) => change_page(
             &app,
+            &ctx,
             &headers,
             &s,
             StatusCode::FORBIDDEN,
@@ -187,6 +195,7 @@ pub(super) async fn change_submit(
         ),
         Err(PasswordError::Auth(AuthError::InvalidCode)) => change_page(
             &app,
+            &ctx,
             &headers,
             &s,
             StatusCode::FORBIDDEN,
@@ -194,10 +203,11 @@ pub(super) async fn change_submit(
             Some("The code is wrong."),
         ),
         Err(PasswordError::Auth(AuthError::Throttled { until })) => {
-            let (msg, wait) = too_many(until);
+            let (msg, wait) = too_many(until, ctx.now);
             throttled(
                 change_page(
                     &app,
+                    &ctx,
                     &headers,
                     &s,
                     StatusCode::TOO_MANY_REQUESTS,
@@ -210,6 +220,7 @@ pub(super) async fn change_submit(
         Err(PasswordError::Auth(e)) => service_error(&app, &ctx, e),
         Err(e) => change_page(
             &app,
+            &ctx,
             &headers,
             &s,
             StatusCode::BAD_REQUEST,
@@ -260,8 +271,8 @@ pub(super) async fn forgot_submit(
         Err(resp) => return *resp,
     };
     let origin = origin(&ctx, &headers);
-    match app.passwords.may_request(origin).await {
-        Ok(true) => app.passwords.request_reset(&form.who, origin),
+    match app.passwords.may_request(origin, ctx.now).await {
+        Ok(true) => app.passwords.request_reset(&form.who, origin, ctx.now),
         Ok(false) => {
             return throttled(
                 form_page(
@@ -336,7 +347,7 @@ pub(super) async fn reset_form(
     query: Result<Query<TokenQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response<Body> {
     let token = query.map(|Query(q)| q.token).unwrap_or_default();
-    match app.passwords.reset_target(&token).await {
+    match app.passwords.reset_target(&token, ctx.now).await {
         Ok(user) => reset_page(&app, &headers, StatusCode::OK, &token, &user, None),
         Err(PasswordError::BadLink) => bad_link(&app),
         Err(e) => error_page(&app, Some(&ctx), PageError::Unavailable(e.to_string())),
@@ -358,7 +369,7 @@ pub(super) async fn reset_submit(
     let confirm = SecretString::new(form.confirm);
     match app
         .passwords
-        .complete_reset(&form.token, &new, &confirm, origin(&ctx, &headers))
+        .complete_reset(&form.token, &new, &confirm, origin(&ctx, &headers), ctx.now)
         .await
     {
         Ok(()) => render(
@@ -375,7 +386,7 @@ pub(super) async fn reset_submit(
         ),
         Err(PasswordError::BadLink) => bad_link(&app),
         Err(PasswordError::Auth(e)) => service_error(&app, &ctx, e),
-        Err(e) => match app.passwords.reset_target(&form.token).await {
+        Err(e) => match app.passwords.reset_target(&form.token, ctx.now).await {
             Ok(user) => reset_page(
                 &app,
                 &headers,

@@ -20,7 +20,6 @@ use crate::http::cookies::{self, PENDING_COOKIE};
 use crate::http::request::RequestCtx;
 use crate::http::state::AppState;
 use crate::service::AuthError;
-use crate::service::now;
 use crate::service::sessions::Resolved;
 use crate::service::two_factor::Origin;
 use crate::store::StoreResult;
@@ -39,14 +38,19 @@ pub(super) struct CodeForm {
 
 /// Whose code this step is waiting for: a pending login, or a one-factor session that must
 /// step up. Any other cookie (a full session, garbage, nothing) is not a subject.
-async fn subject(app: &AppState, headers: &HeaderMap, host: &str) -> StoreResult<Option<Resolved>> {
+async fn subject(
+    app: &AppState,
+    headers: &HeaderMap,
+    host: &str,
+    now: i64,
+) -> StoreResult<Option<Resolved>> {
     if let Ok(Some(c)) = cookies::read(headers, PENDING_COOKIE)
-        && let Some(p) = app.sessions.resolve_pending(c, now()).await?
+        && let Some(p) = app.sessions.resolve_pending(c, now).await?
     {
         return Ok(Some(p));
     }
     Ok(app
-        .current_session(headers, host)
+        .current_session(headers, host, now)
         .await?
         .filter(|s| s.session.level == AuthLevel::OneFactor && s.user.totp_enabled))
 }
@@ -76,9 +80,9 @@ pub(super) async fn page(
     query: Result<Query<LoginQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response<Body> {
     let rd = safe_rd(&app, &ctx, &query.map(|Query(q)| q.rd).unwrap_or_default());
-    match subject(&app, &headers, &ctx.host).await {
+    match subject(&app, &headers, &ctx.host, ctx.now).await {
         Ok(Some(who)) => code_page(&app, &headers, StatusCode::OK, &who, &rd, None),
-        Ok(None) => match app.current_session(&headers, &ctx.host).await {
+        Ok(None) => match app.current_session(&headers, &ctx.host, ctx.now).await {
             Ok(Some(_)) => see_other(&target(&app, &rd)),
             _ => see_other(&with_rd(&app, "/login", &rd)),
         },
@@ -98,7 +102,7 @@ pub(super) async fn submit(
         Err(resp) => return *resp,
     };
     let rd = safe_rd(&app, &ctx, &form.rd);
-    let who = match subject(&app, &headers, &ctx.host).await {
+    let who = match subject(&app, &headers, &ctx.host, ctx.now).await {
         Ok(Some(who)) => who,
         // No pending login: a code alone is never a way in (docs/security.md#recovery-codes).
         Ok(None) => {
@@ -122,11 +126,11 @@ pub(super) async fn submit(
     let remember = form.remember == "1";
     match app
         .two_factor
-        .complete_login(&who, &form.code, remember, now(), origin)
+        .complete_login(&who, &form.code, remember, ctx.now, origin)
         .await
     {
         Ok(done) => {
-            let cookie = match app.session_cookie(&done.id, &ctx.host).await {
+            let cookie = match app.session_cookie(&done.id, &ctx.host, ctx.now).await {
                 Ok(c) => c,
                 Err(e) => {
                     return error_page(&app, Some(&ctx), PageError::Unavailable(e.to_string()));
@@ -166,7 +170,7 @@ pub(super) async fn submit(
             resp
         }
         Err(AuthError::Throttled { until }) => {
-            let (msg, wait) = too_many(until);
+            let (msg, wait) = too_many(until, ctx.now);
             throttled(
                 code_page(
                     &app,

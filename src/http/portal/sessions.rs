@@ -27,7 +27,6 @@ use crate::http::request::RequestCtx;
 use crate::http::state::AppState;
 use crate::presentation::describe;
 use crate::presentation::{datetime, rfc3339};
-use crate::service::now;
 use crate::service::sessions::Resolved;
 
 /// The page's path under the portal.
@@ -77,7 +76,7 @@ async fn sessions_page(
     status: StatusCode,
     error: Option<&str>,
 ) -> Response<Body> {
-    let list = match app.sessions.list_active(&s.user, now()).await {
+    let list = match app.sessions.list_active(&s.user, ctx.now).await {
         Ok(list) => list,
         Err(e) => return error_page(app, Some(ctx), PageError::Unavailable(e.to_string())),
     };
@@ -134,7 +133,7 @@ async fn revoking(
         return Err(error_page(app, Some(ctx), PageError::CsrfFailed));
     }
     let s = signed_in(app, ctx, headers, PAGE).await?;
-    if !fresh(app, &s) {
+    if !fresh(app, &s, ctx.now) {
         return Err(reauth_page(
             app,
             headers,
@@ -173,7 +172,7 @@ pub(super) async fn revoke(
         .and_then(|f| parse_key(&f.session))
         .filter(|k| *k != s.key);
     let ended = match &key {
-        Some(k) => app.sessions.revoke(s.user.id, k).await,
+        Some(k) => app.sessions.revoke(s.user.id, k, ctx.now).await,
         None => Ok(None),
     };
     match (ended, key) {
@@ -217,7 +216,7 @@ pub(super) async fn revoke_others(
         Ok(s) => s,
         Err(resp) => return resp,
     };
-    match app.sessions.end_others(s.user.id, &s.key).await {
+    match app.sessions.end_others(s.user.id, &s.key, ctx.now).await {
         Ok(ended) => {
             audit!(event::SESSIONS_REVOKED_OTHERS, user = %crate::audit::Clean(&s.user.username), ip = %ctx.client_ip, session = s.key.short(), sessions_ended = ended);
             see_other(&app.config.portal.url.path(PAGE))

@@ -150,6 +150,7 @@ pub(in crate::http::portal) async fn create(
                 must_change_password: must_change,
             },
             &actor(&s),
+            ctx.now,
         )
         .await;
     match added {

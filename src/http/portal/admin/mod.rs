@@ -120,7 +120,7 @@ async fn admin_action(
         return Err(error_page(app, Some(ctx), PageError::CsrfFailed));
     }
     let s = admin_session(app, ctx, headers, page).await?;
-    if !fresh(app, &s) {
+    if !fresh(app, &s, ctx.now) {
         return Err(reauth_page(
             app,
             headers,

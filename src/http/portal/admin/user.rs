@@ -30,7 +30,6 @@ use crate::http::request::RequestCtx;
 use crate::http::state::AppState;
 use crate::presentation::describe;
 use crate::presentation::{date, datetime, rfc3339};
-use crate::service::now;
 use crate::service::sessions::Resolved;
 use crate::service::users::{Actor, AdminAction, Refusal, UserError};
 
@@ -124,7 +123,7 @@ async fn user_page(
         Msg::Error(e) => (Some(e), None),
         Msg::Notice(n) => (None, Some(n)),
     };
-    let sessions = match app.sessions.list_active(user, now()).await {
+    let sessions = match app.sessions.list_active(user, ctx.now).await {
         Ok(list) => list,
         Err(e) => return error_page(app, Some(ctx), PageError::Unavailable(e.to_string())),
     };
@@ -302,7 +301,7 @@ pub(in crate::http::portal) async fn password(
             let must_change = form.must_change.is_some();
             match app
                 .passwords
-                .admin_temporary_password(&user, must_change, &me)
+                .admin_temporary_password(&user, must_change, &me, ctx.now)
                 .await
             {
                 Ok(password) => render(
@@ -334,7 +333,7 @@ pub(in crate::http::portal) async fn password(
             let why = "The account is disabled, so a reset link would not work: enable it first.";
             refuse(&app, &ctx, &headers, &s, &user, conflict, why).await
         }
-        "link" => match app.passwords.admin_reset_link(&user, &me).await {
+        "link" => match app.passwords.admin_reset_link(&user, &me, ctx.now).await {
             Ok(()) => back(&app, &user, "link"),
             Err(e) => failed(&app, &ctx, e),
         },
@@ -373,7 +372,11 @@ async fn set_disabled(
         Ok(me) => me,
         Err(resp) => return resp,
     };
-    match app.admin.set_disabled(&user.username, disabled, &me).await {
+    match app
+        .admin
+        .set_disabled(&user.username, disabled, &me, ctx.now)
+        .await
+    {
         Ok(_) => back(app, &user, if disabled { "disabled" } else { "enabled" }),
         Err(e) => failed(app, ctx, e),
     }
@@ -463,7 +466,7 @@ pub(in crate::http::portal) async fn revoke_session(
     };
     let ended = match &key {
         // Only a session of this user is ever ended.
-        Some(k) => app.sessions.revoke(user.id, k).await,
+        Some(k) => app.sessions.revoke(user.id, k, ctx.now).await,
         None => Ok(None),
     };
     match (ended, key) {
