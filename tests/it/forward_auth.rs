@@ -73,6 +73,14 @@ async fn nginx_dialect_answers_200_401_403() {
             .unwrap();
         assert_eq!(denied.status(), 403, "{store:?}");
         assert!(denied.headers().get("remote-user").is_none());
+
+        // nginx reads only the head of an auth subrequest: a body keeps it from reusing the
+        // connection, so every decision is answered with an empty one.
+        for resp in [anon, ok, denied] {
+            let status = resp.status();
+            assert_eq!(resp.headers()["content-length"], "0", "{status}");
+            assert!(resp.bytes().await.unwrap().is_empty(), "{status}");
+        }
     }
 }
 

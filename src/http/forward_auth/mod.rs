@@ -40,8 +40,10 @@ pub fn flavor(path: &str, portal_base: &str) -> Option<Flavor> {
     }
 }
 
+/// Every decision is a status and headers with an empty body: nginx reads only the head of an
+/// auth subrequest, so a body would stop it from reusing the connection to Gatehouse.
 fn answer(app: &AppState, status: StatusCode) -> Response<Body> {
-    let mut resp = Response::new(Body::from(status.canonical_reason().unwrap_or("")));
+    let mut resp = Response::new(Body::empty());
     *resp.status_mut() = status;
     resp.headers_mut().insert(
         header::CONTENT_TYPE,
