@@ -36,6 +36,7 @@ mod proxies;
 mod rules;
 mod session_list;
 mod sessions;
+mod sign_out;
 mod throttle;
 mod two_factor;
 mod two_factor_policy;

@@ -35,7 +35,7 @@ pub fn router(app: Arc<AppState>) -> Router {
             &p("/login/2fa"),
             get(second_factor::page).post(second_factor::submit),
         )
-        .route(&p("/logout"), post(home::logout))
+        .route(&p("/logout"), get(home::logout_link).post(home::logout))
         .route(&p("/account"), get(account::page))
         .route(&p("/account/reauth"), post(account::reauth_submit))
         .route(
