@@ -186,9 +186,12 @@ impl Sessions {
             return Ok(());
         };
         session.cookie_scope = Some(scope.to_owned());
+        // `touch`, not `put`: a sign-out or revocation between the read and this write must
+        // not bring the session back (the same rule as the idle refresh).
         self.store
-            .put(&key, &session, session.ttl(now, &self.timeouts), now)
+            .touch(&key, &session, session.ttl(now, &self.timeouts), now)
             .await
+            .map(|_| ())
     }
 
     /// Resolves the cookie of a pending second-factor login, and nothing else.
