@@ -18,6 +18,7 @@ use crate::domain::path::normalize_path;
 use crate::domain::rules::RequestFacts;
 use crate::domain::secret::{fill_random, hex};
 use crate::http::authz::{Verdict, authorize, portal_location, portal_page};
+use crate::http::headers::Relayed;
 use crate::http::portal::errors::{PageError, error_page};
 use crate::http::proxy::headers::IdentityHeaders;
 use crate::http::proxy::{ForwardError, Hop, Site};
@@ -256,7 +257,10 @@ pub async fn proxy(
         )
         .await
     {
-        Ok(resp) => resp,
+        Ok(mut resp) => {
+            resp.extensions_mut().insert(Relayed);
+            resp
+        }
         Err(ForwardError::Timeout) => error_page(app, Some(ctx), PageError::GatewayTimeout),
         Err(ForwardError::Unreachable(cause)) => {
             error_page(app, Some(ctx), PageError::BadGateway(cause))
@@ -282,7 +286,6 @@ fn portal_redirect<B>(
     if let Ok(v) = HeaderValue::from_str(&location) {
         resp.headers_mut().insert(header::LOCATION, v);
     }
-    app.headers.apply(resp.headers_mut());
     resp
 }
 
@@ -316,7 +319,8 @@ impl App {
         // events would carry this request's id (and this one theirs). Its target is `audit` so
         // that audit events keep their request id whatever level the operator chose.
         let span = tracing::info_span!(target: "audit", "request", id = %ctx.request_id, method = %req.method(), host = %ctx.host, path = %audit::Clean(&ctx.path.decoded));
-        self.route(req, ctx, conn).instrument(span).await
+        let resp = self.route(req, ctx, conn).instrument(span).await;
+        self.secured(resp)
     }
 
     async fn route(
@@ -329,30 +333,33 @@ impl App {
         match classify(app, &ctx) {
             Route::Portal => {
                 req.extensions_mut().insert(ctx);
-                let resp = match self.portal.clone().oneshot(req).await {
+                match self.portal.clone().oneshot(req).await {
                     Ok(r) => r,
                     Err(never) => match never {},
-                };
-                self.secured(resp)
+                }
             }
-            Route::Health => self.secured(crate::http::portal::stores_health(app).await),
+            Route::Health => crate::http::portal::stores_health(app).await,
             Route::ForwardAuth(flavor) => {
                 // Forward-auth reads only the head; the body stays unread.
                 let head = req.map(|_| ());
                 crate::http::forward_auth::handle(app, &head, &ctx, conn, flavor).await
             }
-            Route::Unknown => self.secured(error_page(
+            Route::Unknown => error_page(
                 app,
                 Some(&ctx),
                 crate::http::portal::errors::PageError::UnknownHost,
-            )),
-            // Upstream answers pass through untouched; the gateway's own pages are secured inside.
+            ),
+            // Upstream answers come back marked `Relayed` and pass through untouched.
             Route::Site(site) => proxy(app, req, &ctx, conn, site).await,
         }
     }
 
+    /// The one place security headers are added: every answer the gateway makes itself
+    /// (portal, forward-auth, login redirects, error pages), never a relayed upstream answer.
     fn secured(&self, mut resp: Response<Body>) -> Response<Body> {
-        self.state.headers.apply(resp.headers_mut());
+        if resp.extensions().get::<Relayed>().is_none() {
+            self.state.headers.apply(resp.headers_mut());
+        }
         resp
     }
 }

@@ -3,6 +3,11 @@
 
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 
+/// Marks a response relayed from an upstream: the one kind of answer the security headers
+/// are not added to (the app owns its headers; `App::handle` checks for this mark).
+#[derive(Debug, Clone, Copy)]
+pub struct Relayed;
+
 /// Builds the fixed header set once at start-up.
 #[derive(Debug, Clone)]
 pub struct SecurityHeaders {

@@ -55,6 +55,9 @@ pub const COPY_JS: &str = include_str!("../../templates/static/copy.js");
 pub const CSS: &str = include_str!("../../templates/static/gatehouse.css");
 
 /// Renders pages.
+/// TRANSITIONAL: strict once every page has a typed context.
+const STRICT_LATER: bool = false;
+
 pub struct Pages {
     env: Environment<'static>,
 }
@@ -63,6 +66,11 @@ impl Pages {
     /// Loads every template, preferring `override_dir/<name>` when it exists.
     pub fn load(override_dir: Option<&Path>) -> Result<Self, String> {
         let mut env = Environment::new();
+        // Strict in debug builds, so every test that renders a page checks that its typed
+        // context has every field the template reads (see `http::portal::view`).
+        if cfg!(debug_assertions) && STRICT_LATER {
+            env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+        }
         for (name, builtin) in EMBEDDED {
             let source = template_source(override_dir, name, builtin)?;
             env.add_template_owned(*name, source)

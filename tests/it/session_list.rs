@@ -320,10 +320,10 @@ async fn three_logins_are_listed_and_revoked_sessions_end_at_once() {
         assert!(html.contains("No other sessions."));
         assert!(!html.contains("id=\"revoke-others\""));
 
-        // Revokes are CSRF-checked POSTs.
+        // Revokes are CSRF-checked POSTs: a forged token is refused even with a live session.
         let (status, _, _) = post_form(
             &app,
-            &mut browsers[0].clone(),
+            &mut me.clone(),
             "/account/sessions/revoke-others",
             &[("csrf", "forged")],
         )

@@ -42,19 +42,18 @@ pub fn flavor(path: &str, portal_base: &str) -> Option<Flavor> {
 
 /// Every decision is a status and headers with an empty body: nginx reads only the head of an
 /// auth subrequest, so a body would stop it from reusing the connection to Gatehouse.
-fn answer(app: &AppState, status: StatusCode) -> Response<Body> {
+fn answer(status: StatusCode) -> Response<Body> {
     let mut resp = Response::new(Body::empty());
     *resp.status_mut() = status;
     resp.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; charset=utf-8"),
     );
-    app.headers.apply(resp.headers_mut());
     resp
 }
 
-fn redirect(app: &AppState, status: StatusCode, location: &str) -> Response<Body> {
-    let mut resp = answer(app, status);
+fn redirect(status: StatusCode, location: &str) -> Response<Body> {
+    let mut resp = answer(status);
     if let Ok(v) = HeaderValue::from_str(location) {
         resp.headers_mut().insert(header::LOCATION, v);
     }
@@ -85,17 +84,17 @@ pub async fn handle<B>(
 ) -> Response<Body> {
     if !app.config.server.trusted_proxies.contains(conn.peer.ip()) {
         audit!(event::REQUEST_REJECTED, ip = %conn.peer.ip(), reason = "forward-auth call from an untrusted peer");
-        return answer(app, StatusCode::FORBIDDEN);
+        return answer(StatusCode::FORBIDDEN);
     }
     let original = match request::parse(flavor, req.headers()) {
         Ok(o) => o,
         Err(why) => {
             audit!(event::REQUEST_REJECTED, ip = %ctx.client_ip, reason = ?why);
-            return answer(app, StatusCode::BAD_REQUEST);
+            return answer(StatusCode::BAD_REQUEST);
         }
     };
     if is_portal(app, &original) {
-        return allowed(app, None);
+        return allowed(None);
     }
     let facts = RequestFacts {
         host: &original.host,
@@ -104,7 +103,7 @@ pub async fn handle<B>(
         client_ip: ctx.client_ip,
     };
     match authorize(app, req.headers(), &facts, ctx.now).await {
-        Ok(Verdict::Allow(session)) => allowed(app, session.as_deref()),
+        Ok(Verdict::Allow(session)) => allowed(session.as_deref()),
         // The same portal page as proxy mode: login, the code step or enrolment.
         Ok(
             v
@@ -114,25 +113,25 @@ pub async fn handle<B>(
             let location = portal_location(app, page, &original.url(), &original.host);
             match flavor {
                 // nginx turns 401 into a redirect with `error_page 401 =302 $loc`.
-                Flavor::AuthRequest => redirect(app, StatusCode::UNAUTHORIZED, &location),
+                Flavor::AuthRequest => redirect(StatusCode::UNAUTHORIZED, &location),
                 // Judged on the original request (Caddy always calls with GET).
                 Flavor::ForwardAuth if is_navigation(&original.method, req.headers()) => {
-                    redirect(app, StatusCode::FOUND, &location)
+                    redirect(StatusCode::FOUND, &location)
                 }
-                Flavor::ForwardAuth => redirect(app, StatusCode::UNAUTHORIZED, &location),
+                Flavor::ForwardAuth => redirect(StatusCode::UNAUTHORIZED, &location),
             }
         }
-        Ok(Verdict::NoSecondFactor | Verdict::Forbidden) => answer(app, StatusCode::FORBIDDEN),
+        Ok(Verdict::NoSecondFactor | Verdict::Forbidden) => answer(StatusCode::FORBIDDEN),
         Err(e) => {
             tracing::error!(request_id = %ctx.request_id, cause = %e, "forward-auth failed closed");
-            answer(app, StatusCode::SERVICE_UNAVAILABLE)
+            answer(StatusCode::SERVICE_UNAVAILABLE)
         }
     }
 }
 
 /// 200 with every identity header, empty when the request is anonymous (a bypass rule).
-fn allowed(app: &AppState, session: Option<&crate::service::sessions::Resolved>) -> Response<Body> {
-    let mut resp = answer(app, StatusCode::OK);
+fn allowed(session: Option<&crate::service::sessions::Resolved>) -> Response<Body> {
+    let mut resp = answer(StatusCode::OK);
     let empty: [String; 0] = [];
     let ids = match session {
         Some(s) => IdentityHeaders {

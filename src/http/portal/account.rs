@@ -4,17 +4,17 @@
 
 use std::sync::Arc;
 
-use axum::Extension;
 use axum::body::Body;
-use axum::extract::rejection::FormRejection;
-use axum::extract::{Form, State};
+use axum::extract::State;
+use axum::response::IntoResponse;
 use http::{HeaderMap, Response, StatusCode, header};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
-use super::errors::{PageError, error_page};
-use super::forms::{checked, form_page, see_other, throttled, too_many};
-use super::login::{safe_rd, service_error, with_rd};
+use super::errors::WebError;
+use super::extract::{CsrfForm, SignedIn};
+use super::forms::{see_other, throttled, too_many, with_rd};
+use super::login::safe_rd;
+use super::view::{self, Reauth, Template};
 use crate::audit;
 use crate::audit::event;
 use crate::domain::secret::SecretString;
@@ -26,6 +26,8 @@ use crate::service::AuthError;
 use crate::service::sessions::Resolved;
 use crate::service::two_factor::Origin;
 
+pub(super) use super::extract::fresh;
+
 #[derive(Deserialize)]
 pub(super) struct ReauthForm {
     #[serde(default)]
@@ -34,19 +36,15 @@ pub(super) struct ReauthForm {
     next: String,
     #[serde(default)]
     rd: String,
-    #[serde(default)]
-    csrf: String,
 }
 
 #[derive(Deserialize)]
 pub(super) struct DeviceForm {
     #[serde(default)]
     id: String,
-    #[serde(default)]
-    csrf: String,
 }
 
-/// The signed-in session, or the response that sends the browser to sign in first.
+/// TRANSITIONAL: the `SignedIn` extractor's rule for handlers not yet using it.
 pub(super) async fn signed_in(
     app: &AppState,
     ctx: &RequestCtx,
@@ -54,26 +52,20 @@ pub(super) async fn signed_in(
     page: &str,
 ) -> Result<Resolved, Response<Body>> {
     match app.current_session(headers, &ctx.host, ctx.now).await {
-        // A user who must set a new password can do nothing else first.
-        Ok(Some(s)) if s.user.must_change_password => Err(see_other(&with_rd(
-            app,
-            "/account/password",
-            &app.config.portal.url.url(page),
-        ))),
+        Ok(Some(s)) if s.user.must_change_password => Err(WebError::MustChangePassword {
+            back_to: page.to_owned(),
+        }
+        .into_response()),
         Ok(Some(s)) => Ok(s),
-        Ok(None) => Err(see_other(&with_rd(
-            app,
-            "/login",
-            &app.config.portal.url.url(page),
-        ))),
-        Err(e) => Err(error_page(
-            app,
-            Some(ctx),
-            PageError::Unavailable(e.to_string()),
-        )),
+        Ok(None) => Err(WebError::SignIn {
+            back_to: page.to_owned(),
+        }
+        .into_response()),
+        Err(e) => Err(WebError::from(e).into_response()),
     }
 }
 
+/// Who is asking, for the audit log and the session record.
 pub(super) fn origin<'a>(ctx: &RequestCtx, headers: &'a HeaderMap) -> Origin<'a> {
     Origin {
         ip: ctx.client_ip,
@@ -84,9 +76,32 @@ pub(super) fn origin<'a>(ctx: &RequestCtx, headers: &'a HeaderMap) -> Origin<'a>
     }
 }
 
-/// Whether the last password entry is within the step-up window.
-pub(super) fn fresh(app: &AppState, s: &Resolved, now: i64) -> bool {
-    now.saturating_sub(s.session.authenticated_at) <= app.config.two_factor.step_up_window
+/// A remembered device as the account page lists it.
+#[derive(Serialize)]
+struct DeviceRow {
+    id: String,
+    label: String,
+    ip: String,
+    created: String,
+    expires: String,
+}
+
+#[derive(Serialize)]
+struct AccountPage<'a> {
+    title: &'static str,
+    username: &'a str,
+    display_name: &'a str,
+    totp_enabled: bool,
+    codes_left: u64,
+    devices: Vec<DeviceRow>,
+    remember_days: u32,
+    is_admin: bool,
+    error: Option<&'a str>,
+    notice: Option<&'a str>,
+}
+
+impl Template for AccountPage<'_> {
+    const NAME: &'static str = "account.html";
 }
 
 /// The account page, with an optional error or notice.
@@ -98,49 +113,44 @@ pub(super) async fn account_page(
     status: StatusCode,
     error: Option<&str>,
     notice: Option<&str>,
-) -> Response<Body> {
+) -> Result<Response<Body>, WebError> {
     let user = &s.user;
-    let now = ctx.now;
-    let (codes_left, devices) = match tokio::try_join!(app.two_factor.codes_left(user.id), async {
-        Ok::<_, AuthError>(app.two_factor.devices().list(user.id, now).await?)
-    }) {
-        Ok(v) => v,
-        Err(e) => return service_error(app, ctx, e),
+    let devices = app.two_factor.devices();
+    let (codes_left, listed) = tokio::try_join!(app.two_factor.codes_left(user.id), async {
+        Ok::<_, AuthError>(devices.list(user.id, ctx.now).await?)
+    })?;
+    let page = AccountPage {
+        title: "Account security",
+        username: &user.username,
+        display_name: &user.display_name,
+        totp_enabled: user.totp_enabled,
+        codes_left,
+        devices: listed
+            .into_iter()
+            .map(|d| DeviceRow {
+                created: date(d.created_at),
+                expires: date(d.expires_at),
+                id: d.id,
+                label: d.label,
+                ip: d.ip,
+            })
+            .collect(),
+        remember_days: devices.days(),
+        is_admin: user.groups.contains(&app.config.admin.group),
+        error,
+        notice,
     };
-    let devices: Vec<_> = devices
-        .iter()
-        .map(|d| json!({ "id": d.id, "label": d.label, "ip": d.ip, "created": date(d.created_at), "expires": date(d.expires_at) }))
-        .collect();
-    form_page(
-        app,
-        headers,
-        status,
-        "account.html",
-        json!({
-            "title": "Account security",
-            "username": user.username,
-            "display_name": user.display_name,
-            "totp_enabled": user.totp_enabled,
-            "codes_left": codes_left,
-            "devices": devices,
-            "remember_days": app.two_factor.devices().days(),
-            "is_admin": user.groups.contains(&app.config.admin.group),
-            "error": error,
-            "notice": notice,
-        }),
-    )
+    Ok(view::form(app, headers, status, &page))
 }
 
 /// `GET /account`.
 pub(super) async fn page(
     State(app): State<Arc<AppState>>,
-    Extension(ctx): Extension<RequestCtx>,
+    ctx: RequestCtx,
+    SignedIn(s): SignedIn,
     headers: HeaderMap,
-) -> Response<Body> {
-    match signed_in(&app, &ctx, &headers, "/account").await {
-        Ok(s) => account_page(&app, &ctx, &headers, &s, StatusCode::OK, None, None).await,
-        Err(resp) => resp,
-    }
+) -> Result<Response<Body>, WebError> {
+    account_page(&app, &ctx, &headers, &s, StatusCode::OK, None, None).await
 }
 
 /// The password prompt of a step-up; after it the browser goes on to `next`, one of the
@@ -154,125 +164,82 @@ pub(super) fn reauth_page(
     rd: &str,
     error: Option<&str>,
 ) -> Response<Body> {
-    form_page(
-        app,
-        headers,
-        status,
-        "reauth.html",
-        json!({ "title": "Confirm your password", "username": s.user.username, "next": next, "rd": rd, "error": error }),
-    )
+    let page = Reauth {
+        title: "Confirm your password",
+        username: &s.user.username,
+        next,
+        rd,
+        error,
+    };
+    view::form(app, headers, status, &page)
+}
+
+/// Where a confirmed step-up goes: one of the known pages, never a free redirect.
+fn after_reauth(app: &AppState, next: &str, rd: &str) -> String {
+    let portal = &app.config.portal.url;
+    match next {
+        "enable" => with_rd(app, "/account/2fa/enable", rd),
+        "sessions" => portal.path("/account/sessions"),
+        // Back to the admin page that asked, when `rd` is one (it was validated).
+        "admin" if rd.starts_with(&portal.url("/admin/")) => rd.to_owned(),
+        "admin" => portal.path("/admin"),
+        _ => portal.path("/account"),
+    }
 }
 
 /// `POST /account/reauth`: the password again, then on to the page that asked for it.
 pub(super) async fn reauth_submit(
     State(app): State<Arc<AppState>>,
-    Extension(ctx): Extension<RequestCtx>,
+    ctx: RequestCtx,
+    SignedIn(s): SignedIn,
     headers: HeaderMap,
-    form: Result<Form<ReauthForm>, FormRejection>,
-) -> Response<Body> {
-    let form = match checked(&app, &ctx, &headers, form, |f| &f.csrf, "account/reauth") {
-        Ok(f) => f,
-        Err(resp) => return *resp,
-    };
-    let s = match signed_in(&app, &ctx, &headers, "/account").await {
-        Ok(s) => s,
-        Err(resp) => return resp,
-    };
+    CsrfForm(form): CsrfForm<ReauthForm>,
+) -> Result<Response<Body>, WebError> {
     let rd = safe_rd(&app, &ctx, &form.rd);
-    // Only known pages: `next` never becomes a free redirect.
     let next = match form.next.as_str() {
         n @ ("enable" | "sessions" | "admin") => n,
         _ => "",
     };
     let password = SecretString::new(form.password);
+    let retry = |status, msg: &str| reauth_page(&app, &headers, &s, status, next, &rd, Some(msg));
     match app
         .two_factor
         .reauthenticate(&s, &password, ctx.now, origin(&ctx, &headers))
         .await
     {
-        Ok(id) => {
-            let next = match next {
-                "enable" => with_rd(&app, "/account/2fa/enable", &rd),
-                "sessions" => app.config.portal.url.path("/account/sessions"),
-                // Back to the admin page that asked, when `rd` is one (it was validated above).
-                "admin" if rd.starts_with(&app.config.portal.url.url("/admin/")) => rd.clone(),
-                "admin" => app.config.portal.url.path("/admin"),
-                _ => app.config.portal.url.path("/account"),
-            };
-            with_session(&app, &ctx, see_other(&next), &id).await
+        Ok(id) => with_session(&app, &ctx, see_other(&after_reauth(&app, next, &rd)), &id).await,
+        Err(AuthError::InvalidCredentials) => {
+            Ok(retry(StatusCode::UNAUTHORIZED, "Wrong password."))
         }
-        Err(AuthError::InvalidCredentials) => reauth_page(
-            &app,
-            &headers,
-            &s,
-            StatusCode::UNAUTHORIZED,
-            next,
-            &rd,
-            Some("Wrong password."),
-        ),
         Err(AuthError::Throttled { until }) => {
             let (msg, wait) = too_many(until, ctx.now);
-            throttled(
-                reauth_page(
-                    &app,
-                    &headers,
-                    &s,
-                    StatusCode::TOO_MANY_REQUESTS,
-                    next,
-                    &rd,
-                    Some(&msg),
-                ),
-                wait,
-            )
+            Ok(throttled(retry(StatusCode::TOO_MANY_REQUESTS, &msg), wait))
         }
-        Err(e) => service_error(&app, &ctx, e),
+        Err(e) => Err(e.into()),
     }
 }
 
+/// `resp` with the cookie of session `id` (a new or rotated session of this browser).
 pub(super) async fn with_session(
     app: &AppState,
     ctx: &RequestCtx,
     mut resp: Response<Body>,
     id: &SessionId,
-) -> Response<Body> {
-    match app.session_cookie(id, &ctx.host, ctx.now).await {
-        Ok(cookie) => {
-            resp.headers_mut().append(header::SET_COOKIE, cookie);
-            resp
-        }
-        Err(e) => error_page(app, Some(ctx), PageError::Unavailable(e.to_string())),
-    }
+) -> Result<Response<Body>, WebError> {
+    let cookie = app.session_cookie(id, &ctx.host, ctx.now).await?;
+    resp.headers_mut().append(header::SET_COOKIE, cookie);
+    Ok(resp)
 }
 
 /// `POST /account/devices/forget`: this device no longer skips the code.
 pub(super) async fn forget_device(
     State(app): State<Arc<AppState>>,
-    Extension(ctx): Extension<RequestCtx>,
-    headers: HeaderMap,
-    form: Result<Form<DeviceForm>, FormRejection>,
-) -> Response<Body> {
-    let form = match checked(
-        &app,
-        &ctx,
-        &headers,
-        form,
-        |f| &f.csrf,
-        "account/devices/forget",
-    ) {
-        Ok(f) => f,
-        Err(resp) => return *resp,
-    };
-    let s = match signed_in(&app, &ctx, &headers, "/account").await {
-        Ok(s) => s,
-        Err(resp) => return resp,
-    };
-    match app.two_factor.devices().forget(s.user.id, &form.id).await {
-        Ok(found) => {
-            if found {
-                audit!(event::DEVICE_FORGOTTEN, user = %crate::audit::Clean(&s.user.username), ip = %ctx.client_ip);
-            }
-            see_other(&app.config.portal.url.path("/account"))
-        }
-        Err(e) => error_page(&app, Some(&ctx), PageError::Unavailable(e.to_string())),
+    ctx: RequestCtx,
+    SignedIn(s): SignedIn,
+    CsrfForm(form): CsrfForm<DeviceForm>,
+) -> Result<Response<Body>, WebError> {
+    if app.two_factor.devices().forget(s.user.id, &form.id).await? {
+        audit!(event::DEVICE_FORGOTTEN, user = %crate::audit::Clean(&s.user.username), ip = %ctx.client_ip);
     }
+    Ok(see_other(&app.config.portal.url.path("/account")))
 }

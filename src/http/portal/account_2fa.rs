@@ -185,6 +185,7 @@ pub(super) async fn enable_submit(
                 &next,
             );
             with_session(&app, &ctx, page, &id).await
+.unwrap_or_else(axum::response::IntoResponse::into_response)
         }
         Err(AuthError::InvalidCode) => match app.two_factor.pending_enrollment(&s.user).await {
             Ok(Some(enrollment)) => enroll_page(
@@ -213,7 +214,8 @@ pub(super) async fn enable_submit(
                     Some(&msg),
                     None,
                 )
-                .await,
+                .await
+.unwrap_or_else(axum::response::IntoResponse::into_response),
                 wait,
             )
         }
@@ -241,6 +243,7 @@ async fn refused(
                 None,
             )
             .await
+.unwrap_or_else(axum::response::IntoResponse::into_response)
         }
         AuthError::Throttled { until } => {
             let (msg, wait) = too_many(until, ctx.now);
@@ -254,7 +257,8 @@ async fn refused(
                     Some(&msg),
                     None,
                 )
-                .await,
+                .await
+.unwrap_or_else(axum::response::IntoResponse::into_response),
                 wait,
             )
         }
@@ -343,6 +347,7 @@ pub(super) async fn disable(
                 &id,
             )
             .await
+.unwrap_or_else(axum::response::IntoResponse::into_response)
         }
         Err(e) => refused(&app, &ctx, &headers, &s, e).await,
     }

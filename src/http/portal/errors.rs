@@ -1,16 +1,31 @@
 //! The one place that maps errors to pages (after kanidm `https/errors.rs`). The real
 //! cause is logged once with the request id; the person sees a generic message and the id.
 //! No internal error text ever reaches a response body.
+//!
+//! Handlers and extractors return [`WebError`]; its `IntoResponse` only marks the response,
+//! and [`finish`], the layer around the portal router, renders the mark with the state and the
+//! request (the CSRF cookie for the step-up prompt, the request id for error pages).
 
 use axum::body::Body;
 use http::{Response, StatusCode, header};
-use serde_json::json;
 
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::IntoResponse;
+use http::HeaderMap;
+
+use super::forms::{see_other, with_rd};
+use super::view::{self, Message, Reauth, html_with_id};
+use crate::service::AuthError;
+use crate::service::users::UserError;
+use crate::store::StoreError;
 use crate::http::request::RequestCtx;
 use crate::http::state::AppState;
 
 /// Everything that ends in an error page.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum PageError {
     /// The request was malformed (reason is safe to show: it names the rule, not our state).
     BadRequest(&'static str),
@@ -114,13 +129,14 @@ pub fn error_page_with_id(app: &AppState, request_id: &str, err: PageError) -> R
         _ => {}
     }
     let (status, heading, message) = err.parts();
-    let mut resp = render(
-        app,
-        status,
-        "message.html",
-        json!({ "title": heading, "heading": heading, "message": message, "request_id": request_id }),
-    );
-    app.headers.apply(resp.headers_mut());
+    let page = Message {
+        title: heading,
+        heading,
+        message,
+        link: None,
+        link_text: None,
+    };
+    let mut resp = html_with_id(app, status, &page, request_id);
     if status == StatusCode::METHOD_NOT_ALLOWED {
         resp.headers_mut().insert(
             header::ALLOW,
@@ -130,45 +146,117 @@ pub fn error_page_with_id(app: &AppState, request_id: &str, err: PageError) -> R
     resp
 }
 
-/// Renders a template into an HTML response, with a plain-text fallback when the
-/// (operator-overridable) template fails.
-pub fn render(
-    app: &AppState,
-    status: StatusCode,
-    template: &str,
-    mut ctx: serde_json::Value,
-) -> Response<Body> {
-    if let Some(obj) = ctx.as_object_mut() {
-        obj.insert("site_title".into(), json!(app.config.portal.title));
-        obj.insert("css".into(), json!(crate::http::pages::CSS));
-        obj.insert("base".into(), json!(app.config.portal.url.base_path));
-    }
-    let body = match app.pages.render(template, &ctx) {
-        Ok(html) => html,
-        Err(e) => {
-            tracing::error!(template, error = %e, "template failed to render");
-            return plain(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "The gateway could not render this page.",
-            );
-        }
-    };
-    let mut resp = Response::new(Body::from(body));
-    *resp.status_mut() = status;
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        http::HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    resp
+
+/// Everything a portal handler or extractor can end in instead of its page.
+#[derive(Debug)]
+pub enum WebError {
+    /// An error page.
+    Page(PageError),
+    /// No session: the login page, then back to `back_to` (a portal path).
+    SignIn { back_to: String },
+    /// The account must choose a new password before anything else, then `back_to`.
+    MustChangePassword { back_to: String },
+    /// The action needs a password entered within the step-up window: the password prompt,
+    /// which goes on to `next` (one of the pages `account::reauth_submit` knows) and `rd`.
+    StepUp {
+        username: String,
+        next: &'static str,
+        rd: String,
+        status: StatusCode,
+    },
 }
 
-/// A plain-text response.
-pub fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
-    let mut resp = Response::new(Body::from(text));
-    *resp.status_mut() = status;
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        http::HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    resp
+impl From<PageError> for WebError {
+    fn from(e: PageError) -> Self {
+        Self::Page(e)
+    }
+}
+
+impl From<StoreError> for WebError {
+    fn from(e: StoreError) -> Self {
+        Self::Page(PageError::Unavailable(e.to_string()))
+    }
+}
+
+/// A failure no form can explain (busy, store down, broken secret). Handlers match the
+/// outcomes a form shows (wrong password, throttled) before using `?`.
+impl From<AuthError> for WebError {
+    fn from(e: AuthError) -> Self {
+        Self::Page(match e {
+            AuthError::Busy => PageError::Unavailable("password hashing pool saturated".into()),
+            AuthError::Crypto(cause) => PageError::Internal(cause),
+            e => PageError::Unavailable(e.to_string()),
+        })
+    }
+}
+
+/// A user-admin failure no form explains: a missing user is a 404, a refusal a 403, a store
+/// or hashing failure fails closed. Handlers show field errors on their form before `?`.
+impl From<UserError> for WebError {
+    fn from(e: UserError) -> Self {
+        Self::Page(match e {
+            UserError::NotFound(_) => PageError::NotFound,
+            UserError::Refused(_) => PageError::Forbidden,
+            UserError::Auth(e) => return e.into(),
+            e => PageError::Unavailable(e.to_string()),
+        })
+    }
+}
+
+/// Carries a [`WebError`] from `into_response` to [`finish`].
+#[derive(Clone)]
+struct Deferred(Arc<WebError>);
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response<Body> {
+        let mut resp = StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        resp.extensions_mut().insert(Deferred(Arc::new(self)));
+        resp
+    }
+}
+
+impl WebError {
+    fn render(&self, app: &AppState, ctx: Option<&RequestCtx>, headers: &HeaderMap) -> Response<Body> {
+        let portal = &app.config.portal.url;
+        match self {
+            Self::Page(e) => error_page(app, ctx, e.clone()),
+            Self::SignIn { back_to } => see_other(&with_rd(app, "/login", &portal.url(back_to))),
+            Self::MustChangePassword { back_to } => {
+                see_other(&with_rd(app, "/account/password", &portal.url(back_to)))
+            }
+            Self::StepUp {
+                username,
+                next,
+                rd,
+                status,
+            } => view::form(
+                app,
+                headers,
+                *status,
+                &Reauth {
+                    title: "Confirm your password",
+                    username,
+                    next,
+                    rd,
+                    error: None,
+                },
+            ),
+        }
+    }
+}
+
+/// The layer around the portal router that renders a [`WebError`] a handler or extractor
+/// returned.
+pub(super) async fn finish(
+    State(app): State<Arc<AppState>>,
+    req: Request<Body>,
+    next: Next,
+) -> Response<Body> {
+    let ctx = req.extensions().get::<RequestCtx>().cloned();
+    let headers = req.headers().clone();
+    let mut resp = next.run(req).await;
+    match resp.extensions_mut().remove::<Deferred>() {
+        Some(Deferred(e)) => e.render(&app, ctx.as_ref(), &headers),
+        None => resp,
+    }
 }

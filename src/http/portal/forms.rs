@@ -6,7 +6,8 @@ use axum::body::Body;
 use axum::extract::rejection::FormRejection;
 use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
 
-use super::errors::{PageError, error_page, render};
+use super::errors::{PageError, error_page};
+use super::view::legacy_render as render;
 use crate::audit;
 use crate::audit::event;
 use crate::http::cookies::{self, CSRF_COOKIE};
@@ -32,14 +33,13 @@ pub(super) fn csrf_ok(
     ctx: &RequestCtx,
     headers: &HeaderMap,
     token: &str,
-    form: &'static str,
 ) -> bool {
     let cookie = cookies::read(headers, CSRF_COOKIE).ok().flatten();
     let ok = app
         .csrf
         .verify(headers, &app.portal_origin(&ctx.host), cookie, token);
     if !ok {
-        audit!(event::CSRF_REJECTED, ip = %ctx.client_ip, path = form);
+        audit!(event::CSRF_REJECTED, ip = %ctx.client_ip, path = %crate::audit::Clean(&ctx.path.decoded));
     }
     ok
 }
@@ -61,30 +61,33 @@ pub(super) fn checked<F>(
             PageError::BadRequest("The form was incomplete."),
         )));
     };
-    if !csrf_ok(app, ctx, headers, token(&form), what) {
+    let _ = what;
+    if !csrf_ok(app, ctx, headers, token(&form)) {
         return Err(Box::new(error_page(app, Some(ctx), PageError::CsrfFailed)));
     }
     Ok(form)
 }
 
-/// Renders a page holding forms: adds the CSRF token for this browser, and sets the CSRF
-/// cookie when the browser had none.
+/// TRANSITIONAL alias of [`super::view::legacy_form_page`].
 pub(super) fn form_page(
     app: &AppState,
     headers: &HeaderMap,
     status: StatusCode,
     template: &str,
-    mut ctx: serde_json::Value,
+    ctx: serde_json::Value,
 ) -> Response<Body> {
-    let (cookie, set) = csrf_cookie(app, headers);
-    if let Some(obj) = ctx.as_object_mut() {
-        obj.insert("csrf".into(), app.csrf.token_for(&cookie).into());
+    super::view::legacy_form_page(app, headers, status, template, ctx)
+}
+
+/// The portal URL of `page` carrying a validated `rd` along.
+pub(super) fn with_rd(app: &AppState, page: &str, rd: &str) -> String {
+    let url = app.config.portal.url.path(page);
+    if rd.is_empty() {
+        url
+    } else {
+        let rd: String = form_urlencoded::byte_serialize(rd.as_bytes()).collect();
+        format!("{url}?rd={rd}")
     }
-    let mut resp = render(app, status, template, ctx);
-    if let Some(set) = set {
-        resp.headers_mut().append(header::SET_COOKIE, set);
-    }
-    resp
 }
 
 /// `303 See Other` to a validated target.

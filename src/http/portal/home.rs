@@ -10,7 +10,8 @@ use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::errors::{PageError, error_page, render};
+use super::errors::{PageError, error_page};
+use super::view::legacy_render as render;
 use super::forms::{csrf_ok, form_page, see_other};
 use super::login::safe_rd;
 use crate::audit;
@@ -61,7 +62,7 @@ pub(super) async fn logout(
     form: Result<Form<CsrfForm>, FormRejection>,
 ) -> Response<Body> {
     let (token, rd) = form.map(|Form(f)| (f.csrf, f.rd)).unwrap_or_default();
-    if !csrf_ok(&app, &ctx, &headers, &token, "logout") {
+    if !csrf_ok(&app, &ctx, &headers, &token) {
         return error_page(&app, Some(&ctx), PageError::CsrfFailed);
     }
     sign_out(&app, &ctx, &headers, &rd).await

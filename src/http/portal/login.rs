@@ -13,6 +13,7 @@ use serde_json::json;
 
 use super::errors::{PageError, error_page};
 use super::forms::{csrf_ok, form_page, see_other, throttled, too_many};
+pub(super) use super::forms::with_rd;
 use crate::audit;
 use crate::audit::event;
 use crate::domain::redirect::validate_redirect;
@@ -73,17 +74,6 @@ pub(super) fn after_login(app: &AppState, user: &crate::domain::user::User, rd: 
     }
 }
 
-/// The portal URL of `page` carrying a validated `rd` along.
-pub(super) fn with_rd(app: &AppState, page: &str, rd: &str) -> String {
-    let url = app.config.portal.url.path(page);
-    if rd.is_empty() {
-        url
-    } else {
-        let rd: String = form_urlencoded::byte_serialize(rd.as_bytes()).collect();
-        format!("{url}?rd={rd}")
-    }
-}
-
 /// The login form, with an optional error (`error`) or neutral message (`notice`).
 pub(super) fn login_form(
     app: &AppState,
@@ -138,7 +128,7 @@ pub(super) async fn submit(
             );
         }
     };
-    if !csrf_ok(&app, &ctx, &headers, &form.csrf, "login") {
+    if !csrf_ok(&app, &ctx, &headers, &form.csrf) {
         return error_page(&app, Some(&ctx), PageError::CsrfFailed);
     }
     let rd = safe_rd(&app, &ctx, &form.rd);

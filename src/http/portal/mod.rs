@@ -5,6 +5,7 @@ mod account;
 mod account_2fa;
 mod admin;
 pub mod errors;
+mod extract;
 mod forms;
 mod health;
 mod home;
@@ -13,6 +14,7 @@ mod password;
 mod qr;
 mod second_factor;
 mod sessions;
+mod view;
 
 pub(crate) use health::stores_health;
 
@@ -90,5 +92,9 @@ pub fn router(app: Arc<AppState>) -> Router {
         .method_not_allowed_fallback(home::method_not_allowed)
         // Portal forms are small; anything larger is refused before it is buffered.
         .layer(axum::extract::DefaultBodyLimit::max(max_form))
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            errors::finish,
+        ))
         .with_state(app)
 }

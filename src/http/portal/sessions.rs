@@ -9,17 +9,15 @@
 
 use std::sync::Arc;
 
-use axum::Extension;
 use axum::body::Body;
-use axum::extract::rejection::FormRejection;
-use axum::extract::{Form, State};
+use axum::extract::State;
 use http::{HeaderMap, Response, StatusCode};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
-use super::account::{fresh, reauth_page, signed_in};
-use super::errors::{PageError, error_page};
-use super::forms::{csrf_ok, form_page, see_other};
+use super::errors::WebError;
+use super::extract::{CsrfForm, Fresh, NoFields, SignedIn};
+use super::forms::see_other;
+use super::view::{self, Template};
 use crate::audit;
 use crate::audit::event;
 use crate::domain::session::{Session, SessionKey};
@@ -37,14 +35,6 @@ pub(super) struct RevokeForm {
     /// The store key (64 hex digits) of the session to end.
     #[serde(default)]
     session: String,
-    #[serde(default)]
-    csrf: String,
-}
-
-#[derive(Deserialize)]
-pub(super) struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 /// A store key as posted back by the page: exactly 64 hex digits, or nothing.
@@ -53,18 +43,50 @@ pub(super) fn parse_key(raw: &str) -> Option<SessionKey> {
         .then(|| SessionKey(raw.to_ascii_lowercase()))
 }
 
-fn row(key: &SessionKey, s: &Session, current: bool) -> Value {
-    json!({
-        "key": key.0,
-        "handle": key.short(),
-        "device": describe(&s.user_agent),
-        "ip": s.ip,
-        "created": datetime(s.created_at),
-        "created_iso": rfc3339(s.created_at),
-        "last_seen": datetime(s.last_seen),
-        "last_seen_iso": rfc3339(s.last_seen),
-        "current": current,
-    })
+/// One session as a sessions table shows it (this page and the admin user page).
+#[derive(Serialize)]
+pub(super) struct SessionRow {
+    key: String,
+    handle: String,
+    device: String,
+    ip: String,
+    two_factor: bool,
+    created: String,
+    created_iso: String,
+    last_seen: String,
+    last_seen_iso: String,
+    current: bool,
+}
+
+impl SessionRow {
+    pub(super) fn new(key: &SessionKey, s: &Session, current: bool) -> Self {
+        Self {
+            key: key.0.clone(),
+            handle: key.short().to_owned(),
+            device: describe(&s.user_agent),
+            ip: s.ip.clone(),
+            two_factor: s.level == crate::domain::session::AuthLevel::TwoFactor,
+            created: datetime(s.created_at),
+            created_iso: rfc3339(s.created_at),
+            last_seen: datetime(s.last_seen),
+            last_seen_iso: rfc3339(s.last_seen),
+            current,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct SessionsPage<'a> {
+    title: &'static str,
+    username: &'a str,
+    sessions: Vec<SessionRow>,
+    others: bool,
+    error: Option<&'a str>,
+    notice: Option<&'a str>,
+}
+
+impl Template for SessionsPage<'_> {
+    const NAME: &'static str = "sessions.html";
 }
 
 /// The sessions page: the current session first, then the others, most recently used first.
@@ -75,154 +97,72 @@ async fn sessions_page(
     s: &Resolved,
     status: StatusCode,
     error: Option<&str>,
-) -> Response<Body> {
-    let list = match app.sessions.list_active(&s.user, ctx.now).await {
-        Ok(list) => list,
-        Err(e) => return error_page(app, Some(ctx), PageError::Unavailable(e.to_string())),
-    };
-    let mut rows = vec![row(&s.key, &s.session, true)];
-    rows.extend(
+) -> Result<Response<Body>, WebError> {
+    let list = app.sessions.list_active(&s.user, ctx.now).await?;
+    let mut sessions = vec![SessionRow::new(&s.key, &s.session, true)];
+    sessions.extend(
         list.iter()
             .filter(|(key, _)| *key != s.key)
-            .map(|(key, session)| row(key, session, false)),
+            .map(|(key, session)| SessionRow::new(key, session, false)),
     );
-    form_page(
-        app,
-        headers,
-        status,
-        "sessions.html",
-        json!({
-            "title": "Active sessions",
-            "username": s.user.username,
-            "sessions": rows,
-            "others": rows.len() > 1,
-            "error": error,
-        }),
-    )
+    let page = SessionsPage {
+        title: "Active sessions",
+        username: &s.user.username,
+        others: sessions.len() > 1,
+        sessions,
+        error,
+        notice: None,
+    };
+    Ok(view::form(app, headers, status, &page))
 }
 
 /// `GET /account/sessions`.
 pub(super) async fn page(
     State(app): State<Arc<AppState>>,
-    Extension(ctx): Extension<RequestCtx>,
+    ctx: RequestCtx,
+    SignedIn(s): SignedIn,
     headers: HeaderMap,
-) -> Response<Body> {
-    match signed_in(&app, &ctx, &headers, PAGE).await {
-        Ok(s) => sessions_page(&app, &ctx, &headers, &s, StatusCode::OK, None).await,
-        Err(resp) => resp,
-    }
-}
-
-/// The checks every revoke shares: a complete form, CSRF, a signed-in session and a recent
-/// step-up. `Err` is the response to send instead (nothing is revoked then).
-async fn revoking(
-    app: &AppState,
-    ctx: &RequestCtx,
-    headers: &HeaderMap,
-    csrf: Option<&str>,
-    form: &'static str,
-) -> Result<Resolved, Response<Body>> {
-    let Some(csrf) = csrf else {
-        return Err(error_page(
-            app,
-            Some(ctx),
-            PageError::BadRequest("The form was incomplete."),
-        ));
-    };
-    if !csrf_ok(app, ctx, headers, csrf, form) {
-        return Err(error_page(app, Some(ctx), PageError::CsrfFailed));
-    }
-    let s = signed_in(app, ctx, headers, PAGE).await?;
-    if !fresh(app, &s, ctx.now) {
-        return Err(reauth_page(
-            app,
-            headers,
-            &s,
-            StatusCode::UNAUTHORIZED,
-            "sessions",
-            "",
-            None,
-        ));
-    }
-    Ok(s)
+) -> Result<Response<Body>, WebError> {
+    sessions_page(&app, &ctx, &headers, &s, StatusCode::OK, None).await
 }
 
 /// `POST /account/sessions/revoke`: ends one other session of the signed-in user.
 pub(super) async fn revoke(
     State(app): State<Arc<AppState>>,
-    Extension(ctx): Extension<RequestCtx>,
+    ctx: RequestCtx,
+    Fresh(s, _): Fresh<SignedIn>,
     headers: HeaderMap,
-    form: Result<Form<RevokeForm>, FormRejection>,
-) -> Response<Body> {
-    let form = form.ok().map(|Form(f)| f);
-    let s = match revoking(
-        &app,
-        &ctx,
-        &headers,
-        form.as_ref().map(|f| f.csrf.as_str()),
-        "account/sessions/revoke",
-    )
-    .await
-    {
-        Ok(s) => s,
-        Err(resp) => return resp,
-    };
+    CsrfForm(form): CsrfForm<RevokeForm>,
+) -> Result<Response<Body>, WebError> {
     // The current session is ended with "Sign out", which also clears the browser.
-    let key = form
-        .and_then(|f| parse_key(&f.session))
-        .filter(|k| *k != s.key);
+    let key = parse_key(&form.session).filter(|k| *k != s.key);
     let ended = match &key {
-        Some(k) => app.sessions.revoke(s.user.id, k, ctx.now).await,
-        None => Ok(None),
+        Some(k) => app.sessions.revoke(s.user.id, k, ctx.now).await?,
+        None => None,
     };
     match (ended, key) {
-        (Ok(Some(_)), Some(k)) => {
+        (Some(_), Some(k)) => {
             audit!(event::SESSION_REVOKED, user = %crate::audit::Clean(&s.user.username), ip = %ctx.client_ip, session = k.short(), by = s.key.short());
-            see_other(&app.config.portal.url.path(PAGE))
+            Ok(see_other(&app.config.portal.url.path(PAGE)))
         }
         // Unknown, ended already, or not this user's: one answer for all.
-        (Ok(_), _) => {
-            sessions_page(
-                &app,
-                &ctx,
-                &headers,
-                &s,
-                StatusCode::NOT_FOUND,
-                Some("That session was not found. It may have ended already."),
-            )
-            .await
+        _ => {
+            let missing = Some("That session was not found. It may have ended already.");
+            sessions_page(&app, &ctx, &headers, &s, StatusCode::NOT_FOUND, missing).await
         }
-        (Err(e), _) => error_page(&app, Some(&ctx), PageError::Unavailable(e.to_string())),
     }
 }
 
 /// `POST /account/sessions/revoke-others`: ends every session of the user but this one.
 pub(super) async fn revoke_others(
     State(app): State<Arc<AppState>>,
-    Extension(ctx): Extension<RequestCtx>,
-    headers: HeaderMap,
-    form: Result<Form<CsrfForm>, FormRejection>,
-) -> Response<Body> {
-    let form = form.ok().map(|Form(f)| f);
-    let s = match revoking(
-        &app,
-        &ctx,
-        &headers,
-        form.as_ref().map(|f| f.csrf.as_str()),
-        "account/sessions/revoke-others",
-    )
-    .await
-    {
-        Ok(s) => s,
-        Err(resp) => return resp,
-    };
-    match app.sessions.end_others(s.user.id, &s.key, ctx.now).await {
-        Ok(ended) => {
-            audit!(event::SESSIONS_REVOKED_OTHERS, user = %crate::audit::Clean(&s.user.username), ip = %ctx.client_ip, session = s.key.short(), sessions_ended = ended);
-            see_other(&app.config.portal.url.path(PAGE))
-        }
-        Err(e) => error_page(&app, Some(&ctx), PageError::Unavailable(e.to_string())),
-    }
+    ctx: RequestCtx,
+    Fresh(s, _): Fresh<SignedIn>,
+    CsrfForm(NoFields {}): CsrfForm<NoFields>,
+) -> Result<Response<Body>, WebError> {
+    let ended = app.sessions.end_others(s.user.id, &s.key, ctx.now).await?;
+    audit!(event::SESSIONS_REVOKED_OTHERS, user = %crate::audit::Clean(&s.user.username), ip = %ctx.client_ip, session = s.key.short(), sessions_ended = ended);
+    Ok(see_other(&app.config.portal.url.path(PAGE)))
 }
 
 #[cfg(test)]

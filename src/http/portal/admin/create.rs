@@ -12,7 +12,8 @@ use http::{HeaderMap, Response, StatusCode};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::super::errors::{PageError, error_page, render};
+use super::super::errors::{PageError, error_page};
+use super::super::view::legacy_render as render;
 use super::super::forms::{form_page, see_other};
 use super::{AREA, actor, admin_action, admin_session};
 use crate::domain::email::{DisplayName, Email};

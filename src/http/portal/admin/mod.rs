@@ -116,7 +116,7 @@ async fn admin_action(
             PageError::BadRequest("The form was incomplete."),
         ));
     };
-    if !csrf_ok(app, ctx, headers, csrf, form) {
+    if !csrf_ok(app, ctx, headers, csrf) {
         return Err(error_page(app, Some(ctx), PageError::CsrfFailed));
     }
     let s = admin_session(app, ctx, headers, page).await?;

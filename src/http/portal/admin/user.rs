@@ -18,7 +18,8 @@ use http::{HeaderMap, Response, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::super::errors::{PageError, error_page, render};
+use super::super::errors::{PageError, error_page};
+use super::super::view::legacy_render as render;
 use super::super::forms::{form_page, see_other};
 use super::super::sessions::parse_key;
 use super::{actor, admin_action, admin_session, user_path};

@@ -1,0 +1,183 @@
+//! Typed pages: each template has one `#[derive(Serialize)]` context struct that names it
+//! ([`Template`]), so a handler cannot forget a field the template reads. The frame every page
+//! shares (site title, stylesheet, base path, CSRF token, request id) is added here, once.
+//!
+//! Built-in templates render with strict undefined in debug builds (every test run): a
+//! template that reads a field its context lacks fails the test that renders it instead of
+//! printing nothing. Release builds stay lenient so that an operator's override that reads an
+//! unknown name degrades to an empty string rather than a broken page.
+
+use axum::body::Body;
+use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
+use serde::Serialize;
+
+use super::forms::csrf_cookie;
+use crate::http::pages::CSS;
+use crate::http::state::AppState;
+
+/// A page context and the template it fills.
+pub(crate) trait Template: Serialize {
+    /// The template's name (see `http::pages`).
+    const NAME: &'static str;
+    /// An extra class on the page's card (wide layouts).
+    const CARD_CLASS: Option<&'static str> = None;
+}
+
+/// What `base.html` reads around every page.
+#[derive(Serialize)]
+struct Frame<'a, T: Serialize> {
+    site_title: &'a str,
+    css: &'static str,
+    base: &'a str,
+    card_class: Option<&'static str>,
+    /// Only pages holding a form have one.
+    csrf: Option<String>,
+    /// Only error pages show it.
+    request_id: Option<&'a str>,
+    #[serde(flatten)]
+    page: &'a T,
+}
+
+/// Renders `page` into an HTML response, with a plain-text fallback when the
+/// (operator-overridable) template fails.
+pub(crate) fn html<T: Template>(app: &AppState, status: StatusCode, page: &T) -> Response<Body> {
+    framed(app, status, T::NAME, T::CARD_CLASS, page, None, None)
+}
+
+/// Renders an error page: like [`html`], with the request id in the footer.
+pub(crate) fn html_with_id<T: Template>(
+    app: &AppState,
+    status: StatusCode,
+    page: &T,
+    request_id: &str,
+) -> Response<Body> {
+    framed(app, status, T::NAME, T::CARD_CLASS, page, None, Some(request_id))
+}
+
+/// Renders a page holding forms: adds the CSRF token for this browser, and sets the CSRF
+/// cookie when the browser had none.
+pub(crate) fn form<T: Template>(
+    app: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    page: &T,
+) -> Response<Body> {
+    let (cookie, set) = csrf_cookie(app, headers);
+    let token = app.csrf.token_for(&cookie);
+    let mut resp = framed(app, status, T::NAME, T::CARD_CLASS, page, Some(token), None);
+    if let Some(set) = set {
+        resp.headers_mut().append(header::SET_COOKIE, set);
+    }
+    resp
+}
+
+fn framed<T: Serialize>(
+    app: &AppState,
+    status: StatusCode,
+    name: &str,
+    card_class: Option<&'static str>,
+    page: &T,
+    csrf: Option<String>,
+    request_id: Option<&str>,
+) -> Response<Body> {
+    let frame = Frame {
+        site_title: &app.config.portal.title,
+        css: CSS,
+        base: &app.config.portal.url.base_path,
+        card_class,
+        csrf,
+        request_id,
+        page,
+    };
+    let body = match app.pages.render(name, &frame) {
+        Ok(html) => html,
+        Err(e) => {
+            tracing::error!(template = name, error = %e, "template failed to render");
+            return plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The gateway could not render this page.",
+            );
+        }
+    };
+    let mut resp = Response::new(Body::from(body));
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    resp
+}
+
+/// TRANSITIONAL: untyped pages, until every handler has its typed context.
+pub(crate) fn legacy_render(
+    app: &AppState,
+    status: StatusCode,
+    template: &str,
+    ctx: serde_json::Value,
+) -> Response<Body> {
+    let card = ctx.get("card_class").and_then(|v| v.as_str()).map(|c| match c {
+        "admin" => "admin",
+        _ => "",
+    });
+    framed(app, status, template, card, &ctx, None, None)
+}
+
+/// TRANSITIONAL: untyped form pages, until every handler has its typed context.
+pub(crate) fn legacy_form_page(
+    app: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    template: &str,
+    ctx: serde_json::Value,
+) -> Response<Body> {
+    let (cookie, set) = csrf_cookie(app, headers);
+    let token = app.csrf.token_for(&cookie);
+    let card = ctx.get("card_class").and_then(|v| v.as_str()).map(|c| match c {
+        "admin" => "admin",
+        _ => "",
+    });
+    let mut resp = framed(app, status, template, card, &ctx, Some(token), None);
+    if let Some(set) = set {
+        resp.headers_mut().append(header::SET_COOKIE, set);
+    }
+    resp
+}
+
+/// A plain-text response.
+pub(crate) fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
+    let mut resp = Response::new(Body::from(text));
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    resp
+}
+
+/// `message.html`: a heading, a sentence and an optional link.
+#[derive(Serialize)]
+pub(crate) struct Message<'a> {
+    pub title: &'a str,
+    pub heading: &'a str,
+    pub message: &'a str,
+    pub link: Option<&'a str>,
+    pub link_text: Option<&'a str>,
+}
+
+impl Template for Message<'_> {
+    const NAME: &'static str = "message.html";
+}
+
+/// `reauth.html`: the step-up password prompt; after it the browser goes on to `next`.
+#[derive(Serialize)]
+pub(crate) struct Reauth<'a> {
+    pub title: &'a str,
+    pub username: &'a str,
+    pub next: &'a str,
+    pub rd: &'a str,
+    pub error: Option<&'a str>,
+}
+
+impl Template for Reauth<'_> {
+    const NAME: &'static str = "reauth.html";
+}
