@@ -7,6 +7,9 @@
 //! upstream: [`strip_own`] removes them from requests and [`drop_own_set_cookies`] from
 //! upstream responses.
 
+use cookie::Cookie;
+use cookie::prefix::{Host, Prefix, Secure as SecurePrefix};
+use cookie::time::Duration;
 use http::HeaderValue;
 use http::header::{COOKIE, HeaderMap, SET_COOKIE};
 
@@ -39,77 +42,106 @@ impl Cookies {
         &self.config.name
     }
 
-    /// Attributes for the cookie set on a portal at `portal_host`: the `Domain` is the
-    /// configured cookie domain covering that host, never a value from the request.
-    fn session_attrs(&self, portal_host: &str) -> String {
+    /// The session cookie set by the portal at `portal_host`: `__Secure-` with the configured
+    /// cookie domain covering that host (never a value from the request), else `__Host-`.
+    fn session_cookie(&self, value: String, portal_host: &str, max_age: i64) -> Cookie<'static> {
         let same_site = match self.config.same_site {
-            SameSite::Lax => "Lax",
-            SameSite::Strict => "Strict",
+            SameSite::Lax => cookie::SameSite::Lax,
+            SameSite::Strict => cookie::SameSite::Strict,
         };
+        let c = Cookie::build((self.config.name.clone(), value))
+            .http_only(true)
+            .same_site(same_site)
+            .max_age(Duration::seconds(max_age))
+            .path("/")
+            .build();
         match self.config.domain_for(portal_host) {
-            Some(d) => format!(
-                "Path=/; Domain={}; Secure; HttpOnly; SameSite={same_site}",
-                d.domain
-            ),
-            None => format!("Path=/; Secure; HttpOnly; SameSite={same_site}"),
+            Some(d) => {
+                let mut c = SecurePrefix::conform(c);
+                c.set_domain(d.domain.clone());
+                c
+            }
+            None => Host::conform(c),
         }
     }
 
     /// `Set-Cookie` for a new session, set by the portal at `portal_host`.
     pub fn session(&self, id: &SessionId, portal_host: &str) -> HeaderValue {
-        header(&format!(
-            "{}={}; Max-Age={}; {}",
-            self.config.name,
-            id.expose(),
-            self.max_age,
-            self.session_attrs(portal_host)
-        ))
+        set_cookie(&self.session_cookie(id.expose().to_owned(), portal_host, self.max_age))
     }
 
     /// `Set-Cookie` that deletes the session cookie set by the portal at `portal_host`.
     pub fn clear_session(&self, portal_host: &str) -> HeaderValue {
-        header(&format!(
-            "{}=; Max-Age=0; {}",
-            self.config.name,
-            self.session_attrs(portal_host)
-        ))
+        set_cookie(&self.session_cookie(String::new(), portal_host, 0))
     }
 
     /// `Set-Cookie` for a pending second-factor login: portal host only, gone with the login.
     pub fn pending(&self, id: &SessionId) -> HeaderValue {
-        header(&format!(
-            "{PENDING_COOKIE}={}; Max-Age={PENDING_TTL}; Path=/; Secure; HttpOnly; SameSite=Strict",
-            id.expose()
+        set_cookie(&portal_only(
+            PENDING_COOKIE,
+            id.expose().to_owned(),
+            Some(PENDING_TTL),
         ))
     }
 
     /// `Set-Cookie` that deletes the pending-login cookie.
     pub fn clear_pending(&self) -> HeaderValue {
-        header(&format!(
-            "{PENDING_COOKIE}=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=Strict"
-        ))
+        set_cookie(&portal_only(PENDING_COOKIE, String::new(), Some(0)))
     }
 
     /// `Set-Cookie` for a remembered device, kept `max_age` seconds. The value is our own
     /// base64url token with a MAC (no characters a cookie forbids).
     pub fn device(&self, value: &SecretString, max_age: i64) -> HeaderValue {
-        header(&format!(
-            "{DEVICE_COOKIE}={}; Max-Age={max_age}; Path=/; Secure; HttpOnly; SameSite=Strict",
-            value.expose()
+        set_cookie(&portal_only(
+            DEVICE_COOKIE,
+            value.expose().to_owned(),
+            Some(max_age),
         ))
     }
 
-    /// `Set-Cookie` for the CSRF cookie (portal host only, strict).
+    /// `Set-Cookie` for the CSRF cookie (portal host only, strict, for the browser session).
     pub fn csrf(&self, value: &str) -> HeaderValue {
-        header(&format!(
-            "{CSRF_COOKIE}={value}; Path=/; Secure; HttpOnly; SameSite=Strict"
-        ))
+        set_cookie(&portal_only(CSRF_COOKIE, value.to_owned(), None))
     }
 }
 
-fn header(s: &str) -> HeaderValue {
+/// A `__Host-` cookie of the portal host alone: `SameSite=Strict`, never sent cross-site.
+fn portal_only(name: &'static str, value: String, max_age: Option<i64>) -> Cookie<'static> {
+    let mut c = Cookie::build((name, value))
+        .http_only(true)
+        .same_site(cookie::SameSite::Strict)
+        .build();
+    if let Some(age) = max_age {
+        c.set_max_age(Duration::seconds(age));
+    }
+    Host::conform(c)
+}
+
+/// The `Set-Cookie` value of `c`. The attributes are written in one fixed order, with `Secure;
+/// HttpOnly; SameSite` last, the order docs/security.md#cookie-attributes states and its test
+/// matches; the crate's own `Display` puts `HttpOnly` first. Browsers ignore the order.
+fn set_cookie(c: &Cookie<'_>) -> HeaderValue {
+    let mut s = format!("{}={}", c.name(), c.value());
+    if let Some(age) = c.max_age() {
+        s.push_str(&format!("; Max-Age={}", age.whole_seconds()));
+    }
+    if let Some(path) = c.path() {
+        s.push_str(&format!("; Path={path}"));
+    }
+    if let Some(domain) = c.domain() {
+        s.push_str(&format!("; Domain={domain}"));
+    }
+    if c.secure() == Some(true) {
+        s.push_str("; Secure");
+    }
+    if c.http_only() == Some(true) {
+        s.push_str("; HttpOnly");
+    }
+    if let Some(same_site) = c.same_site() {
+        s.push_str(&format!("; SameSite={same_site}"));
+    }
     // Every part is either configuration validated at start or base64url we generated.
-    HeaderValue::from_str(s).unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
+    HeaderValue::from_str(&s).unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
 }
 
 /// The request carries the same cookie more than once.
@@ -122,15 +154,13 @@ pub fn read<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, A
     let mut found = None;
     for value in headers.get_all(COOKIE) {
         let Ok(s) = value.to_str() else { continue };
-        for pair in s.split(';') {
-            let Some((k, v)) = pair.trim().split_once('=') else {
-                continue;
-            };
-            if k == name {
+        // The crate splits and trims the pairs; finding a name twice is ours to notice.
+        for c in Cookie::split_parse(s).flatten() {
+            if c.name_raw() == Some(name) {
                 if found.is_some() {
                     return Err(Ambiguous);
                 }
-                found = Some(v);
+                found = c.value_raw();
             }
         }
     }
@@ -330,6 +360,45 @@ mod tests {
         );
         let left: Vec<_> = h.get_all(SET_COOKIE).iter().collect();
         assert_eq!(left, ["app=1; Path=/", "other=2"]);
+    }
+
+    #[test]
+    fn every_cookie_is_secure_http_only_and_same_site_in_that_order() {
+        let c = cookies(None);
+        let id = SessionId::generate();
+        let device = SecretString::new("d".repeat(43));
+        for v in [
+            c.session(&id, "auth.example.test"),
+            c.clear_session("auth.example.test"),
+            c.pending(&id),
+            c.clear_pending(),
+            c.device(&device, 60),
+            c.csrf("t"),
+        ] {
+            let s = v.to_str().unwrap();
+            assert!(s.starts_with("__Host-"), "{s}");
+            assert!(
+                s.ends_with("; Path=/; Secure; HttpOnly; SameSite=Strict")
+                    || s.ends_with("; Path=/; Secure; HttpOnly; SameSite=Lax"),
+                "{s}"
+            );
+        }
+        assert!(
+            c.clear_session("auth.example.test")
+                .to_str()
+                .unwrap()
+                .contains("=; Max-Age=0;")
+        );
+        assert!(!c.csrf("t").to_str().unwrap().contains("Max-Age"));
+    }
+
+    #[test]
+    fn a_cookie_without_a_value_or_with_spaces_reads_as_the_browser_sent_it() {
+        let mut h = HeaderMap::new();
+        h.append(COOKIE, HeaderValue::from_static("  s=1 ;broken; t="));
+        assert_eq!(read(&h, "s"), Ok(Some("1")));
+        assert_eq!(read(&h, "t"), Ok(Some("")));
+        assert_eq!(read(&h, "broken"), Ok(None));
     }
 
     #[test]

@@ -184,8 +184,9 @@ pub(super) async fn enable_submit(
                 "Two-factor authentication is on.",
                 &next,
             );
-            with_session(&app, &ctx, page, &id).await
-.unwrap_or_else(axum::response::IntoResponse::into_response)
+            with_session(&app, &ctx, page, &id)
+                .await
+                .unwrap_or_else(axum::response::IntoResponse::into_response)
         }
         Err(AuthError::InvalidCode) => match app.two_factor.pending_enrollment(&s.user).await {
             Ok(Some(enrollment)) => enroll_page(
@@ -215,7 +216,7 @@ pub(super) async fn enable_submit(
                     None,
                 )
                 .await
-.unwrap_or_else(axum::response::IntoResponse::into_response),
+                .unwrap_or_else(axum::response::IntoResponse::into_response),
                 wait,
             )
         }
@@ -232,19 +233,17 @@ async fn refused(
     e: AuthError,
 ) -> Response<Body> {
     match e {
-        AuthError::InvalidCredentials | AuthError::InvalidCode => {
-            account_page(
-                app,
-                ctx,
-                headers,
-                s,
-                StatusCode::FORBIDDEN,
-                Some("The password or the code was wrong. Nothing was changed."),
-                None,
-            )
-            .await
-.unwrap_or_else(axum::response::IntoResponse::into_response)
-        }
+        AuthError::InvalidCredentials | AuthError::InvalidCode => account_page(
+            app,
+            ctx,
+            headers,
+            s,
+            StatusCode::FORBIDDEN,
+            Some("The password or the code was wrong. Nothing was changed."),
+            None,
+        )
+        .await
+        .unwrap_or_else(axum::response::IntoResponse::into_response),
         AuthError::Throttled { until } => {
             let (msg, wait) = too_many(until, ctx.now);
             throttled(
@@ -258,7 +257,7 @@ async fn refused(
                     None,
                 )
                 .await
-.unwrap_or_else(axum::response::IntoResponse::into_response),
+                .unwrap_or_else(axum::response::IntoResponse::into_response),
                 wait,
             )
         }
@@ -339,16 +338,14 @@ pub(super) async fn disable(
         .disable(&s, &password, &form.code, ctx.now, origin(&ctx, &headers))
         .await
     {
-        Ok(id) => {
-            with_session(
-                &app,
-                &ctx,
-                see_other(&app.config.portal.url.path("/account")),
-                &id,
-            )
-            .await
-.unwrap_or_else(axum::response::IntoResponse::into_response)
-        }
+        Ok(id) => with_session(
+            &app,
+            &ctx,
+            see_other(&app.config.portal.url.path("/account")),
+            &id,
+        )
+        .await
+        .unwrap_or_else(axum::response::IntoResponse::into_response),
         Err(e) => refused(&app, &ctx, &headers, &s, e).await,
     }
 }

@@ -18,11 +18,11 @@ use http::HeaderMap;
 
 use super::forms::{see_other, with_rd};
 use super::view::{self, Message, Reauth, html_with_id};
+use crate::http::request::RequestCtx;
+use crate::http::state::AppState;
 use crate::service::AuthError;
 use crate::service::users::UserError;
 use crate::store::StoreError;
-use crate::http::request::RequestCtx;
-use crate::http::state::AppState;
 
 /// Everything that ends in an error page.
 #[derive(Debug, Clone)]
@@ -146,7 +146,6 @@ pub fn error_page_with_id(app: &AppState, request_id: &str, err: PageError) -> R
     resp
 }
 
-
 /// Everything a portal handler or extractor can end in instead of its page.
 #[derive(Debug)]
 pub enum WebError {
@@ -216,7 +215,12 @@ impl IntoResponse for WebError {
 }
 
 impl WebError {
-    fn render(&self, app: &AppState, ctx: Option<&RequestCtx>, headers: &HeaderMap) -> Response<Body> {
+    fn render(
+        &self,
+        app: &AppState,
+        ctx: Option<&RequestCtx>,
+        headers: &HeaderMap,
+    ) -> Response<Body> {
         let portal = &app.config.portal.url;
         match self {
             Self::Page(e) => error_page(app, ctx, e.clone()),

@@ -98,7 +98,11 @@ impl FromRequestParts<Arc<AppState>> for Admin {
 
     async fn from_request_parts(parts: &mut Parts, app: &Arc<AppState>) -> Result<Self, WebError> {
         let SignedIn(s) = SignedIn::from_request_parts(parts, app).await?;
-        match app.admin.permit(&actor(&s), None, AdminAction::Manage).await {
+        match app
+            .admin
+            .permit(&actor(&s), None, AdminAction::Manage)
+            .await
+        {
             Ok(()) => Ok(Self(s)),
             Err(UserError::Refused(_)) => {
                 let ctx = ctx(parts)?;
@@ -242,12 +246,13 @@ impl<T: DeserializeOwned + Send> FromRequest<Arc<AppState>> for CsrfForm<T> {
             req.headers_mut()
                 .insert(http::header::CONTENT_TYPE, ct.clone());
         }
-        let Form(form) = Form::<WithToken<T>>::from_request(req, app)
-            .await
-            .map_err(|e| match e {
-                FormRejection::BytesRejection(_) => PageError::TooLarge,
-                _ => PageError::BadRequest("The form was incomplete."),
-            })?;
+        let Form(form) =
+            Form::<WithToken<T>>::from_request(req, app)
+                .await
+                .map_err(|e| match e {
+                    FormRejection::BytesRejection(_) => PageError::TooLarge,
+                    _ => PageError::BadRequest("The form was incomplete."),
+                })?;
         if !csrf_ok(app, &ctx, &headers, &form.csrf) {
             return Err(PageError::CsrfFailed.into());
         }

@@ -28,12 +28,7 @@ pub(super) fn csrf_cookie(app: &AppState, headers: &HeaderMap) -> (String, Optio
 }
 
 /// Whether a submitted form passes the CSRF checks (docs/security.md#login-csrf); failures are audited.
-pub(super) fn csrf_ok(
-    app: &AppState,
-    ctx: &RequestCtx,
-    headers: &HeaderMap,
-    token: &str,
-) -> bool {
+pub(super) fn csrf_ok(app: &AppState, ctx: &RequestCtx, headers: &HeaderMap, token: &str) -> bool {
     let cookie = cookies::read(headers, CSRF_COOKIE).ok().flatten();
     let ok = app
         .csrf

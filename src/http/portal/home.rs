@@ -11,9 +11,9 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::errors::{PageError, error_page};
-use super::view::legacy_render as render;
 use super::forms::{csrf_ok, form_page, see_other};
 use super::login::safe_rd;
+use super::view::legacy_render as render;
 use crate::audit;
 use crate::audit::event;
 use crate::http::request::RequestCtx;

@@ -12,8 +12,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::errors::{PageError, error_page};
-use super::forms::{csrf_ok, form_page, see_other, throttled, too_many};
 pub(super) use super::forms::with_rd;
+use super::forms::{csrf_ok, form_page, see_other, throttled, too_many};
 use crate::audit;
 use crate::audit::event;
 use crate::domain::redirect::validate_redirect;

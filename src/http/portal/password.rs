@@ -13,9 +13,9 @@ use serde_json::json;
 
 use super::account::{fresh, origin};
 use super::errors::{PageError, error_page};
-use super::view::legacy_render as render;
 use super::forms::{checked, form_page, see_other, throttled, too_many};
 use super::login::{LoginQuery, safe_rd, service_error, target, with_rd};
+use super::view::legacy_render as render;
 use crate::domain::secret::SecretString;
 use crate::http::request::RequestCtx;
 use crate::http::state::AppState;

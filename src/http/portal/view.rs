@@ -51,7 +51,15 @@ pub(crate) fn html_with_id<T: Template>(
     page: &T,
     request_id: &str,
 ) -> Response<Body> {
-    framed(app, status, T::NAME, T::CARD_CLASS, page, None, Some(request_id))
+    framed(
+        app,
+        status,
+        T::NAME,
+        T::CARD_CLASS,
+        page,
+        None,
+        Some(request_id),
+    )
 }
 
 /// Renders a page holding forms: adds the CSRF token for this browser, and sets the CSRF
@@ -115,10 +123,13 @@ pub(crate) fn legacy_render(
     template: &str,
     ctx: serde_json::Value,
 ) -> Response<Body> {
-    let card = ctx.get("card_class").and_then(|v| v.as_str()).map(|c| match c {
-        "admin" => "admin",
-        _ => "",
-    });
+    let card = ctx
+        .get("card_class")
+        .and_then(|v| v.as_str())
+        .map(|c| match c {
+            "admin" => "admin",
+            _ => "",
+        });
     framed(app, status, template, card, &ctx, None, None)
 }
 
@@ -132,10 +143,13 @@ pub(crate) fn legacy_form_page(
 ) -> Response<Body> {
     let (cookie, set) = csrf_cookie(app, headers);
     let token = app.csrf.token_for(&cookie);
-    let card = ctx.get("card_class").and_then(|v| v.as_str()).map(|c| match c {
-        "admin" => "admin",
-        _ => "",
-    });
+    let card = ctx
+        .get("card_class")
+        .and_then(|v| v.as_str())
+        .map(|c| match c {
+            "admin" => "admin",
+            _ => "",
+        });
     let mut resp = framed(app, status, template, card, &ctx, Some(token), None);
     if let Some(set) = set {
         resp.headers_mut().append(header::SET_COOKIE, set);

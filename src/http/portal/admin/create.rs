@@ -13,8 +13,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::super::errors::{PageError, error_page};
-use super::super::view::legacy_render as render;
 use super::super::forms::{form_page, see_other};
+use super::super::view::legacy_render as render;
 use super::{AREA, actor, admin_action, admin_session};
 use crate::domain::email::{DisplayName, Email};
 use crate::domain::secret::SecretString;

@@ -19,9 +19,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::super::errors::{PageError, error_page};
-use super::super::view::legacy_render as render;
 use super::super::forms::{form_page, see_other};
 use super::super::sessions::parse_key;
+use super::super::view::legacy_render as render;
 use super::{actor, admin_action, admin_session, user_path};
 use crate::audit;
 use crate::audit::event;
