@@ -23,10 +23,10 @@ use crate::service::credentials::Credentials;
 use crate::service::devices::Devices;
 use crate::service::hasher::Hasher;
 use crate::service::login::Login;
-use crate::service::passwords::Passwords;
+use crate::service::passwords::{Passwords, PasswordsParts};
 use crate::service::sessions::Sessions;
 use crate::service::throttle::Throttle;
-use crate::service::two_factor::TwoFactor;
+use crate::service::two_factor::{TwoFactor, TwoFactorParts};
 use crate::service::users::UserAdmin;
 use crate::store::memory::{MemorySessionStore, MemoryThrottleStore};
 use crate::store::redis::{RedisConn, RedisSessionStore, RedisThrottleStore};
@@ -112,27 +112,27 @@ pub fn services(config: &Config, stores: &Stores, master: &[u8; 32]) -> anyhow::
         &config.portal.title,
         config.portal.templates_dir.as_deref(),
     )?;
-    let two_factor = TwoFactor::new(
-        stores.factors.clone(),
-        Arc::new(sealer),
-        sessions.clone(),
-        devices.clone(),
-        hasher.clone(),
-        throttle.clone(),
-        mailer.clone(),
-        &config.two_factor.issuer,
-    );
-    let passwords = Passwords::new(
-        stores.users.clone(),
-        stores.resets.clone(),
-        sessions.clone(),
-        throttle.clone(),
-        admin.clone(),
-        two_factor.clone(),
+    let two_factor = TwoFactor::new(TwoFactorParts {
+        factors: stores.factors.clone(),
+        sealer: Arc::new(sealer),
+        sessions: sessions.clone(),
+        devices: devices.clone(),
+        hasher: hasher.clone(),
+        throttle: throttle.clone(),
+        mailer: mailer.clone(),
+        issuer: config.two_factor.issuer.clone(),
+    });
+    let passwords = Passwords::new(PasswordsParts {
+        users: stores.users.clone(),
+        resets: stores.resets.clone(),
+        sessions: sessions.clone(),
+        throttle: throttle.clone(),
+        admin: admin.clone(),
+        two_factor: two_factor.clone(),
         mailer,
-        config.password.reset_token_ttl,
-        config.portal.url.url("/reset"),
-    );
+        reset_ttl: config.password.reset_token_ttl,
+        reset_url: config.portal.url.url("/reset"),
+    });
     let login = Login::new(
         stores.users.clone(),
         throttle,

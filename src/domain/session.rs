@@ -133,24 +133,39 @@ pub const PENDING_TTL: i64 = 300;
 /// Longest user agent kept in a record: enough to recognise a device, bounded for memory.
 const MAX_USER_AGENT: usize = 256;
 
+/// Whose session a record is: the user and their session epoch when it starts.
+#[derive(Debug, Clone, Copy)]
+pub struct Owner<'a> {
+    pub user_id: i64,
+    pub username: &'a str,
+    pub epoch: i64,
+}
+
+impl<'a> From<&'a crate::domain::user::User> for Owner<'a> {
+    fn from(u: &'a crate::domain::user::User) -> Self {
+        Self {
+            user_id: u.id,
+            username: &u.username,
+            epoch: u.session_epoch,
+        }
+    }
+}
+
 impl Session {
     /// A new record for a successful login at `now`.
-    #[allow(clippy::too_many_arguments)]
     pub fn start(
-        user_id: i64,
-        username: &str,
+        owner: Owner<'_>,
         level: AuthLevel,
-        epoch: i64,
         now: i64,
         ip: &str,
         user_agent: &str,
         timeouts: &SessionTimeouts,
     ) -> Self {
         Self {
-            user_id,
-            username: username.to_owned(),
+            user_id: owner.user_id,
+            username: owner.username.to_owned(),
             level,
-            epoch,
+            epoch: owner.epoch,
             created_at: now,
             last_seen: now,
             authenticated_at: now,
@@ -205,16 +220,12 @@ mod tests {
     };
 
     fn session(now: i64) -> Session {
-        Session::start(
-            7,
-            "alice",
-            AuthLevel::OneFactor,
-            0,
-            now,
-            "10.0.0.1",
-            "ua",
-            &T,
-        )
+        let owner = Owner {
+            user_id: 7,
+            username: "alice",
+            epoch: 0,
+        };
+        Session::start(owner, AuthLevel::OneFactor, now, "10.0.0.1", "ua", &T)
     }
 
     #[test]

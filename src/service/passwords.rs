@@ -83,31 +83,36 @@ pub struct Passwords {
     reset_url: String,
 }
 
+/// What the password service is built from.
+pub struct PasswordsParts {
+    pub users: Arc<dyn UserStore>,
+    pub resets: Arc<dyn ResetStore>,
+    pub sessions: Sessions,
+    pub throttle: Throttle,
+    /// Also lends its credentials service (the one set-password path).
+    pub admin: UserAdmin,
+    pub two_factor: TwoFactor,
+    pub mailer: Mailer,
+    /// `password.reset_token_ttl`, seconds.
+    pub reset_ttl: i64,
+    /// `<portal>/reset`, from configuration only.
+    pub reset_url: String,
+}
+
 impl Passwords {
-    /// The service; `reset_url` is the configured portal's reset page.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        users: Arc<dyn UserStore>,
-        resets: Arc<dyn ResetStore>,
-        sessions: Sessions,
-        throttle: Throttle,
-        admin: UserAdmin,
-        two_factor: TwoFactor,
-        mailer: Mailer,
-        reset_ttl: i64,
-        reset_url: String,
-    ) -> Self {
+    /// The service over its stores and helpers.
+    pub fn new(p: PasswordsParts) -> Self {
         Self {
-            users,
-            resets,
-            sessions,
-            credentials: admin.credentials().clone(),
-            throttle,
-            admin,
-            two_factor,
-            mailer,
-            reset_ttl,
-            reset_url,
+            users: p.users,
+            resets: p.resets,
+            sessions: p.sessions,
+            credentials: p.admin.credentials().clone(),
+            throttle: p.throttle,
+            admin: p.admin,
+            two_factor: p.two_factor,
+            mailer: p.mailer,
+            reset_ttl: p.reset_ttl,
+            reset_url: p.reset_url,
         }
     }
 

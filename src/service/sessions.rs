@@ -83,16 +83,7 @@ impl Sessions {
             }
         }
         let id = SessionId::generate();
-        let session = Session::start(
-            user.id,
-            &user.username,
-            level,
-            user.session_epoch,
-            now,
-            ip,
-            user_agent,
-            &self.timeouts,
-        );
+        let session = Session::start(user.into(), level, now, ip, user_agent, &self.timeouts);
         self.store
             .put(&id.key(), &session, session.ttl(now, &self.timeouts), now)
             .await?;
@@ -110,10 +101,8 @@ impl Sessions {
     ) -> StoreResult<(SessionId, Session)> {
         let id = SessionId::generate();
         let mut session = Session::start(
-            user.id,
-            &user.username,
+            user.into(),
             AuthLevel::Pending,
-            user.session_epoch,
             now,
             ip,
             user_agent,

@@ -83,28 +83,32 @@ pub struct TwoFactor {
     issuer: String,
 }
 
+/// What the two-factor service is built from.
+pub struct TwoFactorParts {
+    pub factors: Arc<dyn SecondFactorStore>,
+    /// Seals TOTP secrets at rest.
+    pub sealer: Arc<SecretBox>,
+    pub sessions: Sessions,
+    pub devices: Devices,
+    pub hasher: Hasher,
+    pub throttle: Throttle,
+    pub mailer: Mailer,
+    /// The issuer name authenticator apps show.
+    pub issuer: String,
+}
+
 impl TwoFactor {
     /// The service over its stores and helpers.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        factors: Arc<dyn SecondFactorStore>,
-        sealer: Arc<SecretBox>,
-        sessions: Sessions,
-        devices: Devices,
-        hasher: Hasher,
-        throttle: Throttle,
-        mailer: Mailer,
-        issuer: &str,
-    ) -> Self {
+    pub fn new(p: TwoFactorParts) -> Self {
         Self {
-            factors,
-            sealer,
-            sessions,
-            devices,
-            hasher,
-            throttle,
-            mailer,
-            issuer: issuer.to_owned(),
+            factors: p.factors,
+            sealer: p.sealer,
+            sessions: p.sessions,
+            devices: p.devices,
+            hasher: p.hasher,
+            throttle: p.throttle,
+            mailer: p.mailer,
+            issuer: p.issuer,
         }
     }
 

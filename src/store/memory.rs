@@ -251,7 +251,12 @@ mod tests {
             absolute: 600,
             touch_every: 10,
         };
-        Session::start(user_id, "u", AuthLevel::OneFactor, 0, T, "ip", "ua", &t)
+        let owner = crate::domain::session::Owner {
+            user_id,
+            username: "u",
+            epoch: 0,
+        };
+        Session::start(owner, AuthLevel::OneFactor, T, "ip", "ua", &t)
     }
 
     #[tokio::test]

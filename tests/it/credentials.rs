@@ -99,11 +99,14 @@ fn record(user_id: i64, now: i64) -> Session {
         absolute: 3600,
         touch_every: 60,
     };
-    Session::start(
+    let owner = gatehouse::domain::session::Owner {
         user_id,
-        "alice",
+        username: "alice",
+        epoch: 0,
+    };
+    Session::start(
+        owner,
         AuthLevel::OneFactor,
-        0,
         now,
         "192.0.2.1",
         "test",
