@@ -7,6 +7,7 @@
 //! hash is stored, so a database dump holds nothing a browser could present.
 
 use super::secret::{b64url, ct_eq, hmac_sha256, random_token, sha256_hex};
+use super::user::UserId;
 
 /// Random bytes in a device token.
 const TOKEN_BYTES: usize = 32;
@@ -49,7 +50,7 @@ impl DeviceSigner {
         Self { key }
     }
 
-    fn mac(&self, token: &str, user_id: i64) -> String {
+    fn mac(&self, token: &str, user_id: UserId) -> String {
         b64url(&hmac_sha256(
             &self.key,
             format!("device:{VERSION}:{user_id}:{token}").as_bytes(),
@@ -57,7 +58,7 @@ impl DeviceSigner {
     }
 
     /// A new token for `user_id`.
-    pub fn issue(&self, user_id: i64) -> IssuedDevice {
+    pub fn issue(&self, user_id: UserId) -> IssuedDevice {
         let token = random_token(TOKEN_BYTES);
         let mac = self.mac(&token, user_id);
         IssuedDevice {
@@ -68,7 +69,7 @@ impl DeviceSigner {
 
     /// The store id of a cookie value issued to `user_id`, or `None` when the value is
     /// malformed, forged, or belongs to another user.
-    pub fn verify(&self, cookie: &str, user_id: i64) -> Option<String> {
+    pub fn verify(&self, cookie: &str, user_id: UserId) -> Option<String> {
         // Bound the work on hostile input: an honest value is 2 + 1 + 43 + 1 + 43 bytes.
         if cookie.len() > 128 {
             return None;
@@ -91,11 +92,14 @@ mod tests {
     #[test]
     fn a_token_verifies_only_for_its_user_and_key() {
         let s = DeviceSigner::new([1; 32]);
-        let issued = s.issue(7);
-        assert_eq!(s.verify(issued.cookie.expose(), 7), Some(issued.id.clone()));
-        assert_eq!(s.verify(issued.cookie.expose(), 8), None);
+        let issued = s.issue(UserId(7));
         assert_eq!(
-            DeviceSigner::new([2; 32]).verify(issued.cookie.expose(), 7),
+            s.verify(issued.cookie.expose(), UserId(7)),
+            Some(issued.id.clone())
+        );
+        assert_eq!(s.verify(issued.cookie.expose(), UserId(8)), None);
+        assert_eq!(
+            DeviceSigner::new([2; 32]).verify(issued.cookie.expose(), UserId(7)),
             None
         );
         assert_eq!(issued.id.len(), 64);
@@ -105,7 +109,7 @@ mod tests {
     #[test]
     fn tampered_and_malformed_values_are_refused() {
         let s = DeviceSigner::new([1; 32]);
-        let good = s.issue(7).cookie.expose().to_owned();
+        let good = s.issue(UserId(7)).cookie.expose().to_owned();
         let mut flipped = good.clone().into_bytes();
         let i = 10;
         flipped[i] = if flipped[i] == b'A' { b'B' } else { b'A' };
@@ -119,7 +123,7 @@ mod tests {
             &format!("{good}.x"),
             &"a".repeat(500),
         ] {
-            assert_eq!(s.verify(bad, 7), None, "{bad}");
+            assert_eq!(s.verify(bad, UserId(7)), None, "{bad}");
         }
     }
 }

@@ -15,6 +15,7 @@
 //! Nonces are random per seal (from the project CSPRNG). With 96-bit random nonces NIST SP
 //! 800-38D §8.3 caps one key at 2^32 seals; one seal per TOTP enrolment stays far below that.
 
+use super::user::UserId;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
@@ -64,7 +65,7 @@ impl std::fmt::Debug for SecretBox {
 }
 
 /// The associated data: the purpose and format version, and the row the secret belongs to.
-fn aad(user_id: i64) -> String {
+fn aad(user_id: UserId) -> String {
     format!("gatehouse/totp/v1/user:{user_id}")
 }
 
@@ -87,7 +88,7 @@ impl SecretBox {
     }
 
     /// Encrypts `plaintext` for `user_id` under the first key with a fresh random nonce.
-    pub fn seal(&self, plaintext: &[u8], user_id: i64) -> Result<String, BoxError> {
+    pub fn seal(&self, plaintext: &[u8], user_id: UserId) -> Result<String, BoxError> {
         let (id, key) = self.keys.first().ok_or(BoxError::NoKeys)?;
         let mut nonce = [0u8; NONCE_LEN];
         fill_random(&mut nonce);
@@ -108,7 +109,7 @@ impl SecretBox {
 
     /// Decrypts a value sealed for `user_id` by any configured key. The plaintext is zeroed
     /// when the returned buffer is dropped.
-    pub fn open(&self, sealed: &str, user_id: i64) -> Result<Zeroizing<Vec<u8>>, BoxError> {
+    pub fn open(&self, sealed: &str, user_id: UserId) -> Result<Zeroizing<Vec<u8>>, BoxError> {
         let raw = URL_SAFE_NO_PAD
             .decode(sealed)
             .map_err(|_| BoxError::Malformed)?;
@@ -163,21 +164,25 @@ mod tests {
     #[test]
     fn seal_then_open() {
         let b = SecretBox::new(&[OLD]).unwrap();
-        let sealed = b.seal(SECRET, 42).unwrap();
-        assert_eq!(*b.open(&sealed, 42).unwrap(), SECRET);
+        let sealed = b.seal(SECRET, UserId(42)).unwrap();
+        assert_eq!(*b.open(&sealed, UserId(42)).unwrap(), SECRET);
         // id + nonce + ciphertext + tag, and no plaintext in the stored form.
         let raw = decode(&sealed);
         assert_eq!(raw.len(), 1 + 12 + SECRET.len() + 16);
         assert_eq!(raw[0], 1);
         assert!(!raw.windows(SECRET.len()).any(|w| w == SECRET));
-        assert_eq!(*b.open(&b.seal(b"", 42).unwrap(), 42).unwrap(), b"");
+        assert_eq!(
+            *b.open(&b.seal(b"", UserId(42)).unwrap(), UserId(42))
+                .unwrap(),
+            b""
+        );
     }
 
     #[test]
     fn each_seal_uses_a_fresh_nonce() {
         let b = SecretBox::new(&[OLD]).unwrap();
-        let one = decode(&b.seal(SECRET, 42).unwrap());
-        let two = decode(&b.seal(SECRET, 42).unwrap());
+        let one = decode(&b.seal(SECRET, UserId(42)).unwrap());
+        let two = decode(&b.seal(SECRET, UserId(42)).unwrap());
         assert_ne!(one[1..13], two[1..13]);
         assert_ne!(one, two);
     }
@@ -185,62 +190,78 @@ mod tests {
     #[test]
     fn a_secret_moved_to_another_user_does_not_open() {
         let b = SecretBox::new(&[OLD]).unwrap();
-        let alice = b.seal(SECRET, 1).unwrap();
-        assert_eq!(b.open(&alice, 2), Err(BoxError::Open));
-        assert_eq!(b.open(&alice, -1), Err(BoxError::Open));
-        assert_eq!(b.open(&alice, 11), Err(BoxError::Open));
+        let alice = b.seal(SECRET, UserId(1)).unwrap();
+        assert_eq!(b.open(&alice, UserId(2)), Err(BoxError::Open));
+        assert_eq!(b.open(&alice, UserId(-1)), Err(BoxError::Open));
+        assert_eq!(b.open(&alice, UserId(11)), Err(BoxError::Open));
     }
 
     #[test]
     fn tampering_is_detected() {
         let b = SecretBox::new(&[OLD]).unwrap();
-        let raw = decode(&b.seal(SECRET, 7).unwrap());
+        let raw = decode(&b.seal(SECRET, UserId(7)).unwrap());
         // Every byte after the id: nonce, ciphertext and tag.
         for i in 1..raw.len() {
             let mut bad = raw.clone();
             bad[i] ^= 0x01;
-            assert_eq!(b.open(&b64url(&bad), 7), Err(BoxError::Open), "byte {i}");
+            assert_eq!(
+                b.open(&b64url(&bad), UserId(7)),
+                Err(BoxError::Open),
+                "byte {i}"
+            );
         }
         // A truncated tag, or nothing but an id and nonce.
         assert_eq!(
-            b.open(&b64url(&raw[..raw.len() - 1]), 7),
+            b.open(&b64url(&raw[..raw.len() - 1]), UserId(7)),
             Err(BoxError::Open)
         );
-        assert_eq!(b.open(&b64url(&raw[..13]), 7), Err(BoxError::Malformed));
-        assert_eq!(b.open("", 7), Err(BoxError::Malformed));
-        assert_eq!(b.open("not base64!", 7), Err(BoxError::Malformed));
+        assert_eq!(
+            b.open(&b64url(&raw[..13]), UserId(7)),
+            Err(BoxError::Malformed)
+        );
+        assert_eq!(b.open("", UserId(7)), Err(BoxError::Malformed));
+        assert_eq!(b.open("not base64!", UserId(7)), Err(BoxError::Malformed));
         // A changed key id names a key we do not have.
         let mut other_id = raw.clone();
         other_id[0] = 9;
-        assert_eq!(b.open(&b64url(&other_id), 7), Err(BoxError::UnknownKey(9)));
+        assert_eq!(
+            b.open(&b64url(&other_id), UserId(7)),
+            Err(BoxError::UnknownKey(9))
+        );
     }
 
     #[test]
     fn another_key_does_not_open() {
-        let sealed = SecretBox::new(&[OLD]).unwrap().seal(SECRET, 7).unwrap();
+        let sealed = SecretBox::new(&[OLD])
+            .unwrap()
+            .seal(SECRET, UserId(7))
+            .unwrap();
         // Same id, different key material.
         let impostor = SecretBox::new(&[(1, [0x33; 32])]).unwrap();
-        assert_eq!(impostor.open(&sealed, 7), Err(BoxError::Open));
+        assert_eq!(impostor.open(&sealed, UserId(7)), Err(BoxError::Open));
     }
 
     #[test]
     fn rotation_keeps_old_values_readable() {
         let before = SecretBox::new(&[OLD]).unwrap();
-        let old_value = before.seal(SECRET, 5).unwrap();
+        let old_value = before.seal(SECRET, UserId(5)).unwrap();
         assert!(!before.needs_reseal(&old_value));
 
         let after = SecretBox::new(&[NEW, OLD]).unwrap();
-        assert_eq!(*after.open(&old_value, 5).unwrap(), SECRET);
+        assert_eq!(*after.open(&old_value, UserId(5)).unwrap(), SECRET);
         assert!(after.needs_reseal(&old_value));
-        let new_value = after.seal(SECRET, 5).unwrap();
+        let new_value = after.seal(SECRET, UserId(5)).unwrap();
         assert_eq!(decode(&new_value)[0], 2);
         assert!(!after.needs_reseal(&new_value));
         assert!(after.needs_reseal("!"));
 
         // Once the old key is dropped, its values name an unknown key.
         let retired = SecretBox::new(&[NEW]).unwrap();
-        assert_eq!(retired.open(&old_value, 5), Err(BoxError::UnknownKey(1)));
-        assert_eq!(*retired.open(&new_value, 5).unwrap(), SECRET);
+        assert_eq!(
+            retired.open(&old_value, UserId(5)),
+            Err(BoxError::UnknownKey(1))
+        );
+        assert_eq!(*retired.open(&new_value, UserId(5)).unwrap(), SECRET);
     }
 
     #[test]

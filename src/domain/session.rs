@@ -4,6 +4,7 @@
 //! (`SessionKey`), so a dump of Redis holds nothing a browser could present (docs/security.md#session-store-at-rest).
 //! Expiry is decided here from the record and `now`; cookie `Max-Age` is never the control.
 
+use super::user::UserId;
 use serde::{Deserialize, Serialize};
 
 use super::secret::{SecretString, random_token, sha256_hex};
@@ -78,7 +79,7 @@ impl SessionKey {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Session {
     /// The user's id in the user store.
-    pub user_id: i64,
+    pub user_id: UserId,
     /// The user's name at login (for logs and lists; identity headers come from the store).
     pub username: String,
     /// How the session was authenticated.
@@ -136,7 +137,7 @@ const MAX_USER_AGENT: usize = 256;
 /// Whose session a record is: the user and their session epoch when it starts.
 #[derive(Debug, Clone, Copy)]
 pub struct Owner<'a> {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub username: &'a str,
     pub epoch: i64,
 }
@@ -221,7 +222,7 @@ mod tests {
 
     fn session(now: i64) -> Session {
         let owner = Owner {
-            user_id: 7,
+            user_id: crate::domain::user::UserId(7),
             username: "alice",
             epoch: 0,
         };

@@ -7,6 +7,8 @@
 //! network prefix, not per address: a single subscriber is routinely given a whole /64 (often
 //! a /56 or /48), so keying per /128 lets one client rotate through 2^64 fresh buckets.
 
+use super::user::UserId;
+
 use std::fmt;
 
 pub use super::client_prefix::IpPrefix;
@@ -22,13 +24,13 @@ pub enum ThrottleKey {
     Account(String),
     /// Wrong second-factor codes (TOTP or recovery) of an account, by user id. Only a correct
     /// code clears it; a correct password does not.
-    Codes(i64),
+    Codes(UserId),
     /// Codes tried within one pending login (the store key of that login).
     PendingLogin(String),
     /// Password-reset requests from a client network.
     ResetIp(IpPrefix),
     /// Reset mails sent to an account, by user id.
-    ResetMail(i64),
+    ResetMail(UserId),
 }
 
 /// Longest name kept in an account key: longer input is not a valid name anyway, and the
@@ -119,8 +121,8 @@ mod tests {
             ThrottleKey::Client(net),
             ThrottleKey::ClientWide(net),
             ThrottleKey::ResetIp(net),
-            ThrottleKey::Codes(1),
-            ThrottleKey::ResetMail(1),
+            ThrottleKey::Codes(UserId(1)),
+            ThrottleKey::ResetMail(UserId(1)),
             ThrottleKey::account("1"),
             ThrottleKey::PendingLogin("1".into()),
         ]

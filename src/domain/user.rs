@@ -3,6 +3,7 @@
 //! Usernames are case-folded and trimmed once, here, so that `Alice`, `ALICE` and ` alice`
 //! are one account and one throttle bucket everywhere (docs/security.md#throttle-keys).
 
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::throttle_key::ThrottleKey;
@@ -78,11 +79,23 @@ fn check_name(s: &str, max: usize, allowed: impl Fn(char) -> bool) -> Result<(),
     Ok(())
 }
 
+/// A user's store-assigned id. Ids are never reused, so a session, device or reset link
+/// naming one can never come to belong to another user (docs/security.md#server-side-sessions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct UserId(pub i64);
+
+impl std::fmt::Display for UserId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 /// A user record.
 #[derive(Clone, PartialEq, Eq)]
 pub struct User {
     /// Store-assigned id.
-    pub id: i64,
+    pub id: UserId,
     /// Canonical username.
     pub username: String,
     /// Name shown to people and sent as `Remote-Name`.
@@ -152,7 +165,7 @@ mod tests {
     #[test]
     fn temporary_passwords_expire_after_a_day() {
         let mut u = User {
-            id: 1,
+            id: UserId(1),
             username: "alice".into(),
             display_name: "alice".into(),
             email: String::new(),

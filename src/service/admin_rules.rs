@@ -117,7 +117,7 @@ mod tests {
 
     fn user(id: i64, groups: &[&str]) -> User {
         User {
-            id,
+            id: crate::domain::user::UserId(id),
             username: format!("u{id}"),
             display_name: String::new(),
             email: String::new(),

@@ -1,6 +1,7 @@
 //! Remembered devices: issue a token after a successful code (when the user asks), let a
 //! browser holding a valid one skip the code, list and forget them (issue 4, point 5).
 
+use crate::domain::user::UserId;
 use std::sync::Arc;
 
 use crate::domain::device::{DeviceSigner, IssuedDevice};
@@ -81,17 +82,17 @@ impl Devices {
     }
 
     /// The user's remembered devices.
-    pub async fn list(&self, user_id: i64, now: i64) -> StoreResult<Vec<RememberedDevice>> {
+    pub async fn list(&self, user_id: UserId, now: i64) -> StoreResult<Vec<RememberedDevice>> {
         self.store.devices(user_id, now).await
     }
 
     /// Forgets one device.
-    pub async fn forget(&self, user_id: i64, id: &str) -> StoreResult<bool> {
+    pub async fn forget(&self, user_id: UserId, id: &str) -> StoreResult<bool> {
         self.store.remove_device(user_id, id).await
     }
 
     /// Forgets every device of the user (password change, 2FA off or reset).
-    pub async fn forget_all(&self, user_id: i64) -> StoreResult<u64> {
+    pub async fn forget_all(&self, user_id: UserId) -> StoreResult<u64> {
         self.store.remove_all_devices(user_id).await
     }
 }

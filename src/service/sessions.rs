@@ -4,6 +4,7 @@
 //! session when the user is gone, disabled or has a newer session epoch (password set,
 //! disabled: docs/security.md#admin-session-control, #credential-changes), and writes `last_seen` back at most every `touch_every`.
 
+use crate::domain::user::UserId;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -237,7 +238,7 @@ impl Sessions {
     }
 
     /// Ends every session of a user and forgets the cached user.
-    pub async fn end_all_for_user(&self, user_id: i64) -> StoreResult<usize> {
+    pub async fn end_all_for_user(&self, user_id: UserId) -> StoreResult<usize> {
         self.forget_user(user_id);
         self.store.remove_all_for_user(user_id).await
     }
@@ -245,7 +246,7 @@ impl Sessions {
     /// Every live session of a user.
     pub async fn list_for_user(
         &self,
-        user_id: i64,
+        user_id: UserId,
         now: i64,
     ) -> StoreResult<Vec<(SessionKey, Session)>> {
         self.store.list_for_user(user_id, now).await
@@ -274,7 +275,7 @@ impl Sessions {
     /// user's session, a pending login, an unknown key) is left alone. Returns the ended record.
     pub async fn revoke(
         &self,
-        user_id: i64,
+        user_id: UserId,
         key: &SessionKey,
         now: i64,
     ) -> StoreResult<Option<Session>> {
@@ -289,7 +290,7 @@ impl Sessions {
     /// Ends every session (and pending login) of the user except `keep`; returns how many.
     pub async fn end_others(
         &self,
-        user_id: i64,
+        user_id: UserId,
         keep: &SessionKey,
         now: i64,
     ) -> StoreResult<usize> {
@@ -310,18 +311,18 @@ impl Sessions {
     }
 
     /// Drops a user from the refresh cache (after a change made by this instance).
-    pub fn forget_user(&self, user_id: i64) {
+    pub fn forget_user(&self, user_id: UserId) {
         self.cache.forget(user_id);
     }
 
     /// The user as the store has it now, past the refresh cache: for a session started right
     /// after a change to the user's record (a new session epoch).
-    pub async fn fresh_user(&self, id: i64) -> StoreResult<Option<Arc<User>>> {
+    pub async fn fresh_user(&self, id: UserId) -> StoreResult<Option<Arc<User>>> {
         self.forget_user(id);
         self.user(id).await
     }
 
-    async fn user(&self, id: i64) -> StoreResult<Option<Arc<User>>> {
+    async fn user(&self, id: UserId) -> StoreResult<Option<Arc<User>>> {
         if let Some(user) = self.cache.get(id) {
             return Ok(Some(user));
         }

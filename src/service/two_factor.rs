@@ -10,6 +10,7 @@
 
 mod codes;
 
+use crate::domain::user::UserId;
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -118,11 +119,11 @@ impl TwoFactor {
     }
 
     /// Unused recovery codes of the user.
-    pub async fn codes_left(&self, user_id: i64) -> Result<u64, AuthError> {
+    pub async fn codes_left(&self, user_id: UserId) -> Result<u64, AuthError> {
         Ok(self.factors.recovery_codes_left(user_id).await?)
     }
 
-    fn open(&self, sealed: &str, user_id: i64) -> Result<TotpSecret, AuthError> {
+    fn open(&self, sealed: &str, user_id: UserId) -> Result<TotpSecret, AuthError> {
         let bytes = self
             .sealer
             .open(sealed, user_id)
@@ -209,7 +210,7 @@ impl TwoFactor {
 
     async fn end_other_sessions(
         &self,
-        user_id: i64,
+        user_id: UserId,
         keep: &SessionId,
         now: i64,
     ) -> Result<usize, AuthError> {

@@ -7,6 +7,7 @@
 //! flood of one-off users cannot flush the busy ones and send every request to the store at
 //! once. `forget` is immediate: the very next `get` misses, with no maintenance pass needed.
 
+use crate::domain::user::UserId;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,7 +22,7 @@ pub(crate) const USER_CACHE_CAP: u64 = 10_000;
 #[derive(Clone)]
 pub(crate) struct UserCache {
     /// `None` when the refresh interval is zero: every read goes to the store.
-    cache: Option<Cache<i64, Arc<User>>>,
+    cache: Option<Cache<UserId, Arc<User>>>,
 }
 
 impl UserCache {
@@ -33,7 +34,7 @@ impl UserCache {
     }
 
     /// The cached user, if read less than the refresh interval ago.
-    pub(crate) fn get(&self, id: i64) -> Option<Arc<User>> {
+    pub(crate) fn get(&self, id: UserId) -> Option<Arc<User>> {
         self.cache.as_ref()?.get(&id)
     }
 
@@ -45,7 +46,7 @@ impl UserCache {
     }
 
     /// Forgets a user at once: the next `get` misses.
-    pub(crate) fn forget(&self, id: i64) {
+    pub(crate) fn forget(&self, id: UserId) {
         if let Some(cache) = &self.cache {
             cache.invalidate(&id);
         }

@@ -2,13 +2,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::UserCache;
-use crate::domain::user::User;
+use crate::domain::user::{User, UserId};
 
 const HOUR: Duration = Duration::from_secs(3600);
 
 fn user(id: i64) -> Arc<User> {
     Arc::new(User {
-        id,
+        id: UserId(id),
         username: format!("user{id}"),
         display_name: String::new(),
         email: String::new(),
@@ -28,20 +28,20 @@ fn user(id: i64) -> Arc<User> {
 fn a_cached_user_is_served_until_forgotten_and_forgetting_is_immediate() {
     let cache = UserCache::new(HOUR, 100);
     cache.put(user(7));
-    assert_eq!(cache.get(7).map(|u| u.id), Some(7));
-    cache.forget(7);
+    assert_eq!(cache.get(UserId(7)).map(|u| u.id), Some(UserId(7)));
+    cache.forget(UserId(7));
     // No maintenance pass in between: a forgotten user is gone for the very next read.
-    assert!(cache.get(7).is_none());
+    assert!(cache.get(UserId(7)).is_none());
     // The next read from the store is cached again.
     cache.put(user(7));
-    assert!(cache.get(7).is_some());
+    assert!(cache.get(UserId(7)).is_some());
 }
 
 #[test]
 fn zero_refresh_caches_nothing() {
     let cache = UserCache::new(Duration::ZERO, 100);
     cache.put(user(1));
-    assert!(cache.get(1).is_none());
+    assert!(cache.get(UserId(1)).is_none());
 }
 
 #[test]
@@ -49,7 +49,10 @@ fn entries_expire_after_the_refresh_interval() {
     let cache = UserCache::new(Duration::from_millis(20), 100);
     cache.put(user(1));
     std::thread::sleep(Duration::from_millis(60));
-    assert!(cache.get(1).is_none(), "served past its time to live");
+    assert!(
+        cache.get(UserId(1)).is_none(),
+        "served past its time to live"
+    );
 }
 
 #[test]
@@ -62,7 +65,7 @@ fn the_cache_is_bounded_and_a_busy_user_survives_a_flood_of_others() {
         cache.put(user(id));
         // The busy user is read all the time; a flood of one-off users (a scan of cookies
         // for many accounts, say) must neither push it out nor empty the cache at once.
-        if id % 5 == 0 && cache.get(0).is_none() {
+        if id % 5 == 0 && cache.get(UserId(0)).is_none() {
             misses += 1;
             cache.put(user(0));
         }

@@ -4,6 +4,7 @@
 //! without limit. Sessions: when full, expired entries are purged first, then
 //! the entries closest to expiry are dropped. Throttle states: see `throttle_table`.
 
+use crate::domain::user::UserId;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard};
 
@@ -24,11 +25,11 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 #[derive(Default)]
 struct Sessions {
     records: HashMap<SessionKey, (Session, i64)>,
-    by_user: HashMap<i64, HashSet<SessionKey>>,
+    by_user: HashMap<UserId, HashSet<SessionKey>>,
 }
 
 impl Sessions {
-    fn unlink(&mut self, key: &SessionKey, user_id: i64) {
+    fn unlink(&mut self, key: &SessionKey, user_id: UserId) {
         if let Some(set) = self.by_user.get_mut(&user_id) {
             set.remove(key);
             if set.is_empty() {
@@ -150,7 +151,7 @@ impl SessionStore for MemorySessionStore {
 
     async fn list_for_user(
         &self,
-        user_id: i64,
+        user_id: UserId,
         now: i64,
     ) -> StoreResult<Vec<(SessionKey, Session)>> {
         let s = lock(&self.inner);
@@ -166,7 +167,7 @@ impl SessionStore for MemorySessionStore {
             .collect())
     }
 
-    async fn remove_all_for_user(&self, user_id: i64) -> StoreResult<usize> {
+    async fn remove_all_for_user(&self, user_id: UserId) -> StoreResult<usize> {
         let mut s = lock(&self.inner);
         let keys = s.by_user.remove(&user_id).unwrap_or_default();
         let n = keys
@@ -252,7 +253,7 @@ mod tests {
             touch_every: 10,
         };
         let owner = crate::domain::session::Owner {
-            user_id,
+            user_id: UserId(user_id),
             username: "u",
             epoch: 0,
         };
@@ -270,8 +271,8 @@ mod tests {
         store.put(&a, &session(1), 60, T).await.unwrap();
         store.put(&b, &session(1), 60, T).await.unwrap();
         store.put(&c, &session(2), 60, T).await.unwrap();
-        assert_eq!(store.list_for_user(1, T).await.unwrap().len(), 2);
-        assert_eq!(store.remove_all_for_user(1).await.unwrap(), 2);
+        assert_eq!(store.list_for_user(UserId(1), T).await.unwrap().len(), 2);
+        assert_eq!(store.remove_all_for_user(UserId(1)).await.unwrap(), 2);
         assert!(store.get(&a, T).await.unwrap().is_none());
         assert!(store.get(&c, T).await.unwrap().is_some());
         assert!(store.remove(&c).await.unwrap());
@@ -286,10 +287,19 @@ mod tests {
         let key = SessionId::generate().key();
         store.put(&key, &session(1), 60, T).await.unwrap();
         assert!(store.get(&key, T + 59).await.unwrap().is_some());
-        assert_eq!(store.list_for_user(1, T + 59).await.unwrap().len(), 1);
+        assert_eq!(
+            store.list_for_user(UserId(1), T + 59).await.unwrap().len(),
+            1
+        );
         assert!(store.touch(&key, &session(1), 60, T + 59).await.unwrap());
         assert!(store.get(&key, T + 118).await.unwrap().is_some());
-        assert!(store.list_for_user(1, T + 119).await.unwrap().is_empty());
+        assert!(
+            store
+                .list_for_user(UserId(1), T + 119)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         assert!(store.get(&key, T + 119).await.unwrap().is_none());
     }
 

@@ -9,6 +9,7 @@ pub mod redis;
 pub mod sql;
 mod throttle_table;
 
+use crate::domain::user::UserId;
 use async_trait::async_trait;
 use thiserror::Error;
 
@@ -114,12 +115,12 @@ pub trait SessionStore: Send + Sync + 'static {
     /// Every live session of a user.
     async fn list_for_user(
         &self,
-        user_id: i64,
+        user_id: UserId,
         now: i64,
     ) -> StoreResult<Vec<(SessionKey, Session)>>;
     /// Deletes every session of a user and the index at once, so a session started
     /// concurrently is either ended too or stays listed; returns how many.
-    async fn remove_all_for_user(&self, user_id: i64) -> StoreResult<usize>;
+    async fn remove_all_for_user(&self, user_id: UserId) -> StoreResult<usize>;
     /// Checks that the backend answers.
     async fn ping(&self) -> StoreResult<()>;
 }
@@ -180,28 +181,35 @@ impl std::fmt::Debug for TotpRecord {
 #[async_trait]
 pub trait SecondFactorStore: Send + Sync + 'static {
     /// The user's TOTP state (default when the user does not exist).
-    async fn totp(&self, user_id: i64) -> StoreResult<TotpRecord>;
+    async fn totp(&self, user_id: UserId) -> StoreResult<TotpRecord>;
     /// Stores (or clears) the secret shown during enrolment.
-    async fn set_totp_pending(&self, user_id: i64, sealed: Option<&str>) -> StoreResult<()>;
+    async fn set_totp_pending(&self, user_id: UserId, sealed: Option<&str>) -> StoreResult<()>;
     /// Activates the pending secret and replaces the recovery codes, in one transaction.
     /// Returns `false` when there was no pending secret.
-    async fn activate_totp(&self, user_id: i64, code_hashes: &[String]) -> StoreResult<bool>;
+    async fn activate_totp(&self, user_id: UserId, code_hashes: &[String]) -> StoreResult<bool>;
     /// Turns two-factor off, in one transaction: secret, pending secret, recovery codes and
     /// remembered devices go, and the session epoch moves on so every session ends on every
     /// instance, whatever the session store.
     /// Returns how many remembered devices were forgotten.
-    async fn disable_totp(&self, user_id: i64) -> StoreResult<u64>;
+    async fn disable_totp(&self, user_id: UserId) -> StoreResult<u64>;
     /// Records `step` as used if it is later than the last used one. Exactly one of several
     /// concurrent claims of the same step wins (RFC 6238 §5.2, docs/security.md#totp-replay).
-    async fn claim_totp_step(&self, user_id: i64, step: i64) -> StoreResult<bool>;
+    async fn claim_totp_step(&self, user_id: UserId, step: i64) -> StoreResult<bool>;
     /// Replaces the recovery codes (regeneration voids the old set).
-    async fn replace_recovery_codes(&self, user_id: i64, code_hashes: &[String])
-    -> StoreResult<()>;
+    async fn replace_recovery_codes(
+        &self,
+        user_id: UserId,
+        code_hashes: &[String],
+    ) -> StoreResult<()>;
     /// Marks a code used if it exists and is unused; exactly one concurrent use wins.
-    async fn use_recovery_code(&self, user_id: i64, code_hash: &str, now: i64)
-    -> StoreResult<bool>;
+    async fn use_recovery_code(
+        &self,
+        user_id: UserId,
+        code_hash: &str,
+        now: i64,
+    ) -> StoreResult<bool>;
     /// How many unused recovery codes remain.
-    async fn recovery_codes_left(&self, user_id: i64) -> StoreResult<u64>;
+    async fn recovery_codes_left(&self, user_id: UserId) -> StoreResult<u64>;
 }
 
 /// A remembered device as stored (the token itself never is).
@@ -210,7 +218,7 @@ pub struct RememberedDevice {
     /// SHA-256 of the device token.
     pub id: String,
     /// Whose device it is.
-    pub user_id: i64,
+    pub user_id: UserId,
     /// What the browser said it was, for the account page.
     pub label: String,
     /// Client IP when it was remembered.
@@ -230,13 +238,13 @@ pub trait DeviceStore: Send + Sync + 'static {
     async fn add_device(&self, device: &RememberedDevice) -> StoreResult<()>;
     /// Marks a device used at `now` if it belongs to `user_id` and has not expired; returns
     /// whether it was valid.
-    async fn use_device(&self, user_id: i64, id: &str, now: i64) -> StoreResult<bool>;
+    async fn use_device(&self, user_id: UserId, id: &str, now: i64) -> StoreResult<bool>;
     /// The user's unexpired devices, newest first.
-    async fn devices(&self, user_id: i64, now: i64) -> StoreResult<Vec<RememberedDevice>>;
+    async fn devices(&self, user_id: UserId, now: i64) -> StoreResult<Vec<RememberedDevice>>;
     /// Forgets one device of the user; returns whether it existed.
-    async fn remove_device(&self, user_id: i64, id: &str) -> StoreResult<bool>;
+    async fn remove_device(&self, user_id: UserId, id: &str) -> StoreResult<bool>;
     /// Forgets every device of the user; returns how many.
-    async fn remove_all_devices(&self, user_id: i64) -> StoreResult<u64>;
+    async fn remove_all_devices(&self, user_id: UserId) -> StoreResult<u64>;
 }
 
 /// Password reset tokens, stored as hashes (docs/security.md#reset-tokens).
@@ -245,18 +253,18 @@ pub trait ResetStore: Send + Sync + 'static {
     /// Stores a new token for the user, voiding the user's older ones.
     async fn issue_reset(
         &self,
-        user_id: i64,
+        user_id: UserId,
         token_hash: &str,
         now: i64,
         expires_at: i64,
     ) -> StoreResult<()>;
     /// The user a live token belongs to, without using it up.
-    async fn reset_user(&self, token_hash: &str, now: i64) -> StoreResult<Option<i64>>;
+    async fn reset_user(&self, token_hash: &str, now: i64) -> StoreResult<Option<UserId>>;
     /// Uses a live token up (with every other token of its user); exactly one of several
     /// concurrent uses gets the user id.
-    async fn consume_reset(&self, token_hash: &str, now: i64) -> StoreResult<Option<i64>>;
+    async fn consume_reset(&self, token_hash: &str, now: i64) -> StoreResult<Option<UserId>>;
     /// Voids every token of the user (the password was set another way).
-    async fn void_resets(&self, user_id: i64) -> StoreResult<()>;
+    async fn void_resets(&self, user_id: UserId) -> StoreResult<()>;
 }
 
 /// Fields of a new user.
@@ -285,7 +293,7 @@ pub trait UserStore: Send + Sync + 'static {
     /// several users have it.
     async fn find_by_email(&self, email: &str) -> StoreResult<Option<User>>;
     /// Finds a user by id.
-    async fn get(&self, id: i64) -> StoreResult<Option<User>>;
+    async fn get(&self, id: UserId) -> StoreResult<Option<User>>;
     /// Creates a user; `Conflict` if the name is taken.
     async fn create(&self, user: &NewUser, now: i64) -> StoreResult<User>;
     /// A credential change, in one transaction: the new hash and must-change flag, the next
@@ -294,20 +302,20 @@ pub trait UserStore: Send + Sync + 'static {
     /// or the new one, never a mix.
     async fn set_password(
         &self,
-        id: i64,
+        id: UserId,
         hash: &str,
         must_change: bool,
         now: i64,
     ) -> StoreResult<()>;
     /// Replaces a hash with a stronger one of the same password, only if it is still `old`
     /// (no session epoch change: the credential is the same).
-    async fn rehash_password(&self, id: i64, old: &str, new: &str, now: i64) -> StoreResult<()>;
+    async fn rehash_password(&self, id: UserId, old: &str, new: &str, now: i64) -> StoreResult<()>;
     /// Enables or disables a user.
-    async fn set_disabled(&self, id: i64, disabled: bool, now: i64) -> StoreResult<()>;
+    async fn set_disabled(&self, id: UserId, disabled: bool, now: i64) -> StoreResult<()>;
     /// Replaces the user's groups.
-    async fn set_groups(&self, id: i64, groups: &[String], now: i64) -> StoreResult<()>;
+    async fn set_groups(&self, id: UserId, groups: &[String], now: i64) -> StoreResult<()>;
     /// Deletes a user; returns whether it existed.
-    async fn delete(&self, id: i64) -> StoreResult<bool>;
+    async fn delete(&self, id: UserId) -> StoreResult<bool>;
     /// All users, ordered by name.
     async fn list(&self) -> StoreResult<Vec<User>>;
     /// Number of users.

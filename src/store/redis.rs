@@ -6,6 +6,7 @@
 //! attempts and ban end. The raw session id never reaches Redis (docs/security.md#session-store-at-rest). Every error
 //! becomes `StoreError::Unavailable`, and callers fail closed on it (docs/security.md#store-bounds-and-outages).
 
+use crate::domain::user::UserId;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -49,7 +50,7 @@ impl RedisConn {
         format!("{}s:{}", self.prefix, key.0)
     }
 
-    fn user_key(&self, user_id: i64) -> String {
+    fn user_key(&self, user_id: UserId) -> String {
         format!("{}u:{user_id}", self.prefix)
     }
 
@@ -193,7 +194,7 @@ impl SessionStore for RedisSessionStore {
 
     async fn list_for_user(
         &self,
-        user_id: i64,
+        user_id: UserId,
         _now: i64,
     ) -> StoreResult<Vec<(SessionKey, Session)>> {
         let mut conn = self.redis.conn.clone();
@@ -221,7 +222,7 @@ impl SessionStore for RedisSessionStore {
         Ok(live)
     }
 
-    async fn remove_all_for_user(&self, user_id: i64) -> StoreResult<usize> {
+    async fn remove_all_for_user(&self, user_id: UserId) -> StoreResult<usize> {
         let mut conn = self.redis.conn.clone();
         let n: usize = self
             .remove_all

@@ -1,6 +1,7 @@
 //! One set-password path and credential changes that end what they must, whoever makes them
 //! (portal, admin area or command line), on either session store.
 
+use gatehouse::domain::user::UserId;
 use std::time::Duration;
 
 use gatehouse::domain::session::{AuthLevel, Session, SessionId, SessionTimeouts};
@@ -94,6 +95,7 @@ async fn an_operator_reset_of_two_factor_ends_in_process_sessions_of_a_running_s
 }
 
 fn record(user_id: i64, now: i64) -> Session {
+    let user_id = gatehouse::domain::user::UserId(user_id);
     let timeouts = SessionTimeouts {
         idle: 600,
         absolute: 3600,
@@ -140,7 +142,7 @@ async fn redis_revoke_all_racing_sign_ins_leaves_no_session_outside_the_index() 
     });
     let revocations = tokio::spawn(async move {
         for _ in 0..400 {
-            revoker.remove_all_for_user(user).await.unwrap();
+            revoker.remove_all_for_user(UserId(user)).await.unwrap();
         }
         revoker
     });
@@ -168,8 +170,14 @@ async fn redis_revoke_all_racing_sign_ins_leaves_no_session_outside_the_index() 
         orphans.len()
     );
     // And "sign out everywhere" really ends everything that is left.
-    store.remove_all_for_user(user).await.unwrap();
-    assert!(store.list_for_user(user, 1_000).await.unwrap().is_empty());
+    store.remove_all_for_user(UserId(user)).await.unwrap();
+    assert!(
+        store
+            .list_for_user(UserId(user), 1_000)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 /// A refresh of `last_seen` that lands after a revocation must not bring the session back.
@@ -193,7 +201,7 @@ async fn a_refresh_never_resurrects_an_ended_session() {
             sessions.touch(&key, &s, 600, 1_000).await.unwrap(),
             "{store:?}"
         );
-        assert_eq!(sessions.remove_all_for_user(9).await.unwrap(), 1);
+        assert_eq!(sessions.remove_all_for_user(UserId(9)).await.unwrap(), 1);
         assert!(
             !sessions.touch(&key, &s, 600, 1_000).await.unwrap(),
             "{store:?}"
@@ -202,6 +210,12 @@ async fn a_refresh_never_resurrects_an_ended_session() {
             sessions.get(&key, 1_000).await.unwrap().is_none(),
             "{store:?}"
         );
-        assert!(sessions.list_for_user(9, 1_000).await.unwrap().is_empty());
+        assert!(
+            sessions
+                .list_for_user(UserId(9), 1_000)
+                .await
+                .unwrap()
+                .is_empty()
+        );
     }
 }

@@ -121,8 +121,12 @@ fn secrets_and_opened_key_material_are_wiped_on_drop() {
     // What the box opens is the TOTP secret in the clear: it comes back in a buffer that is
     // zeroed when dropped, and it still opens to the very bytes that were sealed.
     let sealer = SecretBox::new(&[(1, [0x5a; 32])]).unwrap();
-    let sealed = sealer.seal(secret.as_bytes(), 7).unwrap();
-    let opened: zeroize::Zeroizing<Vec<u8>> = sealer.open(&sealed, 7).unwrap();
+    let sealed = sealer
+        .seal(secret.as_bytes(), gatehouse::domain::user::UserId(7))
+        .unwrap();
+    let opened: zeroize::Zeroizing<Vec<u8>> = sealer
+        .open(&sealed, gatehouse::domain::user::UserId(7))
+        .unwrap();
     assert_eq!(opened.as_slice(), secret.as_bytes());
     let back = TotpSecret::from_bytes(&opened).unwrap();
     assert_eq!(back.to_base32(), secret.to_base32());

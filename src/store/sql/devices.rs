@@ -1,5 +1,6 @@
 //! `DeviceStore` over SQL. Expired rows are never honoured and are swept when a device is added.
 
+use crate::domain::user::UserId;
 use async_trait::async_trait;
 use sqlx::Row;
 
@@ -11,7 +12,7 @@ impl DeviceStore for SqlUserStore {
     async fn add_device(&self, d: &RememberedDevice) -> StoreResult<()> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         sqlx::query("DELETE FROM remembered_devices WHERE user_id = $1 AND expires_at <= $2")
-            .bind(d.user_id)
+            .bind(d.user_id.0)
             .bind(d.created_at)
             .execute(&mut *tx)
             .await
@@ -21,7 +22,7 @@ impl DeviceStore for SqlUserStore {
              VALUES ($1, $2, $3, $4, $5, $6, $5)",
         )
         .bind(&d.id)
-        .bind(d.user_id)
+        .bind(d.user_id.0)
         .bind(&d.label)
         .bind(&d.ip)
         .bind(d.created_at)
@@ -32,26 +33,26 @@ impl DeviceStore for SqlUserStore {
         tx.commit().await.map_err(db_err)
     }
 
-    async fn use_device(&self, user_id: i64, id: &str, now: i64) -> StoreResult<bool> {
+    async fn use_device(&self, user_id: UserId, id: &str, now: i64) -> StoreResult<bool> {
         let done = sqlx::query(
             "UPDATE remembered_devices SET last_used_at = $1 \
              WHERE id_hash = $2 AND user_id = $3 AND expires_at > $1",
         )
         .bind(now)
         .bind(id)
-        .bind(user_id)
+        .bind(user_id.0)
         .execute(&self.pool)
         .await
         .map_err(db_err)?;
         Ok(done.rows_affected() == 1)
     }
 
-    async fn devices(&self, user_id: i64, now: i64) -> StoreResult<Vec<RememberedDevice>> {
+    async fn devices(&self, user_id: UserId, now: i64) -> StoreResult<Vec<RememberedDevice>> {
         let rows = sqlx::query(
             "SELECT id_hash, label, ip, created_at, expires_at, last_used_at FROM remembered_devices \
              WHERE user_id = $1 AND expires_at > $2 ORDER BY created_at DESC",
         )
-        .bind(user_id)
+        .bind(user_id.0)
         .bind(now)
         .fetch_all(&self.pool)
         .await
@@ -71,10 +72,10 @@ impl DeviceStore for SqlUserStore {
             .collect()
     }
 
-    async fn remove_device(&self, user_id: i64, id: &str) -> StoreResult<bool> {
+    async fn remove_device(&self, user_id: UserId, id: &str) -> StoreResult<bool> {
         let done =
             sqlx::query("DELETE FROM remembered_devices WHERE user_id = $1 AND id_hash = $2")
-                .bind(user_id)
+                .bind(user_id.0)
                 .bind(id)
                 .execute(&self.pool)
                 .await
@@ -82,9 +83,9 @@ impl DeviceStore for SqlUserStore {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn remove_all_devices(&self, user_id: i64) -> StoreResult<u64> {
+    async fn remove_all_devices(&self, user_id: UserId) -> StoreResult<u64> {
         let done = sqlx::query("DELETE FROM remembered_devices WHERE user_id = $1")
-            .bind(user_id)
+            .bind(user_id.0)
             .execute(&self.pool)
             .await
             .map_err(db_err)?;

@@ -3,6 +3,7 @@
 //! SQL is kept portable (no SQLite-only syntax) so that PostgreSQL can share it. Migrations
 //! are embedded and run at start. The database file is created with mode 0600 (docs/security.md#file-permissions).
 
+use crate::domain::user::UserId;
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -119,7 +120,7 @@ fn row_to_user(row: &SqliteRow) -> StoreResult<User> {
     let get = StoreError::corrupt;
     let groups: String = row.try_get("groups").map_err(get)?;
     Ok(User {
-        id: row.try_get("id").map_err(get)?,
+        id: UserId(row.try_get("id").map_err(get)?),
         username: row.try_get("username").map_err(get)?,
         display_name: row.try_get("display_name").map_err(get)?,
         email: row.try_get("email").map_err(get)?,
@@ -167,10 +168,10 @@ impl UserStore for SqlUserStore {
         }
     }
 
-    async fn get(&self, id: i64) -> StoreResult<Option<User>> {
+    async fn get(&self, id: UserId) -> StoreResult<Option<User>> {
         let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
         sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
+            .bind(id.0)
             .fetch_optional(&self.pool)
             .await
             .map_err(db_err)?
@@ -200,7 +201,7 @@ impl UserStore for SqlUserStore {
 
     async fn set_password(
         &self,
-        id: i64,
+        id: UserId,
         hash: &str,
         must_change: bool,
         now: i64,
@@ -210,7 +211,7 @@ impl UserStore for SqlUserStore {
             .bind(hash)
             .bind(must_change)
             .bind(now)
-            .bind(id)
+            .bind(id.0)
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
@@ -218,11 +219,11 @@ impl UserStore for SqlUserStore {
         tx.commit().await.map_err(db_err)
     }
 
-    async fn rehash_password(&self, id: i64, old: &str, new: &str, now: i64) -> StoreResult<()> {
+    async fn rehash_password(&self, id: UserId, old: &str, new: &str, now: i64) -> StoreResult<()> {
         sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3 AND password_hash = $4")
             .bind(new)
             .bind(now)
-            .bind(id)
+            .bind(id.0)
             .bind(old)
             .execute(&self.pool)
             .await
@@ -230,31 +231,31 @@ impl UserStore for SqlUserStore {
             .map(|_| ())
     }
 
-    async fn set_disabled(&self, id: i64, disabled: bool, now: i64) -> StoreResult<()> {
+    async fn set_disabled(&self, id: UserId, disabled: bool, now: i64) -> StoreResult<()> {
         sqlx::query("UPDATE users SET disabled = $1, updated_at = $2, session_epoch = session_epoch + 1 WHERE id = $3")
             .bind(disabled)
             .bind(now)
-            .bind(id)
+            .bind(id.0)
             .execute(&self.pool)
             .await
             .map_err(db_err)
             .map(|_| ())
     }
 
-    async fn set_groups(&self, id: i64, groups: &[String], now: i64) -> StoreResult<()> {
+    async fn set_groups(&self, id: UserId, groups: &[String], now: i64) -> StoreResult<()> {
         sqlx::query("UPDATE users SET groups = $1, updated_at = $2 WHERE id = $3")
             .bind(groups.join(","))
             .bind(now)
-            .bind(id)
+            .bind(id.0)
             .execute(&self.pool)
             .await
             .map_err(db_err)
             .map(|_| ())
     }
 
-    async fn delete(&self, id: i64) -> StoreResult<bool> {
+    async fn delete(&self, id: UserId) -> StoreResult<bool> {
         let done = sqlx::query("DELETE FROM users WHERE id = $1")
-            .bind(id)
+            .bind(id.0)
             .execute(&self.pool)
             .await
             .map_err(db_err)?;
@@ -293,14 +294,14 @@ impl UserStore for SqlUserStore {
 /// links and remembered devices (a device stood in for a factor of the old credential).
 pub(super) async fn forget_credentials(
     tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-    user_id: i64,
+    user_id: UserId,
 ) -> StoreResult<()> {
     for sql in [
         "DELETE FROM password_resets WHERE user_id = $1",
         "DELETE FROM remembered_devices WHERE user_id = $1",
     ] {
         sqlx::query(sql)
-            .bind(user_id)
+            .bind(user_id.0)
             .execute(&mut **tx)
             .await
             .map_err(db_err)?;

@@ -1,6 +1,7 @@
 //! `ResetStore` over SQL: issuing replaces the user's older tokens, consuming is one
 //! transaction, so a token works once even under concurrent submissions.
 
+use crate::domain::user::UserId;
 use async_trait::async_trait;
 
 use super::{SqlUserStore, db_err};
@@ -10,7 +11,7 @@ use crate::store::{ResetStore, StoreResult};
 impl ResetStore for SqlUserStore {
     async fn issue_reset(
         &self,
-        user_id: i64,
+        user_id: UserId,
         token_hash: &str,
         now: i64,
         expires_at: i64,
@@ -18,7 +19,7 @@ impl ResetStore for SqlUserStore {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         // A newer request voids older links; expired rows of anyone go too.
         sqlx::query("DELETE FROM password_resets WHERE user_id = $1 OR expires_at <= $2")
-            .bind(user_id)
+            .bind(user_id.0)
             .bind(now)
             .execute(&mut *tx)
             .await
@@ -27,7 +28,7 @@ impl ResetStore for SqlUserStore {
             "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
         )
         .bind(token_hash)
-        .bind(user_id)
+        .bind(user_id.0)
         .bind(now)
         .bind(expires_at)
         .execute(&mut *tx)
@@ -36,7 +37,7 @@ impl ResetStore for SqlUserStore {
         tx.commit().await.map_err(db_err)
     }
 
-    async fn reset_user(&self, token_hash: &str, now: i64) -> StoreResult<Option<i64>> {
+    async fn reset_user(&self, token_hash: &str, now: i64) -> StoreResult<Option<UserId>> {
         sqlx::query_scalar(
             "SELECT user_id FROM password_resets WHERE token_hash = $1 AND expires_at > $2",
         )
@@ -44,10 +45,11 @@ impl ResetStore for SqlUserStore {
         .bind(now)
         .fetch_optional(&self.pool)
         .await
+        .map(|id: Option<i64>| id.map(UserId))
         .map_err(db_err)
     }
 
-    async fn consume_reset(&self, token_hash: &str, now: i64) -> StoreResult<Option<i64>> {
+    async fn consume_reset(&self, token_hash: &str, now: i64) -> StoreResult<Option<UserId>> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         let user: Option<i64> = sqlx::query_scalar(
             "SELECT user_id FROM password_resets WHERE token_hash = $1 AND expires_at > $2",
@@ -70,12 +72,12 @@ impl ResetStore for SqlUserStore {
             return Ok(None);
         }
         tx.commit().await.map_err(db_err)?;
-        Ok(Some(user_id))
+        Ok(Some(UserId(user_id)))
     }
 
-    async fn void_resets(&self, user_id: i64) -> StoreResult<()> {
+    async fn void_resets(&self, user_id: UserId) -> StoreResult<()> {
         sqlx::query("DELETE FROM password_resets WHERE user_id = $1")
-            .bind(user_id)
+            .bind(user_id.0)
             .execute(&self.pool)
             .await
             .map_err(db_err)

@@ -2,6 +2,7 @@
 //! one transaction), so concurrent requests and several instances sharing the database cannot
 //! both pass (a TOTP step or a recovery code works once).
 
+use crate::domain::user::UserId;
 use async_trait::async_trait;
 use sqlx::Row;
 
@@ -10,11 +11,11 @@ use crate::store::{SecondFactorStore, StoreResult, TotpRecord};
 
 #[async_trait]
 impl SecondFactorStore for SqlUserStore {
-    async fn totp(&self, user_id: i64) -> StoreResult<TotpRecord> {
+    async fn totp(&self, user_id: UserId) -> StoreResult<TotpRecord> {
         let row = sqlx::query(
             "SELECT totp_secret, totp_pending, totp_last_step FROM users WHERE id = $1",
         )
-        .bind(user_id)
+        .bind(user_id.0)
         .fetch_optional(&self.pool)
         .await
         .map_err(db_err)?;
@@ -28,23 +29,23 @@ impl SecondFactorStore for SqlUserStore {
         })
     }
 
-    async fn set_totp_pending(&self, user_id: i64, sealed: Option<&str>) -> StoreResult<()> {
+    async fn set_totp_pending(&self, user_id: UserId, sealed: Option<&str>) -> StoreResult<()> {
         sqlx::query("UPDATE users SET totp_pending = $1 WHERE id = $2")
             .bind(sealed)
-            .bind(user_id)
+            .bind(user_id.0)
             .execute(&self.pool)
             .await
             .map_err(db_err)
             .map(|_| ())
     }
 
-    async fn activate_totp(&self, user_id: i64, code_hashes: &[String]) -> StoreResult<bool> {
+    async fn activate_totp(&self, user_id: UserId, code_hashes: &[String]) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         let moved = sqlx::query(
             "UPDATE users SET totp_secret = totp_pending, totp_pending = NULL, totp_last_step = 0 \
              WHERE id = $1 AND totp_pending IS NOT NULL",
         )
-        .bind(user_id)
+        .bind(user_id.0)
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
@@ -56,16 +57,16 @@ impl SecondFactorStore for SqlUserStore {
         Ok(true)
     }
 
-    async fn disable_totp(&self, user_id: i64) -> StoreResult<u64> {
+    async fn disable_totp(&self, user_id: UserId) -> StoreResult<u64> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         sqlx::query("UPDATE users SET totp_secret = NULL, totp_pending = NULL, session_epoch = session_epoch + 1 WHERE id = $1")
-            .bind(user_id)
+            .bind(user_id.0)
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
         replace_codes(&mut tx, user_id, &[]).await?;
         let devices = sqlx::query("DELETE FROM remembered_devices WHERE user_id = $1")
-            .bind(user_id)
+            .bind(user_id.0)
             .execute(&mut *tx)
             .await
             .map_err(db_err)?
@@ -74,12 +75,12 @@ impl SecondFactorStore for SqlUserStore {
         Ok(devices)
     }
 
-    async fn claim_totp_step(&self, user_id: i64, step: i64) -> StoreResult<bool> {
+    async fn claim_totp_step(&self, user_id: UserId, step: i64) -> StoreResult<bool> {
         let done = sqlx::query(
             "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1",
         )
         .bind(step)
-        .bind(user_id)
+        .bind(user_id.0)
         .execute(&self.pool)
         .await
         .map_err(db_err)?;
@@ -88,7 +89,7 @@ impl SecondFactorStore for SqlUserStore {
 
     async fn replace_recovery_codes(
         &self,
-        user_id: i64,
+        user_id: UserId,
         code_hashes: &[String],
     ) -> StoreResult<()> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
@@ -98,13 +99,13 @@ impl SecondFactorStore for SqlUserStore {
 
     async fn use_recovery_code(
         &self,
-        user_id: i64,
+        user_id: UserId,
         code_hash: &str,
         now: i64,
     ) -> StoreResult<bool> {
         let done = sqlx::query("UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL")
             .bind(now)
-            .bind(user_id)
+            .bind(user_id.0)
             .bind(code_hash)
             .execute(&self.pool)
             .await
@@ -112,11 +113,11 @@ impl SecondFactorStore for SqlUserStore {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn recovery_codes_left(&self, user_id: i64) -> StoreResult<u64> {
+    async fn recovery_codes_left(&self, user_id: UserId) -> StoreResult<u64> {
         let n: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL",
         )
-        .bind(user_id)
+        .bind(user_id.0)
         .fetch_one(&self.pool)
         .await
         .map_err(db_err)?;
@@ -126,17 +127,17 @@ impl SecondFactorStore for SqlUserStore {
 
 async fn replace_codes(
     tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-    user_id: i64,
+    user_id: UserId,
     code_hashes: &[String],
 ) -> StoreResult<()> {
     sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
-        .bind(user_id)
+        .bind(user_id.0)
         .execute(&mut **tx)
         .await
         .map_err(db_err)?;
     for hash in code_hashes {
         sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
-            .bind(user_id)
+            .bind(user_id.0)
             .bind(hash)
             .execute(&mut **tx)
             .await

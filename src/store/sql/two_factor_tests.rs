@@ -3,7 +3,11 @@ use std::sync::Arc;
 use super::*;
 use crate::store::{NewUser, UserStore};
 
-async fn store_with_user() -> (tempfile::TempDir, Arc<SqlUserStore>, i64) {
+async fn store_with_user() -> (
+    tempfile::TempDir,
+    Arc<SqlUserStore>,
+    crate::domain::user::UserId,
+) {
     let dir = tempfile::tempdir().unwrap();
     let store = SqlUserStore::open_sqlite(&dir.path().join("t.db"))
         .await

@@ -205,7 +205,7 @@ mod tests {
 
     fn user(name: &str, display: &str, email: &str) -> User {
         User {
-            id: 1,
+            id: crate::domain::user::UserId(1),
             username: name.into(),
             display_name: display.into(),
             email: email.into(),
