@@ -4,25 +4,30 @@
 
 use std::sync::Arc;
 
-use axum::Extension;
 use axum::body::Body;
-use axum::extract::rejection::FormRejection;
-use axum::extract::{Form, Query, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use http::{HeaderMap, Response, StatusCode};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
-use super::account::{account_page, fresh, origin, reauth_page, signed_in, with_session};
-use super::errors::{PageError, error_page};
-use super::forms::{checked, form_page, see_other, throttled, too_many};
-use super::login::{LoginQuery, safe_rd, service_error, target, with_rd};
+use super::account::{account_page, origin, with_session};
+use super::errors::{PageError, WebError};
+use super::extract::{CsrfForm, SignedIn, fresh};
+use super::forms::{see_other, throttled, too_many};
+use super::login::{LoginQuery, query_rd, safe_rd, target, with_rd};
+use super::view::{self, Template};
 use crate::domain::recovery::RecoveryCode;
 use crate::domain::secret::SecretString;
+use crate::domain::session::SessionId;
 use crate::http::request::RequestCtx;
 use crate::http::state::AppState;
 use crate::service::AuthError;
 use crate::service::sessions::Resolved;
+use crate::service::two_factor::Enrollment;
+
+/// The enrolment page's path under the portal.
+const ENABLE: &str = "/account/2fa/enable";
 
 #[derive(Deserialize)]
 pub(super) struct CodeForm {
@@ -30,8 +35,6 @@ pub(super) struct CodeForm {
     code: String,
     #[serde(default)]
     rd: String,
-    #[serde(default)]
-    csrf: String,
 }
 
 #[derive(Deserialize)]
@@ -40,8 +43,36 @@ pub(super) struct PasswordCodeForm {
     password: String,
     #[serde(default)]
     code: String,
-    #[serde(default)]
-    csrf: String,
+}
+
+#[derive(Serialize)]
+struct EnrollPage<'a> {
+    title: &'static str,
+    /// The `otpauth://` URI as an SVG QR code.
+    qr: String,
+    secret: String,
+    uri: &'a str,
+    rd: &'a str,
+    error: Option<&'a str>,
+}
+
+impl Template for EnrollPage<'_> {
+    const NAME: &'static str = "enroll.html";
+}
+
+#[derive(Serialize)]
+struct RecoveryCodesPage<'a> {
+    title: &'static str,
+    codes: Vec<String>,
+    /// The codes as a text file, in a `data:` URL.
+    download_href: String,
+    intro: &'a str,
+    /// Where "continue" goes.
+    next: &'a str,
+}
+
+impl Template for RecoveryCodesPage<'_> {
+    const NAME: &'static str = "recovery_codes.html";
 }
 
 /// The secret in groups of four, as authenticator apps accept it typed with spaces.
@@ -56,51 +87,60 @@ fn grouped(secret: &str) -> String {
 
 fn enroll_page(
     app: &AppState,
-    ctx: &RequestCtx,
     headers: &HeaderMap,
     status: StatusCode,
-    enrollment: &crate::service::two_factor::Enrollment,
+    enrollment: &Enrollment,
     rd: &str,
     error: Option<&str>,
-) -> Response<Body> {
-    let Some(qr) = super::qr::svg(enrollment.uri.expose()) else {
-        return error_page(
-            app,
-            Some(ctx),
-            PageError::Internal("QR code too large".into()),
-        );
+) -> Result<Response<Body>, WebError> {
+    let qr = super::qr::svg(enrollment.uri.expose())
+        .ok_or_else(|| PageError::Internal("QR code too large".into()))?;
+    let page = EnrollPage {
+        title: "Set up two-factor authentication",
+        qr,
+        secret: grouped(enrollment.secret.expose()),
+        uri: enrollment.uri.expose(),
+        rd,
+        error,
     };
-    form_page(
-        app,
-        headers,
+    Ok(view::form(app, headers, status, &page))
+}
+
+/// Enrolment needs a password entered within the step-up window; a stale session gets the
+/// prompt, which comes back to enrolment with the same `rd`.
+fn needs_step_up(
+    app: &AppState,
+    ctx: &RequestCtx,
+    s: &Resolved,
+    rd: &str,
+    status: StatusCode,
+) -> Result<(), WebError> {
+    if fresh(app, s, ctx.now) {
+        return Ok(());
+    }
+    Err(WebError::StepUp {
+        username: s.user.username.clone(),
+        next: "enable",
+        rd: rd.to_owned(),
         status,
-        "enroll.html",
-        json!({ "title": "Set up two-factor authentication", "qr": qr, "secret": grouped(enrollment.secret.expose()), "uri": enrollment.uri.expose(), "rd": rd, "error": error }),
-    )
+    })
 }
 
 /// `GET /account/2fa/enable`: a new secret to scan, after a recent password.
 pub(super) async fn enable_page(
     State(app): State<Arc<AppState>>,
-    Extension(ctx): Extension<RequestCtx>,
+    ctx: RequestCtx,
+    SignedIn(s): SignedIn,
     headers: HeaderMap,
-    query: Result<Query<LoginQuery>, axum::extract::rejection::QueryRejection>,
-) -> Response<Body> {
-    let rd = safe_rd(&app, &ctx, &query.map(|Query(q)| q.rd).unwrap_or_default());
-    let s = match signed_in(&app, &ctx, &headers, "/account/2fa/enable").await {
-        Ok(s) => s,
-        Err(resp) => return resp,
-    };
+    query: Result<Query<LoginQuery>, QueryRejection>,
+) -> Result<Response<Body>, WebError> {
+    let rd = query_rd(&app, &ctx, query);
     if s.user.totp_enabled {
-        return see_other(&app.config.portal.url.path("/account"));
+        return Ok(see_other(&app.config.portal.url.path("/account")));
     }
-    if !fresh(&app, &s, ctx.now) {
-        return reauth_page(&app, &headers, &s, StatusCode::OK, "enable", &rd, None);
-    }
-    match app.two_factor.begin_enrollment(&s.user).await {
-        Ok(enrollment) => enroll_page(&app, &ctx, &headers, StatusCode::OK, &enrollment, &rd, None),
-        Err(e) => service_error(&app, &ctx, e),
-    }
+    needs_step_up(&app, &ctx, &s, &rd, StatusCode::OK)?;
+    let enrollment = app.two_factor.begin_enrollment(&s.user).await?;
+    enroll_page(&app, &headers, StatusCode::OK, &enrollment, &rd, None)
 }
 
 fn codes_page(
@@ -116,112 +156,98 @@ fn codes_page(
         app.config.portal.title,
         shown.join("\n")
     );
-    let download_href = format!(
-        "data:text/plain;charset=utf-8,{}",
-        utf8_percent_encode(&text, NON_ALPHANUMERIC)
-    );
-    form_page(
-        app,
-        headers,
-        StatusCode::OK,
-        "recovery_codes.html",
-        json!({ "title": "Recovery codes", "codes": shown, "download_href": download_href, "intro": intro, "next": next }),
-    )
+    let page = RecoveryCodesPage {
+        title: "Recovery codes",
+        download_href: format!(
+            "data:text/plain;charset=utf-8,{}",
+            utf8_percent_encode(&text, NON_ALPHANUMERIC)
+        ),
+        codes: shown,
+        intro,
+        next,
+    };
+    view::form(app, headers, StatusCode::OK, &page)
 }
 
 /// `POST /account/2fa/enable`: the code from the new secret turns two-factor on.
 pub(super) async fn enable_submit(
     State(app): State<Arc<AppState>>,
-    Extension(ctx): Extension<RequestCtx>,
+    ctx: RequestCtx,
+    SignedIn(s): SignedIn,
     headers: HeaderMap,
-    form: Result<Form<CodeForm>, FormRejection>,
-) -> Response<Body> {
-    let form = match checked(
-        &app,
-        &ctx,
-        &headers,
-        form,
-        |f| &f.csrf,
-        "account/2fa/enable",
-    ) {
-        Ok(f) => f,
-        Err(resp) => return *resp,
-    };
-    let s = match signed_in(&app, &ctx, &headers, "/account/2fa/enable").await {
-        Ok(s) => s,
-        Err(resp) => return resp,
-    };
+    CsrfForm(form): CsrfForm<CodeForm>,
+) -> Result<Response<Body>, WebError> {
     let rd = safe_rd(&app, &ctx, &form.rd);
     if s.user.totp_enabled {
-        return see_other(&app.config.portal.url.path("/account"));
+        return Ok(see_other(&app.config.portal.url.path("/account")));
     }
-    if !fresh(&app, &s, ctx.now) {
-        return reauth_page(
-            &app,
-            &headers,
-            &s,
-            StatusCode::UNAUTHORIZED,
-            "enable",
-            &rd,
-            None,
-        );
-    }
+    needs_step_up(&app, &ctx, &s, &rd, StatusCode::UNAUTHORIZED)?;
     match app
         .two_factor
         .confirm_enrollment(&s, &form.code, ctx.now, origin(&ctx, &headers))
         .await
     {
-        Ok((id, codes)) => {
-            let next = if rd.is_empty() {
-                app.config.portal.url.path("/account")
-            } else {
-                target(&app, &rd)
-            };
-            let page = codes_page(
-                &app,
-                &headers,
-                &codes,
-                "Two-factor authentication is on.",
-                &next,
-            );
-            with_session(&app, &ctx, page, &id)
-                .await
-                .unwrap_or_else(axum::response::IntoResponse::into_response)
-        }
-        Err(AuthError::InvalidCode) => match app.two_factor.pending_enrollment(&s.user).await {
-            Ok(Some(enrollment)) => enroll_page(
-                &app,
-                &ctx,
-                &headers,
-                StatusCode::UNAUTHORIZED,
-                &enrollment,
-                &rd,
-                Some(
-                    "That code did not match. Check the time on your phone and try the next code.",
-                ),
-            ),
-            Ok(None) => see_other(&with_rd(&app, "/account/2fa/enable", &rd)),
-            Err(e) => service_error(&app, &ctx, e),
-        },
-        Err(AuthError::Throttled { until }) => {
-            let (msg, wait) = too_many(until, ctx.now);
-            throttled(
-                account_page(
-                    &app,
-                    &ctx,
-                    &headers,
-                    &s,
-                    StatusCode::TOO_MANY_REQUESTS,
-                    Some(&msg),
-                    None,
-                )
-                .await
-                .unwrap_or_else(axum::response::IntoResponse::into_response),
-                wait,
-            )
-        }
-        Err(e) => service_error(&app, &ctx, e),
+        Ok((id, codes)) => enabled(&app, &ctx, &headers, &rd, &id, &codes).await,
+        Err(e) => not_enabled(&app, &ctx, &headers, &s, &rd, e).await,
     }
+}
+
+/// Two-factor is on: the recovery codes, shown once, under the rotated session.
+async fn enabled(
+    app: &AppState,
+    ctx: &RequestCtx,
+    headers: &HeaderMap,
+    rd: &str,
+    id: &SessionId,
+    codes: &[RecoveryCode],
+) -> Result<Response<Body>, WebError> {
+    let next = if rd.is_empty() {
+        app.config.portal.url.path("/account")
+    } else {
+        target(app, rd)
+    };
+    let intro = "Two-factor authentication is on.";
+    let page = codes_page(app, headers, codes, intro, &next);
+    with_session(app, ctx, page, id).await
+}
+
+/// The answer to an enrolment code that did not pass: the same secret again after a wrong
+/// code (a new one when none is pending), the account page when throttled.
+async fn not_enabled(
+    app: &AppState,
+    ctx: &RequestCtx,
+    headers: &HeaderMap,
+    s: &Resolved,
+    rd: &str,
+    e: AuthError,
+) -> Result<Response<Body>, WebError> {
+    match e {
+        AuthError::InvalidCode => match app.two_factor.pending_enrollment(&s.user).await? {
+            Some(enrollment) => {
+                let why =
+                    "That code did not match. Check the time on your phone and try the next code.";
+                let status = StatusCode::UNAUTHORIZED;
+                enroll_page(app, headers, status, &enrollment, rd, Some(why))
+            }
+            None => Ok(see_other(&with_rd(app, ENABLE, rd))),
+        },
+        AuthError::Throttled { until } => throttled_page(app, ctx, headers, s, until).await,
+        e => Err(e.into()),
+    }
+}
+
+/// The account page saying how long to wait, with `Retry-After`.
+async fn throttled_page(
+    app: &AppState,
+    ctx: &RequestCtx,
+    headers: &HeaderMap,
+    s: &Resolved,
+    until: i64,
+) -> Result<Response<Body>, WebError> {
+    let (msg, wait) = too_many(until, ctx.now);
+    let status = StatusCode::TOO_MANY_REQUESTS;
+    let page = account_page(app, ctx, headers, s, status, Some(&msg), None).await?;
+    Ok(throttled(page, wait))
 }
 
 /// The answer to a password-and-code form that failed.
@@ -231,81 +257,37 @@ async fn refused(
     headers: &HeaderMap,
     s: &Resolved,
     e: AuthError,
-) -> Response<Body> {
+) -> Result<Response<Body>, WebError> {
     match e {
-        AuthError::InvalidCredentials | AuthError::InvalidCode => account_page(
-            app,
-            ctx,
-            headers,
-            s,
-            StatusCode::FORBIDDEN,
-            Some("The password or the code was wrong. Nothing was changed."),
-            None,
-        )
-        .await
-        .unwrap_or_else(axum::response::IntoResponse::into_response),
-        AuthError::Throttled { until } => {
-            let (msg, wait) = too_many(until, ctx.now);
-            throttled(
-                account_page(
-                    app,
-                    ctx,
-                    headers,
-                    s,
-                    StatusCode::TOO_MANY_REQUESTS,
-                    Some(&msg),
-                    None,
-                )
-                .await
-                .unwrap_or_else(axum::response::IntoResponse::into_response),
-                wait,
-            )
+        AuthError::InvalidCredentials | AuthError::InvalidCode => {
+            let why = "The password or the code was wrong. Nothing was changed.";
+            account_page(app, ctx, headers, s, StatusCode::FORBIDDEN, Some(why), None).await
         }
-        e => service_error(app, ctx, e),
+        AuthError::Throttled { until } => throttled_page(app, ctx, headers, s, until).await,
+        e => Err(e.into()),
     }
 }
 
 /// `POST /account/2fa/recovery`: a new set of recovery codes (password and code needed).
 pub(super) async fn regenerate(
     State(app): State<Arc<AppState>>,
-    Extension(ctx): Extension<RequestCtx>,
+    ctx: RequestCtx,
+    SignedIn(s): SignedIn,
     headers: HeaderMap,
-    form: Result<Form<PasswordCodeForm>, FormRejection>,
-) -> Response<Body> {
-    let form = match checked(
-        &app,
-        &ctx,
-        &headers,
-        form,
-        |f| &f.csrf,
-        "account/2fa/recovery",
-    ) {
-        Ok(f) => f,
-        Err(resp) => return *resp,
-    };
-    let s = match signed_in(&app, &ctx, &headers, "/account").await {
-        Ok(s) => s,
-        Err(resp) => return resp,
-    };
+    CsrfForm(form): CsrfForm<PasswordCodeForm>,
+) -> Result<Response<Body>, WebError> {
     let password = SecretString::new(form.password);
+    let origin = origin(&ctx, &headers);
     match app
         .two_factor
-        .regenerate_codes(
-            &s.user,
-            &password,
-            &form.code,
-            ctx.now,
-            origin(&ctx, &headers),
-        )
+        .regenerate_codes(&s.user, &password, &form.code, ctx.now, origin)
         .await
     {
-        Ok(codes) => codes_page(
-            &app,
-            &headers,
-            &codes,
-            "Your old recovery codes no longer work.",
-            &app.config.portal.url.path("/account"),
-        ),
+        Ok(codes) => {
+            let intro = "Your old recovery codes no longer work.";
+            let next = app.config.portal.url.path("/account");
+            Ok(codes_page(&app, &headers, &codes, intro, &next))
+        }
         Err(e) => refused(&app, &ctx, &headers, &s, e).await,
     }
 }
@@ -313,39 +295,21 @@ pub(super) async fn regenerate(
 /// `POST /account/2fa/disable`: two-factor off (password and code needed).
 pub(super) async fn disable(
     State(app): State<Arc<AppState>>,
-    Extension(ctx): Extension<RequestCtx>,
+    ctx: RequestCtx,
+    SignedIn(s): SignedIn,
     headers: HeaderMap,
-    form: Result<Form<PasswordCodeForm>, FormRejection>,
-) -> Response<Body> {
-    let form = match checked(
-        &app,
-        &ctx,
-        &headers,
-        form,
-        |f| &f.csrf,
-        "account/2fa/disable",
-    ) {
-        Ok(f) => f,
-        Err(resp) => return *resp,
-    };
-    let s = match signed_in(&app, &ctx, &headers, "/account").await {
-        Ok(s) => s,
-        Err(resp) => return resp,
-    };
+    CsrfForm(form): CsrfForm<PasswordCodeForm>,
+) -> Result<Response<Body>, WebError> {
     let password = SecretString::new(form.password);
     match app
         .two_factor
         .disable(&s, &password, &form.code, ctx.now, origin(&ctx, &headers))
         .await
     {
-        Ok(id) => with_session(
-            &app,
-            &ctx,
-            see_other(&app.config.portal.url.path("/account")),
-            &id,
-        )
-        .await
-        .unwrap_or_else(axum::response::IntoResponse::into_response),
+        Ok(id) => {
+            let account = see_other(&app.config.portal.url.path("/account"));
+            with_session(&app, &ctx, account, &id).await
+        }
         Err(e) => refused(&app, &ctx, &headers, &s, e).await,
     }
 }

@@ -1,13 +1,9 @@
 //! What every portal form shares: the CSRF cookie and token, the check on submit, rendering a
 //! page that carries a form, and the `303 See Other` after a successful POST.
 
-use axum::Form;
 use axum::body::Body;
-use axum::extract::rejection::FormRejection;
 use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
 
-use super::errors::{PageError, error_page};
-use super::view::legacy_render as render;
 use crate::audit;
 use crate::audit::event;
 use crate::http::cookies::{self, CSRF_COOKIE};
@@ -37,30 +33,6 @@ pub(super) fn csrf_ok(app: &AppState, ctx: &RequestCtx, headers: &HeaderMap, tok
         audit!(event::CSRF_REJECTED, ip = %ctx.client_ip, path = %crate::audit::Clean(&ctx.path.decoded));
     }
     ok
-}
-
-/// The preamble of a form POST: the form parsed (else a 400 page) and its CSRF checks passed
-/// (else the 403 "form expired" page). `token` picks the form's CSRF field.
-pub(super) fn checked<F>(
-    app: &AppState,
-    ctx: &RequestCtx,
-    headers: &HeaderMap,
-    form: Result<Form<F>, FormRejection>,
-    token: impl Fn(&F) -> &str,
-    what: &'static str,
-) -> Result<F, Box<Response<Body>>> {
-    let Ok(Form(form)) = form else {
-        return Err(Box::new(error_page(
-            app,
-            Some(ctx),
-            PageError::BadRequest("The form was incomplete."),
-        )));
-    };
-    let _ = what;
-    if !csrf_ok(app, ctx, headers, token(&form)) {
-        return Err(Box::new(error_page(app, Some(ctx), PageError::CsrfFailed)));
-    }
-    Ok(form)
 }
 
 /// TRANSITIONAL alias of [`super::view::legacy_form_page`].

@@ -2,27 +2,24 @@
 
 use std::sync::Arc;
 
-use axum::Extension;
 use axum::body::Body;
-use axum::extract::rejection::FormRejection;
-use axum::extract::{Form, Query, State};
+use axum::extract::{Query, State};
 use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
-use super::errors::{PageError, error_page};
-use super::forms::{csrf_ok, form_page, see_other};
+use super::errors::{PageError, WebError};
+use super::extract::{CsrfForm, CurrentSession};
+use super::forms::see_other;
 use super::login::safe_rd;
-use super::view::legacy_render as render;
+use super::view::{self, Message, Template};
 use crate::audit;
 use crate::audit::event;
 use crate::http::request::RequestCtx;
 use crate::http::state::AppState;
+use crate::service::sessions::Resolved;
 
 #[derive(Deserialize)]
-pub(super) struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
+pub(super) struct LogoutForm {
     /// Where to go once signed out (an app's "after logout" page), validated before use.
     #[serde(default)]
     rd: String,
@@ -34,38 +31,50 @@ pub(super) struct LogoutQuery {
     rd: String,
 }
 
+/// `home.html`: who is signed in, with the sign-out button (`confirm`: the question asked
+/// before signing out from a foreign page's link).
+#[derive(Serialize)]
+struct HomePage<'a> {
+    title: &'static str,
+    confirm: bool,
+    username: &'a str,
+    display_name: &'a str,
+    /// Carried by the sign-out form; empty on the signed-in page.
+    rd: &'a str,
+}
+
+impl Template for HomePage<'_> {
+    const NAME: &'static str = "home.html";
+}
+
 /// `GET <portal>/`: who am I, with a sign-out button; the login page when signed out.
 pub(super) async fn home(
     State(app): State<Arc<AppState>>,
-    Extension(ctx): Extension<RequestCtx>,
+    CurrentSession(s): CurrentSession,
     headers: HeaderMap,
-) -> Response<Body> {
-    match app.current_session(&headers, &ctx.host, ctx.now).await {
-        Ok(Some(s)) => form_page(
-            &app,
-            &headers,
-            StatusCode::OK,
-            "home.html",
-            json!({ "title": "Signed in", "username": s.user.username, "display_name": s.user.display_name }),
-        ),
-        Ok(None) => see_other(&app.config.portal.url.path("/login")),
-        Err(e) => error_page(&app, Some(&ctx), PageError::Unavailable(e.to_string())),
-    }
+) -> Result<Response<Body>, WebError> {
+    let Some(s) = s else {
+        return Ok(see_other(&app.config.portal.url.path("/login")));
+    };
+    let page = HomePage {
+        title: "Signed in",
+        confirm: false,
+        username: &s.user.username,
+        display_name: &s.user.display_name,
+        rd: "",
+    };
+    Ok(view::form(&app, &headers, StatusCode::OK, &page))
 }
 
 /// `POST <portal>/logout`: ends the session on the server and clears the browser
 /// (docs/security.md#sign-out); then goes to `rd` when it is an allowed target.
 pub(super) async fn logout(
     State(app): State<Arc<AppState>>,
-    Extension(ctx): Extension<RequestCtx>,
-    headers: HeaderMap,
-    form: Result<Form<CsrfForm>, FormRejection>,
-) -> Response<Body> {
-    let (token, rd) = form.map(|Form(f)| (f.csrf, f.rd)).unwrap_or_default();
-    if !csrf_ok(&app, &ctx, &headers, &token) {
-        return error_page(&app, Some(&ctx), PageError::CsrfFailed);
-    }
-    sign_out(&app, &ctx, &headers, &rd).await
+    ctx: RequestCtx,
+    CurrentSession(s): CurrentSession,
+    CsrfForm(form): CsrfForm<LogoutForm>,
+) -> Result<Response<Body>, WebError> {
+    sign_out(&app, &ctx, s, &form.rd).await
 }
 
 /// `GET <portal>/logout?rd=…`, the URL an app's "Sign out" link can open. A navigation from
@@ -74,52 +83,52 @@ pub(super) async fn logout(
 /// reloading it is harmless.
 pub(super) async fn logout_link(
     State(app): State<Arc<AppState>>,
-    Extension(ctx): Extension<RequestCtx>,
+    ctx: RequestCtx,
+    CurrentSession(s): CurrentSession,
     headers: HeaderMap,
     Query(q): Query<LogoutQuery>,
-) -> Response<Body> {
+) -> Result<Response<Body>, WebError> {
     let same_site = matches!(
         headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()),
         Some("same-origin" | "same-site")
     );
-    match app.current_session(&headers, &ctx.host, ctx.now).await {
-        Ok(Some(s)) if !same_site => form_page(
-            &app,
-            &headers,
-            StatusCode::OK,
-            "home.html",
-            json!({ "title": "Sign out?", "confirm": true, "username": s.user.username, "display_name": s.user.display_name, "rd": safe_rd(&app, &ctx, &q.rd) }),
-        ),
-        Ok(_) => sign_out(&app, &ctx, &headers, &q.rd).await,
-        Err(e) => error_page(&app, Some(&ctx), PageError::Unavailable(e.to_string())),
+    match s {
+        Some(s) if !same_site => {
+            let page = HomePage {
+                title: "Sign out?",
+                confirm: true,
+                username: &s.user.username,
+                display_name: &s.user.display_name,
+                rd: &safe_rd(&app, &ctx, &q.rd),
+            };
+            Ok(view::form(&app, &headers, StatusCode::OK, &page))
+        }
+        s => sign_out(&app, &ctx, s, &q.rd).await,
     }
 }
 
+/// Ends session `s` (if any, audited), then the signed-out page or `rd`, clearing the browser.
 async fn sign_out(
     app: &AppState,
     ctx: &RequestCtx,
-    headers: &HeaderMap,
+    s: Option<Resolved>,
     rd: &str,
-) -> Response<Body> {
-    match app.current_session(headers, &ctx.host, ctx.now).await {
-        Ok(Some(s)) => {
-            if let Err(e) = app.sessions.end(&s.key).await {
-                return error_page(app, Some(ctx), PageError::Unavailable(e.to_string()));
-            }
-            audit!(event::LOGOUT, user = %crate::audit::Clean(&s.user.username), ip = %ctx.client_ip, session = s.key.short());
-        }
-        Ok(None) => {}
-        Err(e) => return error_page(app, Some(ctx), PageError::Unavailable(e.to_string())),
+) -> Result<Response<Body>, WebError> {
+    if let Some(s) = s {
+        app.sessions.end(&s.key).await?;
+        audit!(event::LOGOUT, user = %crate::audit::Clean(&s.user.username), ip = %ctx.client_ip, session = s.key.short());
     }
     let rd = safe_rd(app, ctx, rd);
     let mut resp = if rd.is_empty() {
         let login = app.config.portal.url.path("/login");
-        render(
-            app,
-            StatusCode::OK,
-            "message.html",
-            json!({ "title": "Signed out", "heading": "You are signed out", "message": "Your session has ended on the server.", "link": login, "link_text": "Sign in again" }),
-        )
+        let page = Message {
+            title: "Signed out",
+            heading: "You are signed out",
+            message: "Your session has ended on the server.",
+            link: Some(&login),
+            link_text: Some("Sign in again"),
+        };
+        view::html(app, StatusCode::OK, &page)
     } else {
         see_other(&rd)
     };
@@ -130,27 +139,15 @@ async fn sign_out(
     h.append(header::SET_COOKIE, app.cookies.clear_session(&ctx.host));
     h.append(header::SET_COOKIE, app.cookies.clear_pending());
     h.insert("clear-site-data", HeaderValue::from_static("\"cache\""));
-    resp
+    Ok(resp)
 }
 
-pub(super) async fn not_found(
-    State(app): State<Arc<AppState>>,
-    ctx: Option<Extension<RequestCtx>>,
-) -> Response<Body> {
-    error_page(
-        &app,
-        ctx.as_ref().map(|Extension(c)| c),
-        PageError::NotFound,
-    )
+/// Any path the portal does not serve: the 404 page (rendered by `errors::finish`).
+pub(super) async fn not_found() -> Result<Response<Body>, WebError> {
+    Err(PageError::NotFound.into())
 }
 
-pub(super) async fn method_not_allowed(
-    State(app): State<Arc<AppState>>,
-    ctx: Option<Extension<RequestCtx>>,
-) -> Response<Body> {
-    error_page(
-        &app,
-        ctx.as_ref().map(|Extension(c)| c),
-        PageError::MethodNotAllowed,
-    )
+/// A portal path asked with a method it does not take: the 405 page.
+pub(super) async fn method_not_allowed() -> Result<Response<Body>, WebError> {
+    Err(PageError::MethodNotAllowed.into())
 }

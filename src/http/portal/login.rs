@@ -3,17 +3,18 @@
 
 use std::sync::Arc;
 
-use axum::Extension;
 use axum::body::Body;
-use axum::extract::rejection::FormRejection;
-use axum::extract::{Form, Query, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use http::{HeaderMap, Response, StatusCode, header};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
-use super::errors::{PageError, error_page};
+use super::account::with_session;
+use super::errors::{PageError, WebError};
+use super::extract::{CsrfForm, CurrentSession};
 pub(super) use super::forms::with_rd;
-use super::forms::{csrf_ok, form_page, see_other, throttled, too_many};
+use super::forms::{see_other, throttled, too_many};
+use super::view::{self, Template};
 use crate::audit;
 use crate::audit::event;
 use crate::domain::redirect::validate_redirect;
@@ -22,7 +23,7 @@ use crate::http::cookies::{self, DEVICE_COOKIE};
 use crate::http::request::RequestCtx;
 use crate::http::state::AppState;
 use crate::service::AuthError;
-use crate::service::login::LoginRequest;
+use crate::service::login::{LoginRequest, LoginSuccess};
 
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct LoginQuery {
@@ -38,8 +39,21 @@ pub(super) struct LoginForm {
     password: String,
     #[serde(default)]
     rd: String,
-    #[serde(default)]
-    csrf: String,
+}
+
+#[derive(Serialize)]
+struct LoginPage<'a> {
+    title: &'static str,
+    rd: &'a str,
+    /// Never filled in again: the form starts empty after a failure.
+    username: &'static str,
+    error: Option<&'a str>,
+    notice: Option<&'a str>,
+    forgot: bool,
+}
+
+impl Template for LoginPage<'_> {
+    const NAME: &'static str = "login.html";
 }
 
 /// The validated return target, or `""` (meaning the default). Rejections are audited.
@@ -54,6 +68,15 @@ pub(super) fn safe_rd(app: &AppState, ctx: &RequestCtx, rd: &str) -> String {
             String::new()
         }
     }
+}
+
+/// The validated `rd` of a page's query string, or `""`.
+pub(super) fn query_rd(
+    app: &AppState,
+    ctx: &RequestCtx,
+    query: Result<Query<LoginQuery>, QueryRejection>,
+) -> String {
+    safe_rd(app, ctx, &query.map(|Query(q)| q.rd).unwrap_or_default())
 }
 
 /// Where to go after signing in: the validated `rd`, or the default.
@@ -74,7 +97,7 @@ pub(super) fn after_login(app: &AppState, user: &crate::domain::user::User, rd: 
     }
 }
 
-/// The login form, with an optional error (`error`) or neutral message (`notice`).
+/// The login form, with an optional error.
 pub(super) fn login_form(
     app: &AppState,
     headers: &HeaderMap,
@@ -82,123 +105,123 @@ pub(super) fn login_form(
     rd: &str,
     error: Option<&str>,
 ) -> Response<Body> {
-    form_page(
-        app,
-        headers,
-        status,
-        "login.html",
-        json!({ "title": "Sign in", "rd": rd, "username": "", "error": error, "forgot": app.config.password.forgot_password_enabled }),
-    )
+    let page = LoginPage {
+        title: "Sign in",
+        rd,
+        username: "",
+        error,
+        notice: None,
+        forgot: app.config.password.forgot_password_enabled,
+    };
+    view::form(app, headers, status, &page)
 }
 
-/// Shows the form; a signed-in browser goes straight on to its target.
+/// Shows the form; a signed-in browser goes straight on to its target. A session store
+/// that cannot answer shows the form all the same.
 pub(super) async fn page(
     State(app): State<Arc<AppState>>,
-    Extension(ctx): Extension<RequestCtx>,
+    ctx: RequestCtx,
+    session: Result<CurrentSession, WebError>,
     headers: HeaderMap,
-    query: Result<Query<LoginQuery>, axum::extract::rejection::QueryRejection>,
-) -> Response<Body> {
-    let rd = safe_rd(&app, &ctx, &query.map(|Query(q)| q.rd).unwrap_or_default());
-    if let Ok(Some(_)) = app.current_session(&headers, &ctx.host, ctx.now).await {
-        return see_other(&target(&app, &rd));
+    query: Result<Query<LoginQuery>, QueryRejection>,
+) -> Result<Response<Body>, WebError> {
+    let rd = query_rd(&app, &ctx, query);
+    if let Ok(CurrentSession(Some(_))) = session {
+        return Ok(see_other(&target(&app, &rd)));
     }
-    login_form(&app, &headers, StatusCode::OK, &rd, None)
+    Ok(login_form(&app, &headers, StatusCode::OK, &rd, None))
 }
 
 /// Checks the form and starts a session (or the code step). Every credential failure
 /// renders the same page.
 pub(super) async fn submit(
     State(app): State<Arc<AppState>>,
-    Extension(ctx): Extension<RequestCtx>,
+    ctx: RequestCtx,
     headers: HeaderMap,
-    form: Result<Form<LoginForm>, FormRejection>,
-) -> Response<Body> {
+    form: Result<CsrfForm<LoginForm>, WebError>,
+) -> Result<Response<Body>, WebError> {
     let form = match form {
-        Ok(Form(f)) => f,
-        Err(FormRejection::BytesRejection(_)) => {
-            return error_page(&app, Some(&ctx), PageError::TooLarge);
+        Ok(CsrfForm(f)) => f,
+        // A form that could not be read is asked for again (too large or forged: error page).
+        Err(WebError::Page(PageError::BadRequest(_))) => {
+            let why = Some("The form was incomplete. Try again.");
+            return Ok(login_form(&app, &headers, StatusCode::BAD_REQUEST, "", why));
         }
-        Err(_) => {
-            return login_form(
-                &app,
-                &headers,
-                StatusCode::BAD_REQUEST,
-                "",
-                Some("The form was incomplete. Try again."),
-            );
-        }
+        Err(e) => return Err(e),
     };
-    if !csrf_ok(&app, &ctx, &headers, &form.csrf) {
-        return error_page(&app, Some(&ctx), PageError::CsrfFailed);
-    }
     let rd = safe_rd(&app, &ctx, &form.rd);
-    let attempt = LoginRequest {
-        username: &form.username,
-        password: SecretString::new(form.password),
+    let password = SecretString::new(form.password);
+    match app
+        .login
+        .login(attempt(&ctx, &headers, &form.username, password))
+        .await
+    {
+        Ok(ok) => signed_in(&app, &ctx, &headers, &ok, &rd).await,
+        Err(e) => refused(&app, &ctx, &headers, &rd, e),
+    }
+}
+
+/// A login attempt from this request.
+fn attempt<'a>(
+    ctx: &RequestCtx,
+    headers: &'a HeaderMap,
+    username: &'a str,
+    password: SecretString,
+) -> LoginRequest<'a> {
+    LoginRequest {
+        username,
+        password,
         ip: ctx.client_ip,
         // Only logins record the user agent; the session record truncates it.
         user_agent: headers
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .unwrap_or(""),
-        device: cookies::read(&headers, DEVICE_COOKIE).ok().flatten(),
+        device: cookies::read(headers, DEVICE_COOKIE).ok().flatten(),
         now: ctx.now,
-    };
-    match app.login.login(attempt).await {
-        Ok(ok) => {
-            // A session id from before the login is never promoted (docs/security.md#session-rotation): end it.
-            if let Ok(Some(old)) = app.current_session(&headers, &ctx.host, ctx.now).await {
-                let _ = app.sessions.end(&old.key).await;
-            }
-            if ok.pending() {
-                let mut resp = see_other(&with_rd(&app, "/login/2fa", &rd));
-                resp.headers_mut()
-                    .append(header::SET_COOKIE, app.cookies.pending(&ok.id));
-                return resp;
-            }
-            let cookie = match app.session_cookie(&ok.id, &ctx.host, ctx.now).await {
-                Ok(c) => c,
-                Err(e) => {
-                    return error_page(&app, Some(&ctx), PageError::Unavailable(e.to_string()));
-                }
-            };
-            let mut resp = see_other(&after_login(&app, &ok.user, &rd));
-            resp.headers_mut().append(header::SET_COOKIE, cookie);
-            resp
-        }
-        Err(AuthError::InvalidCredentials) => login_form(
-            &app,
-            &headers,
-            StatusCode::UNAUTHORIZED,
-            &rd,
-            Some("Invalid username or password."),
-        ),
-        Err(AuthError::Throttled { until }) => {
-            let (msg, wait) = too_many(until, ctx.now);
-            throttled(
-                login_form(
-                    &app,
-                    &headers,
-                    StatusCode::TOO_MANY_REQUESTS,
-                    &rd,
-                    Some(&msg),
-                ),
-                wait,
-            )
-        }
-        Err(e) => service_error(&app, &ctx, e),
     }
 }
 
-/// The error page for a failure no form can explain (busy, store down, broken secret).
-pub(super) fn service_error(app: &AppState, ctx: &RequestCtx, e: AuthError) -> Response<Body> {
+/// The login form again for a failed attempt; a failure no form explains is an error page.
+fn refused(
+    app: &AppState,
+    ctx: &RequestCtx,
+    headers: &HeaderMap,
+    rd: &str,
+    e: AuthError,
+) -> Result<Response<Body>, WebError> {
     match e {
-        AuthError::Busy => error_page(
-            app,
-            Some(ctx),
-            PageError::Unavailable("password hashing pool saturated".into()),
-        ),
-        AuthError::Crypto(cause) => error_page(app, Some(ctx), PageError::Internal(cause)),
-        e => error_page(app, Some(ctx), PageError::Unavailable(e.to_string())),
+        AuthError::InvalidCredentials => {
+            let why = Some("Invalid username or password.");
+            Ok(login_form(app, headers, StatusCode::UNAUTHORIZED, rd, why))
+        }
+        AuthError::Throttled { until } => {
+            let (msg, wait) = too_many(until, ctx.now);
+            let page = login_form(app, headers, StatusCode::TOO_MANY_REQUESTS, rd, Some(&msg));
+            Ok(throttled(page, wait))
+        }
+        e => Err(e.into()),
     }
+}
+
+/// The answer to a right password: on to the code step under a pending cookie, or signed in.
+async fn signed_in(
+    app: &AppState,
+    ctx: &RequestCtx,
+    headers: &HeaderMap,
+    ok: &LoginSuccess,
+    rd: &str,
+) -> Result<Response<Body>, WebError> {
+    // A session id from before the login is never promoted (docs/security.md#session-rotation): end it.
+    // Looked up only now, and best effort, as a failure here must not stop the login.
+    if let Ok(Some(old)) = app.current_session(headers, &ctx.host, ctx.now).await {
+        let _ = app.sessions.end(&old.key).await;
+    }
+    if ok.pending() {
+        let mut resp = see_other(&with_rd(app, "/login/2fa", rd));
+        resp.headers_mut()
+            .append(header::SET_COOKIE, app.cookies.pending(&ok.id));
+        return Ok(resp);
+    }
+    with_session(app, ctx, see_other(&after_login(app, &ok.user, rd)), &ok.id).await
 }

@@ -3,25 +3,29 @@
 
 use std::sync::Arc;
 
-use axum::Extension;
 use axum::body::Body;
-use axum::extract::rejection::FormRejection;
-use axum::extract::{Form, Query, State};
-use http::{HeaderMap, Response, StatusCode, header};
-use serde::Deserialize;
-use serde_json::json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{FromRequestParts, Query, State};
+use http::request::Parts;
+use http::{HeaderMap, Response, StatusCode};
+use serde::{Deserialize, Serialize};
 
-use super::account::{fresh, origin};
-use super::errors::{PageError, error_page};
-use super::forms::{checked, form_page, see_other, throttled, too_many};
-use super::login::{LoginQuery, safe_rd, service_error, target, with_rd};
-use super::view::legacy_render as render;
+use super::account::{origin, with_session};
+use super::errors::{PageError, WebError};
+use super::extract::{CsrfForm, CurrentSession, fresh};
+use super::forms::{see_other, throttled, too_many};
+use super::login::{LoginQuery, query_rd, safe_rd, target};
+use super::view::{self, Message, Template};
 use crate::domain::secret::SecretString;
+use crate::domain::user::User;
 use crate::http::request::RequestCtx;
 use crate::http::state::AppState;
 use crate::service::AuthError;
 use crate::service::passwords::{Change, PasswordError};
 use crate::service::sessions::Resolved;
+
+/// The change page's path under the portal.
+const CHANGE: &str = "/account/password";
 
 #[derive(Deserialize)]
 pub(super) struct ChangeForm {
@@ -35,16 +39,12 @@ pub(super) struct ChangeForm {
     code: String,
     #[serde(default)]
     rd: String,
-    #[serde(default)]
-    csrf: String,
 }
 
 #[derive(Deserialize)]
 pub(super) struct ForgotForm {
     #[serde(default)]
     who: String,
-    #[serde(default)]
-    csrf: String,
 }
 
 #[derive(Deserialize)]
@@ -53,8 +53,9 @@ pub(super) struct TokenQuery {
     token: String,
 }
 
-/// Only `token`, the new password twice and the CSRF token are read: any `username` or
-/// `email` field sent along is ignored, the token alone names the account (docs/security.md#reset-token-decides).
+/// Only `token` and the new password twice are read (and the CSRF token, by the extractor):
+/// any `username` or `email` field sent along is ignored, the token alone names the account
+/// (docs/security.md#reset-token-decides).
 #[derive(Deserialize)]
 pub(super) struct ResetForm {
     #[serde(default)]
@@ -63,13 +64,49 @@ pub(super) struct ResetForm {
     new: String,
     #[serde(default)]
     confirm: String,
-    #[serde(default)]
-    csrf: String,
 }
 
-fn min_length(app: &AppState, s: &Resolved) -> usize {
+#[derive(Serialize)]
+struct ChangePage<'a> {
+    title: &'static str,
+    username: &'a str,
+    forced: bool,
+    need_code: bool,
+    min_length: usize,
+    rd: &'a str,
+    error: Option<&'a str>,
+}
+
+impl Template for ChangePage<'_> {
+    const NAME: &'static str = "password.html";
+}
+
+#[derive(Serialize)]
+struct ForgotPage<'a> {
+    title: &'static str,
+    error: Option<&'a str>,
+}
+
+impl Template for ForgotPage<'_> {
+    const NAME: &'static str = "forgot.html";
+}
+
+#[derive(Serialize)]
+struct ResetPage<'a> {
+    title: &'static str,
+    token: &'a str,
+    username: &'a str,
+    min_length: usize,
+    error: Option<&'a str>,
+}
+
+impl Template for ResetPage<'_> {
+    const NAME: &'static str = "reset.html";
+}
+
+fn min_length(app: &AppState, user: &User) -> usize {
     let p = &app.config.password.policy;
-    if s.user.totp_enabled {
+    if user.totp_enabled {
         p.min_chars_two_factor
     } else {
         p.min_chars
@@ -85,72 +122,56 @@ fn change_page(
     rd: &str,
     error: Option<&str>,
 ) -> Response<Body> {
-    form_page(
-        app,
-        headers,
-        status,
-        "password.html",
-        json!({
-            "title": "Change password",
-            "username": s.user.username,
-            "forced": s.user.must_change_password,
-            "need_code": s.user.totp_enabled && !fresh(app, s, ctx.now),
-            "min_length": min_length(app, s),
-            "rd": rd,
-            "error": error,
-        }),
-    )
+    let page = ChangePage {
+        title: "Change password",
+        username: &s.user.username,
+        forced: s.user.must_change_password,
+        need_code: s.user.totp_enabled && !fresh(app, s, ctx.now),
+        min_length: min_length(app, &s.user),
+        rd,
+        error,
+    };
+    view::form(app, headers, status, &page)
 }
 
-async fn session_or_login(
-    app: &AppState,
-    ctx: &RequestCtx,
-    headers: &HeaderMap,
-) -> Result<Resolved, Response<Body>> {
-    match app.current_session(headers, &ctx.host, ctx.now).await {
-        Ok(Some(s)) => Ok(s),
-        Ok(None) => Err(see_other(&with_rd(
-            app,
-            "/login",
-            &app.config.portal.url.url("/account/password"),
-        ))),
-        Err(e) => Err(error_page(
-            app,
-            Some(ctx),
-            PageError::Unavailable(e.to_string()),
-        )),
-    }
+/// The session of the change page, whether or not it must change its password (that is what
+/// the page is for); without one, the login page, then back here.
+fn session_or_login(s: Option<Resolved>) -> Result<Resolved, WebError> {
+    s.ok_or_else(|| WebError::SignIn {
+        back_to: CHANGE.to_owned(),
+    })
 }
 
 /// `GET /account/password`.
 pub(super) async fn change_form(
     State(app): State<Arc<AppState>>,
-    Extension(ctx): Extension<RequestCtx>,
+    ctx: RequestCtx,
+    CurrentSession(s): CurrentSession,
     headers: HeaderMap,
-    query: Result<Query<LoginQuery>, axum::extract::rejection::QueryRejection>,
-) -> Response<Body> {
-    let rd = safe_rd(&app, &ctx, &query.map(|Query(q)| q.rd).unwrap_or_default());
-    match session_or_login(&app, &ctx, &headers).await {
-        Ok(s) => change_page(&app, &ctx, &headers, &s, StatusCode::OK, &rd, None),
-        Err(resp) => resp,
-    }
+    query: Result<Query<LoginQuery>, QueryRejection>,
+) -> Result<Response<Body>, WebError> {
+    let rd = query_rd(&app, &ctx, query);
+    let s = session_or_login(s)?;
+    Ok(change_page(
+        &app,
+        &ctx,
+        &headers,
+        &s,
+        StatusCode::OK,
+        &rd,
+        None,
+    ))
 }
 
 /// `POST /account/password`.
 pub(super) async fn change_submit(
     State(app): State<Arc<AppState>>,
-    Extension(ctx): Extension<RequestCtx>,
+    ctx: RequestCtx,
+    CurrentSession(s): CurrentSession,
     headers: HeaderMap,
-    form: Result<Form<ChangeForm>, FormRejection>,
-) -> Response<Body> {
-    let form = match checked(&app, &ctx, &headers, form, |f| &f.csrf, "account/password") {
-        Ok(f) => f,
-        Err(resp) => return *resp,
-    };
-    let s = match session_or_login(&app, &ctx, &headers).await {
-        Ok(s) => s,
-        Err(resp) => return resp,
-    };
+    CsrfForm(form): CsrfForm<ChangeForm>,
+) -> Result<Response<Body>, WebError> {
+    let s = session_or_login(s)?;
     let rd = safe_rd(&app, &ctx, &form.rd);
     let change = Change {
         current: SecretString::new(form.current),
@@ -158,15 +179,10 @@ pub(super) async fn change_submit(
         confirm: SecretString::new(form.confirm),
         code: &form.code,
     };
+    let fresh = fresh(&app, &s, ctx.now);
     match app
         .passwords
-        .change(
-            &s,
-            change,
-            fresh(&app, &s, ctx.now),
-            origin(&ctx, &headers),
-            ctx.now,
-        )
+        .change(&s, change, fresh, origin(&ctx, &headers), ctx.now)
         .await
     {
         Ok(id) => {
@@ -175,84 +191,64 @@ pub(super) async fn change_submit(
             } else {
                 target(&app, &rd)
             };
-            let cookie = match app.session_cookie(&id, &ctx.host, ctx.now).await {
-                Ok(c) => c,
-                Err(e) => {
-                    return error_page(&app, Some(&ctx), PageError::Unavailable(e.to_string()));
-                }
-            };
-            let mut resp = see_other(&next);
-            resp.headers_mut().append(header::SET_COOKIE, cookie);
-            resp
+            with_session(&app, &ctx, see_other(&next), &id).await
         }
-        Err(PasswordError::Auth(AuthError::InvalidCredentials)) => change_page(
-            &app,
-            &ctx,
-            &headers,
-            &s,
-            StatusCode::FORBIDDEN,
-            &rd,
-            Some("The current password is wrong."),
-        ),
-        Err(PasswordError::Auth(AuthError::InvalidCode)) => change_page(
-            &app,
-            &ctx,
-            &headers,
-            &s,
-            StatusCode::FORBIDDEN,
-            &rd,
-            Some("The code is wrong."),
-        ),
-        Err(PasswordError::Auth(AuthError::Throttled { until })) => {
-            let (msg, wait) = too_many(until, ctx.now);
-            throttled(
-                change_page(
-                    &app,
-                    &ctx,
-                    &headers,
-                    &s,
-                    StatusCode::TOO_MANY_REQUESTS,
-                    &rd,
-                    Some(&msg),
-                ),
-                wait,
-            )
-        }
-        Err(PasswordError::Auth(e)) => service_error(&app, &ctx, e),
-        Err(e) => change_page(
-            &app,
-            &ctx,
-            &headers,
-            &s,
-            StatusCode::BAD_REQUEST,
-            &rd,
-            Some(&e.to_string()),
-        ),
+        Err(e) => change_refused(&app, &ctx, &headers, &s, &rd, e),
     }
 }
 
-/// The 404 page when "forgot password" is off, `None` when it is on.
-fn forgot_disabled(app: &AppState, ctx: &RequestCtx) -> Option<Response<Body>> {
-    (!app.config.password.forgot_password_enabled)
-        .then(|| error_page(app, Some(ctx), PageError::NotFound))
+/// The change page again, saying why the password was not changed.
+fn change_refused(
+    app: &AppState,
+    ctx: &RequestCtx,
+    headers: &HeaderMap,
+    s: &Resolved,
+    rd: &str,
+    e: PasswordError,
+) -> Result<Response<Body>, WebError> {
+    let page = |status, error: &str| change_page(app, ctx, headers, s, status, rd, Some(error));
+    Ok(match e {
+        PasswordError::Auth(AuthError::InvalidCredentials) => {
+            page(StatusCode::FORBIDDEN, "The current password is wrong.")
+        }
+        PasswordError::Auth(AuthError::InvalidCode) => {
+            page(StatusCode::FORBIDDEN, "The code is wrong.")
+        }
+        PasswordError::Auth(AuthError::Throttled { until }) => {
+            let (msg, wait) = too_many(until, ctx.now);
+            throttled(page(StatusCode::TOO_MANY_REQUESTS, &msg), wait)
+        }
+        PasswordError::Auth(e) => return Err(e.into()),
+        e => page(StatusCode::BAD_REQUEST, &e.to_string()),
+    })
+}
+
+/// "Forgot password" is on: when it is off, `/forgot` is the 404 page, whatever is sent.
+pub(super) struct ForgotEnabled;
+
+impl FromRequestParts<Arc<AppState>> for ForgotEnabled {
+    type Rejection = WebError;
+
+    async fn from_request_parts(_: &mut Parts, app: &Arc<AppState>) -> Result<Self, WebError> {
+        if app.config.password.forgot_password_enabled {
+            Ok(Self)
+        } else {
+            Err(PageError::NotFound.into())
+        }
+    }
 }
 
 /// `GET /forgot`.
 pub(super) async fn forgot_form(
     State(app): State<Arc<AppState>>,
-    Extension(ctx): Extension<RequestCtx>,
+    _: ForgotEnabled,
     headers: HeaderMap,
-) -> Response<Body> {
-    if let Some(resp) = forgot_disabled(&app, &ctx) {
-        return resp;
-    }
-    form_page(
-        &app,
-        &headers,
-        StatusCode::OK,
-        "forgot.html",
-        json!({ "title": "Forgot password" }),
-    )
+) -> Result<Response<Body>, WebError> {
+    let page = ForgotPage {
+        title: "Forgot password",
+        error: None,
+    };
+    Ok(view::form(&app, &headers, StatusCode::OK, &page))
 }
 
 /// `POST /forgot`: the same answer whether or not an account matches (docs/security.md#reset-no-enumeration): the
@@ -260,61 +256,43 @@ pub(super) async fn forgot_form(
 /// change the page.
 pub(super) async fn forgot_submit(
     State(app): State<Arc<AppState>>,
-    Extension(ctx): Extension<RequestCtx>,
+    _: ForgotEnabled,
+    ctx: RequestCtx,
     headers: HeaderMap,
-    form: Result<Form<ForgotForm>, FormRejection>,
-) -> Response<Body> {
-    if let Some(resp) = forgot_disabled(&app, &ctx) {
-        return resp;
-    }
-    let form = match checked(&app, &ctx, &headers, form, |f| &f.csrf, "forgot") {
-        Ok(f) => f,
-        Err(resp) => return *resp,
-    };
+    CsrfForm(form): CsrfForm<ForgotForm>,
+) -> Result<Response<Body>, WebError> {
     let origin = origin(&ctx, &headers);
-    match app.passwords.may_request(origin, ctx.now).await {
-        Ok(true) => app.passwords.request_reset(&form.who, origin, ctx.now),
-        Ok(false) => {
-            return throttled(
-                form_page(
-                    &app,
-                    &headers,
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "forgot.html",
-                    json!({ "title": "Forgot password", "error": "Too many requests from your network. Try again in a few minutes." }),
-                ),
-                600,
-            );
-        }
-        Err(e) => return service_error(&app, &ctx, e),
+    if !app.passwords.may_request(origin, ctx.now).await? {
+        let page = ForgotPage {
+            title: "Forgot password",
+            error: Some("Too many requests from your network. Try again in a few minutes."),
+        };
+        let resp = view::form(&app, &headers, StatusCode::TOO_MANY_REQUESTS, &page);
+        return Ok(throttled(resp, 600));
     }
-    render(
-        &app,
-        StatusCode::OK,
-        "message.html",
-        json!({
-            "title": "Check your email",
-            "heading": "Check your email",
-            "message": "If an account matches what you entered, a link to choose a new password is on its way. It works once and expires soon. No mail? Check the spam folder, or ask your administrator.",
-            "link": app.config.portal.url.path("/login"),
-            "link_text": "Back to sign in",
-        }),
-    )
+    app.passwords.request_reset(&form.who, origin, ctx.now);
+    let login = app.config.portal.url.path("/login");
+    let page = Message {
+        title: "Check your email",
+        heading: "Check your email",
+        message: "If an account matches what you entered, a link to choose a new password is on its way. It works once and expires soon. No mail? Check the spam folder, or ask your administrator.",
+        link: Some(&login),
+        link_text: Some("Back to sign in"),
+    };
+    Ok(view::html(&app, StatusCode::OK, &page))
 }
 
 fn bad_link(app: &AppState) -> Response<Body> {
-    render(
-        app,
-        StatusCode::NOT_FOUND,
-        "message.html",
-        json!({
-            "title": "Invalid link",
-            "heading": "Invalid link",
-            "message": PasswordError::BadLink.to_string(),
-            "link": app.config.portal.url.path("/forgot"),
-            "link_text": "Ask for a new link",
-        }),
-    )
+    let forgot = app.config.portal.url.path("/forgot");
+    let message = PasswordError::BadLink.to_string();
+    let page = Message {
+        title: "Invalid link",
+        heading: "Invalid link",
+        message: &message,
+        link: Some(&forgot),
+        link_text: Some("Ask for a new link"),
+    };
+    view::html(app, StatusCode::NOT_FOUND, &page)
 }
 
 fn reset_page(
@@ -322,50 +300,48 @@ fn reset_page(
     headers: &HeaderMap,
     status: StatusCode,
     token: &str,
-    user: &crate::domain::user::User,
+    user: &User,
     error: Option<&str>,
 ) -> Response<Body> {
-    let p = &app.config.password.policy;
-    let min = if user.totp_enabled {
-        p.min_chars_two_factor
-    } else {
-        p.min_chars
+    let page = ResetPage {
+        title: "Choose a new password",
+        token,
+        username: &user.username,
+        min_length: min_length(app, user),
+        error,
     };
-    form_page(
-        app,
-        headers,
-        status,
-        "reset.html",
-        json!({ "title": "Choose a new password", "token": token, "username": user.username, "min_length": min, "error": error }),
-    )
+    view::form(app, headers, status, &page)
 }
 
 /// `GET /reset?token=…`: shows the form; does not use the link up.
 pub(super) async fn reset_form(
     State(app): State<Arc<AppState>>,
-    Extension(ctx): Extension<RequestCtx>,
+    ctx: RequestCtx,
     headers: HeaderMap,
-    query: Result<Query<TokenQuery>, axum::extract::rejection::QueryRejection>,
-) -> Response<Body> {
+    query: Result<Query<TokenQuery>, QueryRejection>,
+) -> Result<Response<Body>, WebError> {
     let token = query.map(|Query(q)| q.token).unwrap_or_default();
     match app.passwords.reset_target(&token, ctx.now).await {
-        Ok(user) => reset_page(&app, &headers, StatusCode::OK, &token, &user, None),
-        Err(PasswordError::BadLink) => bad_link(&app),
-        Err(e) => error_page(&app, Some(&ctx), PageError::Unavailable(e.to_string())),
+        Ok(user) => Ok(reset_page(
+            &app,
+            &headers,
+            StatusCode::OK,
+            &token,
+            &user,
+            None,
+        )),
+        Err(PasswordError::BadLink) => Ok(bad_link(&app)),
+        Err(e) => Err(PageError::Unavailable(e.to_string()).into()),
     }
 }
 
 /// `POST /reset`: sets the password; signs nobody in.
 pub(super) async fn reset_submit(
     State(app): State<Arc<AppState>>,
-    Extension(ctx): Extension<RequestCtx>,
+    ctx: RequestCtx,
     headers: HeaderMap,
-    form: Result<Form<ResetForm>, FormRejection>,
-) -> Response<Body> {
-    let form = match checked(&app, &ctx, &headers, form, |f| &f.csrf, "reset") {
-        Ok(f) => f,
-        Err(resp) => return *resp,
-    };
+    CsrfForm(form): CsrfForm<ResetForm>,
+) -> Result<Response<Body>, WebError> {
     let new = SecretString::new(form.new);
     let confirm = SecretString::new(form.confirm);
     match app
@@ -373,30 +349,46 @@ pub(super) async fn reset_submit(
         .complete_reset(&form.token, &new, &confirm, origin(&ctx, &headers), ctx.now)
         .await
     {
-        Ok(()) => render(
-            &app,
-            StatusCode::OK,
-            "message.html",
-            json!({
-                "title": "Password changed",
-                "heading": "Password changed",
-                "message": "Your new password is set and every session of the account was signed out. Sign in with the new password.",
-                "link": app.config.portal.url.path("/login"),
-                "link_text": "Sign in",
-            }),
-        ),
-        Err(PasswordError::BadLink) => bad_link(&app),
-        Err(PasswordError::Auth(e)) => service_error(&app, &ctx, e),
-        Err(e) => match app.passwords.reset_target(&form.token, ctx.now).await {
-            Ok(user) => reset_page(
-                &app,
-                &headers,
+        Ok(()) => Ok(password_reset(&app)),
+        Err(PasswordError::BadLink) => Ok(bad_link(&app)),
+        Err(PasswordError::Auth(e)) => Err(e.into()),
+        Err(e) => Ok(reset_refused(&app, &ctx, &headers, &form.token, &e).await),
+    }
+}
+
+/// The page after a reset: the password is set, and nobody is signed in.
+fn password_reset(app: &AppState) -> Response<Body> {
+    let login = app.config.portal.url.path("/login");
+    let page = Message {
+        title: "Password changed",
+        heading: "Password changed",
+        message: "Your new password is set and every session of the account was signed out. Sign in with the new password.",
+        link: Some(&login),
+        link_text: Some("Sign in"),
+    };
+    view::html(app, StatusCode::OK, &page)
+}
+
+/// The new password was refused: the form again, while the link still works.
+async fn reset_refused(
+    app: &AppState,
+    ctx: &RequestCtx,
+    headers: &HeaderMap,
+    token: &str,
+    e: &PasswordError,
+) -> Response<Body> {
+    match app.passwords.reset_target(token, ctx.now).await {
+        Ok(user) => {
+            let why = e.to_string();
+            reset_page(
+                app,
+                headers,
                 StatusCode::BAD_REQUEST,
-                &form.token,
+                token,
                 &user,
-                Some(&e.to_string()),
-            ),
-            Err(_) => bad_link(&app),
-        },
+                Some(&why),
+            )
+        }
+        Err(_) => bad_link(app),
     }
 }

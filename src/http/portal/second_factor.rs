@@ -4,24 +4,25 @@
 
 use std::sync::Arc;
 
-use axum::Extension;
 use axum::body::Body;
-use axum::extract::rejection::FormRejection;
-use axum::extract::{Form, Query, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use http::{HeaderMap, Response, StatusCode, header};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
-use super::errors::{PageError, error_page};
-use super::forms::{checked, form_page, see_other, throttled, too_many};
-use super::login::{LoginQuery, after_login, login_form, safe_rd, service_error, target, with_rd};
+use super::account::{origin, with_session};
+use super::errors::WebError;
+use super::extract::{CsrfForm, CurrentSession};
+use super::forms::{see_other, throttled, too_many};
+use super::login::{LoginQuery, after_login, login_form, query_rd, safe_rd, target, with_rd};
+use super::view::{self, Template};
 use crate::domain::session::AuthLevel;
 use crate::http::cookies::{self, PENDING_COOKIE};
 use crate::http::request::RequestCtx;
 use crate::http::state::AppState;
 use crate::service::AuthError;
 use crate::service::sessions::Resolved;
-use crate::service::two_factor::Origin;
+use crate::service::two_factor::CodeStepDone;
 use crate::store::StoreResult;
 
 #[derive(Deserialize)]
@@ -32,16 +33,27 @@ pub(super) struct CodeForm {
     remember: String,
     #[serde(default)]
     rd: String,
-    #[serde(default)]
-    csrf: String,
 }
 
-/// Whose code this step is waiting for: a pending login, or a one-factor session that must
-/// step up. Any other cookie (a full session, garbage, nothing) is not a subject.
+#[derive(Serialize)]
+struct CodePage<'a> {
+    title: &'static str,
+    username: &'a str,
+    rd: &'a str,
+    error: Option<&'a str>,
+    remember_days: u32,
+}
+
+impl Template for CodePage<'_> {
+    const NAME: &'static str = "code.html";
+}
+
+/// Whose code this step is waiting for: a pending login, or a one-factor session (`current`)
+/// that must step up. Any other cookie (a full session, garbage, nothing) is not a subject.
 async fn subject(
     app: &AppState,
     headers: &HeaderMap,
-    host: &str,
+    current: Option<Resolved>,
     now: i64,
 ) -> StoreResult<Option<Resolved>> {
     if let Ok(Some(c)) = cookies::read(headers, PENDING_COOKIE)
@@ -49,10 +61,7 @@ async fn subject(
     {
         return Ok(Some(p));
     }
-    Ok(app
-        .current_session(headers, host, now)
-        .await?
-        .filter(|s| s.session.level == AuthLevel::OneFactor && s.user.totp_enabled))
+    Ok(current.filter(|s| s.session.level == AuthLevel::OneFactor && s.user.totp_enabled))
 }
 
 fn code_page(
@@ -63,126 +72,124 @@ fn code_page(
     rd: &str,
     error: Option<&str>,
 ) -> Response<Body> {
-    form_page(
-        app,
-        headers,
-        status,
-        "code.html",
-        json!({ "title": "Two-factor authentication", "username": who.user.username, "rd": rd, "error": error, "remember_days": app.two_factor.devices().days() }),
-    )
+    let page = CodePage {
+        title: "Two-factor authentication",
+        username: &who.user.username,
+        rd,
+        error,
+        remember_days: app.two_factor.devices().days(),
+    };
+    view::form(app, headers, status, &page)
 }
 
 /// Shows the code form, or sends the browser where it belongs.
 pub(super) async fn page(
     State(app): State<Arc<AppState>>,
-    Extension(ctx): Extension<RequestCtx>,
+    ctx: RequestCtx,
+    CurrentSession(current): CurrentSession,
     headers: HeaderMap,
-    query: Result<Query<LoginQuery>, axum::extract::rejection::QueryRejection>,
-) -> Response<Body> {
-    let rd = safe_rd(&app, &ctx, &query.map(|Query(q)| q.rd).unwrap_or_default());
-    match subject(&app, &headers, &ctx.host, ctx.now).await {
-        Ok(Some(who)) => code_page(&app, &headers, StatusCode::OK, &who, &rd, None),
-        Ok(None) => match app.current_session(&headers, &ctx.host, ctx.now).await {
-            Ok(Some(_)) => see_other(&target(&app, &rd)),
-            _ => see_other(&with_rd(&app, "/login", &rd)),
-        },
-        Err(e) => error_page(&app, Some(&ctx), PageError::Unavailable(e.to_string())),
-    }
+    query: Result<Query<LoginQuery>, QueryRejection>,
+) -> Result<Response<Body>, WebError> {
+    let rd = query_rd(&app, &ctx, query);
+    let signed_in = current.is_some();
+    Ok(match subject(&app, &headers, current, ctx.now).await? {
+        Some(who) => code_page(&app, &headers, StatusCode::OK, &who, &rd, None),
+        None if signed_in => see_other(&target(&app, &rd)),
+        None => see_other(&with_rd(&app, "/login", &rd)),
+    })
 }
 
 /// Checks the code and starts the two-factor session.
 pub(super) async fn submit(
     State(app): State<Arc<AppState>>,
-    Extension(ctx): Extension<RequestCtx>,
+    ctx: RequestCtx,
+    CurrentSession(current): CurrentSession,
     headers: HeaderMap,
-    form: Result<Form<CodeForm>, FormRejection>,
-) -> Response<Body> {
-    let form = match checked(&app, &ctx, &headers, form, |f| &f.csrf, "login/2fa") {
-        Ok(f) => f,
-        Err(resp) => return *resp,
-    };
+    CsrfForm(form): CsrfForm<CodeForm>,
+) -> Result<Response<Body>, WebError> {
     let rd = safe_rd(&app, &ctx, &form.rd);
-    let who = match subject(&app, &headers, &ctx.host, ctx.now).await {
-        Ok(Some(who)) => who,
+    let Some(who) = subject(&app, &headers, current, ctx.now).await? else {
         // No pending login: a code alone is never a way in (docs/security.md#recovery-codes).
-        Ok(None) => {
-            return login_form(
-                &app,
-                &headers,
-                StatusCode::UNAUTHORIZED,
-                &rd,
-                Some("Your sign-in expired. Sign in again."),
-            );
-        }
-        Err(e) => return error_page(&app, Some(&ctx), PageError::Unavailable(e.to_string())),
-    };
-    let origin = Origin {
-        ip: ctx.client_ip,
-        user_agent: headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or(""),
+        let why = Some("Your sign-in expired. Sign in again.");
+        return Ok(login_form(
+            &app,
+            &headers,
+            StatusCode::UNAUTHORIZED,
+            &rd,
+            why,
+        ));
     };
     let remember = form.remember == "1";
     match app
         .two_factor
-        .complete_login(&who, &form.code, remember, ctx.now, origin)
+        .complete_login(&who, &form.code, remember, ctx.now, origin(&ctx, &headers))
         .await
     {
-        Ok(done) => {
-            let cookie = match app.session_cookie(&done.id, &ctx.host, ctx.now).await {
-                Ok(c) => c,
-                Err(e) => {
-                    return error_page(&app, Some(&ctx), PageError::Unavailable(e.to_string()));
-                }
-            };
-            let mut resp = see_other(&after_login(&app, &who.user, &rd));
-            let h = resp.headers_mut();
-            h.append(header::SET_COOKIE, cookie);
-            h.append(header::SET_COOKIE, app.cookies.clear_pending());
-            if let Some(device) = done.device {
-                h.append(
-                    header::SET_COOKIE,
-                    app.cookies
-                        .device(&device.cookie, app.two_factor.devices().lifetime()),
-                );
-            }
-            resp
-        }
-        Err(AuthError::InvalidCode) => code_page(
-            &app,
-            &headers,
+        Ok(done) => verified(&app, &ctx, &who, &rd, done).await,
+        Err(e) => refused(&app, &ctx, &headers, &who, &rd, e),
+    }
+}
+
+/// The answer to a right code: the new two-factor session, the pending cookie gone, and the
+/// remembered device when asked for.
+async fn verified(
+    app: &AppState,
+    ctx: &RequestCtx,
+    who: &Resolved,
+    rd: &str,
+    done: CodeStepDone,
+) -> Result<Response<Body>, WebError> {
+    let next = see_other(&after_login(app, &who.user, rd));
+    let mut resp = with_session(app, ctx, next, &done.id).await?;
+    let h = resp.headers_mut();
+    h.append(header::SET_COOKIE, app.cookies.clear_pending());
+    if let Some(device) = done.device {
+        h.append(
+            header::SET_COOKIE,
+            app.cookies
+                .device(&device.cookie, app.two_factor.devices().lifetime()),
+        );
+    }
+    Ok(resp)
+}
+
+/// The answer to a code that did not pass.
+fn refused(
+    app: &AppState,
+    ctx: &RequestCtx,
+    headers: &HeaderMap,
+    who: &Resolved,
+    rd: &str,
+    e: AuthError,
+) -> Result<Response<Body>, WebError> {
+    match e {
+        AuthError::InvalidCode => Ok(code_page(
+            app,
+            headers,
             StatusCode::UNAUTHORIZED,
-            &who,
-            &rd,
+            who,
+            rd,
             Some("Invalid code."),
-        ),
-        Err(AuthError::Restart) => {
-            let mut resp = login_form(
-                &app,
-                &headers,
-                StatusCode::UNAUTHORIZED,
-                &rd,
-                Some("Too many wrong codes. Sign in again."),
-            );
+        )),
+        AuthError::Restart => {
+            let why = Some("Too many wrong codes. Sign in again.");
+            let mut resp = login_form(app, headers, StatusCode::UNAUTHORIZED, rd, why);
             resp.headers_mut()
                 .append(header::SET_COOKIE, app.cookies.clear_pending());
-            resp
+            Ok(resp)
         }
-        Err(AuthError::Throttled { until }) => {
+        AuthError::Throttled { until } => {
             let (msg, wait) = too_many(until, ctx.now);
-            throttled(
-                code_page(
-                    &app,
-                    &headers,
-                    StatusCode::TOO_MANY_REQUESTS,
-                    &who,
-                    &rd,
-                    Some(&msg),
-                ),
-                wait,
-            )
+            let page = code_page(
+                app,
+                headers,
+                StatusCode::TOO_MANY_REQUESTS,
+                who,
+                rd,
+                Some(&msg),
+            );
+            Ok(throttled(page, wait))
         }
-        Err(e) => service_error(&app, &ctx, e),
+        e => Err(e.into()),
     }
 }
