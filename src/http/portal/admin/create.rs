@@ -4,26 +4,22 @@
 
 use std::sync::Arc;
 
-use axum::Extension;
 use axum::body::Body;
-use axum::extract::rejection::FormRejection;
-use axum::extract::{Form, State};
+use axum::extract::State;
 use http::{HeaderMap, Response, StatusCode};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
-use super::super::errors::{PageError, error_page};
-use super::super::forms::{form_page, see_other};
-use super::super::view::legacy_render as render;
-use super::{AREA, actor, admin_action, admin_session};
+use super::super::errors::WebError;
+use super::super::extract::{Admin, CsrfForm, Fresh, actor};
+use super::super::view::{self, Template};
+use super::PasswordPage;
+use super::user::back;
 use crate::domain::email::{DisplayName, Email};
 use crate::domain::secret::SecretString;
+use crate::domain::user::User;
 use crate::http::request::RequestCtx;
 use crate::http::state::AppState;
 use crate::service::users::{AddUser, UserError};
-
-/// The form's path under the portal.
-const PAGE: &str = "/admin/users/new";
 
 #[derive(Deserialize, Default)]
 pub(in crate::http::portal) struct CreateForm {
@@ -42,8 +38,24 @@ pub(in crate::http::portal) struct CreateForm {
     /// Present (a ticked checkbox) when the user must choose a new password at first login.
     #[serde(default)]
     must_change: Option<String>,
-    #[serde(default)]
-    csrf: String,
+}
+
+/// `admin_new.html`: the new-user form.
+#[derive(Serialize)]
+struct NewUserPage<'a> {
+    title: &'static str,
+    username: &'a str,
+    display_name: &'a str,
+    email: &'a str,
+    groups: &'a str,
+    must_change: bool,
+    min_length: usize,
+    error: Option<&'a str>,
+}
+
+impl Template for NewUserPage<'_> {
+    const NAME: &'static str = "admin_new.html";
+    const CARD_CLASS: Option<&'static str> = Some("admin");
 }
 
 /// The form, filled with what was typed (never the password) and an optional error.
@@ -54,39 +66,30 @@ fn new_page(
     form: &CreateForm,
     error: Option<&str>,
 ) -> Response<Body> {
-    form_page(
-        app,
-        headers,
-        status,
-        "admin_new.html",
-        json!({
-            "title": "New user",
-            "card_class": "admin",
-            "username": form.username,
-            "display_name": form.display_name,
-            "email": form.email,
-            "groups": form.groups,
-            "must_change": form.must_change.is_some(),
-            "min_length": app.config.password.policy.min_chars,
-            "error": error,
-        }),
-    )
+    let page = NewUserPage {
+        title: "New user",
+        username: &form.username,
+        display_name: &form.display_name,
+        email: &form.email,
+        groups: &form.groups,
+        must_change: form.must_change.is_some(),
+        min_length: app.config.password.policy.min_chars,
+        error,
+    };
+    view::form(app, headers, status, &page)
 }
 
 /// `GET /admin/users/new`.
 pub(in crate::http::portal) async fn new_form(
     State(app): State<Arc<AppState>>,
-    Extension(ctx): Extension<RequestCtx>,
+    Admin(_): Admin,
     headers: HeaderMap,
-) -> Response<Body> {
-    if let Err(resp) = admin_session(&app, &ctx, &headers, PAGE).await {
-        return resp;
-    }
+) -> Result<Response<Body>, WebError> {
     let blank = CreateForm {
         must_change: Some("1".into()),
         ..CreateForm::default()
     };
-    new_page(&app, &headers, StatusCode::OK, &blank, None)
+    Ok(new_page(&app, &headers, StatusCode::OK, &blank, None))
 }
 
 /// What is wrong with a display name or email address as typed, if anything: the domain's
@@ -101,36 +104,29 @@ fn field_problem(form: &CreateForm) -> Option<&'static str> {
     None
 }
 
-/// `POST /admin/users`: creates the user.
-pub(in crate::http::portal) async fn create(
-    State(app): State<Arc<AppState>>,
-    Extension(ctx): Extension<RequestCtx>,
-    headers: HeaderMap,
-    form: Result<Form<CreateForm>, FormRejection>,
-) -> Response<Body> {
-    let Ok(Form(mut form)) = form else {
-        return error_page(
-            &app,
-            Some(&ctx),
-            PageError::BadRequest("The form was incomplete."),
-        );
-    };
-    let csrf = Some(form.csrf.as_str());
-    let s = match admin_action(&app, &ctx, &headers, csrf, "admin/users", PAGE).await {
-        Ok(s) => s,
-        Err(resp) => return resp,
-    };
-    let bad = StatusCode::BAD_REQUEST;
-    if let Some(why) = field_problem(&form) {
-        return new_page(&app, &headers, bad, &form, Some(why));
-    }
-    let groups: Vec<String> = form
-        .groups
+/// The group names of the comma-separated field, blanks dropped.
+fn group_list(groups: &str) -> Vec<String> {
+    groups
         .split(',')
         .map(str::trim)
         .filter(|g| !g.is_empty())
         .map(str::to_owned)
-        .collect();
+        .collect()
+}
+
+/// `POST /admin/users`: creates the user.
+pub(in crate::http::portal) async fn create(
+    State(app): State<Arc<AppState>>,
+    ctx: RequestCtx,
+    Fresh(s, _): Fresh<Admin>,
+    headers: HeaderMap,
+    CsrfForm(mut form): CsrfForm<CreateForm>,
+) -> Result<Response<Body>, WebError> {
+    if let Some(why) = field_problem(&form) {
+        let bad = StatusCode::BAD_REQUEST;
+        return Ok(new_page(&app, &headers, bad, &form, Some(why)));
+    }
+    let groups = group_list(&form.groups);
     let generated = form.password.is_empty();
     let password = if generated {
         app.admin.credentials().temporary_password()
@@ -139,57 +135,64 @@ pub(in crate::http::portal) async fn create(
     };
     let must_change = form.must_change.is_some();
     let display_name = form.display_name.trim();
-    let added = app
-        .admin
-        .add(
-            AddUser {
-                username: &form.username,
-                display_name: (!display_name.is_empty()).then_some(display_name),
-                email: form.email.trim(),
-                groups: &groups,
-                password: password.clone(),
-                must_change_password: must_change,
-            },
-            &actor(&s),
-            ctx.now,
-        )
-        .await;
-    match added {
-        Ok(user) if generated => render(
-            &app,
-            StatusCode::OK,
-            "admin_password.html",
-            json!({
-                "title": "User created",
-                "heading": "User created",
-                "username": user.username,
-                "password": password.expose(),
-                "must_change": must_change,
-                "created": true,
-                "notified": false,
-            }),
-        ),
-        Ok(user) => see_other(&format!(
-            "{}?done=created",
-            app.config
-                .portal
-                .url
-                .path(&format!("{AREA}/users/{}", user.username))
-        )),
-        Err(UserError::Exists) => {
-            let why = "A user with that name already exists.";
-            new_page(&app, &headers, StatusCode::CONFLICT, &form, Some(why))
-        }
-        Err(UserError::BadName(e)) => {
-            let why = format!("The username or a group name is not valid: it {e}.");
-            new_page(&app, &headers, bad, &form, Some(&why))
-        }
-        Err(UserError::Policy(e)) => {
-            let why = format!("The password was refused: {e}");
-            new_page(&app, &headers, bad, &form, Some(&why))
-        }
-        Err(e) => error_page(&app, Some(&ctx), PageError::Unavailable(e.to_string())),
+    let new = AddUser {
+        username: &form.username,
+        display_name: (!display_name.is_empty()).then_some(display_name),
+        email: form.email.trim(),
+        groups: &groups,
+        password: password.clone(),
+        must_change_password: must_change,
+    };
+    match app.admin.add(new, &actor(&s), ctx.now).await {
+        Ok(user) if generated => Ok(shown_once(&app, &user, &password, must_change)),
+        Ok(user) => Ok(back(&app, &user, "created")),
+        Err(e) => refused(&app, &headers, &form, e),
     }
+}
+
+/// The answer to a new user with a generated password: the password, shown this once.
+fn shown_once(
+    app: &AppState,
+    user: &User,
+    password: &SecretString,
+    must_change: bool,
+) -> Response<Body> {
+    let page = PasswordPage {
+        title: "User created",
+        heading: "User created",
+        username: &user.username,
+        password: password.expose(),
+        must_change,
+        created: true,
+        notified: false,
+    };
+    view::html(app, StatusCode::OK, &page)
+}
+
+/// The form again with why the user was not created, or the error page for a failure no
+/// field explains.
+fn refused(
+    app: &AppState,
+    headers: &HeaderMap,
+    form: &CreateForm,
+    e: UserError,
+) -> Result<Response<Body>, WebError> {
+    let (status, why) = match e {
+        UserError::Exists => (
+            StatusCode::CONFLICT,
+            "A user with that name already exists.".to_owned(),
+        ),
+        UserError::BadName(e) => (
+            StatusCode::BAD_REQUEST,
+            format!("The username or a group name is not valid: it {e}."),
+        ),
+        UserError::Policy(e) => (
+            StatusCode::BAD_REQUEST,
+            format!("The password was refused: {e}"),
+        ),
+        e => return Err(e.into()),
+    };
+    Ok(new_page(app, headers, status, form, Some(&why)))
 }
 
 #[cfg(test)]

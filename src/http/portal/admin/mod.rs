@@ -6,8 +6,9 @@
 //! `two_factor.step_up_window`, else the password prompt comes back here and nothing changes.
 //! Actions go through the same services as the CLI, audited with the actor `admin:<name>`.
 //!
-//! This file holds the guards and the user list; `user` the user page and its actions;
-//! `unlock` lifting a user's sign-in bans; `create` the new-user form.
+//! The guards are the portal's `Admin` and `Fresh<Admin>` extractors. This file holds the user
+//! list and the page showing a password once; `user` the user page and its actions; `unlock`
+//! lifting a user's sign-in bans; `create` the new-user form.
 
 mod create;
 mod unlock;
@@ -21,24 +22,17 @@ pub(super) use user::{
 
 use std::sync::Arc;
 
-use axum::Extension;
 use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use http::{HeaderMap, Response, StatusCode};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
-use super::account::{fresh, reauth_page, signed_in};
-use super::errors::{PageError, error_page};
-use super::forms::{csrf_ok, form_page};
-use crate::audit;
-use crate::audit::event;
-use crate::domain::user::{User, Username};
-use crate::http::request::RequestCtx;
+use super::errors::WebError;
+use super::extract::Admin;
+use super::view::{self, Template};
+use crate::domain::user::User;
 use crate::http::state::AppState;
-use crate::service::sessions::Resolved;
-use crate::service::users::{Actor, AdminAction, UserError};
 
 /// The admin area's path under the portal.
 pub(super) const AREA: &str = "/admin";
@@ -55,85 +49,6 @@ pub(super) struct ListQuery {
     q: String,
 }
 
-/// The administrator behind an action, as the user-admin service knows them.
-fn actor(s: &Resolved) -> Actor {
-    Actor::Admin {
-        user: s.user.clone(),
-        session: s.key.clone(),
-    }
-}
-
-/// The portal path of a user's page; the area itself for a name that cannot be a user.
-fn user_path(raw: &str) -> String {
-    match Username::parse(raw) {
-        Ok(name) => format!("{AREA}/users/{name}"),
-        Err(_) => AREA.to_owned(),
-    }
-}
-
-/// A signed-in member of the admin group, or the response to send instead: the login
-/// redirect, the forced password change, or the 403 page (audited).
-async fn admin_session(
-    app: &AppState,
-    ctx: &RequestCtx,
-    headers: &HeaderMap,
-    page: &str,
-) -> Result<Resolved, Response<Body>> {
-    let s = signed_in(app, ctx, headers, page).await?;
-    match app
-        .admin
-        .permit(&actor(&s), None, AdminAction::Manage)
-        .await
-    {
-        Ok(()) => Ok(s),
-        Err(UserError::Refused(_)) => {
-            audit!(event::ADMIN_DENIED, user = %crate::audit::Clean(&s.user.username), ip = %ctx.client_ip, path = %crate::audit::Clean(&ctx.path.decoded));
-            Err(error_page(app, Some(ctx), PageError::Forbidden))
-        }
-        Err(e) => Err(error_page(
-            app,
-            Some(ctx),
-            PageError::Unavailable(e.to_string()),
-        )),
-    }
-}
-
-/// The checks every admin action shares, in order: a complete form, CSRF, a signed-in
-/// administrator and a recent step-up. `Err` is the response to send instead; nothing has
-/// changed then. A stale step-up gets the password prompt, which comes back to `page`.
-async fn admin_action(
-    app: &AppState,
-    ctx: &RequestCtx,
-    headers: &HeaderMap,
-    csrf: Option<&str>,
-    form: &'static str,
-    page: &str,
-) -> Result<Resolved, Response<Body>> {
-    let Some(csrf) = csrf else {
-        return Err(error_page(
-            app,
-            Some(ctx),
-            PageError::BadRequest("The form was incomplete."),
-        ));
-    };
-    if !csrf_ok(app, ctx, headers, csrf) {
-        return Err(error_page(app, Some(ctx), PageError::CsrfFailed));
-    }
-    let s = admin_session(app, ctx, headers, page).await?;
-    if !fresh(app, &s, ctx.now) {
-        return Err(reauth_page(
-            app,
-            headers,
-            &s,
-            StatusCode::UNAUTHORIZED,
-            "admin",
-            &app.config.portal.url.url(page),
-            None,
-        ));
-    }
-    Ok(s)
-}
-
 /// Whether `user` matches the (lower-case) search text.
 fn matches(user: &User, needle: &str) -> bool {
     needle.is_empty()
@@ -142,29 +57,77 @@ fn matches(user: &User, needle: &str) -> bool {
         || user.email.to_lowercase().contains(needle)
 }
 
-fn list_row(user: &User) -> Value {
-    json!({
-        "username": user.username,
-        "name": user.display_name,
-        "email": user.email,
-        "groups": user.groups.join(", "),
-        "disabled": user.disabled,
-        "totp": user.totp_enabled,
-        "must_change": user.must_change_password,
-    })
+/// One user as the list shows it.
+#[derive(Serialize)]
+struct UserRow<'a> {
+    username: &'a str,
+    name: &'a str,
+    email: &'a str,
+    groups: String,
+    disabled: bool,
+    totp: bool,
+    must_change: bool,
+}
+
+impl<'a> UserRow<'a> {
+    fn new(user: &'a User) -> Self {
+        Self {
+            username: &user.username,
+            name: &user.display_name,
+            email: &user.email,
+            groups: user.groups.join(", "),
+            disabled: user.disabled,
+            totp: user.totp_enabled,
+            must_change: user.must_change_password,
+        }
+    }
+}
+
+/// `admin.html`: the user list.
+#[derive(Serialize)]
+struct ListPage<'a> {
+    title: &'static str,
+    /// The administrator signed in.
+    username: &'a str,
+    q: &'a str,
+    users: Vec<UserRow<'a>>,
+    found: usize,
+    total: usize,
+    truncated: bool,
+    max_rows: usize,
+}
+
+impl Template for ListPage<'_> {
+    const NAME: &'static str = "admin.html";
+    const CARD_CLASS: Option<&'static str> = Some("admin");
+}
+
+/// `admin_password.html`: a password shown once, for a new user or a temporary password.
+#[derive(Serialize)]
+struct PasswordPage<'a> {
+    title: &'static str,
+    heading: &'static str,
+    username: &'a str,
+    password: &'a str,
+    must_change: bool,
+    /// A new user (else a temporary password of an existing one).
+    created: bool,
+    /// A notice of the change was mailed to the user.
+    notified: bool,
+}
+
+impl Template for PasswordPage<'_> {
+    const NAME: &'static str = "admin_password.html";
+    const CARD_CLASS: Option<&'static str> = Some("admin");
 }
 
 /// `GET /admin[?q=…]`: every user, or those whose username, name or email contains `q`.
 pub(super) async fn list(
     State(app): State<Arc<AppState>>,
-    Extension(ctx): Extension<RequestCtx>,
-    headers: HeaderMap,
+    Admin(s): Admin,
     query: Result<Query<ListQuery>, QueryRejection>,
-) -> Response<Body> {
-    let s = match admin_session(&app, &ctx, &headers, AREA).await {
-        Ok(s) => s,
-        Err(resp) => return resp,
-    };
+    headers: HeaderMap,
+) -> Result<Response<Body>, WebError> {
     let q: String = query
         .map(|Query(q)| q.q)
         .unwrap_or_default()
@@ -173,34 +136,28 @@ pub(super) async fn list(
         .take(MAX_QUERY)
         .collect();
     let needle = q.to_lowercase();
-    let users = match app.admin.list().await {
-        Ok(users) => users,
-        Err(e) => return error_page(&app, Some(&ctx), PageError::Unavailable(e.to_string())),
-    };
+    let users = app.admin.list().await?;
     let found: Vec<&User> = users.iter().filter(|u| matches(u, &needle)).collect();
-    let rows: Vec<Value> = found.iter().take(MAX_ROWS).map(|u| list_row(u)).collect();
-    form_page(
-        &app,
-        &headers,
-        StatusCode::OK,
-        "admin.html",
-        json!({
-            "title": "Users",
-            "card_class": "admin",
-            "username": s.user.username,
-            "q": q,
-            "users": rows,
-            "found": found.len(),
-            "total": users.len(),
-            "truncated": found.len() > MAX_ROWS,
-            "max_rows": MAX_ROWS,
-        }),
-    )
+    let page = ListPage {
+        title: "Users",
+        username: &s.user.username,
+        q: &q,
+        users: found
+            .iter()
+            .take(MAX_ROWS)
+            .map(|u| UserRow::new(u))
+            .collect(),
+        found: found.len(),
+        total: users.len(),
+        truncated: found.len() > MAX_ROWS,
+        max_rows: MAX_ROWS,
+    };
+    Ok(view::form(&app, &headers, StatusCode::OK, &page))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{matches, user_path};
+    use super::matches;
     use crate::domain::user::User;
 
     fn user(name: &str, display: &str, email: &str) -> User {
@@ -228,12 +185,5 @@ mod tests {
             assert!(matches(&u, q), "{q}");
         }
         assert!(!matches(&u, "bob"));
-    }
-
-    #[test]
-    fn user_paths_use_the_canonical_name() {
-        assert_eq!(user_path(" Alice "), "/admin/users/alice");
-        assert_eq!(user_path("a b"), "/admin");
-        assert_eq!(user_path("../x"), "/admin");
     }
 }

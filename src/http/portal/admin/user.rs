@@ -4,46 +4,40 @@
 //!
 //! What an administrator may not do to their own account (disable it, reset its password or
 //! two-factor, end its current session or all its sessions) is the user-admin service's rule
-//! (`crate::service::admin_rules`): each action asks it once through [`allowed`]. After an action the browser goes back to
+//! (`crate::service::admin_rules`): each action asks it once through [`Acting::allowed`]. After an action the browser goes back to
 //! the user's page with `?done=<what>`, which shows a fixed notice; the temporary password is
 //! the exception: it is shown once on the answer to the POST, never in a URL or a log.
 
 use std::sync::Arc;
 
-use axum::Extension;
 use axum::body::Body;
-use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
 use http::{HeaderMap, Response, StatusCode};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
-use super::super::errors::{PageError, error_page};
-use super::super::forms::{form_page, see_other};
-use super::super::sessions::parse_key;
-use super::super::view::legacy_render as render;
-use super::{actor, admin_action, admin_session, user_path};
+use super::super::errors::{PageError, WebError};
+use super::super::extract::{Admin, CsrfForm, Fresh, NoFields, actor};
+use super::super::forms::see_other;
+use super::super::sessions::{SessionRow, parse_key};
+use super::super::view::{self, Template};
+use super::PasswordPage;
 use crate::audit;
 use crate::audit::event;
-use crate::domain::session::{AuthLevel, Session, SessionKey};
 use crate::domain::user::User;
 use crate::http::request::RequestCtx;
 use crate::http::state::AppState;
-use crate::presentation::describe;
-use crate::presentation::{date, datetime, rfc3339};
+use crate::presentation::{date, datetime};
 use crate::service::sessions::Resolved;
 use crate::service::users::{Actor, AdminAction, Refusal, UserError};
+
+/// The user's name as the path gives it (an unreadable one is no user's).
+pub(super) type UserName = Result<Path<String>, PathRejection>;
 
 #[derive(Deserialize)]
 pub(in crate::http::portal) struct DetailQuery {
     #[serde(default)]
     done: String,
-}
-
-#[derive(Deserialize)]
-pub(in crate::http::portal) struct CsrfForm {
-    #[serde(default)]
-    pub(super) csrf: String,
 }
 
 #[derive(Deserialize)]
@@ -54,8 +48,6 @@ pub(in crate::http::portal) struct PasswordForm {
     /// Present (a ticked checkbox) when the user must choose a new password at next login.
     #[serde(default)]
     must_change: Option<String>,
-    #[serde(default)]
-    csrf: String,
 }
 
 #[derive(Deserialize)]
@@ -63,8 +55,6 @@ pub(in crate::http::portal) struct RevokeForm {
     /// The store key (64 hex digits) of the session to end.
     #[serde(default)]
     session: String,
-    #[serde(default)]
-    csrf: String,
 }
 
 /// The notice for `?done=`; unknown values show nothing.
@@ -86,27 +76,64 @@ fn done_notice(done: &str) -> Option<&'static str> {
     })
 }
 
-fn session_row(key: &SessionKey, s: &Session, current: bool) -> Value {
-    json!({
-        "key": key.0,
-        "handle": key.short(),
-        "device": describe(&s.user_agent),
-        "ip": s.ip,
-        "two_factor": s.level == AuthLevel::TwoFactor,
-        "created": datetime(s.created_at),
-        "created_iso": rfc3339(s.created_at),
-        "last_seen": datetime(s.last_seen),
-        "last_seen_iso": rfc3339(s.last_seen),
-        "current": current,
-    })
-}
-
 /// A message at the top of the user's page.
 #[derive(Clone, Copy)]
 enum Msg<'a> {
     None,
     Error(&'a str),
     Notice(&'a str),
+}
+
+/// The user's fields as the user page shows them.
+#[derive(Serialize)]
+struct UserFields<'a> {
+    username: &'a str,
+    name: &'a str,
+    email: &'a str,
+    groups: String,
+    admin: bool,
+    disabled: bool,
+    totp: bool,
+    must_change: bool,
+    created: String,
+    updated: String,
+}
+
+impl<'a> UserFields<'a> {
+    fn new(app: &AppState, user: &'a User) -> Self {
+        Self {
+            username: &user.username,
+            name: &user.display_name,
+            email: &user.email,
+            groups: user.groups.join(", "),
+            admin: app.admin.is_admin(user),
+            disabled: user.disabled,
+            totp: user.totp_enabled,
+            must_change: user.must_change_password,
+            created: date(user.created_at),
+            updated: datetime(user.updated_at),
+        }
+    }
+}
+
+/// `admin_user.html`: one user, their sessions and the actions on them.
+#[derive(Serialize)]
+struct UserPage<'a> {
+    title: String,
+    user: UserFields<'a>,
+    /// The user is the administrator looking.
+    myself: bool,
+    sessions: Vec<SessionRow>,
+    /// A reset link can be mailed (a notifier and an address).
+    can_mail: bool,
+    notifier: bool,
+    error: Option<&'a str>,
+    notice: Option<&'a str>,
+}
+
+impl Template for UserPage<'_> {
+    const NAME: &'static str = "admin_user.html";
+    const CARD_CLASS: Option<&'static str> = Some("admin");
 }
 
 /// The user's page, with an optional message.
@@ -118,101 +145,53 @@ async fn user_page(
     user: &User,
     status: StatusCode,
     msg: Msg<'_>,
-) -> Response<Body> {
+) -> Result<Response<Body>, WebError> {
     let (error, notice) = match msg {
         Msg::None => (None, None),
         Msg::Error(e) => (Some(e), None),
         Msg::Notice(n) => (None, Some(n)),
     };
-    let sessions = match app.sessions.list_active(user, ctx.now).await {
-        Ok(list) => list,
-        Err(e) => return error_page(app, Some(ctx), PageError::Unavailable(e.to_string())),
+    let sessions = app.sessions.list_active(user, ctx.now).await?;
+    let notifier = app.config.notifier.configured();
+    let page = UserPage {
+        title: format!("User {}", user.username),
+        user: UserFields::new(app, user),
+        myself: user.id == admin.user.id,
+        sessions: sessions
+            .iter()
+            .map(|(key, s)| SessionRow::new(key, s, *key == admin.key))
+            .collect(),
+        can_mail: notifier && !user.email.is_empty(),
+        notifier,
+        error,
+        notice,
     };
-    let rows: Vec<Value> = sessions
-        .iter()
-        .map(|(key, s)| session_row(key, s, *key == admin.key))
-        .collect();
-    let myself = user.id == admin.user.id;
-    form_page(
-        app,
-        headers,
-        status,
-        "admin_user.html",
-        json!({
-            "title": format!("User {}", user.username),
-            "card_class": "admin",
-            "user": {
-                "username": user.username,
-                "name": user.display_name,
-                "email": user.email,
-                "groups": user.groups.join(", "),
-                "admin": app.admin.is_admin(user),
-                "disabled": user.disabled,
-                "totp": user.totp_enabled,
-                "must_change": user.must_change_password,
-                "created": date(user.created_at),
-                "updated": datetime(user.updated_at),
-            },
-            "myself": myself,
-            "sessions": rows,
-            "can_mail": app.config.notifier.configured() && !user.email.is_empty(),
-            "notifier": app.config.notifier.configured(),
-            "error": error,
-            "notice": notice,
-        }),
-    )
+    Ok(view::form(app, headers, status, &page))
 }
 
-/// The user named in the path, or the response to send instead (404 for no such user).
-async fn find(app: &AppState, ctx: &RequestCtx, name: &str) -> Result<User, Response<Body>> {
-    match app.admin.find(name).await {
+/// The user named in the path; the 404 page for no such user (or a name no user can have).
+pub(super) async fn find(app: &AppState, name: UserName) -> Result<User, WebError> {
+    let name = name.map(|Path(n)| n).unwrap_or_default();
+    match app.admin.find(&name).await {
         Ok(user) => Ok(user),
-        Err(UserError::NotFound(_) | UserError::BadName(_)) => {
-            Err(error_page(app, Some(ctx), PageError::NotFound))
-        }
-        Err(e) => Err(error_page(
-            app,
-            Some(ctx),
-            PageError::Unavailable(e.to_string()),
-        )),
+        Err(UserError::NotFound(_) | UserError::BadName(_)) => Err(PageError::NotFound.into()),
+        Err(e) => Err(e.into()),
     }
 }
 
 /// `GET /admin/users/{name}`.
 pub(in crate::http::portal) async fn detail(
     State(app): State<Arc<AppState>>,
-    Extension(ctx): Extension<RequestCtx>,
-    headers: HeaderMap,
-    name: Result<Path<String>, PathRejection>,
+    ctx: RequestCtx,
+    Admin(s): Admin,
+    name: UserName,
     query: Result<Query<DetailQuery>, QueryRejection>,
-) -> Response<Body> {
-    let name = name.map(|Path(n)| n).unwrap_or_default();
-    let s = match admin_session(&app, &ctx, &headers, &user_path(&name)).await {
-        Ok(s) => s,
-        Err(resp) => return resp,
-    };
-    let user = match find(&app, &ctx, &name).await {
-        Ok(u) => u,
-        Err(resp) => return resp,
-    };
+    headers: HeaderMap,
+) -> Result<Response<Body>, WebError> {
+    let user = find(&app, name).await?;
     let done = query.map(|Query(q)| q.done).unwrap_or_default();
     let msg = done_notice(&done).map_or(Msg::None, Msg::Notice);
     user_page(&app, &ctx, &headers, &s, &user, StatusCode::OK, msg).await
-}
-
-/// An action's checks (form, CSRF, administrator, fresh step-up) and the user it is about.
-pub(super) async fn acting(
-    app: &AppState,
-    ctx: &RequestCtx,
-    headers: &HeaderMap,
-    name: Result<Path<String>, PathRejection>,
-    csrf: Option<&str>,
-    form: &'static str,
-) -> Result<(Resolved, User), Response<Body>> {
-    let name = name.map(|Path(n)| n).unwrap_or_default();
-    let s = admin_action(app, ctx, headers, csrf, form, &user_path(&name)).await?;
-    let user = find(app, ctx, &name).await?;
-    Ok((s, user))
 }
 
 /// `303` back to the user's page with a notice.
@@ -226,294 +205,246 @@ pub(super) fn back(app: &AppState, user: &User, done: &str) -> Response<Body> {
     ))
 }
 
-/// Shows the user's page with a refusal and changes nothing.
-async fn refuse(
-    app: &AppState,
-    ctx: &RequestCtx,
-    headers: &HeaderMap,
-    s: &Resolved,
-    user: &User,
-    status: StatusCode,
-    why: &str,
-) -> Response<Body> {
-    user_page(app, ctx, headers, s, user, status, Msg::Error(why)).await
+/// An action on one user, past every check (administrator, fresh step-up, form): what its
+/// answers need.
+struct Acting<'a> {
+    app: &'a AppState,
+    ctx: &'a RequestCtx,
+    headers: &'a HeaderMap,
+    /// The administrator's session.
+    s: &'a Resolved,
+    user: User,
 }
 
-/// The administrator as the service's actor, if the service permits `action` on `user`; else
-/// the user's page with the refusal (409) and nothing changed.
-async fn allowed(
-    app: &AppState,
-    ctx: &RequestCtx,
-    headers: &HeaderMap,
-    s: &Resolved,
-    user: &User,
-    action: AdminAction<'_>,
-) -> Result<Actor, Response<Body>> {
-    let me = actor(s);
-    match app.admin.permit(&me, Some(user), action).await {
-        Ok(()) => Ok(me),
-        Err(UserError::Refused(Refusal::OwnAccount(why))) => {
-            Err(refuse(app, ctx, headers, s, user, StatusCode::CONFLICT, why).await)
-        }
-        Err(UserError::Refused(Refusal::NotAdmin)) => {
-            Err(error_page(app, Some(ctx), PageError::Forbidden))
-        }
-        Err(e) => Err(failed(app, ctx, e)),
+impl<'a> Acting<'a> {
+    /// The user named in the path, for an action by the administrator of session `s`.
+    async fn on(
+        app: &'a AppState,
+        ctx: &'a RequestCtx,
+        headers: &'a HeaderMap,
+        s: &'a Resolved,
+        name: UserName,
+    ) -> Result<Self, WebError> {
+        let user = find(app, name).await?;
+        Ok(Self {
+            app,
+            ctx,
+            headers,
+            s,
+            user,
+        })
     }
-}
 
-pub(super) fn failed(
-    app: &AppState,
-    ctx: &RequestCtx,
-    e: impl std::fmt::Display,
-) -> Response<Body> {
-    error_page(app, Some(ctx), PageError::Unavailable(e.to_string()))
+    /// The user's page with a refusal; nothing changed.
+    async fn refuse(&self, status: StatusCode, why: &str) -> Result<Response<Body>, WebError> {
+        let msg = Msg::Error(why);
+        let (app, s, user) = (self.app, self.s, &self.user);
+        user_page(app, self.ctx, self.headers, s, user, status, msg).await
+    }
+
+    /// The administrator as the service's actor if the service permits `action` on the user,
+    /// else (`Ok(Err(..))`) the user's page with the refusal (409) and nothing changed.
+    async fn allowed(
+        &self,
+        action: AdminAction<'_>,
+    ) -> Result<Result<Actor, Response<Body>>, WebError> {
+        let me = actor(self.s);
+        match self.app.admin.permit(&me, Some(&self.user), action).await {
+            Ok(()) => Ok(Ok(me)),
+            Err(UserError::Refused(Refusal::OwnAccount(why))) => {
+                Ok(Err(self.refuse(StatusCode::CONFLICT, why).await?))
+            }
+            Err(UserError::Refused(Refusal::NotAdmin)) => Err(PageError::Forbidden.into()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// `303` back to the user's page with a notice.
+    fn back(&self, done: &str) -> Response<Body> {
+        back(self.app, &self.user, done)
+    }
 }
 
 /// `POST /admin/users/{name}/password`: `mode=temporary` sets a random password shown once on
 /// the answer (with `must_change`, a ticked box by default); `mode=link` mails a reset link.
 pub(in crate::http::portal) async fn password(
     State(app): State<Arc<AppState>>,
-    Extension(ctx): Extension<RequestCtx>,
+    ctx: RequestCtx,
+    Fresh(s, _): Fresh<Admin>,
+    name: UserName,
     headers: HeaderMap,
-    name: Result<Path<String>, PathRejection>,
-    form: Result<Form<PasswordForm>, FormRejection>,
-) -> Response<Body> {
-    let Ok(Form(form)) = form else {
-        return error_page(
-            &app,
-            Some(&ctx),
-            PageError::BadRequest("The form was incomplete."),
-        );
-    };
-    let csrf = Some(form.csrf.as_str());
-    let (s, user) = match acting(&app, &ctx, &headers, name, csrf, "admin/users/password").await {
-        Ok(v) => v,
-        Err(resp) => return resp,
-    };
-    let conflict = StatusCode::CONFLICT;
-    let me = match allowed(&app, &ctx, &headers, &s, &user, AdminAction::SetPassword).await {
+    CsrfForm(form): CsrfForm<PasswordForm>,
+) -> Result<Response<Body>, WebError> {
+    let on = Acting::on(&app, &ctx, &headers, &s, name).await?;
+    let me = match on.allowed(AdminAction::SetPassword).await? {
         Ok(me) => me,
-        Err(resp) => return resp,
+        Err(refused) => return Ok(refused),
     };
-    let bad = StatusCode::BAD_REQUEST;
     match form.mode.as_str() {
-        "temporary" => {
-            let must_change = form.must_change.is_some();
-            match app
-                .passwords
-                .admin_temporary_password(&user, must_change, &me, ctx.now)
-                .await
-            {
-                Ok(password) => render(
-                    &app,
-                    StatusCode::OK,
-                    "admin_password.html",
-                    json!({
-                        "title": "Temporary password",
-                        "heading": "Temporary password",
-                        "username": user.username,
-                        "password": password.expose(),
-                        "must_change": must_change,
-                        "created": false,
-                        "notified": app.config.notifier.configured() && !user.email.is_empty(),
-                    }),
-                ),
-                Err(e) => failed(&app, &ctx, e),
-            }
-        }
-        "link" if !app.config.notifier.configured() => {
-            let why = "No mail notifier is configured: use a temporary password.";
-            refuse(&app, &ctx, &headers, &s, &user, bad, why).await
-        }
-        "link" if user.email.is_empty() => {
-            let why = "The user has no email address: use a temporary password.";
-            refuse(&app, &ctx, &headers, &s, &user, bad, why).await
-        }
-        "link" if user.disabled => {
-            let why = "The account is disabled, so a reset link would not work: enable it first.";
-            refuse(&app, &ctx, &headers, &s, &user, conflict, why).await
-        }
-        "link" => match app.passwords.admin_reset_link(&user, &me, ctx.now).await {
-            Ok(()) => back(&app, &user, "link"),
-            Err(e) => failed(&app, &ctx, e),
-        },
+        "temporary" => temporary(&on, &me, form.must_change.is_some()).await,
+        "link" => reset_link(&on, &me).await,
         _ => {
             let why = "Choose a temporary password or a reset link.";
-            refuse(&app, &ctx, &headers, &s, &user, bad, why).await
+            on.refuse(StatusCode::BAD_REQUEST, why).await
         }
     }
 }
 
-/// Disables (`true`, every session ends at once) or enables a user.
-async fn set_disabled(
-    app: &AppState,
-    ctx: &RequestCtx,
-    headers: &HeaderMap,
-    name: Result<Path<String>, PathRejection>,
-    form: Option<CsrfForm>,
-    disabled: bool,
-) -> Response<Body> {
-    let form_name = if disabled {
-        "admin/users/disable"
+/// A random password for the user, shown once on the answer.
+async fn temporary(
+    on: &Acting<'_>,
+    me: &Actor,
+    must_change: bool,
+) -> Result<Response<Body>, WebError> {
+    let (app, user) = (on.app, &on.user);
+    let password = app
+        .passwords
+        .admin_temporary_password(user, must_change, me, on.ctx.now)
+        .await?;
+    let page = PasswordPage {
+        title: "Temporary password",
+        heading: "Temporary password",
+        username: &user.username,
+        password: password.expose(),
+        must_change,
+        created: false,
+        notified: app.config.notifier.configured() && !user.email.is_empty(),
+    };
+    Ok(view::html(app, StatusCode::OK, &page))
+}
+
+/// A reset link mailed to the user, when one can be sent and would work.
+async fn reset_link(on: &Acting<'_>, me: &Actor) -> Result<Response<Body>, WebError> {
+    let (app, user) = (on.app, &on.user);
+    let (status, why) = if !app.config.notifier.configured() {
+        let why = "No mail notifier is configured: use a temporary password.";
+        (StatusCode::BAD_REQUEST, why)
+    } else if user.email.is_empty() {
+        let why = "The user has no email address: use a temporary password.";
+        (StatusCode::BAD_REQUEST, why)
+    } else if user.disabled {
+        let why = "The account is disabled, so a reset link would not work: enable it first.";
+        (StatusCode::CONFLICT, why)
     } else {
-        "admin/users/enable"
+        app.passwords.admin_reset_link(user, me, on.ctx.now).await?;
+        return Ok(on.back("link"));
     };
-    let csrf = form.as_ref().map(|f| f.csrf.as_str());
-    let (s, user) = match acting(app, ctx, headers, name, csrf, form_name).await {
-        Ok(v) => v,
-        Err(resp) => return resp,
-    };
+    on.refuse(status, why).await
+}
+
+/// Disables (`true`, every session ends at once) or enables a user.
+async fn set_disabled(on: Acting<'_>, disabled: bool) -> Result<Response<Body>, WebError> {
     let action = if disabled {
         AdminAction::Disable
     } else {
         AdminAction::Enable
     };
-    let me = match allowed(app, ctx, headers, &s, &user, action).await {
+    let me = match on.allowed(action).await? {
         Ok(me) => me,
-        Err(resp) => return resp,
+        Err(refused) => return Ok(refused),
     };
-    match app
+    on.app
         .admin
-        .set_disabled(&user.username, disabled, &me, ctx.now)
-        .await
-    {
-        Ok(_) => back(app, &user, if disabled { "disabled" } else { "enabled" }),
-        Err(e) => failed(app, ctx, e),
-    }
+        .set_disabled(&on.user.username, disabled, &me, on.ctx.now)
+        .await?;
+    Ok(on.back(if disabled { "disabled" } else { "enabled" }))
 }
 
 /// `POST /admin/users/{name}/disable`.
 pub(in crate::http::portal) async fn disable(
     State(app): State<Arc<AppState>>,
-    Extension(ctx): Extension<RequestCtx>,
+    ctx: RequestCtx,
+    Fresh(s, _): Fresh<Admin>,
+    name: UserName,
     headers: HeaderMap,
-    name: Result<Path<String>, PathRejection>,
-    form: Result<Form<CsrfForm>, FormRejection>,
-) -> Response<Body> {
-    let form = form.ok().map(|Form(f)| f);
-    set_disabled(&app, &ctx, &headers, name, form, true).await
+    CsrfForm(NoFields {}): CsrfForm<NoFields>,
+) -> Result<Response<Body>, WebError> {
+    set_disabled(Acting::on(&app, &ctx, &headers, &s, name).await?, true).await
 }
 
 /// `POST /admin/users/{name}/enable`.
 pub(in crate::http::portal) async fn enable(
     State(app): State<Arc<AppState>>,
-    Extension(ctx): Extension<RequestCtx>,
+    ctx: RequestCtx,
+    Fresh(s, _): Fresh<Admin>,
+    name: UserName,
     headers: HeaderMap,
-    name: Result<Path<String>, PathRejection>,
-    form: Result<Form<CsrfForm>, FormRejection>,
-) -> Response<Body> {
-    let form = form.ok().map(|Form(f)| f);
-    set_disabled(&app, &ctx, &headers, name, form, false).await
+    CsrfForm(NoFields {}): CsrfForm<NoFields>,
+) -> Result<Response<Body>, WebError> {
+    set_disabled(Acting::on(&app, &ctx, &headers, &s, name).await?, false).await
 }
 
 /// `POST /admin/users/{name}/reset-2fa`: two-factor off, remembered devices forgotten, every
 /// session ended, a notice mailed.
 pub(in crate::http::portal) async fn reset_two_factor(
     State(app): State<Arc<AppState>>,
-    Extension(ctx): Extension<RequestCtx>,
+    ctx: RequestCtx,
+    Fresh(s, _): Fresh<Admin>,
+    name: UserName,
     headers: HeaderMap,
-    name: Result<Path<String>, PathRejection>,
-    form: Result<Form<CsrfForm>, FormRejection>,
-) -> Response<Body> {
-    let form = form.ok().map(|Form(f)| f);
-    let csrf = form.as_ref().map(|f| f.csrf.as_str());
-    let (s, user) = match acting(&app, &ctx, &headers, name, csrf, "admin/users/reset-2fa").await {
-        Ok(v) => v,
-        Err(resp) => return resp,
-    };
-    let me = match allowed(&app, &ctx, &headers, &s, &user, AdminAction::ResetTwoFactor).await {
+    CsrfForm(NoFields {}): CsrfForm<NoFields>,
+) -> Result<Response<Body>, WebError> {
+    let on = Acting::on(&app, &ctx, &headers, &s, name).await?;
+    let me = match on.allowed(AdminAction::ResetTwoFactor).await? {
         Ok(me) => me,
-        Err(resp) => return resp,
+        Err(refused) => return Ok(refused),
     };
-    if !user.totp_enabled {
+    if !on.user.totp_enabled {
         let why = "Two-factor authentication is not on for this user.";
-        return refuse(&app, &ctx, &headers, &s, &user, StatusCode::CONFLICT, why).await;
+        return on.refuse(StatusCode::CONFLICT, why).await;
     }
-    match app.two_factor.reset(&user, &me.audit_name()).await {
-        Ok(_) => back(&app, &user, "2fa"),
-        Err(e) => failed(&app, &ctx, e),
-    }
+    app.two_factor.reset(&on.user, &me.audit_name()).await?;
+    Ok(on.back("2fa"))
 }
 
 /// `POST /admin/users/{name}/sessions/revoke`: ends one session of that user.
 pub(in crate::http::portal) async fn revoke_session(
     State(app): State<Arc<AppState>>,
-    Extension(ctx): Extension<RequestCtx>,
+    ctx: RequestCtx,
+    Fresh(s, _): Fresh<Admin>,
+    name: UserName,
     headers: HeaderMap,
-    name: Result<Path<String>, PathRejection>,
-    form: Result<Form<RevokeForm>, FormRejection>,
-) -> Response<Body> {
-    let form = form.ok().map(|Form(f)| f);
-    let csrf = form.as_ref().map(|f| f.csrf.as_str());
-    let (s, user) = match acting(
-        &app,
-        &ctx,
-        &headers,
-        name,
-        csrf,
-        "admin/users/sessions/revoke",
-    )
-    .await
-    {
-        Ok(v) => v,
-        Err(resp) => return resp,
-    };
-    let key = form.and_then(|f| parse_key(&f.session));
-    let action = AdminAction::RevokeSession(key.as_ref());
-    let me = match allowed(&app, &ctx, &headers, &s, &user, action).await {
+    CsrfForm(form): CsrfForm<RevokeForm>,
+) -> Result<Response<Body>, WebError> {
+    let on = Acting::on(&app, &ctx, &headers, &s, name).await?;
+    let key = parse_key(&form.session);
+    let me = match on.allowed(AdminAction::RevokeSession(key.as_ref())).await? {
         Ok(me) => me,
-        Err(resp) => return resp,
+        Err(refused) => return Ok(refused),
     };
     let ended = match &key {
         // Only a session of this user is ever ended.
-        Some(k) => app.sessions.revoke(user.id, k, ctx.now).await,
-        None => Ok(None),
+        Some(k) => app.sessions.revoke(on.user.id, k, ctx.now).await?,
+        None => None,
     };
     match (ended, key) {
-        (Ok(Some(_)), Some(k)) => {
-            audit!(event::SESSION_REVOKED, user = %crate::audit::Clean(&user.username), actor = %crate::audit::Clean(&me.audit_name()), ip = %ctx.client_ip, session = k.short());
-            back(&app, &user, "revoked")
+        (Some(_), Some(k)) => {
+            audit!(event::SESSION_REVOKED, user = %crate::audit::Clean(&on.user.username), actor = %crate::audit::Clean(&me.audit_name()), ip = %ctx.client_ip, session = k.short());
+            Ok(on.back("revoked"))
         }
-        (Ok(_), _) => {
+        _ => {
             let why = "That session was not found. It may have ended already.";
-            refuse(&app, &ctx, &headers, &s, &user, StatusCode::NOT_FOUND, why).await
+            on.refuse(StatusCode::NOT_FOUND, why).await
         }
-        (Err(e), _) => failed(&app, &ctx, e),
     }
 }
 
 /// `POST /admin/users/{name}/sessions/revoke-all`: ends every session of that user.
 pub(in crate::http::portal) async fn revoke_all_sessions(
     State(app): State<Arc<AppState>>,
-    Extension(ctx): Extension<RequestCtx>,
+    ctx: RequestCtx,
+    Fresh(s, _): Fresh<Admin>,
+    name: UserName,
     headers: HeaderMap,
-    name: Result<Path<String>, PathRejection>,
-    form: Result<Form<CsrfForm>, FormRejection>,
-) -> Response<Body> {
-    let form = form.ok().map(|Form(f)| f);
-    let csrf = form.as_ref().map(|f| f.csrf.as_str());
-    let (s, user) = match acting(
-        &app,
-        &ctx,
-        &headers,
-        name,
-        csrf,
-        "admin/users/sessions/revoke-all",
-    )
-    .await
-    {
-        Ok(v) => v,
-        Err(resp) => return resp,
-    };
-    let me = match allowed(&app, &ctx, &headers, &s, &user, AdminAction::RevokeAll).await {
+    CsrfForm(NoFields {}): CsrfForm<NoFields>,
+) -> Result<Response<Body>, WebError> {
+    let on = Acting::on(&app, &ctx, &headers, &s, name).await?;
+    let me = match on.allowed(AdminAction::RevokeAll).await? {
         Ok(me) => me,
-        Err(resp) => return resp,
+        Err(refused) => return Ok(refused),
     };
-    match app.sessions.revoke_all(&user, &me.audit_name()).await {
-        Ok(_) => back(&app, &user, "revoked-all"),
-        Err(e) => failed(&app, &ctx, e),
-    }
+    app.sessions.revoke_all(&on.user, &me.audit_name()).await?;
+    Ok(on.back("revoked-all"))
 }
 
 #[cfg(test)]
