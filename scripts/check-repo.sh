@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Repository checks that need no build: the repository explains itself (no file points at
 # notes outside it), no source file grows past the size where it should be split, and the
-# modules keep their layer order with no import cycle (scripts/check-layers.py).
+# modules keep their layer order with no import cycle (scripts/check-layers.py), and no request
+# handler grows past 40 lines (scripts/check-handlers.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 status=0
@@ -24,4 +25,6 @@ for a in $anchors; do
 done
 # No module imports a module above it (the layer order is written in the script).
 python3 scripts/check-layers.py || status=1
+# No request handler over 40 lines.
+python3 scripts/check-handlers.py || status=1
 exit $status

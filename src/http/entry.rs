@@ -225,38 +225,31 @@ pub async fn proxy(
         // Fail closed: no store, no access (docs/security.md#store-bounds-and-outages).
         Err(e) => return error_page(app, Some(ctx), PageError::Unavailable(e.to_string())),
     };
-    let ids = session.as_ref().map(|s| IdentityHeaders {
+    relay(app, req, ctx, conn, site, session.as_deref()).await
+}
+
+/// Forwards an allowed request to its site with the identity of `session` (none for a
+/// public path), and marks the upstream's answer `Relayed`.
+async fn relay(
+    app: &AppState,
+    req: Request<Body>,
+    ctx: &RequestCtx,
+    conn: ConnInfo,
+    site: &Site,
+    session: Option<&crate::service::sessions::Resolved>,
+) -> Response<Body> {
+    let ids = session.map(|s| IdentityHeaders {
         user: &s.user.username,
         groups: &s.user.groups,
         email: &s.user.email,
         name: &s.user.display_name,
     });
-    let chain = if app.config.server.trusted_proxies.contains(conn.peer.ip()) {
-        let joined: Vec<&str> = req
-            .headers()
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .collect();
-        Some(joined.join(", "))
-    } else {
-        None
+    let hop = Hop {
+        peer: conn.peer,
+        xff_chain: forwarded_chain(app, &req, conn),
+        session_cookie: app.cookies.session_name(),
     };
-    match app
-        .sites
-        .forward(
-            site,
-            req,
-            ctx,
-            Hop {
-                peer: conn.peer,
-                xff_chain: chain,
-                session_cookie: app.cookies.session_name(),
-            },
-            ids,
-        )
-        .await
-    {
+    match app.sites.forward(site, req, ctx, hop, ids).await {
         Ok(mut resp) => {
             resp.extensions_mut().insert(Relayed);
             resp
@@ -266,6 +259,21 @@ pub async fn proxy(
             error_page(app, Some(ctx), PageError::BadGateway(cause))
         }
     }
+}
+
+/// The `X-Forwarded-For` chain to extend: a trusted proxy's, else none (a client's own
+/// claim is dropped).
+fn forwarded_chain<B>(app: &AppState, req: &Request<B>, conn: ConnInfo) -> Option<String> {
+    if !app.config.server.trusted_proxies.contains(conn.peer.ip()) {
+        return None;
+    }
+    let joined: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    Some(joined.join(", "))
 }
 
 /// Browsers are sent to the portal page (login, code step, enrolment) with a return URL; API

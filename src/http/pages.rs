@@ -55,9 +55,6 @@ pub const COPY_JS: &str = include_str!("../../templates/static/copy.js");
 pub const CSS: &str = include_str!("../../templates/static/gatehouse.css");
 
 /// Renders pages.
-/// TRANSITIONAL: strict once every page has a typed context.
-const STRICT_LATER: bool = false;
-
 pub struct Pages {
     env: Environment<'static>,
 }
@@ -68,7 +65,7 @@ impl Pages {
         let mut env = Environment::new();
         // Strict in debug builds, so every test that renders a page checks that its typed
         // context has every field the template reads (see `http::portal::view`).
-        if cfg!(debug_assertions) && STRICT_LATER {
+        if cfg!(debug_assertions) {
             env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
         }
         for (name, builtin) in EMBEDDED {

@@ -102,7 +102,21 @@ pub async fn handle<B>(
         method: &original.method,
         client_ip: ctx.client_ip,
     };
-    match authorize(app, req.headers(), &facts, ctx.now).await {
+    let verdict = authorize(app, req.headers(), &facts, ctx.now).await;
+    decision(app, req.headers(), ctx, &original, flavor, verdict)
+}
+
+/// The answer for a verdict: identity headers, the portal page to send the browser to (as
+/// each proxy expects it), or a refusal; a store failure fails closed.
+fn decision(
+    app: &AppState,
+    headers: &http::HeaderMap,
+    ctx: &RequestCtx,
+    original: &Original,
+    flavor: Flavor,
+    verdict: crate::store::StoreResult<Verdict>,
+) -> Response<Body> {
+    match verdict {
         Ok(Verdict::Allow(session)) => allowed(session.as_deref()),
         // The same portal page as proxy mode: login, the code step or enrolment.
         Ok(
@@ -115,7 +129,7 @@ pub async fn handle<B>(
                 // nginx turns 401 into a redirect with `error_page 401 =302 $loc`.
                 Flavor::AuthRequest => redirect(StatusCode::UNAUTHORIZED, &location),
                 // Judged on the original request (Caddy always calls with GET).
-                Flavor::ForwardAuth if is_navigation(&original.method, req.headers()) => {
+                Flavor::ForwardAuth if is_navigation(&original.method, headers) => {
                     redirect(StatusCode::FOUND, &location)
                 }
                 Flavor::ForwardAuth => redirect(StatusCode::UNAUTHORIZED, &location),

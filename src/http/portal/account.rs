@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::response::IntoResponse;
 use http::{HeaderMap, Response, StatusCode, header};
 use serde::{Deserialize, Serialize};
 
@@ -26,8 +25,6 @@ use crate::service::AuthError;
 use crate::service::sessions::Resolved;
 use crate::service::two_factor::Origin;
 
-pub(super) use super::extract::fresh;
-
 #[derive(Deserialize)]
 pub(super) struct ReauthForm {
     #[serde(default)]
@@ -42,27 +39,6 @@ pub(super) struct ReauthForm {
 pub(super) struct DeviceForm {
     #[serde(default)]
     id: String,
-}
-
-/// TRANSITIONAL: the `SignedIn` extractor's rule for handlers not yet using it.
-pub(super) async fn signed_in(
-    app: &AppState,
-    ctx: &RequestCtx,
-    headers: &HeaderMap,
-    page: &str,
-) -> Result<Resolved, Response<Body>> {
-    match app.current_session(headers, &ctx.host, ctx.now).await {
-        Ok(Some(s)) if s.user.must_change_password => Err(WebError::MustChangePassword {
-            back_to: page.to_owned(),
-        }
-        .into_response()),
-        Ok(Some(s)) => Ok(s),
-        Ok(None) => Err(WebError::SignIn {
-            back_to: page.to_owned(),
-        }
-        .into_response()),
-        Err(e) => Err(WebError::from(e).into_response()),
-    }
 }
 
 /// Who is asking, for the audit log and the session record.

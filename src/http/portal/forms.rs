@@ -35,17 +35,6 @@ pub(super) fn csrf_ok(app: &AppState, ctx: &RequestCtx, headers: &HeaderMap, tok
     ok
 }
 
-/// TRANSITIONAL alias of [`super::view::legacy_form_page`].
-pub(super) fn form_page(
-    app: &AppState,
-    headers: &HeaderMap,
-    status: StatusCode,
-    template: &str,
-    ctx: serde_json::Value,
-) -> Response<Body> {
-    super::view::legacy_form_page(app, headers, status, template, ctx)
-}
-
 /// The portal URL of `page` carrying a validated `rd` along.
 pub(super) fn with_rd(app: &AppState, page: &str, rd: &str) -> String {
     let url = app.config.portal.url.path(page);

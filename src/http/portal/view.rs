@@ -116,47 +116,6 @@ fn framed<T: Serialize>(
     resp
 }
 
-/// TRANSITIONAL: untyped pages, until every handler has its typed context.
-pub(crate) fn legacy_render(
-    app: &AppState,
-    status: StatusCode,
-    template: &str,
-    ctx: serde_json::Value,
-) -> Response<Body> {
-    let card = ctx
-        .get("card_class")
-        .and_then(|v| v.as_str())
-        .map(|c| match c {
-            "admin" => "admin",
-            _ => "",
-        });
-    framed(app, status, template, card, &ctx, None, None)
-}
-
-/// TRANSITIONAL: untyped form pages, until every handler has its typed context.
-pub(crate) fn legacy_form_page(
-    app: &AppState,
-    headers: &HeaderMap,
-    status: StatusCode,
-    template: &str,
-    ctx: serde_json::Value,
-) -> Response<Body> {
-    let (cookie, set) = csrf_cookie(app, headers);
-    let token = app.csrf.token_for(&cookie);
-    let card = ctx
-        .get("card_class")
-        .and_then(|v| v.as_str())
-        .map(|c| match c {
-            "admin" => "admin",
-            _ => "",
-        });
-    let mut resp = framed(app, status, template, card, &ctx, Some(token), None);
-    if let Some(set) = set {
-        resp.headers_mut().append(header::SET_COOKIE, set);
-    }
-    resp
-}
-
 /// A plain-text response.
 pub(crate) fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
     let mut resp = Response::new(Body::from(text));
