@@ -33,8 +33,8 @@ pub enum AuthError {
     #[error("too many codes for this login")]
     Restart,
     /// A stored secret could not be opened or used (wrong key, corrupt record).
-    #[error("second factor: {0}")]
-    Crypto(String),
+    #[error("second factor secret unusable")]
+    Crypto(#[source] crate::store::Cause),
     /// Too many failures; try again after `until` (Unix seconds).
     #[error("too many attempts")]
     Throttled {

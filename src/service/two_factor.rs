@@ -127,13 +127,13 @@ impl TwoFactor {
         let bytes = self
             .sealer
             .open(sealed, user_id)
-            .map_err(|e| AuthError::Crypto(e.to_string()))?;
-        TotpSecret::from_bytes(&bytes).map_err(|e| AuthError::Crypto(e.to_string()))
+            .map_err(|e| AuthError::Crypto(e.into()))?;
+        TotpSecret::from_bytes(&bytes).map_err(|e| AuthError::Crypto(e.into()))
     }
 
     fn show(&self, user: &User, secret: &TotpSecret) -> Result<Enrollment, AuthError> {
         let uri = totp::otpauth_uri(secret, &self.issuer, &user.username)
-            .map_err(|e| AuthError::Crypto(e.to_string()))?;
+            .map_err(|e| AuthError::Crypto(e.into()))?;
         Ok(Enrollment {
             secret: SecretString::new(secret.to_base32()),
             uri: SecretString::new(uri),
@@ -147,7 +147,7 @@ impl TwoFactor {
         let sealed = self
             .sealer
             .seal(secret.as_bytes(), user.id)
-            .map_err(|e| AuthError::Crypto(e.to_string()))?;
+            .map_err(|e| AuthError::Crypto(e.into()))?;
         self.factors
             .set_totp_pending(user.id, Some(&sealed))
             .await?;

@@ -183,7 +183,7 @@ impl From<AuthError> for WebError {
     fn from(e: AuthError) -> Self {
         Self::Page(match e {
             AuthError::Busy => PageError::Unavailable("password hashing pool saturated".into()),
-            AuthError::Crypto(cause) => PageError::Internal(cause),
+            AuthError::Crypto(cause) => PageError::Internal(chain(&*cause)),
             e => PageError::Unavailable(e.to_string()),
         })
     }
@@ -263,4 +263,16 @@ pub(super) async fn finish(
         Some(Deferred(e)) => e.render(&app, ctx.as_ref(), &headers),
         None => resp,
     }
+}
+
+/// An error and its sources, for the log line (never a response body).
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    text
 }
