@@ -68,6 +68,11 @@ impl Running {
 
 /// Binds every configured listener and serves in the background.
 pub async fn start(app: App) -> anyhow::Result<Running> {
+    let listeners = bind(&app).await?;
+    start_on(app, listeners)
+}
+
+async fn bind(app: &App) -> anyhow::Result<Vec<TcpListener>> {
     let mut listeners = Vec::new();
     for addr in &app.state().config.server.listen {
         listeners.push(
@@ -76,7 +81,7 @@ pub async fn start(app: App) -> anyhow::Result<Running> {
                 .with_context(|| format!("binding {addr}"))?,
         );
     }
-    start_on(app, listeners)
+    Ok(listeners)
 }
 
 /// Serves on listeners bound by the caller (tests bind port 0 first, then configure).
@@ -274,17 +279,22 @@ async fn handle(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; charset=utf-8"),
     );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     if http1 {
         // The rest of the body is still on the wire: this connection cannot carry another request.
         h.insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
-    app.state().headers.apply(h);
-    resp
+    app.secured(resp)
 }
 
-/// Serves until SIGTERM or Ctrl-C, then shuts down gracefully.
+/// Binds every configured listener, then serves until SIGTERM or Ctrl-C.
 pub async fn serve(app: App) -> anyhow::Result<()> {
+    let listeners = bind(&app).await?;
+    serve_on(app, listeners).await
+}
+
+/// Serves on listeners bound by the caller until SIGTERM or Ctrl-C, then shuts down
+/// gracefully (`demo` binds first, so a busy port fails before it prints anything).
+pub async fn serve_on(app: App, listeners: Vec<TcpListener>) -> anyhow::Result<()> {
     // Descriptors should run out only after the connection caps, never before them.
     match crate::conn_limits::raise_nofile_limit() {
         Ok(limit) => {
@@ -301,7 +311,7 @@ pub async fn serve(app: App) -> anyhow::Result<()> {
         Err(e) => tracing::warn!(error = %e, "could not raise the open-file limit"),
     }
     let users = app.state().users.count().await.unwrap_or(0);
-    let running = start(app).await?;
+    let running = start_on(app, listeners)?;
     for addr in &running.addrs {
         tracing::info!(%addr, "listening");
     }

@@ -34,8 +34,24 @@ fn filter(log: &LogConfig) -> EnvFilter {
 
 /// Installs the global subscriber.
 pub fn init(log: &LogConfig) {
+    install(log, filter(log));
+}
+
+/// Installs the subscriber for a one-off `user …` command. Typed at a terminal, the command's
+/// own answer is its whole output: audit events would only repeat it into the same terminal
+/// (nothing keeps a CLI's stderr there), so only warnings show. Run by a script, a unit or a
+/// pipe, the audit events go to stderr as from the server, for whatever collects them.
+pub fn init_command(log: &LogConfig) {
+    if std::io::stderr().is_terminal() {
+        install(log, EnvFilter::new("warn,audit=off"));
+    } else {
+        init(log);
+    }
+}
+
+fn install(log: &LogConfig, filter: EnvFilter) {
     let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter(log))
+        .with_env_filter(filter)
         .with_writer(std::io::stderr)
         // Colour codes only for a terminal: log files and collectors get plain text.
         .with_ansi(std::io::stderr().is_terminal());

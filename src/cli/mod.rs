@@ -48,6 +48,7 @@ enum Command {
     },
     /// Manage users in the configured store (works while the server runs).
     User {
+        /// The configuration naming the stores.
         #[command(flatten)]
         config: ConfigArg,
         #[command(subcommand)]

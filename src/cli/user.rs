@@ -18,49 +18,77 @@ const ACTOR: &Actor = &Actor::Operator;
 pub(super) enum UserAction {
     /// Create a user (password from a prompt or stdin).
     Add {
+        /// The username (letters, digits, `.`, `_`, `-`; stored in lower case).
         name: String,
+        /// The name shown to people and sent to apps as `Remote-Name` (default: the username).
         #[arg(long)]
         display_name: Option<String>,
-        #[arg(long, default_value = "")]
-        email: String,
-        /// A group (repeat for several).
+        /// The address password-reset links and notices go to, sent to apps as `Remote-Email`.
+        #[arg(long)]
+        email: Option<String>,
+        /// A group (repeat for several), sent to apps in `Remote-Groups`.
         #[arg(long = "group")]
         groups: Vec<String>,
         /// Force a password change at first login.
         #[arg(long)]
         must_change: bool,
+        /// Read the password from stdin instead of prompting.
         #[arg(long)]
         password_stdin: bool,
     },
     /// Set a user's password and end their sessions.
     Passwd {
+        /// The user.
         name: String,
+        /// Force a password change at the next login (for a temporary password).
         #[arg(long)]
         must_change: bool,
+        /// Read the password from stdin instead of prompting.
         #[arg(long)]
         password_stdin: bool,
     },
     /// Disable a user and end their sessions at once.
-    Disable { name: String },
+    Disable {
+        /// The user.
+        name: String,
+    },
     /// Enable a disabled user.
-    Enable { name: String },
+    Enable {
+        /// The user.
+        name: String,
+    },
     /// Lift a user's sign-in bans (wrong passwords and wrong codes), e.g. after someone else's
     /// guessing locked the account. Needs the Redis throttle store; with the in-process one,
     /// use the admin area's Unlock button.
-    Unlock { name: String },
+    Unlock {
+        /// The user.
+        name: String,
+    },
     /// Delete a user and end their sessions.
-    Delete { name: String },
+    Delete {
+        /// The user.
+        name: String,
+    },
     /// List users.
     List,
     /// Show a user's groups, or replace them with the ones given.
-    Groups { name: String, groups: Vec<String> },
+    Groups {
+        /// The user.
+        name: String,
+        /// The new groups (none given: show the current ones).
+        groups: Vec<String>,
+    },
     /// Turn a user's two-factor authentication off (lost phone and recovery codes): the
     /// secret, recovery codes and remembered devices go, and every session ends.
     #[command(name = "reset-2fa")]
-    ResetTwoFactor { name: String },
+    ResetTwoFactor {
+        /// The user.
+        name: String,
+    },
     /// List a user's sessions (handle, device, IP, created, last active), or end them all
     /// with --revoke-all. Needs the Redis session store.
     Sessions {
+        /// The user.
         name: String,
         /// End every session of the user and print how many.
         #[arg(long)]
@@ -83,7 +111,7 @@ fn cli_key(config: &Config) -> anyhow::Result<[u8; 32]> {
 }
 
 pub(super) async fn run(config: Config, action: UserAction) -> anyhow::Result<()> {
-    crate::telemetry::init(&config.log);
+    crate::telemetry::init_command(&config.log);
     let stores = crate::compose::open_stores(&config).await?;
     let key = cli_key(&config)?;
     let services = services(&config, &stores, &key)?;
@@ -103,7 +131,7 @@ pub(super) async fn run(config: Config, action: UserAction) -> anyhow::Result<()
                     AddUser {
                         username: &name,
                         display_name: display_name.as_deref(),
-                        email: &email,
+                        email: email.as_deref().unwrap_or(""),
                         groups: &groups,
                         password,
                         must_change_password: must_change,

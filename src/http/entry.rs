@@ -363,8 +363,9 @@ impl App {
     }
 
     /// The one place security headers are added: every answer the gateway makes itself
-    /// (portal, forward-auth, login redirects, error pages), never a relayed upstream answer.
-    fn secured(&self, mut resp: Response<Body>) -> Response<Body> {
+    /// (portal, forward-auth, login redirects, error pages, and the server's own request
+    /// timeout), never a relayed upstream answer.
+    pub(crate) fn secured(&self, mut resp: Response<Body>) -> Response<Body> {
         if resp.extensions().get::<Relayed>().is_none() {
             self.state.headers.apply(resp.headers_mut());
         }
