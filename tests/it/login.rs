@@ -85,8 +85,92 @@ async fn every_failure_looks_the_same() {
         assert!(cookies.is_empty(), "{user} got cookies {cookies:?}");
         answers.push(body);
     }
-    assert_eq!(answers[0], answers[1]);
-    assert_eq!(answers[1], answers[2]);
+    // The form keeps what was typed; apart from that echo, the three answers are one.
+    let unechoed: Vec<String> = answers
+        .iter()
+        .zip(["nosuch", "bob", "dora"])
+        .map(|(a, typed)| a.replace(&format!("value=\"{typed}\""), "value=\"\""))
+        .collect();
+    assert_eq!(unechoed[0], unechoed[1]);
+    assert_eq!(unechoed[1], unechoed[2]);
+
+    // The same name typed while the account does not exist, with a wrong password, and while
+    // it is disabled: byte for byte the same page.
+    let mut same = Vec::new();
+    for step in 0..3 {
+        match step {
+            1 => {
+                app.add_user("carol", PW, &[]).await;
+            }
+            2 => {
+                let state = app.app.state();
+                let operator = &gatehouse::service::users::Actor::Operator;
+                state
+                    .admin
+                    .set_disabled("carol", true, operator, app.now())
+                    .await
+                    .unwrap();
+            }
+            _ => {}
+        }
+        let pw = if step == 1 {
+            "wrong password, long enough"
+        } else {
+            PW
+        };
+        let mut b = app.browser();
+        let resp = app.post_login(&mut b, "carol", pw, "").await;
+        assert_eq!(resp.status(), 401, "step {step}");
+        same.push(strip_csrf(&resp.text().await.unwrap()));
+    }
+    assert_eq!(same[0], same[1]);
+    assert_eq!(same[1], same[2]);
+}
+
+#[tokio::test]
+async fn a_wrong_password_keeps_the_username_and_focuses_the_password() {
+    let app = TestApp::spawn(Opts::default()).await;
+    app.add_user("bob", PW, &[]).await;
+    let html = app
+        .get(&app.portal_host, "/login")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(r#"id="username" name="username" type="text" value="""#),
+        "{html}"
+    );
+    assert!(field(&html, "username").contains("autofocus"), "{html}");
+    assert!(!field(&html, "password").contains("autofocus"), "{html}");
+
+    let mut b = app.browser();
+    let resp = app
+        .post_login(&mut b, "Bob<x>", "wrong password, long enough", "")
+        .await;
+    assert_eq!(resp.status(), 401);
+    let html = resp.text().await.unwrap();
+    // Kept, escaped, and the focus moves on to the password.
+    assert!(
+        field(&html, "username").contains(r#"value="Bob&lt;x&gt;""#),
+        "{html}"
+    );
+    assert!(!field(&html, "username").contains("autofocus"), "{html}");
+    assert!(field(&html, "password").contains("autofocus"), "{html}");
+    assert!(field(&html, "password").contains("type=\"password\""));
+    assert!(
+        !field(&html, "password").contains("value="),
+        "a password is never echoed"
+    );
+}
+
+/// The `<input>` tag of the field with id `id`.
+fn field<'a>(html: &'a str, id: &str) -> &'a str {
+    let start = html.find(&format!("<input id=\"{id}\"")).unwrap();
+    let end = start + html[start..].find('>').unwrap();
+    &html[start..=end]
 }
 
 #[tokio::test]

@@ -45,8 +45,10 @@ pub(super) struct LoginForm {
 struct LoginPage<'a> {
     title: &'static str,
     rd: &'a str,
-    /// Never filled in again: the form starts empty after a failure.
-    username: &'static str,
+    /// What the person typed, kept after a failure (the password field gets the focus). It
+    /// is their own input, the same whatever the account's state, so the failure page still
+    /// says nothing about the account (docs/security.md#uniform-login-failure).
+    username: &'a str,
     error: Option<&'a str>,
     notice: Option<&'a str>,
     forgot: bool,
@@ -102,13 +104,18 @@ pub(super) fn login_form(
     app: &AppState,
     headers: &HeaderMap,
     status: StatusCode,
-    rd: &str,
+    (rd, username): (&str, &str),
     error: Option<&str>,
 ) -> Response<Body> {
+    // A username is at most 64 characters; a longer text is not echoed whole.
+    let username = match username.char_indices().nth(64) {
+        Some((end, _)) => &username[..end],
+        None => username,
+    };
     let page = LoginPage {
         title: "Sign in",
         rd,
-        username: "",
+        username,
         error,
         notice: None,
         forgot: app.config.password.forgot_password_enabled,
@@ -129,7 +136,7 @@ pub(super) async fn page(
     if let Ok(CurrentSession(Some(_))) = session {
         return Ok(see_other(&target(&app, &rd)));
     }
-    Ok(login_form(&app, &headers, StatusCode::OK, &rd, None))
+    Ok(login_form(&app, &headers, StatusCode::OK, (&rd, ""), None))
 }
 
 /// Checks the form and starts a session (or the code step). Every credential failure
@@ -145,7 +152,13 @@ pub(super) async fn submit(
         // A form that could not be read is asked for again (too large or forged: error page).
         Err(WebError::Page(PageError::BadRequest(_))) => {
             let why = Some("The form was incomplete. Try again.");
-            return Ok(login_form(&app, &headers, StatusCode::BAD_REQUEST, "", why));
+            return Ok(login_form(
+                &app,
+                &headers,
+                StatusCode::BAD_REQUEST,
+                ("", ""),
+                why,
+            ));
         }
         Err(e) => return Err(e),
     };
@@ -157,7 +170,7 @@ pub(super) async fn submit(
         .await
     {
         Ok(ok) => signed_in(&app, &ctx, &headers, &ok, &rd).await,
-        Err(e) => refused(&app, &ctx, &headers, &rd, e),
+        Err(e) => refused(&app, &ctx, &headers, (&rd, &form.username), e),
     }
 }
 
@@ -187,17 +200,29 @@ fn refused(
     app: &AppState,
     ctx: &RequestCtx,
     headers: &HeaderMap,
-    rd: &str,
+    typed: (&str, &str),
     e: AuthError,
 ) -> Result<Response<Body>, WebError> {
     match e {
         AuthError::InvalidCredentials => {
             let why = Some("Invalid username or password.");
-            Ok(login_form(app, headers, StatusCode::UNAUTHORIZED, rd, why))
+            Ok(login_form(
+                app,
+                headers,
+                StatusCode::UNAUTHORIZED,
+                typed,
+                why,
+            ))
         }
         AuthError::Throttled { until } => {
             let (msg, wait) = too_many(until, ctx.now);
-            let page = login_form(app, headers, StatusCode::TOO_MANY_REQUESTS, rd, Some(&msg));
+            let page = login_form(
+                app,
+                headers,
+                StatusCode::TOO_MANY_REQUESTS,
+                typed,
+                Some(&msg),
+            );
             Ok(throttled(page, wait))
         }
         e => Err(e.into()),

@@ -115,7 +115,7 @@ pub(super) async fn submit(
             &app,
             &headers,
             StatusCode::UNAUTHORIZED,
-            &rd,
+            (&rd, ""),
             why,
         ));
     };
@@ -173,7 +173,8 @@ fn refused(
         )),
         AuthError::Restart => {
             let why = Some("Too many wrong codes. Sign in again.");
-            let mut resp = login_form(app, headers, StatusCode::UNAUTHORIZED, rd, why);
+            let typed = (rd, who.user.username.as_str());
+            let mut resp = login_form(app, headers, StatusCode::UNAUTHORIZED, typed, why);
             resp.headers_mut()
                 .append(header::SET_COOKIE, app.cookies.clear_pending());
             Ok(resp)
