@@ -138,6 +138,12 @@ impl Passwords {
 
     /// Changes the signed-in user's password. `fresh` says whether the session proved its
     /// factors within the step-up window. Returns the new session id for this browser.
+    /// Whether a change may skip the current password: only a forced change (a temporary
+    /// password, which the user has just typed) within the step-up window.
+    pub fn current_proven(user: &User, fresh: bool) -> bool {
+        user.must_change_password && fresh
+    }
+
     pub async fn change(
         &self,
         current: &Resolved,
@@ -148,9 +154,13 @@ impl Passwords {
     ) -> Result<SessionId, PasswordError> {
         let user = &current.user;
         self.check_new(user, &req.new, &req.confirm)?;
-        self.two_factor
-            .check_password(user, &req.current, now, origin)
-            .await?;
+        // A forced change just after signing in with the temporary password does not ask for
+        // it again: that fresh password entry is the proof (docs/security.md#password-change).
+        if !Self::current_proven(user, fresh) {
+            self.two_factor
+                .check_password(user, &req.current, now, origin)
+                .await?;
+        }
         if user.totp_enabled && !fresh {
             self.two_factor
                 .check_code(user, req.code, now, origin)

@@ -175,11 +175,12 @@ async fn a_forced_change_blocks_everything_else() {
 
     let (_, html) = page(&app, &mut b, &loc).await;
     assert!(html.contains("Set a new password"), "{html}");
+    // The temporary password was typed a moment ago: it is not asked for again.
+    assert!(!html.contains("name=\"current\""), "{html}");
     let csrf = extract_csrf(&html);
     let rd_field = between(&html, "name=\"rd\" value=\"", "\"").replace("&#x2f;", "/");
     let resp = b
         .send(post(&app, "/account/password").form(&[
-            ("current", temp),
             ("new", NEW),
             ("confirm", NEW),
             ("rd", &rd_field),
@@ -194,6 +195,68 @@ async fn a_forced_change_blocks_everything_else() {
             .status(),
         200
     );
+}
+
+#[tokio::test]
+async fn a_forced_change_does_not_ask_again_for_the_temporary_password() {
+    let app = TestApp::spawn(Opts::default().manual_clock()).await;
+    app.add_user("alice", PW, &["users"]).await;
+    let temp = "temporary password from the admin";
+    let state = app.app.state();
+    let operator = &gatehouse::service::users::Actor::Operator;
+    let temp_secret = gatehouse::domain::secret::SecretString::new(temp);
+    state
+        .admin
+        .set_password("alice", &temp_secret, true, operator, app.now())
+        .await
+        .unwrap();
+    let mut b = app.browser();
+    assert_eq!(
+        app.post_login(&mut b, "alice", temp, "").await.status(),
+        303
+    );
+
+    // Past the step-up window the sign-in no longer proves the temporary password: asked again.
+    app.advance(app.app.state().config.two_factor.step_up_window + 1);
+    let (_, html) = page(&app, &mut b, "/account/password").await;
+    assert!(html.contains("name=\"current\""), "{html}");
+    let csrf = extract_csrf(&html);
+    let resp = b
+        .send(post(&app, "/account/password").form(&[
+            ("new", NEW),
+            ("confirm", NEW),
+            ("csrf", &csrf),
+        ]))
+        .await;
+    assert_eq!(
+        resp.status(),
+        403,
+        "a stale forced change without the current password"
+    );
+    let resp = b
+        .send(post(&app, "/account/password").form(&[
+            ("current", temp),
+            ("new", NEW),
+            ("confirm", NEW),
+            ("csrf", &csrf),
+        ]))
+        .await;
+    assert_eq!(resp.status(), 303);
+
+    // An ordinary change, however fresh the session, always asks for the current password.
+    let mut b = app.browser();
+    assert_eq!(app.post_login(&mut b, "alice", NEW, "").await.status(), 303);
+    let (_, html) = page(&app, &mut b, "/account/password").await;
+    assert!(html.contains("name=\"current\""), "{html}");
+    let csrf = extract_csrf(&html);
+    let resp = b
+        .send(post(&app, "/account/password").form(&[
+            ("new", PW),
+            ("confirm", PW),
+            ("csrf", &csrf),
+        ]))
+        .await;
+    assert_eq!(resp.status(), 403);
 }
 
 /// The reset link in a mail (quoted-printable soft breaks undone).

@@ -21,7 +21,7 @@ use crate::domain::user::User;
 use crate::http::request::RequestCtx;
 use crate::http::state::AppState;
 use crate::service::AuthError;
-use crate::service::passwords::{Change, PasswordError};
+use crate::service::passwords::{Change, PasswordError, Passwords};
 use crate::service::sessions::Resolved;
 
 /// The change page's path under the portal.
@@ -71,6 +71,8 @@ struct ChangePage<'a> {
     title: &'static str,
     username: &'a str,
     forced: bool,
+    /// Asked unless a forced change follows a fresh sign-in with the temporary password.
+    ask_current: bool,
     need_code: bool,
     min_length: usize,
     rd: &'a str,
@@ -122,11 +124,13 @@ fn change_page(
     rd: &str,
     error: Option<&str>,
 ) -> Response<Body> {
+    let fresh = fresh(app, s, ctx.now);
     let page = ChangePage {
         title: "Change password",
         username: &s.user.username,
         forced: s.user.must_change_password,
-        need_code: s.user.totp_enabled && !fresh(app, s, ctx.now),
+        ask_current: !Passwords::current_proven(&s.user, fresh),
+        need_code: s.user.totp_enabled && !fresh,
         min_length: min_length(app, &s.user),
         rd,
         error,
