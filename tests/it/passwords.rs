@@ -67,9 +67,31 @@ async fn changing_the_password_ends_other_sessions_and_keeps_this_one() {
         assert!(html.contains(why), "{new}: {html}");
     }
     let before = a.session(&app).unwrap();
-    let (s, _) = change(&app, &mut a, PW, NEW, NEW, "").await;
-    assert_eq!(s, 303);
+    let (_, html) = page(&app, &mut a, "/account/password").await;
+    let resp = a
+        .send(post(&app, "/account/password").form(&[
+            ("current", PW),
+            ("new", NEW),
+            ("confirm", NEW),
+            ("csrf", &extract_csrf(&html)),
+        ]))
+        .await;
+    assert_eq!(resp.status(), 303);
     assert_ne!(a.session(&app).unwrap(), before, "new session id");
+    // The account page confirms the change.
+    let location = resp.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(location, "/account?done=password");
+    let (_, html) = page(&app, &mut a, &location).await;
+    assert!(
+        html.contains(r#"role="status">Your password was changed."#),
+        "{html}"
+    );
+    // Only the fixed notices: anything else in `done` shows nothing.
+    let (_, html) = page(&app, &mut a, "/account?done=%3Cb%3Ehacked").await;
+    assert!(
+        !html.contains("hacked") && !html.contains(r#"class="notice""#),
+        "{html}"
+    );
     assert_eq!(
         a.send(app.get("app.gate.localhost", "/")).await.status(),
         200

@@ -5,7 +5,8 @@
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::State;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use http::{HeaderMap, Response, StatusCode, header};
 use serde::{Deserialize, Serialize};
 
@@ -119,14 +120,66 @@ pub(super) async fn account_page(
     Ok(view::form(app, headers, status, &page))
 }
 
-/// `GET /account`.
+#[derive(Deserialize)]
+pub(super) struct DoneQuery {
+    #[serde(default)]
+    done: String,
+}
+
+/// What just happened, for the notice on the account page after a change (`?done=`); the
+/// text is fixed here, never taken from the URL.
+#[derive(Clone, Copy)]
+pub(super) enum Done {
+    Password,
+    TwoFactorOff,
+    DeviceForgotten,
+}
+
+impl Done {
+    const ALL: [Self; 3] = [Self::Password, Self::TwoFactorOff, Self::DeviceForgotten];
+
+    fn key(self) -> &'static str {
+        match self {
+            Self::Password => "password",
+            Self::TwoFactorOff => "2fa-off",
+            Self::DeviceForgotten => "device",
+        }
+    }
+
+    fn notice(self) -> &'static str {
+        match self {
+            Self::Password => {
+                "Your password was changed. Every other session was signed out; this one goes on."
+            }
+            Self::TwoFactorOff => "Two-factor authentication is off.",
+            Self::DeviceForgotten => "That device will be asked for a code at its next sign-in.",
+        }
+    }
+}
+
+/// The account page's path with the notice for `done`.
+pub(super) fn account_after(app: &AppState, done: Done) -> String {
+    format!(
+        "{}?done={}",
+        app.config.portal.url.path("/account"),
+        done.key()
+    )
+}
+
+/// `GET /account[?done=…]`.
 pub(super) async fn page(
     State(app): State<Arc<AppState>>,
     ctx: RequestCtx,
     SignedIn(s): SignedIn,
     headers: HeaderMap,
+    query: Result<Query<DoneQuery>, QueryRejection>,
 ) -> Result<Response<Body>, WebError> {
-    account_page(&app, &ctx, &headers, &s, StatusCode::OK, None, None).await
+    let done = query.map(|Query(q)| q.done).unwrap_or_default();
+    let notice = Done::ALL
+        .into_iter()
+        .find(|d| d.key() == done)
+        .map(Done::notice);
+    account_page(&app, &ctx, &headers, &s, StatusCode::OK, None, notice).await
 }
 
 /// The password prompt of a step-up; after it the browser goes on to `next`, one of the
@@ -217,5 +270,5 @@ pub(super) async fn forget_device(
     if app.two_factor.devices().forget(s.user.id, &form.id).await? {
         audit!(event::DEVICE_FORGOTTEN, user = %crate::audit::Clean(&s.user.username), ip = %ctx.client_ip);
     }
-    Ok(see_other(&app.config.portal.url.path("/account")))
+    Ok(see_other(&account_after(&app, Done::DeviceForgotten)))
 }

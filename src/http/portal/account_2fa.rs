@@ -11,7 +11,7 @@ use http::{HeaderMap, Response, StatusCode};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::{Deserialize, Serialize};
 
-use super::account::{account_page, origin, with_session};
+use super::account::{Done, account_after, account_page, origin, with_session};
 use super::errors::{PageError, WebError};
 use super::extract::{CsrfForm, SignedIn, fresh};
 use super::forms::{see_other, throttled, too_many};
@@ -307,7 +307,7 @@ pub(super) async fn disable(
         .await
     {
         Ok(id) => {
-            let account = see_other(&app.config.portal.url.path("/account"));
+            let account = see_other(&account_after(&app, Done::TwoFactorOff));
             with_session(&app, &ctx, account, &id).await
         }
         Err(e) => refused(&app, &ctx, &headers, &s, e).await,

@@ -10,7 +10,7 @@ use http::request::Parts;
 use http::{HeaderMap, Response, StatusCode};
 use serde::{Deserialize, Serialize};
 
-use super::account::{origin, with_session};
+use super::account::{Done, account_after, origin, with_session};
 use super::errors::{PageError, WebError};
 use super::extract::{CsrfForm, CurrentSession, fresh};
 use super::forms::{see_other, throttled, too_many};
@@ -191,7 +191,7 @@ pub(super) async fn change_submit(
     {
         Ok(id) => {
             let next = if rd.is_empty() {
-                app.config.portal.url.path("/account")
+                account_after(&app, Done::Password)
             } else {
                 target(&app, &rd)
             };
