@@ -1,4 +1,6 @@
-//! Test harness: `TestApp::spawn`, the echo upstream, a cookie-keeping `Browser`.
+//! Test harness: `TestApp::spawn`, the echo upstream, a cookie-keeping `Browser`. Shared by
+//! the integration and end-to-end targets.
+#![allow(dead_code)] // each target uses its own subset
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -602,3 +604,7 @@ impl Drop for PrivateRedis {
 
 /// A password that passes the policy.
 pub const PW: &str = "correct horse battery staple";
+
+/// The gateway's cookies besides the session, as a browser could hold them.
+pub const OTHER_OWN: &str = "__Host-gatehouse_device=device-token; __Host-gatehouse_pending=pending; \
+                             __Host-gatehouse_csrf=csrf-token";
