@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each target uses its own subset
 
 use crate::harness::*;
+pub use crate::mail_text::link_in;
 use crate::totp_util::*;
 
 /// Forwarded headers are believed from the test client (each request may name its IP).
@@ -12,22 +13,6 @@ const TRUSTED: &str = "[server]\ntrusted_proxies = [\"127.0.0.1/32\"]\n";
 /// under `[password]`.
 pub fn forgot(extra: &str) -> String {
     format!("{MAIL}{TRUSTED}[password]\nforgot_password_enabled = true\n{extra}")
-}
-
-/// The reset link in a mail (quoted-printable soft breaks undone).
-pub fn link_in(mail: &str) -> String {
-    let flat = mail
-        .replace("=\r\n", "")
-        .replace("=\n", "")
-        .replace("=3D", "=");
-    let start = flat
-        .find("http://")
-        .unwrap_or_else(|| panic!("no link in {mail}"));
-    flat[start..]
-        .split(|c: char| c.is_whitespace() || c == '<' || c == '"')
-        .next()
-        .unwrap()
-        .to_owned()
 }
 
 pub async fn request_reset(

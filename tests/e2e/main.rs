@@ -9,6 +9,8 @@
 mod admin_util;
 #[path = "../common/harness.rs"]
 mod harness;
+#[path = "../common/mail_text.rs"]
+mod mail_text;
 #[path = "../common/oath.rs"]
 mod oath;
 #[path = "../common/raw_http.rs"]
