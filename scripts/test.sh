@@ -11,12 +11,12 @@ command -v python3 >/dev/null 2>&1 || missing+=(python3)
 # nginx lives in /usr/sbin, which a non-root PATH may lack; the tests need its auth_request module.
 case "$(PATH="$PATH:/usr/sbin" nginx -V 2>&1)" in *http_auth_request_module*) ;; *) missing+=(nginx) ;; esac
 command -v caddy >/dev/null 2>&1 || missing+=(caddy)
-# The browser end-to-end tests (tests/it/browser.rs) drive Debian's Chromium through its
+# The browser end-to-end tests (tests/e2e/browser.rs) drive Debian's Chromium through its
 # chromedriver and check TOTP codes with oathtool, an implementation independent of ours.
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 command -v oathtool >/dev/null 2>&1 || missing+=(oathtool)
-# The SMTP tests (tests/it/smtp.rs) run a real SMTP server on aiosmtpd
+# The SMTP tests (tests/e2e/smtp.rs, mail.rs) run a real SMTP server on aiosmtpd
 # (tests/support/smtp_server.py) with Debian's interpreter, the one python3-aiosmtpd is for.
 /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
 if [ ${#missing[@]} -gt 0 ]; then
@@ -50,7 +50,7 @@ if ! redis-cli -p "$redis_port" ping >/dev/null 2>&1; then
 fi
 export GATEHOUSE_TEST_REDIS_URL="redis://127.0.0.1:$redis_port"
 
-# The h2c smuggling tests (tests/it/edge_upgrade.rs) need a real h2c-capable upstream:
+# The h2c smuggling test (tests/e2e/edge_upgrade.rs) need a real h2c-capable upstream:
 # hypercorn from PyPI, in a venv of the machine's python3 kept under target/ (created once).
 venv=target/test-venv
 if ! "$venv/bin/python" -c 'import hypercorn' >/dev/null 2>&1; then

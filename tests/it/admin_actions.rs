@@ -3,7 +3,7 @@
 //! administrator; disabling, two-factor reset and revoking end sessions at once; each is
 //! audited with the administrator as the actor.
 
-use crate::admin::*;
+use crate::admin_util::*;
 use crate::harness::*;
 use crate::totp_util::*;
 

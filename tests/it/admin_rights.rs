@@ -3,7 +3,7 @@
 //! of `admin.group` elsewhere (the CLI, another instance) can change nothing more, however long
 //! `session.user_refresh` lets their session keep its copy of the user.
 
-use crate::admin::{act, spawn};
+use crate::admin_util::{act, spawn};
 use crate::harness::*;
 use crate::totp_util::page;
 

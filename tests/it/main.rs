@@ -1,30 +1,39 @@
-//! The integration test binary: every test spawns its own gateway on a port-0 listener with a
-//! fresh SQLite file, an echo upstream, and (for Redis tests) a unique key prefix on the real
-//! `redis-server` that `scripts/test.sh` started.
+//! The integration test binary: every test spawns its own gateway in process on a port-0
+//! listener with a fresh SQLite file, an echo upstream, and (for Redis tests) a unique key
+//! prefix on the real `redis-server` that `scripts/test.sh` started. Tests that drive outside
+//! programs (the gateway binary, nginx, Caddy, Chromium, the SMTP server, hypercorn) are in the
+//! end-to-end target (`tests/e2e/`); the shared helpers are in `tests/common/`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "../common/admin_util.rs"]
+mod admin_util;
+#[path = "../common/harness.rs"]
 mod harness;
-mod smtp;
+#[path = "../common/mail_text.rs"]
+mod mail_text;
+#[path = "../common/oath.rs"]
+mod oath;
+#[path = "../common/raw_http.rs"]
+mod raw_http;
+#[path = "../common/reset_util.rs"]
+mod reset_util;
+#[path = "../common/session_util.rs"]
+mod session_util;
+#[path = "../common/totp_util.rs"]
 mod totp_util;
-mod webdriver;
 
 mod admin;
 mod admin_actions;
 mod admin_rights;
-mod binary;
-mod browser;
 mod code_guessing;
 mod config;
 mod connections;
 mod credentials;
 mod crypto_stack;
 mod edge_cookies;
-mod edge_files;
 mod edge_forward_auth;
-mod edge_logs;
 mod edge_rules;
 mod edge_upgrade;
-mod error_sources;
 mod forward_auth;
 mod hash_pool;
 mod headers;
@@ -32,7 +41,6 @@ mod login;
 mod mail;
 mod passwords;
 mod protocol;
-mod proxies;
 mod rules;
 mod session_list;
 mod sessions;
@@ -40,4 +48,3 @@ mod sign_out;
 mod throttle;
 mod two_factor;
 mod two_factor_policy;
-mod user_fields;

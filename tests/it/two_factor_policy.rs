@@ -1,5 +1,6 @@
 //! Two-factor policy (issue 4, points 2, 7, 8): `two_factor` rules in proxy and forward-auth
-//! mode, step-up before enrolment, and the operator's `user reset-2fa`.
+//! mode, step-up before enrolment. The operator's `user reset-2fa` on the real binary is in the
+//! end-to-end target (`tests/e2e/two_factor_policy.rs`).
 
 use gatehouse::domain::session::AuthLevel;
 
@@ -221,64 +222,6 @@ async fn enrolment_needs_a_recent_password() {
     );
     let (_, html) = page(&app, &mut b, "/account/2fa/enable").await;
     assert!(html.contains("totp-secret"));
-}
-
-#[tokio::test]
-async fn cli_reset_2fa_turns_it_off_and_ends_sessions_of_a_running_server() {
-    let opts = Opts::with(Store::Redis, MAIL).manual_clock();
-    let app = TestApp::spawn(opts).await;
-    app.add_user("alice", PW, &[]).await;
-    let mut e = enroll(&app, "alice").await;
-    let mut trusted = app.browser();
-    password_step(&app, &mut trusted, "alice", "").await;
-    assert_eq!(
-        code_step(&app, &mut trusted, &e.next_code().await, true, "")
-            .await
-            .status(),
-        303
-    );
-
-    let config = app.dir.path().join("gatehouse.toml");
-    let text = TestApp::config_text(
-        &Opts::with(Store::Redis, MAIL),
-        app.port,
-        &app.echo,
-        &app.dir,
-        &app.prefix,
-    );
-    std::fs::write(&config, text).unwrap();
-    let out = crate::binary::run(
-        crate::binary::gatehouse(&[
-            "user",
-            "reset-2fa",
-            "alice",
-            "--config",
-            config.to_str().unwrap(),
-        ]),
-        None,
-    )
-    .await;
-    assert!(out.status.success(), "{}", out.show());
-    assert!(out.stdout.contains("2 session(s) ended"), "{}", out.show());
-
-    // Both sessions are over; the next login needs no code (and the device is forgotten).
-    for b in [&mut e.browser, &mut trusted] {
-        assert_eq!(
-            b.send(app.get("app.gate.localhost", "/")).await.status(),
-            302
-        );
-    }
-    trusted.cookies.retain(|k, _| k.starts_with("__Host-"));
-    let resp = app.post_login(&mut trusted, "alice", PW, "").await;
-    assert!(
-        !resp.headers()["location"]
-            .to_str()
-            .unwrap()
-            .contains("/login/2fa")
-    );
-    let (_, html) = page(&app, &mut trusted, "/account").await;
-    assert!(html.contains("id=\"two-factor-status\">Off."));
-    mail_containing(&app.dir.path().join("mail"), "reset by an administrator").await;
 }
 
 #[tokio::test]

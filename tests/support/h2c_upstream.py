@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A real h2c-capable upstream for Gatehouse's integration tests (tests/it/edge_upgrade.rs).
+"""A real h2c-capable upstream for Gatehouse's end-to-end tests (tests/e2e/edge_upgrade.rs).
 
 Hypercorn honours `Upgrade: h2c` on a plain HTTP/1.1 request by default: it answers 101 and
 speaks HTTP/2 on the same connection from then on. That is exactly the behaviour an attacker

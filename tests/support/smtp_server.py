@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A real SMTP server for Gatehouse's integration tests (tests/it/smtp.rs), on aiosmtpd.
+"""A real SMTP server for Gatehouse's end-to-end tests (tests/e2e/smtp.rs), on aiosmtpd.
 
 Listens on 127.0.0.1 (port 0: a free port, written to --port-file once listening) and saves
 every message it accepts into --dir:

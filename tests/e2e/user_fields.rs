@@ -2,7 +2,7 @@
 //! area's new-user form go through the same domain parsers, so a value one refuses the other
 //! refuses too, with a clear message, and nothing is stored.
 
-use crate::admin::{NEW, act, spawn};
+use crate::admin_util::{NEW, act, spawn};
 use crate::binary::{Gate, run};
 use crate::harness::*;
 

@@ -1,4 +1,6 @@
-//! Test harness: `TestApp::spawn`, the echo upstream, a cookie-keeping `Browser`.
+//! Test harness: `TestApp::spawn`, the echo upstream, a cookie-keeping `Browser`. Shared by
+//! the integration and end-to-end targets.
+#![allow(dead_code)] // each target uses its own subset
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -287,6 +289,9 @@ impl TestApp {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(std::time::Duration::from_secs(15))
+            // Plain http to 127.0.0.1 only: no root store to load (the system's took ~30 ms
+            // per client, for every test app).
+            .tls_certs_only([])
             .build()
             .unwrap();
         let (portal_host, base) = if opts.single_host {
@@ -602,3 +607,7 @@ impl Drop for PrivateRedis {
 
 /// A password that passes the policy.
 pub const PW: &str = "correct horse battery staple";
+
+/// The gateway's cookies besides the session, as a browser could hold them.
+pub const OTHER_OWN: &str = "__Host-gatehouse_device=device-token; __Host-gatehouse_pending=pending; \
+                             __Host-gatehouse_csrf=csrf-token";

@@ -1,32 +1,19 @@
 //! Helpers for two-factor tests. Codes come from Debian's `oathtool`, an implementation
-//! independent of ours; the flows go through the real pages.
+//! independent of ours (`oath.rs`); the flows go through the real pages.
+#![allow(dead_code)] // each target uses its own subset
 
-use std::process::Command;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use gatehouse::clock::{Clock, ManualClock};
 
 use crate::harness::*;
+pub use crate::oath::oathtool_at;
 
 pub fn unix_now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64
-}
-
-/// The TOTP code of `secret` at Unix time `at`, computed by oathtool.
-pub fn oathtool_at(secret: &str, at: i64) -> String {
-    let out = Command::new("oathtool")
-        .args(["--totp", "-b", "-N", &format!("@{at}"), secret])
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("oathtool is missing ({e}): install Debian's `oathtool` (scripts/test.sh does)")
-        });
-    assert!(out.status.success(), "oathtool failed: {out:?}");
-    let code = String::from_utf8(out.stdout).unwrap().trim().to_owned();
-    assert_eq!(code.len(), 6, "{code}");
-    code
 }
 
 /// The code `offset` seconds from now.
