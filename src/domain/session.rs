@@ -198,6 +198,13 @@ impl Session {
         now.saturating_sub(self.last_seen) >= timeouts.touch_every
     }
 
+    /// Whether the password was entered at most `window` seconds before `now` (the step-up
+    /// rule, docs/security.md#step-up): a login or a re-entered password sets
+    /// `authenticated_at`; activity never moves it.
+    pub fn stepped_up_within(&self, now: i64, window: i64) -> bool {
+        now.saturating_sub(self.authenticated_at) <= window
+    }
+
     /// Seconds the store should keep the record from `now`: the sooner of idle and absolute expiry.
     pub fn ttl(&self, now: i64, timeouts: &SessionTimeouts) -> u64 {
         let idle_end = self.last_seen.saturating_add(timeouts.idle);

@@ -1,7 +1,7 @@
 //! The step-up window (docs/security.md#step-up, `two_factor.step_up_window`): sensitive
 //! pages need the password entered within the window. The portal decides "fresh" from the
-//! session's `authenticated_at` (`src/http/portal/account.rs`, `fresh`): this checks what the
-//! services give it — a login or a re-entered password sets `authenticated_at` to that moment,
+//! session (`Session::stepped_up_within`, the rule `portal::extract::Fresh` applies): this
+//! checks the rule on what the services give it — a login or a re-entered password sets `authenticated_at` to that moment,
 //! nothing else moves it, and a re-entry rotates the session without extending its life.
 
 use gatehouse::domain::secret::SecretString;
@@ -10,9 +10,9 @@ use gatehouse::service::sessions::Resolved;
 
 use crate::kit::*;
 
-/// The portal's rule, word for word: the password was entered at most `window` seconds ago.
+/// The portal's rule, the domain's function.
 fn fresh(r: &Resolved, now: i64, window: i64) -> bool {
-    now.saturating_sub(r.session.authenticated_at) <= window
+    r.session.stepped_up_within(now, window)
 }
 
 #[tokio::test]

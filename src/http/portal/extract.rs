@@ -178,7 +178,8 @@ impl<G: Guard + Send> FromRequestParts<Arc<AppState>> for Fresh<G> {
 
 /// Whether the last password entry is within the step-up window.
 pub(super) fn fresh(app: &AppState, s: &Resolved, now: i64) -> bool {
-    now.saturating_sub(s.session.authenticated_at) <= app.config.two_factor.step_up_window
+    s.session
+        .stepped_up_within(now, app.config.two_factor.step_up_window)
 }
 
 /// The portal page (a path under the portal) a browser comes back to after signing in or
