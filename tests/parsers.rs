@@ -182,14 +182,16 @@ proptest! {
                 headers.append(http::header::COOKIE, v);
             }
         }
-        // An independent reading of the same headers.
+        // An independent reading of the same headers: each `;`-separated pair with the
+        // whitespace around its name and value removed (RFC 6265 §5.2), so `gh =x` is a `gh`
+        // too and counts towards ambiguity.
         let mut seen = Vec::new();
         for v in headers.get_all(http::header::COOKIE) {
             for pair in v.to_str().unwrap_or_default().split(';') {
-                if let Some((k, v)) = pair.trim().split_once('=')
-                    && k == name
+                if let Some((k, v)) = pair.split_once('=')
+                    && k.trim() == name
                 {
-                    seen.push(v.to_owned());
+                    seen.push(v.trim().to_owned());
                 }
             }
         }

@@ -402,6 +402,13 @@ mod tests {
     }
 
     #[test]
+    fn a_name_with_spaces_around_it_is_the_same_cookie() {
+        let mut h = HeaderMap::new();
+        h.append(COOKIE, HeaderValue::from_static("s =tossed; s=1"));
+        assert_eq!(read(&h, "s"), Err(Ambiguous));
+    }
+
+    #[test]
     fn duplicate_session_cookies_are_ambiguous() {
         let mut h = HeaderMap::new();
         h.append(COOKIE, HeaderValue::from_static("s=1"));
