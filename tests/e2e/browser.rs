@@ -9,7 +9,7 @@ use http::Method;
 use serde_json::json;
 
 use crate::harness::*;
-use crate::totp_util::{MAIL, mail_containing, oathtool};
+use crate::totp_util::{MAIL, enroll, mail_containing, oathtool};
 use crate::webdriver::WebDriver;
 
 /// `$CARGO_TARGET_DIR/browser-artifacts/<test>` (default target dir: `<crate>/target`), emptied.
@@ -330,6 +330,106 @@ async fn forgot_password_in_chromium() {
         seen_at(&app, "/after-reset").one("remote-user"),
         Some("alice")
     );
+}
+
+/// The cookies the browser holds for the page it is on, by name.
+async fn cookie_names(wd: &WebDriver) -> Vec<String> {
+    wd.cookies()
+        .await
+        .iter()
+        .map(|c| c.name().to_owned())
+        .collect()
+}
+
+/// Signing out ends Gatehouse's session and nothing else: an app's own cookies on a sibling
+/// subdomain (host-only and for the whole domain) and the remembered-device cookie survive,
+/// so the next sign-in on this device skips the code (docs/security.md#sign-out).
+#[tokio::test]
+async fn signing_out_keeps_other_apps_cookies_and_the_trusted_device() {
+    let art = artifacts("signing_out_keeps_other_apps_cookies_and_the_trusted_device");
+    oathtool("JBSWY3DPEHPK3PXP", 0); // fail early, by name, if oathtool is missing
+    let app = TestApp::spawn(Opts::default()).await;
+    app.add_user("alice", PW, &["users"]).await;
+    let mut enrolled = enroll(&app, "alice").await;
+    let wd = WebDriver::start(&art).await;
+    let portal = format!("http://auth.gate.localhost:{}", app.port);
+    let target = format!("http://app.gate.localhost:{}/app", app.port);
+
+    // Password, then the code with "Trust this device".
+    wd.goto(&target).await;
+    sign_in(&wd, "alice", PW).await;
+    wd.wait_for_url("the code step", |u| u.contains("/login/2fa"))
+        .await;
+    wd.click("input[name=remember]").await;
+    wd.fill("input[name=code]", &enrolled.next_code().await)
+        .await;
+    wd.click("form:has(input[name=code]) button[type=submit]")
+        .await;
+    wd.wait_for_url("the app", |u| u == target).await;
+
+    // The app sets cookies of its own: one for its host, one for the whole domain.
+    wd.execute(
+        "document.cookie = 'app_own=kept; path=/'; \
+         document.cookie = 'app_wide=kept; domain=gate.localhost; path=/';",
+        vec![],
+    )
+    .await;
+    let before = cookie_names(&wd).await;
+    for name in ["app_own", "app_wide", "__Secure-gatehouse_session"] {
+        assert!(
+            before.iter().any(|n| n == name),
+            "{name} missing: {before:?}"
+        );
+    }
+
+    // Sign out on the portal.
+    wd.goto(&format!("{portal}/")).await;
+    assert!(
+        cookie_names(&wd)
+            .await
+            .iter()
+            .any(|n| n == "__Host-gatehouse_device"),
+        "no remembered-device cookie after ticking the box"
+    );
+    wd.click("form#logout button[type=submit]").await;
+    wd.wait_for_url("the signed-out page", |u| u.contains("/logout"))
+        .await;
+    wd.screenshot(art.join("signed-out.png")).await;
+    let portal_cookies = cookie_names(&wd).await;
+    assert!(
+        portal_cookies
+            .iter()
+            .any(|n| n == "__Host-gatehouse_device"),
+        "sign-out removed the remembered device: {portal_cookies:?}"
+    );
+    assert!(
+        !portal_cookies
+            .iter()
+            .any(|n| n.contains("gatehouse_session")),
+        "the session cookie survived sign-out: {portal_cookies:?}"
+    );
+
+    // The app wants a login again (every path of it is protected, so its cookies are read
+    // once back on it); the device is still trusted: the password alone reaches the app.
+    wd.goto(&target).await;
+    assert!(
+        wd.current_url()
+            .await
+            .starts_with(&format!("{portal}/login"))
+    );
+    sign_in(&wd, "alice", PW).await;
+    wd.wait_for_url("the app without a code", |u| u == target)
+        .await;
+    assert_eq!(seen_at(&app, "/app").one("remote-user"), Some("alice"));
+    // Nothing set them again: the app's cookies simply outlived the sign-out.
+    let script = wd.execute("return document.cookie;", vec![]).await;
+    let script = script.as_str().unwrap_or_default();
+    for name in ["app_own", "app_wide"] {
+        assert!(
+            script.contains(&format!("{name}=kept")),
+            "{name} was deleted by sign-out: {script:?}"
+        );
+    }
 }
 
 /// Runs `body` as a `#[tokio::test]` runs a test (a current-thread runtime, unwound by a
