@@ -19,7 +19,7 @@ use crate::domain::rules::RequestFacts;
 use crate::domain::secret::{fill_random, hex};
 use crate::http::authz::{Verdict, authorize, portal_location, portal_page};
 use crate::http::headers::Relayed;
-use crate::http::portal::errors::{PageError, error_page};
+use crate::http::portal::errors::{PageError, error_page, error_page_with_link};
 use crate::http::proxy::headers::IdentityHeaders;
 use crate::http::proxy::{ForwardError, Hop, Site};
 use crate::http::request::{ConnInfo, RequestCtx, is_navigation};
@@ -219,7 +219,10 @@ pub async fn proxy(
             return portal_redirect(app, &req, ctx, portal_page(&v).unwrap_or("/login"));
         }
         Ok(Verdict::NoSecondFactor) => {
-            return error_page(app, Some(ctx), PageError::SecondFactorRequired);
+            // A way forward: enrolment on the portal, then back to this page.
+            let enrol = portal_location(app, "/account/2fa/enable", &ctx.original_url(), &ctx.host);
+            let link = (enrol.as_str(), "Set up two-factor authentication now");
+            return error_page_with_link(app, ctx, PageError::SecondFactorRequired, link);
         }
         Ok(Verdict::Forbidden) => return error_page(app, Some(ctx), PageError::Forbidden),
         // Fail closed: no store, no access (docs/security.md#store-bounds-and-outages).

@@ -1,6 +1,7 @@
 //! Login: the form, the POST, uniform failures, `rd` handling, argon2 storage, timing.
 
 use crate::harness::*;
+use crate::totp_util::{page, post};
 
 #[tokio::test]
 async fn login_then_proxy_with_identity_headers_on_both_stores() {
@@ -564,4 +565,45 @@ async fn hashing_is_bounded_and_never_delays_proxied_requests() {
         statuses.contains(&503),
         "no login was refused as busy: hashing is not bounded"
     );
+}
+
+#[tokio::test]
+async fn the_login_page_says_when_a_session_has_ended() {
+    let overlay = "[session]\nidle_timeout = \"30m\"\n";
+    let app = TestApp::spawn(Opts::with(Store::Memory, overlay).manual_clock()).await;
+    app.add_user("alice", PW, &[]).await;
+    let notice = "Your session has ended. Sign in again to continue.";
+    let login_page = |b: &mut Browser| {
+        let req = app.get(&app.portal_host, "/login");
+        let mut b = b.clone();
+        async move { b.send(req).await.text().await.unwrap() }
+    };
+
+    // A browser that never signed in: the plain form.
+    assert!(!login_page(&mut app.browser()).await.contains(notice));
+
+    // Idle past the timeout: the cookie is still in the browser, the session is gone.
+    let mut b = app.login("alice", PW).await;
+    app.advance(31 * 60);
+    let resp = b.send(app.get("app.gate.localhost", "/")).await;
+    assert_eq!(resp.status(), 302);
+    let html = login_page(&mut b).await;
+    assert!(
+        html.contains(&format!(r#"role="status">{notice}"#)),
+        "{html}"
+    );
+    assert!(
+        !html.contains("role=\"alert\""),
+        "a notice, not an error: {html}"
+    );
+
+    // After signing out here the cookie is gone too: nothing to say.
+    let mut b = app.login("alice", PW).await;
+    let (_, home) = page(&app, &mut b, "/").await;
+    let resp = b
+        .send(post(&app, "/logout").form(&[("csrf", extract_csrf(&home).as_str())]))
+        .await;
+    assert_eq!(resp.status(), 200, "the signed-out page");
+    assert!(b.session(&app).is_none());
+    assert!(!login_page(&mut b).await.contains(notice));
 }

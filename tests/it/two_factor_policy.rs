@@ -67,6 +67,38 @@ async fn users_without_two_factor_are_refused_or_sent_to_enrolment() {
     let b = app.login("alice", PW).await;
     let (p, _, t, _, n) = answers(&app, &b.cookie_header()).await;
     assert_eq!((p, t, n), (403, 403, 403));
+    // The page is no dead end: it links to enrolment on the portal, which comes back here.
+    let html = app
+        .get("secure.gate.localhost", "/s")
+        .header("cookie", b.cookie_header())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Two-factor authentication required"),
+        "{html}"
+    );
+    let link = between(&html, "<p><a href=\"", "\"")
+        .replace("&#x2f;", "/")
+        .replace("&amp;", "&");
+    let back: String = form_urlencoded::byte_serialize(
+        format!("http://secure.gate.localhost:{}/s", app.port).as_bytes(),
+    )
+    .collect();
+    assert_eq!(
+        link,
+        format!(
+            "http://auth.gate.localhost:{}/account/2fa/enable?rd={back}",
+            app.port
+        )
+    );
+    assert!(
+        html.contains("Set up two-factor authentication now"),
+        "{html}"
+    );
 
     let app = TestApp::spawn(Opts::with(
         Store::Memory,

@@ -76,7 +76,7 @@ impl PageError {
             Self::SecondFactorRequired => (
                 StatusCode::FORBIDDEN,
                 "Two-factor authentication required",
-                "This page requires two-factor authentication. Turn it on from your account security page (Account security, on the sign-in portal), then open this page again.",
+                "This page requires two-factor authentication, which your account does not have yet. Set it up once with an authenticator app; you come back here afterwards.",
             ),
             Self::UnknownHost => (
                 StatusCode::MISDIRECTED_REQUEST,
@@ -115,6 +115,24 @@ impl PageError {
 /// Renders an error page, logging the internal cause once.
 pub fn error_page(app: &AppState, ctx: Option<&RequestCtx>, err: PageError) -> Response<Body> {
     error_page_with_id(app, ctx.map_or("-", |c| c.request_id.as_str()), err)
+}
+
+/// Renders an error page with a way forward: a link (`href`, its text) under the message.
+pub fn error_page_with_link(
+    app: &AppState,
+    ctx: &RequestCtx,
+    err: PageError,
+    (href, text): (&str, &str),
+) -> Response<Body> {
+    let (status, heading, message) = err.parts();
+    let page = Message {
+        title: heading,
+        heading,
+        message,
+        link: Some(href),
+        link_text: Some(text),
+    };
+    html_with_id(app, status, &page, &ctx.request_id)
 }
 
 /// Renders an error page for a request that has an id but no context (refused before one

@@ -107,6 +107,22 @@ pub(super) fn login_form(
     (rd, username): (&str, &str),
     error: Option<&str>,
 ) -> Response<Body> {
+    login_page(app, headers, status, (rd, username), error, None)
+}
+
+/// The login form with a neutral message (no failure).
+fn login_notice(app: &AppState, headers: &HeaderMap, rd: &str, notice: &str) -> Response<Body> {
+    login_page(app, headers, StatusCode::OK, (rd, ""), None, Some(notice))
+}
+
+fn login_page(
+    app: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    (rd, username): (&str, &str),
+    error: Option<&str>,
+    notice: Option<&str>,
+) -> Response<Body> {
     // A username is at most 64 characters; a longer text is not echoed whole.
     let username = match username.char_indices().nth(64) {
         Some((end, _)) => &username[..end],
@@ -117,7 +133,7 @@ pub(super) fn login_form(
         rd,
         username,
         error,
-        notice: None,
+        notice,
         forgot: app.config.password.forgot_password_enabled,
     };
     view::form(app, headers, status, &page)
@@ -133,10 +149,18 @@ pub(super) async fn page(
     query: Result<Query<LoginQuery>, QueryRejection>,
 ) -> Result<Response<Body>, WebError> {
     let rd = query_rd(&app, &ctx, query);
-    if let Ok(CurrentSession(Some(_))) = session {
-        return Ok(see_other(&target(&app, &rd)));
+    match session {
+        Ok(CurrentSession(Some(_))) => Ok(see_other(&target(&app, &rd))),
+        // The browser still holds a session cookie the store no longer knows: it timed out
+        // or was signed out elsewhere (sign-out here expires the cookie itself).
+        Ok(CurrentSession(None))
+            if cookies::read(&headers, app.cookies.session_name()) != Ok(None) =>
+        {
+            let why = "Your session has ended. Sign in again to continue.";
+            Ok(login_notice(&app, &headers, &rd, why))
+        }
+        _ => Ok(login_form(&app, &headers, StatusCode::OK, (&rd, ""), None)),
     }
-    Ok(login_form(&app, &headers, StatusCode::OK, (&rd, ""), None))
 }
 
 /// Checks the form and starts a session (or the code step). Every credential failure
