@@ -284,9 +284,20 @@ async fn posts_without_a_valid_csrf_token_or_from_other_sites_are_refused() {
         app.req(reqwest::Method::POST, &app.portal_host, "/login")
             .form(&[("username", "alice"), ("password", PW), ("csrf", token)])
     };
-    // No token, no cookie.
+    // No token, no cookie: the form again, with a fresh token and a word on why.
     let mut b = app.browser();
-    assert_eq!(b.send(post(&b.clone(), "")).await.status(), 403);
+    let resp = b.send(post(&b.clone(), "")).await;
+    assert_eq!(resp.status(), 403);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("This sign-in form had expired."), "{html}");
+    assert!(b.session(&app).is_none());
+    let fresh = extract_csrf(&html);
+    assert_eq!(
+        b.send(post(&b.clone(), &fresh)).await.status(),
+        303,
+        "the fresh form works"
+    );
+    let mut b = app.browser();
     // A real token, but from another browser's cookie.
     let mut other = app.browser();
     let token = app.login_form(&mut other).await;

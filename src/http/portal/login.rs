@@ -173,18 +173,7 @@ pub(super) async fn submit(
 ) -> Result<Response<Body>, WebError> {
     let form = match form {
         Ok(CsrfForm(f)) => f,
-        // A form that could not be read is asked for again (too large or forged: error page).
-        Err(WebError::Page(PageError::BadRequest(_))) => {
-            let why = Some("The form was incomplete. Try again.");
-            return Ok(login_form(
-                &app,
-                &headers,
-                StatusCode::BAD_REQUEST,
-                ("", ""),
-                why,
-            ));
-        }
-        Err(e) => return Err(e),
+        Err(e) => return unread(&app, &headers, e),
     };
     let rd = safe_rd(&app, &ctx, &form.rd);
     let password = SecretString::new(form.password);
@@ -196,6 +185,25 @@ pub(super) async fn submit(
         Ok(ok) => signed_in(&app, &ctx, &headers, &ok, &rd).await,
         Err(e) => refused(&app, &ctx, &headers, (&rd, &form.username), e),
     }
+}
+
+/// The answer to a login form that was not read: an incomplete one, or one whose CSRF check
+/// failed (a tab left open past its cookie, or a post from another site), is asked for again
+/// on a fresh form with a fresh token, nothing filled in; one over the size limit is the 413
+/// page.
+fn unread(app: &AppState, headers: &HeaderMap, e: WebError) -> Result<Response<Body>, WebError> {
+    let (status, why) = match e {
+        WebError::Page(PageError::BadRequest(_)) => (
+            StatusCode::BAD_REQUEST,
+            "The form was incomplete. Try again.",
+        ),
+        WebError::Page(PageError::CsrfFailed) => (
+            StatusCode::FORBIDDEN,
+            "This sign-in form had expired. Please sign in again.",
+        ),
+        e => return Err(e),
+    };
+    Ok(login_form(app, headers, status, ("", ""), Some(why)))
 }
 
 /// A login attempt from this request.
