@@ -189,7 +189,7 @@ impl Drop for Proc {
 pub(crate) struct Out {
     pub(crate) status: ExitStatus,
     pub(crate) stdout: String,
-    stderr: String,
+    pub(crate) stderr: String,
 }
 
 impl Out {

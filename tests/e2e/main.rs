@@ -35,6 +35,7 @@ mod edge_logs;
 mod edge_upgrade;
 mod error_sources;
 mod mail;
+mod newcomer;
 mod passwords;
 mod proxies;
 mod session_list;
