@@ -297,7 +297,6 @@ async fn posts_without_a_valid_csrf_token_or_from_other_sites_are_refused() {
         303,
         "the fresh form works"
     );
-    let mut b = app.browser();
     // A real token, but from another browser's cookie.
     let mut other = app.browser();
     let token = app.login_form(&mut other).await;
