@@ -6,6 +6,7 @@
 
 use crate::harness::*;
 use crate::session_util::*;
+use crate::totp_util::between;
 
 async fn get_page(app: &TestApp, b: &mut Browser, path: &str) -> (u16, String) {
     let resp = b.send(app.get(&app.portal_host, &app.portal(path))).await;
@@ -90,6 +91,17 @@ async fn listed(app: &TestApp, b: &mut Browser) -> (Vec<Row>, String) {
     );
     assert_eq!(current[0].handle, key_of(app, b)[..12]);
     assert!(rows.iter().filter(|r| !r.current).all(|r| r.key.is_some()));
+    // Each row's button says which session it signs out (screen readers list the buttons).
+    for r in rows.iter().filter(|r| !r.current) {
+        let device = between(&r.html, "<strong>", "</strong>");
+        let label = format!("aria-label=\"Sign out {device} from ");
+        assert!(r.html.contains(&label), "{}", r.html);
+        assert!(
+            r.html.contains(&format!("(session {})", r.handle)),
+            "{}",
+            r.html
+        );
+    }
     (rows, html)
 }
 

@@ -21,7 +21,10 @@ async fn enrolment_then_login_needs_a_code_and_the_pending_state_grants_nothing(
     // The enrolment page: QR as inline SVG, a 160-bit secret, the otpauth URI with the issuer.
     let (status, html) = page(&app, &mut b, "/account/2fa/enable").await;
     assert_eq!(status, 200);
-    assert!(between(&html, "id=\"totp-qr\">", "</div>").contains("<svg"));
+    let qr = between(&html, "id=\"totp-qr\"", "</div>");
+    assert!(qr.contains("<svg"), "{qr}");
+    // Not only a picture: it is announced as one, with the key as text below it.
+    assert!(qr.starts_with(" role=\"img\" aria-label=\"QR code"), "{qr}");
     let secret: String = between(&html, "id=\"totp-secret\">", "<")
         .split_whitespace()
         .collect();
@@ -32,6 +35,9 @@ async fn enrolment_then_login_needs_a_code_and_the_pending_state_grants_nothing(
         "{uri}"
     );
     assert!(uri.contains("&amp;issuer=Gatehouse"), "{uri}");
+    // The same URI as a real link, for setting up on the phone itself.
+    let link = between(&html, "id=\"totp-link\" href=\"", "\"").replace("&#x2f;", "/");
+    assert_eq!(link, uri);
     let csrf = extract_csrf(&html);
 
     // A wrong code leaves two-factor off.
