@@ -313,6 +313,9 @@ async fn unknown_host_gets_421_page_and_health_answers_on_any_host() {
         assert!(ct.starts_with("text/html"), "{ct}");
         let body = resp.text().await.unwrap();
         assert!(body.contains("<html") || body.contains("<!DOCTYPE") || body.contains("<!doctype"));
+        // It names the host asked for and offers the way to the portal.
+        assert!(body.contains(&format!("does not serve {host}.")), "{body}");
+        assert!(body.contains("Go to the sign-in portal"), "{body}");
     }
     assert_eq!(app.echo.count(), 0, "an unknown host reached the upstream");
 

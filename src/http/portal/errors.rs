@@ -114,7 +114,24 @@ impl PageError {
 
 /// Renders an error page, logging the internal cause once.
 pub fn error_page(app: &AppState, ctx: Option<&RequestCtx>, err: PageError) -> Response<Body> {
-    error_page_with_id(app, ctx.map_or("-", |c| c.request_id.as_str()), err)
+    match (&err, ctx) {
+        // Name the host the browser asked for (canonical, so safe to show), and the way to
+        // the sign-in portal.
+        (PageError::UnknownHost, Some(ctx)) => {
+            let (status, heading, _) = err.parts();
+            let message = format!("This gateway does not serve {}.", ctx.host);
+            let portal = app.config.portal.url.url("/");
+            let page = Message {
+                title: heading,
+                heading,
+                message: &message,
+                link: Some(&portal),
+                link_text: Some("Go to the sign-in portal"),
+            };
+            html_with_id(app, status, &page, &ctx.request_id)
+        }
+        _ => error_page_with_id(app, ctx.map_or("-", |c| c.request_id.as_str()), err),
+    }
 }
 
 /// Renders an error page with a way forward: a link (`href`, its text) under the message.
