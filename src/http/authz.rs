@@ -28,8 +28,8 @@ pub enum Verdict {
     NoSecondFactor,
     /// The user must change the password before anything else.
     PasswordChange,
-    /// Not allowed.
-    Forbidden,
+    /// Not allowed; the user when signed in (the refusal page says who, and offers to switch).
+    Forbidden(Option<String>),
 }
 
 /// Decides a request from its canonical facts and the session cookie in `headers`.
@@ -76,7 +76,7 @@ pub async fn authorize(
             Decision::Forbidden => {
                 let user = session.as_ref().map_or("-", |s| s.user.username.as_str());
                 audit!(event::ACCESS_DENIED, user = %audit::Clean(user), ip = %facts.client_ip, host = %facts.host, path = %audit::Clean(facts.path));
-                Verdict::Forbidden
+                Verdict::Forbidden(session.map(|s| s.user.username.clone()))
             }
         },
     )

@@ -19,7 +19,7 @@ use crate::domain::rules::RequestFacts;
 use crate::domain::secret::{fill_random, hex};
 use crate::http::authz::{Verdict, authorize, portal_location, portal_page};
 use crate::http::headers::Relayed;
-use crate::http::portal::errors::{PageError, error_page, error_page_with_link};
+use crate::http::portal::errors::{PageError, error_page, error_page_with_link, forbidden_page};
 use crate::http::proxy::headers::IdentityHeaders;
 use crate::http::proxy::{ForwardError, Hop, Site};
 use crate::http::request::{ConnInfo, RequestCtx, is_navigation};
@@ -224,7 +224,14 @@ pub async fn proxy(
             let link = (enrol.as_str(), "Set up two-factor authentication now");
             return error_page_with_link(app, ctx, PageError::SecondFactorRequired, link);
         }
-        Ok(Verdict::Forbidden) => return error_page(app, Some(ctx), PageError::Forbidden),
+        Ok(Verdict::Forbidden(Some(user))) => {
+            // Say who is signed in, and offer another account: sign out, then sign in and
+            // come back here.
+            let login = portal_location(app, "/login", &ctx.original_url(), &ctx.host);
+            let switch = portal_location(app, "/logout", &login, &ctx.host);
+            return forbidden_page(app, ctx, &user, &switch);
+        }
+        Ok(Verdict::Forbidden(None)) => return error_page(app, Some(ctx), PageError::Forbidden),
         // Fail closed: no store, no access (docs/security.md#store-bounds-and-outages).
         Err(e) => return error_page(app, Some(ctx), PageError::Unavailable(e.to_string())),
     };

@@ -135,7 +135,7 @@ fn decision(
                 Flavor::ForwardAuth => redirect(StatusCode::UNAUTHORIZED, &location),
             }
         }
-        Ok(Verdict::NoSecondFactor | Verdict::Forbidden) => answer(StatusCode::FORBIDDEN),
+        Ok(Verdict::NoSecondFactor | Verdict::Forbidden(_)) => answer(StatusCode::FORBIDDEN),
         Err(e) => {
             tracing::error!(request_id = %ctx.request_id, cause = %e, "forward-auth failed closed");
             answer(StatusCode::SERVICE_UNAVAILABLE)

@@ -152,6 +152,26 @@ pub fn error_page_with_link(
     html_with_id(app, status, &page, &ctx.request_id)
 }
 
+/// The 403 page for a signed-in user: who they are, and a link to sign in as someone else.
+pub fn forbidden_page(
+    app: &AppState,
+    ctx: &RequestCtx,
+    user: &str,
+    switch: &str,
+) -> Response<Body> {
+    let (status, heading, _) = PageError::Forbidden.parts();
+    let message =
+        format!("You are signed in as {user}, and this account is not allowed to open this page.");
+    let page = Message {
+        title: heading,
+        heading,
+        message: &message,
+        link: Some(switch),
+        link_text: Some("Sign in as someone else"),
+    };
+    html_with_id(app, status, &page, &ctx.request_id)
+}
+
 /// Renders an error page for a request that has an id but no context (refused before one
 /// could be built).
 pub fn error_page_with_id(app: &AppState, request_id: &str, err: PageError) -> Response<Body> {
