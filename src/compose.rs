@@ -183,6 +183,12 @@ impl App {
                 crate::domain::host::HostPattern::Suffix(d) => format!("{scheme}://*.{d}:*"),
             })
             .collect();
+        let mut icon_origins: Vec<String> = config
+            .sites
+            .iter()
+            .filter_map(|s| s.icon.as_ref().map(|i| i.origin.clone()))
+            .collect();
+        icon_origins.sort();
         let state = AppState {
             csrf: Csrf::new(csrf_key),
             cookies: Cookies::new(
@@ -191,7 +197,7 @@ impl App {
             ),
             pages: Pages::load(config.portal.templates_dir.as_deref())
                 .map_err(anyhow::Error::msg)?,
-            headers: SecurityHeaders::new(&form_action, crate::http::pages::CSS),
+            headers: SecurityHeaders::new(&form_action, &icon_origins, crate::http::pages::CSS),
             sites: SiteTable::new(
                 &config.sites,
                 config.server.upstream_connect_timeout,

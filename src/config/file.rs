@@ -272,6 +272,10 @@ pub struct RawRule {
 #[derive(Debug, Deserialize)]
 #[serde(default)]
 pub struct RawSite {
+    /// The app's name on the portal's home page (only sites with a name are listed there).
+    pub name: Option<String>,
+    /// An http(s) URL of the app's icon for the home page.
+    pub icon: Option<String>,
     pub host: String,
     pub path_prefix: String,
     pub upstream: String,
@@ -284,6 +288,8 @@ pub struct RawSite {
 impl Default for RawSite {
     fn default() -> Self {
         Self {
+            name: None,
+            icon: None,
             host: String::new(),
             path_prefix: "/".into(),
             upstream: String::new(),

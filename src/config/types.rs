@@ -327,6 +327,10 @@ pub struct Upstream {
 /// A proxied site.
 #[derive(Debug, Clone)]
 pub struct SiteConfig {
+    /// Shown on the portal's home page to users the rules let in; unnamed sites are not listed.
+    pub name: Option<String>,
+    /// The icon's URL (http or https) and its origin, which the CSP's `img-src` allows.
+    pub icon: Option<SiteIcon>,
     pub host: HostPattern,
     pub path_prefix: String,
     pub upstream: Upstream,
@@ -336,6 +340,13 @@ pub struct SiteConfig {
     /// Default for the access rules judging this site's requests: the app routes paths
     /// without regard to letter case, so rules must match them that way too.
     pub case_insensitive_paths: bool,
+}
+
+/// A site's icon on the home page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteIcon {
+    pub url: String,
+    pub origin: String,
 }
 
 /// Logging.

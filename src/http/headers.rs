@@ -21,14 +21,19 @@ impl SecurityHeaders {
     /// `inline_style` is the one `<style>` block the pages carry: it is allowed by its SHA-256
     /// hash, so pages are styled on every host (error pages appear on app hosts, where a
     /// relative stylesheet link would go to the app) without allowing any other inline style.
-    pub fn new(form_action: &[String], inline_style: &str) -> Self {
+    /// `images` are the extra origins images may come from (the sites' configured icons).
+    pub fn new(form_action: &[String], images: &[String], inline_style: &str) -> Self {
         use base64::Engine;
         let style_hash = base64::engine::general_purpose::STANDARD
             .encode(crate::domain::secret::sha256(inline_style.as_bytes()));
         let mut sources = vec!["'self'".to_owned()];
         sources.extend(form_action.iter().cloned());
+        let mut img = vec!["'self'".to_owned(), "data:".to_owned()];
+        img.extend(images.iter().cloned());
+        img.dedup();
         let csp = format!(
-            "default-src 'none'; style-src 'self' 'sha256-{style_hash}'; img-src 'self' data:; script-src 'self'; form-action {}; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+            "default-src 'none'; style-src 'self' 'sha256-{style_hash}'; img-src {}; script-src 'self'; form-action {}; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+            img.join(" "),
             sources.join(" ")
         );
         Self { csp: HeaderValue::from_str(&csp).unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")) }

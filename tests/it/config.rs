@@ -320,3 +320,24 @@ fn ipv6_throttle_prefixes_are_checked() {
     .unwrap();
     assert_eq!(c.throttle.ipv6_wide_prefix, 0);
 }
+
+#[test]
+fn site_names_and_icons_are_checked() {
+    let good = format!("{MINIMAL}name = \"Wiki\"\nicon = \"https://icons.example.net/wiki.png\"\n");
+    let c = load_str(&good, Path::new("/tmp"), std::iter::empty()).unwrap();
+    assert_eq!(c.sites[0].name.as_deref(), Some("Wiki"));
+    let icon = c.sites[0].icon.as_ref().unwrap();
+    assert_eq!(icon.origin, "https://icons.example.net");
+    for bad_icon in [
+        "wiki.png",
+        "/favicon.ico",
+        "javascript:alert(1)",
+        "https://u:p@x.example/i.png",
+        "ftp://x.example/i.png",
+    ] {
+        let text = format!("{MINIMAL}icon = \"{bad_icon}\"\n");
+        assert!(has(&problems(&text), "sites[0].icon"), "{bad_icon}");
+    }
+    let text = format!("{MINIMAL}name = \"line\\nbreak\"\n");
+    assert!(has(&problems(&text), "sites[0].name"));
+}

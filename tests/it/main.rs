@@ -37,6 +37,7 @@ mod edge_upgrade;
 mod forward_auth;
 mod hash_pool;
 mod headers;
+mod home;
 mod login;
 mod mail;
 mod passwords;

@@ -3,6 +3,7 @@
 
 use super::{Ctx, authority_host};
 use crate::config::file::RawSite;
+use crate::config::types::SiteIcon;
 use crate::config::types::{CookieDomain, PublicUrl, SiteConfig, Upstream, within_domain};
 use crate::domain::host::HostPattern;
 
@@ -86,6 +87,21 @@ pub(super) fn cookie_domain(
     Some(d)
 }
 
+/// An icon URL: absolute http or https, without credentials; its origin goes into the CSP.
+fn site_icon(raw: &str) -> Result<SiteIcon, String> {
+    let uri: http::Uri = raw.parse().map_err(|_| format!("{raw:?} is not a URL"))?;
+    let scheme = uri.scheme_str().filter(|s| *s == "http" || *s == "https");
+    match (scheme, uri.authority()) {
+        (Some(scheme), Some(a)) if !a.as_str().contains('@') && !raw.contains(['"', '\'', ' ']) => {
+            Ok(SiteIcon {
+                url: raw.to_owned(),
+                origin: format!("{scheme}://{a}"),
+            })
+        }
+        _ => Err(format!("{raw:?} is not an absolute http(s) URL")),
+    }
+}
+
 pub(super) fn sites(
     cx: &mut Ctx<'_>,
     raw: &[RawSite],
@@ -165,7 +181,37 @@ pub(super) fn sites(
                 "merge the two sites",
             );
         }
+        let name = match s
+            .name
+            .as_deref()
+            .map(crate::domain::email::DisplayName::parse)
+        {
+            None => None,
+            Some(Ok(n)) => Some(n.as_str().to_owned()),
+            Some(Err(e)) => {
+                cx.problem(
+                    &key("name"),
+                    &format!("it {e}"),
+                    "a short name such as \"Wiki\"",
+                );
+                None
+            }
+        };
+        let icon = match s.icon.as_deref().map(site_icon) {
+            None => None,
+            Some(Ok(i)) => Some(i),
+            Some(Err(e)) => {
+                cx.problem(
+                    &key("icon"),
+                    &e,
+                    "an http(s) URL such as \"https://wiki.example.com/favicon.ico\"",
+                );
+                None
+            }
+        };
         out.push(SiteConfig {
+            name,
+            icon,
             host,
             path_prefix: s.path_prefix.clone(),
             upstream,

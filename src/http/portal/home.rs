@@ -14,6 +14,8 @@ use super::login::safe_rd;
 use super::view::{self, Message, Template};
 use crate::audit;
 use crate::audit::event;
+use crate::domain::host::HostPattern;
+use crate::domain::rules::{Decision, Identity, RequestFacts, decide_for_site};
 use crate::http::request::RequestCtx;
 use crate::http::state::AppState;
 use crate::service::sessions::Resolved;
@@ -31,8 +33,8 @@ pub(super) struct LogoutQuery {
     rd: String,
 }
 
-/// `home.html`: who is signed in, with the sign-out button (`confirm`: the question asked
-/// before signing out from a foreign page's link).
+/// `home.html`: who is signed in, their apps, with the sign-out button (`confirm`: the
+/// question asked before signing out from a foreign page's link).
 #[derive(Serialize)]
 struct HomePage<'a> {
     title: &'static str,
@@ -41,15 +43,74 @@ struct HomePage<'a> {
     display_name: &'a str,
     /// Carried by the sign-out form; empty on the signed-in page.
     rd: &'a str,
+    apps: Vec<AppLink<'a>>,
+    is_admin: bool,
+}
+
+/// A named site the user may open, as the home page lists it.
+#[derive(Serialize)]
+struct AppLink<'a> {
+    name: &'a str,
+    url: String,
+    icon: Option<&'a str>,
+    /// The rules ask for a second factor there (the user has one, or will be asked to set it up).
+    two_factor: bool,
+}
+
+/// The named sites (with one host, not a wildcard) whose rules let this user open their
+/// first page: the same decision a request there would get, judged from here.
+fn apps<'a>(app: &'a AppState, s: &Resolved, ctx: &RequestCtx) -> Vec<AppLink<'a>> {
+    let identity = Identity {
+        username: &s.user.username,
+        groups: &s.user.groups,
+        level: s.session.level,
+    };
+    let portal = &app.config.portal.url;
+    let scheme = if portal.https { "https" } else { "http" };
+    let port = portal.port.map(|p| format!(":{p}")).unwrap_or_default();
+    app.config
+        .sites
+        .iter()
+        .filter_map(|site| {
+            let (Some(name), HostPattern::Exact(host)) = (&site.name, &site.host) else {
+                return None;
+            };
+            let facts = RequestFacts {
+                host,
+                path: &site.path_prefix,
+                method: "GET",
+                client_ip: ctx.client_ip,
+            };
+            let decision = decide_for_site(
+                &app.config.access,
+                &facts,
+                Some(&identity),
+                site.case_insensitive_paths,
+            );
+            let two_factor = match decision {
+                Decision::Allow => false,
+                Decision::SecondFactor => true,
+                Decision::Login | Decision::Forbidden => return None,
+            };
+            Some(AppLink {
+                name,
+                url: format!("{scheme}://{host}{port}{}", site.path_prefix),
+                icon: site.icon.as_ref().map(|i| i.url.as_str()),
+                two_factor,
+            })
+        })
+        .collect()
 }
 
 impl Template for HomePage<'_> {
     const NAME: &'static str = "home.html";
 }
 
-/// `GET <portal>/`: who am I, with a sign-out button; the login page when signed out.
+/// `GET <portal>/`: who am I, my apps, account and admin links, a sign-out button; the login
+/// page when signed out.
 pub(super) async fn home(
     State(app): State<Arc<AppState>>,
+    ctx: RequestCtx,
     CurrentSession(s): CurrentSession,
     headers: HeaderMap,
 ) -> Result<Response<Body>, WebError> {
@@ -62,6 +123,8 @@ pub(super) async fn home(
         username: &s.user.username,
         display_name: &s.user.display_name,
         rd: "",
+        apps: apps(&app, &s, &ctx),
+        is_admin: s.user.groups.contains(&app.config.admin.group),
     };
     Ok(view::form(&app, &headers, StatusCode::OK, &page))
 }
@@ -100,6 +163,8 @@ pub(super) async fn logout_link(
                 username: &s.user.username,
                 display_name: &s.user.display_name,
                 rd: &safe_rd(&app, &ctx, &q.rd),
+                apps: Vec::new(),
+                is_admin: false,
             };
             Ok(view::form(&app, &headers, StatusCode::OK, &page))
         }
