@@ -51,6 +51,9 @@ const EMBEDDED: &[(&str, &str)] = &[
 /// The copy-button script, served at `<portal>/static/copy.js`.
 pub const COPY_JS: &str = include_str!("../../templates/static/copy.js");
 
+/// The portal pages' script: password "Show" buttons and local times (pages work without it).
+pub const UI_JS: &str = include_str!("../../templates/static/ui.js");
+
 /// The stylesheet, served at `<portal>/static/gatehouse.css`.
 pub const CSS: &str = include_str!("../../templates/static/gatehouse.css");
 

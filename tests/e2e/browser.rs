@@ -9,7 +9,7 @@ use http::Method;
 use serde_json::json;
 
 use crate::harness::*;
-use crate::totp_util::{MAIL, enroll, mail_containing, oathtool};
+use crate::totp_util::{MAIL, enroll, mail_containing, oathtool, unix_now};
 use crate::webdriver::WebDriver;
 
 /// `$CARGO_TARGET_DIR/browser-artifacts/<test>` (default target dir: `<crate>/target`), emptied.
@@ -330,6 +330,89 @@ async fn forgot_password_in_chromium() {
         seen_at(&app, "/after-reset").one("remote-user"),
         Some("alice")
     );
+}
+
+/// Password fields get a "Show" button, and times are shown in the browser's time zone; both
+/// come from the portal's one script (the pages work without it).
+#[tokio::test]
+async fn password_fields_can_be_shown_and_times_are_local() {
+    let art = artifacts("password_fields_can_be_shown_and_times_are_local");
+    // The gateway's clock runs three hours behind the browser's, so the session it starts
+    // looks three hours old to the page.
+    let three_hours_ago = unix_now() - 3 * 3600;
+    let opts = Opts {
+        clock: Some(gatehouse::clock::ManualClock::at(three_hours_ago)),
+        ..Opts::default()
+    };
+    let app = TestApp::spawn(opts).await;
+    app.add_user("alice", PW, &["users"]).await;
+    let wd = WebDriver::start(&art).await;
+    let portal = format!("http://auth.gate.localhost:{}", app.port);
+    // The browser is in Tokyo (UTC+9, no daylight saving time).
+    wd.command(
+        Method::POST,
+        "goog/cdp/execute",
+        Some(
+            json!({"cmd": "Emulation.setTimezoneOverride", "params": {"timezoneId": "Asia/Tokyo"}}),
+        ),
+    )
+    .await;
+
+    wd.goto(&format!("{portal}/login")).await;
+    let toggle = "input#password + button.reveal";
+    assert_eq!(
+        wd.attribute(toggle, "aria-pressed").await.as_deref(),
+        Some("false")
+    );
+    wd.fill("input[name=password]", PW).await;
+    wd.click(toggle).await;
+    assert_eq!(wd.property("input#password", "type").await, "text");
+    assert_eq!(
+        wd.attribute(toggle, "aria-pressed").await.as_deref(),
+        Some("true")
+    );
+    wd.screenshot(art.join("shown.png")).await;
+    wd.click(toggle).await;
+    assert_eq!(wd.property("input#password", "type").await, "password");
+    wd.fill("input[name=username]", "alice").await;
+    wd.click("form:has(input[name=password]) button[type=submit]")
+        .await;
+    wd.wait_for_url("signed in", |u| !u.contains("/login"))
+        .await;
+
+    // The session list: its times in the browser's zone, the server's UTC text in the title.
+    wd.goto(&format!("{portal}/account/sessions")).await;
+    let shown = wd.text("div.current time").await;
+    let utc = wd
+        .attribute("div.current time", "title")
+        .await
+        .unwrap_or_default();
+    assert!(utc.ends_with("UTC"), "the server's text: {utc}");
+    let expected = wd
+        .execute(
+            "return new Date(document.querySelector('div.current time').getAttribute('datetime')) \
+               .toLocaleString(undefined, {dateStyle: 'medium', timeStyle: 'short'});",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        shown,
+        expected.as_str().unwrap_or_default(),
+        "not the local time"
+    );
+    // Tokyo is UTC+9: the hour shown is nine after the UTC one.
+    let utc_hour: u32 = utc[11..13].parse().unwrap();
+    let local_hour = (utc_hour + 9) % 24;
+    let twelve = if local_hour % 12 == 0 {
+        12
+    } else {
+        local_hour % 12
+    };
+    assert!(
+        shown.contains(&format!("{local_hour:02}:")) || shown.contains(&format!("{twelve}:")),
+        "{shown} is not {utc} in Tokyo"
+    );
+    wd.screenshot(art.join("sessions.png")).await;
 }
 
 /// The cookies the browser holds for the page it is on, by name.

@@ -8,7 +8,7 @@ use axum::extract::State;
 use http::{HeaderValue, Response, StatusCode, header};
 use serde_json::json;
 
-use crate::http::pages::{COPY_JS, CSS};
+use crate::http::pages::{COPY_JS, CSS, UI_JS};
 use crate::http::state::AppState;
 
 /// Reports whether the session and user stores answer; 503 when either does not.
@@ -47,6 +47,11 @@ pub(super) async fn stylesheet() -> Response<Body> {
 /// The one script: "Copy" buttons (recovery codes).
 pub(super) async fn copy_script() -> Response<Body> {
     asset(COPY_JS, "text/javascript; charset=utf-8")
+}
+
+/// Password "Show" buttons and local times on portal pages.
+pub(super) async fn ui_script() -> Response<Body> {
+    asset(UI_JS, "text/javascript; charset=utf-8")
 }
 
 fn asset(body: &'static str, content_type: &'static str) -> Response<Body> {

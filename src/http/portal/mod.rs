@@ -88,6 +88,7 @@ pub fn router(app: Arc<AppState>) -> Router {
         .route(&p("/api/health"), get(health::health))
         .route(&p("/static/gatehouse.css"), get(health::stylesheet))
         .route(&p("/static/copy.js"), get(health::copy_script))
+        .route(&p("/static/ui.js"), get(health::ui_script))
         .fallback(home::not_found)
         .method_not_allowed_fallback(home::method_not_allowed)
         // Portal forms are small; anything larger is refused before it is buffered.
