@@ -403,7 +403,7 @@ async fn password_fields_can_be_shown_and_times_are_local() {
     // Tokyo is UTC+9: the hour shown is nine after the UTC one.
     let utc_hour: u32 = utc[11..13].parse().unwrap();
     let local_hour = (utc_hour + 9) % 24;
-    let twelve = if local_hour % 12 == 0 {
+    let twelve = if local_hour.is_multiple_of(12) {
         12
     } else {
         local_hour % 12
