@@ -338,9 +338,24 @@ async fn a_stale_step_up_asks_for_the_password_and_changes_nothing() {
         ]))
         .await;
     assert_eq!(resp.status(), 303);
+    let back = resp.headers()["location"].to_str().unwrap().to_owned();
     assert_eq!(
-        resp.headers()["location"].to_str().unwrap(),
-        format!("http://auth.gate.localhost:{}/admin/users/alice", app.port)
+        back,
+        format!(
+            "http://auth.gate.localhost:{}/admin/users/alice?done=confirmed",
+            app.port
+        )
+    );
+    // The page says the action still has to be repeated (it was not carried out).
+    let (_, html) = page(&app, &mut root, "/admin/users/alice?done=confirmed").await;
+    assert!(
+        html.contains("Now repeat the action: it was not carried out yet."),
+        "{html}"
+    );
+    assert_eq!(
+        app_status(&app, &alice).await,
+        200,
+        "not disabled by the step-up alone"
     );
     let (status, _, _) = act(&app, &mut root, "/admin/users/alice/disable", &[]).await;
     assert_eq!(status, 303);

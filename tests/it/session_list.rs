@@ -283,8 +283,13 @@ async fn a_stale_step_up_asks_for_the_password_and_revokes_nothing() {
         )
         .await;
         assert_eq!(status, 303, "{store:?}");
-        assert_eq!(location, "/account/sessions");
+        assert_eq!(location, "/account/sessions?done=confirmed");
         assert_ne!(key_of(&app, &me), before, "re-auth rotates the id");
+        let (_, html) = get_page(&app, &mut me, &location).await;
+        assert!(
+            html.contains("Password confirmed. Now choose the session"),
+            "{html}"
+        );
         let (rows, _) = listed(&app, &mut me).await;
         assert_eq!(rows.len(), 2, "{store:?}");
         let (status, _, _) = post_form(

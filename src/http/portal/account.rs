@@ -204,12 +204,19 @@ pub(super) fn reauth_page(
 }
 
 /// Where a confirmed step-up goes: one of the known pages, never a free redirect.
+/// The pages whose actions asked for the password say so on return ("Confirmed — now repeat
+/// the action"): the action itself was not carried out, and the page must not look as if it
+/// had been.
 fn after_reauth(app: &AppState, next: &str, rd: &str) -> String {
     let portal = &app.config.portal.url;
     match next {
         "enable" => with_rd(app, "/account/2fa/enable", rd),
-        "sessions" => portal.path("/account/sessions"),
-        // Back to the admin page that asked, when `rd` is one (it was validated).
+        "sessions" => format!("{}?done=confirmed", portal.path("/account/sessions")),
+        // Back to the admin user page that asked, when `rd` is one (it was validated).
+        "admin" if rd.starts_with(&portal.url("/admin/users/")) => {
+            let page = rd.split(['?', '#']).next().unwrap_or(rd);
+            format!("{page}?done=confirmed")
+        }
         "admin" if rd.starts_with(&portal.url("/admin/")) => rd.to_owned(),
         "admin" => portal.path("/admin"),
         _ => portal.path("/account"),

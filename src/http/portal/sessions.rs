@@ -10,7 +10,8 @@
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::State;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use http::{HeaderMap, Response, StatusCode};
 use serde::{Deserialize, Serialize};
 
@@ -96,7 +97,7 @@ async fn sessions_page(
     headers: &HeaderMap,
     s: &Resolved,
     status: StatusCode,
-    error: Option<&str>,
+    (error, notice): (Option<&str>, Option<&str>),
 ) -> Result<Response<Body>, WebError> {
     let list = app.sessions.list_active(&s.user, ctx.now).await?;
     let mut sessions = vec![SessionRow::new(&s.key, &s.session, true)];
@@ -111,20 +112,32 @@ async fn sessions_page(
         others: sessions.len() > 1,
         sessions,
         error,
-        notice: None,
+        notice,
     };
     Ok(view::form(app, headers, status, &page))
 }
 
-/// `GET /account/sessions`.
+#[derive(Deserialize)]
+pub(super) struct DoneQuery {
+    #[serde(default)]
+    done: String,
+}
+
+/// `GET /account/sessions[?done=confirmed]` (after the step-up a sign-out asked for).
 pub(super) async fn page(
     State(app): State<Arc<AppState>>,
     ctx: RequestCtx,
     SignedIn(s): SignedIn,
     headers: HeaderMap,
+    query: Result<Query<DoneQuery>, QueryRejection>,
 ) -> Result<Response<Body>, WebError> {
-    sessions_page(&app, &ctx, &headers, &s, StatusCode::OK, None).await
+    let confirmed = query.is_ok_and(|Query(q)| q.done == "confirmed");
+    let notice = confirmed.then_some(CONFIRMED);
+    sessions_page(&app, &ctx, &headers, &s, StatusCode::OK, (None, notice)).await
 }
+
+/// The notice after a step-up: the sign-out that asked for it still has to be repeated.
+const CONFIRMED: &str = "Password confirmed. Now choose the session to sign out again.";
 
 /// `POST /account/sessions/revoke`: ends one other session of the signed-in user.
 pub(super) async fn revoke(
@@ -148,7 +161,8 @@ pub(super) async fn revoke(
         // Unknown, ended already, or not this user's: one answer for all.
         _ => {
             let missing = Some("That session was not found. It may have ended already.");
-            sessions_page(&app, &ctx, &headers, &s, StatusCode::NOT_FOUND, missing).await
+            let status = StatusCode::NOT_FOUND;
+            sessions_page(&app, &ctx, &headers, &s, status, (missing, None)).await
         }
     }
 }

@@ -60,6 +60,7 @@ pub(in crate::http::portal) struct RevokeForm {
 /// The notice for `?done=`; unknown values show nothing.
 fn done_notice(done: &str) -> Option<&'static str> {
     Some(match done {
+        "confirmed" => "Password confirmed. Now repeat the action: it was not carried out yet.",
         "created" => "The user was created.",
         "link" => {
             "A password reset link was mailed to the user. Their password stays as it is until they use it."
