@@ -107,9 +107,10 @@ pub fn services(config: &Config, stores: &Stores, master: &[u8; 32]) -> anyhow::
     );
     let sealer = SecretBox::new(&totp_keys(config, master))
         .map_err(|e| anyhow::anyhow!("TOTP encryption key: {e}"))?;
+    let account_url = config.portal.url.url("/account");
     let mailer = Mailer::new(
         &config.notifier,
-        &config.portal.title,
+        (&config.portal.title, &account_url),
         config.portal.templates_dir.as_deref(),
     )?;
     let two_factor = TwoFactor::new(TwoFactorParts {

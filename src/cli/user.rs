@@ -208,7 +208,7 @@ pub(super) async fn run(config: Config, action: UserAction) -> anyhow::Result<()
             let user = admin.find(&name).await?;
             let ended = services
                 .two_factor
-                .reset(&user, &ACTOR.audit_name())
+                .reset(&user, &ACTOR.audit_name(), SystemClock.now())
                 .await?;
             println!("two-factor authentication reset for {name}; {ended} session(s) ended");
         }

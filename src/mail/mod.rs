@@ -70,6 +70,8 @@ impl Notice {
     fn text(&self) -> (&'static str, Vec<String>) {
         const NOT_YOU: &str =
             "If this was not you, change your password now and contact your administrator.";
+        const BY_ADMIN: &str =
+            "If you did not expect this change, ask your administrator about it.";
         match self {
             Self::PasswordReset { link, minutes } => (
                 "Reset your password",
@@ -89,8 +91,8 @@ impl Notice {
             Self::PasswordSetByAdmin => (
                 "Your password was reset by an administrator",
                 vec![
-                    "An administrator set a new password for your account and signed you out everywhere.".into(),
-                    NOT_YOU.into(),
+                    "An administrator set a new password for your account and signed you out everywhere. They will tell you the new password; you choose your own at the next sign-in if they asked for that.".into(),
+                    BY_ADMIN.into(),
                 ],
             ),
             Self::TwoFactorEnabled => (
@@ -111,7 +113,7 @@ impl Notice {
                 "Two-factor authentication reset by an administrator",
                 vec![
                     "An administrator turned off two-factor authentication for your account and signed you out everywhere. You can set it up again on your account page.".into(),
-                    NOT_YOU.into(),
+                    BY_ADMIN.into(),
                 ],
             ),
             &Self::RecoveryCodeUsed { left } => (
@@ -129,6 +131,24 @@ impl Notice {
                 ],
             ),
         }
+    }
+}
+
+/// When the change a notice reports happened, and, when a person did it on their own account,
+/// from which device and address (so they can tell whether it was them). An administrator's
+/// change names neither.
+#[derive(Clone, Debug)]
+pub struct Occasion {
+    /// Unix seconds.
+    pub at: i64,
+    /// The device label and client address of whoever made the change.
+    pub from: Option<(String, String)>,
+}
+
+impl Occasion {
+    /// A change at `at` with no device to name (an administrator's, the operator's).
+    pub fn at(at: i64) -> Self {
+        Self { at, from: None }
     }
 }
 
@@ -195,6 +215,8 @@ pub struct Mailer {
     transport: Option<Arc<dyn Transport>>,
     templates: Arc<Environment<'static>>,
     product: String,
+    /// The account page every notice links to (from the configured portal URL).
+    account_url: String,
 }
 
 impl Mailer {
@@ -203,7 +225,7 @@ impl Mailer {
     /// `email/notice.html` there replace the built-in message templates, as pages are replaced.
     pub fn new(
         config: &NotifierConfig,
-        product: &str,
+        (product, account_url): (&str, &str),
         templates_dir: Option<&Path>,
     ) -> anyhow::Result<Self> {
         let transport: Option<Arc<dyn Transport>> = match (&config.file_dir, &config.smtp) {
@@ -214,13 +236,13 @@ impl Mailer {
             (None, Some(relay)) => Some(Arc::new(smtp::SmtpTransport::new(relay)?)),
             (None, None) => None,
         };
-        Self::with_transport(config, product, templates_dir, transport)
+        Self::with_transport(config, (product, account_url), templates_dir, transport)
     }
 
     /// A mailer over any transport (tests).
     pub fn with_transport(
         config: &NotifierConfig,
-        product: &str,
+        (product, account_url): (&str, &str),
         templates_dir: Option<&Path>,
         transport: Option<Arc<dyn Transport>>,
     ) -> anyhow::Result<Self> {
@@ -235,11 +257,17 @@ impl Mailer {
             transport,
             templates: Arc::new(env),
             product: product.to_owned(),
+            account_url: account_url.to_owned(),
         })
     }
 
     /// The message for `notice` to `user`, or why there is none.
-    pub fn message(&self, user: &User, notice: &Notice) -> Result<Message, String> {
+    pub fn message(
+        &self,
+        user: &User,
+        notice: &Notice,
+        occasion: &Occasion,
+    ) -> Result<Message, String> {
         let from = self.from.clone().ok_or("notifier.from is not a mailbox")?;
         let to: Mailbox = user
             .email
@@ -254,9 +282,16 @@ impl Mailer {
             .chars()
             .map(|c| if c.is_control() { ' ' } else { c })
             .collect();
-        let ctx = minijinja::Value::from(minijinja::value::Serde(
-            json!({ "product": self.product, "name": name, "username": user.username, "paragraphs": paragraphs, "subject": subject }),
-        ));
+        let source = occasion
+            .from
+            .as_ref()
+            .map(|(device, ip)| format!("{device}, address {ip}"));
+        let ctx = minijinja::Value::from(minijinja::value::Serde(json!({
+            "product": self.product, "name": name, "username": user.username,
+            "paragraphs": paragraphs, "subject": subject,
+            "when": crate::domain::calendar::datetime(occasion.at), "from": source,
+            "account_url": self.account_url,
+        })));
         let text = self
             .templates
             .get_template("notice.txt")
@@ -284,20 +319,20 @@ impl Mailer {
 
     /// Sends `notice` to `user` in the background, off the request path; failures are
     /// logged, never shown.
-    pub fn notify(&self, user: &User, notice: Notice) {
+    pub fn notify(&self, user: &User, notice: Notice, occasion: Occasion) {
         let mailer = self.clone();
         let user = user.clone();
-        tokio::spawn(async move { mailer.send(&user, notice).await });
+        tokio::spawn(async move { mailer.send(&user, notice, occasion).await });
     }
 
     /// Sends `notice` to `user` and waits (for callers that exit right after, like the CLI).
     /// Failures are logged, never returned: a notice never blocks the change it reports.
-    pub async fn send(&self, user: &User, notice: Notice) {
+    pub async fn send(&self, user: &User, notice: Notice, occasion: Occasion) {
         let Some(transport) = &self.transport else {
             tracing::info!(user = %crate::audit::Clean(&user.username), notice = notice.kind(), "no notifier configured; notice not sent");
             return;
         };
-        let result = match self.message(user, &notice) {
+        let result = match self.message(user, &notice, &occasion) {
             Ok(message) => transport.send(message).await,
             Err(why) => Err(why),
         };

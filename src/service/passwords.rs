@@ -24,7 +24,7 @@ use crate::domain::secret::{SecretString, random_token, sha256_hex};
 use crate::domain::session::SessionId;
 use crate::domain::throttle_key::ThrottleKey;
 use crate::domain::user::{User, Username};
-use crate::mail::{Mailer, Notice};
+use crate::mail::{Mailer, Notice, Occasion};
 use crate::store::{ResetStore, StoreError, UserStore};
 
 /// Reset requests one client IP may make per window (docs/security.md#reset-rate-limits).
@@ -184,7 +184,8 @@ impl Passwords {
             )
             .await?;
         audit!(event::PASSWORD_CHANGED, user = %crate::audit::Clean(&user.username), ip = %origin.ip, forced = user.must_change_password, sessions_ended = ended);
-        self.mailer.notify(&updated, Notice::PasswordChanged);
+        self.mailer
+            .notify(&updated, Notice::PasswordChanged, origin.occasion(now));
         Ok(id)
     }
 
@@ -254,6 +255,7 @@ impl Passwords {
                     link,
                     minutes: (self.reset_ttl + 59) / 60,
                 },
+                Occasion::at(now),
             )
             .await;
         Ok(())
@@ -292,6 +294,7 @@ impl Passwords {
                     link,
                     minutes: (self.reset_ttl + 59) / 60,
                 },
+                Occasion::at(now),
             )
             .await;
         Ok(())
@@ -311,7 +314,8 @@ impl Passwords {
         self.admin
             .set_password(&user.username, &password, must_change, actor, now)
             .await?;
-        self.mailer.notify(user, Notice::PasswordSetByAdmin);
+        self.mailer
+            .notify(user, Notice::PasswordSetByAdmin, Occasion::at(now));
         Ok(password)
     }
 
@@ -354,7 +358,8 @@ impl Passwords {
         }
         let ended = self.set(&user, new, now).await?;
         audit!(event::PASSWORD_RESET, user = %crate::audit::Clean(&user.username), ip = %origin.ip, sessions_ended = ended);
-        self.mailer.notify(&user, Notice::PasswordChanged);
+        self.mailer
+            .notify(&user, Notice::PasswordChanged, origin.occasion(now));
         Ok(())
     }
 }

@@ -29,7 +29,7 @@ use crate::domain::session::{AuthLevel, PENDING_TTL, SessionId};
 use crate::domain::throttle_key::ThrottleKey;
 use crate::domain::totp::{self, TotpSecret};
 use crate::domain::user::User;
-use crate::mail::{Mailer, Notice};
+use crate::mail::{Mailer, Notice, Occasion};
 use crate::store::SecondFactorStore;
 
 /// Wrong codes allowed per pending login before the password step starts over (docs/security.md#second-factor-throttle).
@@ -69,6 +69,19 @@ pub struct Origin<'a> {
     pub ip: IpAddr,
     /// User agent.
     pub user_agent: &'a str,
+}
+
+impl Origin<'_> {
+    /// A notice's "when and from where" for a change this person made at `now`.
+    pub fn occasion(&self, now: i64) -> Occasion {
+        Occasion {
+            at: now,
+            from: Some((
+                crate::service::devices::describe(self.user_agent),
+                self.ip.to_string(),
+            )),
+        }
+    }
 }
 
 /// The two-factor use cases.
@@ -204,7 +217,8 @@ impl TwoFactor {
             .await?;
         let others = self.end_other_sessions(user.id, &id, now).await?;
         audit!(event::TOTP_ENABLED, user = %crate::audit::Clean(&user.username), ip = %origin.ip, other_sessions_ended = others);
-        self.mailer.notify(user, Notice::TwoFactorEnabled);
+        self.mailer
+            .notify(user, Notice::TwoFactorEnabled, origin.occasion(now));
         Ok((id, codes))
     }
 
@@ -374,7 +388,8 @@ impl TwoFactor {
             .replace_recovery_codes(user.id, &hashes)
             .await?;
         audit!(event::RECOVERY_CODES_REGENERATED, user = %crate::audit::Clean(&user.username), ip = %origin.ip);
-        self.mailer.notify(user, Notice::RecoveryCodesRegenerated);
+        self.mailer
+            .notify(user, Notice::RecoveryCodesRegenerated, origin.occasion(now));
         Ok(codes)
     }
 
@@ -418,18 +433,21 @@ impl TwoFactor {
             )
             .await?;
         audit!(event::TOTP_DISABLED, user = %crate::audit::Clean(&user.username), ip = %origin.ip, devices_forgotten = devices, other_sessions_ended = others);
-        self.mailer.notify(user, Notice::TwoFactorDisabled);
+        self.mailer
+            .notify(user, Notice::TwoFactorDisabled, origin.occasion(now));
         Ok(id)
     }
 
     /// The administrator's reset (CLI or admin area): two-factor off, devices forgotten, every
     /// session ended, audited and notified. Returns how many sessions ended.
-    pub async fn reset(&self, user: &User, actor: &str) -> Result<usize, AuthError> {
+    pub async fn reset(&self, user: &User, actor: &str, now: i64) -> Result<usize, AuthError> {
         let devices = self.factors.disable_totp(user.id).await?;
         let ended = self.sessions.end_all_for_user(user.id).await?;
         audit!(event::TOTP_RESET, user = %crate::audit::Clean(&user.username), actor = %crate::audit::Clean(actor), devices_forgotten = devices, sessions_ended = ended);
         // Awaited: the CLI exits right after.
-        self.mailer.send(user, Notice::TwoFactorReset).await;
+        self.mailer
+            .send(user, Notice::TwoFactorReset, Occasion::at(now))
+            .await;
         Ok(ended)
     }
 }

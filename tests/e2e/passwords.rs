@@ -41,6 +41,8 @@ async fn forgot_password_by_mail_end_to_end() {
     let strip = |s: &str| s.split("Request ").next().unwrap().to_owned();
     assert_eq!(strip(&kb), strip(&ub));
     assert!(kb.contains("Check your email"));
+    // The page says how long the link works (the default `password.reset_token_ttl`).
+    assert!(kb.contains("It works once, for 15 minutes."), "{kb}");
 
     // The link comes from configuration, not from the request headers.
     let mail = smtp

@@ -79,7 +79,16 @@ async fn a_temporary_password_is_shown_once_works_once_and_ends_sessions() {
     assert_eq!(app_status(&app, &bob).await, 200);
     assert_eq!(login_status(&app, "alice", PW).await.0, 401);
     audit.assert_actor("user.password_set", "alice", "admin:root");
-    mail_containing(&mail_dir(&app), "reset by an administrator").await;
+    let mail = mail_containing(&mail_dir(&app), "reset by an administrator").await;
+    let flat = mail.replace("=\r\n", "").replace("=\n", "");
+    // The user did not do this: no "if this was not you", and no device or address of the
+    // administrator's, but the time and the way to the account.
+    assert!(!flat.contains("If this was not you"), "{flat}");
+    assert!(!flat.contains(", address "), "{flat}");
+    assert!(
+        flat.contains("When: ") && flat.contains("Your account: "),
+        "{flat}"
+    );
 
     // The temporary password forces a change, and after it no longer works.
     let mut a = app.browser();

@@ -108,7 +108,20 @@ async fn changing_the_password_ends_other_sessions_and_keeps_this_one() {
         401
     );
     app.login("alice", NEW).await;
-    mail_containing(&app.dir.path().join("mail"), "Your password was changed").await;
+    let mail = mail_containing(&app.dir.path().join("mail"), "Your password was changed").await;
+    // When, from where, and the way to the account (quoted-printable soft breaks undone).
+    let flat = mail.replace("=\r\n", "").replace("=\n", "");
+    assert!(flat.contains("When: 20"), "{flat}");
+    assert!(flat.contains(" UTC"), "{flat}");
+    assert!(
+        flat.contains("From: ") && flat.contains("address 127.0.0.1"),
+        "{flat}"
+    );
+    let account = format!(
+        "Your account: http://auth.gate.localhost:{}/account",
+        app.port
+    );
+    assert!(flat.contains(&account), "{flat}");
 }
 
 #[tokio::test]

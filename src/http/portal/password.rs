@@ -276,10 +276,14 @@ pub(super) async fn forgot_submit(
     }
     app.passwords.request_reset(&form.who, origin, ctx.now);
     let login = app.config.portal.url.path("/login");
+    let message = format!(
+        "If an account matches what you entered, a link to choose a new password is on its way. It works once, for {}. No mail? Check the spam folder, or ask your administrator.",
+        crate::domain::calendar::span(app.config.password.reset_token_ttl)
+    );
     let page = Message {
         title: "Check your email",
         heading: "Check your email",
-        message: "If an account matches what you entered, a link to choose a new password is on its way. It works once and expires soon. No mail? Check the spam folder, or ask your administrator.",
+        message: &message,
         link: Some(&login),
         link_text: Some("Back to sign in"),
     };

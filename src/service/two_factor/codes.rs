@@ -79,7 +79,11 @@ impl TwoFactor {
                 if kind == CodeKind::Recovery {
                     let left = self.factors.recovery_codes_left(user.id).await?;
                     audit!(event::RECOVERY_CODE_USED, user = %crate::audit::Clean(&user.username), ip = %origin.ip, left);
-                    self.mailer.notify(user, Notice::RecoveryCodeUsed { left });
+                    self.mailer.notify(
+                        user,
+                        Notice::RecoveryCodeUsed { left },
+                        origin.occasion(now),
+                    );
                 }
                 Ok(kind)
             }

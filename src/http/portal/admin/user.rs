@@ -394,7 +394,9 @@ pub(in crate::http::portal) async fn reset_two_factor(
         let why = "Two-factor authentication is not on for this user.";
         return on.refuse(StatusCode::CONFLICT, why).await;
     }
-    app.two_factor.reset(&on.user, &me.audit_name()).await?;
+    app.two_factor
+        .reset(&on.user, &me.audit_name(), ctx.now)
+        .await?;
     Ok(on.back("2fa"))
 }
 
