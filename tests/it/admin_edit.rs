@@ -337,3 +337,41 @@ async fn forged_or_missing_csrf_tokens_and_non_administrators_change_nothing() {
     assert_eq!(stored(&app, "alice").await, unchanged_alice());
     assert_eq!(app_status(&app, &alice).await, 200);
 }
+
+#[tokio::test]
+async fn a_new_email_address_voids_reset_links_mailed_to_the_old_one() {
+    let app = spawn(Store::Memory, "").await;
+    let mut root = app.login("root", PW).await;
+    let (status, _, _) = act(
+        &app,
+        &mut root,
+        "/admin/users/alice/password",
+        &[("mode", "link")],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let link =
+        crate::mail_text::link_in(&mail_containing(&mail_dir(&app), "Reset your password").await);
+    let path = link
+        .split_once(&format!(":{}", app.port))
+        .unwrap()
+        .1
+        .to_owned();
+    let edit = |email: &'static str| {
+        [
+            ("display_name", "Alice Liddell"),
+            ("email", email),
+            ("groups", "users"),
+        ]
+    };
+    // The same address (another field changed): the link still works.
+    let form = edit("alice@example.test");
+    let (status, _, _) = act(&app, &mut root, "/admin/users/alice/profile", &form).await;
+    assert_eq!(status, 303);
+    assert_eq!(page(&app, &mut app.browser(), &path).await.0, 200);
+    // A new address: the link mailed to the old one is void.
+    let form = edit("a.liddell@example.org");
+    let (status, _, _) = act(&app, &mut root, "/admin/users/alice/profile", &form).await;
+    assert_eq!(status, 303);
+    assert_eq!(page(&app, &mut app.browser(), &path).await.0, 404);
+}
