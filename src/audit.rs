@@ -54,6 +54,8 @@ pub mod event {
     pub const USER_ENABLED: &str = "user.enabled";
     pub const USER_DELETED: &str = "user.deleted";
     pub const USER_GROUPS_SET: &str = "user.groups_set";
+    /// An administrator edited a user's display name, email address or groups.
+    pub const USER_UPDATED: &str = "user.updated";
     pub const CSRF_REJECTED: &str = "csrf.rejected";
     pub const REDIRECT_REJECTED: &str = "redirect.rejected";
     pub const HEADER_SPOOFED: &str = "header.spoofed";

@@ -43,6 +43,10 @@ const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../templates/admin_new.html"),
     ),
     (
+        "admin_delete.html",
+        include_str!("../../templates/admin_delete.html"),
+    ),
+    (
         "admin_password.html",
         include_str!("../../templates/admin_password.html"),
     ),

@@ -58,6 +58,8 @@ pub enum AdminAction<'a> {
     Delete,
     /// Replacing the groups.
     SetGroups,
+    /// Editing the display name or email address (a change of groups is also `SetGroups`).
+    EditProfile,
 }
 
 /// Why an actor may not do something.
@@ -91,7 +93,8 @@ pub fn permit(
         return Ok(());
     }
     let why = match action {
-        AdminAction::Manage | AdminAction::Enable => return Ok(()),
+        // One's own name and address lock no one out.
+        AdminAction::Manage | AdminAction::Enable | AdminAction::EditProfile => return Ok(()),
         // Another session of one's own is fine to end; only the current one is not.
         AdminAction::RevokeSession(key) if key != Some(session) => return Ok(()),
         AdminAction::SetPassword => {
@@ -106,7 +109,10 @@ pub fn permit(
             "This would end your current session too: use Sign out all other sessions on your sessions page."
         }
         AdminAction::Delete => "You cannot delete your own account.",
-        AdminAction::SetGroups => "You cannot change your own groups.",
+        // Whatever the change: dropping the admin group would lock them out of this area.
+        AdminAction::SetGroups => {
+            "You cannot change your own groups here (nor leave the admin group): ask another administrator."
+        }
     };
     Err(Refusal::OwnAccount(why))
 }
@@ -194,6 +200,7 @@ mod tests {
         for action in [
             AdminAction::Manage,
             AdminAction::Enable,
+            AdminAction::EditProfile,
             AdminAction::RevokeSession(Some(&other_session)),
         ] {
             assert_eq!(
@@ -202,5 +209,33 @@ mod tests {
                 "{action:?}"
             );
         }
+    }
+
+    #[test]
+    fn administrators_cannot_leave_the_admin_group_or_delete_themselves() {
+        let a = admin(1, &["admins"]);
+        let me = user(1, &["admins", "users"]);
+        let other_admin = user(2, &["admins"]);
+        // Their own groups (dropping `admins` included) and their own account: refused.
+        for action in [AdminAction::SetGroups, AdminAction::Delete] {
+            assert!(
+                matches!(
+                    permit(&a, "admins", Some(&me), action),
+                    Err(Refusal::OwnAccount(_))
+                ),
+                "{action:?}"
+            );
+            // Another administrator's: allowed (the console remains the way back in).
+            assert_eq!(
+                permit(&a, "admins", Some(&other_admin), action),
+                Ok(()),
+                "{action:?}"
+            );
+        }
+        // Their own name and address are theirs to edit.
+        assert_eq!(
+            permit(&a, "admins", Some(&me), AdminAction::EditProfile),
+            Ok(())
+        );
     }
 }

@@ -22,7 +22,7 @@ use crate::domain::email::{DisplayName, Email, FieldError};
 use crate::domain::password::PolicyError;
 use crate::domain::secret::SecretString;
 use crate::domain::user::{NameError, User, Username, normalize_groups};
-use crate::store::{NewUser, StoreError, UserStore};
+use crate::store::{NewUser, Profile, StoreError, UserStore};
 
 /// Why an administrative change was refused.
 #[derive(Debug, Error)]
@@ -74,6 +74,16 @@ pub struct AddUser<'a> {
     pub groups: &'a [String],
     pub password: SecretString,
     pub must_change_password: bool,
+}
+
+/// A user's editable fields as typed (the admin area's profile form).
+#[derive(Debug)]
+pub struct EditProfile<'a> {
+    /// Empty: the username stands in.
+    pub display_name: &'a str,
+    /// Empty: no address.
+    pub email: &'a str,
+    pub groups: &'a [String],
 }
 
 /// Administrative use cases.
@@ -281,6 +291,47 @@ impl UserAdmin {
         Ok(groups)
     }
 
+    /// Sets a user's display name, email address and groups. Every field is checked before
+    /// anything is stored, through the same parsers as [`Self::add`]; a change of groups is
+    /// also a [`AdminAction::SetGroups`], so an administrator cannot change their own (and so
+    /// cannot leave the admin group). Sessions go on and see the new values at once on this
+    /// instance (the cached user is dropped), within `session.user_refresh` elsewhere. A new
+    /// address voids outstanding reset links. Returns the updated user.
+    pub async fn update_profile(
+        &self,
+        raw: &str,
+        edit: EditProfile<'_>,
+        actor: &Actor,
+        now: i64,
+    ) -> Result<User, UserError> {
+        let user = self.find(raw).await?;
+        self.permit(actor, Some(&user), AdminAction::EditProfile)
+            .await?;
+        let profile = checked_profile(&user, &edit)?;
+        let mut old_groups = user.groups.clone();
+        old_groups.sort();
+        let groups_changed = profile.groups != old_groups;
+        if groups_changed {
+            self.permit(actor, Some(&user), AdminAction::SetGroups)
+                .await?;
+        }
+        self.users.set_profile(user.id, &profile, now).await?;
+        self.sessions.forget_user(user.id);
+        let changed: Vec<&str> = [
+            (profile.display_name != user.display_name, "display_name"),
+            (profile.email != user.email, "email"),
+            (groups_changed, "groups"),
+        ]
+        .into_iter()
+        .filter_map(|(c, name)| c.then_some(name))
+        .collect();
+        audit!(event::USER_UPDATED, user = %crate::audit::Clean(&user.username), actor = %crate::audit::Clean(&actor.audit_name()), changed = ?changed, groups = ?profile.groups);
+        self.users
+            .get(user.id)
+            .await?
+            .ok_or_else(|| UserError::NotFound(user.username.clone()))
+    }
+
     /// All users by name.
     pub async fn list(&self) -> Result<Vec<User>, UserError> {
         Ok(self.users.list().await?)
@@ -290,4 +341,19 @@ impl UserAdmin {
     pub async fn count(&self) -> Result<u64, UserError> {
         Ok(self.users.count().await?)
     }
+}
+
+/// The fields of `edit` for `user` as the store keeps them, or why one is refused.
+fn checked_profile(user: &User, edit: &EditProfile<'_>) -> Result<Profile, UserError> {
+    let display_name =
+        DisplayName::parse_optional(edit.display_name).map_err(UserError::BadDisplayName)?;
+    let email = Email::parse_optional(edit.email).map_err(UserError::BadEmail)?;
+    Ok(Profile {
+        display_name: display_name
+            .as_ref()
+            .map_or(user.username.as_str(), DisplayName::as_str)
+            .to_owned(),
+        email: email.as_ref().map_or("", Email::as_str).to_owned(),
+        groups: normalize_groups(edit.groups)?,
+    })
 }

@@ -284,6 +284,17 @@ pub struct NewUser {
     pub must_change_password: bool,
 }
 
+/// What an administrator edits on a user's page, checked and normalised by the service.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    /// Display name (the username when none was given).
+    pub display_name: String,
+    /// Email address (may be empty).
+    pub email: String,
+    /// Normalised groups.
+    pub groups: Vec<String>,
+}
+
 /// Users and their credentials.
 #[async_trait]
 pub trait UserStore: Send + Sync + 'static {
@@ -314,6 +325,11 @@ pub trait UserStore: Send + Sync + 'static {
     async fn set_disabled(&self, id: UserId, disabled: bool, now: i64) -> StoreResult<()>;
     /// Replaces the user's groups.
     async fn set_groups(&self, id: UserId, groups: &[String], now: i64) -> StoreResult<()>;
+    /// Sets the display name, email address and groups at once (no session epoch change:
+    /// sessions go on and carry the new values once the user is read again). A new email
+    /// address voids the user's outstanding reset links, in the same transaction: they were
+    /// mailed to the old one.
+    async fn set_profile(&self, id: UserId, profile: &Profile, now: i64) -> StoreResult<()>;
     /// Deletes a user; returns whether it existed.
     async fn delete(&self, id: UserId) -> StoreResult<bool>;
     /// All users, ordered by name.

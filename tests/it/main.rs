@@ -24,6 +24,7 @@ mod totp_util;
 
 mod admin;
 mod admin_actions;
+mod admin_edit;
 mod admin_rights;
 mod code_guessing;
 mod config;

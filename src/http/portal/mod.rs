@@ -73,6 +73,11 @@ pub fn router(app: Arc<AppState>) -> Router {
         .route(&p("/admin/users/{name}/disable"), post(admin::disable))
         .route(&p("/admin/users/{name}/enable"), post(admin::enable))
         .route(&p("/admin/users/{name}/unlock"), post(admin::unlock))
+        .route(&p("/admin/users/{name}/profile"), post(admin::profile))
+        .route(
+            &p("/admin/users/{name}/delete"),
+            get(admin::confirm_delete).post(admin::delete),
+        )
         .route(
             &p("/admin/users/{name}/reset-2fa"),
             post(admin::reset_two_factor),

@@ -16,7 +16,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{Row, SqlSafeStr};
 
-use super::{NewUser, StoreError, StoreResult, UserStore};
+use super::{NewUser, Profile, StoreError, StoreResult, UserStore};
 
 mod devices;
 mod resets;
@@ -251,6 +251,27 @@ impl UserStore for SqlUserStore {
             .await
             .map_err(db_err)
             .map(|_| ())
+    }
+
+    async fn set_profile(&self, id: UserId, profile: &Profile, now: i64) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        // Before the update, while the old address is still there to compare with.
+        sqlx::query("DELETE FROM password_resets WHERE user_id = $1 AND EXISTS (SELECT 1 FROM users WHERE id = $1 AND email <> $2)")
+            .bind(id.0)
+            .bind(&profile.email)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        sqlx::query("UPDATE users SET display_name = $1, email = $2, groups = $3, updated_at = $4 WHERE id = $5")
+            .bind(&profile.display_name)
+            .bind(&profile.email)
+            .bind(profile.groups.join(","))
+            .bind(now)
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)
     }
 
     async fn delete(&self, id: UserId) -> StoreResult<bool> {

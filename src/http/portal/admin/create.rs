@@ -105,7 +105,7 @@ fn field_problem(form: &CreateForm) -> Option<&'static str> {
 }
 
 /// The group names of the comma-separated field, blanks dropped.
-fn group_list(groups: &str) -> Vec<String> {
+pub(super) fn group_list(groups: &str) -> Vec<String> {
     groups
         .split(',')
         .map(str::trim)

@@ -7,14 +7,19 @@
 //! Actions go through the same services as the CLI, audited with the actor `admin:<name>`.
 //!
 //! The guards are the portal's `Admin` and `Fresh<Admin>` extractors. This file holds the user
-//! list and the page showing a password once; `user` the user page and its actions; `unlock`
-//! lifting a user's sign-in bans; `create` the new-user form.
+//! list and the page showing a password once; `user` the user page and its actions; `profile`
+//! editing a user's name, email and groups; `delete` deleting a user after a confirmation;
+//! `unlock` lifting a user's sign-in bans; `create` the new-user form.
 
 mod create;
+mod delete;
+mod profile;
 mod unlock;
 mod user;
 
 pub(super) use create::{create, new_form};
+pub(super) use delete::{confirm_delete, delete};
+pub(super) use profile::profile;
 pub(super) use unlock::unlock;
 pub(super) use user::{
     detail, disable, enable, password, reset_two_factor, revoke_all_sessions, revoke_session,
@@ -47,6 +52,22 @@ const MAX_QUERY: usize = 100;
 pub(super) struct ListQuery {
     #[serde(default)]
     q: String,
+    /// What was just done (`deleted`), for a fixed notice.
+    #[serde(default)]
+    done: String,
+}
+
+/// The list's notice for `?done=`; unknown values show nothing.
+fn list_notice(done: &str) -> Option<&'static str> {
+    match done {
+        "deleted" => Some("The user was deleted, and every session of theirs has ended."),
+        _ => None,
+    }
+}
+
+/// The search text as read: trimmed and cut at [`MAX_QUERY`] characters.
+fn search_text(q: &str) -> String {
+    q.trim().chars().take(MAX_QUERY).collect()
 }
 
 /// Whether `user` matches the (lower-case) search text.
@@ -90,6 +111,7 @@ struct ListPage<'a> {
     /// The administrator signed in.
     username: &'a str,
     q: &'a str,
+    notice: Option<&'static str>,
     users: Vec<UserRow<'a>>,
     found: usize,
     total: usize,
@@ -128,13 +150,8 @@ pub(super) async fn list(
     query: Result<Query<ListQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Response<Body>, WebError> {
-    let q: String = query
-        .map(|Query(q)| q.q)
-        .unwrap_or_default()
-        .trim()
-        .chars()
-        .take(MAX_QUERY)
-        .collect();
+    let (q, done) = query.map(|Query(q)| (q.q, q.done)).unwrap_or_default();
+    let q = search_text(&q);
     let needle = q.to_lowercase();
     let users = app.admin.list().await?;
     let found: Vec<&User> = users.iter().filter(|u| matches(u, &needle)).collect();
@@ -142,6 +159,7 @@ pub(super) async fn list(
         title: "Users",
         username: &s.user.username,
         q: &q,
+        notice: list_notice(&done),
         users: found
             .iter()
             .take(MAX_ROWS)
@@ -176,6 +194,13 @@ mod tests {
             created_at: 0,
             updated_at: 0,
         }
+    }
+
+    #[test]
+    fn only_known_list_notices_are_shown() {
+        assert!(super::list_notice("deleted").is_some());
+        assert!(super::list_notice("<b>").is_none());
+        assert_eq!(super::search_text("  al "), "al");
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! `<portal>/admin/users/{name}`: one user's page (fields, status, sessions) and the actions on
-//! that user: a new password (a temporary one shown once, or a reset link by mail), disable,
-//! enable, reset two-factor, and ending one or all sessions.
+//! `<portal>/admin/users/{name}`: one user's page (fields, status, sessions, the profile form)
+//! and the actions on that user: a new password (a temporary one shown once, or a reset link by
+//! mail), disable, enable, reset two-factor, and ending one or all sessions. Editing the
+//! profile is in `profile`, deleting the user in `delete`; both answer through [`Acting`].
 //!
 //! What an administrator may not do to their own account (disable it, reset its password or
 //! two-factor, end its current session or all its sessions) is the user-admin service's rule
@@ -73,16 +74,55 @@ fn done_notice(done: &str) -> Option<&'static str> {
         }
         "revoked" => "The session was signed out.",
         "revoked-all" => "Every session of the user was signed out.",
+        "profile" => "The name, email address and groups were saved.",
         _ => return None,
     })
 }
 
-/// A message at the top of the user's page.
-#[derive(Clone, Copy)]
+/// A message on the user's page.
 enum Msg<'a> {
     None,
     Error(&'a str),
     Notice(&'a str),
+    /// The profile form refused: why (next to the form), and the fields as typed.
+    Profile(&'a str, ProfileFields<'a>),
+}
+
+/// The profile form's fields: the stored values, or what was typed when they were refused.
+#[derive(Serialize)]
+pub(super) struct ProfileFields<'a> {
+    pub display_name: &'a str,
+    pub email: &'a str,
+    pub groups: String,
+}
+
+impl<'a> ProfileFields<'a> {
+    fn of(user: &'a User) -> Self {
+        Self {
+            display_name: &user.display_name,
+            email: &user.email,
+            groups: user.groups.join(", "),
+        }
+    }
+}
+
+/// What the page shows of a message: (error at the top, notice, profile error, profile form).
+type Shown<'a> = (
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+    ProfileFields<'a>,
+);
+
+impl<'a> Msg<'a> {
+    fn shown(self, user: &'a User) -> Shown<'a> {
+        match self {
+            Msg::None => (None, None, None, ProfileFields::of(user)),
+            Msg::Error(e) => (Some(e), None, None, ProfileFields::of(user)),
+            Msg::Notice(n) => (None, Some(n), None, ProfileFields::of(user)),
+            Msg::Profile(e, typed) => (None, None, Some(e), typed),
+        }
+    }
 }
 
 /// The user's fields as the user page shows them.
@@ -130,6 +170,9 @@ struct UserPage<'a> {
     notifier: bool,
     error: Option<&'a str>,
     notice: Option<&'a str>,
+    /// The profile form, and why it was refused.
+    profile: ProfileFields<'a>,
+    profile_error: Option<&'a str>,
 }
 
 impl Template for UserPage<'_> {
@@ -147,11 +190,7 @@ async fn user_page(
     status: StatusCode,
     msg: Msg<'_>,
 ) -> Result<Response<Body>, WebError> {
-    let (error, notice) = match msg {
-        Msg::None => (None, None),
-        Msg::Error(e) => (Some(e), None),
-        Msg::Notice(n) => (None, Some(n)),
-    };
+    let (error, notice, profile_error, profile) = msg.shown(user);
     let sessions = app.sessions.list_active(user, ctx.now).await?;
     let notifier = app.config.notifier.configured();
     let page = UserPage {
@@ -166,6 +205,8 @@ async fn user_page(
         notifier,
         error,
         notice,
+        profile,
+        profile_error,
     };
     Ok(view::form(app, headers, status, &page))
 }
@@ -208,18 +249,18 @@ pub(super) fn back(app: &AppState, user: &User, done: &str) -> Response<Body> {
 
 /// An action on one user, past every check (administrator, fresh step-up, form): what its
 /// answers need.
-struct Acting<'a> {
-    app: &'a AppState,
-    ctx: &'a RequestCtx,
+pub(super) struct Acting<'a> {
+    pub app: &'a AppState,
+    pub ctx: &'a RequestCtx,
     headers: &'a HeaderMap,
     /// The administrator's session.
     s: &'a Resolved,
-    user: User,
+    pub user: User,
 }
 
 impl<'a> Acting<'a> {
     /// The user named in the path, for an action by the administrator of session `s`.
-    async fn on(
+    pub async fn on(
         app: &'a AppState,
         ctx: &'a RequestCtx,
         headers: &'a HeaderMap,
@@ -237,15 +278,27 @@ impl<'a> Acting<'a> {
     }
 
     /// The user's page with a refusal; nothing changed.
-    async fn refuse(&self, status: StatusCode, why: &str) -> Result<Response<Body>, WebError> {
+    pub async fn refuse(&self, status: StatusCode, why: &str) -> Result<Response<Body>, WebError> {
         let msg = Msg::Error(why);
+        let (app, s, user) = (self.app, self.s, &self.user);
+        user_page(app, self.ctx, self.headers, s, user, status, msg).await
+    }
+
+    /// The user's page with the profile form as typed and why it was refused; nothing changed.
+    pub async fn refuse_profile(
+        &self,
+        status: StatusCode,
+        why: &str,
+        typed: ProfileFields<'_>,
+    ) -> Result<Response<Body>, WebError> {
+        let msg = Msg::Profile(why, typed);
         let (app, s, user) = (self.app, self.s, &self.user);
         user_page(app, self.ctx, self.headers, s, user, status, msg).await
     }
 
     /// The administrator as the service's actor if the service permits `action` on the user,
     /// else (`Ok(Err(..))`) the user's page with the refusal (409) and nothing changed.
-    async fn allowed(
+    pub async fn allowed(
         &self,
         action: AdminAction<'_>,
     ) -> Result<Result<Actor, Response<Body>>, WebError> {
@@ -261,7 +314,7 @@ impl<'a> Acting<'a> {
     }
 
     /// `303` back to the user's page with a notice.
-    fn back(&self, done: &str) -> Response<Body> {
+    pub fn back(&self, done: &str) -> Response<Body> {
         back(self.app, &self.user, done)
     }
 }
