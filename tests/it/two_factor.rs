@@ -507,3 +507,56 @@ async fn a_remembered_device_skips_the_code_only_on_that_browser() {
     again.cookies.retain(|k, _| k.starts_with("__Host-"));
     password_step(&app, &mut again, "alice", "").await;
 }
+
+/// The code step shows the app's 6 digits with a numeric keyboard, and offers a field for a
+/// recovery code (letters and digits) instead; a wrong code keeps the field that was used.
+#[tokio::test]
+async fn the_code_step_has_a_numeric_field_and_a_recovery_code_field() {
+    let app = TestApp::spawn(Opts::default()).await;
+    app.add_user("alice", PW, &[]).await;
+    let e = enroll(&app, "alice").await;
+    let mut b = app.browser();
+    password_step(&app, &mut b, "alice", "").await;
+    let input = |html: &str| between(html, "<input id=\"code\"", ">");
+
+    let (_, html) = page(&app, &mut b, "/login/2fa").await;
+    assert!(input(&html).contains("inputmode=\"numeric\""), "{html}");
+    assert!(
+        input(&html).contains("autocomplete=\"one-time-code\""),
+        "{html}"
+    );
+    let switch = between(&html, "id=\"switch-code\" href=\"", "\"").replace("&#x2f;", "/");
+    assert_eq!(switch, "/login/2fa?recovery=1");
+
+    let (_, html) = page(&app, &mut b, &switch).await;
+    assert!(input(&html).contains("inputmode=\"text\""), "{html}");
+    assert!(
+        html.contains("<label for=\"code\">Recovery code</label>"),
+        "{html}"
+    );
+    assert!(html.contains("name=\"recovery\" value=\"1\""), "{html}");
+    // A wrong recovery code: the recovery field again.
+    let resp = b
+        .send(post(&app, "/login/2fa").form(&[
+            ("code", "aaaa-bbbb-cccc"),
+            ("recovery", "1"),
+            ("csrf", &extract_csrf(&html)),
+        ]))
+        .await;
+    assert_eq!(resp.status(), 401);
+    let html = resp.text().await.unwrap();
+    assert!(
+        html.contains("<label for=\"code\">Recovery code</label>"),
+        "{html}"
+    );
+    // And the right one works from it.
+    let resp = b
+        .send(post(&app, "/login/2fa").form(&[
+            ("code", e.codes[1].as_str()),
+            ("recovery", "1"),
+            ("csrf", &extract_csrf(&html)),
+        ]))
+        .await;
+    assert_eq!(resp.status(), 303);
+    assert!(b.session(&app).is_some());
+}

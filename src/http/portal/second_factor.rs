@@ -14,7 +14,7 @@ use super::account::{origin, with_session};
 use super::errors::WebError;
 use super::extract::{CsrfForm, CurrentSession};
 use super::forms::{see_other, throttled, too_many};
-use super::login::{LoginQuery, after_login, login_form, query_rd, safe_rd, target, with_rd};
+use super::login::{after_login, login_form, safe_rd, target, with_rd};
 use super::view::{self, Template};
 use crate::domain::session::AuthLevel;
 use crate::http::cookies::{self, PENDING_COOKIE};
@@ -33,6 +33,28 @@ pub(super) struct CodeForm {
     remember: String,
     #[serde(default)]
     rd: String,
+    /// `1` when the form asked for a recovery code (the page shows that field again).
+    #[serde(default)]
+    recovery: String,
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct CodeQuery {
+    #[serde(default)]
+    rd: String,
+    /// `1`: a recovery code instead of the app's code.
+    #[serde(default)]
+    recovery: String,
+}
+
+/// Which field the code page shows (either kind of code is accepted from both), and the
+/// return target it carries.
+#[derive(Clone, Copy)]
+struct Step<'a> {
+    rd: &'a str,
+    /// A recovery code (letters and digits) rather than the app's 6 digits, which get a
+    /// numeric keyboard on phones.
+    recovery: bool,
 }
 
 #[derive(Serialize)]
@@ -40,6 +62,9 @@ struct CodePage<'a> {
     title: &'static str,
     username: &'a str,
     rd: &'a str,
+    recovery: bool,
+    /// The same page with the other kind of code field.
+    switch: String,
     error: Option<&'a str>,
     remember_days: u32,
 }
@@ -69,13 +94,20 @@ fn code_page(
     headers: &HeaderMap,
     status: StatusCode,
     who: &Resolved,
-    rd: &str,
+    step: Step<'_>,
     error: Option<&str>,
 ) -> Response<Body> {
+    let mut switch = with_rd(app, "/login/2fa", step.rd);
+    if !step.recovery {
+        switch.push(if step.rd.is_empty() { '?' } else { '&' });
+        switch.push_str("recovery=1");
+    }
     let page = CodePage {
         title: "Two-factor authentication",
         username: &who.user.username,
-        rd,
+        rd: step.rd,
+        recovery: step.recovery,
+        switch,
         error,
         remember_days: app.two_factor.devices().days(),
     };
@@ -88,12 +120,17 @@ pub(super) async fn page(
     ctx: RequestCtx,
     CurrentSession(current): CurrentSession,
     headers: HeaderMap,
-    query: Result<Query<LoginQuery>, QueryRejection>,
+    query: Result<Query<CodeQuery>, QueryRejection>,
 ) -> Result<Response<Body>, WebError> {
-    let rd = query_rd(&app, &ctx, query);
+    let q = query.map(|Query(q)| q).unwrap_or_default();
+    let rd = safe_rd(&app, &ctx, &q.rd);
     let signed_in = current.is_some();
+    let step = Step {
+        rd: &rd,
+        recovery: q.recovery == "1",
+    };
     Ok(match subject(&app, &headers, current, ctx.now).await? {
-        Some(who) => code_page(&app, &headers, StatusCode::OK, &who, &rd, None),
+        Some(who) => code_page(&app, &headers, StatusCode::OK, &who, step, None),
         None if signed_in => see_other(&target(&app, &rd)),
         None => see_other(&with_rd(&app, "/login", &rd)),
     })
@@ -126,7 +163,13 @@ pub(super) async fn submit(
         .await
     {
         Ok(done) => verified(&app, &ctx, &who, &rd, done).await,
-        Err(e) => refused(&app, &ctx, &headers, &who, &rd, e),
+        Err(e) => {
+            let step = Step {
+                rd: &rd,
+                recovery: form.recovery == "1",
+            };
+            refused(&app, &ctx, &headers, &who, step, e)
+        }
     }
 }
 
@@ -159,16 +202,17 @@ fn refused(
     ctx: &RequestCtx,
     headers: &HeaderMap,
     who: &Resolved,
-    rd: &str,
+    step: Step<'_>,
     e: AuthError,
 ) -> Result<Response<Body>, WebError> {
+    let rd = step.rd;
     match e {
         AuthError::InvalidCode => Ok(code_page(
             app,
             headers,
             StatusCode::UNAUTHORIZED,
             who,
-            rd,
+            step,
             Some("Invalid code."),
         )),
         AuthError::Restart => {
@@ -186,7 +230,7 @@ fn refused(
                 headers,
                 StatusCode::TOO_MANY_REQUESTS,
                 who,
-                rd,
+                step,
                 Some(&msg),
             );
             Ok(throttled(page, wait))
