@@ -80,3 +80,51 @@ async fn the_home_page_lists_the_apps_a_user_may_open() {
     let resp = alice.send(app.get("wiki.gate.localhost", "/")).await;
     assert_eq!(resp.status(), 200);
 }
+
+#[tokio::test]
+async fn portal_error_pages_say_who_is_signed_in_and_offer_a_way_on() {
+    let app = TestApp::spawn(Opts::default()).await;
+    app.add_user("alice", PW, &["users"]).await;
+    let mut alice = app.login("alice", PW).await;
+    let who = "Signed in as <strong>alice</strong>";
+
+    // 404, 405 and a refused form: each names the account, links home and out.
+    let resp = alice.send(app.get(&app.portal_host, "/no/such/page")).await;
+    assert_eq!(resp.status(), 404);
+    let html = resp.text().await.unwrap().replace("&#x2f;", "/");
+    assert!(html.contains(who), "{html}");
+    assert!(html.contains(r#"<a href="/">Portal home</a>"#), "{html}");
+    assert!(
+        html.contains(r#"<a href="/logout">Sign out or switch account</a>"#),
+        "{html}"
+    );
+    let resp = alice
+        .send(app.get(&app.portal_host, "/account/sessions/revoke-others"))
+        .await;
+    assert_eq!(resp.status(), 405);
+    assert!(resp.text().await.unwrap().contains(who));
+    let resp = alice
+        .send(
+            app.req(
+                reqwest::Method::POST,
+                &app.portal_host,
+                "/account/devices/forget",
+            )
+            .form(&[("id", "x"), ("csrf", "forged")]),
+        )
+        .await;
+    assert_eq!(resp.status(), 403);
+    let html = resp.text().await.unwrap();
+    assert!(
+        html.contains("Form expired") && html.contains(who),
+        "{html}"
+    );
+
+    // Signed out, the page names nobody.
+    let resp = app
+        .browser()
+        .send(app.get(&app.portal_host, "/no/such/page"))
+        .await;
+    assert_eq!(resp.status(), 404);
+    assert!(!resp.text().await.unwrap().contains("Signed in as"));
+}

@@ -175,6 +175,16 @@ pub fn forbidden_page(
 /// Renders an error page for a request that has an id but no context (refused before one
 /// could be built).
 pub fn error_page_with_id(app: &AppState, request_id: &str, err: PageError) -> Response<Body> {
+    error_page_as(app, request_id, err, None)
+}
+
+/// A portal error page, naming `who` is signed in (with the way home and out) when known.
+fn error_page_as(
+    app: &AppState,
+    request_id: &str,
+    err: PageError,
+    who: Option<&str>,
+) -> Response<Body> {
     match &err {
         PageError::Unavailable(cause)
         | PageError::BadGateway(cause)
@@ -191,7 +201,7 @@ pub fn error_page_with_id(app: &AppState, request_id: &str, err: PageError) -> R
         link: None,
         link_text: None,
     };
-    let mut resp = html_with_id(app, status, &page, request_id);
+    let mut resp = view::html_for(app, status, &page, (request_id, who));
     if status == StatusCode::METHOD_NOT_ALLOWED {
         resp.headers_mut().insert(
             header::ALLOW,
@@ -270,7 +280,7 @@ impl IntoResponse for WebError {
 }
 
 impl WebError {
-    fn render(
+    async fn render(
         &self,
         app: &AppState,
         ctx: Option<&RequestCtx>,
@@ -278,7 +288,7 @@ impl WebError {
     ) -> Response<Body> {
         let portal = &app.config.portal.url;
         match self {
-            Self::Page(e) => error_page(app, ctx, e.clone()),
+            Self::Page(e) => page_for(app, ctx, headers, e.clone()).await,
             Self::SignIn { back_to } => see_other(&with_rd(app, "/login", &portal.url(back_to))),
             Self::MustChangePassword { back_to } => {
                 see_other(&with_rd(app, "/account/password", &portal.url(back_to)))
@@ -304,6 +314,29 @@ impl WebError {
     }
 }
 
+/// A portal error page that says who is signed in, if anyone: a dead end no more, it offers
+/// the portal home and sign-out. Failures of the stores themselves skip the lookup.
+async fn page_for(
+    app: &AppState,
+    ctx: Option<&RequestCtx>,
+    headers: &HeaderMap,
+    err: PageError,
+) -> Response<Body> {
+    let Some(ctx) = ctx else {
+        return error_page(app, None, err);
+    };
+    let looked_up = match err {
+        PageError::Unavailable(_) | PageError::Internal(_) | PageError::BadGateway(_) => None,
+        _ => app
+            .current_session(headers, &ctx.host, ctx.now)
+            .await
+            .ok()
+            .flatten(),
+    };
+    let who = looked_up.as_ref().map(|s| s.user.username.as_str());
+    error_page_as(app, &ctx.request_id, err, who)
+}
+
 /// The layer around the portal router that renders a [`WebError`] a handler or extractor
 /// returned.
 pub(super) async fn finish(
@@ -315,7 +348,7 @@ pub(super) async fn finish(
     let headers = req.headers().clone();
     let mut resp = next.run(req).await;
     match resp.extensions_mut().remove::<Deferred>() {
-        Some(Deferred(e)) => e.render(&app, ctx.as_ref(), &headers),
+        Some(Deferred(e)) => e.render(&app, ctx.as_ref(), &headers).await,
         None => resp,
     }
 }

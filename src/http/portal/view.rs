@@ -34,6 +34,8 @@ struct Frame<'a, T: Serialize> {
     csrf: Option<String>,
     /// Only error pages show it.
     request_id: Option<&'a str>,
+    /// Who is signed in, on a portal error page (with the way home and out).
+    who: Option<&'a str>,
     #[serde(flatten)]
     page: &'a T,
 }
@@ -41,7 +43,13 @@ struct Frame<'a, T: Serialize> {
 /// Renders `page` into an HTML response, with a plain-text fallback when the
 /// (operator-overridable) template fails.
 pub(crate) fn html<T: Template>(app: &AppState, status: StatusCode, page: &T) -> Response<Body> {
-    framed(app, status, T::NAME, T::CARD_CLASS, page, None, None)
+    framed(
+        app,
+        status,
+        (T::NAME, T::CARD_CLASS),
+        page,
+        Extras::default(),
+    )
 }
 
 /// Renders an error page: like [`html`], with the request id in the footer.
@@ -51,15 +59,27 @@ pub(crate) fn html_with_id<T: Template>(
     page: &T,
     request_id: &str,
 ) -> Response<Body> {
-    framed(
-        app,
-        status,
-        T::NAME,
-        T::CARD_CLASS,
-        page,
-        None,
-        Some(request_id),
-    )
+    let extras = Extras {
+        request_id: Some(request_id),
+        ..Extras::default()
+    };
+    framed(app, status, (T::NAME, T::CARD_CLASS), page, extras)
+}
+
+/// Renders a portal error page for a request that may be signed in: like [`html_with_id`],
+/// naming `who` with links home and out.
+pub(crate) fn html_for<T: Template>(
+    app: &AppState,
+    status: StatusCode,
+    page: &T,
+    (request_id, who): (&str, Option<&str>),
+) -> Response<Body> {
+    let extras = Extras {
+        request_id: Some(request_id),
+        who,
+        ..Extras::default()
+    };
+    framed(app, status, (T::NAME, T::CARD_CLASS), page, extras)
 }
 
 /// Renders a page holding forms: adds the CSRF token for this browser, and sets the CSRF
@@ -72,29 +92,40 @@ pub(crate) fn form<T: Template>(
 ) -> Response<Body> {
     let (cookie, set) = csrf_cookie(app, headers);
     let token = app.csrf.token_for(&cookie);
-    let mut resp = framed(app, status, T::NAME, T::CARD_CLASS, page, Some(token), None);
+    let extras = Extras {
+        csrf: Some(token),
+        ..Extras::default()
+    };
+    let mut resp = framed(app, status, (T::NAME, T::CARD_CLASS), page, extras);
     if let Some(set) = set {
         resp.headers_mut().append(header::SET_COOKIE, set);
     }
     resp
 }
 
+/// What some pages add to the frame.
+#[derive(Default)]
+struct Extras<'a> {
+    csrf: Option<String>,
+    request_id: Option<&'a str>,
+    who: Option<&'a str>,
+}
+
 fn framed<T: Serialize>(
     app: &AppState,
     status: StatusCode,
-    name: &str,
-    card_class: Option<&'static str>,
+    (name, card_class): (&str, Option<&'static str>),
     page: &T,
-    csrf: Option<String>,
-    request_id: Option<&str>,
+    extras: Extras<'_>,
 ) -> Response<Body> {
     let frame = Frame {
         site_title: &app.config.portal.title,
         css: CSS,
         base: &app.config.portal.url.base_path,
         card_class,
-        csrf,
-        request_id,
+        csrf: extras.csrf,
+        request_id: extras.request_id,
+        who: extras.who,
         page,
     };
     let body = match app.pages.render(name, &frame) {
