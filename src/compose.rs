@@ -132,6 +132,7 @@ pub fn services(config: &Config, stores: &Stores, master: &[u8; 32]) -> anyhow::
         two_factor: two_factor.clone(),
         mailer,
         reset_ttl: config.password.reset_token_ttl,
+        invitation_ttl: config.password.invitation_ttl,
         reset_url: config.portal.url.url("/reset"),
     });
     let login = Login::new(

@@ -294,6 +294,9 @@ pub struct PasswordConfig {
     pub forgot_password_enabled: bool,
     /// Seconds a reset link stays valid.
     pub reset_token_ttl: i64,
+    /// Seconds an invitation link (an administrator's new user choosing a first password)
+    /// stays valid.
+    pub invitation_ttl: i64,
 }
 
 /// Login throttling.

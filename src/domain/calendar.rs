@@ -44,6 +44,7 @@ pub fn span(secs: i64) -> String {
         1 => "1 minute".to_owned(),
         m if m < 60 || m % 60 != 0 => format!("{m} minutes"),
         60 => "1 hour".to_owned(),
+        m if m >= 2 * 1440 && m % 1440 == 0 => format!("{} days", m / 1440),
         m => format!("{} hours", m / 60),
     }
 }
@@ -60,6 +61,8 @@ mod tests {
         assert_eq!(span(3600), "1 hour");
         assert_eq!(span(86_400), "24 hours");
         assert_eq!(span(5400), "90 minutes");
+        assert_eq!(span(3 * 86_400), "3 days");
+        assert_eq!(span(36 * 3600), "36 hours");
     }
 
     #[test]

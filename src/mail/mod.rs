@@ -32,6 +32,13 @@ pub enum Notice {
         /// Minutes it stays valid.
         minutes: i64,
     },
+    /// An administrator created the account: a single-use link to choose the first password.
+    Invitation {
+        /// The link, built from the configured portal URL.
+        link: String,
+        /// How long it works, in words ("3 days").
+        valid_for: String,
+    },
     /// The password was changed by the user or through a reset link.
     PasswordChanged,
     /// An administrator set a new password.
@@ -56,6 +63,7 @@ impl Notice {
     pub fn kind(&self) -> &'static str {
         match self {
             Self::PasswordReset { .. } => "password_reset",
+            Self::Invitation { .. } => "invitation",
             Self::PasswordChanged => "password_changed",
             Self::PasswordSetByAdmin => "password_set_by_admin",
             Self::TwoFactorEnabled => "two_factor_enabled",
@@ -79,6 +87,14 @@ impl Notice {
                     "Someone asked to reset the password of your account. To choose a new password, open this link:".into(),
                     link.clone(),
                     format!("The link works once, for {minutes} minutes. If you did not ask for it, ignore this message: your password stays as it is."),
+                ],
+            ),
+            Self::Invitation { link, valid_for } => (
+                "Your new account",
+                vec![
+                    "An administrator created an account for you. To choose your password and sign in, open this link:".into(),
+                    link.clone(),
+                    format!("The link works once, for {valid_for}. If you did not expect this account, ignore this message."),
                 ],
             ),
             Self::PasswordChanged => (

@@ -79,6 +79,7 @@ pub struct Passwords {
     two_factor: TwoFactor,
     mailer: Mailer,
     reset_ttl: i64,
+    invitation_ttl: i64,
     /// `<portal>/reset`, from configuration only (docs/security.md#reset-link-origin).
     reset_url: String,
 }
@@ -95,6 +96,8 @@ pub struct PasswordsParts {
     pub mailer: Mailer,
     /// `password.reset_token_ttl`, seconds.
     pub reset_ttl: i64,
+    /// `password.invitation_ttl`, seconds.
+    pub invitation_ttl: i64,
     /// `<portal>/reset`, from configuration only.
     pub reset_url: String,
 }
@@ -112,6 +115,7 @@ impl Passwords {
             two_factor: p.two_factor,
             mailer: p.mailer,
             reset_ttl: p.reset_ttl,
+            invitation_ttl: p.invitation_ttl,
             reset_url: p.reset_url,
         }
     }
@@ -273,29 +277,45 @@ impl Passwords {
         actor: &Actor,
         now: i64,
     ) -> Result<(), UserError> {
+        let minutes = (self.reset_ttl + 59) / 60;
+        self.mail_link(user, actor, now, self.reset_ttl, |link| {
+            Notice::PasswordReset { link, minutes }
+        })
+        .await
+    }
+
+    /// An administrator's invitation for a user they just created: a single-use link to choose
+    /// the first password, valid `password.invitation_ttl` (docs/security.md#admin-reset).
+    /// The account's own password is a random one nobody saw.
+    pub async fn invite(&self, user: &User, actor: &Actor, now: i64) -> Result<(), UserError> {
+        let valid_for = crate::domain::calendar::span(self.invitation_ttl);
+        self.mail_link(user, actor, now, self.invitation_ttl, |link| {
+            Notice::Invitation { link, valid_for }
+        })
+        .await
+    }
+
+    /// Issues a reset token for `user` valid `ttl` seconds and waits for the mail built by
+    /// `notice` around its link; audited with the actor. A newer link voids the older ones.
+    async fn mail_link(
+        &self,
+        user: &User,
+        actor: &Actor,
+        now: i64,
+        ttl: i64,
+        notice: impl FnOnce(String) -> Notice,
+    ) -> Result<(), UserError> {
         self.admin
             .permit(actor, Some(user), AdminAction::SetPassword)
             .await?;
         let token = random_token(32);
         self.resets
-            .issue_reset(
-                user.id,
-                &sha256_hex(token.as_bytes()),
-                now,
-                now + self.reset_ttl,
-            )
+            .issue_reset(user.id, &sha256_hex(token.as_bytes()), now, now + ttl)
             .await?;
         let link = format!("{}?token={token}", self.reset_url);
         audit!(event::RESET_REQUESTED, user = %crate::audit::Clean(&user.username), actor = %crate::audit::Clean(&actor.audit_name()), outcome = "mailed");
         self.mailer
-            .send(
-                user,
-                Notice::PasswordReset {
-                    link,
-                    minutes: (self.reset_ttl + 59) / 60,
-                },
-                Occasion::at(now),
-            )
+            .send(user, notice(link), Occasion::at(now))
             .await;
         Ok(())
     }

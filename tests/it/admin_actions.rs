@@ -176,6 +176,11 @@ async fn without_a_notifier_only_a_temporary_password_is_offered() {
     app.add_user("root", PW, &["admins"]).await;
     app.add_user("alice", PW, &[]).await;
     let mut root = app.login("root", PW).await;
+    let (_, new) = page(&app, &mut root, "/admin/users/new").await;
+    assert!(
+        !new.contains("name=\"invite\""),
+        "no invitation without a notifier: {new}"
+    );
     let (_, html) = page(&app, &mut root, "/admin/users/alice").await;
     assert!(!html.contains("value=\"link\""), "{html}");
     assert!(html.contains("No mail notifier is configured"), "{html}");
@@ -373,4 +378,88 @@ async fn unlocking_lifts_an_account_ban_and_is_audited() {
 
     let (status, _, _) = act(&app, &mut root, "/admin/users/nobody/unlock", &[]).await;
     assert_eq!(status, 404);
+}
+
+/// A new user can be invited instead of given a password: the mail carries a single-use link
+/// (valid `password.invitation_ttl`), the administrator never sees a password or the link,
+/// and the user's own choice through it is the only password that works.
+#[tokio::test]
+async fn a_new_user_can_be_invited_to_choose_their_own_password() {
+    let (audit, _guard) = Audit::capture();
+    let app =
+        spawn_opts(Opts::with(Store::Memory, &format!("{MAIL}{TRUSTED}")).manual_clock()).await;
+    let mut root = app.login("root", PW).await;
+    let (_, html) = page(&app, &mut root, "/admin/users/new").await;
+    assert!(html.contains("name=\"invite\" value=\"1\""), "{html}");
+    assert!(html.contains("works once, for 3 days"), "{html}");
+
+    // An invitation needs an address.
+    let (status, _, html) = act(
+        &app,
+        &mut root,
+        "/admin/users",
+        &[("username", "dave"), ("invite", "1")],
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(
+        html.contains("An invitation needs the user&#x27;s email address."),
+        "{html}"
+    );
+    assert_eq!(login_status(&app, "dave", PW).await.0, 401, "not created");
+
+    let fields = [
+        ("username", "dave"),
+        ("email", "dave@example.test"),
+        ("invite", "1"),
+        ("password", NEW),
+    ];
+    let (status, location, body) = act(&app, &mut root, "/admin/users", &fields).await;
+    assert_eq!(status, 303, "{body}");
+    assert_eq!(location, "/admin/users/dave?done=invited");
+    let (_, page_html) = page(&app, &mut root, &location).await;
+    assert!(
+        page_html.contains("an invitation link to choose their password was mailed"),
+        "{page_html}"
+    );
+    audit.assert_actor("user.created", "dave", "admin:root");
+    // A typed password is ignored for an invitation: nothing works until the link is used.
+    assert_eq!(login_status(&app, "dave", NEW).await.0, 401);
+
+    let mail = mail_containing(&mail_dir(&app), "Your new account").await;
+    let flat = mail
+        .replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=");
+    assert!(flat.contains("The link works once, for 3 days."), "{flat}");
+    let start = flat.find("/reset?token=").expect("no link") + "/reset?token=".len();
+    let token: String = flat[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    assert!(
+        !body.contains(&token) && !page_html.contains(&token),
+        "the admin saw the link"
+    );
+    assert!(!audit.text().contains(&token), "the link in the log");
+
+    // Still good after two days (a reset link lasts 15 minutes), and it sets the password.
+    app.advance(2 * 86_400);
+    let mut dave = app.browser();
+    let (status, html) = page(&app, &mut dave, &format!("/reset?token={token}")).await;
+    assert_eq!(status, 200, "{html}");
+    let chosen = "dave chose this long passphrase";
+    let resp = dave
+        .send(post(&app, "/reset").form(&[
+            ("token", token.as_str()),
+            ("new", chosen),
+            ("confirm", chosen),
+            ("csrf", &extract_csrf(&html)),
+        ]))
+        .await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(login_status(&app, "dave", chosen).await.0, 303);
+    // Used once.
+    let (status, _) = page(&app, &mut app.browser(), &format!("/reset?token={token}")).await;
+    assert_ne!(status, 200);
 }

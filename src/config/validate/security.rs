@@ -85,6 +85,16 @@ pub(super) fn password(cx: &mut Ctx<'_>, raw: &RawPassword) -> PasswordConfig {
             "reset links should live minutes, not days; 15m is the default",
         );
     }
+    let invitation_ttl = cx.secs("password.invitation_ttl", &raw.invitation_ttl);
+    // docs/security.md#admin-reset: an invitation waits for someone to read their mail, but
+    // it is a credential until used.
+    if !(3600..=14 * 86_400).contains(&invitation_ttl) {
+        cx.problem(
+            "password.invitation_ttl",
+            "must be between 1h and 14d",
+            "72h is the default",
+        );
+    }
     // docs/security.md#password-policy: 8 characters at least, even when every login also needs a code.
     if raw.min_length_two_factor < 8 || raw.min_length_two_factor > raw.min_length {
         cx.problem(
@@ -120,6 +130,7 @@ pub(super) fn password(cx: &mut Ctx<'_>, raw: &RawPassword) -> PasswordConfig {
         max_concurrent_hashes,
         forgot_password_enabled: raw.forgot_password_enabled,
         reset_token_ttl,
+        invitation_ttl,
     }
 }
 

@@ -38,6 +38,9 @@ pub(in crate::http::portal) struct CreateForm {
     /// Present (a ticked checkbox) when the user must choose a new password at first login.
     #[serde(default)]
     must_change: Option<String>,
+    /// Present (a ticked checkbox): mail an invitation link instead of setting a password.
+    #[serde(default)]
+    invite: Option<String>,
 }
 
 /// `admin_new.html`: the new-user form.
@@ -50,6 +53,9 @@ struct NewUserPage<'a> {
     groups: &'a str,
     must_change: bool,
     min_length: usize,
+    /// Invitations can be mailed (a notifier is configured), valid this long.
+    invite: Option<String>,
+    invited: bool,
     error: Option<&'a str>,
 }
 
@@ -74,6 +80,12 @@ fn new_page(
         groups: &form.groups,
         must_change: form.must_change.is_some(),
         min_length: app.config.password.policy.min_chars,
+        invite: app
+            .config
+            .notifier
+            .configured()
+            .then(|| crate::domain::calendar::span(app.config.password.invitation_ttl)),
+        invited: form.invite.is_some(),
         error,
     };
     view::form(app, headers, status, &page)
@@ -104,6 +116,19 @@ fn field_problem(form: &CreateForm) -> Option<&'static str> {
     None
 }
 
+/// Why an invitation cannot be mailed for this form, if it asks for one.
+fn invite_problem(app: &AppState, form: &CreateForm) -> Option<&'static str> {
+    if form.invite.is_none() {
+        None
+    } else if !app.config.notifier.configured() {
+        Some("No mail notifier is configured, so an invitation cannot be sent.")
+    } else if form.email.trim().is_empty() {
+        Some("An invitation needs the user's email address.")
+    } else {
+        None
+    }
+}
+
 /// The group names of the comma-separated field, blanks dropped.
 pub(super) fn group_list(groups: &str) -> Vec<String> {
     groups
@@ -122,17 +147,12 @@ pub(in crate::http::portal) async fn create(
     headers: HeaderMap,
     CsrfForm(mut form): CsrfForm<CreateForm>,
 ) -> Result<Response<Body>, WebError> {
-    if let Some(why) = field_problem(&form) {
+    if let Some(why) = field_problem(&form).or_else(|| invite_problem(&app, &form)) {
         let bad = StatusCode::BAD_REQUEST;
         return Ok(new_page(&app, &headers, bad, &form, Some(why)));
     }
+    let (password, generated) = initial_password(&app, &mut form);
     let groups = group_list(&form.groups);
-    let generated = form.password.is_empty();
-    let password = if generated {
-        app.admin.credentials().temporary_password()
-    } else {
-        SecretString::new(std::mem::take(&mut form.password))
-    };
     let must_change = form.must_change.is_some();
     let display_name = form.display_name.trim();
     let new = AddUser {
@@ -144,9 +164,28 @@ pub(in crate::http::portal) async fn create(
         must_change_password: must_change,
     };
     match app.admin.add(new, &actor(&s), ctx.now).await {
+        Ok(user) if form.invite.is_some() => {
+            app.passwords.invite(&user, &actor(&s), ctx.now).await?;
+            Ok(back(&app, &user, "invited"))
+        }
         Ok(user) if generated => Ok(shown_once(&app, &user, &password, must_change)),
         Ok(user) => Ok(back(&app, &user, "created")),
         Err(e) => refused(&app, &headers, &form, e),
+    }
+}
+
+/// The new user's first password and whether it was generated: the one typed, else a random
+/// one. For an invitation nobody sees or types one: a random password, replaced through the
+/// link (and no forced change after it).
+fn initial_password(app: &AppState, form: &mut CreateForm) -> (SecretString, bool) {
+    if form.invite.is_some() {
+        form.password.clear();
+        form.must_change = None;
+    }
+    if form.password.is_empty() {
+        (app.admin.credentials().temporary_password(), true)
+    } else {
+        (SecretString::new(std::mem::take(&mut form.password)), false)
     }
 }
 

@@ -63,6 +63,9 @@ fn done_notice(done: &str) -> Option<&'static str> {
     Some(match done {
         "confirmed" => "Password confirmed. Now repeat the action: it was not carried out yet.",
         "created" => "The user was created.",
+        "invited" => {
+            "The user was created, and an invitation link to choose their password was mailed to them."
+        }
         "link" => {
             "A password reset link was mailed to the user. Their password stays as it is until they use it."
         }
