@@ -104,6 +104,10 @@ pub struct Session {
     /// configured domain (each with its own portal) is refused.
     #[serde(default)]
     pub cookie_scope: Option<String>,
+    /// Started with "Keep me signed in": its idle and absolute limits are
+    /// `SessionTimeouts::remember` (records from before this field read as `false`).
+    #[serde(default)]
+    pub remember: bool,
 }
 
 /// Server-side timeouts (docs/security.md#session-timeouts).
@@ -115,6 +119,8 @@ pub struct SessionTimeouts {
     pub absolute: i64,
     /// Refresh `last_seen` at most this often, so a busy session does not write on every request.
     pub touch_every: i64,
+    /// Seconds a session started with "Keep me signed in" lasts, idle or not; 0: not offered.
+    pub remember: i64,
 }
 
 /// Why a session is not usable.
@@ -174,6 +180,7 @@ impl Session {
             ip: ip.to_owned(),
             user_agent: truncate_chars(user_agent, MAX_USER_AGENT),
             cookie_scope: None,
+            remember: false,
         }
     }
 
@@ -186,10 +193,29 @@ impl Session {
     pub fn expiry(&self, now: i64, timeouts: &SessionTimeouts) -> Expiry {
         if now >= self.expires_at {
             Expiry::Absolute
-        } else if now.saturating_sub(self.last_seen) >= timeouts.idle {
+        } else if now.saturating_sub(self.last_seen) >= self.idle_limit(timeouts) {
             Expiry::Idle
         } else {
             Expiry::Live
+        }
+    }
+
+    /// Seconds of inactivity this session survives: the configured idle timeout, or for a
+    /// kept session its whole "Keep me signed in" length.
+    fn idle_limit(&self, timeouts: &SessionTimeouts) -> i64 {
+        if self.remember && timeouts.remember > 0 {
+            timeouts.remember
+        } else {
+            timeouts.idle
+        }
+    }
+
+    /// Makes a session just started a kept one ("Keep me signed in"): it lasts
+    /// `timeouts.remember` from its start, idle or not. Nothing changes when that is off.
+    pub fn keep_signed_in(&mut self, timeouts: &SessionTimeouts) {
+        if timeouts.remember > 0 {
+            self.remember = true;
+            self.expires_at = self.created_at.saturating_add(timeouts.remember);
         }
     }
 
@@ -207,7 +233,7 @@ impl Session {
 
     /// Seconds the store should keep the record from `now`: the sooner of idle and absolute expiry.
     pub fn ttl(&self, now: i64, timeouts: &SessionTimeouts) -> u64 {
-        let idle_end = self.last_seen.saturating_add(timeouts.idle);
+        let idle_end = self.last_seen.saturating_add(self.idle_limit(timeouts));
         let end = idle_end.min(self.expires_at);
         u64::try_from(end.saturating_sub(now)).unwrap_or(0).max(1)
     }
@@ -225,7 +251,30 @@ mod tests {
         idle: 1800,
         absolute: 43200,
         touch_every: 60,
+        remember: 30 * 86_400,
     };
+
+    #[test]
+    fn a_kept_session_outlives_idle_and_absolute_limits_until_its_own_end() {
+        let now = 1_000_000;
+        let mut kept = session(now);
+        kept.keep_signed_in(&T);
+        assert!(kept.remember);
+        assert_eq!(kept.expires_at, now + 30 * 86_400);
+        // Idle for two days: an ordinary session would be long gone.
+        let later = now + 2 * 86_400;
+        assert_eq!(kept.expiry(later, &T), Expiry::Live);
+        assert_eq!(session(now).expiry(later, &T), Expiry::Absolute);
+        assert_eq!(session(now).expiry(now + 1800, &T), Expiry::Idle);
+        assert_eq!(kept.expiry(now + 30 * 86_400, &T), Expiry::Absolute);
+        assert_eq!(kept.ttl(later, &T), 28 * 86_400);
+        // Offered no longer (remember = 0): the record's flag changes nothing.
+        let off = SessionTimeouts { remember: 0, ..T };
+        assert_eq!(kept.expiry(now + 1800, &off), Expiry::Idle);
+        let mut not_kept = session(now);
+        not_kept.keep_signed_in(&off);
+        assert!(!not_kept.remember);
+    }
 
     fn session(now: i64) -> Session {
         let owner = Owner {

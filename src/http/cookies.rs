@@ -65,9 +65,11 @@ impl Cookies {
         }
     }
 
-    /// `Set-Cookie` for a new session, set by the portal at `portal_host`.
-    pub fn session(&self, id: &SessionId, portal_host: &str) -> HeaderValue {
-        set_cookie(&self.session_cookie(id.expose().to_owned(), portal_host, self.max_age))
+    /// `Set-Cookie` for a session, set by the portal at `portal_host`, kept by the browser
+    /// `max_age` seconds (the session's remaining life), or the absolute timeout when `None`.
+    pub fn session(&self, id: &SessionId, portal_host: &str, max_age: Option<i64>) -> HeaderValue {
+        let max_age = max_age.unwrap_or(self.max_age).max(1);
+        set_cookie(&self.session_cookie(id.expose().to_owned(), portal_host, max_age))
     }
 
     /// `Set-Cookie` that deletes the session cookie set by the portal at `portal_host`.
@@ -283,7 +285,7 @@ mod tests {
 
     #[test]
     fn host_cookie_has_no_domain() {
-        let v = cookies(None).session(&SessionId::generate(), "auth.example.test");
+        let v = cookies(None).session(&SessionId::generate(), "auth.example.test", None);
         let s = v.to_str().unwrap();
         assert!(s.starts_with("__Host-gatehouse_session="));
         assert!(
@@ -298,7 +300,7 @@ mod tests {
     #[test]
     fn sso_cookie_uses_the_configured_domain() {
         let s = cookies(Some("example.test"))
-            .session(&SessionId::generate(), "auth.example.test")
+            .session(&SessionId::generate(), "auth.example.test", None)
             .to_str()
             .unwrap()
             .to_owned();
@@ -368,7 +370,7 @@ mod tests {
         let id = SessionId::generate();
         let device = SecretString::new("d".repeat(43));
         for v in [
-            c.session(&id, "auth.example.test"),
+            c.session(&id, "auth.example.test", None),
             c.clear_session("auth.example.test"),
             c.pending(&id),
             c.clear_pending(),

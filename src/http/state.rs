@@ -77,10 +77,13 @@ impl AppState {
         host: &str,
         now: i64,
     ) -> StoreResult<HeaderValue> {
-        self.sessions
+        let bound = self
+            .sessions
             .bind_scope(id, &self.cookie_scope(host), now)
             .await?;
-        Ok(self.cookies.session(id, host))
+        // The browser keeps the cookie as long as the session can live, no longer.
+        let max_age = bound.map(|s| s.expires_at.saturating_sub(now));
+        Ok(self.cookies.session(id, host, max_age))
     }
 
     /// The origin of the portal serving `host` (for CSRF `Origin` checks).

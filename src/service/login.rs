@@ -35,6 +35,8 @@ pub struct LoginRequest<'a> {
     pub user_agent: &'a str,
     /// The remembered-device cookie, if the browser sent one.
     pub device: Option<&'a str>,
+    /// "Keep me signed in" was ticked (honoured only when `session.remember_me` is on).
+    pub remember: bool,
     /// The time the request arrived (Unix seconds).
     pub now: i64,
 }
@@ -149,7 +151,7 @@ impl Login {
         if user.totp_enabled && !self.devices.recognise(&user, req.device, now).await? {
             let (id, session) = self
                 .sessions
-                .start_pending(&user, &ip, req.user_agent, now)
+                .start_pending(&user, &ip, req.user_agent, now, req.remember)
                 .await?;
             audit!(event::LOGIN_PASSWORD_OK, user = %crate::audit::Clean(&user.username), ip = %req.ip, next = "code");
             return Ok(LoginSuccess { id, session, user });
@@ -161,7 +163,7 @@ impl Login {
         };
         let (id, session) = self
             .sessions
-            .start(&user, level, &ip, req.user_agent, now)
+            .start(&user, level, &ip, req.user_agent, now, req.remember)
             .await?;
         audit!(event::LOGIN_SUCCESS, user = %crate::audit::Clean(&user.username), ip = %req.ip, user_agent = %crate::audit::Clean(req.user_agent), factor, session = id.key().short());
         Ok(LoginSuccess { id, session, user })

@@ -185,6 +185,7 @@ impl Passwords {
                 &origin.ip.to_string(),
                 origin.user_agent,
                 now,
+                current.session.remember,
             )
             .await?;
         audit!(event::PASSWORD_CHANGED, user = %crate::audit::Clean(&user.username), ip = %origin.ip, forced = user.must_change_password, sessions_ended = ended);

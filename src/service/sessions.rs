@@ -64,6 +64,8 @@ impl Sessions {
 
     /// Starts a session with a fresh id. When the user already has `max_per_user` sessions,
     /// the least recently used ones end (the documented concurrent-session policy, docs/security.md#session-cap).
+    /// `remember`: "Keep me signed in" was asked for (honoured only when `session.remember_me`
+    /// is on).
     pub async fn start(
         &self,
         user: &User,
@@ -71,6 +73,7 @@ impl Sessions {
         ip: &str,
         user_agent: &str,
         now: i64,
+        remember: bool,
     ) -> StoreResult<(SessionId, Session)> {
         let mut existing = self.store.list_for_user(user.id, now).await?;
         // Pending logins are short-lived and not sessions: they neither count nor get evicted.
@@ -84,7 +87,10 @@ impl Sessions {
             }
         }
         let id = SessionId::generate();
-        let session = Session::start(user.into(), level, now, ip, user_agent, &self.timeouts);
+        let mut session = Session::start(user.into(), level, now, ip, user_agent, &self.timeouts);
+        if remember {
+            session.keep_signed_in(&self.timeouts);
+        }
         self.store
             .put(&id.key(), &session, session.ttl(now, &self.timeouts), now)
             .await?;
@@ -99,6 +105,7 @@ impl Sessions {
         ip: &str,
         user_agent: &str,
         now: i64,
+        remember: bool,
     ) -> StoreResult<(SessionId, Session)> {
         let id = SessionId::generate();
         let mut session = Session::start(
@@ -110,6 +117,8 @@ impl Sessions {
             &self.timeouts,
         );
         session.expires_at = now.saturating_add(PENDING_TTL);
+        // Carried to the session the code step starts; the pending login itself stays short.
+        session.remember = remember && self.timeouts.remember > 0;
         self.store
             .put(&id.key(), &session, session.ttl(now, &self.timeouts), now)
             .await?;
@@ -132,6 +141,7 @@ impl Sessions {
                 &old.session.ip,
                 &old.session.user_agent,
                 now,
+                old.session.remember,
             )
             .await?;
         // A rotation is not a new login: the session keeps its absolute end.
@@ -170,18 +180,23 @@ impl Sessions {
 
     /// Records the cookie scope a session's cookie is about to be issued for. Called right
     /// before the `Set-Cookie` leaves, while nobody but the gateway knows the id.
-    pub async fn bind_scope(&self, id: &SessionId, scope: &str, now: i64) -> StoreResult<()> {
+    pub async fn bind_scope(
+        &self,
+        id: &SessionId,
+        scope: &str,
+        now: i64,
+    ) -> StoreResult<Option<Session>> {
         let key = id.key();
         let Some(mut session) = self.store.get(&key, now).await? else {
-            return Ok(());
+            return Ok(None);
         };
         session.cookie_scope = Some(scope.to_owned());
         // `touch`, not `put`: a sign-out or revocation between the read and this write must
         // not bring the session back (the same rule as the idle refresh).
         self.store
             .touch(&key, &session, session.ttl(now, &self.timeouts), now)
-            .await
-            .map(|_| ())
+            .await?;
+        Ok(Some(session))
     }
 
     /// Resolves the cookie of a pending second-factor login, and nothing else.

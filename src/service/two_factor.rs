@@ -430,6 +430,7 @@ impl TwoFactor {
                 &current.session.ip,
                 &current.session.user_agent,
                 now,
+                current.session.remember,
             )
             .await?;
         audit!(event::TOTP_DISABLED, user = %crate::audit::Clean(&user.username), ip = %origin.ip, devices_forgotten = devices, other_sessions_ended = others);

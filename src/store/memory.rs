@@ -251,6 +251,7 @@ mod tests {
             idle: 60,
             absolute: 600,
             touch_every: 10,
+            remember: 0,
         };
         let owner = crate::domain::session::Owner {
             user_id: UserId(user_id),

@@ -17,6 +17,7 @@ fn record(user_id: i64, now: i64) -> Session {
         idle: 600,
         absolute: 3600,
         touch_every: 60,
+        remember: 0,
     };
     let owner = gatehouse::domain::session::Owner {
         user_id,

@@ -617,3 +617,68 @@ async fn the_login_page_says_when_a_session_has_ended() {
     assert!(b.session(&app).is_none());
     assert!(!login_page(&mut b).await.contains(notice));
 }
+
+/// "Keep me signed in" (off unless `session.remember_me` is set): a kept session survives idle
+/// and absolute timeouts until its own end, and its cookie says so; an ordinary one does not.
+#[tokio::test]
+async fn keep_me_signed_in_is_opt_in_and_lasts_its_configured_length() {
+    // Off by default: no checkbox, and a ticked one sent anyway changes nothing.
+    let app = TestApp::spawn(Opts::default()).await;
+    let (_, html) = page(&app, &mut app.browser(), "/login").await;
+    assert!(!html.contains("name=\"remember\""), "{html}");
+
+    let overlay =
+        "[session]\nidle_timeout = \"30m\"\nabsolute_timeout = \"12h\"\nremember_me = \"30d\"\n";
+    let app = TestApp::spawn(Opts::with(Store::Memory, overlay).manual_clock()).await;
+    app.add_user("alice", PW, &["users"]).await;
+    let mut kept = app.browser();
+    let token = app.login_form(&mut kept).await;
+    let (_, html) = page(&app, &mut app.browser(), "/login").await;
+    assert!(
+        html.contains("Keep me signed in on this device for 30 days"),
+        "{html}"
+    );
+    let resp = kept
+        .send(post(&app, "/login").form(&[
+            ("username", "alice"),
+            ("password", PW),
+            ("remember", "1"),
+            ("csrf", token.as_str()),
+        ]))
+        .await;
+    assert_eq!(resp.status(), 303);
+    let cookie = resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.contains("gatehouse_session="))
+        .unwrap();
+    assert!(cookie.contains("Max-Age=2592000;"), "{cookie}");
+    let mut plain = app.login("alice", PW).await;
+
+    // Two days idle: only the kept session is alive.
+    app.advance(2 * 86_400);
+    assert_eq!(
+        kept.send(app.get("app.gate.localhost", "/")).await.status(),
+        200
+    );
+    assert_eq!(
+        plain
+            .send(app.get("app.gate.localhost", "/"))
+            .await
+            .status(),
+        302
+    );
+    // It still ends: at 30 days from its start, however active.
+    app.advance(28 * 86_400 - 60);
+    assert_eq!(
+        kept.send(app.get("app.gate.localhost", "/")).await.status(),
+        200
+    );
+    app.advance(60);
+    assert_eq!(
+        kept.send(app.get("app.gate.localhost", "/")).await.status(),
+        302
+    );
+}

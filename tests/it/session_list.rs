@@ -119,7 +119,7 @@ async fn three_logins_are_listed_and_revoked_sessions_end_at_once() {
         let alice = state.admin.find("alice").await.unwrap();
         state
             .sessions
-            .start_pending(&alice, "203.0.113.9", "PendingAgent/1.0", unix_now())
+            .start_pending(&alice, "203.0.113.9", "PendingAgent/1.0", unix_now(), false)
             .await
             .unwrap();
         let mut me = browsers[2].clone();

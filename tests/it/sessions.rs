@@ -93,6 +93,7 @@ async fn session_ids_are_long_random_and_unique() {
                 "127.0.0.1",
                 "t",
                 0,
+                false,
             )
             .await
             .unwrap();

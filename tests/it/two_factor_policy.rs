@@ -154,7 +154,14 @@ async fn a_one_factor_session_of_a_two_factor_user_steps_up_with_a_code() {
     let user = state.admin.find("alice").await.unwrap();
     let (id, _) = state
         .sessions
-        .start(&user, AuthLevel::OneFactor, "127.0.0.1", "test", app.now())
+        .start(
+            &user,
+            AuthLevel::OneFactor,
+            "127.0.0.1",
+            "test",
+            app.now(),
+            false,
+        )
         .await
         .unwrap();
     // Its cookie was issued for the SSO domain, as every session cookie is.

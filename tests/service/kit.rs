@@ -144,6 +144,7 @@ impl Kit {
                 ip,
                 user_agent: "service-tier",
                 device: None,
+                remember: false,
                 now: self.now(),
             })
             .await
@@ -165,6 +166,7 @@ impl Kit {
                 "192.0.2.10",
                 "service-tier",
                 self.now(),
+                false,
             )
             .await
             .unwrap();

@@ -80,11 +80,11 @@ async fn a_pending_second_factor_login_lasts_five_minutes_and_is_no_session() {
     let alice = kit.user("alice").await;
     let sessions = &kit.services.sessions;
     let (early, _) = sessions
-        .start_pending(&alice, "192.0.2.10", "ua", kit.now())
+        .start_pending(&alice, "192.0.2.10", "ua", kit.now(), false)
         .await
         .unwrap();
     let (late, _) = sessions
-        .start_pending(&alice, "192.0.2.10", "ua", kit.now())
+        .start_pending(&alice, "192.0.2.10", "ua", kit.now(), false)
         .await
         .unwrap();
     kit.bind(&early).await;

@@ -38,6 +38,19 @@ pub(super) fn session(cx: &mut Ctx<'_>, raw: &RawSession, portal: &PublicUrl) ->
     };
     let idle = cx.secs("session.idle_timeout", &raw.idle_timeout);
     let absolute = cx.secs("session.absolute_timeout", &raw.absolute_timeout);
+    // docs/security.md#session-timeouts: off by default; when on, longer than an ordinary
+    // session and within what browsers keep a cookie (400 days).
+    let remember = match raw.remember_me.trim() {
+        "0" | "" => 0,
+        text => cx.secs("session.remember_me", text),
+    };
+    if remember != 0 && !(absolute.max(86_400)..=400 * 86_400).contains(&remember) {
+        cx.problem(
+            "session.remember_me",
+            "must be 0 (off) or between absolute_timeout (at least 1d) and 400d",
+            "e.g. \"30d\"",
+        );
+    }
     if idle > absolute {
         cx.problem(
             "session.idle_timeout",
@@ -76,6 +89,7 @@ pub(super) fn session(cx: &mut Ctx<'_>, raw: &RawSession, portal: &PublicUrl) ->
             idle,
             absolute,
             touch_every: (idle / 30).clamp(1, 60),
+            remember,
         },
         max_per_user: raw.max_per_user.max(1),
         user_refresh: Duration::from_secs(

@@ -39,6 +39,9 @@ pub(super) struct LoginForm {
     password: String,
     #[serde(default)]
     rd: String,
+    /// `1`: "Keep me signed in" was ticked.
+    #[serde(default)]
+    remember: String,
 }
 
 #[derive(Serialize)]
@@ -52,6 +55,8 @@ struct LoginPage<'a> {
     error: Option<&'a str>,
     notice: Option<&'a str>,
     forgot: bool,
+    /// Days "Keep me signed in" lasts, when it is offered (`session.remember_me`).
+    remember_days: Option<i64>,
 }
 
 impl Template for LoginPage<'_> {
@@ -135,6 +140,7 @@ fn login_page(
         error,
         notice,
         forgot: app.config.password.forgot_password_enabled,
+        remember_days: Some(app.config.session.timeouts.remember / 86_400).filter(|d| *d > 0),
     };
     view::form(app, headers, status, &page)
 }
@@ -179,7 +185,12 @@ pub(super) async fn submit(
     let password = SecretString::new(form.password);
     match app
         .login
-        .login(attempt(&ctx, &headers, &form.username, password))
+        .login(attempt(
+            &ctx,
+            &headers,
+            (&form.username, form.remember == "1"),
+            password,
+        ))
         .await
     {
         Ok(ok) => signed_in(&app, &ctx, &headers, &ok, &rd).await,
@@ -210,7 +221,7 @@ fn unread(app: &AppState, headers: &HeaderMap, e: WebError) -> Result<Response<B
 fn attempt<'a>(
     ctx: &RequestCtx,
     headers: &'a HeaderMap,
-    username: &'a str,
+    (username, remember): (&'a str, bool),
     password: SecretString,
 ) -> LoginRequest<'a> {
     LoginRequest {
@@ -223,6 +234,7 @@ fn attempt<'a>(
             .and_then(|v| v.to_str().ok())
             .unwrap_or(""),
         device: cookies::read(headers, DEVICE_COOKIE).ok().flatten(),
+        remember,
         now: ctx.now,
     }
 }
