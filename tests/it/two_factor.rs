@@ -560,3 +560,50 @@ async fn the_code_step_has_a_numeric_field_and_a_recovery_code_field() {
     assert_eq!(resp.status(), 303);
     assert!(b.session(&app).is_some());
 }
+
+/// "Keep me signed in" ticked at the password step carries through the code step: the
+/// two-factor session it starts is the kept one.
+#[tokio::test]
+async fn keep_me_signed_in_carries_through_the_code_step() {
+    let overlay = "[session]\nidle_timeout = \"30m\"\nremember_me = \"30d\"\n";
+    let app = TestApp::spawn(Opts::with(Store::Memory, overlay).manual_clock()).await;
+    app.add_user("alice", PW, &[]).await;
+    let mut e = enroll(&app, "alice").await;
+    let mut b = app.browser();
+    let token = app.login_form(&mut b).await;
+    let resp = b
+        .send(post(&app, "/login").form(&[
+            ("username", "alice"),
+            ("password", PW),
+            ("remember", "1"),
+            ("csrf", token.as_str()),
+        ]))
+        .await;
+    assert_eq!(resp.status(), 303);
+    assert!(b.session(&app).is_none(), "a session before the code");
+    let code = e.next_code().await;
+    let resp = code_step(&app, &mut b, &code, false, "").await;
+    assert_eq!(resp.status(), 303);
+    let cookie = resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.contains("gatehouse_session="))
+        .unwrap();
+    let max_age: i64 = between(&cookie, "Max-Age=", ";").parse().unwrap();
+    assert!(max_age > 29 * 86_400, "{cookie}");
+    // A day idle: still signed in with two factors (an ordinary session ends at 30 minutes).
+    app.advance(86_400);
+    assert_eq!(
+        b.send(app.get("secure.gate.localhost", "/")).await.status(),
+        200
+    );
+    assert_eq!(
+        e.browser
+            .send(app.get("app.gate.localhost", "/"))
+            .await
+            .status(),
+        302
+    );
+}
