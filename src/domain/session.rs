@@ -191,7 +191,7 @@ impl Session {
 
     /// Whether the session is still valid at `now`.
     pub fn expiry(&self, now: i64, timeouts: &SessionTimeouts) -> Expiry {
-        if now >= self.expires_at {
+        if now >= self.end(timeouts) {
             Expiry::Absolute
         } else if now.saturating_sub(self.last_seen) >= self.idle_limit(timeouts) {
             Expiry::Idle
@@ -200,13 +200,30 @@ impl Session {
         }
     }
 
+    /// Whether this session is a kept one under the current settings: a kept record read
+    /// while "Keep me signed in" is turned off is an ordinary session again.
+    fn kept(&self, timeouts: &SessionTimeouts) -> bool {
+        self.remember && timeouts.remember > 0
+    }
+
     /// Seconds of inactivity this session survives: the configured idle timeout, or for a
     /// kept session its whole "Keep me signed in" length.
     fn idle_limit(&self, timeouts: &SessionTimeouts) -> i64 {
-        if self.remember && timeouts.remember > 0 {
+        if self.kept(timeouts) {
             timeouts.remember
         } else {
             timeouts.idle
+        }
+    }
+
+    /// When the session ends whatever its activity: its recorded end, but never later than
+    /// the absolute timeout for a session that is not (or no longer) kept.
+    fn end(&self, timeouts: &SessionTimeouts) -> i64 {
+        if self.remember && !self.kept(timeouts) {
+            let ordinary = self.created_at.saturating_add(timeouts.absolute);
+            self.expires_at.min(ordinary)
+        } else {
+            self.expires_at
         }
     }
 
@@ -234,7 +251,7 @@ impl Session {
     /// Seconds the store should keep the record from `now`: the sooner of idle and absolute expiry.
     pub fn ttl(&self, now: i64, timeouts: &SessionTimeouts) -> u64 {
         let idle_end = self.last_seen.saturating_add(self.idle_limit(timeouts));
-        let end = idle_end.min(self.expires_at);
+        let end = idle_end.min(self.end(timeouts));
         u64::try_from(end.saturating_sub(now)).unwrap_or(0).max(1)
     }
 }
@@ -271,6 +288,14 @@ mod tests {
         // Offered no longer (remember = 0): the record's flag changes nothing.
         let off = SessionTimeouts { remember: 0, ..T };
         assert_eq!(kept.expiry(now + 1800, &off), Expiry::Idle);
+        let mut busy = kept.clone();
+        busy.last_seen = now + 43_200 - 1;
+        assert_eq!(busy.expiry(now + 43_200 - 1, &off), Expiry::Live);
+        assert_eq!(
+            busy.expiry(now + 43_200, &off),
+            Expiry::Absolute,
+            "the ordinary absolute end"
+        );
         let mut not_kept = session(now);
         not_kept.keep_signed_in(&off);
         assert!(!not_kept.remember);
