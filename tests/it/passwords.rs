@@ -512,3 +512,70 @@ async fn wrong_current_passwords_count_toward_the_throttle() {
         429
     );
 }
+
+/// A refused change marks the field it is about (`aria-invalid`, described by an error
+/// placed beside it) as well as saying it at the top.
+#[tokio::test]
+async fn a_refused_change_points_at_the_field() {
+    let app = TestApp::spawn(Opts::default()).await;
+    app.add_user("alice", PW, &["users"]).await;
+    let mut a = app.login("alice", PW).await;
+    let field = |html: &str, id: &str| between(html, &format!("<input id=\"{id}\""), ">");
+    let cases = [
+        (
+            "not the current one",
+            NEW,
+            NEW,
+            "current",
+            "The current password is wrong.",
+        ),
+        (
+            PW,
+            NEW,
+            "something else entirely",
+            "confirm",
+            "The two new passwords are not the same.",
+        ),
+        (PW, "fourteen chars", "fourteen chars", "new", "at least 15"),
+    ];
+    for (current, new, confirm, id, why) in cases {
+        let (_, html) = change(&app, &mut a, current, new, confirm, "").await;
+        assert!(
+            field(&html, id).contains("aria-invalid=\"true\""),
+            "{id}: {html}"
+        );
+        assert!(
+            field(&html, id).contains(&format!("{id}-error")),
+            "{id}: {html}"
+        );
+        let beside = between(&html, &format!("id=\"{id}-error\">"), "</p>");
+        assert!(beside.contains(why), "{id}: {beside}");
+        for other in ["current", "new", "confirm"]
+            .into_iter()
+            .filter(|o| *o != id)
+        {
+            assert!(
+                !field(&html, other).contains("aria-invalid"),
+                "{other} for {id}: {html}"
+            );
+        }
+    }
+    // The login form marks the password after a failure.
+    let resp = app
+        .post_login(
+            &mut app.browser(),
+            "alice",
+            "wrong password, long enough",
+            "",
+        )
+        .await;
+    let html = resp.text().await.unwrap();
+    assert!(
+        field(&html, "password").contains("aria-invalid=\"true\" aria-describedby=\"form-error\""),
+        "{html}"
+    );
+    assert!(
+        html.contains("id=\"form-error\">Invalid username or password."),
+        "{html}"
+    );
+}

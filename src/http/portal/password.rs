@@ -77,6 +77,8 @@ struct ChangePage<'a> {
     min_length: usize,
     rd: &'a str,
     error: Option<&'a str>,
+    /// The id of the field the error is about: marked `aria-invalid`, the error beside it.
+    invalid: Option<&'static str>,
 }
 
 impl Template for ChangePage<'_> {
@@ -122,7 +124,7 @@ fn change_page(
     s: &Resolved,
     status: StatusCode,
     rd: &str,
-    error: Option<&str>,
+    error: Option<(&str, Option<&'static str>)>,
 ) -> Response<Body> {
     let fresh = fresh(app, s, ctx.now);
     let page = ChangePage {
@@ -133,7 +135,8 @@ fn change_page(
         need_code: s.user.totp_enabled && !fresh,
         min_length: min_length(app, &s.user),
         rd,
-        error,
+        error: error.map(|(message, _)| message),
+        invalid: error.and_then(|(_, field)| field),
     };
     view::form(app, headers, status, &page)
 }
@@ -210,20 +213,28 @@ fn change_refused(
     rd: &str,
     e: PasswordError,
 ) -> Result<Response<Body>, WebError> {
-    let page = |status, error: &str| change_page(app, ctx, headers, s, status, rd, Some(error));
+    let page = |status, error: &str, field| {
+        change_page(app, ctx, headers, s, status, rd, Some((error, field)))
+    };
     Ok(match e {
-        PasswordError::Auth(AuthError::InvalidCredentials) => {
-            page(StatusCode::FORBIDDEN, "The current password is wrong.")
-        }
+        PasswordError::Auth(AuthError::InvalidCredentials) => page(
+            StatusCode::FORBIDDEN,
+            "The current password is wrong.",
+            Some("current"),
+        ),
         PasswordError::Auth(AuthError::InvalidCode) => {
-            page(StatusCode::FORBIDDEN, "The code is wrong.")
+            page(StatusCode::FORBIDDEN, "The code is wrong.", Some("code"))
         }
         PasswordError::Auth(AuthError::Throttled { until }) => {
             let (msg, wait) = too_many(until, ctx.now);
-            throttled(page(StatusCode::TOO_MANY_REQUESTS, &msg), wait)
+            throttled(page(StatusCode::TOO_MANY_REQUESTS, &msg, None), wait)
         }
         PasswordError::Auth(e) => return Err(e.into()),
-        e => page(StatusCode::BAD_REQUEST, &e.to_string()),
+        PasswordError::Mismatch => {
+            let why = PasswordError::Mismatch.to_string();
+            page(StatusCode::BAD_REQUEST, &why, Some("confirm"))
+        }
+        e => page(StatusCode::BAD_REQUEST, &e.to_string(), Some("new")),
     })
 }
 
