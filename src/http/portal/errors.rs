@@ -214,6 +214,9 @@ fn error_page_as(
 /// Everything a portal handler or extractor can end in instead of its page.
 #[derive(Debug)]
 pub enum WebError {
+    /// A page the handler already made to say why it changed nothing (a form with the
+    /// reason), sent as it is.
+    Refused(Finished),
     /// An error page.
     Page(PageError),
     /// No session: the login page, then back to `back_to` (a portal path).
@@ -267,12 +270,30 @@ impl From<UserError> for WebError {
     }
 }
 
+/// A finished page inside a [`WebError`]. The mutex only makes the error `Sync` (a body is
+/// not), as the deferred errors must be; the page is taken once, by `into_response`.
+#[derive(Debug)]
+pub struct Finished(Box<std::sync::Mutex<Option<Response<Body>>>>);
+
+impl WebError {
+    /// The refusal page `page`, sent as it is.
+    pub fn refused(page: Response<Body>) -> Self {
+        Self::Refused(Finished(Box::new(std::sync::Mutex::new(Some(page)))))
+    }
+}
+
 /// Carries a [`WebError`] from `into_response` to [`finish`].
 #[derive(Clone)]
 struct Deferred(Arc<WebError>);
 
 impl IntoResponse for WebError {
     fn into_response(self) -> Response<Body> {
+        if let Self::Refused(Finished(page)) = self {
+            if let Some(page) = page.into_inner().ok().flatten() {
+                return page;
+            }
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
         let mut resp = StatusCode::INTERNAL_SERVER_ERROR.into_response();
         resp.extensions_mut().insert(Deferred(Arc::new(self)));
         resp
@@ -289,6 +310,12 @@ impl WebError {
         let portal = &app.config.portal.url;
         match self {
             Self::Page(e) => page_for(app, ctx, headers, e.clone()).await,
+            // Never deferred: `into_response` sends it as it is.
+            Self::Refused(_) => error_page(
+                app,
+                ctx,
+                PageError::Internal("a finished refusal was deferred".into()),
+            ),
             Self::SignIn { back_to } => see_other(&with_rd(app, "/login", &portal.url(back_to))),
             Self::MustChangePassword { back_to } => {
                 see_other(&with_rd(app, "/account/password", &portal.url(back_to)))

@@ -45,9 +45,7 @@ pub(in crate::http::portal) async fn confirm_delete(
     headers: HeaderMap,
 ) -> Result<Response<Body>, WebError> {
     let on = Acting::on(&app, &ctx, &headers, &s, name).await?;
-    if let Err(refused) = on.allowed(AdminAction::Delete).await? {
-        return Ok(refused);
-    }
+    on.allowed(AdminAction::Delete).await?;
     let sessions = app.sessions.list_active(&on.user, ctx.now).await?.len();
     let page = DeletePage {
         title: format!("Delete {}", on.user.username),
@@ -69,10 +67,7 @@ pub(in crate::http::portal) async fn delete(
     CsrfForm(NoFields {}): CsrfForm<NoFields>,
 ) -> Result<Response<Body>, WebError> {
     let on = Acting::on(&app, &ctx, &headers, &s, name).await?;
-    let me = match on.allowed(AdminAction::Delete).await? {
-        Ok(me) => me,
-        Err(refused) => return Ok(refused),
-    };
+    let me = on.allowed(AdminAction::Delete).await?;
     app.admin.delete(&on.user.username, &me).await?;
     let list = app.config.portal.url.path(super::AREA);
     Ok(see_other(&format!("{list}?done=deleted")))

@@ -300,16 +300,14 @@ impl<'a> Acting<'a> {
     }
 
     /// The administrator as the service's actor if the service permits `action` on the user,
-    /// else (`Ok(Err(..))`) the user's page with the refusal (409) and nothing changed.
-    pub async fn allowed(
-        &self,
-        action: AdminAction<'_>,
-    ) -> Result<Result<Actor, Response<Body>>, WebError> {
+    /// else the user's page with the refusal (409, `WebError::Refused`) and nothing changed.
+    pub async fn allowed(&self, action: AdminAction<'_>) -> Result<Actor, WebError> {
         let me = actor(self.s);
         match self.app.admin.permit(&me, Some(&self.user), action).await {
-            Ok(()) => Ok(Ok(me)),
+            Ok(()) => Ok(me),
             Err(UserError::Refused(Refusal::OwnAccount(why))) => {
-                Ok(Err(self.refuse(StatusCode::CONFLICT, why).await?))
+                let page = self.refuse(StatusCode::CONFLICT, why).await?;
+                Err(WebError::refused(page))
             }
             Err(UserError::Refused(Refusal::NotAdmin)) => Err(PageError::Forbidden.into()),
             Err(e) => Err(e.into()),
@@ -333,10 +331,7 @@ pub(in crate::http::portal) async fn password(
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> Result<Response<Body>, WebError> {
     let on = Acting::on(&app, &ctx, &headers, &s, name).await?;
-    let me = match on.allowed(AdminAction::SetPassword).await? {
-        Ok(me) => me,
-        Err(refused) => return Ok(refused),
-    };
+    let me = on.allowed(AdminAction::SetPassword).await?;
     match form.mode.as_str() {
         "temporary" => temporary(&on, &me, form.must_change.is_some()).await,
         "link" => reset_link(&on, &me).await,
@@ -396,10 +391,7 @@ async fn set_disabled(on: Acting<'_>, disabled: bool) -> Result<Response<Body>, 
     } else {
         AdminAction::Enable
     };
-    let me = match on.allowed(action).await? {
-        Ok(me) => me,
-        Err(refused) => return Ok(refused),
-    };
+    let me = on.allowed(action).await?;
     on.app
         .admin
         .set_disabled(&on.user.username, disabled, &me, on.ctx.now)
@@ -442,10 +434,7 @@ pub(in crate::http::portal) async fn reset_two_factor(
     CsrfForm(NoFields {}): CsrfForm<NoFields>,
 ) -> Result<Response<Body>, WebError> {
     let on = Acting::on(&app, &ctx, &headers, &s, name).await?;
-    let me = match on.allowed(AdminAction::ResetTwoFactor).await? {
-        Ok(me) => me,
-        Err(refused) => return Ok(refused),
-    };
+    let me = on.allowed(AdminAction::ResetTwoFactor).await?;
     if !on.user.totp_enabled {
         let why = "Two-factor authentication is not on for this user.";
         return on.refuse(StatusCode::CONFLICT, why).await;
@@ -467,10 +456,7 @@ pub(in crate::http::portal) async fn revoke_session(
 ) -> Result<Response<Body>, WebError> {
     let on = Acting::on(&app, &ctx, &headers, &s, name).await?;
     let key = parse_key(&form.session);
-    let me = match on.allowed(AdminAction::RevokeSession(key.as_ref())).await? {
-        Ok(me) => me,
-        Err(refused) => return Ok(refused),
-    };
+    let me = on.allowed(AdminAction::RevokeSession(key.as_ref())).await?;
     let ended = match &key {
         // Only a session of this user is ever ended.
         Some(k) => app.sessions.revoke(on.user.id, k, ctx.now).await?,
@@ -498,10 +484,7 @@ pub(in crate::http::portal) async fn revoke_all_sessions(
     CsrfForm(NoFields {}): CsrfForm<NoFields>,
 ) -> Result<Response<Body>, WebError> {
     let on = Acting::on(&app, &ctx, &headers, &s, name).await?;
-    let me = match on.allowed(AdminAction::RevokeAll).await? {
-        Ok(me) => me,
-        Err(refused) => return Ok(refused),
-    };
+    let me = on.allowed(AdminAction::RevokeAll).await?;
     app.sessions.revoke_all(&on.user, &me.audit_name()).await?;
     Ok(on.back("revoked-all"))
 }
