@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::super::errors::WebError;
 use super::super::extract::{Admin, CsrfForm, Fresh, actor};
+use super::super::texts;
 use super::super::view::{self, Template};
 use super::PasswordPage;
 use super::user::back;
@@ -19,6 +20,7 @@ use crate::domain::secret::SecretString;
 use crate::domain::user::User;
 use crate::http::request::RequestCtx;
 use crate::http::state::AppState;
+use crate::i18n::Msg;
 use crate::service::users::{AddUser, UserError};
 
 #[derive(Deserialize, Default)]
@@ -46,7 +48,7 @@ pub(in crate::http::portal) struct CreateForm {
 /// `admin_new.html`: the new-user form.
 #[derive(Serialize)]
 struct NewUserPage<'a> {
-    title: &'static str,
+    title: Msg,
     username: &'a str,
     display_name: &'a str,
     email: &'a str,
@@ -54,9 +56,9 @@ struct NewUserPage<'a> {
     must_change: bool,
     min_length: usize,
     /// Invitations can be mailed (a notifier is configured), valid this long.
-    invite: Option<String>,
+    invite: Option<Msg>,
     invited: bool,
-    error: Option<&'a str>,
+    error: Option<Msg>,
 }
 
 impl Template for NewUserPage<'_> {
@@ -70,10 +72,10 @@ fn new_page(
     headers: &HeaderMap,
     status: StatusCode,
     form: &CreateForm,
-    error: Option<&str>,
+    error: Option<Msg>,
 ) -> Response<Body> {
     let page = NewUserPage {
-        title: "New user",
+        title: Msg::new("admin-new-title"),
         username: &form.username,
         display_name: &form.display_name,
         email: &form.email,
@@ -84,7 +86,7 @@ fn new_page(
             .config
             .notifier
             .configured()
-            .then(|| crate::domain::calendar::span(app.config.password.invitation_ttl)),
+            .then(|| crate::i18n::span(app.config.password.invitation_ttl)),
         invited: form.invite.is_some(),
         error,
     };
@@ -106,24 +108,24 @@ pub(in crate::http::portal) async fn new_form(
 
 /// What is wrong with a display name or email address as typed, if anything: the domain's
 /// parsers decide, the same ones the CLI goes through.
-fn field_problem(form: &CreateForm) -> Option<&'static str> {
+fn field_problem(form: &CreateForm) -> Option<Msg> {
     if DisplayName::parse_optional(&form.display_name).is_err() {
-        return Some("The display name is too long or holds control characters.");
+        return Some(Msg::new("admin-display-name-invalid"));
     }
     if Email::parse_optional(&form.email).is_err() {
-        return Some("The email address is not valid.");
+        return Some(Msg::new("admin-email-invalid"));
     }
     None
 }
 
 /// Why an invitation cannot be mailed for this form, if it asks for one.
-fn invite_problem(app: &AppState, form: &CreateForm) -> Option<&'static str> {
+fn invite_problem(app: &AppState, form: &CreateForm) -> Option<Msg> {
     if form.invite.is_none() {
         None
     } else if !app.config.notifier.configured() {
-        Some("No mail notifier is configured, so an invitation cannot be sent.")
+        Some(Msg::new("admin-invite-no-notifier"))
     } else if form.email.trim().is_empty() {
-        Some("An invitation needs the user's email address.")
+        Some(Msg::new("admin-invite-no-email"))
     } else {
         None
     }
@@ -197,8 +199,8 @@ fn shown_once(
     must_change: bool,
 ) -> Response<Body> {
     let page = PasswordPage {
-        title: "User created",
-        heading: "User created",
+        title: Msg::new("admin-created-title"),
+        heading: Msg::new("admin-created-title"),
         username: &user.username,
         password: password.expose(),
         must_change,
@@ -217,21 +219,18 @@ fn refused(
     e: UserError,
 ) -> Result<Response<Body>, WebError> {
     let (status, why) = match e {
-        UserError::Exists => (
-            StatusCode::CONFLICT,
-            "A user with that name already exists.".to_owned(),
-        ),
+        UserError::Exists => (StatusCode::CONFLICT, Msg::new("admin-user-exists")),
         UserError::BadName(e) => (
             StatusCode::BAD_REQUEST,
-            format!("The username or a group name is not valid: it {e}."),
+            Msg::new("admin-bad-username-or-group").with("why", texts::name(&e)),
         ),
         UserError::Policy(e) => (
             StatusCode::BAD_REQUEST,
-            format!("The password was refused: {e}"),
+            Msg::new("password-refused").with("why", texts::policy(&e)),
         ),
         e => return Err(e.into()),
     };
-    Ok(new_page(app, headers, status, form, Some(&why)))
+    Ok(new_page(app, headers, status, form, Some(why)))
 }
 
 #[cfg(test)]

@@ -15,10 +15,12 @@ use serde::Deserialize;
 
 use super::super::errors::WebError;
 use super::super::extract::{Admin, CsrfForm, Fresh, actor};
+use super::super::texts;
 use super::create::group_list;
 use super::user::{Acting, ProfileFields, UserName};
 use crate::http::request::RequestCtx;
 use crate::http::state::AppState;
+use crate::i18n::Msg;
 use crate::service::users::{EditProfile, Refusal, UserError};
 
 #[derive(Deserialize)]
@@ -60,13 +62,19 @@ pub(in crate::http::portal) async fn profile(
 }
 
 /// Why a field was refused, and the answer's status; `None` for a failure no field explains.
-fn field_problem(e: &UserError) -> Option<(StatusCode, String)> {
+fn field_problem(e: &UserError) -> Option<(StatusCode, Msg)> {
     let bad = StatusCode::BAD_REQUEST;
     Some(match e {
-        UserError::BadDisplayName(e) => (bad, format!("The display name is not valid: it {e}.")),
-        UserError::BadEmail(e) => (bad, format!("The email address is not valid: it {e}.")),
-        UserError::BadName(e) => (bad, format!("A group name is not valid: it {e}.")),
-        UserError::Refused(Refusal::OwnAccount(why)) => (StatusCode::CONFLICT, (*why).to_owned()),
+        UserError::BadDisplayName(e) => (
+            bad,
+            Msg::new("admin-bad-display-name").with("why", texts::field(e)),
+        ),
+        UserError::BadEmail(e) => (
+            bad,
+            Msg::new("admin-bad-email").with("why", texts::field(e)),
+        ),
+        UserError::BadName(e) => (bad, Msg::new("admin-bad-group").with("why", texts::name(e))),
+        UserError::Refused(Refusal::OwnAccount(why)) => (StatusCode::CONFLICT, Msg::new(why)),
         _ => return None,
     })
 }
@@ -85,5 +93,5 @@ async fn refused(
         email: &form.email,
         groups: form.groups.clone(),
     };
-    on.refuse_profile(status, &why, typed).await
+    on.refuse_profile(status, why, typed).await
 }
