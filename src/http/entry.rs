@@ -353,7 +353,7 @@ impl App {
         let app = &self.state;
         match classify(app, &ctx) {
             Route::Portal => {
-                let here = ctx.path_and_query();
+                let here = ctx.page_again();
                 let asked = Asked::of(req.headers(), here);
                 req.extensions_mut().insert(ctx);
                 match lang::within_async(asked, self.portal.clone().oneshot(req)).await {

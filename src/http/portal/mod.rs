@@ -9,6 +9,7 @@ mod extract;
 mod forms;
 mod health;
 mod home;
+mod language;
 mod login;
 mod password;
 mod qr;
@@ -39,6 +40,7 @@ pub fn router(app: Arc<AppState>) -> Router {
             get(second_factor::page).post(second_factor::submit),
         )
         .route(&p("/logout"), get(home::logout_link).post(home::logout))
+        .route(&p("/language"), post(language::choose))
         .route(&p("/account"), get(account::page))
         .route(&p("/account/reauth"), post(account::reauth_submit))
         .route(
