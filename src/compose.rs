@@ -191,6 +191,10 @@ impl App {
             .filter_map(|s| s.icon.as_ref().map(|i| i.origin.clone()))
             .collect();
         icon_origins.sort();
+        let branding = crate::http::portal::Branding::load(&config).map_err(anyhow::Error::msg)?;
+        let assets_origin = branding
+            .serves_assets()
+            .then(|| config.portal.url.origin());
         let state = AppState {
             csrf: Csrf::new(csrf_key),
             cookies: Cookies::new(
@@ -199,7 +203,13 @@ impl App {
             ),
             pages: Pages::load(config.portal.templates_dir.as_deref())
                 .map_err(anyhow::Error::msg)?,
-            headers: SecurityHeaders::new(&form_action, &icon_origins, crate::http::pages::CSS),
+            headers: SecurityHeaders::new(
+                &form_action,
+                &icon_origins,
+                &branding.css,
+                assets_origin.as_deref(),
+            ),
+            branding,
             sites: SiteTable::new(
                 &config.sites,
                 config.server.upstream_connect_timeout,

@@ -73,6 +73,12 @@ pub struct RawPortal {
     pub default_redirect: Option<String>,
     pub templates_dir: Option<PathBuf>,
     pub redirect_domains: Vec<String>,
+    pub assets_dir: Option<PathBuf>,
+    pub logo: Option<String>,
+    pub favicon: Option<String>,
+    pub stylesheet: Option<String>,
+    pub accent_color: Option<String>,
+    pub accent_color_dark: Option<String>,
 }
 
 impl Default for RawPortal {
@@ -83,6 +89,12 @@ impl Default for RawPortal {
             default_redirect: None,
             templates_dir: None,
             redirect_domains: Vec::new(),
+            assets_dir: None,
+            logo: None,
+            favicon: None,
+            stylesheet: None,
+            accent_color: None,
+            accent_color_dark: None,
         }
     }
 }

@@ -18,6 +18,7 @@ use crate::domain::secret::SecretString;
 
 mod access;
 mod admin;
+mod branding;
 mod notifier;
 mod security;
 mod session;
@@ -419,6 +420,7 @@ fn portal(
         default_redirect,
         templates_dir,
         redirect,
+        branding: branding::branding(cx, raw),
     }
 }
 

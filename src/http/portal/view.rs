@@ -12,7 +12,6 @@ use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
 use serde::Serialize;
 
 use super::forms::csrf_cookie;
-use crate::http::pages::CSS;
 use crate::http::state::AppState;
 
 /// A page context and the template it fills.
@@ -27,7 +26,11 @@ pub(crate) trait Template: Serialize {
 #[derive(Serialize)]
 struct Frame<'a, T: Serialize> {
     site_title: &'a str,
-    css: &'static str,
+    css: &'a str,
+    /// Absolute links to the operator's logo, favicon and extra stylesheet, if configured.
+    logo: Option<&'a str>,
+    favicon: Option<&'a str>,
+    stylesheet: Option<&'a str>,
     base: &'a str,
     card_class: Option<&'static str>,
     /// Only pages holding a form have one.
@@ -120,7 +123,10 @@ fn framed<T: Serialize>(
 ) -> Response<Body> {
     let frame = Frame {
         site_title: &app.config.portal.title,
-        css: CSS,
+        css: &app.branding.css,
+        logo: app.branding.logo.as_deref(),
+        favicon: app.branding.favicon.as_deref(),
+        stylesheet: app.branding.stylesheet.as_deref(),
         base: &app.config.portal.url.base_path,
         card_class,
         csrf: extras.csrf,
