@@ -191,10 +191,9 @@ impl App {
             .filter_map(|s| s.icon.as_ref().map(|i| i.origin.clone()))
             .collect();
         icon_origins.sort();
-        let branding = crate::http::portal::Branding::load(&config).map_err(anyhow::Error::msg)?;
-        let assets_origin = branding
-            .serves_assets()
-            .then(|| config.portal.url.origin());
+        let branding =
+            crate::http::branding::Branding::load(&config).map_err(anyhow::Error::msg)?;
+        let assets_origin = branding.serves_assets().then(|| config.portal.url.origin());
         let state = AppState {
             csrf: Csrf::new(csrf_key),
             cookies: Cookies::new(

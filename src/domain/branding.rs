@@ -130,7 +130,9 @@ mod tests {
     fn colours_parse_in_both_forms_and_nothing_else() {
         assert_eq!(Rgb::parse("#2f6fdf"), Some(Rgb(0x2f, 0x6f, 0xdf)));
         assert_eq!(Rgb::parse("#ABC"), Some(Rgb(0xaa, 0xbb, 0xcc)));
-        for bad in ["2f6fdf", "#2f6fd", "#2f6fdfa", "#ggg", "#+1f", "", "#", "red", "#é1"] {
+        for bad in [
+            "2f6fdf", "#2f6fd", "#2f6fdfa", "#ggg", "#+1f", "", "#", "red", "#é1",
+        ] {
             assert_eq!(Rgb::parse(bad), None, "{bad}");
         }
         assert_eq!(Rgb(0xaa, 0xbb, 0xcc).hex(), "#aabbcc");
@@ -157,14 +159,19 @@ mod tests {
 
     #[test]
     fn only_listed_types_and_plain_names_are_served() {
-        assert_eq!(asset_type("logo.PNG"), Some(("image/png", AssetKind::Image)));
+        assert_eq!(
+            asset_type("logo.PNG"),
+            Some(("image/png", AssetKind::Image))
+        );
         assert_eq!(asset_type("a.b.svg").map(|t| t.0), Some("image/svg+xml"));
         assert_eq!(asset_type("site.css").map(|t| t.1), Some(AssetKind::Style));
         for bad in ["page.html", "x.js", "noext", "x.svgz", "x.png.exe"] {
             assert_eq!(asset_type(bad), None, "{bad}");
         }
         assert!(is_served_segment("logo-2_x.png"));
-        for bad in ["", ".", "..", ".hidden", "a b.png", "a%2e.png", "é.png", "a/b"] {
+        for bad in [
+            "", ".", "..", ".hidden", "a b.png", "a%2e.png", "é.png", "a/b",
+        ] {
             assert!(!is_served_segment(bad), "{bad}");
         }
     }

@@ -18,8 +18,7 @@ pub struct PublicAsset;
 /// How long browsers may keep an asset before asking again (with its `ETag`).
 pub const ASSET_CACHE_CONTROL: &str = "public, max-age=3600";
 
-const ASSET_CSP: &str =
-    "default-src 'none'; img-src 'self' data:; style-src 'self'; font-src 'self'; sandbox; frame-ancestors 'none'";
+const ASSET_CSP: &str = "default-src 'none'; img-src 'self' data:; style-src 'self'; font-src 'self'; sandbox; frame-ancestors 'none'";
 
 /// Builds the fixed header set once at start-up.
 #[derive(Debug, Clone)]
@@ -73,8 +72,14 @@ impl SecurityHeaders {
         let h = resp.headers_mut();
         self.apply(h);
         if asset {
-            h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(ASSET_CSP));
-            h.insert(header::CACHE_CONTROL, HeaderValue::from_static(ASSET_CACHE_CONTROL));
+            h.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(ASSET_CSP),
+            );
+            h.insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static(ASSET_CACHE_CONTROL),
+            );
         }
     }
 

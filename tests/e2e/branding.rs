@@ -57,8 +57,14 @@ async fn dom_facts(wd: &WebDriver) -> (String, u64) {
             vec![],
         )
         .await;
-    assert_eq!(facts[2], "Acme Login", "the logo's text alternative is the site title");
-    (facts[0].as_str().unwrap().to_owned(), facts[1].as_u64().unwrap_or(0))
+    assert_eq!(
+        facts[2], "Acme Login",
+        "the logo's text alternative is the site title"
+    );
+    (
+        facts[0].as_str().unwrap().to_owned(),
+        facts[1].as_u64().unwrap_or(0),
+    )
 }
 
 #[tokio::test]
@@ -84,8 +90,16 @@ async fn a_configured_logo_and_accent_show_in_chromium_screenshots() {
     wd.screenshot(&light).await;
     let (logo_px, accent_px) = (pixels_of(&light, LOGO_RGB), pixels_of(&light, ACCENT_RGB));
     // The logo is 64×32 at one device pixel per CSS pixel; the button is card-wide.
-    assert!(logo_px >= 64 * 32 * 9 / 10, "{logo_px} logo pixels in {}", light.display());
-    assert!(accent_px >= 2000, "{accent_px} accent pixels in {}", light.display());
+    assert!(
+        logo_px >= 64 * 32 * 9 / 10,
+        "{logo_px} logo pixels in {}",
+        light.display()
+    );
+    assert!(
+        accent_px >= 2000,
+        "{accent_px} accent pixels in {}",
+        light.display()
+    );
 
     // The dark scheme takes its own accent; the logo stays.
     wd.command(
@@ -99,14 +113,29 @@ async fn a_configured_logo_and_accent_show_in_chromium_screenshots() {
     assert_eq!(background, "rgb(240, 163, 230)");
     let dark = art.join("login-dark.png");
     wd.screenshot(&dark).await;
-    assert!(pixels_of(&dark, ACCENT_DARK_RGB) >= 2000, "{}", dark.display());
-    assert!(pixels_of(&dark, LOGO_RGB) >= 64 * 32 * 9 / 10, "{}", dark.display());
-    assert_eq!(pixels_of(&dark, ACCENT_RGB), 0, "the light accent leaked into dark mode");
+    assert!(
+        pixels_of(&dark, ACCENT_DARK_RGB) >= 2000,
+        "{}",
+        dark.display()
+    );
+    assert!(
+        pixels_of(&dark, LOGO_RGB) >= 64 * 32 * 9 / 10,
+        "{}",
+        dark.display()
+    );
+    assert_eq!(
+        pixels_of(&dark, ACCENT_RGB),
+        0,
+        "the light accent leaked into dark mode"
+    );
 
     // Opened directly, an SVG asset is an inert document: its script never runs.
     wd.goto(&format!("{portal}/assets/badge.svg")).await;
     let ran = wd
-        .execute("return document.documentElement.getAttribute('data-ran');", vec![])
+        .execute(
+            "return document.documentElement.getAttribute('data-ran');",
+            vec![],
+        )
         .await;
     assert_eq!(ran, serde_json::Value::Null, "the SVG's script ran");
 }

@@ -53,7 +53,11 @@ async fn assets_are_served_with_their_type_validators_and_cache_headers() {
         ("logo.png", "image/png", &b"png-bytes"[..]),
         ("alias.png", "image/png", b"png-bytes"),
         ("icon.ico", "image/x-icon", b"ico-bytes"),
-        ("site.css", "text/css; charset=utf-8", b":root { --radius: 2px; }"),
+        (
+            "site.css",
+            "text/css; charset=utf-8",
+            b":root { --radius: 2px; }",
+        ),
         ("badge.svg", "image/svg+xml", SVG.as_bytes()),
         ("photo.JPG", "image/jpeg", b"jpg-bytes"),
         ("fonts/brand.woff2", "font/woff2", b"woff2-bytes"),
@@ -66,22 +70,38 @@ async fn assets_are_served_with_their_type_validators_and_cache_headers() {
         assert_eq!(h["x-content-type-options"], "nosniff");
         assert_eq!(h["cache-control"], "public, max-age=3600", "{name}");
         let csp = h["content-security-policy"].to_str().unwrap();
-        assert!(csp.contains("sandbox") && csp.starts_with("default-src 'none'"), "{csp}");
-        assert!(!csp.contains("script-src") && !csp.contains("unsafe-inline"), "{csp}");
+        assert!(
+            csp.contains("sandbox") && csp.starts_with("default-src 'none'"),
+            "{csp}"
+        );
+        assert!(
+            !csp.contains("script-src") && !csp.contains("unsafe-inline"),
+            "{csp}"
+        );
         assert!(h.get("set-cookie").is_none());
         let etag = h["etag"].to_str().unwrap().to_owned();
         assert_eq!(r.bytes().await.unwrap().as_ref(), body, "{name}");
 
         // HEAD: the headers, no body; a known ETag: 304; other methods: 405.
-        let head = app.req(Method::HEAD, &app.portal_host, &path).send().await.unwrap();
+        let head = app
+            .req(Method::HEAD, &app.portal_host, &path)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(head.status(), 200);
         assert_eq!(head.headers()["content-type"], ct);
         assert!(head.bytes().await.unwrap().is_empty());
-        let again = app.get(&app.portal_host, &path).header("if-none-match", &etag);
+        let again = app
+            .get(&app.portal_host, &path)
+            .header("if-none-match", &etag);
         let again = again.send().await.unwrap();
         assert_eq!(again.status(), 304, "{name}");
         assert_eq!(again.headers()["etag"], etag.as_str());
-        let post = app.req(Method::POST, &app.portal_host, &path).send().await.unwrap();
+        let post = app
+            .req(Method::POST, &app.portal_host, &path)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(post.status(), 405, "{name}");
     }
 }
@@ -94,7 +114,11 @@ async fn nothing_else_of_the_directory_or_beyond_it_is_reachable() {
     let dir = top.path().join("assets");
     std::fs::remove_file(dir.join("logo.png")).unwrap();
     std::fs::write(dir.join("late.png"), b"late").unwrap();
-    let logo = app.get(&app.portal_host, "/assets/logo.png").send().await.unwrap();
+    let logo = app
+        .get(&app.portal_host, "/assets/logo.png")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(logo.status(), 200);
     for path in [
         "/assets/late.png",
@@ -121,16 +145,29 @@ async fn nothing_else_of_the_directory_or_beyond_it_is_reachable() {
             "{path} answered {}",
             r.status_line
         );
-        assert!(!r.full.contains("outside-secret") && !r.full.contains("alert(1)"), "{path}");
+        assert!(
+            !r.full.contains("outside-secret") && !r.full.contains("alert(1)"),
+            "{path}"
+        );
     }
     // Only the portal host serves assets: on an app host the path belongs to the app.
-    let on_app = app.get("app.gate.localhost", "/assets/logo.png").send().await.unwrap();
-    assert_ne!(on_app.headers().get("content-type").map(|v| v.as_bytes()), Some(&b"image/png"[..]));
+    let on_app = app
+        .get("app.gate.localhost", "/assets/logo.png")
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(
+        on_app.headers().get("content-type").map(|v| v.as_bytes()),
+        Some(&b"image/png"[..])
+    );
 }
 
 /// The page's CSP and its HTML (minijinja escapes `/` in attribute values as `&#x2f;`).
 async fn page_parts(resp: reqwest::Response) -> (String, String) {
-    let csp = resp.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    let csp = resp.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     (csp, resp.text().await.unwrap().replace("&#x2f;", "/"))
 }
 
@@ -154,34 +191,66 @@ async fn pages_show_the_logo_favicon_stylesheet_and_accent_under_a_csp_without_u
         let icon = format!(r#"<link rel="icon" href="{origin}/assets/icon.ico?v="#);
         assert!(html.contains(&icon), "{html}");
         let sheet = html
-            .find(&format!(r#"<link rel="stylesheet" href="{origin}/assets/site.css?v="#))
+            .find(&format!(
+                r#"<link rel="stylesheet" href="{origin}/assets/site.css?v="#
+            ))
             .expect("no extra stylesheet link");
         let style_end = html.find("</style>").unwrap();
-        assert!(sheet > style_end, "the extra stylesheet must come after the built-in one");
+        assert!(
+            sheet > style_end,
+            "the extra stylesheet must come after the built-in one"
+        );
         let start = html.find("<style>").unwrap() + "<style>".len();
         let style = &html[start..style_end];
         assert!(style.contains(":root { --accent: #8a1c7c; }"), "{style}");
-        assert!(style.contains("@media (prefers-color-scheme: dark) { :root { --accent: #f0a3e6; } }"));
+        assert!(
+            style.contains("@media (prefers-color-scheme: dark) { :root { --accent: #f0a3e6; } }")
+        );
         let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(style));
-        assert!(csp.contains(&format!("style-src 'self' {origin} 'sha256-{hash}'")), "{csp}");
-        assert!(csp.contains(&format!("img-src 'self' data: {origin}")), "{csp}");
+        assert!(
+            csp.contains(&format!("style-src 'self' {origin} 'sha256-{hash}'")),
+            "{csp}"
+        );
+        assert!(
+            csp.contains(&format!("img-src 'self' data: {origin}")),
+            "{csp}"
+        );
         assert!(csp.contains(&format!("font-src 'self' {origin}")), "{csp}");
         assert!(!csp.contains("unsafe-inline"), "{csp}");
     }
     // The stylesheet route serves the same final CSS as the pages inline.
-    let css = app.get(&app.portal_host, "/static/gatehouse.css").send().await.unwrap();
-    assert!(css.text().await.unwrap().ends_with("{ :root { --accent: #f0a3e6; } }\n"));
+    let css = app
+        .get(&app.portal_host, "/static/gatehouse.css")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        css.text()
+            .await
+            .unwrap()
+            .ends_with("{ :root { --accent: #f0a3e6; } }\n")
+    );
 }
 
 #[tokio::test]
 async fn without_branding_pages_ask_for_no_favicon_and_the_csp_is_unchanged() {
     let app = TestApp::spawn(Opts::default()).await;
     let (csp, html) = page_parts(app.get(&app.portal_host, "/login").send().await.unwrap()).await;
-    assert!(html.contains(r#"<link rel="icon" href="data:,">"#), "{html}");
+    assert!(
+        html.contains(r#"<link rel="icon" href="data:,">"#),
+        "{html}"
+    );
     assert!(html.contains(r#"<span class="brand">Gatehouse</span>"#));
     assert!(!html.contains("<img class=\"brand") && !html.contains("rel=\"stylesheet\""));
-    assert!(!csp.contains("font-src") && csp.contains("img-src 'self' data:;"), "{csp}");
-    let r = app.get(&app.portal_host, "/assets/logo.png").send().await.unwrap();
+    assert!(
+        !csp.contains("font-src") && csp.contains("img-src 'self' data:;"),
+        "{csp}"
+    );
+    let r = app
+        .get(&app.portal_host, "/assets/logo.png")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 404);
 }
 
@@ -210,19 +279,34 @@ fn every_bad_branding_key_is_refused_with_its_key_all_together() {
         top.path(),
         "assets_dir = \"assets\"\nlogo = \"../outside.png\"\nfavicon = \"page.html\"\nstylesheet = \"missing.css\"\naccent_color = \"#ffd700\"\naccent_color_dark = \"blue\"",
     );
-    assert!(about(&p, "portal.logo")[0].contains("not a file name inside"), "{p:#?}");
-    assert!(about(&p, "portal.favicon")[0].contains("not of a type"), "{p:#?}");
+    assert!(
+        about(&p, "portal.logo")[0].contains("not a file name inside"),
+        "{p:#?}"
+    );
+    assert!(
+        about(&p, "portal.favicon")[0].contains("not of a type"),
+        "{p:#?}"
+    );
     assert!(about(&p, "portal.stylesheet")[0].contains("not a file the portal serves"));
-    assert!(about(&p, "portal.accent_color")[0].contains("WCAG AA needs 4.5:1"), "{p:#?}");
+    assert!(
+        about(&p, "portal.accent_color")[0].contains("WCAG AA needs 4.5:1"),
+        "{p:#?}"
+    );
     assert!(about(&p, "portal.accent_color_dark")[0].contains("not a colour"));
     assert_eq!(p.len(), 5, "{p:#?}");
 
     // Each kind on its own, so one cannot hide behind another.
     let logo_css = refused(top.path(), "assets_dir = \"assets\"\nlogo = \"site.css\"");
     assert_eq!(about(&logo_css, "portal.logo").len(), 1);
-    let dark_navy = refused(top.path(), "assets_dir = \"assets\"\naccent_color_dark = \"#1a237e\"");
+    let dark_navy = refused(
+        top.path(),
+        "assets_dir = \"assets\"\naccent_color_dark = \"#1a237e\"",
+    );
     assert!(about(&dark_navy, "portal.accent_color_dark")[0].contains("contrast"));
-    let hidden = refused(top.path(), "assets_dir = \"assets\"\nlogo = \".hidden.png\"");
+    let hidden = refused(
+        top.path(),
+        "assets_dir = \"assets\"\nlogo = \".hidden.png\"",
+    );
     assert_eq!(about(&hidden, "portal.logo").len(), 1);
     let no_dir = refused(top.path(), "logo = \"logo.png\"");
     assert_eq!(about(&no_dir, "portal.logo"), ["needs portal.assets_dir"]);
@@ -232,7 +316,10 @@ fn every_bad_branding_key_is_refused_with_its_key_all_together() {
     // A link leading out of the directory, and a file too large to hold in memory.
     std::os::unix::fs::symlink(top.path().join("outside.png"), dir.join("out.png")).unwrap();
     let out = refused(top.path(), "assets_dir = \"assets\"");
-    assert!(about(&out, "portal.assets_dir")[0].contains("out.png is a link"), "{out:#?}");
+    assert!(
+        about(&out, "portal.assets_dir")[0].contains("out.png is a link"),
+        "{out:#?}"
+    );
     std::fs::remove_file(dir.join("out.png")).unwrap();
     std::fs::write(dir.join("huge.png"), vec![0u8; 1024 * 1024 + 1]).unwrap();
     let huge = refused(top.path(), "assets_dir = \"assets\"");

@@ -35,7 +35,12 @@ pub(super) fn branding(cx: &mut Ctx<'_>, raw: &RawPortal) -> Branding {
             &assets,
             &[AssetKind::Style],
         ),
-        accent: accent(cx, "portal.accent_color", raw.accent_color.as_deref(), false),
+        accent: accent(
+            cx,
+            "portal.accent_color",
+            raw.accent_color.as_deref(),
+            false,
+        ),
         accent_dark: accent(
             cx,
             "portal.accent_color_dark",
@@ -213,7 +218,10 @@ fn named(
     } else {
         cx.problem(
             key,
-            &format!("{} is not a file the portal serves", dir.join(value).display()),
+            &format!(
+                "{} is not a file the portal serves",
+                dir.join(value).display()
+            ),
             "put the file in portal.assets_dir (a plain file, not hidden, not a link outside)",
         );
         None
@@ -235,7 +243,7 @@ fn accent(cx: &mut Ctx<'_>, key: &str, raw: Option<&str>, dark: bool) -> Option<
         (
             rules::dark_accent_contrast(rgb),
             "the dark scheme's button text (#0b1220) and card (#1e2127)",
-            "choose a lighter colour (the built-in #8ab4ff has 8.0:1)",
+            "choose a lighter colour (the built-in #8ab4ff has 7.7:1)",
         )
     } else {
         (

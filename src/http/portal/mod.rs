@@ -17,7 +17,6 @@ mod second_factor;
 mod sessions;
 mod view;
 
-pub(crate) use assets::Branding;
 pub(crate) use health::stores_health;
 
 use std::sync::Arc;
