@@ -384,7 +384,7 @@ impl App {
     /// timeout), never a relayed upstream answer.
     pub(crate) fn secured(&self, mut resp: Response<Body>) -> Response<Body> {
         if resp.extensions().get::<Relayed>().is_none() {
-            self.state.headers.apply(resp.headers_mut());
+            self.state.headers.apply_to(&mut resp);
         }
         resp
     }

@@ -26,6 +26,7 @@ mod smtp;
 mod webdriver;
 
 mod binary;
+mod branding;
 mod browser;
 mod connections;
 mod credentials;

@@ -4,6 +4,7 @@
 mod account;
 mod account_2fa;
 mod admin;
+mod assets;
 pub mod errors;
 mod extract;
 mod forms;
@@ -97,6 +98,7 @@ pub fn router(app: Arc<AppState>) -> Router {
         .route(&p("/static/gatehouse.css"), get(health::stylesheet))
         .route(&p("/static/copy.js"), get(health::copy_script))
         .route(&p("/static/ui.js"), get(health::ui_script))
+        .route(&p("/assets/{*name}"), get(assets::asset))
         .fallback(home::not_found)
         .method_not_allowed_fallback(home::method_not_allowed)
         // Portal forms are small; anything larger is refused before it is buffered.
