@@ -204,24 +204,7 @@ pub async fn proxy(
         ) => {
             return portal_redirect(app, &req, ctx, portal_page(&v).unwrap_or("/login"));
         }
-        Ok(Verdict::NoSecondFactor) => {
-            // A way forward: enrolment on the portal, then back to this page.
-            let enrol = portal_location(app, "/account/2fa/enable", &ctx.original_url(), &ctx.host);
-            let link = (enrol.as_str(), Msg::new("error-two-factor-set-up"));
-            return page(&req, || {
-                error_page_with_link(app, ctx, PageError::SecondFactorRequired, link)
-            });
-        }
-        Ok(Verdict::Forbidden(Some(user))) => {
-            // Say who is signed in, and offer another account: sign out, then sign in and
-            // come back here.
-            let login = portal_location(app, "/login", &ctx.original_url(), &ctx.host);
-            let switch = portal_location(app, "/logout", &login, &ctx.host);
-            return page(&req, || forbidden_page(app, ctx, &user, &switch));
-        }
-        Ok(Verdict::Forbidden(None)) => {
-            return page(&req, || error_page(app, Some(ctx), PageError::Forbidden));
-        }
+        Ok(refused) => return page(&req, || refusal_page(app, ctx, refused)),
         // Fail closed: no store, no access (docs/security.md#store-bounds-and-outages).
         Err(e) => {
             let err = PageError::Unavailable(e.to_string());
@@ -229,6 +212,26 @@ pub async fn proxy(
         }
     };
     relay(app, req, ctx, conn, site, session.as_deref()).await
+}
+
+/// The page for a request the rules refuse, each with a way on.
+fn refusal_page(app: &AppState, ctx: &RequestCtx, verdict: Verdict) -> Response<Body> {
+    match verdict {
+        Verdict::NoSecondFactor => {
+            // A way forward: enrolment on the portal, then back to this page.
+            let enrol = portal_location(app, "/account/2fa/enable", &ctx.original_url(), &ctx.host);
+            let link = (enrol.as_str(), Msg::new("error-two-factor-set-up"));
+            error_page_with_link(app, ctx, PageError::SecondFactorRequired, link)
+        }
+        Verdict::Forbidden(Some(user)) => {
+            // Say who is signed in, and offer another account: sign out, then sign in and
+            // come back here.
+            let login = portal_location(app, "/login", &ctx.original_url(), &ctx.host);
+            let switch = portal_location(app, "/logout", &login, &ctx.host);
+            forbidden_page(app, ctx, &user, &switch)
+        }
+        _ => error_page(app, Some(ctx), PageError::Forbidden),
+    }
 }
 
 /// Renders a page the gateway answers a site's request with, in the language the request

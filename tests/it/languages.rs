@@ -14,7 +14,7 @@ const PW: &str = "a long enough password 42";
 
 /// `key` in language `tag`, as the shipped catalogs write it (HTML-escaped as pages show it).
 fn text(tag: &str, key: &'static str) -> String {
-    let c = Catalogs::shipped();
+    let c = Catalogs::shipped().expect("shipped catalogs load");
     let lang = c.by_tag(tag).expect("shipped language");
     c.text(lang, &Msg::new(key))
         .replace('&', "&amp;")
