@@ -47,6 +47,7 @@ mod rules;
 mod session_list;
 mod sessions;
 mod sign_out;
+mod step_up_resume;
 mod throttle;
 mod two_factor;
 mod two_factor_policy;

@@ -17,7 +17,9 @@ use axum::response::IntoResponse;
 use http::HeaderMap;
 
 use super::forms::{see_other, with_rd};
+use super::stepup::{self, Posted};
 use super::view::{self, Message, Reauth, html_with_id};
+use crate::domain::session::SessionKey;
 use crate::http::request::RequestCtx;
 use crate::http::state::AppState;
 use crate::service::AuthError;
@@ -230,6 +232,9 @@ pub enum WebError {
         next: &'static str,
         rd: String,
         status: StatusCode,
+        /// The session whose posted form is kept and carried out after the password
+        /// (`stepup::keep`); `None` for a page (a GET) or a form that is never kept.
+        keep: Option<SessionKey>,
     },
 }
 
@@ -306,6 +311,7 @@ impl WebError {
         app: &AppState,
         ctx: Option<&RequestCtx>,
         headers: &HeaderMap,
+        posted: Option<&Posted>,
     ) -> Response<Body> {
         let portal = &app.config.portal.url;
         match self {
@@ -325,18 +331,24 @@ impl WebError {
                 next,
                 rd,
                 status,
-            } => view::form(
-                app,
-                headers,
-                *status,
-                &Reauth {
+                keep,
+            } => {
+                let kept = match (keep, ctx, posted) {
+                    (Some(key), Some(ctx), Some(posted)) => {
+                        stepup::keep(app, ctx, headers, key, posted).await
+                    }
+                    _ => false,
+                };
+                let page = Reauth {
                     title: "Confirm your password",
                     username,
                     next,
                     rd,
                     error: None,
-                },
-            ),
+                    kept: kept.then_some(stepup::KEPT),
+                };
+                view::form(app, headers, *status, &page)
+            }
         }
     }
 }
@@ -373,9 +385,14 @@ pub(super) async fn finish(
 ) -> Response<Body> {
     let ctx = req.extensions().get::<RequestCtx>().cloned();
     let headers = req.headers().clone();
+    // A copy of the form, for a step-up that keeps it (`stepup`).
+    let (req, posted) = stepup::buffer(req, app.config.server.max_form_bytes).await;
     let mut resp = next.run(req).await;
     match resp.extensions_mut().remove::<Deferred>() {
-        Some(Deferred(e)) => e.render(&app, ctx.as_ref(), &headers).await,
+        Some(Deferred(e)) => {
+            e.render(&app, ctx.as_ref(), &headers, posted.as_ref())
+                .await
+        }
         None => resp,
     }
 }

@@ -123,8 +123,9 @@ pub(super) fn actor(s: &Resolved) -> Actor {
 }
 
 /// A guard whose session also entered its password within `two_factor.step_up_window`
-/// (`Fresh<SignedIn>`, `Fresh<Admin>`); a stale one gets the password prompt, which comes
-/// back to the page, and nothing changes.
+/// (`Fresh<SignedIn>`, `Fresh<Admin>`); a stale one gets the password prompt and nothing
+/// changes until then. A POST's form is kept for the session and carried out once the
+/// password is confirmed (`stepup`); a page (GET) comes back to itself.
 pub(super) struct Fresh<G>(pub Resolved, pub std::marker::PhantomData<G>);
 
 /// The guards a [`Fresh`] can wrap.
@@ -163,15 +164,18 @@ impl<G: Guard + Send> FromRequestParts<Arc<AppState>> for Fresh<G> {
         } else {
             ("", String::new())
         };
+        // A posted form is kept and carried out after the password (`stepup`).
+        let post = parts.method == Method::POST;
         Err(WebError::StepUp {
             username: s.user.username.clone(),
             next,
             rd,
-            status: if parts.method == Method::GET {
-                http::StatusCode::OK
-            } else {
+            status: if post {
                 http::StatusCode::UNAUTHORIZED
+            } else {
+                http::StatusCode::OK
             },
+            keep: post.then(|| s.key.clone()),
         })
     }
 }

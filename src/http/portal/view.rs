@@ -180,6 +180,8 @@ pub(crate) struct Reauth<'a> {
     pub next: &'a str,
     pub rd: &'a str,
     pub error: Option<&'a str>,
+    /// Says the form that asked for the password is kept and carried out after it.
+    pub kept: Option<&'static str>,
 }
 
 impl Template for Reauth<'_> {
