@@ -35,6 +35,7 @@ mod edge_cookies;
 mod edge_forward_auth;
 mod edge_rules;
 mod edge_upgrade;
+mod form_expired;
 mod forward_auth;
 mod hash_pool;
 mod headers;

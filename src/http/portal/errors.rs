@@ -17,6 +17,7 @@ use axum::response::IntoResponse;
 use http::HeaderMap;
 
 use super::forms::{see_other, with_rd};
+use super::expired;
 use super::stepup::{self, Posted};
 use super::view::{self, Message, Reauth, html_with_id};
 use crate::domain::session::SessionKey;
@@ -35,8 +36,6 @@ pub enum PageError {
     NotFound,
     /// Wrong method for a portal page (GET on a POST-only action, TRACE…).
     MethodNotAllowed,
-    /// A form failed its CSRF check.
-    CsrfFailed,
     /// Logged in (or not) and refused by policy.
     Forbidden,
     /// A two-factor rule met a user who has not set up two-factor (and enrolment is optional).
@@ -64,11 +63,6 @@ impl PageError {
                 StatusCode::METHOD_NOT_ALLOWED,
                 "Method not allowed",
                 "This address does not accept that kind of request.",
-            ),
-            Self::CsrfFailed => (
-                StatusCode::FORBIDDEN,
-                "Form expired",
-                "This form has expired or was sent from another site. Reload the page and try again.",
             ),
             Self::Forbidden => (
                 StatusCode::FORBIDDEN,
@@ -221,6 +215,9 @@ pub enum WebError {
     Refused(Finished),
     /// An error page.
     Page(PageError),
+    /// A form failed its CSRF check: nothing changed; back to `page` (a portal path, the
+    /// page holding the form), which shows it again with a notice (`expired`).
+    FormExpired { page: String },
     /// No session: the login page, then back to `back_to` (a portal path).
     SignIn { back_to: String },
     /// The account must choose a new password before anything else, then `back_to`.
@@ -322,6 +319,7 @@ impl WebError {
                 ctx,
                 PageError::Internal("a finished refusal was deferred".into()),
             ),
+            Self::FormExpired { page } => see_other(&expired::target(app, page)),
             Self::SignIn { back_to } => see_other(&with_rd(app, "/login", &portal.url(back_to))),
             Self::MustChangePassword { back_to } => {
                 see_other(&with_rd(app, "/account/password", &portal.url(back_to)))
@@ -387,7 +385,7 @@ pub(super) async fn finish(
     let headers = req.headers().clone();
     // A copy of the form, for a step-up that keeps it (`stepup`).
     let (req, posted) = stepup::buffer(req, app.config.server.max_form_bytes).await;
-    let mut resp = next.run(req).await;
+    let mut resp = expired::run(req, next).await;
     match resp.extensions_mut().remove::<Deferred>() {
         Some(Deferred(e)) => {
             e.render(&app, ctx.as_ref(), &headers, posted.as_ref())

@@ -217,13 +217,19 @@ fn page_of(method: &Method, rel: &str, query: Option<&str>) -> String {
         ["account", "sessions", ..] => "/account/sessions".to_owned(),
         ["account", "2fa", "enable"] => "/account/2fa/enable".to_owned(),
         ["account", "password"] => "/account/password".to_owned(),
+        ["login"] => "/login".to_owned(),
+        ["login", "2fa"] => "/login/2fa".to_owned(),
+        // A reset form's token is never taken from a refused post: ask for a new link.
+        ["forgot"] | ["reset"] => "/forgot".to_owned(),
+        ["logout"] => "/logout".to_owned(),
         _ => "/account".to_owned(),
     }
 }
 
 /// A form that passed its CSRF checks (`csrf` field, cookie, `Origin`/`Sec-Fetch-Site`;
 /// docs/security.md#login-csrf). A malformed form is the 400 page, one over the size limit
-/// the 413 page, a failed check the 403 "form expired" page (audited).
+/// the 413 page; a failed check (audited) changes nothing and goes back to the page holding
+/// the form, which says it had expired (`expired`).
 pub(super) struct CsrfForm<T>(pub T);
 
 #[derive(Deserialize)]
@@ -244,6 +250,7 @@ impl<T: DeserializeOwned + Send> FromRequest<Arc<AppState>> for CsrfForm<T> {
     async fn from_request(req: Request, app: &Arc<AppState>) -> Result<Self, WebError> {
         let (mut parts, body) = req.into_parts();
         let ctx = ctx(&parts)?.clone();
+        let page = back_to(app, &parts);
         let headers = std::mem::take(&mut parts.headers);
         let mut req = Request::from_parts(parts, body);
         // `Form` needs the content type; the rest of the head stays with us for the checks.
@@ -259,7 +266,7 @@ impl<T: DeserializeOwned + Send> FromRequest<Arc<AppState>> for CsrfForm<T> {
                     _ => PageError::BadRequest("The form was incomplete."),
                 })?;
         if !csrf_ok(app, &ctx, &headers, &form.csrf) {
-            return Err(PageError::CsrfFailed.into());
+            return Err(WebError::FormExpired { page });
         }
         Ok(Self(form.fields))
     }
@@ -288,6 +295,11 @@ mod tests {
             ("/account/2fa/disable", "/account"),
             ("/account/password", "/account/password"),
             ("/account/devices/forget", "/account"),
+            ("/account/reauth", "/account"),
+            ("/login", "/login"),
+            ("/login/2fa", "/login/2fa"),
+            ("/reset", "/forgot"),
+            ("/logout", "/logout"),
         ];
         for (path, page) in cases {
             assert_eq!(page_of(&Method::POST, path, None), page, "{path}");

@@ -5,6 +5,7 @@ mod account;
 mod account_2fa;
 mod admin;
 pub mod errors;
+mod expired;
 mod extract;
 mod forms;
 mod health;

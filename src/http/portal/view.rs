@@ -36,6 +36,8 @@ struct Frame<'a, T: Serialize> {
     request_id: Option<&'a str>,
     /// Who is signed in, on a portal error page (with the way home and out).
     who: Option<&'a str>,
+    /// On a page holding a form that came back from a refused (expired) one.
+    expired: Option<&'static str>,
     #[serde(flatten)]
     page: &'a T,
 }
@@ -118,6 +120,8 @@ fn framed<T: Serialize>(
     page: &T,
     extras: Extras<'_>,
 ) -> Response<Body> {
+    // Only a page holding a form (it has a fresh token) says the last one had expired.
+    let expired = extras.csrf.as_ref().and(super::expired::notice());
     let frame = Frame {
         site_title: &app.config.portal.title,
         css: CSS,
@@ -126,6 +130,7 @@ fn framed<T: Serialize>(
         csrf: extras.csrf,
         request_id: extras.request_id,
         who: extras.who,
+        expired,
         page,
     };
     let body = match app.pages.render(name, &frame) {
