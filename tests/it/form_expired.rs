@@ -38,7 +38,10 @@ async fn an_expired_new_user_form_comes_back_and_then_works() {
         let mut fields = form.to_vec();
         fields.push(("csrf", token));
         let (status, location) = send(&app, &mut root, "/admin/users", &fields).await;
-        assert_eq!((status, location.as_str()), (303, "/admin/users/new?expired=1"));
+        assert_eq!(
+            (status, location.as_str()),
+            (303, "/admin/users/new?expired=1")
+        );
     }
     assert_eq!(audit.events("csrf.rejected").len(), 2, "{}", audit.text());
     let (status, _) = page(&app, &mut root, "/admin/users/eve").await;
@@ -64,7 +67,10 @@ async fn an_expired_password_change_comes_back_and_then_works() {
     let mut fields = form.to_vec();
     fields.push(("csrf", "stale"));
     let (status, location) = send(&app, &mut alice, "/account/password", &fields).await;
-    assert_eq!((status, location.as_str()), (303, "/account/password?expired=1"));
+    assert_eq!(
+        (status, location.as_str()),
+        (303, "/account/password?expired=1")
+    );
     assert_eq!(login_status(&app, "alice", NEW).await.0, 401, "unchanged");
 
     let token = came_back(&app, &mut alice, &location).await;
@@ -84,7 +90,10 @@ async fn an_expired_or_cross_site_revoke_comes_back_and_then_works() {
     let key = key_of(&app, &other);
     let fields = [("session", key.as_str()), ("csrf", "stale")];
     let (status, location) = send(&app, &mut me, "/account/sessions/revoke", &fields).await;
-    assert_eq!((status, location.as_str()), (303, "/account/sessions?expired=1"));
+    assert_eq!(
+        (status, location.as_str()),
+        (303, "/account/sessions?expired=1")
+    );
     assert_works(&app, &other, "a refused form revokes nothing").await;
 
     // A real token from another site's page: the same, nothing changes.

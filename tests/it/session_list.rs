@@ -215,7 +215,7 @@ async fn three_logins_are_listed_and_revoked_sessions_end_at_once() {
             &[("csrf", "forged")],
         )
         .await;
-        assert_eq!(status, 403);
+        assert_eq!(status, 303);
         let resp = me
             .send(app.get(&app.portal_host, "/account/sessions/revoke-others"))
             .await;

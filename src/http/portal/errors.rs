@@ -16,8 +16,8 @@ use axum::middleware::Next;
 use axum::response::IntoResponse;
 use http::HeaderMap;
 
-use super::forms::{see_other, with_rd};
 use super::expired;
+use super::forms::{see_other, with_rd};
 use super::stepup::{self, Posted};
 use super::view::{self, Message, Reauth, html_with_id};
 use crate::domain::session::SessionKey;

@@ -16,7 +16,8 @@ use crate::http::request::RequestCtx;
 use crate::http::state::AppState;
 
 /// What the page says after a refused form.
-pub(super) const MESSAGE: &str = "This form had expired, so nothing was changed. Check it and send it again.";
+pub(super) const MESSAGE: &str =
+    "This form had expired, so nothing was changed. Check it and send it again.";
 
 /// The query that marks the page a refused form came back to.
 const MARK: &str = "expired=1";

@@ -221,7 +221,8 @@ fn page_of(method: &Method, rel: &str, query: Option<&str>) -> String {
         ["login", "2fa"] => "/login/2fa".to_owned(),
         // A reset form's token is never taken from a refused post: ask for a new link.
         ["forgot"] | ["reset"] => "/forgot".to_owned(),
-        ["logout"] => "/logout".to_owned(),
+        // Never `/logout`: a link there signs a same-site navigation out.
+        ["logout"] => "/".to_owned(),
         _ => "/account".to_owned(),
     }
 }
@@ -299,7 +300,7 @@ mod tests {
             ("/login", "/login"),
             ("/login/2fa", "/login/2fa"),
             ("/reset", "/forgot"),
-            ("/logout", "/logout"),
+            ("/logout", "/"),
         ];
         for (path, page) in cases {
             assert_eq!(page_of(&Method::POST, path, None), page, "{path}");
