@@ -298,6 +298,32 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_pending_action_is_one_per_session_taken_once_and_expires() {
+        let store = MemorySessionStore::new(2);
+        let (a, b) = (SessionId::generate().key(), SessionId::generate().key());
+        let action = |path: &str| PendingAction {
+            path: path.into(),
+            fields: Vec::new(),
+            created_at: T,
+        };
+        store.put_pending(&a, &action("/one"), 60, T).await.unwrap();
+        store.put_pending(&a, &action("/two"), 60, T).await.unwrap();
+        store.put_pending(&b, &action("/b"), 60, T).await.unwrap();
+        let taken = store.take_pending(&a, T).await.unwrap();
+        assert_eq!(
+            taken,
+            Some(action("/two")),
+            "the newer one replaced the older"
+        );
+        assert_eq!(store.take_pending(&a, T).await.unwrap(), None, "once");
+        assert_eq!(
+            store.take_pending(&b, T + 60).await.unwrap(),
+            None,
+            "expired"
+        );
+    }
+
+    #[tokio::test]
     async fn sessions_are_indexed_per_user() {
         let store = MemorySessionStore::new(100);
         let (a, b, c) = (

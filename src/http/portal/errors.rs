@@ -337,18 +337,29 @@ impl WebError {
                     }
                     _ => false,
                 };
-                let page = Reauth {
-                    title: "Confirm your password",
-                    username,
-                    next,
-                    rd,
-                    error: None,
-                    kept: kept.then_some(stepup::KEPT),
-                };
-                view::form(app, headers, *status, &page)
+                reauth(app, headers, *status, (username, next, rd), kept)
             }
         }
     }
+}
+
+/// The step-up password prompt; `kept`: it says the form that asked is carried out after it.
+fn reauth(
+    app: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    (username, next, rd): (&str, &str, &str),
+    kept: bool,
+) -> Response<Body> {
+    let page = Reauth {
+        title: "Confirm your password",
+        username,
+        next,
+        rd,
+        error: None,
+        kept: kept.then_some(stepup::KEPT),
+    };
+    view::form(app, headers, status, &page)
 }
 
 /// A portal error page that says who is signed in, if anyone: a dead end no more, it offers

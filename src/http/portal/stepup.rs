@@ -53,7 +53,7 @@ pub(super) async fn buffer(req: Request, max: usize) -> (Request, Option<Posted>
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if req.method() != Method::POST || !declared.is_some_and(|n| n <= max) {
+    if req.method() != Method::POST || declared.is_none_or(|n| n > max) {
         return (req, None);
     }
     let (parts, body) = req.into_parts();
