@@ -46,6 +46,7 @@ common-sign-out-session = { $device } ({ $ip }) abmelden (Sitzung { $handle })
 common-session-not-found = Diese Sitzung wurde nicht gefunden. Möglicherweise ist sie bereits beendet.
 common-confirmed-repeat = Passwort bestätigt. Die Aktion wurde noch nicht ausgeführt: Wiederholen Sie sie jetzt.
 common-too-many-attempts = Zu viele fehlgeschlagene Versuche. Versuchen Sie es in { $wait } erneut.
+common-form-expired = Dieses Formular war abgelaufen, daher wurde nichts geändert. Prüfen Sie es und senden Sie es erneut.
 
 ## Zeitspannen
 
@@ -74,7 +75,6 @@ login-forgot = Passwort vergessen?
 login-failed = Benutzername oder Passwort ist ungültig.
 login-session-ended = Ihre Sitzung ist beendet. Melden Sie sich erneut an, um fortzufahren.
 login-form-incomplete = Das Formular war unvollständig. Versuchen Sie es erneut.
-login-form-expired = Dieses Anmeldeformular war abgelaufen. Bitte melden Sie sich erneut an.
 
 ## Zweiter Faktor
 
@@ -143,6 +143,7 @@ reauth-title = Passwort bestätigen
 reauth-intro = Zum Ändern von Sicherheitseinstellungen ist Ihr Passwort erneut erforderlich.
 reauth-continue = Weiter
 reauth-wrong = Falsches Passwort.
+reauth-kept = Sobald Ihr Passwort bestätigt ist, wird ausgeführt, was Sie angefordert haben: Sie müssen es nicht wiederholen.
 
 ## Einrichtung der Zwei-Faktor-Authentifizierung und Wiederherstellungscodes
 
@@ -332,8 +333,6 @@ error-not-found = Nicht gefunden
 error-not-found-text = Hier gibt es keine Seite.
 error-method = Methode nicht erlaubt
 error-method-text = Diese Adresse akzeptiert diese Art von Anfrage nicht.
-error-form-expired = Formular abgelaufen
-error-form-expired-text = Dieses Formular ist abgelaufen oder wurde von einer anderen Website gesendet. Laden Sie die Seite neu und versuchen Sie es erneut.
 error-forbidden = Zugriff verweigert
 error-forbidden-text = Ihr Konto darf diese Seite nicht öffnen.
 error-forbidden-who = Sie sind als { $who } angemeldet, und dieses Konto darf diese Seite nicht öffnen.

@@ -46,6 +46,7 @@ common-sign-out-session = Sign out { $device } from { $ip } (session { $handle }
 common-session-not-found = That session was not found. It may have ended already.
 common-confirmed-repeat = Password confirmed. Now repeat the action: it was not carried out yet.
 common-too-many-attempts = Too many failed attempts. Try again in { $wait }.
+common-form-expired = This form had expired, so nothing was changed. Check it and send it again.
 
 ## Durations
 
@@ -74,7 +75,6 @@ login-forgot = Forgot your password?
 login-failed = Invalid username or password.
 login-session-ended = Your session has ended. Sign in again to continue.
 login-form-incomplete = The form was incomplete. Try again.
-login-form-expired = This sign-in form had expired. Please sign in again.
 
 ## Second factor
 
@@ -143,6 +143,7 @@ reauth-title = Confirm your password
 reauth-intro = Changing security settings needs your password again.
 reauth-continue = Continue
 reauth-wrong = Wrong password.
+reauth-kept = Once your password is confirmed, what you asked for is carried out: no need to repeat it.
 
 ## Two-factor set-up and recovery codes
 
@@ -332,8 +333,6 @@ error-not-found = Not found
 error-not-found-text = There is no page here.
 error-method = Method not allowed
 error-method-text = This address does not accept that kind of request.
-error-form-expired = Form expired
-error-form-expired-text = This form has expired or was sent from another site. Reload the page and try again.
 error-forbidden = Access denied
 error-forbidden-text = Your account is not allowed to open this page.
 error-forbidden-who = You are signed in as { $who }, and this account is not allowed to open this page.

@@ -46,6 +46,7 @@ common-sign-out-session = Cerrar la sesión de { $device } en { $ip } (sesión {
 common-session-not-found = No se ha encontrado esa sesión. Puede que ya haya terminado.
 common-confirmed-repeat = Contraseña confirmada. Ahora repite la acción: todavía no se ha realizado.
 common-too-many-attempts = Demasiados intentos fallidos. Inténtalo de nuevo dentro de { $wait }.
+common-form-expired = Este formulario había caducado, así que no se ha cambiado nada. Revísalo y vuelve a enviarlo.
 
 ## Duraciones
 
@@ -74,7 +75,6 @@ login-forgot = ¿Has olvidado tu contraseña?
 login-failed = Nombre de usuario o contraseña incorrectos.
 login-session-ended = Tu sesión ha terminado. Vuelve a iniciar sesión para continuar.
 login-form-incomplete = El formulario estaba incompleto. Inténtalo de nuevo.
-login-form-expired = Este formulario de inicio de sesión había caducado. Vuelve a iniciar sesión.
 
 ## Segundo factor
 
@@ -143,6 +143,7 @@ reauth-title = Confirma tu contraseña
 reauth-intro = Para cambiar la configuración de seguridad hay que volver a introducir tu contraseña.
 reauth-continue = Continuar
 reauth-wrong = Contraseña incorrecta.
+reauth-kept = Cuando confirmes tu contraseña, se hará lo que pediste: no hace falta repetirlo.
 
 ## Configuración de la autenticación de dos factores y códigos de recuperación
 
@@ -335,8 +336,6 @@ error-not-found = Página no encontrada
 error-not-found-text = Aquí no hay ninguna página.
 error-method = Método no permitido
 error-method-text = Esta dirección no acepta ese tipo de solicitud.
-error-form-expired = Formulario caducado
-error-form-expired-text = Este formulario ha caducado o se envió desde otro sitio. Vuelve a cargar la página e inténtalo de nuevo.
 error-forbidden = Acceso denegado
 error-forbidden-text = Tu cuenta no tiene permiso para abrir esta página.
 error-forbidden-who = Has iniciado sesión como { $who } y esta cuenta no tiene permiso para abrir esta página.

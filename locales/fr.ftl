@@ -46,6 +46,7 @@ common-sign-out-session = Déconnecter { $device } ({ $ip }, session { $handle }
 common-session-not-found = Cette session est introuvable. Elle a peut-être déjà pris fin.
 common-confirmed-repeat = Mot de passe confirmé. Recommencez maintenant l'action : elle n'a pas encore été effectuée.
 common-too-many-attempts = Trop de tentatives échouées. Réessayez dans { $wait }.
+common-form-expired = Ce formulaire avait expiré, rien n'a donc été modifié. Vérifiez-le et envoyez-le à nouveau.
 
 ## Durées
 
@@ -74,7 +75,6 @@ login-forgot = Mot de passe oublié ?
 login-failed = Nom d'utilisateur ou mot de passe incorrect.
 login-session-ended = Votre session a pris fin. Reconnectez-vous pour continuer.
 login-form-incomplete = Le formulaire était incomplet. Réessayez.
-login-form-expired = Ce formulaire de connexion avait expiré. Veuillez vous reconnecter.
 
 ## Second facteur
 
@@ -143,6 +143,7 @@ reauth-title = Confirmez votre mot de passe
 reauth-intro = La modification des paramètres de sécurité nécessite de saisir à nouveau votre mot de passe.
 reauth-continue = Continuer
 reauth-wrong = Mot de passe incorrect.
+reauth-kept = Une fois votre mot de passe confirmé, ce que vous avez demandé est effectué : inutile de le refaire.
 
 ## Configuration de l'authentification à deux facteurs et codes de récupération
 
@@ -335,8 +336,6 @@ error-not-found = Page introuvable
 error-not-found-text = Il n'y a aucune page à cette adresse.
 error-method = Méthode non autorisée
 error-method-text = Cette adresse n'accepte pas ce type de requête.
-error-form-expired = Formulaire expiré
-error-form-expired-text = Ce formulaire a expiré ou a été envoyé depuis un autre site. Rechargez la page et réessayez.
 error-forbidden = Accès refusé
 error-forbidden-text = Votre compte n'est pas autorisé à ouvrir cette page.
 error-forbidden-who = Vous êtes connecté en tant que { $who }, et ce compte n'est pas autorisé à ouvrir cette page.

@@ -46,6 +46,7 @@ common-sign-out-session = { $device } vanaf { $ip } uitloggen (sessie { $handle 
 common-session-not-found = Die sessie is niet gevonden. Mogelijk is ze al beëindigd.
 common-confirmed-repeat = Wachtwoord bevestigd. De actie is nog niet uitgevoerd: herhaal ze nu.
 common-too-many-attempts = Te veel mislukte pogingen. Probeer het over { $wait } opnieuw.
+common-form-expired = Dit formulier was verlopen, dus er is niets gewijzigd. Controleer het en verstuur het opnieuw.
 
 ## Tijdsduur
 
@@ -74,7 +75,6 @@ login-forgot = Wachtwoord vergeten?
 login-failed = Gebruikersnaam of wachtwoord is onjuist.
 login-session-ended = Je sessie is beëindigd. Log opnieuw in om verder te gaan.
 login-form-incomplete = Het formulier was onvolledig. Probeer het opnieuw.
-login-form-expired = Dit inlogformulier was verlopen. Log opnieuw in.
 
 ## Tweede factor
 
@@ -143,6 +143,7 @@ reauth-title = Bevestig je wachtwoord
 reauth-intro = Voor het wijzigen van beveiligingsinstellingen is je wachtwoord opnieuw nodig.
 reauth-continue = Doorgaan
 reauth-wrong = Onjuist wachtwoord.
+reauth-kept = Zodra je wachtwoord is bevestigd, wordt uitgevoerd wat je vroeg: je hoeft het niet te herhalen.
 
 ## Tweestapsverificatie instellen en herstelcodes
 
@@ -332,8 +333,6 @@ error-not-found = Niet gevonden
 error-not-found-text = Hier is geen pagina.
 error-method = Methode niet toegestaan
 error-method-text = Dit adres accepteert dit soort verzoek niet.
-error-form-expired = Formulier verlopen
-error-form-expired-text = Dit formulier is verlopen of is vanaf een andere site verstuurd. Laad de pagina opnieuw en probeer het nog eens.
 error-forbidden = Toegang geweigerd
 error-forbidden-text = Je account heeft geen toegang tot deze pagina.
 error-forbidden-who = Je bent ingelogd als { $who }, en dit account heeft geen toegang tot deze pagina.

@@ -46,6 +46,7 @@ common-sign-out-session = Terminar a sessão de { $device } a partir de { $ip } 
 common-session-not-found = Essa sessão não foi encontrada. Pode já ter terminado.
 common-confirmed-repeat = Palavra-passe confirmada. Repita agora a ação: ainda não foi executada.
 common-too-many-attempts = Demasiadas tentativas falhadas. Tente novamente daqui a { $wait }.
+common-form-expired = Este formulário tinha expirado, por isso nada foi alterado. Verifique-o e envie-o novamente.
 
 ## Durações
 
@@ -74,7 +75,6 @@ login-forgot = Esqueceu-se da palavra-passe?
 login-failed = Nome de utilizador ou palavra-passe inválidos.
 login-session-ended = A sua sessão terminou. Inicie sessão novamente para continuar.
 login-form-incomplete = O formulário estava incompleto. Tente novamente.
-login-form-expired = Este formulário de início de sessão tinha expirado. Inicie sessão novamente.
 
 ## Segundo fator
 
@@ -144,6 +144,7 @@ reauth-title = Confirme a sua palavra-passe
 reauth-intro = Para alterar as definições de segurança, tem de introduzir novamente a sua palavra-passe.
 reauth-continue = Continuar
 reauth-wrong = Palavra-passe incorreta.
+reauth-kept = Assim que a sua palavra-passe for confirmada, o que pediu é executado: não precisa de o repetir.
 
 ## Configuração de dois fatores e códigos de recuperação
 
@@ -333,8 +334,6 @@ error-not-found = Não encontrado
 error-not-found-text = Não existe nenhuma página aqui.
 error-method = Método não permitido
 error-method-text = Este endereço não aceita esse tipo de pedido.
-error-form-expired = Formulário expirado
-error-form-expired-text = Este formulário expirou ou foi enviado a partir de outro site. Recarregue a página e tente novamente.
 error-forbidden = Acesso negado
 error-forbidden-text = A sua conta não tem permissão para abrir esta página.
 error-forbidden-who = Tem sessão iniciada como { $who } e esta conta não tem permissão para abrir esta página.

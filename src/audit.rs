@@ -64,6 +64,8 @@ pub mod event {
     pub const REQUEST_REJECTED: &str = "request.rejected";
     pub const ACCESS_DENIED: &str = "access.denied";
     pub const REAUTHENTICATED: &str = "login.reauthenticated";
+    /// A form held back by a step-up was carried out after the password (its `path`).
+    pub const STEPUP_REPLAYED: &str = "stepup.replayed";
     pub const PASSWORD_CHANGED: &str = "password.changed";
     pub const PASSWORD_RESET: &str = "password.reset";
     pub const RESET_REQUESTED: &str = "password.reset_requested";

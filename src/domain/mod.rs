@@ -13,6 +13,7 @@ pub mod host;
 pub mod navigation;
 pub mod password;
 pub mod path;
+pub mod pending;
 pub mod recovery;
 pub mod redirect;
 pub mod rules;

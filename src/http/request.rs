@@ -42,14 +42,14 @@ pub struct RequestCtx {
 
 impl RequestCtx {
     /// The canonical path and query, as the client can ask for the page again on this host,
-    /// without `done` (a notice about what was just done is shown once, not again).
+    /// without `done` or `expired` (a notice about what just happened is shown once, not again).
     pub fn page_again(&self) -> String {
         let kept: Vec<&str> = self
             .query
             .as_deref()
             .unwrap_or("")
             .split('&')
-            .filter(|p| !p.is_empty() && !p.starts_with("done="))
+            .filter(|p| !p.is_empty() && !p.starts_with("done=") && *p != "expired=1")
             .collect();
         if kept.is_empty() {
             self.path.encoded.clone()

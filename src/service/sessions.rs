@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use crate::audit;
 use crate::audit::event;
+use crate::domain::pending::PendingAction;
 use crate::domain::session::{
     AuthLevel, Expiry, PENDING_TTL, Session, SessionId, SessionKey, SessionTimeouts,
 };
@@ -245,6 +246,31 @@ impl Sessions {
             }
         }
         Ok(Some(Resolved { key, session, user }))
+    }
+
+    /// Keeps the action session `key` posted before confirming its password, for `ttl`
+    /// seconds (the step-up window); it replaces any earlier one (docs/security.md#step-up).
+    pub async fn keep_pending(
+        &self,
+        key: &SessionKey,
+        action: &PendingAction,
+        ttl: i64,
+        now: i64,
+    ) -> StoreResult<()> {
+        let ttl = u64::try_from(ttl).unwrap_or(1);
+        self.store.put_pending(key, action, ttl, now).await
+    }
+
+    /// Takes, once, the action kept for session `key`, if it is still within `ttl` seconds
+    /// (checked here too: a store's own expiry follows its clock, not ours).
+    pub async fn take_pending(
+        &self,
+        key: &SessionKey,
+        ttl: i64,
+        now: i64,
+    ) -> StoreResult<Option<PendingAction>> {
+        let taken = self.store.take_pending(key, now).await?;
+        Ok(taken.filter(|a| a.is_live(now, ttl)))
     }
 
     /// Ends one session.

@@ -12,6 +12,7 @@ use async_trait::async_trait;
 
 use super::throttle_table::ThrottleTable;
 use super::{SessionStore, StoreResult, ThrottleStore};
+use crate::domain::pending::PendingAction;
 use crate::domain::session::{Session, SessionKey};
 use crate::domain::throttle::Admission;
 use crate::domain::throttle_key::ThrottleKey;
@@ -26,6 +27,9 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 struct Sessions {
     records: HashMap<SessionKey, (Session, i64)>,
     by_user: HashMap<UserId, HashSet<SessionKey>>,
+    /// Actions held back by a step-up, with when they go. Apart from the records: a
+    /// confirmation rotates the session (the old key goes) before it takes the action.
+    pending: HashMap<SessionKey, (PendingAction, i64)>,
 }
 
 impl Sessions {
@@ -180,6 +184,38 @@ impl SessionStore for MemorySessionStore {
     async fn ping(&self) -> StoreResult<()> {
         Ok(())
     }
+
+    async fn put_pending(
+        &self,
+        key: &SessionKey,
+        action: &PendingAction,
+        ttl_secs: u64,
+        now: i64,
+    ) -> StoreResult<()> {
+        let gone_at = now.saturating_add(i64::try_from(ttl_secs).unwrap_or(i64::MAX));
+        let mut s = lock(&self.inner);
+        // Bounded like the records: expired ones go first, then the oldest.
+        if s.pending.len() >= self.capacity && !s.pending.contains_key(key) {
+            s.pending.retain(|_, (_, gone)| *gone > now);
+            if s.pending.len() >= self.capacity {
+                let oldest = s
+                    .pending
+                    .iter()
+                    .min_by_key(|(_, (_, gone))| *gone)
+                    .map(|(k, _)| k.clone());
+                if let Some(k) = oldest {
+                    s.pending.remove(&k);
+                }
+            }
+        }
+        s.pending.insert(key.clone(), (action.clone(), gone_at));
+        Ok(())
+    }
+
+    async fn take_pending(&self, key: &SessionKey, now: i64) -> StoreResult<Option<PendingAction>> {
+        let taken = lock(&self.inner).pending.remove(key);
+        Ok(taken.filter(|(_, gone_at)| *gone_at > now).map(|(a, _)| a))
+    }
 }
 
 /// Throttle counters in a bounded in-process table (see `throttle_table` for what goes when
@@ -259,6 +295,32 @@ mod tests {
             epoch: 0,
         };
         Session::start(owner, AuthLevel::OneFactor, T, "ip", "ua", &t)
+    }
+
+    #[tokio::test]
+    async fn a_pending_action_is_one_per_session_taken_once_and_expires() {
+        let store = MemorySessionStore::new(2);
+        let (a, b) = (SessionId::generate().key(), SessionId::generate().key());
+        let action = |path: &str| PendingAction {
+            path: path.into(),
+            fields: Vec::new(),
+            created_at: T,
+        };
+        store.put_pending(&a, &action("/one"), 60, T).await.unwrap();
+        store.put_pending(&a, &action("/two"), 60, T).await.unwrap();
+        store.put_pending(&b, &action("/b"), 60, T).await.unwrap();
+        let taken = store.take_pending(&a, T).await.unwrap();
+        assert_eq!(
+            taken,
+            Some(action("/two")),
+            "the newer one replaced the older"
+        );
+        assert_eq!(store.take_pending(&a, T).await.unwrap(), None, "once");
+        assert_eq!(
+            store.take_pending(&b, T + 60).await.unwrap(),
+            None,
+            "expired"
+        );
     }
 
     #[tokio::test]

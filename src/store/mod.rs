@@ -13,6 +13,7 @@ use crate::domain::user::UserId;
 use async_trait::async_trait;
 use thiserror::Error;
 
+use crate::domain::pending::PendingAction;
 use crate::domain::session::{Session, SessionKey};
 use crate::domain::throttle::Admission;
 use crate::domain::throttle_key::ThrottleKey;
@@ -123,6 +124,18 @@ pub trait SessionStore: Send + Sync + 'static {
     async fn remove_all_for_user(&self, user_id: UserId) -> StoreResult<usize>;
     /// Checks that the backend answers.
     async fn ping(&self) -> StoreResult<()>;
+    /// Keeps the action a session posted before confirming its password, for `ttl_secs`:
+    /// at most one per session (a new one replaces the old).
+    async fn put_pending(
+        &self,
+        key: &SessionKey,
+        action: &PendingAction,
+        ttl_secs: u64,
+        now: i64,
+    ) -> StoreResult<()>;
+    /// Takes the action kept for a session: read and deleted in one step, so that two
+    /// confirmations racing on two instances never both get it.
+    async fn take_pending(&self, key: &SessionKey, now: i64) -> StoreResult<Option<PendingAction>>;
 }
 
 /// Attempt counters for login throttling (see `domain::throttle`). Every step is atomic per

@@ -1,6 +1,7 @@
 //! Redis stores shared by several gateway instances: sessions and throttle counters.
 //!
 //! Keys (all under the configured prefix): `s:<sha256(id)>` the session JSON with a TTL;
+//! `p:<sha256(id)>` the action that session posted before a step-up (TTL: the step-up window);
 //! `u:<user id>` a set of that user's session keys; `t:<throttle key>` a hash {f, p, b} of
 //! failures, in-flight
 //! attempts and ban end. The raw session id never reaches Redis (docs/security.md#session-store-at-rest). Every error
@@ -14,6 +15,7 @@ use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use super::{SessionStore, StoreError, StoreResult, ThrottleStore};
+use crate::domain::pending::PendingAction;
 use crate::domain::session::{Session, SessionKey};
 use crate::domain::throttle::Admission;
 use crate::domain::throttle_key::ThrottleKey;
@@ -48,6 +50,10 @@ impl RedisConn {
 
     fn session_key(&self, key: &SessionKey) -> String {
         format!("{}s:{}", self.prefix, key.0)
+    }
+
+    fn pending_key(&self, key: &SessionKey) -> String {
+        format!("{}p:{}", self.prefix, key.0)
     }
 
     fn user_key(&self, user_id: UserId) -> String {
@@ -232,6 +238,35 @@ impl SessionStore for RedisSessionStore {
             .await
             .map_err(unavailable)?;
         Ok(n)
+    }
+
+    async fn put_pending(
+        &self,
+        key: &SessionKey,
+        action: &PendingAction,
+        ttl_secs: u64,
+        _now: i64,
+    ) -> StoreResult<()> {
+        let json = serde_json::to_string(action).map_err(StoreError::corrupt)?;
+        let mut conn = self.redis.conn.clone();
+        conn.set_ex::<_, _, ()>(self.redis.pending_key(key), json, ttl_secs.max(1))
+            .await
+            .map_err(unavailable)
+    }
+
+    // GETDEL (Redis 6.2): one instance only ever gets it.
+    async fn take_pending(
+        &self,
+        key: &SessionKey,
+        _now: i64,
+    ) -> StoreResult<Option<PendingAction>> {
+        let mut conn = self.redis.conn.clone();
+        let raw: Option<String> = conn
+            .get_del(self.redis.pending_key(key))
+            .await
+            .map_err(unavailable)?;
+        raw.map(|r| serde_json::from_str(&r).map_err(StoreError::corrupt))
+            .transpose()
     }
 
     async fn ping(&self) -> StoreResult<()> {

@@ -29,6 +29,12 @@ impl std::io::Write for Audit {
 
 impl Audit {
     pub fn capture() -> (Self, tracing::subscriber::DefaultGuard) {
+        // While a single scoped dispatcher is registered, tracing asks only the current
+        // thread's one whether a callsite is wanted: a callsite first hit by a test running
+        // on another thread would be cached as disabled for this one. A second dispatcher,
+        // registered for the whole run, makes it ask every live one.
+        static PEER: std::sync::OnceLock<tracing::Dispatch> = std::sync::OnceLock::new();
+        PEER.get_or_init(|| tracing::Dispatch::new(tracing_subscriber::registry()));
         let audit = Self::default();
         let writer = audit.clone();
         let subscriber = tracing_subscriber::fmt()

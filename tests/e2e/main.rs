@@ -40,5 +40,6 @@ mod newcomer;
 mod passwords;
 mod proxies;
 mod session_list;
+mod step_up_mail;
 mod two_factor_policy;
 mod user_fields;

@@ -287,10 +287,12 @@ async fn posts_without_a_valid_csrf_token_or_from_other_sites_are_refused() {
     // No token, no cookie: the form again, with a fresh token and a word on why.
     let mut b = app.browser();
     let resp = b.send(post(&b.clone(), "")).await;
-    assert_eq!(resp.status(), 403);
-    let html = resp.text().await.unwrap();
-    assert!(html.contains("This sign-in form had expired."), "{html}");
+    assert_eq!(resp.status(), 303);
+    assert_eq!(resp.headers()["location"], "/login?expired=1");
     assert!(b.session(&app).is_none());
+    let resp = b.send(app.get(&app.portal_host, "/login?expired=1")).await;
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("This form had expired"), "{html}");
     let fresh = extract_csrf(&html);
     assert_eq!(
         b.send(post(&b.clone(), &fresh)).await.status(),
@@ -302,7 +304,8 @@ async fn posts_without_a_valid_csrf_token_or_from_other_sites_are_refused() {
     let token = app.login_form(&mut other).await;
     let mut mine = app.browser();
     app.login_form(&mut mine).await;
-    assert_eq!(mine.send(post(&mine.clone(), &token)).await.status(), 403);
+    assert_eq!(mine.send(post(&mine.clone(), &token)).await.status(), 303);
+    assert!(mine.session(&app).is_none());
     // The right token sent cross-site.
     let mut b = app.browser();
     let token = app.login_form(&mut b).await;
@@ -310,13 +313,13 @@ async fn posts_without_a_valid_csrf_token_or_from_other_sites_are_refused() {
         b.send(post(&b.clone(), &token).header("sec-fetch-site", "cross-site"))
             .await
             .status(),
-        403
+        303
     );
     assert_eq!(
         b.send(post(&b.clone(), &token).header("origin", "https://evil.example"))
             .await
             .status(),
-        403
+        303
     );
     assert!(b.session(&app).is_none());
     // The same token, same-origin, works.

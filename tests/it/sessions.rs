@@ -227,7 +227,9 @@ async fn logout_without_a_csrf_token_changes_nothing() {
                 .form(&[("csrf", "forged")]),
         )
         .await;
-    assert_eq!(resp.status(), 403);
+    // Back to the portal home (which has the sign-out button), never to the logout link.
+    assert_eq!(resp.status(), 303);
+    assert_eq!(resp.headers()["location"], "/?expired=1");
     assert_eq!(proxied_status(&app, &mut b).await, 200);
 }
 

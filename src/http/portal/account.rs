@@ -14,6 +14,7 @@ use super::errors::WebError;
 use super::extract::{CsrfForm, SignedIn};
 use super::forms::{see_other, throttled, too_many, with_rd};
 use super::login::safe_rd;
+use super::stepup;
 use super::view::{self, Reauth, Template};
 use crate::audit;
 use crate::audit::event;
@@ -198,6 +199,7 @@ pub(super) fn reauth_page(
         next,
         rd,
         error,
+        kept: None,
     };
     view::form(app, headers, status, &page)
 }
@@ -242,7 +244,10 @@ pub(super) async fn reauth_submit(
         .reauthenticate(&s, &password, ctx.now, origin(&ctx, &headers))
         .await
     {
-        Ok(id) => with_session(&app, &ctx, see_other(&after_reauth(&app, next, &rd)), &id).await,
+        Ok(id) => {
+            let back = see_other(&after_reauth(&app, next, &rd));
+            stepup::confirmed(&app, &ctx, (&s, &id), back).await
+        }
         Err(AuthError::InvalidCredentials) => {
             Ok(retry(StatusCode::UNAUTHORIZED, Msg::new("reauth-wrong")))
         }

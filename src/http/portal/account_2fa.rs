@@ -124,6 +124,7 @@ fn needs_step_up(
         next: "enable",
         rd: rd.to_owned(),
         status,
+        keep: None,
     })
 }
 

@@ -16,8 +16,11 @@ use axum::middleware::Next;
 use axum::response::IntoResponse;
 use http::HeaderMap;
 
+use super::expired;
 use super::forms::{see_other, with_rd};
+use super::stepup::{self, Posted};
 use super::view::{self, Message, Reauth, html_with_id};
+use crate::domain::session::SessionKey;
 use crate::http::request::RequestCtx;
 use crate::http::state::AppState;
 use crate::i18n::Msg;
@@ -35,8 +38,6 @@ pub enum PageError {
     NotFound,
     /// Wrong method for a portal page (GET on a POST-only action, TRACE…).
     MethodNotAllowed,
-    /// A form failed its CSRF check.
-    CsrfFailed,
     /// Logged in (or not) and refused by policy.
     Forbidden,
     /// A two-factor rule met a user who has not set up two-factor (and enrolment is optional).
@@ -75,11 +76,6 @@ impl PageError {
                 StatusCode::METHOD_NOT_ALLOWED,
                 "error-method",
                 "error-method-text",
-            ),
-            Self::CsrfFailed => (
-                StatusCode::FORBIDDEN,
-                "error-form-expired",
-                "error-form-expired-text",
             ),
             Self::Forbidden => (
                 StatusCode::FORBIDDEN,
@@ -208,6 +204,9 @@ pub enum WebError {
     Refused(Finished),
     /// An error page.
     Page(PageError),
+    /// A form failed its CSRF check: nothing changed; back to `page` (a portal path, the
+    /// page holding the form), which shows it again with a notice (`expired`).
+    FormExpired { page: String },
     /// No session: the login page, then back to `back_to` (a portal path).
     SignIn { back_to: String },
     /// The account must choose a new password before anything else, then `back_to`.
@@ -219,6 +218,9 @@ pub enum WebError {
         next: &'static str,
         rd: String,
         status: StatusCode,
+        /// The session whose posted form is kept and carried out after the password
+        /// (`stepup::keep`); `None` for a page (a GET) or a form that is never kept.
+        keep: Option<SessionKey>,
     },
 }
 
@@ -295,6 +297,7 @@ impl WebError {
         app: &AppState,
         ctx: Option<&RequestCtx>,
         headers: &HeaderMap,
+        posted: Option<&Posted>,
     ) -> Response<Body> {
         let portal = &app.config.portal.url;
         match self {
@@ -305,6 +308,7 @@ impl WebError {
                 ctx,
                 PageError::Internal("a finished refusal was deferred".into()),
             ),
+            Self::FormExpired { page } => see_other(&expired::target(app, page)),
             Self::SignIn { back_to } => see_other(&with_rd(app, "/login", &portal.url(back_to))),
             Self::MustChangePassword { back_to } => {
                 see_other(&with_rd(app, "/account/password", &portal.url(back_to)))
@@ -314,20 +318,37 @@ impl WebError {
                 next,
                 rd,
                 status,
-            } => view::form(
-                app,
-                headers,
-                *status,
-                &Reauth {
-                    title: Msg::new("reauth-title"),
-                    username,
-                    next,
-                    rd,
-                    error: None,
-                },
-            ),
+                keep,
+            } => {
+                let kept = match (keep, ctx, posted) {
+                    (Some(key), Some(ctx), Some(posted)) => {
+                        stepup::keep(app, ctx, headers, key, posted).await
+                    }
+                    _ => false,
+                };
+                reauth(app, headers, *status, (username, next, rd), kept)
+            }
         }
     }
+}
+
+/// The step-up password prompt; `kept`: it says the form that asked is carried out after it.
+fn reauth(
+    app: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    (username, next, rd): (&str, &str, &str),
+    kept: bool,
+) -> Response<Body> {
+    let page = Reauth {
+        title: Msg::new("reauth-title"),
+        username,
+        next,
+        rd,
+        error: None,
+        kept: kept.then(|| Msg::new(stepup::KEPT)),
+    };
+    view::form(app, headers, status, &page)
 }
 
 /// A portal error page that says who is signed in, if anyone: a dead end no more, it offers
@@ -362,9 +383,14 @@ pub(super) async fn finish(
 ) -> Response<Body> {
     let ctx = req.extensions().get::<RequestCtx>().cloned();
     let headers = req.headers().clone();
-    let mut resp = next.run(req).await;
+    // A copy of the form, for a step-up that keeps it (`stepup`).
+    let (req, posted) = stepup::buffer(req, app.config.server.max_form_bytes).await;
+    let mut resp = expired::run(req, next).await;
     match resp.extensions_mut().remove::<Deferred>() {
-        Some(Deferred(e)) => e.render(&app, ctx.as_ref(), &headers).await,
+        Some(Deferred(e)) => {
+            e.render(&app, ctx.as_ref(), &headers, posted.as_ref())
+                .await
+        }
         None => resp,
     }
 }

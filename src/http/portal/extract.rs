@@ -123,8 +123,9 @@ pub(super) fn actor(s: &Resolved) -> Actor {
 }
 
 /// A guard whose session also entered its password within `two_factor.step_up_window`
-/// (`Fresh<SignedIn>`, `Fresh<Admin>`); a stale one gets the password prompt, which comes
-/// back to the page, and nothing changes.
+/// (`Fresh<SignedIn>`, `Fresh<Admin>`); a stale one gets the password prompt and nothing
+/// changes until then. A POST's form is kept for the session and carried out once the
+/// password is confirmed (`stepup`); a page (GET) comes back to itself.
 pub(super) struct Fresh<G>(pub Resolved, pub std::marker::PhantomData<G>);
 
 /// The guards a [`Fresh`] can wrap.
@@ -163,15 +164,18 @@ impl<G: Guard + Send> FromRequestParts<Arc<AppState>> for Fresh<G> {
         } else {
             ("", String::new())
         };
+        // A posted form is kept and carried out after the password (`stepup`).
+        let post = parts.method == Method::POST;
         Err(WebError::StepUp {
             username: s.user.username.clone(),
             next,
             rd,
-            status: if parts.method == Method::GET {
-                http::StatusCode::OK
-            } else {
+            status: if post {
                 http::StatusCode::UNAUTHORIZED
+            } else {
+                http::StatusCode::OK
             },
+            keep: post.then(|| s.key.clone()),
         })
     }
 }
@@ -213,13 +217,20 @@ fn page_of(method: &Method, rel: &str, query: Option<&str>) -> String {
         ["account", "sessions", ..] => "/account/sessions".to_owned(),
         ["account", "2fa", "enable"] => "/account/2fa/enable".to_owned(),
         ["account", "password"] => "/account/password".to_owned(),
+        ["login"] => "/login".to_owned(),
+        ["login", "2fa"] => "/login/2fa".to_owned(),
+        // A reset form's token is never taken from a refused post: ask for a new link.
+        ["forgot"] | ["reset"] => "/forgot".to_owned(),
+        // Never `/logout`: a link there signs a same-site navigation out.
+        ["logout"] => "/".to_owned(),
         _ => "/account".to_owned(),
     }
 }
 
 /// A form that passed its CSRF checks (`csrf` field, cookie, `Origin`/`Sec-Fetch-Site`;
 /// docs/security.md#login-csrf). A malformed form is the 400 page, one over the size limit
-/// the 413 page, a failed check the 403 "form expired" page (audited).
+/// the 413 page; a failed check (audited) changes nothing and goes back to the page holding
+/// the form, which says it had expired (`expired`).
 pub(super) struct CsrfForm<T>(pub T);
 
 #[derive(Deserialize)]
@@ -240,6 +251,7 @@ impl<T: DeserializeOwned + Send> FromRequest<Arc<AppState>> for CsrfForm<T> {
     async fn from_request(req: Request, app: &Arc<AppState>) -> Result<Self, WebError> {
         let (mut parts, body) = req.into_parts();
         let ctx = ctx(&parts)?.clone();
+        let page = back_to(app, &parts);
         let headers = std::mem::take(&mut parts.headers);
         let mut req = Request::from_parts(parts, body);
         // `Form` needs the content type; the rest of the head stays with us for the checks.
@@ -255,7 +267,7 @@ impl<T: DeserializeOwned + Send> FromRequest<Arc<AppState>> for CsrfForm<T> {
                     _ => PageError::BadRequest("bad-request-incomplete-form"),
                 })?;
         if !csrf_ok(app, &ctx, &headers, &form.csrf) {
-            return Err(PageError::CsrfFailed.into());
+            return Err(WebError::FormExpired { page });
         }
         Ok(Self(form.fields))
     }
@@ -284,6 +296,11 @@ mod tests {
             ("/account/2fa/disable", "/account"),
             ("/account/password", "/account/password"),
             ("/account/devices/forget", "/account"),
+            ("/account/reauth", "/account"),
+            ("/login", "/login"),
+            ("/login/2fa", "/login/2fa"),
+            ("/reset", "/forgot"),
+            ("/logout", "/"),
         ];
         for (path, page) in cases {
             assert_eq!(page_of(&Method::POST, path, None), page, "{path}");

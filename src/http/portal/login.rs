@@ -200,17 +200,13 @@ pub(super) async fn submit(
     }
 }
 
-/// The answer to a login form that was not read: an incomplete one, or one whose CSRF check
-/// failed (a tab left open past its cookie, or a post from another site), is asked for again
-/// on a fresh form with a fresh token, nothing filled in; one over the size limit is the 413
-/// page.
+/// The answer to a login form that was not read: an incomplete one is asked for again on a
+/// fresh form; one whose CSRF check failed goes back to the login page like every portal form
+/// (`expired`); one over the size limit is the 413 page.
 fn unread(app: &AppState, headers: &HeaderMap, e: WebError) -> Result<Response<Body>, WebError> {
     let (status, why) = match e {
         WebError::Page(PageError::BadRequest(_)) => {
             (StatusCode::BAD_REQUEST, Msg::new("login-form-incomplete"))
-        }
-        WebError::Page(PageError::CsrfFailed) => {
-            (StatusCode::FORBIDDEN, Msg::new("login-form-expired"))
         }
         e => return Err(e),
     };

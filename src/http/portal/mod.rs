@@ -6,6 +6,7 @@ mod account_2fa;
 mod admin;
 mod assets;
 pub mod errors;
+mod expired;
 mod extract;
 mod forms;
 mod health;
@@ -16,6 +17,7 @@ mod password;
 mod qr;
 mod second_factor;
 mod sessions;
+mod stepup;
 mod texts;
 mod view;
 
@@ -30,6 +32,17 @@ use crate::http::state::AppState;
 
 /// The portal router; every path is under the portal's base path.
 pub fn router(app: Arc<AppState>) -> Router {
+    let portal = routes(app.clone());
+    // A form kept by a step-up is carried out through the same routes, once confirmed.
+    let again = portal.clone();
+    portal.layer(axum::middleware::from_fn_with_state(
+        (app, again),
+        stepup::replay,
+    ))
+}
+
+/// Every portal route, with the body limit and the error pages.
+fn routes(app: Arc<AppState>) -> Router {
     let base = app.config.portal.url.base_path.clone();
     let max_form = app.config.server.max_form_bytes;
     let p = |s: &str| format!("{base}{s}");

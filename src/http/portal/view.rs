@@ -46,6 +46,8 @@ struct Frame<'a, T: Serialize> {
     request_id: Option<&'a str>,
     /// Who is signed in, on a portal error page (with the way home and out).
     who: Option<&'a str>,
+    /// On a page holding a form that came back from a refused (expired) one.
+    expired: Option<Msg>,
     #[serde(flatten)]
     page: &'a T,
 }
@@ -146,6 +148,8 @@ fn framed<T: Serialize>(
     } else {
         Vec::new()
     };
+    // Only a page holding a form (it has a fresh token) says the last one had expired.
+    let expired = extras.csrf.as_ref().and(super::expired::notice());
     let frame = Frame {
         lang: catalogs.tag(lang),
         languages,
@@ -160,6 +164,7 @@ fn framed<T: Serialize>(
         csrf: extras.csrf,
         request_id: extras.request_id,
         who: extras.who,
+        expired,
         page,
     };
     let body = match app.pages.render(name, &frame) {
@@ -236,6 +241,8 @@ pub(crate) struct Reauth<'a> {
     pub next: &'a str,
     pub rd: &'a str,
     pub error: Option<Msg>,
+    /// Says the form that asked for the password is kept and carried out after it.
+    pub kept: Option<Msg>,
 }
 
 impl Template for Reauth<'_> {
