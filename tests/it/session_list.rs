@@ -288,7 +288,7 @@ async fn a_stale_step_up_asks_for_the_password_and_revokes_nothing() {
         )
         .await;
         assert_eq!(status, 303, "{store:?}");
-        assert_eq!(location, "/account/sessions");
+        assert_eq!(location, "/account/sessions?done=others");
         assert_ne!(key_of(&app, &me), before, "re-auth rotates the id");
         assert_ended(&app, &other, "revoked after re-auth").await;
         assert_works(&app, &me, "the current session").await;

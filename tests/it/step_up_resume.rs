@@ -254,7 +254,7 @@ async fn revoking_sessions_is_carried_out_after_the_password() {
         .await;
         assert_eq!(
             (status, location.as_str()),
-            (303, "/account/sessions"),
+            (303, "/account/sessions?done=revoked"),
             "{store:?}"
         );
         assert_ended(&app, &one, "revoked after the password").await;
@@ -272,7 +272,7 @@ async fn revoking_sessions_is_carried_out_after_the_password() {
         )
         .await;
         assert_eq!(status, 303, "{store:?}");
-        assert_eq!(location, "/account/sessions");
+        assert_eq!(location, "/account/sessions?done=others");
         assert_ended(&app, &two, "signed out after the password").await;
         assert_works(&app, &me, "this one goes on").await;
     }
