@@ -36,34 +36,9 @@ pub fn rfc3339(ts: i64) -> String {
     )
 }
 
-/// A length of time in words, rounded up to whole minutes or hours: "15 minutes", "1 hour",
-/// "24 hours".
-pub fn span(secs: i64) -> String {
-    let minutes = (secs.max(1) + 59) / 60;
-    match minutes {
-        1 => "1 minute".to_owned(),
-        m if m < 60 || m % 60 != 0 => format!("{m} minutes"),
-        60 => "1 hour".to_owned(),
-        m if m >= 2 * 1440 && m % 1440 == 0 => format!("{} days", m / 1440),
-        m => format!("{} hours", m / 60),
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{date, datetime, rfc3339, span};
-
-    #[test]
-    fn spans() {
-        assert_eq!(span(900), "15 minutes");
-        assert_eq!(span(61), "2 minutes");
-        assert_eq!(span(30), "1 minute");
-        assert_eq!(span(3600), "1 hour");
-        assert_eq!(span(86_400), "24 hours");
-        assert_eq!(span(5400), "90 minutes");
-        assert_eq!(span(3 * 86_400), "3 days");
-        assert_eq!(span(36 * 3600), "36 hours");
-    }
+    use super::{date, datetime, rfc3339};
 
     #[test]
     fn dates() {

@@ -192,8 +192,8 @@ impl Catalogs {
 }
 
 /// One language: the shipped catalog (when there is one) overlaid with the operator's file.
-/// A length of time in words of the catalog, rounded up to whole minutes, hours or days as
-/// `domain::calendar::span` rounds it: "15 minutes", "1 hour", "3 days".
+/// A length of time in words of the catalog, rounded up to whole minutes; whole hours and
+/// (from two days) whole days are said so: "15 minutes", "1 hour", "36 hours", "3 days".
 pub fn span(secs: i64) -> Msg {
     let minutes = (secs.max(1) + 59) / 60;
     let (key, n) = match minutes {

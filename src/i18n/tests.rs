@@ -198,8 +198,20 @@ fn arguments_and_plurals_render() {
         c.text(en, &m),
         "Too many failed attempts. Try again in 10 minutes."
     );
-    assert_eq!(c.text(en, &super::span(3 * 86_400)), "3 days");
-    assert_eq!(c.text(en, &super::span(3600)), "1 hour");
+    for (secs, words) in [
+        (900, "15 minutes"),
+        (61, "2 minutes"),
+        (30, "1 minute"),
+        (3600, "1 hour"),
+        (86_400, "24 hours"),
+        (5400, "90 minutes"),
+        (3 * 86_400, "3 days"),
+        (36 * 3600, "36 hours"),
+    ] {
+        assert_eq!(c.text(en, &super::span(secs)), words, "{secs}");
+    }
+    assert_eq!(c.text(en, &super::wait(45)), "45 seconds");
+    assert_eq!(c.text(en, &super::wait(7200)), "2 hours");
     // Unknown keys show as themselves, never as nothing.
     assert_eq!(c.text(en, &Msg::new("no-such-key")), "no-such-key");
 }
