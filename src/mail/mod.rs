@@ -151,8 +151,8 @@ enum Paragraph {
 pub struct Occasion {
     /// Unix seconds.
     pub at: i64,
-    /// The device label and client address of whoever made the change.
-    pub from: Option<(String, String)>,
+    /// The device (as a catalog message) and client address of whoever made the change.
+    pub from: Option<(Msg, String)>,
 }
 
 impl Occasion {
@@ -310,7 +310,7 @@ impl Mailer {
             .collect();
         let source = occasion.from.as_ref().map(|(device, ip)| {
             let from = Msg::new("mail-from-value")
-                .with("device", device.as_str())
+                .with("device", device.clone())
                 .with("ip", ip.as_str());
             self.catalogs.text(lang, &from)
         });

@@ -2,6 +2,7 @@
 //! browser holding a valid one skip the code, list and forget them (issue 4, point 5).
 
 use crate::domain::user::UserId;
+use crate::i18n::Msg;
 use std::sync::Arc;
 
 use crate::domain::device::{DeviceSigner, IssuedDevice};
@@ -97,44 +98,93 @@ impl Devices {
     }
 }
 
-/// A short human label from a user agent: browser and platform when recognisable.
+/// A short human label from a user agent, in English: browser and platform when
+/// recognisable (stored with a remembered device, shown by the CLI).
 pub fn describe(user_agent: &str) -> String {
-    let ua = user_agent;
-    let browser = [
-        ("Edg/", "Edge"),
-        ("Firefox/", "Firefox"),
-        ("Chromium/", "Chromium"),
-        ("HeadlessChrome/", "Headless Chrome"),
-        ("Chrome/", "Chrome"),
-        ("Safari/", "Safari"),
-        ("curl/", "curl"),
-    ]
-    .iter()
-    .find(|(needle, _)| ua.contains(needle))
-    .map(|(_, name)| *name);
-    let platform = [
-        ("Android", "Android"),
-        ("iPhone", "iPhone"),
-        ("iPad", "iPad"),
-        ("Windows", "Windows"),
-        ("Mac OS X", "macOS"),
-        ("Linux", "Linux"),
-    ]
-    .iter()
-    .find(|(needle, _)| ua.contains(needle))
-    .map(|(_, name)| *name);
-    match (browser, platform) {
+    match recognise(user_agent) {
         (Some(b), Some(p)) => format!("{b} on {p}"),
         (Some(b), None) => b.to_owned(),
         (None, Some(p)) => p.to_owned(),
-        (None, None) if ua.trim().is_empty() => "Unknown device".to_owned(),
-        (None, None) => ua.chars().take(MAX_LABEL).collect(),
+        (None, None) if user_agent.trim().is_empty() => "Unknown device".to_owned(),
+        (None, None) => user_agent.chars().take(MAX_LABEL).collect(),
     }
+}
+
+/// The same label as a catalog message, for pages and mails in the reader's language.
+pub fn label(user_agent: &str) -> Msg {
+    match recognise(user_agent) {
+        (Some(b), Some(p)) => Msg::new("common-device-on")
+            .with("browser", b)
+            .with("platform", p),
+        (Some(name), None) | (None, Some(name)) => Msg::new("common-verbatim").with("text", name),
+        (None, None) if user_agent.trim().is_empty() => Msg::new("common-unknown-device"),
+        (None, None) => {
+            let text: String = user_agent.chars().take(MAX_LABEL).collect();
+            Msg::new("common-verbatim").with("text", text)
+        }
+    }
+}
+
+/// A label [`describe`] wrote (a remembered device's, stored in English) as a catalog message.
+pub fn stored_label(label: &str) -> Msg {
+    let known = |name: &str| {
+        BROWSERS.iter().any(|(_, b)| *b == name) || PLATFORMS.iter().any(|(_, p)| *p == name)
+    };
+    match label.split_once(" on ") {
+        Some((b, p)) if known(b) && known(p) => Msg::new("common-device-on")
+            .with("browser", b)
+            .with("platform", p),
+        _ if label == "Unknown device" => Msg::new("common-unknown-device"),
+        _ => Msg::new("common-verbatim").with("text", label),
+    }
+}
+
+const BROWSERS: &[(&str, &str)] = &[
+    ("Edg/", "Edge"),
+    ("Firefox/", "Firefox"),
+    ("Chromium/", "Chromium"),
+    ("HeadlessChrome/", "Headless Chrome"),
+    ("Chrome/", "Chrome"),
+    ("Safari/", "Safari"),
+    ("curl/", "curl"),
+];
+
+const PLATFORMS: &[(&str, &str)] = &[
+    ("Android", "Android"),
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("Linux", "Linux"),
+];
+
+/// The browser and the platform a user agent names, when recognisable (product names, the
+/// same in every language).
+fn recognise(ua: &str) -> (Option<&'static str>, Option<&'static str>) {
+    let find = |table: &[(&str, &'static str)]| {
+        table
+            .iter()
+            .find(|(needle, _)| ua.contains(needle))
+            .map(|(_, name)| *name)
+    };
+    (find(BROWSERS), find(PLATFORMS))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::describe;
+    use super::{describe, label, stored_label};
+
+    #[test]
+    fn a_stored_label_reads_back_as_the_message_of_its_user_agent() {
+        for ua in [
+            "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+            "curl/8.5.0",
+            "",
+            "SomeBot on Mars/1.0",
+        ] {
+            assert_eq!(stored_label(&describe(ua)), label(ua), "{ua}");
+        }
+    }
 
     #[test]
     fn user_agents_become_short_labels() {

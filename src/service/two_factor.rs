@@ -77,7 +77,7 @@ impl Origin<'_> {
         Occasion {
             at: now,
             from: Some((
-                crate::service::devices::describe(self.user_agent),
+                crate::service::devices::label(self.user_agent),
                 self.ip.to_string(),
             )),
         }

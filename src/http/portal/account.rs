@@ -23,7 +23,7 @@ use crate::domain::session::SessionId;
 use crate::http::request::RequestCtx;
 use crate::http::state::AppState;
 use crate::i18n::Msg;
-use crate::presentation::date;
+use crate::presentation::{date, stored_label};
 use crate::service::AuthError;
 use crate::service::sessions::Resolved;
 use crate::service::two_factor::Origin;
@@ -59,7 +59,7 @@ pub(super) fn origin<'a>(ctx: &RequestCtx, headers: &'a HeaderMap) -> Origin<'a>
 #[derive(Serialize)]
 struct DeviceRow {
     id: String,
-    label: String,
+    label: Msg,
     ip: String,
     created: String,
     expires: String,
@@ -110,7 +110,7 @@ pub(super) async fn account_page(
                 created: date(d.created_at),
                 expires: date(d.expires_at),
                 id: d.id,
-                label: d.label,
+                label: stored_label(&d.label),
                 ip: d.ip,
             })
             .collect(),

@@ -25,7 +25,7 @@ use crate::domain::session::{Session, SessionKey};
 use crate::http::request::RequestCtx;
 use crate::http::state::AppState;
 use crate::i18n::Msg;
-use crate::presentation::describe;
+use crate::presentation::label;
 use crate::presentation::{datetime, rfc3339};
 use crate::service::sessions::Resolved;
 
@@ -50,7 +50,7 @@ pub(super) fn parse_key(raw: &str) -> Option<SessionKey> {
 pub(super) struct SessionRow {
     key: String,
     handle: String,
-    device: String,
+    device: Msg,
     ip: String,
     two_factor: bool,
     created: String,
@@ -65,7 +65,7 @@ impl SessionRow {
         Self {
             key: key.0.clone(),
             handle: key.short().to_owned(),
-            device: describe(&s.user_agent),
+            device: label(&s.user_agent),
             ip: s.ip.clone(),
             two_factor: s.level == crate::domain::session::AuthLevel::TwoFactor,
             created: datetime(s.created_at),
