@@ -53,6 +53,13 @@ const scroller = document.scrollingElement;
 if (phone && scroller.scrollWidth > width) {
   problems.push(`horizontal overflow: the page is ${scroller.scrollWidth}px wide on a ${width}px screen`);
 }
+// The card keeps a margin to the page's edges, on a page longer than the window too.
+const card = document.querySelector('main');
+if (card) {
+  const r = card.getBoundingClientRect();
+  const top = r.top + window.scrollY, below = scroller.scrollHeight - (r.bottom + window.scrollY);
+  if (top < 8 || below < 8 || r.left < 8) problems.push(`the card touches the page's edge (${Math.round(top)}px above, ${Math.round(below)}px below, ${Math.round(r.left)}px left)`);
+}
 // Nor sideways scrolling inside the page on a phone (a wide table in a scrolling box).
 if (phone) {
   for (const e of document.body.querySelectorAll('*')) {
