@@ -144,6 +144,7 @@ async fn every_portal_page_passes_axe_light_and_dark_on_desktop_and_phone() {
     .await;
     wd.find("#current-error").await;
     c.check("password-change-failed").await;
+    c.field_error("password-change-failed", "#current").await;
     w.go("/account/sessions").await;
     wd.find("form#revoke-others").await;
     c.check("sessions").await;
@@ -165,6 +166,7 @@ async fn every_portal_page_passes_axe_light_and_dark_on_desktop_and_phone() {
     w.submit(&[("code", "000000")]).await;
     wd.find("p.error").await;
     c.check("enroll-failed").await;
+    c.field_error("enroll-failed", "#code").await;
     w.submit(&[("code", &w.code(&secret))]).await;
     wd.find("textarea#recovery-codes").await;
     c.check("recovery-codes").await;
@@ -178,6 +180,7 @@ async fn every_portal_page_passes_axe_light_and_dark_on_desktop_and_phone() {
     w.submit(&[("code", "000000")]).await;
     wd.find("p.error").await;
     c.check("code-failed").await;
+    c.field_error("code-failed", "#code").await;
     wd.click("a#switch-code").await;
     wd.wait_for_text("Recovery code").await;
     c.check("code-recovery").await;
@@ -236,6 +239,7 @@ async fn every_portal_page_passes_axe_light_and_dark_on_desktop_and_phone() {
         .await;
     wd.find("p.error").await;
     c.check("reset-failed").await;
+    c.field_error("reset-failed", "#confirm").await;
     w.submit(&[("new", NEW), ("confirm", NEW)]).await;
     wd.wait_for_text("Password changed").await;
     c.check("reset-done").await;
@@ -249,6 +253,7 @@ async fn every_portal_page_passes_axe_light_and_dark_on_desktop_and_phone() {
     w.submit(&[("username", "Not Valid!")]).await;
     wd.find("p.error").await;
     c.check("admin-new-failed").await;
+    c.field_error("admin-new-failed", "#username").await;
     wd.execute(
         "document.querySelector('input[name=must_change]').checked = true;",
         vec![],
@@ -260,6 +265,16 @@ async fn every_portal_page_passes_axe_light_and_dark_on_desktop_and_phone() {
     c.check("admin-temporary-password").await;
     w.go("/admin/users/alice").await;
     c.check("admin-user").await;
+    // The browser's own check of type=email aside, to reach the gateway's.
+    wd.execute(
+        "document.querySelector('form#profile').noValidate = true;",
+        vec![],
+    )
+    .await;
+    w.submit(&[("email", "not an address")]).await;
+    wd.find("#profile-error").await;
+    c.check("admin-user-failed").await;
+    c.field_error("admin-user-failed", "#email").await;
     w.go("/admin/users/alice/delete").await;
     c.check("admin-delete").await;
     w.sign_out().await;
@@ -287,6 +302,7 @@ async fn the_accessibility_checker_reports_what_it_finds() {
          h.style.background = '#ffffff'; \
          const b = document.querySelector('button[type=submit]'); b.textContent = ''; \
          const w = document.createElement('button'); w.style.width = '4rem'; \
+         w.style.whiteSpace = 'normal'; \
          w.textContent = 'a label far too long for its button'; document.body.append(w); \
          const d = document.createElement('div'); d.style.width = '900px'; d.textContent = 'wide'; \
          document.body.append(d);",

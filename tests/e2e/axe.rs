@@ -89,6 +89,21 @@ for (const b of document.querySelectorAll('.row button, tr button, li button')) 
 return problems;
 "#;
 
+/// Whether the field `arguments[0]` is marked as the one in error: `aria-invalid`, described
+/// by a visible error placed after it (besides the summary at the top); the problem, or null.
+const FIELD_ERROR: &str = r#"
+const f = document.querySelector(arguments[0]);
+if (!f) return `no field ${arguments[0]}`;
+if (f.getAttribute('aria-invalid') !== 'true') return `${arguments[0]} is not aria-invalid`;
+const ids = (f.getAttribute('aria-describedby') || '').split(/\s+/).filter(Boolean);
+const err = ids.map(id => document.getElementById(id)).find(e => e && e.classList.contains('error'));
+if (!err) return `${arguments[0]} is not described by an error (aria-describedby="${ids.join(' ')}")`;
+if (!err.textContent.trim() || err.getClientRects().length === 0) return `the error of ${arguments[0]} is empty or hidden`;
+if (!(f.compareDocumentPosition(err) & Node.DOCUMENT_POSITION_FOLLOWING)) return `the error of ${arguments[0]} is not beside it`;
+if (!document.querySelector('[role=alert]')) return 'no error summary (role=alert)';
+return null;
+"#;
+
 /// The axe script, from the path `scripts/test.sh` exports.
 pub fn axe_source() -> String {
     let path = std::env::var_os("GATEHOUSE_TEST_AXE").unwrap_or_else(|| {
@@ -229,6 +244,14 @@ impl<'a> Checker<'a> {
             .unwrap_or_else(|e| panic!("screenshot {name}: {e}"));
         assert!(png.starts_with(b"\x89PNG"), "screenshot {name} is no PNG");
         std::fs::write(self.shots.join(name), png).unwrap();
+    }
+
+    /// Checks that the field matching `css` on the current page is marked as the one in error.
+    pub async fn field_error(&mut self, page: &str, css: &str) {
+        let found = self.wd.execute(FIELD_ERROR, vec![json!(css)]).await;
+        if let Some(problem) = found.as_str() {
+            self.problems.push(format!("{page}: {problem}"));
+        }
     }
 
     /// Fails once, listing every problem found on every page.

@@ -102,6 +102,8 @@ struct ResetPage<'a> {
     username: &'a str,
     min_length: usize,
     error: Option<&'a str>,
+    /// The id of the field the error is about: marked `aria-invalid`, the error beside it.
+    invalid: Option<&'static str>,
 }
 
 impl Template for ResetPage<'_> {
@@ -320,14 +322,15 @@ fn reset_page(
     status: StatusCode,
     token: &str,
     user: &User,
-    error: Option<&str>,
+    error: Option<(&str, &'static str)>,
 ) -> Response<Body> {
     let page = ResetPage {
         title: "Choose a new password",
         token,
         username: &user.username,
         min_length: min_length(app, user),
-        error,
+        error: error.map(|(message, _)| message),
+        invalid: error.map(|(_, field)| field),
     };
     view::form(app, headers, status, &page)
 }
@@ -399,14 +402,12 @@ async fn reset_refused(
     match app.passwords.reset_target(token, ctx.now).await {
         Ok(user) => {
             let why = e.to_string();
-            reset_page(
-                app,
-                headers,
-                StatusCode::BAD_REQUEST,
-                token,
-                &user,
-                Some(&why),
-            )
+            let field = match e {
+                PasswordError::Mismatch => "confirm",
+                _ => "new",
+            };
+            let status = StatusCode::BAD_REQUEST;
+            reset_page(app, headers, status, token, &user, Some((&why, field)))
         }
         Err(_) => bad_link(app),
     }

@@ -16,7 +16,7 @@ use super::PasswordPage;
 use super::user::back;
 use crate::domain::email::{DisplayName, Email};
 use crate::domain::secret::SecretString;
-use crate::domain::user::User;
+use crate::domain::user::{User, Username};
 use crate::http::request::RequestCtx;
 use crate::http::state::AppState;
 use crate::service::users::{AddUser, UserError};
@@ -57,6 +57,8 @@ struct NewUserPage<'a> {
     invite: Option<String>,
     invited: bool,
     error: Option<&'a str>,
+    /// The id of the field the error is about: marked `aria-invalid`, the error beside it.
+    invalid: Option<&'static str>,
 }
 
 impl Template for NewUserPage<'_> {
@@ -64,13 +66,14 @@ impl Template for NewUserPage<'_> {
     const CARD_CLASS: Option<&'static str> = Some("admin");
 }
 
-/// The form, filled with what was typed (never the password) and an optional error.
+/// The form, filled with what was typed (never the password) and an optional error with the
+/// field it is about, if one is.
 fn new_page(
     app: &AppState,
     headers: &HeaderMap,
     status: StatusCode,
     form: &CreateForm,
-    error: Option<&str>,
+    error: Option<(&str, Option<&'static str>)>,
 ) -> Response<Body> {
     let page = NewUserPage {
         title: "New user",
@@ -86,7 +89,8 @@ fn new_page(
             .configured()
             .then(|| crate::domain::calendar::span(app.config.password.invitation_ttl)),
         invited: form.invite.is_some(),
-        error,
+        error: error.map(|(message, _)| message),
+        invalid: error.and_then(|(_, field)| field),
     };
     view::form(app, headers, status, &page)
 }
@@ -104,26 +108,32 @@ pub(in crate::http::portal) async fn new_form(
     Ok(new_page(&app, &headers, StatusCode::OK, &blank, None))
 }
 
+/// A refusal: why, and the id of the field it is about if one is.
+type Problem = (&'static str, Option<&'static str>);
+
 /// What is wrong with a display name or email address as typed, if anything: the domain's
 /// parsers decide, the same ones the CLI goes through.
-fn field_problem(form: &CreateForm) -> Option<&'static str> {
+fn field_problem(form: &CreateForm) -> Option<Problem> {
     if DisplayName::parse_optional(&form.display_name).is_err() {
-        return Some("The display name is too long or holds control characters.");
+        let why = "The display name is too long or holds control characters.";
+        return Some((why, Some("display_name")));
     }
     if Email::parse_optional(&form.email).is_err() {
-        return Some("The email address is not valid.");
+        return Some(("The email address is not valid.", Some("email")));
     }
     None
 }
 
 /// Why an invitation cannot be mailed for this form, if it asks for one.
-fn invite_problem(app: &AppState, form: &CreateForm) -> Option<&'static str> {
+fn invite_problem(app: &AppState, form: &CreateForm) -> Option<Problem> {
     if form.invite.is_none() {
         None
     } else if !app.config.notifier.configured() {
-        Some("No mail notifier is configured, so an invitation cannot be sent.")
+        let why = "No mail notifier is configured, so an invitation cannot be sent.";
+        Some((why, None))
     } else if form.email.trim().is_empty() {
-        Some("An invitation needs the user's email address.")
+        let why = "An invitation needs the user's email address.";
+        Some((why, Some("email")))
     } else {
         None
     }
@@ -216,22 +226,36 @@ fn refused(
     form: &CreateForm,
     e: UserError,
 ) -> Result<Response<Body>, WebError> {
-    let (status, why) = match e {
+    let (status, why, field) = match e {
         UserError::Exists => (
             StatusCode::CONFLICT,
             "A user with that name already exists.".to_owned(),
+            "username",
         ),
         UserError::BadName(e) => (
             StatusCode::BAD_REQUEST,
             format!("The username or a group name is not valid: it {e}."),
+            // The same error covers both: the username if it is the one that fails.
+            if Username::parse(&form.username).is_err() {
+                "username"
+            } else {
+                "groups"
+            },
         ),
         UserError::Policy(e) => (
             StatusCode::BAD_REQUEST,
             format!("The password was refused: {e}"),
+            "password",
         ),
         e => return Err(e.into()),
     };
-    Ok(new_page(app, headers, status, form, Some(&why)))
+    Ok(new_page(
+        app,
+        headers,
+        status,
+        form,
+        Some((&why, Some(field))),
+    ))
 }
 
 #[cfg(test)]

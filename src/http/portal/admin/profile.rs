@@ -59,14 +59,26 @@ pub(in crate::http::portal) async fn profile(
     }
 }
 
-/// Why a field was refused, and the answer's status; `None` for a failure no field explains.
-fn field_problem(e: &UserError) -> Option<(StatusCode, String)> {
+/// Why a field was refused, the field's id and the answer's status; `None` for a failure no
+/// field explains.
+fn field_problem(e: &UserError) -> Option<(StatusCode, String, &'static str)> {
     let bad = StatusCode::BAD_REQUEST;
     Some(match e {
-        UserError::BadDisplayName(e) => (bad, format!("The display name is not valid: it {e}.")),
-        UserError::BadEmail(e) => (bad, format!("The email address is not valid: it {e}.")),
-        UserError::BadName(e) => (bad, format!("A group name is not valid: it {e}.")),
-        UserError::Refused(Refusal::OwnAccount(why)) => (StatusCode::CONFLICT, (*why).to_owned()),
+        UserError::BadDisplayName(e) => (
+            bad,
+            format!("The display name is not valid: it {e}."),
+            "display_name",
+        ),
+        UserError::BadEmail(e) => (
+            bad,
+            format!("The email address is not valid: it {e}."),
+            "email",
+        ),
+        UserError::BadName(e) => (bad, format!("A group name is not valid: it {e}."), "groups"),
+        // The one change refused on one's own account is to one's own groups.
+        UserError::Refused(Refusal::OwnAccount(why)) => {
+            (StatusCode::CONFLICT, (*why).to_owned(), "groups")
+        }
         _ => return None,
     })
 }
@@ -77,13 +89,14 @@ async fn refused(
     form: &ProfileForm,
     e: UserError,
 ) -> Result<Response<Body>, WebError> {
-    let Some((status, why)) = field_problem(&e) else {
+    let Some((status, why, field)) = field_problem(&e) else {
         return Err(e.into());
     };
     let typed = ProfileFields {
         display_name: &form.display_name,
         email: &form.email,
         groups: form.groups.clone(),
+        invalid: Some(field),
     };
     on.refuse_profile(status, &why, typed).await
 }
