@@ -22,6 +22,7 @@ ORDER = [
     ["http::state"],
     # The proxy sits below the state, which holds its site table.
     ["http::proxy"],
+    ["http::lang"],
     ["http::request", "http::cookies", "http::csrf", "http::headers", "http::pages"],
     # Only the edge (http, compose, cli) reads the clock: services, stores and the domain sit
     # below it and take `now` as an argument.
@@ -33,7 +34,7 @@ ORDER = [
     ["store"],
     ["config"],
     ["domain"],
-    ["audit", "templates"],
+    ["audit", "templates", "i18n"],
 ]
 RANK = {m: i for i, group in enumerate(ORDER) for m in group}
 

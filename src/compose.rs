@@ -4,6 +4,8 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::i18n::Catalogs;
+
 use anyhow::{Context, bail};
 
 use crate::clock::{Clock, SystemClock};
@@ -70,6 +72,17 @@ fn totp_keys(config: &Config, master: &[u8; 32]) -> Vec<(u8, [u8; 32])> {
     }
 }
 
+/// The message catalogs of the configured languages (checked when the config was read).
+pub fn catalogs(config: &Config) -> anyhow::Result<Arc<Catalogs>> {
+    Catalogs::load(
+        &config.portal.languages,
+        &config.portal.default_language,
+        config.portal.templates_dir.as_deref(),
+    )
+    .map(Arc::new)
+    .map_err(|problems| anyhow::anyhow!("message catalogs: {}", problems.join("; ")))
+}
+
 /// Builds every use case over `stores`; `master` is the 32-byte master key.
 pub fn services(config: &Config, stores: &Stores, master: &[u8; 32]) -> anyhow::Result<Services> {
     let sessions = Sessions::new(
@@ -112,6 +125,7 @@ pub fn services(config: &Config, stores: &Stores, master: &[u8; 32]) -> anyhow::
         &config.notifier,
         (&config.portal.title, &account_url),
         config.portal.templates_dir.as_deref(),
+        catalogs(config)?,
     )?;
     let two_factor = TwoFactor::new(TwoFactorParts {
         factors: stores.factors.clone(),
@@ -197,7 +211,7 @@ impl App {
                 config.session.cookie.clone(),
                 config.session.timeouts.absolute,
             ),
-            pages: Pages::load(config.portal.templates_dir.as_deref())
+            pages: Pages::load(config.portal.templates_dir.as_deref(), catalogs(&config)?)
                 .map_err(anyhow::Error::msg)?,
             headers: SecurityHeaders::new(&form_action, &icon_origins, crate::http::pages::CSS),
             sites: SiteTable::new(

@@ -14,6 +14,7 @@ pub mod config;
 pub mod conn_limits;
 pub mod domain;
 pub mod http;
+pub mod i18n;
 pub mod mail;
 pub mod presentation;
 pub mod server;

@@ -73,6 +73,8 @@ pub struct RawPortal {
     pub default_redirect: Option<String>,
     pub templates_dir: Option<PathBuf>,
     pub redirect_domains: Vec<String>,
+    pub languages: Option<Vec<String>>,
+    pub default_language: String,
 }
 
 impl Default for RawPortal {
@@ -83,6 +85,8 @@ impl Default for RawPortal {
             default_redirect: None,
             templates_dir: None,
             redirect_domains: Vec::new(),
+            languages: None,
+            default_language: "en".into(),
         }
     }
 }

@@ -103,6 +103,10 @@ pub struct PortalConfig {
     pub default_redirect: String,
     pub templates_dir: Option<PathBuf>,
     pub redirect: RedirectPolicy,
+    /// The languages pages and mails are offered in (tags), most preferred fallback first.
+    pub languages: Vec<String>,
+    /// The language for a reader who asks for none of `languages` (one of them).
+    pub default_language: String,
 }
 
 /// `SameSite` attribute of the session cookie.

@@ -413,12 +413,33 @@ fn portal(
             "remove it to use the built-in pages",
         );
     }
+    let languages = raw.languages.clone().unwrap_or_else(|| {
+        crate::i18n::SHIPPED
+            .iter()
+            .map(|(tag, _)| (*tag).to_owned())
+            .collect()
+    });
+    // Loading the catalogs here lists a missing catalog, a bad tag and every syntax error of
+    // an operator's catalog at start (and in `check-config`), not at the first page.
+    if let Err(problems) =
+        crate::i18n::Catalogs::load(&languages, &raw.default_language, templates_dir.as_deref())
+    {
+        for p in problems {
+            cx.problem(
+                "portal.languages",
+                &p,
+                "list shipped tags (en, de, fr, es, nl, pt) or add <templates_dir>/locales/<tag>.ftl",
+            );
+        }
+    }
     PortalConfig {
         url,
         title: raw.title.clone(),
         default_redirect,
         templates_dir,
         redirect,
+        languages,
+        default_language: raw.default_language.clone(),
     }
 }
 

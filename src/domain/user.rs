@@ -116,6 +116,8 @@ pub struct User {
     pub totp_enabled: bool,
     /// When the password was last set (Unix seconds).
     pub password_set_at: i64,
+    /// The language the user chose in the portal (a tag; empty: none chosen).
+    pub language: String,
     /// Creation time (Unix seconds).
     pub created_at: i64,
     /// Last change (Unix seconds).
@@ -176,6 +178,7 @@ mod tests {
             session_epoch: 0,
             totp_enabled: false,
             password_set_at: 1000,
+            language: String::new(),
             created_at: 0,
             updated_at: 0,
         };

@@ -23,6 +23,11 @@ pub const CSRF_COOKIE: &str = "__Host-gatehouse_csrf";
 pub const PENDING_COOKIE: &str = "__Host-gatehouse_pending";
 /// Name of the remembered-device cookie (portal host only).
 pub const DEVICE_COOKIE: &str = "__Host-gatehouse_device";
+/// Name of the language cookie (portal host only; holds a language tag, nothing else).
+pub const LANG_COOKIE: &str = "__Host-gatehouse_lang";
+
+/// How long the language cookie is kept (a year).
+const LANG_MAX_AGE: i64 = 365 * 86_400;
 
 /// Builds `Set-Cookie` values from the session cookie settings.
 #[derive(Debug, Clone)]
@@ -101,6 +106,15 @@ impl Cookies {
         ))
     }
 
+    /// `Set-Cookie` for the reader's language (a tag), kept a year. `Lax`, unlike the other
+    /// portal cookies: someone following a link from a mail to the portal still gets their
+    /// language on the first page. It grants nothing.
+    pub fn language(&self, tag: &str) -> HeaderValue {
+        let mut c = portal_only(LANG_COOKIE, tag.to_owned(), Some(LANG_MAX_AGE));
+        c.set_same_site(cookie::SameSite::Lax);
+        set_cookie(&c)
+    }
+
     /// `Set-Cookie` for the CSRF cookie (portal host only, strict, for the browser session).
     pub fn csrf(&self, value: &str) -> HeaderValue {
         set_cookie(&portal_only(CSRF_COOKIE, value.to_owned(), None))
@@ -170,14 +184,20 @@ pub fn read<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, A
 }
 
 /// Whether a cookie name is one of the gateway's own: the session cookie, the CSRF,
-/// pending-login and remembered-device cookies. Compared without letter case and without the
+/// pending-login, remembered-device and language cookies. Compared without letter case and without the
 /// `__Host-`/`__Secure-` prefix, so a cookie left over from an earlier cookie setting (one host
 /// vs SSO) or a case variant still counts as ours.
 pub fn is_own(name: &str, session_name: &str) -> bool {
     let name = unprefixed(name.trim());
-    [session_name, CSRF_COOKIE, PENDING_COOKIE, DEVICE_COOKIE]
-        .iter()
-        .any(|own| unprefixed(own).eq_ignore_ascii_case(name))
+    [
+        session_name,
+        CSRF_COOKIE,
+        PENDING_COOKIE,
+        DEVICE_COOKIE,
+        LANG_COOKIE,
+    ]
+    .iter()
+    .any(|own| unprefixed(own).eq_ignore_ascii_case(name))
 }
 
 /// A cookie name without its `__Host-` or `__Secure-` prefix (any letter case).

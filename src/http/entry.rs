@@ -19,11 +19,13 @@ use crate::domain::rules::RequestFacts;
 use crate::domain::secret::{fill_random, hex};
 use crate::http::authz::{Verdict, authorize, portal_location, portal_page};
 use crate::http::headers::Relayed;
+use crate::http::lang::{self, Asked};
 use crate::http::portal::errors::{PageError, error_page, error_page_with_link, forbidden_page};
 use crate::http::proxy::headers::IdentityHeaders;
 use crate::http::proxy::{ForwardError, Hop, Site};
 use crate::http::request::{ConnInfo, RequestCtx, is_navigation};
 use crate::http::state::AppState;
+use crate::i18n::Msg;
 
 /// Where a request goes.
 pub enum Route<'a> {
@@ -58,15 +60,12 @@ fn single(headers: &HeaderMap, name: header::HeaderName) -> Result<Option<&str>,
     let mut values = headers.get_all(&name).iter();
     let first = values.next();
     if values.next().is_some() {
-        return Err(PageError::BadRequest(
-            "The request repeats a header that must appear once.",
-        ));
+        return Err(PageError::BadRequest("bad-request-repeated-header"));
     }
     first
         .map(|v| {
-            v.to_str().map_err(|_| {
-                PageError::BadRequest("A header holds characters that are not allowed.")
-            })
+            v.to_str()
+                .map_err(|_| PageError::BadRequest("bad-request-header-characters"))
         })
         .transpose()
 }
@@ -87,9 +86,7 @@ pub fn precheck<B>(
     // hyper's HTTP/1 parser already drops Content-Length when Transfer-Encoding is present and
     // closes the connection afterwards; this check keeps the rule if that ever changes.
     if h.contains_key(header::TRANSFER_ENCODING) && h.contains_key(header::CONTENT_LENGTH) {
-        return Err(fail(PageError::BadRequest(
-            "The request has both Content-Length and Transfer-Encoding.",
-        )));
+        return Err(fail(PageError::BadRequest("bad-request-framing")));
     }
     single(h, header::CONTENT_LENGTH).map_err(fail)?;
     let host_header = single(h, header::HOST).map_err(fail)?;
@@ -97,13 +94,11 @@ pub fn precheck<B>(
         (Some(a), Some(hh))
             if req.version() < Version::HTTP_2 && !a.as_str().eq_ignore_ascii_case(hh) =>
         {
-            return Err(fail(PageError::BadRequest(
-                "The request names two different hosts.",
-            )));
+            return Err(fail(PageError::BadRequest("bad-request-two-hosts")));
         }
         (Some(a), _) => a.as_str().to_owned(),
         (None, Some(hh)) => hh.to_owned(),
-        (None, None) => return Err(fail(PageError::BadRequest("The request has no host."))),
+        (None, None) => return Err(fail(PageError::BadRequest("bad-request-no-host"))),
     };
     let trusted = &app.config.server.trusted_proxies;
     let peer_trusted = trusted.contains(conn.peer.ip());
@@ -113,7 +108,7 @@ pub fn precheck<B>(
                 .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https")));
     let default_port = if https { 443 } else { 80 };
     let auth = parse_authority(&authority, default_port)
-        .map_err(|_| fail(PageError::BadRequest("The host name is not valid.")))?;
+        .map_err(|_| fail(PageError::BadRequest("bad-request-bad-host")))?;
     // HTTP/2+: rules are judged on :authority, but a Host header would be forwarded upstream
     // (preserve_host); if they name different hosts the upstream serves a request the gateway
     // never checked. RFC 9113 §8.3.1: treat as malformed after normalising both.
@@ -121,22 +116,13 @@ pub fn precheck<B>(
         && let Some(hh) = host_header
         && parse_authority(hh, default_port).ok().as_ref() != Some(&auth)
     {
-        return Err(fail(PageError::BadRequest(
-            "The request names two different hosts.",
-        )));
+        return Err(fail(PageError::BadRequest("bad-request-two-hosts")));
     }
-    let path = normalize_path(req.uri().path()).map_err(|_| {
-        fail(PageError::BadRequest(
-            "The path is not allowed: it uses an encoding or sequence that could be misread.",
-        ))
-    })?;
+    let path = normalize_path(req.uri().path())
+        .map_err(|_| fail(PageError::BadRequest("bad-request-bad-path")))?;
     // A trusted proxy's X-Forwarded-For that does not name an address is refused, not read as
     // "the proxy itself" (see `client_ip`); a value that is not even text counts the same.
-    let unreadable = || {
-        fail(PageError::BadRequest(
-            "X-Forwarded-For does not name the client's address.",
-        ))
-    };
+    let unreadable = || fail(PageError::BadRequest("bad-request-forwarded-for"));
     let xff = h
         .get_all("x-forwarded-for")
         .iter()
@@ -221,21 +207,34 @@ pub async fn proxy(
         Ok(Verdict::NoSecondFactor) => {
             // A way forward: enrolment on the portal, then back to this page.
             let enrol = portal_location(app, "/account/2fa/enable", &ctx.original_url(), &ctx.host);
-            let link = (enrol.as_str(), "Set up two-factor authentication now");
-            return error_page_with_link(app, ctx, PageError::SecondFactorRequired, link);
+            let link = (enrol.as_str(), Msg::new("error-two-factor-set-up"));
+            return page(&req, || {
+                error_page_with_link(app, ctx, PageError::SecondFactorRequired, link)
+            });
         }
         Ok(Verdict::Forbidden(Some(user))) => {
             // Say who is signed in, and offer another account: sign out, then sign in and
             // come back here.
             let login = portal_location(app, "/login", &ctx.original_url(), &ctx.host);
             let switch = portal_location(app, "/logout", &login, &ctx.host);
-            return forbidden_page(app, ctx, &user, &switch);
+            return page(&req, || forbidden_page(app, ctx, &user, &switch));
         }
-        Ok(Verdict::Forbidden(None)) => return error_page(app, Some(ctx), PageError::Forbidden),
+        Ok(Verdict::Forbidden(None)) => {
+            return page(&req, || error_page(app, Some(ctx), PageError::Forbidden));
+        }
         // Fail closed: no store, no access (docs/security.md#store-bounds-and-outages).
-        Err(e) => return error_page(app, Some(ctx), PageError::Unavailable(e.to_string())),
+        Err(e) => {
+            let err = PageError::Unavailable(e.to_string());
+            return page(&req, || error_page(app, Some(ctx), err));
+        }
     };
     relay(app, req, ctx, conn, site, session.as_deref()).await
+}
+
+/// Renders a page the gateway answers a site's request with, in the language the request
+/// asked for.
+fn page<B>(req: &Request<B>, render: impl FnOnce() -> Response<Body>) -> Response<Body> {
+    lang::within(Asked::of(req.headers(), String::new()), render)
 }
 
 /// Forwards an allowed request to its site with the identity of `session` (none for a
@@ -254,6 +253,8 @@ async fn relay(
         email: &s.user.email,
         name: &s.user.display_name,
     });
+    // Kept for the page that reports a failed upstream (the request goes to the upstream).
+    let asked = Asked::of_accept(req.headers());
     let hop = Hop {
         peer: conn.peer,
         xff_chain: forwarded_chain(app, &req, conn),
@@ -264,10 +265,12 @@ async fn relay(
             resp.extensions_mut().insert(Relayed);
             resp
         }
-        Err(ForwardError::Timeout) => error_page(app, Some(ctx), PageError::GatewayTimeout),
-        Err(ForwardError::Unreachable(cause)) => {
+        Err(ForwardError::Timeout) => lang::within(asked, || {
+            error_page(app, Some(ctx), PageError::GatewayTimeout)
+        }),
+        Err(ForwardError::Unreachable(cause)) => lang::within(asked, || {
             error_page(app, Some(ctx), PageError::BadGateway(cause))
-        }
+        }),
     }
 }
 
@@ -327,9 +330,9 @@ impl App {
             Ok(ctx) => ctx,
             Err((err, rid)) => {
                 audit!(event::REQUEST_REJECTED, ip = %conn.peer.ip(), request_id = %rid, reason = ?err);
-                return self.secured(crate::http::portal::errors::error_page_with_id(
-                    app, &rid, err,
-                ));
+                return self.secured(page(&req, || {
+                    crate::http::portal::errors::error_page_with_id(app, &rid, err)
+                }));
             }
         };
         // The span is attached to the future, not entered on the thread: a guard held across
@@ -350,8 +353,10 @@ impl App {
         let app = &self.state;
         match classify(app, &ctx) {
             Route::Portal => {
+                let here = ctx.path_and_query();
+                let asked = Asked::of(req.headers(), here);
                 req.extensions_mut().insert(ctx);
-                match self.portal.clone().oneshot(req).await {
+                match lang::within_async(asked, self.portal.clone().oneshot(req)).await {
                     Ok(r) => r,
                     Err(never) => match never {},
                 }
@@ -362,11 +367,13 @@ impl App {
                 let head = req.map(|_| ());
                 crate::http::forward_auth::handle(app, &head, &ctx, conn, flavor).await
             }
-            Route::Unknown => error_page(
-                app,
-                Some(&ctx),
-                crate::http::portal::errors::PageError::UnknownHost,
-            ),
+            Route::Unknown => page(&req, || {
+                error_page(
+                    app,
+                    Some(&ctx),
+                    crate::http::portal::errors::PageError::UnknownHost,
+                )
+            }),
             // Upstream answers come back marked `Relayed` and pass through untouched.
             Route::Site(site) => proxy(app, req, &ctx, conn, site).await,
         }

@@ -9,6 +9,7 @@ pub mod csrf;
 pub mod entry;
 pub mod forward_auth;
 pub mod headers;
+pub mod lang;
 pub mod pages;
 pub mod portal;
 pub mod proxy;

@@ -3,8 +3,11 @@
 //! login page can be themed without rebuilding. Auto-escaping is on for every `.html` file.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use minijinja::Environment;
+
+use crate::i18n::Catalogs;
 
 use crate::templates::template_source;
 use serde::Serialize;
@@ -64,12 +67,15 @@ pub const CSS: &str = include_str!("../../templates/static/gatehouse.css");
 /// Renders pages.
 pub struct Pages {
     env: Environment<'static>,
+    catalogs: Arc<Catalogs>,
 }
 
 impl Pages {
-    /// Loads every template, preferring `override_dir/<name>` when it exists.
-    pub fn load(override_dir: Option<&Path>) -> Result<Self, String> {
+    /// Loads every template, preferring `override_dir/<name>` when it exists; their texts
+    /// come from `catalogs` (`t(...)`).
+    pub fn load(override_dir: Option<&Path>, catalogs: Arc<Catalogs>) -> Result<Self, String> {
         let mut env = Environment::new();
+        crate::i18n::install(&mut env, catalogs.clone());
         // Strict in debug builds, so every test that renders a page checks that its typed
         // context has every field the template reads (see `http::portal::view`).
         if cfg!(debug_assertions) {
@@ -80,7 +86,12 @@ impl Pages {
             env.add_template_owned(*name, source)
                 .map_err(|e| format!("template {name}: {e}"))?;
         }
-        Ok(Self { env })
+        Ok(Self { env, catalogs })
+    }
+
+    /// The catalogs the pages' texts come from.
+    pub fn catalogs(&self) -> &Catalogs {
+        &self.catalogs
     }
 
     /// Renders `name` with `ctx`.

@@ -41,6 +41,14 @@ pub struct RequestCtx {
 }
 
 impl RequestCtx {
+    /// The canonical path and query, as the client can ask for it again on this host.
+    pub fn path_and_query(&self) -> String {
+        match &self.query {
+            Some(q) => format!("{}?{q}", self.path.encoded),
+            None => self.path.encoded.clone(),
+        }
+    }
+
     /// The URL the client asked for, rebuilt from canonical parts (for `rd`).
     pub fn original_url(&self) -> String {
         absolute_url(

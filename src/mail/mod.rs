@@ -14,10 +14,12 @@ use async_trait::async_trait;
 use lettre::Message;
 use lettre::message::{Mailbox, MultiPart};
 use minijinja::Environment;
+use serde::Serialize;
 use serde_json::json;
 
 use crate::config::NotifierConfig;
 use crate::domain::user::User;
+use crate::i18n::{Catalogs, Msg};
 use crate::templates::template_source;
 
 pub mod smtp;
@@ -29,15 +31,15 @@ pub enum Notice {
     PasswordReset {
         /// The link, built from the configured portal URL.
         link: String,
-        /// Minutes it stays valid.
-        minutes: i64,
+        /// How long it works, in words of the catalog ("15 minutes").
+        valid_for: Msg,
     },
     /// An administrator created the account: a single-use link to choose the first password.
     Invitation {
         /// The link, built from the configured portal URL.
         link: String,
-        /// How long it works, in words ("3 days").
-        valid_for: String,
+        /// How long it works, in words of the catalog ("3 days").
+        valid_for: Msg,
     },
     /// The password was changed by the user or through a reset link.
     PasswordChanged,
@@ -74,80 +76,72 @@ impl Notice {
         }
     }
 
-    /// Subject line and body paragraphs.
-    fn text(&self) -> (&'static str, Vec<String>) {
-        const NOT_YOU: &str =
-            "If this was not you, change your password now and contact your administrator.";
-        const BY_ADMIN: &str =
-            "If you did not expect this change, ask your administrator about it.";
+    /// Subject line and body paragraphs (catalog messages, and the link as it is).
+    fn text(&self) -> (Msg, Vec<Paragraph>) {
+        use Paragraph::{Link, Text};
+        let not_you = || Text(Msg::new("mail-not-you"));
+        let by_admin = || Text(Msg::new("mail-by-admin"));
         match self {
-            Self::PasswordReset { link, minutes } => (
-                "Reset your password",
+            Self::PasswordReset { link, valid_for } => (
+                Msg::new("mail-reset-subject"),
                 vec![
-                    "Someone asked to reset the password of your account. To choose a new password, open this link:".into(),
-                    link.clone(),
-                    format!("The link works once, for {minutes} minutes. If you did not ask for it, ignore this message: your password stays as it is."),
+                    Text(Msg::new("mail-reset-1")),
+                    Link(link.clone()),
+                    Text(Msg::new("mail-reset-2").with("valid", valid_for.clone())),
                 ],
             ),
             Self::Invitation { link, valid_for } => (
-                "Your new account",
+                Msg::new("mail-invite-subject"),
                 vec![
-                    "An administrator created an account for you. To choose your password and sign in, open this link:".into(),
-                    link.clone(),
-                    format!("The link works once, for {valid_for}. If you did not expect this account, ignore this message."),
+                    Text(Msg::new("mail-invite-1")),
+                    Link(link.clone()),
+                    Text(Msg::new("mail-invite-2").with("valid", valid_for.clone())),
                 ],
             ),
             Self::PasswordChanged => (
-                "Your password was changed",
+                Msg::new("mail-changed-subject"),
                 vec![
-                    "The password of your account was changed, and every other session was signed out.".into(),
-                    "If this was not you, reset your password now and contact your administrator.".into(),
+                    Text(Msg::new("mail-changed-1")),
+                    Text(Msg::new("mail-changed-2")),
                 ],
             ),
             Self::PasswordSetByAdmin => (
-                "Your password was reset by an administrator",
-                vec![
-                    "An administrator set a new password for your account and signed you out everywhere. They will tell you the new password; you choose your own at the next sign-in if they asked for that.".into(),
-                    BY_ADMIN.into(),
-                ],
+                Msg::new("mail-admin-set-subject"),
+                vec![Text(Msg::new("mail-admin-set-1")), by_admin()],
             ),
             Self::TwoFactorEnabled => (
-                "Two-factor authentication turned on",
-                vec![
-                    "Two-factor authentication is now on for your account. Signing in needs a code from your authenticator app or one of your recovery codes.".into(),
-                    NOT_YOU.into(),
-                ],
+                Msg::new("mail-2fa-on-subject"),
+                vec![Text(Msg::new("mail-2fa-on-1")), not_you()],
             ),
             Self::TwoFactorDisabled => (
-                "Two-factor authentication turned off",
-                vec![
-                    "Two-factor authentication was turned off for your account. Your recovery codes and remembered devices no longer work.".into(),
-                    NOT_YOU.into(),
-                ],
+                Msg::new("mail-2fa-off-subject"),
+                vec![Text(Msg::new("mail-2fa-off-1")), not_you()],
             ),
             Self::TwoFactorReset => (
-                "Two-factor authentication reset by an administrator",
-                vec![
-                    "An administrator turned off two-factor authentication for your account and signed you out everywhere. You can set it up again on your account page.".into(),
-                    BY_ADMIN.into(),
-                ],
+                Msg::new("mail-2fa-reset-subject"),
+                vec![Text(Msg::new("mail-2fa-reset-1")), by_admin()],
             ),
             &Self::RecoveryCodeUsed { left } => (
-                "A recovery code was used",
+                Msg::new("mail-code-used-subject"),
                 vec![
-                    format!("A recovery code was used to sign in to your account. {left} unused codes remain; each works once."),
-                    NOT_YOU.into(),
+                    Text(Msg::new("mail-code-used-1").with("left", left)),
+                    not_you(),
                 ],
             ),
             Self::RecoveryCodesRegenerated => (
-                "New recovery codes",
-                vec![
-                    "New recovery codes were generated for your account. The old ones no longer work.".into(),
-                    NOT_YOU.into(),
-                ],
+                Msg::new("mail-codes-new-subject"),
+                vec![Text(Msg::new("mail-codes-new-1")), not_you()],
             ),
         }
     }
+}
+
+/// A paragraph of a notice: a catalog message, or a link shown as it is.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Paragraph {
+    Text(Msg),
+    Link(String),
 }
 
 /// When the change a notice reports happened, and, when a person did it on their own account,
@@ -230,6 +224,7 @@ pub struct Mailer {
     from: Option<Mailbox>,
     transport: Option<Arc<dyn Transport>>,
     templates: Arc<Environment<'static>>,
+    catalogs: Arc<Catalogs>,
     product: String,
     /// The account page every notice links to (from the configured portal URL).
     account_url: String,
@@ -243,6 +238,7 @@ impl Mailer {
         config: &NotifierConfig,
         (product, account_url): (&str, &str),
         templates_dir: Option<&Path>,
+        catalogs: Arc<Catalogs>,
     ) -> anyhow::Result<Self> {
         let transport: Option<Arc<dyn Transport>> = match (&config.file_dir, &config.smtp) {
             (Some(_), Some(_)) => {
@@ -252,17 +248,23 @@ impl Mailer {
             (None, Some(relay)) => Some(Arc::new(smtp::SmtpTransport::new(relay)?)),
             (None, None) => None,
         };
-        Self::with_transport(config, (product, account_url), templates_dir, transport)
+        Self::with_transport(
+            config,
+            (product, account_url),
+            (templates_dir, catalogs),
+            transport,
+        )
     }
 
-    /// A mailer over any transport (tests).
+    /// A mailer over any transport (tests); texts from `catalogs`.
     pub fn with_transport(
         config: &NotifierConfig,
         (product, account_url): (&str, &str),
-        templates_dir: Option<&Path>,
+        (templates_dir, catalogs): (Option<&Path>, Arc<Catalogs>),
         transport: Option<Arc<dyn Transport>>,
     ) -> anyhow::Result<Self> {
         let mut env = Environment::new();
+        crate::i18n::install(&mut env, catalogs.clone());
         for (name, builtin) in [("notice.txt", TEXT), ("notice.html", HTML)] {
             let source = template_source(templates_dir, &format!("email/{name}"), builtin)
                 .map_err(anyhow::Error::msg)?;
@@ -272,6 +274,7 @@ impl Mailer {
             from: config.from.parse().ok(),
             transport,
             templates: Arc::new(env),
+            catalogs,
             product: product.to_owned(),
             account_url: account_url.to_owned(),
         })
@@ -290,7 +293,14 @@ impl Mailer {
             .parse::<lettre::Address>()
             .map(|a| Mailbox::new(None, a))
             .map_err(|_| "the account has no valid email address".to_owned())?;
+        // The holder's own choice in the portal, else the default: a notice may be caused by
+        // someone else (an administrator, a reset asked by anyone), whose language is no clue.
+        let lang = self
+            .catalogs
+            .by_tag(&user.language)
+            .unwrap_or_else(|| self.catalogs.default_lang());
         let (subject, paragraphs) = notice.text();
+        let subject = self.catalogs.text(lang, &subject);
         // The name goes only into the body (never a header); line breaks and other control
         // characters in it become spaces so that it cannot shape the text (docs/security.md#mail-content).
         let name: String = user
@@ -298,11 +308,14 @@ impl Mailer {
             .chars()
             .map(|c| if c.is_control() { ' ' } else { c })
             .collect();
-        let source = occasion
-            .from
-            .as_ref()
-            .map(|(device, ip)| format!("{device}, address {ip}"));
+        let source = occasion.from.as_ref().map(|(device, ip)| {
+            let from = Msg::new("mail-from-value")
+                .with("device", device.as_str())
+                .with("ip", ip.as_str());
+            self.catalogs.text(lang, &from)
+        });
         let ctx = minijinja::Value::from(minijinja::value::Serde(json!({
+            "lang": self.catalogs.tag(lang),
             "product": self.product, "name": name, "username": user.username,
             "paragraphs": paragraphs, "subject": subject,
             "when": crate::domain::calendar::datetime(occasion.at), "from": source,

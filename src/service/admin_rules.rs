@@ -69,9 +69,9 @@ pub enum Refusal {
     #[error("not a member of the admin group")]
     NotAdmin,
     /// An administrator acting on their own account in a way that could lock them out, or
-    /// that must go through their account page (which asks for the current factors). The text
-    /// is shown to the administrator as it is.
-    #[error("{0}")]
+    /// that must go through their account page (which asks for the current factors). Holds
+    /// the message-catalog key of the reason the administrator is shown.
+    #[error("not on one's own account ({0})")]
     OwnAccount(&'static str),
 }
 
@@ -97,22 +97,14 @@ pub fn permit(
         AdminAction::Manage | AdminAction::Enable | AdminAction::EditProfile => return Ok(()),
         // Another session of one's own is fine to end; only the current one is not.
         AdminAction::RevokeSession(key) if key != Some(session) => return Ok(()),
-        AdminAction::SetPassword => {
-            "You cannot reset your own password here: change it on your account page."
-        }
-        AdminAction::Disable => "You cannot disable your own account.",
-        AdminAction::ResetTwoFactor => {
-            "You cannot reset your own two-factor authentication here: turn it off on your account page."
-        }
-        AdminAction::RevokeSession(_) => "This is your current session: use Sign out instead.",
-        AdminAction::RevokeAll => {
-            "This would end your current session too: use Sign out all other sessions on your sessions page."
-        }
-        AdminAction::Delete => "You cannot delete your own account.",
+        AdminAction::SetPassword => "admin-own-set-password",
+        AdminAction::Disable => "admin-own-disable",
+        AdminAction::ResetTwoFactor => "admin-own-reset-2fa",
+        AdminAction::RevokeSession(_) => "admin-own-current-session",
+        AdminAction::RevokeAll => "admin-own-revoke-all",
+        AdminAction::Delete => "admin-own-delete",
         // Whatever the change: dropping the admin group would lock them out of this area.
-        AdminAction::SetGroups => {
-            "You cannot change your own groups here (nor leave the admin group): ask another administrator."
-        }
+        AdminAction::SetGroups => "admin-own-groups",
     };
     Err(Refusal::OwnAccount(why))
 }
@@ -134,6 +126,7 @@ mod tests {
             session_epoch: 0,
             totp_enabled: false,
             password_set_at: 0,
+            language: String::new(),
             created_at: 0,
             updated_at: 0,
         }

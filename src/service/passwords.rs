@@ -258,7 +258,7 @@ impl Passwords {
                 &user,
                 Notice::PasswordReset {
                     link,
-                    minutes: (self.reset_ttl + 59) / 60,
+                    valid_for: crate::i18n::span(self.reset_ttl),
                 },
                 Occasion::at(now),
             )
@@ -278,9 +278,9 @@ impl Passwords {
         actor: &Actor,
         now: i64,
     ) -> Result<(), UserError> {
-        let minutes = (self.reset_ttl + 59) / 60;
+        let valid_for = crate::i18n::span(self.reset_ttl);
         self.mail_link(user, actor, now, self.reset_ttl, |link| {
-            Notice::PasswordReset { link, minutes }
+            Notice::PasswordReset { link, valid_for }
         })
         .await
     }
@@ -289,7 +289,7 @@ impl Passwords {
     /// the first password, valid `password.invitation_ttl` (docs/security.md#admin-reset).
     /// The account's own password is a random one nobody saw.
     pub async fn invite(&self, user: &User, actor: &Actor, now: i64) -> Result<(), UserError> {
-        let valid_for = crate::domain::calendar::span(self.invitation_ttl);
+        let valid_for = crate::i18n::span(self.invitation_ttl);
         self.mail_link(user, actor, now, self.invitation_ttl, |link| {
             Notice::Invitation { link, valid_for }
         })

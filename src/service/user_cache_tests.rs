@@ -19,6 +19,7 @@ fn user(id: i64) -> Arc<User> {
         session_epoch: 1,
         totp_enabled: false,
         password_set_at: 0,
+        language: String::new(),
         created_at: 0,
         updated_at: 0,
     })

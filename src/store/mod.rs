@@ -330,6 +330,8 @@ pub trait UserStore: Send + Sync + 'static {
     /// address voids the user's outstanding reset links, in the same transaction: they were
     /// mailed to the old one.
     async fn set_profile(&self, id: UserId, profile: &Profile, now: i64) -> StoreResult<()>;
+    /// Saves the language the user chose (a configured tag; empty: none).
+    async fn set_language(&self, id: UserId, tag: &str) -> StoreResult<()>;
     /// Deletes a user; returns whether it existed.
     async fn delete(&self, id: UserId) -> StoreResult<bool>;
     /// All users, ordered by name.

@@ -8,7 +8,7 @@ document.querySelectorAll("button[data-copy]").forEach(function (button) {
   button.hidden = false;
   button.addEventListener("click", function () {
     navigator.clipboard.writeText(source.value || source.textContent).then(function () {
-      button.textContent = "Copied";
+      button.textContent = button.dataset.copied || "Copied";
     });
   });
 });

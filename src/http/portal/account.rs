@@ -21,6 +21,7 @@ use crate::domain::secret::SecretString;
 use crate::domain::session::SessionId;
 use crate::http::request::RequestCtx;
 use crate::http::state::AppState;
+use crate::i18n::Msg;
 use crate::presentation::date;
 use crate::service::AuthError;
 use crate::service::sessions::Resolved;
@@ -65,7 +66,7 @@ struct DeviceRow {
 
 #[derive(Serialize)]
 struct AccountPage<'a> {
-    title: &'static str,
+    title: Msg,
     username: &'a str,
     display_name: &'a str,
     totp_enabled: bool,
@@ -73,8 +74,8 @@ struct AccountPage<'a> {
     devices: Vec<DeviceRow>,
     remember_days: u32,
     is_admin: bool,
-    error: Option<&'a str>,
-    notice: Option<&'a str>,
+    error: Option<Msg>,
+    notice: Option<Msg>,
 }
 
 impl Template for AccountPage<'_> {
@@ -88,8 +89,8 @@ pub(super) async fn account_page(
     headers: &HeaderMap,
     s: &Resolved,
     status: StatusCode,
-    error: Option<&str>,
-    notice: Option<&str>,
+    error: Option<Msg>,
+    notice: Option<Msg>,
 ) -> Result<Response<Body>, WebError> {
     let user = &s.user;
     let devices = app.two_factor.devices();
@@ -97,7 +98,7 @@ pub(super) async fn account_page(
         Ok::<_, AuthError>(devices.list(user.id, ctx.now).await?)
     })?;
     let page = AccountPage {
-        title: "Account security",
+        title: Msg::new("account-title"),
         username: &user.username,
         display_name: &user.display_name,
         totp_enabled: user.totp_enabled,
@@ -146,14 +147,12 @@ impl Done {
         }
     }
 
-    fn notice(self) -> &'static str {
-        match self {
-            Self::Password => {
-                "Your password was changed. Every other session was signed out; this one goes on."
-            }
-            Self::TwoFactorOff => "Two-factor authentication is off.",
-            Self::DeviceForgotten => "That device will be asked for a code at its next sign-in.",
-        }
+    fn notice(self) -> Msg {
+        Msg::new(match self {
+            Self::Password => "account-done-password",
+            Self::TwoFactorOff => "account-done-2fa-off",
+            Self::DeviceForgotten => "account-done-device",
+        })
     }
 }
 
@@ -191,10 +190,10 @@ pub(super) fn reauth_page(
     status: StatusCode,
     next: &str,
     rd: &str,
-    error: Option<&str>,
+    error: Option<Msg>,
 ) -> Response<Body> {
     let page = Reauth {
-        title: "Confirm your password",
+        title: Msg::new("reauth-title"),
         username: &s.user.username,
         next,
         rd,
@@ -237,7 +236,7 @@ pub(super) async fn reauth_submit(
         _ => "",
     };
     let password = SecretString::new(form.password);
-    let retry = |status, msg: &str| reauth_page(&app, &headers, &s, status, next, &rd, Some(msg));
+    let retry = |status, msg: Msg| reauth_page(&app, &headers, &s, status, next, &rd, Some(msg));
     match app
         .two_factor
         .reauthenticate(&s, &password, ctx.now, origin(&ctx, &headers))
@@ -245,11 +244,11 @@ pub(super) async fn reauth_submit(
     {
         Ok(id) => with_session(&app, &ctx, see_other(&after_reauth(&app, next, &rd)), &id).await,
         Err(AuthError::InvalidCredentials) => {
-            Ok(retry(StatusCode::UNAUTHORIZED, "Wrong password."))
+            Ok(retry(StatusCode::UNAUTHORIZED, Msg::new("reauth-wrong")))
         }
         Err(AuthError::Throttled { until }) => {
             let (msg, wait) = too_many(until, ctx.now);
-            Ok(throttled(retry(StatusCode::TOO_MANY_REQUESTS, &msg), wait))
+            Ok(throttled(retry(StatusCode::TOO_MANY_REQUESTS, msg), wait))
         }
         Err(e) => Err(e.into()),
     }

@@ -22,6 +22,7 @@ use crate::domain::secret::SecretString;
 use crate::domain::session::SessionId;
 use crate::http::request::RequestCtx;
 use crate::http::state::AppState;
+use crate::i18n::Msg;
 use crate::service::AuthError;
 use crate::service::sessions::Resolved;
 use crate::service::two_factor::Enrollment;
@@ -47,13 +48,13 @@ pub(super) struct PasswordCodeForm {
 
 #[derive(Serialize)]
 struct EnrollPage<'a> {
-    title: &'static str,
+    title: Msg,
     /// The `otpauth://` URI as an SVG QR code.
     qr: String,
     secret: String,
     uri: &'a str,
     rd: &'a str,
-    error: Option<&'a str>,
+    error: Option<Msg>,
 }
 
 impl Template for EnrollPage<'_> {
@@ -62,11 +63,11 @@ impl Template for EnrollPage<'_> {
 
 #[derive(Serialize)]
 struct RecoveryCodesPage<'a> {
-    title: &'static str,
+    title: Msg,
     codes: Vec<String>,
     /// The codes as a text file, in a `data:` URL.
     download_href: String,
-    intro: &'a str,
+    intro: Msg,
     /// Where "continue" goes.
     next: &'a str,
 }
@@ -91,12 +92,12 @@ fn enroll_page(
     status: StatusCode,
     enrollment: &Enrollment,
     rd: &str,
-    error: Option<&str>,
+    error: Option<Msg>,
 ) -> Result<Response<Body>, WebError> {
     let qr = super::qr::svg(enrollment.uri.expose())
         .ok_or_else(|| PageError::Internal("QR code too large".into()))?;
     let page = EnrollPage {
-        title: "Set up two-factor authentication",
+        title: Msg::new("enroll-title"),
         qr,
         secret: grouped(enrollment.secret.expose()),
         uri: enrollment.uri.expose(),
@@ -147,7 +148,7 @@ fn codes_page(
     app: &AppState,
     headers: &HeaderMap,
     codes: &[RecoveryCode],
-    intro: &str,
+    intro: Msg,
     next: &str,
 ) -> Response<Body> {
     let shown: Vec<String> = codes.iter().map(RecoveryCode::expose).collect();
@@ -157,7 +158,7 @@ fn codes_page(
         shown.join("\n")
     );
     let page = RecoveryCodesPage {
-        title: "Recovery codes",
+        title: Msg::new("codes-page-title"),
         download_href: format!(
             "data:text/plain;charset=utf-8,{}",
             utf8_percent_encode(&text, NON_ALPHANUMERIC)
@@ -206,7 +207,7 @@ async fn enabled(
     } else {
         target(app, rd)
     };
-    let intro = "Two-factor authentication is on.";
+    let intro = Msg::new("codes-intro-new");
     let page = codes_page(app, headers, codes, intro, &next);
     with_session(app, ctx, page, id).await
 }
@@ -224,8 +225,7 @@ async fn not_enabled(
     match e {
         AuthError::InvalidCode => match app.two_factor.pending_enrollment(&s.user).await? {
             Some(enrollment) => {
-                let why =
-                    "That code did not match. Check the time on your phone and try the next code.";
+                let why = Msg::new("enroll-mismatch");
                 let status = StatusCode::UNAUTHORIZED;
                 enroll_page(app, headers, status, &enrollment, rd, Some(why))
             }
@@ -246,7 +246,7 @@ async fn throttled_page(
 ) -> Result<Response<Body>, WebError> {
     let (msg, wait) = too_many(until, ctx.now);
     let status = StatusCode::TOO_MANY_REQUESTS;
-    let page = account_page(app, ctx, headers, s, status, Some(&msg), None).await?;
+    let page = account_page(app, ctx, headers, s, status, Some(msg), None).await?;
     Ok(throttled(page, wait))
 }
 
@@ -260,7 +260,7 @@ async fn refused(
 ) -> Result<Response<Body>, WebError> {
     match e {
         AuthError::InvalidCredentials | AuthError::InvalidCode => {
-            let why = "The password or the code was wrong. Nothing was changed.";
+            let why = Msg::new("account-wrong-password-or-code");
             account_page(app, ctx, headers, s, StatusCode::FORBIDDEN, Some(why), None).await
         }
         AuthError::Throttled { until } => throttled_page(app, ctx, headers, s, until).await,
@@ -284,7 +284,7 @@ pub(super) async fn regenerate(
         .await
     {
         Ok(codes) => {
-            let intro = "Your old recovery codes no longer work.";
+            let intro = Msg::new("codes-intro-regenerated");
             let next = app.config.portal.url.path("/account");
             Ok(codes_page(&app, &headers, &codes, intro, &next))
         }

@@ -20,6 +20,7 @@ use super::forms::{see_other, with_rd};
 use super::view::{self, Message, Reauth, html_with_id};
 use crate::http::request::RequestCtx;
 use crate::http::state::AppState;
+use crate::i18n::Msg;
 use crate::service::AuthError;
 use crate::service::users::UserError;
 use crate::store::StoreError;
@@ -27,7 +28,8 @@ use crate::store::StoreError;
 /// Everything that ends in an error page.
 #[derive(Debug, Clone)]
 pub enum PageError {
-    /// The request was malformed (reason is safe to show: it names the rule, not our state).
+    /// The request was malformed: the catalog key of the reason (it names the rule, not our
+    /// state).
     BadRequest(&'static str),
     /// No such portal page.
     NotFound,
@@ -54,61 +56,73 @@ pub enum PageError {
 }
 
 impl PageError {
-    fn parts(&self) -> (StatusCode, &'static str, &'static str) {
-        match self {
-            Self::BadRequest(why) => (StatusCode::BAD_REQUEST, "Bad request", why),
-            Self::NotFound => (StatusCode::NOT_FOUND, "Not found", "There is no page here."),
+    /// The status, the heading and the sentence (catalog keys).
+    fn parts(&self) -> (StatusCode, Msg, Msg) {
+        let (status, heading, text) = match self {
+            Self::BadRequest(why) => {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    Msg::new("error-bad-request"),
+                    Msg::new(why),
+                );
+            }
+            Self::NotFound => (
+                StatusCode::NOT_FOUND,
+                "error-not-found",
+                "error-not-found-text",
+            ),
             Self::MethodNotAllowed => (
                 StatusCode::METHOD_NOT_ALLOWED,
-                "Method not allowed",
-                "This address does not accept that kind of request.",
+                "error-method",
+                "error-method-text",
             ),
             Self::CsrfFailed => (
                 StatusCode::FORBIDDEN,
-                "Form expired",
-                "This form has expired or was sent from another site. Reload the page and try again.",
+                "error-form-expired",
+                "error-form-expired-text",
             ),
             Self::Forbidden => (
                 StatusCode::FORBIDDEN,
-                "Access denied",
-                "Your account is not allowed to open this page.",
+                "error-forbidden",
+                "error-forbidden-text",
             ),
             Self::SecondFactorRequired => (
                 StatusCode::FORBIDDEN,
-                "Two-factor authentication required",
-                "This page requires two-factor authentication, which your account does not have yet. Set it up once with an authenticator app; you come back here afterwards.",
+                "error-two-factor",
+                "error-two-factor-text",
             ),
             Self::UnknownHost => (
                 StatusCode::MISDIRECTED_REQUEST,
-                "Unknown site",
-                "This gateway does not serve that host name.",
+                "error-unknown-host",
+                "error-unknown-host-text",
             ),
             Self::TooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "Request too large",
-                "The form or request was larger than allowed.",
+                "error-too-large",
+                "error-too-large-text",
             ),
             Self::Unavailable(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,
-                "Temporarily unavailable",
-                "Sign-in is temporarily unavailable. Try again in a moment.",
+                "error-unavailable",
+                "error-unavailable-text",
             ),
             Self::BadGateway(_) => (
                 StatusCode::BAD_GATEWAY,
-                "Application unreachable",
-                "The application behind this gateway is not answering.",
+                "error-bad-gateway",
+                "error-bad-gateway-text",
             ),
             Self::GatewayTimeout => (
                 StatusCode::GATEWAY_TIMEOUT,
-                "Application timed out",
-                "The application behind this gateway took too long to answer.",
+                "error-timeout",
+                "error-timeout-text",
             ),
             Self::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong",
-                "The gateway could not complete the request.",
+                "error-internal",
+                "error-internal-text",
             ),
-        }
+        };
+        (status, Msg::new(heading), Msg::new(text))
     }
 }
 
@@ -119,15 +133,9 @@ pub fn error_page(app: &AppState, ctx: Option<&RequestCtx>, err: PageError) -> R
         // the sign-in portal.
         (PageError::UnknownHost, Some(ctx)) => {
             let (status, heading, _) = err.parts();
-            let message = format!("This gateway does not serve {}.", ctx.host);
+            let message = Msg::new("error-unknown-host-named").with("host", ctx.host.as_str());
             let portal = app.config.portal.url.url("/");
-            let page = Message {
-                title: heading,
-                heading,
-                message: &message,
-                link: Some(&portal),
-                link_text: Some("Go to the sign-in portal"),
-            };
+            let page = Message::new(heading, message).link(&portal, Msg::new("error-go-to-portal"));
             html_with_id(app, status, &page, &ctx.request_id)
         }
         _ => error_page_with_id(app, ctx.map_or("-", |c| c.request_id.as_str()), err),
@@ -139,16 +147,10 @@ pub fn error_page_with_link(
     app: &AppState,
     ctx: &RequestCtx,
     err: PageError,
-    (href, text): (&str, &str),
+    (href, text): (&str, Msg),
 ) -> Response<Body> {
     let (status, heading, message) = err.parts();
-    let page = Message {
-        title: heading,
-        heading,
-        message,
-        link: Some(href),
-        link_text: Some(text),
-    };
+    let page = Message::new(heading, message).link(href, text);
     html_with_id(app, status, &page, &ctx.request_id)
 }
 
@@ -160,15 +162,8 @@ pub fn forbidden_page(
     switch: &str,
 ) -> Response<Body> {
     let (status, heading, _) = PageError::Forbidden.parts();
-    let message =
-        format!("You are signed in as {user}, and this account is not allowed to open this page.");
-    let page = Message {
-        title: heading,
-        heading,
-        message: &message,
-        link: Some(switch),
-        link_text: Some("Sign in as someone else"),
-    };
+    let message = Msg::new("error-forbidden-who").with("who", user);
+    let page = Message::new(heading, message).link(switch, Msg::new("error-switch-account"));
     html_with_id(app, status, &page, &ctx.request_id)
 }
 
@@ -194,13 +189,7 @@ fn error_page_as(
         _ => {}
     }
     let (status, heading, message) = err.parts();
-    let page = Message {
-        title: heading,
-        heading,
-        message,
-        link: None,
-        link_text: None,
-    };
+    let page = Message::new(heading, message);
     let mut resp = view::html_for(app, status, &page, (request_id, who));
     if status == StatusCode::METHOD_NOT_ALLOWED {
         resp.headers_mut().insert(
@@ -330,7 +319,7 @@ impl WebError {
                 headers,
                 *status,
                 &Reauth {
-                    title: "Confirm your password",
+                    title: Msg::new("reauth-title"),
                     username,
                     next,
                     rd,

@@ -252,7 +252,7 @@ impl<T: DeserializeOwned + Send> FromRequest<Arc<AppState>> for CsrfForm<T> {
                 .await
                 .map_err(|e| match e {
                     FormRejection::BytesRejection(_) => PageError::TooLarge,
-                    _ => PageError::BadRequest("The form was incomplete."),
+                    _ => PageError::BadRequest("bad-request-incomplete-form"),
                 })?;
         if !csrf_ok(app, &ctx, &headers, &form.csrf) {
             return Err(PageError::CsrfFailed.into());

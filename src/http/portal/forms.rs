@@ -10,6 +10,7 @@ use crate::http::cookies::{self, CSRF_COOKIE};
 use crate::http::csrf::Csrf;
 use crate::http::request::RequestCtx;
 use crate::http::state::AppState;
+use crate::i18n::Msg;
 
 /// The CSRF cookie value of this browser, and a `Set-Cookie` when a new one was made.
 pub(super) fn csrf_cookie(app: &AppState, headers: &HeaderMap) -> (String, Option<HeaderValue>) {
@@ -57,13 +58,10 @@ pub(super) fn see_other(target: &str) -> Response<Body> {
 }
 
 /// The message for a throttled step and the seconds to wait (for `Retry-After`).
-pub(super) fn too_many(until: i64, now: i64) -> (String, i64) {
+pub(super) fn too_many(until: i64, now: i64) -> (Msg, i64) {
     let wait = until.saturating_sub(now).max(1);
     (
-        format!(
-            "Too many failed attempts. Try again in {}.",
-            human_wait(wait)
-        ),
+        Msg::new("common-too-many-attempts").with("wait", crate::i18n::wait(wait)),
         wait,
     )
 }
@@ -74,13 +72,4 @@ pub(super) fn throttled(mut resp: Response<Body>, wait: i64) -> Response<Body> {
         resp.headers_mut().insert(header::RETRY_AFTER, v);
     }
     resp
-}
-
-/// "Try again in …" for a throttled step.
-fn human_wait(secs: i64) -> String {
-    match secs {
-        s if s < 90 => format!("{s} seconds"),
-        s if s < 5400 => format!("{} minutes", (s + 59) / 60),
-        s => format!("{} hours", (s + 3599) / 3600),
-    }
 }

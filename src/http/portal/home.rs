@@ -18,6 +18,7 @@ use crate::domain::host::HostPattern;
 use crate::domain::rules::{Decision, Identity, RequestFacts, decide_for_site};
 use crate::http::request::RequestCtx;
 use crate::http::state::AppState;
+use crate::i18n::Msg;
 use crate::service::sessions::Resolved;
 
 #[derive(Deserialize)]
@@ -37,7 +38,7 @@ pub(super) struct LogoutQuery {
 /// question asked before signing out from a foreign page's link).
 #[derive(Serialize)]
 struct HomePage<'a> {
-    title: &'static str,
+    title: Msg,
     confirm: bool,
     username: &'a str,
     display_name: &'a str,
@@ -118,7 +119,7 @@ pub(super) async fn home(
         return Ok(see_other(&app.config.portal.url.path("/login")));
     };
     let page = HomePage {
-        title: "Signed in",
+        title: Msg::new("home-title"),
         confirm: false,
         username: &s.user.username,
         display_name: &s.user.display_name,
@@ -158,7 +159,7 @@ pub(super) async fn logout_link(
     match s {
         Some(s) if !same_site => {
             let page = HomePage {
-                title: "Sign out?",
+                title: Msg::new("logout-title"),
                 confirm: true,
                 username: &s.user.username,
                 display_name: &s.user.display_name,
@@ -187,11 +188,11 @@ async fn sign_out(
     let mut resp = if rd.is_empty() {
         let login = app.config.portal.url.path("/login");
         let page = Message {
-            title: "Signed out",
-            heading: "You are signed out",
-            message: "Your session has ended on the server.",
+            title: Msg::new("signed-out-title"),
+            heading: Msg::new("signed-out-heading"),
+            message: Msg::new("signed-out-message"),
             link: Some(&login),
-            link_text: Some("Sign in again"),
+            link_text: Some(Msg::new("signed-out-again")),
         };
         view::html(app, StatusCode::OK, &page)
     } else {

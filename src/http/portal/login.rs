@@ -22,6 +22,7 @@ use crate::domain::secret::SecretString;
 use crate::http::cookies::{self, DEVICE_COOKIE};
 use crate::http::request::RequestCtx;
 use crate::http::state::AppState;
+use crate::i18n::Msg;
 use crate::service::AuthError;
 use crate::service::login::{LoginRequest, LoginSuccess};
 
@@ -46,14 +47,14 @@ pub(super) struct LoginForm {
 
 #[derive(Serialize)]
 struct LoginPage<'a> {
-    title: &'static str,
+    title: Msg,
     rd: &'a str,
     /// What the person typed, kept after a failure (the password field gets the focus). It
     /// is their own input, the same whatever the account's state, so the failure page still
     /// says nothing about the account (docs/security.md#uniform-login-failure).
     username: &'a str,
-    error: Option<&'a str>,
-    notice: Option<&'a str>,
+    error: Option<Msg>,
+    notice: Option<Msg>,
     forgot: bool,
     /// Days "Keep me signed in" lasts, when it is offered (`session.remember_me`).
     remember_days: Option<i64>,
@@ -110,13 +111,13 @@ pub(super) fn login_form(
     headers: &HeaderMap,
     status: StatusCode,
     (rd, username): (&str, &str),
-    error: Option<&str>,
+    error: Option<Msg>,
 ) -> Response<Body> {
     login_page(app, headers, status, (rd, username), error, None)
 }
 
 /// The login form with a neutral message (no failure).
-fn login_notice(app: &AppState, headers: &HeaderMap, rd: &str, notice: &str) -> Response<Body> {
+fn login_notice(app: &AppState, headers: &HeaderMap, rd: &str, notice: Msg) -> Response<Body> {
     login_page(app, headers, StatusCode::OK, (rd, ""), None, Some(notice))
 }
 
@@ -125,8 +126,8 @@ fn login_page(
     headers: &HeaderMap,
     status: StatusCode,
     (rd, username): (&str, &str),
-    error: Option<&str>,
-    notice: Option<&str>,
+    error: Option<Msg>,
+    notice: Option<Msg>,
 ) -> Response<Body> {
     // A username is at most 64 characters; a longer text is not echoed whole.
     let username = match username.char_indices().nth(64) {
@@ -134,7 +135,7 @@ fn login_page(
         None => username,
     };
     let page = LoginPage {
-        title: "Sign in",
+        title: Msg::new("login-title"),
         rd,
         username,
         error,
@@ -162,7 +163,7 @@ pub(super) async fn page(
         Ok(CurrentSession(None))
             if cookies::read(&headers, app.cookies.session_name()) != Ok(None) =>
         {
-            let why = "Your session has ended. Sign in again to continue.";
+            let why = Msg::new("login-session-ended");
             Ok(login_notice(&app, &headers, &rd, why))
         }
         _ => Ok(login_form(&app, &headers, StatusCode::OK, (&rd, ""), None)),
@@ -204,14 +205,12 @@ pub(super) async fn submit(
 /// page.
 fn unread(app: &AppState, headers: &HeaderMap, e: WebError) -> Result<Response<Body>, WebError> {
     let (status, why) = match e {
-        WebError::Page(PageError::BadRequest(_)) => (
-            StatusCode::BAD_REQUEST,
-            "The form was incomplete. Try again.",
-        ),
-        WebError::Page(PageError::CsrfFailed) => (
-            StatusCode::FORBIDDEN,
-            "This sign-in form had expired. Please sign in again.",
-        ),
+        WebError::Page(PageError::BadRequest(_)) => {
+            (StatusCode::BAD_REQUEST, Msg::new("login-form-incomplete"))
+        }
+        WebError::Page(PageError::CsrfFailed) => {
+            (StatusCode::FORBIDDEN, Msg::new("login-form-expired"))
+        }
         e => return Err(e),
     };
     Ok(login_form(app, headers, status, ("", ""), Some(why)))
@@ -249,7 +248,7 @@ fn refused(
 ) -> Result<Response<Body>, WebError> {
     match e {
         AuthError::InvalidCredentials => {
-            let why = Some("Invalid username or password.");
+            let why = Some(Msg::new("login-failed"));
             Ok(login_form(
                 app,
                 headers,
@@ -265,7 +264,7 @@ fn refused(
                 headers,
                 StatusCode::TOO_MANY_REQUESTS,
                 typed,
-                Some(&msg),
+                Some(msg),
             );
             Ok(throttled(page, wait))
         }

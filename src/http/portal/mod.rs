@@ -14,6 +14,7 @@ mod password;
 mod qr;
 mod second_factor;
 mod sessions;
+mod texts;
 mod view;
 
 pub(crate) use health::stores_health;

@@ -15,11 +15,13 @@ use super::errors::{PageError, WebError};
 use super::extract::{CsrfForm, CurrentSession, fresh};
 use super::forms::{see_other, throttled, too_many};
 use super::login::{LoginQuery, query_rd, safe_rd, target};
+use super::texts;
 use super::view::{self, Message, Template};
 use crate::domain::secret::SecretString;
 use crate::domain::user::User;
 use crate::http::request::RequestCtx;
 use crate::http::state::AppState;
+use crate::i18n::Msg;
 use crate::service::AuthError;
 use crate::service::passwords::{Change, PasswordError, Passwords};
 use crate::service::sessions::Resolved;
@@ -68,7 +70,7 @@ pub(super) struct ResetForm {
 
 #[derive(Serialize)]
 struct ChangePage<'a> {
-    title: &'static str,
+    title: Msg,
     username: &'a str,
     forced: bool,
     /// Asked unless a forced change follows a fresh sign-in with the temporary password.
@@ -76,7 +78,7 @@ struct ChangePage<'a> {
     need_code: bool,
     min_length: usize,
     rd: &'a str,
-    error: Option<&'a str>,
+    error: Option<Msg>,
     /// The id of the field the error is about: marked `aria-invalid`, the error beside it.
     invalid: Option<&'static str>,
 }
@@ -86,22 +88,22 @@ impl Template for ChangePage<'_> {
 }
 
 #[derive(Serialize)]
-struct ForgotPage<'a> {
-    title: &'static str,
-    error: Option<&'a str>,
+struct ForgotPage {
+    title: Msg,
+    error: Option<Msg>,
 }
 
-impl Template for ForgotPage<'_> {
+impl Template for ForgotPage {
     const NAME: &'static str = "forgot.html";
 }
 
 #[derive(Serialize)]
 struct ResetPage<'a> {
-    title: &'static str,
+    title: Msg,
     token: &'a str,
     username: &'a str,
     min_length: usize,
-    error: Option<&'a str>,
+    error: Option<Msg>,
     /// The id of the field the error is about: marked `aria-invalid`, the error beside it.
     invalid: Option<&'static str>,
 }
@@ -126,19 +128,20 @@ fn change_page(
     s: &Resolved,
     status: StatusCode,
     rd: &str,
-    error: Option<(&str, Option<&'static str>)>,
+    error: Option<(Msg, Option<&'static str>)>,
 ) -> Response<Body> {
     let fresh = fresh(app, s, ctx.now);
+    let (error, invalid) = error.map_or((None, None), |(m, f)| (Some(m), f));
     let page = ChangePage {
-        title: "Change password",
+        title: Msg::new("password-title-change"),
         username: &s.user.username,
         forced: s.user.must_change_password,
         ask_current: !Passwords::current_proven(&s.user, fresh),
         need_code: s.user.totp_enabled && !fresh,
         min_length: min_length(app, &s.user),
         rd,
-        error: error.map(|(message, _)| message),
-        invalid: error.and_then(|(_, field)| field),
+        error,
+        invalid,
     };
     view::form(app, headers, status, &page)
 }
@@ -215,28 +218,31 @@ fn change_refused(
     rd: &str,
     e: PasswordError,
 ) -> Result<Response<Body>, WebError> {
-    let page = |status, error: &str, field| {
+    let page = |status, error: Msg, field| {
         change_page(app, ctx, headers, s, status, rd, Some((error, field)))
     };
     Ok(match e {
         PasswordError::Auth(AuthError::InvalidCredentials) => page(
             StatusCode::FORBIDDEN,
-            "The current password is wrong.",
+            Msg::new("password-current-wrong"),
             Some("current"),
         ),
-        PasswordError::Auth(AuthError::InvalidCode) => {
-            page(StatusCode::FORBIDDEN, "The code is wrong.", Some("code"))
-        }
+        PasswordError::Auth(AuthError::InvalidCode) => page(
+            StatusCode::FORBIDDEN,
+            Msg::new("password-code-wrong"),
+            Some("code"),
+        ),
         PasswordError::Auth(AuthError::Throttled { until }) => {
             let (msg, wait) = too_many(until, ctx.now);
-            throttled(page(StatusCode::TOO_MANY_REQUESTS, &msg, None), wait)
+            throttled(page(StatusCode::TOO_MANY_REQUESTS, msg, None), wait)
         }
         PasswordError::Auth(e) => return Err(e.into()),
-        PasswordError::Mismatch => {
-            let why = PasswordError::Mismatch.to_string();
-            page(StatusCode::BAD_REQUEST, &why, Some("confirm"))
-        }
-        e => page(StatusCode::BAD_REQUEST, &e.to_string(), Some("new")),
+        PasswordError::Mismatch => page(
+            StatusCode::BAD_REQUEST,
+            texts::password(&e),
+            Some("confirm"),
+        ),
+        e => page(StatusCode::BAD_REQUEST, texts::password(&e), Some("new")),
     })
 }
 
@@ -262,7 +268,7 @@ pub(super) async fn forgot_form(
     headers: HeaderMap,
 ) -> Result<Response<Body>, WebError> {
     let page = ForgotPage {
-        title: "Forgot password",
+        title: Msg::new("forgot-title"),
         error: None,
     };
     Ok(view::form(&app, &headers, StatusCode::OK, &page))
@@ -281,38 +287,25 @@ pub(super) async fn forgot_submit(
     let origin = origin(&ctx, &headers);
     if !app.passwords.may_request(origin, ctx.now).await? {
         let page = ForgotPage {
-            title: "Forgot password",
-            error: Some("Too many requests from your network. Try again in a few minutes."),
+            title: Msg::new("forgot-title"),
+            error: Some(Msg::new("forgot-too-many")),
         };
         let resp = view::form(&app, &headers, StatusCode::TOO_MANY_REQUESTS, &page);
         return Ok(throttled(resp, 600));
     }
     app.passwords.request_reset(&form.who, origin, ctx.now);
     let login = app.config.portal.url.path("/login");
-    let message = format!(
-        "If an account matches what you entered, a link to choose a new password is on its way. It works once, for {}. No mail? Check the spam folder, or ask your administrator.",
-        crate::domain::calendar::span(app.config.password.reset_token_ttl)
-    );
-    let page = Message {
-        title: "Check your email",
-        heading: "Check your email",
-        message: &message,
-        link: Some(&login),
-        link_text: Some("Back to sign in"),
-    };
+    let valid = crate::i18n::span(app.config.password.reset_token_ttl);
+    let message = Msg::new("forgot-sent").with("valid", valid);
+    let page = Message::new(Msg::new("forgot-sent-title"), message)
+        .link(&login, Msg::new("common-back-to-sign-in"));
     Ok(view::html(&app, StatusCode::OK, &page))
 }
 
 fn bad_link(app: &AppState) -> Response<Body> {
     let forgot = app.config.portal.url.path("/forgot");
-    let message = PasswordError::BadLink.to_string();
-    let page = Message {
-        title: "Invalid link",
-        heading: "Invalid link",
-        message: &message,
-        link: Some(&forgot),
-        link_text: Some("Ask for a new link"),
-    };
+    let page = Message::new(Msg::new("reset-invalid-title"), Msg::new("reset-invalid"))
+        .link(&forgot, Msg::new("reset-ask-again"));
     view::html(app, StatusCode::NOT_FOUND, &page)
 }
 
@@ -322,15 +315,16 @@ fn reset_page(
     status: StatusCode,
     token: &str,
     user: &User,
-    error: Option<(&str, &'static str)>,
+    error: Option<(Msg, &'static str)>,
 ) -> Response<Body> {
+    let (error, invalid) = error.map_or((None, None), |(m, f)| (Some(m), Some(f)));
     let page = ResetPage {
-        title: "Choose a new password",
+        title: Msg::new("reset-title"),
         token,
         username: &user.username,
         min_length: min_length(app, user),
-        error: error.map(|(message, _)| message),
-        invalid: error.map(|(_, field)| field),
+        error,
+        invalid,
     };
     view::form(app, headers, status, &page)
 }
@@ -381,13 +375,8 @@ pub(super) async fn reset_submit(
 /// The page after a reset: the password is set, and nobody is signed in.
 fn password_reset(app: &AppState) -> Response<Body> {
     let login = app.config.portal.url.path("/login");
-    let page = Message {
-        title: "Password changed",
-        heading: "Password changed",
-        message: "Your new password is set and every session of the account was signed out. Sign in with the new password.",
-        link: Some(&login),
-        link_text: Some("Sign in"),
-    };
+    let page = Message::new(Msg::new("reset-done-title"), Msg::new("reset-done"))
+        .link(&login, Msg::new("common-sign-in"));
     view::html(app, StatusCode::OK, &page)
 }
 
@@ -401,13 +390,13 @@ async fn reset_refused(
 ) -> Response<Body> {
     match app.passwords.reset_target(token, ctx.now).await {
         Ok(user) => {
-            let why = e.to_string();
+            let why = texts::password(e);
             let field = match e {
                 PasswordError::Mismatch => "confirm",
                 _ => "new",
             };
             let status = StatusCode::BAD_REQUEST;
-            reset_page(app, headers, status, token, &user, Some((&why, field)))
+            reset_page(app, headers, status, token, &user, Some((why, field)))
         }
         Err(_) => bad_link(app),
     }

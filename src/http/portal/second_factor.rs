@@ -20,6 +20,7 @@ use crate::domain::session::AuthLevel;
 use crate::http::cookies::{self, PENDING_COOKIE};
 use crate::http::request::RequestCtx;
 use crate::http::state::AppState;
+use crate::i18n::Msg;
 use crate::service::AuthError;
 use crate::service::sessions::Resolved;
 use crate::service::two_factor::CodeStepDone;
@@ -59,13 +60,13 @@ struct Step<'a> {
 
 #[derive(Serialize)]
 struct CodePage<'a> {
-    title: &'static str,
+    title: Msg,
     username: &'a str,
     rd: &'a str,
     recovery: bool,
     /// The same page with the other kind of code field.
     switch: String,
-    error: Option<&'a str>,
+    error: Option<Msg>,
     remember_days: u32,
 }
 
@@ -95,7 +96,7 @@ fn code_page(
     status: StatusCode,
     who: &Resolved,
     step: Step<'_>,
-    error: Option<&str>,
+    error: Option<Msg>,
 ) -> Response<Body> {
     let mut switch = with_rd(app, "/login/2fa", step.rd);
     if !step.recovery {
@@ -103,7 +104,7 @@ fn code_page(
         switch.push_str("recovery=1");
     }
     let page = CodePage {
-        title: "Two-factor authentication",
+        title: Msg::new("code-title"),
         username: &who.user.username,
         rd: step.rd,
         recovery: step.recovery,
@@ -147,7 +148,7 @@ pub(super) async fn submit(
     let rd = safe_rd(&app, &ctx, &form.rd);
     let Some(who) = subject(&app, &headers, current, ctx.now).await? else {
         // No pending login: a code alone is never a way in (docs/security.md#recovery-codes).
-        let why = Some("Your sign-in expired. Sign in again.");
+        let why = Some(Msg::new("code-sign-in-expired"));
         return Ok(login_form(
             &app,
             &headers,
@@ -213,10 +214,10 @@ fn refused(
             StatusCode::UNAUTHORIZED,
             who,
             step,
-            Some("Invalid code."),
+            Some(Msg::new("code-invalid")),
         )),
         AuthError::Restart => {
-            let why = Some("Too many wrong codes. Sign in again.");
+            let why = Some(Msg::new("code-too-many"));
             let typed = (rd, who.user.username.as_str());
             let mut resp = login_form(app, headers, StatusCode::UNAUTHORIZED, typed, why);
             resp.headers_mut()
@@ -231,7 +232,7 @@ fn refused(
                 StatusCode::TOO_MANY_REQUESTS,
                 who,
                 step,
-                Some(&msg),
+                Some(msg),
             );
             Ok(throttled(page, wait))
         }

@@ -24,6 +24,7 @@ use crate::audit::event;
 use crate::domain::session::{Session, SessionKey};
 use crate::http::request::RequestCtx;
 use crate::http::state::AppState;
+use crate::i18n::Msg;
 use crate::presentation::describe;
 use crate::presentation::{datetime, rfc3339};
 use crate::service::sessions::Resolved;
@@ -78,12 +79,12 @@ impl SessionRow {
 
 #[derive(Serialize)]
 struct SessionsPage<'a> {
-    title: &'static str,
+    title: Msg,
     username: &'a str,
     sessions: Vec<SessionRow>,
     others: bool,
-    error: Option<&'a str>,
-    notice: Option<&'a str>,
+    error: Option<Msg>,
+    notice: Option<Msg>,
 }
 
 impl Template for SessionsPage<'_> {
@@ -97,7 +98,7 @@ async fn sessions_page(
     headers: &HeaderMap,
     s: &Resolved,
     status: StatusCode,
-    (error, notice): (Option<&str>, Option<&str>),
+    (error, notice): (Option<Msg>, Option<Msg>),
 ) -> Result<Response<Body>, WebError> {
     let list = app.sessions.list_active(&s.user, ctx.now).await?;
     let mut sessions = vec![SessionRow::new(&s.key, &s.session, true)];
@@ -107,7 +108,7 @@ async fn sessions_page(
             .map(|(key, session)| SessionRow::new(key, session, false)),
     );
     let page = SessionsPage {
-        title: "Active sessions",
+        title: Msg::new("sessions-title"),
         username: &s.user.username,
         others: sessions.len() > 1,
         sessions,
@@ -132,12 +133,9 @@ pub(super) async fn page(
     query: Result<Query<DoneQuery>, QueryRejection>,
 ) -> Result<Response<Body>, WebError> {
     let confirmed = query.is_ok_and(|Query(q)| q.done == "confirmed");
-    let notice = confirmed.then_some(CONFIRMED);
+    let notice = confirmed.then(|| Msg::new("sessions-confirmed"));
     sessions_page(&app, &ctx, &headers, &s, StatusCode::OK, (None, notice)).await
 }
-
-/// The notice after a step-up: the sign-out that asked for it still has to be repeated.
-const CONFIRMED: &str = "Password confirmed. Now choose the session to sign out again.";
 
 /// `POST /account/sessions/revoke`: ends one other session of the signed-in user.
 pub(super) async fn revoke(
@@ -160,7 +158,7 @@ pub(super) async fn revoke(
         }
         // Unknown, ended already, or not this user's: one answer for all.
         _ => {
-            let missing = Some("That session was not found. It may have ended already.");
+            let missing = Some(Msg::new("common-session-not-found"));
             let status = StatusCode::NOT_FOUND;
             sessions_page(&app, &ctx, &headers, &s, status, (missing, None)).await
         }

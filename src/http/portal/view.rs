@@ -14,6 +14,7 @@ use serde::Serialize;
 use super::forms::csrf_cookie;
 use crate::http::pages::CSS;
 use crate::http::state::AppState;
+use crate::i18n::Msg;
 
 /// A page context and the template it fills.
 pub(crate) trait Template: Serialize {
@@ -26,6 +27,12 @@ pub(crate) trait Template: Serialize {
 /// What `base.html` reads around every page.
 #[derive(Serialize)]
 struct Frame<'a, T: Serialize> {
+    /// The reader's language (its tag): `<html lang>` and the language of every `t(...)`.
+    lang: &'a str,
+    /// The picker's choices, when there is more than one language.
+    languages: Vec<Choice>,
+    /// The page, for the picker to come back to.
+    here: String,
     site_title: &'a str,
     css: &'static str,
     base: &'a str,
@@ -103,6 +110,13 @@ pub(crate) fn form<T: Template>(
     resp
 }
 
+/// One language in the picker.
+#[derive(Serialize)]
+struct Choice {
+    tag: String,
+    name: String,
+}
+
 /// What some pages add to the frame.
 #[derive(Default)]
 struct Extras<'a> {
@@ -118,7 +132,21 @@ fn framed<T: Serialize>(
     page: &T,
     extras: Extras<'_>,
 ) -> Response<Body> {
+    let catalogs = app.pages.catalogs();
+    let lang = crate::http::lang::current(catalogs);
+    let languages = catalogs.choices();
+    let languages = if languages.len() > 1 {
+        languages
+            .into_iter()
+            .map(|(tag, name)| Choice { tag, name })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let frame = Frame {
+        lang: catalogs.tag(lang),
+        languages,
+        here: crate::http::lang::here(),
         site_title: &app.config.portal.title,
         css: CSS,
         base: &app.config.portal.url.base_path,
@@ -161,11 +189,33 @@ pub(crate) fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
 /// `message.html`: a heading, a sentence and an optional link.
 #[derive(Serialize)]
 pub(crate) struct Message<'a> {
-    pub title: &'a str,
-    pub heading: &'a str,
-    pub message: &'a str,
+    pub title: Msg,
+    pub heading: Msg,
+    pub message: Msg,
     pub link: Option<&'a str>,
-    pub link_text: Option<&'a str>,
+    pub link_text: Option<Msg>,
+}
+
+impl Message<'_> {
+    /// A page whose title is its heading.
+    pub fn new(heading: Msg, message: Msg) -> Self {
+        Message {
+            title: heading.clone(),
+            heading,
+            message,
+            link: None,
+            link_text: None,
+        }
+    }
+}
+
+impl<'a> Message<'a> {
+    /// With a link under the message.
+    pub fn link(mut self, href: &'a str, text: Msg) -> Self {
+        self.link = Some(href);
+        self.link_text = Some(text);
+        self
+    }
 }
 
 impl Template for Message<'_> {
@@ -175,11 +225,11 @@ impl Template for Message<'_> {
 /// `reauth.html`: the step-up password prompt; after it the browser goes on to `next`.
 #[derive(Serialize)]
 pub(crate) struct Reauth<'a> {
-    pub title: &'a str,
+    pub title: Msg,
     pub username: &'a str,
     pub next: &'a str,
     pub rd: &'a str,
-    pub error: Option<&'a str>,
+    pub error: Option<Msg>,
 }
 
 impl Template for Reauth<'_> {

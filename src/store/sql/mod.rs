@@ -41,6 +41,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "password_set_at",
         include_str!("migrations/0005_password_set_at.sql"),
     ),
+    (6, "language", include_str!("migrations/0006_language.sql")),
 ];
 
 fn db_err(e: sqlx::Error) -> StoreError {
@@ -56,7 +57,7 @@ pub struct SqlUserStore {
     pool: SqlitePool,
 }
 
-const COLUMNS: &str = "id, username, display_name, email, groups, disabled, must_change_password, password_hash, session_epoch, created_at, updated_at, password_set_at, totp_secret IS NOT NULL AS totp_enabled";
+const COLUMNS: &str = "id, username, display_name, email, groups, disabled, must_change_password, password_hash, session_epoch, created_at, updated_at, password_set_at, language, totp_secret IS NOT NULL AS totp_enabled";
 
 impl SqlUserStore {
     /// Opens (creating if needed) the SQLite file at `path` and runs migrations.
@@ -135,6 +136,7 @@ fn row_to_user(row: &SqliteRow) -> StoreResult<User> {
         session_epoch: row.try_get("session_epoch").map_err(get)?,
         totp_enabled: row.try_get("totp_enabled").map_err(get)?,
         password_set_at: row.try_get("password_set_at").map_err(get)?,
+        language: row.try_get("language").map_err(get)?,
         created_at: row.try_get("created_at").map_err(get)?,
         updated_at: row.try_get("updated_at").map_err(get)?,
     })
@@ -251,6 +253,16 @@ impl UserStore for SqlUserStore {
             .await
             .map_err(db_err)
             .map(|_| ())
+    }
+
+    async fn set_language(&self, id: UserId, tag: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE users SET language = $1 WHERE id = $2")
+            .bind(tag)
+            .bind(id.0)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(())
     }
 
     async fn set_profile(&self, id: UserId, profile: &Profile, now: i64) -> StoreResult<()> {

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::super::errors::WebError;
 use super::super::extract::{Admin, CsrfForm, Fresh, actor};
+use super::super::texts;
 use super::super::view::{self, Template};
 use super::PasswordPage;
 use super::user::back;
@@ -19,6 +20,7 @@ use crate::domain::secret::SecretString;
 use crate::domain::user::{User, Username};
 use crate::http::request::RequestCtx;
 use crate::http::state::AppState;
+use crate::i18n::Msg;
 use crate::service::users::{AddUser, UserError};
 
 #[derive(Deserialize, Default)]
@@ -46,7 +48,7 @@ pub(in crate::http::portal) struct CreateForm {
 /// `admin_new.html`: the new-user form.
 #[derive(Serialize)]
 struct NewUserPage<'a> {
-    title: &'static str,
+    title: Msg,
     username: &'a str,
     display_name: &'a str,
     email: &'a str,
@@ -54,9 +56,9 @@ struct NewUserPage<'a> {
     must_change: bool,
     min_length: usize,
     /// Invitations can be mailed (a notifier is configured), valid this long.
-    invite: Option<String>,
+    invite: Option<Msg>,
     invited: bool,
-    error: Option<&'a str>,
+    error: Option<Msg>,
     /// The id of the field the error is about: marked `aria-invalid`, the error beside it.
     invalid: Option<&'static str>,
 }
@@ -66,17 +68,17 @@ impl Template for NewUserPage<'_> {
     const CARD_CLASS: Option<&'static str> = Some("admin");
 }
 
-/// The form, filled with what was typed (never the password) and an optional error with the
-/// field it is about, if one is.
+/// The form, filled with what was typed (never the password) and an optional error.
 fn new_page(
     app: &AppState,
     headers: &HeaderMap,
     status: StatusCode,
     form: &CreateForm,
-    error: Option<(&str, Option<&'static str>)>,
+    error: Option<Problem>,
 ) -> Response<Body> {
+    let (error, invalid) = error.map_or((None, None), |(m, f)| (Some(m), f));
     let page = NewUserPage {
-        title: "New user",
+        title: Msg::new("admin-new-title"),
         username: &form.username,
         display_name: &form.display_name,
         email: &form.email,
@@ -87,10 +89,10 @@ fn new_page(
             .config
             .notifier
             .configured()
-            .then(|| crate::domain::calendar::span(app.config.password.invitation_ttl)),
+            .then(|| crate::i18n::span(app.config.password.invitation_ttl)),
         invited: form.invite.is_some(),
-        error: error.map(|(message, _)| message),
-        invalid: error.and_then(|(_, field)| field),
+        error,
+        invalid,
     };
     view::form(app, headers, status, &page)
 }
@@ -109,17 +111,17 @@ pub(in crate::http::portal) async fn new_form(
 }
 
 /// A refusal: why, and the id of the field it is about if one is.
-type Problem = (&'static str, Option<&'static str>);
+type Problem = (Msg, Option<&'static str>);
 
 /// What is wrong with a display name or email address as typed, if anything: the domain's
 /// parsers decide, the same ones the CLI goes through.
 fn field_problem(form: &CreateForm) -> Option<Problem> {
     if DisplayName::parse_optional(&form.display_name).is_err() {
-        let why = "The display name is too long or holds control characters.";
+        let why = Msg::new("admin-display-name-invalid");
         return Some((why, Some("display_name")));
     }
     if Email::parse_optional(&form.email).is_err() {
-        return Some(("The email address is not valid.", Some("email")));
+        return Some((Msg::new("admin-email-invalid"), Some("email")));
     }
     None
 }
@@ -129,11 +131,9 @@ fn invite_problem(app: &AppState, form: &CreateForm) -> Option<Problem> {
     if form.invite.is_none() {
         None
     } else if !app.config.notifier.configured() {
-        let why = "No mail notifier is configured, so an invitation cannot be sent.";
-        Some((why, None))
+        Some((Msg::new("admin-invite-no-notifier"), None))
     } else if form.email.trim().is_empty() {
-        let why = "An invitation needs the user's email address.";
-        Some((why, Some("email")))
+        Some((Msg::new("admin-invite-no-email"), Some("email")))
     } else {
         None
     }
@@ -207,8 +207,8 @@ fn shown_once(
     must_change: bool,
 ) -> Response<Body> {
     let page = PasswordPage {
-        title: "User created",
-        heading: "User created",
+        title: Msg::new("admin-created-title"),
+        heading: Msg::new("admin-created-title"),
         username: &user.username,
         password: password.expose(),
         must_change,
@@ -229,12 +229,12 @@ fn refused(
     let (status, why, field) = match e {
         UserError::Exists => (
             StatusCode::CONFLICT,
-            "A user with that name already exists.".to_owned(),
+            Msg::new("admin-user-exists"),
             "username",
         ),
         UserError::BadName(e) => (
             StatusCode::BAD_REQUEST,
-            format!("The username or a group name is not valid: it {e}."),
+            Msg::new("admin-bad-username-or-group").with("why", texts::name(&e)),
             // The same error covers both: the username if it is the one that fails.
             if Username::parse(&form.username).is_err() {
                 "username"
@@ -244,18 +244,12 @@ fn refused(
         ),
         UserError::Policy(e) => (
             StatusCode::BAD_REQUEST,
-            format!("The password was refused: {e}"),
+            Msg::new("password-refused").with("why", texts::policy(&e)),
             "password",
         ),
         e => return Err(e.into()),
     };
-    Ok(new_page(
-        app,
-        headers,
-        status,
-        form,
-        Some((&why, Some(field))),
-    ))
+    Ok(new_page(app, headers, status, form, Some((why, Some(field)))))
 }
 
 #[cfg(test)]

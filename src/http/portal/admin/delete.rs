@@ -18,12 +18,13 @@ use super::super::view::{self, Template};
 use super::user::{Acting, UserName};
 use crate::http::request::RequestCtx;
 use crate::http::state::AppState;
+use crate::i18n::Msg;
 use crate::service::users::AdminAction;
 
 /// `admin_delete.html`: are you sure?
 #[derive(Serialize)]
 struct DeletePage<'a> {
-    title: String,
+    title: Msg,
     username: &'a str,
     name: &'a str,
     /// The user's signed-in sessions, which end with the account.
@@ -48,7 +49,7 @@ pub(in crate::http::portal) async fn confirm_delete(
     on.allowed(AdminAction::Delete).await?;
     let sessions = app.sessions.list_active(&on.user, ctx.now).await?.len();
     let page = DeletePage {
-        title: format!("Delete {}", on.user.username),
+        title: Msg::new("admin-delete-title").with("username", on.user.username.as_str()),
         username: &on.user.username,
         name: &on.user.display_name,
         sessions,

@@ -38,6 +38,7 @@ use super::extract::Admin;
 use super::view::{self, Template};
 use crate::domain::user::User;
 use crate::http::state::AppState;
+use crate::i18n::Msg;
 
 /// The admin area's path under the portal.
 pub(super) const AREA: &str = "/admin";
@@ -58,9 +59,9 @@ pub(super) struct ListQuery {
 }
 
 /// The list's notice for `?done=`; unknown values show nothing.
-fn list_notice(done: &str) -> Option<&'static str> {
+fn list_notice(done: &str) -> Option<Msg> {
     match done {
-        "deleted" => Some("The user was deleted, and every session of theirs has ended."),
+        "deleted" => Some(Msg::new("admin-done-deleted")),
         _ => None,
     }
 }
@@ -107,11 +108,11 @@ impl<'a> UserRow<'a> {
 /// `admin.html`: the user list.
 #[derive(Serialize)]
 struct ListPage<'a> {
-    title: &'static str,
+    title: Msg,
     /// The administrator signed in.
     username: &'a str,
     q: &'a str,
-    notice: Option<&'static str>,
+    notice: Option<Msg>,
     users: Vec<UserRow<'a>>,
     found: usize,
     total: usize,
@@ -127,8 +128,8 @@ impl Template for ListPage<'_> {
 /// `admin_password.html`: a password shown once, for a new user or a temporary password.
 #[derive(Serialize)]
 struct PasswordPage<'a> {
-    title: &'static str,
-    heading: &'static str,
+    title: Msg,
+    heading: Msg,
     username: &'a str,
     password: &'a str,
     must_change: bool,
@@ -156,7 +157,7 @@ pub(super) async fn list(
     let users = app.admin.list().await?;
     let found: Vec<&User> = users.iter().filter(|u| matches(u, &needle)).collect();
     let page = ListPage {
-        title: "Users",
+        title: Msg::new("admin-users-title"),
         username: &s.user.username,
         q: &q,
         notice: list_notice(&done),
@@ -191,6 +192,7 @@ mod tests {
             session_epoch: 0,
             totp_enabled: false,
             password_set_at: 0,
+            language: String::new(),
             created_at: 0,
             updated_at: 0,
         }

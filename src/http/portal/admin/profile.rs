@@ -15,10 +15,12 @@ use serde::Deserialize;
 
 use super::super::errors::WebError;
 use super::super::extract::{Admin, CsrfForm, Fresh, actor};
+use super::super::texts;
 use super::create::group_list;
 use super::user::{Acting, ProfileFields, UserName};
 use crate::http::request::RequestCtx;
 use crate::http::state::AppState;
+use crate::i18n::Msg;
 use crate::service::users::{EditProfile, Refusal, UserError};
 
 #[derive(Deserialize)]
@@ -61,23 +63,27 @@ pub(in crate::http::portal) async fn profile(
 
 /// Why a field was refused, the field's id and the answer's status; `None` for a failure no
 /// field explains.
-fn field_problem(e: &UserError) -> Option<(StatusCode, String, &'static str)> {
+fn field_problem(e: &UserError) -> Option<(StatusCode, Msg, &'static str)> {
     let bad = StatusCode::BAD_REQUEST;
     Some(match e {
         UserError::BadDisplayName(e) => (
             bad,
-            format!("The display name is not valid: it {e}."),
+            Msg::new("admin-bad-display-name").with("why", texts::field(e)),
             "display_name",
         ),
         UserError::BadEmail(e) => (
             bad,
-            format!("The email address is not valid: it {e}."),
+            Msg::new("admin-bad-email").with("why", texts::field(e)),
             "email",
         ),
-        UserError::BadName(e) => (bad, format!("A group name is not valid: it {e}."), "groups"),
+        UserError::BadName(e) => (
+            bad,
+            Msg::new("admin-bad-group").with("why", texts::name(e)),
+            "groups",
+        ),
         // The one change refused on one's own account is to one's own groups.
         UserError::Refused(Refusal::OwnAccount(why)) => {
-            (StatusCode::CONFLICT, (*why).to_owned(), "groups")
+            (StatusCode::CONFLICT, Msg::new(why), "groups")
         }
         _ => return None,
     })
@@ -98,5 +104,5 @@ async fn refused(
         groups: form.groups.clone(),
         invalid: Some(field),
     };
-    on.refuse_profile(status, &why, typed).await
+    on.refuse_profile(status, why, typed).await
 }

@@ -28,6 +28,7 @@ use crate::audit::event;
 use crate::domain::user::User;
 use crate::http::request::RequestCtx;
 use crate::http::state::AppState;
+use crate::i18n::Msg as Text;
 use crate::presentation::{date, datetime};
 use crate::service::sessions::Resolved;
 use crate::service::users::{Actor, AdminAction, Refusal, UserError};
@@ -59,36 +60,30 @@ pub(in crate::http::portal) struct RevokeForm {
 }
 
 /// The notice for `?done=`; unknown values show nothing.
-fn done_notice(done: &str) -> Option<&'static str> {
-    Some(match done {
-        "confirmed" => "Password confirmed. Now repeat the action: it was not carried out yet.",
-        "created" => "The user was created.",
-        "invited" => {
-            "The user was created, and an invitation link to choose their password was mailed to them."
-        }
-        "link" => {
-            "A password reset link was mailed to the user. Their password stays as it is until they use it."
-        }
-        "disabled" => "The account is disabled and every session of it has ended.",
-        "enabled" => "The account is enabled again.",
-        "unlocked" => "The account's sign-in bans are lifted.",
-        "2fa" => {
-            "Two-factor authentication was turned off; the user's sessions and remembered devices have ended, and a notice was mailed."
-        }
-        "revoked" => "The session was signed out.",
-        "revoked-all" => "Every session of the user was signed out.",
-        "profile" => "The name, email address and groups were saved.",
+fn done_notice(done: &str) -> Option<Text> {
+    Some(Text::new(match done {
+        "confirmed" => "common-confirmed-repeat",
+        "created" => "admin-done-created",
+        "invited" => "admin-done-invited",
+        "link" => "admin-done-link",
+        "disabled" => "admin-done-disabled",
+        "enabled" => "admin-done-enabled",
+        "unlocked" => "admin-done-unlocked",
+        "2fa" => "admin-done-2fa",
+        "revoked" => "admin-done-revoked",
+        "revoked-all" => "admin-done-revoked-all",
+        "profile" => "admin-done-profile",
         _ => return None,
-    })
+    }))
 }
 
 /// A message on the user's page.
-enum Msg<'a> {
+enum Note<'a> {
     None,
-    Error(&'a str),
-    Notice(&'a str),
+    Error(Text),
+    Notice(Text),
     /// The profile form refused: why (next to the form), and the fields as typed.
-    Profile(&'a str, ProfileFields<'a>),
+    Profile(Text, ProfileFields<'a>),
 }
 
 /// The profile form's fields: the stored values, or what was typed when they were refused.
@@ -113,20 +108,15 @@ impl<'a> ProfileFields<'a> {
 }
 
 /// What the page shows of a message: (error at the top, notice, profile error, profile form).
-type Shown<'a> = (
-    Option<&'a str>,
-    Option<&'a str>,
-    Option<&'a str>,
-    ProfileFields<'a>,
-);
+type Shown<'a> = (Option<Text>, Option<Text>, Option<Text>, ProfileFields<'a>);
 
-impl<'a> Msg<'a> {
+impl<'a> Note<'a> {
     fn shown(self, user: &'a User) -> Shown<'a> {
         match self {
-            Msg::None => (None, None, None, ProfileFields::of(user)),
-            Msg::Error(e) => (Some(e), None, None, ProfileFields::of(user)),
-            Msg::Notice(n) => (None, Some(n), None, ProfileFields::of(user)),
-            Msg::Profile(e, typed) => (None, None, Some(e), typed),
+            Note::None => (None, None, None, ProfileFields::of(user)),
+            Note::Error(e) => (Some(e), None, None, ProfileFields::of(user)),
+            Note::Notice(n) => (None, Some(n), None, ProfileFields::of(user)),
+            Note::Profile(e, typed) => (None, None, Some(e), typed),
         }
     }
 }
@@ -166,7 +156,7 @@ impl<'a> UserFields<'a> {
 /// `admin_user.html`: one user, their sessions and the actions on them.
 #[derive(Serialize)]
 struct UserPage<'a> {
-    title: String,
+    title: Text,
     user: UserFields<'a>,
     /// The user is the administrator looking.
     myself: bool,
@@ -174,11 +164,11 @@ struct UserPage<'a> {
     /// A reset link can be mailed (a notifier and an address).
     can_mail: bool,
     notifier: bool,
-    error: Option<&'a str>,
-    notice: Option<&'a str>,
+    error: Option<Text>,
+    notice: Option<Text>,
     /// The profile form, and why it was refused.
     profile: ProfileFields<'a>,
-    profile_error: Option<&'a str>,
+    profile_error: Option<Text>,
 }
 
 impl Template for UserPage<'_> {
@@ -194,13 +184,13 @@ async fn user_page(
     admin: &Resolved,
     user: &User,
     status: StatusCode,
-    msg: Msg<'_>,
+    msg: Note<'_>,
 ) -> Result<Response<Body>, WebError> {
     let (error, notice, profile_error, profile) = msg.shown(user);
     let sessions = app.sessions.list_active(user, ctx.now).await?;
     let notifier = app.config.notifier.configured();
     let page = UserPage {
-        title: format!("User {}", user.username),
+        title: Text::new("admin-user-title").with("username", user.username.as_str()),
         user: UserFields::new(app, user),
         myself: user.id == admin.user.id,
         sessions: sessions
@@ -238,7 +228,7 @@ pub(in crate::http::portal) async fn detail(
 ) -> Result<Response<Body>, WebError> {
     let user = find(&app, name).await?;
     let done = query.map(|Query(q)| q.done).unwrap_or_default();
-    let msg = done_notice(&done).map_or(Msg::None, Msg::Notice);
+    let msg = done_notice(&done).map_or(Note::None, Note::Notice);
     user_page(&app, &ctx, &headers, &s, &user, StatusCode::OK, msg).await
 }
 
@@ -284,8 +274,8 @@ impl<'a> Acting<'a> {
     }
 
     /// The user's page with a refusal; nothing changed.
-    pub async fn refuse(&self, status: StatusCode, why: &str) -> Result<Response<Body>, WebError> {
-        let msg = Msg::Error(why);
+    pub async fn refuse(&self, status: StatusCode, why: Text) -> Result<Response<Body>, WebError> {
+        let msg = Note::Error(why);
         let (app, s, user) = (self.app, self.s, &self.user);
         user_page(app, self.ctx, self.headers, s, user, status, msg).await
     }
@@ -294,10 +284,10 @@ impl<'a> Acting<'a> {
     pub async fn refuse_profile(
         &self,
         status: StatusCode,
-        why: &str,
+        why: Text,
         typed: ProfileFields<'_>,
     ) -> Result<Response<Body>, WebError> {
-        let msg = Msg::Profile(why, typed);
+        let msg = Note::Profile(why, typed);
         let (app, s, user) = (self.app, self.s, &self.user);
         user_page(app, self.ctx, self.headers, s, user, status, msg).await
     }
@@ -309,7 +299,7 @@ impl<'a> Acting<'a> {
         match self.app.admin.permit(&me, Some(&self.user), action).await {
             Ok(()) => Ok(me),
             Err(UserError::Refused(Refusal::OwnAccount(why))) => {
-                let page = self.refuse(StatusCode::CONFLICT, why).await?;
+                let page = self.refuse(StatusCode::CONFLICT, Text::new(why)).await?;
                 Err(WebError::refused(page))
             }
             Err(UserError::Refused(Refusal::NotAdmin)) => Err(PageError::Forbidden.into()),
@@ -339,7 +329,7 @@ pub(in crate::http::portal) async fn password(
         "temporary" => temporary(&on, &me, form.must_change.is_some()).await,
         "link" => reset_link(&on, &me).await,
         _ => {
-            let why = "Choose a temporary password or a reset link.";
+            let why = Text::new("admin-choose-mode");
             on.refuse(StatusCode::BAD_REQUEST, why).await
         }
     }
@@ -357,8 +347,8 @@ async fn temporary(
         .admin_temporary_password(user, must_change, me, on.ctx.now)
         .await?;
     let page = PasswordPage {
-        title: "Temporary password",
-        heading: "Temporary password",
+        title: Text::new("admin-temporary-title"),
+        heading: Text::new("admin-temporary-title"),
         username: &user.username,
         password: password.expose(),
         must_change,
@@ -372,13 +362,13 @@ async fn temporary(
 async fn reset_link(on: &Acting<'_>, me: &Actor) -> Result<Response<Body>, WebError> {
     let (app, user) = (on.app, &on.user);
     let (status, why) = if !app.config.notifier.configured() {
-        let why = "No mail notifier is configured: use a temporary password.";
+        let why = Text::new("admin-link-no-notifier");
         (StatusCode::BAD_REQUEST, why)
     } else if user.email.is_empty() {
-        let why = "The user has no email address: use a temporary password.";
+        let why = Text::new("admin-link-no-email");
         (StatusCode::BAD_REQUEST, why)
     } else if user.disabled {
-        let why = "The account is disabled, so a reset link would not work: enable it first.";
+        let why = Text::new("admin-link-disabled");
         (StatusCode::CONFLICT, why)
     } else {
         app.passwords.admin_reset_link(user, me, on.ctx.now).await?;
@@ -439,7 +429,7 @@ pub(in crate::http::portal) async fn reset_two_factor(
     let on = Acting::on(&app, &ctx, &headers, &s, name).await?;
     let me = on.allowed(AdminAction::ResetTwoFactor).await?;
     if !on.user.totp_enabled {
-        let why = "Two-factor authentication is not on for this user.";
+        let why = Text::new("admin-2fa-not-on");
         return on.refuse(StatusCode::CONFLICT, why).await;
     }
     app.two_factor
@@ -471,7 +461,7 @@ pub(in crate::http::portal) async fn revoke_session(
             Ok(on.back("revoked"))
         }
         _ => {
-            let why = "That session was not found. It may have ended already.";
+            let why = Text::new("common-session-not-found");
             on.refuse(StatusCode::NOT_FOUND, why).await
         }
     }
