@@ -109,9 +109,10 @@ signed-out-again = Sign in again
 
 account-title = Account security
 account-two-factor = Two-factor authentication
-account-two-factor-on = On. { $left ->
-    [one] { $left } unused recovery code.
-   *[other] { $left } unused recovery codes.
+account-two-factor-on = On.
+account-codes-unused = { $left ->
+    [one] unused recovery code.
+   *[other] unused recovery codes.
 }
 account-two-factor-off = Off.
 account-regenerate = Generate new recovery codes
@@ -317,7 +318,7 @@ admin-delete-title = Delete { $username }?
 admin-back-to-user = Back to the user
 admin-delete-warning = The account { $username } will be deleted: they can no longer sign in, { $sessions ->
     [0] any session of theirs ends at once,
-    [one] their active session ends at once,
+    [one] their { $sessions } active session ends at once,
    *[other] their { $sessions } active sessions end at once,
 } and their password, two-factor authentication and remembered devices are gone. This cannot be undone.
 admin-delete-named = { $username } ({ $name })
@@ -360,6 +361,7 @@ bad-request-no-host = The request has no host.
 bad-request-bad-host = The host name is not valid.
 bad-request-bad-path = The path is not allowed: it uses an encoding or sequence that could be misread.
 bad-request-incomplete-form = The form was incomplete.
+bad-request-language = That language is not offered here.
 bad-request-forwarded-for = X-Forwarded-For does not name the client's address.
 bad-request-header-characters = A header holds characters that are not allowed.
 bad-request-framing = The request has both Content-Length and Transfer-Encoding.

@@ -205,6 +205,9 @@ impl App {
             .filter_map(|s| s.icon.as_ref().map(|i| i.origin.clone()))
             .collect();
         icon_origins.sort();
+        let branding =
+            crate::http::branding::Branding::load(&config).map_err(anyhow::Error::msg)?;
+        let assets_origin = branding.serves_assets().then(|| config.portal.url.origin());
         let state = AppState {
             csrf: Csrf::new(csrf_key),
             cookies: Cookies::new(
@@ -213,7 +216,13 @@ impl App {
             ),
             pages: Pages::load(config.portal.templates_dir.as_deref(), catalogs(&config)?)
                 .map_err(anyhow::Error::msg)?,
-            headers: SecurityHeaders::new(&form_action, &icon_origins, crate::http::pages::CSS),
+            headers: SecurityHeaders::new(
+                &form_action,
+                &icon_origins,
+                &branding.css,
+                assets_origin.as_deref(),
+            ),
+            branding,
             sites: SiteTable::new(
                 &config.sites,
                 config.server.upstream_connect_timeout,

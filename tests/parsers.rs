@@ -1,6 +1,7 @@
 //! Property tests for every parser that reads untrusted input: request paths, hosts and
 //! host patterns, redirect targets, the `Cookie` header, the forward-auth headers, and the
-//! email addresses and display names an operator or administrator types.
+//! email addresses and display names an operator or administrator types, and the branding
+//! colours and asset names of the configuration.
 //!
 //! Two kinds of property: no input makes a parser panic, and whatever a parser accepts keeps
 //! the invariant the rest of the gateway relies on (a canonical path has no dot-segment and
@@ -8,6 +9,7 @@
 //! a cookie read is unambiguous). Inputs are built from the pieces attackers combine (escapes,
 //! dot-segments, separators, look-alike hosts), plus free-form strings.
 
+use gatehouse::domain::branding::{Rgb, asset_type, is_served_segment};
 use gatehouse::domain::email::{DisplayName, Email, MAX_DISPLAY_NAME, MAX_EMAIL};
 use gatehouse::domain::host::{HostPattern, parse_authority};
 use gatehouse::domain::path::normalize_path;
@@ -313,5 +315,35 @@ proptest! {
             prop_assert!(!s.chars().any(char::is_control), "{:?}", s);
             prop_assert!(s.chars().count() <= MAX_DISPLAY_NAME);
         }
+    }
+}
+
+proptest! {
+    /// An accepted colour writes itself as `#rrggbb`, which parses back to it; the only thing
+    /// of an operator's text that reaches the stylesheet is that form.
+    #[test]
+    fn accepted_colours_round_trip_through_their_only_written_form(
+        raw in prop_oneof![
+            "#[0-9a-fA-F]{3}", "#[0-9a-fA-F]{6}", "#?[0-9a-fA-FgG;}{ ]{0,8}", any::<String>()
+        ]
+    ) {
+        if let Some(c) = Rgb::parse(&raw) {
+            let hex = c.hex();
+            prop_assert!(hex.len() == 7 && hex[1..].bytes().all(|b| b.is_ascii_hexdigit()), "{:?}", hex);
+            prop_assert_eq!(Rgb::parse(&hex), Some(c));
+            let ratio = c.contrast(Rgb(255, 255, 255));
+            prop_assert!((1.0..=21.0 + 1e-9).contains(&ratio));
+        }
+    }
+
+    /// A served asset name segment can never climb out or hide: no `..`, no leading dot, no
+    /// separator or escape of any kind.
+    #[test]
+    fn served_asset_segments_are_plain_names(seg in prop_oneof![path_piece().prop_map(str::to_owned), any::<String>()]) {
+        if is_served_segment(&seg) {
+            prop_assert!(!seg.starts_with('.') && !seg.contains(['/', '\\', '%', '\0']), "{:?}", seg);
+            prop_assert!(seg.bytes().all(|b| b.is_ascii_graphic()));
+        }
+        let _ = asset_type(&seg);
     }
 }

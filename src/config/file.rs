@@ -75,6 +75,12 @@ pub struct RawPortal {
     pub redirect_domains: Vec<String>,
     pub languages: Option<Vec<String>>,
     pub default_language: String,
+    pub assets_dir: Option<PathBuf>,
+    pub logo: Option<String>,
+    pub favicon: Option<String>,
+    pub stylesheet: Option<String>,
+    pub accent_color: Option<String>,
+    pub accent_color_dark: Option<String>,
 }
 
 impl Default for RawPortal {
@@ -87,6 +93,12 @@ impl Default for RawPortal {
             redirect_domains: Vec::new(),
             languages: None,
             default_language: "en".into(),
+            assets_dir: None,
+            logo: None,
+            favicon: None,
+            stylesheet: None,
+            accent_color: None,
+            accent_color_dark: None,
         }
     }
 }

@@ -107,6 +107,31 @@ pub struct PortalConfig {
     pub languages: Vec<String>,
     /// The language for a reader who asks for none of `languages` (one of them).
     pub default_language: String,
+    pub branding: Branding,
+}
+
+/// The portal's look beyond templates (docs/branding.md): checked files of `assets_dir` and
+/// the names and colours the pages use.
+#[derive(Debug, Clone, Default)]
+pub struct Branding {
+    /// The files of `portal.assets_dir` that are served, found once at start.
+    pub assets: Vec<AssetFile>,
+    /// Asset names (`/`-separated, relative to the directory).
+    pub logo: Option<String>,
+    pub favicon: Option<String>,
+    pub stylesheet: Option<String>,
+    /// Accents for the light and dark schemes, contrast-checked.
+    pub accent: Option<crate::domain::branding::Rgb>,
+    pub accent_dark: Option<crate::domain::branding::Rgb>,
+}
+
+/// One servable file of `portal.assets_dir`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssetFile {
+    /// Its URL name under `<portal>/assets/`: `/`-separated, each segment a plain name.
+    pub name: String,
+    /// Where it is read from (once, at start).
+    pub path: PathBuf,
 }
 
 /// `SameSite` attribute of the session cookie.

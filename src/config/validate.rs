@@ -18,6 +18,7 @@ use crate::domain::secret::SecretString;
 
 mod access;
 mod admin;
+mod branding;
 mod notifier;
 mod security;
 mod session;
@@ -440,6 +441,7 @@ fn portal(
         redirect,
         languages,
         default_language: raw.default_language.clone(),
+        branding: branding::branding(cx, raw),
     }
 }
 

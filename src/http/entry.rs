@@ -353,7 +353,7 @@ impl App {
         let app = &self.state;
         match classify(app, &ctx) {
             Route::Portal => {
-                let here = ctx.path_and_query();
+                let here = ctx.page_again();
                 let asked = Asked::of(req.headers(), here);
                 req.extensions_mut().insert(ctx);
                 match lang::within_async(asked, self.portal.clone().oneshot(req)).await {
@@ -384,7 +384,7 @@ impl App {
     /// timeout), never a relayed upstream answer.
     pub(crate) fn secured(&self, mut resp: Response<Body>) -> Response<Body> {
         if resp.extensions().get::<Relayed>().is_none() {
-            self.state.headers.apply(resp.headers_mut());
+            self.state.headers.apply_to(&mut resp);
         }
         resp
     }

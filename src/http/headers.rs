@@ -1,12 +1,24 @@
 //! Security headers on every response the gateway itself makes (docs/security.md#security-headers, #no-cache, #cors-and-methods), and
 //! `Cache-Control: no-store` so no auth page or cookie-carrying answer is cached.
 
+use http::Response;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 
 /// Marks a response relayed from an upstream: the one kind of answer the security headers
 /// are not added to (the app owns its headers; `App::handle` checks for this mark).
 #[derive(Debug, Clone, Copy)]
 pub struct Relayed;
+
+/// Marks a response carrying one of the operator's public assets (docs/branding.md): it may
+/// be cached, and it gets a sandboxing CSP instead of the page one, so an SVG opened directly
+/// is an inert document (no script, no plugin, an opaque origin).
+#[derive(Debug, Clone, Copy)]
+pub struct PublicAsset;
+
+/// How long browsers may keep an asset before asking again (with its `ETag`).
+pub const ASSET_CACHE_CONTROL: &str = "public, max-age=3600";
+
+const ASSET_CSP: &str = "default-src 'none'; img-src 'self' data:; style-src 'self'; font-src 'self'; sandbox; frame-ancestors 'none'";
 
 /// Builds the fixed header set once at start-up.
 #[derive(Debug, Clone)]
@@ -22,7 +34,15 @@ impl SecurityHeaders {
     /// hash, so pages are styled on every host (error pages appear on app hosts, where a
     /// relative stylesheet link would go to the app) without allowing any other inline style.
     /// `images` are the extra origins images may come from (the sites' configured icons).
-    pub fn new(form_action: &[String], images: &[String], inline_style: &str) -> Self {
+    /// `assets` is the portal origin when it serves the operator's assets: absolute links to
+    /// them work on the error pages of app hosts too, so images, the extra stylesheet and its
+    /// fonts may come from there ('self' alone covers only the portal host).
+    pub fn new(
+        form_action: &[String],
+        images: &[String],
+        inline_style: &str,
+        assets: Option<&str>,
+    ) -> Self {
         use base64::Engine;
         let style_hash = base64::engine::general_purpose::STANDARD
             .encode(crate::domain::secret::sha256(inline_style.as_bytes()));
@@ -30,13 +50,37 @@ impl SecurityHeaders {
         sources.extend(form_action.iter().cloned());
         let mut img = vec!["'self'".to_owned(), "data:".to_owned()];
         img.extend(images.iter().cloned());
+        img.extend(assets.map(str::to_owned));
         img.dedup();
+        let (style_from, fonts) = match assets {
+            Some(origin) => (format!(" {origin}"), format!("; font-src 'self' {origin}")),
+            None => (String::new(), String::new()),
+        };
         let csp = format!(
-            "default-src 'none'; style-src 'self' 'sha256-{style_hash}'; img-src {}; script-src 'self'; form-action {}; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+            "default-src 'none'; style-src 'self'{style_from} 'sha256-{style_hash}'; img-src {}{fonts}; script-src 'self'; form-action {}; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
             img.join(" "),
             sources.join(" ")
         );
         Self { csp: HeaderValue::from_str(&csp).unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")) }
+    }
+
+    /// Adds the headers to a gateway response; a [`PublicAsset`] without cookies gets its
+    /// own CSP and may be cached.
+    pub fn apply_to<B>(&self, resp: &mut Response<B>) {
+        let asset = resp.extensions().get::<PublicAsset>().is_some()
+            && !resp.headers().contains_key(header::SET_COOKIE);
+        let h = resp.headers_mut();
+        self.apply(h);
+        if asset {
+            h.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(ASSET_CSP),
+            );
+            h.insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static(ASSET_CACHE_CONTROL),
+            );
+        }
     }
 
     /// Adds the headers to a gateway response.

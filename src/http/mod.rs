@@ -4,6 +4,7 @@
 //! (the site table the state holds) > `request`, `cookies`, `csrf`, `headers`, `pages`.
 
 pub mod authz;
+pub mod branding;
 pub mod cookies;
 pub mod csrf;
 pub mod entry;

@@ -41,11 +41,20 @@ pub struct RequestCtx {
 }
 
 impl RequestCtx {
-    /// The canonical path and query, as the client can ask for it again on this host.
-    pub fn path_and_query(&self) -> String {
-        match &self.query {
-            Some(q) => format!("{}?{q}", self.path.encoded),
-            None => self.path.encoded.clone(),
+    /// The canonical path and query, as the client can ask for the page again on this host,
+    /// without `done` (a notice about what was just done is shown once, not again).
+    pub fn page_again(&self) -> String {
+        let kept: Vec<&str> = self
+            .query
+            .as_deref()
+            .unwrap_or("")
+            .split('&')
+            .filter(|p| !p.is_empty() && !p.starts_with("done="))
+            .collect();
+        if kept.is_empty() {
+            self.path.encoded.clone()
+        } else {
+            format!("{}?{}", self.path.encoded, kept.join("&"))
         }
     }
 

@@ -32,6 +32,8 @@ pub struct AppState {
     pub csrf: Csrf,
     pub cookies: Cookies,
     pub pages: Pages,
+    /// The operator's assets, logo and accents (docs/branding.md).
+    pub branding: crate::http::branding::Branding,
     pub headers: SecurityHeaders,
     pub sites: SiteTable,
     /// Read once per request by `entry::precheck` (`RequestCtx::now`); nothing else reads it.

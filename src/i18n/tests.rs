@@ -182,8 +182,16 @@ fn every_key_the_templates_and_code_use_exists_and_every_english_key_is_used() {
 fn arguments_and_plurals_render() {
     let c = Catalogs::shipped();
     let en = c.by_tag("en").expect("en");
-    let m = Msg::new("account-two-factor-on").with("left", 1u64);
-    assert_eq!(c.text(en, &m), "On. 1 unused recovery code.");
+    let m = Msg::new("account-codes-unused").with("left", 1u64);
+    assert_eq!(c.text(en, &m), "unused recovery code.");
+    let m = Msg::new("admin-delete-warning")
+        .with("username", "bob")
+        .with("sessions", 0u64);
+    assert!(
+        c.text(en, &m).contains("any session of theirs ends"),
+        "{}",
+        c.text(en, &m)
+    );
     let m = Msg::new("common-too-many-attempts").with("wait", super::wait(600));
     assert_eq!(
         c.text(en, &m),

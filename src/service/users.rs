@@ -291,6 +291,16 @@ impl UserAdmin {
         Ok(groups)
     }
 
+    /// Saves the language `user` chose for themselves (a tag the caller checked against the
+    /// configured languages): their mails are written in it from now on. Not an administrative
+    /// change, so no actor and no audit event; the cached user is dropped so the next notice
+    /// sees it.
+    pub async fn set_language(&self, user: &User, tag: &str) -> Result<(), UserError> {
+        self.users.set_language(user.id, tag).await?;
+        self.sessions.forget_user(user.id);
+        Ok(())
+    }
+
     /// Sets a user's display name, email address and groups. Every field is checked before
     /// anything is stored, through the same parsers as [`Self::add`]; a change of groups is
     /// also a [`AdminAction::SetGroups`], so an administrator cannot change their own (and so

@@ -13,7 +13,7 @@ use crate::totp_util::{MAIL, enroll, mail_containing, oathtool, unix_now};
 use crate::webdriver::WebDriver;
 
 /// `$CARGO_TARGET_DIR/browser-artifacts/<test>` (default target dir: `<crate>/target`), emptied.
-fn artifacts(test: &str) -> PathBuf {
+pub(crate) fn artifacts(test: &str) -> PathBuf {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(|t| manifest.join(t))

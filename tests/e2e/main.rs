@@ -28,6 +28,7 @@ mod webdriver;
 
 mod accessibility;
 mod binary;
+mod branding;
 mod browser;
 mod connections;
 mod credentials;

@@ -26,6 +26,7 @@ mod admin;
 mod admin_actions;
 mod admin_edit;
 mod admin_rights;
+mod branding;
 mod code_guessing;
 mod config;
 mod connections;

@@ -171,7 +171,7 @@ async fn three_logins_are_listed_and_revoked_sessions_end_at_once() {
         )
         .await;
         assert_eq!(status, 303, "{store:?}");
-        assert_eq!(location, "/account/sessions");
+        assert_eq!(location, "/account/sessions?done=revoked");
         assert_ended(&app, &browsers[1], "revoked session #2").await;
         assert_works(&app, &browsers[0], "session #1 after revoking #2").await;
         assert_works(&app, &me, "the current session after revoking #2").await;
@@ -199,7 +199,12 @@ async fn three_logins_are_listed_and_revoked_sessions_end_at_once() {
         )
         .await;
         assert_eq!(status, 303, "{store:?}");
-        assert_eq!(location, "/account/sessions");
+        assert_eq!(location, "/account/sessions?done=others");
+        let (_, notice) = get_page(&app, &mut me, "/account/sessions?done=others").await;
+        assert!(
+            notice.contains("Every other session was signed out."),
+            "{notice}"
+        );
         assert_ended(&app, &browsers[0], "session #1 after sign out all others").await;
         assert_works(&app, &me, "the current session after sign out all others").await;
         let (rows, html) = listed(&app, &mut me).await;

@@ -8,7 +8,7 @@ use axum::extract::State;
 use http::{HeaderValue, Response, StatusCode, header};
 use serde_json::json;
 
-use crate::http::pages::{COPY_JS, CSS, UI_JS};
+use crate::http::pages::{COPY_JS, UI_JS};
 use crate::http::state::AppState;
 
 /// Reports whether the session and user stores answer; 503 when either does not.
@@ -40,8 +40,14 @@ pub(crate) fn health_response(sessions_ok: bool, users_ok: bool) -> Response<Bod
     resp
 }
 
-pub(super) async fn stylesheet() -> Response<Body> {
-    asset(CSS, "text/css; charset=utf-8")
+/// The built-in stylesheet with the configured accents, as inlined in the pages.
+pub(super) async fn stylesheet(State(app): State<Arc<AppState>>) -> Response<Body> {
+    let mut resp = Response::new(Body::from(app.branding.css.clone()));
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    resp
 }
 
 /// The one script: "Copy" buttons (recovery codes).

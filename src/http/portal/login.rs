@@ -19,6 +19,7 @@ use crate::audit;
 use crate::audit::event;
 use crate::domain::redirect::validate_redirect;
 use crate::domain::secret::SecretString;
+use crate::domain::user::User;
 use crate::http::cookies::{self, DEVICE_COOKIE};
 use crate::http::request::RequestCtx;
 use crate::http::state::AppState;
@@ -289,7 +290,19 @@ async fn signed_in(
         let mut resp = see_other(&with_rd(app, "/login/2fa", rd));
         resp.headers_mut()
             .append(header::SET_COOKIE, app.cookies.pending(&ok.id));
-        return Ok(resp);
+        return Ok(saved_language(app, &ok.user, resp));
     }
-    with_session(app, ctx, see_other(&after_login(app, &ok.user, rd)), &ok.id).await
+    let resp = see_other(&after_login(app, &ok.user, rd));
+    with_session(app, ctx, saved_language(app, &ok.user, resp), &ok.id).await
+}
+
+/// `resp` with the language the user chose in the picker (saved with the account), so a new
+/// browser speaks it from the first page after the password on.
+fn saved_language(app: &AppState, user: &User, mut resp: Response<Body>) -> Response<Body> {
+    let catalogs = app.pages.catalogs();
+    if let Some(lang) = catalogs.by_tag(&user.language) {
+        resp.headers_mut()
+            .append(header::SET_COOKIE, app.cookies.language(catalogs.tag(lang)));
+    }
+    resp
 }

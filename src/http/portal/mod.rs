@@ -4,11 +4,13 @@
 mod account;
 mod account_2fa;
 mod admin;
+mod assets;
 pub mod errors;
 mod extract;
 mod forms;
 mod health;
 mod home;
+mod language;
 mod login;
 mod password;
 mod qr;
@@ -39,6 +41,7 @@ pub fn router(app: Arc<AppState>) -> Router {
             get(second_factor::page).post(second_factor::submit),
         )
         .route(&p("/logout"), get(home::logout_link).post(home::logout))
+        .route(&p("/language"), post(language::choose))
         .route(&p("/account"), get(account::page))
         .route(&p("/account/reauth"), post(account::reauth_submit))
         .route(
@@ -95,6 +98,7 @@ pub fn router(app: Arc<AppState>) -> Router {
         .route(&p("/static/gatehouse.css"), get(health::stylesheet))
         .route(&p("/static/copy.js"), get(health::copy_script))
         .route(&p("/static/ui.js"), get(health::ui_script))
+        .route(&p("/assets/{*name}"), get(assets::asset))
         .fallback(home::not_found)
         .method_not_allowed_fallback(home::method_not_allowed)
         // Portal forms are small; anything larger is refused before it is buffered.

@@ -124,7 +124,8 @@ pub(super) struct DoneQuery {
     done: String,
 }
 
-/// `GET /account/sessions[?done=confirmed]` (after the step-up a sign-out asked for).
+/// `GET /account/sessions[?done=…]`: with a notice after a sign-out (`revoked`, `others`) or
+/// after the step-up a sign-out asked for (`confirmed`).
 pub(super) async fn page(
     State(app): State<Arc<AppState>>,
     ctx: RequestCtx,
@@ -132,8 +133,13 @@ pub(super) async fn page(
     headers: HeaderMap,
     query: Result<Query<DoneQuery>, QueryRejection>,
 ) -> Result<Response<Body>, WebError> {
-    let confirmed = query.is_ok_and(|Query(q)| q.done == "confirmed");
-    let notice = confirmed.then(|| Msg::new("sessions-confirmed"));
+    let done = query.map(|Query(q)| q.done).unwrap_or_default();
+    let notice = match done.as_str() {
+        "confirmed" => Some(Msg::new("sessions-confirmed")),
+        "revoked" => Some(Msg::new("sessions-done-revoked")),
+        "others" => Some(Msg::new("sessions-done-others")),
+        _ => None,
+    };
     sessions_page(&app, &ctx, &headers, &s, StatusCode::OK, (None, notice)).await
 }
 
@@ -154,7 +160,9 @@ pub(super) async fn revoke(
     match (ended, key) {
         (Some(_), Some(k)) => {
             audit!(event::SESSION_REVOKED, user = %crate::audit::Clean(&s.user.username), ip = %ctx.client_ip, session = k.short(), by = s.key.short());
-            Ok(see_other(&app.config.portal.url.path(PAGE)))
+            Ok(see_other(
+                &app.config.portal.url.path(&format!("{PAGE}?done=revoked")),
+            ))
         }
         // Unknown, ended already, or not this user's: one answer for all.
         _ => {
@@ -174,7 +182,9 @@ pub(super) async fn revoke_others(
 ) -> Result<Response<Body>, WebError> {
     let ended = app.sessions.end_others(s.user.id, &s.key, ctx.now).await?;
     audit!(event::SESSIONS_REVOKED_OTHERS, user = %crate::audit::Clean(&s.user.username), ip = %ctx.client_ip, session = s.key.short(), sessions_ended = ended);
-    Ok(see_other(&app.config.portal.url.path(PAGE)))
+    Ok(see_other(
+        &app.config.portal.url.path(&format!("{PAGE}?done=others")),
+    ))
 }
 
 #[cfg(test)]

@@ -12,7 +12,6 @@ use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
 use serde::Serialize;
 
 use super::forms::csrf_cookie;
-use crate::http::pages::CSS;
 use crate::http::state::AppState;
 use crate::i18n::Msg;
 
@@ -34,7 +33,11 @@ struct Frame<'a, T: Serialize> {
     /// The page, for the picker to come back to.
     here: String,
     site_title: &'a str,
-    css: &'static str,
+    css: &'a str,
+    /// Absolute links to the operator's logo, favicon and extra stylesheet, if configured.
+    logo: Option<&'a str>,
+    favicon: Option<&'a str>,
+    stylesheet: Option<&'a str>,
     base: &'a str,
     card_class: Option<&'static str>,
     /// Only pages holding a form have one.
@@ -148,7 +151,10 @@ fn framed<T: Serialize>(
         languages,
         here: crate::http::lang::here(),
         site_title: &app.config.portal.title,
-        css: CSS,
+        css: &app.branding.css,
+        logo: app.branding.logo.as_deref(),
+        favicon: app.branding.favicon.as_deref(),
+        stylesheet: app.branding.stylesheet.as_deref(),
         base: &app.config.portal.url.base_path,
         card_class,
         csrf: extras.csrf,
