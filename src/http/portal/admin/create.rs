@@ -249,7 +249,13 @@ fn refused(
         ),
         e => return Err(e.into()),
     };
-    Ok(new_page(app, headers, status, form, Some((why, Some(field)))))
+    Ok(new_page(
+        app,
+        headers,
+        status,
+        form,
+        Some((why, Some(field))),
+    ))
 }
 
 #[cfg(test)]
