@@ -1,409 +1,411 @@
-# Gatehouse — English messages (the reference catalog: every key exists here).
-# Other catalogs translate every key of this file; an operator overrides single messages in
-# <portal.templates_dir>/locales/<tag>.ftl. Arguments ($name) are escaped where they are shown.
+# Gatehouse — deutsche Texte (übersetzt aus dem Referenzkatalog locales/en.ftl: dort gibt es jeden Schlüssel).
+# Dieser Katalog übersetzt jeden Schlüssel der englischen Datei; ein Betreiber überschreibt einzelne Texte in
+# <portal.templates_dir>/locales/<tag>.ftl. Argumente ($name) werden maskiert, wo sie angezeigt werden.
 
-language-name = English
+language-name = Deutsch
 
-## Frame of every page
+## Rahmen jeder Seite
 
-frame-signed-in-as = Signed in as { $who }
-frame-portal-home = Portal home
-frame-sign-out-or-switch = Sign out or switch account
-frame-request = Request { $id }
-frame-language = Language
-frame-language-change = Change
-frame-show = Show
-frame-hide = Hide
-frame-show-field = Show { $field }
+frame-signed-in-as = Angemeldet als { $who }
+frame-portal-home = Portal-Startseite
+frame-sign-out-or-switch = Abmelden oder Konto wechseln
+frame-request = Anfrage { $id }
+frame-language = Sprache
+frame-language-change = Ändern
+frame-show = Anzeigen
+frame-hide = Verbergen
+frame-show-field = { $field } anzeigen
 
-## Common words
+## Allgemeine Begriffe
 
-common-username = Username
-common-password = Password
-common-email = Email
+common-username = Benutzername
+common-password = Passwort
+common-email = E-Mail
 common-name = Name
-common-groups = Groups
+common-groups = Gruppen
 common-status = Status
-common-sign-in = Sign in
-common-sign-out = Sign out
-common-cancel = Cancel
-common-save = Save
-common-none = none
-common-back-to-sign-in = Back to sign in
-common-back-to-account = Back to account security
-common-back-to-users = Back to the users
-common-account-security = Account security
-common-admin = Admin
-common-groups-hint = Comma-separated, e.g. { $example }.
-common-password-hint = At least { $min } characters. Several unrelated words work well; no other rules.
-common-new-password = New password
-common-new-password-again = New password again
-common-code-or-recovery = Current code or recovery code
-common-this-device = This device
-common-signed-in-at = signed in
-common-last-active = last active
-common-sign-out-session = Sign out { $device } from { $ip } (session { $handle })
-common-session-not-found = That session was not found. It may have ended already.
-common-confirmed-repeat = Password confirmed. Now repeat the action: it was not carried out yet.
-common-too-many-attempts = Too many failed attempts. Try again in { $wait }.
+common-sign-in = Anmelden
+common-sign-out = Abmelden
+common-cancel = Abbrechen
+common-save = Speichern
+common-none = keine
+common-back-to-sign-in = Zurück zur Anmeldung
+common-back-to-account = Zurück zur Kontosicherheit
+common-back-to-users = Zurück zu den Benutzern
+common-account-security = Kontosicherheit
+common-admin = Verwaltung
+common-groups-hint = Durch Kommas getrennt, z. B. { $example }.
+common-password-hint = Mindestens { $min } Zeichen. Mehrere voneinander unabhängige Wörter eignen sich gut; weitere Regeln gibt es nicht.
+common-new-password = Neues Passwort
+common-new-password-again = Neues Passwort wiederholen
+common-code-or-recovery = Aktueller Code oder Wiederherstellungscode
+common-this-device = Dieses Gerät
+common-signed-in-at = angemeldet
+common-last-active = zuletzt aktiv
+common-sign-out-session = { $device } ({ $ip }) abmelden (Sitzung { $handle })
+common-session-not-found = Diese Sitzung wurde nicht gefunden. Möglicherweise ist sie bereits beendet.
+common-confirmed-repeat = Passwort bestätigt. Die Aktion wurde noch nicht ausgeführt: Wiederholen Sie sie jetzt.
+common-too-many-attempts = Zu viele fehlgeschlagene Versuche. Versuchen Sie es in { $wait } erneut.
 
-## Durations
+## Zeitspannen
 
 span-minutes = { $n ->
-    [one] { $n } minute
-   *[other] { $n } minutes
+    [one] { $n } Minute
+   *[other] { $n } Minuten
 }
 span-hours = { $n ->
-    [one] { $n } hour
-   *[other] { $n } hours
+    [one] { $n } Stunde
+   *[other] { $n } Stunden
 }
 span-days = { $n ->
-    [one] { $n } day
-   *[other] { $n } days
+    [one] { $n } Tag
+   *[other] { $n } Tage
 }
 span-seconds = { $n ->
-    [one] { $n } second
-   *[other] { $n } seconds
+    [one] { $n } Sekunde
+   *[other] { $n } Sekunden
 }
 
-## Sign in
+## Anmeldung
 
-login-title = Sign in
-login-remember = Keep me signed in on this device for { $days } days
-login-forgot = Forgot your password?
-login-failed = Invalid username or password.
-login-session-ended = Your session has ended. Sign in again to continue.
-login-form-incomplete = The form was incomplete. Try again.
-login-form-expired = This sign-in form had expired. Please sign in again.
+login-title = Anmelden
+login-remember = Auf diesem Gerät { $days } Tage lang angemeldet bleiben
+login-forgot = Passwort vergessen?
+login-failed = Benutzername oder Passwort ist ungültig.
+login-session-ended = Ihre Sitzung ist beendet. Melden Sie sich erneut an, um fortzufahren.
+login-form-incomplete = Das Formular war unvollständig. Versuchen Sie es erneut.
+login-form-expired = Dieses Anmeldeformular war abgelaufen. Bitte melden Sie sich erneut an.
 
-## Second factor
+## Zweiter Faktor
 
-code-title = Two-factor authentication
-code-intro-recovery = Enter one of the recovery codes you saved for { $username }. Each works once.
-code-intro-app = Enter the 6-digit code from your authenticator app for { $username }.
-code-label-recovery = Recovery code
-code-label-app = Code from your authenticator app
-code-trust-device = Trust this device for { $days } days
-code-verify = Verify
-code-use-app = Use the code from your app instead
-code-use-recovery = Use a recovery code instead
-code-someone-else = Sign in as someone else
-code-invalid = Invalid code.
-code-too-many = Too many wrong codes. Sign in again.
-code-sign-in-expired = Your sign-in expired. Sign in again.
+code-title = Zwei-Faktor-Authentifizierung
+code-intro-recovery = Geben Sie einen der Wiederherstellungscodes ein, die Sie für { $username } gespeichert haben. Jeder Code funktioniert nur einmal.
+code-intro-app = Geben Sie den 6-stelligen Code aus Ihrer Authenticator-App für { $username } ein.
+code-label-recovery = Wiederherstellungscode
+code-label-app = Code aus Ihrer Authenticator-App
+code-trust-device = Diesem Gerät { $days } Tage lang vertrauen
+code-verify = Bestätigen
+code-use-app = Stattdessen den Code aus der App verwenden
+code-use-recovery = Stattdessen einen Wiederherstellungscode verwenden
+code-someone-else = Mit einem anderen Konto anmelden
+code-invalid = Ungültiger Code.
+code-too-many = Zu viele falsche Codes. Melden Sie sich erneut an.
+code-sign-in-expired = Ihre Anmeldung ist abgelaufen. Melden Sie sich erneut an.
 
-## Portal home and sign-out
+## Portal-Startseite und Abmelden
 
-home-title = Signed in
-home-signed-in-as = You are signed in as { $name } ({ $username }).
-home-your-apps = Your apps
-home-two-factor-tag = two-factor
-logout-title = Sign out?
-logout-question = You are signed in as { $name } ({ $username }). Sign out of every app behind this portal?
-signed-out-title = Signed out
-signed-out-heading = You are signed out
-signed-out-message = Your session has ended on the server.
-signed-out-again = Sign in again
+home-title = Angemeldet
+home-signed-in-as = Sie sind als { $name } ({ $username }) angemeldet.
+home-your-apps = Ihre Apps
+home-two-factor-tag = Zwei-Faktor
+logout-title = Abmelden?
+logout-question = Sie sind als { $name } ({ $username }) angemeldet. Von allen Apps hinter diesem Portal abmelden?
+signed-out-title = Abgemeldet
+signed-out-heading = Sie sind abgemeldet
+signed-out-message = Ihre Sitzung wurde auf dem Server beendet.
+signed-out-again = Erneut anmelden
 
-## Account security
+## Kontosicherheit
 
-account-title = Account security
-account-two-factor = Two-factor authentication
-account-two-factor-on = On. { $left ->
-    [one] { $left } unused recovery code.
-   *[other] { $left } unused recovery codes.
+account-title = Kontosicherheit
+account-two-factor = Zwei-Faktor-Authentifizierung
+account-two-factor-on = Aktiviert.
+account-codes-unused = { $left ->
+    [one] unbenutzter Wiederherstellungscode.
+   *[other] unbenutzte Wiederherstellungscodes.
 }
-account-two-factor-off = Off.
-account-regenerate = Generate new recovery codes
-account-regenerate-button = Generate new codes
-account-turn-off = Turn off two-factor authentication
-account-turn-off-button = Turn off
-account-set-up-2fa = Set up two-factor authentication
-account-change-password = Change password
-account-devices = Remembered devices
-account-device-line = { $ip } · remembered { $created } · until { $expires }
-account-forget = Forget
-account-forget-device = Forget { $device }
-account-no-devices = None. A device you trust at sign-in skips the code for { $days } days.
-account-sessions = Sessions
-account-sessions-link = Active sessions
-account-sessions-hint = where you are signed in; sign out other devices.
-account-administration = Administration
-account-admin-link = Admin area
-account-admin-hint = users, passwords, sessions.
-account-done-password = Your password was changed. Every other session was signed out; this one goes on.
-account-done-2fa-off = Two-factor authentication is off.
-account-done-device = That device will be asked for a code at its next sign-in.
-account-wrong-password-or-code = The password or the code was wrong. Nothing was changed.
+account-two-factor-off = Deaktiviert.
+account-regenerate = Neue Wiederherstellungscodes erzeugen
+account-regenerate-button = Neue Codes erzeugen
+account-turn-off = Zwei-Faktor-Authentifizierung deaktivieren
+account-turn-off-button = Deaktivieren
+account-set-up-2fa = Zwei-Faktor-Authentifizierung einrichten
+account-change-password = Passwort ändern
+account-devices = Gespeicherte Geräte
+account-device-line = { $ip } · gespeichert { $created } · bis { $expires }
+account-forget = Entfernen
+account-forget-device = { $device } entfernen
+account-no-devices = Keine. Auf einem Gerät, dem Sie bei der Anmeldung vertrauen, entfällt { $days } Tage lang die Code-Eingabe.
+account-sessions = Sitzungen
+account-sessions-link = Aktive Sitzungen
+account-sessions-hint = wo Sie angemeldet sind; andere Geräte abmelden.
+account-administration = Verwaltung
+account-admin-link = Verwaltungsbereich
+account-admin-hint = Benutzer, Passwörter, Sitzungen.
+account-done-password = Ihr Passwort wurde geändert. Alle anderen Sitzungen wurden abgemeldet; diese Sitzung bleibt bestehen.
+account-done-2fa-off = Die Zwei-Faktor-Authentifizierung ist deaktiviert.
+account-done-device = Dieses Gerät wird bei der nächsten Anmeldung nach einem Code gefragt.
+account-wrong-password-or-code = Das Passwort oder der Code war falsch. Es wurde nichts geändert.
 
-## Step-up
+## Erneute Bestätigung
 
-reauth-title = Confirm your password
-reauth-intro = Changing security settings needs your password again.
-reauth-continue = Continue
-reauth-wrong = Wrong password.
+reauth-title = Passwort bestätigen
+reauth-intro = Zum Ändern von Sicherheitseinstellungen ist Ihr Passwort erneut erforderlich.
+reauth-continue = Weiter
+reauth-wrong = Falsches Passwort.
 
-## Two-factor set-up and recovery codes
+## Einrichtung der Zwei-Faktor-Authentifizierung und Wiederherstellungscodes
 
-enroll-title = Set up two-factor authentication
-enroll-scan = Scan this code with an authenticator app, then enter the 6-digit code it shows.
-enroll-qr-label = QR code holding the setup key shown below as text
-enroll-by-hand = Can't scan it? Enter this key by hand (time-based, SHA-1, 6 digits, 30 seconds):
-enroll-on-phone = Or, on the phone itself,
-enroll-open-link = open the key in an authenticator app
-enroll-link-as-text = The same link as text:
-enroll-code = Code from the app
-enroll-turn-on = Turn on
-enroll-mismatch = That code did not match. Check the time on your phone and try the next code.
-codes-title = Your recovery codes
-codes-page-title = Recovery codes
-codes-intro-new = Two-factor authentication is on.
-codes-intro-regenerated = Your old recovery codes no longer work.
-codes-explain = Each code works once, when your phone is not at hand. Keep them somewhere safe: they are shown only now.
-codes-label = Recovery codes
-codes-copy = Copy
-codes-copied = Copied
-codes-download = Download as text
-codes-continue = I have saved them, continue
+enroll-title = Zwei-Faktor-Authentifizierung einrichten
+enroll-scan = Scannen Sie diesen Code mit einer Authenticator-App und geben Sie dann den 6-stelligen Code ein, den die App anzeigt.
+enroll-qr-label = QR-Code mit dem Einrichtungsschlüssel, der unten als Text angezeigt wird
+enroll-by-hand = Scannen nicht möglich? Geben Sie diesen Schlüssel manuell ein (zeitbasiert, SHA-1, 6 Ziffern, 30 Sekunden):
+enroll-on-phone = Oder direkt auf dem Smartphone:
+enroll-open-link = Schlüssel in einer Authenticator-App öffnen
+enroll-link-as-text = Derselbe Link als Text:
+enroll-code = Code aus der App
+enroll-turn-on = Aktivieren
+enroll-mismatch = Dieser Code stimmt nicht. Prüfen Sie die Uhrzeit auf Ihrem Smartphone und versuchen Sie es mit dem nächsten Code.
+codes-title = Ihre Wiederherstellungscodes
+codes-page-title = Wiederherstellungscodes
+codes-intro-new = Die Zwei-Faktor-Authentifizierung ist aktiviert.
+codes-intro-regenerated = Ihre alten Wiederherstellungscodes funktionieren nicht mehr.
+codes-explain = Jeder Code funktioniert nur einmal, für den Fall, dass Ihr Smartphone nicht zur Hand ist. Bewahren Sie die Codes an einem sicheren Ort auf, denn sie werden nur jetzt angezeigt.
+codes-label = Wiederherstellungscodes
+codes-copy = Kopieren
+codes-copied = Kopiert
+codes-download = Als Text herunterladen
+codes-continue = Ich habe sie gespeichert, weiter
 
-## Passwords
+## Passwörter
 
-password-title-change = Change password
-password-title-forced = Set a new password
-password-forced-notice = Your administrator asks you to choose a new password before you continue.
-password-current = Current password
-password-code = Code from your authenticator app, or a recovery code
-password-submit = Change password
-password-others-signed-out = Every other session will be signed out.
-password-current-wrong = The current password is wrong.
-password-code-wrong = The code is wrong.
-password-too-short = Use at least { $min } characters.
-password-too-long = Use at most { $max } bytes.
-password-predictable = Don't build the password from your username or the name of this service.
-password-control-characters = The password contains control characters.
-password-too-common = This password is too common and easy to guess. Try a few unrelated words.
-password-mismatch = The two new passwords are not the same.
-password-refused = The password was refused: { $why }
-forgot-title = Forgot password
-forgot-heading = Forgot your password?
-forgot-intro = Enter your username or email address. If an account matches, we will send a link to choose a new password.
-forgot-who = Username or email
-forgot-send = Send the link
-forgot-too-many = Too many requests from your network. Try again in a few minutes.
-forgot-sent-title = Check your email
-forgot-sent = If an account matches what you entered, a link to choose a new password is on its way. It works once, for { $valid }. No mail? Check the spam folder, or ask your administrator.
-reset-title = Choose a new password
-reset-for = For { $username }. Every session of the account will be signed out.
-reset-submit = Set password
-reset-invalid-title = Invalid link
-reset-invalid = This link is invalid or has expired. Ask for a new one.
-reset-ask-again = Ask for a new link
-reset-done-title = Password changed
-reset-done = Your new password is set and every session of the account was signed out. Sign in with the new password.
+password-title-change = Passwort ändern
+password-title-forced = Neues Passwort festlegen
+password-forced-notice = Ihr Administrator bittet Sie, ein neues Passwort zu wählen, bevor Sie fortfahren.
+password-current = Aktuelles Passwort
+password-code = Code aus Ihrer Authenticator-App oder ein Wiederherstellungscode
+password-submit = Passwort ändern
+password-others-signed-out = Alle anderen Sitzungen werden abgemeldet.
+password-current-wrong = Das aktuelle Passwort ist falsch.
+password-code-wrong = Der Code ist falsch.
+password-too-short = Verwenden Sie mindestens { $min } Zeichen.
+password-too-long = Verwenden Sie höchstens { $max } Bytes.
+password-predictable = Bilden Sie das Passwort nicht aus Ihrem Benutzernamen oder dem Namen dieses Dienstes.
+password-control-characters = Das Passwort enthält Steuerzeichen.
+password-too-common = Dieses Passwort ist zu verbreitet und leicht zu erraten. Versuchen Sie es mit einigen voneinander unabhängigen Wörtern.
+password-mismatch = Die beiden neuen Passwörter stimmen nicht überein.
+password-refused = Das Passwort wurde abgelehnt: { $why }
+forgot-title = Passwort vergessen
+forgot-heading = Passwort vergessen?
+forgot-intro = Geben Sie Ihren Benutzernamen oder Ihre E-Mail-Adresse ein. Wenn ein Konto dazu passt, senden wir einen Link, mit dem Sie ein neues Passwort wählen können.
+forgot-who = Benutzername oder E-Mail
+forgot-send = Link senden
+forgot-too-many = Zu viele Anfragen aus Ihrem Netzwerk. Versuchen Sie es in einigen Minuten erneut.
+forgot-sent-title = Prüfen Sie Ihre E-Mails
+forgot-sent = Wenn ein Konto zu Ihrer Eingabe passt, ist ein Link zum Wählen eines neuen Passworts unterwegs. Er funktioniert nur einmal und ist { $valid } lang gültig. Keine E-Mail erhalten? Sehen Sie im Spam-Ordner nach oder wenden Sie sich an Ihren Administrator.
+reset-title = Neues Passwort wählen
+reset-for = Für { $username }. Alle Sitzungen des Kontos werden abgemeldet.
+reset-submit = Passwort festlegen
+reset-invalid-title = Ungültiger Link
+reset-invalid = Dieser Link ist ungültig oder abgelaufen. Fordern Sie einen neuen an.
+reset-ask-again = Neuen Link anfordern
+reset-done-title = Passwort geändert
+reset-done = Ihr neues Passwort ist festgelegt, und alle Sitzungen des Kontos wurden abgemeldet. Melden Sie sich mit dem neuen Passwort an.
 
-## Active sessions
+## Aktive Sitzungen
 
-sessions-title = Active sessions
-sessions-intro = Where { $username } is signed in. Signing out a session ends it at once on the server.
-sessions-revoke-others = Sign out all other sessions
-sessions-none-other = No other sessions.
-sessions-confirmed = Password confirmed. Now choose the session to sign out again.
-sessions-done-revoked = The session was signed out.
-sessions-done-others = Every other session was signed out.
+sessions-title = Aktive Sitzungen
+sessions-intro = Wo { $username } angemeldet ist. Das Abmelden einer Sitzung beendet sie sofort auf dem Server.
+sessions-revoke-others = Alle anderen Sitzungen abmelden
+sessions-none-other = Keine anderen Sitzungen.
+sessions-confirmed = Passwort bestätigt. Wählen Sie jetzt erneut die Sitzung, die abgemeldet werden soll.
+sessions-done-revoked = Die Sitzung wurde abgemeldet.
+sessions-done-others = Alle anderen Sitzungen wurden abgemeldet.
 
-## Admin area
+## Verwaltungsbereich
 
-admin-users-title = Users
-admin-area-line = Admin area · signed in as { $username }
-admin-search-label = Search users
-admin-search-placeholder = Username, name or email
-admin-search = Search
-admin-create-user = Create a user
-admin-found = { $found } of { $total } users match “{ $q }”.
-admin-show-all = Show all
-admin-truncated = Only the first { $max } are shown: search to narrow the list.
-admin-tag-disabled = disabled
-admin-tag-2fa = 2FA on
-admin-tag-must-change = must change password
-admin-no-users = No users.
-admin-no-match = No users match.
-admin-field-two-factor = Two-factor
-admin-field-created = Created
-admin-created-line = { $created } · last changed { $updated }
-admin-tag-active = active
-admin-tag-admin = administrator
-admin-on = on
-admin-off = off
-admin-must-change-yes = must be changed at next sign-in
-admin-must-change-no = set by the user
-admin-profile-heading = Name, email and groups
-admin-display-name = Display name
-admin-display-name-hint = Empty: the username stands in.
-admin-email-hint = A new address voids reset links mailed to the old one.
-admin-groups-own = You cannot change your own groups here.
-admin-groups-sessions = The user's sessions get the new groups at once.
-admin-own-password = Change your own password on your account page.
-admin-mode-temporary = Set a temporary password, shown once to you (every session ends)
-admin-mode-link = Mail a reset link to { $email } (you never see it)
-admin-no-notifier = No mail notifier is configured, so reset links cannot be sent.
-admin-no-email = The user has no email address, so a reset link cannot be sent.
-admin-must-change-next = Must choose a new password at next sign-in (temporary password)
-admin-reset-password = Reset password
-admin-account = Account
-admin-enable = Enable
-admin-disable = Disable (ends every session now)
-admin-unlock = Unlock (lift sign-in bans)
-admin-reset-2fa = Reset two-factor authentication
-admin-delete-link = Delete user…
-admin-myself = You cannot disable or delete your own account or reset your own two-factor authentication here.
-admin-sessions = Sessions
-admin-current-session = your current session
-admin-two-factors = two factors
-admin-no-sessions = No active sessions.
-admin-revoke-all = Sign out all sessions
-admin-step-up-note = Every action here needs your password entered within the last few minutes, and is recorded in the audit log.
-admin-user-title = User { $username }
-admin-done-created = The user was created.
-admin-done-invited = The user was created, and an invitation link to choose their password was mailed to them.
-admin-done-link = A password reset link was mailed to the user. Their password stays as it is until they use it.
-admin-done-disabled = The account is disabled and every session of it has ended.
-admin-done-enabled = The account is enabled again.
-admin-done-unlocked = The account's sign-in bans are lifted.
-admin-done-2fa = Two-factor authentication was turned off; the user's sessions and remembered devices have ended, and a notice was mailed.
-admin-done-revoked = The session was signed out.
-admin-done-revoked-all = Every session of the user was signed out.
-admin-done-profile = The name, email address and groups were saved.
-admin-done-deleted = The user was deleted, and every session of theirs has ended.
-admin-choose-mode = Choose a temporary password or a reset link.
-admin-link-no-notifier = No mail notifier is configured: use a temporary password.
-admin-link-no-email = The user has no email address: use a temporary password.
-admin-link-disabled = The account is disabled, so a reset link would not work: enable it first.
-admin-own-set-password = You cannot reset your own password here: change it on your account page.
-admin-own-disable = You cannot disable your own account.
-admin-own-reset-2fa = You cannot reset your own two-factor authentication here: turn it off on your account page.
-admin-own-current-session = This is your current session: use Sign out instead.
-admin-own-revoke-all = This would end your current session too: use Sign out all other sessions on your sessions page.
-admin-own-delete = You cannot delete your own account.
-admin-own-groups = You cannot change your own groups here (nor leave the admin group): ask another administrator.
-admin-2fa-not-on = Two-factor authentication is not on for this user.
-admin-bad-display-name = The display name is not valid: it { $why }.
-admin-bad-email = The email address is not valid: it { $why }.
-admin-bad-group = A group name is not valid: it { $why }.
-admin-bad-username-or-group = The username or a group name is not valid: it { $why }.
-admin-display-name-invalid = The display name is too long or holds control characters.
-admin-email-invalid = The email address is not valid.
-admin-user-exists = A user with that name already exists.
-admin-new-title = New user
-admin-username-hint = Lower-case letters, digits, '.', '_', '-' and '@'.
-admin-initial-password = Initial password
-admin-initial-password-hint = At least { $min } characters. Leave it empty to generate one, shown once on the next page.
-admin-must-change-first = Must choose a new password at first sign-in
-admin-invite = Instead, mail an invitation: the user chooses their own password through a link that works once, for { $valid } (needs the email address)
-admin-invite-no-notifier = No mail notifier is configured, so an invitation cannot be sent.
-admin-invite-no-email = An invitation needs the user's email address.
-admin-create = Create user
-admin-created-title = User created
-admin-temporary-title = Temporary password
-admin-created-with = The user { $username } was created with this password:
-admin-new-password-of = The new password of { $username }:
-admin-shown-once = It is shown only now: pass it on to the user over a channel you trust.
-admin-they-must-change = They must choose a new password when they first sign in with it.
-admin-they-keep = They are not asked to change it.
-admin-sessions-ended = Every session of the user has ended and their remembered devices are forgotten.
-admin-notice-mailed = A notice was mailed to them.
-admin-back-to = Back to { $username }
-admin-all-users = All users
-admin-delete-title = Delete { $username }?
-admin-back-to-user = Back to the user
-admin-delete-warning = The account { $username } will be deleted: they can no longer sign in, { $sessions ->
-    [0] any session of theirs ends at once,
-    [one] their active session ends at once,
-   *[other] their { $sessions } active sessions end at once,
-} and their password, two-factor authentication and remembered devices are gone. This cannot be undone.
+admin-users-title = Benutzer
+admin-area-line = Verwaltungsbereich · angemeldet als { $username }
+admin-search-label = Benutzer suchen
+admin-search-placeholder = Benutzername, Name oder E-Mail
+admin-search = Suchen
+admin-create-user = Benutzer anlegen
+admin-found = Treffer für „{ $q }“: { $found } von { $total } Benutzern.
+admin-show-all = Alle anzeigen
+admin-truncated = Nur die ersten { $max } werden angezeigt: Grenzen Sie die Liste mit der Suche ein.
+admin-tag-disabled = deaktiviert
+admin-tag-2fa = 2FA aktiv
+admin-tag-must-change = muss Passwort ändern
+admin-no-users = Keine Benutzer.
+admin-no-match = Keine passenden Benutzer.
+admin-field-two-factor = Zwei-Faktor
+admin-field-created = Angelegt
+admin-created-line = { $created } · zuletzt geändert { $updated }
+admin-tag-active = aktiv
+admin-tag-admin = Administrator
+admin-on = aktiviert
+admin-off = deaktiviert
+admin-must-change-yes = muss bei der nächsten Anmeldung geändert werden
+admin-must-change-no = vom Benutzer festgelegt
+admin-profile-heading = Name, E-Mail und Gruppen
+admin-display-name = Anzeigename
+admin-display-name-hint = Leer: Stattdessen wird der Benutzername verwendet.
+admin-email-hint = Eine neue Adresse macht Links zum Zurücksetzen ungültig, die an die alte Adresse gesendet wurden.
+admin-groups-own = Ihre eigenen Gruppen können Sie hier nicht ändern.
+admin-groups-sessions = Die Sitzungen des Benutzers erhalten die neuen Gruppen sofort.
+admin-own-password = Ändern Sie Ihr eigenes Passwort auf Ihrer Kontoseite.
+admin-mode-temporary = Temporäres Passwort festlegen, das Ihnen einmal angezeigt wird (alle Sitzungen enden)
+admin-mode-link = Link zum Zurücksetzen an { $email } senden (Sie sehen ihn nie)
+admin-no-notifier = Es ist kein E-Mail-Versand konfiguriert, daher können keine Links zum Zurücksetzen gesendet werden.
+admin-no-email = Der Benutzer hat keine E-Mail-Adresse, daher kann kein Link zum Zurücksetzen gesendet werden.
+admin-must-change-next = Muss bei der nächsten Anmeldung ein neues Passwort wählen (temporäres Passwort)
+admin-reset-password = Passwort zurücksetzen
+admin-account = Konto
+admin-enable = Aktivieren
+admin-disable = Deaktivieren (beendet sofort alle Sitzungen)
+admin-unlock = Entsperren (Anmeldesperren aufheben)
+admin-reset-2fa = Zwei-Faktor-Authentifizierung zurücksetzen
+admin-delete-link = Benutzer löschen…
+admin-myself = Sie können hier weder Ihr eigenes Konto deaktivieren oder löschen noch Ihre eigene Zwei-Faktor-Authentifizierung zurücksetzen.
+admin-sessions = Sitzungen
+admin-current-session = Ihre aktuelle Sitzung
+admin-two-factors = zwei Faktoren
+admin-no-sessions = Keine aktiven Sitzungen.
+admin-revoke-all = Alle Sitzungen abmelden
+admin-step-up-note = Jede Aktion hier setzt voraus, dass Sie Ihr Passwort innerhalb der letzten Minuten eingegeben haben, und wird im Audit-Log festgehalten.
+admin-user-title = Benutzer { $username }
+admin-done-created = Der Benutzer wurde angelegt.
+admin-done-invited = Der Benutzer wurde angelegt, und ein Einladungslink zum Wählen des Passworts wurde ihm per E-Mail gesendet.
+admin-done-link = Ein Link zum Zurücksetzen des Passworts wurde dem Benutzer per E-Mail gesendet. Das Passwort bleibt unverändert, bis der Link verwendet wird.
+admin-done-disabled = Das Konto ist deaktiviert, und alle seine Sitzungen wurden beendet.
+admin-done-enabled = Das Konto ist wieder aktiviert.
+admin-done-unlocked = Die Anmeldesperren des Kontos sind aufgehoben.
+admin-done-2fa = Die Zwei-Faktor-Authentifizierung wurde deaktiviert; die Sitzungen des Benutzers wurden beendet, seine gespeicherten Geräte entfernt, und er wurde per E-Mail benachrichtigt.
+admin-done-revoked = Die Sitzung wurde abgemeldet.
+admin-done-revoked-all = Alle Sitzungen des Benutzers wurden abgemeldet.
+admin-done-profile = Name, E-Mail-Adresse und Gruppen wurden gespeichert.
+admin-done-deleted = Der Benutzer wurde gelöscht, und alle zugehörigen Sitzungen wurden beendet.
+admin-choose-mode = Wählen Sie ein temporäres Passwort oder einen Link zum Zurücksetzen.
+admin-link-no-notifier = Es ist kein E-Mail-Versand konfiguriert: Verwenden Sie ein temporäres Passwort.
+admin-link-no-email = Der Benutzer hat keine E-Mail-Adresse: Verwenden Sie ein temporäres Passwort.
+admin-link-disabled = Das Konto ist deaktiviert, daher würde ein Link zum Zurücksetzen nicht funktionieren: Aktivieren Sie es zuerst.
+admin-own-set-password = Ihr eigenes Passwort können Sie hier nicht zurücksetzen: Ändern Sie es auf Ihrer Kontoseite.
+admin-own-disable = Sie können Ihr eigenes Konto nicht deaktivieren.
+admin-own-reset-2fa = Ihre eigene Zwei-Faktor-Authentifizierung können Sie hier nicht zurücksetzen: Deaktivieren Sie sie auf Ihrer Kontoseite.
+admin-own-current-session = Dies ist Ihre aktuelle Sitzung: Verwenden Sie stattdessen „Abmelden“.
+admin-own-revoke-all = Damit würde auch Ihre aktuelle Sitzung enden: Verwenden Sie „Alle anderen Sitzungen abmelden“ auf Ihrer Sitzungsseite.
+admin-own-delete = Sie können Ihr eigenes Konto nicht löschen.
+admin-own-groups = Ihre eigenen Gruppen können Sie hier nicht ändern (und auch die Admin-Gruppe nicht verlassen): Wenden Sie sich an einen anderen Administrator.
+admin-2fa-not-on = Für diesen Benutzer ist die Zwei-Faktor-Authentifizierung nicht aktiviert.
+admin-bad-display-name = Der Anzeigename ist ungültig: { $why }.
+admin-bad-email = Die E-Mail-Adresse ist ungültig: { $why }.
+admin-bad-group = Ein Gruppenname ist ungültig: { $why }.
+admin-bad-username-or-group = Der Benutzername oder ein Gruppenname ist ungültig: { $why }.
+admin-display-name-invalid = Der Anzeigename ist zu lang oder enthält Steuerzeichen.
+admin-email-invalid = Die E-Mail-Adresse ist ungültig.
+admin-user-exists = Ein Benutzer mit diesem Namen existiert bereits.
+admin-new-title = Neuer Benutzer
+admin-username-hint = Kleinbuchstaben, Ziffern, '.', '_', '-' und '@'.
+admin-initial-password = Anfangspasswort
+admin-initial-password-hint = Mindestens { $min } Zeichen. Leer lassen, um eines zu erzeugen; es wird einmal auf der nächsten Seite angezeigt.
+admin-must-change-first = Muss bei der ersten Anmeldung ein neues Passwort wählen
+admin-invite = Stattdessen eine Einladung per E-Mail senden: Der Benutzer wählt das Passwort selbst über einen Link, der nur einmal funktioniert und { $valid } lang gültig ist (erfordert die E-Mail-Adresse)
+admin-invite-no-notifier = Es ist kein E-Mail-Versand konfiguriert, daher kann keine Einladung gesendet werden.
+admin-invite-no-email = Für eine Einladung ist die E-Mail-Adresse des Benutzers erforderlich.
+admin-create = Benutzer anlegen
+admin-created-title = Benutzer angelegt
+admin-temporary-title = Temporäres Passwort
+admin-created-with = Der Benutzer { $username } wurde mit diesem Passwort angelegt:
+admin-new-password-of = Das neue Passwort von { $username }:
+admin-shown-once = Es wird nur jetzt angezeigt: Geben Sie es über einen vertrauenswürdigen Kanal an den Benutzer weiter.
+admin-they-must-change = Bei der ersten Anmeldung damit muss der Benutzer ein neues Passwort wählen.
+admin-they-keep = Der Benutzer wird nicht aufgefordert, es zu ändern.
+admin-sessions-ended = Alle Sitzungen des Benutzers wurden beendet, und seine gespeicherten Geräte wurden entfernt.
+admin-notice-mailed = Der Benutzer wurde per E-Mail benachrichtigt.
+admin-back-to = Zurück zu { $username }
+admin-all-users = Alle Benutzer
+admin-delete-title = { $username } löschen?
+admin-back-to-user = Zurück zum Benutzer
+admin-delete-warning = Das Konto { $username } wird gelöscht: Eine Anmeldung ist nicht mehr möglich, { $sessions ->
+    [0] etwaige Sitzungen enden sofort,
+    [one] die { $sessions } aktive Sitzung endet sofort,
+   *[other] die { $sessions } aktiven Sitzungen enden sofort,
+} und Passwort, Zwei-Faktor-Authentifizierung und gespeicherte Geräte werden entfernt. Dies kann nicht rückgängig gemacht werden.
 admin-delete-named = { $username } ({ $name })
-admin-delete-button = Delete { $username }
-admin-delete-note = This needs your password entered within the last few minutes, and is recorded in the audit log.
+admin-delete-button = { $username } löschen
+admin-delete-note = Dies setzt voraus, dass Sie Ihr Passwort innerhalb der letzten Minuten eingegeben haben, und wird im Audit-Log festgehalten.
 
-## Error pages
+## Fehlerseiten
 
-error-bad-request = Bad request
-error-not-found = Not found
-error-not-found-text = There is no page here.
-error-method = Method not allowed
-error-method-text = This address does not accept that kind of request.
-error-form-expired = Form expired
-error-form-expired-text = This form has expired or was sent from another site. Reload the page and try again.
-error-forbidden = Access denied
-error-forbidden-text = Your account is not allowed to open this page.
-error-forbidden-who = You are signed in as { $who }, and this account is not allowed to open this page.
-error-two-factor = Two-factor authentication required
-error-two-factor-text = This page requires two-factor authentication, which your account does not have yet. Set it up once with an authenticator app; you come back here afterwards.
-error-two-factor-set-up = Set up two-factor authentication now
-error-unknown-host = Unknown site
-error-unknown-host-text = This gateway does not serve that host name.
-error-unknown-host-named = This gateway does not serve { $host }.
-error-go-to-portal = Go to the sign-in portal
-error-too-large = Request too large
-error-too-large-text = The form or request was larger than allowed.
-error-unavailable = Temporarily unavailable
-error-unavailable-text = Sign-in is temporarily unavailable. Try again in a moment.
-error-bad-gateway = Application unreachable
-error-bad-gateway-text = The application behind this gateway is not answering.
-error-timeout = Application timed out
-error-timeout-text = The application behind this gateway took too long to answer.
-error-internal = Something went wrong
-error-internal-text = The gateway could not complete the request.
-error-switch-account = Sign in as someone else
-bad-request-repeated-header = The request repeats a header that must appear once.
-bad-request-two-hosts = The request names two different hosts.
-bad-request-no-host = The request has no host.
-bad-request-bad-host = The host name is not valid.
-bad-request-bad-path = The path is not allowed: it uses an encoding or sequence that could be misread.
-bad-request-incomplete-form = The form was incomplete.
-bad-request-forwarded-for = X-Forwarded-For does not name the client's address.
-bad-request-header-characters = A header holds characters that are not allowed.
-bad-request-framing = The request has both Content-Length and Transfer-Encoding.
+error-bad-request = Ungültige Anfrage
+error-not-found = Nicht gefunden
+error-not-found-text = Hier gibt es keine Seite.
+error-method = Methode nicht erlaubt
+error-method-text = Diese Adresse akzeptiert diese Art von Anfrage nicht.
+error-form-expired = Formular abgelaufen
+error-form-expired-text = Dieses Formular ist abgelaufen oder wurde von einer anderen Website gesendet. Laden Sie die Seite neu und versuchen Sie es erneut.
+error-forbidden = Zugriff verweigert
+error-forbidden-text = Ihr Konto darf diese Seite nicht öffnen.
+error-forbidden-who = Sie sind als { $who } angemeldet, und dieses Konto darf diese Seite nicht öffnen.
+error-two-factor = Zwei-Faktor-Authentifizierung erforderlich
+error-two-factor-text = Diese Seite erfordert Zwei-Faktor-Authentifizierung, die für Ihr Konto noch nicht eingerichtet ist. Richten Sie sie einmalig mit einer Authenticator-App ein; danach kommen Sie hierher zurück.
+error-two-factor-set-up = Zwei-Faktor-Authentifizierung jetzt einrichten
+error-unknown-host = Unbekannte Website
+error-unknown-host-text = Dieses Gateway ist für diesen Hostnamen nicht zuständig.
+error-unknown-host-named = Dieses Gateway ist für { $host } nicht zuständig.
+error-go-to-portal = Zum Anmeldeportal
+error-too-large = Anfrage zu groß
+error-too-large-text = Das Formular oder die Anfrage war größer als erlaubt.
+error-unavailable = Vorübergehend nicht verfügbar
+error-unavailable-text = Die Anmeldung ist vorübergehend nicht verfügbar. Versuchen Sie es gleich noch einmal.
+error-bad-gateway = Anwendung nicht erreichbar
+error-bad-gateway-text = Die Anwendung hinter diesem Gateway antwortet nicht.
+error-timeout = Zeitüberschreitung der Anwendung
+error-timeout-text = Die Anwendung hinter diesem Gateway hat zu lange für eine Antwort gebraucht.
+error-internal = Etwas ist schiefgelaufen
+error-internal-text = Das Gateway konnte die Anfrage nicht abschließen.
+error-switch-account = Mit einem anderen Konto anmelden
+bad-request-repeated-header = Die Anfrage wiederholt einen Header, der nur einmal vorkommen darf.
+bad-request-two-hosts = Die Anfrage nennt zwei verschiedene Hosts.
+bad-request-no-host = Die Anfrage enthält keinen Host.
+bad-request-bad-host = Der Hostname ist ungültig.
+bad-request-bad-path = Der Pfad ist nicht erlaubt: Er verwendet eine Kodierung oder Zeichenfolge, die falsch interpretiert werden könnte.
+bad-request-incomplete-form = Das Formular war unvollständig.
+bad-request-language = Diese Sprache wird hier nicht angeboten.
+bad-request-forwarded-for = X-Forwarded-For nennt nicht die Adresse des Clients.
+bad-request-header-characters = Ein Header enthält unzulässige Zeichen.
+bad-request-framing = Die Anfrage enthält sowohl Content-Length als auch Transfer-Encoding.
 
-## Name and address rules (shown after "it")
+## Regeln für Namen und Adressen (eigenständiger Satz nach „… ist ungültig:“)
 
-rule-empty = must not be empty
-rule-too-long = must be at most { $max } characters
-rule-bad-character = may contain only a-z, 0-9, '.', '_', '-' and '@'
-rule-control-characters = must not contain control characters
-rule-spaces = must not contain spaces
-rule-email-form = must have the form name@domain
+rule-empty = Der Name darf nicht leer sein
+rule-too-long = Erlaubt sind höchstens { $max } Zeichen
+rule-bad-character = Erlaubt sind nur a-z, 0-9, '.', '_', '-' und '@'
+rule-control-characters = Steuerzeichen sind nicht erlaubt
+rule-spaces = Leerzeichen sind nicht erlaubt
+rule-email-form = Erwartet wird die Form name@domain
 
-## Mail
+## E-Mail
 
-mail-hello = Hello { $name },
-mail-when = When: { $when }
-mail-from = From: { $from }
-mail-from-value = { $device }, address { $ip }
-mail-your-account = Your account:
-mail-signature = { $product } (account { $username })
-mail-not-you = If this was not you, change your password now and contact your administrator.
-mail-by-admin = If you did not expect this change, ask your administrator about it.
-mail-reset-subject = Reset your password
-mail-reset-1 = Someone asked to reset the password of your account. To choose a new password, open this link:
-mail-reset-2 = The link works once, for { $valid }. If you did not ask for it, ignore this message: your password stays as it is.
-mail-invite-subject = Your new account
-mail-invite-1 = An administrator created an account for you. To choose your password and sign in, open this link:
-mail-invite-2 = The link works once, for { $valid }. If you did not expect this account, ignore this message.
-mail-changed-subject = Your password was changed
-mail-changed-1 = The password of your account was changed, and every other session was signed out.
-mail-changed-2 = If this was not you, reset your password now and contact your administrator.
-mail-admin-set-subject = Your password was reset by an administrator
-mail-admin-set-1 = An administrator set a new password for your account and signed you out everywhere. They will tell you the new password; you choose your own at the next sign-in if they asked for that.
-mail-2fa-on-subject = Two-factor authentication turned on
-mail-2fa-on-1 = Two-factor authentication is now on for your account. Signing in needs a code from your authenticator app or one of your recovery codes.
-mail-2fa-off-subject = Two-factor authentication turned off
-mail-2fa-off-1 = Two-factor authentication was turned off for your account. Your recovery codes and remembered devices no longer work.
-mail-2fa-reset-subject = Two-factor authentication reset by an administrator
-mail-2fa-reset-1 = An administrator turned off two-factor authentication for your account and signed you out everywhere. You can set it up again on your account page.
-mail-code-used-subject = A recovery code was used
-mail-code-used-1 = A recovery code was used to sign in to your account. { $left ->
-    [one] { $left } unused code remains; each works once.
-   *[other] { $left } unused codes remain; each works once.
+mail-hello = Hallo { $name },
+mail-when = Zeitpunkt: { $when }
+mail-from = Von: { $from }
+mail-from-value = { $device }, Adresse { $ip }
+mail-your-account = Ihr Konto:
+mail-signature = { $product } (Konto { $username })
+mail-not-you = Falls Sie das nicht waren, ändern Sie jetzt Ihr Passwort und wenden Sie sich an Ihren Administrator.
+mail-by-admin = Falls Sie diese Änderung nicht erwartet haben, fragen Sie Ihren Administrator danach.
+mail-reset-subject = Passwort zurücksetzen
+mail-reset-1 = Jemand hat angefordert, das Passwort Ihres Kontos zurückzusetzen. Öffnen Sie diesen Link, um ein neues Passwort zu wählen:
+mail-reset-2 = Der Link funktioniert nur einmal und ist { $valid } lang gültig. Falls Sie ihn nicht angefordert haben, ignorieren Sie diese Nachricht: Ihr Passwort bleibt unverändert.
+mail-invite-subject = Ihr neues Konto
+mail-invite-1 = Ein Administrator hat ein Konto für Sie angelegt. Öffnen Sie diesen Link, um Ihr Passwort zu wählen und sich anzumelden:
+mail-invite-2 = Der Link funktioniert nur einmal und ist { $valid } lang gültig. Falls Sie dieses Konto nicht erwartet haben, ignorieren Sie diese Nachricht.
+mail-changed-subject = Ihr Passwort wurde geändert
+mail-changed-1 = Das Passwort Ihres Kontos wurde geändert, und alle anderen Sitzungen wurden abgemeldet.
+mail-changed-2 = Falls Sie das nicht waren, setzen Sie Ihr Passwort jetzt zurück und wenden Sie sich an Ihren Administrator.
+mail-admin-set-subject = Ihr Passwort wurde von einem Administrator zurückgesetzt
+mail-admin-set-1 = Ein Administrator hat ein neues Passwort für Ihr Konto festgelegt und Sie überall abgemeldet. Das neue Passwort erhalten Sie vom Administrator; falls er das verlangt hat, wählen Sie bei der nächsten Anmeldung ein eigenes.
+mail-2fa-on-subject = Zwei-Faktor-Authentifizierung aktiviert
+mail-2fa-on-1 = Die Zwei-Faktor-Authentifizierung ist jetzt für Ihr Konto aktiviert. Zum Anmelden ist ein Code aus Ihrer Authenticator-App oder einer Ihrer Wiederherstellungscodes erforderlich.
+mail-2fa-off-subject = Zwei-Faktor-Authentifizierung deaktiviert
+mail-2fa-off-1 = Die Zwei-Faktor-Authentifizierung wurde für Ihr Konto deaktiviert. Ihre Wiederherstellungscodes und gespeicherten Geräte funktionieren nicht mehr.
+mail-2fa-reset-subject = Zwei-Faktor-Authentifizierung von einem Administrator zurückgesetzt
+mail-2fa-reset-1 = Ein Administrator hat die Zwei-Faktor-Authentifizierung für Ihr Konto deaktiviert und Sie überall abgemeldet. Sie können sie auf Ihrer Kontoseite erneut einrichten.
+mail-code-used-subject = Ein Wiederherstellungscode wurde verwendet
+mail-code-used-1 = Ein Wiederherstellungscode wurde zur Anmeldung bei Ihrem Konto verwendet. { $left ->
+    [one] Es bleibt { $left } unbenutzter Code; jeder funktioniert nur einmal.
+   *[other] Es bleiben { $left } unbenutzte Codes; jeder funktioniert nur einmal.
 }
-mail-codes-new-subject = New recovery codes
-mail-codes-new-1 = New recovery codes were generated for your account. The old ones no longer work.
+mail-codes-new-subject = Neue Wiederherstellungscodes
+mail-codes-new-1 = Für Ihr Konto wurden neue Wiederherstellungscodes erzeugt. Die alten funktionieren nicht mehr.

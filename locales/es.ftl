@@ -1,409 +1,414 @@
-# Gatehouse — English messages (the reference catalog: every key exists here).
-# Other catalogs translate every key of this file; an operator overrides single messages in
-# <portal.templates_dir>/locales/<tag>.ftl. Arguments ($name) are escaped where they are shown.
+# Gatehouse — mensajes en español (traducción del catálogo de referencia en inglés, en.ftl, que contiene todas las claves).
+# Este catálogo traduce cada clave de en.ftl; un operador sustituye mensajes sueltos en
+# <portal.templates_dir>/locales/es.ftl. Los argumentos ($name) se escapan allí donde se muestran.
 
-language-name = English
+language-name = Español
 
-## Frame of every page
+## Marco de cada página
 
-frame-signed-in-as = Signed in as { $who }
-frame-portal-home = Portal home
-frame-sign-out-or-switch = Sign out or switch account
-frame-request = Request { $id }
-frame-language = Language
-frame-language-change = Change
-frame-show = Show
-frame-hide = Hide
-frame-show-field = Show { $field }
+frame-signed-in-as = Sesión iniciada como { $who }
+frame-portal-home = Inicio del portal
+frame-sign-out-or-switch = Cerrar sesión o cambiar de cuenta
+frame-request = Solicitud { $id }
+frame-language = Idioma
+frame-language-change = Cambiar
+frame-show = Mostrar
+frame-hide = Ocultar
+frame-show-field = Mostrar { $field }
 
-## Common words
+## Palabras comunes
 
-common-username = Username
-common-password = Password
-common-email = Email
-common-name = Name
-common-groups = Groups
-common-status = Status
-common-sign-in = Sign in
-common-sign-out = Sign out
-common-cancel = Cancel
-common-save = Save
-common-none = none
-common-back-to-sign-in = Back to sign in
-common-back-to-account = Back to account security
-common-back-to-users = Back to the users
-common-account-security = Account security
-common-admin = Admin
-common-groups-hint = Comma-separated, e.g. { $example }.
-common-password-hint = At least { $min } characters. Several unrelated words work well; no other rules.
-common-new-password = New password
-common-new-password-again = New password again
-common-code-or-recovery = Current code or recovery code
-common-this-device = This device
-common-signed-in-at = signed in
-common-last-active = last active
-common-sign-out-session = Sign out { $device } from { $ip } (session { $handle })
-common-session-not-found = That session was not found. It may have ended already.
-common-confirmed-repeat = Password confirmed. Now repeat the action: it was not carried out yet.
-common-too-many-attempts = Too many failed attempts. Try again in { $wait }.
+common-username = Nombre de usuario
+common-password = Contraseña
+common-email = Correo electrónico
+common-name = Nombre
+common-groups = Grupos
+common-status = Estado
+common-sign-in = Iniciar sesión
+common-sign-out = Cerrar sesión
+common-cancel = Cancelar
+common-save = Guardar
+common-none = ninguno
+common-back-to-sign-in = Volver al inicio de sesión
+common-back-to-account = Volver a la seguridad de la cuenta
+common-back-to-users = Volver a los usuarios
+common-account-security = Seguridad de la cuenta
+common-admin = Administración
+common-groups-hint = Separados por comas, p. ej. { $example }.
+common-password-hint = Al menos { $min } caracteres. Varias palabras sin relación entre sí funcionan bien; no hay más reglas.
+common-new-password = Nueva contraseña
+common-new-password-again = Repite la nueva contraseña
+common-code-or-recovery = Código actual o código de recuperación
+common-this-device = Este dispositivo
+common-signed-in-at = sesión iniciada el
+common-last-active = última actividad el
+common-sign-out-session = Cerrar la sesión de { $device } en { $ip } (sesión { $handle })
+common-session-not-found = No se ha encontrado esa sesión. Puede que ya haya terminado.
+common-confirmed-repeat = Contraseña confirmada. Ahora repite la acción: todavía no se ha realizado.
+common-too-many-attempts = Demasiados intentos fallidos. Inténtalo de nuevo dentro de { $wait }.
 
-## Durations
+## Duraciones
 
 span-minutes = { $n ->
-    [one] { $n } minute
-   *[other] { $n } minutes
+    [one] { $n } minuto
+   *[other] { $n } minutos
 }
 span-hours = { $n ->
-    [one] { $n } hour
-   *[other] { $n } hours
+    [one] { $n } hora
+   *[other] { $n } horas
 }
 span-days = { $n ->
-    [one] { $n } day
-   *[other] { $n } days
+    [one] { $n } día
+   *[other] { $n } días
 }
 span-seconds = { $n ->
-    [one] { $n } second
-   *[other] { $n } seconds
+    [one] { $n } segundo
+   *[other] { $n } segundos
 }
 
-## Sign in
+## Inicio de sesión
 
-login-title = Sign in
-login-remember = Keep me signed in on this device for { $days } days
-login-forgot = Forgot your password?
-login-failed = Invalid username or password.
-login-session-ended = Your session has ended. Sign in again to continue.
-login-form-incomplete = The form was incomplete. Try again.
-login-form-expired = This sign-in form had expired. Please sign in again.
+login-title = Iniciar sesión
+login-remember = Mantener la sesión iniciada en este dispositivo durante { $days } días
+login-forgot = ¿Has olvidado tu contraseña?
+login-failed = Nombre de usuario o contraseña incorrectos.
+login-session-ended = Tu sesión ha terminado. Vuelve a iniciar sesión para continuar.
+login-form-incomplete = El formulario estaba incompleto. Inténtalo de nuevo.
+login-form-expired = Este formulario de inicio de sesión había caducado. Vuelve a iniciar sesión.
 
-## Second factor
+## Segundo factor
 
-code-title = Two-factor authentication
-code-intro-recovery = Enter one of the recovery codes you saved for { $username }. Each works once.
-code-intro-app = Enter the 6-digit code from your authenticator app for { $username }.
-code-label-recovery = Recovery code
-code-label-app = Code from your authenticator app
-code-trust-device = Trust this device for { $days } days
-code-verify = Verify
-code-use-app = Use the code from your app instead
-code-use-recovery = Use a recovery code instead
-code-someone-else = Sign in as someone else
-code-invalid = Invalid code.
-code-too-many = Too many wrong codes. Sign in again.
-code-sign-in-expired = Your sign-in expired. Sign in again.
+code-title = Autenticación de dos factores
+code-intro-recovery = Introduce uno de los códigos de recuperación que guardaste para { $username }. Cada uno funciona una sola vez.
+code-intro-app = Introduce el código de 6 dígitos de tu aplicación de autenticación para { $username }.
+code-label-recovery = Código de recuperación
+code-label-app = Código de tu aplicación de autenticación
+code-trust-device = Confiar en este dispositivo durante { $days } días
+code-verify = Verificar
+code-use-app = Usar en su lugar el código de tu aplicación
+code-use-recovery = Usar en su lugar un código de recuperación
+code-someone-else = Iniciar sesión con otra cuenta
+code-invalid = Código no válido.
+code-too-many = Demasiados códigos incorrectos. Vuelve a iniciar sesión.
+code-sign-in-expired = Tu inicio de sesión ha caducado. Vuelve a iniciar sesión.
 
-## Portal home and sign-out
+## Inicio del portal y cierre de sesión
 
-home-title = Signed in
-home-signed-in-as = You are signed in as { $name } ({ $username }).
-home-your-apps = Your apps
-home-two-factor-tag = two-factor
-logout-title = Sign out?
-logout-question = You are signed in as { $name } ({ $username }). Sign out of every app behind this portal?
-signed-out-title = Signed out
-signed-out-heading = You are signed out
-signed-out-message = Your session has ended on the server.
-signed-out-again = Sign in again
+home-title = Sesión iniciada
+home-signed-in-as = Has iniciado sesión como { $name } ({ $username }).
+home-your-apps = Tus aplicaciones
+home-two-factor-tag = dos factores
+logout-title = ¿Cerrar sesión?
+logout-question = Has iniciado sesión como { $name } ({ $username }). ¿Cerrar sesión en todas las aplicaciones protegidas por este portal?
+signed-out-title = Sesión cerrada
+signed-out-heading = Has cerrado sesión
+signed-out-message = Tu sesión ha terminado en el servidor.
+signed-out-again = Volver a iniciar sesión
 
-## Account security
+## Seguridad de la cuenta
 
-account-title = Account security
-account-two-factor = Two-factor authentication
-account-two-factor-on = On. { $left ->
-    [one] { $left } unused recovery code.
-   *[other] { $left } unused recovery codes.
+account-title = Seguridad de la cuenta
+account-two-factor = Autenticación de dos factores
+account-two-factor-on = Activada.
+account-codes-unused = { $left ->
+    [one] código de recuperación sin usar.
+   *[other] códigos de recuperación sin usar.
 }
-account-two-factor-off = Off.
-account-regenerate = Generate new recovery codes
-account-regenerate-button = Generate new codes
-account-turn-off = Turn off two-factor authentication
-account-turn-off-button = Turn off
-account-set-up-2fa = Set up two-factor authentication
-account-change-password = Change password
-account-devices = Remembered devices
-account-device-line = { $ip } · remembered { $created } · until { $expires }
-account-forget = Forget
-account-forget-device = Forget { $device }
-account-no-devices = None. A device you trust at sign-in skips the code for { $days } days.
-account-sessions = Sessions
-account-sessions-link = Active sessions
-account-sessions-hint = where you are signed in; sign out other devices.
-account-administration = Administration
-account-admin-link = Admin area
-account-admin-hint = users, passwords, sessions.
-account-done-password = Your password was changed. Every other session was signed out; this one goes on.
-account-done-2fa-off = Two-factor authentication is off.
-account-done-device = That device will be asked for a code at its next sign-in.
-account-wrong-password-or-code = The password or the code was wrong. Nothing was changed.
+account-two-factor-off = Desactivada.
+account-regenerate = Generar nuevos códigos de recuperación
+account-regenerate-button = Generar nuevos códigos
+account-turn-off = Desactivar la autenticación de dos factores
+account-turn-off-button = Desactivar
+account-set-up-2fa = Configurar la autenticación de dos factores
+account-change-password = Cambiar la contraseña
+account-devices = Dispositivos recordados
+account-device-line = { $ip } · recordado el { $created } · hasta el { $expires }
+account-forget = Olvidar
+account-forget-device = Olvidar { $device }
+account-no-devices = Ninguno. Un dispositivo en el que confíes al iniciar sesión no necesitará el código durante { $days } días.
+account-sessions = Sesiones
+account-sessions-link = Sesiones activas
+account-sessions-hint = dónde tienes la sesión iniciada; cierra la sesión en otros dispositivos.
+account-administration = Administración
+account-admin-link = Área de administración
+account-admin-hint = usuarios, contraseñas, sesiones.
+account-done-password = Se ha cambiado tu contraseña. Se han cerrado todas las demás sesiones; esta sigue abierta.
+account-done-2fa-off = La autenticación de dos factores está desactivada.
+account-done-device = A ese dispositivo se le pedirá un código la próxima vez que inicie sesión.
+account-wrong-password-or-code = La contraseña o el código eran incorrectos. No se ha cambiado nada.
 
-## Step-up
+## Confirmación de la contraseña
 
-reauth-title = Confirm your password
-reauth-intro = Changing security settings needs your password again.
-reauth-continue = Continue
-reauth-wrong = Wrong password.
+reauth-title = Confirma tu contraseña
+reauth-intro = Para cambiar la configuración de seguridad hay que volver a introducir tu contraseña.
+reauth-continue = Continuar
+reauth-wrong = Contraseña incorrecta.
 
-## Two-factor set-up and recovery codes
+## Configuración de la autenticación de dos factores y códigos de recuperación
 
-enroll-title = Set up two-factor authentication
-enroll-scan = Scan this code with an authenticator app, then enter the 6-digit code it shows.
-enroll-qr-label = QR code holding the setup key shown below as text
-enroll-by-hand = Can't scan it? Enter this key by hand (time-based, SHA-1, 6 digits, 30 seconds):
-enroll-on-phone = Or, on the phone itself,
-enroll-open-link = open the key in an authenticator app
-enroll-link-as-text = The same link as text:
-enroll-code = Code from the app
-enroll-turn-on = Turn on
-enroll-mismatch = That code did not match. Check the time on your phone and try the next code.
-codes-title = Your recovery codes
-codes-page-title = Recovery codes
-codes-intro-new = Two-factor authentication is on.
-codes-intro-regenerated = Your old recovery codes no longer work.
-codes-explain = Each code works once, when your phone is not at hand. Keep them somewhere safe: they are shown only now.
-codes-label = Recovery codes
-codes-copy = Copy
-codes-copied = Copied
-codes-download = Download as text
-codes-continue = I have saved them, continue
+enroll-title = Configurar la autenticación de dos factores
+enroll-scan = Escanea este código con una aplicación de autenticación y, a continuación, introduce el código de 6 dígitos que muestre.
+enroll-qr-label = Código QR que contiene la clave de configuración que aparece abajo como texto
+enroll-by-hand = ¿No puedes escanearlo? Introduce esta clave a mano (basada en el tiempo, SHA-1, 6 dígitos, 30 segundos):
+enroll-on-phone = O, en el propio teléfono,
+enroll-open-link = abre la clave en una aplicación de autenticación
+enroll-link-as-text = El mismo enlace como texto:
+enroll-code = Código de la aplicación
+enroll-turn-on = Activar
+enroll-mismatch = Ese código no coincide. Comprueba la hora de tu teléfono y prueba con el siguiente código.
+codes-title = Tus códigos de recuperación
+codes-page-title = Códigos de recuperación
+codes-intro-new = La autenticación de dos factores está activada.
+codes-intro-regenerated = Tus códigos de recuperación anteriores ya no funcionan.
+codes-explain = Cada código funciona una sola vez, para cuando no tengas el teléfono a mano. Guárdalos en un lugar seguro: solo se muestran ahora.
+codes-label = Códigos de recuperación
+codes-copy = Copiar
+codes-copied = Copiado
+codes-download = Descargar como texto
+codes-continue = Ya los he guardado, continuar
 
-## Passwords
+## Contraseñas
 
-password-title-change = Change password
-password-title-forced = Set a new password
-password-forced-notice = Your administrator asks you to choose a new password before you continue.
-password-current = Current password
-password-code = Code from your authenticator app, or a recovery code
-password-submit = Change password
-password-others-signed-out = Every other session will be signed out.
-password-current-wrong = The current password is wrong.
-password-code-wrong = The code is wrong.
-password-too-short = Use at least { $min } characters.
-password-too-long = Use at most { $max } bytes.
-password-predictable = Don't build the password from your username or the name of this service.
-password-control-characters = The password contains control characters.
-password-too-common = This password is too common and easy to guess. Try a few unrelated words.
-password-mismatch = The two new passwords are not the same.
-password-refused = The password was refused: { $why }
-forgot-title = Forgot password
-forgot-heading = Forgot your password?
-forgot-intro = Enter your username or email address. If an account matches, we will send a link to choose a new password.
-forgot-who = Username or email
-forgot-send = Send the link
-forgot-too-many = Too many requests from your network. Try again in a few minutes.
-forgot-sent-title = Check your email
-forgot-sent = If an account matches what you entered, a link to choose a new password is on its way. It works once, for { $valid }. No mail? Check the spam folder, or ask your administrator.
-reset-title = Choose a new password
-reset-for = For { $username }. Every session of the account will be signed out.
-reset-submit = Set password
-reset-invalid-title = Invalid link
-reset-invalid = This link is invalid or has expired. Ask for a new one.
-reset-ask-again = Ask for a new link
-reset-done-title = Password changed
-reset-done = Your new password is set and every session of the account was signed out. Sign in with the new password.
+password-title-change = Cambiar la contraseña
+password-title-forced = Establecer una nueva contraseña
+password-forced-notice = Tu administrador te pide que elijas una nueva contraseña antes de continuar.
+password-current = Contraseña actual
+password-code = Código de tu aplicación de autenticación o un código de recuperación
+password-submit = Cambiar la contraseña
+password-others-signed-out = Se cerrarán todas las demás sesiones.
+password-current-wrong = La contraseña actual es incorrecta.
+password-code-wrong = El código es incorrecto.
+password-too-short = Usa al menos { $min } caracteres.
+password-too-long = Usa como máximo { $max } bytes.
+password-predictable = No formes la contraseña a partir de tu nombre de usuario o del nombre de este servicio.
+password-control-characters = La contraseña contiene caracteres de control.
+password-too-common = Esta contraseña es demasiado común y fácil de adivinar. Prueba con varias palabras sin relación entre sí.
+password-mismatch = Las dos contraseñas nuevas no coinciden.
+password-refused = Se ha rechazado la contraseña: { $why }
+forgot-title = Contraseña olvidada
+forgot-heading = ¿Has olvidado tu contraseña?
+forgot-intro = Introduce tu nombre de usuario o tu dirección de correo electrónico. Si coincide con una cuenta, te enviaremos un enlace para elegir una nueva contraseña.
+forgot-who = Nombre de usuario o correo electrónico
+forgot-send = Enviar el enlace
+forgot-too-many = Demasiadas solicitudes desde tu red. Inténtalo de nuevo dentro de unos minutos.
+forgot-sent-title = Revisa tu correo
+forgot-sent = Si lo que has introducido coincide con una cuenta, un enlace para elegir una nueva contraseña está en camino. Funciona una sola vez, durante { $valid }. ¿No te ha llegado el correo? Revisa la carpeta de spam o pregunta a tu administrador.
+reset-title = Elige una nueva contraseña
+reset-for = Para { $username }. Se cerrarán todas las sesiones de la cuenta.
+reset-submit = Establecer la contraseña
+reset-invalid-title = Enlace no válido
+reset-invalid = Este enlace no es válido o ha caducado. Solicita uno nuevo.
+reset-ask-again = Solicitar un nuevo enlace
+reset-done-title = Contraseña cambiada
+reset-done = Tu nueva contraseña ya está establecida y se han cerrado todas las sesiones de la cuenta. Inicia sesión con la nueva contraseña.
 
-## Active sessions
+## Sesiones activas
 
-sessions-title = Active sessions
-sessions-intro = Where { $username } is signed in. Signing out a session ends it at once on the server.
-sessions-revoke-others = Sign out all other sessions
-sessions-none-other = No other sessions.
-sessions-confirmed = Password confirmed. Now choose the session to sign out again.
-sessions-done-revoked = The session was signed out.
-sessions-done-others = Every other session was signed out.
+sessions-title = Sesiones activas
+sessions-intro = Dónde tiene { $username } la sesión iniciada. Cerrar una sesión la termina de inmediato en el servidor.
+sessions-revoke-others = Cerrar todas las demás sesiones
+sessions-none-other = No hay más sesiones.
+sessions-confirmed = Contraseña confirmada. Ahora vuelve a elegir la sesión que quieres cerrar.
+sessions-done-revoked = Se ha cerrado la sesión.
+sessions-done-others = Se han cerrado todas las demás sesiones.
 
-## Admin area
+## Área de administración
 
-admin-users-title = Users
-admin-area-line = Admin area · signed in as { $username }
-admin-search-label = Search users
-admin-search-placeholder = Username, name or email
-admin-search = Search
-admin-create-user = Create a user
-admin-found = { $found } of { $total } users match “{ $q }”.
-admin-show-all = Show all
-admin-truncated = Only the first { $max } are shown: search to narrow the list.
-admin-tag-disabled = disabled
-admin-tag-2fa = 2FA on
-admin-tag-must-change = must change password
-admin-no-users = No users.
-admin-no-match = No users match.
-admin-field-two-factor = Two-factor
-admin-field-created = Created
-admin-created-line = { $created } · last changed { $updated }
-admin-tag-active = active
-admin-tag-admin = administrator
-admin-on = on
-admin-off = off
-admin-must-change-yes = must be changed at next sign-in
-admin-must-change-no = set by the user
-admin-profile-heading = Name, email and groups
-admin-display-name = Display name
-admin-display-name-hint = Empty: the username stands in.
-admin-email-hint = A new address voids reset links mailed to the old one.
-admin-groups-own = You cannot change your own groups here.
-admin-groups-sessions = The user's sessions get the new groups at once.
-admin-own-password = Change your own password on your account page.
-admin-mode-temporary = Set a temporary password, shown once to you (every session ends)
-admin-mode-link = Mail a reset link to { $email } (you never see it)
-admin-no-notifier = No mail notifier is configured, so reset links cannot be sent.
-admin-no-email = The user has no email address, so a reset link cannot be sent.
-admin-must-change-next = Must choose a new password at next sign-in (temporary password)
-admin-reset-password = Reset password
-admin-account = Account
-admin-enable = Enable
-admin-disable = Disable (ends every session now)
-admin-unlock = Unlock (lift sign-in bans)
-admin-reset-2fa = Reset two-factor authentication
-admin-delete-link = Delete user…
-admin-myself = You cannot disable or delete your own account or reset your own two-factor authentication here.
-admin-sessions = Sessions
-admin-current-session = your current session
-admin-two-factors = two factors
-admin-no-sessions = No active sessions.
-admin-revoke-all = Sign out all sessions
-admin-step-up-note = Every action here needs your password entered within the last few minutes, and is recorded in the audit log.
-admin-user-title = User { $username }
-admin-done-created = The user was created.
-admin-done-invited = The user was created, and an invitation link to choose their password was mailed to them.
-admin-done-link = A password reset link was mailed to the user. Their password stays as it is until they use it.
-admin-done-disabled = The account is disabled and every session of it has ended.
-admin-done-enabled = The account is enabled again.
-admin-done-unlocked = The account's sign-in bans are lifted.
-admin-done-2fa = Two-factor authentication was turned off; the user's sessions and remembered devices have ended, and a notice was mailed.
-admin-done-revoked = The session was signed out.
-admin-done-revoked-all = Every session of the user was signed out.
-admin-done-profile = The name, email address and groups were saved.
-admin-done-deleted = The user was deleted, and every session of theirs has ended.
-admin-choose-mode = Choose a temporary password or a reset link.
-admin-link-no-notifier = No mail notifier is configured: use a temporary password.
-admin-link-no-email = The user has no email address: use a temporary password.
-admin-link-disabled = The account is disabled, so a reset link would not work: enable it first.
-admin-own-set-password = You cannot reset your own password here: change it on your account page.
-admin-own-disable = You cannot disable your own account.
-admin-own-reset-2fa = You cannot reset your own two-factor authentication here: turn it off on your account page.
-admin-own-current-session = This is your current session: use Sign out instead.
-admin-own-revoke-all = This would end your current session too: use Sign out all other sessions on your sessions page.
-admin-own-delete = You cannot delete your own account.
-admin-own-groups = You cannot change your own groups here (nor leave the admin group): ask another administrator.
-admin-2fa-not-on = Two-factor authentication is not on for this user.
-admin-bad-display-name = The display name is not valid: it { $why }.
-admin-bad-email = The email address is not valid: it { $why }.
-admin-bad-group = A group name is not valid: it { $why }.
-admin-bad-username-or-group = The username or a group name is not valid: it { $why }.
-admin-display-name-invalid = The display name is too long or holds control characters.
-admin-email-invalid = The email address is not valid.
-admin-user-exists = A user with that name already exists.
-admin-new-title = New user
-admin-username-hint = Lower-case letters, digits, '.', '_', '-' and '@'.
-admin-initial-password = Initial password
-admin-initial-password-hint = At least { $min } characters. Leave it empty to generate one, shown once on the next page.
-admin-must-change-first = Must choose a new password at first sign-in
-admin-invite = Instead, mail an invitation: the user chooses their own password through a link that works once, for { $valid } (needs the email address)
-admin-invite-no-notifier = No mail notifier is configured, so an invitation cannot be sent.
-admin-invite-no-email = An invitation needs the user's email address.
-admin-create = Create user
-admin-created-title = User created
-admin-temporary-title = Temporary password
-admin-created-with = The user { $username } was created with this password:
-admin-new-password-of = The new password of { $username }:
-admin-shown-once = It is shown only now: pass it on to the user over a channel you trust.
-admin-they-must-change = They must choose a new password when they first sign in with it.
-admin-they-keep = They are not asked to change it.
-admin-sessions-ended = Every session of the user has ended and their remembered devices are forgotten.
-admin-notice-mailed = A notice was mailed to them.
-admin-back-to = Back to { $username }
-admin-all-users = All users
-admin-delete-title = Delete { $username }?
-admin-back-to-user = Back to the user
-admin-delete-warning = The account { $username } will be deleted: they can no longer sign in, { $sessions ->
-    [0] any session of theirs ends at once,
-    [one] their active session ends at once,
-   *[other] their { $sessions } active sessions end at once,
-} and their password, two-factor authentication and remembered devices are gone. This cannot be undone.
+admin-users-title = Usuarios
+admin-area-line = Área de administración · sesión iniciada como { $username }
+admin-search-label = Buscar usuarios
+admin-search-placeholder = Nombre de usuario, nombre o correo electrónico
+admin-search = Buscar
+admin-create-user = Crear un usuario
+admin-found = { $found ->
+    [one] { $found } de { $total } usuarios coincide con «{ $q }».
+   *[other] { $found } de { $total } usuarios coinciden con «{ $q }».
+}
+admin-show-all = Mostrar todos
+admin-truncated = Solo se muestran los { $max } primeros: busca para acotar la lista.
+admin-tag-disabled = desactivado
+admin-tag-2fa = 2FA activada
+admin-tag-must-change = debe cambiar la contraseña
+admin-no-users = No hay usuarios.
+admin-no-match = Ningún usuario coincide.
+admin-field-two-factor = Autenticación de dos factores
+admin-field-created = Creado
+admin-created-line = { $created } · última modificación el { $updated }
+admin-tag-active = activo
+admin-tag-admin = administrador
+admin-on = activada
+admin-off = desactivada
+admin-must-change-yes = debe cambiarse en el próximo inicio de sesión
+admin-must-change-no = elegida por el usuario
+admin-profile-heading = Nombre, correo electrónico y grupos
+admin-display-name = Nombre visible
+admin-display-name-hint = Si se deja vacío, se usa el nombre de usuario.
+admin-email-hint = Una dirección nueva anula los enlaces de restablecimiento enviados a la anterior.
+admin-groups-own = Aquí no puedes cambiar tus propios grupos.
+admin-groups-sessions = Las sesiones del usuario reciben los nuevos grupos de inmediato.
+admin-own-password = Cambia tu propia contraseña en la página de tu cuenta.
+admin-mode-temporary = Establecer una contraseña temporal, que se te mostrará una sola vez (se cierran todas las sesiones)
+admin-mode-link = Enviar por correo un enlace de restablecimiento a { $email } (tú nunca lo ves)
+admin-no-notifier = El envío de correo no está configurado, así que no se pueden enviar enlaces de restablecimiento.
+admin-no-email = El usuario no tiene dirección de correo electrónico, así que no se le puede enviar un enlace de restablecimiento.
+admin-must-change-next = Debe elegir una nueva contraseña en el próximo inicio de sesión (contraseña temporal)
+admin-reset-password = Restablecer la contraseña
+admin-account = Cuenta
+admin-enable = Activar
+admin-disable = Desactivar (cierra ahora todas las sesiones)
+admin-unlock = Desbloquear (levantar los bloqueos de inicio de sesión)
+admin-reset-2fa = Restablecer la autenticación de dos factores
+admin-delete-link = Eliminar usuario…
+admin-myself = Aquí no puedes desactivar ni eliminar tu propia cuenta, ni restablecer tu propia autenticación de dos factores.
+admin-sessions = Sesiones
+admin-current-session = tu sesión actual
+admin-two-factors = dos factores
+admin-no-sessions = No hay sesiones activas.
+admin-revoke-all = Cerrar todas las sesiones
+admin-step-up-note = Cada acción de esta página requiere que hayas introducido tu contraseña en los últimos minutos y queda anotada en el registro de auditoría.
+admin-user-title = Usuario { $username }
+admin-done-created = Se ha creado el usuario.
+admin-done-invited = Se ha creado el usuario y se le ha enviado por correo un enlace de invitación para que elija su contraseña.
+admin-done-link = Se ha enviado por correo al usuario un enlace para restablecer la contraseña. Su contraseña no cambia hasta que lo use.
+admin-done-disabled = La cuenta está desactivada y todas sus sesiones han terminado.
+admin-done-enabled = La cuenta vuelve a estar activada.
+admin-done-unlocked = Se han levantado los bloqueos de inicio de sesión de la cuenta.
+admin-done-2fa = Se ha desactivado la autenticación de dos factores; las sesiones y los dispositivos recordados del usuario han terminado, y se ha enviado un aviso por correo.
+admin-done-revoked = Se ha cerrado la sesión.
+admin-done-revoked-all = Se han cerrado todas las sesiones del usuario.
+admin-done-profile = Se han guardado el nombre, la dirección de correo electrónico y los grupos.
+admin-done-deleted = Se ha eliminado el usuario y todas sus sesiones han terminado.
+admin-choose-mode = Elige una contraseña temporal o un enlace de restablecimiento.
+admin-link-no-notifier = El envío de correo no está configurado: usa una contraseña temporal.
+admin-link-no-email = El usuario no tiene dirección de correo electrónico: usa una contraseña temporal.
+admin-link-disabled = La cuenta está desactivada, así que un enlace de restablecimiento no funcionaría: actívala primero.
+admin-own-set-password = Aquí no puedes restablecer tu propia contraseña: cámbiala en la página de tu cuenta.
+admin-own-disable = No puedes desactivar tu propia cuenta.
+admin-own-reset-2fa = Aquí no puedes restablecer tu propia autenticación de dos factores: desactívala en la página de tu cuenta.
+admin-own-current-session = Esta es tu sesión actual: usa «Cerrar sesión» en su lugar.
+admin-own-revoke-all = Esto también cerraría tu sesión actual: usa «Cerrar todas las demás sesiones» en tu página de sesiones.
+admin-own-delete = No puedes eliminar tu propia cuenta.
+admin-own-groups = Aquí no puedes cambiar tus propios grupos (ni salir del grupo de administradores): pídeselo a otro administrador.
+admin-2fa-not-on = La autenticación de dos factores no está activada para este usuario.
+admin-bad-display-name = El nombre visible no es válido: { $why }.
+admin-bad-email = La dirección de correo electrónico no es válida: { $why }.
+admin-bad-group = Un nombre de grupo no es válido: { $why }.
+admin-bad-username-or-group = El nombre de usuario o un nombre de grupo no es válido: { $why }.
+admin-display-name-invalid = El nombre visible es demasiado largo o contiene caracteres de control.
+admin-email-invalid = La dirección de correo electrónico no es válida.
+admin-user-exists = Ya existe un usuario con ese nombre.
+admin-new-title = Nuevo usuario
+admin-username-hint = Letras minúsculas, dígitos, '.', '_', '-' y '@'.
+admin-initial-password = Contraseña inicial
+admin-initial-password-hint = Al menos { $min } caracteres. Déjala vacía para generar una, que se mostrará una sola vez en la página siguiente.
+admin-must-change-first = Debe elegir una nueva contraseña en el primer inicio de sesión
+admin-invite = En su lugar, enviar una invitación por correo: el usuario elige su propia contraseña mediante un enlace que funciona una sola vez, durante { $valid } (requiere la dirección de correo electrónico)
+admin-invite-no-notifier = El envío de correo no está configurado, así que no se puede enviar una invitación.
+admin-invite-no-email = Una invitación requiere la dirección de correo electrónico del usuario.
+admin-create = Crear usuario
+admin-created-title = Usuario creado
+admin-temporary-title = Contraseña temporal
+admin-created-with = Se ha creado el usuario { $username } con esta contraseña:
+admin-new-password-of = La nueva contraseña de { $username }:
+admin-shown-once = Solo se muestra ahora: entrégasela al usuario por un canal de confianza.
+admin-they-must-change = Deberá elegir una nueva contraseña la primera vez que inicie sesión con ella.
+admin-they-keep = No se le pedirá que la cambie.
+admin-sessions-ended = Todas las sesiones del usuario han terminado y sus dispositivos recordados se han olvidado.
+admin-notice-mailed = Se le ha enviado un aviso por correo.
+admin-back-to = Volver a { $username }
+admin-all-users = Todos los usuarios
+admin-delete-title = ¿Eliminar a { $username }?
+admin-back-to-user = Volver al usuario
+admin-delete-warning = Se eliminará la cuenta { $username }: ya no podrá iniciar sesión, { $sessions ->
+    [0] cualquier sesión suya terminará de inmediato,
+    [one] su sesión activa terminará de inmediato,
+   *[other] sus { $sessions } sesiones activas terminarán de inmediato,
+} y su contraseña, su autenticación de dos factores y sus dispositivos recordados desaparecerán. Esta acción no se puede deshacer.
 admin-delete-named = { $username } ({ $name })
-admin-delete-button = Delete { $username }
-admin-delete-note = This needs your password entered within the last few minutes, and is recorded in the audit log.
+admin-delete-button = Eliminar a { $username }
+admin-delete-note = Esto requiere que hayas introducido tu contraseña en los últimos minutos y queda anotado en el registro de auditoría.
 
-## Error pages
+## Páginas de error
 
-error-bad-request = Bad request
-error-not-found = Not found
-error-not-found-text = There is no page here.
-error-method = Method not allowed
-error-method-text = This address does not accept that kind of request.
-error-form-expired = Form expired
-error-form-expired-text = This form has expired or was sent from another site. Reload the page and try again.
-error-forbidden = Access denied
-error-forbidden-text = Your account is not allowed to open this page.
-error-forbidden-who = You are signed in as { $who }, and this account is not allowed to open this page.
-error-two-factor = Two-factor authentication required
-error-two-factor-text = This page requires two-factor authentication, which your account does not have yet. Set it up once with an authenticator app; you come back here afterwards.
-error-two-factor-set-up = Set up two-factor authentication now
-error-unknown-host = Unknown site
-error-unknown-host-text = This gateway does not serve that host name.
-error-unknown-host-named = This gateway does not serve { $host }.
-error-go-to-portal = Go to the sign-in portal
-error-too-large = Request too large
-error-too-large-text = The form or request was larger than allowed.
-error-unavailable = Temporarily unavailable
-error-unavailable-text = Sign-in is temporarily unavailable. Try again in a moment.
-error-bad-gateway = Application unreachable
-error-bad-gateway-text = The application behind this gateway is not answering.
-error-timeout = Application timed out
-error-timeout-text = The application behind this gateway took too long to answer.
-error-internal = Something went wrong
-error-internal-text = The gateway could not complete the request.
-error-switch-account = Sign in as someone else
-bad-request-repeated-header = The request repeats a header that must appear once.
-bad-request-two-hosts = The request names two different hosts.
-bad-request-no-host = The request has no host.
-bad-request-bad-host = The host name is not valid.
-bad-request-bad-path = The path is not allowed: it uses an encoding or sequence that could be misread.
-bad-request-incomplete-form = The form was incomplete.
-bad-request-forwarded-for = X-Forwarded-For does not name the client's address.
-bad-request-header-characters = A header holds characters that are not allowed.
-bad-request-framing = The request has both Content-Length and Transfer-Encoding.
+error-bad-request = Solicitud incorrecta
+error-not-found = Página no encontrada
+error-not-found-text = Aquí no hay ninguna página.
+error-method = Método no permitido
+error-method-text = Esta dirección no acepta ese tipo de solicitud.
+error-form-expired = Formulario caducado
+error-form-expired-text = Este formulario ha caducado o se envió desde otro sitio. Vuelve a cargar la página e inténtalo de nuevo.
+error-forbidden = Acceso denegado
+error-forbidden-text = Tu cuenta no tiene permiso para abrir esta página.
+error-forbidden-who = Has iniciado sesión como { $who } y esta cuenta no tiene permiso para abrir esta página.
+error-two-factor = Autenticación de dos factores obligatoria
+error-two-factor-text = Esta página requiere la autenticación de dos factores, que tu cuenta aún no tiene. Configúrala una vez con una aplicación de autenticación; después volverás aquí.
+error-two-factor-set-up = Configurar ahora la autenticación de dos factores
+error-unknown-host = Sitio desconocido
+error-unknown-host-text = Esta pasarela no sirve ese nombre de host.
+error-unknown-host-named = Esta pasarela no sirve { $host }.
+error-go-to-portal = Ir al portal de inicio de sesión
+error-too-large = Solicitud demasiado grande
+error-too-large-text = El formulario o la solicitud superaba el tamaño permitido.
+error-unavailable = No disponible temporalmente
+error-unavailable-text = El inicio de sesión no está disponible temporalmente. Inténtalo de nuevo en un momento.
+error-bad-gateway = Aplicación inaccesible
+error-bad-gateway-text = La aplicación detrás de esta pasarela no responde.
+error-timeout = La aplicación tardó demasiado
+error-timeout-text = La aplicación detrás de esta pasarela tardó demasiado en responder.
+error-internal = Algo ha salido mal
+error-internal-text = La pasarela no ha podido completar la solicitud.
+error-switch-account = Iniciar sesión con otra cuenta
+bad-request-repeated-header = La solicitud repite una cabecera que solo debe aparecer una vez.
+bad-request-two-hosts = La solicitud indica dos hosts distintos.
+bad-request-no-host = La solicitud no indica ningún host.
+bad-request-bad-host = El nombre de host no es válido.
+bad-request-bad-path = La ruta no está permitida: usa una codificación o una secuencia que podría malinterpretarse.
+bad-request-incomplete-form = El formulario estaba incompleto.
+bad-request-language = Ese idioma no está disponible aquí.
+bad-request-forwarded-for = X-Forwarded-For no indica la dirección del cliente.
+bad-request-header-characters = Una cabecera contiene caracteres no permitidos.
+bad-request-framing = La solicitud tiene a la vez Content-Length y Transfer-Encoding.
 
-## Name and address rules (shown after "it")
+## Reglas de nombres y direcciones (se muestran tras «… no es válido:»)
 
-rule-empty = must not be empty
-rule-too-long = must be at most { $max } characters
-rule-bad-character = may contain only a-z, 0-9, '.', '_', '-' and '@'
-rule-control-characters = must not contain control characters
-rule-spaces = must not contain spaces
-rule-email-form = must have the form name@domain
+rule-empty = no puede estar en blanco
+rule-too-long = debe tener como máximo { $max } caracteres
+rule-bad-character = solo puede contener a-z, 0-9, '.', '_', '-' y '@'
+rule-control-characters = no debe contener caracteres de control
+rule-spaces = no debe contener espacios
+rule-email-form = debe tener el formato nombre@dominio
 
-## Mail
+## Correos
 
-mail-hello = Hello { $name },
-mail-when = When: { $when }
-mail-from = From: { $from }
-mail-from-value = { $device }, address { $ip }
-mail-your-account = Your account:
-mail-signature = { $product } (account { $username })
-mail-not-you = If this was not you, change your password now and contact your administrator.
-mail-by-admin = If you did not expect this change, ask your administrator about it.
-mail-reset-subject = Reset your password
-mail-reset-1 = Someone asked to reset the password of your account. To choose a new password, open this link:
-mail-reset-2 = The link works once, for { $valid }. If you did not ask for it, ignore this message: your password stays as it is.
-mail-invite-subject = Your new account
-mail-invite-1 = An administrator created an account for you. To choose your password and sign in, open this link:
-mail-invite-2 = The link works once, for { $valid }. If you did not expect this account, ignore this message.
-mail-changed-subject = Your password was changed
-mail-changed-1 = The password of your account was changed, and every other session was signed out.
-mail-changed-2 = If this was not you, reset your password now and contact your administrator.
-mail-admin-set-subject = Your password was reset by an administrator
-mail-admin-set-1 = An administrator set a new password for your account and signed you out everywhere. They will tell you the new password; you choose your own at the next sign-in if they asked for that.
-mail-2fa-on-subject = Two-factor authentication turned on
-mail-2fa-on-1 = Two-factor authentication is now on for your account. Signing in needs a code from your authenticator app or one of your recovery codes.
-mail-2fa-off-subject = Two-factor authentication turned off
-mail-2fa-off-1 = Two-factor authentication was turned off for your account. Your recovery codes and remembered devices no longer work.
-mail-2fa-reset-subject = Two-factor authentication reset by an administrator
-mail-2fa-reset-1 = An administrator turned off two-factor authentication for your account and signed you out everywhere. You can set it up again on your account page.
-mail-code-used-subject = A recovery code was used
-mail-code-used-1 = A recovery code was used to sign in to your account. { $left ->
-    [one] { $left } unused code remains; each works once.
-   *[other] { $left } unused codes remain; each works once.
+mail-hello = Hola, { $name }:
+mail-when = Cuándo: { $when }
+mail-from = Origen: { $from }
+mail-from-value = { $device }, dirección { $ip }
+mail-your-account = Tu cuenta:
+mail-signature = { $product } (cuenta { $username })
+mail-not-you = Si no has sido tú, cambia tu contraseña ahora y ponte en contacto con tu administrador.
+mail-by-admin = Si no esperabas este cambio, consúltalo con tu administrador.
+mail-reset-subject = Restablece tu contraseña
+mail-reset-1 = Alguien ha solicitado restablecer la contraseña de tu cuenta. Para elegir una nueva contraseña, abre este enlace:
+mail-reset-2 = El enlace funciona una sola vez, durante { $valid }. Si no lo has solicitado, ignora este mensaje: tu contraseña no cambia.
+mail-invite-subject = Tu nueva cuenta
+mail-invite-1 = Un administrador ha creado una cuenta para ti. Para elegir tu contraseña e iniciar sesión, abre este enlace:
+mail-invite-2 = El enlace funciona una sola vez, durante { $valid }. Si no esperabas esta cuenta, ignora este mensaje.
+mail-changed-subject = Se ha cambiado tu contraseña
+mail-changed-1 = Se ha cambiado la contraseña de tu cuenta y se han cerrado todas las demás sesiones.
+mail-changed-2 = Si no has sido tú, restablece tu contraseña ahora y ponte en contacto con tu administrador.
+mail-admin-set-subject = Un administrador ha restablecido tu contraseña
+mail-admin-set-1 = Un administrador ha establecido una nueva contraseña para tu cuenta y ha cerrado tu sesión en todas partes. Te comunicará la nueva contraseña; si lo ha pedido, elegirás la tuya en el próximo inicio de sesión.
+mail-2fa-on-subject = Autenticación de dos factores activada
+mail-2fa-on-1 = La autenticación de dos factores está ahora activada en tu cuenta. Para iniciar sesión se necesita un código de tu aplicación de autenticación o uno de tus códigos de recuperación.
+mail-2fa-off-subject = Autenticación de dos factores desactivada
+mail-2fa-off-1 = Se ha desactivado la autenticación de dos factores de tu cuenta. Tus códigos de recuperación y tus dispositivos recordados ya no funcionan.
+mail-2fa-reset-subject = Un administrador ha restablecido la autenticación de dos factores
+mail-2fa-reset-1 = Un administrador ha desactivado la autenticación de dos factores de tu cuenta y ha cerrado tu sesión en todas partes. Puedes volver a configurarla en la página de tu cuenta.
+mail-code-used-subject = Se ha usado un código de recuperación
+mail-code-used-1 = Se ha usado un código de recuperación para iniciar sesión en tu cuenta. { $left ->
+    [one] Queda { $left } código sin usar; cada uno funciona una sola vez.
+   *[other] Quedan { $left } códigos sin usar; cada uno funciona una sola vez.
 }
-mail-codes-new-subject = New recovery codes
-mail-codes-new-1 = New recovery codes were generated for your account. The old ones no longer work.
+mail-codes-new-subject = Nuevos códigos de recuperación
+mail-codes-new-1 = Se han generado nuevos códigos de recuperación para tu cuenta. Los anteriores ya no funcionan.

@@ -1,409 +1,414 @@
-# Gatehouse — English messages (the reference catalog: every key exists here).
-# Other catalogs translate every key of this file; an operator overrides single messages in
-# <portal.templates_dir>/locales/<tag>.ftl. Arguments ($name) are escaped where they are shown.
+# Gatehouse — messages en français (traduction du catalogue de référence anglais, en.ftl, qui contient chaque clé).
+# Ce catalogue traduit chaque clé de en.ftl ; un opérateur remplace des messages isolés dans
+# <portal.templates_dir>/locales/fr.ftl. Les arguments ($name) sont échappés là où ils s'affichent.
 
-language-name = English
+language-name = Français
 
-## Frame of every page
+## Cadre de chaque page
 
-frame-signed-in-as = Signed in as { $who }
-frame-portal-home = Portal home
-frame-sign-out-or-switch = Sign out or switch account
-frame-request = Request { $id }
-frame-language = Language
-frame-language-change = Change
-frame-show = Show
-frame-hide = Hide
-frame-show-field = Show { $field }
+frame-signed-in-as = Connecté en tant que { $who }
+frame-portal-home = Accueil du portail
+frame-sign-out-or-switch = Se déconnecter ou changer de compte
+frame-request = Requête { $id }
+frame-language = Langue
+frame-language-change = Changer
+frame-show = Afficher
+frame-hide = Masquer
+frame-show-field = Afficher { $field }
 
-## Common words
+## Mots courants
 
-common-username = Username
-common-password = Password
-common-email = Email
-common-name = Name
-common-groups = Groups
-common-status = Status
-common-sign-in = Sign in
-common-sign-out = Sign out
-common-cancel = Cancel
-common-save = Save
-common-none = none
-common-back-to-sign-in = Back to sign in
-common-back-to-account = Back to account security
-common-back-to-users = Back to the users
-common-account-security = Account security
-common-admin = Admin
-common-groups-hint = Comma-separated, e.g. { $example }.
-common-password-hint = At least { $min } characters. Several unrelated words work well; no other rules.
-common-new-password = New password
-common-new-password-again = New password again
-common-code-or-recovery = Current code or recovery code
-common-this-device = This device
-common-signed-in-at = signed in
-common-last-active = last active
-common-sign-out-session = Sign out { $device } from { $ip } (session { $handle })
-common-session-not-found = That session was not found. It may have ended already.
-common-confirmed-repeat = Password confirmed. Now repeat the action: it was not carried out yet.
-common-too-many-attempts = Too many failed attempts. Try again in { $wait }.
+common-username = Nom d'utilisateur
+common-password = Mot de passe
+common-email = E-mail
+common-name = Nom
+common-groups = Groupes
+common-status = Statut
+common-sign-in = Se connecter
+common-sign-out = Se déconnecter
+common-cancel = Annuler
+common-save = Enregistrer
+common-none = aucun
+common-back-to-sign-in = Retour à la connexion
+common-back-to-account = Retour à la sécurité du compte
+common-back-to-users = Retour aux utilisateurs
+common-account-security = Sécurité du compte
+common-admin = Administration
+common-groups-hint = Séparés par des virgules, p. ex. { $example }.
+common-password-hint = Au moins { $min } caractères. Plusieurs mots sans lien entre eux conviennent bien ; aucune autre règle.
+common-new-password = Nouveau mot de passe
+common-new-password-again = Confirmer le nouveau mot de passe
+common-code-or-recovery = Code actuel ou code de récupération
+common-this-device = Cet appareil
+common-signed-in-at = connexion le
+common-last-active = dernière activité le
+common-sign-out-session = Déconnecter { $device } ({ $ip }, session { $handle })
+common-session-not-found = Cette session est introuvable. Elle a peut-être déjà pris fin.
+common-confirmed-repeat = Mot de passe confirmé. Recommencez maintenant l'action : elle n'a pas encore été effectuée.
+common-too-many-attempts = Trop de tentatives échouées. Réessayez dans { $wait }.
 
-## Durations
+## Durées
 
 span-minutes = { $n ->
     [one] { $n } minute
    *[other] { $n } minutes
 }
 span-hours = { $n ->
-    [one] { $n } hour
-   *[other] { $n } hours
+    [one] { $n } heure
+   *[other] { $n } heures
 }
 span-days = { $n ->
-    [one] { $n } day
-   *[other] { $n } days
+    [one] { $n } jour
+   *[other] { $n } jours
 }
 span-seconds = { $n ->
-    [one] { $n } second
-   *[other] { $n } seconds
+    [one] { $n } seconde
+   *[other] { $n } secondes
 }
 
-## Sign in
+## Connexion
 
-login-title = Sign in
-login-remember = Keep me signed in on this device for { $days } days
-login-forgot = Forgot your password?
-login-failed = Invalid username or password.
-login-session-ended = Your session has ended. Sign in again to continue.
-login-form-incomplete = The form was incomplete. Try again.
-login-form-expired = This sign-in form had expired. Please sign in again.
+login-title = Connexion
+login-remember = Rester connecté sur cet appareil pendant { $days } jours
+login-forgot = Mot de passe oublié ?
+login-failed = Nom d'utilisateur ou mot de passe incorrect.
+login-session-ended = Votre session a pris fin. Reconnectez-vous pour continuer.
+login-form-incomplete = Le formulaire était incomplet. Réessayez.
+login-form-expired = Ce formulaire de connexion avait expiré. Veuillez vous reconnecter.
 
-## Second factor
+## Second facteur
 
-code-title = Two-factor authentication
-code-intro-recovery = Enter one of the recovery codes you saved for { $username }. Each works once.
-code-intro-app = Enter the 6-digit code from your authenticator app for { $username }.
-code-label-recovery = Recovery code
-code-label-app = Code from your authenticator app
-code-trust-device = Trust this device for { $days } days
-code-verify = Verify
-code-use-app = Use the code from your app instead
-code-use-recovery = Use a recovery code instead
-code-someone-else = Sign in as someone else
-code-invalid = Invalid code.
-code-too-many = Too many wrong codes. Sign in again.
-code-sign-in-expired = Your sign-in expired. Sign in again.
+code-title = Authentification à deux facteurs
+code-intro-recovery = Saisissez l'un des codes de récupération que vous avez enregistrés pour { $username }. Chaque code ne fonctionne qu'une fois.
+code-intro-app = Saisissez le code à 6 chiffres de votre application d'authentification pour { $username }.
+code-label-recovery = Code de récupération
+code-label-app = Code de votre application d'authentification
+code-trust-device = Faire confiance à cet appareil pendant { $days } jours
+code-verify = Vérifier
+code-use-app = Utiliser plutôt le code de votre application
+code-use-recovery = Utiliser plutôt un code de récupération
+code-someone-else = Se connecter avec un autre compte
+code-invalid = Code non valide.
+code-too-many = Trop de codes erronés. Reconnectez-vous.
+code-sign-in-expired = Votre connexion a expiré. Reconnectez-vous.
 
-## Portal home and sign-out
+## Accueil du portail et déconnexion
 
-home-title = Signed in
-home-signed-in-as = You are signed in as { $name } ({ $username }).
-home-your-apps = Your apps
-home-two-factor-tag = two-factor
-logout-title = Sign out?
-logout-question = You are signed in as { $name } ({ $username }). Sign out of every app behind this portal?
-signed-out-title = Signed out
-signed-out-heading = You are signed out
-signed-out-message = Your session has ended on the server.
-signed-out-again = Sign in again
+home-title = Connecté
+home-signed-in-as = Vous êtes connecté en tant que { $name } ({ $username }).
+home-your-apps = Vos applications
+home-two-factor-tag = deux facteurs
+logout-title = Se déconnecter ?
+logout-question = Vous êtes connecté en tant que { $name } ({ $username }). Vous déconnecter de toutes les applications protégées par ce portail ?
+signed-out-title = Déconnecté
+signed-out-heading = Vous êtes déconnecté
+signed-out-message = Votre session a pris fin sur le serveur.
+signed-out-again = Se reconnecter
 
-## Account security
+## Sécurité du compte
 
-account-title = Account security
-account-two-factor = Two-factor authentication
-account-two-factor-on = On. { $left ->
-    [one] { $left } unused recovery code.
-   *[other] { $left } unused recovery codes.
+account-title = Sécurité du compte
+account-two-factor = Authentification à deux facteurs
+account-two-factor-on = Activée.
+account-codes-unused = { $left ->
+    [one] code de récupération inutilisé.
+   *[other] codes de récupération inutilisés.
 }
-account-two-factor-off = Off.
-account-regenerate = Generate new recovery codes
-account-regenerate-button = Generate new codes
-account-turn-off = Turn off two-factor authentication
-account-turn-off-button = Turn off
-account-set-up-2fa = Set up two-factor authentication
-account-change-password = Change password
-account-devices = Remembered devices
-account-device-line = { $ip } · remembered { $created } · until { $expires }
-account-forget = Forget
-account-forget-device = Forget { $device }
-account-no-devices = None. A device you trust at sign-in skips the code for { $days } days.
+account-two-factor-off = Désactivée.
+account-regenerate = Générer de nouveaux codes de récupération
+account-regenerate-button = Générer de nouveaux codes
+account-turn-off = Désactiver l'authentification à deux facteurs
+account-turn-off-button = Désactiver
+account-set-up-2fa = Configurer l'authentification à deux facteurs
+account-change-password = Changer le mot de passe
+account-devices = Appareils mémorisés
+account-device-line = { $ip } · mémorisé le { $created } · jusqu'au { $expires }
+account-forget = Oublier
+account-forget-device = Oublier { $device }
+account-no-devices = Aucun. Un appareil auquel vous faites confiance à la connexion se passe du code pendant { $days } jours.
 account-sessions = Sessions
-account-sessions-link = Active sessions
-account-sessions-hint = where you are signed in; sign out other devices.
+account-sessions-link = Sessions actives
+account-sessions-hint = où vous êtes connecté ; déconnectez d'autres appareils.
 account-administration = Administration
-account-admin-link = Admin area
-account-admin-hint = users, passwords, sessions.
-account-done-password = Your password was changed. Every other session was signed out; this one goes on.
-account-done-2fa-off = Two-factor authentication is off.
-account-done-device = That device will be asked for a code at its next sign-in.
-account-wrong-password-or-code = The password or the code was wrong. Nothing was changed.
+account-admin-link = Espace d'administration
+account-admin-hint = utilisateurs, mots de passe, sessions.
+account-done-password = Votre mot de passe a été changé. Toutes les autres sessions ont été déconnectées ; celle-ci reste ouverte.
+account-done-2fa-off = L'authentification à deux facteurs est désactivée.
+account-done-device = Un code sera demandé à cet appareil lors de sa prochaine connexion.
+account-wrong-password-or-code = Le mot de passe ou le code était incorrect. Rien n'a été modifié.
 
-## Step-up
+## Reconfirmation du mot de passe
 
-reauth-title = Confirm your password
-reauth-intro = Changing security settings needs your password again.
-reauth-continue = Continue
-reauth-wrong = Wrong password.
+reauth-title = Confirmez votre mot de passe
+reauth-intro = La modification des paramètres de sécurité nécessite de saisir à nouveau votre mot de passe.
+reauth-continue = Continuer
+reauth-wrong = Mot de passe incorrect.
 
-## Two-factor set-up and recovery codes
+## Configuration de l'authentification à deux facteurs et codes de récupération
 
-enroll-title = Set up two-factor authentication
-enroll-scan = Scan this code with an authenticator app, then enter the 6-digit code it shows.
-enroll-qr-label = QR code holding the setup key shown below as text
-enroll-by-hand = Can't scan it? Enter this key by hand (time-based, SHA-1, 6 digits, 30 seconds):
-enroll-on-phone = Or, on the phone itself,
-enroll-open-link = open the key in an authenticator app
-enroll-link-as-text = The same link as text:
-enroll-code = Code from the app
-enroll-turn-on = Turn on
-enroll-mismatch = That code did not match. Check the time on your phone and try the next code.
-codes-title = Your recovery codes
-codes-page-title = Recovery codes
-codes-intro-new = Two-factor authentication is on.
-codes-intro-regenerated = Your old recovery codes no longer work.
-codes-explain = Each code works once, when your phone is not at hand. Keep them somewhere safe: they are shown only now.
-codes-label = Recovery codes
-codes-copy = Copy
-codes-copied = Copied
-codes-download = Download as text
-codes-continue = I have saved them, continue
+enroll-title = Configurer l'authentification à deux facteurs
+enroll-scan = Scannez ce code avec une application d'authentification, puis saisissez le code à 6 chiffres qu'elle affiche.
+enroll-qr-label = Code QR contenant la clé de configuration affichée en texte ci-dessous
+enroll-by-hand = Impossible de le scanner ? Saisissez cette clé manuellement (basée sur le temps, SHA-1, 6 chiffres, 30 secondes) :
+enroll-on-phone = Ou, sur le téléphone lui-même,
+enroll-open-link = ouvrez la clé dans une application d'authentification
+enroll-link-as-text = Le même lien en texte :
+enroll-code = Code de l'application
+enroll-turn-on = Activer
+enroll-mismatch = Ce code ne correspond pas. Vérifiez l'heure de votre téléphone et essayez le code suivant.
+codes-title = Vos codes de récupération
+codes-page-title = Codes de récupération
+codes-intro-new = L'authentification à deux facteurs est activée.
+codes-intro-regenerated = Vos anciens codes de récupération ne fonctionnent plus.
+codes-explain = Chaque code ne fonctionne qu'une fois, quand vous n'avez pas votre téléphone sous la main. Conservez-les en lieu sûr : ils ne sont affichés que maintenant.
+codes-label = Codes de récupération
+codes-copy = Copier
+codes-copied = Copié
+codes-download = Télécharger en fichier texte
+codes-continue = Je les ai enregistrés, continuer
 
-## Passwords
+## Mots de passe
 
-password-title-change = Change password
-password-title-forced = Set a new password
-password-forced-notice = Your administrator asks you to choose a new password before you continue.
-password-current = Current password
-password-code = Code from your authenticator app, or a recovery code
-password-submit = Change password
-password-others-signed-out = Every other session will be signed out.
-password-current-wrong = The current password is wrong.
-password-code-wrong = The code is wrong.
-password-too-short = Use at least { $min } characters.
-password-too-long = Use at most { $max } bytes.
-password-predictable = Don't build the password from your username or the name of this service.
-password-control-characters = The password contains control characters.
-password-too-common = This password is too common and easy to guess. Try a few unrelated words.
-password-mismatch = The two new passwords are not the same.
-password-refused = The password was refused: { $why }
-forgot-title = Forgot password
-forgot-heading = Forgot your password?
-forgot-intro = Enter your username or email address. If an account matches, we will send a link to choose a new password.
-forgot-who = Username or email
-forgot-send = Send the link
-forgot-too-many = Too many requests from your network. Try again in a few minutes.
-forgot-sent-title = Check your email
-forgot-sent = If an account matches what you entered, a link to choose a new password is on its way. It works once, for { $valid }. No mail? Check the spam folder, or ask your administrator.
-reset-title = Choose a new password
-reset-for = For { $username }. Every session of the account will be signed out.
-reset-submit = Set password
-reset-invalid-title = Invalid link
-reset-invalid = This link is invalid or has expired. Ask for a new one.
-reset-ask-again = Ask for a new link
-reset-done-title = Password changed
-reset-done = Your new password is set and every session of the account was signed out. Sign in with the new password.
+password-title-change = Changer le mot de passe
+password-title-forced = Définir un nouveau mot de passe
+password-forced-notice = Votre administrateur vous demande de choisir un nouveau mot de passe avant de continuer.
+password-current = Mot de passe actuel
+password-code = Code de votre application d'authentification, ou code de récupération
+password-submit = Changer le mot de passe
+password-others-signed-out = Toutes les autres sessions seront déconnectées.
+password-current-wrong = Le mot de passe actuel est incorrect.
+password-code-wrong = Le code est incorrect.
+password-too-short = Utilisez au moins { $min } caractères.
+password-too-long = Utilisez au maximum { $max } octets.
+password-predictable = Ne construisez pas le mot de passe à partir de votre nom d'utilisateur ou du nom de ce service.
+password-control-characters = Le mot de passe contient des caractères de contrôle.
+password-too-common = Ce mot de passe est trop courant et facile à deviner. Essayez quelques mots sans lien entre eux.
+password-mismatch = Les deux nouveaux mots de passe ne sont pas identiques.
+password-refused = Le mot de passe a été refusé : { $why }
+forgot-title = Mot de passe oublié
+forgot-heading = Mot de passe oublié ?
+forgot-intro = Saisissez votre nom d'utilisateur ou votre adresse e-mail. Si un compte correspond, nous enverrons un lien pour choisir un nouveau mot de passe.
+forgot-who = Nom d'utilisateur ou e-mail
+forgot-send = Envoyer le lien
+forgot-too-many = Trop de demandes depuis votre réseau. Réessayez dans quelques minutes.
+forgot-sent-title = Consultez vos e-mails
+forgot-sent = Si un compte correspond à ce que vous avez saisi, un lien pour choisir un nouveau mot de passe est en route. Il ne fonctionne qu'une fois, pendant { $valid }. Pas d'e-mail ? Vérifiez le dossier des spams ou adressez-vous à votre administrateur.
+reset-title = Choisir un nouveau mot de passe
+reset-for = Pour { $username }. Toutes les sessions du compte seront déconnectées.
+reset-submit = Définir le mot de passe
+reset-invalid-title = Lien non valide
+reset-invalid = Ce lien n'est pas valide ou a expiré. Demandez-en un nouveau.
+reset-ask-again = Demander un nouveau lien
+reset-done-title = Mot de passe changé
+reset-done = Votre nouveau mot de passe est défini et toutes les sessions du compte ont été déconnectées. Connectez-vous avec le nouveau mot de passe.
 
-## Active sessions
+## Sessions actives
 
-sessions-title = Active sessions
-sessions-intro = Where { $username } is signed in. Signing out a session ends it at once on the server.
-sessions-revoke-others = Sign out all other sessions
-sessions-none-other = No other sessions.
-sessions-confirmed = Password confirmed. Now choose the session to sign out again.
-sessions-done-revoked = The session was signed out.
-sessions-done-others = Every other session was signed out.
+sessions-title = Sessions actives
+sessions-intro = Les sessions ouvertes de { $username }. Déconnecter une session y met fin immédiatement sur le serveur.
+sessions-revoke-others = Déconnecter toutes les autres sessions
+sessions-none-other = Aucune autre session.
+sessions-confirmed = Mot de passe confirmé. Choisissez maintenant à nouveau la session à déconnecter.
+sessions-done-revoked = La session a été déconnectée.
+sessions-done-others = Toutes les autres sessions ont été déconnectées.
 
-## Admin area
+## Espace d'administration
 
-admin-users-title = Users
-admin-area-line = Admin area · signed in as { $username }
-admin-search-label = Search users
-admin-search-placeholder = Username, name or email
-admin-search = Search
-admin-create-user = Create a user
-admin-found = { $found } of { $total } users match “{ $q }”.
-admin-show-all = Show all
-admin-truncated = Only the first { $max } are shown: search to narrow the list.
-admin-tag-disabled = disabled
-admin-tag-2fa = 2FA on
-admin-tag-must-change = must change password
-admin-no-users = No users.
-admin-no-match = No users match.
-admin-field-two-factor = Two-factor
-admin-field-created = Created
-admin-created-line = { $created } · last changed { $updated }
-admin-tag-active = active
-admin-tag-admin = administrator
-admin-on = on
-admin-off = off
-admin-must-change-yes = must be changed at next sign-in
-admin-must-change-no = set by the user
-admin-profile-heading = Name, email and groups
-admin-display-name = Display name
-admin-display-name-hint = Empty: the username stands in.
-admin-email-hint = A new address voids reset links mailed to the old one.
-admin-groups-own = You cannot change your own groups here.
-admin-groups-sessions = The user's sessions get the new groups at once.
-admin-own-password = Change your own password on your account page.
-admin-mode-temporary = Set a temporary password, shown once to you (every session ends)
-admin-mode-link = Mail a reset link to { $email } (you never see it)
-admin-no-notifier = No mail notifier is configured, so reset links cannot be sent.
-admin-no-email = The user has no email address, so a reset link cannot be sent.
-admin-must-change-next = Must choose a new password at next sign-in (temporary password)
-admin-reset-password = Reset password
-admin-account = Account
-admin-enable = Enable
-admin-disable = Disable (ends every session now)
-admin-unlock = Unlock (lift sign-in bans)
-admin-reset-2fa = Reset two-factor authentication
-admin-delete-link = Delete user…
-admin-myself = You cannot disable or delete your own account or reset your own two-factor authentication here.
-admin-sessions = Sessions
-admin-current-session = your current session
-admin-two-factors = two factors
-admin-no-sessions = No active sessions.
-admin-revoke-all = Sign out all sessions
-admin-step-up-note = Every action here needs your password entered within the last few minutes, and is recorded in the audit log.
-admin-user-title = User { $username }
-admin-done-created = The user was created.
-admin-done-invited = The user was created, and an invitation link to choose their password was mailed to them.
-admin-done-link = A password reset link was mailed to the user. Their password stays as it is until they use it.
-admin-done-disabled = The account is disabled and every session of it has ended.
-admin-done-enabled = The account is enabled again.
-admin-done-unlocked = The account's sign-in bans are lifted.
-admin-done-2fa = Two-factor authentication was turned off; the user's sessions and remembered devices have ended, and a notice was mailed.
-admin-done-revoked = The session was signed out.
-admin-done-revoked-all = Every session of the user was signed out.
-admin-done-profile = The name, email address and groups were saved.
-admin-done-deleted = The user was deleted, and every session of theirs has ended.
-admin-choose-mode = Choose a temporary password or a reset link.
-admin-link-no-notifier = No mail notifier is configured: use a temporary password.
-admin-link-no-email = The user has no email address: use a temporary password.
-admin-link-disabled = The account is disabled, so a reset link would not work: enable it first.
-admin-own-set-password = You cannot reset your own password here: change it on your account page.
-admin-own-disable = You cannot disable your own account.
-admin-own-reset-2fa = You cannot reset your own two-factor authentication here: turn it off on your account page.
-admin-own-current-session = This is your current session: use Sign out instead.
-admin-own-revoke-all = This would end your current session too: use Sign out all other sessions on your sessions page.
-admin-own-delete = You cannot delete your own account.
-admin-own-groups = You cannot change your own groups here (nor leave the admin group): ask another administrator.
-admin-2fa-not-on = Two-factor authentication is not on for this user.
-admin-bad-display-name = The display name is not valid: it { $why }.
-admin-bad-email = The email address is not valid: it { $why }.
-admin-bad-group = A group name is not valid: it { $why }.
-admin-bad-username-or-group = The username or a group name is not valid: it { $why }.
-admin-display-name-invalid = The display name is too long or holds control characters.
-admin-email-invalid = The email address is not valid.
-admin-user-exists = A user with that name already exists.
-admin-new-title = New user
-admin-username-hint = Lower-case letters, digits, '.', '_', '-' and '@'.
-admin-initial-password = Initial password
-admin-initial-password-hint = At least { $min } characters. Leave it empty to generate one, shown once on the next page.
-admin-must-change-first = Must choose a new password at first sign-in
-admin-invite = Instead, mail an invitation: the user chooses their own password through a link that works once, for { $valid } (needs the email address)
-admin-invite-no-notifier = No mail notifier is configured, so an invitation cannot be sent.
-admin-invite-no-email = An invitation needs the user's email address.
-admin-create = Create user
-admin-created-title = User created
-admin-temporary-title = Temporary password
-admin-created-with = The user { $username } was created with this password:
-admin-new-password-of = The new password of { $username }:
-admin-shown-once = It is shown only now: pass it on to the user over a channel you trust.
-admin-they-must-change = They must choose a new password when they first sign in with it.
-admin-they-keep = They are not asked to change it.
-admin-sessions-ended = Every session of the user has ended and their remembered devices are forgotten.
-admin-notice-mailed = A notice was mailed to them.
-admin-back-to = Back to { $username }
-admin-all-users = All users
-admin-delete-title = Delete { $username }?
-admin-back-to-user = Back to the user
-admin-delete-warning = The account { $username } will be deleted: they can no longer sign in, { $sessions ->
-    [0] any session of theirs ends at once,
-    [one] their active session ends at once,
-   *[other] their { $sessions } active sessions end at once,
-} and their password, two-factor authentication and remembered devices are gone. This cannot be undone.
-admin-delete-named = { $username } ({ $name })
-admin-delete-button = Delete { $username }
-admin-delete-note = This needs your password entered within the last few minutes, and is recorded in the audit log.
-
-## Error pages
-
-error-bad-request = Bad request
-error-not-found = Not found
-error-not-found-text = There is no page here.
-error-method = Method not allowed
-error-method-text = This address does not accept that kind of request.
-error-form-expired = Form expired
-error-form-expired-text = This form has expired or was sent from another site. Reload the page and try again.
-error-forbidden = Access denied
-error-forbidden-text = Your account is not allowed to open this page.
-error-forbidden-who = You are signed in as { $who }, and this account is not allowed to open this page.
-error-two-factor = Two-factor authentication required
-error-two-factor-text = This page requires two-factor authentication, which your account does not have yet. Set it up once with an authenticator app; you come back here afterwards.
-error-two-factor-set-up = Set up two-factor authentication now
-error-unknown-host = Unknown site
-error-unknown-host-text = This gateway does not serve that host name.
-error-unknown-host-named = This gateway does not serve { $host }.
-error-go-to-portal = Go to the sign-in portal
-error-too-large = Request too large
-error-too-large-text = The form or request was larger than allowed.
-error-unavailable = Temporarily unavailable
-error-unavailable-text = Sign-in is temporarily unavailable. Try again in a moment.
-error-bad-gateway = Application unreachable
-error-bad-gateway-text = The application behind this gateway is not answering.
-error-timeout = Application timed out
-error-timeout-text = The application behind this gateway took too long to answer.
-error-internal = Something went wrong
-error-internal-text = The gateway could not complete the request.
-error-switch-account = Sign in as someone else
-bad-request-repeated-header = The request repeats a header that must appear once.
-bad-request-two-hosts = The request names two different hosts.
-bad-request-no-host = The request has no host.
-bad-request-bad-host = The host name is not valid.
-bad-request-bad-path = The path is not allowed: it uses an encoding or sequence that could be misread.
-bad-request-incomplete-form = The form was incomplete.
-bad-request-forwarded-for = X-Forwarded-For does not name the client's address.
-bad-request-header-characters = A header holds characters that are not allowed.
-bad-request-framing = The request has both Content-Length and Transfer-Encoding.
-
-## Name and address rules (shown after "it")
-
-rule-empty = must not be empty
-rule-too-long = must be at most { $max } characters
-rule-bad-character = may contain only a-z, 0-9, '.', '_', '-' and '@'
-rule-control-characters = must not contain control characters
-rule-spaces = must not contain spaces
-rule-email-form = must have the form name@domain
-
-## Mail
-
-mail-hello = Hello { $name },
-mail-when = When: { $when }
-mail-from = From: { $from }
-mail-from-value = { $device }, address { $ip }
-mail-your-account = Your account:
-mail-signature = { $product } (account { $username })
-mail-not-you = If this was not you, change your password now and contact your administrator.
-mail-by-admin = If you did not expect this change, ask your administrator about it.
-mail-reset-subject = Reset your password
-mail-reset-1 = Someone asked to reset the password of your account. To choose a new password, open this link:
-mail-reset-2 = The link works once, for { $valid }. If you did not ask for it, ignore this message: your password stays as it is.
-mail-invite-subject = Your new account
-mail-invite-1 = An administrator created an account for you. To choose your password and sign in, open this link:
-mail-invite-2 = The link works once, for { $valid }. If you did not expect this account, ignore this message.
-mail-changed-subject = Your password was changed
-mail-changed-1 = The password of your account was changed, and every other session was signed out.
-mail-changed-2 = If this was not you, reset your password now and contact your administrator.
-mail-admin-set-subject = Your password was reset by an administrator
-mail-admin-set-1 = An administrator set a new password for your account and signed you out everywhere. They will tell you the new password; you choose your own at the next sign-in if they asked for that.
-mail-2fa-on-subject = Two-factor authentication turned on
-mail-2fa-on-1 = Two-factor authentication is now on for your account. Signing in needs a code from your authenticator app or one of your recovery codes.
-mail-2fa-off-subject = Two-factor authentication turned off
-mail-2fa-off-1 = Two-factor authentication was turned off for your account. Your recovery codes and remembered devices no longer work.
-mail-2fa-reset-subject = Two-factor authentication reset by an administrator
-mail-2fa-reset-1 = An administrator turned off two-factor authentication for your account and signed you out everywhere. You can set it up again on your account page.
-mail-code-used-subject = A recovery code was used
-mail-code-used-1 = A recovery code was used to sign in to your account. { $left ->
-    [one] { $left } unused code remains; each works once.
-   *[other] { $left } unused codes remain; each works once.
+admin-users-title = Utilisateurs
+admin-area-line = Espace d'administration · connecté en tant que { $username }
+admin-search-label = Rechercher des utilisateurs
+admin-search-placeholder = Nom d'utilisateur, nom ou e-mail
+admin-search = Rechercher
+admin-create-user = Créer un utilisateur
+admin-found = { $found ->
+    [one] { $found } utilisateur sur { $total } correspond à « { $q } ».
+   *[other] { $found } utilisateurs sur { $total } correspondent à « { $q } ».
 }
-mail-codes-new-subject = New recovery codes
-mail-codes-new-1 = New recovery codes were generated for your account. The old ones no longer work.
+admin-show-all = Tout afficher
+admin-truncated = Seuls les { $max } premiers sont affichés : lancez une recherche pour affiner la liste.
+admin-tag-disabled = désactivé
+admin-tag-2fa = 2FA activée
+admin-tag-must-change = doit changer de mot de passe
+admin-no-users = Aucun utilisateur.
+admin-no-match = Aucun utilisateur ne correspond.
+admin-field-two-factor = Authentification à deux facteurs
+admin-field-created = Création
+admin-created-line = { $created } · dernière modification le { $updated }
+admin-tag-active = actif
+admin-tag-admin = administrateur
+admin-on = activée
+admin-off = désactivée
+admin-must-change-yes = à changer à la prochaine connexion
+admin-must-change-no = défini par l'utilisateur
+admin-profile-heading = Nom, e-mail et groupes
+admin-display-name = Nom affiché
+admin-display-name-hint = Vide : le nom d'utilisateur est utilisé à la place.
+admin-email-hint = Une nouvelle adresse invalide les liens de réinitialisation envoyés à l'ancienne.
+admin-groups-own = Vous ne pouvez pas modifier vos propres groupes ici.
+admin-groups-sessions = Les sessions de l'utilisateur reçoivent immédiatement les nouveaux groupes.
+admin-own-password = Changez votre propre mot de passe sur la page de votre compte.
+admin-mode-temporary = Définir un mot de passe temporaire, qui vous est affiché une seule fois (toutes les sessions prennent fin)
+admin-mode-link = Envoyer un lien de réinitialisation à { $email } (vous ne le voyez jamais)
+admin-no-notifier = L'envoi d'e-mails n'est pas configuré : les liens de réinitialisation ne peuvent donc pas être envoyés.
+admin-no-email = L'utilisateur n'a pas d'adresse e-mail : un lien de réinitialisation ne peut donc pas être envoyé.
+admin-must-change-next = Doit choisir un nouveau mot de passe à la prochaine connexion (mot de passe temporaire)
+admin-reset-password = Réinitialiser le mot de passe
+admin-account = Compte
+admin-enable = Activer
+admin-disable = Désactiver (met fin immédiatement à toutes les sessions)
+admin-unlock = Débloquer (lever les blocages de connexion)
+admin-reset-2fa = Réinitialiser l'authentification à deux facteurs
+admin-delete-link = Supprimer l'utilisateur…
+admin-myself = Ici, vous ne pouvez ni désactiver ni supprimer votre propre compte, ni réinitialiser votre propre authentification à deux facteurs.
+admin-sessions = Sessions
+admin-current-session = votre session actuelle
+admin-two-factors = deux facteurs
+admin-no-sessions = Aucune session active.
+admin-revoke-all = Déconnecter toutes les sessions
+admin-step-up-note = Chaque action sur cette page nécessite votre mot de passe saisi au cours des dernières minutes, et elle est consignée dans le journal d'audit.
+admin-user-title = Utilisateur { $username }
+admin-done-created = L'utilisateur a été créé.
+admin-done-invited = L'utilisateur a été créé et un lien d'invitation pour choisir son mot de passe lui a été envoyé par e-mail.
+admin-done-link = Un lien de réinitialisation du mot de passe a été envoyé par e-mail à l'utilisateur. Son mot de passe reste inchangé tant qu'il ne l'a pas utilisé.
+admin-done-disabled = Le compte est désactivé et toutes ses sessions ont pris fin.
+admin-done-enabled = Le compte est de nouveau activé.
+admin-done-unlocked = Les blocages de connexion du compte sont levés.
+admin-done-2fa = L'authentification à deux facteurs a été désactivée ; les sessions et les appareils mémorisés de l'utilisateur ont pris fin, et une notification a été envoyée par e-mail.
+admin-done-revoked = La session a été déconnectée.
+admin-done-revoked-all = Toutes les sessions de l'utilisateur ont été déconnectées.
+admin-done-profile = Le nom, l'adresse e-mail et les groupes ont été enregistrés.
+admin-done-deleted = L'utilisateur a été supprimé et toutes ses sessions ont pris fin.
+admin-choose-mode = Choisissez un mot de passe temporaire ou un lien de réinitialisation.
+admin-link-no-notifier = L'envoi d'e-mails n'est pas configuré : utilisez un mot de passe temporaire.
+admin-link-no-email = L'utilisateur n'a pas d'adresse e-mail : utilisez un mot de passe temporaire.
+admin-link-disabled = Le compte est désactivé, un lien de réinitialisation ne fonctionnerait donc pas : activez-le d'abord.
+admin-own-set-password = Vous ne pouvez pas réinitialiser votre propre mot de passe ici : changez-le sur la page de votre compte.
+admin-own-disable = Vous ne pouvez pas désactiver votre propre compte.
+admin-own-reset-2fa = Vous ne pouvez pas réinitialiser votre propre authentification à deux facteurs ici : désactivez-la sur la page de votre compte.
+admin-own-current-session = C'est votre session actuelle : utilisez plutôt « Se déconnecter ».
+admin-own-revoke-all = Cela mettrait aussi fin à votre session actuelle : utilisez « Déconnecter toutes les autres sessions » sur votre page des sessions.
+admin-own-delete = Vous ne pouvez pas supprimer votre propre compte.
+admin-own-groups = Vous ne pouvez pas modifier vos propres groupes ici (ni quitter le groupe des administrateurs) : demandez à un autre administrateur.
+admin-2fa-not-on = L'authentification à deux facteurs n'est pas activée pour cet utilisateur.
+admin-bad-display-name = Le nom affiché n'est pas valide : { $why }.
+admin-bad-email = L'adresse e-mail n'est pas valide : { $why }.
+admin-bad-group = Un nom de groupe n'est pas valide : { $why }.
+admin-bad-username-or-group = Le nom d'utilisateur ou un nom de groupe n'est pas valide : { $why }.
+admin-display-name-invalid = Le nom affiché est trop long ou contient des caractères de contrôle.
+admin-email-invalid = L'adresse e-mail n'est pas valide.
+admin-user-exists = Un utilisateur portant ce nom existe déjà.
+admin-new-title = Nouvel utilisateur
+admin-username-hint = Lettres minuscules, chiffres, '.', '_', '-' et '@'.
+admin-initial-password = Mot de passe initial
+admin-initial-password-hint = Au moins { $min } caractères. Laissez vide pour en générer un, affiché une seule fois sur la page suivante.
+admin-must-change-first = Doit choisir un nouveau mot de passe à la première connexion
+admin-invite = Envoyer plutôt une invitation par e-mail : l'utilisateur choisit lui-même son mot de passe via un lien qui ne fonctionne qu'une fois, pendant { $valid } (adresse e-mail requise)
+admin-invite-no-notifier = L'envoi d'e-mails n'est pas configuré : une invitation ne peut donc pas être envoyée.
+admin-invite-no-email = Une invitation nécessite l'adresse e-mail de l'utilisateur.
+admin-create = Créer l'utilisateur
+admin-created-title = Utilisateur créé
+admin-temporary-title = Mot de passe temporaire
+admin-created-with = L'utilisateur { $username } a été créé avec ce mot de passe :
+admin-new-password-of = Le nouveau mot de passe de { $username } :
+admin-shown-once = Il n'est affiché que maintenant : transmettez-le à l'utilisateur par un canal de confiance.
+admin-they-must-change = L'utilisateur devra choisir un nouveau mot de passe lors de sa première connexion avec celui-ci.
+admin-they-keep = Il ne lui sera pas demandé de le changer.
+admin-sessions-ended = Toutes les sessions de l'utilisateur ont pris fin et ses appareils mémorisés sont oubliés.
+admin-notice-mailed = Une notification lui a été envoyée par e-mail.
+admin-back-to = Retour à { $username }
+admin-all-users = Tous les utilisateurs
+admin-delete-title = Supprimer { $username } ?
+admin-back-to-user = Retour à l'utilisateur
+admin-delete-warning = Le compte { $username } sera supprimé : l'utilisateur ne pourra plus se connecter, { $sessions ->
+    [0] toute session ouverte à son nom prendra fin immédiatement,
+    [one] sa session active prendra fin immédiatement,
+   *[other] ses { $sessions } sessions actives prendront fin immédiatement,
+} et son mot de passe, son authentification à deux facteurs et ses appareils mémorisés seront effacés. Cette action est irréversible.
+admin-delete-named = { $username } ({ $name })
+admin-delete-button = Supprimer { $username }
+admin-delete-note = Cette action nécessite votre mot de passe saisi au cours des dernières minutes, et elle est consignée dans le journal d'audit.
+
+## Pages d'erreur
+
+error-bad-request = Requête incorrecte
+error-not-found = Page introuvable
+error-not-found-text = Il n'y a aucune page à cette adresse.
+error-method = Méthode non autorisée
+error-method-text = Cette adresse n'accepte pas ce type de requête.
+error-form-expired = Formulaire expiré
+error-form-expired-text = Ce formulaire a expiré ou a été envoyé depuis un autre site. Rechargez la page et réessayez.
+error-forbidden = Accès refusé
+error-forbidden-text = Votre compte n'est pas autorisé à ouvrir cette page.
+error-forbidden-who = Vous êtes connecté en tant que { $who }, et ce compte n'est pas autorisé à ouvrir cette page.
+error-two-factor = Authentification à deux facteurs requise
+error-two-factor-text = Cette page exige l'authentification à deux facteurs, que votre compte n'a pas encore. Configurez-la une fois avec une application d'authentification ; vous reviendrez ici ensuite.
+error-two-factor-set-up = Configurer l'authentification à deux facteurs maintenant
+error-unknown-host = Site inconnu
+error-unknown-host-text = Cette passerelle ne dessert pas ce nom d'hôte.
+error-unknown-host-named = Cette passerelle ne dessert pas { $host }.
+error-go-to-portal = Aller au portail de connexion
+error-too-large = Requête trop volumineuse
+error-too-large-text = Le formulaire ou la requête dépassait la taille autorisée.
+error-unavailable = Temporairement indisponible
+error-unavailable-text = La connexion est temporairement indisponible. Réessayez dans un instant.
+error-bad-gateway = Application injoignable
+error-bad-gateway-text = L'application derrière cette passerelle ne répond pas.
+error-timeout = Délai de réponse de l'application dépassé
+error-timeout-text = L'application derrière cette passerelle a mis trop de temps à répondre.
+error-internal = Une erreur s'est produite
+error-internal-text = La passerelle n'a pas pu traiter la requête.
+error-switch-account = Se connecter avec un autre compte
+bad-request-repeated-header = La requête répète un en-tête qui ne doit apparaître qu'une fois.
+bad-request-two-hosts = La requête indique deux hôtes différents.
+bad-request-no-host = La requête n'indique aucun hôte.
+bad-request-bad-host = Le nom d'hôte n'est pas valide.
+bad-request-bad-path = Le chemin n'est pas autorisé : il utilise un encodage ou une séquence susceptible d'être mal interprétée.
+bad-request-incomplete-form = Le formulaire était incomplet.
+bad-request-language = Cette langue n'est pas proposée ici.
+bad-request-forwarded-for = X-Forwarded-For n'indique pas l'adresse du client.
+bad-request-header-characters = Un en-tête contient des caractères non autorisés.
+bad-request-framing = La requête contient à la fois Content-Length et Transfer-Encoding.
+
+## Règles des noms et des adresses (affichées après « … n'est pas valide : »)
+
+rule-empty = une valeur vide n'est pas autorisée
+rule-too-long = la longueur maximale est de { $max } caractères
+rule-bad-character = seuls a-z, 0-9, '.', '_', '-' et '@' sont autorisés
+rule-control-characters = les caractères de contrôle ne sont pas autorisés
+rule-spaces = les espaces ne sont pas autorisés
+rule-email-form = le format attendu est nom@domaine
+
+## E-mails
+
+mail-hello = Bonjour { $name },
+mail-when = Quand : { $when }
+mail-from = Origine : { $from }
+mail-from-value = { $device }, adresse { $ip }
+mail-your-account = Votre compte :
+mail-signature = { $product } (compte { $username })
+mail-not-you = Si ce n'était pas vous, changez votre mot de passe maintenant et contactez votre administrateur.
+mail-by-admin = Si vous ne vous attendiez pas à cette modification, renseignez-vous auprès de votre administrateur.
+mail-reset-subject = Réinitialisation de votre mot de passe
+mail-reset-1 = Quelqu'un a demandé la réinitialisation du mot de passe de votre compte. Pour choisir un nouveau mot de passe, ouvrez ce lien :
+mail-reset-2 = Le lien ne fonctionne qu'une fois, pendant { $valid }. Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : votre mot de passe reste inchangé.
+mail-invite-subject = Votre nouveau compte
+mail-invite-1 = Un administrateur a créé un compte pour vous. Pour choisir votre mot de passe et vous connecter, ouvrez ce lien :
+mail-invite-2 = Le lien ne fonctionne qu'une fois, pendant { $valid }. Si vous ne vous attendiez pas à ce compte, ignorez ce message.
+mail-changed-subject = Votre mot de passe a été changé
+mail-changed-1 = Le mot de passe de votre compte a été changé et toutes les autres sessions ont été déconnectées.
+mail-changed-2 = Si ce n'était pas vous, réinitialisez votre mot de passe maintenant et contactez votre administrateur.
+mail-admin-set-subject = Votre mot de passe a été réinitialisé par un administrateur
+mail-admin-set-1 = Un administrateur a défini un nouveau mot de passe pour votre compte et a mis fin à toutes vos sessions, sur tous vos appareils. Il vous communiquera le nouveau mot de passe ; s'il l'a demandé, vous choisirez le vôtre à la prochaine connexion.
+mail-2fa-on-subject = Authentification à deux facteurs activée
+mail-2fa-on-1 = L'authentification à deux facteurs est désormais activée pour votre compte. La connexion nécessite un code de votre application d'authentification ou l'un de vos codes de récupération.
+mail-2fa-off-subject = Authentification à deux facteurs désactivée
+mail-2fa-off-1 = L'authentification à deux facteurs a été désactivée pour votre compte. Vos codes de récupération et vos appareils mémorisés ne fonctionnent plus.
+mail-2fa-reset-subject = Authentification à deux facteurs réinitialisée par un administrateur
+mail-2fa-reset-1 = Un administrateur a désactivé l'authentification à deux facteurs de votre compte et a mis fin à toutes vos sessions, sur tous vos appareils. Vous pouvez la configurer à nouveau sur la page de votre compte.
+mail-code-used-subject = Un code de récupération a été utilisé
+mail-code-used-1 = Un code de récupération a été utilisé pour se connecter à votre compte. { $left ->
+    [one] Il reste { $left } code inutilisé ; chacun ne fonctionne qu'une fois.
+   *[other] Il reste { $left } codes inutilisés ; chacun ne fonctionne qu'une fois.
+}
+mail-codes-new-subject = Nouveaux codes de récupération
+mail-codes-new-1 = De nouveaux codes de récupération ont été générés pour votre compte. Les anciens ne fonctionnent plus.

@@ -1,409 +1,411 @@
-# Gatehouse — English messages (the reference catalog: every key exists here).
-# Other catalogs translate every key of this file; an operator overrides single messages in
-# <portal.templates_dir>/locales/<tag>.ftl. Arguments ($name) are escaped where they are shown.
+# Gatehouse — Nederlandse teksten (vertaald uit de referentiecatalogus locales/en.ftl: daar staat elke sleutel).
+# Deze catalogus vertaalt elke sleutel van het Engelse bestand; een beheerder overschrijft losse teksten in
+# <portal.templates_dir>/locales/<tag>.ftl. Argumenten ($name) worden ge-escapet waar ze worden getoond.
 
-language-name = English
+language-name = Nederlands
 
-## Frame of every page
+## Kader van elke pagina
 
-frame-signed-in-as = Signed in as { $who }
-frame-portal-home = Portal home
-frame-sign-out-or-switch = Sign out or switch account
-frame-request = Request { $id }
-frame-language = Language
-frame-language-change = Change
-frame-show = Show
-frame-hide = Hide
-frame-show-field = Show { $field }
+frame-signed-in-as = Ingelogd als { $who }
+frame-portal-home = Startpagina van het portaal
+frame-sign-out-or-switch = Uitloggen of van account wisselen
+frame-request = Verzoek { $id }
+frame-language = Taal
+frame-language-change = Wijzigen
+frame-show = Tonen
+frame-hide = Verbergen
+frame-show-field = { $field } tonen
 
-## Common words
+## Algemene woorden
 
-common-username = Username
-common-password = Password
-common-email = Email
-common-name = Name
-common-groups = Groups
+common-username = Gebruikersnaam
+common-password = Wachtwoord
+common-email = E-mail
+common-name = Naam
+common-groups = Groepen
 common-status = Status
-common-sign-in = Sign in
-common-sign-out = Sign out
-common-cancel = Cancel
-common-save = Save
-common-none = none
-common-back-to-sign-in = Back to sign in
-common-back-to-account = Back to account security
-common-back-to-users = Back to the users
-common-account-security = Account security
-common-admin = Admin
-common-groups-hint = Comma-separated, e.g. { $example }.
-common-password-hint = At least { $min } characters. Several unrelated words work well; no other rules.
-common-new-password = New password
-common-new-password-again = New password again
-common-code-or-recovery = Current code or recovery code
-common-this-device = This device
-common-signed-in-at = signed in
-common-last-active = last active
-common-sign-out-session = Sign out { $device } from { $ip } (session { $handle })
-common-session-not-found = That session was not found. It may have ended already.
-common-confirmed-repeat = Password confirmed. Now repeat the action: it was not carried out yet.
-common-too-many-attempts = Too many failed attempts. Try again in { $wait }.
+common-sign-in = Inloggen
+common-sign-out = Uitloggen
+common-cancel = Annuleren
+common-save = Opslaan
+common-none = geen
+common-back-to-sign-in = Terug naar inloggen
+common-back-to-account = Terug naar accountbeveiliging
+common-back-to-users = Terug naar de gebruikers
+common-account-security = Accountbeveiliging
+common-admin = Beheer
+common-groups-hint = Gescheiden door komma's, bijv. { $example }.
+common-password-hint = Minstens { $min } tekens. Een paar losse woorden die niets met elkaar te maken hebben, werken goed; verder zijn er geen regels.
+common-new-password = Nieuw wachtwoord
+common-new-password-again = Herhaal nieuw wachtwoord
+common-code-or-recovery = Huidige code of herstelcode
+common-this-device = Dit apparaat
+common-signed-in-at = ingelogd
+common-last-active = laatst actief
+common-sign-out-session = { $device } vanaf { $ip } uitloggen (sessie { $handle })
+common-session-not-found = Die sessie is niet gevonden. Mogelijk is ze al beëindigd.
+common-confirmed-repeat = Wachtwoord bevestigd. De actie is nog niet uitgevoerd: herhaal ze nu.
+common-too-many-attempts = Te veel mislukte pogingen. Probeer het over { $wait } opnieuw.
 
-## Durations
+## Tijdsduur
 
 span-minutes = { $n ->
-    [one] { $n } minute
-   *[other] { $n } minutes
+    [one] { $n } minuut
+   *[other] { $n } minuten
 }
 span-hours = { $n ->
-    [one] { $n } hour
-   *[other] { $n } hours
+    [one] { $n } uur
+   *[other] { $n } uur
 }
 span-days = { $n ->
-    [one] { $n } day
-   *[other] { $n } days
+    [one] { $n } dag
+   *[other] { $n } dagen
 }
 span-seconds = { $n ->
-    [one] { $n } second
-   *[other] { $n } seconds
+    [one] { $n } seconde
+   *[other] { $n } seconden
 }
 
-## Sign in
+## Inloggen
 
-login-title = Sign in
-login-remember = Keep me signed in on this device for { $days } days
-login-forgot = Forgot your password?
-login-failed = Invalid username or password.
-login-session-ended = Your session has ended. Sign in again to continue.
-login-form-incomplete = The form was incomplete. Try again.
-login-form-expired = This sign-in form had expired. Please sign in again.
+login-title = Inloggen
+login-remember = Op dit apparaat { $days } dagen ingelogd blijven
+login-forgot = Wachtwoord vergeten?
+login-failed = Gebruikersnaam of wachtwoord is onjuist.
+login-session-ended = Je sessie is beëindigd. Log opnieuw in om verder te gaan.
+login-form-incomplete = Het formulier was onvolledig. Probeer het opnieuw.
+login-form-expired = Dit inlogformulier was verlopen. Log opnieuw in.
 
-## Second factor
+## Tweede factor
 
-code-title = Two-factor authentication
-code-intro-recovery = Enter one of the recovery codes you saved for { $username }. Each works once.
-code-intro-app = Enter the 6-digit code from your authenticator app for { $username }.
-code-label-recovery = Recovery code
-code-label-app = Code from your authenticator app
-code-trust-device = Trust this device for { $days } days
-code-verify = Verify
-code-use-app = Use the code from your app instead
-code-use-recovery = Use a recovery code instead
-code-someone-else = Sign in as someone else
-code-invalid = Invalid code.
-code-too-many = Too many wrong codes. Sign in again.
-code-sign-in-expired = Your sign-in expired. Sign in again.
+code-title = Tweestapsverificatie
+code-intro-recovery = Voer een van de herstelcodes in die je voor { $username } hebt bewaard. Elke code werkt maar één keer.
+code-intro-app = Voer de 6-cijferige code uit je authenticator-app voor { $username } in.
+code-label-recovery = Herstelcode
+code-label-app = Code uit je authenticator-app
+code-trust-device = Dit apparaat { $days } dagen vertrouwen
+code-verify = Verifiëren
+code-use-app = Gebruik in plaats daarvan de code uit je app
+code-use-recovery = Gebruik in plaats daarvan een herstelcode
+code-someone-else = Inloggen als iemand anders
+code-invalid = Ongeldige code.
+code-too-many = Te veel onjuiste codes. Log opnieuw in.
+code-sign-in-expired = Je inlogpoging is verlopen. Log opnieuw in.
 
-## Portal home and sign-out
+## Startpagina van het portaal en uitloggen
 
-home-title = Signed in
-home-signed-in-as = You are signed in as { $name } ({ $username }).
-home-your-apps = Your apps
-home-two-factor-tag = two-factor
-logout-title = Sign out?
-logout-question = You are signed in as { $name } ({ $username }). Sign out of every app behind this portal?
-signed-out-title = Signed out
-signed-out-heading = You are signed out
-signed-out-message = Your session has ended on the server.
-signed-out-again = Sign in again
+home-title = Ingelogd
+home-signed-in-as = Je bent ingelogd als { $name } ({ $username }).
+home-your-apps = Je apps
+home-two-factor-tag = tweestaps
+logout-title = Uitloggen?
+logout-question = Je bent ingelogd als { $name } ({ $username }). Uitloggen bij alle apps achter dit portaal?
+signed-out-title = Uitgelogd
+signed-out-heading = Je bent uitgelogd
+signed-out-message = Je sessie is op de server beëindigd.
+signed-out-again = Opnieuw inloggen
 
-## Account security
+## Accountbeveiliging
 
-account-title = Account security
-account-two-factor = Two-factor authentication
-account-two-factor-on = On. { $left ->
-    [one] { $left } unused recovery code.
-   *[other] { $left } unused recovery codes.
+account-title = Accountbeveiliging
+account-two-factor = Tweestapsverificatie
+account-two-factor-on = Ingeschakeld.
+account-codes-unused = { $left ->
+    [one] ongebruikte herstelcode.
+   *[other] ongebruikte herstelcodes.
 }
-account-two-factor-off = Off.
-account-regenerate = Generate new recovery codes
-account-regenerate-button = Generate new codes
-account-turn-off = Turn off two-factor authentication
-account-turn-off-button = Turn off
-account-set-up-2fa = Set up two-factor authentication
-account-change-password = Change password
-account-devices = Remembered devices
-account-device-line = { $ip } · remembered { $created } · until { $expires }
-account-forget = Forget
-account-forget-device = Forget { $device }
-account-no-devices = None. A device you trust at sign-in skips the code for { $days } days.
-account-sessions = Sessions
-account-sessions-link = Active sessions
-account-sessions-hint = where you are signed in; sign out other devices.
-account-administration = Administration
-account-admin-link = Admin area
-account-admin-hint = users, passwords, sessions.
-account-done-password = Your password was changed. Every other session was signed out; this one goes on.
-account-done-2fa-off = Two-factor authentication is off.
-account-done-device = That device will be asked for a code at its next sign-in.
-account-wrong-password-or-code = The password or the code was wrong. Nothing was changed.
+account-two-factor-off = Uitgeschakeld.
+account-regenerate = Nieuwe herstelcodes genereren
+account-regenerate-button = Nieuwe codes genereren
+account-turn-off = Tweestapsverificatie uitschakelen
+account-turn-off-button = Uitschakelen
+account-set-up-2fa = Tweestapsverificatie instellen
+account-change-password = Wachtwoord wijzigen
+account-devices = Onthouden apparaten
+account-device-line = { $ip } · onthouden { $created } · tot { $expires }
+account-forget = Vergeten
+account-forget-device = { $device } vergeten
+account-no-devices = Geen. Op een apparaat dat je bij het inloggen vertrouwt, hoef je { $days } dagen geen code in te voeren.
+account-sessions = Sessies
+account-sessions-link = Actieve sessies
+account-sessions-hint = waar je bent ingelogd; andere apparaten uitloggen.
+account-administration = Beheer
+account-admin-link = Beheeromgeving
+account-admin-hint = gebruikers, wachtwoorden, sessies.
+account-done-password = Je wachtwoord is gewijzigd. Alle andere sessies zijn uitgelogd; deze sessie blijft actief.
+account-done-2fa-off = Tweestapsverificatie is uitgeschakeld.
+account-done-device = Dat apparaat wordt de volgende keer dat het inlogt om een code gevraagd.
+account-wrong-password-or-code = Het wachtwoord of de code was onjuist. Er is niets gewijzigd.
 
-## Step-up
+## Opnieuw bevestigen
 
-reauth-title = Confirm your password
-reauth-intro = Changing security settings needs your password again.
-reauth-continue = Continue
-reauth-wrong = Wrong password.
+reauth-title = Bevestig je wachtwoord
+reauth-intro = Voor het wijzigen van beveiligingsinstellingen is je wachtwoord opnieuw nodig.
+reauth-continue = Doorgaan
+reauth-wrong = Onjuist wachtwoord.
 
-## Two-factor set-up and recovery codes
+## Tweestapsverificatie instellen en herstelcodes
 
-enroll-title = Set up two-factor authentication
-enroll-scan = Scan this code with an authenticator app, then enter the 6-digit code it shows.
-enroll-qr-label = QR code holding the setup key shown below as text
-enroll-by-hand = Can't scan it? Enter this key by hand (time-based, SHA-1, 6 digits, 30 seconds):
-enroll-on-phone = Or, on the phone itself,
-enroll-open-link = open the key in an authenticator app
-enroll-link-as-text = The same link as text:
-enroll-code = Code from the app
-enroll-turn-on = Turn on
-enroll-mismatch = That code did not match. Check the time on your phone and try the next code.
-codes-title = Your recovery codes
-codes-page-title = Recovery codes
-codes-intro-new = Two-factor authentication is on.
-codes-intro-regenerated = Your old recovery codes no longer work.
-codes-explain = Each code works once, when your phone is not at hand. Keep them somewhere safe: they are shown only now.
-codes-label = Recovery codes
-codes-copy = Copy
-codes-copied = Copied
-codes-download = Download as text
-codes-continue = I have saved them, continue
+enroll-title = Tweestapsverificatie instellen
+enroll-scan = Scan deze code met een authenticator-app en voer daarna de 6-cijferige code in die de app toont.
+enroll-qr-label = QR-code met de instelsleutel die hieronder als tekst staat
+enroll-by-hand = Lukt scannen niet? Voer deze sleutel handmatig in (tijdgebaseerd, SHA-1, 6 cijfers, 30 seconden):
+enroll-on-phone = Of, op de telefoon zelf,
+enroll-open-link = open de sleutel in een authenticator-app
+enroll-link-as-text = Dezelfde link als tekst:
+enroll-code = Code uit de app
+enroll-turn-on = Inschakelen
+enroll-mismatch = Die code klopt niet. Controleer de tijd op je telefoon en probeer de volgende code.
+codes-title = Je herstelcodes
+codes-page-title = Herstelcodes
+codes-intro-new = Tweestapsverificatie is ingeschakeld.
+codes-intro-regenerated = Je oude herstelcodes werken niet meer.
+codes-explain = Elke code werkt maar één keer, voor als je telefoon niet bij de hand is. Bewaar ze op een veilige plek: ze worden alleen nu getoond.
+codes-label = Herstelcodes
+codes-copy = Kopiëren
+codes-copied = Gekopieerd
+codes-download = Downloaden als tekst
+codes-continue = Ik heb ze bewaard, doorgaan
 
-## Passwords
+## Wachtwoorden
 
-password-title-change = Change password
-password-title-forced = Set a new password
-password-forced-notice = Your administrator asks you to choose a new password before you continue.
-password-current = Current password
-password-code = Code from your authenticator app, or a recovery code
-password-submit = Change password
-password-others-signed-out = Every other session will be signed out.
-password-current-wrong = The current password is wrong.
-password-code-wrong = The code is wrong.
-password-too-short = Use at least { $min } characters.
-password-too-long = Use at most { $max } bytes.
-password-predictable = Don't build the password from your username or the name of this service.
-password-control-characters = The password contains control characters.
-password-too-common = This password is too common and easy to guess. Try a few unrelated words.
-password-mismatch = The two new passwords are not the same.
-password-refused = The password was refused: { $why }
-forgot-title = Forgot password
-forgot-heading = Forgot your password?
-forgot-intro = Enter your username or email address. If an account matches, we will send a link to choose a new password.
-forgot-who = Username or email
-forgot-send = Send the link
-forgot-too-many = Too many requests from your network. Try again in a few minutes.
-forgot-sent-title = Check your email
-forgot-sent = If an account matches what you entered, a link to choose a new password is on its way. It works once, for { $valid }. No mail? Check the spam folder, or ask your administrator.
-reset-title = Choose a new password
-reset-for = For { $username }. Every session of the account will be signed out.
-reset-submit = Set password
-reset-invalid-title = Invalid link
-reset-invalid = This link is invalid or has expired. Ask for a new one.
-reset-ask-again = Ask for a new link
-reset-done-title = Password changed
-reset-done = Your new password is set and every session of the account was signed out. Sign in with the new password.
+password-title-change = Wachtwoord wijzigen
+password-title-forced = Nieuw wachtwoord instellen
+password-forced-notice = Je beheerder vraagt je een nieuw wachtwoord te kiezen voordat je verdergaat.
+password-current = Huidig wachtwoord
+password-code = Code uit je authenticator-app, of een herstelcode
+password-submit = Wachtwoord wijzigen
+password-others-signed-out = Alle andere sessies worden uitgelogd.
+password-current-wrong = Het huidige wachtwoord is onjuist.
+password-code-wrong = De code is onjuist.
+password-too-short = Gebruik minstens { $min } tekens.
+password-too-long = Gebruik hoogstens { $max } bytes.
+password-predictable = Baseer het wachtwoord niet op je gebruikersnaam of de naam van deze dienst.
+password-control-characters = Het wachtwoord bevat stuurtekens.
+password-too-common = Dit wachtwoord komt te vaak voor en is makkelijk te raden. Probeer een paar losse woorden die niets met elkaar te maken hebben.
+password-mismatch = De twee nieuwe wachtwoorden zijn niet gelijk.
+password-refused = Het wachtwoord is geweigerd. { $why }
+forgot-title = Wachtwoord vergeten
+forgot-heading = Wachtwoord vergeten?
+forgot-intro = Voer je gebruikersnaam of e-mailadres in. Als er een account bij past, sturen we een link om een nieuw wachtwoord te kiezen.
+forgot-who = Gebruikersnaam of e-mail
+forgot-send = Link versturen
+forgot-too-many = Te veel verzoeken vanaf je netwerk. Probeer het over een paar minuten opnieuw.
+forgot-sent-title = Controleer je e-mail
+forgot-sent = Als er een account past bij wat je hebt ingevuld, is er een link onderweg om een nieuw wachtwoord te kiezen. De link werkt maar één keer en is { $valid } geldig. Geen e-mail ontvangen? Kijk in de spammap of vraag het je beheerder.
+reset-title = Kies een nieuw wachtwoord
+reset-for = Voor { $username }. Alle sessies van het account worden uitgelogd.
+reset-submit = Wachtwoord instellen
+reset-invalid-title = Ongeldige link
+reset-invalid = Deze link is ongeldig of verlopen. Vraag een nieuwe aan.
+reset-ask-again = Nieuwe link aanvragen
+reset-done-title = Wachtwoord gewijzigd
+reset-done = Je nieuwe wachtwoord is ingesteld en alle sessies van het account zijn uitgelogd. Log in met het nieuwe wachtwoord.
 
-## Active sessions
+## Actieve sessies
 
-sessions-title = Active sessions
-sessions-intro = Where { $username } is signed in. Signing out a session ends it at once on the server.
-sessions-revoke-others = Sign out all other sessions
-sessions-none-other = No other sessions.
-sessions-confirmed = Password confirmed. Now choose the session to sign out again.
-sessions-done-revoked = The session was signed out.
-sessions-done-others = Every other session was signed out.
+sessions-title = Actieve sessies
+sessions-intro = Waar { $username } is ingelogd. Een sessie uitloggen beëindigt die direct op de server.
+sessions-revoke-others = Alle andere sessies uitloggen
+sessions-none-other = Geen andere sessies.
+sessions-confirmed = Wachtwoord bevestigd. Kies nu opnieuw de sessie die je wilt uitloggen.
+sessions-done-revoked = De sessie is uitgelogd.
+sessions-done-others = Alle andere sessies zijn uitgelogd.
 
-## Admin area
+## Beheeromgeving
 
-admin-users-title = Users
-admin-area-line = Admin area · signed in as { $username }
-admin-search-label = Search users
-admin-search-placeholder = Username, name or email
-admin-search = Search
-admin-create-user = Create a user
-admin-found = { $found } of { $total } users match “{ $q }”.
-admin-show-all = Show all
-admin-truncated = Only the first { $max } are shown: search to narrow the list.
-admin-tag-disabled = disabled
-admin-tag-2fa = 2FA on
-admin-tag-must-change = must change password
-admin-no-users = No users.
-admin-no-match = No users match.
-admin-field-two-factor = Two-factor
-admin-field-created = Created
-admin-created-line = { $created } · last changed { $updated }
-admin-tag-active = active
-admin-tag-admin = administrator
-admin-on = on
-admin-off = off
-admin-must-change-yes = must be changed at next sign-in
-admin-must-change-no = set by the user
-admin-profile-heading = Name, email and groups
-admin-display-name = Display name
-admin-display-name-hint = Empty: the username stands in.
-admin-email-hint = A new address voids reset links mailed to the old one.
-admin-groups-own = You cannot change your own groups here.
-admin-groups-sessions = The user's sessions get the new groups at once.
-admin-own-password = Change your own password on your account page.
-admin-mode-temporary = Set a temporary password, shown once to you (every session ends)
-admin-mode-link = Mail a reset link to { $email } (you never see it)
-admin-no-notifier = No mail notifier is configured, so reset links cannot be sent.
-admin-no-email = The user has no email address, so a reset link cannot be sent.
-admin-must-change-next = Must choose a new password at next sign-in (temporary password)
-admin-reset-password = Reset password
+admin-users-title = Gebruikers
+admin-area-line = Beheeromgeving · ingelogd als { $username }
+admin-search-label = Gebruikers zoeken
+admin-search-placeholder = Gebruikersnaam, naam of e-mail
+admin-search = Zoeken
+admin-create-user = Gebruiker aanmaken
+admin-found = Resultaten voor ‘{ $q }’: { $found } van { $total } gebruikers.
+admin-show-all = Alles tonen
+admin-truncated = Alleen de eerste { $max } worden getoond: zoek om de lijst te verkleinen.
+admin-tag-disabled = uitgeschakeld
+admin-tag-2fa = 2FA aan
+admin-tag-must-change = moet wachtwoord wijzigen
+admin-no-users = Geen gebruikers.
+admin-no-match = Geen gebruikers gevonden.
+admin-field-two-factor = Tweestapsverificatie
+admin-field-created = Aangemaakt
+admin-created-line = { $created } · laatst gewijzigd { $updated }
+admin-tag-active = actief
+admin-tag-admin = beheerder
+admin-on = aan
+admin-off = uit
+admin-must-change-yes = moet bij de volgende keer inloggen worden gewijzigd
+admin-must-change-no = door de gebruiker ingesteld
+admin-profile-heading = Naam, e-mail en groepen
+admin-display-name = Weergavenaam
+admin-display-name-hint = Leeg: de gebruikersnaam wordt gebruikt.
+admin-email-hint = Een nieuw adres maakt resetlinks ongeldig die naar het oude adres zijn gemaild.
+admin-groups-own = Je eigen groepen kun je hier niet wijzigen.
+admin-groups-sessions = De sessies van de gebruiker krijgen de nieuwe groepen direct.
+admin-own-password = Wijzig je eigen wachtwoord op je accountpagina.
+admin-mode-temporary = Een tijdelijk wachtwoord instellen dat één keer aan jou wordt getoond (alle sessies eindigen)
+admin-mode-link = Een resetlink mailen naar { $email } (je ziet die zelf nooit)
+admin-no-notifier = Er is geen e-mailverzending ingesteld, dus resetlinks kunnen niet worden verstuurd.
+admin-no-email = De gebruiker heeft geen e-mailadres, dus er kan geen resetlink worden verstuurd.
+admin-must-change-next = Moet bij de volgende keer inloggen een nieuw wachtwoord kiezen (tijdelijk wachtwoord)
+admin-reset-password = Wachtwoord resetten
 admin-account = Account
-admin-enable = Enable
-admin-disable = Disable (ends every session now)
-admin-unlock = Unlock (lift sign-in bans)
-admin-reset-2fa = Reset two-factor authentication
-admin-delete-link = Delete user…
-admin-myself = You cannot disable or delete your own account or reset your own two-factor authentication here.
-admin-sessions = Sessions
-admin-current-session = your current session
-admin-two-factors = two factors
-admin-no-sessions = No active sessions.
-admin-revoke-all = Sign out all sessions
-admin-step-up-note = Every action here needs your password entered within the last few minutes, and is recorded in the audit log.
-admin-user-title = User { $username }
-admin-done-created = The user was created.
-admin-done-invited = The user was created, and an invitation link to choose their password was mailed to them.
-admin-done-link = A password reset link was mailed to the user. Their password stays as it is until they use it.
-admin-done-disabled = The account is disabled and every session of it has ended.
-admin-done-enabled = The account is enabled again.
-admin-done-unlocked = The account's sign-in bans are lifted.
-admin-done-2fa = Two-factor authentication was turned off; the user's sessions and remembered devices have ended, and a notice was mailed.
-admin-done-revoked = The session was signed out.
-admin-done-revoked-all = Every session of the user was signed out.
-admin-done-profile = The name, email address and groups were saved.
-admin-done-deleted = The user was deleted, and every session of theirs has ended.
-admin-choose-mode = Choose a temporary password or a reset link.
-admin-link-no-notifier = No mail notifier is configured: use a temporary password.
-admin-link-no-email = The user has no email address: use a temporary password.
-admin-link-disabled = The account is disabled, so a reset link would not work: enable it first.
-admin-own-set-password = You cannot reset your own password here: change it on your account page.
-admin-own-disable = You cannot disable your own account.
-admin-own-reset-2fa = You cannot reset your own two-factor authentication here: turn it off on your account page.
-admin-own-current-session = This is your current session: use Sign out instead.
-admin-own-revoke-all = This would end your current session too: use Sign out all other sessions on your sessions page.
-admin-own-delete = You cannot delete your own account.
-admin-own-groups = You cannot change your own groups here (nor leave the admin group): ask another administrator.
-admin-2fa-not-on = Two-factor authentication is not on for this user.
-admin-bad-display-name = The display name is not valid: it { $why }.
-admin-bad-email = The email address is not valid: it { $why }.
-admin-bad-group = A group name is not valid: it { $why }.
-admin-bad-username-or-group = The username or a group name is not valid: it { $why }.
-admin-display-name-invalid = The display name is too long or holds control characters.
-admin-email-invalid = The email address is not valid.
-admin-user-exists = A user with that name already exists.
-admin-new-title = New user
-admin-username-hint = Lower-case letters, digits, '.', '_', '-' and '@'.
-admin-initial-password = Initial password
-admin-initial-password-hint = At least { $min } characters. Leave it empty to generate one, shown once on the next page.
-admin-must-change-first = Must choose a new password at first sign-in
-admin-invite = Instead, mail an invitation: the user chooses their own password through a link that works once, for { $valid } (needs the email address)
-admin-invite-no-notifier = No mail notifier is configured, so an invitation cannot be sent.
-admin-invite-no-email = An invitation needs the user's email address.
-admin-create = Create user
-admin-created-title = User created
-admin-temporary-title = Temporary password
-admin-created-with = The user { $username } was created with this password:
-admin-new-password-of = The new password of { $username }:
-admin-shown-once = It is shown only now: pass it on to the user over a channel you trust.
-admin-they-must-change = They must choose a new password when they first sign in with it.
-admin-they-keep = They are not asked to change it.
-admin-sessions-ended = Every session of the user has ended and their remembered devices are forgotten.
-admin-notice-mailed = A notice was mailed to them.
-admin-back-to = Back to { $username }
-admin-all-users = All users
-admin-delete-title = Delete { $username }?
-admin-back-to-user = Back to the user
-admin-delete-warning = The account { $username } will be deleted: they can no longer sign in, { $sessions ->
-    [0] any session of theirs ends at once,
-    [one] their active session ends at once,
-   *[other] their { $sessions } active sessions end at once,
-} and their password, two-factor authentication and remembered devices are gone. This cannot be undone.
+admin-enable = Inschakelen
+admin-disable = Uitschakelen (beëindigt direct alle sessies)
+admin-unlock = Ontgrendelen (inlogblokkades opheffen)
+admin-reset-2fa = Tweestapsverificatie resetten
+admin-delete-link = Gebruiker verwijderen…
+admin-myself = Je kunt hier je eigen account niet uitschakelen of verwijderen, en ook je eigen tweestapsverificatie niet resetten.
+admin-sessions = Sessies
+admin-current-session = je huidige sessie
+admin-two-factors = twee factoren
+admin-no-sessions = Geen actieve sessies.
+admin-revoke-all = Alle sessies uitloggen
+admin-step-up-note = Elke actie hier vereist dat je je wachtwoord in de afgelopen paar minuten hebt ingevoerd, en wordt vastgelegd in het auditlog.
+admin-user-title = Gebruiker { $username }
+admin-done-created = De gebruiker is aangemaakt.
+admin-done-invited = De gebruiker is aangemaakt en heeft per e-mail een uitnodigingslink gekregen om een wachtwoord te kiezen.
+admin-done-link = Er is een link om het wachtwoord te resetten naar de gebruiker gemaild. Het wachtwoord blijft ongewijzigd totdat de link wordt gebruikt.
+admin-done-disabled = Het account is uitgeschakeld en alle bijbehorende sessies zijn beëindigd.
+admin-done-enabled = Het account is weer ingeschakeld.
+admin-done-unlocked = De inlogblokkades van het account zijn opgeheven.
+admin-done-2fa = Tweestapsverificatie is uitgeschakeld; de sessies van de gebruiker zijn beëindigd, de onthouden apparaten vergeten, en er is een melding gemaild.
+admin-done-revoked = De sessie is uitgelogd.
+admin-done-revoked-all = Alle sessies van de gebruiker zijn uitgelogd.
+admin-done-profile = De naam, het e-mailadres en de groepen zijn opgeslagen.
+admin-done-deleted = De gebruiker is verwijderd en alle bijbehorende sessies zijn beëindigd.
+admin-choose-mode = Kies een tijdelijk wachtwoord of een resetlink.
+admin-link-no-notifier = Er is geen e-mailverzending ingesteld: gebruik een tijdelijk wachtwoord.
+admin-link-no-email = De gebruiker heeft geen e-mailadres: gebruik een tijdelijk wachtwoord.
+admin-link-disabled = Het account is uitgeschakeld, dus een resetlink zou niet werken: schakel het eerst in.
+admin-own-set-password = Je eigen wachtwoord kun je hier niet resetten: wijzig het op je accountpagina.
+admin-own-disable = Je kunt je eigen account niet uitschakelen.
+admin-own-reset-2fa = Je eigen tweestapsverificatie kun je hier niet resetten: schakel die uit op je accountpagina.
+admin-own-current-session = Dit is je huidige sessie: gebruik in plaats daarvan ‘Uitloggen’.
+admin-own-revoke-all = Daarmee zou ook je huidige sessie eindigen: gebruik ‘Alle andere sessies uitloggen’ op je sessiepagina.
+admin-own-delete = Je kunt je eigen account niet verwijderen.
+admin-own-groups = Je eigen groepen kun je hier niet wijzigen (en je kunt de beheerdersgroep ook niet verlaten): vraag het een andere beheerder.
+admin-2fa-not-on = Tweestapsverificatie is niet ingeschakeld voor deze gebruiker.
+admin-bad-display-name = De weergavenaam is ongeldig: { $why }.
+admin-bad-email = Het e-mailadres is ongeldig: { $why }.
+admin-bad-group = Een groepsnaam is ongeldig: { $why }.
+admin-bad-username-or-group = De gebruikersnaam of een groepsnaam is ongeldig: { $why }.
+admin-display-name-invalid = De weergavenaam is te lang of bevat stuurtekens.
+admin-email-invalid = Het e-mailadres is ongeldig.
+admin-user-exists = Er bestaat al een gebruiker met die naam.
+admin-new-title = Nieuwe gebruiker
+admin-username-hint = Kleine letters, cijfers, '.', '_', '-' en '@'.
+admin-initial-password = Startwachtwoord
+admin-initial-password-hint = Minstens { $min } tekens. Laat leeg om er een te genereren; het wordt één keer getoond op de volgende pagina.
+admin-must-change-first = Moet bij de eerste keer inloggen een nieuw wachtwoord kiezen
+admin-invite = In plaats daarvan een uitnodiging mailen: de gebruiker kiest zelf een wachtwoord via een link die maar één keer werkt en { $valid } geldig is (e-mailadres vereist)
+admin-invite-no-notifier = Er is geen e-mailverzending ingesteld, dus er kan geen uitnodiging worden verstuurd.
+admin-invite-no-email = Voor een uitnodiging is het e-mailadres van de gebruiker nodig.
+admin-create = Gebruiker aanmaken
+admin-created-title = Gebruiker aangemaakt
+admin-temporary-title = Tijdelijk wachtwoord
+admin-created-with = De gebruiker { $username } is aangemaakt met dit wachtwoord:
+admin-new-password-of = Het nieuwe wachtwoord van { $username }:
+admin-shown-once = Het wordt alleen nu getoond: geef het via een kanaal dat je vertrouwt door aan de gebruiker.
+admin-they-must-change = De gebruiker moet een nieuw wachtwoord kiezen bij de eerste keer inloggen hiermee.
+admin-they-keep = De gebruiker hoeft het niet te wijzigen.
+admin-sessions-ended = Alle sessies van de gebruiker zijn beëindigd en de onthouden apparaten zijn vergeten.
+admin-notice-mailed = Er is een melding naar de gebruiker gemaild.
+admin-back-to = Terug naar { $username }
+admin-all-users = Alle gebruikers
+admin-delete-title = { $username } verwijderen?
+admin-back-to-user = Terug naar de gebruiker
+admin-delete-warning = Het account { $username } wordt verwijderd: inloggen is daarna niet meer mogelijk, { $sessions ->
+    [0] eventuele sessies eindigen direct,
+    [one] de { $sessions } actieve sessie eindigt direct,
+   *[other] de { $sessions } actieve sessies eindigen direct,
+} en het wachtwoord, de tweestapsverificatie en de onthouden apparaten verdwijnen. Dit kan niet ongedaan worden gemaakt.
 admin-delete-named = { $username } ({ $name })
-admin-delete-button = Delete { $username }
-admin-delete-note = This needs your password entered within the last few minutes, and is recorded in the audit log.
+admin-delete-button = { $username } verwijderen
+admin-delete-note = Dit vereist dat je je wachtwoord in de afgelopen paar minuten hebt ingevoerd, en wordt vastgelegd in het auditlog.
 
-## Error pages
+## Foutpagina's
 
-error-bad-request = Bad request
-error-not-found = Not found
-error-not-found-text = There is no page here.
-error-method = Method not allowed
-error-method-text = This address does not accept that kind of request.
-error-form-expired = Form expired
-error-form-expired-text = This form has expired or was sent from another site. Reload the page and try again.
-error-forbidden = Access denied
-error-forbidden-text = Your account is not allowed to open this page.
-error-forbidden-who = You are signed in as { $who }, and this account is not allowed to open this page.
-error-two-factor = Two-factor authentication required
-error-two-factor-text = This page requires two-factor authentication, which your account does not have yet. Set it up once with an authenticator app; you come back here afterwards.
-error-two-factor-set-up = Set up two-factor authentication now
-error-unknown-host = Unknown site
-error-unknown-host-text = This gateway does not serve that host name.
-error-unknown-host-named = This gateway does not serve { $host }.
-error-go-to-portal = Go to the sign-in portal
-error-too-large = Request too large
-error-too-large-text = The form or request was larger than allowed.
-error-unavailable = Temporarily unavailable
-error-unavailable-text = Sign-in is temporarily unavailable. Try again in a moment.
-error-bad-gateway = Application unreachable
-error-bad-gateway-text = The application behind this gateway is not answering.
-error-timeout = Application timed out
-error-timeout-text = The application behind this gateway took too long to answer.
-error-internal = Something went wrong
-error-internal-text = The gateway could not complete the request.
-error-switch-account = Sign in as someone else
-bad-request-repeated-header = The request repeats a header that must appear once.
-bad-request-two-hosts = The request names two different hosts.
-bad-request-no-host = The request has no host.
-bad-request-bad-host = The host name is not valid.
-bad-request-bad-path = The path is not allowed: it uses an encoding or sequence that could be misread.
-bad-request-incomplete-form = The form was incomplete.
-bad-request-forwarded-for = X-Forwarded-For does not name the client's address.
-bad-request-header-characters = A header holds characters that are not allowed.
-bad-request-framing = The request has both Content-Length and Transfer-Encoding.
+error-bad-request = Ongeldig verzoek
+error-not-found = Niet gevonden
+error-not-found-text = Hier is geen pagina.
+error-method = Methode niet toegestaan
+error-method-text = Dit adres accepteert dit soort verzoek niet.
+error-form-expired = Formulier verlopen
+error-form-expired-text = Dit formulier is verlopen of is vanaf een andere site verstuurd. Laad de pagina opnieuw en probeer het nog eens.
+error-forbidden = Toegang geweigerd
+error-forbidden-text = Je account heeft geen toegang tot deze pagina.
+error-forbidden-who = Je bent ingelogd als { $who }, en dit account heeft geen toegang tot deze pagina.
+error-two-factor = Tweestapsverificatie vereist
+error-two-factor-text = Deze pagina vereist tweestapsverificatie, en die heeft je account nog niet. Stel die één keer in met een authenticator-app; daarna kom je hier terug.
+error-two-factor-set-up = Tweestapsverificatie nu instellen
+error-unknown-host = Onbekende site
+error-unknown-host-text = Deze gateway bedient die hostnaam niet.
+error-unknown-host-named = Deze gateway bedient { $host } niet.
+error-go-to-portal = Naar het inlogportaal
+error-too-large = Verzoek te groot
+error-too-large-text = Het formulier of verzoek was groter dan toegestaan.
+error-unavailable = Tijdelijk niet beschikbaar
+error-unavailable-text = Inloggen is tijdelijk niet mogelijk. Probeer het zo meteen opnieuw.
+error-bad-gateway = Applicatie onbereikbaar
+error-bad-gateway-text = De applicatie achter deze gateway reageert niet.
+error-timeout = Time-out van de applicatie
+error-timeout-text = De applicatie achter deze gateway deed er te lang over om te antwoorden.
+error-internal = Er is iets misgegaan
+error-internal-text = De gateway kon het verzoek niet afronden.
+error-switch-account = Inloggen als iemand anders
+bad-request-repeated-header = Het verzoek herhaalt een header die maar één keer mag voorkomen.
+bad-request-two-hosts = Het verzoek noemt twee verschillende hosts.
+bad-request-no-host = Het verzoek bevat geen host.
+bad-request-bad-host = De hostnaam is ongeldig.
+bad-request-bad-path = Het pad is niet toegestaan: het gebruikt een codering of reeks die verkeerd gelezen kan worden.
+bad-request-incomplete-form = Het formulier was onvolledig.
+bad-request-language = Die taal wordt hier niet aangeboden.
+bad-request-forwarded-for = X-Forwarded-For bevat niet het adres van de client.
+bad-request-header-characters = Een header bevat tekens die niet zijn toegestaan.
+bad-request-framing = Het verzoek bevat zowel Content-Length als Transfer-Encoding.
 
-## Name and address rules (shown after "it")
+## Regels voor namen en adressen (zelfstandige zin na "… is ongeldig:")
 
-rule-empty = must not be empty
-rule-too-long = must be at most { $max } characters
-rule-bad-character = may contain only a-z, 0-9, '.', '_', '-' and '@'
-rule-control-characters = must not contain control characters
-rule-spaces = must not contain spaces
-rule-email-form = must have the form name@domain
+rule-empty = de naam mag niet leeg zijn
+rule-too-long = er zijn hoogstens { $max } tekens toegestaan
+rule-bad-character = alleen a-z, 0-9, '.', '_', '-' en '@' zijn toegestaan
+rule-control-characters = stuurtekens zijn niet toegestaan
+rule-spaces = spaties zijn niet toegestaan
+rule-email-form = het moet de vorm naam@domein hebben
 
-## Mail
+## E-mail
 
-mail-hello = Hello { $name },
-mail-when = When: { $when }
-mail-from = From: { $from }
-mail-from-value = { $device }, address { $ip }
-mail-your-account = Your account:
+mail-hello = Hallo { $name },
+mail-when = Wanneer: { $when }
+mail-from = Vanaf: { $from }
+mail-from-value = { $device }, adres { $ip }
+mail-your-account = Je account:
 mail-signature = { $product } (account { $username })
-mail-not-you = If this was not you, change your password now and contact your administrator.
-mail-by-admin = If you did not expect this change, ask your administrator about it.
-mail-reset-subject = Reset your password
-mail-reset-1 = Someone asked to reset the password of your account. To choose a new password, open this link:
-mail-reset-2 = The link works once, for { $valid }. If you did not ask for it, ignore this message: your password stays as it is.
-mail-invite-subject = Your new account
-mail-invite-1 = An administrator created an account for you. To choose your password and sign in, open this link:
-mail-invite-2 = The link works once, for { $valid }. If you did not expect this account, ignore this message.
-mail-changed-subject = Your password was changed
-mail-changed-1 = The password of your account was changed, and every other session was signed out.
-mail-changed-2 = If this was not you, reset your password now and contact your administrator.
-mail-admin-set-subject = Your password was reset by an administrator
-mail-admin-set-1 = An administrator set a new password for your account and signed you out everywhere. They will tell you the new password; you choose your own at the next sign-in if they asked for that.
-mail-2fa-on-subject = Two-factor authentication turned on
-mail-2fa-on-1 = Two-factor authentication is now on for your account. Signing in needs a code from your authenticator app or one of your recovery codes.
-mail-2fa-off-subject = Two-factor authentication turned off
-mail-2fa-off-1 = Two-factor authentication was turned off for your account. Your recovery codes and remembered devices no longer work.
-mail-2fa-reset-subject = Two-factor authentication reset by an administrator
-mail-2fa-reset-1 = An administrator turned off two-factor authentication for your account and signed you out everywhere. You can set it up again on your account page.
-mail-code-used-subject = A recovery code was used
-mail-code-used-1 = A recovery code was used to sign in to your account. { $left ->
-    [one] { $left } unused code remains; each works once.
-   *[other] { $left } unused codes remain; each works once.
+mail-not-you = Was jij dit niet? Wijzig dan nu je wachtwoord en neem contact op met je beheerder.
+mail-by-admin = Had je deze wijziging niet verwacht? Vraag je beheerder ernaar.
+mail-reset-subject = Je wachtwoord resetten
+mail-reset-1 = Iemand heeft gevraagd het wachtwoord van je account te resetten. Open deze link om een nieuw wachtwoord te kiezen:
+mail-reset-2 = De link werkt maar één keer en is { $valid } geldig. Heb je er niet om gevraagd? Negeer dan dit bericht: je wachtwoord blijft ongewijzigd.
+mail-invite-subject = Je nieuwe account
+mail-invite-1 = Een beheerder heeft een account voor je aangemaakt. Open deze link om je wachtwoord te kiezen en in te loggen:
+mail-invite-2 = De link werkt maar één keer en is { $valid } geldig. Had je dit account niet verwacht? Negeer dan dit bericht.
+mail-changed-subject = Je wachtwoord is gewijzigd
+mail-changed-1 = Het wachtwoord van je account is gewijzigd en alle andere sessies zijn uitgelogd.
+mail-changed-2 = Was jij dit niet? Reset dan nu je wachtwoord en neem contact op met je beheerder.
+mail-admin-set-subject = Je wachtwoord is door een beheerder gereset
+mail-admin-set-1 = Een beheerder heeft een nieuw wachtwoord voor je account ingesteld en je overal uitgelogd. De beheerder laat je het nieuwe wachtwoord weten; als daarom is gevraagd, kies je bij de volgende keer inloggen zelf een wachtwoord.
+mail-2fa-on-subject = Tweestapsverificatie ingeschakeld
+mail-2fa-on-1 = Tweestapsverificatie is nu ingeschakeld voor je account. Om in te loggen heb je een code uit je authenticator-app of een van je herstelcodes nodig.
+mail-2fa-off-subject = Tweestapsverificatie uitgeschakeld
+mail-2fa-off-1 = Tweestapsverificatie is uitgeschakeld voor je account. Je herstelcodes en onthouden apparaten werken niet meer.
+mail-2fa-reset-subject = Tweestapsverificatie gereset door een beheerder
+mail-2fa-reset-1 = Een beheerder heeft tweestapsverificatie voor je account uitgeschakeld en je overal uitgelogd. Je kunt het opnieuw instellen op je accountpagina.
+mail-code-used-subject = Er is een herstelcode gebruikt
+mail-code-used-1 = Er is een herstelcode gebruikt om in te loggen op je account. { $left ->
+    [one] Er is nog { $left } ongebruikte code over; elke code werkt maar één keer.
+   *[other] Er zijn nog { $left } ongebruikte codes over; elke code werkt maar één keer.
 }
-mail-codes-new-subject = New recovery codes
-mail-codes-new-1 = New recovery codes were generated for your account. The old ones no longer work.
+mail-codes-new-subject = Nieuwe herstelcodes
+mail-codes-new-1 = Er zijn nieuwe herstelcodes gegenereerd voor je account. De oude werken niet meer.

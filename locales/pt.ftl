@@ -1,409 +1,413 @@
-# Gatehouse — English messages (the reference catalog: every key exists here).
-# Other catalogs translate every key of this file; an operator overrides single messages in
-# <portal.templates_dir>/locales/<tag>.ftl. Arguments ($name) are escaped where they are shown.
+# Gatehouse — mensagens em português (tradução do catálogo de referência, en.ftl, que contém todas as chaves).
+# Este catálogo traduz todas as chaves de en.ftl; um operador pode substituir mensagens individuais em
+# <portal.templates_dir>/locales/<tag>.ftl. Os argumentos ($name) são escapados onde são apresentados.
 
-language-name = English
+language-name = Português
 
-## Frame of every page
+## Moldura de todas as páginas
 
-frame-signed-in-as = Signed in as { $who }
-frame-portal-home = Portal home
-frame-sign-out-or-switch = Sign out or switch account
-frame-request = Request { $id }
-frame-language = Language
-frame-language-change = Change
-frame-show = Show
-frame-hide = Hide
-frame-show-field = Show { $field }
+frame-signed-in-as = Sessão iniciada como { $who }
+frame-portal-home = Início do portal
+frame-sign-out-or-switch = Terminar sessão ou mudar de conta
+frame-request = Pedido { $id }
+frame-language = Idioma
+frame-language-change = Mudar
+frame-show = Mostrar
+frame-hide = Ocultar
+frame-show-field = Mostrar { $field }
 
-## Common words
+## Palavras comuns
 
-common-username = Username
-common-password = Password
+common-username = Nome de utilizador
+common-password = Palavra-passe
 common-email = Email
-common-name = Name
-common-groups = Groups
-common-status = Status
-common-sign-in = Sign in
-common-sign-out = Sign out
-common-cancel = Cancel
-common-save = Save
-common-none = none
-common-back-to-sign-in = Back to sign in
-common-back-to-account = Back to account security
-common-back-to-users = Back to the users
-common-account-security = Account security
-common-admin = Admin
-common-groups-hint = Comma-separated, e.g. { $example }.
-common-password-hint = At least { $min } characters. Several unrelated words work well; no other rules.
-common-new-password = New password
-common-new-password-again = New password again
-common-code-or-recovery = Current code or recovery code
-common-this-device = This device
-common-signed-in-at = signed in
-common-last-active = last active
-common-sign-out-session = Sign out { $device } from { $ip } (session { $handle })
-common-session-not-found = That session was not found. It may have ended already.
-common-confirmed-repeat = Password confirmed. Now repeat the action: it was not carried out yet.
-common-too-many-attempts = Too many failed attempts. Try again in { $wait }.
+common-name = Nome
+common-groups = Grupos
+common-status = Estado
+common-sign-in = Iniciar sessão
+common-sign-out = Terminar sessão
+common-cancel = Cancelar
+common-save = Guardar
+common-none = nenhum
+common-back-to-sign-in = Voltar ao início de sessão
+common-back-to-account = Voltar à segurança da conta
+common-back-to-users = Voltar aos utilizadores
+common-account-security = Segurança da conta
+common-admin = Administração
+common-groups-hint = Separados por vírgulas, por exemplo { $example }.
+common-password-hint = Pelo menos { $min } caracteres. Várias palavras sem relação entre si funcionam bem; não há outras regras.
+common-new-password = Nova palavra-passe
+common-new-password-again = Repita a nova palavra-passe
+common-code-or-recovery = Código atual ou código de recuperação
+common-this-device = Este dispositivo
+common-signed-in-at = início de sessão
+common-last-active = última atividade
+common-sign-out-session = Terminar a sessão de { $device } a partir de { $ip } (sessão { $handle })
+common-session-not-found = Essa sessão não foi encontrada. Pode já ter terminado.
+common-confirmed-repeat = Palavra-passe confirmada. Repita agora a ação: ainda não foi executada.
+common-too-many-attempts = Demasiadas tentativas falhadas. Tente novamente daqui a { $wait }.
 
-## Durations
+## Durações
 
 span-minutes = { $n ->
-    [one] { $n } minute
-   *[other] { $n } minutes
+    [one] { $n } minuto
+   *[other] { $n } minutos
 }
 span-hours = { $n ->
-    [one] { $n } hour
-   *[other] { $n } hours
+    [one] { $n } hora
+   *[other] { $n } horas
 }
 span-days = { $n ->
-    [one] { $n } day
-   *[other] { $n } days
+    [one] { $n } dia
+   *[other] { $n } dias
 }
 span-seconds = { $n ->
-    [one] { $n } second
-   *[other] { $n } seconds
+    [one] { $n } segundo
+   *[other] { $n } segundos
 }
 
-## Sign in
+## Iniciar sessão
 
-login-title = Sign in
-login-remember = Keep me signed in on this device for { $days } days
-login-forgot = Forgot your password?
-login-failed = Invalid username or password.
-login-session-ended = Your session has ended. Sign in again to continue.
-login-form-incomplete = The form was incomplete. Try again.
-login-form-expired = This sign-in form had expired. Please sign in again.
+login-title = Iniciar sessão
+login-remember = Manter a sessão iniciada neste dispositivo durante { $days } dias
+login-forgot = Esqueceu-se da palavra-passe?
+login-failed = Nome de utilizador ou palavra-passe inválidos.
+login-session-ended = A sua sessão terminou. Inicie sessão novamente para continuar.
+login-form-incomplete = O formulário estava incompleto. Tente novamente.
+login-form-expired = Este formulário de início de sessão tinha expirado. Inicie sessão novamente.
 
-## Second factor
+## Segundo fator
 
-code-title = Two-factor authentication
-code-intro-recovery = Enter one of the recovery codes you saved for { $username }. Each works once.
-code-intro-app = Enter the 6-digit code from your authenticator app for { $username }.
-code-label-recovery = Recovery code
-code-label-app = Code from your authenticator app
-code-trust-device = Trust this device for { $days } days
-code-verify = Verify
-code-use-app = Use the code from your app instead
-code-use-recovery = Use a recovery code instead
-code-someone-else = Sign in as someone else
-code-invalid = Invalid code.
-code-too-many = Too many wrong codes. Sign in again.
-code-sign-in-expired = Your sign-in expired. Sign in again.
+code-title = Autenticação de dois fatores
+code-intro-recovery = Introduza um dos códigos de recuperação que guardou para { $username }. Cada um só pode ser usado uma vez.
+code-intro-app = Introduza o código de 6 dígitos da sua aplicação de autenticação para { $username }.
+code-label-recovery = Código de recuperação
+code-label-app = Código da sua aplicação de autenticação
+code-trust-device = Confiar neste dispositivo durante { $days } dias
+code-verify = Verificar
+code-use-app = Usar antes o código da aplicação
+code-use-recovery = Usar antes um código de recuperação
+code-someone-else = Iniciar sessão como outra pessoa
+code-invalid = Código inválido.
+code-too-many = Demasiados códigos errados. Inicie sessão novamente.
+code-sign-in-expired = O seu início de sessão expirou. Inicie sessão novamente.
 
-## Portal home and sign-out
+## Início do portal e fim de sessão
 
-home-title = Signed in
-home-signed-in-as = You are signed in as { $name } ({ $username }).
-home-your-apps = Your apps
-home-two-factor-tag = two-factor
-logout-title = Sign out?
-logout-question = You are signed in as { $name } ({ $username }). Sign out of every app behind this portal?
-signed-out-title = Signed out
-signed-out-heading = You are signed out
-signed-out-message = Your session has ended on the server.
-signed-out-again = Sign in again
+home-title = Sessão iniciada
+home-signed-in-as = Tem sessão iniciada como { $name } ({ $username }).
+home-your-apps = As suas aplicações
+home-two-factor-tag = dois fatores
+logout-title = Terminar sessão?
+logout-question = Tem sessão iniciada como { $name } ({ $username }). Terminar a sessão em todas as aplicações protegidas por este portal?
+signed-out-title = Sessão terminada
+signed-out-heading = Terminou a sessão
+signed-out-message = A sua sessão foi terminada no servidor.
+signed-out-again = Iniciar sessão novamente
 
-## Account security
+## Segurança da conta
 
-account-title = Account security
-account-two-factor = Two-factor authentication
-account-two-factor-on = On. { $left ->
-    [one] { $left } unused recovery code.
-   *[other] { $left } unused recovery codes.
+account-title = Segurança da conta
+account-two-factor = Autenticação de dois fatores
+account-two-factor-on = Ativada.
+account-codes-unused = { $left ->
+    [0] códigos de recuperação não utilizados.
+    [one] código de recuperação não utilizado.
+   *[other] códigos de recuperação não utilizados.
 }
-account-two-factor-off = Off.
-account-regenerate = Generate new recovery codes
-account-regenerate-button = Generate new codes
-account-turn-off = Turn off two-factor authentication
-account-turn-off-button = Turn off
-account-set-up-2fa = Set up two-factor authentication
-account-change-password = Change password
-account-devices = Remembered devices
-account-device-line = { $ip } · remembered { $created } · until { $expires }
-account-forget = Forget
-account-forget-device = Forget { $device }
-account-no-devices = None. A device you trust at sign-in skips the code for { $days } days.
-account-sessions = Sessions
-account-sessions-link = Active sessions
-account-sessions-hint = where you are signed in; sign out other devices.
-account-administration = Administration
-account-admin-link = Admin area
-account-admin-hint = users, passwords, sessions.
-account-done-password = Your password was changed. Every other session was signed out; this one goes on.
-account-done-2fa-off = Two-factor authentication is off.
-account-done-device = That device will be asked for a code at its next sign-in.
-account-wrong-password-or-code = The password or the code was wrong. Nothing was changed.
+account-two-factor-off = Desativada.
+account-regenerate = Gerar novos códigos de recuperação
+account-regenerate-button = Gerar novos códigos
+account-turn-off = Desativar a autenticação de dois fatores
+account-turn-off-button = Desativar
+account-set-up-2fa = Configurar a autenticação de dois fatores
+account-change-password = Alterar palavra-passe
+account-devices = Dispositivos memorizados
+account-device-line = { $ip } · memorizado em { $created } · até { $expires }
+account-forget = Esquecer
+account-forget-device = Esquecer { $device }
+account-no-devices = Nenhum. Um dispositivo em que confie ao iniciar sessão dispensa o código durante { $days } dias.
+account-sessions = Sessões
+account-sessions-link = Sessões ativas
+account-sessions-hint = onde tem sessão iniciada; termine a sessão noutros dispositivos.
+account-administration = Administração
+account-admin-link = Área de administração
+account-admin-hint = utilizadores, palavras-passe, sessões.
+account-done-password = A sua palavra-passe foi alterada. Todas as outras sessões foram terminadas; esta continua ativa.
+account-done-2fa-off = A autenticação de dois fatores está desativada.
+account-done-device = Será pedido um código a esse dispositivo no próximo início de sessão.
+account-wrong-password-or-code = A palavra-passe ou o código estava incorreto. Nada foi alterado.
 
-## Step-up
+## Confirmação da palavra-passe
 
-reauth-title = Confirm your password
-reauth-intro = Changing security settings needs your password again.
-reauth-continue = Continue
-reauth-wrong = Wrong password.
+reauth-title = Confirme a sua palavra-passe
+reauth-intro = Para alterar as definições de segurança, tem de introduzir novamente a sua palavra-passe.
+reauth-continue = Continuar
+reauth-wrong = Palavra-passe incorreta.
 
-## Two-factor set-up and recovery codes
+## Configuração de dois fatores e códigos de recuperação
 
-enroll-title = Set up two-factor authentication
-enroll-scan = Scan this code with an authenticator app, then enter the 6-digit code it shows.
-enroll-qr-label = QR code holding the setup key shown below as text
-enroll-by-hand = Can't scan it? Enter this key by hand (time-based, SHA-1, 6 digits, 30 seconds):
-enroll-on-phone = Or, on the phone itself,
-enroll-open-link = open the key in an authenticator app
-enroll-link-as-text = The same link as text:
-enroll-code = Code from the app
-enroll-turn-on = Turn on
-enroll-mismatch = That code did not match. Check the time on your phone and try the next code.
-codes-title = Your recovery codes
-codes-page-title = Recovery codes
-codes-intro-new = Two-factor authentication is on.
-codes-intro-regenerated = Your old recovery codes no longer work.
-codes-explain = Each code works once, when your phone is not at hand. Keep them somewhere safe: they are shown only now.
-codes-label = Recovery codes
-codes-copy = Copy
-codes-copied = Copied
-codes-download = Download as text
-codes-continue = I have saved them, continue
+enroll-title = Configurar a autenticação de dois fatores
+enroll-scan = Leia este código com uma aplicação de autenticação e, em seguida, introduza o código de 6 dígitos que a aplicação mostrar.
+enroll-qr-label = Código QR com a chave de configuração apresentada abaixo em texto
+enroll-by-hand = Não consegue ler o código? Introduza esta chave manualmente (baseada no tempo, SHA-1, 6 dígitos, 30 segundos):
+enroll-on-phone = Ou, no próprio telefone,
+enroll-open-link = abra a chave numa aplicação de autenticação
+enroll-link-as-text = O mesmo link em texto:
+enroll-code = Código da aplicação
+enroll-turn-on = Ativar
+enroll-mismatch = Esse código não corresponde. Verifique a hora do seu telefone e experimente o código seguinte.
+codes-title = Os seus códigos de recuperação
+codes-page-title = Códigos de recuperação
+codes-intro-new = A autenticação de dois fatores está ativada.
+codes-intro-regenerated = Os seus códigos de recuperação antigos deixaram de funcionar.
+codes-explain = Cada código só pode ser usado uma vez, quando não tiver o telefone à mão. Guarde-os num lugar seguro: só são mostrados agora.
+codes-label = Códigos de recuperação
+codes-copy = Copiar
+codes-copied = Copiado
+codes-download = Transferir como texto
+codes-continue = Já os guardei, continuar
 
-## Passwords
+## Palavras-passe
 
-password-title-change = Change password
-password-title-forced = Set a new password
-password-forced-notice = Your administrator asks you to choose a new password before you continue.
-password-current = Current password
-password-code = Code from your authenticator app, or a recovery code
-password-submit = Change password
-password-others-signed-out = Every other session will be signed out.
-password-current-wrong = The current password is wrong.
-password-code-wrong = The code is wrong.
-password-too-short = Use at least { $min } characters.
-password-too-long = Use at most { $max } bytes.
-password-predictable = Don't build the password from your username or the name of this service.
-password-control-characters = The password contains control characters.
-password-too-common = This password is too common and easy to guess. Try a few unrelated words.
-password-mismatch = The two new passwords are not the same.
-password-refused = The password was refused: { $why }
-forgot-title = Forgot password
-forgot-heading = Forgot your password?
-forgot-intro = Enter your username or email address. If an account matches, we will send a link to choose a new password.
-forgot-who = Username or email
-forgot-send = Send the link
-forgot-too-many = Too many requests from your network. Try again in a few minutes.
-forgot-sent-title = Check your email
-forgot-sent = If an account matches what you entered, a link to choose a new password is on its way. It works once, for { $valid }. No mail? Check the spam folder, or ask your administrator.
-reset-title = Choose a new password
-reset-for = For { $username }. Every session of the account will be signed out.
-reset-submit = Set password
-reset-invalid-title = Invalid link
-reset-invalid = This link is invalid or has expired. Ask for a new one.
-reset-ask-again = Ask for a new link
-reset-done-title = Password changed
-reset-done = Your new password is set and every session of the account was signed out. Sign in with the new password.
+password-title-change = Alterar palavra-passe
+password-title-forced = Definir uma nova palavra-passe
+password-forced-notice = O seu administrador pede-lhe que escolha uma nova palavra-passe antes de continuar.
+password-current = Palavra-passe atual
+password-code = Código da sua aplicação de autenticação ou um código de recuperação
+password-submit = Alterar palavra-passe
+password-others-signed-out = Todas as outras sessões serão terminadas.
+password-current-wrong = A palavra-passe atual está incorreta.
+password-code-wrong = O código está incorreto.
+password-too-short = Use pelo menos { $min } caracteres.
+password-too-long = Use no máximo { $max } bytes.
+password-predictable = Não construa a palavra-passe a partir do seu nome de utilizador nem do nome deste serviço.
+password-control-characters = A palavra-passe contém caracteres de controlo.
+password-too-common = Esta palavra-passe é demasiado comum e fácil de adivinhar. Experimente algumas palavras sem relação entre si.
+password-mismatch = As duas novas palavras-passe não são iguais.
+password-refused = A palavra-passe foi recusada: { $why }
+forgot-title = Palavra-passe esquecida
+forgot-heading = Esqueceu-se da palavra-passe?
+forgot-intro = Introduza o seu nome de utilizador ou endereço de email. Se corresponder a uma conta, enviaremos um link para escolher uma nova palavra-passe.
+forgot-who = Nome de utilizador ou email
+forgot-send = Enviar o link
+forgot-too-many = Demasiados pedidos a partir da sua rede. Tente novamente daqui a alguns minutos.
+forgot-sent-title = Verifique o seu email
+forgot-sent = Se o que introduziu corresponder a uma conta, vai receber um link para escolher uma nova palavra-passe. Só pode ser usado uma vez, durante { $valid }. Não recebeu nenhum email? Verifique a pasta de spam ou fale com o seu administrador.
+reset-title = Escolha uma nova palavra-passe
+reset-for = Para { $username }. Todas as sessões da conta serão terminadas.
+reset-submit = Definir palavra-passe
+reset-invalid-title = Link inválido
+reset-invalid = Este link é inválido ou expirou. Peça um novo.
+reset-ask-again = Pedir um novo link
+reset-done-title = Palavra-passe alterada
+reset-done = A sua nova palavra-passe está definida e todas as sessões da conta foram terminadas. Inicie sessão com a nova palavra-passe.
 
-## Active sessions
+## Sessões ativas
 
-sessions-title = Active sessions
-sessions-intro = Where { $username } is signed in. Signing out a session ends it at once on the server.
-sessions-revoke-others = Sign out all other sessions
-sessions-none-other = No other sessions.
-sessions-confirmed = Password confirmed. Now choose the session to sign out again.
-sessions-done-revoked = The session was signed out.
-sessions-done-others = Every other session was signed out.
+sessions-title = Sessões ativas
+sessions-intro = Onde { $username } tem sessão iniciada. Terminar uma sessão encerra-a imediatamente no servidor.
+sessions-revoke-others = Terminar todas as outras sessões
+sessions-none-other = Não há outras sessões.
+sessions-confirmed = Palavra-passe confirmada. Escolha novamente a sessão a terminar.
+sessions-done-revoked = A sessão foi terminada.
+sessions-done-others = Todas as outras sessões foram terminadas.
 
-## Admin area
+## Área de administração
 
-admin-users-title = Users
-admin-area-line = Admin area · signed in as { $username }
-admin-search-label = Search users
-admin-search-placeholder = Username, name or email
-admin-search = Search
-admin-create-user = Create a user
-admin-found = { $found } of { $total } users match “{ $q }”.
-admin-show-all = Show all
-admin-truncated = Only the first { $max } are shown: search to narrow the list.
-admin-tag-disabled = disabled
-admin-tag-2fa = 2FA on
-admin-tag-must-change = must change password
-admin-no-users = No users.
-admin-no-match = No users match.
-admin-field-two-factor = Two-factor
-admin-field-created = Created
-admin-created-line = { $created } · last changed { $updated }
-admin-tag-active = active
-admin-tag-admin = administrator
-admin-on = on
-admin-off = off
-admin-must-change-yes = must be changed at next sign-in
-admin-must-change-no = set by the user
-admin-profile-heading = Name, email and groups
-admin-display-name = Display name
-admin-display-name-hint = Empty: the username stands in.
-admin-email-hint = A new address voids reset links mailed to the old one.
-admin-groups-own = You cannot change your own groups here.
-admin-groups-sessions = The user's sessions get the new groups at once.
-admin-own-password = Change your own password on your account page.
-admin-mode-temporary = Set a temporary password, shown once to you (every session ends)
-admin-mode-link = Mail a reset link to { $email } (you never see it)
-admin-no-notifier = No mail notifier is configured, so reset links cannot be sent.
-admin-no-email = The user has no email address, so a reset link cannot be sent.
-admin-must-change-next = Must choose a new password at next sign-in (temporary password)
-admin-reset-password = Reset password
-admin-account = Account
-admin-enable = Enable
-admin-disable = Disable (ends every session now)
-admin-unlock = Unlock (lift sign-in bans)
-admin-reset-2fa = Reset two-factor authentication
-admin-delete-link = Delete user…
-admin-myself = You cannot disable or delete your own account or reset your own two-factor authentication here.
-admin-sessions = Sessions
-admin-current-session = your current session
-admin-two-factors = two factors
-admin-no-sessions = No active sessions.
-admin-revoke-all = Sign out all sessions
-admin-step-up-note = Every action here needs your password entered within the last few minutes, and is recorded in the audit log.
-admin-user-title = User { $username }
-admin-done-created = The user was created.
-admin-done-invited = The user was created, and an invitation link to choose their password was mailed to them.
-admin-done-link = A password reset link was mailed to the user. Their password stays as it is until they use it.
-admin-done-disabled = The account is disabled and every session of it has ended.
-admin-done-enabled = The account is enabled again.
-admin-done-unlocked = The account's sign-in bans are lifted.
-admin-done-2fa = Two-factor authentication was turned off; the user's sessions and remembered devices have ended, and a notice was mailed.
-admin-done-revoked = The session was signed out.
-admin-done-revoked-all = Every session of the user was signed out.
-admin-done-profile = The name, email address and groups were saved.
-admin-done-deleted = The user was deleted, and every session of theirs has ended.
-admin-choose-mode = Choose a temporary password or a reset link.
-admin-link-no-notifier = No mail notifier is configured: use a temporary password.
-admin-link-no-email = The user has no email address: use a temporary password.
-admin-link-disabled = The account is disabled, so a reset link would not work: enable it first.
-admin-own-set-password = You cannot reset your own password here: change it on your account page.
-admin-own-disable = You cannot disable your own account.
-admin-own-reset-2fa = You cannot reset your own two-factor authentication here: turn it off on your account page.
-admin-own-current-session = This is your current session: use Sign out instead.
-admin-own-revoke-all = This would end your current session too: use Sign out all other sessions on your sessions page.
-admin-own-delete = You cannot delete your own account.
-admin-own-groups = You cannot change your own groups here (nor leave the admin group): ask another administrator.
-admin-2fa-not-on = Two-factor authentication is not on for this user.
-admin-bad-display-name = The display name is not valid: it { $why }.
-admin-bad-email = The email address is not valid: it { $why }.
-admin-bad-group = A group name is not valid: it { $why }.
-admin-bad-username-or-group = The username or a group name is not valid: it { $why }.
-admin-display-name-invalid = The display name is too long or holds control characters.
-admin-email-invalid = The email address is not valid.
-admin-user-exists = A user with that name already exists.
-admin-new-title = New user
-admin-username-hint = Lower-case letters, digits, '.', '_', '-' and '@'.
-admin-initial-password = Initial password
-admin-initial-password-hint = At least { $min } characters. Leave it empty to generate one, shown once on the next page.
-admin-must-change-first = Must choose a new password at first sign-in
-admin-invite = Instead, mail an invitation: the user chooses their own password through a link that works once, for { $valid } (needs the email address)
-admin-invite-no-notifier = No mail notifier is configured, so an invitation cannot be sent.
-admin-invite-no-email = An invitation needs the user's email address.
-admin-create = Create user
-admin-created-title = User created
-admin-temporary-title = Temporary password
-admin-created-with = The user { $username } was created with this password:
-admin-new-password-of = The new password of { $username }:
-admin-shown-once = It is shown only now: pass it on to the user over a channel you trust.
-admin-they-must-change = They must choose a new password when they first sign in with it.
-admin-they-keep = They are not asked to change it.
-admin-sessions-ended = Every session of the user has ended and their remembered devices are forgotten.
-admin-notice-mailed = A notice was mailed to them.
-admin-back-to = Back to { $username }
-admin-all-users = All users
-admin-delete-title = Delete { $username }?
-admin-back-to-user = Back to the user
-admin-delete-warning = The account { $username } will be deleted: they can no longer sign in, { $sessions ->
-    [0] any session of theirs ends at once,
-    [one] their active session ends at once,
-   *[other] their { $sessions } active sessions end at once,
-} and their password, two-factor authentication and remembered devices are gone. This cannot be undone.
+admin-users-title = Utilizadores
+admin-area-line = Área de administração · sessão iniciada como { $username }
+admin-search-label = Pesquisar utilizadores
+admin-search-placeholder = Nome de utilizador, nome ou email
+admin-search = Pesquisar
+admin-create-user = Criar um utilizador
+admin-found = { $found } de { $total } utilizadores correspondem a “{ $q }”.
+admin-show-all = Mostrar todos
+admin-truncated = Só são mostrados os primeiros { $max }: pesquise para restringir a lista.
+admin-tag-disabled = desativado
+admin-tag-2fa = 2FA ativa
+admin-tag-must-change = tem de alterar a palavra-passe
+admin-no-users = Não há utilizadores.
+admin-no-match = Nenhum utilizador corresponde.
+admin-field-two-factor = Dois fatores
+admin-field-created = Criado
+admin-created-line = { $created } · última alteração { $updated }
+admin-tag-active = ativo
+admin-tag-admin = administrador
+admin-on = ativada
+admin-off = desativada
+admin-must-change-yes = tem de ser alterada no próximo início de sessão
+admin-must-change-no = definida pelo utilizador
+admin-profile-heading = Nome, email e grupos
+admin-display-name = Nome a apresentar
+admin-display-name-hint = Vazio: é usado o nome de utilizador.
+admin-email-hint = Um novo endereço invalida os links de redefinição enviados para o antigo.
+admin-groups-own = Não pode alterar aqui os seus próprios grupos.
+admin-groups-sessions = As sessões do utilizador recebem os novos grupos de imediato.
+admin-own-password = Altere a sua própria palavra-passe na página da sua conta.
+admin-mode-temporary = Definir uma palavra-passe temporária, que lhe é mostrada uma vez (todas as sessões terminam)
+admin-mode-link = Enviar por email um link de redefinição para { $email } (nunca o verá)
+admin-no-notifier = Não está configurado nenhum notificador de email, por isso não é possível enviar links de redefinição.
+admin-no-email = O utilizador não tem endereço de email, por isso não é possível enviar um link de redefinição.
+admin-must-change-next = Tem de escolher uma nova palavra-passe no próximo início de sessão (palavra-passe temporária)
+admin-reset-password = Redefinir palavra-passe
+admin-account = Conta
+admin-enable = Ativar
+admin-disable = Desativar (termina todas as sessões agora)
+admin-unlock = Desbloquear (levantar os bloqueios de início de sessão)
+admin-reset-2fa = Redefinir a autenticação de dois fatores
+admin-delete-link = Eliminar utilizador…
+admin-myself = Não pode desativar nem eliminar a sua própria conta, nem redefinir aqui a sua própria autenticação de dois fatores.
+admin-sessions = Sessões
+admin-current-session = a sua sessão atual
+admin-two-factors = dois fatores
+admin-no-sessions = Nenhuma sessão ativa.
+admin-revoke-all = Terminar todas as sessões
+admin-step-up-note = Cada ação aqui exige que a sua palavra-passe tenha sido introduzida nos últimos minutos e fica registada no registo de auditoria.
+admin-user-title = Utilizador { $username }
+admin-done-created = O utilizador foi criado.
+admin-done-invited = O utilizador foi criado e foi-lhe enviado por email um link de convite para escolher a palavra-passe.
+admin-done-link = Foi enviado ao utilizador por email um link de redefinição da palavra-passe. A palavra-passe mantém-se até o utilizador usar o link.
+admin-done-disabled = A conta está desativada e todas as suas sessões terminaram.
+admin-done-enabled = A conta foi novamente ativada.
+admin-done-unlocked = Os bloqueios de início de sessão da conta foram levantados.
+admin-done-2fa = A autenticação de dois fatores foi desativada; as sessões e os dispositivos memorizados do utilizador foram terminados e foi enviado um aviso por email.
+admin-done-revoked = A sessão foi terminada.
+admin-done-revoked-all = Todas as sessões do utilizador foram terminadas.
+admin-done-profile = O nome, o endereço de email e os grupos foram guardados.
+admin-done-deleted = O utilizador foi eliminado e todas as suas sessões terminaram.
+admin-choose-mode = Escolha uma palavra-passe temporária ou um link de redefinição.
+admin-link-no-notifier = Não está configurado nenhum notificador de email: use uma palavra-passe temporária.
+admin-link-no-email = O utilizador não tem endereço de email: use uma palavra-passe temporária.
+admin-link-disabled = A conta está desativada, por isso um link de redefinição não funcionaria: ative-a primeiro.
+admin-own-set-password = Não pode redefinir aqui a sua própria palavra-passe: altere-a na página da sua conta.
+admin-own-disable = Não pode desativar a sua própria conta.
+admin-own-reset-2fa = Não pode redefinir aqui a sua própria autenticação de dois fatores: desative-a na página da sua conta.
+admin-own-current-session = Esta é a sua sessão atual: use antes “Terminar sessão”.
+admin-own-revoke-all = Isto também terminaria a sua sessão atual: use “Terminar todas as outras sessões” na sua página de sessões.
+admin-own-delete = Não pode eliminar a sua própria conta.
+admin-own-groups = Não pode alterar aqui os seus próprios grupos (nem sair do grupo de administradores): peça a outro administrador.
+admin-2fa-not-on = A autenticação de dois fatores não está ativada para este utilizador.
+admin-bad-display-name = O nome a apresentar não é válido: { $why }.
+admin-bad-email = O endereço de email não é válido: { $why }.
+admin-bad-group = Um nome de grupo não é válido: { $why }.
+admin-bad-username-or-group = O nome de utilizador ou um nome de grupo não é válido: { $why }.
+admin-display-name-invalid = O nome a apresentar é demasiado longo ou contém caracteres de controlo.
+admin-email-invalid = O endereço de email não é válido.
+admin-user-exists = Já existe um utilizador com esse nome.
+admin-new-title = Novo utilizador
+admin-username-hint = Letras minúsculas, dígitos, '.', '_', '-' e '@'.
+admin-initial-password = Palavra-passe inicial
+admin-initial-password-hint = Pelo menos { $min } caracteres. Deixe em branco para gerar uma, mostrada uma vez na página seguinte.
+admin-must-change-first = Tem de escolher uma nova palavra-passe no primeiro início de sessão
+admin-invite = Em alternativa, enviar um convite por email: o utilizador escolhe a sua própria palavra-passe através de um link que só pode ser usado uma vez, durante { $valid } (requer o endereço de email)
+admin-invite-no-notifier = Não está configurado nenhum notificador de email, por isso não é possível enviar um convite.
+admin-invite-no-email = Um convite requer o endereço de email do utilizador.
+admin-create = Criar utilizador
+admin-created-title = Utilizador criado
+admin-temporary-title = Palavra-passe temporária
+admin-created-with = O utilizador { $username } foi criado com esta palavra-passe:
+admin-new-password-of = A nova palavra-passe de { $username }:
+admin-shown-once = Só é mostrada agora: transmita-a ao utilizador através de um canal em que confie.
+admin-they-must-change = O utilizador terá de escolher uma nova palavra-passe quando iniciar sessão com ela pela primeira vez.
+admin-they-keep = Não lhe é pedido que a altere.
+admin-sessions-ended = Todas as sessões do utilizador terminaram e os seus dispositivos memorizados foram esquecidos.
+admin-notice-mailed = Foi-lhe enviado um aviso por email.
+admin-back-to = Voltar a { $username }
+admin-all-users = Todos os utilizadores
+admin-delete-title = Eliminar { $username }?
+admin-back-to-user = Voltar ao utilizador
+admin-delete-warning = A conta { $username } será eliminada: o utilizador deixa de poder iniciar sessão, { $sessions ->
+    [0] qualquer sessão sua termina de imediato,
+    [one] a sua única sessão ativa termina de imediato,
+   *[other] as suas { $sessions } sessões ativas terminam de imediato,
+} e a palavra-passe, a autenticação de dois fatores e os dispositivos memorizados são eliminados. Esta ação não pode ser anulada.
 admin-delete-named = { $username } ({ $name })
-admin-delete-button = Delete { $username }
-admin-delete-note = This needs your password entered within the last few minutes, and is recorded in the audit log.
+admin-delete-button = Eliminar { $username }
+admin-delete-note = Isto exige que a sua palavra-passe tenha sido introduzida nos últimos minutos e fica registado no registo de auditoria.
 
-## Error pages
+## Páginas de erro
 
-error-bad-request = Bad request
-error-not-found = Not found
-error-not-found-text = There is no page here.
-error-method = Method not allowed
-error-method-text = This address does not accept that kind of request.
-error-form-expired = Form expired
-error-form-expired-text = This form has expired or was sent from another site. Reload the page and try again.
-error-forbidden = Access denied
-error-forbidden-text = Your account is not allowed to open this page.
-error-forbidden-who = You are signed in as { $who }, and this account is not allowed to open this page.
-error-two-factor = Two-factor authentication required
-error-two-factor-text = This page requires two-factor authentication, which your account does not have yet. Set it up once with an authenticator app; you come back here afterwards.
-error-two-factor-set-up = Set up two-factor authentication now
-error-unknown-host = Unknown site
-error-unknown-host-text = This gateway does not serve that host name.
-error-unknown-host-named = This gateway does not serve { $host }.
-error-go-to-portal = Go to the sign-in portal
-error-too-large = Request too large
-error-too-large-text = The form or request was larger than allowed.
-error-unavailable = Temporarily unavailable
-error-unavailable-text = Sign-in is temporarily unavailable. Try again in a moment.
-error-bad-gateway = Application unreachable
-error-bad-gateway-text = The application behind this gateway is not answering.
-error-timeout = Application timed out
-error-timeout-text = The application behind this gateway took too long to answer.
-error-internal = Something went wrong
-error-internal-text = The gateway could not complete the request.
-error-switch-account = Sign in as someone else
-bad-request-repeated-header = The request repeats a header that must appear once.
-bad-request-two-hosts = The request names two different hosts.
-bad-request-no-host = The request has no host.
-bad-request-bad-host = The host name is not valid.
-bad-request-bad-path = The path is not allowed: it uses an encoding or sequence that could be misread.
-bad-request-incomplete-form = The form was incomplete.
-bad-request-forwarded-for = X-Forwarded-For does not name the client's address.
-bad-request-header-characters = A header holds characters that are not allowed.
-bad-request-framing = The request has both Content-Length and Transfer-Encoding.
+error-bad-request = Pedido inválido
+error-not-found = Não encontrado
+error-not-found-text = Não existe nenhuma página aqui.
+error-method = Método não permitido
+error-method-text = Este endereço não aceita esse tipo de pedido.
+error-form-expired = Formulário expirado
+error-form-expired-text = Este formulário expirou ou foi enviado a partir de outro site. Recarregue a página e tente novamente.
+error-forbidden = Acesso negado
+error-forbidden-text = A sua conta não tem permissão para abrir esta página.
+error-forbidden-who = Tem sessão iniciada como { $who } e esta conta não tem permissão para abrir esta página.
+error-two-factor = Autenticação de dois fatores obrigatória
+error-two-factor-text = Esta página exige autenticação de dois fatores, que a sua conta ainda não tem. Configure-a uma vez com uma aplicação de autenticação; depois, regressa aqui.
+error-two-factor-set-up = Configurar agora a autenticação de dois fatores
+error-unknown-host = Site desconhecido
+error-unknown-host-text = Este gateway não serve esse nome de anfitrião.
+error-unknown-host-named = Este gateway não serve { $host }.
+error-go-to-portal = Ir para o portal de início de sessão
+error-too-large = Pedido demasiado grande
+error-too-large-text = O formulário ou o pedido excedia o tamanho permitido.
+error-unavailable = Temporariamente indisponível
+error-unavailable-text = O início de sessão está temporariamente indisponível. Tente novamente dentro de momentos.
+error-bad-gateway = Aplicação inacessível
+error-bad-gateway-text = A aplicação por trás deste gateway não responde.
+error-timeout = A aplicação excedeu o tempo limite
+error-timeout-text = A aplicação por trás deste gateway demorou demasiado a responder.
+error-internal = Ocorreu um erro
+error-internal-text = O gateway não conseguiu concluir o pedido.
+error-switch-account = Iniciar sessão como outra pessoa
+bad-request-repeated-header = O pedido repete um cabeçalho que só pode aparecer uma vez.
+bad-request-two-hosts = O pedido indica dois anfitriões diferentes.
+bad-request-no-host = O pedido não indica nenhum anfitrião.
+bad-request-bad-host = O nome de anfitrião não é válido.
+bad-request-bad-path = O caminho não é permitido: usa uma codificação ou sequência que pode ser mal interpretada.
+bad-request-incomplete-form = O formulário estava incompleto.
+bad-request-language = Esse idioma não está disponível aqui.
+bad-request-forwarded-for = X-Forwarded-For não indica o endereço do cliente.
+bad-request-header-characters = Um cabeçalho contém caracteres não permitidos.
+bad-request-framing = O pedido tem simultaneamente Content-Length e Transfer-Encoding.
 
-## Name and address rules (shown after "it")
+## Regras de nomes e endereços (mostradas depois de "não é válido:")
 
-rule-empty = must not be empty
-rule-too-long = must be at most { $max } characters
-rule-bad-character = may contain only a-z, 0-9, '.', '_', '-' and '@'
-rule-control-characters = must not contain control characters
-rule-spaces = must not contain spaces
-rule-email-form = must have the form name@domain
+rule-empty = não pode estar vazio
+rule-too-long = pode ter no máximo { $max } caracteres
+rule-bad-character = só pode conter a-z, 0-9, '.', '_', '-' e '@'
+rule-control-characters = não pode conter caracteres de controlo
+rule-spaces = não pode conter espaços
+rule-email-form = tem de ter o formato nome@domínio
 
-## Mail
+## Email
 
-mail-hello = Hello { $name },
-mail-when = When: { $when }
-mail-from = From: { $from }
-mail-from-value = { $device }, address { $ip }
-mail-your-account = Your account:
-mail-signature = { $product } (account { $username })
-mail-not-you = If this was not you, change your password now and contact your administrator.
-mail-by-admin = If you did not expect this change, ask your administrator about it.
-mail-reset-subject = Reset your password
-mail-reset-1 = Someone asked to reset the password of your account. To choose a new password, open this link:
-mail-reset-2 = The link works once, for { $valid }. If you did not ask for it, ignore this message: your password stays as it is.
-mail-invite-subject = Your new account
-mail-invite-1 = An administrator created an account for you. To choose your password and sign in, open this link:
-mail-invite-2 = The link works once, for { $valid }. If you did not expect this account, ignore this message.
-mail-changed-subject = Your password was changed
-mail-changed-1 = The password of your account was changed, and every other session was signed out.
-mail-changed-2 = If this was not you, reset your password now and contact your administrator.
-mail-admin-set-subject = Your password was reset by an administrator
-mail-admin-set-1 = An administrator set a new password for your account and signed you out everywhere. They will tell you the new password; you choose your own at the next sign-in if they asked for that.
-mail-2fa-on-subject = Two-factor authentication turned on
-mail-2fa-on-1 = Two-factor authentication is now on for your account. Signing in needs a code from your authenticator app or one of your recovery codes.
-mail-2fa-off-subject = Two-factor authentication turned off
-mail-2fa-off-1 = Two-factor authentication was turned off for your account. Your recovery codes and remembered devices no longer work.
-mail-2fa-reset-subject = Two-factor authentication reset by an administrator
-mail-2fa-reset-1 = An administrator turned off two-factor authentication for your account and signed you out everywhere. You can set it up again on your account page.
-mail-code-used-subject = A recovery code was used
-mail-code-used-1 = A recovery code was used to sign in to your account. { $left ->
-    [one] { $left } unused code remains; each works once.
-   *[other] { $left } unused codes remain; each works once.
+mail-hello = Olá { $name },
+mail-when = Quando: { $when }
+mail-from = Origem: { $from }
+mail-from-value = { $device }, endereço { $ip }
+mail-your-account = A sua conta:
+mail-signature = { $product } (conta { $username })
+mail-not-you = Se não foi você, altere já a sua palavra-passe e fale com o seu administrador.
+mail-by-admin = Se não esperava esta alteração, pergunte ao seu administrador.
+mail-reset-subject = Redefinir a sua palavra-passe
+mail-reset-1 = Alguém pediu a redefinição da palavra-passe da sua conta. Para escolher uma nova palavra-passe, abra este link:
+mail-reset-2 = O link só pode ser usado uma vez, durante { $valid }. Se não foi você que o pediu, ignore esta mensagem: a sua palavra-passe mantém-se.
+mail-invite-subject = A sua nova conta
+mail-invite-1 = Um administrador criou uma conta para si. Para escolher a sua palavra-passe e iniciar sessão, abra este link:
+mail-invite-2 = O link só pode ser usado uma vez, durante { $valid }. Se não esperava esta conta, ignore esta mensagem.
+mail-changed-subject = A sua palavra-passe foi alterada
+mail-changed-1 = A palavra-passe da sua conta foi alterada e todas as outras sessões foram terminadas.
+mail-changed-2 = Se não foi você, redefina já a sua palavra-passe e fale com o seu administrador.
+mail-admin-set-subject = A sua palavra-passe foi redefinida por um administrador
+mail-admin-set-1 = Um administrador definiu uma nova palavra-passe para a sua conta e terminou todas as suas sessões. O administrador vai comunicar-lhe a nova palavra-passe; se o tiver pedido, escolherá a sua própria no próximo início de sessão.
+mail-2fa-on-subject = Autenticação de dois fatores ativada
+mail-2fa-on-1 = A autenticação de dois fatores está agora ativada na sua conta. Para iniciar sessão, é necessário um código da sua aplicação de autenticação ou um dos seus códigos de recuperação.
+mail-2fa-off-subject = Autenticação de dois fatores desativada
+mail-2fa-off-1 = A autenticação de dois fatores foi desativada na sua conta. Os seus códigos de recuperação e dispositivos memorizados deixaram de funcionar.
+mail-2fa-reset-subject = Autenticação de dois fatores redefinida por um administrador
+mail-2fa-reset-1 = Um administrador desativou a autenticação de dois fatores da sua conta e terminou todas as suas sessões. Pode configurá-la novamente na página da sua conta.
+mail-code-used-subject = Foi usado um código de recuperação
+mail-code-used-1 = Foi usado um código de recuperação para iniciar sessão na sua conta. { $left ->
+    [0] Já não restam códigos por utilizar; cada um só pode ser usado uma vez.
+    [one] Resta { $left } código não utilizado; cada um só pode ser usado uma vez.
+   *[other] Restam { $left } códigos não utilizados; cada um só pode ser usado uma vez.
 }
-mail-codes-new-subject = New recovery codes
-mail-codes-new-1 = New recovery codes were generated for your account. The old ones no longer work.
+mail-codes-new-subject = Novos códigos de recuperação
+mail-codes-new-1 = Foram gerados novos códigos de recuperação para a sua conta. Os antigos deixaram de funcionar.

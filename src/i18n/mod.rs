@@ -79,14 +79,14 @@ impl Catalogs {
                 Err(mut e) => problems.append(&mut e),
             }
         }
-        let default = loaded.iter().position(|l| l.tag == default);
-        if default.is_none() && problems.is_empty() {
+        let default_at = loaded.iter().position(|l| l.tag == default);
+        if default_at.is_none() && problems.is_empty() {
             problems.push(format!(
                 "the default language {default:?} (portal.default_language) is not one of them"
             ));
         }
         let reference = language(REFERENCE, override_dir);
-        match (default, reference) {
+        match (default_at, reference) {
             (Some(d), Ok(reference)) if problems.is_empty() => Ok(Self {
                 languages: loaded,
                 default: Lang(d),

@@ -40,6 +40,7 @@ mod forward_auth;
 mod hash_pool;
 mod headers;
 mod home;
+mod languages;
 mod login;
 mod mail;
 mod passwords;
