@@ -67,6 +67,35 @@ if ! "$venv/bin/python" -c 'import hypercorn' >/dev/null 2>&1; then
 fi
 export GATEHOUSE_TEST_PYTHON="$PWD/$venv/bin/python"
 
+# The accessibility test (tests/e2e/accessibility.rs) injects axe-core into Chromium: a pinned
+# release from the npm registry, checked against the registry's dist.integrity (sha512) before
+# its axe.min.js is kept under target/ (fetched once).
+axe_version=4.14.1
+axe_integrity='sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ=='
+axe_js="$PWD/target/axe-core-$axe_version/axe.min.js"
+if [ ! -s "$axe_js" ]; then
+  echo "test.sh: fetching axe-core $axe_version (npm registry) into ${axe_js%/*}" >&2
+  command -v npm >/dev/null 2>&1 || {
+    sudo_cmd=()
+    [ "$(id -u)" = 0 ] || sudo_cmd=(sudo)
+    "${sudo_cmd[@]}" apt-get update -qq && DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq npm >/dev/null || true
+  }
+  if ! (cd "$work" && npm pack --silent "axe-core@$axe_version" >/dev/null); then
+    echo "test.sh: could not fetch axe-core@$axe_version with npm pack (needs npm and the npm registry)" >&2
+    exit 1
+  fi
+  tarball="$work/axe-core-$axe_version.tgz"
+  got="sha512-$(openssl dgst -sha512 -binary "$tarball" | base64 -w0)"
+  if [ "$got" != "$axe_integrity" ]; then
+    echo "test.sh: axe-core-$axe_version.tgz is $got, not the pinned $axe_integrity; refusing it" >&2
+    exit 1
+  fi
+  mkdir -p "${axe_js%/*}"
+  tar -xzf "$tarball" -C "$work" package/axe.min.js
+  mv "$work/package/axe.min.js" "$axe_js"
+fi
+export GATEHOUSE_TEST_AXE="$axe_js"
+
 if [ $# -eq 0 ]; then
   # The whole suite also holds the repository to its rules: no reference outside it, files
   # split before they sprawl, rustfmt and clippy clean.

@@ -22,9 +22,11 @@ mod session_util;
 #[path = "../common/totp_util.rs"]
 mod totp_util;
 
+mod axe;
 mod smtp;
 mod webdriver;
 
+mod accessibility;
 mod binary;
 mod branding;
 mod browser;

@@ -104,6 +104,8 @@ struct ResetPage<'a> {
     username: &'a str,
     min_length: usize,
     error: Option<Msg>,
+    /// The id of the field the error is about: marked `aria-invalid`, the error beside it.
+    invalid: Option<&'static str>,
 }
 
 impl Template for ResetPage<'_> {
@@ -313,14 +315,16 @@ fn reset_page(
     status: StatusCode,
     token: &str,
     user: &User,
-    error: Option<Msg>,
+    error: Option<(Msg, &'static str)>,
 ) -> Response<Body> {
+    let (error, invalid) = error.map_or((None, None), |(m, f)| (Some(m), Some(f)));
     let page = ResetPage {
         title: Msg::new("reset-title"),
         token,
         username: &user.username,
         min_length: min_length(app, user),
         error,
+        invalid,
     };
     view::form(app, headers, status, &page)
 }
@@ -387,14 +391,12 @@ async fn reset_refused(
     match app.passwords.reset_target(token, ctx.now).await {
         Ok(user) => {
             let why = texts::password(e);
-            reset_page(
-                app,
-                headers,
-                StatusCode::BAD_REQUEST,
-                token,
-                &user,
-                Some(why),
-            )
+            let field = match e {
+                PasswordError::Mismatch => "confirm",
+                _ => "new",
+            };
+            let status = StatusCode::BAD_REQUEST;
+            reset_page(app, headers, status, token, &user, Some((why, field)))
         }
         Err(_) => bad_link(app),
     }

@@ -17,7 +17,7 @@ use super::PasswordPage;
 use super::user::back;
 use crate::domain::email::{DisplayName, Email};
 use crate::domain::secret::SecretString;
-use crate::domain::user::User;
+use crate::domain::user::{User, Username};
 use crate::http::request::RequestCtx;
 use crate::http::state::AppState;
 use crate::i18n::Msg;
@@ -59,6 +59,8 @@ struct NewUserPage<'a> {
     invite: Option<Msg>,
     invited: bool,
     error: Option<Msg>,
+    /// The id of the field the error is about: marked `aria-invalid`, the error beside it.
+    invalid: Option<&'static str>,
 }
 
 impl Template for NewUserPage<'_> {
@@ -72,8 +74,9 @@ fn new_page(
     headers: &HeaderMap,
     status: StatusCode,
     form: &CreateForm,
-    error: Option<Msg>,
+    error: Option<Problem>,
 ) -> Response<Body> {
+    let (error, invalid) = error.map_or((None, None), |(m, f)| (Some(m), f));
     let page = NewUserPage {
         title: Msg::new("admin-new-title"),
         username: &form.username,
@@ -89,6 +92,7 @@ fn new_page(
             .then(|| crate::i18n::span(app.config.password.invitation_ttl)),
         invited: form.invite.is_some(),
         error,
+        invalid,
     };
     view::form(app, headers, status, &page)
 }
@@ -106,26 +110,30 @@ pub(in crate::http::portal) async fn new_form(
     Ok(new_page(&app, &headers, StatusCode::OK, &blank, None))
 }
 
+/// A refusal: why, and the id of the field it is about if one is.
+type Problem = (Msg, Option<&'static str>);
+
 /// What is wrong with a display name or email address as typed, if anything: the domain's
 /// parsers decide, the same ones the CLI goes through.
-fn field_problem(form: &CreateForm) -> Option<Msg> {
+fn field_problem(form: &CreateForm) -> Option<Problem> {
     if DisplayName::parse_optional(&form.display_name).is_err() {
-        return Some(Msg::new("admin-display-name-invalid"));
+        let why = Msg::new("admin-display-name-invalid");
+        return Some((why, Some("display_name")));
     }
     if Email::parse_optional(&form.email).is_err() {
-        return Some(Msg::new("admin-email-invalid"));
+        return Some((Msg::new("admin-email-invalid"), Some("email")));
     }
     None
 }
 
 /// Why an invitation cannot be mailed for this form, if it asks for one.
-fn invite_problem(app: &AppState, form: &CreateForm) -> Option<Msg> {
+fn invite_problem(app: &AppState, form: &CreateForm) -> Option<Problem> {
     if form.invite.is_none() {
         None
     } else if !app.config.notifier.configured() {
-        Some(Msg::new("admin-invite-no-notifier"))
+        Some((Msg::new("admin-invite-no-notifier"), None))
     } else if form.email.trim().is_empty() {
-        Some(Msg::new("admin-invite-no-email"))
+        Some((Msg::new("admin-invite-no-email"), Some("email")))
     } else {
         None
     }
@@ -218,19 +226,36 @@ fn refused(
     form: &CreateForm,
     e: UserError,
 ) -> Result<Response<Body>, WebError> {
-    let (status, why) = match e {
-        UserError::Exists => (StatusCode::CONFLICT, Msg::new("admin-user-exists")),
+    let (status, why, field) = match e {
+        UserError::Exists => (
+            StatusCode::CONFLICT,
+            Msg::new("admin-user-exists"),
+            "username",
+        ),
         UserError::BadName(e) => (
             StatusCode::BAD_REQUEST,
             Msg::new("admin-bad-username-or-group").with("why", texts::name(&e)),
+            // The same error covers both: the username if it is the one that fails.
+            if Username::parse(&form.username).is_err() {
+                "username"
+            } else {
+                "groups"
+            },
         ),
         UserError::Policy(e) => (
             StatusCode::BAD_REQUEST,
             Msg::new("password-refused").with("why", texts::policy(&e)),
+            "password",
         ),
         e => return Err(e.into()),
     };
-    Ok(new_page(app, headers, status, form, Some(why)))
+    Ok(new_page(
+        app,
+        headers,
+        status,
+        form,
+        Some((why, Some(field))),
+    ))
 }
 
 #[cfg(test)]

@@ -61,20 +61,30 @@ pub(in crate::http::portal) async fn profile(
     }
 }
 
-/// Why a field was refused, and the answer's status; `None` for a failure no field explains.
-fn field_problem(e: &UserError) -> Option<(StatusCode, Msg)> {
+/// Why a field was refused, the field's id and the answer's status; `None` for a failure no
+/// field explains.
+fn field_problem(e: &UserError) -> Option<(StatusCode, Msg, &'static str)> {
     let bad = StatusCode::BAD_REQUEST;
     Some(match e {
         UserError::BadDisplayName(e) => (
             bad,
             Msg::new("admin-bad-display-name").with("why", texts::field(e)),
+            "display_name",
         ),
         UserError::BadEmail(e) => (
             bad,
             Msg::new("admin-bad-email").with("why", texts::field(e)),
+            "email",
         ),
-        UserError::BadName(e) => (bad, Msg::new("admin-bad-group").with("why", texts::name(e))),
-        UserError::Refused(Refusal::OwnAccount(why)) => (StatusCode::CONFLICT, Msg::new(why)),
+        UserError::BadName(e) => (
+            bad,
+            Msg::new("admin-bad-group").with("why", texts::name(e)),
+            "groups",
+        ),
+        // The one change refused on one's own account is to one's own groups.
+        UserError::Refused(Refusal::OwnAccount(why)) => {
+            (StatusCode::CONFLICT, Msg::new(why), "groups")
+        }
         _ => return None,
     })
 }
@@ -85,13 +95,14 @@ async fn refused(
     form: &ProfileForm,
     e: UserError,
 ) -> Result<Response<Body>, WebError> {
-    let Some((status, why)) = field_problem(&e) else {
+    let Some((status, why, field)) = field_problem(&e) else {
         return Err(e.into());
     };
     let typed = ProfileFields {
         display_name: &form.display_name,
         email: &form.email,
         groups: form.groups.clone(),
+        invalid: Some(field),
     };
     on.refuse_profile(status, why, typed).await
 }

@@ -92,6 +92,8 @@ pub(super) struct ProfileFields<'a> {
     pub display_name: &'a str,
     pub email: &'a str,
     pub groups: String,
+    /// The id of the field a refusal is about: marked `aria-invalid`, the error beside it.
+    pub invalid: Option<&'static str>,
 }
 
 impl<'a> ProfileFields<'a> {
@@ -100,6 +102,7 @@ impl<'a> ProfileFields<'a> {
             display_name: &user.display_name,
             email: &user.email,
             groups: user.groups.join(", "),
+            invalid: None,
         }
     }
 }
