@@ -37,6 +37,7 @@ mod edge_files;
 mod edge_logs;
 mod edge_upgrade;
 mod error_sources;
+mod languages;
 mod mail;
 mod newcomer;
 mod passwords;
