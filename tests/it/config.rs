@@ -341,3 +341,32 @@ fn site_names_and_icons_are_checked() {
     let text = format!("{MINIMAL}name = \"line\\nbreak\"\n");
     assert!(has(&problems(&text), "sites[0].name"));
 }
+
+#[test]
+fn a_database_url_of_another_kind_is_refused_not_taken_as_a_file_name() {
+    for url in [
+        "postgres://db.internal/gatehouse",
+        "mysql://db/users",
+        "redis://x",
+    ] {
+        let text = format!("{MINIMAL}[storage]\ndatabase = \"{url}\"\n");
+        let p = problems(&text);
+        assert!(has(&p, "storage.database"), "{url}: {p:?}");
+    }
+    for (written, path) in [
+        (
+            "sqlite:/var/lib/gatehouse/users.db",
+            "/var/lib/gatehouse/users.db",
+        ),
+        (
+            "sqlite:///var/lib/gatehouse/users.db",
+            "/var/lib/gatehouse/users.db",
+        ),
+        ("/var/lib/gatehouse/users.db", "/var/lib/gatehouse/users.db"),
+    ] {
+        let text = format!("{MINIMAL}[storage]\ndatabase = \"{written}\"\n");
+        let c = load_str(&text, Path::new("/tmp"), std::iter::empty())
+            .unwrap_or_else(|p| panic!("{written}: {p:?}"));
+        assert_eq!(c.database, Path::new(path), "{written}");
+    }
+}
