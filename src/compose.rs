@@ -35,8 +35,7 @@ use crate::store::redis::{RedisConn, RedisSessionStore, RedisThrottleStore};
 use crate::store::redis_pubsub::spawn_listener;
 use crate::store::sql::SqlUserStore;
 use crate::store::{
-    DeviceStore, ResetStore, SecondFactorStore, SessionStore, StaleSink, ThrottleStore,
-    UserStore,
+    DeviceStore, ResetStore, SecondFactorStore, SessionStore, StaleSink, ThrottleStore, UserStore,
 };
 
 /// The stores the application runs on.

@@ -29,7 +29,14 @@ fn session(user: i64) -> Session {
         username: "someone",
         epoch: 1,
     };
-    Session::start(owner, AuthLevel::OneFactor, 1_000, "127.0.0.1", "ua", &timeouts)
+    Session::start(
+        owner,
+        AuthLevel::OneFactor,
+        1_000,
+        "127.0.0.1",
+        "ua",
+        &timeouts,
+    )
 }
 
 /// Puts `key` for `user` as a resolution would (ticket, then put).
@@ -54,7 +61,10 @@ fn a_lost_channel_bypasses_the_cache_and_a_new_one_starts_empty() {
     c.live();
     resolved(&c, &key(1), 7);
     c.lost();
-    assert!(c.get(&key(1)).is_none(), "bypassed while the channel is down");
+    assert!(
+        c.get(&key(1)).is_none(),
+        "bypassed while the channel is down"
+    );
     assert!(c.ticket().is_none(), "nothing is kept while down");
     c.live();
     // Messages may have been missed meanwhile: nothing from before survives.

@@ -72,7 +72,11 @@ impl Sessions {
         if ttl.is_zero() {
             return (self, None);
         }
-        let cache = Arc::new(SessionCache::new(ttl, SESSION_CACHE_CAP, self.cache.clone()));
+        let cache = Arc::new(SessionCache::new(
+            ttl,
+            SESSION_CACHE_CAP,
+            self.cache.clone(),
+        ));
         self.local = Some(cache.clone());
         (self, Some(cache))
     }

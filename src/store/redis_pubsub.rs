@@ -39,7 +39,10 @@ pub fn spawn_listener(redis: &RedisConn, sink: Weak<dyn StaleSink>) -> tokio::ta
             s.lost();
             drop(s);
             if was_live {
-                tracing::warn!(channel, "session invalidation channel lost; local session cache bypassed until it is back");
+                tracing::warn!(
+                    channel,
+                    "session invalidation channel lost; local session cache bypassed until it is back"
+                );
                 backoff = MIN_BACKOFF;
             }
             tokio::time::sleep(backoff).await;
