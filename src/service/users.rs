@@ -305,7 +305,8 @@ impl UserAdmin {
     /// anything is stored, through the same parsers as [`Self::add`]; a change of groups is
     /// also a [`AdminAction::SetGroups`], so an administrator cannot change their own (and so
     /// cannot leave the admin group). Sessions go on and see the new values at once on this
-    /// instance (the cached user is dropped), within `session.user_refresh` elsewhere. A new
+    /// instance (the cached user is dropped), elsewhere at once with Redis sessions (the change
+    /// is announced) or within `session.user_refresh`. A new
     /// address voids outstanding reset links. Returns the updated user.
     pub async fn update_profile(
         &self,
