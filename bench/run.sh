@@ -6,7 +6,8 @@
 # same wrk command. Writes the report to BENCHMARKS.md.
 #
 # Knobs (environment): DURATION (s, default 15), CONNECTIONS (default 64), THREADS (wrk threads,
-# default 2), WARMUP (s, default 3), SKIP_BUILD=1 (use the existing target/release/gatehouse),
+# default 2), WARMUP (s, default 3), LOCAL_CACHE (session.redis.local_cache of the Redis runs,
+# e.g. "0"; default: the config's default), SKIP_BUILD=1 (use the existing target/release/gatehouse),
 # GATEHOUSE_BIN (benchmark that binary instead; implies SKIP_BUILD=1), REPORT (default
 # BENCHMARKS.md at the repository root). See bench/README.md.
 set -euo pipefail
@@ -22,6 +23,7 @@ CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
 WARMUP=${WARMUP:-3}
 SKIP_BUILD=${SKIP_BUILD:-0}
+LOCAL_CACHE=${LOCAL_CACHE:-}
 REPORT=${REPORT:-$ROOT/BENCHMARKS.md}
 BIN=${GATEHOUSE_BIN:-$ROOT/target/release/gatehouse}
 [[ -z ${GATEHOUSE_BIN:-} ]] || SKIP_BUILD=1
@@ -315,6 +317,7 @@ start_gatehouse() {
         printf '[session]\nstore = "%s"\n' "$store"
         if [[ $store == redis ]]; then
             printf '\n[session.redis]\nurl = "redis://127.0.0.1:%s"\nprefix = "bench:"\n' "$REDIS_PORT"
+            [[ -z $LOCAL_CACHE ]] || printf 'local_cache = "%s"\n' "$LOCAL_CACHE"
         fi
         printf '\n[storage]\ndatabase = "%s"\n\n' "$dir/gatehouse-$store.db"
         printf '[log]\nlevel = "warn"\n\n'
@@ -644,6 +647,7 @@ noise_warning() {
     printf -- '- Versions: gatehouse %s (%s), %s, wrk %s, redis-server %s\n' "$REV" "$(version_of rustc --version | awk '{print $1, $2}')" \
         "$(version_of nginx -v | sed 's/^nginx version: //')" "$(version_of wrk -v | awk '{print $2}')" \
         "$(version_of redis-server --version | sed -n 's/.* v=\([^ ]*\).*/\1/p')"
+    printf -- '- Redis sessions: `session.redis.local_cache = "%s"`%s\n' "${LOCAL_CACHE:-2s}" "$([[ -n $LOCAL_CACHE ]] || printf ' (the default)')"
     printf -- '- Load: `%s [-H ...] URL` after a %s s warm-up with the same command; the gateway and\n' "$WRK_CMD" "$WARMUP"
     printf "  auth_request rows add \`-H 'Host: localhost:PORT' -H 'Cookie: __Host-gatehouse_session=…'\` (a session\n"
     printf '  from a real login, PORT the one wrk connects to); the endpoint row loads\n'
