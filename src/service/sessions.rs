@@ -246,7 +246,10 @@ impl Sessions {
         let key = id.key();
         // Taken before the read: a read that an invalidation overtakes is not kept.
         let ticket = self.local.as_ref().and_then(|c| c.ticket());
-        let cached = self.local.as_ref().and_then(|c| c.get(&key));
+        // A cached copy whose timeouts look passed goes back to the store, which decides: its
+        // `last_seen` may lag a write-back by another instance.
+        let cached = (self.local.as_ref().and_then(|c| c.get(&key)))
+            .filter(|s| s.expiry(now, &self.timeouts) == Expiry::Live);
         let hit = cached.is_some();
         let mut session = match cached {
             Some(s) => Session::clone(&s),

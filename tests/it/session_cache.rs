@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use gatehouse::clock::ManualClock;
 use gatehouse::domain::secret::SecretString;
 use gatehouse::domain::session::{SessionId, SessionKey};
 use gatehouse::service::users::Actor;
@@ -16,17 +17,31 @@ const BOUND: Duration = Duration::from_millis(100);
 /// Two instances on one Redis (the suite's, or `url`) with one key prefix (returned) and A's
 /// user database; `session` and `redis` are further keys of `[session]` and `[session.redis]`.
 async fn pair(url: Option<&str>, session: &str, redis: &str) -> (TestApp, TestApp, String) {
+    pair_on(url, session, redis, None).await
+}
+
+/// [`pair`], both instances on `clock` when given.
+async fn pair_on(
+    url: Option<&str>,
+    session: &str,
+    redis: &str,
+    clock: Option<&ManualClock>,
+) -> (TestApp, TestApp, String) {
     let prefix = format!("cache:{}:", gatehouse::domain::secret::random_token(9));
     let url = url.map_or_else(redis_url, str::to_owned);
     let redis = format!(
         "[session]\nstore = \"redis\"\n{session}\n[session.redis]\nurl = \"{url}\"\nprefix = \"{prefix}\"\n{redis}\n"
     );
-    let a = TestApp::spawn(Opts::with(Store::Memory, &redis)).await;
+    let opts = |overlay: &str| Opts {
+        clock: clock.cloned(),
+        ..Opts::with(Store::Memory, overlay)
+    };
+    let a = TestApp::spawn(opts(&redis)).await;
     let shared = format!(
         "{redis}[storage]\ndatabase = \"{}\"\n",
         a.dir.path().join("users.db").display()
     );
-    let b = TestApp::spawn(Opts::with(Store::Memory, &shared)).await;
+    let b = TestApp::spawn(opts(&shared)).await;
     live(&a).await;
     live(&b).await;
     (a, b, prefix)
@@ -220,4 +235,32 @@ async fn the_cache_is_used_while_the_channel_is_live_and_bypassed_while_it_is_do
         200,
         "B no longer uses its cache"
     );
+}
+
+#[tokio::test]
+async fn a_cached_copy_never_ends_a_session_another_instance_kept_alive() {
+    // Idle timeout 60 s, written back every 2 s; the cache outlives the steps below.
+    let clock = ManualClock::starting_now();
+    let (a, b, _) = pair_on(
+        None,
+        "idle_timeout = \"1m\"",
+        "local_cache = \"10s\"",
+        Some(&clock),
+    )
+    .await;
+    let host = "app.gate.localhost";
+    a.add_user("ida", PW, &[]).await;
+    let cookie = a.login("ida", PW).await.session(&a).unwrap();
+    assert_eq!(status(&b, host, &cookie).await, 200);
+    // Used on A 50 s later (A writes `last_seen` back); B's copy still says the login time.
+    a.advance(50);
+    assert_eq!(status(&a, host, &cookie).await, 200);
+    // 65 s after the login, 15 s after the last use: live. B's copy alone would say idle.
+    a.advance(15);
+    assert_eq!(
+        status(&b, host, &cookie).await,
+        200,
+        "B ended a live session"
+    );
+    assert_eq!(status(&a, host, &cookie).await, 200);
 }
