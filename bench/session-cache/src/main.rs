@@ -120,7 +120,11 @@ fn hit<C: SessionCache>(c: &C, keys: &[String], i: usize) {
 /// The resolve path on a mixed load: 90 % hits on the hot set, 10 % misses that read
 /// "Redis" and put the record (a working set 20× the hot one, so entries are admitted and evicted).
 fn mixed<C: SessionCache>(c: &C, keys: &[String], i: usize) {
-    let n = if i % 10 == 0 { (i * 104_729) % keys.len() } else { (i * 7919) % HOT };
+    let n = if i % 10 == 0 {
+        (i * 104_729) % keys.len()
+    } else {
+        (i * 7919) % HOT
+    };
     if c.get(&keys[n]).is_none() {
         c.put(keys[n].clone(), record(n));
     }
@@ -140,10 +144,19 @@ fn run<C: SessionCache>() {
     }
     println!("{}", C::name());
     for threads in [1, 2] {
-        println!("  hit, {threads} thread(s): {:.0} ns/op", measure(&cache, threads, hit::<C>));
+        println!(
+            "  hit, {threads} thread(s): {:.0} ns/op",
+            measure(&cache, threads, hit::<C>)
+        );
     }
-    println!("  mixed 90/10, 2 threads: {:.0} ns/op", measure(&cache, 2, mixed::<C>));
-    println!("  forget + put, 2 threads: {:.0} ns/op", measure(&cache, 2, churn::<C>));
+    println!(
+        "  mixed 90/10, 2 threads: {:.0} ns/op",
+        measure(&cache, 2, mixed::<C>)
+    );
+    println!(
+        "  forget + put, 2 threads: {:.0} ns/op",
+        measure(&cache, 2, churn::<C>)
+    );
     let found = (0..HOT).filter(|n| cache.get(&key(*n)).is_some()).count();
     println!("  hot set still cached after the runs: {found} of {HOT}");
 }
