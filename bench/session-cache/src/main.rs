@@ -41,9 +41,9 @@ fn key(n: usize) -> String {
 trait SessionCache: Send + Sync + 'static {
     fn name() -> &'static str;
     fn new() -> Self;
-    fn get(&self, k: &String) -> Option<Arc<Record>>;
+    fn get(&self, k: &str) -> Option<Arc<Record>>;
     fn put(&self, k: String, v: Arc<Record>);
-    fn forget(&self, k: &String);
+    fn forget(&self, k: &str);
 }
 
 #[cfg(feature = "moka")]
@@ -58,13 +58,13 @@ impl SessionCache for moka::sync::Cache<String, Arc<Record>> {
             .support_invalidation_closures()
             .build()
     }
-    fn get(&self, k: &String) -> Option<Arc<Record>> {
+    fn get(&self, k: &str) -> Option<Arc<Record>> {
         moka::sync::Cache::get(self, k)
     }
     fn put(&self, k: String, v: Arc<Record>) {
         self.insert(k, v);
     }
-    fn forget(&self, k: &String) {
+    fn forget(&self, k: &str) {
         self.invalidate(k);
     }
 }
@@ -77,13 +77,13 @@ impl SessionCache for pingora_memory_cache::MemoryCache<String, Arc<Record>> {
     fn new() -> Self {
         pingora_memory_cache::MemoryCache::new(CAP)
     }
-    fn get(&self, k: &String) -> Option<Arc<Record>> {
+    fn get(&self, k: &str) -> Option<Arc<Record>> {
         pingora_memory_cache::MemoryCache::get(self, k).0
     }
     fn put(&self, k: String, v: Arc<Record>) {
         pingora_memory_cache::MemoryCache::put(self, &k, v, Some(TTL));
     }
-    fn forget(&self, k: &String) {
+    fn forget(&self, k: &str) {
         self.remove(k);
     }
 }
@@ -120,7 +120,7 @@ fn hit<C: SessionCache>(c: &C, keys: &[String], i: usize) {
 /// The resolve path on a mixed load: 90 % hits on the hot set, 10 % misses that read
 /// "Redis" and put the record (a working set 20× the hot one, so entries are admitted and evicted).
 fn mixed<C: SessionCache>(c: &C, keys: &[String], i: usize) {
-    let n = if i % 10 == 0 {
+    let n = if i.is_multiple_of(10) {
         (i * 104_729) % keys.len()
     } else {
         (i * 7919) % HOT
