@@ -32,9 +32,10 @@ use crate::service::two_factor::{TwoFactor, TwoFactorParts};
 use crate::service::users::UserAdmin;
 use crate::store::memory::{MemorySessionStore, MemoryThrottleStore};
 use crate::store::redis::{RedisConn, RedisSessionStore, RedisThrottleStore};
+use crate::store::redis_pubsub::spawn_listener;
 use crate::store::sql::SqlUserStore;
 use crate::store::{
-    DeviceStore, ResetStore, SecondFactorStore, SessionStore, ThrottleStore, UserStore,
+    DeviceStore, ResetStore, SecondFactorStore, SessionStore, StaleSink, ThrottleStore, UserStore,
 };
 
 /// The stores the application runs on.
@@ -46,6 +47,9 @@ pub struct Stores {
     pub factors: Arc<dyn SecondFactorStore>,
     pub devices: Arc<dyn DeviceStore>,
     pub resets: Arc<dyn ResetStore>,
+    /// The shared Redis sessions and how long an instance may keep one locally (zero: not
+    /// at all); `None` for memory sessions, which need no local cache.
+    pub shared_sessions: Option<(RedisConn, std::time::Duration)>,
 }
 
 /// The use cases, built over a set of stores (shared by `App` and the CLI).
@@ -85,13 +89,21 @@ pub fn catalogs(config: &Config) -> anyhow::Result<Arc<Catalogs>> {
 
 /// Builds every use case over `stores`; `master` is the 32-byte master key.
 pub fn services(config: &Config, stores: &Stores, master: &[u8; 32]) -> anyhow::Result<Services> {
-    let sessions = Sessions::new(
+    let mut sessions = Sessions::new(
         stores.sessions.clone(),
         stores.users.clone(),
         config.session.timeouts,
         config.session.max_per_user,
         config.session.user_refresh,
     );
+    if let Some((redis, ttl)) = &stores.shared_sessions {
+        let (with_cache, local) = sessions.with_local_cache(*ttl);
+        sessions = with_cache;
+        if let Some(local) = local {
+            let sink: std::sync::Weak<dyn StaleSink> = Arc::downgrade(&local) as _;
+            spawn_listener(redis, sink);
+        }
+    }
     let hasher = Hasher::new(
         config.password.hash,
         config.secrets.pepper.as_ref(),
@@ -249,18 +261,21 @@ pub async fn open_stores(config: &Config) -> anyhow::Result<Stores> {
     let users = SqlUserStore::open_sqlite(&config.database)
         .await
         .with_context(|| format!("opening the user database {}", config.database.display()))?;
-    let (sessions, throttle): (
+    let (sessions, throttle, shared_sessions): (
         Arc<dyn crate::store::SessionStore>,
         Arc<dyn crate::store::ThrottleStore>,
+        _,
     ) = match &config.session.backend {
         SessionBackend::Memory { capacity } => (
             Arc::new(MemorySessionStore::new(*capacity)),
             Arc::new(MemoryThrottleStore::new(config.throttle.capacity)),
+            None,
         ),
         SessionBackend::Redis {
             url,
             prefix,
             timeout,
+            local_cache,
         } => {
             let conn = RedisConn::connect(url.expose(), prefix, *timeout)
                 .await
@@ -268,7 +283,8 @@ pub async fn open_stores(config: &Config) -> anyhow::Result<Stores> {
             let lifetime = u64::try_from(config.session.timeouts.absolute).unwrap_or(u64::MAX);
             (
                 Arc::new(RedisSessionStore::new(conn.clone(), lifetime)),
-                Arc::new(RedisThrottleStore::new(conn)),
+                Arc::new(RedisThrottleStore::new(conn.clone())),
+                Some((conn, *local_cache)),
             )
         }
     };
@@ -281,6 +297,7 @@ pub async fn open_stores(config: &Config) -> anyhow::Result<Stores> {
         factors: users.clone(),
         devices: users.clone(),
         resets: users,
+        shared_sessions,
     })
 }
 

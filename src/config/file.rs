@@ -155,6 +155,7 @@ pub struct RawRedis {
     pub password_file: Option<PathBuf>,
     pub prefix: String,
     pub timeout: String,
+    pub local_cache: String,
 }
 
 impl Default for RawRedis {
@@ -165,6 +166,7 @@ impl Default for RawRedis {
             password_file: None,
             prefix: "gatehouse:".into(),
             timeout: "2s".into(),
+            local_cache: "2s".into(),
         }
     }
 }

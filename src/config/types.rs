@@ -211,6 +211,9 @@ pub enum SessionBackend {
         url: SecretString,
         prefix: String,
         timeout: Duration,
+        /// How long an instance keeps a resolved session locally (zero: off); see
+        /// docs/security.md#session-cache.
+        local_cache: Duration,
     },
 }
 

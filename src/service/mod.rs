@@ -10,6 +10,7 @@ pub mod hash_pool;
 pub mod hasher;
 pub mod login;
 pub mod passwords;
+pub mod session_cache;
 pub mod sessions;
 pub mod throttle;
 pub mod two_factor;

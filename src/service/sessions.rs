@@ -3,6 +3,9 @@
 //! Resolution enforces the server-side idle and absolute timeouts (docs/security.md#session-timeouts), ends the
 //! session when the user is gone, disabled or has a newer session epoch (password set,
 //! disabled: docs/security.md#admin-session-control, #credential-changes), and writes `last_seen` back at most every `touch_every`.
+//! In front of a shared store it may keep resolved sessions locally (`SessionCache`): every
+//! change here that ends a session or alters a user is forgotten locally at once and
+//! announced through the store to every other instance (docs/security.md#session-cache).
 
 use crate::domain::user::UserId;
 use std::sync::Arc;
@@ -15,6 +18,7 @@ use crate::domain::session::{
     AuthLevel, Expiry, PENDING_TTL, Session, SessionId, SessionKey, SessionTimeouts,
 };
 use crate::domain::user::User;
+use crate::service::session_cache::{SESSION_CACHE_CAP, SessionCache};
 use crate::service::user_cache::{USER_CACHE_CAP, UserCache};
 use crate::store::{SessionStore, StoreResult, UserStore};
 
@@ -38,6 +42,8 @@ pub struct Sessions {
     max_per_user: usize,
     /// Users as of at most `user_refresh` ago (docs/security.md#admin-session-control).
     cache: UserCache,
+    /// Resolved sessions kept locally in front of a shared store (none for the memory store).
+    local: Option<Arc<SessionCache>>,
 }
 
 impl Sessions {
@@ -55,7 +61,29 @@ impl Sessions {
             timeouts,
             max_per_user: max_per_user.max(1),
             cache: UserCache::new(user_refresh, USER_CACHE_CAP),
+            local: None,
         }
+    }
+
+    /// These sessions with a local cache of resolved sessions kept at most `ttl` (a zero
+    /// `ttl` keeps none). The cache stays bypassed until the returned handle hears from the
+    /// invalidation channel that it is live.
+    pub fn with_local_cache(mut self, ttl: Duration) -> (Self, Option<Arc<SessionCache>>) {
+        if ttl.is_zero() {
+            return (self, None);
+        }
+        let cache = Arc::new(SessionCache::new(
+            ttl,
+            SESSION_CACHE_CAP,
+            self.cache.clone(),
+        ));
+        self.local = Some(cache.clone());
+        (self, Some(cache))
+    }
+
+    /// The local session cache, when there is one.
+    pub fn local_cache(&self) -> Option<&Arc<SessionCache>> {
+        self.local.as_ref()
     }
 
     /// The configured timeouts.
@@ -83,7 +111,7 @@ impl Sessions {
             existing.sort_by_key(|(_, s)| s.last_seen);
             let excess = existing.len() + 1 - self.max_per_user;
             for (key, _) in existing.into_iter().take(excess) {
-                self.store.remove(&key).await?;
+                self.remove(&key).await?;
                 audit!(event::SESSION_EVICTED, user = %crate::audit::Clean(&user.username), session = key.short());
             }
         }
@@ -134,7 +162,7 @@ impl Sessions {
         level: AuthLevel,
         now: i64,
     ) -> StoreResult<(SessionId, Session)> {
-        self.store.remove(&old.key).await?;
+        self.remove(&old.key).await?;
         let (id, mut session) = self
             .start(
                 &old.user,
@@ -197,6 +225,9 @@ impl Sessions {
         self.store
             .touch(&key, &session, session.ttl(now, &self.timeouts), now)
             .await?;
+        if let Some(local) = &self.local {
+            local.forget(&key);
+        }
         Ok(Some(session))
     }
 
@@ -213,11 +244,22 @@ impl Sessions {
             return Ok(None);
         };
         let key = id.key();
-        let Some(mut session) = self.store.get(&key, now).await? else {
-            return Ok(None);
+        // Taken before the read: a read that an invalidation overtakes is not kept.
+        let ticket = self.local.as_ref().and_then(|c| c.ticket());
+        // A cached copy whose timeouts look passed goes back to the store, which decides: its
+        // `last_seen` may lag a write-back by another instance.
+        let cached = (self.local.as_ref().and_then(|c| c.get(&key)))
+            .filter(|s| s.expiry(now, &self.timeouts) == Expiry::Live);
+        let hit = cached.is_some();
+        let mut session = match cached {
+            Some(s) => Session::clone(&s),
+            None => match self.store.get(&key, now).await? {
+                Some(s) => s,
+                None => return Ok(None),
+            },
         };
         if session.expiry(now, &self.timeouts) != Expiry::Live {
-            self.store.remove(&key).await?;
+            self.remove(&key).await?;
             return Ok(None);
         }
         let user = match self.user(session.user_id).await? {
@@ -230,11 +272,14 @@ impl Sessions {
                 u
             }
             _ => {
-                self.store.remove(&key).await?;
+                self.remove(&key).await?;
                 return Ok(None);
             }
         };
-        if session.needs_touch(now, &self.timeouts) {
+        // A cached session is touched as a read one is, so the store's idle timeout (its TTL)
+        // is refreshed at the same pace on every instance.
+        let touched = session.needs_touch(now, &self.timeouts);
+        if touched {
             session.last_seen = now;
             // Ended meanwhile (a sign-out or revocation won the race): stays ended.
             if !self
@@ -242,8 +287,14 @@ impl Sessions {
                 .touch(&key, &session, session.ttl(now, &self.timeouts), now)
                 .await?
             {
+                if let Some(local) = &self.local {
+                    local.forget(&key);
+                }
                 return Ok(None);
             }
+        }
+        if let (Some(local), Some(ticket), true) = (&self.local, ticket, touched || !hit) {
+            local.put(ticket, &key, session.clone());
         }
         Ok(Some(Resolved { key, session, user }))
     }
@@ -275,12 +326,21 @@ impl Sessions {
 
     /// Ends one session.
     pub async fn end(&self, key: &SessionKey) -> StoreResult<bool> {
+        self.remove(key).await
+    }
+
+    /// Ends one session here and in the store, which announces it to the other instances.
+    async fn remove(&self, key: &SessionKey) -> StoreResult<bool> {
+        if let Some(local) = &self.local {
+            local.forget(key);
+        }
         self.store.remove(key).await
     }
 
-    /// Ends every session of a user and forgets the cached user.
+    /// Ends every session of a user and forgets the cached user, here and (through the
+    /// store) on every other instance.
     pub async fn end_all_for_user(&self, user_id: UserId) -> StoreResult<usize> {
-        self.forget_user(user_id);
+        self.forget_user_here(user_id);
         self.store.remove_all_for_user(user_id).await
     }
 
@@ -322,7 +382,7 @@ impl Sessions {
     ) -> StoreResult<Option<Session>> {
         match self.store.get(key, now).await? {
             Some(s) if s.user_id == user_id && s.level != AuthLevel::Pending => {
-                Ok(self.store.remove(key).await?.then_some(s))
+                Ok(self.remove(key).await?.then_some(s))
             }
             _ => Ok(None),
         }
@@ -337,7 +397,7 @@ impl Sessions {
     ) -> StoreResult<usize> {
         let mut ended = 0;
         for (key, _) in self.store.list_for_user(user_id, now).await? {
-            if &key != keep && self.store.remove(&key).await? {
+            if &key != keep && self.remove(&key).await? {
                 ended += 1;
             }
         }
@@ -351,27 +411,45 @@ impl Sessions {
         Ok(ended)
     }
 
-    /// Drops a user from the refresh cache (after a change made by this instance).
-    pub fn forget_user(&self, user_id: UserId) {
-        self.cache.forget(user_id);
+    /// Drops a user from the caches after a change made by this instance, and tells the
+    /// other instances to do the same.
+    pub async fn forget_user(&self, user_id: UserId) -> StoreResult<()> {
+        self.forget_user_here(user_id);
+        self.store.user_changed(user_id).await
+    }
+
+    fn forget_user_here(&self, user_id: UserId) {
+        match &self.local {
+            Some(local) => local.forget_user(user_id),
+            None => self.cache.forget(user_id),
+        }
     }
 
     /// The user as the store has it now, past the refresh cache: for a session started right
     /// after a change to the user's record (a new session epoch).
     pub async fn fresh_user(&self, id: UserId) -> StoreResult<Option<Arc<User>>> {
-        self.forget_user(id);
+        self.forget_user_here(id);
         self.user(id).await
     }
 
     async fn user(&self, id: UserId) -> StoreResult<Option<Arc<User>>> {
-        if let Some(user) = self.cache.get(id) {
+        // Behind a shared store the user cache is believed only while the invalidation
+        // channel is live, as the session cache is.
+        let ticket = self.local.as_ref().map(|local| local.ticket());
+        if !matches!(ticket, Some(None))
+            && let Some(user) = self.cache.get(id)
+        {
             return Ok(Some(user));
         }
         let Some(user) = self.users.get(id).await?.map(Arc::new) else {
-            self.forget_user(id);
+            self.forget_user_here(id);
             return Ok(None);
         };
-        self.cache.put(user.clone());
+        match (&self.local, ticket) {
+            (None, _) => self.cache.put(user.clone()),
+            (Some(local), Some(Some(ticket))) => local.put_user(ticket, user.clone()),
+            _ => {}
+        }
         Ok(Some(user))
     }
 

@@ -210,7 +210,7 @@ impl TwoFactor {
             .claim_totp_step(user.id, i64::try_from(step).unwrap_or(i64::MAX))
             .await?;
         self.code_succeeded(&attempts).await?;
-        self.sessions.forget_user(user.id);
+        self.sessions.forget_user(user.id).await?;
         let (id, _) = self
             .sessions
             .rotate(current, AuthLevel::TwoFactor, now)

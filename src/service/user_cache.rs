@@ -52,6 +52,13 @@ impl UserCache {
         }
     }
 
+    /// Forgets every user at once (the invalidation channel was lost or is back).
+    pub(crate) fn clear(&self) {
+        if let Some(cache) = &self.cache {
+            cache.invalidate_all();
+        }
+    }
+
     /// Runs the pending evictions (moka applies them in batches).
     #[cfg(test)]
     fn sync(&self) {

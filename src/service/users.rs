@@ -286,7 +286,7 @@ impl UserAdmin {
             .await?;
         let groups = normalize_groups(groups)?;
         self.users.set_groups(user.id, &groups, now).await?;
-        self.sessions.forget_user(user.id);
+        self.sessions.forget_user(user.id).await?;
         audit!(event::USER_GROUPS_SET, user = %crate::audit::Clean(&user.username), actor = %crate::audit::Clean(&actor.audit_name()), groups = ?groups);
         Ok(groups)
     }
@@ -297,7 +297,7 @@ impl UserAdmin {
     /// sees it.
     pub async fn set_language(&self, user: &User, tag: &str) -> Result<(), UserError> {
         self.users.set_language(user.id, tag).await?;
-        self.sessions.forget_user(user.id);
+        self.sessions.forget_user(user.id).await?;
         Ok(())
     }
 
@@ -305,7 +305,8 @@ impl UserAdmin {
     /// anything is stored, through the same parsers as [`Self::add`]; a change of groups is
     /// also a [`AdminAction::SetGroups`], so an administrator cannot change their own (and so
     /// cannot leave the admin group). Sessions go on and see the new values at once on this
-    /// instance (the cached user is dropped), within `session.user_refresh` elsewhere. A new
+    /// instance (the cached user is dropped), elsewhere at once with Redis sessions (the change
+    /// is announced) or within `session.user_refresh`. A new
     /// address voids outstanding reset links. Returns the updated user.
     pub async fn update_profile(
         &self,
@@ -326,7 +327,7 @@ impl UserAdmin {
                 .await?;
         }
         self.users.set_profile(user.id, &profile, now).await?;
-        self.sessions.forget_user(user.id);
+        self.sessions.forget_user(user.id).await?;
         let changed: Vec<&str> = [
             (profile.display_name != user.display_name, "display_name"),
             (profile.email != user.email, "email"),

@@ -6,6 +6,7 @@
 
 pub mod memory;
 pub mod redis;
+pub mod redis_pubsub;
 pub mod sql;
 mod throttle_table;
 
@@ -136,6 +137,32 @@ pub trait SessionStore: Send + Sync + 'static {
     /// Takes the action kept for a session: read and deleted in one step, so that two
     /// confirmations racing on two instances never both get it.
     async fn take_pending(&self, key: &SessionKey, now: i64) -> StoreResult<Option<PendingAction>>;
+    /// Tells every instance sharing this store that the user's record changed, so that they
+    /// forget what they cached of it. `remove` and `remove_all_for_user` announce themselves;
+    /// a store no other instance shares has no one to tell.
+    async fn user_changed(&self, _user_id: UserId) -> StoreResult<()> {
+        Ok(())
+    }
+}
+
+/// What another instance (or this one) changed, announced on the invalidation channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stale {
+    /// One session ended.
+    Session(SessionKey),
+    /// A user's record changed or all their sessions ended.
+    User(UserId),
+}
+
+/// Receives the invalidation channel: whatever caches sessions or users locally
+/// (docs/security.md#session-cache).
+pub trait StaleSink: Send + Sync + 'static {
+    /// The subscription is confirmed (first time or again): nothing was missed from now on.
+    fn live(&self);
+    /// The subscription is lost: messages may be missed from now on.
+    fn lost(&self);
+    /// Something is stale.
+    fn stale(&self, what: Stale);
 }
 
 /// Attempt counters for login throttling (see `domain::throttle`). Every step is atomic per

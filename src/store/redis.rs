@@ -29,6 +29,9 @@ fn unavailable(e: redis::RedisError) -> StoreError {
 pub struct RedisConn {
     conn: ConnectionManager,
     prefix: String,
+    /// For the dedicated pub/sub connection of the invalidation channel.
+    pub(super) client: redis::Client,
+    pub(super) timeout: Duration,
 }
 
 impl RedisConn {
@@ -39,13 +42,21 @@ impl RedisConn {
             .set_connection_timeout(Some(timeout))
             .set_response_timeout(Some(timeout))
             .set_number_of_retries(1);
-        let conn = ConnectionManager::new_with_config(client, config)
+        let conn = ConnectionManager::new_with_config(client.clone(), config)
             .await
             .map_err(unavailable)?;
         Ok(Self {
             conn,
             prefix: prefix.to_owned(),
+            client,
+            timeout,
         })
+    }
+
+    /// The invalidation channel (docs/security.md#session-cache): `s:<session key>` or
+    /// `u:<user id>`, published by the scripts that end sessions and by `user_changed`.
+    pub(super) fn channel(&self) -> String {
+        format!("{}inv", self.prefix)
     }
 
     fn session_key(&self, key: &SessionKey) -> String {
@@ -86,12 +97,15 @@ redis.call('EXPIRE', KEYS[2], ARGV[4])
 return 1
 ";
 
-// Delete a session and unlink it from its user's index (the user id is in the record).
+// Delete a session and unlink it from its user's index (the user id is in the record), and
+// announce it on the invalidation channel in the same step, so that no instance keeps serving
+// it from its local cache.
 // KEYS: session; ARGV: key prefix, member.
 const REMOVE_LUA: &str = r"
 local raw = redis.call('GET', KEYS[1])
 if not raw then return 0 end
 redis.call('DEL', KEYS[1])
+redis.call('PUBLISH', ARGV[1] .. 'inv', 's:' .. ARGV[2])
 local ok, s = pcall(cjson.decode, raw)
 if ok and type(s) == 'table' and type(s['user_id']) == 'number' then
   redis.call('SREM', ARGV[1] .. 'u:' .. string.format('%d', s['user_id']), ARGV[2])
@@ -99,9 +113,11 @@ end
 return 1
 ";
 
-// Delete every session listed in a user's index, and the index.
-// KEYS: index; ARGV: key prefix.
+// Delete every session listed in a user's index, and the index; announce the user (always:
+// the user's record changed too, e.g. a new password or disabled).
+// KEYS: index; ARGV: key prefix, user id.
 const REMOVE_ALL_LUA: &str = r"
+redis.call('PUBLISH', ARGV[1] .. 'inv', 'u:' .. ARGV[2])
 local n = 0
 for _, m in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   n = n + redis.call('DEL', ARGV[1] .. 's:' .. m)
@@ -234,6 +250,7 @@ impl SessionStore for RedisSessionStore {
             .remove_all
             .key(self.redis.user_key(user_id))
             .arg(&self.redis.prefix)
+            .arg(user_id.0)
             .invoke_async(&mut conn)
             .await
             .map_err(unavailable)?;
@@ -267,6 +284,14 @@ impl SessionStore for RedisSessionStore {
             .map_err(unavailable)?;
         raw.map(|r| serde_json::from_str(&r).map_err(StoreError::corrupt))
             .transpose()
+    }
+
+    async fn user_changed(&self, user_id: UserId) -> StoreResult<()> {
+        let mut conn = self.redis.conn.clone();
+        conn.publish::<_, _, i64>(self.redis.channel(), format!("u:{user_id}"))
+            .await
+            .map(|_| ())
+            .map_err(unavailable)
     }
 
     async fn ping(&self) -> StoreResult<()> {

@@ -314,6 +314,22 @@ impl TestApp {
         }
     }
 
+    /// Waits until the app has noticed that Redis is gone: its local session cache answers
+    /// until the lost invalidation channel is noticed (a closed connection: a few ms), and is
+    /// bypassed from then on (docs/security.md#session-cache).
+    pub async fn channel_lost(&self) {
+        let state = self.app.state();
+        let cache = state.sessions.local_cache().expect("a local session cache");
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while cache.is_live() {
+            assert!(
+                std::time::Instant::now() < until,
+                "the lost channel went unnoticed"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
+    }
+
     /// Moves the app's `ManualClock` forward by `secs` (the test asked for one in `Opts`).
     pub fn advance(&self, secs: i64) {
         self.manual

@@ -287,6 +287,27 @@ upstream = "http://127.0.0.1:2"
 }
 
 #[test]
+fn the_local_session_cache_is_short_or_off() {
+    let with = |value: &str| {
+        MINIMAL.replace("[session]\ndomain = \"example.com\"\n", &format!("[session]\ndomain = \"example.com\"\nstore = \"redis\"\n[session.redis]\nurl = \"redis://127.0.0.1:6379\"\nlocal_cache = \"{value}\"\n"))
+    };
+    let ttl = |value: &str| match load_str(&with(value), Path::new("/tmp"), std::iter::empty())
+        .unwrap_or_else(|p| panic!("{value}: {p:#?}"))
+        .session
+        .backend
+    {
+        gatehouse::config::SessionBackend::Redis { local_cache, .. } => local_cache,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(ttl("2s"), std::time::Duration::from_secs(2));
+    assert_eq!(ttl("0"), std::time::Duration::ZERO);
+    for bad in ["1m", "soon", "-1s"] {
+        let p = problems(&with(bad));
+        assert!(has(&p, "session.redis.local_cache"), "{bad}: {p:#?}");
+    }
+}
+
+#[test]
 fn redis_over_tls_is_refused_until_supported() {
     let text = MINIMAL.replace("[session]\ndomain = \"example.com\"\n", "[session]\ndomain = \"example.com\"\nstore = \"redis\"\n[session.redis]\nurl = \"rediss://redis.example.com:6380\"\n");
     let p = problems(&text);

@@ -332,6 +332,7 @@ async fn a_redis_outage_is_never_200() {
         200
     );
     redis.stop();
+    app.channel_lost().await;
     let r = nginx(&app, &url)
         .header("cookie", &cookie)
         .send()

@@ -47,6 +47,7 @@ mod mail;
 mod passwords;
 mod protocol;
 mod rules;
+mod session_cache;
 mod session_list;
 mod sessions;
 mod sign_out;

@@ -386,6 +386,7 @@ async fn a_redis_outage_fails_closed() {
     let mut b = app.login("alice", PW).await;
     assert_eq!(proxied_status(&app, &mut b).await, 200);
     redis.stop();
+    app.channel_lost().await;
     let before = app.echo.count();
     let resp = b.send(app.get("app.gate.localhost", "/")).await;
     assert_eq!(

@@ -209,5 +209,31 @@ fn redis_backend(cx: &mut Ctx<'_>, raw: Option<&RawRedis>) -> SessionBackend {
         url: SecretString::new(url),
         prefix: raw.prefix.clone(),
         timeout: cx.duration("session.redis.timeout", &raw.timeout),
+        local_cache: local_cache(cx, &raw.local_cache),
     }
 }
+
+/// The local session cache's lifetime: a backstop for an invalidation lost on a live
+/// subscription, so it stays short (docs/security.md#session-cache).
+fn local_cache(cx: &mut Ctx<'_>, raw: &str) -> Duration {
+    let Some(ttl) = parse_secs(raw).and_then(|s| u64::try_from(s).ok()) else {
+        cx.problem(
+            "session.redis.local_cache",
+            &format!("{raw:?} is not a duration"),
+            "e.g. \"2s\"; \"0\" turns the cache off",
+        );
+        return Duration::ZERO;
+    };
+    let ttl = Duration::from_secs(ttl);
+    if ttl > MAX_LOCAL_CACHE {
+        cx.problem(
+            "session.redis.local_cache",
+            "is longer than 10s",
+            "use a short backstop such as \"2s\", or \"0\" to turn the cache off",
+        );
+    }
+    ttl
+}
+
+/// Longest `session.redis.local_cache` accepted.
+const MAX_LOCAL_CACHE: Duration = Duration::from_secs(10);
