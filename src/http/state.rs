@@ -7,7 +7,7 @@ use http::{HeaderMap, HeaderValue};
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::domain::session::SessionId;
+use crate::domain::session::{Session, SessionId};
 use crate::http::cookies::{self, Cookies};
 use crate::http::csrf::Csrf;
 use crate::http::headers::SecurityHeaders;
@@ -73,6 +73,23 @@ impl AppState {
     /// The `Set-Cookie` for session `id`, issued by the portal at `host`, after binding the
     /// session to that cookie scope. Every session cookie is issued here: a session never
     /// bound resolves nowhere.
+    /// `Set-Cookie` for a session just started whose record is at hand: when it was bound to
+    /// this host's cookie scope in its first write, no store round trip; else as
+    /// [`Self::session_cookie`].
+    pub async fn new_session_cookie(
+        &self,
+        id: &SessionId,
+        session: &Session,
+        host: &str,
+        now: i64,
+    ) -> StoreResult<HeaderValue> {
+        if session.valid_in(&self.cookie_scope(host)) {
+            let max_age = session.expires_at.saturating_sub(now);
+            return Ok(self.cookies.session(id, host, Some(max_age)));
+        }
+        self.session_cookie(id, host, now).await
+    }
+
     pub async fn session_cookie(
         &self,
         id: &SessionId,

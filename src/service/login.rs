@@ -13,7 +13,7 @@ use std::sync::Arc;
 use super::AuthError;
 use super::devices::Devices;
 use super::hasher::Hasher;
-use super::sessions::Sessions;
+use super::sessions::{Opening, Sessions};
 use super::throttle::{Attempt, Throttle};
 use crate::audit;
 use crate::audit::event;
@@ -37,6 +37,8 @@ pub struct LoginRequest<'a> {
     pub device: Option<&'a str>,
     /// "Keep me signed in" was ticked (honoured only when `session.remember_me` is on).
     pub remember: bool,
+    /// The cookie scope the session cookie will be issued for (bound in its first write).
+    pub scope: &'a str,
     /// The time the request arrived (Unix seconds).
     pub now: i64,
 }
@@ -163,7 +165,17 @@ impl Login {
         };
         let (id, session) = self
             .sessions
-            .start(&user, level, &ip, req.user_agent, now, req.remember)
+            .start(
+                &user,
+                level,
+                Opening {
+                    ip: &ip,
+                    user_agent: req.user_agent,
+                    remember: req.remember,
+                    scope: Some(req.scope),
+                },
+                now,
+            )
             .await?;
         audit!(event::LOGIN_SUCCESS, user = %crate::audit::Clean(&user.username), ip = %req.ip, user_agent = %crate::audit::Clean(req.user_agent), factor, session = id.key().short());
         Ok(LoginSuccess { id, session, user })

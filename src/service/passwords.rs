@@ -13,7 +13,7 @@ use thiserror::Error;
 
 use super::AuthError;
 use super::credentials::{Credentials, PolicyUser, SetBy};
-use super::sessions::{Resolved, Sessions};
+use super::sessions::{Opening, Resolved, Sessions};
 use super::throttle::Throttle;
 use super::two_factor::{Origin, TwoFactor};
 use super::users::{Actor, AdminAction, UserAdmin, UserError};
@@ -182,10 +182,13 @@ impl Passwords {
             .start(
                 &updated,
                 current.session.level,
-                &origin.ip.to_string(),
-                origin.user_agent,
+                Opening {
+                    ip: &origin.ip.to_string(),
+                    user_agent: origin.user_agent,
+                    remember: current.session.remember,
+                    scope: current.session.cookie_scope.as_deref(),
+                },
                 now,
-                current.session.remember,
             )
             .await?;
         audit!(event::PASSWORD_CHANGED, user = %crate::audit::Clean(&user.username), ip = %origin.ip, forced = user.must_change_password, sessions_ended = ended);

@@ -33,6 +33,20 @@ pub struct Resolved {
     pub user: Arc<User>,
 }
 
+/// Where a new session comes from, and what its record starts with.
+#[derive(Debug, Clone, Copy)]
+pub struct Opening<'a> {
+    /// Client address.
+    pub ip: &'a str,
+    /// User agent (the record truncates it).
+    pub user_agent: &'a str,
+    /// "Keep me signed in" was asked for (honoured only when `session.remember_me` is on).
+    pub remember: bool,
+    /// The cookie scope the session's cookie will be issued for, when known (a sign-in at
+    /// the portal, a session replacing one of the same browser): bound in the first write.
+    pub scope: Option<&'a str>,
+}
+
 /// The session use cases.
 #[derive(Clone)]
 pub struct Sessions {
@@ -99,11 +113,21 @@ impl Sessions {
         &self,
         user: &User,
         level: AuthLevel,
-        ip: &str,
-        user_agent: &str,
+        opening: Opening<'_>,
         now: i64,
-        remember: bool,
     ) -> StoreResult<(SessionId, Session)> {
+        let session = self.opened(user, level, opening, now).await?;
+        self.put_new(session, now).await
+    }
+
+    /// A new session record for `user`, after ending the least recently used ones over the cap.
+    async fn opened(
+        &self,
+        user: &User,
+        level: AuthLevel,
+        opening: Opening<'_>,
+        now: i64,
+    ) -> StoreResult<Session> {
         let mut existing = self.store.list_for_user(user.id, now).await?;
         // Pending logins are short-lived and not sessions: they neither count nor get evicted.
         existing.retain(|(_, s)| s.level != AuthLevel::Pending);
@@ -115,11 +139,25 @@ impl Sessions {
                 audit!(event::SESSION_EVICTED, user = %crate::audit::Clean(&user.username), session = key.short());
             }
         }
-        let id = SessionId::generate();
-        let mut session = Session::start(user.into(), level, now, ip, user_agent, &self.timeouts);
-        if remember {
+        let mut session = Session::start(
+            user.into(),
+            level,
+            now,
+            opening.ip,
+            opening.user_agent,
+            &self.timeouts,
+        );
+        if opening.remember {
             session.keep_signed_in(&self.timeouts);
         }
+        // Known now, the scope goes into the first write: no second write to bind it.
+        session.cookie_scope = opening.scope.map(str::to_owned);
+        Ok(session)
+    }
+
+    /// Stores `session` under a fresh id: its one write.
+    async fn put_new(&self, session: Session, now: i64) -> StoreResult<(SessionId, Session)> {
+        let id = SessionId::generate();
         self.store
             .put(&id.key(), &session, session.ttl(now, &self.timeouts), now)
             .await?;
@@ -163,25 +201,21 @@ impl Sessions {
         now: i64,
     ) -> StoreResult<(SessionId, Session)> {
         self.remove(&old.key).await?;
-        let (id, mut session) = self
-            .start(
-                &old.user,
-                level,
-                &old.session.ip,
-                &old.session.user_agent,
-                now,
-                old.session.remember,
-            )
-            .await?;
+        let opening = Opening {
+            ip: &old.session.ip,
+            user_agent: &old.session.user_agent,
+            remember: old.session.remember,
+            // The same browser gets the new cookie, for the same scope (none yet for a
+            // pending login: bound when its cookie is issued).
+            scope: old.session.cookie_scope.as_deref(),
+        };
+        let mut session = self.opened(&old.user, level, opening, now).await?;
         // A rotation is not a new login: the session keeps its absolute end.
         if old.session.level != AuthLevel::Pending {
             session.created_at = old.session.created_at;
             session.expires_at = old.session.expires_at;
-            self.store
-                .put(&id.key(), &session, session.ttl(now, &self.timeouts), now)
-                .await?;
         }
-        Ok((id, session))
+        self.put_new(session, now).await
     }
 
     /// Resolves a cookie value sent to a host in cookie scope `scope` (its cookie domain, or

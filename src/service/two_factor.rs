@@ -17,7 +17,7 @@ use std::sync::Arc;
 use super::AuthError;
 use super::devices::Devices;
 use super::hasher::Hasher;
-use super::sessions::{Resolved, Sessions};
+use super::sessions::{Opening, Resolved, Sessions};
 use super::throttle::Throttle;
 use crate::audit;
 use crate::audit::event;
@@ -427,10 +427,13 @@ impl TwoFactor {
             .start(
                 &updated,
                 AuthLevel::OneFactor,
-                &current.session.ip,
-                &current.session.user_agent,
+                Opening {
+                    ip: &current.session.ip,
+                    user_agent: &current.session.user_agent,
+                    remember: current.session.remember,
+                    scope: current.session.cookie_scope.as_deref(),
+                },
                 now,
-                current.session.remember,
             )
             .await?;
         audit!(event::TOTP_DISABLED, user = %crate::audit::Clean(&user.username), ip = %origin.ip, devices_forgotten = devices, other_sessions_ended = others);

@@ -90,10 +90,13 @@ async fn session_ids_are_long_random_and_unique() {
             .start(
                 &user,
                 gatehouse::domain::session::AuthLevel::OneFactor,
-                "127.0.0.1",
-                "t",
+                gatehouse::service::sessions::Opening {
+                    ip: "127.0.0.1",
+                    user_agent: "t",
+                    remember: false,
+                    scope: None,
+                },
                 0,
-                false,
             )
             .await
             .unwrap();

@@ -157,10 +157,13 @@ async fn a_one_factor_session_of_a_two_factor_user_steps_up_with_a_code() {
         .start(
             &user,
             AuthLevel::OneFactor,
-            "127.0.0.1",
-            "test",
+            gatehouse::service::sessions::Opening {
+                ip: "127.0.0.1",
+                user_agent: "test",
+                remember: false,
+                scope: None,
+            },
             app.now(),
-            false,
         )
         .await
         .unwrap();

@@ -5,6 +5,7 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use gatehouse::clock::{Clock, ManualClock};
 use gatehouse::compose::Services;
@@ -15,9 +16,10 @@ use gatehouse::domain::session::SessionId;
 use gatehouse::domain::user::User;
 use gatehouse::service::AuthError;
 use gatehouse::service::login::{LoginRequest, LoginSuccess};
-use gatehouse::service::sessions::Resolved;
+use gatehouse::service::sessions::{Opening, Resolved};
 use gatehouse::service::two_factor::Origin;
 use gatehouse::service::users::{Actor, AddUser};
+use gatehouse::store::SessionStore;
 
 /// A password that passes the policy.
 pub const PW: &str = "correct horse battery staple";
@@ -61,6 +63,14 @@ impl Kit {
     /// A kit whose configuration is the defaults plus `settings` (dotted keys, as
     /// `GATEHOUSE_SECTION__KEY` overrides: `("throttle.account_failures", "3")`).
     pub async fn new(settings: &[(&str, &str)]) -> Self {
+        Self::with_session_store(settings, |s| s).await
+    }
+
+    /// Like [`Kit::new`], with the session store passed through `wrap` (to observe it).
+    pub async fn with_session_store(
+        settings: &[(&str, &str)],
+        wrap: impl FnOnce(Arc<dyn SessionStore>) -> Arc<dyn SessionStore>,
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let env = settings.iter().map(|(key, value)| {
             (
@@ -78,7 +88,8 @@ impl Kit {
             iterations: 1,
             parallelism: 1,
         };
-        let stores = gatehouse::compose::open_stores(&config).await.unwrap();
+        let mut stores = gatehouse::compose::open_stores(&config).await.unwrap();
+        stores.sessions = wrap(stores.sessions);
         let key = gatehouse::compose::load_key(&config.secrets.key).unwrap();
         let services = gatehouse::compose::services(&config, &stores, &key).unwrap();
         Self {
@@ -145,6 +156,7 @@ impl Kit {
                 user_agent: "service-tier",
                 device: None,
                 remember: false,
+                scope: SCOPE,
                 now: self.now(),
             })
             .await
@@ -163,14 +175,16 @@ impl Kit {
             .start(
                 user,
                 gatehouse::domain::session::AuthLevel::OneFactor,
-                "192.0.2.10",
-                "service-tier",
+                Opening {
+                    ip: "192.0.2.10",
+                    user_agent: "service-tier",
+                    remember: false,
+                    scope: Some(SCOPE),
+                },
                 self.now(),
-                false,
             )
             .await
             .unwrap();
-        self.bind(&id).await;
         id
     }
 

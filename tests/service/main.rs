@@ -19,3 +19,4 @@ mod step_up;
 mod temporary;
 mod throttle;
 mod totp;
+mod writes;

@@ -9,7 +9,6 @@ use axum::extract::{Query, State};
 use http::{HeaderMap, Response, StatusCode, header};
 use serde::{Deserialize, Serialize};
 
-use super::account::with_session;
 use super::errors::{PageError, WebError};
 use super::extract::{CsrfForm, CurrentSession};
 pub(super) use super::forms::with_rd;
@@ -185,12 +184,13 @@ pub(super) async fn submit(
     };
     let rd = safe_rd(&app, &ctx, &form.rd);
     let password = SecretString::new(form.password);
+    let scope = app.cookie_scope(&ctx.host);
     match app
         .login
         .login(attempt(
             &ctx,
             &headers,
-            (&form.username, form.remember == "1"),
+            (&form.username, form.remember == "1", &scope),
             password,
         ))
         .await
@@ -217,7 +217,7 @@ fn unread(app: &AppState, headers: &HeaderMap, e: WebError) -> Result<Response<B
 fn attempt<'a>(
     ctx: &RequestCtx,
     headers: &'a HeaderMap,
-    (username, remember): (&'a str, bool),
+    (username, remember, scope): (&'a str, bool, &'a str),
     password: SecretString,
 ) -> LoginRequest<'a> {
     LoginRequest {
@@ -231,6 +231,7 @@ fn attempt<'a>(
             .unwrap_or(""),
         device: cookies::read(headers, DEVICE_COOKIE).ok().flatten(),
         remember,
+        scope,
         now: ctx.now,
     }
 }
@@ -288,8 +289,12 @@ async fn signed_in(
             .append(header::SET_COOKIE, app.cookies.pending(&ok.id));
         return Ok(saved_language(app, &ok.user, resp));
     }
-    let resp = see_other(&after_login(app, &ok.user, rd));
-    with_session(app, ctx, saved_language(app, &ok.user, resp), &ok.id).await
+    let mut resp = saved_language(app, &ok.user, see_other(&after_login(app, &ok.user, rd)));
+    let cookie = app
+        .new_session_cookie(&ok.id, &ok.session, &ctx.host, ctx.now)
+        .await?;
+    resp.headers_mut().append(header::SET_COOKIE, cookie);
+    Ok(resp)
 }
 
 /// `resp` with the language the user chose in the picker (saved with the account), so a new
