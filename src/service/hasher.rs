@@ -1,11 +1,19 @@
-//! Password hashing off the reactor: argon2id on the blocking pool behind a fair queue.
+//! Password hashing off the reactor: argon2id on its own low-priority threads behind a fair
+//! queue.
 //!
 //! Each verification costs ~45 ms and 19+ MiB, so at most `max_concurrent` run at once. Jobs
 //! wait in [`HashPool`], which caps what one client address or one account may hold and serves
 //! clients in turn, for at most `QUEUE_WAIT`; anything beyond is refused as busy instead of
 //! queueing without bound. Forward-auth and proxying never come here.
+//!
+//! A job that holds a permit runs on [`HashThreads`]: at most one thread fewer than there are
+//! cores, at the lowest scheduling priority. On tokio's blocking pool, a login storm put one
+//! argon2 thread per permit (2 per core) next to the runtime's workers and proxied requests
+//! waited for a core; here a core is always left without hashing, and the kernel prefers the
+//! proxy's threads on the others (BENCHMARKS.md, "Memory and login storms").
 
-use std::sync::Arc;
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::AuthError;
@@ -25,6 +33,8 @@ pub struct Hasher {
     pepper: Option<Arc<[u8]>>,
     /// The permits and the fair queue in front of them.
     pool: HashPool,
+    /// Where a job runs once it holds a permit.
+    threads: HashThreads,
     /// A real hash of a random password, verified for unknown users so that they cost the
     /// same as known ones (docs/security.md#login-timing).
     dummy: Arc<str>,
@@ -45,6 +55,7 @@ impl Hasher {
             params,
             pepper,
             pool: HashPool::new(PoolLimits::for_permits(max_concurrent, WAITERS_PER_PERMIT)),
+            threads: HashThreads::start(max_concurrent)?,
             dummy: Arc::from(dummy),
         })
     }
@@ -97,13 +108,104 @@ impl Hasher {
             .acquire(claimant, QUEUE_WAIT)
             .await
             .map_err(|_| AuthError::Busy)?;
-        let out = tokio::task::spawn_blocking(move || {
-            let out = work();
-            drop(permit);
-            out
-        })
-        .await
-        .map_err(|e| AuthError::Hash(e.into()))?;
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.threads.run(Box::new(move || {
+            // The permit comes back with the result and is released on the runtime: releasing
+            // takes the pool's lock, which a low-priority thread must not hold while tokio's
+            // threads wait for it. If the request has gone, it is released here.
+            let _ = tx.send((work(), permit));
+        }))?;
+        let (out, permit) = rx
+            .await
+            .map_err(|_| AuthError::Hash("a hashing thread ended".into()))?;
+        drop(permit);
         Ok(out)
+    }
+}
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Threads that only hash passwords, apart from tokio's. They end when the last [`Hasher`]
+/// clone is dropped.
+#[derive(Clone)]
+struct HashThreads {
+    jobs: SyncSender<Job>,
+}
+
+/// The nice value of hashing threads: the lowest priority, so that any runnable proxy or
+/// reactor thread gets the core first.
+const HASH_NICE: i32 = 19;
+
+impl HashThreads {
+    /// `max(1, min(permits, cores - 1))` threads. The queue holds a job per permit: a job is
+    /// only sent while its permit is held, so it is never full.
+    fn start(permits: usize) -> Result<Self, AuthError> {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        let count = permits.min(cores.saturating_sub(1)).max(1);
+        let (jobs, queue) = sync_channel::<Job>(permits.max(1));
+        let queue = Arc::new(Mutex::new(queue));
+        for i in 0..count {
+            let queue = queue.clone();
+            std::thread::Builder::new()
+                .name(format!("gatehouse-hash-{i}"))
+                .spawn(move || Self::work(&queue))
+                .map_err(|e| AuthError::Hash(e.into()))?;
+        }
+        Ok(Self { jobs })
+    }
+
+    fn work(queue: &Mutex<Receiver<Job>>) {
+        // On Linux a thread id names one thread here, so only this thread is demoted.
+        if let Err(e) =
+            rustix::process::setpriority_process(Some(rustix::thread::gettid()), HASH_NICE)
+        {
+            tracing::warn!(error = %e, "cannot lower the priority of a password-hashing thread");
+        }
+        loop {
+            let job = {
+                let queue = queue
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                match queue.recv() {
+                    Ok(job) => job,
+                    Err(_) => return,
+                }
+            };
+            job();
+        }
+    }
+
+    fn run(&self, job: Job) -> Result<(), AuthError> {
+        self.jobs.try_send(job).map_err(|e| match e {
+            TrySendError::Full(_) => AuthError::Busy,
+            TrySendError::Disconnected(_) => AuthError::Hash("the hashing threads ended".into()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::{IpAddr, Ipv4Addr};
+
+    /// Hashing runs on the dedicated threads at the lowest priority, not on tokio's threads.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn jobs_run_on_low_priority_hash_threads() {
+        let hasher = Hasher::new(crate::domain::password::OWASP_MIN, None, 4).unwrap();
+        let claimant = Claimant::new(IpAddr::V4(Ipv4Addr::LOCALHOST), "alice");
+        let (name, nice) = hasher
+            .blocking(claimant, || {
+                let name = std::thread::current().name().map(str::to_owned);
+                let nice = rustix::process::getpriority_process(Some(rustix::thread::gettid()));
+                (name, nice.unwrap())
+            })
+            .await
+            .unwrap();
+        assert!(
+            name.as_deref()
+                .is_some_and(|n| n.starts_with("gatehouse-hash-")),
+            "ran on {name:?}"
+        );
+        assert_eq!(nice, HASH_NICE);
     }
 }

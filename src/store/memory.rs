@@ -23,17 +23,21 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+#[path = "memory_slot.rs"]
+mod slot;
+use slot::Slot;
+
 #[derive(Default)]
 struct Sessions {
-    records: HashMap<SessionKey, (Session, i64)>,
-    by_user: HashMap<UserId, HashSet<SessionKey>>,
+    records: HashMap<Slot, (Session, i64)>,
+    by_user: HashMap<UserId, HashSet<Slot>>,
     /// Actions held back by a step-up, with when they go. Apart from the records: a
     /// confirmation rotates the session (the old key goes) before it takes the action.
     pending: HashMap<SessionKey, (PendingAction, i64)>,
 }
 
 impl Sessions {
-    fn unlink(&mut self, key: &SessionKey, user_id: UserId) {
+    fn unlink(&mut self, key: &Slot, user_id: UserId) {
         if let Some(set) = self.by_user.get_mut(&user_id) {
             set.remove(key);
             if set.is_empty() {
@@ -42,14 +46,14 @@ impl Sessions {
         }
     }
 
-    fn take(&mut self, key: &SessionKey) -> Option<Session> {
+    fn take(&mut self, key: &Slot) -> Option<Session> {
         let (session, _) = self.records.remove(key)?;
         self.unlink(key, session.user_id);
         Some(session)
     }
 
     fn purge_expired(&mut self, now: i64) {
-        let dead: Vec<SessionKey> = self
+        let dead: Vec<Slot> = self
             .records
             .iter()
             .filter(|(_, (_, gone_at))| *gone_at <= now)
@@ -68,7 +72,7 @@ impl Sessions {
         if self.records.len() < capacity {
             return;
         }
-        let mut by_end: Vec<(i64, SessionKey)> = self
+        let mut by_end: Vec<(i64, Slot)> = self
             .records
             .iter()
             .map(|(k, (_, gone_at))| (*gone_at, k.clone()))
@@ -107,15 +111,13 @@ impl SessionStore for MemorySessionStore {
         now: i64,
     ) -> StoreResult<()> {
         let gone_at = now.saturating_add(i64::try_from(ttl_secs).unwrap_or(i64::MAX));
+        let key = Slot::of(key);
         let mut s = lock(&self.inner);
-        if !s.records.contains_key(key) {
+        if !s.records.contains_key(&key) {
             s.make_room(self.capacity, now);
         }
         s.records.insert(key.clone(), (session.clone(), gone_at));
-        s.by_user
-            .entry(session.user_id)
-            .or_default()
-            .insert(key.clone());
+        s.by_user.entry(session.user_id).or_default().insert(key);
         Ok(())
     }
 
@@ -128,7 +130,7 @@ impl SessionStore for MemorySessionStore {
     ) -> StoreResult<bool> {
         let gone_at = now.saturating_add(i64::try_from(ttl_secs).unwrap_or(i64::MAX));
         let mut s = lock(&self.inner);
-        match s.records.get_mut(key) {
+        match s.records.get_mut(&Slot::of(key)) {
             Some(entry) if entry.1 > now => {
                 *entry = (session.clone(), gone_at);
                 Ok(true)
@@ -138,11 +140,12 @@ impl SessionStore for MemorySessionStore {
     }
 
     async fn get(&self, key: &SessionKey, now: i64) -> StoreResult<Option<Session>> {
+        let key = Slot::of(key);
         let mut s = lock(&self.inner);
-        match s.records.get(key) {
+        match s.records.get(&key) {
             Some((session, gone_at)) if *gone_at > now => Ok(Some(session.clone())),
             Some(_) => {
-                s.take(key);
+                s.take(&key);
                 Ok(None)
             }
             None => Ok(None),
@@ -150,7 +153,7 @@ impl SessionStore for MemorySessionStore {
     }
 
     async fn remove(&self, key: &SessionKey) -> StoreResult<bool> {
-        Ok(lock(&self.inner).take(key).is_some())
+        Ok(lock(&self.inner).take(&Slot::of(key)).is_some())
     }
 
     async fn list_for_user(
@@ -165,7 +168,7 @@ impl SessionStore for MemorySessionStore {
         Ok(keys
             .iter()
             .filter_map(|k| match s.records.get(k) {
-                Some((session, gone_at)) if *gone_at > now => Some((k.clone(), session.clone())),
+                Some((session, gone_at)) if *gone_at > now => Some((k.key(), session.clone())),
                 _ => None,
             })
             .collect())
