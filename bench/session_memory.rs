@@ -20,7 +20,7 @@ fn rss_bytes() -> usize {
 const USER_AGENT: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() {
+async fn main() -> Result<(), gatehouse::store::StoreError> {
     let n: usize = std::env::var("SESSIONS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -51,10 +51,7 @@ async fn main() {
     let store = MemorySessionStore::new(n);
     let rss0 = rss_bytes();
     for (key, session) in &records {
-        store
-            .put(key, session, 43_200, now)
-            .await
-            .expect("the memory store does not fail");
+        store.put(key, session, 43_200, now).await?;
     }
     let rss1 = rss_bytes();
     println!(
@@ -62,4 +59,5 @@ async fn main() {
         rss1.saturating_sub(rss0) / n,
         std::mem::size_of::<Session>()
     );
+    Ok(())
 }

@@ -212,6 +212,27 @@ log "idle RSS $(mib "$IDLE_RSS"); warming up"
 proxy_run warm
 LOAD_RSS=$(rss_kib "$GH_PID") LOAD_HWM=$(peak_rss_kib "$GH_PID")
 
+# The connections are held before any storm: the heap argon2 leaves behind would absorb them.
+log "holding $IDLE_CONNECTIONS idle keep-alive connections"
+BEFORE_HOLD=$(rss_kib "$GH_PID")
+python3 "$CLIENTS_PY" hold "$GH_PORT" "$IDLE_CONNECTIONS" 200 "$TMP/held" "$TMP/stop" &
+HOLD_PID=$!
+PIDS+=("$HOLD_PID")
+for ((i = 0; i < 600; i++)); do
+    [[ -s $TMP/held ]] && break
+    kill -0 "$HOLD_PID" 2>/dev/null || die "the keep-alive client failed"
+    sleep 0.2
+done
+[[ -s $TMP/held ]] || die "the keep-alive client did not open its connections in 120 s"
+HELD=$(<"$TMP/held")
+sleep 2
+HOLD_RSS=$(rss_kib "$GH_PID")
+((HELD == IDLE_CONNECTIONS)) || die "only $HELD of $IDLE_CONNECTIONS connections got a 200"
+touch "$TMP/stop"
+wait "$HOLD_PID" || true
+rm -f "$TMP/stop"
+PER_CONN=$(awk -v a="$HOLD_RSS" -v b="$BEFORE_HOLD" -v n="$HELD" 'BEGIN { printf "%.1f", (a - b) * 1024 / n / 1000 }')
+
 # Quiet and storm runs alternate, so that the other load on the machine (other engineers'
 # builds) weighs on both alike; each round's ratio is reported, and their median.
 STORM_OK=0 STORM_BUSY=0 STORM_OTHER=0 STORM_SECS=0
@@ -235,26 +256,7 @@ done
 STORM_HWM=$(peak_rss_kib "$GH_PID")
 sleep 3
 AFTER_STORM_RSS=$(rss_kib "$GH_PID")
-rm -f "$TMP/stop"
 
-log "holding $IDLE_CONNECTIONS idle keep-alive connections"
-BEFORE_HOLD=$(rss_kib "$GH_PID")
-python3 "$CLIENTS_PY" hold "$GH_PORT" "$IDLE_CONNECTIONS" 200 "$TMP/held" "$TMP/stop" &
-HOLD_PID=$!
-PIDS+=("$HOLD_PID")
-for ((i = 0; i < 600; i++)); do
-    [[ -s $TMP/held ]] && break
-    kill -0 "$HOLD_PID" 2>/dev/null || die "the keep-alive client failed"
-    sleep 0.2
-done
-[[ -s $TMP/held ]] || die "the keep-alive client did not open its connections in 120 s"
-HELD=$(<"$TMP/held")
-sleep 2
-HOLD_RSS=$(rss_kib "$GH_PID")
-((HELD == IDLE_CONNECTIONS)) || die "only $HELD of $IDLE_CONNECTIONS connections got a 200"
-touch "$TMP/stop"
-wait "$HOLD_PID" || true
-PER_CONN=$(awk -v a="$HOLD_RSS" -v b="$BEFORE_HOLD" -v n="$HELD" 'BEGIN { printf "%.1f", (a - b) * 1024 / n / 1000 }')
 stop_pid "$GH_PID"
 
 # --- 2. Redis sessions: MEMORY USAGE per session ------------------------------------------------

@@ -1,7 +1,7 @@
 //! How the in-process session store holds a session key: the 32 bytes of the hex SHA-256 that
 //! every issued key is, inline (40 bytes, no allocation), instead of a 64-character `String`
 //! (24 bytes plus an 80-byte heap block), once in the records and once in the per-user index.
-//! With 100,000 sessions that is ~150 bytes a session less (BENCHMARKS.md, "Memory and login
+//! With 100,000 sessions that is ~110 bytes a session less (BENCHMARKS.md, "Memory and login
 //! storms"). Any other key (only tests make them) is kept as given, so every key round-trips.
 
 use crate::domain::session::SessionKey;
