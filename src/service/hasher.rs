@@ -1,16 +1,19 @@
-//! Password hashing off the reactor: argon2id on its own low-priority threads behind a fair
-//! queue.
+//! Password hashing off the reactor: argon2id on its own threads behind a fair queue.
 //!
 //! Each verification costs ~45 ms and 19+ MiB, so at most `max_concurrent` run at once. Jobs
 //! wait in [`HashPool`], which caps what one client address or one account may hold and serves
 //! clients in turn, for at most `QUEUE_WAIT`; anything beyond is refused as busy instead of
 //! queueing without bound. Forward-auth and proxying never come here.
 //!
-//! A job that holds a permit runs on [`HashThreads`]: at most one thread fewer than there are
-//! cores, at the lowest scheduling priority. On tokio's blocking pool, a login storm put one
-//! argon2 thread per permit (2 per core) next to the runtime's workers and proxied requests
-//! waited for a core; here a core is always left without hashing, and the kernel prefers the
-//! proxy's threads on the others (BENCHMARKS.md, "Memory and login storms").
+//! A job that holds a permit runs on [`HashThreads`]: one thread fewer than there are cores
+//! (at least one, at most one per permit). On tokio's blocking pool, a login storm ran one
+//! argon2 thread per permit (2 per core) next to the runtime's workers, proxied requests
+//! waited for a core, and every blocking thread kept its own malloc arena full of argon2
+//! blocks (800+ MiB resident); here a core is always left to proxying. The threads run at
+//! normal priority: at the lowest (nice 19) proxied p99 measured worse in two runs, not
+//! better, likely because a starved hashing thread holds process-wide locks (the allocator's,
+//! the kernel's address-space lock) that the runtime's threads then wait for (BENCHMARKS.md,
+//! "Memory and login storms").
 
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex};
@@ -110,9 +113,9 @@ impl Hasher {
             .map_err(|_| AuthError::Busy)?;
         let (tx, rx) = tokio::sync::oneshot::channel();
         self.threads.run(Box::new(move || {
-            // The permit comes back with the result and is released on the runtime: releasing
-            // takes the pool's lock, which a low-priority thread must not hold while tokio's
-            // threads wait for it. If the request has gone, it is released here.
+            // The permit comes back with the result and is released on the runtime, so that
+            // the hashing thread does not take the pool's lock that tokio's threads take. If
+            // the request has gone, it is released here.
             let _ = tx.send((work(), permit));
         }))?;
         let (out, permit) = rx
@@ -131,10 +134,6 @@ type Job = Box<dyn FnOnce() + Send>;
 struct HashThreads {
     jobs: SyncSender<Job>,
 }
-
-/// The nice value of hashing threads: the lowest priority, so that any runnable proxy or
-/// reactor thread gets the core first.
-const HASH_NICE: i32 = 19;
 
 impl HashThreads {
     /// `max(1, min(permits, cores - 1))` threads. The queue holds a job per permit: a job is
@@ -155,12 +154,6 @@ impl HashThreads {
     }
 
     fn work(queue: &Mutex<Receiver<Job>>) {
-        // On Linux a thread id names one thread here, so only this thread is demoted.
-        if let Err(e) =
-            rustix::process::setpriority_process(Some(rustix::thread::gettid()), HASH_NICE)
-        {
-            tracing::warn!(error = %e, "cannot lower the priority of a password-hashing thread");
-        }
         loop {
             let job = {
                 let queue = queue
@@ -188,16 +181,14 @@ mod tests {
     use super::*;
     use std::net::{IpAddr, Ipv4Addr};
 
-    /// Hashing runs on the dedicated threads at the lowest priority, not on tokio's threads.
+    /// Hashing runs on the dedicated threads, not on tokio's (workers or blocking pool).
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn jobs_run_on_low_priority_hash_threads() {
+    async fn jobs_run_on_the_hash_threads() {
         let hasher = Hasher::new(crate::domain::password::OWASP_MIN, None, 4).unwrap();
         let claimant = Claimant::new(IpAddr::V4(Ipv4Addr::LOCALHOST), "alice");
-        let (name, nice) = hasher
+        let name = hasher
             .blocking(claimant, || {
-                let name = std::thread::current().name().map(str::to_owned);
-                let nice = rustix::process::getpriority_process(Some(rustix::thread::gettid()));
-                (name, nice.unwrap())
+                std::thread::current().name().map(str::to_owned)
             })
             .await
             .unwrap();
@@ -206,6 +197,5 @@ mod tests {
                 .is_some_and(|n| n.starts_with("gatehouse-hash-")),
             "ran on {name:?}"
         );
-        assert_eq!(nice, HASH_NICE);
     }
 }
