@@ -140,7 +140,7 @@ impl HashThreads {
     /// only sent while its permit is held, so it is never full.
     fn start(permits: usize) -> Result<Self, AuthError> {
         let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
-        let count = permits.min(cores.saturating_sub(1)).max(1);
+        let count = Self::count(permits, cores);
         let (jobs, queue) = sync_channel::<Job>(permits.max(1));
         let queue = Arc::new(Mutex::new(queue));
         for i in 0..count {
@@ -151,6 +151,12 @@ impl HashThreads {
                 .map_err(|e| AuthError::Hash(e.into()))?;
         }
         Ok(Self { jobs })
+    }
+
+    /// One thread fewer than the cores, so that a core is always left to the runtime; never
+    /// more than the permits (they would idle), and at least one.
+    fn count(permits: usize, cores: usize) -> usize {
+        permits.min(cores.saturating_sub(1)).max(1)
     }
 
     fn work(queue: &Mutex<Receiver<Job>>) {
@@ -180,6 +186,15 @@ impl HashThreads {
 mod tests {
     use super::*;
     use std::net::{IpAddr, Ipv4Addr};
+
+    #[test]
+    fn hashing_leaves_a_core_to_the_runtime() {
+        assert_eq!(HashThreads::count(4, 2), 1);
+        assert_eq!(HashThreads::count(8, 4), 3);
+        assert_eq!(HashThreads::count(2, 16), 2);
+        assert_eq!(HashThreads::count(4, 1), 1);
+        assert_eq!(HashThreads::count(0, 8), 1);
+    }
 
     /// Hashing runs on the dedicated threads, not on tokio's (workers or blocking pool).
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
