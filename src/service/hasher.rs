@@ -1,11 +1,22 @@
-//! Password hashing off the reactor: argon2id on the blocking pool behind a fair queue.
+//! Password hashing off the reactor: argon2id on its own threads behind a fair queue.
 //!
 //! Each verification costs ~45 ms and 19+ MiB, so at most `max_concurrent` run at once. Jobs
 //! wait in [`HashPool`], which caps what one client address or one account may hold and serves
 //! clients in turn, for at most `QUEUE_WAIT`; anything beyond is refused as busy instead of
 //! queueing without bound. Forward-auth and proxying never come here.
+//!
+//! A job that holds a permit runs on [`HashThreads`]: one thread fewer than there are cores
+//! (at least one, at most one per permit). On tokio's blocking pool, a login storm ran one
+//! argon2 thread per permit (2 per core) next to the runtime's workers, proxied requests
+//! waited for a core, and every blocking thread kept its own malloc arena full of argon2
+//! blocks (800+ MiB resident); here a core is always left to proxying. The threads run at
+//! normal priority: at the lowest (nice 19) proxied p99 measured worse in two runs, not
+//! better, likely because a starved hashing thread holds process-wide locks (the allocator's,
+//! the kernel's address-space lock) that the runtime's threads then wait for (BENCHMARKS.md,
+//! "Memory and login storms").
 
-use std::sync::Arc;
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::AuthError;
@@ -25,6 +36,8 @@ pub struct Hasher {
     pepper: Option<Arc<[u8]>>,
     /// The permits and the fair queue in front of them.
     pool: HashPool,
+    /// Where a job runs once it holds a permit.
+    threads: HashThreads,
     /// A real hash of a random password, verified for unknown users so that they cost the
     /// same as known ones (docs/security.md#login-timing).
     dummy: Arc<str>,
@@ -45,6 +58,7 @@ impl Hasher {
             params,
             pepper,
             pool: HashPool::new(PoolLimits::for_permits(max_concurrent, WAITERS_PER_PERMIT)),
+            threads: HashThreads::start(max_concurrent)?,
             dummy: Arc::from(dummy),
         })
     }
@@ -97,13 +111,106 @@ impl Hasher {
             .acquire(claimant, QUEUE_WAIT)
             .await
             .map_err(|_| AuthError::Busy)?;
-        let out = tokio::task::spawn_blocking(move || {
-            let out = work();
-            drop(permit);
-            out
-        })
-        .await
-        .map_err(|e| AuthError::Hash(e.into()))?;
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.threads.run(Box::new(move || {
+            // The permit comes back with the result and is released on the runtime, so that
+            // the hashing thread does not take the pool's lock that tokio's threads take. If
+            // the request has gone, it is released here.
+            let _ = tx.send((work(), permit));
+        }))?;
+        let (out, permit) = rx
+            .await
+            .map_err(|_| AuthError::Hash("a hashing thread ended".into()))?;
+        drop(permit);
         Ok(out)
+    }
+}
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Threads that only hash passwords, apart from tokio's. They end when the last [`Hasher`]
+/// clone is dropped.
+#[derive(Clone)]
+struct HashThreads {
+    jobs: SyncSender<Job>,
+}
+
+impl HashThreads {
+    /// `max(1, min(permits, cores - 1))` threads. The queue holds a job per permit: a job is
+    /// only sent while its permit is held, so it is never full.
+    fn start(permits: usize) -> Result<Self, AuthError> {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        let count = Self::count(permits, cores);
+        let (jobs, queue) = sync_channel::<Job>(permits.max(1));
+        let queue = Arc::new(Mutex::new(queue));
+        for i in 0..count {
+            let queue = queue.clone();
+            std::thread::Builder::new()
+                .name(format!("gatehouse-hash-{i}"))
+                .spawn(move || Self::work(&queue))
+                .map_err(|e| AuthError::Hash(e.into()))?;
+        }
+        Ok(Self { jobs })
+    }
+
+    /// One thread fewer than the cores, so that a core is always left to the runtime; never
+    /// more than the permits (they would idle), and at least one.
+    fn count(permits: usize, cores: usize) -> usize {
+        permits.min(cores.saturating_sub(1)).max(1)
+    }
+
+    fn work(queue: &Mutex<Receiver<Job>>) {
+        loop {
+            let job = {
+                let queue = queue
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                match queue.recv() {
+                    Ok(job) => job,
+                    Err(_) => return,
+                }
+            };
+            job();
+        }
+    }
+
+    fn run(&self, job: Job) -> Result<(), AuthError> {
+        self.jobs.try_send(job).map_err(|e| match e {
+            TrySendError::Full(_) => AuthError::Busy,
+            TrySendError::Disconnected(_) => AuthError::Hash("the hashing threads ended".into()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::{IpAddr, Ipv4Addr};
+
+    #[test]
+    fn hashing_leaves_a_core_to_the_runtime() {
+        assert_eq!(HashThreads::count(4, 2), 1);
+        assert_eq!(HashThreads::count(8, 4), 3);
+        assert_eq!(HashThreads::count(2, 16), 2);
+        assert_eq!(HashThreads::count(4, 1), 1);
+        assert_eq!(HashThreads::count(0, 8), 1);
+    }
+
+    /// Hashing runs on the dedicated threads, not on tokio's (workers or blocking pool).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn jobs_run_on_the_hash_threads() {
+        let hasher = Hasher::new(crate::domain::password::OWASP_MIN, None, 4).unwrap();
+        let claimant = Claimant::new(IpAddr::V4(Ipv4Addr::LOCALHOST), "alice");
+        let name = hasher
+            .blocking(claimant, || {
+                std::thread::current().name().map(str::to_owned)
+            })
+            .await
+            .unwrap();
+        assert!(
+            name.as_deref()
+                .is_some_and(|n| n.starts_with("gatehouse-hash-")),
+            "ran on {name:?}"
+        );
     }
 }

@@ -1,0 +1,321 @@
+#!/usr/bin/env bash
+# Login storms and memory: proxied latency while 32 clients sign in continuously, and Gatehouse's
+# resident memory idle, under the proxy load, per held keep-alive connection and per Redis session.
+# Prints a Markdown report on stdout (and to REPORT when set); BENCHMARKS.md keeps the figures by
+# hand in its "Memory and login storms" section. See bench/README.md.
+#
+# Knobs (environment): DURATION (s per measured run, default 10), ROUNDS (quiet/storm pairs,
+# default 3), CONNECTIONS (wrk connections, default 8), STORM_CLIENTS (default 32),
+# IDLE_CONNECTIONS (default 10000), REDIS_LOGINS (default 20), HASH_NICE (renice the
+# password-hashing threads to this value after start, to compare priorities), SKIP_BUILD=1,
+# GATEHOUSE_BIN (implies SKIP_BUILD=1), REPORT (also write the report there).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$ROOT/bench/lib.sh"
+
+PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
+CLK_TCK=$(getconf CLK_TCK)
+DURATION=${DURATION:-10}
+ROUNDS=${ROUNDS:-3}
+HASH_NICE=${HASH_NICE:-}
+CONNECTIONS=${CONNECTIONS:-8}
+STORM_CLIENTS=${STORM_CLIENTS:-32}
+IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-10000}
+REDIS_LOGINS=${REDIS_LOGINS:-20}
+SKIP_BUILD=${SKIP_BUILD:-0}
+BIN=${GATEHOUSE_BIN:-$ROOT/target/release/gatehouse}
+[[ -z ${GATEHOUSE_BIN:-} ]] || SKIP_BUILD=1
+# Gatehouse reads GATEHOUSE_* variables as config overrides and refuses unknown ones.
+unset GATEHOUSE_BIN
+CLIENTS_PY="$ROOT/bench/storm_clients.py"
+
+[[ -z $HASH_NICE || $HASH_NICE =~ ^-?[0-9]+$ ]] || die "HASH_NICE must be a nice value (got '$HASH_NICE')"
+for knob in DURATION ROUNDS CONNECTIONS STORM_CLIENTS IDLE_CONNECTIONS REDIS_LOGINS; do
+    [[ ${!knob} =~ ^[1-9][0-9]*$ ]] || die "$knob must be a positive whole number (got '${!knob}')"
+done
+((STORM_CLIENTS <= 250)) || die "STORM_CLIENTS must be at most 250 (one source address 127.0.0.N each)"
+
+# --- tools and build -----------------------------------------------------------------------------
+missing=()
+for cmd in nginx wrk redis-server redis-cli curl python3; do
+    command -v "$cmd" >/dev/null 2>&1 || missing+=("$cmd")
+done
+if ((${#missing[@]} > 0)); then
+    log "missing ${missing[*]}: bench/run.sh installs them (apt-get); running its installer"
+    declare -A package=([nginx]=nginx-light [wrk]=wrk [redis-server]=redis-server [redis-cli]=redis-tools [curl]=curl [python3]=python3)
+    pkgs=()
+    for cmd in "${missing[@]}"; do pkgs+=("${package[$cmd]}"); done
+    sudo=()
+    ((EUID == 0)) || sudo=(sudo)
+    "${sudo[@]}" apt-get update -qq && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -qq --no-install-recommends "${pkgs[@]}" ||
+        die "apt-get install ${pkgs[*]} failed; install them by hand and re-run"
+fi
+REV="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+[[ -z $(git -C "$ROOT" status --porcelain -- src Cargo.toml Cargo.lock 2>/dev/null || true) ]] ||
+    REV="$REV with uncommitted changes"
+if [[ $SKIP_BUILD != 1 ]]; then
+    log "building: cargo build --release --bin gatehouse"
+    (cd "$ROOT" && cargo build --release --bin gatehouse) || die "cargo build --release failed"
+fi
+[[ -x $BIN ]] || die "$BIN not found (build it, or unset SKIP_BUILD)"
+# The keep-alive test holds IDLE_CONNECTIONS sockets in the client and as many in the gateway.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+(($(ulimit -n) > IDLE_CONNECTIONS + 1000)) ||
+    die "the open-file limit ($(ulimit -n)) is too low for IDLE_CONNECTIONS=$IDLE_CONNECTIONS"
+
+# --- scratch dir, cleanup ------------------------------------------------------------------------
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-storm.XXXXXX")
+PIDS=()
+cleanup() {
+    local i child children
+    touch "$TMP/stop" 2>/dev/null || true
+    for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
+        children=$(pgrep -P "${PIDS[i]}" || true)
+        stop_pid "${PIDS[i]}"
+        for child in $children; do stop_pid "$child"; done
+    done
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'log interrupted; exit 130' INT
+trap 'log terminated; exit 143' TERM
+
+mapfile -t PORTS < <(free_ports 4)
+UP_PORT=${PORTS[0]} REDIS_PORT=${PORTS[1]} GH_PORT=${PORTS[2]} GH_REDIS_PORT=${PORTS[3]}
+
+# --- upstream and redis --------------------------------------------------------------------------
+mkdir -p "$TMP/upstream"
+cat >"$TMP/upstream.conf" <<EOF
+daemon off;
+worker_processes 1;
+pid $TMP/upstream.pid;
+error_log $TMP/upstream-error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $TMP/upstream/body;
+    proxy_temp_path $TMP/upstream/proxy;
+    keepalive_requests 1000000;
+    server { listen 127.0.0.1:$UP_PORT; location / { return 200 "ok\n"; } }
+}
+EOF
+nginx -p "$TMP/" -c "$TMP/upstream.conf" -e "$TMP/upstream-error.log" >"$TMP/upstream.out" 2>&1 &
+UP_PID=$!
+PIDS+=("$UP_PID")
+wait_http 10 "$UP_PID" "http://127.0.0.1:$UP_PORT/" || die "upstream nginx did not start"
+
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
+    --dir "$TMP" >"$TMP/redis.log" 2>&1 &
+REDIS_PID=$!
+PIDS+=("$REDIS_PID")
+for ((i = 0; i < 100; i++)); do
+    [[ $(redis-cli -p "$REDIS_PORT" ping 2>/dev/null || true) == PONG ]] && break
+    sleep 0.1
+done
+[[ $(redis-cli -p "$REDIS_PORT" ping 2>/dev/null || true) == PONG ]] || die "redis-server did not start"
+
+# --- gatehouse -----------------------------------------------------------------------------------
+random_password >"$TMP/password"
+truncate -s -1 "$TMP/password"
+
+# start_gatehouse STORE PORT: config, users (bench and storm0..), serve; sets GH_PID, GH_LOG.
+start_gatehouse() {
+    local store=$1 port=$2 dir="$TMP/gatehouse-$1" i
+    mkdir -p "$dir"
+    GH_LOG="$dir/gatehouse.log"
+    GH_CONFIG="$dir/gatehouse.toml"
+    {
+        printf '[server]\nlisten = ["127.0.0.1:%s"]\n' "$port"
+        printf 'max_connections = %s\nmax_connections_per_client = 256\n\n' $((IDLE_CONNECTIONS + 100))
+        printf '[portal]\nurl = "http://localhost:%s/_gatehouse"\n\n' "$port"
+        printf '[session]\nstore = "%s"\n' "$store"
+        [[ $store != redis ]] ||
+            printf '\n[session.redis]\nurl = "redis://127.0.0.1:%s"\nprefix = "bench:"\n' "$REDIS_PORT"
+        printf '\n[storage]\ndatabase = "%s"\n\n[log]\nlevel = "warn"\n\n' "$dir/gatehouse.db"
+        printf '[access_control]\ndefault_policy = "one_factor"\n\n'
+        printf '[[sites]]\nhost = "localhost"\nupstream = "http://127.0.0.1:%s"\n' "$UP_PORT"
+    } >"$GH_CONFIG"
+    local users=(bench)
+    [[ $store != memory ]] || for ((i = 0; i < STORM_CLIENTS; i++)); do users+=("storm$i"); done
+    log "gatehouse ($store sessions): adding ${#users[@]} users"
+    for user in "${users[@]}"; do
+        "$BIN" user add "$user" --config "$GH_CONFIG" --password-stdin <"$TMP/password" >>"$GH_LOG" 2>&1 ||
+            { cat "$GH_LOG" >&2; die "gatehouse user add $user failed"; }
+    done
+    "$BIN" serve --config "$GH_CONFIG" >>"$GH_LOG" 2>&1 &
+    GH_PID=$!
+    PIDS+=("$GH_PID")
+    wait_http 20 "$GH_PID" "http://127.0.0.1:$port/_gatehouse/api/health" -H 'Host: localhost' ||
+        { cat "$GH_LOG" >&2; die "gatehouse ($store) did not become healthy"; }
+    [[ -n $HASH_NICE ]] || return 0
+    local task reniced=0
+    for task in /proc/"$GH_PID"/task/*; do
+        [[ $(<"$task/comm") == gatehouse-hash* ]] || continue
+        renice -n "$HASH_NICE" -p "${task##*/}" >/dev/null || die "cannot renice hashing thread ${task##*/}"
+        reniced=$((reniced + 1))
+    done
+    ((reniced > 0)) || die "HASH_NICE is set but this gatehouse has no gatehouse-hash threads"
+    log "reniced $reniced hashing thread(s) to $HASH_NICE"
+}
+
+# login PORT: signs in as bench; sets SESSION_COOKIE (name=value).
+login() {
+    local port=$1 csrf_cookie csrf_token code
+    curl -s -m 10 -D "$TMP/get.h" -o "$TMP/get.html" -H "Host: localhost:$port" \
+        "http://127.0.0.1:$port/_gatehouse/login" >/dev/null || true
+    csrf_cookie=$(tr -d '\r' <"$TMP/get.h" | sed -n 's/^[Ss]et-[Cc]ookie: *__Host-gatehouse_csrf=\([^;]*\).*/\1/p' | tail -n 1)
+    csrf_token=$(sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$TMP/get.html" | head -n 1)
+    [[ -n $csrf_cookie && -n $csrf_token ]] || { cat "$GH_LOG" >&2; die "the login page gave no CSRF cookie or token"; }
+    code=$(curl -s -m 10 -D "$TMP/post.h" -o /dev/null -w '%{http_code}' -H "Host: localhost:$port" \
+        -H "Cookie: __Host-gatehouse_csrf=$csrf_cookie" --data-urlencode "username=bench" \
+        --data-urlencode "password@$TMP/password" --data-urlencode "csrf=$csrf_token" \
+        --data-urlencode "rd=" "http://127.0.0.1:$port/_gatehouse/login" || true)
+    SESSION_COOKIE=$(tr -d '\r' <"$TMP/post.h" | sed -n 's/^[Ss]et-[Cc]ookie: *\([^=;]*gatehouse_session=[^;]*\).*/\1/p' | tail -n 1)
+    [[ $code == 303 && -n $SESSION_COOKIE && $SESSION_COOKIE != *= ]] ||
+        { cat "$TMP/post.h" "$GH_LOG" >&2; die "login did not answer 303 with a session cookie (got $code)"; }
+}
+
+# proxy_run NAME: the measured wrk run through the gateway with the session cookie; sets
+# P50[NAME], P99[NAME], RPS[NAME] and OTHER[NAME] (cores busy outside Gatehouse, wrk, the
+# upstream and the storm client: the other engineers' load on this machine).
+declare -A P50 P99 RPS OTHER GHCPU
+proxy_run() {
+    local name=$1 out="$TMP/wrk-$1.txt" rps p50 p99 errors b0 g0 s0 w0 b1 g1 s1 w1 wall
+    local support=("$UP_PID" $(pgrep -P "$UP_PID" | xargs) ${STORM_PID:-})
+    b0=$(busy_ticks) g0=$(cpu_ticks "$GH_PID") s0=$(cpu_ticks "${support[@]}") w0=$EPOCHREALTIME
+    local TIMEFORMAT='%U %S'
+    { time wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "Host: localhost:$GH_PORT" \
+        -H "Cookie: $SESSION_COOKIE" "http://127.0.0.1:$GH_PORT/" >"$out"; } 2>"$out.time"
+    b1=$(busy_ticks) g1=$(cpu_ticks "$GH_PID") s1=$(cpu_ticks "${support[@]}") w1=$EPOCHREALTIME
+    wall=$(awk -v a="$w0" -v b="$w1" 'BEGIN { print b - a }')
+    local wrk_ticks
+    wrk_ticks=$(awk -v hz="$CLK_TCK" '{ printf "%.0f\n", ($1 + $2) * hz }' "$out.time")
+    read -r rps p50 p99 errors < <(parse_wrk "$out")
+    ((errors == 0)) || { cat "$out" >&2; die "$name: $errors failed proxied requests"; }
+    P50[$name]=$p50 P99[$name]=$p99 RPS[$name]=$rps
+    GHCPU[$name]=$(cores $((g1 - g0)) "$wall")
+    OTHER[$name]=$(cores $((b1 - b0 - (g1 - g0) - (s1 - s0) - wrk_ticks)) "$wall")
+    log "$name: $rps req/s, p50 $p50 ms, p99 $p99 ms; gatehouse ${GHCPU[$name]} cores, others ${OTHER[$name]} cores"
+}
+
+# --- 1. memory sessions: idle, quiet proxying, storm, keep-alive ---------------------------------
+start_gatehouse memory "$GH_PORT"
+sleep 2
+IDLE_RSS=$(rss_kib "$GH_PID")
+login "$GH_PORT"
+curl -s -m 5 -H "Host: localhost:$GH_PORT" -H "Cookie: $SESSION_COOKIE" "http://127.0.0.1:$GH_PORT/" |
+    grep -qx ok || die "the authenticated request was not proxied"
+log "idle RSS $(mib "$IDLE_RSS"); warming up"
+proxy_run warm
+LOAD_RSS=$(rss_kib "$GH_PID") LOAD_HWM=$(peak_rss_kib "$GH_PID")
+
+# The connections are held before any storm: the heap argon2 leaves behind would absorb them.
+log "holding $IDLE_CONNECTIONS idle keep-alive connections"
+BEFORE_HOLD=$(rss_kib "$GH_PID")
+python3 "$CLIENTS_PY" hold "$GH_PORT" "$IDLE_CONNECTIONS" 200 "$TMP/held" "$TMP/stop" &
+HOLD_PID=$!
+PIDS+=("$HOLD_PID")
+for ((i = 0; i < 600; i++)); do
+    [[ -s $TMP/held ]] && break
+    kill -0 "$HOLD_PID" 2>/dev/null || die "the keep-alive client failed"
+    sleep 0.2
+done
+[[ -s $TMP/held ]] || die "the keep-alive client did not open its connections in 120 s"
+HELD=$(<"$TMP/held")
+sleep 2
+HOLD_RSS=$(rss_kib "$GH_PID")
+((HELD == IDLE_CONNECTIONS)) || die "only $HELD of $IDLE_CONNECTIONS connections got a 200"
+touch "$TMP/stop"
+wait "$HOLD_PID" || true
+rm -f "$TMP/stop"
+PER_CONN=$(awk -v a="$HOLD_RSS" -v b="$BEFORE_HOLD" -v n="$HELD" 'BEGIN { printf "%.1f", (a - b) * 1024 / n / 1000 }')
+
+# Quiet and storm runs alternate, so that the other load on the machine (other engineers'
+# builds) weighs on both alike; each round's ratio is reported, and their median.
+STORM_OK=0 STORM_BUSY=0 STORM_OTHER=0 STORM_SECS=0
+for ((r = 1; r <= ROUNDS; r++)); do
+    proxy_run "quiet-$r"
+    log "round $r: $STORM_CLIENTS clients signing in continuously"
+    rm -f "$TMP/stop"
+    python3 "$CLIENTS_PY" storm "$GH_PORT" "$TMP/password" "$STORM_CLIENTS" "$TMP/stop" "$TMP/storm.out" &
+    STORM_PID=$!
+    PIDS+=("$STORM_PID")
+    sleep 5
+    proxy_run "storm-$r"
+    touch "$TMP/stop"
+    wait "$STORM_PID" || die "the storm client failed"
+    unset STORM_PID
+    read -r ok busy other secs <"$TMP/storm.out"
+    STORM_OK=$((STORM_OK + ok)) STORM_BUSY=$((STORM_BUSY + busy)) STORM_OTHER=$((STORM_OTHER + other))
+    STORM_SECS=$(awk -v a="$STORM_SECS" -v b="$secs" 'BEGIN { print a + b }')
+done
+((STORM_OK > 0)) || die "no login of the storm succeeded ($STORM_BUSY busy, $STORM_OTHER other)"
+STORM_HWM=$(peak_rss_kib "$GH_PID")
+sleep 3
+AFTER_STORM_RSS=$(rss_kib "$GH_PID")
+
+stop_pid "$GH_PID"
+
+# --- 2. Redis sessions: MEMORY USAGE per session ------------------------------------------------
+start_gatehouse redis "$GH_REDIS_PORT"
+GH_PORT=$GH_REDIS_PORT
+for ((i = 0; i < REDIS_LOGINS; i++)); do login "$GH_PORT"; done
+REDIS_KEYS=$(redis-cli -p "$REDIS_PORT" --scan --pattern 'bench:*' | while read -r key; do
+    printf '%s %s %s\n' "$(redis-cli -p "$REDIS_PORT" memory usage "$key" samples 0)" \
+        "$(redis-cli -p "$REDIS_PORT" type "$key")" "$key"
+done | sort -k3)
+SESSION_KEYS=$(grep -c ' string ' <<<"$REDIS_KEYS" || true)
+KEY_BYTES=$(awk '{ s += $1 } END { print s + 0 }' <<<"$REDIS_KEYS")
+((SESSION_KEYS > 0)) || die "no session key in Redis after $REDIS_LOGINS logins"
+REDIS_PER=$(awk -v a="$KEY_BYTES" -v n="$SESSION_KEYS" 'BEGIN { printf "%.0f", a / n }')
+SAMPLE_KEY=$(awk '$2 == "string" { print $3; exit }' <<<"$REDIS_KEYS")
+SAMPLE_VALUE=$(redis-cli -p "$REDIS_PORT" --no-raw get "$SAMPLE_KEY" | head -c 600)
+stop_pid "$GH_PID"
+
+# --- report --------------------------------------------------------------------------------------
+ROWS_MD="" RATIOS=()
+for ((r = 1; r <= ROUNDS; r++)); do
+    for phase in quiet storm; do
+        n="$phase-$r"
+        ROWS_MD+="| $r | $phase | ${RPS[$n]} | ${P50[$n]} | ${P99[$n]} | ${GHCPU[$n]} | ${OTHER[$n]} |"$'\n'
+    done
+    RATIOS+=("$(ratio "${P99[storm-$r]}" "${P99[quiet-$r]}")")
+done
+MEDIAN=$(printf '%s\n' "${RATIOS[@]}" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+report() {
+    cat <<EOF
+Run of \`bench/storm.sh\` at revision \`$REV\` on $(nproc) cores, $(date -u '+%Y-%m-%d %H:%M UTC')${HASH_NICE:+, hashing threads reniced to $HASH_NICE}.
+
+| round | proxied GET (wrk -t1 -c$CONNECTIONS, ${DURATION} s) | req/s | p50 ms | p99 ms | Gatehouse CPU (cores) | others' CPU (cores) |
+|---|---|---|---|---|---|---|
+$ROWS_MD
+p99 storm / quiet per round: ${RATIOS[*]}; median **$MEDIAN** (target ≤ 1.2). The storms made
+$STORM_OK logins ($STORM_BUSY refused as busy, $STORM_OTHER other) in $STORM_SECS s.
+
+| memory (Gatehouse, memory sessions) | figure |
+|---|---|
+| idle RSS (after start, 2 s) | $(mib "$IDLE_RSS") |
+| RSS after the quiet proxy load (peak) | $(mib "$LOAD_RSS") ($(mib "$LOAD_HWM")) |
+| peak RSS during the storm | $(mib "$STORM_HWM") |
+| RSS 3 s after the storm | $(mib "$AFTER_STORM_RSS") |
+| $HELD idle keep-alive connections | $(mib "$BEFORE_HOLD") → $(mib "$HOLD_RSS"): $PER_CONN KB each |
+
+Redis, $REDIS_LOGINS sessions: \`MEMORY USAGE\` of every \`bench:*\` key summed: $KEY_BYTES bytes,
+$REDIS_PER bytes per session ($SESSION_KEYS sessions: the user's index set included).
+
+\`\`\`
+$(head -n 12 <<<"$REDIS_KEYS")
+\`\`\`
+
+A session value ($SAMPLE_KEY, first 600 bytes):
+
+\`\`\`
+$SAMPLE_VALUE
+\`\`\`
+EOF
+}
+report
+[[ -z ${REPORT:-} ]] || report >"$REPORT"
