@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Login storms and memory: proxied latency while 32 clients sign in continuously, and Gatehouse's
 # resident memory idle, under the proxy load, per held keep-alive connection and per Redis session.
-# Prints a Markdown report on stdout (and to REPORT when set); BENCHMARKS.md keeps the figures by
-# hand in its "Memory and login storms" section. See bench/README.md.
+# Prints a Markdown report on stdout (and to REPORT when set); the figures are kept by hand in
+# bench/storm.md, which bench/run.sh appends to BENCHMARKS.md. See bench/README.md.
 #
 # Knobs (environment): DURATION (s per measured run, default 10), ROUNDS (quiet/storm pairs,
 # default 3), CONNECTIONS (wrk connections, default 8), STORM_CLIENTS (default 32),
