@@ -161,26 +161,38 @@ pub fn normalize_groups<S: AsRef<str>>(raw: &[S]) -> Result<Vec<String>, NameErr
 }
 
 #[cfg(test)]
+impl User {
+    /// A plain active account for unit tests: id, username, no groups, nothing set.
+    pub(crate) fn fixture(id: i64, username: &str) -> Self {
+        Self {
+            id: UserId(id),
+            username: username.to_owned(),
+            display_name: String::new(),
+            email: String::new(),
+            groups: Vec::new(),
+            disabled: false,
+            must_change_password: false,
+            password_hash: String::new(),
+            session_epoch: 0,
+            totp_enabled: false,
+            password_set_at: 0,
+            language: String::new(),
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn temporary_passwords_expire_after_a_day() {
         let mut u = User {
-            id: UserId(1),
-            username: "alice".into(),
-            display_name: "alice".into(),
-            email: String::new(),
-            groups: Vec::new(),
-            disabled: false,
             must_change_password: true,
-            password_hash: String::new(),
-            session_epoch: 0,
-            totp_enabled: false,
             password_set_at: 1000,
-            language: String::new(),
-            created_at: 0,
-            updated_at: 0,
+            ..User::fixture(1, "alice")
         };
         assert!(!u.temporary_password_expired(1000 + TEMPORARY_PASSWORD_TTL - 1));
         assert!(u.temporary_password_expired(1000 + TEMPORARY_PASSWORD_TTL));

@@ -115,20 +115,8 @@ mod tests {
 
     fn user(id: i64, groups: &[&str]) -> User {
         User {
-            id: crate::domain::user::UserId(id),
-            username: format!("u{id}"),
-            display_name: String::new(),
-            email: String::new(),
             groups: groups.iter().map(|g| (*g).to_owned()).collect(),
-            disabled: false,
-            must_change_password: false,
-            password_hash: String::new(),
-            session_epoch: 0,
-            totp_enabled: false,
-            password_set_at: 0,
-            language: String::new(),
-            created_at: 0,
-            updated_at: 0,
+            ..User::fixture(id, &format!("u{id}"))
         }
     }
 

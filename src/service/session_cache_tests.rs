@@ -126,19 +126,7 @@ fn the_cache_is_bounded_by_count() {
 
 fn user(id: i64) -> User {
     User {
-        id: UserId(id),
-        username: format!("user{id}"),
-        display_name: String::new(),
-        email: String::new(),
-        groups: Vec::new(),
-        disabled: false,
-        must_change_password: false,
-        password_hash: String::new(),
         session_epoch: 1,
-        totp_enabled: false,
-        password_set_at: 0,
-        language: String::new(),
-        created_at: 0,
-        updated_at: 0,
+        ..User::fixture(id, &format!("user{id}"))
     }
 }

@@ -8,20 +8,8 @@ const HOUR: Duration = Duration::from_secs(3600);
 
 fn user(id: i64) -> Arc<User> {
     Arc::new(User {
-        id: UserId(id),
-        username: format!("user{id}"),
-        display_name: String::new(),
-        email: String::new(),
-        groups: Vec::new(),
-        disabled: false,
-        must_change_password: false,
-        password_hash: String::new(),
         session_epoch: 1,
-        totp_enabled: false,
-        password_set_at: 0,
-        language: String::new(),
-        created_at: 0,
-        updated_at: 0,
+        ..User::fixture(id, &format!("user{id}"))
     })
 }
 

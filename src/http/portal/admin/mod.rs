@@ -181,20 +181,9 @@ mod tests {
 
     fn user(name: &str, display: &str, email: &str) -> User {
         User {
-            id: crate::domain::user::UserId(1),
-            username: name.into(),
             display_name: display.into(),
             email: email.into(),
-            groups: vec![],
-            disabled: false,
-            must_change_password: false,
-            password_hash: String::new(),
-            session_epoch: 0,
-            totp_enabled: false,
-            password_set_at: 0,
-            language: String::new(),
-            created_at: 0,
-            updated_at: 0,
+            ..User::fixture(1, name)
         }
     }
 
