@@ -55,6 +55,8 @@ pub struct Stores {
 /// The use cases, built over a set of stores (shared by `App` and the CLI).
 #[derive(Clone)]
 pub struct Services {
+    /// The message catalogs (mails here, pages in `App`): loaded once.
+    pub catalogs: Arc<Catalogs>,
     pub sessions: Sessions,
     pub login: Login,
     pub admin: UserAdmin,
@@ -133,11 +135,12 @@ pub fn services(config: &Config, stores: &Stores, master: &[u8; 32]) -> anyhow::
     let sealer = SecretBox::new(&totp_keys(config, master))
         .map_err(|e| anyhow::anyhow!("TOTP encryption key: {e}"))?;
     let account_url = config.portal.url.url("/account");
+    let catalogs = catalogs(config)?;
     let mailer = Mailer::new(
         &config.notifier,
         (&config.portal.title, &account_url),
         config.portal.templates_dir.as_deref(),
-        catalogs(config)?,
+        catalogs.clone(),
     )?;
     let two_factor = TwoFactor::new(TwoFactorParts {
         factors: stores.factors.clone(),
@@ -169,6 +172,7 @@ pub fn services(config: &Config, stores: &Stores, master: &[u8; 32]) -> anyhow::
         devices,
     );
     Ok(Services {
+        catalogs,
         sessions,
         login,
         admin,
@@ -192,6 +196,7 @@ impl App {
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Self> {
         let Services {
+            catalogs,
             sessions,
             login,
             admin,
@@ -226,7 +231,7 @@ impl App {
                 config.session.cookie.clone(),
                 config.session.timeouts.absolute,
             ),
-            pages: Pages::load(config.portal.templates_dir.as_deref(), catalogs(&config)?)
+            pages: Pages::load(config.portal.templates_dir.as_deref(), catalogs)
                 .map_err(anyhow::Error::msg)?,
             headers: SecurityHeaders::new(
                 &form_action,

@@ -51,6 +51,8 @@ pub struct Catalogs {
     default: Lang,
     /// English, the last fallback (always loaded, configured or not).
     reference: Language,
+    /// The picker's entries (tag, the language's own name), written once at load.
+    choices: Vec<(String, String)>,
 }
 
 impl std::fmt::Debug for Catalogs {
@@ -87,11 +89,21 @@ impl Catalogs {
         }
         let reference = language(REFERENCE, override_dir);
         match (default_at, reference) {
-            (Some(d), Ok(reference)) if problems.is_empty() => Ok(Self {
-                languages: loaded,
-                default: Lang(d),
-                reference,
-            }),
+            (Some(d), Ok(reference)) if problems.is_empty() => {
+                let mut catalogs = Self {
+                    languages: loaded,
+                    default: Lang(d),
+                    reference,
+                    choices: Vec::new(),
+                };
+                catalogs.choices = (0..catalogs.languages.len())
+                    .map(|i| {
+                        let name = catalogs.text(Lang(i), &Msg::new("language-name"));
+                        (catalogs.languages[i].tag.clone(), name)
+                    })
+                    .collect();
+                Ok(catalogs)
+            }
             (_, Err(mut e)) => {
                 problems.append(&mut e);
                 problems.dedup();
@@ -130,15 +142,8 @@ impl Catalogs {
     }
 
     /// Every configured language: its tag and its own name for itself ("Deutsch").
-    pub fn choices(&self) -> Vec<(String, String)> {
-        (0..self.languages.len())
-            .map(|i| {
-                (
-                    self.languages[i].tag.clone(),
-                    self.text(Lang(i), &Msg::new("language-name")),
-                )
-            })
-            .collect()
+    pub fn choices(&self) -> &[(String, String)] {
+        &self.choices
     }
 
     /// `msg` in `lang`; a key the language lacks comes from the default language, then from

@@ -189,11 +189,12 @@ async fn sign_out(
         let login = app.config.portal.url.path("/login");
         let page = Message {
             title: Msg::new("signed-out-title"),
-            heading: Msg::new("signed-out-heading"),
-            message: Msg::new("signed-out-message"),
-            link: Some(&login),
-            link_text: Some(Msg::new("signed-out-again")),
-        };
+            ..Message::new(
+                Msg::new("signed-out-heading"),
+                Msg::new("signed-out-message"),
+            )
+        }
+        .link(&login, Msg::new("signed-out-again"));
         view::html(app, StatusCode::OK, &page)
     } else {
         see_other(&rd)

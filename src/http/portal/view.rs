@@ -29,7 +29,7 @@ struct Frame<'a, T: Serialize> {
     /// The reader's language (its tag): `<html lang>` and the language of every `t(...)`.
     lang: &'a str,
     /// The picker's choices, when there is more than one language.
-    languages: Vec<Choice>,
+    languages: Vec<Choice<'a>>,
     /// The page, for the picker to come back to.
     here: String,
     site_title: &'a str,
@@ -117,9 +117,9 @@ pub(crate) fn form<T: Template>(
 
 /// One language in the picker.
 #[derive(Serialize)]
-struct Choice {
-    tag: String,
-    name: String,
+struct Choice<'a> {
+    tag: &'a str,
+    name: &'a str,
 }
 
 /// What some pages add to the frame.
@@ -139,14 +139,13 @@ fn framed<T: Serialize>(
 ) -> Response<Body> {
     let catalogs = app.pages.catalogs();
     let lang = crate::http::lang::current(catalogs);
-    let languages = catalogs.choices();
-    let languages = if languages.len() > 1 {
-        languages
-            .into_iter()
+    let languages = match catalogs.choices() {
+        [_, _, ..] => catalogs
+            .choices()
+            .iter()
             .map(|(tag, name)| Choice { tag, name })
-            .collect()
-    } else {
-        Vec::new()
+            .collect(),
+        _ => Vec::new(),
     };
     // Only a page holding a form (it has a fresh token) says the last one had expired.
     let expired = extras.csrf.as_ref().and(super::expired::notice());
