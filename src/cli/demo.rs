@@ -83,11 +83,11 @@ fn echo<B>(req: &Request<B>) -> Response<Body> {
 
 pub(super) async fn run(port: u16) -> anyhow::Result<()> {
     // Bound first: a busy port is the whole answer, before any banner or temporary files.
-    let listener = TcpListener::bind(("127.0.0.1", port))
-        .await
-        .with_context(|| {
-            format!("cannot listen on 127.0.0.1:{port}; choose another with --port")
-        })?;
+    let bound = crate::server::workers::bind(
+        &[format!("127.0.0.1:{port}")],
+        crate::server::workers::count(0),
+    )
+    .with_context(|| format!("cannot listen on 127.0.0.1:{port}; choose another with --port"))?;
     let dir = std::env::temp_dir().join(format!("gatehouse-demo-{}", random_token(6)));
     std::fs::create_dir_all(&dir)?;
     let echo = start_echo().await?;
@@ -138,7 +138,7 @@ upstream = "http://{echo}"
         "\nGatehouse demo is running.\n\n  Open:      http://localhost:{port}/\n  Username:  demo\n  Password:  {password}\n\n  Data:      {} (temporary)\n  Stop with Ctrl-C.\n",
         dir.display()
     );
-    let result = crate::server::serve_on(app, vec![listener]).await;
+    let result = crate::server::serve_on(app, bound).await;
     let _ = std::fs::remove_dir_all(&dir);
     result
 }

@@ -43,6 +43,7 @@ pub struct RawServer {
     pub idle_timeout: String,
     pub max_connections: usize,
     pub max_connections_per_client: usize,
+    pub workers: usize,
 }
 
 impl Default for RawServer {
@@ -61,6 +62,7 @@ impl Default for RawServer {
             idle_timeout: "60s".into(),
             max_connections: 8192,
             max_connections_per_client: 256,
+            workers: 0,
         }
     }
 }

@@ -51,6 +51,9 @@ pub struct ServerConfig {
     /// applied to trusted proxies).
     pub max_connections: usize,
     pub max_connections_per_client: usize,
+    /// Worker threads, each a single-threaded runtime with its own listener sockets; resolved
+    /// from `0` (one per core) at start.
+    pub workers: usize,
 }
 
 /// PEM files for TLS termination.

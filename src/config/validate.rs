@@ -56,6 +56,9 @@ pub(super) fn deserialize_sections(mut table: Table, problems: &mut Vec<Problem>
     raw
 }
 
+/// More worker threads than this is a typo, not a machine.
+const MAX_WORKERS: usize = 256;
+
 fn typed<T: DeserializeOwned>(
     value: Value,
     section: &str,
@@ -301,6 +304,16 @@ fn server(cx: &mut Ctx<'_>, raw: &RawServer) -> ServerConfig {
             "e.g. max_connections = 8192 and max_connections_per_client = 256",
         );
     }
+    if raw.workers > MAX_WORKERS {
+        cx.problem(
+            "server.workers",
+            &format!(
+                "{} worker threads is more than the {MAX_WORKERS} allowed",
+                raw.workers
+            ),
+            "leave it at 0 (one per core) unless measurements say otherwise",
+        );
+    }
     ServerConfig {
         listen,
         tls,
@@ -317,6 +330,7 @@ fn server(cx: &mut Ctx<'_>, raw: &RawServer) -> ServerConfig {
         idle_timeout: cx.duration("server.idle_timeout", &raw.idle_timeout),
         max_connections: raw.max_connections,
         max_connections_per_client: raw.max_connections_per_client,
+        workers: raw.workers,
     }
 }
 

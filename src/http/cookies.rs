@@ -217,7 +217,8 @@ fn unprefixed(name: &str) -> &str {
 /// remembered-device cookie plus the password skips the second factor, so neither may reach
 /// an app's logs or debug pages. Drops the header when nothing is left.
 pub fn strip_own(headers: &mut HeaderMap, session_name: &str) {
-    let mut kept: Vec<String> = Vec::new();
+    // The kept pairs, joined as they are found (one allocation, not one per cookie).
+    let mut kept = String::new();
     let mut touched = false;
     for value in headers.get_all(COOKIE) {
         let s = String::from_utf8_lossy(value.as_bytes());
@@ -230,7 +231,10 @@ pub fn strip_own(headers: &mut HeaderMap, session_name: &str) {
             if is_own(key, session_name) {
                 touched = true;
             } else {
-                kept.push(pair.to_owned());
+                if !kept.is_empty() {
+                    kept.push_str("; ");
+                }
+                kept.push_str(pair);
             }
         }
     }
@@ -239,7 +243,7 @@ pub fn strip_own(headers: &mut HeaderMap, session_name: &str) {
     }
     headers.remove(COOKIE);
     if !kept.is_empty()
-        && let Ok(v) = HeaderValue::from_str(&kept.join("; "))
+        && let Ok(v) = HeaderValue::from_str(&kept)
     {
         headers.insert(COOKIE, v);
     }

@@ -16,7 +16,6 @@ use crate::domain::client_ip::client_ip;
 use crate::domain::host::parse_authority;
 use crate::domain::path::normalize_path;
 use crate::domain::rules::RequestFacts;
-use crate::domain::secret::{fill_random, hex};
 use crate::http::authz::{Verdict, authorize, portal_location, portal_page};
 use crate::http::headers::Relayed;
 use crate::http::lang::{self, Asked};
@@ -41,21 +40,6 @@ pub enum Route<'a> {
     Unknown,
 }
 
-/// A request id: a random per-process prefix and a counter. Unique and cheap (no syscall
-/// per request); it is a log correlation handle, not a secret.
-fn request_id() -> String {
-    use std::sync::OnceLock;
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static PREFIX: OnceLock<String> = OnceLock::new();
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let prefix = PREFIX.get_or_init(|| {
-        let mut b = [0u8; 4];
-        fill_random(&mut b);
-        hex(&b)
-    });
-    format!("{prefix}-{:x}", COUNTER.fetch_add(1, Ordering::Relaxed))
-}
-
 fn single(headers: &HeaderMap, name: header::HeaderName) -> Result<Option<&str>, PageError> {
     let mut values = headers.get_all(&name).iter();
     let first = values.next();
@@ -75,9 +59,9 @@ pub fn precheck<B>(
     app: &AppState,
     req: &Request<B>,
     conn: ConnInfo,
-) -> Result<RequestCtx, (PageError, String)> {
-    let rid = request_id();
-    let fail = |e: PageError| (e, rid.clone());
+) -> Result<RequestCtx, (PageError, audit::RequestId)> {
+    let rid = audit::RequestId::next();
+    let fail = |e: PageError| (e, rid);
     if matches!(*req.method(), Method::TRACE | Method::CONNECT) {
         return Err(fail(PageError::MethodNotAllowed));
     }
@@ -334,37 +318,26 @@ impl App {
             Err((err, rid)) => {
                 audit!(event::REQUEST_REJECTED, ip = %conn.peer.ip(), request_id = %rid, reason = ?err);
                 return self.secured(page(&req, || {
-                    crate::http::portal::errors::error_page_with_id(app, &rid, err)
+                    crate::http::portal::errors::error_page_with_id(app, &rid.to_string(), err)
                 }));
             }
         };
-        // The span is attached to the future, not entered on the thread: a guard held across
-        // `.await` would stay entered while other requests run on this worker, and their
-        // events would carry this request's id (and this one theirs). Its target is `audit` so
-        // that audit events keep their request id whatever level the operator chose.
-        let span = tracing::info_span!(target: "audit", "request", id = %ctx.request_id, method = %req.method(), host = %ctx.host, path = %audit::Clean(&ctx.path.decoded));
-        let resp = self.route(req, ctx, conn).instrument(span).await;
+        // Every audit event of this request carries its id (a task-local: it follows this
+        // future, not the thread, so requests interleaved on a worker keep their own ids).
+        let resp = audit::within(ctx.request_id, self.route(req, ctx, conn)).await;
         self.secured(resp)
     }
 
     async fn route(
         &self,
-        mut req: Request<Body>,
+        req: Request<Body>,
         ctx: crate::http::request::RequestCtx,
         conn: ConnInfo,
     ) -> Response<Body> {
         let app = &self.state;
         match classify(app, &ctx) {
-            Route::Portal => {
-                let here = ctx.page_again();
-                let asked = Asked::of(req.headers(), here);
-                req.extensions_mut().insert(ctx);
-                match lang::within_async(asked, self.portal.clone().oneshot(req)).await {
-                    Ok(r) => r,
-                    Err(never) => match never {},
-                }
-            }
-            Route::Health => crate::http::portal::stores_health(app).await,
+            Route::Portal => self.portal(req, ctx).await,
+            Route::Health => Box::pin(crate::http::portal::stores_health(app)).await,
             Route::ForwardAuth(flavor) => {
                 // Forward-auth reads only the head; the body stays unread.
                 let head = req.map(|_| ());
@@ -382,11 +355,32 @@ impl App {
         }
     }
 
+    /// A portal page, in the language the request asks for.
+    async fn portal(&self, mut req: Request<Body>, ctx: RequestCtx) -> Response<Body> {
+        // Portal handlers log more than a decision does: their events get the page's method,
+        // host and path from a span. The span is attached to the future, not entered on the
+        // thread, so interleaved requests keep their own. The target is `audit` so that it
+        // stays on whatever level the operator chose.
+        let span = tracing::info_span!(target: "audit", "request", method = %req.method(), host = %ctx.host, path = %audit::Clean(&ctx.path.decoded));
+        let here = ctx.page_again();
+        let asked = Asked::of(req.headers(), here);
+        req.extensions_mut().insert(ctx);
+        // Boxed: the portal's future is large and rare; inline, every proxied request's future
+        // would be as large and copied as often.
+        let portal = Box::pin(self.portal.clone().oneshot(req).instrument(span));
+        match lang::within_async(asked, portal).await {
+            Ok(r) => r,
+            Err(never) => match never {},
+        }
+    }
+
     /// The one place security headers are added: every answer the gateway makes itself
     /// (portal, forward-auth, login redirects, error pages, and the server's own request
     /// timeout), never a relayed upstream answer.
     pub(crate) fn secured(&self, mut resp: Response<Body>) -> Response<Body> {
-        if resp.extensions().get::<Relayed>().is_none() {
+        let ext = resp.extensions();
+        if ext.get::<Relayed>().is_none() && ext.get::<crate::http::headers::ProxyOnly>().is_none()
+        {
             self.state.headers.apply_to(&mut resp);
         }
         resp

@@ -4,10 +4,18 @@
 use http::Response;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 
-/// Marks a response relayed from an upstream: the one kind of answer the security headers
-/// are not added to (the app owns its headers; `App::handle` checks for this mark).
+/// Marks a response relayed from an upstream: an answer the security headers are not added to
+/// (the app owns its headers; `App::handle` checks for this mark).
 #[derive(Debug, Clone, Copy)]
 pub struct Relayed;
+
+/// Marks a forward-auth "allowed" answer: an empty 2xx that only the asking proxy reads (nginx
+/// `auth_request`, Traefik `forwardAuth` and Caddy `forward_auth` then send the original
+/// request on, copying just the identity headers), never shown to a browser, so the browser
+/// security headers are not added to it. Refusals and redirects, which those proxies hand to
+/// the browser, get them as every other answer does.
+#[derive(Debug, Clone, Copy)]
+pub struct ProxyOnly;
 
 /// Marks a response carrying one of the operator's public assets (docs/branding.md): it may
 /// be cached, and it gets a sandboxing CSP instead of the page one, so an SVG opened directly

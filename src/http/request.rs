@@ -22,7 +22,7 @@ pub struct ConnInfo {
 #[derive(Debug, Clone)]
 pub struct RequestCtx {
     /// Random id shown on error pages and in logs.
-    pub request_id: String,
+    pub request_id: crate::audit::RequestId,
     /// Trusted client address.
     pub client_ip: IpAddr,
     /// The client spoke https to us (or to a trusted proxy that said so).

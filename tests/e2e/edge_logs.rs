@@ -183,7 +183,7 @@ async fn concurrent_requests_audit_lines_carry_their_own_request_id() {
     // users share one id.
     let mut users_by_id: HashMap<String, Vec<String>> = HashMap::new();
     for v in &failures {
-        let id = v["span"]["id"]
+        let id = v["request_id"]
             .as_str()
             .unwrap_or_else(|| panic!("an audit line without a request id: {v}"))
             .to_owned();
@@ -220,7 +220,7 @@ async fn rust_log_cannot_turn_the_audit_stream_off() {
             "RUST_LOG={rust_log}: no audit record in:\n{log}"
         );
         assert!(
-            found[0]["span"]["id"].is_string(),
+            found[0]["request_id"].is_string(),
             "RUST_LOG={rust_log}: the audit record lost its request id: {}",
             found[0]
         );

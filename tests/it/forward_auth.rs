@@ -166,6 +166,56 @@ async fn every_200_carries_every_identity_header() {
     assert_eq!(r.status(), 200);
 }
 
+/// A 2xx decision is read only by the proxy (it copies the identity headers and sends the
+/// original request on), so it carries no browser headers and no body; every answer a proxy
+/// may hand to a browser (401, 302, 403) carries the security headers.
+#[tokio::test]
+async fn only_answers_a_browser_may_see_carry_security_headers() {
+    let app = TestApp::spawn(Opts::with(Store::Memory, TRUSTED)).await;
+    let cookie = alice(&app).await;
+    let url = format!("http://app.gate.localhost:{}/", app.port);
+    let ok = nginx(&app, &url)
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    assert_eq!(ok.headers()["content-length"], "0");
+    for h in [
+        "content-security-policy",
+        "strict-transport-security",
+        "x-frame-options",
+    ] {
+        assert!(ok.headers().get(h).is_none(), "a 200 decision carries {h}");
+    }
+    let refusals = [
+        nginx(&app, &url).send().await.unwrap(),
+        traefik(&app, "GET", "app.gate.localhost", "/")
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap(),
+    ];
+    for r in refusals {
+        assert!(
+            r.status().is_client_error() || r.status().is_redirection(),
+            "{}",
+            r.status()
+        );
+        for h in [
+            "content-security-policy",
+            "x-frame-options",
+            "cache-control",
+        ] {
+            assert!(
+                r.headers().get(h).is_some(),
+                "a {} decision lacks {h}",
+                r.status()
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn calls_from_untrusted_peers_are_refused() {
     let app = TestApp::spawn(Opts::default()).await;

@@ -162,5 +162,7 @@ fn allowed(session: Option<&crate::service::sessions::Resolved>) -> Response<Bod
         },
     };
     set_identity(resp.headers_mut(), &ids);
+    resp.extensions_mut()
+        .insert(crate::http::headers::ProxyOnly);
     resp
 }

@@ -132,9 +132,13 @@ pub fn error_page(app: &AppState, ctx: Option<&RequestCtx>, err: PageError) -> R
             let message = Msg::new("error-unknown-host-named").with("host", ctx.host.as_str());
             let portal = app.config.portal.url.url("/");
             let page = Message::new(heading, message).link(&portal, Msg::new("error-go-to-portal"));
-            html_with_id(app, status, &page, &ctx.request_id)
+            html_with_id(app, status, &page, &ctx.request_id.to_string())
         }
-        _ => error_page_with_id(app, ctx.map_or("-", |c| c.request_id.as_str()), err),
+        _ => error_page_with_id(
+            app,
+            &ctx.map_or_else(|| "-".to_owned(), |c| c.request_id.to_string()),
+            err,
+        ),
     }
 }
 
@@ -147,7 +151,7 @@ pub fn error_page_with_link(
 ) -> Response<Body> {
     let (status, heading, message) = err.parts();
     let page = Message::new(heading, message).link(href, text);
-    html_with_id(app, status, &page, &ctx.request_id)
+    html_with_id(app, status, &page, &ctx.request_id.to_string())
 }
 
 /// The 403 page for a signed-in user: who they are, and a link to sign in as someone else.
@@ -160,7 +164,7 @@ pub fn forbidden_page(
     let (status, heading, _) = PageError::Forbidden.parts();
     let message = Msg::new("error-forbidden-who").with("who", user);
     let page = Message::new(heading, message).link(switch, Msg::new("error-switch-account"));
-    html_with_id(app, status, &page, &ctx.request_id)
+    html_with_id(app, status, &page, &ctx.request_id.to_string())
 }
 
 /// Renders an error page for a request that has an id but no context (refused before one
@@ -371,7 +375,7 @@ async fn page_for(
             .flatten(),
     };
     let who = looked_up.as_ref().map(|s| s.user.username.as_str());
-    error_page_as(app, &ctx.request_id, err, who)
+    error_page_as(app, &ctx.request_id.to_string(), err, who)
 }
 
 /// The layer around the portal router that renders a [`WebError`] a handler or extractor

@@ -120,6 +120,16 @@ pub fn strip_method_override(headers: &mut HeaderMap) -> Vec<String> {
 
 /// Removes hop-by-hop headers, including those the `Connection` header names.
 pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
+    // One pass over the (few) present names instead of a lookup per listed name: most
+    // requests carry none of them.
+    let present: Vec<HeaderName> = headers
+        .keys()
+        .filter(|k| HOP_BY_HOP.contains(&k.as_str()))
+        .cloned()
+        .collect();
+    if present.is_empty() {
+        return;
+    }
     let listed: Vec<String> = headers
         .get_all(header::CONNECTION)
         .iter()
@@ -128,12 +138,11 @@ pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
         .map(|t| t.trim().to_ascii_lowercase())
         .filter(|t| !t.is_empty())
         .collect();
-    for name in HOP_BY_HOP
-        .iter()
-        .copied()
-        .chain(listed.iter().map(String::as_str))
-    {
+    for name in &present {
         headers.remove(name);
+    }
+    for name in &listed {
+        headers.remove(name.as_str());
     }
 }
 
@@ -188,6 +197,13 @@ pub fn set_identity(headers: &mut HeaderMap, id: &IdentityHeaders<'_>) {
 }
 
 fn insert(headers: &mut HeaderMap, name: &'static str, value: &str) {
+    let name = HeaderName::from_static(name);
+    if !value.chars().any(char::is_control)
+        && let Ok(v) = HeaderValue::from_str(value)
+    {
+        headers.insert(name, v);
+        return;
+    }
     let clean: String = value.chars().filter(|c| !c.is_control()).collect();
     let v = HeaderValue::from_str(&clean).unwrap_or_else(|_| {
         // Non-visible-ASCII (e.g. a UTF-8 display name): send it percent-encoded rather than drop it.
@@ -195,7 +211,7 @@ fn insert(headers: &mut HeaderMap, name: &'static str, value: &str) {
             percent_encoding::utf8_percent_encode(&clean, percent_encoding::CONTROLS).collect();
         HeaderValue::from_str(&enc).unwrap_or_else(|_| HeaderValue::from_static(""))
     });
-    headers.insert(HeaderName::from_static(name), v);
+    headers.insert(name, v);
 }
 
 #[cfg(test)]

@@ -24,6 +24,8 @@ use crate::conn_limits::{AcceptBackoff, Activity, ConnLimits, ConnSlot, Deadline
 use crate::http::entry::App;
 use crate::http::request::ConnInfo;
 
+pub mod workers;
+
 /// How long a client may take to send a request head (or the TLS handshake). For HTTP/1.1
 /// the wait for the next request on a kept-alive connection counts too.
 const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
@@ -84,51 +86,77 @@ async fn bind(app: &App) -> anyhow::Result<Vec<TcpListener>> {
     Ok(listeners)
 }
 
-/// Serves on listeners bound by the caller (tests bind port 0 first, then configure).
+/// Serves on listeners bound by the caller (tests bind port 0 first, then configure), on the
+/// current runtime.
 pub fn start_on(app: App, listeners: Vec<TcpListener>) -> anyhow::Result<Running> {
-    let config = app.state().config.clone();
-    let tls = config.server.tls.as_ref().map(tls_acceptor).transpose()?;
     let addrs = listeners
         .iter()
         .map(TcpListener::local_addr)
         .collect::<Result<Vec<_>, _>>()?;
     let (stop, stop_rx) = watch::channel(false);
-    // Every connection task holds a sender; when all are gone, every connection has ended.
-    let (open_tx, mut open_rx) = mpsc::channel::<()>(1);
-    let limits = ConnLimits::new(
-        config.server.max_connections,
-        config.server.max_connections_per_client,
-        config.server.trusted_proxies.clone(),
-    );
-    let mut tasks = Vec::new();
-    for listener in listeners {
-        tasks.push(tokio::spawn(accept_loop(
-            listener,
-            Edge {
-                app: app.clone(),
-                tls: tls.clone(),
-                stop: stop_rx.clone(),
-                open: open_tx.clone(),
-            },
-            limits.clone(),
-        )));
-    }
-    drop(open_tx);
-    let grace = config.server.shutdown_grace;
-    let done = tokio::spawn(async move {
-        for t in tasks {
-            let _ = t.await;
-        }
-        if tokio::time::timeout(grace, open_rx.recv()).await.is_err() {
-            tracing::warn!("connections still open after the shutdown grace period; closing them");
-        }
-    });
+    let shared = Shared::new(&app)?;
+    let done = tokio::spawn(run_until_stopped(app.clone(), listeners, shared, stop_rx));
     Ok(Running {
         addrs,
         app,
         stop,
         done,
     })
+}
+
+/// What every worker shares: the TLS acceptor and the connection caps, which count
+/// connections over all workers.
+#[derive(Clone)]
+pub(crate) struct Shared {
+    tls: Option<TlsAcceptor>,
+    limits: Arc<ConnLimits>,
+}
+
+impl Shared {
+    pub(crate) fn new(app: &App) -> anyhow::Result<Self> {
+        let config = &app.state().config;
+        Ok(Self {
+            tls: config.server.tls.as_ref().map(tls_acceptor).transpose()?,
+            limits: ConnLimits::new(
+                config.server.max_connections,
+                config.server.max_connections_per_client,
+                config.server.trusted_proxies.clone(),
+            ),
+        })
+    }
+}
+
+/// Accepts on `listeners` until `stop` turns true, then gives the open connections the
+/// shutdown grace period to finish.
+pub(crate) async fn run_until_stopped(
+    app: App,
+    listeners: Vec<TcpListener>,
+    shared: Shared,
+    stop: watch::Receiver<bool>,
+) {
+    // Every connection task holds a sender; when all are gone, every connection has ended.
+    let (open_tx, mut open_rx) = mpsc::channel::<()>(1);
+    let grace = app.state().config.server.shutdown_grace;
+    let mut tasks = Vec::new();
+    for listener in listeners {
+        tasks.push(tokio::spawn(accept_loop(
+            listener,
+            Edge {
+                app: app.clone(),
+                tls: shared.tls.clone(),
+                stop: stop.clone(),
+                open: open_tx.clone(),
+            },
+            shared.limits.clone(),
+        )));
+    }
+    drop(open_tx);
+    for t in tasks {
+        let _ = t.await;
+    }
+    if tokio::time::timeout(grace, open_rx.recv()).await.is_err() {
+        tracing::warn!("connections still open after the shutdown grace period; closing them");
+    }
 }
 
 /// What each connection task needs from its listener.
@@ -286,15 +314,16 @@ async fn handle(
     app.secured(resp)
 }
 
-/// Binds every configured listener, then serves until SIGTERM or Ctrl-C.
+/// Binds every configured listener (once per worker), then serves until SIGTERM or Ctrl-C.
 pub async fn serve(app: App) -> anyhow::Result<()> {
-    let listeners = bind(&app).await?;
-    serve_on(app, listeners).await
+    let workers = workers::count(app.state().config.server.workers);
+    let bound = workers::bind(&app.state().config.server.listen, workers)?;
+    serve_on(app, bound).await
 }
 
 /// Serves on listeners bound by the caller until SIGTERM or Ctrl-C, then shuts down
 /// gracefully (`demo` binds first, so a busy port fails before it prints anything).
-pub async fn serve_on(app: App, listeners: Vec<TcpListener>) -> anyhow::Result<()> {
+pub async fn serve_on(app: App, bound: workers::Bound) -> anyhow::Result<()> {
     // Descriptors should run out only after the connection caps, never before them.
     match crate::conn_limits::raise_nofile_limit() {
         Ok(limit) => {
@@ -311,8 +340,7 @@ pub async fn serve_on(app: App, listeners: Vec<TcpListener>) -> anyhow::Result<(
         Err(e) => tracing::warn!(error = %e, "could not raise the open-file limit"),
     }
     let users = app.state().users.count().await.unwrap_or(0);
-    let running = start_on(app, listeners)?;
-    for addr in &running.addrs {
+    for addr in &bound.addrs {
         tracing::info!(%addr, "listening");
     }
     if users == 0 {
@@ -320,10 +348,12 @@ pub async fn serve_on(app: App, listeners: Vec<TcpListener>) -> anyhow::Result<(
             "no users yet: create the first administrator with `gatehouse user add NAME --group admins --config FILE` (there is no default account)"
         );
     }
+    let (stop, stop_rx) = watch::channel(false);
+    let serving = tokio::spawn(workers::serve(app, bound, stop_rx));
     shutdown_signal().await;
     tracing::info!("shutting down");
-    running.shutdown().await;
-    Ok(())
+    let _ = stop.send(true);
+    serving.await?
 }
 
 async fn shutdown_signal() {
