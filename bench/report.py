@@ -137,7 +137,8 @@ def targets_table(run):
     added = added_p99(run)
     rows.append(("6", "added p99 of the Gatehouse proxy over the upstream directly, at a fixed rate "
                  f"({run.rates[0]['rate'] if run.rates else '?'} req/s)", spread(added, " ms", 3), "< 0.2 ms",
-                 "not measured" if not added else ("met" if statistics.median(added) < 0.2 else "**not met**")))
+                 "not measured" if not added else ("met" if statistics.median(added) < 0.2 else "**not met**")
+                 + (" ⚠ errors" if any(int(r["errors"]) for r in run.rates) else "")))
     out = ["| # | target | measured: median (range over rounds) | target | |", "|---|---|---:|---:|---|"]
     out += [f"| {n} | {what} | {value} | {target} | {v} |" for n, what, value, target, v in rows]
     return "\n".join(out)

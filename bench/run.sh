@@ -213,7 +213,8 @@ sweep nginx1 ghp-memory an-memory an-ideal
 
 # --- 5. memory -----------------------------------------------------------------------------------
 log "gatehouse demo: idle RSS"
-"$BIN" demo --port "$DEMO_PORT" >"$TMP/demo.log" 2>&1 &
+# Its temporary data directory goes under TMP, removed on exit whatever happens to the demo.
+TMPDIR=$TMP "$BIN" demo --port "$DEMO_PORT" >"$TMP/demo.log" 2>&1 &
 DEMO_PID=$!
 PIDS+=("$DEMO_PID")
 wait_http 30 "$DEMO_PID" "http://127.0.0.1:$DEMO_PORT/_gatehouse/api/health" -H 'Host: localhost' ||
