@@ -139,14 +139,14 @@ IDEAL_PID=$NGINX_PID
 target upstream "upstream directly" "$UP_PORT" "" "" ""
 
 start_gatehouse gh-proxy-memory memory "$GHP_MEM" 1
-record mem name=serve_idle_pinned "kib=$GH_IDLE_KIB"
+record mem name=serve_idle_pinned "kib=$GH_IDLE_KIB" "threads=$(threads_of "$GH_PID")"
 target ghp-memory "Gatehouse proxy, memory sessions (core 1)" "$GHP_MEM" "$GH_COOKIE" "$GH_PID" "$GH_PID" 401 \
     "http://localhost:$GHP_MEM/_gatehouse/login"
 start_gatehouse gh-proxy-redis redis "$GHP_REDIS" 1
 target ghp-redis "Gatehouse proxy, Redis sessions (core 1)" "$GHP_REDIS" "$GH_COOKIE" "$GH_PID" "$GH_PID" 401 \
     "http://localhost:$GHP_REDIS/_gatehouse/login"
 start_gatehouse gh2-proxy-memory memory "$GH2_MEM" any
-record mem name=serve_idle "kib=$GH_IDLE_KIB"
+record mem name=serve_idle "kib=$GH_IDLE_KIB" "threads=$(threads_of "$GH_PID")"
 target gh2-memory "Gatehouse proxy, memory sessions (unpinned)" "$GH2_MEM" "$GH_COOKIE" "$GH_PID" "$GH_PID" 401 \
     "http://localhost:$GH2_MEM/_gatehouse/login"
 start_gatehouse gh2-proxy-redis redis "$GH2_REDIS" any
