@@ -159,7 +159,7 @@ def group_table(run, group):
         return "(not measured)"
     targets = [g["anchor"]] + g["subjects"].split()
     out = ["| target | req/s | × anchor | p50 ms | p99 ms | p99 × anchor | CPU µs/req | of which Gatehouse "
-           "| core 1 busy | others' CPU |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+           "| its CPU (cores) | core 1 busy | others' CPU |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for t in targets:
         runs = list(run.round_runs(group, t).values())
         if not runs:
@@ -175,7 +175,7 @@ def group_table(run, group):
         p99_x = "—" if anchor else spread(run.ratios(group, t, g["anchor"], "p99")[0])
         label = run.labels[t] + (f" ⚠ {errors} errors" if errors else "") + (" (anchor)" if anchor else "")
         out.append(f"| {label} | {med('rps'):.0f} | {rps_x} | {med('p50'):.2f} | {med('p99'):.2f} | {p99_x} | "
-                   f"{us:.1f} | {gh} | {med('core1'):.2f} | {med('other'):.2f} |")
+                   f"{us:.1f} | {gh} | {med('cpu'):.2f} | {med('core1'):.2f} | {med('other'):.2f} |")
     subjects = g["subjects"].split()
     mem = next((t for t in subjects if t.endswith("-memory")), None)
     red = next((t for t in subjects if t.endswith("-redis")), None)
@@ -277,6 +277,11 @@ def main(results, raw_dir, storm_report, bench_dir):
     print("median with the range over the rounds. Measurements, never test assertions.\n")
     print(f"Run of {m.get('date')} at `{m.get('rev')}`, {m.get('rounds')} rounds of {m.get('duration')} s, "
           f"{m.get('elapsed')} s in all. ⚠ marks a figure with failed requests behind it.\n")
+    others = [num(r["other"]) for r in run.runs if num(r["other"]) is not None]
+    if others and statistics.median(others) >= 0.2:
+        print(f"⚠ Other work on the machine used {statistics.median(others):.2f} cores (median over the runs, up "
+              f"to {max(others):.2f}) while this run measured: anchors and subjects shared the cores with it. "
+              "Re-run on a quiet machine before drawing conclusions.\n")
     print("## Targets\n")
     print(targets_table(run) + "\n")
     print("## Details\n")
