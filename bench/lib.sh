@@ -174,3 +174,9 @@ record() {
 median() {
     sort -g | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
+
+# tcp_opens: TCP connections this machine has opened so far (ActiveOpens): the difference over a
+# run, per request, shows a proxy that opens a connection per request instead of reusing one.
+tcp_opens() {
+    awk '/^Tcp:/ { n++; for (i = 2; i <= NF; i++) if (n == 1) h[i] = $i; else if (h[i] == "ActiveOpens") print $i }' /proc/net/snmp
+}

@@ -32,17 +32,17 @@ measure() {
     RUN_SEQ=$((RUN_SEQ + 1))
     local out="$RAW/$(printf '%03d' "$RUN_SEQ")-$kind-$id-r$round-c$conns.txt"
     # shellcheck disable=SC2086 # pid lists
-    local t0 g0 s0 b0 c00 c10 w0
+    local t0 g0 s0 b0 c00 c10 o0 w0
     # shellcheck disable=SC2086
     t0=$(cpu_ticks $pids) g0=$(cpu_ticks $gh) s0=$(cpu_ticks $SUPPORT_PIDS) b0=$(busy_ticks)
-    c00=$(cpu_busy_ticks 0) c10=$(cpu_busy_ticks 1) w0=$EPOCHREALTIME
+    c00=$(cpu_busy_ticks 0) c10=$(cpu_busy_ticks 1) o0=$(tcp_opens) w0=$EPOCHREALTIME
     local TIMEFORMAT='%U %S'
     { time "${wrk[@]}" -c"$conns" -d"${dur}s" --latency "${LOAD_ARGS[@]}" "${T_URL[$id]}" >"$out" 2>&1; } 2>"$out.time" ||
         die "wrk failed on ${T_LABEL[$id]}: $(cat "$out")"
-    local t1 g1 s1 b1 c01 c11 w1
+    local t1 g1 s1 b1 c01 c11 o1 w1
     # shellcheck disable=SC2086
     t1=$(cpu_ticks $pids) g1=$(cpu_ticks $gh) s1=$(cpu_ticks $SUPPORT_PIDS) b1=$(busy_ticks)
-    c01=$(cpu_busy_ticks 0) c11=$(cpu_busy_ticks 1) w1=$EPOCHREALTIME
+    c01=$(cpu_busy_ticks 0) c11=$(cpu_busy_ticks 1) o1=$(tcp_opens) w1=$EPOCHREALTIME
     local wall wrk_ticks rps p50 p99 errors threads=""
     wall=$(awk -v a="$w0" -v b="$w1" 'BEGIN { print b - a }')
     wrk_ticks=$(awk -v hz="$CLK_TCK" '{ printf "%.0f\n", ($1 + $2) * hz }' "$out.time")
@@ -54,7 +54,8 @@ measure() {
         "core0=$(cores $((c01 - c00)) "$wall")" "core1=$(cores $((c11 - c10)) "$wall")" \
         "wrk_cpu=$(cores "$wrk_ticks" "$wall")" "support_cpu=$(cores $((s1 - s0)) "$wall")" \
         "other=$(cores $((b1 - b0 - (t1 - t0) - (s1 - s0) - wrk_ticks)) "$wall")" \
-        "gh_threads=$threads" "raw=${out##*/}"
+        "gh_threads=$threads" "opens=$((o1 - o0))" \
+        "requests=$(awk '/ requests in / {print $1; exit}' "$out")" "raw=${out##*/}"
     log "$kind r$round ${T_LABEL[$id]} c$conns: $rps req/s, p99 $p99 ms, errors $errors"
 }
 

@@ -153,13 +153,21 @@ def added_p99(run):
     return [v["ghp-memory"] - v["upstream"] for v in by_round.values() if "ghp-memory" in v and "upstream" in v]
 
 
+def opens(runs):
+    """New TCP connections opened on the machine per 1000 requests (median over the runs)."""
+    per = [num(r["opens"]) / num(r["requests"]) * 1000 for r in runs
+           if num(r.get("opens")) is not None and num(r.get("requests"))]
+    return f"{statistics.median(per):.1f}" if per else "—"
+
+
 def group_table(run, group):
     g = run.groups.get(group)
     if g is None:
         return "(not measured)"
     targets = [g["anchor"]] + g["subjects"].split()
     out = ["| target | req/s | × anchor | p50 ms | p99 ms | p99 × anchor | CPU µs/req | of which Gatehouse "
-           "| its CPU (cores) | core 1 busy | others' CPU |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+           "| its CPU (cores) | core 1 busy | others' CPU | new TCP connections per 1000 req |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for t in targets:
         runs = list(run.round_runs(group, t).values())
         if not runs:
@@ -175,7 +183,7 @@ def group_table(run, group):
         p99_x = "—" if anchor else spread(run.ratios(group, t, g["anchor"], "p99")[0])
         label = run.labels[t] + (f" ⚠ {errors} errors" if errors else "") + (" (anchor)" if anchor else "")
         out.append(f"| {label} | {med('rps'):.0f} | {rps_x} | {med('p50'):.2f} | {med('p99'):.2f} | {p99_x} | "
-                   f"{us:.1f} | {gh} | {med('cpu'):.2f} | {med('core1'):.2f} | {med('other'):.2f} |")
+                   f"{us:.1f} | {gh} | {med('cpu'):.2f} | {med('core1'):.2f} | {med('other'):.2f} | {opens(runs)} |")
     subjects = g["subjects"].split()
     mem = next((t for t in subjects if t.endswith("-memory")), None)
     red = next((t for t in subjects if t.endswith("-redis")), None)
@@ -248,12 +256,13 @@ def memory_table(run):
 
 def runs_table(run):
     out = ["| # | kind | round | target | conns | req/s | p50 ms | p99 ms | errors | CPU (cores) | Gatehouse "
-           "| core 0 | core 1 | wrk | upstream+redis | others | threads |",
-           "|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+           "| core 0 | core 1 | wrk | upstream+redis | others | threads | new TCP conns |",
+           "|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for i, r in enumerate(run.runs, 1):
         out.append(f"| {i} | {r['phase']}: {r['group']} | {r['round']} | {r['label']} | {r['connections']} | {num(r['rps']):.0f} | "
                    f"{r['p50']} | {r['p99']} | {r['errors']} | {r['cpu']} | {r['gh_cpu']} | {r['core0']} | "
-                   f"{r['core1']} | {r['wrk_cpu']} | {r['support_cpu']} | {r['other']} | {r['gh_threads']} |")
+                   f"{r['core1']} | {r['wrk_cpu']} | {r['support_cpu']} | {r['other']} | {r['gh_threads']} | "
+                   f"{r.get('opens', '')} |")
     return "\n".join(out)
 
 
