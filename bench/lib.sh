@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# Helpers for bench/run.sh. Sourced, not run.
+# Helpers shared by bench/run.sh and bench/storm.sh: logging, ports, waiting for servers,
+# stopping processes, parsing wrk, and reading CPU and memory from /proc. Sourced, not run.
 
 log() { printf '[bench] %s\n' "$*" >&2; }
 
@@ -44,6 +45,20 @@ wait_http() {
         sleep 0.1
     done
     log "$url did not answer 200 within ${timeout}s (last status: ${code:-none})"
+    return 1
+}
+
+# wait_answer TIMEOUT_S PID PORT: polls http://127.0.0.1:PORT/ until it answers anything over
+# HTTP; fails early when PID has exited.
+wait_answer() {
+    local deadline=$((SECONDS + $1)) code
+    while ((SECONDS < deadline)); do
+        kill -0 "$2" 2>/dev/null || { log "process $2 exited before :$3 answered"; return 1; }
+        code=$(curl -s -o /dev/null -m 2 -w '%{http_code}' "http://127.0.0.1:$3/" || true)
+        [[ ${code:-000} == 000 ]] || return 0
+        sleep 0.1
+    done
+    log "127.0.0.1:$3 did not answer within $1 s"
     return 1
 }
 
@@ -139,3 +154,29 @@ busy_ticks() {
 # cores TICKS SECONDS: ticks over a wall-clock span as a number of busy cores.
 # Negative spans (rounding between counters read at slightly different times) show as 0.
 cores() { awk -v t="$1" -v s="$2" -v hz="$CLK_TCK" 'BEGIN { c = t / hz / s; if (c < 0) c = 0; printf "%.2f\n", c }'; }
+
+# cpu_busy_ticks N: CPU time core N has spent busy (all but idle and iowait), in clock ticks.
+cpu_busy_ticks() {
+    awk -v c="cpu$1" '$1 == c { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat
+}
+
+# threads_of PID: the thread count of a process.
+threads_of() { awk '/^Threads:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+
+# record KIND KEY=VALUE...: appends one tab-separated record to RESULTS, which bench/report.py
+# reads. Values must not contain tabs or newlines.
+record() {
+    local IFS=$'\t'
+    printf '%s\n' "$*" >>"$RESULTS"
+}
+
+# median: the median of the numbers on stdin, one a line.
+median() {
+    sort -g | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# tcp_opens: TCP connections this machine has opened so far (ActiveOpens): the difference over a
+# run, per request, shows a proxy that opens a connection per request instead of reusing one.
+tcp_opens() {
+    awk '/^Tcp:/ { n++; for (i = 2; i <= NF; i++) if (n == 1) h[i] = $i; else if (h[i] == "ActiveOpens") print $i }' /proc/net/snmp
+}

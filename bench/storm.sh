@@ -8,7 +8,8 @@
 # default 3), CONNECTIONS (wrk connections, default 8), STORM_CLIENTS (default 32),
 # IDLE_CONNECTIONS (default 10000), REDIS_LOGINS (default 20), HASH_NICE (renice the
 # password-hashing threads to this value after start, to compare priorities), SKIP_BUILD=1,
-# GATEHOUSE_BIN (implies SKIP_BUILD=1), REPORT (also write the report there).
+# GATEHOUSE_BIN (implies SKIP_BUILD=1), REPORT (also write the report there), RESULTS (append the
+# figures there as records for bench/run.sh's report).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -319,3 +320,18 @@ EOF
 }
 report
 [[ -z ${REPORT:-} ]] || report >"$REPORT"
+# bench/run.sh reads the figures as records (bench/lib.sh) from RESULTS.
+if [[ -n ${RESULTS:-} ]]; then
+    for ((r = 1; r <= ROUNDS; r++)); do
+        record storm "round=$r" "quiet_rps=${RPS[quiet-$r]}" "quiet_p99=${P99[quiet-$r]}" \
+            "storm_rps=${RPS[storm-$r]}" "storm_p99=${P99[storm-$r]}" "quiet_other=${OTHER[quiet-$r]}" \
+            "storm_other=${OTHER[storm-$r]}" "connections=$CONNECTIONS" "duration=$DURATION"
+    done
+    record storm_total "ok=$STORM_OK" "busy=$STORM_BUSY" "other=$STORM_OTHER" "seconds=$STORM_SECS" \
+        "clients=$STORM_CLIENTS"
+    record mem name=storm_idle "kib=$IDLE_RSS"
+    record mem name=storm_after_load "kib=$LOAD_RSS" "connections=$CONNECTIONS"
+    record mem name=storm_peak "kib=$STORM_HWM"
+    record mem name=connection "kb=$PER_CONN" "connections=$HELD"
+    record mem name=redis_session "bytes=$REDIS_PER" "sessions=$SESSION_KEYS" "total=$KEY_BYTES"
+fi
