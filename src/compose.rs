@@ -31,8 +31,9 @@ use crate::service::throttle::Throttle;
 use crate::service::two_factor::{TwoFactor, TwoFactorParts};
 use crate::service::users::UserAdmin;
 use crate::store::memory::{MemorySessionStore, MemoryThrottleStore};
-use crate::store::redis::{RedisConn, RedisSessionStore, RedisThrottleStore};
+use crate::store::redis::{RedisConn, RedisSessionStore};
 use crate::store::redis_pubsub::spawn_listener;
+use crate::store::redis_throttle::RedisThrottleStore;
 use crate::store::sql::SqlUserStore;
 use crate::store::{
     DeviceStore, ResetStore, SecondFactorStore, SessionStore, StaleSink, ThrottleStore, UserStore,

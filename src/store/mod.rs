@@ -7,6 +7,7 @@
 pub mod memory;
 pub mod redis;
 pub mod redis_pubsub;
+pub mod redis_throttle;
 pub mod sql;
 mod throttle_table;
 
@@ -193,6 +194,68 @@ pub trait ThrottleStore: Send + Sync + 'static {
     ) -> StoreResult<()>;
     /// Forgets `key` entirely (a success on its own secret, or an operator's unlock).
     async fn clear(&self, key: &ThrottleKey) -> StoreResult<()>;
+
+    /// [`ThrottleStore::admit`] on every key at once, all or none: when one key refuses, no
+    /// key keeps an attempt in flight. A shared store does it in one atomic step, so that
+    /// another instance never sees half an admission; this default suits a single process.
+    async fn admit_all(&self, keys: &[AdmitKey<'_>], now: i64) -> StoreResult<AdmitAll> {
+        let mut counts = Vec::with_capacity(keys.len());
+        for (index, k) in keys.iter().enumerate() {
+            match self.admit(k.key, now, k.keep_for, k.cap).await? {
+                Admission::Admitted { n } => counts.push(n),
+                Admission::Refused { until } => {
+                    for done in &keys[..index] {
+                        self.release(done.key).await?;
+                    }
+                    return Ok(AdmitAll::Refused { index, until });
+                }
+            }
+        }
+        Ok(AdmitAll::Admitted(counts))
+    }
+
+    /// [`ThrottleStore::fail`] on every key at once (each with its `keep_for`); returns each
+    /// key's failures so far, in order.
+    async fn fail_all(&self, keys: &[(&ThrottleKey, u64)], now: i64) -> StoreResult<Vec<u32>> {
+        let mut counts = Vec::with_capacity(keys.len());
+        for (key, keep_for) in keys {
+            counts.push(self.fail(key, now, *keep_for).await?);
+        }
+        Ok(counts)
+    }
+
+    /// [`ThrottleStore::release`] on every key at once.
+    async fn release_all(&self, keys: &[&ThrottleKey]) -> StoreResult<()> {
+        for key in keys {
+            self.release(key).await?;
+        }
+        Ok(())
+    }
+}
+
+/// One key of a multi-key admission ([`ThrottleStore::admit_all`]).
+#[derive(Debug, Clone, Copy)]
+pub struct AdmitKey<'a> {
+    /// The bucket.
+    pub key: &'a ThrottleKey,
+    /// Seconds to keep its state.
+    pub keep_for: u64,
+    /// Failures plus attempts in flight at which it refuses.
+    pub cap: u32,
+}
+
+/// The answer of [`ThrottleStore::admit_all`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AdmitAll {
+    /// Every key admitted one attempt: each key's attempt number, in order.
+    Admitted(Vec<u32>),
+    /// The key at `index` refused until `until`; no key holds an attempt.
+    Refused {
+        /// Which key refused.
+        index: usize,
+        /// When it admits again (Unix seconds).
+        until: i64,
+    },
 }
 
 /// A user's TOTP state as stored: sealed secrets and the last accepted step.

@@ -1,4 +1,5 @@
-//! Redis stores shared by several gateway instances: sessions and throttle counters.
+//! Redis stores shared by several gateway instances: the connection and sessions (throttle
+//! counters: `redis_throttle.rs`).
 //!
 //! Keys (all under the configured prefix): `s:<sha256(id)>` the session JSON with a TTL;
 //! `p:<sha256(id)>` the action that session posted before a step-up (TTL: the step-up window);
@@ -14,21 +15,20 @@ use async_trait::async_trait;
 use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
-use super::{SessionStore, StoreError, StoreResult, ThrottleStore};
+use super::{SessionStore, StoreError, StoreResult};
 use crate::domain::pending::PendingAction;
 use crate::domain::session::{Session, SessionKey};
-use crate::domain::throttle::Admission;
 use crate::domain::throttle_key::ThrottleKey;
 
-fn unavailable(e: redis::RedisError) -> StoreError {
+pub(super) fn unavailable(e: redis::RedisError) -> StoreError {
     StoreError::unavailable(e)
 }
 
 /// A connection shared by the Redis stores.
 #[derive(Clone)]
 pub struct RedisConn {
-    conn: ConnectionManager,
-    prefix: String,
+    pub(super) conn: ConnectionManager,
+    pub(super) prefix: String,
     /// For the dedicated pub/sub connection of the invalidation channel.
     pub(super) client: redis::Client,
     pub(super) timeout: Duration,
@@ -71,7 +71,7 @@ impl RedisConn {
         format!("{}u:{user_id}", self.prefix)
     }
 
-    fn throttle_key(&self, key: &ThrottleKey) -> String {
+    pub(super) fn throttle_key(&self, key: &ThrottleKey) -> String {
         format!("{}t:{key}", self.prefix)
     }
 }
@@ -298,153 +298,6 @@ impl SessionStore for RedisSessionStore {
         let mut conn = self.redis.conn.clone();
         redis::cmd("PING")
             .query_async::<String>(&mut conn)
-            .await
-            .map(|_| ())
-            .map_err(unavailable)
-    }
-}
-
-/// Throttle counters in Redis; each step is one Lua script, so it is atomic across instances.
-/// A key is a hash {f: settled failures, p: attempts in flight, b: ban end}.
-pub struct RedisThrottleStore {
-    redis: RedisConn,
-    admit: redis::Script,
-    fail: redis::Script,
-    release: redis::Script,
-    ban: redis::Script,
-}
-
-// Refuse while banned or at the cap, else admit one attempt in flight and push the expiry out
-// (see domain::throttle).
-const ADMIT_LUA: &str = r"
-local now = tonumber(ARGV[1])
-local b = tonumber(redis.call('HGET', KEYS[1], 'b') or '0')
-if now < b then return {0, b} end
-local f = tonumber(redis.call('HGET', KEYS[1], 'f') or '0')
-local p = tonumber(redis.call('HGET', KEYS[1], 'p') or '0')
-if f + p >= tonumber(ARGV[3]) then return {0, now + 1} end
-redis.call('HSET', KEYS[1], 'p', p + 1)
-if redis.call('TTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
-return {1, f + p + 1}
-";
-
-// One evaluated failure: out of flight, into the failures.
-const FAIL_LUA: &str = r"
-local p = tonumber(redis.call('HGET', KEYS[1], 'p') or '0')
-if p > 0 then redis.call('HSET', KEYS[1], 'p', p - 1) end
-local f = redis.call('HINCRBY', KEYS[1], 'f', 1)
-if redis.call('TTL', KEYS[1]) < tonumber(ARGV[1]) then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-return f
-";
-
-// Out of flight without counting; a key left with nothing is deleted (no trace).
-const RELEASE_LUA: &str = r"
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-local p = tonumber(redis.call('HGET', KEYS[1], 'p') or '0') - 1
-if p < 0 then p = 0 end
-local f = tonumber(redis.call('HGET', KEYS[1], 'f') or '0')
-local b = tonumber(redis.call('HGET', KEYS[1], 'b') or '0')
-if p == 0 and f == 0 and b == 0 then
-  redis.call('DEL', KEYS[1])
-else
-  redis.call('HSET', KEYS[1], 'p', p)
-end
-return 1
-";
-
-// A later ban wins; the key lives at least until ARGV[2].
-const BAN_LUA: &str = r"
-local b = tonumber(redis.call('HGET', KEYS[1], 'b') or '0')
-if tonumber(ARGV[1]) > b then redis.call('HSET', KEYS[1], 'b', ARGV[1]) end
-redis.call('EXPIREAT', KEYS[1], ARGV[2], 'GT')
-if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIREAT', KEYS[1], ARGV[2]) end
-return 1
-";
-
-impl RedisThrottleStore {
-    /// Throttle counters over `redis`.
-    pub fn new(redis: RedisConn) -> Self {
-        Self {
-            redis,
-            admit: redis::Script::new(ADMIT_LUA),
-            fail: redis::Script::new(FAIL_LUA),
-            release: redis::Script::new(RELEASE_LUA),
-            ban: redis::Script::new(BAN_LUA),
-        }
-    }
-}
-
-#[async_trait]
-impl ThrottleStore for RedisThrottleStore {
-    async fn admit(
-        &self,
-        key: &ThrottleKey,
-        now: i64,
-        keep_for: u64,
-        cap: u32,
-    ) -> StoreResult<Admission> {
-        let mut conn = self.redis.conn.clone();
-        let (ok, value): (i64, i64) = self
-            .admit
-            .key(self.redis.throttle_key(key))
-            .arg(now)
-            .arg(keep_for.max(1))
-            .arg(cap)
-            .invoke_async(&mut conn)
-            .await
-            .map_err(unavailable)?;
-        Ok(if ok == 1 {
-            Admission::Admitted {
-                n: u32::try_from(value).unwrap_or(u32::MAX),
-            }
-        } else {
-            Admission::Refused { until: value }
-        })
-    }
-
-    async fn fail(&self, key: &ThrottleKey, _now: i64, keep_for: u64) -> StoreResult<u32> {
-        let mut conn = self.redis.conn.clone();
-        let f: i64 = self
-            .fail
-            .key(self.redis.throttle_key(key))
-            .arg(keep_for.max(1))
-            .invoke_async(&mut conn)
-            .await
-            .map_err(unavailable)?;
-        Ok(u32::try_from(f).unwrap_or(u32::MAX))
-    }
-
-    async fn release(&self, key: &ThrottleKey) -> StoreResult<()> {
-        let mut conn = self.redis.conn.clone();
-        self.release
-            .key(self.redis.throttle_key(key))
-            .invoke_async::<i64>(&mut conn)
-            .await
-            .map(|_| ())
-            .map_err(unavailable)
-    }
-
-    async fn ban(
-        &self,
-        key: &ThrottleKey,
-        _now: i64,
-        until: i64,
-        keep_until: i64,
-    ) -> StoreResult<()> {
-        let mut conn = self.redis.conn.clone();
-        self.ban
-            .key(self.redis.throttle_key(key))
-            .arg(until)
-            .arg(keep_until)
-            .invoke_async::<i64>(&mut conn)
-            .await
-            .map(|_| ())
-            .map_err(unavailable)
-    }
-
-    async fn clear(&self, key: &ThrottleKey) -> StoreResult<()> {
-        let mut conn = self.redis.conn.clone();
-        conn.del::<_, i64>(self.redis.throttle_key(key))
             .await
             .map(|_| ())
             .map_err(unavailable)

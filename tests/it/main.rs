@@ -50,6 +50,7 @@ mod rules;
 mod session_cache;
 mod session_list;
 mod sessions;
+mod shared_throttle;
 mod sign_out;
 mod step_up_resume;
 mod throttle;
