@@ -7,6 +7,7 @@
 pub mod memory;
 pub mod redis;
 pub mod redis_pubsub;
+mod redis_record;
 pub mod redis_throttle;
 pub mod sql;
 mod throttle_table;

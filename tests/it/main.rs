@@ -46,6 +46,7 @@ mod login;
 mod mail;
 mod passwords;
 mod protocol;
+mod redis_layout;
 mod rules;
 mod session_cache;
 mod session_list;
