@@ -282,8 +282,9 @@ pub async fn open_stores(config: &Config) -> anyhow::Result<Stores> {
             prefix,
             timeout,
             local_cache,
+            tls,
         } => {
-            let conn = RedisConn::connect(url.expose(), prefix, *timeout)
+            let conn = RedisConn::connect_with(url.expose(), prefix, *timeout, tls)
                 .await
                 .context("connecting to Redis (session.redis.url)")?;
             let lifetime = u64::try_from(config.session.timeouts.absolute).unwrap_or(u64::MAX);

@@ -47,6 +47,7 @@ mod mail;
 mod passwords;
 mod protocol;
 mod redis_layout;
+mod redis_tls;
 mod rules;
 mod session_cache;
 mod session_list;
