@@ -19,6 +19,13 @@ use crate::domain::throttle_key::{IpPrefix, ThrottleKey};
 use crate::domain::user::User;
 use crate::store::{AdmitAll, AdmitKey, ThrottleStore};
 
+/// A store answered an admission with fewer attempts than keys asked for.
+fn no_admission() -> AuthError {
+    AuthError::Store(crate::store::StoreError::inconsistent(
+        "the throttle store admitted fewer keys than asked",
+    ))
+}
+
 /// One admitted attempt against a key, to be settled.
 #[derive(Debug, Clone)]
 pub struct Attempt {
@@ -127,9 +134,7 @@ impl Throttle {
         ip: IpAddr,
     ) -> Result<Attempt, AuthError> {
         let mut admitted = self.admit_keys(vec![key], now, who, ip).await?;
-        admitted
-            .pop()
-            .ok_or_else(|| AuthError::Store(crate::store::StoreError::inconsistent("no admission")))
+        admitted.pop().ok_or_else(no_admission)
     }
 
     /// Admits an attempt against every bucket of the client; refused if any is banned (and
@@ -154,37 +159,39 @@ impl Throttle {
             .await
     }
 
-    /// Admits a password attempt against the account (known or not, by the name as typed)
-    /// and the client's buckets in one step: the account's attempt, then the client's.
+    /// Admits a password attempt against the client's buckets and the account (known or not,
+    /// by the name as typed) in one step: the account's attempt, and the client's.
     pub async fn admit_login(
         &self,
         username: &str,
         now: i64,
         ip: IpAddr,
     ) -> Result<(Attempt, Vec<Attempt>), AuthError> {
-        let mut keys = vec![ThrottleKey::account(username)];
-        keys.extend(self.client_keys(ip));
-        let mut admitted = self.admit_keys(keys, now, username, ip).await?;
-        let client = admitted.split_off(1);
-        match admitted.pop() {
+        // The client's buckets first, as when they were admitted one by one: while both are
+        // banned, the client's ban is the one reported.
+        let mut keys = self.client_keys(ip);
+        keys.push(ThrottleKey::account(username));
+        let mut client = self.admit_keys(keys, now, username, ip).await?;
+        match client.pop() {
             Some(account) => Ok((account, client)),
-            None => Err(AuthError::Store(crate::store::StoreError::inconsistent(
-                "no admission",
-            ))),
+            None => Err(no_admission()),
         }
     }
 
-    /// Admits a second-factor code attempt against the account's code counter and the
-    /// client's buckets in one step: the codes' attempt first, then the client's.
+    /// Admits a second-factor code attempt against the client's buckets and the account's
+    /// code counter in one step: the codes' attempt first, then the client's.
     pub async fn admit_code(
         &self,
         user: &User,
         now: i64,
         ip: IpAddr,
     ) -> Result<Vec<Attempt>, AuthError> {
-        let mut keys = vec![ThrottleKey::Codes(user.id)];
-        keys.extend(self.client_keys(ip));
-        self.admit_keys(keys, now, &user.username, ip).await
+        let mut keys = self.client_keys(ip);
+        keys.push(ThrottleKey::Codes(user.id));
+        let mut attempts = self.admit_keys(keys, now, &user.username, ip).await?;
+        let codes = attempts.pop().ok_or_else(no_admission)?;
+        attempts.insert(0, codes);
+        Ok(attempts)
     }
 
     /// Counts one event of a plain counter (reset requests, codes per pending login) in a

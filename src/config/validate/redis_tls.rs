@@ -2,7 +2,7 @@
 //! loaded, so that `check-config` names an unreadable file or a bad PEM with its key, rather
 //! than the first connection failing (docs/security.md#redis-tls).
 
-use std::path::PathBuf;
+use std::path::Path;
 
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
@@ -62,7 +62,7 @@ pub(super) fn redis_tls(cx: &mut Ctx<'_>, raw: &RawRedis, tls: bool) -> RedisTls
     RedisTls { ca, client }
 }
 
-fn read(cx: &mut Ctx<'_>, key: &str, file: &PathBuf) -> Option<Vec<u8>> {
+fn read(cx: &mut Ctx<'_>, key: &str, file: &Path) -> Option<Vec<u8>> {
     let path = cx.path(file);
     match std::fs::read(&path) {
         Ok(bytes) => Some(bytes),
@@ -78,7 +78,7 @@ fn read(cx: &mut Ctx<'_>, key: &str, file: &PathBuf) -> Option<Vec<u8>> {
 }
 
 /// A PEM file holding at least one certificate, every one of them well-formed.
-fn certificates(cx: &mut Ctx<'_>, key: &str, file: &PathBuf) -> Option<Vec<u8>> {
+fn certificates(cx: &mut Ctx<'_>, key: &str, file: &Path) -> Option<Vec<u8>> {
     let pem = read(cx, key, file)?;
     match CertificateDer::pem_slice_iter(&pem).collect::<Result<Vec<_>, _>>() {
         Ok(certs) if !certs.is_empty() => Some(pem),
@@ -102,7 +102,7 @@ fn certificates(cx: &mut Ctx<'_>, key: &str, file: &PathBuf) -> Option<Vec<u8>> 
 }
 
 /// A PEM file holding a private key (PKCS#8, PKCS#1 or SEC1).
-fn private_key(cx: &mut Ctx<'_>, file: &PathBuf) -> Option<SecretString> {
+fn private_key(cx: &mut Ctx<'_>, file: &Path) -> Option<SecretString> {
     let key = "session.redis.client_key";
     // A key others can read is a key shared with them (docs/security.md#file-permissions).
     if let Err(e) = crate::config::private_file(&cx.path(file)) {
