@@ -164,3 +164,39 @@ async fn a_login_attempt_that_cannot_be_counted_is_refused() {
     assert_eq!(resp.status(), 503);
     assert!(b.session(&app).is_none());
 }
+
+/// Script calls (`EVALSHA`) Redis has run since its statistics were reset.
+async fn script_calls(c: &mut redis::aio::MultiplexedConnection) -> u64 {
+    let info: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query_async(c)
+        .await
+        .unwrap();
+    info.lines()
+        .find_map(|l| l.strip_prefix("cmdstat_evalsha:calls="))
+        .and_then(|rest| rest.split(',').next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+/// A failed sign-in changes the account's and the client's buckets: admitted in one script
+/// and settled in one, so no instance ever sees one bucket counted and the other not.
+#[tokio::test]
+async fn a_sign_in_is_admitted_in_one_step_and_settled_in_one() {
+    let redis = PrivateRedis::start().await;
+    let overlay = format!(
+        "{TRUSTED}{IP_LIMITS}[session]\nstore = \"redis\"\n[session.redis]\nurl = \"{}\"\n",
+        redis.url
+    );
+    let app = TestApp::spawn(Opts::with(Store::Memory, &overlay)).await;
+    // The first use loads the scripts into Redis.
+    assert_eq!(attempt(&app, "warm-up", "192.0.2.1").await.0, 401);
+    let client = redis::Client::open(redis.url.as_str()).unwrap();
+    let mut c = client.get_multiplexed_async_connection().await.unwrap();
+    redis::cmd("CONFIG")
+        .arg("RESETSTAT")
+        .query_async::<()>(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(attempt(&app, "someone", "192.0.2.1").await.0, 401);
+    assert_eq!(script_calls(&mut c).await, 2, "admission and settlement");
+}
