@@ -31,8 +31,9 @@ use crate::service::throttle::Throttle;
 use crate::service::two_factor::{TwoFactor, TwoFactorParts};
 use crate::service::users::UserAdmin;
 use crate::store::memory::{MemorySessionStore, MemoryThrottleStore};
-use crate::store::redis::{RedisConn, RedisSessionStore, RedisThrottleStore};
+use crate::store::redis::{RedisConn, RedisSessionStore};
 use crate::store::redis_pubsub::spawn_listener;
+use crate::store::redis_throttle::RedisThrottleStore;
 use crate::store::sql::SqlUserStore;
 use crate::store::{
     DeviceStore, ResetStore, SecondFactorStore, SessionStore, StaleSink, ThrottleStore, UserStore,
@@ -281,8 +282,9 @@ pub async fn open_stores(config: &Config) -> anyhow::Result<Stores> {
             prefix,
             timeout,
             local_cache,
+            tls,
         } => {
-            let conn = RedisConn::connect(url.expose(), prefix, *timeout)
+            let conn = RedisConn::connect_with(url.expose(), prefix, *timeout, tls)
                 .await
                 .context("connecting to Redis (session.redis.url)")?;
             let lifetime = u64::try_from(config.session.timeouts.absolute).unwrap_or(u64::MAX);

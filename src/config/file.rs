@@ -158,6 +158,9 @@ pub struct RawRedis {
     pub prefix: String,
     pub timeout: String,
     pub local_cache: String,
+    pub ca_file: Option<PathBuf>,
+    pub client_cert: Option<PathBuf>,
+    pub client_key: Option<PathBuf>,
 }
 
 impl Default for RawRedis {
@@ -169,6 +172,9 @@ impl Default for RawRedis {
             prefix: "gatehouse:".into(),
             timeout: "2s".into(),
             local_cache: "2s".into(),
+            ca_file: None,
+            client_cert: None,
+            client_key: None,
         }
     }
 }

@@ -12,7 +12,7 @@ mod validate;
 
 use std::path::Path;
 
-pub use env::{private_file, read_secret};
+pub use env::{private_file, read_secret, secret_file_hint};
 pub use types::*;
 
 /// One thing wrong with the configuration.

@@ -217,7 +217,29 @@ pub enum SessionBackend {
         /// How long an instance keeps a resolved session locally (zero: off); see
         /// docs/security.md#session-cache.
         local_cache: Duration,
+        /// Certificates for `rediss://` (empty: the system roots, no client certificate).
+        tls: RedisTls,
     },
+}
+
+/// TLS material for `rediss://`, read and checked when the config is loaded
+/// (docs/security.md#redis-tls).
+#[derive(Clone, Default)]
+pub struct RedisTls {
+    /// PEM certificates trusted instead of the system roots (`session.redis.ca_file`).
+    pub ca: Option<Vec<u8>>,
+    /// PEM client certificate chain and its key (`session.redis.client_cert`, `client_key`).
+    pub client: Option<(Vec<u8>, SecretString)>,
+}
+
+impl std::fmt::Debug for RedisTls {
+    // The key is a secret; the certificates are simply noise in a log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisTls")
+            .field("ca", &self.ca.is_some())
+            .field("client", &self.client.is_some())
+            .finish()
+    }
 }
 
 /// Sessions.

@@ -20,6 +20,7 @@ mod access;
 mod admin;
 mod branding;
 mod notifier;
+mod redis_tls;
 mod security;
 mod session;
 mod sites;

@@ -94,18 +94,9 @@ impl Login {
     /// remembered device of the user, which stands in for the code.
     pub async fn login(&self, req: LoginRequest<'_>) -> Result<LoginSuccess, AuthError> {
         let now = req.now;
-        let client = self
-            .throttle
-            .admit_client(now, req.username, req.ip)
-            .await?;
-        let account_attempt = match self.throttle.admit_account(req.username, now, req.ip).await {
-            Ok(a) => a,
-            Err(e) => {
-                // Not evaluated, so it must not count against the client either.
-                self.throttle.release_all(&client).await?;
-                return Err(e);
-            }
-        };
+        // Account and client in one step: refused by either, counted by neither.
+        let (account_attempt, client) =
+            self.throttle.admit_login(req.username, now, req.ip).await?;
         let user = match Username::parse(req.username) {
             Ok(name) => self.users.find_by_username(name.as_str()).await,
             Err(_) => Ok(None),
@@ -137,8 +128,10 @@ impl Login {
                     }
                     Some(_) => "bad_password",
                 };
-                self.throttle.failed_all(&client, now).await?;
-                let attempt = self.throttle.failed(&account_attempt, now).await?;
+                let mut settled = vec![account_attempt];
+                settled.extend(client);
+                let failures = self.throttle.failed_all(&settled, now).await?;
+                let attempt = failures.first().copied().unwrap_or(0);
                 audit!(event::LOGIN_FAILURE, user = %crate::audit::Clean(req.username), ip = %req.ip, reason, attempt, factor = "password");
                 return Err(AuthError::InvalidCredentials);
             }

@@ -14,10 +14,17 @@ use super::AuthError;
 use crate::audit;
 use crate::audit::event;
 use crate::config::ThrottleConfig;
-use crate::domain::throttle::{Admission, ThrottlePolicy};
+use crate::domain::throttle::ThrottlePolicy;
 use crate::domain::throttle_key::{IpPrefix, ThrottleKey};
 use crate::domain::user::User;
-use crate::store::ThrottleStore;
+use crate::store::{AdmitAll, AdmitKey, ThrottleStore};
+
+/// A store answered an admission with fewer attempts than keys asked for.
+fn no_admission() -> AuthError {
+    AuthError::Store(crate::store::StoreError::inconsistent(
+        "the throttle store admitted fewer keys than asked",
+    ))
+}
 
 /// One admitted attempt against a key, to be settled.
 #[derive(Debug, Clone)]
@@ -77,6 +84,47 @@ impl Throttle {
         keys
     }
 
+    /// How long a key's state is kept and the count at which it refuses.
+    fn limits_of(&self, key: &ThrottleKey) -> (u64, u32) {
+        match self.policy(key) {
+            Some(p) => (
+                u64::try_from(p.forget_after).unwrap_or(u64::MAX),
+                p.hard_cap,
+            ),
+            None => (0, u32::MAX),
+        }
+    }
+
+    /// Admits one attempt against every key at once, or none of them while any is banned
+    /// (one atomic step in a shared store). `who` and `ip` are for the audit.
+    async fn admit_keys(
+        &self,
+        keys: Vec<ThrottleKey>,
+        now: i64,
+        who: &str,
+        ip: IpAddr,
+    ) -> Result<Vec<Attempt>, AuthError> {
+        let asks: Vec<AdmitKey<'_>> = keys
+            .iter()
+            .map(|key| {
+                let (keep_for, cap) = self.limits_of(key);
+                AdmitKey { key, keep_for, cap }
+            })
+            .collect();
+        match self.store.admit_all(&asks, now).await? {
+            AdmitAll::Admitted(counts) => Ok(keys
+                .into_iter()
+                .zip(counts)
+                .map(|(key, n)| Attempt { key, n })
+                .collect()),
+            AdmitAll::Refused { index, until } => {
+                let kind = keys.get(index).map_or("", ThrottleKey::kind);
+                audit!(event::LOGIN_THROTTLED, user = %crate::audit::Clean(who), ip = %ip, key = kind, retry_after = until - now);
+                Err(AuthError::Throttled { until })
+            }
+        }
+    }
+
     /// Admits an attempt, or refuses while the key is banned. `who` and `ip` are for the audit.
     pub async fn admit(
         &self,
@@ -85,18 +133,8 @@ impl Throttle {
         who: &str,
         ip: IpAddr,
     ) -> Result<Attempt, AuthError> {
-        let (keep, cap) = match self.policy(&key) {
-            Some(p) => (p.forget_after, p.hard_cap),
-            None => (0, u32::MAX),
-        };
-        let keep = u64::try_from(keep).unwrap_or(u64::MAX);
-        match self.store.admit(&key, now, keep, cap).await? {
-            Admission::Admitted { n } => Ok(Attempt { key, n }),
-            Admission::Refused { until } => {
-                audit!(event::LOGIN_THROTTLED, user = %crate::audit::Clean(who), ip = %ip, key = key.kind(), retry_after = until - now);
-                Err(AuthError::Throttled { until })
-            }
-        }
+        let mut admitted = self.admit_keys(vec![key], now, who, ip).await?;
+        admitted.pop().ok_or_else(no_admission)
     }
 
     /// Admits an attempt against every bucket of the client; refused if any is banned (and
@@ -107,17 +145,7 @@ impl Throttle {
         who: &str,
         ip: IpAddr,
     ) -> Result<Vec<Attempt>, AuthError> {
-        let mut admitted = Vec::new();
-        for key in self.client_keys(ip) {
-            match self.admit(key, now, who, ip).await {
-                Ok(a) => admitted.push(a),
-                Err(e) => {
-                    self.release_all(&admitted).await?;
-                    return Err(e);
-                }
-            }
-        }
-        Ok(admitted)
+        self.admit_keys(self.client_keys(ip), now, who, ip).await
     }
 
     /// Admits an attempt against an account (known or not) by the name as typed.
@@ -131,25 +159,39 @@ impl Throttle {
             .await
     }
 
-    /// Admits a second-factor code attempt: against the account's code counter and the
-    /// client's buckets.
+    /// Admits a password attempt against the client's buckets and the account (known or not,
+    /// by the name as typed) in one step: the account's attempt, and the client's.
+    pub async fn admit_login(
+        &self,
+        username: &str,
+        now: i64,
+        ip: IpAddr,
+    ) -> Result<(Attempt, Vec<Attempt>), AuthError> {
+        // The client's buckets first, as when they were admitted one by one: while both are
+        // banned, the client's ban is the one reported.
+        let mut keys = self.client_keys(ip);
+        keys.push(ThrottleKey::account(username));
+        let mut client = self.admit_keys(keys, now, username, ip).await?;
+        match client.pop() {
+            Some(account) => Ok((account, client)),
+            None => Err(no_admission()),
+        }
+    }
+
+    /// Admits a second-factor code attempt against the client's buckets and the account's
+    /// code counter in one step: the codes' attempt first, then the client's.
     pub async fn admit_code(
         &self,
         user: &User,
         now: i64,
         ip: IpAddr,
     ) -> Result<Vec<Attempt>, AuthError> {
-        let client = self.admit_client(now, &user.username, ip).await?;
-        match self
-            .admit(ThrottleKey::Codes(user.id), now, &user.username, ip)
-            .await
-        {
-            Ok(codes) => Ok(std::iter::once(codes).chain(client).collect()),
-            Err(e) => {
-                self.release_all(&client).await?;
-                Err(e)
-            }
-        }
+        let mut keys = self.client_keys(ip);
+        keys.push(ThrottleKey::Codes(user.id));
+        let mut attempts = self.admit_keys(keys, now, &user.username, ip).await?;
+        let codes = attempts.pop().ok_or_else(no_admission)?;
+        attempts.insert(0, codes);
+        Ok(attempts)
     }
 
     /// Counts one event of a plain counter (reset requests, codes per pending login) in a
@@ -165,25 +207,43 @@ impl Throttle {
 
     /// The secret was evaluated and wrong: count the failure and ban when the policy says so.
     pub async fn failed(&self, attempt: &Attempt, now: i64) -> Result<u32, AuthError> {
-        let Some(policy) = self.policy(&attempt.key) else {
-            return Ok(0);
-        };
-        let keep = u64::try_from(policy.forget_after).unwrap_or(u64::MAX);
-        let failures = self.store.fail(&attempt.key, now, keep).await?;
-        if let Some(until) = policy.ban_after_failure(failures, now) {
-            self.store
-                .ban(&attempt.key, now, until, policy.keep_until(now, until))
-                .await?;
-        }
-        Ok(failures)
+        let counts = self.failed_all(std::slice::from_ref(attempt), now).await?;
+        Ok(counts.first().copied().unwrap_or(0))
     }
 
-    /// [`Throttle::failed`] for each attempt.
-    pub async fn failed_all(&self, attempts: &[Attempt], now: i64) -> Result<(), AuthError> {
-        for a in attempts {
-            self.failed(a, now).await?;
+    /// [`Throttle::failed`] for each attempt, counted in one step; returns each attempt's
+    /// failures so far (0 for a key without a policy, which never counts failures).
+    pub async fn failed_all(&self, attempts: &[Attempt], now: i64) -> Result<Vec<u32>, AuthError> {
+        let banning: Vec<(&Attempt, &ThrottlePolicy)> = attempts
+            .iter()
+            .filter_map(|a| self.policy(&a.key).map(|p| (a, p)))
+            .collect();
+        let keys: Vec<(&ThrottleKey, u64)> = banning
+            .iter()
+            .map(|(a, p)| (&a.key, u64::try_from(p.forget_after).unwrap_or(u64::MAX)))
+            .collect();
+        let counts = if keys.is_empty() {
+            Vec::new()
+        } else {
+            self.store.fail_all(&keys, now).await?
+        };
+        // Each failure count is unique per key (the store counts atomically), so exactly one
+        // settlement crosses a ban threshold and sets that ban.
+        for ((attempt, policy), failures) in banning.iter().zip(&counts) {
+            if let Some(until) = policy.ban_after_failure(*failures, now) {
+                self.store
+                    .ban(&attempt.key, now, until, policy.keep_until(now, until))
+                    .await?;
+            }
         }
-        Ok(())
+        let mut counts = counts.into_iter();
+        Ok(attempts
+            .iter()
+            .map(|a| match self.policy(&a.key) {
+                Some(_) => counts.next().unwrap_or(0),
+                None => 0,
+            })
+            .collect())
     }
 
     /// The attempt succeeded on the key's own secret: forget the key's failures.
@@ -197,12 +257,10 @@ impl Throttle {
         Ok(self.store.release(&attempt.key).await?)
     }
 
-    /// [`Throttle::release`] for each attempt.
+    /// [`Throttle::release`] for each attempt, in one step.
     pub async fn release_all(&self, attempts: &[Attempt]) -> Result<(), AuthError> {
-        for a in attempts {
-            self.release(a).await?;
-        }
-        Ok(())
+        let keys: Vec<&ThrottleKey> = attempts.iter().map(|a| &a.key).collect();
+        Ok(self.store.release_all(&keys).await?)
     }
 
     /// Forgets a key entirely.

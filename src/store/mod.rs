@@ -7,8 +7,13 @@
 pub mod memory;
 pub mod redis;
 pub mod redis_pubsub;
+mod redis_record;
+pub mod redis_throttle;
 pub mod sql;
+mod throttle_store;
 mod throttle_table;
+
+pub use throttle_store::{AdmitAll, AdmitKey, ThrottleStore};
 
 use crate::domain::user::UserId;
 use async_trait::async_trait;
@@ -16,8 +21,6 @@ use thiserror::Error;
 
 use crate::domain::pending::PendingAction;
 use crate::domain::session::{Session, SessionKey};
-use crate::domain::throttle::Admission;
-use crate::domain::throttle_key::ThrottleKey;
 use crate::domain::user::User;
 
 /// Failures of a store. The text is for logs only, never for a response body.
@@ -163,36 +166,6 @@ pub trait StaleSink: Send + Sync + 'static {
     fn lost(&self);
     /// Something is stale.
     fn stale(&self, what: Stale);
-}
-
-/// Attempt counters for login throttling (see `domain::throttle`). Every step is atomic per
-/// key, so concurrent attempts on several instances see one count.
-#[async_trait]
-pub trait ThrottleStore: Send + Sync + 'static {
-    /// Refuses while `key` is banned or its failures plus attempts in flight reach `cap`;
-    /// otherwise admits one more attempt in flight and keeps the state `keep_for` seconds.
-    async fn admit(
-        &self,
-        key: &ThrottleKey,
-        now: i64,
-        keep_for: u64,
-        cap: u32,
-    ) -> StoreResult<Admission>;
-    /// Settles one attempt as an evaluated failure (or counts one event of a plain counter)
-    /// and keeps the state `keep_for` seconds; returns the failures so far.
-    async fn fail(&self, key: &ThrottleKey, now: i64, keep_for: u64) -> StoreResult<u32>;
-    /// Settles one admitted attempt without counting it; a key left with nothing is dropped.
-    async fn release(&self, key: &ThrottleKey) -> StoreResult<()>;
-    /// Bans `key` until `until` (Unix seconds), keeping its state at least until `keep_until`.
-    async fn ban(
-        &self,
-        key: &ThrottleKey,
-        now: i64,
-        until: i64,
-        keep_until: i64,
-    ) -> StoreResult<()>;
-    /// Forgets `key` entirely (a success on its own secret, or an operator's unlock).
-    async fn clear(&self, key: &ThrottleKey) -> StoreResult<()>;
 }
 
 /// A user's TOTP state as stored: sealed secrets and the last accepted step.

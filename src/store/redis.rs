@@ -1,11 +1,15 @@
-//! Redis stores shared by several gateway instances: sessions and throttle counters.
+//! Redis stores shared by several gateway instances: the connection and sessions (throttle
+//! counters: `redis_throttle.rs`).
 //!
-//! Keys (all under the configured prefix): `s:<sha256(id)>` the session JSON with a TTL;
-//! `p:<sha256(id)>` the action that session posted before a step-up (TTL: the step-up window);
-//! `u:<user id>` a set of that user's session keys; `t:<throttle key>` a hash {f, p, b} of
-//! failures, in-flight
-//! attempts and ban end. The raw session id never reaches Redis (docs/security.md#session-store-at-rest). Every error
-//! becomes `StoreError::Unavailable`, and callers fail closed on it (docs/security.md#store-bounds-and-outages).
+//! Keys (all under the configured prefix): `s<32 digest bytes>` the session's compact record
+//! (`redis_record.rs`) with a TTL; `i:<user id>` a hash whose fields are the digests of that
+//! user's sessions (a listpack: about 36 bytes a session); `p:<sha256(id) hex>` the action that
+//! session posted before a step-up (TTL: the step-up window); `t:<throttle key>` the throttle
+//! (`redis_throttle.rs`). The raw session id never reaches Redis
+//! (docs/security.md#session-store-at-rest). Records of versions before the compact layout
+//! (`s:<hex>` JSON, `u:<id>` sets) are not read: those sessions end at the upgrade and their
+//! keys expire by their TTLs. Every error becomes `StoreError::Unavailable`, and callers fail
+//! closed on it (docs/security.md#store-bounds-and-outages).
 
 use crate::domain::user::UserId;
 use std::time::Duration;
@@ -14,21 +18,40 @@ use async_trait::async_trait;
 use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
-use super::{SessionStore, StoreError, StoreResult, ThrottleStore};
+use super::{SessionStore, StoreError, StoreResult, redis_record};
+use crate::config::RedisTls;
 use crate::domain::pending::PendingAction;
 use crate::domain::session::{Session, SessionKey};
-use crate::domain::throttle::Admission;
 use crate::domain::throttle_key::ThrottleKey;
 
-fn unavailable(e: redis::RedisError) -> StoreError {
+pub(super) fn unavailable(e: redis::RedisError) -> StoreError {
     StoreError::unavailable(e)
+}
+
+/// What an operator should check when the TLS handshake with Redis failed: rustls names the
+/// cause only in its text.
+fn tls_hint(e: &redis::RedisError) -> Option<&'static str> {
+    let text = e.to_string();
+    if text.contains("CertificateRequired") {
+        Some(
+            "the Redis server requires a client certificate: set session.redis.client_cert and client_key",
+        )
+    } else if text.contains("invalid peer certificate") {
+        Some(
+            "the Redis server's certificate is not trusted or not for this host: check session.redis.ca_file and the URL's host name",
+        )
+    } else if text.contains("alert") && text.contains("ertificate") {
+        Some("the Redis server refused the client certificate: check session.redis.client_cert")
+    } else {
+        None
+    }
 }
 
 /// A connection shared by the Redis stores.
 #[derive(Clone)]
 pub struct RedisConn {
-    conn: ConnectionManager,
-    prefix: String,
+    pub(super) conn: ConnectionManager,
+    pub(super) prefix: String,
     /// For the dedicated pub/sub connection of the invalidation channel.
     pub(super) client: redis::Client,
     pub(super) timeout: Duration,
@@ -37,14 +60,43 @@ pub struct RedisConn {
 impl RedisConn {
     /// Connects (with reconnects and bounded timeouts) to `url`; keys get `prefix`.
     pub async fn connect(url: &str, prefix: &str, timeout: Duration) -> StoreResult<Self> {
-        let client = redis::Client::open(url).map_err(unavailable)?;
+        Self::connect_with(url, prefix, timeout, &RedisTls::default()).await
+    }
+
+    /// [`RedisConn::connect`] with the certificates of `tls` for a `rediss://` URL: its CA
+    /// instead of the system roots, and a client certificate (docs/security.md#redis-tls).
+    pub async fn connect_with(
+        url: &str,
+        prefix: &str,
+        timeout: Duration,
+        tls: &RedisTls,
+    ) -> StoreResult<Self> {
+        let client = if url.starts_with("rediss://") {
+            let certificates = redis::TlsCertificates {
+                client_tls: tls
+                    .client
+                    .as_ref()
+                    .map(|(cert, key)| redis::ClientTlsConfig {
+                        client_cert: cert.clone(),
+                        client_key: key.expose().as_bytes().to_vec(),
+                    }),
+                root_cert: tls.ca.clone(),
+            };
+            redis::Client::build_with_tls(url, certificates)
+        } else {
+            redis::Client::open(url)
+        }
+        .map_err(unavailable)?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(timeout))
             .set_response_timeout(Some(timeout))
             .set_number_of_retries(1);
         let conn = ConnectionManager::new_with_config(client.clone(), config)
             .await
-            .map_err(unavailable)?;
+            .map_err(|e| match tls_hint(&e) {
+                Some(hint) => StoreError::unavailable_at(hint, e),
+                None => unavailable(e),
+            })?;
         Ok(Self {
             conn,
             prefix: prefix.to_owned(),
@@ -59,19 +111,25 @@ impl RedisConn {
         format!("{}inv", self.prefix)
     }
 
-    fn session_key(&self, key: &SessionKey) -> String {
-        format!("{}s:{}", self.prefix, key.0)
+    /// `s` and the 32 digest bytes (redis_record.rs); `None` for a key that names no session.
+    fn session_key(&self, key: &SessionKey) -> Option<Vec<u8>> {
+        let digest = redis_record::digest(key)?;
+        let mut out = Vec::with_capacity(self.prefix.len() + 33);
+        out.extend_from_slice(self.prefix.as_bytes());
+        out.push(b's');
+        out.extend_from_slice(&digest);
+        Some(out)
     }
 
     fn pending_key(&self, key: &SessionKey) -> String {
         format!("{}p:{}", self.prefix, key.0)
     }
 
-    fn user_key(&self, user_id: UserId) -> String {
-        format!("{}u:{user_id}", self.prefix)
+    fn index_key(&self, user_id: UserId) -> String {
+        format!("{}i:{user_id}", self.prefix)
     }
 
-    fn throttle_key(&self, key: &ThrottleKey) -> String {
+    pub(super) fn throttle_key(&self, key: &ThrottleKey) -> String {
         format!("{}t:{key}", self.prefix)
     }
 }
@@ -89,26 +147,34 @@ pub struct RedisSessionStore {
 }
 
 // Refresh only a record that still exists (SET XX), keeping it indexed.
-// KEYS: session, index; ARGV: json, ttl, member, index ttl.
+// KEYS: session, index; ARGV: record, ttl, digest, index ttl.
 const TOUCH_LUA: &str = r"
 if not redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2], 'XX') then return 0 end
-redis.call('SADD', KEYS[2], ARGV[3])
+redis.call('HSET', KEYS[2], ARGV[3], '')
 redis.call('EXPIRE', KEYS[2], ARGV[4])
 return 1
 ";
 
-// Delete a session and unlink it from its user's index (the user id is in the record), and
-// announce it on the invalidation channel in the same step, so that no instance keeps serving
-// it from its local cache.
-// KEYS: session; ARGV: key prefix, member.
+// Delete a session and unlink it from its user's index (the user id is the varint after the
+// record's version byte, see redis_record.rs), and announce it on the invalidation channel in
+// the same step, so that no instance keeps serving it from its local cache.
+// KEYS: session; ARGV: key prefix, digest, session key (hex, for the channel).
 const REMOVE_LUA: &str = r"
 local raw = redis.call('GET', KEYS[1])
 if not raw then return 0 end
 redis.call('DEL', KEYS[1])
-redis.call('PUBLISH', ARGV[1] .. 'inv', 's:' .. ARGV[2])
-local ok, s = pcall(cjson.decode, raw)
-if ok and type(s) == 'table' and type(s['user_id']) == 'number' then
-  redis.call('SREM', ARGV[1] .. 'u:' .. string.format('%d', s['user_id']), ARGV[2])
+redis.call('PUBLISH', ARGV[1] .. 'inv', 's:' .. ARGV[3])
+if string.byte(raw, 1) == 1 then
+  local id, mul = 0, 1
+  for i = 2, math.min(#raw, 9) do
+    local b = string.byte(raw, i)
+    id = id + (b % 128) * mul
+    if b < 128 then
+      redis.call('HDEL', ARGV[1] .. 'i:' .. string.format('%d', id), ARGV[2])
+      break
+    end
+    mul = mul * 128
+  end
 end
 return 1
 ";
@@ -119,8 +185,8 @@ return 1
 const REMOVE_ALL_LUA: &str = r"
 redis.call('PUBLISH', ARGV[1] .. 'inv', 'u:' .. ARGV[2])
 local n = 0
-for _, m in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  n = n + redis.call('DEL', ARGV[1] .. 's:' .. m)
+for _, d in ipairs(redis.call('HKEYS', KEYS[1])) do
+  n = n + redis.call('DEL', ARGV[1] .. 's' .. d)
 end
 redis.call('DEL', KEYS[1])
 return n
@@ -139,10 +205,6 @@ impl RedisSessionStore {
     }
 }
 
-fn decode(raw: &str) -> StoreResult<Session> {
-    serde_json::from_str(raw).map_err(StoreError::corrupt)
-}
-
 #[async_trait]
 impl SessionStore for RedisSessionStore {
     // Redis expires the record by its own TTL: `now` is for stores that keep time themselves.
@@ -153,16 +215,20 @@ impl SessionStore for RedisSessionStore {
         ttl_secs: u64,
         _now: i64,
     ) -> StoreResult<()> {
-        let json = serde_json::to_string(session).map_err(StoreError::corrupt)?;
+        let (Some(record_key), Some(digest)) =
+            (self.redis.session_key(key), redis_record::digest(key))
+        else {
+            return Err(StoreError::inconsistent("a session key is not a digest"));
+        };
         let mut conn = self.redis.conn.clone();
-        let user_key = self.redis.user_key(session.user_id);
+        let index = self.redis.index_key(session.user_id);
         redis::pipe()
             .atomic()
-            .set_ex(self.redis.session_key(key), json, ttl_secs.max(1))
+            .set_ex(record_key, redis_record::encode(session), ttl_secs.max(1))
             .ignore()
-            .sadd(&user_key, &key.0)
+            .hset(&index, &digest[..], "")
             .ignore()
-            .expire(&user_key, i64::try_from(self.index_ttl).unwrap_or(i64::MAX))
+            .expire(&index, i64::try_from(self.index_ttl).unwrap_or(i64::MAX))
             .ignore()
             .query_async::<()>(&mut conn)
             .await
@@ -170,12 +236,12 @@ impl SessionStore for RedisSessionStore {
     }
 
     async fn get(&self, key: &SessionKey, _now: i64) -> StoreResult<Option<Session>> {
+        let Some(record_key) = self.redis.session_key(key) else {
+            return Ok(None);
+        };
         let mut conn = self.redis.conn.clone();
-        let raw: Option<String> = conn
-            .get(self.redis.session_key(key))
-            .await
-            .map_err(unavailable)?;
-        raw.as_deref().map(decode).transpose()
+        let raw: Option<Vec<u8>> = conn.get(record_key).await.map_err(unavailable)?;
+        raw.as_deref().map(redis_record::decode).transpose()
     }
 
     async fn touch(
@@ -185,15 +251,19 @@ impl SessionStore for RedisSessionStore {
         ttl_secs: u64,
         _now: i64,
     ) -> StoreResult<bool> {
-        let json = serde_json::to_string(session).map_err(StoreError::corrupt)?;
+        let (Some(record_key), Some(digest)) =
+            (self.redis.session_key(key), redis_record::digest(key))
+        else {
+            return Ok(false);
+        };
         let mut conn = self.redis.conn.clone();
         let done: i64 = self
             .touch
-            .key(self.redis.session_key(key))
-            .key(self.redis.user_key(session.user_id))
-            .arg(json)
+            .key(record_key)
+            .key(self.redis.index_key(session.user_id))
+            .arg(redis_record::encode(session))
             .arg(ttl_secs.max(1))
-            .arg(&key.0)
+            .arg(&digest[..])
             .arg(self.index_ttl)
             .invoke_async(&mut conn)
             .await
@@ -202,11 +272,17 @@ impl SessionStore for RedisSessionStore {
     }
 
     async fn remove(&self, key: &SessionKey) -> StoreResult<bool> {
+        let (Some(record_key), Some(digest)) =
+            (self.redis.session_key(key), redis_record::digest(key))
+        else {
+            return Ok(false);
+        };
         let mut conn = self.redis.conn.clone();
         let removed: i64 = self
             .remove
-            .key(self.redis.session_key(key))
+            .key(record_key)
             .arg(&self.redis.prefix)
+            .arg(&digest[..])
             .arg(&key.0)
             .invoke_async(&mut conn)
             .await
@@ -220,26 +296,32 @@ impl SessionStore for RedisSessionStore {
         _now: i64,
     ) -> StoreResult<Vec<(SessionKey, Session)>> {
         let mut conn = self.redis.conn.clone();
-        let user_key = self.redis.user_key(user_id);
-        let members: Vec<String> = conn.smembers(&user_key).await.map_err(unavailable)?;
-        if members.is_empty() {
-            return Ok(Vec::new());
-        }
-        let keys: Vec<String> = members
+        let index = self.redis.index_key(user_id);
+        let digests: Vec<Vec<u8>> = conn.hkeys(&index).await.map_err(unavailable)?;
+        let keys: Vec<Option<SessionKey>> =
+            digests.iter().map(|d| redis_record::key_of(d)).collect();
+        let record_keys: Vec<Vec<u8>> = keys
             .iter()
-            .map(|m| self.redis.session_key(&SessionKey(m.clone())))
+            .flatten()
+            .filter_map(|k| self.redis.session_key(k))
             .collect();
-        let values: Vec<Option<String>> = conn.mget(&keys).await.map_err(unavailable)?;
+        let mut values: Vec<Option<Vec<u8>>> = if record_keys.is_empty() {
+            Vec::new()
+        } else {
+            conn.mget(&record_keys).await.map_err(unavailable)?
+        };
+        values.reverse();
         let mut live = Vec::new();
         let mut stale = Vec::new();
-        for (member, value) in members.into_iter().zip(values) {
-            match value.as_deref().map(decode) {
-                Some(Ok(session)) => live.push((SessionKey(member), session)),
-                _ => stale.push(member),
+        for (digest, key) in digests.into_iter().zip(keys) {
+            let record = key.as_ref().and_then(|_| values.pop().flatten());
+            match (key, record.as_deref().map(redis_record::decode)) {
+                (Some(key), Some(Ok(session))) => live.push((key, session)),
+                _ => stale.push(digest),
             }
         }
         if !stale.is_empty() {
-            let _: i64 = conn.srem(&user_key, stale).await.map_err(unavailable)?;
+            let _: i64 = conn.hdel(&index, stale).await.map_err(unavailable)?;
         }
         Ok(live)
     }
@@ -248,7 +330,7 @@ impl SessionStore for RedisSessionStore {
         let mut conn = self.redis.conn.clone();
         let n: usize = self
             .remove_all
-            .key(self.redis.user_key(user_id))
+            .key(self.redis.index_key(user_id))
             .arg(&self.redis.prefix)
             .arg(user_id.0)
             .invoke_async(&mut conn)
@@ -256,7 +338,6 @@ impl SessionStore for RedisSessionStore {
             .map_err(unavailable)?;
         Ok(n)
     }
-
     async fn put_pending(
         &self,
         key: &SessionKey,
@@ -298,153 +379,6 @@ impl SessionStore for RedisSessionStore {
         let mut conn = self.redis.conn.clone();
         redis::cmd("PING")
             .query_async::<String>(&mut conn)
-            .await
-            .map(|_| ())
-            .map_err(unavailable)
-    }
-}
-
-/// Throttle counters in Redis; each step is one Lua script, so it is atomic across instances.
-/// A key is a hash {f: settled failures, p: attempts in flight, b: ban end}.
-pub struct RedisThrottleStore {
-    redis: RedisConn,
-    admit: redis::Script,
-    fail: redis::Script,
-    release: redis::Script,
-    ban: redis::Script,
-}
-
-// Refuse while banned or at the cap, else admit one attempt in flight and push the expiry out
-// (see domain::throttle).
-const ADMIT_LUA: &str = r"
-local now = tonumber(ARGV[1])
-local b = tonumber(redis.call('HGET', KEYS[1], 'b') or '0')
-if now < b then return {0, b} end
-local f = tonumber(redis.call('HGET', KEYS[1], 'f') or '0')
-local p = tonumber(redis.call('HGET', KEYS[1], 'p') or '0')
-if f + p >= tonumber(ARGV[3]) then return {0, now + 1} end
-redis.call('HSET', KEYS[1], 'p', p + 1)
-if redis.call('TTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
-return {1, f + p + 1}
-";
-
-// One evaluated failure: out of flight, into the failures.
-const FAIL_LUA: &str = r"
-local p = tonumber(redis.call('HGET', KEYS[1], 'p') or '0')
-if p > 0 then redis.call('HSET', KEYS[1], 'p', p - 1) end
-local f = redis.call('HINCRBY', KEYS[1], 'f', 1)
-if redis.call('TTL', KEYS[1]) < tonumber(ARGV[1]) then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-return f
-";
-
-// Out of flight without counting; a key left with nothing is deleted (no trace).
-const RELEASE_LUA: &str = r"
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-local p = tonumber(redis.call('HGET', KEYS[1], 'p') or '0') - 1
-if p < 0 then p = 0 end
-local f = tonumber(redis.call('HGET', KEYS[1], 'f') or '0')
-local b = tonumber(redis.call('HGET', KEYS[1], 'b') or '0')
-if p == 0 and f == 0 and b == 0 then
-  redis.call('DEL', KEYS[1])
-else
-  redis.call('HSET', KEYS[1], 'p', p)
-end
-return 1
-";
-
-// A later ban wins; the key lives at least until ARGV[2].
-const BAN_LUA: &str = r"
-local b = tonumber(redis.call('HGET', KEYS[1], 'b') or '0')
-if tonumber(ARGV[1]) > b then redis.call('HSET', KEYS[1], 'b', ARGV[1]) end
-redis.call('EXPIREAT', KEYS[1], ARGV[2], 'GT')
-if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIREAT', KEYS[1], ARGV[2]) end
-return 1
-";
-
-impl RedisThrottleStore {
-    /// Throttle counters over `redis`.
-    pub fn new(redis: RedisConn) -> Self {
-        Self {
-            redis,
-            admit: redis::Script::new(ADMIT_LUA),
-            fail: redis::Script::new(FAIL_LUA),
-            release: redis::Script::new(RELEASE_LUA),
-            ban: redis::Script::new(BAN_LUA),
-        }
-    }
-}
-
-#[async_trait]
-impl ThrottleStore for RedisThrottleStore {
-    async fn admit(
-        &self,
-        key: &ThrottleKey,
-        now: i64,
-        keep_for: u64,
-        cap: u32,
-    ) -> StoreResult<Admission> {
-        let mut conn = self.redis.conn.clone();
-        let (ok, value): (i64, i64) = self
-            .admit
-            .key(self.redis.throttle_key(key))
-            .arg(now)
-            .arg(keep_for.max(1))
-            .arg(cap)
-            .invoke_async(&mut conn)
-            .await
-            .map_err(unavailable)?;
-        Ok(if ok == 1 {
-            Admission::Admitted {
-                n: u32::try_from(value).unwrap_or(u32::MAX),
-            }
-        } else {
-            Admission::Refused { until: value }
-        })
-    }
-
-    async fn fail(&self, key: &ThrottleKey, _now: i64, keep_for: u64) -> StoreResult<u32> {
-        let mut conn = self.redis.conn.clone();
-        let f: i64 = self
-            .fail
-            .key(self.redis.throttle_key(key))
-            .arg(keep_for.max(1))
-            .invoke_async(&mut conn)
-            .await
-            .map_err(unavailable)?;
-        Ok(u32::try_from(f).unwrap_or(u32::MAX))
-    }
-
-    async fn release(&self, key: &ThrottleKey) -> StoreResult<()> {
-        let mut conn = self.redis.conn.clone();
-        self.release
-            .key(self.redis.throttle_key(key))
-            .invoke_async::<i64>(&mut conn)
-            .await
-            .map(|_| ())
-            .map_err(unavailable)
-    }
-
-    async fn ban(
-        &self,
-        key: &ThrottleKey,
-        _now: i64,
-        until: i64,
-        keep_until: i64,
-    ) -> StoreResult<()> {
-        let mut conn = self.redis.conn.clone();
-        self.ban
-            .key(self.redis.throttle_key(key))
-            .arg(until)
-            .arg(keep_until)
-            .invoke_async::<i64>(&mut conn)
-            .await
-            .map(|_| ())
-            .map_err(unavailable)
-    }
-
-    async fn clear(&self, key: &ThrottleKey) -> StoreResult<()> {
-        let mut conn = self.redis.conn.clone();
-        conn.del::<_, i64>(self.redis.throttle_key(key))
             .await
             .map(|_| ())
             .map_err(unavailable)

@@ -308,17 +308,6 @@ fn the_local_session_cache_is_short_or_off() {
 }
 
 #[test]
-fn redis_over_tls_is_refused_until_supported() {
-    let text = MINIMAL.replace("[session]\ndomain = \"example.com\"\n", "[session]\ndomain = \"example.com\"\nstore = \"redis\"\n[session.redis]\nurl = \"rediss://redis.example.com:6380\"\n");
-    let p = problems(&text);
-    assert!(
-        p.iter()
-            .any(|x| x.key == "session.redis.url" && x.message.contains("not supported")),
-        "{p:#?}"
-    );
-}
-
-#[test]
 fn ipv6_throttle_prefixes_are_checked() {
     let c = load_str(MINIMAL, Path::new("/tmp"), std::iter::empty()).unwrap();
     assert_eq!(c.throttle.ipv6_prefix, 64);

@@ -68,19 +68,19 @@ async fn redis_revoke_all_racing_sign_ins_leaves_no_session_outside_the_index() 
     let store = revocations.await.unwrap();
     let client = redis::Client::open(redis_url()).unwrap();
     let mut conn = client.get_multiplexed_async_connection().await.unwrap();
-    let keys: Vec<String> = redis::cmd("KEYS")
-        .arg(format!("{prefix}s:*"))
+    let keys: Vec<Vec<u8>> = redis::cmd("KEYS")
+        .arg(format!("{prefix}s*"))
         .query_async(&mut conn)
         .await
         .unwrap();
-    let members: Vec<String> = redis::cmd("SMEMBERS")
-        .arg(format!("{prefix}u:{user}"))
+    let members: Vec<Vec<u8>> = redis::cmd("HKEYS")
+        .arg(format!("{prefix}i:{user}"))
         .query_async(&mut conn)
         .await
         .unwrap();
-    let orphans: Vec<&String> = keys
+    let orphans: Vec<&Vec<u8>> = keys
         .iter()
-        .filter(|k| !members.iter().any(|m| k.ends_with(m.as_str())))
+        .filter(|k| !members.iter().any(|m| k.ends_with(m)))
         .collect();
     assert!(
         orphans.is_empty(),

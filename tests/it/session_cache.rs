@@ -174,7 +174,7 @@ async fn the_cache_is_used_while_the_channel_is_live_and_bypassed_while_it_is_do
     a.add_user("alice", PW, &[]).await;
     let del = |cookie: &str| {
         redis::cmd("DEL")
-            .arg(format!("{prefix}s:{}", key(cookie).0))
+            .arg(crate::redis_layout::record_key(&prefix, &key(cookie)))
             .clone()
     };
 

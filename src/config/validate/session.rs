@@ -181,24 +181,19 @@ fn redis_backend(cx: &mut Ctx<'_>, raw: Option<&RawRedis>) -> SessionBackend {
         raw.password_file.as_ref(),
     );
     let mut url = raw.url.clone();
-    if url.starts_with("rediss://") {
-        // The Redis client is built without TLS (its rustls feature would pull a second crypto
-        // provider); refuse now rather than fail at the first connection.
-        cx.problem(
-            "session.redis.url",
-            "rediss:// (Redis over TLS) is not supported yet",
-            "reach Redis over loopback or a private network, or through a local TLS tunnel (stunnel, spiped)",
-        );
-    } else if !(url.starts_with("redis://")
+    let tls = url.starts_with("rediss://");
+    if !(tls
+        || url.starts_with("redis://")
         || url.starts_with("redis+unix://")
         || url.starts_with("unix://"))
     {
         cx.problem(
             "session.redis.url",
-            "is not a redis:// or unix:// URL",
-            "e.g. \"redis://127.0.0.1:6379/0\"",
+            "is not a redis://, rediss:// or unix:// URL",
+            "e.g. \"redis://127.0.0.1:6379/0\", or \"rediss://redis.example.net:6380\" over TLS",
         );
     }
+    let tls = super::redis_tls::redis_tls(cx, raw, tls);
     if let Some(pw) = password {
         let encoded: String =
             percent_encoding::utf8_percent_encode(pw.expose(), percent_encoding::NON_ALPHANUMERIC)
@@ -210,6 +205,7 @@ fn redis_backend(cx: &mut Ctx<'_>, raw: Option<&RawRedis>) -> SessionBackend {
         prefix: raw.prefix.clone(),
         timeout: cx.duration("session.redis.timeout", &raw.timeout),
         local_cache: local_cache(cx, &raw.local_cache),
+        tls,
     }
 }
 

@@ -36,14 +36,8 @@ impl TwoFactor {
         attempts: &[Attempt],
         now: i64,
     ) -> Result<u32, AuthError> {
-        let mut codes = 0;
-        for (i, a) in attempts.iter().enumerate() {
-            let n = self.throttle.failed(a, now).await?;
-            if i == 0 {
-                codes = n;
-            }
-        }
-        Ok(codes)
+        let failures = self.throttle.failed_all(attempts, now).await?;
+        Ok(failures.first().copied().unwrap_or(0))
     }
 
     /// A right code: only now are the account's wrong codes forgiven (a right password never
