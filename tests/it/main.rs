@@ -55,3 +55,4 @@ mod step_up_resume;
 mod throttle;
 mod two_factor;
 mod two_factor_policy;
+mod user_store;
