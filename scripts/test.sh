@@ -130,6 +130,7 @@ if [ $# -eq 0 ]; then
   # The same integration suite again with every test app's users in PostgreSQL.
   echo "test.sh: tests/it again on the PostgreSQL user store" >&2
   start=$SECONDS
+  GATEHOUSE_TEST_USER_STORE=postgres cargo test --locked --lib store::sql
   GATEHOUSE_TEST_USER_STORE=postgres cargo test --locked --test it
   echo "test.sh: the PostgreSQL pass took $((SECONDS - start)) s" >&2
 else

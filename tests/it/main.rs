@@ -52,6 +52,7 @@ mod session_list;
 mod sessions;
 mod sign_out;
 mod step_up_resume;
+mod store_migrate;
 mod throttle;
 mod two_factor;
 mod two_factor_policy;

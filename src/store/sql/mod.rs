@@ -52,6 +52,7 @@ macro_rules! exec_each {
     };
 }
 
+pub mod copy;
 mod devices;
 mod resets;
 mod two_factor;
