@@ -36,24 +36,21 @@ impl Database {
     }
 }
 
-/// `scheme://user:***@host/db`: the password and the query string are left out.
+/// `scheme://user:***@host/db`: the password and the query string are left out. Everything
+/// before the last `@` counts as the user part, so a password with an unencoded `/` or `@`
+/// is hidden too.
 pub fn redacted_url(url: &str) -> String {
     let url = url.split(['?', '#']).next().unwrap_or_default();
     let Some((scheme, rest)) = url.split_once("://") else {
         return "(a database URL)".to_owned();
     };
-    let (authority, path) = match rest.find('/') {
-        Some(i) => rest.split_at(i),
-        None => (rest, ""),
-    };
-    let authority = match authority.rsplit_once('@') {
+    match rest.rsplit_once('@') {
         Some((user, host)) => match user.split_once(':') {
-            Some((name, _password)) => format!("{name}:***@{host}"),
-            None => format!("{user}@{host}"),
+            Some((name, _password)) => format!("{scheme}://{name}:***@{host}"),
+            None => format!("{scheme}://{user}@{host}"),
         },
-        None => authority.to_owned(),
-    };
-    format!("{scheme}://{authority}{path}")
+        None => format!("{scheme}://{rest}"),
+    }
 }
 
 #[cfg(test)]
@@ -72,6 +69,10 @@ mod tests {
                 "postgresql://gate:***@db/users",
             ),
             ("postgres://gate@db/users", "postgres://gate@db/users"),
+            (
+                "postgres://gate:a/s3cret@x@db/users",
+                "postgres://gate:***@db/users",
+            ),
             ("postgres://db", "postgres://db"),
             (
                 "postgres:///users?host=/run/postgresql",

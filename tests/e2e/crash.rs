@@ -7,8 +7,8 @@
 //! gone, and a TOTP secret never exists without its recovery codes or codes without a secret.
 
 use std::io::Write;
+use std::path::Path;
 use std::process::Stdio;
-use std::time::Duration;
 
 use gatehouse::config::Database;
 
@@ -184,5 +184,3 @@ async fn a_killed_credential_change_leaves_the_old_state_or_the_new_one_on_postg
     );
     rounds(fresh_postgres_database(&name)).await;
 }
-
-use std::path::Path;
