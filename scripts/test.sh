@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 # nginx lives in /usr/sbin, which a non-root PATH may lack; the tests need its auth_request module.
 case "$(PATH="$PATH:/usr/sbin" nginx -V 2>&1)" in *http_auth_request_module*) ;; *) missing+=(nginx) ;; esac
 command -v caddy >/dev/null 2>&1 || missing+=(caddy)
@@ -70,12 +71,21 @@ if ! "${as_pg[@]}" "$pg_bin/initdb" -D "$pg_dir/data" -U postgres -A trust -E UT
   echo "test.sh: initdb failed:" >&2; cat "$pg_dir/initdb.log" >&2; exit 1
 fi
 printf 'local all all trust\nhost all all 127.0.0.1/32 trust\n' | "${as_pg[@]}" tee "$pg_dir/data/pg_hba.conf" >/dev/null
+# TLS too (tests/it/user_store.rs connects with sslmode=verify-full): a throw-away CA and a
+# server certificate for 127.0.0.1, made with openssl.
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=gatehouse-test-ca -keyout "$pg_dir/ca.key" -out "$pg_dir/ca.crt" 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout "$pg_dir/server.key" -out "$pg_dir/server.csr" 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$pg_dir/san.ext"
+openssl x509 -req -in "$pg_dir/server.csr" -CA "$pg_dir/ca.crt" -CAkey "$pg_dir/ca.key" -CAcreateserial -days 2 -extfile "$pg_dir/san.ext" -out "$pg_dir/server.crt" 2>/dev/null
+chmod 600 "$pg_dir/server.key"
+if [ "$(id -u)" = 0 ]; then chown postgres: "$pg_dir/server.key" "$pg_dir/server.crt"; fi
 # fsync off: a test cluster need not survive a power cut (the crash tests kill gatehouse, not it).
 if ! "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w -t 30 \
-  -o "-p $pg_port -c listen_addresses=127.0.0.1 -k $pg_dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" start >/dev/null; then
+  -o "-p $pg_port -c listen_addresses=127.0.0.1 -k $pg_dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c ssl=on -c ssl_cert_file=$pg_dir/server.crt -c ssl_key_file=$pg_dir/server.key" start >/dev/null; then
   echo "test.sh: PostgreSQL did not start on port $pg_port:" >&2; cat "$pg_dir/server.log" >&2; exit 1
 fi
 export GATEHOUSE_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$pg_port/postgres"
+export GATEHOUSE_TEST_POSTGRES_CA="$pg_dir/ca.crt"
 
 # The h2c smuggling test (tests/e2e/edge_upgrade.rs) need a real h2c-capable upstream:
 # hypercorn from PyPI, in a venv of the machine's python3 kept under target/ (created once).

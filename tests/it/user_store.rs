@@ -151,3 +151,47 @@ async fn the_suite_runs_on_the_store_it_was_asked_for() {
         app.database
     );
 }
+
+#[tokio::test]
+async fn tls_to_postgres_is_verified_against_the_ca_the_url_names() {
+    let ca = std::env::var("GATEHOUSE_TEST_POSTGRES_CA").unwrap_or_else(|_| {
+        panic!("GATEHOUSE_TEST_POSTGRES_CA is not set: run scripts/test.sh, which starts PostgreSQL with TLS")
+    });
+    let name = format!(
+        "t_tls_{}",
+        gatehouse::domain::secret::random_token(6)
+            .to_ascii_lowercase()
+            .replace('-', "_")
+    );
+    let url = fresh_postgres_database(&name);
+    let tls = format!("{url}?sslmode=verify-full&sslrootcert={ca}");
+    let app = TestApp::spawn(Opts::with(
+        Store::Memory,
+        &format!("[storage]\ndatabase = \"{tls}\"\n"),
+    ))
+    .await;
+    app.add_user("alice", PW, &[]).await;
+    let mut b = app.login("alice", PW).await;
+    let resp = b.send(app.get("app.gate.localhost", "/")).await;
+    assert_eq!(resp.status(), 200);
+    // The server says the app's connections are encrypted.
+    let admin = Database::Postgres(gatehouse::domain::secret::SecretString::new(
+        user_store::postgres_url(),
+    ));
+    let encrypted = user_store::text(
+        &admin,
+        &format!(
+            "SELECT CAST(COUNT(*) AS TEXT) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) \
+             WHERE a.datname = '{name}' AND a.application_name = 'gatehouse' AND s.ssl"
+        ),
+    )
+    .await;
+    assert_ne!(encrypted, "0");
+    // Verified: without the CA, the system roots do not vouch for the server, and the start fails.
+    let text = format!("{MINIMAL}[storage]\ndatabase = \"{url}?sslmode=verify-full\"\n");
+    let config = load_str(&text, Path::new("/tmp"), std::iter::empty()).unwrap();
+    let Err(e) = gatehouse::compose::build(config).await else {
+        panic!("connected to a server no trusted root vouches for");
+    };
+    assert!(format!("{e:#}").contains("storage.database"), "{e:#}");
+}

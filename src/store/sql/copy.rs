@@ -1,7 +1,8 @@
 //! `gatehouse store migrate`: copies a SQLite user store into PostgreSQL in one transaction on
 //! the target (users with every column, 2FA secrets, recovery codes, remembered devices,
 //! pending resets), checks the counts per table before committing, and refuses a target that
-//! already holds rows unless told otherwise. Nothing is ever written to the source.
+//! already holds rows unless told otherwise. The source is only read (once its schema is brought
+//! up to date, as any start would).
 
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
