@@ -264,9 +264,14 @@ impl App {
 
 /// Opens the stores the configuration names.
 pub async fn open_stores(config: &Config) -> anyhow::Result<Stores> {
-    let users = SqlUserStore::open_sqlite(&config.database)
+    let users = SqlUserStore::open(&config.database)
         .await
-        .with_context(|| format!("opening the user database {}", config.database.display()))?;
+        .with_context(|| {
+            format!(
+                "opening the user database {} (storage.database)",
+                config.database.describe()
+            )
+        })?;
     let (sessions, throttle, shared_sessions): (
         Arc<dyn crate::store::SessionStore>,
         Arc<dyn crate::store::ThrottleStore>,

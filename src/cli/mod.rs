@@ -1,7 +1,9 @@
-//! Command-line interface: `serve`, `check-config`, `demo`, `user …`, `hash-password`.
+//! Command-line interface: `serve`, `check-config`, `demo`, `user …`, `store migrate`,
+//! `hash-password`.
 
 mod demo;
 mod secret_input;
+mod store;
 mod user;
 
 use std::path::PathBuf;
@@ -53,6 +55,11 @@ enum Command {
         config: ConfigArg,
         #[command(subcommand)]
         action: user::UserAction,
+    },
+    /// Move the user store between engines (SQLite to PostgreSQL).
+    Store {
+        #[command(subcommand)]
+        action: store::StoreAction,
     },
     /// Print the argon2id hash of a password read from a prompt or stdin.
     HashPassword {
@@ -114,6 +121,7 @@ pub async fn run(cli: Cli) -> ExitCode {
             Ok(cfg) => user::run(cfg, action).await,
             Err(code) => return code,
         },
+        Command::Store { action } => store::run(action).await,
         Command::HashPassword { password_stdin } => hash_password(password_stdin).await,
     };
     match result {

@@ -4,6 +4,7 @@
 //! hint, and a config with any problem is refused whole, so a broken file never starts a
 //! half-working gateway (after lldap's configuration loading).
 
+mod database;
 mod duration;
 mod env;
 mod file;
@@ -12,6 +13,7 @@ mod validate;
 
 use std::path::Path;
 
+pub use database::redacted_url;
 pub use env::{private_file, read_secret, secret_file_hint};
 pub use types::*;
 

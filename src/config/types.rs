@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub use super::database::Database;
 use crate::domain::client_ip::TrustedProxies;
 use crate::domain::host::HostPattern;
 use crate::domain::password::{HashParams, PasswordPolicy};
@@ -19,8 +20,8 @@ pub struct Config {
     pub server: ServerConfig,
     pub portal: PortalConfig,
     pub session: SessionConfig,
-    /// SQLite database file.
-    pub database: PathBuf,
+    /// Where users and credentials live.
+    pub database: Database,
     pub secrets: SecretsConfig,
     pub password: PasswordConfig,
     pub throttle: ThrottleConfig,

@@ -19,6 +19,7 @@ use crate::domain::secret::SecretString;
 mod access;
 mod admin;
 mod branding;
+mod database;
 mod notifier;
 mod redis_tls;
 mod security;
@@ -179,19 +180,7 @@ pub(super) fn validate(raw: RawConfig, base_dir: &Path, problems: &mut Vec<Probl
         &sites,
         &session.cookie.domains,
     );
-    let database = database_path(&mut cx, &raw.storage.database);
-    let database = cx.path(&database);
-    // An existing user store that other accounts can read hands them every password hash and
-    // sealed TOTP secret: refused like a secret file (gatehouse creates it 0600).
-    if database.exists()
-        && let Err(e) = crate::config::private_file(&database)
-    {
-        cx.problem(
-            "storage.database",
-            &e.to_string(),
-            crate::config::env::secret_file_hint(&e),
-        );
-    }
+    let database = database::database(&mut cx, &raw.storage.database);
     let secrets = security::secrets(&mut cx, &raw.secrets, &database);
     let password = security::password(&mut cx, &raw.password);
     let throttle = security::throttle(&mut cx, &raw.throttle);
@@ -459,33 +448,6 @@ fn portal(
         default_language: raw.default_language.clone(),
         branding: branding::branding(cx, raw),
     }
-}
-
-/// The SQLite file `storage.database` names: a path, or `sqlite:PATH` / `sqlite://PATH`.
-/// Anything else that looks like a URL (`postgres://…`, `mysql://…`) is refused rather than
-/// taken as a file name: two instances "sharing" `postgres://db/users` would otherwise each
-/// write their own local file of that name.
-fn database_path(cx: &mut Ctx<'_>, raw: &std::path::Path) -> PathBuf {
-    let text = raw.to_string_lossy();
-    if let Some(rest) = text
-        .strip_prefix("sqlite://")
-        .or(text.strip_prefix("sqlite:"))
-    {
-        return PathBuf::from(rest);
-    }
-    let scheme = text.split_once(':').map(|(s, _)| s).filter(|s| {
-        s.len() > 1
-            && s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
-    });
-    if let Some(scheme) = scheme {
-        cx.problem(
-            "storage.database",
-            &format!("{scheme}: databases are not supported (only SQLite)"),
-            "give a file path, or sqlite:PATH",
-        );
-    }
-    raw.to_path_buf()
 }
 
 fn log(cx: &mut Ctx<'_>, raw: &RawLog) -> LogConfig {

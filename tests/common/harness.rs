@@ -17,6 +17,9 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::TcpListener;
 
+#[path = "user_store.rs"]
+pub mod user_store;
+
 /// The Redis server started by scripts/test.sh. Tests never skip: without it they fail.
 pub fn redis_url() -> String {
     std::env::var("GATEHOUSE_TEST_REDIS_URL").unwrap_or_else(|_| {
@@ -262,6 +265,8 @@ pub struct TestApp {
     pub clock: Arc<dyn Clock>,
     /// The same clock when it is a `ManualClock` the test may advance.
     pub manual: Option<ManualClock>,
+    /// Where the app keeps its users (`storage.database`, validated).
+    pub database: gatehouse::config::Database,
     /// The server; dropped (and so stopped with the runtime) at the end of the test.
     #[allow(dead_code)]
     running: Option<Running>,
@@ -278,6 +283,7 @@ impl TestApp {
         let config_text = Self::config_text(&opts, port, &echo, &dir, &prefix);
         let config = gatehouse::config::load_str(&config_text, dir.path(), std::iter::empty())
             .unwrap_or_else(|p| panic!("test config invalid: {p:#?}"));
+        let database = config.database.clone();
         let clock: Arc<dyn Clock> = match &opts.clock {
             Some(c) => Arc::new(c.clone()),
             None => Arc::new(gatehouse::clock::SystemClock),
@@ -310,6 +316,7 @@ impl TestApp {
             base,
             clock,
             manual: opts.clock.clone(),
+            database,
             running: Some(running),
         }
     }
@@ -364,7 +371,7 @@ impl TestApp {
         };
         let mut generated = format!(
             "[server]\nlisten = [\"127.0.0.1:{port}\"]\n[portal]\nurl = \"{portal}\"\n[storage]\ndatabase = \"{}\"\n[[sites]]\nhost = \"{site_host}\"\nupstream = \"http://{}\"\n",
-            dir.path().join("users.db").display(),
+            user_store::database_for(dir.path()),
             echo.addr
         );
         if opts.store == Store::Redis {

@@ -364,6 +364,14 @@ impl Gate {
         self.server.as_ref().map(Proc::stderr).unwrap_or_default()
     }
 
+    /// SIGKILL, as a crash or an OOM kill would: no shutdown code runs.
+    pub(crate) async fn kill(&mut self) {
+        if let Some(mut p) = self.server.take() {
+            p.signal("KILL");
+            p.wait_exit(STOP_TIMEOUT).await;
+        }
+    }
+
     /// SIGTERM; asserts a clean exit (status 0) within a few seconds.
     pub(crate) async fn stop(&mut self) {
         let p = self.server();

@@ -31,6 +31,7 @@ mod binary;
 mod branding;
 mod browser;
 mod connections;
+mod crash;
 mod credentials;
 mod edge_cookies;
 mod edge_files;

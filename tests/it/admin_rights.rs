@@ -15,15 +15,11 @@ async fn a_demoted_administrator_can_change_nothing_at_once() {
     assert_eq!(status, 200, "{html}");
 
     // Another instance takes root out of the admin group: only the database changes.
-    let db = app.dir.path().join("users.db");
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
-        .await
-        .unwrap();
-    sqlx::query("UPDATE users SET groups = 'users' WHERE username = 'root'")
-        .execute(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
+    crate::harness::user_store::execute(
+        &app.database,
+        "UPDATE users SET groups = 'users' WHERE username = 'root'",
+    )
+    .await;
 
     let (status, _, html) = act(&app, &mut root, "/admin/users/bob/disable", &[]).await;
     assert_eq!(status, 403, "{html}");

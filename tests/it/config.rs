@@ -355,8 +355,9 @@ fn site_names_and_icons_are_checked() {
 #[test]
 fn a_database_url_of_another_kind_is_refused_not_taken_as_a_file_name() {
     for url in [
-        "postgres://db.internal/gatehouse",
         "mysql://db/users",
+        "pgsql://db.internal/gatehouse",
+        "postgres+tls://db.internal/gatehouse",
         "redis://x",
     ] {
         let text = format!("{MINIMAL}[storage]\ndatabase = \"{url}\"\n");
@@ -377,6 +378,6 @@ fn a_database_url_of_another_kind_is_refused_not_taken_as_a_file_name() {
         let text = format!("{MINIMAL}[storage]\ndatabase = \"{written}\"\n");
         let c = load_str(&text, Path::new("/tmp"), std::iter::empty())
             .unwrap_or_else(|p| panic!("{written}: {p:?}"));
-        assert_eq!(c.database, Path::new(path), "{written}");
+        assert_eq!(c.database.sqlite_path(), Some(Path::new(path)), "{written}");
     }
 }

@@ -1,6 +1,8 @@
 //! The integration test binary: every test spawns its own gateway in process on a port-0
-//! listener with a fresh SQLite file, an echo upstream, and (for Redis tests) a unique key
-//! prefix on the real `redis-server` that `scripts/test.sh` started. Tests that drive outside
+//! listener with a fresh SQLite file (or its own PostgreSQL database when
+//! `GATEHOUSE_TEST_USER_STORE=postgres`, see `tests/common/user_store.rs`), an echo upstream,
+//! and (for Redis tests) a unique key prefix on the real `redis-server` that `scripts/test.sh`
+//! started. Tests that drive outside
 //! programs (the gateway binary, nginx, Caddy, Chromium, the SMTP server, hypercorn) are in the
 //! end-to-end target (`tests/e2e/`); the shared helpers are in `tests/common/`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -55,6 +57,8 @@ mod sessions;
 mod shared_throttle;
 mod sign_out;
 mod step_up_resume;
+mod store_migrate;
 mod throttle;
 mod two_factor;
 mod two_factor_policy;
+mod user_store;

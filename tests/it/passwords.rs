@@ -436,17 +436,11 @@ async fn a_temporary_password_stops_working_after_a_day() {
         .await
         .unwrap();
     // Move the moment it was set a day back, as a day passing would.
-    let db = app.dir.path().join("users.db");
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
-        .await
-        .unwrap();
-    sqlx::query(
+    crate::harness::user_store::execute(
+        &app.database,
         "UPDATE users SET password_set_at = password_set_at - 86400 WHERE username = 'alice'",
     )
-    .execute(&pool)
-    .await
-    .unwrap();
-    pool.close().await;
+    .await;
     let resp = app.post_login(&mut app.browser(), "alice", temp, "").await;
     assert_eq!(resp.status(), 401);
     // A password the user chose does not expire.

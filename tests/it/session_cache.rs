@@ -39,7 +39,7 @@ async fn pair_on(
     let a = TestApp::spawn(opts(&redis)).await;
     let shared = format!(
         "{redis}[storage]\ndatabase = \"{}\"\n",
-        a.dir.path().join("users.db").display()
+        crate::harness::user_store::database_for(a.dir.path())
     );
     let b = TestApp::spawn(opts(&shared)).await;
     live(&a).await;

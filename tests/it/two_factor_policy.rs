@@ -276,16 +276,11 @@ async fn totp_secrets_are_sealed_with_the_configured_key() {
     let app = TestApp::spawn(Opts::with(Store::Memory, &overlay)).await;
     app.add_user("alice", PW, &[]).await;
     let e = enroll(&app, "alice").await;
-    let db = app.dir.path().join("users.db");
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
-        .await
-        .unwrap();
-    let sealed: String =
-        sqlx::query_scalar("SELECT totp_secret FROM users WHERE username = 'alice'")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-    pool.close().await;
+    let sealed = crate::harness::user_store::text(
+        &app.database,
+        "SELECT totp_secret FROM users WHERE username = 'alice'",
+    )
+    .await;
     use base64::Engine;
     let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(&sealed)

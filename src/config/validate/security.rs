@@ -1,6 +1,6 @@
 //! Validation of `[secrets]`, `[password]` and `[throttle]`: keys, hashing cost, limits.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::Ctx;
 use crate::config::file::{RawNotifier, RawPassword, RawSecrets, RawThrottle, RawTwoFactor};
@@ -9,7 +9,7 @@ use crate::domain::password::{HashParams, PasswordPolicy};
 use crate::domain::secret::SecretString;
 use crate::domain::throttle::ThrottlePolicy;
 
-pub(super) fn secrets(cx: &mut Ctx<'_>, raw: &RawSecrets, database: &Path) -> SecretsConfig {
+pub(super) fn secrets(cx: &mut Ctx<'_>, raw: &RawSecrets, database: &Database) -> SecretsConfig {
     let key = match (&raw.key, &raw.key_file) {
         (Some(k), None) => {
             if k.chars().count() < 32 {
@@ -22,19 +22,31 @@ pub(super) fn secrets(cx: &mut Ctx<'_>, raw: &RawSecrets, database: &Path) -> Se
             KeySource::Value(SecretString::new(k.clone()))
         }
         (None, Some(f)) => KeySource::File(cx.path(f)),
-        (None, None) => {
-            let generated = database.with_file_name("gatehouse.key");
-            if generated.exists()
-                && let Err(e) = crate::config::private_file(&generated)
-            {
+        (None, None) => match database.sqlite_path() {
+            None => {
+                // The key seals TOTP secrets in the shared database and signs sessions: each
+                // instance generating its own would lock everyone out of the others.
                 cx.problem(
                     "secrets.key",
-                    &format!("the generated key file: {e}"),
-                    crate::config::env::secret_file_hint(&e),
+                    "is required with a PostgreSQL user store: every instance must hold the same key",
+                    "set secrets.key or secrets.key_file (e.g. `openssl rand -base64 48`) to the same value on every instance",
                 );
+                KeySource::Generate(PathBuf::new())
             }
-            KeySource::Generate(generated)
-        }
+            Some(file) => {
+                let generated = file.with_file_name("gatehouse.key");
+                if generated.exists()
+                    && let Err(e) = crate::config::private_file(&generated)
+                {
+                    cx.problem(
+                        "secrets.key",
+                        &format!("the generated key file: {e}"),
+                        crate::config::env::secret_file_hint(&e),
+                    );
+                }
+                KeySource::Generate(generated)
+            }
+        },
         (Some(_), Some(_)) => {
             cx.problem("secrets.key", "both key and key_file are set", "keep one");
             KeySource::Generate(PathBuf::new())

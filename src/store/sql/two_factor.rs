@@ -1,4 +1,4 @@
-//! `SecondFactorStore` over SQLite. Every check-and-set is a single conditional statement (or
+//! `SecondFactorStore` over SQL (both engines). Every check-and-set is a single conditional statement (or
 //! one transaction), so concurrent requests and several instances sharing the database cannot
 //! both pass (a TOTP step or a recovery code works once).
 
@@ -9,82 +9,111 @@ use sqlx::Row;
 use super::{SqlUserStore, db_err};
 use crate::store::{SecondFactorStore, StoreResult, TotpRecord};
 
+/// Replaces the user's recovery codes inside the transaction `$tx` (returns early on error).
+macro_rules! replace_codes {
+    ($tx:ident, $user_id:expr, $code_hashes:expr) => {
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+            .bind($user_id.0)
+            .execute(&mut *$tx)
+            .await
+            .map_err(db_err)?;
+        for hash in $code_hashes {
+            sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
+                .bind($user_id.0)
+                .bind(hash)
+                .execute(&mut *$tx)
+                .await
+                .map_err(db_err)?;
+        }
+    };
+}
+
 #[async_trait]
 impl SecondFactorStore for SqlUserStore {
     async fn totp(&self, user_id: UserId) -> StoreResult<TotpRecord> {
-        let row = sqlx::query(
-            "SELECT totp_secret, totp_pending, totp_last_step FROM users WHERE id = $1",
-        )
-        .bind(user_id.0)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db_err)?;
-        Ok(match row {
-            Some(r) => TotpRecord {
-                secret: r.try_get("totp_secret").map_err(db_err)?,
-                pending: r.try_get("totp_pending").map_err(db_err)?,
-                last_step: r.try_get("totp_last_step").map_err(db_err)?,
-            },
-            None => TotpRecord::default(),
+        with_pool!(self, |pool| {
+            let row = sqlx::query(
+                "SELECT totp_secret, totp_pending, totp_last_step FROM users WHERE id = $1",
+            )
+            .bind(user_id.0)
+            .fetch_optional(pool)
+            .await
+            .map_err(db_err)?;
+            Ok(match row {
+                Some(r) => TotpRecord {
+                    secret: r.try_get("totp_secret").map_err(db_err)?,
+                    pending: r.try_get("totp_pending").map_err(db_err)?,
+                    last_step: r.try_get("totp_last_step").map_err(db_err)?,
+                },
+                None => TotpRecord::default(),
+            })
         })
     }
 
     async fn set_totp_pending(&self, user_id: UserId, sealed: Option<&str>) -> StoreResult<()> {
-        sqlx::query("UPDATE users SET totp_pending = $1 WHERE id = $2")
-            .bind(sealed)
-            .bind(user_id.0)
-            .execute(&self.pool)
-            .await
-            .map_err(db_err)
-            .map(|_| ())
+        with_pool!(self, |pool| sqlx::query(
+            "UPDATE users SET totp_pending = $1 WHERE id = $2"
+        )
+        .bind(sealed)
+        .bind(user_id.0)
+        .execute(pool)
+        .await
+        .map_err(db_err)
+        .map(|_| ()))
     }
 
     async fn activate_totp(&self, user_id: UserId, code_hashes: &[String]) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        let moved = sqlx::query(
-            "UPDATE users SET totp_secret = totp_pending, totp_pending = NULL, totp_last_step = 0 \
-             WHERE id = $1 AND totp_pending IS NOT NULL",
-        )
-        .bind(user_id.0)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        if moved.rows_affected() != 1 {
-            return Ok(false);
-        }
-        replace_codes(&mut tx, user_id, code_hashes).await?;
-        tx.commit().await.map_err(db_err)?;
-        Ok(true)
-    }
-
-    async fn disable_totp(&self, user_id: UserId) -> StoreResult<u64> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        sqlx::query("UPDATE users SET totp_secret = NULL, totp_pending = NULL, session_epoch = session_epoch + 1 WHERE id = $1")
+        // One transaction: the secret never becomes active without its recovery codes.
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin().await.map_err(db_err)?;
+            let moved = sqlx::query(
+                "UPDATE users SET totp_secret = totp_pending, totp_pending = NULL, totp_last_step = 0 \
+                 WHERE id = $1 AND totp_pending IS NOT NULL",
+            )
             .bind(user_id.0)
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
-        replace_codes(&mut tx, user_id, &[]).await?;
-        let devices = sqlx::query("DELETE FROM remembered_devices WHERE user_id = $1")
-            .bind(user_id.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-        tx.commit().await.map_err(db_err)?;
-        Ok(devices)
+            if moved.rows_affected() != 1 {
+                return Ok(false);
+            }
+            replace_codes!(tx, user_id, code_hashes);
+            tx.commit().await.map_err(db_err)?;
+            Ok(true)
+        })
+    }
+
+    async fn disable_totp(&self, user_id: UserId) -> StoreResult<u64> {
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin().await.map_err(db_err)?;
+            sqlx::query("UPDATE users SET totp_secret = NULL, totp_pending = NULL, session_epoch = session_epoch + 1 WHERE id = $1")
+                .bind(user_id.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            replace_codes!(tx, user_id, &[] as &[String]);
+            let devices = sqlx::query("DELETE FROM remembered_devices WHERE user_id = $1")
+                .bind(user_id.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?
+                .rows_affected();
+            tx.commit().await.map_err(db_err)?;
+            Ok(devices)
+        })
     }
 
     async fn claim_totp_step(&self, user_id: UserId, step: i64) -> StoreResult<bool> {
-        let done = sqlx::query(
+        let done = with_pool!(self, |pool| sqlx::query(
             "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1",
         )
         .bind(step)
         .bind(user_id.0)
-        .execute(&self.pool)
+        .execute(pool)
         .await
-        .map_err(db_err)?;
-        Ok(done.rows_affected() == 1)
+        .map_err(db_err)?
+        .rows_affected());
+        Ok(done == 1)
     }
 
     async fn replace_recovery_codes(
@@ -92,9 +121,11 @@ impl SecondFactorStore for SqlUserStore {
         user_id: UserId,
         code_hashes: &[String],
     ) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        replace_codes(&mut tx, user_id, code_hashes).await?;
-        tx.commit().await.map_err(db_err)
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin().await.map_err(db_err)?;
+            replace_codes!(tx, user_id, code_hashes);
+            tx.commit().await.map_err(db_err)
+        })
     }
 
     async fn use_recovery_code(
@@ -103,47 +134,29 @@ impl SecondFactorStore for SqlUserStore {
         code_hash: &str,
         now: i64,
     ) -> StoreResult<bool> {
-        let done = sqlx::query("UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL")
+        let done = with_pool!(self, |pool| {
+            sqlx::query("UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL")
             .bind(now)
             .bind(user_id.0)
             .bind(code_hash)
-            .execute(&self.pool)
+            .execute(pool)
             .await
-            .map_err(db_err)?;
-        Ok(done.rows_affected() == 1)
+            .map_err(db_err)?
+            .rows_affected()
+        });
+        Ok(done == 1)
     }
 
     async fn recovery_codes_left(&self, user_id: UserId) -> StoreResult<u64> {
-        let n: i64 = sqlx::query_scalar(
+        let n: i64 = with_pool!(self, |pool| sqlx::query_scalar(
             "SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL",
         )
         .bind(user_id.0)
-        .fetch_one(&self.pool)
+        .fetch_one(pool)
         .await
-        .map_err(db_err)?;
+        .map_err(db_err)?);
         Ok(u64::try_from(n).unwrap_or(0))
     }
-}
-
-async fn replace_codes(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-    user_id: UserId,
-    code_hashes: &[String],
-) -> StoreResult<()> {
-    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
-        .bind(user_id.0)
-        .execute(&mut **tx)
-        .await
-        .map_err(db_err)?;
-    for hash in code_hashes {
-        sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
-            .bind(user_id.0)
-            .bind(hash)
-            .execute(&mut **tx)
-            .await
-            .map_err(db_err)?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

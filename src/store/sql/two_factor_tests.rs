@@ -9,9 +9,7 @@ async fn store_with_user() -> (
     crate::domain::user::UserId,
 ) {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqlUserStore::open_sqlite(&dir.path().join("t.db"))
-        .await
-        .unwrap();
+    let store = test_store(dir.path()).await;
     let user = store
         .create(
             &NewUser {
@@ -27,6 +25,37 @@ async fn store_with_user() -> (
         .await
         .unwrap();
     (dir, Arc::new(store), user.id)
+}
+
+/// A fresh store: a SQLite file in `dir`, or, with `GATEHOUSE_TEST_USER_STORE=postgres`
+/// (scripts/test.sh's second pass), a new database on its PostgreSQL cluster.
+async fn test_store(dir: &std::path::Path) -> SqlUserStore {
+    use sqlx::Connection;
+    if std::env::var("GATEHOUSE_TEST_USER_STORE").as_deref() != Ok("postgres") {
+        return SqlUserStore::open_sqlite(&dir.join("t.db")).await.unwrap();
+    }
+    let admin = std::env::var("GATEHOUSE_TEST_POSTGRES_URL").expect(
+        "GATEHOUSE_TEST_POSTGRES_URL is not set: run scripts/test.sh, which starts PostgreSQL",
+    );
+    let name = format!(
+        "u_{}",
+        crate::domain::secret::random_token(9)
+            .to_ascii_lowercase()
+            .replace('-', "_")
+    );
+    let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let (base, _) = admin.rsplit_once('/').unwrap();
+    let store = SqlUserStore::open_postgres(&crate::domain::secret::SecretString::new(format!(
+        "{base}/{name}"
+    )))
+    .await
+    .unwrap();
+    assert_eq!(store.engine(), "postgres");
+    store
 }
 
 fn hashes(n: usize) -> Vec<String> {
