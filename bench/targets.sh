@@ -86,9 +86,9 @@ gateway_failure() {
 # start_gatehouse NAME STORE PORT CORE [forward-auth]: config, user `bench`, serve on CORE,
 # sign in; sets GH_PID, GH_LOG, GH_IDLE_KIB (RSS 2 s after it answered, before the login) and
 # GH_COOKIE (name=value). With forward-auth, the config trusts 127.0.0.1 as a proxy, so that
-# nginx's and Caddy's calls to the forward-auth endpoints are answered. On one core, tokio is
-# also told to start one worker (TOKIO_WORKER_THREADS), which it would choose anyway from the
-# pinned affinity.
+# nginx's and Caddy's calls to the forward-auth endpoints are answered. On one core the config
+# says `workers = 1` (the default, one worker per core, would choose it anyway from the pinned
+# affinity); unpinned it keeps the default (one per core: 2).
 start_gatehouse() {
     local name=$1 store=$2 port=$3 core=$4 mode=${5:-proxy}
     local dir="$TMP/$name"
@@ -100,6 +100,7 @@ start_gatehouse() {
         # The sweep opens up to 256 connections from 127.0.0.1 (and nginx as many behind it):
         # the per-client limit must not be what is measured.
         printf 'max_connections = 16384\nmax_connections_per_client = 4096\n'
+        [[ $core == any ]] || printf 'workers = 1\n'
         [[ $mode != forward-auth ]] || printf 'trusted_proxies = ["127.0.0.1/32"]\n'
         printf '\n[portal]\nurl = "http://localhost:%s/_gatehouse"\n\n' "$port"
         printf '[session]\nstore = "%s"\n' "$store"
@@ -113,11 +114,9 @@ start_gatehouse() {
     } >"$dir/gatehouse.toml"
     "$BIN" user add bench --config "$dir/gatehouse.toml" --password-stdin <"$PASSWORD_FILE" >>"$GH_LOG" 2>&1 ||
         gateway_failure "$GH_LOG" "gatehouse user add bench failed ($name)"
-    local env=()
-    [[ $core == any ]] || env=(env TOKIO_WORKER_THREADS=1)
     on_core "$core"
     log "gatehouse $name ($store sessions, core $core) on 127.0.0.1:$port"
-    "${ON_CORE[@]}" "${env[@]}" "$BIN" serve --config "$dir/gatehouse.toml" >>"$GH_LOG" 2>&1 &
+    "${ON_CORE[@]}" "$BIN" serve --config "$dir/gatehouse.toml" >>"$GH_LOG" 2>&1 &
     GH_PID=$!
     PIDS+=("$GH_PID")
     wait_http 20 "$GH_PID" "http://127.0.0.1:$port/_gatehouse/api/health" -H 'Host: localhost' ||

@@ -381,3 +381,14 @@ fn a_database_url_of_another_kind_is_refused_not_taken_as_a_file_name() {
         assert_eq!(c.database.sqlite_path(), Some(Path::new(path)), "{written}");
     }
 }
+
+#[test]
+fn the_worker_count_defaults_to_one_per_core_and_a_typo_is_refused() {
+    let c = load_str(MINIMAL, Path::new("/tmp"), std::iter::empty()).unwrap();
+    assert_eq!(c.server.workers, 0, "0 means one worker per core");
+    let set = format!("[server]\nworkers = 3\n{MINIMAL}");
+    let c = load_str(&set, Path::new("/tmp"), std::iter::empty()).unwrap();
+    assert_eq!(c.server.workers, 3);
+    let typo = format!("[server]\nworkers = 4000\n{MINIMAL}");
+    assert!(has(&problems(&typo), "server.workers"));
+}

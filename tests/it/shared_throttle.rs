@@ -18,10 +18,12 @@ async fn pair(store: Store, overlay: &str) -> (TestApp, TestApp) {
         Store::Memory => String::new(),
     };
     let a = TestApp::spawn(Opts::with(Store::Memory, &format!("{overlay}{redis}"))).await;
-    let shared = format!(
-        "{overlay}{redis}[storage]\ndatabase = \"{}\"\n",
-        a.dir.path().join("users.db").display()
-    );
+    // A's own database, whichever store the suite runs on (SQLite file or PostgreSQL).
+    let database = match &a.database {
+        gatehouse::config::Database::Sqlite(path) => path.display().to_string(),
+        gatehouse::config::Database::Postgres(url) => url.expose().to_owned(),
+    };
+    let shared = format!("{overlay}{redis}[storage]\ndatabase = \"{database}\"\n");
     let b = TestApp::spawn(Opts::with(Store::Memory, &shared)).await;
     (a, b)
 }
