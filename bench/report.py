@@ -332,7 +332,7 @@ def main(results, raw_dir, storm_report, bench_dir):
     for name in sorted(os.listdir(raw_dir)):
         if name.endswith(".time") or name.endswith(".err") or "-sweep-" in name:
             continue
-        with open(os.path.join(raw_dir, name), encoding="utf-8") as f:
+        with open(os.path.join(raw_dir, name), encoding="utf-8", errors="replace") as f:
             text = f.read().strip()
         if name.endswith(".json"):
             d = json.loads(text)
@@ -340,7 +340,7 @@ def main(results, raw_dir, storm_report, bench_dir):
             text = json.dumps({k: d.get(k) for k in keys}, indent=1)
         print(f"#### {name}\n\n```\n{text}\n```\n")
     if os.path.exists(storm_report):
-        with open(storm_report, encoding="utf-8") as f:
+        with open(storm_report, encoding="utf-8", errors="replace") as f:
             print("#### bench/storm.sh\n\n" + f.read().strip() + "\n")
     print("</details>")
 

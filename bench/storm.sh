@@ -264,16 +264,35 @@ stop_pid "$GH_PID"
 start_gatehouse redis "$GH_REDIS_PORT"
 GH_PORT=$GH_REDIS_PORT
 for ((i = 0; i < REDIS_LOGINS; i++)); do login "$GH_PORT"; done
-REDIS_KEYS=$(redis-cli -p "$REDIS_PORT" --scan --pattern 'bench:*' | while read -r key; do
-    printf '%s %s %s\n' "$(redis-cli -p "$REDIS_PORT" memory usage "$key" samples 0)" \
-        "$(redis-cli -p "$REDIS_PORT" type "$key")" "$key"
-done | sort -k3)
-SESSION_KEYS=$(grep -c ' string ' <<<"$REDIS_KEYS" || true)
-KEY_BYTES=$(awk '{ s += $1 } END { print s + 0 }' <<<"$REDIS_KEYS")
+# Summed inside Redis by a script: session keys hold raw digest bytes (any byte, newlines
+# included), which a shell pipeline over `--scan` would split. A session is a string `s` +
+# 32 bytes under the prefix; the user's index is the hash `i:<id>`; throttle buckets (`t:`) are
+# not sessions and are left out.
+read -r KEY_BYTES SESSION_KEYS INDEX_BYTES < <(redis-cli -p "$REDIS_PORT" --no-raw eval "
+local cursor, total, sessions, index = '0', 0, 0, 0
+local p = ARGV[1]
+repeat
+  local r = redis.call('SCAN', cursor, 'MATCH', p .. '*', 'COUNT', 1000)
+  cursor = r[1]
+  for _, k in ipairs(r[2]) do
+    local rest = string.sub(k, #p + 1)
+    local t = redis.call('TYPE', k).ok
+    if t == 'string' and #rest == 33 and string.sub(rest, 1, 1) == 's' then
+      sessions = sessions + 1
+      total = total + redis.call('MEMORY', 'USAGE', k, 'SAMPLES', 0)
+    elseif t == 'hash' and string.sub(rest, 1, 2) == 'i:' then
+      local u = redis.call('MEMORY', 'USAGE', k, 'SAMPLES', 0)
+      index = index + u
+      total = total + u
+    end
+  end
+until cursor == '0'
+return {total, sessions, index}" 0 bench: | tr -d '()"' | awk '{ printf "%s ", $NF } END { print "" }')
 ((SESSION_KEYS > 0)) || die "no session key in Redis after $REDIS_LOGINS logins"
 REDIS_PER=$(awk -v a="$KEY_BYTES" -v n="$SESSION_KEYS" 'BEGIN { printf "%.0f", a / n }')
-SAMPLE_KEY=$(awk '$2 == "string" { print $3; exit }' <<<"$REDIS_KEYS")
-SAMPLE_VALUE=$(redis-cli -p "$REDIS_PORT" --no-raw get "$SAMPLE_KEY" | head -c 600)
+REDIS_KEYS="session records and the user's index hash: $KEY_BYTES bytes, of which the index $INDEX_BYTES"
+SAMPLE_KEY="one of the $SESSION_KEYS"
+SAMPLE_VALUE="(binary record; layout in docs/security.md#session-store-at-rest)"
 stop_pid "$GH_PID"
 
 # --- report --------------------------------------------------------------------------------------
