@@ -94,14 +94,23 @@ pub async fn serve(app: App, bound: Bound, stop: watch::Receiver<bool>) -> anyho
         let thread = std::thread::Builder::new()
             .name(format!("gatehouse-worker-{}", n + 1))
             .spawn(move || -> anyhow::Result<()> {
-                let runtime = tokio::runtime::Builder::new_current_thread()
+                let served = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
-                    .build()?;
-                runtime.block_on(async move {
-                    let listeners = registered(group)?;
-                    run_until_stopped(app, listeners, shared, stop).await;
-                    Ok(())
-                })
+                    .build()
+                    .map_err(anyhow::Error::from)
+                    .and_then(|runtime| {
+                        runtime.block_on(async move {
+                            let listeners = registered(group)?;
+                            run_until_stopped(app, listeners, shared, stop).await;
+                            Ok(())
+                        })
+                    });
+                // Said at once: the other workers keep serving, so the error would otherwise
+                // wait for the shutdown to be reported.
+                if let Err(e) = &served {
+                    tracing::error!(worker = n + 1, error = %format!("{e:#}"), "a worker thread stopped");
+                }
+                served
             })
             .context("starting a worker thread")?;
         threads.push(thread);
