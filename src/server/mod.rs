@@ -1,6 +1,5 @@
-//! The composition root: opens the concrete stores, loads keys and TLS, binds listeners and
-//! serves connections (under the caps and timeouts of `conn_limits`) until shutdown. The only
-//! module that names concrete store types.
+//! The server: loads TLS, binds listeners and serves connections (under the caps and timeouts
+//! of `conn_limits`) until shutdown; the worker threads that serve them are in `workers`.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;

@@ -2,7 +2,7 @@
 //! tokio runtime accepting on its own listening sockets (`SO_REUSEPORT`, so the kernel spreads
 //! new connections over the workers). A connection, its requests and the upstream connections
 //! it uses then stay on one thread: no work stealing and no cross-thread wake-ups on the hot
-//! path, which measured faster than one multi-threaded runtime (BENCHMARKS.md). The thread
+//! path, which measured faster than one multi-threaded runtime (bench/changes.md). The thread
 //! that calls [`serve`] is worker 0 and also runs the background tasks.
 //!
 //! Only sockets of the same user can join a `SO_REUSEPORT` group on Linux, so another

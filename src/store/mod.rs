@@ -1,6 +1,6 @@
 //! Storage behind narrow async traits, one per concern (after lldap's handler traits).
 //!
-//! Services see only these traits; `server.rs` is the only place that picks an
+//! Services see only these traits; `compose` picks an
 //! implementation. Implementations: `memory` (single node), `redis` (shared by instances),
 //! `sql` (users, SQLite by default).
 
