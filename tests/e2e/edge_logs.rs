@@ -226,3 +226,41 @@ async fn rust_log_cannot_turn_the_audit_stream_off() {
         );
     }
 }
+
+/// Proxied requests carry no tracing span (it cost too much per request), yet their audit
+/// events still name their own request: the id comes from a task-local that follows each
+/// request's future.
+#[tokio::test]
+async fn proxied_requests_audit_lines_carry_their_own_request_id() {
+    let mut gate = gate("json", "").await;
+    gate.serve().await;
+    let sends: Vec<_> = (0..4)
+        .map(|i| {
+            let rb = gate
+                .get("public.gate.localhost", "/")
+                .header("remote-user", format!("mallory{i}"));
+            tokio::spawn(async move { rb.send().await.map(|r| r.status().as_u16()) })
+        })
+        .collect();
+    for send in sends {
+        assert_eq!(
+            send.await.unwrap().unwrap(),
+            200,
+            "the public page was not proxied"
+        );
+    }
+    gate.stop().await;
+    let log = gate.server_log();
+    let spoofed = audit_events(&log, "header.spoofed");
+    assert_eq!(spoofed.len(), 4, "header.spoofed records in:\n{log}");
+    let ids: HashSet<String> = spoofed
+        .iter()
+        .map(|v| {
+            v["request_id"]
+                .as_str()
+                .unwrap_or_else(|| panic!("a proxied request's audit line without its id: {v}"))
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(ids.len(), 4, "requests share an id: {ids:?}");
+}
