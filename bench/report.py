@@ -134,6 +134,10 @@ def targets_table(run):
             "B", 300, "{:.0f}")
     mem_row(f"idle keep-alive connections ({m.get('connection', {}).get('connections', '?')}), per connection",
             get("connection", "kb"), "KB", 10)
+    bare = get("connection_bare_hyper", "kb")
+    if bare is not None:
+        rows.append(("5", "the same held by a bare hyper server with Gatehouse's connection settings "
+                     "(`bench/bare_hyper.rs`: the floor)", f"{bare:.1f} KB", "(anchor)", ""))
     added = added_p99(run)
     rows.append(("6", "added p99 of the Gatehouse proxy over the upstream directly, at a fixed rate "
                  f"({run.rates[0]['rate'] if run.rates else '?'} req/s)", spread(added, " ms", 3), "< 0.2 ms",

@@ -83,8 +83,8 @@ REV=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 [[ -z $(git -C "$ROOT" status --porcelain -- src Cargo.toml Cargo.lock templates 2>/dev/null || true) ]] ||
     REV="$REV with uncommitted changes to the gateway"
 if [[ $SKIP_BUILD != 1 ]]; then
-    log "building: cargo build --release --bin gatehouse --example session_memory"
-    (cd "$ROOT" && cargo build --release --bin gatehouse --example session_memory) || die "the release build failed"
+    log "building: cargo build --release --bin gatehouse --example session_memory --example bare_hyper"
+    (cd "$ROOT" && cargo build --release --bin gatehouse --example session_memory --example bare_hyper) || die "the release build failed"
 fi
 [[ -x $BIN ]] || die "$BIN not found (build it, or unset SKIP_BUILD)"
 SESSION_MEMORY=$ROOT/target/release/examples/session_memory

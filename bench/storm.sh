@@ -58,10 +58,12 @@ REV="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 [[ -z $(git -C "$ROOT" status --porcelain -- src Cargo.toml Cargo.lock 2>/dev/null || true) ]] ||
     REV="$REV with uncommitted changes"
 if [[ $SKIP_BUILD != 1 ]]; then
-    log "building: cargo build --release --bin gatehouse"
-    (cd "$ROOT" && cargo build --release --bin gatehouse) || die "cargo build --release failed"
+    log "building: cargo build --release --bin gatehouse --example bare_hyper"
+    (cd "$ROOT" && cargo build --release --bin gatehouse --example bare_hyper) || die "cargo build --release failed"
 fi
 [[ -x $BIN ]] || die "$BIN not found (build it, or unset SKIP_BUILD)"
+BARE_BIN=$ROOT/target/release/examples/bare_hyper
+[[ -x $BARE_BIN ]] || die "$BARE_BIN not found: cargo build --release --example bare_hyper"
 # The keep-alive test holds IDLE_CONNECTIONS sockets in the client and as many in the gateway.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 (($(ulimit -n) > IDLE_CONNECTIONS + 1000)) ||
@@ -84,8 +86,8 @@ trap cleanup EXIT
 trap 'log interrupted; exit 130' INT
 trap 'log terminated; exit 143' TERM
 
-mapfile -t PORTS < <(free_ports 4)
-UP_PORT=${PORTS[0]} REDIS_PORT=${PORTS[1]} GH_PORT=${PORTS[2]} GH_REDIS_PORT=${PORTS[3]}
+mapfile -t PORTS < <(free_ports 5)
+UP_PORT=${PORTS[0]} REDIS_PORT=${PORTS[1]} GH_PORT=${PORTS[2]} GH_REDIS_PORT=${PORTS[3]} BARE_PORT=${PORTS[4]}
 
 # --- upstream and redis --------------------------------------------------------------------------
 mkdir -p "$TMP/upstream"
@@ -213,26 +215,44 @@ log "idle RSS $(mib "$IDLE_RSS"); warming up"
 proxy_run warm
 LOAD_RSS=$(rss_kib "$GH_PID") LOAD_HWM=$(peak_rss_kib "$GH_PID")
 
+# hold_idle PORT PID: holds IDLE_CONNECTIONS idle keep-alive connections to PORT, each after one
+# request, and sets HELD, BEFORE_HOLD, HOLD_RSS (KiB of PID) and PER_CONN (KB per connection).
+hold_idle() {
+    local port=$1 pid=$2 hold_pid i
+    BEFORE_HOLD=$(rss_kib "$pid")
+    rm -f "$TMP/held" "$TMP/stop"
+    python3 "$CLIENTS_PY" hold "$port" "$IDLE_CONNECTIONS" 200 "$TMP/held" "$TMP/stop" &
+    hold_pid=$!
+    PIDS+=("$hold_pid")
+    for ((i = 0; i < 600; i++)); do
+        [[ -s $TMP/held ]] && break
+        kill -0 "$hold_pid" 2>/dev/null || die "the keep-alive client failed"
+        sleep 0.2
+    done
+    [[ -s $TMP/held ]] || die "the keep-alive client did not open its connections in 120 s"
+    HELD=$(<"$TMP/held")
+    sleep 2
+    HOLD_RSS=$(rss_kib "$pid")
+    ((HELD == IDLE_CONNECTIONS)) || die "only $HELD of $IDLE_CONNECTIONS connections got a 200"
+    touch "$TMP/stop"
+    wait "$hold_pid" || true
+    rm -f "$TMP/stop"
+    PER_CONN=$(awk -v a="$HOLD_RSS" -v b="$BEFORE_HOLD" -v n="$HELD" 'BEGIN { printf "%.1f", (a - b) * 1024 / n / 1000 }')
+}
+
+# The floor: a bare hyper server with Gatehouse's connection settings (bench/bare_hyper.rs).
+"$BARE_BIN" "$BARE_PORT" &
+BARE_PID=$!
+PIDS+=("$BARE_PID")
+wait_http 10 "$BARE_PID" "http://127.0.0.1:$BARE_PORT/" || die "bare_hyper did not start on port $BARE_PORT"
+log "holding $IDLE_CONNECTIONS idle keep-alive connections to a bare hyper server"
+hold_idle "$BARE_PORT" "$BARE_PID"
+BARE_PER_CONN=$PER_CONN BARE_BEFORE=$BEFORE_HOLD BARE_HOLD=$HOLD_RSS
+stop_pid "$BARE_PID"
+
 # The connections are held before any storm: the heap argon2 leaves behind would absorb them.
 log "holding $IDLE_CONNECTIONS idle keep-alive connections"
-BEFORE_HOLD=$(rss_kib "$GH_PID")
-python3 "$CLIENTS_PY" hold "$GH_PORT" "$IDLE_CONNECTIONS" 200 "$TMP/held" "$TMP/stop" &
-HOLD_PID=$!
-PIDS+=("$HOLD_PID")
-for ((i = 0; i < 600; i++)); do
-    [[ -s $TMP/held ]] && break
-    kill -0 "$HOLD_PID" 2>/dev/null || die "the keep-alive client failed"
-    sleep 0.2
-done
-[[ -s $TMP/held ]] || die "the keep-alive client did not open its connections in 120 s"
-HELD=$(<"$TMP/held")
-sleep 2
-HOLD_RSS=$(rss_kib "$GH_PID")
-((HELD == IDLE_CONNECTIONS)) || die "only $HELD of $IDLE_CONNECTIONS connections got a 200"
-touch "$TMP/stop"
-wait "$HOLD_PID" || true
-rm -f "$TMP/stop"
-PER_CONN=$(awk -v a="$HOLD_RSS" -v b="$BEFORE_HOLD" -v n="$HELD" 'BEGIN { printf "%.1f", (a - b) * 1024 / n / 1000 }')
+hold_idle "$GH_PORT" "$GH_PID"
 
 # Quiet and storm runs alternate, so that the other load on the machine (other engineers'
 # builds) weighs on both alike; each round's ratio is reported, and their median.
@@ -322,6 +342,7 @@ $STORM_OK logins ($STORM_BUSY refused as busy, $STORM_OTHER other) in $STORM_SEC
 | peak RSS during the storm | $(mib "$STORM_HWM") |
 | RSS 3 s after the storm | $(mib "$AFTER_STORM_RSS") |
 | $HELD idle keep-alive connections | $(mib "$BEFORE_HOLD") → $(mib "$HOLD_RSS"): $PER_CONN KB each |
+| the same against a bare hyper server (\`bench/bare_hyper.rs\`, the floor) | $(mib "$BARE_BEFORE") → $(mib "$BARE_HOLD"): $BARE_PER_CONN KB each |
 
 Redis, $REDIS_LOGINS sessions: \`MEMORY USAGE\` of every \`bench:*\` key summed: $KEY_BYTES bytes,
 $REDIS_PER bytes per session ($SESSION_KEYS sessions: the user's index set included).
@@ -352,5 +373,6 @@ if [[ -n ${RESULTS:-} ]]; then
     record mem name=storm_after_load "kib=$LOAD_RSS" "connections=$CONNECTIONS"
     record mem name=storm_peak "kib=$STORM_HWM"
     record mem name=connection "kb=$PER_CONN" "connections=$HELD"
+    record mem name=connection_bare_hyper "kb=$BARE_PER_CONN" "connections=$HELD"
     record mem name=redis_session "bytes=$REDIS_PER" "sessions=$SESSION_KEYS" "total=$KEY_BYTES"
 fi

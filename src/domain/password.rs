@@ -5,11 +5,13 @@
 //! hashing, so precomposed and decomposed input are one password (docs/security.md#password-policy), and are never
 //! truncated (docs/security.md#password-policy).
 
-use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version};
+use argon2::password_hash::phc::{Output, ParamsString, Salt};
+use argon2::{Algorithm, Argon2, Params, PasswordHash, Version};
 use thiserror::Error;
 use unicode_normalization::UnicodeNormalization;
 use zeroize::Zeroizing;
 
+use super::argon2_memory::Workspace;
 use super::secret::fill_random;
 
 /// The OWASP floor for argon2id (m=19 MiB, t=2, p=1), docs/security.md#password-hashing.
@@ -72,7 +74,11 @@ pub fn normalize(password: &str) -> Zeroizing<String> {
     Zeroizing::new(password.nfkc().collect())
 }
 
-fn argon2<'k>(params: &HashParams, pepper: Option<&'k [u8]>) -> Result<Argon2<'k>, HashError> {
+fn argon2<'k>(
+    params: &HashParams,
+    version: Version,
+    pepper: Option<&'k [u8]>,
+) -> Result<Argon2<'k>, HashError> {
     let p = Params::new(
         params.memory_kib,
         params.iterations,
@@ -83,9 +89,9 @@ fn argon2<'k>(params: &HashParams, pepper: Option<&'k [u8]>) -> Result<Argon2<'k
     match pepper {
         // The pepper is argon2's "secret" input: a key kept outside the user store, so a
         // copied database cannot be attacked offline without it (docs/security.md#pepper).
-        Some(key) => Argon2::new_with_secret(key, Algorithm::Argon2id, Version::V0x13, p)
+        Some(key) => Argon2::new_with_secret(key, Algorithm::Argon2id, version, p)
             .map_err(|_| HashError::Pepper),
-        None => Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, p)),
+        None => Ok(Argon2::new(Algorithm::Argon2id, version, p)),
     }
 }
 
@@ -95,22 +101,61 @@ pub fn hash(
     params: &HashParams,
     pepper: Option<&[u8]>,
 ) -> Result<String, HashError> {
+    hash_in(&mut Workspace::new(), password, params, pepper)
+}
+
+/// [`hash`] in a caller's reusable working memory.
+pub fn hash_in(
+    ws: &mut Workspace,
+    password: &str,
+    params: &HashParams,
+    pepper: Option<&[u8]>,
+) -> Result<String, HashError> {
     let mut salt = [0u8; 16];
     fill_random(&mut salt);
-    let hashed = argon2(params, pepper)?
-        .hash_password_with_salt(password.as_bytes(), &salt)
+    let argon2 = argon2(params, Version::V0x13, pepper)?;
+    let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    let blocks = ws.blocks(argon2.params().block_count());
+    argon2
+        .hash_password_into_with_memory(password.as_bytes(), &salt, &mut out, blocks)
         .map_err(|e| HashError::Params(e.to_string()))?;
-    Ok(hashed.to_string())
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(argon2.params())
+            .map_err(|e| HashError::Params(e.to_string()))?,
+        salt: Some(Salt::new(&salt).map_err(|e| HashError::Params(e.to_string()))?),
+        hash: Some(Output::new(&out).map_err(|e| HashError::Params(e.to_string()))?),
+    };
+    Ok(phc.to_string())
 }
 
 /// Verifies an (already normalised) password against a stored PHC string.
 /// Returns `Ok(false)` for a wrong password.
 pub fn verify(password: &str, stored: &str, pepper: Option<&[u8]>) -> Result<bool, HashError> {
+    verify_in(&mut Workspace::new(), password, stored, pepper)
+}
+
+/// [`verify`] in a caller's reusable working memory.
+pub fn verify_in(
+    ws: &mut Workspace,
+    password: &str,
+    stored: &str,
+    pepper: Option<&[u8]>,
+) -> Result<bool, HashError> {
     let parsed = PasswordHash::new(stored).map_err(|_| HashError::BadStoredHash)?;
     let stored_params = Params::try_from(&parsed).map_err(|_| HashError::BadStoredHash)?;
     if parsed.algorithm.as_str() != "argon2id" {
         return Err(HashError::BadStoredHash);
     }
+    // A PHC string without a version is argon2's first one (0x10).
+    let version = parsed
+        .version
+        .map_or(Ok(Version::V0x10), Version::try_from)
+        .map_err(|_| HashError::BadStoredHash)?;
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        return Err(HashError::BadStoredHash);
+    };
     let params = HashParams {
         memory_kib: stored_params.m_cost(),
         iterations: stored_params.t_cost(),
@@ -118,9 +163,17 @@ pub fn verify(password: &str, stored: &str, pepper: Option<&[u8]>) -> Result<boo
     };
     // The verifier must run with the stored parameters and our pepper, whatever the current
     // configuration says; `needs_rehash` handles upgrades after a success.
-    Ok(argon2(&params, pepper)?
-        .verify_password(password.as_bytes(), &parsed)
-        .is_ok())
+    let argon2 = argon2(&params, version, pepper)?;
+    let mut out = [0u8; Output::MAX_LENGTH];
+    let out = out
+        .get_mut(..expected.len())
+        .ok_or(HashError::BadStoredHash)?;
+    let blocks = ws.blocks(argon2.params().block_count());
+    argon2
+        .hash_password_into_with_memory(password.as_bytes(), salt.as_ref(), out, blocks)
+        .map_err(|_| HashError::BadStoredHash)?;
+    // `Output`'s equality is constant-time.
+    Ok(Output::new(out).is_ok_and(|computed| computed == expected))
 }
 
 /// Whether a stored hash is weaker than `current` and should be recomputed after a successful
@@ -285,6 +338,44 @@ mod tests {
         assert!(h.starts_with("$argon2id$v=19$m=64,t=1,p=1$"));
         assert_eq!(verify("correct horse battery staple", &h, None), Ok(true));
         assert_eq!(verify("correct horse battery stapl", &h, None), Ok(false));
+    }
+
+    /// Hashing and verifying in our own working memory agrees with argon2's own PHC path, both
+    /// ways, for both argon2 versions, with and without a pepper, and in a reused workspace.
+    #[test]
+    fn agrees_with_the_crates_own_phc_path() {
+        use argon2::{PasswordHasher, PasswordVerifier};
+        let mut ws = Workspace::new();
+        for version in [Version::V0x13, Version::V0x10] {
+            for pepper in [None, Some(&b"pepper-key"[..])] {
+                let theirs = argon2(&FAST, version, pepper)
+                    .unwrap()
+                    .hash_password_with_salt(b"pw", b"sixteen byte salt")
+                    .unwrap()
+                    .to_string();
+                assert_eq!(
+                    verify_in(&mut ws, "pw", &theirs, pepper),
+                    Ok(true),
+                    "{theirs}"
+                );
+                assert_eq!(
+                    verify_in(&mut ws, "pv", &theirs, pepper),
+                    Ok(false),
+                    "{theirs}"
+                );
+            }
+        }
+        let ours = hash_in(&mut ws, "pw", &FAST, Some(b"k")).unwrap();
+        let parsed = PasswordHash::new(&ours).unwrap();
+        let check = argon2(&FAST, Version::V0x13, Some(b"k")).unwrap();
+        assert!(check.verify_password(b"pw", &parsed).is_ok());
+        assert!(check.verify_password(b"pv", &parsed).is_err());
+        // A string without its hash or salt is unreadable, not a wrong password.
+        let bare = ours.rsplit_once('$').unwrap().0;
+        assert_eq!(
+            verify("pw", bare, Some(b"k")),
+            Err(HashError::BadStoredHash)
+        );
     }
 
     #[test]

@@ -9,18 +9,21 @@
 //! (at least one, at most one per permit). On tokio's blocking pool, a login storm ran one
 //! argon2 thread per permit (2 per core) next to the runtime's workers, proxied requests
 //! waited for a core, and every blocking thread kept its own malloc arena full of argon2
-//! blocks (800+ MiB resident); here a core is always left to proxying. The threads run at
-//! normal priority: at the lowest (nice 19) proxied p99 measured worse in two runs, not
-//! better, likely because a starved hashing thread holds process-wide locks (the allocator's,
-//! the kernel's address-space lock) that the runtime's threads then wait for (BENCHMARKS.md,
-//! "Memory and login storms").
+//! blocks (800+ MiB resident); here a core is always left to proxying, and the hashing threads
+//! run at the lowest priority (nice 19), so that proxying takes a core back from a hash at once.
+//! An earlier measurement at nice 19 was worse, not better; then every hash allocated and
+//! faulted in 19 MiB of fresh memory under the allocator's and the address space's locks, which
+//! a starved thread then held while the runtime's threads waited. Each thread now keeps its
+//! argon2 memory between jobs ([`Workspace`]), so a hash takes no lock the runtime needs, and
+//! gives it back to the OS after `KEEP_MEMORY` idle.
 
-use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::AuthError;
 use super::hash_pool::{Claimant, HashPool, PoolLimits};
+use crate::domain::argon2_memory::Workspace;
 use crate::domain::password::{self, HashParams};
 use crate::domain::secret::SecretString;
 
@@ -28,6 +31,11 @@ use crate::domain::secret::SecretString;
 const QUEUE_WAIT: Duration = Duration::from_secs(3);
 /// How many requests may wait per hashing permit.
 const WAITERS_PER_PERMIT: usize = 8;
+/// How long an idle hashing thread keeps argon2's memory for the next job before it gives it
+/// back to the OS (src/domain/argon2_memory.rs).
+const KEEP_MEMORY: Duration = Duration::from_secs(2);
+/// The hashing threads' nice value: the lowest priority.
+const HASH_NICE: i32 = 19;
 
 /// Hashes and verifies passwords with bounded concurrency.
 #[derive(Clone)]
@@ -76,8 +84,8 @@ impl Hasher {
         let stored: String = stored.map_or_else(|| self.dummy.to_string(), str::to_owned);
         let pepper = self.pepper.clone();
         let ok = self
-            .blocking(claimant, move || {
-                password::verify(&pw, &stored, pepper.as_deref())
+            .blocking(claimant, move |ws| {
+                password::verify_in(ws, &pw, &stored, pepper.as_deref())
             })
             .await?
             .map_err(|e| AuthError::Hash(e.into()))?;
@@ -89,8 +97,8 @@ impl Hasher {
     pub async fn hash(&self, password: &SecretString) -> Result<String, AuthError> {
         let pw = password::normalize(password.expose());
         let (params, pepper) = (self.params, self.pepper.clone());
-        self.blocking(Claimant::internal(), move || {
-            password::hash(&pw, &params, pepper.as_deref())
+        self.blocking(Claimant::internal(), move |ws| {
+            password::hash_in(ws, &pw, &params, pepper.as_deref())
         })
         .await?
         .map_err(|e| AuthError::Hash(e.into()))
@@ -104,7 +112,7 @@ impl Hasher {
     async fn blocking<T: Send + 'static>(
         &self,
         claimant: Claimant,
-        work: impl FnOnce() -> T + Send + 'static,
+        work: impl FnOnce(&mut Workspace) -> T + Send + 'static,
     ) -> Result<T, AuthError> {
         let permit = self
             .pool
@@ -112,11 +120,11 @@ impl Hasher {
             .await
             .map_err(|_| AuthError::Busy)?;
         let (tx, rx) = tokio::sync::oneshot::channel();
-        self.threads.run(Box::new(move || {
+        self.threads.run(Box::new(move |ws: &mut Workspace| {
             // The permit comes back with the result and is released on the runtime, so that
             // the hashing thread does not take the pool's lock that tokio's threads take. If
             // the request has gone, it is released here.
-            let _ = tx.send((work(), permit));
+            let _ = tx.send((work(ws), permit));
         }))?;
         let (out, permit) = rx
             .await
@@ -126,7 +134,7 @@ impl Hasher {
     }
 }
 
-type Job = Box<dyn FnOnce() + Send>;
+type Job = Box<dyn FnOnce(&mut Workspace) + Send>;
 
 /// Threads that only hash passwords, apart from tokio's. They end when the last [`Hasher`]
 /// clone is dropped.
@@ -160,17 +168,40 @@ impl HashThreads {
     }
 
     fn work(queue: &Mutex<Receiver<Job>>) {
+        Self::lower_priority();
+        let mut ws = Workspace::new();
         loop {
             let job = {
                 let queue = queue
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
-                match queue.recv() {
-                    Ok(job) => job,
-                    Err(_) => return,
+                if ws.is_held() {
+                    match queue.recv_timeout(KEEP_MEMORY) {
+                        Ok(job) => job,
+                        Err(RecvTimeoutError::Timeout) => {
+                            ws.release();
+                            continue;
+                        }
+                        Err(RecvTimeoutError::Disconnected) => return,
+                    }
+                } else {
+                    match queue.recv() {
+                        Ok(job) => job,
+                        Err(_) => return,
+                    }
                 }
             };
-            job();
+            job(&mut ws);
+        }
+    }
+
+    /// Hashing yields the CPU to the runtime's threads: at nice 19 a busy proxy takes a core
+    /// back from a hash at once, and logins use what proxying leaves. The Linux nice value is
+    /// per thread, and raising it needs no privilege; if it fails, hashing runs at normal
+    /// priority, which is only slower for proxying.
+    fn lower_priority() {
+        if let Err(e) = rustix::process::setpriority_process(None, HASH_NICE) {
+            tracing::warn!(error = %e, "could not lower the hashing thread's priority");
         }
     }
 
@@ -201,9 +232,10 @@ mod tests {
     async fn jobs_run_on_the_hash_threads() {
         let hasher = Hasher::new(crate::domain::password::OWASP_MIN, None, 4).unwrap();
         let claimant = Claimant::new(IpAddr::V4(Ipv4Addr::LOCALHOST), "alice");
-        let name = hasher
-            .blocking(claimant, || {
-                std::thread::current().name().map(str::to_owned)
+        let (name, nice) = hasher
+            .blocking(claimant, |_| {
+                let name = std::thread::current().name().map(str::to_owned);
+                (name, rustix::process::getpriority_process(None).ok())
             })
             .await
             .unwrap();
@@ -211,6 +243,25 @@ mod tests {
             name.as_deref()
                 .is_some_and(|n| n.starts_with("gatehouse-hash-")),
             "ran on {name:?}"
+        );
+        assert_eq!(nice, Some(HASH_NICE), "the hashing thread's nice value");
+    }
+
+    /// A hashing thread keeps argon2's memory for the next job and gives it back when idle.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn hashing_memory_is_kept_between_jobs_and_released_when_idle() {
+        let hasher = Hasher::new(crate::domain::password::OWASP_MIN, None, 1).unwrap();
+        let claimant = || Claimant::new(IpAddr::V4(Ipv4Addr::LOCALHOST), "alice");
+        let held = || hasher.blocking(claimant(), |ws| ws.is_held());
+        hasher
+            .hash(&SecretString::from("pw".to_owned()))
+            .await
+            .unwrap();
+        assert!(held().await.unwrap(), "kept right after a hash");
+        tokio::time::sleep(KEEP_MEMORY + Duration::from_millis(500)).await;
+        assert!(
+            !held().await.unwrap(),
+            "released after {KEEP_MEMORY:?} idle"
         );
     }
 }
