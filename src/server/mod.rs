@@ -242,10 +242,13 @@ async fn serve_connection(stream: TcpStream, slot: ConnSlot, peer: SocketAddr, e
         let (app, activity) = (app.clone(), activity.clone());
         service_fn(move |req| {
             let (app, activity) = (app.clone(), activity.clone());
-            async move {
+            // Boxed: hyper keeps a slot the size of this future for every connection, idle
+            // ones included, and with the whole request pipeline inlined it is ~8 KB; one
+            // allocation per request is the cheaper trade (bench/storm.md, keep-alive memory).
+            Box::pin(async move {
                 let _in_flight = activity.request();
                 Ok::<_, Infallible>(handle(&app, req, conn, body_timeout).await)
-            }
+            })
         })
     };
     let mut builder = auto::Builder::new(TokioExecutor::new());
@@ -259,14 +262,20 @@ async fn serve_connection(stream: TcpStream, slot: ConnSlot, peer: SocketAddr, e
         .timer(TokioTimer::new())
         .max_header_list_size(u32::try_from(max_header).unwrap_or(u32::MAX));
     let result = match tls {
-        Some(acceptor) => match tokio::time::timeout(HEAD_TIMEOUT, acceptor.accept(stream)).await {
-            Ok(Ok(tls_stream)) => {
+        // Boxed: a TLS session's states are large, and the task of every plain connection
+        // would otherwise be as large as a TLS one's for its whole life.
+        Some(acceptor) => {
+            let tls = Box::pin(async move {
+                let accept = tokio::time::timeout(HEAD_TIMEOUT, acceptor.accept(stream)).await;
+                let Ok(Ok(tls_stream)) = accept else {
+                    return Ok(());
+                };
                 let conn =
                     builder.serve_connection_with_upgrades(TokioIo::new(tls_stream), service);
                 until_done!(conn, activity, idle, stop)
-            }
-            _ => return,
-        },
+            });
+            tls.await
+        }
         None => {
             let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
             until_done!(conn, activity, idle, stop)
