@@ -49,6 +49,7 @@ mod mail;
 mod passwords;
 mod protocol;
 mod redis_layout;
+mod redis_sentinel;
 mod redis_tls;
 mod rules;
 mod session_cache;
