@@ -390,3 +390,55 @@ store = "redis"
 host = "app.example.com"
 upstream = "http://127.0.0.1:8080"
 "#;
+
+#[tokio::test]
+async fn a_master_that_refuses_writes_is_left_and_nothing_passes_unchecked() {
+    let group = Group::start().await;
+    let (p, r) = (group.primary, group.replica);
+    let prefix = format!("sentinel:{}:", gatehouse::domain::secret::random_token(9));
+    // No local cache: every answer below is what Redis said, or a refusal.
+    let overlay = format!("{}local_cache = \"0\"\n", group.overlay(&prefix));
+    let app = TestApp::spawn(Opts::with(Store::Memory, &overlay)).await;
+    app.add_user("bob", PW, &[]).await;
+    let state = app.app.state();
+    let bob = state.admin.find("bob").await.unwrap().id;
+    let live = app.login("bob", PW).await.session(&app).unwrap();
+    assert_eq!(status(&app, &live).await, 200);
+
+    // Demoted behind the sentinels' backs (they still name it, for many seconds): it keeps
+    // answering reads and refuses writes with READONLY.
+    let replicaof = |host: &str, port: &str| redis::cmd("REPLICAOF").arg(host).arg(port).clone();
+    let () = group.query(r, &replicaof("NO", "ONE")).await;
+    let () = group
+        .query(p, &replicaof("127.0.0.1", &r.to_string()))
+        .await;
+    assert_eq!(group.role(p).await, "slave");
+    assert_eq!(group.named().await, p);
+
+    let ended = state.sessions.revoke(bob, &key(&live), app.now()).await;
+    assert!(ended.is_err(), "a refused revocation was reported as done");
+    // The refusal made the gateway look again; the node named is no master, so nothing is
+    // read from it until one is.
+    assert_eq!(
+        status(&app, &live).await,
+        503,
+        "a session was answered from a node that is no master"
+    );
+    let mut b = app.browser();
+    let resp = app.post_login(&mut b, "bob", PW, "").await;
+    assert_eq!(resp.status(), 503, "a sign-in on a node that is no master");
+
+    // Back as it was: the same node is a master again, and the session (whose revocation
+    // failed, as bob was told) resolves.
+    let () = group.query(p, &replicaof("NO", "ONE")).await;
+    let () = group
+        .query(r, &replicaof("127.0.0.1", &p.to_string()))
+        .await;
+    until(
+        Duration::from_secs(5),
+        "the gateway back on the master",
+        || async { status(&app, &live).await == 200 },
+    )
+    .await;
+    app.login("bob", PW).await;
+}
