@@ -9,7 +9,7 @@ pub enum RedisTarget {
     /// One server, `session.redis.url` (with the password of `session.redis.password` in it).
     Url(SecretString),
     /// The current master of a Sentinel-monitored group.
-    Sentinel(SentinelTarget),
+    Sentinel(Box<SentinelTarget>),
 }
 
 /// `session.redis.sentinels` and `master_name`: the gateway asks the sentinels for the current

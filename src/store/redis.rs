@@ -71,7 +71,7 @@ impl RedisConn {
                 let conn = ConnectionManager::new_with_config(client.clone(), config)
                     .await
                     .map_err(hinted)?;
-                (Link::Server(conn), Subscriber::Server(client))
+                (Link::Server(conn), Subscriber::Server(Box::new(client)))
             }
             RedisTarget::Sentinel(group) => {
                 let link = SentinelLink::connect(group, tls, timeout)

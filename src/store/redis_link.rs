@@ -87,7 +87,7 @@ impl ConnectionLike for Link {
 /// Where the invalidation channel subscribes.
 #[derive(Clone)]
 pub(super) enum Subscriber {
-    Server(redis::Client),
+    Server(Box<redis::Client>),
     Sentinel(Arc<SentinelLink>),
 }
 
@@ -95,7 +95,7 @@ impl Subscriber {
     /// A client for the node to subscribe on, and for a Sentinel group that node's address.
     pub(super) async fn client(&self) -> redis::RedisResult<(redis::Client, Option<Addr>)> {
         match self {
-            Self::Server(c) => Ok((c.clone(), None)),
+            Self::Server(c) => Ok((c.as_ref().clone(), None)),
             Self::Sentinel(link) => {
                 let (addr, client) = link.master_client().await?;
                 Ok((client, Some(addr)))

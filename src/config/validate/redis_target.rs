@@ -120,7 +120,7 @@ fn sentinel(
         sentinel_password,
         tls,
     };
-    (RedisTarget::Sentinel(target), tls)
+    (RedisTarget::Sentinel(Box::new(target)), tls)
 }
 
 /// `host:port` with a port above zero; an IPv6 host in brackets.
