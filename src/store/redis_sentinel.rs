@@ -10,6 +10,7 @@
 //! error, which callers turn into a refusal (docs/security.md#redis-sentinel). Nothing here
 //! retries a command: a script that ended a session may have run before the link broke.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -34,6 +35,8 @@ pub(super) struct SentinelLink {
     current: Mutex<Option<(Addr, MultiplexedConnection)>>,
     /// One reconnect at a time: a burst of requests after a failover asks the sentinels once.
     connecting: tokio::sync::Mutex<()>,
+    /// Reconnects started, so that requests that waited for a failed one fail with it.
+    attempts: AtomicU64,
     /// The connection to the sentinel that answered last, asked first next time.
     sentinel: tokio::sync::Mutex<Option<MultiplexedConnection>>,
     /// The master the sentinels named when last asked; `None` when they could not be asked.
@@ -60,6 +63,7 @@ impl SentinelLink {
             timeout: limit,
             current: Mutex::new(None),
             connecting: tokio::sync::Mutex::new(()),
+            attempts: AtomicU64::new(0),
             sentinel: tokio::sync::Mutex::new(None),
             named: Mutex::new(None),
         });
@@ -161,10 +165,19 @@ impl SentinelLink {
         if let Some(live) = self.live() {
             return Ok(live);
         }
+        let before = self.attempts.load(Ordering::Acquire);
         let _one = self.connecting.lock().await;
         if let Some(live) = self.live() {
             return Ok(live);
         }
+        // Another request tried while this one waited, and failed: fail at once rather than
+        // queue one more attempt (each may take the timeout) behind every waiting request.
+        if self.attempts.load(Ordering::Acquire) != before {
+            return Err(failure(
+                "the Redis master could not be reached just now".into(),
+            ));
+        }
+        self.attempts.fetch_add(1, Ordering::AcqRel);
         let addr = self.ask_sentinels().await?;
         *self.named.lock().unwrap_or_else(PoisonError::into_inner) = Some(addr.clone());
         let client = self.client(&addr.0, addr.1, self.target.password.as_ref())?;
