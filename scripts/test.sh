@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+# The Sentinel failover test (tests/it/redis_sentinel.rs) runs its own sentinels.
+command -v redis-sentinel >/dev/null 2>&1 || missing+=(redis-sentinel)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 # nginx lives in /usr/sbin, which a non-root PATH may lack; the tests need its auth_request module.

@@ -283,15 +283,15 @@ pub async fn open_stores(config: &Config) -> anyhow::Result<Stores> {
             None,
         ),
         SessionBackend::Redis {
-            url,
+            target,
             prefix,
             timeout,
             local_cache,
             tls,
         } => {
-            let conn = RedisConn::connect_with(url.expose(), prefix, *timeout, tls)
+            let conn = RedisConn::open(target, prefix, *timeout, tls)
                 .await
-                .context("connecting to Redis (session.redis.url)")?;
+                .with_context(|| format!("connecting to Redis ({})", target.key()))?;
             let lifetime = u64::try_from(config.session.timeouts.absolute).unwrap_or(u64::MAX);
             (
                 Arc::new(RedisSessionStore::new(conn.clone(), lifetime)),

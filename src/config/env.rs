@@ -21,6 +21,7 @@ const FILE_KEYS: &[&str] = &[
     "secrets.pepper_file",
     "secrets.totp_key_file",
     "session.redis.password_file",
+    "session.redis.sentinel_password_file",
     "session.redis.ca_file",
     "notifier.smtp.password_file",
     "notifier.smtp.ca_file",

@@ -153,6 +153,11 @@ pub struct RawCookieDomain {
 #[serde(default)]
 pub struct RawRedis {
     pub url: String,
+    pub sentinels: Option<Vec<String>>,
+    pub master_name: Option<String>,
+    pub sentinel_password: Option<String>,
+    pub sentinel_password_file: Option<PathBuf>,
+    pub tls: Option<bool>,
     pub password: Option<String>,
     pub password_file: Option<PathBuf>,
     pub prefix: String,
@@ -167,6 +172,11 @@ impl Default for RawRedis {
     fn default() -> Self {
         Self {
             url: String::new(),
+            sentinels: None,
+            master_name: None,
+            sentinel_password: None,
+            sentinel_password_file: None,
+            tls: None,
             password: None,
             password_file: None,
             prefix: "gatehouse:".into(),

@@ -8,6 +8,7 @@ mod database;
 mod duration;
 mod env;
 mod file;
+mod redis_target;
 mod types;
 mod validate;
 
@@ -15,6 +16,7 @@ use std::path::Path;
 
 pub use database::redacted_url;
 pub use env::{private_file, read_secret, secret_file_hint};
+pub use redis_target::{RedisTarget, SentinelTarget};
 pub use types::*;
 
 /// One thing wrong with the configuration.

@@ -212,18 +212,20 @@ pub enum SessionBackend {
         capacity: usize,
     },
     Redis {
-        url: SecretString,
+        /// One server or a Sentinel group.
+        target: super::RedisTarget,
         prefix: String,
         timeout: Duration,
         /// How long an instance keeps a resolved session locally (zero: off); see
         /// docs/security.md#session-cache.
         local_cache: Duration,
-        /// Certificates for `rediss://` (empty: the system roots, no client certificate).
+        /// Certificates for `rediss://` or a Sentinel group over TLS (empty: the system roots,
+        /// no client certificate).
         tls: RedisTls,
     },
 }
 
-/// TLS material for `rediss://`, read and checked when the config is loaded
+/// TLS material for `rediss://` (or `tls = true` with sentinels), read and checked when the config is loaded
 /// (docs/security.md#redis-tls).
 #[derive(Clone, Default)]
 pub struct RedisTls {

@@ -21,6 +21,7 @@ mod admin;
 mod branding;
 mod database;
 mod notifier;
+mod redis_target;
 mod redis_tls;
 mod security;
 mod session;

@@ -6,8 +6,10 @@
 
 pub mod memory;
 pub mod redis;
+mod redis_link;
 pub mod redis_pubsub;
 mod redis_record;
+mod redis_sentinel;
 pub mod redis_throttle;
 pub mod sql;
 mod throttle_store;

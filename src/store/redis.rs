@@ -18,9 +18,12 @@ use async_trait::async_trait;
 use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
+use super::redis_link::{Link, Subscriber, client, tls_hint};
+use super::redis_sentinel::{SentinelConnection, SentinelLink};
 use super::{SessionStore, StoreError, StoreResult, redis_record};
-use crate::config::RedisTls;
+use crate::config::{RedisTarget, RedisTls};
 use crate::domain::pending::PendingAction;
+use crate::domain::secret::SecretString;
 use crate::domain::session::{Session, SessionKey};
 use crate::domain::throttle_key::ThrottleKey;
 
@@ -28,79 +31,62 @@ pub(super) fn unavailable(e: redis::RedisError) -> StoreError {
     StoreError::unavailable(e)
 }
 
-/// What an operator should check when the TLS handshake with Redis failed: rustls names the
-/// cause only in its text.
-fn tls_hint(e: &redis::RedisError) -> Option<&'static str> {
-    let text = e.to_string();
-    if text.contains("CertificateRequired") {
-        Some(
-            "the Redis server requires a client certificate: set session.redis.client_cert and client_key",
-        )
-    } else if text.contains("invalid peer certificate") {
-        Some(
-            "the Redis server's certificate is not trusted or not for this host: check session.redis.ca_file and the URL's host name",
-        )
-    } else if text.contains("alert") && text.contains("ertificate") {
-        Some("the Redis server refused the client certificate: check session.redis.client_cert")
-    } else {
-        None
-    }
-}
-
 /// A connection shared by the Redis stores.
 #[derive(Clone)]
 pub struct RedisConn {
-    pub(super) conn: ConnectionManager,
+    pub(super) conn: Link,
     pub(super) prefix: String,
     /// For the dedicated pub/sub connection of the invalidation channel.
-    pub(super) client: redis::Client,
+    pub(super) subscriber: Subscriber,
     pub(super) timeout: Duration,
 }
 
 impl RedisConn {
     /// Connects (with reconnects and bounded timeouts) to `url`; keys get `prefix`.
     pub async fn connect(url: &str, prefix: &str, timeout: Duration) -> StoreResult<Self> {
-        Self::connect_with(url, prefix, timeout, &RedisTls::default()).await
+        let target = RedisTarget::Url(SecretString::new(url));
+        Self::open(&target, prefix, timeout, &RedisTls::default()).await
     }
 
-    /// [`RedisConn::connect`] with the certificates of `tls` for a `rediss://` URL: its CA
-    /// instead of the system roots, and a client certificate (docs/security.md#redis-tls).
-    pub async fn connect_with(
-        url: &str,
+    /// Connects to `target` with the certificates of `tls` for TLS: its CA instead of the
+    /// system roots, and a client certificate (docs/security.md#redis-tls). A Sentinel group's
+    /// master is looked up now, and again whenever it fails (docs/security.md#redis-sentinel).
+    pub async fn open(
+        target: &RedisTarget,
         prefix: &str,
         timeout: Duration,
         tls: &RedisTls,
     ) -> StoreResult<Self> {
-        let client = if url.starts_with("rediss://") {
-            let certificates = redis::TlsCertificates {
-                client_tls: tls
-                    .client
-                    .as_ref()
-                    .map(|(cert, key)| redis::ClientTlsConfig {
-                        client_cert: cert.clone(),
-                        client_key: key.expose().as_bytes().to_vec(),
-                    }),
-                root_cert: tls.ca.clone(),
-            };
-            redis::Client::build_with_tls(url, certificates)
-        } else {
-            redis::Client::open(url)
-        }
-        .map_err(unavailable)?;
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(timeout))
-            .set_response_timeout(Some(timeout))
-            .set_number_of_retries(1);
-        let conn = ConnectionManager::new_with_config(client.clone(), config)
-            .await
-            .map_err(|e| match tls_hint(&e) {
-                Some(hint) => StoreError::unavailable_at(hint, e),
-                None => unavailable(e),
-            })?;
+        let hinted = |e: redis::RedisError| match tls_hint(&e) {
+            Some(hint) => StoreError::unavailable_at(hint, e),
+            None => unavailable(e),
+        };
+        let (conn, subscriber) = match target {
+            RedisTarget::Url(url) => {
+                let client = client(url.expose(), tls).map_err(unavailable)?;
+                let config = ConnectionManagerConfig::new()
+                    .set_connection_timeout(Some(timeout))
+                    .set_response_timeout(Some(timeout))
+                    .set_number_of_retries(1);
+                let conn = ConnectionManager::new_with_config(client.clone(), config)
+                    .await
+                    .map_err(hinted)?;
+                (Link::Server(conn), Subscriber::Server(Box::new(client)))
+            }
+            RedisTarget::Sentinel(group) => {
+                let link = SentinelLink::connect(group, tls, timeout)
+                    .await
+                    .map_err(hinted)?;
+                (
+                    Link::Sentinel(SentinelConnection(link.clone())),
+                    Subscriber::Sentinel(link),
+                )
+            }
+        };
         Ok(Self {
             conn,
             prefix: prefix.to_owned(),
-            client,
+            subscriber,
             timeout,
         })
     }

@@ -3,7 +3,9 @@
 //!
 //! It owns only the connection's life: connect, SUBSCRIBE (the sink hears `live` only once
 //! Redis acknowledged it), a PING heartbeat so that a silently dead connection is noticed
-//! within `HEARTBEAT` plus the timeout, and a reconnect with backoff. What is cached and when
+//! within `HEARTBEAT` plus the timeout, and a reconnect with backoff. With Sentinel, the
+//! heartbeat also checks that the subscribed node is still the master the sentinels name
+//! (`redis_sentinel.rs` asks them), and moves to the new one when it is not. What is cached and when
 //! it may be used is the sink's rule (docs/security.md#session-cache). The task ends by
 //! itself once the sink is gone (the application was dropped).
 
@@ -14,6 +16,7 @@ use futures_util::StreamExt;
 use tokio::time::timeout;
 
 use super::redis::RedisConn;
+use super::redis_link::Subscriber;
 use super::{Stale, StaleSink};
 use crate::domain::session::SessionKey;
 use crate::domain::user::UserId;
@@ -26,13 +29,13 @@ const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
 /// Starts the subscriber for `redis`'s invalidation channel, reporting to `sink`.
 pub fn spawn_listener(redis: &RedisConn, sink: Weak<dyn StaleSink>) -> tokio::task::JoinHandle<()> {
-    let client = redis.client.clone();
+    let source = redis.subscriber.clone();
     let channel = redis.channel();
     let limit = redis.timeout;
     tokio::spawn(async move {
         let mut backoff = MIN_BACKOFF;
         loop {
-            let Some(was_live) = subscribed(&client, &channel, limit, &sink).await else {
+            let Some(was_live) = subscribed(&source, &channel, limit, &sink).await else {
                 return;
             };
             let Some(s) = sink.upgrade() else { return };
@@ -54,11 +57,14 @@ pub fn spawn_listener(redis: &RedisConn, sink: Weak<dyn StaleSink>) -> tokio::ta
 /// One subscription, until it fails. `None` when the sink is gone; otherwise whether the
 /// subscription had been confirmed.
 async fn subscribed(
-    client: &redis::Client,
+    source: &Subscriber,
     channel: &str,
     limit: Duration,
     sink: &Weak<dyn StaleSink>,
 ) -> Option<bool> {
+    let Ok(Ok((client, at))) = timeout(limit, source.client()).await else {
+        return Some(false);
+    };
     let Ok(Ok(pubsub)) = timeout(limit, client.get_async_pubsub()).await else {
         return Some(false);
     };
@@ -89,6 +95,11 @@ async fn subscribed(
                     return None;
                 }
                 if !matches!(timeout(limit, conn.ping::<redis::Value>()).await, Ok(Ok(_))) {
+                    return Some(true);
+                }
+                // After a failover the old master may live on as a replica and keep this
+                // subscription open, while the others publish on the new master.
+                if !source.still_master(at.as_ref()) {
                     return Some(true);
                 }
             }

@@ -1,7 +1,8 @@
 //! Sessions over `rediss://` (docs/security.md#redis-tls) against a real `redis-server` that
 //! listens on TLS only: the configured CA is trusted and no other, a client certificate works
-//! when the server requires one and its absence fails clearly, and bad TLS settings are
-//! refused by the config check with every problem listed.
+//! when the server requires one and its absence fails clearly, a TLS-only sentinel leads to
+//! it the same way, and bad TLS settings are refused by the config check with every problem
+//! listed.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -271,4 +272,58 @@ fn bad_tls_settings_are_refused_with_every_problem_listed() {
         std::iter::empty(),
     );
     assert!(ok.is_ok(), "{:#?}", ok.err());
+}
+
+/// Sentinel over TLS (`tls = true`): the sentinel and the master it names are both reached
+/// with the configured CA, and without it the sentinel's certificate is refused.
+#[tokio::test]
+async fn sessions_work_through_a_sentinel_over_tls() {
+    let redis = TlsRedis::start(false).await;
+    let d = redis.dir.path();
+    let (cert, key) = leaf(d, "sentinel", &["localhost", "127.0.0.1"], &redis.issuer);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let conf = d.join("sentinel.conf");
+    let text = format!(
+        "port 0\ntls-port {port}\nbind 127.0.0.1\ndir {}\ntls-cert-file {}\ntls-key-file {}\n\
+         tls-ca-cert-file {}\ntls-auth-clients no\ntls-replication yes\n\
+         sentinel monitor tlsgroup 127.0.0.1 {} 1\n",
+        d.display(),
+        cert.display(),
+        key.display(),
+        redis.ca.display(),
+        redis.port
+    );
+    std::fs::write(&conf, text).unwrap();
+    let mut sentinel = std::process::Command::new("redis-sentinel")
+        .arg(&conf)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("redis-sentinel is missing (Debian package redis-sentinel): run scripts/test.sh");
+    let until = std::time::Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < until,
+            "redis-sentinel did not listen on its TLS port"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let overlay = |extra: &str| {
+        format!(
+            "[session]\nstore = \"redis\"\n[session.redis]\nsentinels = [\"127.0.0.1:{port}\"]\n\
+             master_name = \"tlsgroup\"\ntls = true\ntimeout = \"2s\"\n{extra}\n"
+        )
+    };
+    sessions_work(&overlay(&redis.ca_line())).await;
+    let without = start_error(&overlay("")).await;
+    let _ = sentinel.kill();
+    let _ = sentinel.wait();
+    assert!(without.contains("session.redis.sentinels"), "{without}");
+    assert!(
+        without.contains("ca_file"),
+        "the error does not point at the CA: {without}"
+    );
 }

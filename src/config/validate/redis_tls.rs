@@ -12,7 +12,8 @@ use crate::config::file::RawRedis;
 use crate::config::types::RedisTls;
 use crate::domain::secret::SecretString;
 
-/// The TLS material of `raw`; `tls` says whether the URL is `rediss://`.
+/// The TLS material of `raw`; `tls` says whether the URL is `rediss://` (or, with sentinels,
+/// `tls = true`).
 pub(super) fn redis_tls(cx: &mut Ctx<'_>, raw: &RawRedis, tls: bool) -> RedisTls {
     let files = [
         ("session.redis.ca_file", &raw.ca_file),
@@ -24,8 +25,8 @@ pub(super) fn redis_tls(cx: &mut Ctx<'_>, raw: &RawRedis, tls: bool) -> RedisTls
             if file.is_some() {
                 cx.problem(
                     key,
-                    "is only used over TLS, and session.redis.url is not rediss://",
-                    "use a rediss:// URL, or remove the key",
+                    "is only used over TLS: session.redis.url is not rediss://, or (with sentinels) tls is not true",
+                    "use a rediss:// URL (with sentinels: tls = true), or remove the key",
                 );
             }
         }

@@ -6,7 +6,6 @@ use super::{Ctx, is_loopback_host, sites};
 use crate::config::duration::parse_secs;
 use crate::config::file::{RawRedis, RawSession};
 use crate::config::types::*;
-use crate::domain::secret::SecretString;
 use crate::domain::session::SessionTimeouts;
 
 pub(super) fn session(cx: &mut Ctx<'_>, raw: &RawSession, portal: &PublicUrl) -> SessionConfig {
@@ -171,7 +170,7 @@ fn redis_backend(cx: &mut Ctx<'_>, raw: Option<&RawRedis>) -> SessionBackend {
         cx.problem(
             "session.redis",
             "store = \"redis\" needs a [session.redis] section",
-            "add url = \"redis://host:6379\"",
+            "add url = \"redis://host:6379\", or sentinels and master_name",
         );
         return SessionBackend::Memory { capacity: 1 };
     };
@@ -180,28 +179,10 @@ fn redis_backend(cx: &mut Ctx<'_>, raw: Option<&RawRedis>) -> SessionBackend {
         raw.password.as_ref(),
         raw.password_file.as_ref(),
     );
-    let mut url = raw.url.clone();
-    let tls = url.starts_with("rediss://");
-    if !(tls
-        || url.starts_with("redis://")
-        || url.starts_with("redis+unix://")
-        || url.starts_with("unix://"))
-    {
-        cx.problem(
-            "session.redis.url",
-            "is not a redis://, rediss:// or unix:// URL",
-            "e.g. \"redis://127.0.0.1:6379/0\", or \"rediss://redis.example.net:6380\" over TLS",
-        );
-    }
+    let (target, tls) = super::redis_target::redis_target(cx, raw, password);
     let tls = super::redis_tls::redis_tls(cx, raw, tls);
-    if let Some(pw) = password {
-        let encoded: String =
-            percent_encoding::utf8_percent_encode(pw.expose(), percent_encoding::NON_ALPHANUMERIC)
-                .collect();
-        url = url.replacen("://", &format!("://:{encoded}@"), 1);
-    }
     SessionBackend::Redis {
-        url: SecretString::new(url),
+        target,
         prefix: raw.prefix.clone(),
         timeout: cx.duration("session.redis.timeout", &raw.timeout),
         local_cache: local_cache(cx, &raw.local_cache),
