@@ -146,6 +146,11 @@ pub trait SessionStore: Send + Sync + 'static {
     async fn user_changed(&self, _user_id: UserId) -> StoreResult<()> {
         Ok(())
     }
+    /// How many sessions the store holds, when it can tell without walking a shared
+    /// keyspace (for the metrics; Redis cannot count one prefix cheaply, so `None`).
+    async fn held(&self) -> StoreResult<Option<u64>> {
+        Ok(None)
+    }
 }
 
 /// What another instance (or this one) changed, announced on the invalidation channel.
