@@ -36,6 +36,7 @@ use crate::store::redis::{RedisConn, RedisSessionStore};
 use crate::store::redis_pubsub::spawn_listener;
 use crate::store::redis_throttle::RedisThrottleStore;
 use crate::store::sql::SqlUserStore;
+use crate::store::timed::Timed;
 use crate::store::{
     DeviceStore, ResetStore, SecondFactorStore, SessionStore, StaleSink, ThrottleStore, UserStore,
 };
@@ -93,12 +94,25 @@ pub fn catalogs(config: &Config) -> anyhow::Result<Arc<Catalogs>> {
     .map_err(|problems| anyhow::anyhow!("message catalogs: {}", problems.join("; ")))
 }
 
+/// `stores` with the session and user stores timed into `meter` when it records.
+fn metered(stores: &Stores, meter: &Meter) -> Stores {
+    if !meter.is_on() {
+        return stores.clone();
+    }
+    Stores {
+        sessions: Timed::sessions(stores.sessions.clone(), meter.clone()),
+        users: Timed::users(stores.users.clone(), meter.clone()),
+        ..stores.clone()
+    }
+}
+
 /// Builds every use case over `stores`; `master` is the 32-byte master key.
 pub fn services(config: &Config, stores: &Stores, master: &[u8; 32]) -> anyhow::Result<Services> {
     let meter = match config.metrics.listen {
         Some(_) => Meter::on().context("registering the metrics")?,
         None => Meter::off(),
     };
+    let stores = &metered(stores, &meter);
     let mut sessions = Sessions::new(
         stores.sessions.clone(),
         stores.users.clone(),
@@ -259,7 +273,7 @@ impl App {
                 config.server.upstream_timeout,
             )
             .map_err(anyhow::Error::msg)?,
-            users: stores.users.clone(),
+            users: metered(&stores, &meter).users,
             config: Arc::new(config),
             sessions,
             login,

@@ -12,6 +12,7 @@ pub mod redis_throttle;
 pub mod sql;
 mod throttle_store;
 mod throttle_table;
+pub mod timed;
 
 pub use throttle_store::{AdmitAll, AdmitKey, ThrottleStore};
 
