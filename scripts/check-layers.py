@@ -34,7 +34,7 @@ ORDER = [
     ["store"],
     ["config"],
     ["domain"],
-    ["audit", "templates", "i18n"],
+    ["audit", "templates", "i18n", "metrics"],
 ]
 RANK = {m: i for i, group in enumerate(ORDER) for m in group}
 

@@ -21,6 +21,7 @@ use crate::http::pages::Pages;
 use crate::http::proxy::SiteTable;
 use crate::http::state::AppState;
 use crate::mail::Mailer;
+use crate::metrics::Meter;
 use crate::service::credentials::Credentials;
 use crate::service::devices::Devices;
 use crate::service::hasher::Hasher;
@@ -35,6 +36,7 @@ use crate::store::redis::{RedisConn, RedisSessionStore};
 use crate::store::redis_pubsub::spawn_listener;
 use crate::store::redis_throttle::RedisThrottleStore;
 use crate::store::sql::SqlUserStore;
+use crate::store::timed::Timed;
 use crate::store::{
     DeviceStore, ResetStore, SecondFactorStore, SessionStore, StaleSink, ThrottleStore, UserStore,
 };
@@ -63,6 +65,8 @@ pub struct Services {
     pub admin: UserAdmin,
     pub two_factor: TwoFactor,
     pub passwords: Passwords,
+    /// Where the use cases and the edge record metrics (off unless `metrics.listen` is set).
+    pub meter: Meter,
 }
 
 /// AES-256-GCM keys for TOTP secrets: the configured `secrets.totp_key` (id 1) seals when
@@ -90,8 +94,25 @@ pub fn catalogs(config: &Config) -> anyhow::Result<Arc<Catalogs>> {
     .map_err(|problems| anyhow::anyhow!("message catalogs: {}", problems.join("; ")))
 }
 
+/// `stores` with the session and user stores timed into `meter` when it records.
+fn metered(stores: &Stores, meter: &Meter) -> Stores {
+    if !meter.is_on() {
+        return stores.clone();
+    }
+    Stores {
+        sessions: Timed::sessions(stores.sessions.clone(), meter.clone()),
+        users: Timed::users(stores.users.clone(), meter.clone()),
+        ..stores.clone()
+    }
+}
+
 /// Builds every use case over `stores`; `master` is the 32-byte master key.
 pub fn services(config: &Config, stores: &Stores, master: &[u8; 32]) -> anyhow::Result<Services> {
+    let meter = match config.metrics.listen {
+        Some(_) => Meter::on().context("registering the metrics")?,
+        None => Meter::off(),
+    };
+    let stores = &metered(stores, &meter);
     let mut sessions = Sessions::new(
         stores.sessions.clone(),
         stores.users.clone(),
@@ -117,7 +138,8 @@ pub fn services(config: &Config, stores: &Stores, master: &[u8; 32]) -> anyhow::
         DeviceSigner::new(hmac_sha256(master, b"gatehouse/device/v1")),
         config.two_factor.remember_device_days,
     );
-    let throttle = Throttle::new(stores.throttle.clone(), config.throttle.clone());
+    let throttle =
+        Throttle::new(stores.throttle.clone(), config.throttle.clone()).metered(meter.clone());
     let credentials = Credentials::new(
         stores.users.clone(),
         sessions.clone(),
@@ -152,7 +174,8 @@ pub fn services(config: &Config, stores: &Stores, master: &[u8; 32]) -> anyhow::
         throttle: throttle.clone(),
         mailer: mailer.clone(),
         issuer: config.two_factor.issuer.clone(),
-    });
+    })
+    .metered(meter.clone());
     let passwords = Passwords::new(PasswordsParts {
         users: stores.users.clone(),
         resets: stores.resets.clone(),
@@ -171,7 +194,8 @@ pub fn services(config: &Config, stores: &Stores, master: &[u8; 32]) -> anyhow::
         hasher,
         sessions.clone(),
         devices,
-    );
+    )
+    .metered(meter.clone());
     Ok(Services {
         catalogs,
         sessions,
@@ -179,6 +203,7 @@ pub fn services(config: &Config, stores: &Stores, master: &[u8; 32]) -> anyhow::
         admin,
         two_factor,
         passwords,
+        meter,
     })
 }
 
@@ -203,6 +228,7 @@ impl App {
             admin,
             two_factor,
             passwords,
+            meter,
         } = services(&config, &stores, &key)?;
         let csrf_key = hmac_sha256(&key, b"gatehouse/csrf/v1");
         let portal_url = &config.portal.url;
@@ -247,13 +273,14 @@ impl App {
                 config.server.upstream_timeout,
             )
             .map_err(anyhow::Error::msg)?,
-            users: stores.users.clone(),
+            users: metered(&stores, &meter).users,
             config: Arc::new(config),
             sessions,
             login,
             admin,
             two_factor,
             passwords,
+            meter,
             clock,
         };
         let state = Arc::new(state);

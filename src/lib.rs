@@ -3,8 +3,8 @@
 //! Layers (docs/architecture.md), top to bottom; a module imports only modules below it
 //! (scripts/check-layers.py): `cli` → `compose` (composition root) → `server` (accept loop,
 //! TLS, `conn_limits`) → `http` (the edge) → `presentation` → `service` (use cases) → `mail` →
-//! `store` (traits + backends) → `config` → `domain` (pure rules); `audit`, `templates` and
-//! `telemetry` are leaf utilities.
+//! `store` (traits + backends) → `config` → `domain` (pure rules); `audit`, `templates`,
+//! `metrics` and `telemetry` are leaf utilities.
 
 pub mod audit;
 pub mod cli;
@@ -16,6 +16,7 @@ pub mod domain;
 pub mod http;
 pub mod i18n;
 pub mod mail;
+pub mod metrics;
 pub mod presentation;
 pub mod server;
 pub mod service;

@@ -25,6 +25,7 @@ pub struct RawConfig {
     pub two_factor: RawTwoFactor,
     pub notifier: RawNotifier,
     pub admin: RawAdmin,
+    pub metrics: RawMetrics,
 }
 
 #[derive(Debug, Deserialize)]
@@ -423,6 +424,13 @@ impl Default for RawAdmin {
             group: "admins".into(),
         }
     }
+}
+
+/// `[metrics]`: the Prometheus listener, off unless `listen` is set.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RawMetrics {
+    pub listen: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -31,6 +31,7 @@ pub struct Config {
     pub two_factor: TwoFactorConfig,
     pub notifier: NotifierConfig,
     pub admin: AdminConfig,
+    pub metrics: MetricsConfig,
 }
 
 /// Listeners, TLS, trusted proxies, limits.
@@ -424,4 +425,12 @@ impl NotifierConfig {
     pub fn configured(&self) -> bool {
         self.file_dir.is_some() || self.smtp.is_some()
     }
+}
+
+/// The Prometheus endpoint (docs/architecture.md#metrics).
+#[derive(Debug, Clone, Default)]
+pub struct MetricsConfig {
+    /// Where the separate plain-HTTP listener serving only `/metrics` binds; `None`: no
+    /// listener and nothing recorded.
+    pub listen: Option<SocketAddr>,
 }

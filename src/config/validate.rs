@@ -20,6 +20,7 @@ mod access;
 mod admin;
 mod branding;
 mod database;
+mod metrics;
 mod notifier;
 mod redis_target;
 mod redis_tls;
@@ -53,8 +54,9 @@ pub(super) fn deserialize_sections(mut table: Table, problems: &mut Vec<Problem>
     section!("two_factor", two_factor);
     section!("notifier", notifier);
     section!("admin", admin);
+    section!("metrics", metrics);
     for key in table.keys() {
-        problems.push(Problem::new(key, "unknown section", "sections are server, portal, session, storage, secrets, password, throttle, access_control, sites, log, two_factor, notifier, admin"));
+        problems.push(Problem::new(key, "unknown section", "sections are server, portal, session, storage, secrets, password, throttle, access_control, sites, log, two_factor, notifier, admin, metrics"));
     }
     raw
 }
@@ -190,6 +192,7 @@ pub(super) fn validate(raw: RawConfig, base_dir: &Path, problems: &mut Vec<Probl
     let two_factor = security::two_factor(&mut cx, &raw.two_factor, &portal.title);
     let notifier = security::notifier(&mut cx, &raw.notifier);
     let admin = admin::admin(&mut cx, &raw.admin);
+    let metrics = metrics::metrics(&mut cx, &raw.metrics, &server.listen);
     if password.forgot_password_enabled && !notifier.configured() {
         cx.problem(
             "password.forgot_password_enabled",
@@ -211,6 +214,7 @@ pub(super) fn validate(raw: RawConfig, base_dir: &Path, problems: &mut Vec<Probl
         two_factor,
         notifier,
         admin,
+        metrics,
     }
 }
 

@@ -19,12 +19,14 @@ use crate::domain::rules::RequestFacts;
 use crate::http::authz::{Verdict, authorize, portal_location, portal_page};
 use crate::http::headers::Relayed;
 use crate::http::lang::{self, Asked};
+use crate::http::portal::Probe;
 use crate::http::portal::errors::{PageError, error_page, error_page_with_link, forbidden_page};
 use crate::http::proxy::headers::IdentityHeaders;
 use crate::http::proxy::{ForwardError, Hop, Site};
 use crate::http::request::{ConnInfo, RequestCtx, is_navigation};
 use crate::http::state::AppState;
 use crate::i18n::Msg;
+use crate::metrics::{Decision, RouteClass, UpstreamFailure};
 
 /// Where a request goes.
 pub enum Route<'a> {
@@ -32,8 +34,8 @@ pub enum Route<'a> {
     ForwardAuth(crate::http::forward_auth::request::Flavor),
     /// A portal page.
     Portal,
-    /// The health endpoint on a host without a site.
-    Health,
+    /// A health probe on a host without a site, or addressed by IP.
+    Health(Probe),
     /// A proxied site, routed once here.
     Site(&'a Site),
     /// No site serves this host.
@@ -154,14 +156,15 @@ pub fn classify<'a>(app: &'a AppState, ctx: &RequestCtx) -> Route<'a> {
         .trim_end_matches(']')
         .parse::<std::net::IpAddr>()
         .is_ok();
-    if by_address && ctx.path.decoded == "/api/health" {
-        return Route::Health;
+    let probe = Probe::at(&ctx.path.decoded);
+    if by_address && let Some(probe) = probe {
+        return Route::Health(probe);
     }
     if let Some(site) = app.sites.route(&ctx.host, &ctx.path.decoded) {
         return Route::Site(site);
     }
-    if ctx.path.decoded == "/api/health" {
-        return Route::Health;
+    if let Some(probe) = probe {
+        return Route::Health(probe);
     }
     Route::Unknown
 }
@@ -252,12 +255,18 @@ async fn relay(
             resp.extensions_mut().insert(Relayed);
             resp
         }
-        Err(ForwardError::Timeout) => lang::within(asked, || {
-            error_page(app, Some(ctx), PageError::GatewayTimeout)
-        }),
-        Err(ForwardError::Unreachable(cause)) => lang::within(asked, || {
-            error_page(app, Some(ctx), PageError::BadGateway(cause))
-        }),
+        Err(ForwardError::Timeout) => {
+            app.meter.upstream_failed(UpstreamFailure::Timeout);
+            lang::within(asked, || {
+                error_page(app, Some(ctx), PageError::GatewayTimeout)
+            })
+        }
+        Err(ForwardError::Unreachable(cause)) => {
+            app.meter.upstream_failed(UpstreamFailure::Unreachable);
+            lang::within(asked, || {
+                error_page(app, Some(ctx), PageError::BadGateway(cause))
+            })
+        }
     }
 }
 
@@ -297,6 +306,29 @@ fn portal_redirect<B>(
     resp
 }
 
+/// What the gateway made of a request, read from its answer: a relayed answer was allowed
+/// whatever its status; a login redirect (302, or 401 with the portal's `Location`) sends to
+/// sign-in; a 5xx of the gateway's own is an error; any other refusal is a denial. Portal
+/// pages are served (allow) unless refused or failed.
+fn decision_of(class: RouteClass, resp: &Response<Body>) -> Decision {
+    let status = resp.status();
+    if status.is_server_error() {
+        return Decision::Error;
+    }
+    match class {
+        RouteClass::Proxy if resp.extensions().get::<Relayed>().is_some() => Decision::Allow,
+        RouteClass::ForwardAuth if status.is_success() => Decision::Allow,
+        RouteClass::Proxy | RouteClass::ForwardAuth
+            if matches!(status, StatusCode::FOUND | StatusCode::UNAUTHORIZED) =>
+        {
+            Decision::Login
+        }
+        RouteClass::Proxy | RouteClass::ForwardAuth => Decision::Deny,
+        RouteClass::Portal if status.is_client_error() => Decision::Deny,
+        RouteClass::Portal => Decision::Allow,
+    }
+}
+
 /// The built application.
 #[derive(Clone)]
 pub struct App {
@@ -316,6 +348,7 @@ impl App {
         let ctx = match precheck(app, &req, conn) {
             Ok(ctx) => ctx,
             Err((err, rid)) => {
+                app.meter.rejected();
                 audit!(event::REQUEST_REJECTED, ip = %conn.peer.ip(), request_id = %rid, reason = ?err);
                 return self.secured(page(&req, || {
                     crate::http::portal::errors::error_page_with_id(app, &rid.to_string(), err)
@@ -335,9 +368,34 @@ impl App {
         conn: ConnInfo,
     ) -> Response<Body> {
         let app = &self.state;
-        match classify(app, &ctx) {
+        // Read the time only when something records it.
+        let started = app.meter.is_on().then(std::time::Instant::now);
+        let route = classify(app, &ctx);
+        let class = match route {
+            Route::Portal => Some(RouteClass::Portal),
+            Route::ForwardAuth(_) => Some(RouteClass::ForwardAuth),
+            Route::Site(_) | Route::Unknown => Some(RouteClass::Proxy),
+            Route::Health(_) => None,
+        };
+        let resp = self.dispatch(route, req, ctx, conn).await;
+        if let (Some(started), Some(class)) = (started, class) {
+            app.meter
+                .request(class, decision_of(class, &resp), started.elapsed());
+        }
+        resp
+    }
+
+    async fn dispatch(
+        &self,
+        route: Route<'_>,
+        req: Request<Body>,
+        ctx: RequestCtx,
+        conn: ConnInfo,
+    ) -> Response<Body> {
+        let app = &self.state;
+        match route {
             Route::Portal => self.portal(req, ctx).await,
-            Route::Health => Box::pin(crate::http::portal::stores_health(app)).await,
+            Route::Health(probe) => Box::pin(crate::http::portal::health_answer(app, probe)).await,
             Route::ForwardAuth(flavor) => {
                 // Forward-auth reads only the head; the body stays unread.
                 let head = req.map(|_| ());

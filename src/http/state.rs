@@ -36,6 +36,8 @@ pub struct AppState {
     pub branding: crate::http::branding::Branding,
     pub headers: SecurityHeaders,
     pub sites: SiteTable,
+    /// Request metrics (a no-op when off); the Prometheus listener reads the same set.
+    pub meter: crate::metrics::Meter,
     /// Read once per request by `entry::precheck` (`RequestCtx::now`); nothing else reads it.
     pub clock: Arc<dyn Clock>,
 }

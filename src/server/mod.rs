@@ -23,6 +23,7 @@ use crate::conn_limits::{AcceptBackoff, Activity, ConnLimits, ConnSlot, Deadline
 use crate::http::entry::App;
 use crate::http::request::ConnInfo;
 
+pub mod metrics;
 pub mod workers;
 
 /// How long a client may take to send a request head (or the TLS handshake). For HTTP/1.1
@@ -55,6 +56,8 @@ pub struct Running {
     pub addrs: Vec<SocketAddr>,
     /// The application (for tests).
     pub app: App,
+    /// Where the Prometheus listener is bound, when `metrics.listen` is set.
+    pub metrics_addr: Option<SocketAddr>,
     stop: watch::Sender<bool>,
     done: tokio::task::JoinHandle<()>,
 }
@@ -94,10 +97,12 @@ pub fn start_on(app: App, listeners: Vec<TcpListener>) -> anyhow::Result<Running
         .collect::<Result<Vec<_>, _>>()?;
     let (stop, stop_rx) = watch::channel(false);
     let shared = Shared::new(&app)?;
+    let metrics_addr = metrics::start(&app, stop_rx.clone())?;
     let done = tokio::spawn(run_until_stopped(app.clone(), listeners, shared, stop_rx));
     Ok(Running {
         addrs,
         app,
+        metrics_addr,
         stop,
         done,
     })
@@ -357,6 +362,7 @@ pub async fn serve_on(app: App, bound: workers::Bound) -> anyhow::Result<()> {
         );
     }
     let (stop, stop_rx) = watch::channel(false);
+    metrics::start(&app, stop_rx.clone())?;
     let serving = tokio::spawn(workers::serve(app, bound, stop_rx));
     shutdown_signal().await;
     tracing::info!("shutting down");

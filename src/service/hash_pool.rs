@@ -272,6 +272,11 @@ impl HashPool {
         }
     }
 
+    /// Jobs waiting for a running slot (read by a metrics scrape, not by the request path).
+    pub(crate) fn waiting(&self) -> usize {
+        self.shared.lock().waiting
+    }
+
     /// Waits (at most `patience`) for a running slot for `claimant`, or refuses at once when
     /// the claimant or the pool already has its share waiting.
     pub(crate) async fn acquire(

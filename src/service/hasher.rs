@@ -104,6 +104,11 @@ impl Hasher {
         .map_err(|e| AuthError::Hash(e.into()))
     }
 
+    /// Jobs waiting in the fair queue for a permit.
+    pub fn queued(&self) -> usize {
+        self.pool.waiting()
+    }
+
     /// Whether `stored` is weaker than the configured cost (docs/security.md#hash-upgrade).
     pub fn needs_rehash(&self, stored: &str) -> bool {
         password::needs_rehash(stored, &self.params)

@@ -20,6 +20,7 @@ use crate::audit::event;
 use crate::domain::secret::SecretString;
 use crate::domain::session::{AuthLevel, Session, SessionId};
 use crate::domain::user::{User, Username};
+use crate::metrics::{Meter, SignIn};
 use crate::store::UserStore;
 
 /// One login attempt as the web layer parsed it.
@@ -69,6 +70,7 @@ pub struct Login {
     hasher: Hasher,
     sessions: Sessions,
     devices: Devices,
+    meter: Meter,
 }
 
 impl Login {
@@ -86,13 +88,36 @@ impl Login {
             hasher,
             sessions,
             devices,
+            meter: Meter::off(),
         }
+    }
+
+    /// The same use case counting its outcomes into `meter`.
+    pub fn metered(self, meter: Meter) -> Self {
+        Self { meter, ..self }
+    }
+
+    /// Password-hashing jobs waiting for a permit (the pool is shared by every use case).
+    pub fn hash_queue_depth(&self) -> usize {
+        self.hasher.queued()
     }
 
     /// Checks a username and password. Without two-factor, a one-factor session starts; with
     /// it, a pending login that only the code step accepts, unless this browser is a
     /// remembered device of the user, which stands in for the code.
     pub async fn login(&self, req: LoginRequest<'_>) -> Result<LoginSuccess, AuthError> {
+        let result = self.check(req).await;
+        self.meter.sign_in(match &result {
+            Ok(done) if done.pending() => SignIn::SecondFactor,
+            Ok(_) => SignIn::Success,
+            Err(AuthError::InvalidCredentials) => SignIn::Failed,
+            Err(AuthError::Throttled { .. } | AuthError::Busy) => SignIn::Refused,
+            Err(_) => SignIn::Error,
+        });
+        result
+    }
+
+    async fn check(&self, req: LoginRequest<'_>) -> Result<LoginSuccess, AuthError> {
         let now = req.now;
         // Account and client in one step: refused by either, counted by neither.
         let (account_attempt, client) =

@@ -491,4 +491,9 @@ impl Sessions {
     pub async fn ping(&self) -> StoreResult<()> {
         self.store.ping().await
     }
+
+    /// Sessions the store holds, when it can count them cheaply (metrics).
+    pub async fn held(&self) -> StoreResult<Option<u64>> {
+        self.store.held().await
+    }
 }

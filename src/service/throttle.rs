@@ -17,6 +17,7 @@ use crate::config::ThrottleConfig;
 use crate::domain::throttle::ThrottlePolicy;
 use crate::domain::throttle_key::{IpPrefix, ThrottleKey};
 use crate::domain::user::User;
+use crate::metrics::Meter;
 use crate::store::{AdmitAll, AdmitKey, ThrottleStore};
 
 /// A store answered an admission with fewer attempts than keys asked for.
@@ -45,12 +46,22 @@ impl Attempt {
 pub struct Throttle {
     store: Arc<dyn ThrottleStore>,
     limits: ThrottleConfig,
+    meter: Meter,
 }
 
 impl Throttle {
     /// Throttling with the configured limits.
     pub fn new(store: Arc<dyn ThrottleStore>, limits: ThrottleConfig) -> Self {
-        Self { store, limits }
+        Self {
+            store,
+            limits,
+            meter: Meter::off(),
+        }
+    }
+
+    /// The same throttle counting the bans it starts into `meter`.
+    pub fn metered(self, meter: Meter) -> Self {
+        Self { meter, ..self }
     }
 
     /// The policy of a banning key; plain counters have none.
@@ -234,6 +245,7 @@ impl Throttle {
                 self.store
                     .ban(&attempt.key, now, until, policy.keep_until(now, until))
                     .await?;
+                self.meter.ban();
             }
         }
         let mut counts = counts.into_iter();

@@ -30,6 +30,7 @@ use crate::domain::throttle_key::ThrottleKey;
 use crate::domain::totp::{self, TotpSecret};
 use crate::domain::user::User;
 use crate::mail::{Mailer, Notice, Occasion};
+use crate::metrics::{Meter, TwoFactor as TwoFactorOutcome};
 use crate::store::SecondFactorStore;
 
 /// Wrong codes allowed per pending login before the password step starts over (docs/security.md#second-factor-throttle).
@@ -95,6 +96,7 @@ pub struct TwoFactor {
     throttle: Throttle,
     mailer: Mailer,
     issuer: String,
+    meter: Meter,
 }
 
 /// What the two-factor service is built from.
@@ -123,7 +125,13 @@ impl TwoFactor {
             throttle: p.throttle,
             mailer: p.mailer,
             issuer: p.issuer,
+            meter: Meter::off(),
         }
+    }
+
+    /// The same service counting code-step outcomes into `meter`.
+    pub fn metered(self, meter: Meter) -> Self {
+        Self { meter, ..self }
     }
 
     /// The remembered-device service.
@@ -243,6 +251,24 @@ impl TwoFactor {
     /// pending id is revoked and a two-factor session starts; the browser is remembered when
     /// asked.
     pub async fn complete_login(
+        &self,
+        pending: &Resolved,
+        input: &str,
+        remember: bool,
+        now: i64,
+        origin: Origin<'_>,
+    ) -> Result<CodeStepDone, AuthError> {
+        let result = self.code_step(pending, input, remember, now, origin).await;
+        self.meter.two_factor(match &result {
+            Ok(_) => TwoFactorOutcome::Success,
+            Err(AuthError::InvalidCode | AuthError::Restart) => TwoFactorOutcome::Failed,
+            Err(AuthError::Throttled { .. } | AuthError::Busy) => TwoFactorOutcome::Refused,
+            Err(_) => TwoFactorOutcome::Error,
+        });
+        result
+    }
+
+    async fn code_step(
         &self,
         pending: &Resolved,
         input: &str,

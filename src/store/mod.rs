@@ -14,6 +14,7 @@ pub mod redis_throttle;
 pub mod sql;
 mod throttle_store;
 mod throttle_table;
+pub mod timed;
 
 pub use throttle_store::{AdmitAll, AdmitKey, ThrottleStore};
 
@@ -147,6 +148,11 @@ pub trait SessionStore: Send + Sync + 'static {
     /// a store no other instance shares has no one to tell.
     async fn user_changed(&self, _user_id: UserId) -> StoreResult<()> {
         Ok(())
+    }
+    /// How many sessions the store holds, when it can tell without walking a shared
+    /// keyspace (for the metrics; Redis cannot count one prefix cheaply, so `None`).
+    async fn held(&self) -> StoreResult<Option<u64>> {
+        Ok(None)
     }
 }
 

@@ -408,6 +408,11 @@ impl TestApp {
         }
     }
 
+    /// Where the Prometheus listener is bound, when the config turned it on.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.running.as_ref().and_then(|r| r.metrics_addr)
+    }
+
     /// `http://127.0.0.1:PORT{path}`.
     pub fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)

@@ -392,3 +392,82 @@ fn the_worker_count_defaults_to_one_per_core_and_a_typo_is_refused() {
     let typo = format!("[server]\nworkers = 4000\n{MINIMAL}");
     assert!(has(&problems(&typo), "server.workers"));
 }
+
+/// The team example (two instances, Redis, PostgreSQL, a balancer, Prometheus): every
+/// Gatehouse config in `examples/team` passes the real loader with the secrets its compose
+/// file passes as variables, and the compose, balancer and Prometheus files name the ports
+/// and addresses those configs use.
+#[test]
+fn the_team_example_configs_are_valid_and_agree_with_their_compose_file() {
+    let team = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/team");
+    let read = |name: &str| std::fs::read_to_string(team.join(name)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let secret = |name: &str, value: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, value).unwrap();
+        crate::harness::private(&path);
+        path.display().to_string()
+    };
+    let vars = vec![
+        (
+            "GATEHOUSE_STORAGE__DATABASE_FILE".to_owned(),
+            secret(
+                "database_url",
+                "postgres://gatehouse:pw@postgres:5432/gatehouse\n",
+            ),
+        ),
+        (
+            "GATEHOUSE_SESSION__REDIS__PASSWORD_FILE".to_owned(),
+            secret("redis_password", "not-secret\n"),
+        ),
+    ];
+    let compose = read("docker-compose.yml");
+    for (name, value) in &vars {
+        assert!(
+            compose.contains(&format!("{name}: /run/secrets/")),
+            "{name}"
+        );
+        assert!(value.starts_with(dir.path().to_str().unwrap()));
+    }
+    let mut configs = 0;
+    for entry in std::fs::read_dir(&team).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        configs += 1;
+        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+        let c =
+            load(&path, vars.clone()).unwrap_or_else(|p| panic!("examples/team/{name}: {p:#?}"));
+        assert!(
+            compose.contains(&format!("./{name}:/etc/gatehouse/gatehouse.toml")),
+            "{name}"
+        );
+        assert!(matches!(
+            c.database,
+            gatehouse::config::Database::Postgres(_)
+        ));
+        assert!(matches!(
+            c.session.backend,
+            gatehouse::config::SessionBackend::Redis { .. }
+        ));
+        let metrics = c.metrics.listen.expect("the team example scrapes metrics");
+        let prometheus = read("prometheus/prometheus.yml");
+        let lb = read("nginx/lb.conf");
+        for instance in ["gatehouse-1", "gatehouse-2"] {
+            assert!(prometheus.contains(&format!("{instance}:{}", metrics.port())));
+            let port = c.server.listen[0].port();
+            assert!(
+                lb.contains(&format!("server {instance}:{port}")),
+                "{instance}"
+            );
+        }
+        assert!(
+            c.server
+                .trusted_proxies
+                .contains("172.31.0.10".parse().unwrap())
+        );
+        assert!(compose.contains("ipv4_address: 172.31.0.10"));
+    }
+    assert!(configs >= 1, "no Gatehouse config in examples/team");
+}

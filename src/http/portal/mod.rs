@@ -21,7 +21,8 @@ mod stepup;
 mod texts;
 mod view;
 
-pub(crate) use health::stores_health;
+pub use health::Probe;
+pub(crate) use health::answer as health_answer;
 
 use std::sync::Arc;
 
@@ -108,6 +109,8 @@ fn routes(app: Arc<AppState>) -> Router {
             post(admin::revoke_all_sessions),
         )
         .route(&p("/api/health"), get(health::health))
+        .route(&p("/api/health/live"), get(health::live))
+        .route(&p("/api/health/ready"), get(health::ready))
         .route(&p("/static/gatehouse.css"), get(health::stylesheet))
         .route(&p("/static/copy.js"), get(health::copy_script))
         .route(&p("/static/ui.js"), get(health::ui_script))

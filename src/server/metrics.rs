@@ -1,0 +1,94 @@
+//! The Prometheus listener: a separate plain-HTTP/1 socket (`metrics.listen`) that serves
+//! `GET /metrics` and nothing else. It never shares a port with the public listeners, never
+//! passes through the portal, and holds no session or cookie logic.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::body::Body;
+use http::{HeaderValue, Method, Request, Response, StatusCode, header};
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::http::entry::App;
+use crate::metrics::Gauges;
+
+/// A scraper has this long to send its request head.
+const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Binds `metrics.listen` when set; the listener serves until `stop` turns true. Returns the
+/// bound address (port 0 resolved).
+pub fn start(app: &App, stop: watch::Receiver<bool>) -> anyhow::Result<Option<SocketAddr>> {
+    let Some(addr) = app.state().config.metrics.listen else {
+        return Ok(None);
+    };
+    if app.state().meter.metrics().is_none() {
+        anyhow::bail!("metrics.listen is set but the metrics were not registered");
+    }
+    let std = std::net::TcpListener::bind(addr)
+        .with_context(|| format!("binding the metrics listener {addr} (metrics.listen)"))?;
+    std.set_nonblocking(true)?;
+    let listener = TcpListener::from_std(std)?;
+    let bound = listener.local_addr()?;
+    tokio::spawn(accept(listener, app.clone(), stop));
+    tracing::info!(addr = %bound, "serving metrics");
+    Ok(Some(bound))
+}
+
+async fn accept(listener: TcpListener, app: App, mut stop: watch::Receiver<bool>) {
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of descriptors and the like: do not spin.
+                    tracing::warn!(error = %e, "metrics listener could not accept");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            _ = stop.changed() => return,
+        };
+        let app = app.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |req| {
+                let app = app.clone();
+                async move { Ok::<_, Infallible>(respond(&app, &req).await) }
+            });
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEAD_TIMEOUT)
+                .serve_connection(TokioIo::new(stream), service);
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, "metrics connection ended with an error");
+            }
+        });
+    }
+}
+
+async fn respond<B>(app: &App, req: &Request<B>) -> Response<Body> {
+    let state = app.state();
+    let (status, body) = match (req.method(), req.uri().path(), state.meter.metrics()) {
+        (&Method::GET | &Method::HEAD, "/metrics", Some(metrics)) => {
+            // A store that fails to count leaves the gauge out rather than failing the scrape.
+            let gauges = Gauges {
+                active_sessions: state.sessions.held().await.ok().flatten(),
+                hash_queue: state.login.hash_queue_depth(),
+            };
+            (StatusCode::OK, metrics.render(gauges))
+        }
+        (_, "/metrics", _) => (StatusCode::METHOD_NOT_ALLOWED, String::new()),
+        _ => (StatusCode::NOT_FOUND, "not found\n".to_owned()),
+    };
+    let mut resp = Response::new(Body::from(body));
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    resp
+}
