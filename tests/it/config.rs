@@ -447,10 +447,20 @@ fn the_team_example_configs_are_valid_and_agree_with_their_compose_file() {
             c.database,
             gatehouse::config::Database::Postgres(_)
         ));
-        assert!(matches!(
-            c.session.backend,
-            gatehouse::config::SessionBackend::Redis { .. }
-        ));
+        // The sessions live in a Sentinel group whose sentinels and name the compose file runs.
+        let gatehouse::config::SessionBackend::Redis { target, .. } = &c.session.backend else {
+            panic!("{name}: the team example keeps sessions in Redis");
+        };
+        let gatehouse::config::RedisTarget::Sentinel(group) = target else {
+            panic!("{name}: the team example's Redis is a Sentinel group");
+        };
+        assert!(group.password.is_some(), "the data nodes' password");
+        assert_eq!(group.sentinels.len(), 3);
+        for (host, port) in &group.sentinels {
+            assert!(compose.contains(&format!("  {host}:")), "{host} is a service");
+            assert!(compose.contains(&format!("'port {port}'")), "{host} listens on {port}");
+        }
+        assert!(compose.contains(&format!("sentinel monitor {} ", group.master_name)));
         let metrics = c.metrics.listen.expect("the team example scrapes metrics");
         let prometheus = read("prometheus/prometheus.yml");
         let lb = read("nginx/lb.conf");
