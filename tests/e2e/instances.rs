@@ -281,7 +281,7 @@ struct Tally {
     errors: AtomicU64,
 }
 
-/// `clients` loops of GETs through nginx with the browser's session until `stop`.
+/// `clients` loops of GETs and POSTs through nginx with the browser's session until `stop`.
 fn load(
     c: &Cluster,
     b: &Browser,
@@ -293,7 +293,14 @@ fn load(
     let host = format!("{APP}:{}", c.nginx.port);
     let cookie = b.cookie_header();
     let tasks = (0..clients)
-        .map(|_| {
+        .map(|i| {
+            // Half the clients POST: nginx never resends a POST it has sent, so any request the
+            // gateway drops during its shutdown shows up as a failure.
+            let method = if i % 2 == 0 {
+                reqwest::Method::GET
+            } else {
+                reqwest::Method::POST
+            };
             let (tally, stop, url, host, cookie) = (
                 tally.clone(),
                 stop.clone(),
@@ -312,7 +319,8 @@ fn load(
                 let mut problems = Vec::new();
                 while !stop.load(Ordering::SeqCst) {
                     let sent = client
-                        .get(&url)
+                        .request(method.clone(), &url)
+                        .body("field=value")
                         .header("host", &host)
                         .header("cookie", &cookie)
                         .send()
