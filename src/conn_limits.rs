@@ -167,6 +167,9 @@ pub struct Activity {
     /// Milliseconds after `started` of the last byte read or written.
     last_ms: AtomicU64,
     in_flight: AtomicUsize,
+    http2: AtomicBool,
+    /// Shutdown has begun for this connection.
+    draining: AtomicBool,
 }
 
 impl Activity {
@@ -187,6 +190,32 @@ impl Activity {
     pub fn request(self: &Arc<Self>) -> InFlight {
         self.in_flight.fetch_add(1, Ordering::SeqCst);
         InFlight(self.clone())
+    }
+
+    /// Notes that the connection speaks HTTP/2.
+    pub fn saw_http2(&self) {
+        self.http2.store(true, Ordering::Relaxed);
+    }
+
+    /// Once shutdown has begun, resolves when the connection may be asked to close: an HTTP/2
+    /// one at once (its GOAWAY names the last request taken, so a client knows what to resend);
+    /// an HTTP/1.1 one once it has been quiet for `quiet`, counted from now. Closing an idle
+    /// kept-alive connection races with a request the client (a proxy reusing it) may be
+    /// sending that instant, which a proxy never resends when it is a POST; meanwhile such a
+    /// request is served and its response closes the connection.
+    pub async fn drained(&self, quiet: Duration) {
+        self.draining.store(true, Ordering::Relaxed);
+        if self.http2.load(Ordering::Relaxed) {
+            return;
+        }
+        self.touch();
+        self.idle(quiet).await;
+    }
+
+    /// Whether shutdown has begun: the answers on this connection should close it. Kept per
+    /// connection, so that asking costs no shared cache line on the request path.
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(Ordering::Relaxed)
     }
 
     /// How long the connection has been quiet, or `None` while a request is in progress.

@@ -29,6 +29,9 @@ pub mod workers;
 /// How long a client may take to send a request head (or the TLS handshake). For HTTP/1.1
 /// the wait for the next request on a kept-alive connection counts too.
 const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+/// On shutdown, how long a kept-alive HTTP/1.1 connection stays open without traffic before it
+/// is closed (at most half of `server.shutdown_grace`); see `Activity::drained`.
+const DRAIN_QUIET: Duration = Duration::from_secs(1);
 
 fn tls_acceptor(files: &TlsFiles) -> anyhow::Result<TlsAcceptor> {
     use rustls_pki_types::pem::PemObject;
@@ -200,16 +203,19 @@ async fn accept_loop(listener: TcpListener, edge: Edge, limits: Arc<ConnLimits>)
     }
 }
 
-/// Drives a connection; when it has been idle for `idle` or the server stops, asks it to
-/// finish what is in progress and close (HTTP/2: GOAWAY), then waits for that. A macro
-/// because the TLS and plain connections are different types.
+/// Drives a connection; when it has been idle for `idle`, or the server stops and it has
+/// drained for `drain`, asks it to finish what is in progress and close (HTTP/2: GOAWAY), then
+/// waits for that. A macro because the TLS and plain connections are different types.
 macro_rules! until_done {
-    ($conn:expr, $activity:expr, $idle:expr, $stop:expr) => {{
+    ($conn:expr, $activity:expr, $idle:expr, $drain:expr, $stop:expr) => {{
         let mut conn = std::pin::pin!($conn.into_owned());
         let finished = tokio::select! {
             result = conn.as_mut() => Some(result),
             () = $activity.idle($idle) => None,
-            () = async { let _ = $stop.wait_for(|stopped| *stopped).await; } => None,
+            () = async {
+                let _ = $stop.wait_for(|stopped| *stopped).await;
+                $activity.drained($drain).await;
+            } => None,
         };
         match finished {
             Some(result) => result,
@@ -236,6 +242,7 @@ async fn serve_connection(stream: TcpStream, slot: ConnSlot, peer: SocketAddr, e
         limits.body_read_timeout,
         limits.max_header_bytes,
     );
+    let drain = DRAIN_QUIET.min(limits.shutdown_grace / 2);
     let activity = Activity::new();
     // The slot lives with the socket, so an upgraded (WebSocket) connection still counts.
     let stream = Tracked::new(stream, activity.clone(), slot);
@@ -245,14 +252,29 @@ async fn serve_connection(stream: TcpStream, slot: ConnSlot, peer: SocketAddr, e
     };
     let service = {
         let (app, activity) = (app.clone(), activity.clone());
-        service_fn(move |req| {
+        service_fn(move |req: Request<hyper::body::Incoming>| {
             let (app, activity) = (app.clone(), activity.clone());
             // Boxed: hyper keeps a slot the size of this future for every connection, idle
             // ones included, and with the whole request pipeline inlined it is ~8 KB; one
             // allocation per request is the cheaper trade (bench/storm.md, keep-alive memory).
             Box::pin(async move {
                 let _in_flight = activity.request();
-                Ok::<_, Infallible>(handle(&app, req, conn, body_timeout).await)
+                let http1 = req.version() < Version::HTTP_2;
+                if !http1 {
+                    activity.saw_http2();
+                }
+                let mut resp = handle(&app, req, conn, body_timeout).await;
+                // Draining: the client learns not to reuse this connection, and hyper closes
+                // it after this response. Asked of the connection, not of the stop channel,
+                // whose `borrow` takes a lock shared by every worker on every request.
+                if http1
+                    && activity.is_draining()
+                    && resp.status() != StatusCode::SWITCHING_PROTOCOLS
+                {
+                    let close = HeaderValue::from_static("close");
+                    resp.headers_mut().insert(header::CONNECTION, close);
+                }
+                Ok::<_, Infallible>(resp)
             })
         })
     };
@@ -277,13 +299,13 @@ async fn serve_connection(stream: TcpStream, slot: ConnSlot, peer: SocketAddr, e
                 };
                 let conn =
                     builder.serve_connection_with_upgrades(TokioIo::new(tls_stream), service);
-                until_done!(conn, activity, idle, stop)
+                until_done!(conn, activity, idle, drain, stop)
             });
             tls.await
         }
         None => {
             let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
-            until_done!(conn, activity, idle, stop)
+            until_done!(conn, activity, idle, drain, stop)
         }
     };
     if let Err(e) = result {

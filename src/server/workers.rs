@@ -9,11 +9,12 @@
 //! account cannot take a share of the connections.
 
 use std::net::{SocketAddr, TcpListener as StdListener, ToSocketAddrs};
+use std::sync::Arc;
 
 use anyhow::Context;
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{RwLock, watch};
 
 use super::{Shared, run_until_stopped};
 use crate::http::entry::App;
@@ -88,9 +89,16 @@ pub async fn serve(app: App, bound: Bound, stop: watch::Receiver<bool>) -> anyho
     let shared = Shared::new(&app)?;
     let mut groups = bound.per_worker.into_iter();
     let own = groups.next().unwrap_or_default();
+    // Each worker holds a read guard while it serves. The store pools are shared, but a pooled
+    // connection's socket belongs to the runtime that opened it: a worker whose runtime ended
+    // would break the connections it opened for the workers still draining. So every worker
+    // thread keeps its runtime until all have finished (the write lock: no guard left).
+    let everyone = Arc::new(RwLock::new(()));
+    let serving = everyone.clone().try_read_owned()?;
     let mut threads = Vec::new();
     for (n, group) in groups.enumerate() {
         let (app, shared, stop) = (app.clone(), shared.clone(), stop.clone());
+        let (everyone, serving) = (everyone.clone(), everyone.clone().try_read_owned()?);
         let thread = std::thread::Builder::new()
             .name(format!("gatehouse-worker-{}", n + 1))
             .spawn(move || -> anyhow::Result<()> {
@@ -100,9 +108,16 @@ pub async fn serve(app: App, bound: Bound, stop: watch::Receiver<bool>) -> anyho
                     .map_err(anyhow::Error::from)
                     .and_then(|runtime| {
                         runtime.block_on(async move {
-                            let listeners = registered(group)?;
-                            run_until_stopped(app, listeners, shared, stop).await;
-                            Ok(())
+                            let served = match registered(group) {
+                                Ok(listeners) => {
+                                    run_until_stopped(app, listeners, shared, stop).await;
+                                    Ok(())
+                                }
+                                Err(e) => Err(e),
+                            };
+                            drop(serving);
+                            let _all_done = everyone.write().await;
+                            served
                         })
                     });
                 // Said at once: the other workers keep serving, so the error would otherwise
@@ -116,6 +131,7 @@ pub async fn serve(app: App, bound: Bound, stop: watch::Receiver<bool>) -> anyho
         threads.push(thread);
     }
     run_until_stopped(app, registered(own)?, shared, stop).await;
+    drop(serving);
     // The other workers stop on the same signal; wait for their drains off the runtime.
     let joined = tokio::task::spawn_blocking(move || {
         threads

@@ -23,6 +23,7 @@ mod session_util;
 mod totp_util;
 
 mod axe;
+mod cluster;
 mod smtp;
 mod webdriver;
 
@@ -38,6 +39,7 @@ mod edge_files;
 mod edge_logs;
 mod edge_upgrade;
 mod error_sources;
+mod instances;
 mod languages;
 mod mail;
 mod newcomer;

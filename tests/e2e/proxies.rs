@@ -65,7 +65,7 @@ fn fill(text: &str, tokens: &[(&str, String)]) -> String {
 }
 
 /// Finds a program on PATH (or in the sbin directories, where Debian puts nginx).
-fn tool(name: &str) -> PathBuf {
+pub(crate) fn tool(name: &str) -> PathBuf {
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)
         .chain(["/usr/sbin", "/usr/local/sbin", "/sbin"].map(PathBuf::from))
@@ -91,7 +91,12 @@ pub(crate) struct Proxy {
 }
 
 impl Proxy {
-    fn spawn(name: &'static str, mut cmd: Command, port: u16, dir: tempfile::TempDir) -> Self {
+    pub(crate) fn spawn(
+        name: &'static str,
+        mut cmd: Command,
+        port: u16,
+        dir: tempfile::TempDir,
+    ) -> Self {
         let out = std::fs::File::create(dir.path().join("stdout.log")).unwrap();
         let err = std::fs::File::create(dir.path().join("stderr.log")).unwrap();
         cmd.stdin(Stdio::null()).stdout(out).stderr(err);
@@ -127,7 +132,7 @@ impl Proxy {
     }
 
     /// Waits until the proxy accepts connections; panics with its logs if it exits or hangs.
-    async fn ready(mut self) -> Self {
+    pub(crate) async fn ready(mut self) -> Self {
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
             if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
@@ -207,7 +212,7 @@ pub(crate) async fn nginx(app: &TestApp) -> Proxy {
     Proxy::spawn("nginx", cmd, port, dir).ready().await
 }
 
-fn is_root() -> bool {
+pub(crate) fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
         .output()

@@ -457,8 +457,14 @@ fn the_team_example_configs_are_valid_and_agree_with_their_compose_file() {
         assert!(group.password.is_some(), "the data nodes' password");
         assert_eq!(group.sentinels.len(), 3);
         for (host, port) in &group.sentinels {
-            assert!(compose.contains(&format!("  {host}:")), "{host} is a service");
-            assert!(compose.contains(&format!("'port {port}'")), "{host} listens on {port}");
+            assert!(
+                compose.contains(&format!("  {host}:")),
+                "{host} is a service"
+            );
+            assert!(
+                compose.contains(&format!("'port {port}'")),
+                "{host} listens on {port}"
+            );
         }
         assert!(compose.contains(&format!("sentinel monitor {} ", group.master_name)));
         let metrics = c.metrics.listen.expect("the team example scrapes metrics");

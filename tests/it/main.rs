@@ -59,6 +59,7 @@ mod session_cache;
 mod session_list;
 mod sessions;
 mod shared_throttle;
+mod shutdown;
 mod sign_out;
 mod step_up_resume;
 mod store_migrate;
