@@ -7,7 +7,8 @@
 # Knobs (environment): DURATION (s per measured run, default 10), ROUNDS (quiet/storm pairs,
 # default 3), CONNECTIONS (wrk connections, default 8), STORM_CLIENTS (default 32),
 # IDLE_CONNECTIONS (default 10000), REDIS_LOGINS (default 20), HASH_NICE (renice the
-# password-hashing threads to this value after start, to compare priorities), SKIP_BUILD=1,
+# password-hashing threads to this value after start, or `idle` for the SCHED_IDLE policy, to
+# compare priorities), SKIP_BUILD=1,
 # GATEHOUSE_BIN (implies SKIP_BUILD=1), REPORT (also write the report there), RESULTS (append the
 # figures there as records for bench/run.sh's report).
 set -euo pipefail
@@ -32,7 +33,8 @@ BIN=${GATEHOUSE_BIN:-$ROOT/target/release/gatehouse}
 unset GATEHOUSE_BIN
 CLIENTS_PY="$ROOT/bench/storm_clients.py"
 
-[[ -z $HASH_NICE || $HASH_NICE =~ ^-?[0-9]+$ ]] || die "HASH_NICE must be a nice value (got '$HASH_NICE')"
+[[ -z $HASH_NICE || $HASH_NICE =~ ^-?[0-9]+$ || $HASH_NICE == idle ]] ||
+    die "HASH_NICE must be a nice value or 'idle' (got '$HASH_NICE')"
 for knob in DURATION ROUNDS CONNECTIONS STORM_CLIENTS IDLE_CONNECTIONS REDIS_LOGINS; do
     [[ ${!knob} =~ ^[1-9][0-9]*$ ]] || die "$knob must be a positive whole number (got '${!knob}')"
 done
@@ -157,7 +159,13 @@ start_gatehouse() {
     local task reniced=0
     for task in /proc/"$GH_PID"/task/*; do
         [[ $(<"$task/comm") == gatehouse-hash* ]] || continue
-        renice -n "$HASH_NICE" -p "${task##*/}" >/dev/null || die "cannot renice hashing thread ${task##*/}"
+        if [[ $HASH_NICE == idle ]]; then
+            chrt --other -p 0 "${task##*/}" && chrt --idle -p 0 "${task##*/}" ||
+                die "cannot set SCHED_IDLE on hashing thread ${task##*/}"
+        else
+            chrt --other -p 0 "${task##*/}" && renice -n "$HASH_NICE" -p "${task##*/}" >/dev/null ||
+                die "cannot renice hashing thread ${task##*/}"
+        fi
         reniced=$((reniced + 1))
     done
     ((reniced > 0)) || die "HASH_NICE is set but this gatehouse has no gatehouse-hash threads"

@@ -98,26 +98,32 @@ def storm(port, password_file, clients, stop_file, out):
         f.write(f"{counts['ok']} {counts['busy']} {counts['other']} {time.monotonic() - start:.1f}\n")
 
 
-def hold(port, count, per_address, ready_file, stop_file):
+def hold(port, count, per_address, ready_file, stop_file, batch=100):
+    """Opens `count` connections, each after one answered request, `batch` at a time: what is
+    measured is the memory of connections held idle, not of `count` requests in flight at once
+    (whose freed memory the allocator would keep and count too)."""
     socks = []
     request = f"GET /_gatehouse/api/health HTTP/1.1\r\nHost: localhost:{port}\r\n\r\n".encode()
-    for n in range(count):
-        a = n // per_address
-        s = socket.socket()
-        s.bind((f"127.1.{a // 250}.{a % 250 + 1}", 0))
-        s.connect(("127.0.0.1", port))
-        s.sendall(request)
-        socks.append(s)
     held = 0
-    for s in socks:
-        s.settimeout(30)
-        data = b""
-        while b"\r\n\r\n" not in data:
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            data += chunk
-        held += data.startswith(b"HTTP/1.1 200")
+    for start in range(0, count, batch):
+        group = []
+        for n in range(start, min(start + batch, count)):
+            a = n // per_address
+            s = socket.socket()
+            s.bind((f"127.1.{a // 250}.{a % 250 + 1}", 0))
+            s.connect(("127.0.0.1", port))
+            s.sendall(request)
+            group.append(s)
+        for s in group:
+            s.settimeout(30)
+            data = b""
+            while b"\r\n\r\n" not in data:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+            held += data.startswith(b"HTTP/1.1 200")
+        socks += group
     with open(ready_file, "w") as f:
         f.write(f"{held}\n")
     while not os.path.exists(stop_file):
