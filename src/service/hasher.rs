@@ -9,11 +9,16 @@
 //! (at least one, at most one per permit). On tokio's blocking pool, a login storm ran one
 //! argon2 thread per permit (2 per core) next to the runtime's workers, proxied requests
 //! waited for a core, and every blocking thread kept its own malloc arena full of argon2
-//! blocks (800+ MiB resident); here a core is always left to proxying, and the hashing threads
-//! run under `SCHED_IDLE`, so that proxying takes a core back from a hash at once. Each thread
-//! keeps its argon2 memory between jobs ([`Workspace`]): a hash allocates nothing and takes no
-//! lock the runtime needs (a starved thread holding the allocator's or the address space's lock
-//! would stall the runtime), and the memory goes back to the OS after `KEEP_MEMORY` idle.
+//! blocks (800+ MiB resident); here a core is always left to proxying. Each thread keeps its
+//! argon2 memory between jobs ([`Workspace`]): a hash allocates nothing and takes no lock the
+//! runtime needs, and the memory goes back to the OS after `KEEP_MEMORY` idle.
+//!
+//! The threads run at normal priority. At nice 19 a login storm still doubled proxied p99 (the
+//! scheduler lets a running hash finish its time slice before a woken worker runs). Under
+//! `SCHED_IDLE` a worker takes the core back at once and p99 rose far less, but a hash then
+//! runs only on a core nothing else on the machine wants: with the host busy (here, the test
+//! suite's other tests) an admitted sign-in waited past 30 s, with no bound. Measurements in
+//! bench/storm.md.
 
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex};
@@ -32,8 +37,6 @@ const WAITERS_PER_PERMIT: usize = 8;
 /// How long an idle hashing thread keeps argon2's memory for the next job before it gives it
 /// back to the OS (src/domain/argon2_memory.rs).
 const KEEP_MEMORY: Duration = Duration::from_secs(2);
-/// The lowest nice value, the fallback when `SCHED_IDLE` cannot be set.
-const LOWEST_NICE: i32 = 19;
 
 /// Hashes and verifies passwords with bounded concurrency.
 #[derive(Clone)]
@@ -171,7 +174,6 @@ impl HashThreads {
     }
 
     fn work(queue: &Mutex<Receiver<Job>>) {
-        Self::lower_priority();
         let mut ws = Workspace::new();
         loop {
             let job = {
@@ -195,28 +197,6 @@ impl HashThreads {
                 }
             };
             job(&mut ws);
-        }
-    }
-
-    /// Hashing yields the CPU to the runtime's threads: under `SCHED_IDLE` a hash runs only on
-    /// a core nothing else wants, and a worker that wakes takes the core back at once. At nice
-    /// 19 it did not: the scheduler let a running hash finish its time slice first, and proxied
-    /// p99 still doubled during a login storm (bench/storm.md). Lowering a thread's own
-    /// priority needs no privilege; if it fails anyway, the lowest nice value is the fallback,
-    /// and then normal priority, which is only slower for proxying.
-    fn lower_priority() {
-        use thread_priority::{
-            NormalThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy,
-            set_thread_priority_and_policy, thread_native_id,
-        };
-        let idle = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle);
-        let Err(e) = set_thread_priority_and_policy(thread_native_id(), ThreadPriority::Min, idle)
-        else {
-            return;
-        };
-        tracing::warn!(error = ?e, "could not run password hashing under SCHED_IDLE; trying nice 19");
-        if let Err(e) = rustix::process::setpriority_process(None, LOWEST_NICE) {
-            tracing::warn!(error = %e, "could not lower the hashing thread's priority");
         }
     }
 
@@ -247,10 +227,9 @@ mod tests {
     async fn jobs_run_on_the_hash_threads() {
         let hasher = Hasher::new(crate::domain::password::OWASP_MIN, None, 4).unwrap();
         let claimant = Claimant::new(IpAddr::V4(Ipv4Addr::LOCALHOST), "alice");
-        let (name, policy) = hasher
+        let name = hasher
             .blocking(claimant, |_| {
-                let name = std::thread::current().name().map(str::to_owned);
-                (name, thread_priority::thread_schedule_policy().ok())
+                std::thread::current().name().map(str::to_owned)
             })
             .await
             .unwrap();
@@ -259,10 +238,6 @@ mod tests {
                 .is_some_and(|n| n.starts_with("gatehouse-hash-")),
             "ran on {name:?}"
         );
-        let idle = thread_priority::ThreadSchedulePolicy::Normal(
-            thread_priority::NormalThreadSchedulePolicy::Idle,
-        );
-        assert_eq!(policy, Some(idle), "the hashing thread's scheduling policy");
     }
 
     /// A hashing thread keeps argon2's memory for the next job and gives it back when idle.
