@@ -180,20 +180,16 @@ impl HashThreads {
                 let queue = queue
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
-                if ws.is_held() {
-                    match queue.recv_timeout(KEEP_MEMORY) {
-                        Ok(job) => job,
-                        Err(RecvTimeoutError::Timeout) => {
-                            ws.release();
-                            continue;
-                        }
-                        Err(RecvTimeoutError::Disconnected) => return,
+                // Always with a timeout, even holding no memory: a thread waiting forever
+                // here would keep the lock from the others, which then could not release
+                // theirs. An idle thread wakes once per `KEEP_MEMORY`.
+                match queue.recv_timeout(KEEP_MEMORY) {
+                    Ok(job) => job,
+                    Err(RecvTimeoutError::Timeout) => {
+                        ws.release();
+                        continue;
                     }
-                } else {
-                    match queue.recv() {
-                        Ok(job) => job,
-                        Err(_) => return,
-                    }
+                    Err(RecvTimeoutError::Disconnected) => return,
                 }
             };
             job(&mut ws);
