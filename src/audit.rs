@@ -117,8 +117,12 @@ tokio::task_local! {
 /// Runs a request's handling with `id` as the request every audit event inside it belongs to.
 /// A task-local rather than a tracing span: a span per request is formatted and registered
 /// whether or not anything is logged, which cost about a third of a forward-auth answer.
-pub async fn within<F: std::future::Future>(id: RequestId, fut: F) -> F::Output {
-    CURRENT.scope(id, fut).await
+pub fn within<F: std::future::Future>(
+    id: RequestId,
+    fut: F,
+) -> tokio::task::futures::TaskLocalFuture<RequestId, F> {
+    // Not an `async fn`: that would hold `fut` twice, as its argument and inside the scope.
+    CURRENT.scope(id, fut)
 }
 
 /// The request being handled on this task, if any.

@@ -246,6 +246,13 @@ impl Activity {
 /// A request in progress on a connection.
 pub struct InFlight(Arc<Activity>);
 
+impl InFlight {
+    /// Whether shutdown has begun for the request's connection ([`Activity::is_draining`]).
+    pub fn is_draining(&self) -> bool {
+        self.0.is_draining()
+    }
+}
+
 impl Drop for InFlight {
     fn drop(&mut self) {
         self.0.touch();

@@ -321,3 +321,44 @@ fn encoded_round_trips_on_generated_inputs() {
         "only {accepted} generated paths were accepted"
     );
 }
+
+#[test]
+fn the_one_pass_case_agrees_with_the_full_normalisation() {
+    // Every byte the quick check may see, and the ones it must hand on.
+    const BYTES: &[u8] = b"/aZ09-._~!$&'()*+,=:@%;?# \\x";
+    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut quick = 0;
+    for _ in 0..50_000 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let len = (state % 10) as usize;
+        let mut raw = String::from("/");
+        for i in 0..len {
+            let pick = (state >> (i * 5)) as usize % BYTES.len();
+            raw.push(char::from(BYTES[pick]));
+        }
+        if let Some(p) = super::already_canonical(&raw) {
+            quick += 1;
+            assert_eq!(Ok(p), super::normalize_in_full(&raw), "{raw:?}");
+        }
+        assert_eq!(
+            normalize_path(&raw),
+            super::normalize_in_full(&raw),
+            "{raw:?}"
+        );
+    }
+    for raw in [
+        "/", "/a/", "/a/b", "/a/./b", "/a/../b", "/a//b", "/.", "/..", "/a/.",
+    ] {
+        assert_eq!(
+            normalize_path(raw),
+            super::normalize_in_full(raw),
+            "{raw:?}"
+        );
+    }
+    assert!(
+        quick > 5_000,
+        "only {quick} generated paths took the one-pass case"
+    );
+}

@@ -2,7 +2,10 @@
 //! never reach a handler or an upstream), then classification into portal, health, or a
 //! proxied site, and for sites the one decision function (docs/architecture.md).
 
+use std::future::Future;
 use std::sync::Arc;
+
+use futures_util::future::Either;
 
 use axum::body::Body;
 use http::header::{self, HeaderMap, HeaderValue};
@@ -17,13 +20,15 @@ use crate::domain::host::parse_authority;
 use crate::domain::path::normalize_path;
 use crate::domain::rules::RequestFacts;
 use crate::http::authz::{Verdict, authorize, portal_location, portal_page};
-use crate::http::headers::Relayed;
+use crate::http::headers::Answer;
 use crate::http::lang::{self, Asked};
 use crate::http::portal::Probe;
 use crate::http::portal::errors::{PageError, error_page, error_page_with_link, forbidden_page};
 use crate::http::proxy::headers::IdentityHeaders;
 use crate::http::proxy::{ForwardError, Hop, Site};
-use crate::http::request::{ConnInfo, RequestCtx, is_navigation};
+use crate::http::request::{
+    ConnInfo, RequestCtx, X_FORWARDED_FOR, X_FORWARDED_PROTO, is_navigation,
+};
 use crate::http::state::AppState;
 use crate::i18n::Msg;
 use crate::metrics::{Decision, RouteClass, UpstreamFailure};
@@ -90,7 +95,7 @@ pub fn precheck<B>(
     let peer_trusted = trusted.contains(conn.peer.ip());
     let https = conn.tls
         || (peer_trusted
-            && h.get("x-forwarded-proto")
+            && h.get(X_FORWARDED_PROTO)
                 .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https")));
     let default_port = if https { 443 } else { 80 };
     let auth = parse_authority(&authority, default_port)
@@ -110,7 +115,7 @@ pub fn precheck<B>(
     // "the proxy itself" (see `client_ip`); a value that is not even text counts the same.
     let unreadable = || fail(PageError::BadRequest("bad-request-forwarded-for"));
     let xff = h
-        .get_all("x-forwarded-for")
+        .get_all(X_FORWARDED_FOR)
         .iter()
         .map(|v| v.to_str())
         .collect::<Result<Vec<&str>, _>>();
@@ -176,7 +181,7 @@ pub async fn proxy(
     ctx: &RequestCtx,
     conn: ConnInfo,
     site: &Site,
-) -> Response<Body> {
+) -> Answer<Body> {
     let facts = RequestFacts {
         host: &ctx.host,
         path: &ctx.path.decoded,
@@ -189,13 +194,14 @@ pub async fn proxy(
             v
             @ (Verdict::Login | Verdict::SecondFactor | Verdict::Enroll | Verdict::PasswordChange),
         ) => {
-            return portal_redirect(app, &req, ctx, portal_page(&v).unwrap_or("/login"));
+            let page = portal_page(&v).unwrap_or("/login");
+            return Answer::Own(portal_redirect(app, &req, ctx, page));
         }
-        Ok(refused) => return page(&req, || refusal_page(app, ctx, refused)),
+        Ok(refused) => return Answer::Own(page(&req, || refusal_page(app, ctx, refused))),
         // Fail closed: no store, no access (docs/security.md#store-bounds-and-outages).
         Err(e) => {
             let err = PageError::Unavailable(e.to_string());
-            return page(&req, || error_page(app, Some(ctx), err));
+            return Answer::Own(page(&req, || error_page(app, Some(ctx), err)));
         }
     };
     relay(app, req, ctx, conn, site, session.as_deref()).await
@@ -228,7 +234,7 @@ fn page<B>(req: &Request<B>, render: impl FnOnce() -> Response<Body>) -> Respons
 }
 
 /// Forwards an allowed request to its site with the identity of `session` (none for a
-/// public path), and marks the upstream's answer `Relayed`.
+/// public path); the upstream's answer comes back `Relayed`.
 async fn relay(
     app: &AppState,
     req: Request<Body>,
@@ -236,7 +242,7 @@ async fn relay(
     conn: ConnInfo,
     site: &Site,
     session: Option<&crate::service::sessions::Resolved>,
-) -> Response<Body> {
+) -> Answer<Body> {
     let ids = session.map(|s| IdentityHeaders {
         user: &s.user.username,
         groups: &s.user.groups,
@@ -251,21 +257,18 @@ async fn relay(
         session_cookie: app.cookies.session_name(),
     };
     match app.sites.forward(site, req, ctx, hop, ids).await {
-        Ok(mut resp) => {
-            resp.extensions_mut().insert(Relayed);
-            resp
-        }
+        Ok(resp) => Answer::Relayed(resp),
         Err(ForwardError::Timeout) => {
             app.meter.upstream_failed(UpstreamFailure::Timeout);
-            lang::within(asked, || {
+            Answer::Own(lang::within(asked, || {
                 error_page(app, Some(ctx), PageError::GatewayTimeout)
-            })
+            }))
         }
         Err(ForwardError::Unreachable(cause)) => {
             app.meter.upstream_failed(UpstreamFailure::Unreachable);
-            lang::within(asked, || {
+            Answer::Own(lang::within(asked, || {
                 error_page(app, Some(ctx), PageError::BadGateway(cause))
-            })
+            }))
         }
     }
 }
@@ -278,7 +281,7 @@ fn forwarded_chain<B>(app: &AppState, req: &Request<B>, conn: ConnInfo) -> Optio
     }
     let joined: Vec<&str> = req
         .headers()
-        .get_all("x-forwarded-for")
+        .get_all(X_FORWARDED_FOR)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .collect();
@@ -310,13 +313,13 @@ fn portal_redirect<B>(
 /// whatever its status; a login redirect (302, or 401 with the portal's `Location`) sends to
 /// sign-in; a 5xx of the gateway's own is an error; any other refusal is a denial. Portal
 /// pages are served (allow) unless refused or failed.
-fn decision_of(class: RouteClass, resp: &Response<Body>) -> Decision {
-    let status = resp.status();
+fn decision_of(class: RouteClass, answer: &Answer<Body>) -> Decision {
+    let status = answer.response().status();
     if status.is_server_error() {
         return Decision::Error;
     }
     match class {
-        RouteClass::Proxy if resp.extensions().get::<Relayed>().is_some() => Decision::Allow,
+        RouteClass::Proxy if matches!(answer, Answer::Relayed(_)) => Decision::Allow,
         RouteClass::ForwardAuth if status.is_success() => Decision::Allow,
         RouteClass::Proxy | RouteClass::ForwardAuth
             if matches!(status, StatusCode::FOUND | StatusCode::UNAUTHORIZED) =>
@@ -343,31 +346,41 @@ impl App {
     }
 
     /// Handles one request from a client.
-    pub async fn handle(&self, req: Request<Body>, conn: ConnInfo) -> Response<Body> {
-        let app = &self.state;
-        let ctx = match precheck(app, &req, conn) {
-            Ok(ctx) => ctx,
+    ///
+    /// The future is built so that no level holds a moved copy of the one below: an `async fn`
+    /// keeps its arguments for its whole life, so every nested level that passes the request
+    /// on stores it again, and every level's future is copied into its parent when first
+    /// polled. Here the pre-check runs before any future exists, the request-id scope wraps
+    /// the one routing future directly, and the caller boxes the result once
+    /// (docs/architecture.md#a-proxied-request).
+    pub fn handle(
+        self,
+        req: Request<Body>,
+        conn: ConnInfo,
+    ) -> impl Future<Output = Response<Body>> + Send + 'static {
+        match precheck(&self.state, &req, conn) {
+            Ok(ctx) => {
+                // Every audit event of this request carries its id (a task-local: it follows
+                // this future, not the thread, so requests interleaved on a worker keep their
+                // own ids).
+                let id = ctx.request_id;
+                Either::Left(audit::within(id, self.route(req, ctx, conn)))
+            }
             Err((err, rid)) => {
+                let app = &self.state;
                 app.meter.rejected();
                 audit!(event::REQUEST_REJECTED, ip = %conn.peer.ip(), request_id = %rid, reason = ?err);
-                return self.secured(page(&req, || {
+                let resp = page(&req, || {
                     crate::http::portal::errors::error_page_with_id(app, &rid.to_string(), err)
-                }));
+                });
+                Either::Right(std::future::ready(self.secured(resp)))
             }
-        };
-        // Every audit event of this request carries its id (a task-local: it follows this
-        // future, not the thread, so requests interleaved on a worker keep their own ids).
-        let resp = audit::within(ctx.request_id, self.route(req, ctx, conn)).await;
-        self.secured(resp)
+        }
     }
 
-    async fn route(
-        &self,
-        req: Request<Body>,
-        ctx: crate::http::request::RequestCtx,
-        conn: ConnInfo,
-    ) -> Response<Body> {
-        let app = &self.state;
+    /// Classifies and answers a checked request, and counts it.
+    async fn route(self, req: Request<Body>, ctx: RequestCtx, conn: ConnInfo) -> Response<Body> {
+        let app = &*self.state;
         // Read the time only when something records it.
         let started = app.meter.is_on().then(std::time::Instant::now);
         let route = classify(app, &ctx);
@@ -377,39 +390,32 @@ impl App {
             Route::Site(_) | Route::Unknown => Some(RouteClass::Proxy),
             Route::Health(_) => None,
         };
-        let resp = self.dispatch(route, req, ctx, conn).await;
-        if let (Some(started), Some(class)) = (started, class) {
-            app.meter
-                .request(class, decision_of(class, &resp), started.elapsed());
-        }
-        resp
-    }
-
-    async fn dispatch(
-        &self,
-        route: Route<'_>,
-        req: Request<Body>,
-        ctx: RequestCtx,
-        conn: ConnInfo,
-    ) -> Response<Body> {
-        let app = &self.state;
-        match route {
-            Route::Portal => self.portal(req, ctx).await,
-            Route::Health(probe) => Box::pin(crate::http::portal::health_answer(app, probe)).await,
+        let answer = match route {
+            Route::Portal => Answer::Own(self.portal(req, ctx).await),
+            Route::Health(probe) => {
+                Answer::Own(Box::pin(crate::http::portal::health_answer(app, probe)).await)
+            }
             Route::ForwardAuth(flavor) => {
                 // Forward-auth reads only the head; the body stays unread.
-                let head = req.map(|_| ());
-                crate::http::forward_auth::handle(app, &head, &ctx, conn, flavor).await
+                crate::http::forward_auth::handle(app, req.headers(), &ctx, conn, flavor).await
             }
-            Route::Unknown => page(&req, || {
+            Route::Unknown => Answer::Own(page(&req, || {
                 error_page(
                     app,
                     Some(&ctx),
                     crate::http::portal::errors::PageError::UnknownHost,
                 )
-            }),
-            // Upstream answers come back marked `Relayed` and pass through untouched.
+            })),
             Route::Site(site) => proxy(app, req, &ctx, conn, site).await,
+        };
+        if let (Some(started), Some(class)) = (started, class) {
+            app.meter
+                .request(class, decision_of(class, &answer), started.elapsed());
+        }
+        match answer {
+            Answer::Own(resp) => self.secured(resp),
+            // Upstream answers and forward-auth allows pass through untouched.
+            Answer::Relayed(resp) | Answer::ForProxy(resp) => resp,
         }
     }
 
@@ -433,14 +439,10 @@ impl App {
     }
 
     /// The one place security headers are added: every answer the gateway makes itself
-    /// (portal, forward-auth, login redirects, error pages, and the server's own request
-    /// timeout), never a relayed upstream answer.
+    /// (portal, forward-auth refusals and redirects, login redirects, error pages, and the
+    /// server's own request timeout), never a relayed upstream answer ([`Answer`]).
     pub(crate) fn secured(&self, mut resp: Response<Body>) -> Response<Body> {
-        let ext = resp.extensions();
-        if ext.get::<Relayed>().is_none() && ext.get::<crate::http::headers::ProxyOnly>().is_none()
-        {
-            self.state.headers.apply_to(&mut resp);
-        }
+        self.state.headers.apply_to(&mut resp);
         resp
     }
 }

@@ -4,18 +4,29 @@
 use http::Response;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 
-/// Marks a response relayed from an upstream: an answer the security headers are not added to
-/// (the app owns its headers; `App::handle` checks for this mark).
-#[derive(Debug, Clone, Copy)]
-pub struct Relayed;
+/// A response and who made it, which decides whether the browser security headers go on it.
+/// Carried beside the response rather than as a mark in its extensions, which would cost two
+/// allocations on every proxied and forward-auth request.
+pub enum Answer<B> {
+    /// The gateway's own answer (a portal page, an error page, a redirect, a refusal): gets
+    /// them, in `App::secured`.
+    Own(Response<B>),
+    /// An upstream's answer: the app owns its headers, and it passes untouched.
+    Relayed(Response<B>),
+    /// A forward-auth "allowed" answer: an empty 2xx that only the asking proxy reads (nginx
+    /// `auth_request`, Traefik `forwardAuth` and Caddy `forward_auth` then send the original
+    /// request on, copying just the identity headers), never shown to a browser. Refusals and
+    /// redirects, which those proxies hand to the browser, are `Own`.
+    ForProxy(Response<B>),
+}
 
-/// Marks a forward-auth "allowed" answer: an empty 2xx that only the asking proxy reads (nginx
-/// `auth_request`, Traefik `forwardAuth` and Caddy `forward_auth` then send the original
-/// request on, copying just the identity headers), never shown to a browser, so the browser
-/// security headers are not added to it. Refusals and redirects, which those proxies hand to
-/// the browser, get them as every other answer does.
-#[derive(Debug, Clone, Copy)]
-pub struct ProxyOnly;
+impl<B> Answer<B> {
+    pub fn response(&self) -> &Response<B> {
+        match self {
+            Self::Own(r) | Self::Relayed(r) | Self::ForProxy(r) => r,
+        }
+    }
+}
 
 /// Marks a response carrying one of the operator's public assets (docs/branding.md): it may
 /// be cached, and it gets a sandboxing CSP instead of the page one, so an SVG opened directly

@@ -9,6 +9,12 @@ use http::header;
 use crate::domain::navigation::{self, RequestShape};
 use crate::domain::path::CanonicalPath;
 
+/// Header names read on every request, made once: a lookup by a `&str` name parses and
+/// validates the name each time.
+pub const X_FORWARDED_FOR: header::HeaderName = header::HeaderName::from_static("x-forwarded-for");
+pub const X_FORWARDED_PROTO: header::HeaderName =
+    header::HeaderName::from_static("x-forwarded-proto");
+
 /// The connection a request arrived on.
 #[derive(Debug, Clone, Copy)]
 pub struct ConnInfo {

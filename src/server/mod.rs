@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::body::Body;
+use futures_util::FutureExt;
 use http::{HeaderValue, Request, Response, StatusCode, Version, header};
 use http_body::Body as _;
 use hyper::service::service_fn;
@@ -253,29 +254,40 @@ async fn serve_connection(stream: TcpStream, slot: ConnSlot, peer: SocketAddr, e
     let service = {
         let (app, activity) = (app.clone(), activity.clone());
         service_fn(move |req: Request<hyper::body::Incoming>| {
-            let (app, activity) = (app.clone(), activity.clone());
-            // Boxed: hyper keeps a slot the size of this future for every connection, idle
-            // ones included, and with the whole request pipeline inlined it is ~8 KB; one
-            // allocation per request is the cheaper trade (bench/storm.md, keep-alive memory).
-            Box::pin(async move {
-                let _in_flight = activity.request();
-                let http1 = req.version() < Version::HTTP_2;
-                if !http1 {
-                    activity.saw_http2();
-                }
-                let mut resp = handle(&app, req, conn, body_timeout).await;
+            let in_flight = activity.request();
+            let http1 = req.version() < Version::HTTP_2;
+            if !http1 {
+                activity.saw_http2();
+            }
+            let (req, deadline) = with_body_deadline(req, body_timeout);
+            let answered = app.clone().handle(req, conn);
+            // Kept for the answer when the body's deadline passed.
+            let deadline = deadline.map(|expired| (expired, app.clone()));
+            // Boxed, once: hyper keeps a slot the size of this future for every connection,
+            // idle ones included, and the whole request pipeline is a few KB; one allocation
+            // per request is the cheaper trade (bench/storm.md, keep-alive memory). A combinator,
+            // not an `async` block, so the pipeline's future is not held twice.
+            Box::pin(answered.map(move |resp| {
+                let mut resp = match deadline {
+                    Some((expired, app)) if expired.load(Ordering::SeqCst) => {
+                        request_timeout(&app, conn, http1)
+                    }
+                    _ => resp,
+                };
                 // Draining: the client learns not to reuse this connection, and hyper closes
                 // it after this response. Asked of the connection, not of the stop channel,
                 // whose `borrow` takes a lock shared by every worker on every request.
                 if http1
-                    && activity.is_draining()
+                    && in_flight.is_draining()
                     && resp.status() != StatusCode::SWITCHING_PROTOCOLS
                 {
                     let close = HeaderValue::from_static("close");
                     resp.headers_mut().insert(header::CONNECTION, close);
                 }
+                // The request is over when its answer's head is handed to hyper.
+                drop(in_flight);
                 Ok::<_, Infallible>(resp)
-            })
+            }))
         })
     };
     let mut builder = auto::Builder::new(TokioExecutor::new());
@@ -313,27 +325,24 @@ async fn serve_connection(stream: TcpStream, slot: ConnSlot, peer: SocketAddr, e
     }
 }
 
-/// Hands a request to the app with its body under the read deadline; a body cut off by the
-/// deadline gets 408 whatever the handler made of the truncated input.
-async fn handle(
-    app: &App,
+/// The request with its body under the read deadline, and the flag the deadline sets when it
+/// passes; a request without a body needs neither.
+fn with_body_deadline(
     req: Request<hyper::body::Incoming>,
-    conn: ConnInfo,
     body_timeout: Duration,
-) -> Response<Body> {
-    let expired = Arc::new(AtomicBool::new(false));
-    let http1 = req.version() < Version::HTTP_2;
-    let req = req.map(|b| {
-        if b.is_end_stream() {
-            Body::new(b)
-        } else {
-            Body::new(Deadline::new(b, body_timeout, expired.clone()))
-        }
-    });
-    let resp = app.handle(req, conn).await;
-    if !expired.load(Ordering::SeqCst) {
-        return resp;
+) -> (Request<Body>, Option<Arc<AtomicBool>>) {
+    if req.body().is_end_stream() {
+        return (req.map(Body::new), None);
     }
+    let expired = Arc::new(AtomicBool::new(false));
+    let flag = expired.clone();
+    let req = req.map(|b| Body::new(Deadline::new(b, body_timeout, flag)));
+    (req, Some(expired))
+}
+
+/// The answer to a request whose body was cut off by the deadline: 408, whatever the handler
+/// made of the truncated input.
+fn request_timeout(app: &App, conn: ConnInfo, http1: bool) -> Response<Body> {
     tracing::info!(ip = %conn.peer.ip(), "request body not received within server.body_read_timeout");
     let mut resp = Response::new(Body::from("Request Timeout"));
     *resp.status_mut() = StatusCode::REQUEST_TIMEOUT;
@@ -349,7 +358,6 @@ async fn handle(
     app.secured(resp)
 }
 
-/// Binds every configured listener (once per worker), then serves until SIGTERM or Ctrl-C.
 pub async fn serve(app: App) -> anyhow::Result<()> {
     let workers = workers::count(app.state().config.server.workers);
     let bound = workers::bind(&app.state().config.server.listen, workers)?;

@@ -11,12 +11,13 @@ pub mod request;
 
 use axum::body::Body;
 use http::header::{self, HeaderValue};
-use http::{Request, Response, StatusCode};
+use http::{Response, StatusCode};
 
 use crate::audit;
 use crate::audit::event;
 use crate::domain::rules::{RequestFacts, prefix_matches};
 use crate::http::authz::{Verdict, authorize, portal_location, portal_page};
+use crate::http::headers::Answer;
 use crate::http::proxy::headers::{IdentityHeaders, set_identity};
 use crate::http::request::RequestCtx;
 use crate::http::request::{ConnInfo, is_navigation};
@@ -75,22 +76,22 @@ fn is_portal(app: &AppState, o: &Original) -> bool {
 }
 
 /// Answers one forward-auth call.
-pub async fn handle<B>(
+pub async fn handle(
     app: &AppState,
-    req: &Request<B>,
+    headers: &http::HeaderMap,
     ctx: &RequestCtx,
     conn: ConnInfo,
     flavor: Flavor,
-) -> Response<Body> {
+) -> Answer<Body> {
     if !app.config.server.trusted_proxies.contains(conn.peer.ip()) {
         audit!(event::REQUEST_REJECTED, ip = %conn.peer.ip(), reason = "forward-auth call from an untrusted peer");
-        return answer(StatusCode::FORBIDDEN);
+        return Answer::Own(answer(StatusCode::FORBIDDEN));
     }
-    let original = match request::parse(flavor, req.headers()) {
+    let original = match request::parse(flavor, headers) {
         Ok(o) => o,
         Err(why) => {
             audit!(event::REQUEST_REJECTED, ip = %ctx.client_ip, reason = ?why);
-            return answer(StatusCode::BAD_REQUEST);
+            return Answer::Own(answer(StatusCode::BAD_REQUEST));
         }
     };
     if is_portal(app, &original) {
@@ -102,8 +103,8 @@ pub async fn handle<B>(
         method: &original.method,
         client_ip: ctx.client_ip,
     };
-    let verdict = authorize(app, req.headers(), &facts, ctx.now).await;
-    decision(app, req.headers(), ctx, &original, flavor, verdict)
+    let verdict = authorize(app, headers, &facts, ctx.now).await;
+    decision(app, headers, ctx, &original, flavor, verdict)
 }
 
 /// The answer for a verdict: identity headers, the portal page to send the browser to (as
@@ -115,9 +116,9 @@ fn decision(
     original: &Original,
     flavor: Flavor,
     verdict: crate::store::StoreResult<Verdict>,
-) -> Response<Body> {
-    match verdict {
-        Ok(Verdict::Allow(session)) => allowed(session.as_deref()),
+) -> Answer<Body> {
+    let refused = match verdict {
+        Ok(Verdict::Allow(session)) => return allowed(session.as_deref()),
         // The same portal page as proxy mode: login, the code step or enrolment.
         Ok(
             v
@@ -140,12 +141,15 @@ fn decision(
             tracing::error!(request_id = %ctx.request_id, cause = %e, "forward-auth failed closed");
             answer(StatusCode::SERVICE_UNAVAILABLE)
         }
-    }
+    };
+    Answer::Own(refused)
 }
 
 /// 200 with every identity header, empty when the request is anonymous (a bypass rule).
-fn allowed(session: Option<&crate::service::sessions::Resolved>) -> Response<Body> {
-    let mut resp = answer(StatusCode::OK);
+fn allowed(session: Option<&crate::service::sessions::Resolved>) -> Answer<Body> {
+    // Sized for the identity headers at once, rather than grown on the way.
+    let mut resp = Response::new(Body::empty());
+    *resp.headers_mut() = http::HeaderMap::with_capacity(8);
     let empty: [String; 0] = [];
     let ids = match session {
         Some(s) => IdentityHeaders {
@@ -162,7 +166,5 @@ fn allowed(session: Option<&crate::service::sessions::Resolved>) -> Response<Bod
         },
     };
     set_identity(resp.headers_mut(), &ids);
-    resp.extensions_mut()
-        .insert(crate::http::headers::ProxyOnly);
-    resp
+    Answer::ForProxy(resp)
 }

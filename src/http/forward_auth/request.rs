@@ -66,25 +66,63 @@ pub enum Malformed {
 /// Longest header value accepted from the proxy.
 const MAX_VALUE: usize = 8 * 1024;
 
-fn one<'a>(h: &'a HeaderMap, name: &'static str) -> Result<Option<&'a str>, Malformed> {
-    let mut all = h.get_all(name).iter();
-    let Some(first) = all.next() else {
-        return Ok(None);
-    };
-    if all.next().is_some() {
-        return Err(Malformed::Repeated(name));
-    }
-    if first.len() > MAX_VALUE {
-        return Err(Malformed::TooLong(name));
-    }
-    first
-        .to_str()
-        .map(Some)
-        .map_err(|_| Malformed::Invalid(name))
+/// Every header either dialect uses. Each may appear at most once whichever endpoint is
+/// called: a proxy that appends instead of replacing lets the client's copy ride along, and
+/// which copy a check reads must never be a choice.
+const DIALECT_HEADERS: [&str; 6] = [
+    "x-original-url",
+    "x-original-method",
+    "x-forwarded-method",
+    "x-forwarded-proto",
+    "x-forwarded-host",
+    "x-forwarded-uri",
+];
+
+/// The dialect headers of one call, each at most once, read in one pass over the headers
+/// (a lookup by name would hash each name again; this is on every forward-auth answer).
+#[derive(Default)]
+struct Dialect<'a> {
+    values: [Option<&'a str>; DIALECT_HEADERS.len()],
 }
 
-fn required<'a>(h: &'a HeaderMap, name: &'static str) -> Result<&'a str, Malformed> {
-    one(h, name)?.ok_or(Malformed::Missing(name))
+impl<'a> Dialect<'a> {
+    fn read(h: &'a HeaderMap) -> Result<Self, Malformed> {
+        let mut d = Self::default();
+        for (name, value) in h {
+            let Some(i) = DIALECT_HEADERS.iter().position(|n| *n == name.as_str()) else {
+                continue;
+            };
+            let name = DIALECT_HEADERS[i];
+            if d.values[i].is_some() {
+                return Err(Malformed::Repeated(name));
+            }
+            if value.len() > MAX_VALUE {
+                return Err(Malformed::TooLong(name));
+            }
+            d.values[i] = Some(value.to_str().map_err(|_| Malformed::Invalid(name))?);
+        }
+        Ok(d)
+    }
+
+    fn one(&self, name: &'static str) -> Option<&'a str> {
+        let i = DIALECT_HEADERS.iter().position(|n| *n == name)?;
+        self.values[i]
+    }
+
+    fn required(&self, name: &'static str) -> Result<&'a str, Malformed> {
+        self.one(name).ok_or(Malformed::Missing(name))
+    }
+}
+
+/// `http` or `https`, in any case.
+fn scheme_is_https(raw: &str, name: &'static str) -> Result<bool, Malformed> {
+    if raw.eq_ignore_ascii_case("https") {
+        Ok(true)
+    } else if raw.eq_ignore_ascii_case("http") {
+        Ok(false)
+    } else {
+        Err(Malformed::Invalid(name))
+    }
 }
 
 fn method(raw: &str, name: &'static str) -> Result<String, Malformed> {
@@ -129,14 +167,13 @@ fn from_url(url: &str) -> Result<Target, Malformed> {
     let (authority, target) = rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len()));
     let a = parse_authority(authority, if https { 443 } else { 80 })
         .map_err(|_| Malformed::Invalid(NAME))?;
-    let target = if target.is_empty() {
-        "/".to_owned()
+    let (path, query) = if target.is_empty() {
+        split_target("/", NAME)?
     } else if target.starts_with('?') {
-        format!("/{target}")
+        split_target(&format!("/{target}"), NAME)?
     } else {
-        target.to_owned()
+        split_target(target, NAME)?
     };
-    let (path, query) = split_target(&target, NAME)?;
     Ok(Target {
         https,
         host: a.host,
@@ -147,21 +184,14 @@ fn from_url(url: &str) -> Result<Target, Malformed> {
     })
 }
 
-fn from_forwarded(h: &HeaderMap) -> Result<Target, Malformed> {
-    let https = match required(h, "x-forwarded-proto")?
-        .to_ascii_lowercase()
-        .as_str()
-    {
-        "https" => true,
-        "http" => false,
-        _ => return Err(Malformed::Invalid("x-forwarded-proto")),
-    };
+fn from_forwarded(h: &Dialect<'_>) -> Result<Target, Malformed> {
+    let https = scheme_is_https(h.required("x-forwarded-proto")?, "x-forwarded-proto")?;
     let a = parse_authority(
-        required(h, "x-forwarded-host")?,
+        h.required("x-forwarded-host")?,
         if https { 443 } else { 80 },
     )
     .map_err(|_| Malformed::Invalid("x-forwarded-host"))?;
-    let uri = required(h, "x-forwarded-uri")?;
+    let uri = h.required("x-forwarded-uri")?;
     if !uri.starts_with('/') {
         return Err(Malformed::Invalid("x-forwarded-uri"));
     }
@@ -175,18 +205,6 @@ fn from_forwarded(h: &HeaderMap) -> Result<Target, Malformed> {
         query,
     })
 }
-
-/// Every header either dialect uses. Each may appear at most once whichever endpoint is
-/// called: a proxy that appends instead of replacing lets the client's copy ride along, and
-/// which copy a check reads must never be a choice.
-const DIALECT_HEADERS: [&str; 6] = [
-    "x-original-url",
-    "x-original-method",
-    "x-forwarded-method",
-    "x-forwarded-proto",
-    "x-forwarded-host",
-    "x-forwarded-uri",
-];
 
 /// What the other dialect's headers say about the request, each part only when present.
 #[derive(Debug, Default)]
@@ -211,14 +229,14 @@ impl Claims {
 }
 
 /// The nginx dialect's claims, for a Traefik/Caddy call.
-fn original_claims(h: &HeaderMap) -> Result<Claims, Malformed> {
+fn original_claims(h: &Dialect<'_>) -> Result<Claims, Malformed> {
     let mut c = Claims::default();
-    if let Some(url) = one(h, "x-original-url")? {
+    if let Some(url) = h.one("x-original-url") {
         let o = from_url(url)?;
         c.authority = Some((o.host, o.port));
         c.target = Some((o.path, o.query));
     }
-    if let Some(m) = one(h, "x-original-method")? {
+    if let Some(m) = h.one("x-original-method") {
         c.method = Some(method(m, "x-original-method")?);
     }
     Ok(c)
@@ -226,27 +244,25 @@ fn original_claims(h: &HeaderMap) -> Result<Claims, Malformed> {
 
 /// The Traefik/Caddy dialect's claims, for an nginx call: each header is compared on its own,
 /// so a lone `X-Forwarded-Uri` or `X-Forwarded-Host` cannot disagree unnoticed.
-fn forwarded_claims(h: &HeaderMap, https: bool) -> Result<Claims, Malformed> {
+fn forwarded_claims(h: &Dialect<'_>, https: bool) -> Result<Claims, Malformed> {
     let mut c = Claims::default();
-    let https = match one(h, "x-forwarded-proto")?.map(str::to_ascii_lowercase) {
+    let https = match h.one("x-forwarded-proto") {
         None => https,
-        Some(p) if p == "https" => true,
-        Some(p) if p == "http" => false,
-        Some(_) => return Err(Malformed::Invalid("x-forwarded-proto")),
+        Some(p) => scheme_is_https(p, "x-forwarded-proto")?,
     };
-    if let Some(host) = one(h, "x-forwarded-host")? {
+    if let Some(host) = h.one("x-forwarded-host") {
         let a = parse_authority(host, if https { 443 } else { 80 })
             .map_err(|_| Malformed::Invalid("x-forwarded-host"))?;
         c.authority = Some((a.host, a.port));
     }
-    if let Some(uri) = one(h, "x-forwarded-uri")? {
+    if let Some(uri) = h.one("x-forwarded-uri") {
         if !uri.starts_with('/') {
             return Err(Malformed::Invalid("x-forwarded-uri"));
         }
         let (path, query) = split_target(uri, "x-forwarded-uri")?;
         c.target = Some((path.decoded, query));
     }
-    if let Some(m) = one(h, "x-forwarded-method")? {
+    if let Some(m) = h.one("x-forwarded-method") {
         c.method = Some(method(m, "x-forwarded-method")?);
     }
     Ok(c)
@@ -256,19 +272,17 @@ fn forwarded_claims(h: &HeaderMap, https: bool) -> Result<Claims, Malformed> {
 /// dialect header at most once, and whatever the other dialect's headers say must describe
 /// the same request, part by part.
 pub fn parse(flavor: Flavor, h: &HeaderMap) -> Result<Original, Malformed> {
-    for name in DIALECT_HEADERS {
-        one(h, name)?;
-    }
+    let h = &Dialect::read(h)?;
     let (target, method, claims) = match flavor {
         Flavor::AuthRequest => {
-            let t = from_url(required(h, "x-original-url")?)?;
-            let m = method(required(h, "x-original-method")?, "x-original-method")?;
+            let t = from_url(h.required("x-original-url")?)?;
+            let m = method(h.required("x-original-method")?, "x-original-method")?;
             let c = forwarded_claims(h, t.https)?;
             (t, m, c)
         }
         Flavor::ForwardAuth => {
             let t = from_forwarded(h)?;
-            let m = method(required(h, "x-forwarded-method")?, "x-forwarded-method")?;
+            let m = method(h.required("x-forwarded-method")?, "x-forwarded-method")?;
             (t, m, original_claims(h)?)
         }
     };

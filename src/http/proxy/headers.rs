@@ -165,8 +165,12 @@ pub fn set_forwarded(
         headers.remove(name);
     }
     let xff = match chain {
-        Some(c) if !c.is_empty() => format!("{c}, {peer}"),
-        _ => peer.to_string(),
+        Some(mut c) if !c.is_empty() => {
+            c.push_str(", ");
+            c.push_str(&ip_text(peer));
+            c
+        }
+        _ => ip_text(peer),
     };
     insert(headers, "x-forwarded-for", &xff);
     insert(
@@ -175,7 +179,29 @@ pub fn set_forwarded(
         if https { "https" } else { "http" },
     );
     insert(headers, "x-forwarded-host", host);
-    insert(headers, "x-real-ip", &client.to_string());
+    insert(headers, "x-real-ip", &ip_text(client));
+}
+
+/// An address as text; IPv4 without the formatting machinery, which cost more than the rest
+/// of this module on every proxied request.
+fn ip_text(ip: IpAddr) -> String {
+    let IpAddr::V4(v4) = ip else {
+        return ip.to_string();
+    };
+    let mut s = String::with_capacity(15);
+    for (i, octet) in v4.octets().into_iter().enumerate() {
+        if i > 0 {
+            s.push('.');
+        }
+        if octet >= 100 {
+            s.push(char::from(b'0' + octet / 100));
+        }
+        if octet >= 10 {
+            s.push(char::from(b'0' + octet / 10 % 10));
+        }
+        s.push(char::from(b'0' + octet % 10));
+    }
+    s
 }
 
 /// The identity to send upstream.
@@ -217,6 +243,18 @@ fn insert(headers: &mut HeaderMap, name: &'static str, value: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn addresses_are_written_as_the_standard_library_writes_them() {
+        for a in 0..=255u8 {
+            for b in [0u8, 7, 10, 99, 100, 255] {
+                let ip = IpAddr::from([a, b, 255 - a, a / 3]);
+                assert_eq!(ip_text(ip), ip.to_string());
+            }
+        }
+        let v6: IpAddr = "2001:db8::1".parse().unwrap();
+        assert_eq!(ip_text(v6), "2001:db8::1");
+    }
 
     #[test]
     fn identity_variants_are_recognised() {
