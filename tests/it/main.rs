@@ -48,6 +48,7 @@ mod languages;
 mod login;
 mod mail;
 mod metrics;
+mod outage_redis;
 mod passwords;
 mod protocol;
 mod redis_layout;
