@@ -17,6 +17,8 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::TcpListener;
 
+#[path = "private_postgres.rs"]
+pub mod private_postgres;
 #[path = "user_store.rs"]
 pub mod user_store;
 

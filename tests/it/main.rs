@@ -49,6 +49,7 @@ mod login;
 mod mail;
 mod metrics;
 mod outage_redis;
+mod outage_sql;
 mod passwords;
 mod protocol;
 mod redis_layout;
