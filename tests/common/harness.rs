@@ -623,7 +623,14 @@ impl PrivateRedis {
             &["--appendonly", "no"]
         };
         let child = std::process::Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", ""])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+            ])
             .args(appendonly)
             .arg("--dir")
             .arg(dir)

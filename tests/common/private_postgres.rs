@@ -55,7 +55,16 @@ impl PrivatePostgres {
         };
         run(me
             .pg("initdb")
-            .args(["-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync", "-D"])
+            .args([
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+                "-D",
+            ])
             .arg(me.data()));
         me.start_again();
         me

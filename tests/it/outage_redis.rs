@@ -141,7 +141,10 @@ async fn a_redis_outage_under_load_fails_closed_and_heals_without_a_restart() {
         .await;
     assert_eq!(resp.status(), 503);
     assert!(resp.text().await.unwrap().contains(UNAVAILABLE));
-    assert!(b.session(&app).is_none(), "a session cookie without a store");
+    assert!(
+        b.session(&app).is_none(),
+        "a session cookie without a store"
+    );
 
     load.phase.store(BACK, Ordering::SeqCst);
     redis.start_again().await;
@@ -174,7 +177,10 @@ async fn a_redis_outage_under_load_fails_closed_and_heals_without_a_restart() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
-    println!("full service {} ms after Redis was back", healed.as_millis());
+    println!(
+        "full service {} ms after Redis was back",
+        healed.as_millis()
+    );
     app.login("alice", PW).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     load.stop.store(true, Ordering::SeqCst);
@@ -199,7 +205,10 @@ fn check(app: &TestApp, seen: &[Seen], probes_let_through: usize) {
     };
     for what in ["protected", "bypass", "portal", "forward-auth"] {
         for phase in [UP, DOWN] {
-            assert!(count(what, phase) >= 3, "too few {what} requests in phase {phase}");
+            assert!(
+                count(what, phase) >= 3,
+                "too few {what} requests in phase {phase}"
+            );
         }
     }
     for s in seen {

@@ -137,12 +137,18 @@ async fn a_postgres_outage_fails_closed_changes_nothing_and_heals_without_a_rest
         ("admin disable", &admin_disable),
         ("admin password reset", &admin_password),
     ] {
-        println!("{what} during the outage: {status} in {} ms", took.as_millis());
+        println!(
+            "{what} during the outage: {status} in {} ms",
+            took.as_millis()
+        );
         assert_eq!(*status, 503, "{what}: {body}");
         assert!(body.contains(UNAVAILABLE), "{what}: {body}");
         assert!(*took < ANSWERS_WITHIN, "{what} took {took:?}");
     }
-    assert!(sign_in.3.session(&app).is_none(), "a session without a user store");
+    assert!(
+        sign_in.3.session(&app).is_none(),
+        "a session without a user store"
+    );
 
     // Past `user_refresh`: the session cannot be checked, so it fails closed, with 503 (a
     // redirect to the sign-in page would loop: sign-in is down too).
@@ -166,10 +172,17 @@ async fn a_postgres_outage_fails_closed_changes_nothing_and_heals_without_a_rest
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
-    println!("sign-in works {} ms after PostgreSQL was back", healed.as_millis());
+    println!(
+        "sign-in works {} ms after PostgreSQL was back",
+        healed.as_millis()
+    );
 
     // Nothing changed: passwords, second factors, the disabled flag, the sessions.
-    assert_eq!(login_status(&app, "bob", NEW).await.0, 401, "bob's new password");
+    assert_eq!(
+        login_status(&app, "bob", NEW).await.0,
+        401,
+        "bob's new password"
+    );
     let mut b = app.browser();
     password_step(&app, &mut b, "alice", "").await;
     assert_eq!(
@@ -181,15 +194,29 @@ async fn a_postgres_outage_fails_closed_changes_nothing_and_heals_without_a_rest
     );
     let (status, location) = login_status(&app, "bob", PW).await;
     assert_eq!(status, 303, "bob neither disabled nor with a new password");
-    assert!(!location.contains("/login/2fa"), "bob without two-factor: {location}");
+    assert!(
+        !location.contains("/login/2fa"),
+        "bob without two-factor: {location}"
+    );
     for b in [&alice.browser, &bob, &root] {
-        assert_eq!(app_status(&app, b).await, 200, "a session made before the outage");
+        assert_eq!(
+            app_status(&app, b).await,
+            200,
+            "a session made before the outage"
+        );
     }
-    assert_eq!(app_status(&short, &dave).await, 200, "dave's session survived");
+    assert_eq!(
+        app_status(&short, &dave).await,
+        200,
+        "dave's session survived"
+    );
 }
 
 /// Status and page of a protected request with this browser's cookies.
 async fn proxied(app: &TestApp, b: &Browser) -> (u16, String) {
-    let resp = b.clone().send(app.get("app.gate.localhost", "/private")).await;
+    let resp = b
+        .clone()
+        .send(app.get("app.gate.localhost", "/private"))
+        .await;
     (resp.status().as_u16(), resp.text().await.unwrap())
 }
