@@ -17,6 +17,8 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::TcpListener;
 
+#[path = "private_postgres.rs"]
+pub mod private_postgres;
 #[path = "user_store.rs"]
 pub mod user_store;
 
@@ -580,17 +582,46 @@ impl Browser {
 pub struct PrivateRedis {
     child: std::process::Child,
     pub url: String,
-    _dir: tempfile::TempDir,
+    port: u16,
+    /// Keeps its data in an append-only file written on every command, so that a server
+    /// killed and started again still holds the sessions (an outage, not a wipe).
+    persistent: bool,
+    dir: tempfile::TempDir,
 }
 
 impl PrivateRedis {
     pub async fn start() -> Self {
+        Self::start_with(false).await
+    }
+
+    /// A server whose data survives `stop` and `start_again`.
+    pub async fn start_persistent() -> Self {
+        Self::start_with(true).await
+    }
+
+    async fn start_with(persistent: bool) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
         let dir = tempfile::tempdir().unwrap();
+        let child = Self::spawn(port, persistent, dir.path()).await;
+        Self {
+            child,
+            url: format!("redis://127.0.0.1:{port}"),
+            port,
+            persistent,
+            dir,
+        }
+    }
+
+    async fn spawn(port: u16, persistent: bool, dir: &std::path::Path) -> std::process::Child {
+        let appendonly: &[&str] = if persistent {
+            &["--appendonly", "yes", "--appendfsync", "always"]
+        } else {
+            &["--appendonly", "no"]
+        };
         let child = std::process::Command::new("redis-server")
             .args([
                 "--port",
@@ -599,11 +630,10 @@ impl PrivateRedis {
                 "127.0.0.1",
                 "--save",
                 "",
-                "--appendonly",
-                "no",
-                "--dir",
             ])
-            .arg(dir.path())
+            .args(appendonly)
+            .arg("--dir")
+            .arg(dir)
             .stdout(std::process::Stdio::null())
             .spawn()
             .expect("redis-server is missing: run scripts/test.sh, which installs it");
@@ -613,17 +643,19 @@ impl PrivateRedis {
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
-        Self {
-            child,
-            url: format!("redis://127.0.0.1:{port}"),
-            _dir: dir,
-        }
+        child
     }
 
     /// Stops the server: the outage.
     pub fn stop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+
+    /// Starts the server again on the same port (and, when persistent, with the same data).
+    pub async fn start_again(&mut self) {
+        self.stop();
+        self.child = Self::spawn(self.port, self.persistent, self.dir.path()).await;
     }
 }
 

@@ -48,6 +48,8 @@ mod languages;
 mod login;
 mod mail;
 mod metrics;
+mod outage_redis;
+mod outage_sql;
 mod passwords;
 mod protocol;
 mod redis_layout;

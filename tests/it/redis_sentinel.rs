@@ -350,6 +350,8 @@ async fn a_master_that_refuses_writes_is_left_and_nothing_passes_unchecked() {
     let bob = state.admin.find("bob").await.unwrap().id;
     let live = app.login("bob", PW).await.session(&app).unwrap();
     assert_eq!(status(&app, &live).await, 200);
+    let mut b = app.browser();
+    let token = app.login_form(&mut b).await;
 
     // Demoted behind the sentinels' backs (they still name it, for many seconds): it keeps
     // answering reads and refuses writes with READONLY.
@@ -370,8 +372,18 @@ async fn a_master_that_refuses_writes_is_left_and_nothing_passes_unchecked() {
         503,
         "a session was answered from a node that is no master"
     );
-    let mut b = app.browser();
-    let resp = app.post_login(&mut b, "bob", PW, "").await;
+    let resp = b.send(app.get(&app.portal_host, "/login")).await;
+    assert_eq!(
+        resp.status(),
+        503,
+        "the sign-in page on a node that is no master"
+    );
+    let resp = b
+        .send(
+            app.req(reqwest::Method::POST, &app.portal_host, "/login")
+                .form(&[("username", "bob"), ("password", PW), ("csrf", &token)]),
+        )
+        .await;
     assert_eq!(resp.status(), 503, "a sign-in on a node that is no master");
 
     // Back as it was: the same node is a master again, and the session (whose revocation

@@ -395,6 +395,8 @@ async fn a_redis_outage_fails_closed() {
     app.add_user("alice", PW, &[]).await;
     let mut b = app.login("alice", PW).await;
     assert_eq!(proxied_status(&app, &mut b).await, 200);
+    let mut c = app.browser();
+    let token = app.login_form(&mut c).await;
     redis.stop();
     app.channel_lost().await;
     let before = app.echo.count();
@@ -419,8 +421,12 @@ async fn a_redis_outage_fails_closed() {
             .contains("\"session_store\":\"unavailable\"")
     );
     // Logins fail closed too, with a page rather than a crash.
-    let mut c = app.browser();
-    let resp = app.post_login(&mut c, "alice", PW, "").await;
+    let resp = c
+        .send(
+            app.req(reqwest::Method::POST, &app.portal_host, "/login")
+                .form(&[("username", "alice"), ("password", PW), ("csrf", &token)]),
+        )
+        .await;
     assert_eq!(resp.status(), 503);
 }
 

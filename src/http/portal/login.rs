@@ -146,8 +146,9 @@ fn login_page(
     view::form(app, headers, status, &page)
 }
 
-/// Shows the form; a signed-in browser goes straight on to its target. A session store
-/// that cannot answer shows the form all the same.
+/// Shows the form; a signed-in browser goes straight on to its target. While the session
+/// store cannot answer, the page says that sign-in is temporarily unavailable (503) rather
+/// than take a password it could not act on (docs/security.md#store-bounds-and-outages).
 pub(super) async fn page(
     State(app): State<Arc<AppState>>,
     ctx: RequestCtx,
@@ -166,7 +167,10 @@ pub(super) async fn page(
             let why = Msg::new("login-session-ended");
             Ok(login_notice(&app, &headers, &rd, why))
         }
-        _ => Ok(login_form(&app, &headers, StatusCode::OK, (&rd, ""), None)),
+        _ => {
+            app.sessions.ping().await?;
+            Ok(login_form(&app, &headers, StatusCode::OK, (&rd, ""), None))
+        }
     }
 }
 
