@@ -50,7 +50,8 @@ impl RedisConn {
 
     /// Connects to `target` with the certificates of `tls` for TLS: its CA instead of the
     /// system roots, and a client certificate (docs/security.md#redis-tls). A Sentinel group's
-    /// master is looked up now, and again whenever it fails (docs/security.md#redis-sentinel).
+    /// master is looked up now, and again whenever it fails (docs/security.md#redis-sentinel);
+    /// a cluster's slot map is read now from its seeds (docs/security.md#redis-cluster).
     pub async fn open(
         target: &RedisTarget,
         prefix: &str,
@@ -72,6 +73,12 @@ impl RedisConn {
                     .await
                     .map_err(hinted)?;
                 (Link::Server(conn), Subscriber::Server(Box::new(client)))
+            }
+            RedisTarget::Cluster(cluster) => {
+                let (conn, seeds) = super::redis_cluster::connect(cluster, tls, timeout)
+                    .await
+                    .map_err(hinted)?;
+                (Link::Cluster(conn), Subscriber::Cluster(seeds))
             }
             RedisTarget::Sentinel(group) => {
                 let link = SentinelLink::connect(group, tls, timeout)
