@@ -50,6 +50,7 @@ mod mail;
 mod metrics;
 mod passwords;
 mod protocol;
+mod redis_cluster;
 mod redis_layout;
 mod redis_sentinel;
 mod redis_sentinel_config;
