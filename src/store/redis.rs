@@ -8,7 +8,7 @@
 //! key>` the throttle (`redis_throttle.rs`). `h` is the user's shard, one byte: every session
 //! key of the user begins with it (`SessionId::generate_for`), so the hash tag puts a user's
 //! records and index in one Redis Cluster slot, found from the key alone, and every step over
-//! them is one MULTI or script there (docs/security.md#redis-cluster). The raw session id never
+//! them is one MULTI or script there (docs/security.md#redis-cluster); `redis_keys.rs` spells them. The raw session id never
 //! reaches Redis (docs/security.md#session-store-at-rest). Records of earlier layouts (`s<digest>`
 //! and `i:<id>` without a tag; `s:<hex>` JSON and `u:<id>` sets before those) are not read:
 //! those sessions end at the upgrade and their keys expire by their TTLs. Every error becomes
@@ -28,7 +28,6 @@ use crate::config::{RedisTarget, RedisTls};
 use crate::domain::pending::PendingAction;
 use crate::domain::secret::SecretString;
 use crate::domain::session::{Session, SessionKey, user_shard};
-use crate::domain::throttle_key::ThrottleKey;
 
 pub(super) fn unavailable(e: redis::RedisError) -> StoreError {
     StoreError::unavailable(e)
@@ -106,47 +105,6 @@ impl RedisConn {
     pub(super) fn channel(&self) -> String {
         format!("{}inv", self.prefix)
     }
-
-    /// `{h}` and the last 31 digest bytes (redis_record.rs): `h`, the hash tag, is the first
-    /// byte, the shard the key was drawn for. `None` for a key that names no session.
-    fn session_key(&self, key: &SessionKey) -> Option<Vec<u8>> {
-        let digest = redis_record::digest(key)?;
-        let mut out = Vec::with_capacity(self.prefix.len() + 34);
-        out.extend_from_slice(self.prefix.as_bytes());
-        out.extend_from_slice(&tag(digest[0]));
-        out.extend_from_slice(&digest[1..]);
-        Some(out)
-    }
-
-    /// The prefix and the hash tag of `shard`: what the scripts put before the rest of a
-    /// digest and before `i:<id>` to reach that shard's keys.
-    fn shard_prefix(&self, shard: u8) -> Vec<u8> {
-        [self.prefix.as_bytes(), &tag(shard)].concat()
-    }
-
-    fn pending_key(&self, key: &SessionKey) -> String {
-        format!("{}p:{}", self.prefix, key.0)
-    }
-
-    fn index_key(&self, user_id: UserId) -> Vec<u8> {
-        let mut out = self.shard_prefix(user_shard(user_id));
-        out.extend_from_slice(format!("i:{user_id}").as_bytes());
-        out
-    }
-
-    /// All throttle buckets share the tag `{th}`, so one step over an account's and a client's
-    /// buckets is one script in one slot of a cluster (docs/security.md#redis-cluster).
-    pub(super) fn throttle_key(&self, key: &ThrottleKey) -> String {
-        format!("{}{{th}}t:{key}", self.prefix)
-    }
-}
-
-/// `{h}`: the hash tag of a shard, the shard's byte itself (one byte keeps a record's key
-/// within the allocation size it had before the tag). A `}` would close an empty tag, which
-/// Redis ignores, so that one shard takes `{` instead and shares its slot with shard `{`.
-fn tag(shard: u8) -> [u8; 3] {
-    let byte = if shard == b'}' { b'{' } else { shard };
-    [b'{', byte, b'}']
 }
 
 /// Sessions in Redis. Every change that touches a session and the user's index is one
