@@ -1,18 +1,20 @@
 //! Redis stores shared by several gateway instances: the connection and sessions (throttle
 //! counters: `redis_throttle.rs`).
 //!
-//! Keys (all under the configured prefix): `{h}<digest bytes 2 to 32>` the session's compact
-//! record (`redis_record.rs`) with a TTL; `{h}i:<user id>` a hash whose fields are the
-//! digests of that user's sessions (a listpack: about 36 bytes a session); `p:<sha256(id) hex>`
-//! the action that session posted before a step-up (TTL: the step-up window); `{th}t:<throttle
-//! key>` the throttle (`redis_throttle.rs`). `h` is the user's shard, one byte: every session
-//! key of the user begins with it (`SessionId::generate_for`), so the hash tag puts a user's
-//! records and index in one Redis Cluster slot, found from the key alone, and every step over
-//! them is one MULTI or script there (docs/security.md#redis-cluster); `redis_keys.rs` spells them. The raw session id never
-//! reaches Redis (docs/security.md#session-store-at-rest). Records of earlier layouts (`s<digest>`
-//! and `i:<id>` without a tag; `s:<hex>` JSON and `u:<id>` sets before those) are not read:
-//! those sessions end at the upgrade and their keys expire by their TTLs. Every error becomes
-//! `StoreError::Unavailable`, and callers fail closed on it (docs/security.md#store-bounds-and-outages).
+//! Keys (all under the configured prefix; `redis_keys.rs` spells them): `{h}<digest bytes 2
+//! to 32>` the session's compact record (`redis_record.rs`) with a TTL; `{h}i:<user id>` a
+//! hash whose fields are the digests of that user's sessions (a listpack: about 36 bytes a
+//! session); `p:<sha256(id) hex>` the action that session posted before a step-up (TTL: the
+//! step-up window); `{th}t:<throttle key>` the throttle (`redis_throttle.rs`). `h` is the
+//! user's shard, one byte: every session key of the user begins with it
+//! (`SessionId::generate_for`), so the hash tag puts a user's records and index in one Redis
+//! Cluster slot, found from the key alone, and every step over them is one MULTI or script
+//! there (docs/security.md#redis-cluster). The raw session id never reaches Redis
+//! (docs/security.md#session-store-at-rest). Records of earlier layouts (`s<digest>` and
+//! `i:<id>` without a tag; `s:<hex>` JSON and `u:<id>` sets before those) are not read: those
+//! sessions end at the upgrade and their keys expire by their TTLs. Every error becomes
+//! `StoreError::Unavailable`, and callers fail closed on it
+//! (docs/security.md#store-bounds-and-outages).
 
 use crate::domain::user::UserId;
 use std::time::Duration;
