@@ -29,10 +29,15 @@ impl Cluster {
         let mut children = Vec::new();
         for port in &ports {
             let p = port.to_string();
+            // The bus port defaults to the port plus 10000: beyond 65535 for a high free port,
+            // or a port another test took for itself.
+            let bus = free_port().to_string();
             let nodes = format!("{d}/nodes-{port}.conf");
             let args = [
                 "--port",
                 &p,
+                "--cluster-port",
+                &bus,
                 "--bind",
                 "127.0.0.1",
                 "--cluster-enabled",
