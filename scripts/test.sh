@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
-# The Sentinel failover test (tests/it/redis_sentinel.rs) runs its own sentinels.
+# The Sentinel failover test (tests/it/redis_sentinel.rs) runs its own sentinels, and the Redis
+# Cluster test (tests/it/redis_cluster.rs) its own three nodes, joined with redis-cli.
 command -v redis-sentinel >/dev/null 2>&1 || missing+=(redis-sentinel)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)

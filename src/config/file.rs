@@ -155,6 +155,7 @@ pub struct RawCookieDomain {
 pub struct RawRedis {
     pub url: String,
     pub sentinels: Option<Vec<String>>,
+    pub cluster: Option<Vec<String>>,
     pub master_name: Option<String>,
     pub sentinel_password: Option<String>,
     pub sentinel_password_file: Option<PathBuf>,
@@ -174,6 +175,7 @@ impl Default for RawRedis {
         Self {
             url: String::new(),
             sentinels: None,
+            cluster: None,
             master_name: None,
             sentinel_password: None,
             sentinel_password_file: None,

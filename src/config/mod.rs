@@ -16,7 +16,7 @@ use std::path::Path;
 
 pub use database::redacted_url;
 pub use env::{private_file, read_secret, secret_file_hint};
-pub use redis_target::{RedisTarget, SentinelTarget};
+pub use redis_target::{ClusterTarget, RedisTarget, SentinelTarget};
 pub use types::*;
 
 /// One thing wrong with the configuration.

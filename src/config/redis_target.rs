@@ -1,5 +1,5 @@
-//! Where the Redis that holds the sessions is: one URL, or a master found through Redis
-//! Sentinel (docs/security.md#redis-sentinel).
+//! Where the Redis that holds the sessions is: one URL, a master found through Redis
+//! Sentinel (docs/security.md#redis-sentinel), or a Redis Cluster (docs/security.md#redis-cluster).
 
 use crate::domain::secret::SecretString;
 
@@ -10,6 +10,21 @@ pub enum RedisTarget {
     Url(SecretString),
     /// The current master of a Sentinel-monitored group.
     Sentinel(Box<SentinelTarget>),
+    /// A Redis Cluster, found from some of its nodes.
+    Cluster(Box<ClusterTarget>),
+}
+
+/// `session.redis.cluster`: seed nodes of a Redis Cluster. The client learns the whole
+/// topology from whichever answers, and follows it as slots move.
+#[derive(Debug, Clone)]
+pub struct ClusterTarget {
+    /// `host:port` of each seed node.
+    pub nodes: Vec<(String, u16)>,
+    /// The nodes' password (`session.redis.password`).
+    pub password: Option<SecretString>,
+    /// TLS to every node (`session.redis.tls`), with the certificates of
+    /// `session.redis.ca_file`, `client_cert` and `client_key`.
+    pub tls: bool,
 }
 
 /// `session.redis.sentinels` and `master_name`: the gateway asks the sentinels for the current
@@ -35,6 +50,7 @@ impl RedisTarget {
         match self {
             Self::Url(_) => "session.redis.url",
             Self::Sentinel(_) => "session.redis.sentinels",
+            Self::Cluster(_) => "session.redis.cluster",
         }
     }
 }

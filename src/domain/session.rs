@@ -7,7 +7,7 @@
 use super::user::UserId;
 use serde::{Deserialize, Serialize};
 
-use super::secret::{SecretString, random_token, sha256_hex};
+use super::secret::{SecretString, random_token, sha256, sha256_hex};
 
 /// Bytes of randomness in a session id (256 bits, docs/security.md#session-ids).
 const SESSION_ID_BYTES: usize = 32;
@@ -37,6 +37,21 @@ impl SessionId {
         Self(SecretString::new(random_token(SESSION_ID_BYTES)))
     }
 
+    /// A fresh id whose key begins with `user`'s shard (one byte, see [`user_shard`]), so a
+    /// store can keep every session of a user beside the user's index knowing only a key:
+    /// one hash slot of a Redis Cluster (docs/security.md#redis-cluster). Drawn until the key
+    /// fits (256 draws on average); the id keeps its 256 random bits, and its key is still
+    /// SHA-256 of it, eight bits of which the user's id fixes.
+    pub fn generate_for(user: UserId) -> Self {
+        let shard = user_shard(user);
+        loop {
+            let id = Self::generate();
+            if sha256(id.expose().as_bytes())[0] == shard {
+                return id;
+            }
+        }
+    }
+
     /// Accepts a cookie value only if it has the exact shape of an id we issue, so that
     /// garbage or oversized cookies never reach the store.
     pub fn parse(raw: &str) -> Option<Self> {
@@ -61,6 +76,19 @@ impl SessionId {
 impl std::fmt::Debug for SessionId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("SessionId([redacted])")
+    }
+}
+
+/// The shard of `user`'s sessions: the first byte of each of their keys
+/// ([`SessionId::generate_for`]). Consecutive ids take consecutive shards.
+pub fn user_shard(user: UserId) -> u8 {
+    u8::try_from(user.0.rem_euclid(256)).unwrap_or(0)
+}
+
+impl SessionKey {
+    /// The shard this key was drawn for: its first byte, the first two hex digits.
+    pub fn shard(&self) -> Option<u8> {
+        u8::from_str_radix(self.0.get(..2)?, 16).ok()
     }
 }
 
@@ -363,5 +391,17 @@ mod tests {
     fn debug_hides_the_id() {
         let id = SessionId::generate();
         assert!(!format!("{id:?}").contains(id.expose()));
+    }
+
+    #[test]
+    fn an_id_drawn_for_a_user_has_a_key_in_the_users_shard() {
+        for user in [0, 1, 255, 256, 1_000_003, -5] {
+            let id = SessionId::generate_for(UserId(user));
+            let shard = id.key().shard();
+            assert_eq!(shard, Some(user_shard(UserId(user))), "user {user}");
+            assert!(SessionId::parse(id.expose()).is_some());
+        }
+        assert_eq!(user_shard(UserId(257)), 1);
+        assert_eq!(user_shard(UserId(-1)), 255);
     }
 }

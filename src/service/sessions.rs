@@ -157,7 +157,7 @@ impl Sessions {
 
     /// Stores `session` under a fresh id: its one write.
     async fn put_new(&self, session: Session, now: i64) -> StoreResult<(SessionId, Session)> {
-        let id = SessionId::generate();
+        let id = SessionId::generate_for(session.user_id);
         self.store
             .put(&id.key(), &session, session.ttl(now, &self.timeouts), now)
             .await?;
@@ -174,7 +174,7 @@ impl Sessions {
         now: i64,
         remember: bool,
     ) -> StoreResult<(SessionId, Session)> {
-        let id = SessionId::generate();
+        let id = SessionId::generate_for(user.id);
         let mut session = Session::start(
             user.into(),
             AuthLevel::Pending,

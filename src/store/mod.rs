@@ -6,6 +6,8 @@
 
 pub mod memory;
 pub mod redis;
+mod redis_cluster;
+mod redis_keys;
 mod redis_link;
 pub mod redis_pubsub;
 mod redis_record;

@@ -1,15 +1,20 @@
 //! Redis stores shared by several gateway instances: the connection and sessions (throttle
 //! counters: `redis_throttle.rs`).
 //!
-//! Keys (all under the configured prefix): `s<32 digest bytes>` the session's compact record
-//! (`redis_record.rs`) with a TTL; `i:<user id>` a hash whose fields are the digests of that
-//! user's sessions (a listpack: about 36 bytes a session); `p:<sha256(id) hex>` the action that
-//! session posted before a step-up (TTL: the step-up window); `t:<throttle key>` the throttle
-//! (`redis_throttle.rs`). The raw session id never reaches Redis
-//! (docs/security.md#session-store-at-rest). Records of versions before the compact layout
-//! (`s:<hex>` JSON, `u:<id>` sets) are not read: those sessions end at the upgrade and their
-//! keys expire by their TTLs. Every error becomes `StoreError::Unavailable`, and callers fail
-//! closed on it (docs/security.md#store-bounds-and-outages).
+//! Keys (all under the configured prefix; `redis_keys.rs` spells them): `{h}<digest bytes 2
+//! to 32>` the session's compact record (`redis_record.rs`) with a TTL; `{h}i:<user id>` a
+//! hash whose fields are the digests of that user's sessions (a listpack: about 36 bytes a
+//! session); `p:<sha256(id) hex>` the action that session posted before a step-up (TTL: the
+//! step-up window); `{th}t:<throttle key>` the throttle (`redis_throttle.rs`). `h` is the
+//! user's shard, one byte: every session key of the user begins with it
+//! (`SessionId::generate_for`), so the hash tag puts a user's records and index in one Redis
+//! Cluster slot, found from the key alone, and every step over them is one MULTI or script
+//! there (docs/security.md#redis-cluster). The raw session id never reaches Redis
+//! (docs/security.md#session-store-at-rest). Records of earlier layouts (`s<digest>` and
+//! `i:<id>` without a tag; `s:<hex>` JSON and `u:<id>` sets before those) are not read: those
+//! sessions end at the upgrade and their keys expire by their TTLs. Every error becomes
+//! `StoreError::Unavailable`, and callers fail closed on it
+//! (docs/security.md#store-bounds-and-outages).
 
 use crate::domain::user::UserId;
 use std::time::Duration;
@@ -24,8 +29,7 @@ use super::{SessionStore, StoreError, StoreResult, redis_record};
 use crate::config::{RedisTarget, RedisTls};
 use crate::domain::pending::PendingAction;
 use crate::domain::secret::SecretString;
-use crate::domain::session::{Session, SessionKey};
-use crate::domain::throttle_key::ThrottleKey;
+use crate::domain::session::{Session, SessionKey, user_shard};
 
 pub(super) fn unavailable(e: redis::RedisError) -> StoreError {
     StoreError::unavailable(e)
@@ -50,7 +54,8 @@ impl RedisConn {
 
     /// Connects to `target` with the certificates of `tls` for TLS: its CA instead of the
     /// system roots, and a client certificate (docs/security.md#redis-tls). A Sentinel group's
-    /// master is looked up now, and again whenever it fails (docs/security.md#redis-sentinel).
+    /// master is looked up now, and again whenever it fails (docs/security.md#redis-sentinel);
+    /// a cluster's slot map is read now from its seeds (docs/security.md#redis-cluster).
     pub async fn open(
         target: &RedisTarget,
         prefix: &str,
@@ -72,6 +77,12 @@ impl RedisConn {
                     .await
                     .map_err(hinted)?;
                 (Link::Server(conn), Subscriber::Server(Box::new(client)))
+            }
+            RedisTarget::Cluster(cluster) => {
+                let (conn, seeds) = super::redis_cluster::connect(cluster, tls, timeout)
+                    .await
+                    .map_err(hinted)?;
+                (Link::Cluster(conn), Subscriber::Cluster(seeds))
             }
             RedisTarget::Sentinel(group) => {
                 let link = SentinelLink::connect(group, tls, timeout)
@@ -95,28 +106,6 @@ impl RedisConn {
     /// `u:<user id>`, published by the scripts that end sessions and by `user_changed`.
     pub(super) fn channel(&self) -> String {
         format!("{}inv", self.prefix)
-    }
-
-    /// `s` and the 32 digest bytes (redis_record.rs); `None` for a key that names no session.
-    fn session_key(&self, key: &SessionKey) -> Option<Vec<u8>> {
-        let digest = redis_record::digest(key)?;
-        let mut out = Vec::with_capacity(self.prefix.len() + 33);
-        out.extend_from_slice(self.prefix.as_bytes());
-        out.push(b's');
-        out.extend_from_slice(&digest);
-        Some(out)
-    }
-
-    fn pending_key(&self, key: &SessionKey) -> String {
-        format!("{}p:{}", self.prefix, key.0)
-    }
-
-    fn index_key(&self, user_id: UserId) -> String {
-        format!("{}i:{user_id}", self.prefix)
-    }
-
-    pub(super) fn throttle_key(&self, key: &ThrottleKey) -> String {
-        format!("{}t:{key}", self.prefix)
     }
 }
 
@@ -142,9 +131,11 @@ return 1
 ";
 
 // Delete a session and unlink it from its user's index (the user id is the varint after the
-// record's version byte, see redis_record.rs), and announce it on the invalidation channel in
-// the same step, so that no instance keeps serving it from its local cache.
-// KEYS: session; ARGV: key prefix, digest, session key (hex, for the channel).
+// record's version byte, see redis_record.rs; the index shares the session's shard, so the
+// key is built here in the same slot), and announce it on the invalidation channel in the
+// same step, so that no instance keeps serving it from its local cache.
+// KEYS: session; ARGV: key prefix, prefix with the shard's tag, digest, session key (hex, for
+// the channel).
 const REMOVE_LUA: &str = r"
 local raw = redis.call('GET', KEYS[1])
 if not raw then return 0 end
@@ -156,7 +147,7 @@ if string.byte(raw, 1) == 1 then
     local b = string.byte(raw, i)
     id = id + (b % 128) * mul
     if b < 128 then
-      redis.call('HDEL', ARGV[1] .. 'i:' .. string.format('%d', id), ARGV[2])
+      redis.call('HDEL', ARGV[2] .. 'i:' .. string.format('%d', id), ARGV[3])
       break
     end
     mul = mul * 128
@@ -166,13 +157,15 @@ return 1
 ";
 
 // Delete every session listed in a user's index, and the index; announce the user (always:
-// the user's record changed too, e.g. a new password or disabled).
-// KEYS: index; ARGV: key prefix, user id.
+// the user's record changed too, e.g. a new password or disabled). The sessions share the
+// index's shard: one slot.
+// KEYS: index; ARGV: key prefix, user id, prefix with the shard's tag (before the digest's
+// last 31 bytes).
 const REMOVE_ALL_LUA: &str = r"
 redis.call('PUBLISH', ARGV[1] .. 'inv', 'u:' .. ARGV[2])
 local n = 0
 for _, d in ipairs(redis.call('HKEYS', KEYS[1])) do
-  n = n + redis.call('DEL', ARGV[1] .. 's' .. d)
+  n = n + redis.call('DEL', ARGV[3] .. string.sub(d, 2))
 end
 redis.call('DEL', KEYS[1])
 return n
@@ -206,6 +199,13 @@ impl SessionStore for RedisSessionStore {
         else {
             return Err(StoreError::inconsistent("a session key is not a digest"));
         };
+        // Outside its user's shard a session would leave the index's slot (CROSSSLOT on a
+        // cluster): only keys of `SessionId::generate_for` are stored.
+        if digest[0] != user_shard(session.user_id) {
+            return Err(StoreError::inconsistent(
+                "a session key outside its user's shard",
+            ));
+        }
         let mut conn = self.redis.conn.clone();
         let index = self.redis.index_key(session.user_id);
         redis::pipe()
@@ -268,6 +268,7 @@ impl SessionStore for RedisSessionStore {
             .remove
             .key(record_key)
             .arg(&self.redis.prefix)
+            .arg(self.redis.shard_prefix(digest[0]))
             .arg(&digest[..])
             .arg(&key.0)
             .invoke_async(&mut conn)
@@ -319,6 +320,7 @@ impl SessionStore for RedisSessionStore {
             .key(self.redis.index_key(user_id))
             .arg(&self.redis.prefix)
             .arg(user_id.0)
+            .arg(self.redis.shard_prefix(user_shard(user_id)))
             .invoke_async(&mut conn)
             .await
             .map_err(unavailable)?;

@@ -1,12 +1,15 @@
-//! How the Redis stores reach Redis: one server through a reconnecting `ConnectionManager`, or
-//! the master of a Sentinel group (`redis_sentinel.rs`). Both are one [`Link`] to the stores,
-//! and one [`Subscriber`] source to the invalidation channel (`redis_pubsub.rs`).
+//! How the Redis stores reach Redis: one server through a reconnecting `ConnectionManager`,
+//! the master of a Sentinel group (`redis_sentinel.rs`), or a Redis Cluster
+//! (`redis_cluster.rs`). Each is one [`Link`] to the stores, and one [`Subscriber`] source to
+//! the invalidation channel (`redis_pubsub.rs`).
 
 use std::sync::Arc;
 
 use redis::aio::{ConnectionLike, ConnectionManager};
+use redis::cluster_async::ClusterConnection;
 use redis::{Cmd, Pipeline, RedisFuture, Value};
 
+use super::redis_cluster::ClusterSeeds;
 use super::redis_sentinel::{Addr, SentinelConnection, SentinelLink};
 use crate::config::RedisTls;
 
@@ -54,6 +57,7 @@ pub(super) fn tls_hint(e: &redis::RedisError) -> Option<&'static str> {
 pub(super) enum Link {
     Server(ConnectionManager),
     Sentinel(SentinelConnection),
+    Cluster(ClusterConnection),
 }
 
 impl ConnectionLike for Link {
@@ -61,6 +65,7 @@ impl ConnectionLike for Link {
         match self {
             Self::Server(c) => c.req_packed_command(cmd),
             Self::Sentinel(c) => c.req_packed_command(cmd),
+            Self::Cluster(c) => c.req_packed_command(cmd),
         }
     }
 
@@ -73,6 +78,7 @@ impl ConnectionLike for Link {
         match self {
             Self::Server(c) => c.req_packed_commands(pipeline, offset, count),
             Self::Sentinel(c) => c.req_packed_commands(pipeline, offset, count),
+            Self::Cluster(c) => c.req_packed_commands(pipeline, offset, count),
         }
     }
 
@@ -80,6 +86,7 @@ impl ConnectionLike for Link {
         match self {
             Self::Server(c) => c.get_db(),
             Self::Sentinel(c) => c.get_db(),
+            Self::Cluster(c) => c.get_db(),
         }
     }
 }
@@ -89,10 +96,13 @@ impl ConnectionLike for Link {
 pub(super) enum Subscriber {
     Server(Box<redis::Client>),
     Sentinel(Arc<SentinelLink>),
+    Cluster(Arc<ClusterSeeds>),
 }
 
 impl Subscriber {
     /// A client for the node to subscribe on, and for a Sentinel group that node's address.
+    /// In a cluster any node hears every PUBLISH: each call takes the next seed, so a
+    /// subscription that failed is made again on another node.
     pub(super) async fn client(&self) -> redis::RedisResult<(redis::Client, Option<Addr>)> {
         match self {
             Self::Server(c) => Ok((c.as_ref().clone(), None)),
@@ -100,6 +110,13 @@ impl Subscriber {
                 let (addr, client) = link.master_client().await?;
                 Ok((client, Some(addr)))
             }
+            Self::Cluster(seeds) => match seeds.next_client() {
+                Some(client) => Ok((client, None)),
+                None => Err(redis::RedisError::from((
+                    redis::ErrorKind::InvalidClientConfig,
+                    "no cluster node is configured",
+                ))),
+            },
         }
     }
 

@@ -1,7 +1,8 @@
 //! Throttle counters in Redis, shared by every instance on it, so that N instances never give
 //! an attacker N times the attempts (docs/security.md#throttle-design).
 //!
-//! A key `t:<throttle key>` (under the configured prefix) is a hash {f: settled failures,
+//! A key `{th}t:<throttle key>` (under the configured prefix; one hash tag for every bucket, see
+//! `redis.rs`) is a hash {f: settled failures,
 //! p: attempts in flight, b: ban end} with a TTL, so nothing outlives its `forget_after` or its
 //! ban. Every step is one Lua script over all the keys it changes (a login's account and
 //! client buckets, a code's counter and client buckets), so a step is atomic across instances

@@ -5,7 +5,7 @@
 use gatehouse::domain::user::UserId;
 use std::time::Duration;
 
-use gatehouse::domain::session::{AuthLevel, Session, SessionId, SessionTimeouts};
+use gatehouse::domain::session::{AuthLevel, Session, SessionId, SessionKey, SessionTimeouts};
 use gatehouse::store::SessionStore;
 use gatehouse::store::redis::{RedisConn, RedisSessionStore};
 
@@ -53,7 +53,7 @@ async fn redis_revoke_all_racing_sign_ins_leaves_no_session_outside_the_index() 
         for _ in 0..400 {
             let s = record(user, 1_000);
             signer
-                .put(&SessionId::generate().key(), &s, 600, 1_000)
+                .put(&SessionId::generate_for(UserId(user)).key(), &s, 600, 1_000)
                 .await
                 .unwrap();
         }
@@ -69,18 +69,26 @@ async fn redis_revoke_all_racing_sign_ins_leaves_no_session_outside_the_index() 
     let client = redis::Client::open(redis_url()).unwrap();
     let mut conn = client.get_multiplexed_async_connection().await.unwrap();
     let keys: Vec<Vec<u8>> = redis::cmd("KEYS")
-        .arg(format!("{prefix}s*"))
+        .arg(format!("{prefix}*"))
         .query_async(&mut conn)
         .await
         .unwrap();
+    let index = crate::redis_layout::index_key(&prefix, UserId(user));
     let members: Vec<Vec<u8>> = redis::cmd("HKEYS")
-        .arg(format!("{prefix}i:{user}"))
+        .arg(&index)
         .query_async(&mut conn)
         .await
         .unwrap();
+    let indexed: Vec<Vec<u8>> = members
+        .iter()
+        .map(|m| {
+            let hex = m.iter().map(|b| format!("{b:02x}")).collect();
+            crate::redis_layout::record_key(&prefix, &SessionKey(hex))
+        })
+        .collect();
     let orphans: Vec<&Vec<u8>> = keys
         .iter()
-        .filter(|k| !members.iter().any(|m| k.ends_with(m)))
+        .filter(|k| **k != index && !indexed.contains(k))
         .collect();
     assert!(
         orphans.is_empty(),
@@ -112,7 +120,7 @@ async fn a_refresh_never_resurrects_an_ended_session() {
                 Box::new(RedisSessionStore::new(conn, 3600))
             }
         };
-        let key = SessionId::generate().key();
+        let key = SessionId::generate_for(UserId(9)).key();
         let s = record(9, 1_000);
         sessions.put(&key, &s, 600, 1_000).await.unwrap();
         assert!(

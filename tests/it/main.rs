@@ -52,6 +52,7 @@ mod outage_redis;
 mod outage_sql;
 mod passwords;
 mod protocol;
+mod redis_cluster;
 mod redis_layout;
 mod redis_sentinel;
 mod redis_sentinel_config;

@@ -36,8 +36,9 @@ async fn bytes_per_session(ua: &str) -> usize {
     for user in 0..20 {
         let name = format!("user{user:02}");
         for n in 0..10 {
+            let owner_id = UserId(1000 + user);
             let owner = Owner {
-                user_id: UserId(1000 + user),
+                user_id: owner_id,
                 username: &name,
                 epoch: 3,
             };
@@ -45,7 +46,7 @@ async fn bytes_per_session(ua: &str) -> usize {
             let mut s = Session::start(owner, AuthLevel::TwoFactor, now, &ip, ua, &TIMEOUTS);
             s.cookie_scope = Some("example.com".to_owned());
             s.last_seen = now + 125;
-            let key = SessionId::generate().key();
+            let key = SessionId::generate_for(owner_id).key();
             store.put(&key, &s, 3600, now).await.unwrap();
         }
     }
@@ -108,7 +109,7 @@ async fn sessions_of_the_json_layout_end_at_the_upgrade() {
     let old_index = format!("{}u:{}", app.prefix, session.user_id);
     redis::pipe()
         .del(record_key(&app.prefix, &key))
-        .del(format!("{}i:{}", app.prefix, session.user_id))
+        .del(index_key(&app.prefix, session.user_id))
         .set_ex(&old_key, serde_json::to_string(&session).unwrap(), 600)
         .sadd(&old_index, &key.0)
         .expire(&old_index, 600)
@@ -131,10 +132,28 @@ async fn sessions_of_the_json_layout_end_at_the_upgrade() {
     );
 }
 
-/// The Redis key of a session's record: the prefix, `s`, and the 32 digest bytes.
+/// A shard's hash tag: `{`, the shard's byte (a `}` becomes `{`), `}`.
+fn tag(shard: u8) -> [u8; 3] {
+    [b'{', if shard == b'}' { b'{' } else { shard }, b'}']
+}
+
+/// The Redis key of a session's record: the prefix, the hash tag of the digest's first byte
+/// (the user's shard), and the digest's other 31 bytes.
 pub fn record_key(prefix: &str, key: &SessionKey) -> Vec<u8> {
     let digest: Vec<u8> = (0..32)
         .map(|i| u8::from_str_radix(&key.0[2 * i..2 * i + 2], 16).unwrap())
         .collect();
-    [prefix.as_bytes(), b"s", &digest].concat()
+    [prefix.as_bytes(), &tag(digest[0]), &digest[1..]].concat()
+}
+
+/// The Redis key of a user's session index: the prefix, the hash tag of the user's shard
+/// (the id modulo 256), `i:` and the id.
+pub fn index_key(prefix: &str, user: UserId) -> Vec<u8> {
+    let shard = u8::try_from(user.0.rem_euclid(256)).unwrap();
+    [
+        prefix.as_bytes(),
+        &tag(shard),
+        format!("i:{}", user.0).as_bytes(),
+    ]
+    .concat()
 }

@@ -17,12 +17,12 @@ const MASTER: &str = "gatehouse";
 /// it asks them every 500 ms.
 const SWITCH_BOUND: Duration = Duration::from_secs(3);
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().port()
 }
 
-fn spawn(program: &str, args: &[&str], missing: &str) -> Child {
+pub(crate) fn spawn(program: &str, args: &[&str], missing: &str) -> Child {
     Command::new(program)
         .args(args)
         .stdout(Stdio::null())
@@ -148,7 +148,7 @@ impl Drop for Group {
 }
 
 /// Waits up to `limit` (an allowance for processes to start, not a bound under test).
-async fn until<F, Fut>(limit: Duration, what: &str, mut check: F)
+pub(crate) async fn until<F, Fut>(limit: Duration, what: &str, mut check: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
@@ -160,11 +160,11 @@ where
     }
 }
 
-fn key(cookie: &str) -> SessionKey {
+pub(crate) fn key(cookie: &str) -> SessionKey {
     SessionId::parse(cookie).expect("a session id").key()
 }
 
-async fn status(app: &TestApp, cookie: &str) -> u16 {
+pub(crate) async fn status(app: &TestApp, cookie: &str) -> u16 {
     let name = app.app.state().cookies.session_name().to_owned();
     app.get("app.gate.localhost", "/")
         .header("cookie", format!("{name}={cookie}"))

@@ -1,10 +1,10 @@
-//! `session.redis.url`, or `sentinels` and `master_name`: which Redis holds the sessions.
-//! The two ways are exclusive, and every mistake in either is listed
-//! (docs/security.md#redis-sentinel).
+//! `session.redis.url`, `sentinels` and `master_name`, or `cluster`: which Redis holds the
+//! sessions. The three ways are exclusive, and every mistake in any is listed
+//! (docs/security.md#redis-sentinel, #redis-cluster).
 
 use super::Ctx;
 use crate::config::file::RawRedis;
-use crate::config::redis_target::{RedisTarget, SentinelTarget};
+use crate::config::redis_target::{ClusterTarget, RedisTarget, SentinelTarget};
 use crate::domain::secret::SecretString;
 
 /// The target of `raw` and whether it is reached over TLS; `password` is the data nodes'.
@@ -13,9 +13,19 @@ pub(super) fn redis_target(
     raw: &RawRedis,
     password: Option<SecretString>,
 ) -> (RedisTarget, bool) {
-    match &raw.sentinels {
-        Some(list) => sentinel(cx, raw, list, password),
-        None => {
+    match (&raw.sentinels, &raw.cluster) {
+        (Some(list), cluster) => {
+            if cluster.is_some() {
+                cx.problem(
+                    "session.redis.cluster",
+                    "cannot be combined with session.redis.sentinels",
+                    "a Sentinel group and a Redis Cluster are two ways to run Redis: keep the one you run",
+                );
+            }
+            sentinel(cx, raw, list, password)
+        }
+        (None, Some(list)) => cluster(cx, raw, list, password),
+        (None, None) => {
             for (key, set) in [
                 ("session.redis.master_name", raw.master_name.is_some()),
                 (
@@ -25,11 +35,18 @@ pub(super) fn redis_target(
                 ("session.redis.tls", raw.tls.is_some()),
             ] {
                 if set {
-                    cx.problem(
-                        key,
-                        "is only used with session.redis.sentinels",
-                        "list the sentinels, or remove the key (with url, TLS is a rediss:// URL)",
-                    );
+                    let (used, hint) = if key == "session.redis.tls" {
+                        (
+                            "is only used with session.redis.sentinels or session.redis.cluster",
+                            "with url, TLS is a rediss:// URL: remove the key",
+                        )
+                    } else {
+                        (
+                            "is only used with session.redis.sentinels",
+                            "list the sentinels, or remove the key",
+                        )
+                    };
+                    cx.problem(key, used, hint);
                 }
             }
             url(cx, raw, password)
@@ -48,7 +65,7 @@ fn url(cx: &mut Ctx<'_>, raw: &RawRedis, password: Option<SecretString>) -> (Red
         cx.problem(
             "session.redis.url",
             "is not a redis://, rediss:// or unix:// URL",
-            "e.g. \"redis://127.0.0.1:6379/0\", or \"rediss://redis.example.net:6380\" over TLS; or list session.redis.sentinels",
+            "e.g. \"redis://127.0.0.1:6379/0\", or \"rediss://redis.example.net:6380\" over TLS; or list session.redis.sentinels or session.redis.cluster",
         );
     }
     if let Some(pw) = password {
@@ -121,6 +138,70 @@ fn sentinel(
         tls,
     };
     (RedisTarget::Sentinel(Box::new(target)), tls)
+}
+
+fn cluster(
+    cx: &mut Ctx<'_>,
+    raw: &RawRedis,
+    list: &[String],
+    password: Option<SecretString>,
+) -> (RedisTarget, bool) {
+    if !raw.url.is_empty() {
+        cx.problem(
+            "session.redis.url",
+            "cannot be combined with session.redis.cluster: the cluster's nodes are listed there",
+            "remove url (the password, tls and certificate keys apply to every node)",
+        );
+    }
+    for (key, set) in [
+        ("session.redis.master_name", raw.master_name.is_some()),
+        (
+            "session.redis.sentinel_password",
+            raw.sentinel_password.is_some() || raw.sentinel_password_file.is_some(),
+        ),
+    ] {
+        if set {
+            cx.problem(
+                key,
+                "is only used with session.redis.sentinels, not with session.redis.cluster",
+                "remove the key",
+            );
+        }
+    }
+    if list.is_empty() {
+        cx.problem(
+            "session.redis.cluster",
+            "is empty",
+            "list some of the cluster's nodes as \"host:port\", e.g. [\"10.0.0.1:6379\", \"10.0.0.2:6379\", \"10.0.0.3:6379\"]",
+        );
+    }
+    let mut nodes = Vec::new();
+    for entry in list {
+        match host_port(entry) {
+            Some(addr) => nodes.push(addr),
+            None => cx.problem(
+                "session.redis.cluster",
+                &format!("{entry:?} is not host:port"),
+                "e.g. \"10.0.0.1:6379\" or \"[::1]:6379\"",
+            ),
+        }
+    }
+    // The keys' hash tags decide which slot holds what (docs/security.md#redis-cluster): a
+    // brace in the prefix would take that choice over.
+    if raw.prefix.contains(['{', '}']) {
+        cx.problem(
+            "session.redis.prefix",
+            "contains a brace: in a Redis Cluster it would decide the hash slot of every key",
+            "use a prefix without { or }, e.g. \"gatehouse:\"",
+        );
+    }
+    let tls = raw.tls.unwrap_or(false);
+    let target = ClusterTarget {
+        nodes,
+        password,
+        tls,
+    };
+    (RedisTarget::Cluster(Box::new(target)), tls)
 }
 
 /// `host:port` with a port above zero; an IPv6 host in brackets.

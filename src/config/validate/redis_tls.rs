@@ -12,7 +12,7 @@ use crate::config::file::RawRedis;
 use crate::config::types::RedisTls;
 use crate::domain::secret::SecretString;
 
-/// The TLS material of `raw`; `tls` says whether the URL is `rediss://` (or, with sentinels,
+/// The TLS material of `raw`; `tls` says whether the URL is `rediss://` (or, with sentinels or a cluster,
 /// `tls = true`).
 pub(super) fn redis_tls(cx: &mut Ctx<'_>, raw: &RawRedis, tls: bool) -> RedisTls {
     let files = [
@@ -25,8 +25,8 @@ pub(super) fn redis_tls(cx: &mut Ctx<'_>, raw: &RawRedis, tls: bool) -> RedisTls
             if file.is_some() {
                 cx.problem(
                     key,
-                    "is only used over TLS: session.redis.url is not rediss://, or (with sentinels) tls is not true",
-                    "use a rediss:// URL (with sentinels: tls = true), or remove the key",
+                    "is only used over TLS: session.redis.url is not rediss://, or (with sentinels or cluster) tls is not true",
+                    "use a rediss:// URL (with sentinels or cluster: tls = true), or remove the key",
                 );
             }
         }

@@ -170,7 +170,7 @@ fn redis_backend(cx: &mut Ctx<'_>, raw: Option<&RawRedis>) -> SessionBackend {
         cx.problem(
             "session.redis",
             "store = \"redis\" needs a [session.redis] section",
-            "add url = \"redis://host:6379\", or sentinels and master_name",
+            "add url = \"redis://host:6379\", or sentinels and master_name, or cluster",
         );
         return SessionBackend::Memory { capacity: 1 };
     };
