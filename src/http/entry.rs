@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use arc_swap::ArcSwap;
 use axum::body::Body;
 use http::header::{self, HeaderMap, HeaderValue};
 use http::{Method, Request, Response, StatusCode, Version};
@@ -329,21 +330,62 @@ fn decision_of(class: RouteClass, resp: &Response<Body>) -> Decision {
     }
 }
 
-/// The built application.
-#[derive(Clone)]
-pub struct App {
+/// What a reload rebuilds and swaps whole: the state and the portal router over it. A request
+/// takes one snapshot when it arrives and keeps it to the end, so it never sees half of an
+/// old configuration and half of a new one.
+pub(crate) struct Live {
     pub(crate) state: Arc<AppState>,
     pub(crate) portal: axum::Router,
 }
 
+impl Live {
+    fn new(state: Arc<AppState>) -> Self {
+        let portal = crate::http::portal::router(state.clone());
+        Self { state, portal }
+    }
+}
+
+/// The built application: a handle on the live state, shared by every worker; cloning it is
+/// cheap and every clone sees a reload.
+#[derive(Clone)]
+pub struct App {
+    live: Arc<ArcSwap<Live>>,
+}
+
 impl App {
-    /// Shared state (for tests and the CLI).
-    pub fn state(&self) -> &Arc<AppState> {
-        &self.state
+    /// The application serving `state`.
+    pub fn from_state(state: Arc<AppState>) -> Self {
+        Self {
+            live: Arc::new(ArcSwap::from_pointee(Live::new(state))),
+        }
+    }
+
+    /// The state serving now (for tests, the CLI and the server's per-connection settings).
+    pub fn state(&self) -> Arc<AppState> {
+        self.live.load().state.clone()
+    }
+
+    /// Serves `state` from the next request on; requests in progress finish on the state
+    /// they started with.
+    pub fn replace(&self, state: Arc<AppState>) {
+        self.live.store(Arc::new(Live::new(state)));
     }
 
     /// Handles one request from a client.
     pub async fn handle(&self, req: Request<Body>, conn: ConnInfo) -> Response<Body> {
+        // One reference count per request: no lock, no allocation.
+        let live = self.live.load_full();
+        live.handle(req, conn).await
+    }
+
+    /// Security headers of the state serving now (see [`Live::secured`]).
+    pub(crate) fn secured(&self, resp: Response<Body>) -> Response<Body> {
+        self.live.load().secured(resp)
+    }
+}
+
+impl Live {
+    async fn handle(&self, req: Request<Body>, conn: ConnInfo) -> Response<Body> {
         let app = &self.state;
         let ctx = match precheck(app, &req, conn) {
             Ok(ctx) => ctx,
