@@ -57,11 +57,7 @@ impl Kept {
 
 /// The state serving `config` over `kept`, its pages speaking `catalogs`; `Err` lists every
 /// part that could not be built (all are tried).
-pub fn state(
-    config: Config,
-    kept: Kept,
-    catalogs: Arc<Catalogs>,
-) -> Result<AppState, Vec<String>> {
+pub fn state(config: Config, kept: Kept, catalogs: Arc<Catalogs>) -> Result<AppState, Vec<String>> {
     let pages = Pages::load(config.portal.templates_dir.as_deref(), catalogs);
     let branding = Branding::load(&config);
     let sites = SiteTable::new(

@@ -65,14 +65,26 @@ fn restart_only_changes(a: &Config, b: &Config) -> Vec<&'static str> {
             "server.trusted_proxies",
             differ(&s.trusted_proxies, &t.trusted_proxies),
         ),
-        ("server.max_connections", s.max_connections != t.max_connections),
+        (
+            "server.max_connections",
+            s.max_connections != t.max_connections,
+        ),
         (
             "server.max_connections_per_client",
             s.max_connections_per_client != t.max_connections_per_client,
         ),
-        ("server.shutdown_grace", s.shutdown_grace != t.shutdown_grace),
-        ("server.max_header_bytes", s.max_header_bytes != t.max_header_bytes),
-        ("server.body_read_timeout", s.body_read_timeout != t.body_read_timeout),
+        (
+            "server.shutdown_grace",
+            s.shutdown_grace != t.shutdown_grace,
+        ),
+        (
+            "server.max_header_bytes",
+            s.max_header_bytes != t.max_header_bytes,
+        ),
+        (
+            "server.body_read_timeout",
+            s.body_read_timeout != t.body_read_timeout,
+        ),
         ("server.idle_timeout", s.idle_timeout != t.idle_timeout),
         ("portal.url", a.portal.url != b.portal.url),
         ("portal.title", a.portal.title != b.portal.title),
@@ -82,7 +94,10 @@ fn restart_only_changes(a: &Config, b: &Config) -> Vec<&'static str> {
         ("password", differ(&a.password, &b.password)),
         ("throttle", differ(&a.throttle, &b.throttle)),
         ("log", differ(&a.log, &b.log)),
-        ("two_factor.issuer", a.two_factor.issuer != b.two_factor.issuer),
+        (
+            "two_factor.issuer",
+            a.two_factor.issuer != b.two_factor.issuer,
+        ),
         (
             "two_factor.remember_device_days",
             a.two_factor.remember_device_days != b.two_factor.remember_device_days,
@@ -132,9 +147,8 @@ fn secrets_differ(a: &Config, b: &Config) -> bool {
     let (s, t) = (&a.secrets, &b.secrets);
     let key = match (&s.key, &t.key) {
         (KeySource::Value(x), KeySource::Value(y)) => x != y,
-        (KeySource::File(x), KeySource::File(y)) | (KeySource::Generate(x), KeySource::Generate(y)) => {
-            x != y
-        }
+        (KeySource::File(x), KeySource::File(y))
+        | (KeySource::Generate(x), KeySource::Generate(y)) => x != y,
         _ => true,
     };
     key || s.pepper != t.pepper || s.totp_key != t.totp_key
@@ -155,9 +169,15 @@ fn notifier_differs(a: &Config, b: &Config) -> bool {
 mod tests {
     use super::*;
 
-    fn config(extra: &str) -> Config {
+    /// A valid config: `server` replaces the `[server]` table's body, `extra` is appended.
+    fn config(server: &str, extra: &str) -> Config {
+        let server = if server.is_empty() {
+            "listen = [\"127.0.0.1:9091\"]"
+        } else {
+            server
+        };
         let text = format!(
-            "[server]\nlisten = [\"127.0.0.1:9091\"]\n[portal]\nurl = \"https://auth.example.com\"\n[secrets]\nkey = \"a-test-key-that-is-long-enough-0123456789\"\n[storage]\ndatabase = \"sqlite::memory:\"\n{extra}"
+            "[server]\n{server}\n[portal]\nurl = \"https://auth.example.com\"\n[secrets]\nkey = \"a-test-key-that-is-long-enough-0123456789\"\n[storage]\ndatabase = \"sqlite::memory:\"\n[session]\ndomain = \"example.com\"\n{extra}"
         );
         super::super::load_str(&text, std::path::Path::new("."), Vec::new())
             .unwrap_or_else(|p| panic!("{p:?}"))
@@ -165,15 +185,16 @@ mod tests {
 
     #[test]
     fn the_same_file_needs_no_restart() {
-        let (_, changed) = for_reload(&config(""), config(""));
+        let (_, changed) = for_reload(&config("", ""), config("", ""));
         assert!(changed.is_empty(), "{changed:?}");
     }
 
     #[test]
     fn rules_and_sites_are_taken_without_a_restart() {
-        let running = config("");
+        let running = config("", "");
         let new = config(
-            "[[sites]]\nhost = \"app.example.com\"\nupstream = \"http://127.0.0.1:8080\"\n[access_control]\ndefault_policy = \"bypass\"\n[server]\nupstream_timeout = \"7s\"",
+            "listen = [\"127.0.0.1:9091\"]\nupstream_timeout = \"7s\"",
+            "[[sites]]\nhost = \"app.example.com\"\nupstream = \"http://127.0.0.1:8080\"\n[access_control]\ndefault_policy = \"bypass\"",
         );
         let (merged, changed) = for_reload(&running, new);
         assert!(changed.is_empty(), "{changed:?}");
@@ -184,19 +205,38 @@ mod tests {
 
     #[test]
     fn restart_only_keys_keep_the_running_values_and_are_named() {
-        let running = config("");
+        let running = config("", "");
         let new = config(
-            "[server]\nlisten = [\"127.0.0.1:9092\"]\n[secrets]\nkey = \"another-test-key-that-is-long-enough-9876\"\n[admin]\ngroup = \"wheel\"",
+            "listen = [\"127.0.0.1:9092\"]",
+            "[admin]\ngroup = \"wheel\"\n[password]\nmax_concurrent_hashes = 3",
         );
         let (merged, changed) = for_reload(&running, new);
-        assert_eq!(changed, ["server.listen", "secrets", "admin.group"]);
+        assert_eq!(changed, ["server.listen", "password", "admin.group"]);
         assert_eq!(merged.server.listen, running.server.listen);
         assert_eq!(merged.admin.group, running.admin.group);
-        let KeySource::Value(kept) = &merged.secrets.key else {
+        assert_eq!(
+            merged.password.max_concurrent_hashes,
+            running.password.max_concurrent_hashes
+        );
+    }
+
+    #[test]
+    fn a_changed_secret_is_seen_though_debug_hides_it() {
+        let running = config("", "");
+        let mut new = running.clone();
+        new.secrets.key = KeySource::Value(crate::domain::secret::SecretString::new(
+            "another-test-key-that-is-long-enough-9876",
+        ));
+        assert_eq!(
+            format!("{:?}", running.secrets),
+            format!("{:?}", new.secrets)
+        );
+        let (merged, changed) = for_reload(&running, new);
+        assert_eq!(changed, ["secrets"]);
+        let (KeySource::Value(kept), KeySource::Value(was)) =
+            (&merged.secrets.key, &running.secrets.key)
+        else {
             panic!("the key source changed");
-        };
-        let KeySource::Value(was) = &running.secrets.key else {
-            panic!("the test config gives the key as a value");
         };
         assert!(kept == was, "the running key was replaced");
     }
