@@ -16,10 +16,6 @@ use crate::domain::secretbox::SecretBox;
 use crate::http::cookies::Cookies;
 use crate::http::csrf::Csrf;
 use crate::http::entry::App;
-use crate::http::headers::SecurityHeaders;
-use crate::http::pages::Pages;
-use crate::http::proxy::SiteTable;
-use crate::http::state::AppState;
 use crate::mail::Mailer;
 use crate::metrics::Meter;
 use crate::service::credentials::Credentials;
@@ -40,6 +36,9 @@ use crate::store::timed::Timed;
 use crate::store::{
     DeviceStore, ResetStore, SecondFactorStore, SessionStore, StaleSink, ThrottleStore, UserStore,
 };
+
+mod live;
+pub mod reload;
 
 /// The stores the application runs on.
 #[derive(Clone)]
@@ -230,51 +229,13 @@ impl App {
             passwords,
             meter,
         } = services(&config, &stores, &key)?;
-        let csrf_key = hmac_sha256(&key, b"gatehouse/csrf/v1");
-        let portal_url = &config.portal.url;
-        // CSP form-action also governs the redirect after the login POST, so every site
-        // origin (any port) must be listed.
-        let scheme = if portal_url.https { "https" } else { "http" };
-        let form_action: Vec<String> = config
-            .sites
-            .iter()
-            .map(|s| match &s.host {
-                crate::domain::host::HostPattern::Exact(h) => format!("{scheme}://{h}:*"),
-                crate::domain::host::HostPattern::Suffix(d) => format!("{scheme}://*.{d}:*"),
-            })
-            .collect();
-        let mut icon_origins: Vec<String> = config
-            .sites
-            .iter()
-            .filter_map(|s| s.icon.as_ref().map(|i| i.origin.clone()))
-            .collect();
-        icon_origins.sort();
-        let branding =
-            crate::http::branding::Branding::load(&config).map_err(anyhow::Error::msg)?;
-        let assets_origin = branding.serves_assets().then(|| config.portal.url.origin());
-        let state = AppState {
-            csrf: Csrf::new(csrf_key),
+        let kept = live::Kept {
+            csrf: Csrf::new(hmac_sha256(&key, b"gatehouse/csrf/v1")),
             cookies: Cookies::new(
                 config.session.cookie.clone(),
                 config.session.timeouts.absolute,
             ),
-            pages: Pages::load(config.portal.templates_dir.as_deref(), catalogs)
-                .map_err(anyhow::Error::msg)?,
-            headers: SecurityHeaders::new(
-                &form_action,
-                &icon_origins,
-                &branding.css,
-                assets_origin.as_deref(),
-            ),
-            branding,
-            sites: SiteTable::new(
-                &config.sites,
-                config.server.upstream_connect_timeout,
-                config.server.upstream_timeout,
-            )
-            .map_err(anyhow::Error::msg)?,
             users: metered(&stores, &meter).users,
-            config: Arc::new(config),
             sessions,
             login,
             admin,
@@ -283,9 +244,9 @@ impl App {
             meter,
             clock,
         };
-        let state = Arc::new(state);
-        let portal = crate::http::portal::router(state.clone());
-        Ok(Self { state, portal })
+        let state = live::state(config, kept, catalogs)
+            .map_err(|problems| anyhow::anyhow!("{}", problems.join("; ")))?;
+        Ok(Self::from_state(Arc::new(state)))
     }
 }
 

@@ -138,7 +138,7 @@ upstream = "http://{echo}"
         "\nGatehouse demo is running.\n\n  Open:      http://localhost:{port}/\n  Username:  demo\n  Password:  {password}\n\n  Data:      {} (temporary)\n  Stop with Ctrl-C.\n",
         dir.display()
     );
-    let result = crate::server::serve_on(app, bound).await;
+    let result = crate::server::serve_on(app, bound, None).await;
     let _ = std::fs::remove_dir_all(&dir);
     result
 }

@@ -1,4 +1,4 @@
-//! Command-line interface: `serve`, `check-config`, `demo`, `user …`, `store migrate`,
+//! Command-line interface: `serve`, `check-config`, `reload`, `demo`, `user …`, `store migrate`,
 //! `hash-password`.
 
 mod demo;
@@ -42,6 +42,17 @@ enum Command {
     Serve(ConfigArg),
     /// Validate a configuration; exit 0 when valid, 2 listing every problem otherwise.
     CheckConfig(ConfigArg),
+    /// Ask a running `gatehouse serve` to re-read its configuration (sends it SIGHUP), after
+    /// checking the file here: an invalid one is refused with every problem, and the server
+    /// is not disturbed. The server logs the outcome.
+    Reload {
+        /// The process id of the running server (`systemctl show -p MainPID gatehouse`).
+        // Positive only: kill(2) reads 0 and negative ids as whole process groups.
+        #[arg(long, value_parser = clap::value_parser!(i32).range(1..))]
+        pid: i32,
+        #[command(flatten)]
+        config: ConfigArg,
+    },
     /// Start a throw-away gateway on built-in defaults in front of a demo echo app.
     Demo {
         /// Port to listen on (loopback only).
@@ -91,7 +102,13 @@ pub async fn run(cli: Cli) -> ExitCode {
             Ok(cfg) => {
                 crate::telemetry::init(&cfg.log);
                 match crate::compose::build(cfg).await {
-                    Ok(app) => crate::server::serve(app).await,
+                    Ok(app) => {
+                        let (running, path) = (app.clone(), c.config.clone());
+                        let on_hangup: crate::server::OnHangup = std::sync::Arc::new(move || {
+                            crate::compose::reload::reload_logged(&running, &path);
+                        });
+                        crate::server::serve(app, Some(on_hangup)).await
+                    }
                     Err(e) => Err(e),
                 }
             }
@@ -116,6 +133,10 @@ pub async fn run(cli: Cli) -> ExitCode {
             println!("{}: configuration is valid", c.config.display());
             return ExitCode::SUCCESS;
         }
+        Command::Reload { pid, config } => match load_config(&config.config) {
+            Ok(_) => signal_reload(pid),
+            Err(code) => return code,
+        },
         Command::Demo { port } => demo::run(port).await,
         Command::User { config, action } => match load_config(&config.config) {
             Ok(cfg) => user::run(cfg, action).await,
@@ -131,6 +152,18 @@ pub async fn run(cli: Cli) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Sends SIGHUP to `pid`, which `serve` takes as "re-read the configuration".
+fn signal_reload(pid: i32) -> anyhow::Result<()> {
+    use rustix::process::{Pid, Signal, kill_process};
+    let Some(target) = Pid::from_raw(pid) else {
+        anyhow::bail!("--pid {pid} is not a process id");
+    };
+    kill_process(target, Signal::HUP)
+        .map_err(|e| anyhow::anyhow!("sending SIGHUP to process {pid}: {e}"))?;
+    println!("asked process {pid} to reload its configuration; its log says how it went");
+    Ok(())
 }
 
 async fn hash_password(from_stdin: bool) -> anyhow::Result<()> {

@@ -9,6 +9,7 @@ mod duration;
 mod env;
 mod file;
 mod redis_target;
+pub mod reload;
 mod types;
 mod validate;
 

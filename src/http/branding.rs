@@ -1,7 +1,8 @@
 //! The operator's branding at run time (docs/branding.md): the files of `portal.assets_dir`,
-//! read once at start into memory (served by `portal::assets`), the links the page frame
-//! shows (logo, favicon, extra stylesheet), and the built-in stylesheet with the configured
-//! accents. Nothing here reads the disk after start: a changed file is served after a restart.
+//! read into memory at start and on each configuration reload (served by `portal::assets`),
+//! the links the page frame shows (logo, favicon, extra stylesheet), and the built-in
+//! stylesheet with the configured accents. Requests never read the disk: a changed file is
+//! served after a reload or a restart.
 
 use std::collections::HashMap;
 
@@ -18,7 +19,7 @@ pub struct Asset {
     pub content_type: &'static str,
     /// A strong validator: the start of the content's SHA-256.
     pub etag: HeaderValue,
-    /// The same hash, put in links as `?v=` so a changed file is fetched after a restart.
+    /// The same hash, put in links as `?v=` so a changed file is fetched after a reload.
     version: String,
 }
 

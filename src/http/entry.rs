@@ -5,6 +5,7 @@
 use std::future::Future;
 use std::sync::Arc;
 
+use arc_swap::ArcSwap;
 use futures_util::future::Either;
 
 use axum::body::Body;
@@ -332,17 +333,45 @@ fn decision_of(class: RouteClass, answer: &Answer<Body>) -> Decision {
     }
 }
 
-/// The built application.
-#[derive(Clone)]
-pub struct App {
+/// What a reload rebuilds and swaps whole: the state and the portal router over it. A request
+/// takes one snapshot when it arrives and keeps it to the end, so it never sees half of an
+/// old configuration and half of a new one.
+pub(crate) struct Live {
     pub(crate) state: Arc<AppState>,
     pub(crate) portal: axum::Router,
 }
 
+impl Live {
+    fn new(state: Arc<AppState>) -> Self {
+        let portal = crate::http::portal::router(state.clone());
+        Self { state, portal }
+    }
+}
+
+/// The built application: a handle on the live state, shared by every worker; cloning it is
+/// cheap and every clone sees a reload.
+#[derive(Clone)]
+pub struct App {
+    live: Arc<ArcSwap<Live>>,
+}
+
 impl App {
-    /// Shared state (for tests and the CLI).
-    pub fn state(&self) -> &Arc<AppState> {
-        &self.state
+    /// The application serving `state`.
+    pub fn from_state(state: Arc<AppState>) -> Self {
+        Self {
+            live: Arc::new(ArcSwap::from_pointee(Live::new(state))),
+        }
+    }
+
+    /// The state serving now (for tests, the CLI and the server's per-connection settings).
+    pub fn state(&self) -> Arc<AppState> {
+        self.live.load().state.clone()
+    }
+
+    /// Serves `state` from the next request on; requests in progress finish on the state
+    /// they started with.
+    pub fn replace(&self, state: Arc<AppState>) {
+        self.live.store(Arc::new(Live::new(state)));
     }
 
     /// Handles one request from a client.
@@ -352,9 +381,25 @@ impl App {
     /// on stores it again, and every level's future is copied into its parent when first
     /// polled. Here the pre-check runs before any future exists, the request-id scope wraps
     /// the one routing future directly, and the caller boxes the result once
-    /// (docs/architecture.md#a-proxied-request).
+    /// (docs/architecture.md#a-proxied-request). The request keeps the state it started with
+    /// (one reference count, no lock, no allocation) to the end, through a reload.
     pub fn handle(
-        self,
+        &self,
+        req: Request<Body>,
+        conn: ConnInfo,
+    ) -> impl Future<Output = Response<Body>> + Send + use<> {
+        Live::handle(self.live.load_full(), req, conn)
+    }
+
+    /// Security headers of the state serving now (see [`Live::secured`]).
+    pub(crate) fn secured(&self, resp: Response<Body>) -> Response<Body> {
+        self.live.load().secured(resp)
+    }
+}
+
+impl Live {
+    fn handle(
+        self: Arc<Self>,
         req: Request<Body>,
         conn: ConnInfo,
     ) -> impl Future<Output = Response<Body>> + Send + 'static {
@@ -379,7 +424,12 @@ impl App {
     }
 
     /// Classifies and answers a checked request, and counts it.
-    async fn route(self, req: Request<Body>, ctx: RequestCtx, conn: ConnInfo) -> Response<Body> {
+    async fn route(
+        self: Arc<Self>,
+        req: Request<Body>,
+        ctx: RequestCtx,
+        conn: ConnInfo,
+    ) -> Response<Body> {
         let app = &*self.state;
         // Read the time only when something records it.
         let started = app.meter.is_on().then(std::time::Instant::now);

@@ -1,7 +1,8 @@
 //! Message catalogs: every text a person reads on a page or in a mail comes from a Fluent
 //! catalog (`locales/<tag>.ftl`), never from a Rust string. The shipped catalogs are embedded;
 //! an operator overrides single messages, or adds a language, with
-//! `<portal.templates_dir>/locales/<tag>.ftl` (read once at start, like templates).
+//! `<portal.templates_dir>/locales/<tag>.ftl` (read at start, like templates; pages read them
+//! again on a configuration reload, mails keep what they read at start).
 //!
 //! Code names a text by its key, as a [`Msg`] (key plus arguments), and the page or mail that
 //! shows it renders the key in the reader's language. A key missing from a language falls back

@@ -260,7 +260,7 @@ async fn serve_connection(stream: TcpStream, slot: ConnSlot, peer: SocketAddr, e
                 activity.saw_http2();
             }
             let (req, deadline) = with_body_deadline(req, body_timeout);
-            let answered = app.clone().handle(req, conn);
+            let answered = app.handle(req, conn);
             // Kept for the answer when the body's deadline passed.
             let deadline = deadline.map(|expired| (expired, app.clone()));
             // Boxed, once: hyper keeps a slot the size of this future for every connection,
@@ -358,15 +358,29 @@ fn request_timeout(app: &App, conn: ConnInfo, http1: bool) -> Response<Body> {
     app.secured(resp)
 }
 
-pub async fn serve(app: App) -> anyhow::Result<()> {
+/// What `SIGHUP` does: re-read the configuration (the caller knows where it came from) and
+/// log the outcome. Runs on a blocking thread: it reads files.
+pub type OnHangup = Arc<dyn Fn() + Send + Sync>;
+
+/// Binds every configured listener (once per worker), then serves until SIGTERM or Ctrl-C,
+/// calling `on_hangup` on each SIGHUP.
+pub async fn serve(app: App, on_hangup: Option<OnHangup>) -> anyhow::Result<()> {
     let workers = workers::count(app.state().config.server.workers);
     let bound = workers::bind(&app.state().config.server.listen, workers)?;
-    serve_on(app, bound).await
+    serve_on(app, bound, on_hangup).await
 }
 
 /// Serves on listeners bound by the caller until SIGTERM or Ctrl-C, then shuts down
-/// gracefully (`demo` binds first, so a busy port fails before it prints anything).
-pub async fn serve_on(app: App, bound: workers::Bound) -> anyhow::Result<()> {
+/// gracefully (`demo` binds first, so a busy port fails before it prints anything). Each
+/// SIGHUP calls `on_hangup`; without one it is logged and ignored, never fatal.
+pub async fn serve_on(
+    app: App,
+    bound: workers::Bound,
+    on_hangup: Option<OnHangup>,
+) -> anyhow::Result<()> {
+    // Before anything listens: until a handler is installed, SIGHUP kills the process.
+    let hangups = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        .context("installing the SIGHUP handler")?;
     // Descriptors should run out only after the connection caps, never before them.
     match crate::conn_limits::raise_nofile_limit() {
         Ok(limit) => {
@@ -393,11 +407,27 @@ pub async fn serve_on(app: App, bound: workers::Bound) -> anyhow::Result<()> {
     }
     let (stop, stop_rx) = watch::channel(false);
     metrics::start(&app, stop_rx.clone())?;
+    tokio::spawn(on_each_hangup(hangups, on_hangup));
     let serving = tokio::spawn(workers::serve(app, bound, stop_rx));
     shutdown_signal().await;
     tracing::info!("shutting down");
     let _ = stop.send(true);
     serving.await?
+}
+
+/// Runs `on_hangup` for each SIGHUP, one at a time: signals that arrive meanwhile are merged
+/// into one more run, which reads the newest file anyway.
+async fn on_each_hangup(mut hangups: tokio::signal::unix::Signal, on_hangup: Option<OnHangup>) {
+    while hangups.recv().await.is_some() {
+        let Some(run) = on_hangup.clone() else {
+            tracing::warn!("SIGHUP ignored: this server has no configuration file to re-read");
+            continue;
+        };
+        tracing::info!("SIGHUP: re-reading the configuration");
+        if let Err(e) = tokio::task::spawn_blocking(move || run()).await {
+            tracing::error!(error = %e, "the configuration reload failed");
+        }
+    }
 }
 
 async fn shutdown_signal() {

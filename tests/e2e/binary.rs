@@ -364,6 +364,58 @@ impl Gate {
         self.server.as_ref().map(Proc::stderr).unwrap_or_default()
     }
 
+    /// The running server's process id.
+    pub(crate) fn pid(&self) -> u32 {
+        self.server
+            .as_ref()
+            .expect("the server is not running")
+            .child
+            .id()
+    }
+
+    /// Edits the config file in place (the running server reads it again on SIGHUP).
+    pub(crate) fn rewrite_config(&self, edit: impl FnOnce(&mut toml::Table)) {
+        let mut table: toml::Table = std::fs::read_to_string(&self.config)
+            .unwrap()
+            .parse()
+            .unwrap();
+        edit(&mut table);
+        std::fs::write(&self.config, toml::to_string(&table).unwrap()).unwrap();
+    }
+
+    /// Sends `sig` and waits until the server's log holds one more line containing `outcome`
+    /// than before; returns the log. Panics if the server exits or says nothing in time.
+    pub(crate) async fn signal_until(&mut self, sig: &str, outcome: &str) -> String {
+        let before = self.server_log().matches(outcome).count();
+        self.server().signal(sig);
+        self.await_log(outcome, before + 1).await
+    }
+
+    /// Waits until the server's log holds `count` lines containing `needle`.
+    pub(crate) async fn await_log(&mut self, needle: &str, count: usize) -> String {
+        let deadline = Instant::now() + START_TIMEOUT;
+        let p = self.server();
+        loop {
+            let log = p.stderr();
+            if log.matches(needle).count() >= count {
+                return log;
+            }
+            if let Some(status) = p.child.try_wait().unwrap() {
+                p.join_readers().await;
+                panic!(
+                    "the server exited ({status}) waiting for {needle:?}: {}",
+                    p.describe()
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no {needle:?} within {START_TIMEOUT:?}: {}",
+                p.describe()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// SIGKILL, as a crash or an OOM kill would: no shutdown code runs.
     pub(crate) async fn kill(&mut self) {
         if let Some(mut p) = self.server.take() {

@@ -45,6 +45,7 @@ mod mail;
 mod newcomer;
 mod passwords;
 mod proxies;
+mod reload;
 mod session_list;
 mod step_up_mail;
 mod two_factor_policy;
