@@ -129,6 +129,7 @@ fn session_differs(a: &Config, b: &Config) -> bool {
                 (RedisTarget::Sentinel(x), RedisTarget::Sentinel(y)) => {
                     x.password != y.password || x.sentinel_password != y.sentinel_password
                 }
+                (RedisTarget::Cluster(x), RedisTarget::Cluster(y)) => x.password != y.password,
                 _ => false,
             };
             let client = match (&u.client, &v.client) {
@@ -239,5 +240,31 @@ mod tests {
             panic!("the key source changed");
         };
         assert!(kept == was, "the running key was replaced");
+    }
+
+    #[test]
+    fn a_changed_cluster_password_is_seen_though_debug_hides_it() {
+        fn with_password(mut c: Config, password: &str) -> Config {
+            let SessionBackend::Redis { target, .. } = &mut c.session.backend else {
+                panic!("not a Redis session store");
+            };
+            let RedisTarget::Cluster(cluster) = target else {
+                panic!("not a cluster");
+            };
+            cluster.password = Some(crate::domain::secret::SecretString::new(password));
+            c
+        }
+        let base = config(
+            "",
+            "store = \"redis\"\n[session.redis]\ncluster = [\"127.0.0.1:7000\"]",
+        );
+        let running = with_password(base.clone(), "the-running-password");
+        let new = with_password(base, "a-new-password");
+        assert_eq!(
+            format!("{:?}", running.session),
+            format!("{:?}", new.session)
+        );
+        let (_, changed) = for_reload(&running, new);
+        assert_eq!(changed, ["session (cookie, timeouts, store)"]);
     }
 }
