@@ -48,6 +48,18 @@ pub enum Route<'a> {
     Unknown,
 }
 
+impl Route<'_> {
+    /// What the metrics count this request as; health probes are not counted.
+    fn class(&self) -> Option<RouteClass> {
+        match self {
+            Route::Portal => Some(RouteClass::Portal),
+            Route::ForwardAuth(_) => Some(RouteClass::ForwardAuth),
+            Route::Site(_) | Route::Unknown => Some(RouteClass::Proxy),
+            Route::Health(_) => None,
+        }
+    }
+}
+
 fn single(headers: &HeaderMap, name: header::HeaderName) -> Result<Option<&str>, PageError> {
     let mut values = headers.get_all(&name).iter();
     let first = values.next();
@@ -434,12 +446,7 @@ impl Live {
         // Read the time only when something records it.
         let started = app.meter.is_on().then(std::time::Instant::now);
         let route = classify(app, &ctx);
-        let class = match route {
-            Route::Portal => Some(RouteClass::Portal),
-            Route::ForwardAuth(_) => Some(RouteClass::ForwardAuth),
-            Route::Site(_) | Route::Unknown => Some(RouteClass::Proxy),
-            Route::Health(_) => None,
-        };
+        let class = route.class();
         let answer = match route {
             Route::Portal => Answer::Own(self.portal(req, ctx).await),
             Route::Health(probe) => {
