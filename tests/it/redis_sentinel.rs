@@ -117,7 +117,25 @@ impl Group {
     }
 
     async fn role(&self, port: u16) -> String {
-        let role: Vec<redis::Value> = self.query(port, &redis::cmd("ROLE")).await;
+        // A server that changes role drops its clients: a connection made in that moment
+        // breaks, and asking again on a new one is the honest answer.
+        let mut tries = 0;
+        let role: Vec<redis::Value> = loop {
+            let asked = async {
+                let client = redis::Client::open(format!("redis://127.0.0.1:{port}"))?;
+                let mut conn = client.get_multiplexed_async_connection().await?;
+                redis::cmd("ROLE").query_async(&mut conn).await
+            };
+            match asked.await {
+                Ok(role) => break role,
+                Err(e) if tries < 20 => {
+                    tries += 1;
+                    eprintln!("ROLE on {port} failed ({e}); asking again");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+                Err(e) => panic!("ROLE on {port} kept failing: {e}"),
+            }
+        };
         match role.first() {
             Some(redis::Value::BulkString(r)) => String::from_utf8_lossy(r).into_owned(),
             other => panic!("ROLE answered {other:?}"),
