@@ -293,9 +293,10 @@ start_gatehouse redis "$GH_REDIS_PORT"
 GH_PORT=$GH_REDIS_PORT
 for ((i = 0; i < REDIS_LOGINS; i++)); do login "$GH_PORT"; done
 # Summed inside Redis by a script: session keys hold raw digest bytes (any byte, newlines
-# included), which a shell pipeline over `--scan` would split. A session is a string `s` +
-# 32 bytes under the prefix; the user's index is the hash `i:<id>`; throttle buckets (`t:`) are
-# not sessions and are left out.
+# included), which a shell pipeline over `--scan` would split. Under the prefix, a session is a
+# string: its hash tag `{h}` (3 bytes) and 31 digest bytes; the user's index is the hash
+# `{h}i:<id>`; throttle buckets (`{th}t:`) are not sessions and are left out
+# (src/store/redis_keys.rs).
 read -r KEY_BYTES SESSION_KEYS INDEX_BYTES < <(redis-cli -p "$REDIS_PORT" --no-raw eval "
 local cursor, total, sessions, index = '0', 0, 0, 0
 local p = ARGV[1]
@@ -305,10 +306,11 @@ repeat
   for _, k in ipairs(r[2]) do
     local rest = string.sub(k, #p + 1)
     local t = redis.call('TYPE', k).ok
-    if t == 'string' and #rest == 33 and string.sub(rest, 1, 1) == 's' then
+    local tagged = string.sub(rest, 1, 1) == '{' and string.sub(rest, 3, 3) == '}'
+    if t == 'string' and #rest == 34 and tagged then
       sessions = sessions + 1
       total = total + redis.call('MEMORY', 'USAGE', k, 'SAMPLES', 0)
-    elseif t == 'hash' and string.sub(rest, 1, 2) == 'i:' then
+    elseif t == 'hash' and tagged and string.sub(rest, 4, 5) == 'i:' then
       local u = redis.call('MEMORY', 'USAGE', k, 'SAMPLES', 0)
       index = index + u
       total = total + u
