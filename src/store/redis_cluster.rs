@@ -81,16 +81,7 @@ pub(super) async fn connect(
         .min_retry_wait(10)
         .max_retry_wait(limit.as_millis().try_into().unwrap_or(u64::MAX));
     if target.tls {
-        builder = builder.certs(redis::TlsCertificates {
-            client_tls: tls
-                .client
-                .as_ref()
-                .map(|(cert, key)| redis::ClientTlsConfig {
-                    client_cert: cert.clone(),
-                    client_key: key.expose().as_bytes().to_vec(),
-                }),
-            root_cert: tls.ca.clone(),
-        });
+        builder = builder.certs(super::redis_link::certificates(tls));
     }
     let conn = builder.build()?.get_async_connection().await?;
     let clients = urls

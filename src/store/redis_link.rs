@@ -17,17 +17,7 @@ use crate::config::RedisTls;
 /// system roots, and a client certificate (docs/security.md#redis-tls).
 pub(super) fn client(url: &str, tls: &RedisTls) -> redis::RedisResult<redis::Client> {
     if url.starts_with("rediss://") {
-        let certificates = redis::TlsCertificates {
-            client_tls: tls
-                .client
-                .as_ref()
-                .map(|(cert, key)| redis::ClientTlsConfig {
-                    client_cert: cert.clone(),
-                    client_key: key.expose().as_bytes().to_vec(),
-                }),
-            root_cert: tls.ca.clone(),
-        };
-        redis::Client::build_with_tls(url, certificates)
+        redis::Client::build_with_tls(url, certificates(tls))
     } else {
         redis::Client::open(url)
     }
@@ -127,5 +117,20 @@ impl Subscriber {
             (Self::Sentinel(link), Some(at)) => link.named().is_some_and(|now| now == *at),
             _ => true,
         }
+    }
+}
+
+/// The CA and client certificate of `tls`, as the redis crate takes them for one server or a
+/// cluster's nodes.
+pub(super) fn certificates(tls: &RedisTls) -> redis::TlsCertificates {
+    redis::TlsCertificates {
+        client_tls: tls
+            .client
+            .as_ref()
+            .map(|(cert, key)| redis::ClientTlsConfig {
+                client_cert: cert.clone(),
+                client_key: key.expose().as_bytes().to_vec(),
+            }),
+        root_cert: tls.ca.clone(),
     }
 }

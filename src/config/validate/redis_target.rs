@@ -90,24 +90,7 @@ fn sentinel(
             "remove url (the password, tls and certificate keys apply to the master found)",
         );
     }
-    if list.is_empty() {
-        cx.problem(
-            "session.redis.sentinels",
-            "is empty",
-            "list the sentinels as \"host:port\", e.g. [\"10.0.0.1:26379\", \"10.0.0.2:26379\", \"10.0.0.3:26379\"]",
-        );
-    }
-    let mut sentinels = Vec::new();
-    for entry in list {
-        match host_port(entry) {
-            Some(addr) => sentinels.push(addr),
-            None => cx.problem(
-                "session.redis.sentinels",
-                &format!("{entry:?} is not host:port"),
-                "e.g. \"10.0.0.1:26379\" or \"[::1]:26379\"",
-            ),
-        }
-    }
+    let sentinels = node_list(cx, "session.redis.sentinels", list, "the sentinels", 26379);
     let master_name = raw.master_name.clone().unwrap_or_default();
     if master_name.is_empty()
         || master_name
@@ -168,24 +151,13 @@ fn cluster(
             );
         }
     }
-    if list.is_empty() {
-        cx.problem(
-            "session.redis.cluster",
-            "is empty",
-            "list some of the cluster's nodes as \"host:port\", e.g. [\"10.0.0.1:6379\", \"10.0.0.2:6379\", \"10.0.0.3:6379\"]",
-        );
-    }
-    let mut nodes = Vec::new();
-    for entry in list {
-        match host_port(entry) {
-            Some(addr) => nodes.push(addr),
-            None => cx.problem(
-                "session.redis.cluster",
-                &format!("{entry:?} is not host:port"),
-                "e.g. \"10.0.0.1:6379\" or \"[::1]:6379\"",
-            ),
-        }
-    }
+    let nodes = node_list(
+        cx,
+        "session.redis.cluster",
+        list,
+        "some of the cluster's nodes",
+        6379,
+    );
     // The keys' hash tags decide which slot holds what (docs/security.md#redis-cluster): a
     // brace in the prefix would take that choice over.
     if raw.prefix.contains(['{', '}']) {
@@ -205,6 +177,38 @@ fn cluster(
 }
 
 /// `host:port` with a port above zero; an IPv6 host in brackets.
+/// The `host:port` entries of `key`, each one that is not listed as a problem; an empty list
+/// is a problem too. `what` and `port` shape the examples of the hints.
+fn node_list(
+    cx: &mut Ctx<'_>,
+    key: &str,
+    list: &[String],
+    what: &str,
+    port: u16,
+) -> Vec<(String, u16)> {
+    if list.is_empty() {
+        cx.problem(
+            key,
+            "is empty",
+            &format!(
+                "list {what} as \"host:port\", e.g. [\"10.0.0.1:{port}\", \"10.0.0.2:{port}\", \"10.0.0.3:{port}\"]"
+            ),
+        );
+    }
+    let mut nodes = Vec::new();
+    for entry in list {
+        match host_port(entry) {
+            Some(addr) => nodes.push(addr),
+            None => cx.problem(
+                key,
+                &format!("{entry:?} is not host:port"),
+                &format!("e.g. \"10.0.0.1:{port}\" or \"[::1]:{port}\""),
+            ),
+        }
+    }
+    nodes
+}
+
 fn host_port(entry: &str) -> Option<(String, u16)> {
     let (host, port) = entry.rsplit_once(':')?;
     let port = port.parse::<u16>().ok().filter(|p| *p > 0)?;
