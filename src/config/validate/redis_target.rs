@@ -176,7 +176,6 @@ fn cluster(
     (RedisTarget::Cluster(Box::new(target)), tls)
 }
 
-/// `host:port` with a port above zero; an IPv6 host in brackets.
 /// The `host:port` entries of `key`, each one that is not listed as a problem; an empty list
 /// is a problem too. `what` and `port` shape the examples of the hints.
 fn node_list(
@@ -209,6 +208,7 @@ fn node_list(
     nodes
 }
 
+/// `host:port` with a port above zero; an IPv6 host in brackets.
 fn host_port(entry: &str) -> Option<(String, u16)> {
     let (host, port) = entry.rsplit_once(':')?;
     let port = port.parse::<u16>().ok().filter(|p| *p > 0)?;
