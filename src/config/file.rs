@@ -23,6 +23,7 @@ pub struct RawConfig {
     pub sites: Vec<RawSite>,
     pub log: RawLog,
     pub two_factor: RawTwoFactor,
+    pub webauthn: RawWebauthn,
     pub notifier: RawNotifier,
     pub admin: RawAdmin,
     pub metrics: RawMetrics,
@@ -360,6 +361,33 @@ impl Default for RawTwoFactor {
             step_up_window: "10m".into(),
             remember_device_days: 30,
             require_enrollment: false,
+        }
+    }
+}
+
+/// `[webauthn]`: passkeys (docs/passkeys.md).
+#[derive(Debug, Deserialize)]
+#[serde(default)]
+pub struct RawWebauthn {
+    /// `None`: on wherever a portal has a domain name to be a relying party for.
+    pub enabled: Option<bool>,
+    pub passwordless: bool,
+    pub user_verification: String,
+    pub attestation: String,
+    /// The primary portal's RP ID, when it should be a parent domain of the portal host.
+    pub rp_id: Option<String>,
+    pub rp_name: Option<String>,
+}
+
+impl Default for RawWebauthn {
+    fn default() -> Self {
+        Self {
+            enabled: None,
+            passwordless: true,
+            user_verification: "required".into(),
+            attestation: "none".into(),
+            rp_id: None,
+            rp_name: None,
         }
     }
 }

@@ -42,6 +42,7 @@ pub fn for_reload(running: &Config, new: Config) -> (Config, Vec<&'static str>) 
         sites: new.sites,
         log: old.log,
         two_factor,
+        webauthn: old.webauthn,
         notifier: old.notifier,
         admin: old.admin,
         metrics: old.metrics,
@@ -73,6 +74,7 @@ fn restart_only_changes(a: &Config, b: &Config) -> Vec<&'static str> {
             "server.max_connections_per_client",
             s.max_connections_per_client != t.max_connections_per_client,
         ),
+        ("webauthn", differ(&a.webauthn, &b.webauthn)),
         (
             "server.shutdown_grace",
             s.shutdown_grace != t.shutdown_grace,

@@ -29,6 +29,7 @@ pub struct Config {
     pub sites: Vec<SiteConfig>,
     pub log: LogConfig,
     pub two_factor: TwoFactorConfig,
+    pub webauthn: WebauthnConfig,
     pub notifier: NotifierConfig,
     pub admin: AdminConfig,
     pub metrics: MetricsConfig,
@@ -203,6 +204,38 @@ impl Config {
             .iter()
             .map(|d| &d.portal)
             .find(|p| p.host == host)
+    }
+}
+
+/// Passkeys (docs/passkeys.md): one relying party per RP ID.
+#[derive(Debug, Clone, Default)]
+pub struct WebauthnConfig {
+    /// Offered at all (false when configured off or when no portal can be a relying party).
+    pub enabled: bool,
+    /// "Sign in with a passkey" without a password (`webauthn.passwordless`).
+    pub passwordless: bool,
+    /// The name authenticators show beside the account.
+    pub rp_name: String,
+    pub parties: Vec<RelyingParty>,
+}
+
+/// One RP ID and the portals whose pages may use its credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelyingParty {
+    /// The RP ID: a portal host or a parent domain of it (a cookie domain for SSO).
+    pub id: String,
+    /// The origins of those portals (`https://host[:port]`).
+    pub origins: Vec<String>,
+    /// Their hosts, to pick the party of a request.
+    pub hosts: Vec<String>,
+}
+
+impl WebauthnConfig {
+    /// The relying party for a portal served on `host`.
+    pub fn party_for(&self, host: &str) -> Option<&RelyingParty> {
+        self.parties
+            .iter()
+            .find(|p| p.hosts.iter().any(|h| h == host))
     }
 }
 

@@ -27,6 +27,7 @@ mod redis_tls;
 mod security;
 mod session;
 mod sites;
+mod webauthn;
 
 /// Deserialises each top-level section on its own, so one bad section does not hide the
 /// problems of the others; unknown keys are all listed, not just the first.
@@ -52,11 +53,12 @@ pub(super) fn deserialize_sections(mut table: Table, problems: &mut Vec<Problem>
     section!("sites", sites);
     section!("log", log);
     section!("two_factor", two_factor);
+    section!("webauthn", webauthn);
     section!("notifier", notifier);
     section!("admin", admin);
     section!("metrics", metrics);
     for key in table.keys() {
-        problems.push(Problem::new(key, "unknown section", "sections are server, portal, session, storage, secrets, password, throttle, access_control, sites, log, two_factor, notifier, admin, metrics"));
+        problems.push(Problem::new(key, "unknown section", "sections are server, portal, session, storage, secrets, password, throttle, access_control, sites, log, two_factor, webauthn, notifier, admin, metrics"));
     }
     raw
 }
@@ -190,6 +192,7 @@ pub(super) fn validate(raw: RawConfig, base_dir: &Path, problems: &mut Vec<Probl
     let access = access::rules(&mut cx, &raw.access_control);
     let log = log(&mut cx, &raw.log);
     let two_factor = security::two_factor(&mut cx, &raw.two_factor, &portal.title);
+    let webauthn = webauthn::webauthn(&mut cx, &raw.webauthn, &portal, &session.cookie.domains);
     let notifier = security::notifier(&mut cx, &raw.notifier);
     let admin = admin::admin(&mut cx, &raw.admin);
     let metrics = metrics::metrics(&mut cx, &raw.metrics, &server.listen);
@@ -212,6 +215,7 @@ pub(super) fn validate(raw: RawConfig, base_dir: &Path, problems: &mut Vec<Probl
         sites,
         log,
         two_factor,
+        webauthn,
         notifier,
         admin,
         metrics,

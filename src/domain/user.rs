@@ -114,6 +114,8 @@ pub struct User {
     pub session_epoch: i64,
     /// Two-factor authentication (TOTP) is on.
     pub totp_enabled: bool,
+    /// At least one passkey is registered (docs/passkeys.md).
+    pub has_passkeys: bool,
     /// When the password was last set (Unix seconds).
     pub password_set_at: i64,
     /// The language the user chose in the portal (a tag; empty: none chosen).
@@ -133,6 +135,7 @@ impl std::fmt::Debug for User {
             .field("groups", &self.groups)
             .field("disabled", &self.disabled)
             .field("totp_enabled", &self.totp_enabled)
+            .field("has_passkeys", &self.has_passkeys)
             .finish_non_exhaustive()
     }
 }
@@ -141,6 +144,12 @@ impl std::fmt::Debug for User {
 pub const TEMPORARY_PASSWORD_TTL: i64 = 86_400;
 
 impl User {
+    /// A second factor is set up (TOTP or a passkey): a password alone opens only a pending
+    /// login, and `two_factor` rules need that factor.
+    pub fn has_second_factor(&self) -> bool {
+        self.totp_enabled || self.has_passkeys
+    }
+
     /// A temporary password (set by an administrator, to be changed at first login) that was
     /// not changed within [`TEMPORARY_PASSWORD_TTL`] no longer opens the account.
     pub fn temporary_password_expired(&self, now: i64) -> bool {
@@ -175,6 +184,7 @@ impl User {
             password_hash: String::new(),
             session_epoch: 0,
             totp_enabled: false,
+            has_passkeys: false,
             password_set_at: 0,
             language: String::new(),
             created_at: 0,

@@ -468,10 +468,10 @@ impl TwoFactor {
         Ok(id)
     }
 
-    /// The administrator's reset (CLI or admin area): two-factor off, devices forgotten, every
+    /// The administrator's reset (CLI or admin area): two-factor off, passkeys removed, devices forgotten, every
     /// session ended, audited and notified. Returns how many sessions ended.
     pub async fn reset(&self, user: &User, actor: &str, now: i64) -> Result<usize, AuthError> {
-        let devices = self.factors.disable_totp(user.id).await?;
+        let devices = self.factors.reset_factors(user.id).await?;
         let ended = self.sessions.end_all_for_user(user.id).await?;
         audit!(event::TOTP_RESET, user = %crate::audit::Clean(&user.username), actor = %crate::audit::Clean(actor), devices_forgotten = devices, sessions_ended = ended);
         // Awaited: the CLI exits right after.

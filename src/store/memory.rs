@@ -33,9 +33,46 @@ struct Sessions {
     /// instead of 200 (with 100,000 sessions, ~25 bytes a session less).
     records: HashMap<Slot, Box<(Session, i64)>>,
     by_user: HashMap<UserId, HashSet<Slot>>,
-    /// Actions held back by a step-up, with when they go. Apart from the records: a
-    /// confirmation rotates the session (the old key goes) before it takes the action.
-    pending: HashMap<SessionKey, (PendingAction, i64)>,
+    /// Actions held back by a step-up. Apart from the records: a confirmation rotates the
+    /// session (the old key goes) before it takes the action.
+    pending: Held<PendingAction>,
+    /// The server halves of WebAuthn ceremonies in progress (docs/passkeys.md#challenges).
+    ceremonies: Held<String>,
+}
+
+/// Short-lived values taken once, with when each goes; bounded like the records.
+struct Held<V>(HashMap<SessionKey, (V, i64)>);
+
+impl<V> Default for Held<V> {
+    fn default() -> Self {
+        Self(HashMap::new())
+    }
+}
+
+impl<V> Held<V> {
+    fn put(&mut self, key: &SessionKey, value: V, ttl_secs: u64, now: i64, capacity: usize) {
+        let gone_at = now.saturating_add(i64::try_from(ttl_secs).unwrap_or(i64::MAX));
+        let map = &mut self.0;
+        // Expired ones go first, then the one closest to its end.
+        if map.len() >= capacity && !map.contains_key(key) {
+            map.retain(|_, (_, gone)| *gone > now);
+            if map.len() >= capacity {
+                let oldest = map
+                    .iter()
+                    .min_by_key(|(_, (_, gone))| *gone)
+                    .map(|(k, _)| k.clone());
+                if let Some(k) = oldest {
+                    map.remove(&k);
+                }
+            }
+        }
+        map.insert(key.clone(), (value, gone_at));
+    }
+
+    fn take(&mut self, key: &SessionKey, now: i64) -> Option<V> {
+        let taken = self.0.remove(key);
+        taken.filter(|(_, gone_at)| *gone_at > now).map(|(v, _)| v)
+    }
 }
 
 impl Sessions {
@@ -203,29 +240,31 @@ impl SessionStore for MemorySessionStore {
         ttl_secs: u64,
         now: i64,
     ) -> StoreResult<()> {
-        let gone_at = now.saturating_add(i64::try_from(ttl_secs).unwrap_or(i64::MAX));
         let mut s = lock(&self.inner);
-        // Bounded like the records: expired ones go first, then the oldest.
-        if s.pending.len() >= self.capacity && !s.pending.contains_key(key) {
-            s.pending.retain(|_, (_, gone)| *gone > now);
-            if s.pending.len() >= self.capacity {
-                let oldest = s
-                    .pending
-                    .iter()
-                    .min_by_key(|(_, (_, gone))| *gone)
-                    .map(|(k, _)| k.clone());
-                if let Some(k) = oldest {
-                    s.pending.remove(&k);
-                }
-            }
-        }
-        s.pending.insert(key.clone(), (action.clone(), gone_at));
+        s.pending
+            .put(key, action.clone(), ttl_secs, now, self.capacity);
         Ok(())
     }
 
     async fn take_pending(&self, key: &SessionKey, now: i64) -> StoreResult<Option<PendingAction>> {
-        let taken = lock(&self.inner).pending.remove(key);
-        Ok(taken.filter(|(_, gone_at)| *gone_at > now).map(|(a, _)| a))
+        Ok(lock(&self.inner).pending.take(key, now))
+    }
+
+    async fn put_ceremony(
+        &self,
+        key: &SessionKey,
+        state: &str,
+        ttl_secs: u64,
+        now: i64,
+    ) -> StoreResult<()> {
+        let mut s = lock(&self.inner);
+        s.ceremonies
+            .put(key, state.to_owned(), ttl_secs, now, self.capacity);
+        Ok(())
+    }
+
+    async fn take_ceremony(&self, key: &SessionKey, now: i64) -> StoreResult<Option<String>> {
+        Ok(lock(&self.inner).ceremonies.take(key, now))
     }
 }
 

@@ -145,6 +145,17 @@ pub trait SessionStore: Send + Sync + 'static {
     /// Takes the action kept for a session: read and deleted in one step, so that two
     /// confirmations racing on two instances never both get it.
     async fn take_pending(&self, key: &SessionKey, now: i64) -> StoreResult<Option<PendingAction>>;
+    /// Keeps the server half of a WebAuthn ceremony for `ttl_secs` (docs/passkeys.md#challenges).
+    async fn put_ceremony(
+        &self,
+        key: &SessionKey,
+        state: &str,
+        ttl_secs: u64,
+        now: i64,
+    ) -> StoreResult<()>;
+    /// Takes a ceremony: read and deleted in one step, so a challenge is answered once, on
+    /// one instance.
+    async fn take_ceremony(&self, key: &SessionKey, now: i64) -> StoreResult<Option<String>>;
     /// Tells every instance sharing this store that the user's record changed, so that they
     /// forget what they cached of it. `remove` and `remove_all_for_user` announce themselves;
     /// a store no other instance shares has no one to tell.
@@ -215,6 +226,9 @@ pub trait SecondFactorStore: Send + Sync + 'static {
     /// instance, whatever the session store.
     /// Returns how many remembered devices were forgotten.
     async fn disable_totp(&self, user_id: UserId) -> StoreResult<u64>;
+    /// The administrator's reset: as [`SecondFactorStore::disable_totp`], and every passkey
+    /// removed in the same transaction.
+    async fn reset_factors(&self, user_id: UserId) -> StoreResult<u64>;
     /// Records `step` as used if it is later than the last used one. Exactly one of several
     /// concurrent claims of the same step wins (RFC 6238 §5.2, docs/security.md#totp-replay).
     async fn claim_totp_step(&self, user_id: UserId, step: i64) -> StoreResult<bool>;
@@ -233,6 +247,57 @@ pub trait SecondFactorStore: Send + Sync + 'static {
     ) -> StoreResult<bool>;
     /// How many unused recovery codes remain.
     async fn recovery_codes_left(&self, user_id: UserId) -> StoreResult<u64>;
+}
+
+/// A passkey as stored (docs/passkeys.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPasskey {
+    /// The credential id, base64url: unique across every user.
+    pub credential_id: String,
+    /// Whose passkey it is.
+    pub user_id: UserId,
+    /// The name its owner gave it.
+    pub name: String,
+    /// The WebAuthn library's credential record as JSON (public key, counter, backup flags).
+    pub credential: String,
+    /// When it was registered (Unix seconds).
+    pub created_at: i64,
+    /// Last sign-in it made (Unix seconds; 0: never).
+    pub last_used_at: i64,
+}
+
+/// Passkeys and the random user handles authenticators keep (docs/passkeys.md).
+#[async_trait]
+pub trait PasskeyStore: Send + Sync + 'static {
+    /// Gives the user the handle `fresh` unless they have one, and returns theirs: two
+    /// registrations racing agree on one handle.
+    async fn ensure_passkey_handle(&self, user_id: UserId, fresh: &str) -> StoreResult<String>;
+    /// The user an authenticator's handle names.
+    async fn user_by_passkey_handle(&self, handle: &str) -> StoreResult<Option<UserId>>;
+    /// The user's passkeys, oldest first.
+    async fn passkeys(&self, user_id: UserId) -> StoreResult<Vec<StoredPasskey>>;
+    /// Stores a new passkey; `false` when its credential id is registered already (to anyone).
+    async fn add_passkey(&self, passkey: &StoredPasskey) -> StoreResult<bool>;
+    /// Saves the credential record a sign-in updated (counter, backup state) and the time of
+    /// use, only if the record is still `expected`: a sign-in racing another one with the
+    /// same credential cannot move the counter back. Returns whether it was saved.
+    async fn record_passkey_use(
+        &self,
+        user_id: UserId,
+        credential_id: &str,
+        expected: &str,
+        updated: &str,
+        now: i64,
+    ) -> StoreResult<bool>;
+    /// Renames one of the user's passkeys; returns whether it exists.
+    async fn rename_passkey(
+        &self,
+        user_id: UserId,
+        credential_id: &str,
+        name: &str,
+    ) -> StoreResult<bool>;
+    /// Removes one of the user's passkeys; returns whether it existed.
+    async fn remove_passkey(&self, user_id: UserId, credential_id: &str) -> StoreResult<bool>;
 }
 
 /// A remembered device as stored (the token itself never is).

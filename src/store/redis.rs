@@ -5,7 +5,8 @@
 //! to 32>` the session's compact record (`redis_record.rs`) with a TTL; `{h}i:<user id>` a
 //! hash whose fields are the digests of that user's sessions (a listpack: about 36 bytes a
 //! session); `p:<sha256(id) hex>` the action that session posted before a step-up (TTL: the
-//! step-up window); `{th}t:<throttle key>` the throttle (`redis_throttle.rs`). `h` is the
+//! step-up window); `w:<sha256(ceremony id) hex>` a WebAuthn ceremony's server half (TTL: 2
+//! minutes, docs/passkeys.md#challenges); `{th}t:<throttle key>` the throttle (`redis_throttle.rs`). `h` is the
 //! user's shard, one byte: every session key of the user begins with it
 //! (`SessionId::generate_for`), so the hash tag puts a user's records and index in one Redis
 //! Cluster slot, found from the key alone, and every step over them is one MULTI or script
@@ -353,6 +354,27 @@ impl SessionStore for RedisSessionStore {
             .map_err(unavailable)?;
         raw.map(|r| serde_json::from_str(&r).map_err(StoreError::corrupt))
             .transpose()
+    }
+
+    async fn put_ceremony(
+        &self,
+        key: &SessionKey,
+        state: &str,
+        ttl_secs: u64,
+        _now: i64,
+    ) -> StoreResult<()> {
+        let mut conn = self.redis.conn.clone();
+        conn.set_ex::<_, _, ()>(self.redis.ceremony_key(key), state, ttl_secs.max(1))
+            .await
+            .map_err(unavailable)
+    }
+
+    // GETDEL, as for the pending actions: a challenge is answered once.
+    async fn take_ceremony(&self, key: &SessionKey, _now: i64) -> StoreResult<Option<String>> {
+        let mut conn = self.redis.conn.clone();
+        conn.get_del(self.redis.ceremony_key(key))
+            .await
+            .map_err(unavailable)
     }
 
     async fn user_changed(&self, user_id: UserId) -> StoreResult<()> {

@@ -30,6 +30,11 @@ impl RedisConn {
         format!("{}p:{}", self.prefix, key.0)
     }
 
+    /// A WebAuthn ceremony in progress (docs/passkeys.md#challenges); one key, any slot.
+    pub(super) fn ceremony_key(&self, key: &SessionKey) -> String {
+        format!("{}w:{}", self.prefix, key.0)
+    }
+
     pub(super) fn index_key(&self, user_id: UserId) -> Vec<u8> {
         let mut out = self.shard_prefix(user_shard(user_id));
         out.extend_from_slice(format!("i:{user_id}").as_bytes());

@@ -94,6 +94,18 @@ impl SessionStore for Timed<dyn SessionStore> {
     async fn take_pending(&self, key: &SessionKey, now: i64) -> StoreResult<Option<PendingAction>> {
         timed!(self, self.inner.take_pending(key, now))
     }
+    async fn put_ceremony(
+        &self,
+        key: &SessionKey,
+        state: &str,
+        ttl: u64,
+        now: i64,
+    ) -> StoreResult<()> {
+        timed!(self, self.inner.put_ceremony(key, state, ttl, now))
+    }
+    async fn take_ceremony(&self, key: &SessionKey, now: i64) -> StoreResult<Option<String>> {
+        timed!(self, self.inner.take_ceremony(key, now))
+    }
     async fn user_changed(&self, user_id: UserId) -> StoreResult<()> {
         timed!(self, self.inner.user_changed(user_id))
     }

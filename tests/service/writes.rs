@@ -58,6 +58,18 @@ impl SessionStore for Counting {
     async fn take_pending(&self, key: &SessionKey, now: i64) -> StoreResult<Option<PendingAction>> {
         self.inner.take_pending(key, now).await
     }
+    async fn put_ceremony(
+        &self,
+        key: &SessionKey,
+        state: &str,
+        ttl: u64,
+        now: i64,
+    ) -> StoreResult<()> {
+        self.inner.put_ceremony(key, state, ttl, now).await
+    }
+    async fn take_ceremony(&self, key: &SessionKey, now: i64) -> StoreResult<Option<String>> {
+        self.inner.take_ceremony(key, now).await
+    }
 }
 
 #[tokio::test]

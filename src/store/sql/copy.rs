@@ -43,6 +43,18 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("totp_last_step", Int),
             ("password_set_at", Int),
             ("language", Text),
+            ("passkey_handle", OptText),
+        ],
+    ),
+    (
+        "passkeys",
+        &[
+            ("credential_id", Text),
+            ("user_id", Int),
+            ("name", Text),
+            ("credential", Text),
+            ("created_at", Int),
+            ("last_used_at", Int),
         ],
     ),
     (

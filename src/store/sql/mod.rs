@@ -54,6 +54,7 @@ macro_rules! exec_each {
 
 pub mod copy;
 mod devices;
+mod passkeys;
 mod resets;
 mod two_factor;
 mod users;
@@ -106,6 +107,11 @@ macro_rules! migrations {
                 6,
                 "language",
                 include_str!(concat!("migrations/", $dir, "/0006_language.sql")),
+            ),
+            (
+                7,
+                "passkeys",
+                include_str!(concat!("migrations/", $dir, "/0007_passkeys.sql")),
             ),
         ]
     };
@@ -225,7 +231,7 @@ fn ensure_private_file(path: &Path) -> StoreResult<()> {
         .map_err(|e| StoreError::unavailable_at(path.display(), e))
 }
 
-const COLUMNS: &str = "id, username, display_name, email, groups, disabled, must_change_password, password_hash, session_epoch, created_at, updated_at, password_set_at, language, totp_secret IS NOT NULL AS totp_enabled";
+const COLUMNS: &str = "id, username, display_name, email, groups, disabled, must_change_password, password_hash, session_epoch, created_at, updated_at, password_set_at, language, totp_secret IS NOT NULL AS totp_enabled, EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = users.id) AS has_passkeys";
 
 /// A user from a row of either engine.
 fn row_to_user<R: Row>(row: &R) -> StoreResult<User>
@@ -252,6 +258,7 @@ where
         password_hash: row.try_get("password_hash").map_err(get)?,
         session_epoch: row.try_get("session_epoch").map_err(get)?,
         totp_enabled: row.try_get("totp_enabled").map_err(get)?,
+        has_passkeys: row.try_get("has_passkeys").map_err(get)?,
         password_set_at: row.try_get("password_set_at").map_err(get)?,
         language: row.try_get("language").map_err(get)?,
         created_at: row.try_get("created_at").map_err(get)?,

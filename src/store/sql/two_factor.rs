@@ -84,23 +84,11 @@ impl SecondFactorStore for SqlUserStore {
     }
 
     async fn disable_totp(&self, user_id: UserId) -> StoreResult<u64> {
-        with_pool!(self, |pool| {
-            let mut tx = pool.begin().await.map_err(db_err)?;
-            sqlx::query("UPDATE users SET totp_secret = NULL, totp_pending = NULL, session_epoch = session_epoch + 1 WHERE id = $1")
-                .bind(user_id.0)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-            replace_codes!(tx, user_id, &[] as &[String]);
-            let devices = sqlx::query("DELETE FROM remembered_devices WHERE user_id = $1")
-                .bind(user_id.0)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .rows_affected();
-            tx.commit().await.map_err(db_err)?;
-            Ok(devices)
-        })
+        self.drop_factors(user_id, false).await
+    }
+
+    async fn reset_factors(&self, user_id: UserId) -> StoreResult<u64> {
+        self.drop_factors(user_id, true).await
     }
 
     async fn claim_totp_step(&self, user_id: UserId, step: i64) -> StoreResult<bool> {
@@ -162,3 +150,35 @@ impl SecondFactorStore for SqlUserStore {
 #[cfg(test)]
 #[path = "two_factor_tests.rs"]
 mod tests;
+
+impl SqlUserStore {
+    /// TOTP off, recovery codes and remembered devices gone, the session epoch moved on, and
+    /// with `passkeys` every passkey removed too: one transaction. Returns how many devices
+    /// were forgotten.
+    async fn drop_factors(&self, user_id: UserId, passkeys: bool) -> StoreResult<u64> {
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin().await.map_err(db_err)?;
+            sqlx::query("UPDATE users SET totp_secret = NULL, totp_pending = NULL, session_epoch = session_epoch + 1 WHERE id = $1")
+                .bind(user_id.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            replace_codes!(tx, user_id, &[] as &[String]);
+            let devices = sqlx::query("DELETE FROM remembered_devices WHERE user_id = $1")
+                .bind(user_id.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?
+                .rows_affected();
+            if passkeys {
+                sqlx::query("DELETE FROM passkeys WHERE user_id = $1")
+                    .bind(user_id.0)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+            }
+            tx.commit().await.map_err(db_err)?;
+            Ok(devices)
+        })
+    }
+}
