@@ -411,3 +411,35 @@ mail-code-used-1 = Ein Wiederherstellungscode wurde zur Anmeldung bei Ihrem Kont
 }
 mail-codes-new-subject = Neue Wiederherstellungscodes
 mail-codes-new-1 = Für Ihr Konto wurden neue Wiederherstellungscodes erzeugt. Die alten funktionieren nicht mehr.
+
+## Passkeys (docs/passkeys.md)
+passkey-heading = Passkeys
+passkey-line = Hinzugefügt { $created }
+passkey-last-used = zuletzt benutzt { $used }
+passkey-rename = Umbenennen
+passkey-name = Name
+passkey-rename-button = Namen speichern
+passkey-remove = Entfernen
+passkey-remove-named = Passkey { $name } entfernen
+passkey-none = Noch keine Passkeys.
+passkey-add = Passkey hinzufügen
+passkey-add-title = Passkey hinzufügen
+passkey-needs-script = Zum Hinzufügen eines Passkeys braucht dieser Browser JavaScript.
+passkey-add-intro = Geben Sie dem Passkey einen Namen, den Sie wiedererkennen (das Gerät oder der Schlüssel, auf dem er liegt), und folgen Sie dann der Aufforderung Ihres Browsers.
+passkey-create = Passkey erstellen
+passkey-cancelled = Der Passkey wurde nicht verwendet. Versuchen Sie es erneut oder melden Sie sich anders an.
+passkey-back = Zurück zu Ihrem Konto
+passkey-sign-in = Mit Passkey anmelden
+passkey-use = Passkey verwenden
+passkey-too-many = Sie haben so viele Passkeys wie erlaubt. Entfernen Sie zuerst einen.
+passkey-name-invalid = Geben Sie dem Passkey einen Namen mit höchstens 64 Zeichen.
+passkey-refused = Dieser Passkey wurde nicht akzeptiert.
+passkey-expired = Das hat zu lange gedauert oder wurde schon verwendet. Versuchen Sie es erneut.
+passkey-sign-in-refused = Mit diesem Passkey war keine Anmeldung möglich.
+account-done-passkey-added = Ihr Passkey wurde hinzugefügt.
+account-done-passkey-renamed = Der Passkey wurde umbenannt.
+account-done-passkey-removed = Der Passkey wurde entfernt.
+mail-passkey-added-subject = Ihrem Konto wurde ein Passkey hinzugefügt
+mail-passkey-added-1 = Ihrem Konto wurde ein Passkey namens „{ $name }“ hinzugefügt. Er kann Sie jetzt anmelden.
+mail-passkey-removed-subject = Ein Passkey wurde aus Ihrem Konto entfernt
+mail-passkey-removed-1 = Der Passkey namens „{ $name }“ wurde aus Ihrem Konto entfernt.

@@ -411,3 +411,35 @@ mail-code-used-1 = A recovery code was used to sign in to your account. { $left 
 }
 mail-codes-new-subject = New recovery codes
 mail-codes-new-1 = New recovery codes were generated for your account. The old ones no longer work.
+
+## Passkeys (docs/passkeys.md)
+passkey-heading = Passkeys
+passkey-line = Added { $created }
+passkey-last-used = last used { $used }
+passkey-rename = Rename
+passkey-name = Name
+passkey-rename-button = Save name
+passkey-remove = Remove
+passkey-remove-named = Remove the passkey { $name }
+passkey-none = No passkeys yet.
+passkey-add = Add a passkey
+passkey-add-title = Add a passkey
+passkey-needs-script = Adding a passkey needs JavaScript in this browser.
+passkey-add-intro = Give the passkey a name you will recognise (the device or key it lives on), then follow your browser's prompt.
+passkey-create = Create passkey
+passkey-cancelled = The passkey was not used. Try again, or use another way to sign in.
+passkey-back = Back to your account
+passkey-sign-in = Sign in with a passkey
+passkey-use = Use a passkey
+passkey-too-many = You have as many passkeys as allowed. Remove one first.
+passkey-name-invalid = Give the passkey a name of at most 64 characters.
+passkey-refused = That passkey was not accepted.
+passkey-expired = That took too long or was already used. Try again.
+passkey-sign-in-refused = That passkey did not sign you in.
+account-done-passkey-added = Your passkey was added.
+account-done-passkey-renamed = The passkey was renamed.
+account-done-passkey-removed = The passkey was removed.
+mail-passkey-added-subject = A passkey was added to your account
+mail-passkey-added-1 = A passkey named “{ $name }” was added to your account. It can now sign you in.
+mail-passkey-removed-subject = A passkey was removed from your account
+mail-passkey-removed-1 = The passkey named “{ $name }” was removed from your account.

@@ -414,3 +414,35 @@ mail-code-used-1 = Se ha usado un código de recuperación para iniciar sesión 
 }
 mail-codes-new-subject = Nuevos códigos de recuperación
 mail-codes-new-1 = Se han generado nuevos códigos de recuperación para tu cuenta. Los anteriores ya no funcionan.
+
+## Passkeys (docs/passkeys.md)
+passkey-heading = Llaves de acceso
+passkey-line = Añadida { $created }
+passkey-last-used = último uso { $used }
+passkey-rename = Renombrar
+passkey-name = Nombre
+passkey-rename-button = Guardar nombre
+passkey-remove = Quitar
+passkey-remove-named = Quitar la llave de acceso { $name }
+passkey-none = Aún no hay llaves de acceso.
+passkey-add = Añadir una llave de acceso
+passkey-add-title = Añadir una llave de acceso
+passkey-needs-script = Para añadir una llave de acceso, este navegador necesita JavaScript.
+passkey-add-intro = Dé a la llave un nombre que reconozca (el dispositivo o la llave donde se guarda) y siga las indicaciones de su navegador.
+passkey-create = Crear llave de acceso
+passkey-cancelled = No se usó la llave de acceso. Inténtelo de nuevo o inicie sesión de otra forma.
+passkey-back = Volver a su cuenta
+passkey-sign-in = Iniciar sesión con una llave de acceso
+passkey-use = Usar una llave de acceso
+passkey-too-many = Tiene tantas llaves de acceso como se permite. Quite una primero.
+passkey-name-invalid = Dé a la llave un nombre de 64 caracteres como máximo.
+passkey-refused = No se aceptó esa llave de acceso.
+passkey-expired = Tardó demasiado o ya se había usado. Inténtelo de nuevo.
+passkey-sign-in-refused = Esa llave de acceso no inició su sesión.
+account-done-passkey-added = Se añadió su llave de acceso.
+account-done-passkey-renamed = Se cambió el nombre de la llave de acceso.
+account-done-passkey-removed = Se quitó la llave de acceso.
+mail-passkey-added-subject = Se añadió una llave de acceso a su cuenta
+mail-passkey-added-1 = Se añadió a su cuenta una llave de acceso llamada «{ $name }». Ya puede iniciar su sesión.
+mail-passkey-removed-subject = Se quitó una llave de acceso de su cuenta
+mail-passkey-removed-1 = Se quitó de su cuenta la llave de acceso llamada «{ $name }».

@@ -414,3 +414,35 @@ mail-code-used-1 = Un code de récupération a été utilisé pour se connecter 
 }
 mail-codes-new-subject = Nouveaux codes de récupération
 mail-codes-new-1 = De nouveaux codes de récupération ont été générés pour votre compte. Les anciens ne fonctionnent plus.
+
+## Passkeys (docs/passkeys.md)
+passkey-heading = Clés d’accès
+passkey-line = Ajoutée { $created }
+passkey-last-used = dernière utilisation { $used }
+passkey-rename = Renommer
+passkey-name = Nom
+passkey-rename-button = Enregistrer le nom
+passkey-remove = Supprimer
+passkey-remove-named = Supprimer la clé d’accès { $name }
+passkey-none = Aucune clé d’accès pour l’instant.
+passkey-add = Ajouter une clé d’accès
+passkey-add-title = Ajouter une clé d’accès
+passkey-needs-script = Ajouter une clé d’accès nécessite JavaScript dans ce navigateur.
+passkey-add-intro = Donnez à la clé un nom que vous reconnaîtrez (l’appareil ou la clé qui la porte), puis suivez les indications de votre navigateur.
+passkey-create = Créer la clé d’accès
+passkey-cancelled = La clé d’accès n’a pas été utilisée. Réessayez, ou connectez-vous autrement.
+passkey-back = Retour à votre compte
+passkey-sign-in = Se connecter avec une clé d’accès
+passkey-use = Utiliser une clé d’accès
+passkey-too-many = Vous avez autant de clés d’accès que permis. Supprimez-en une d’abord.
+passkey-name-invalid = Donnez à la clé un nom de 64 caractères au plus.
+passkey-refused = Cette clé d’accès n’a pas été acceptée.
+passkey-expired = Cela a pris trop de temps ou a déjà servi. Réessayez.
+passkey-sign-in-refused = Cette clé d’accès ne vous a pas connecté.
+account-done-passkey-added = Votre clé d’accès a été ajoutée.
+account-done-passkey-renamed = La clé d’accès a été renommée.
+account-done-passkey-removed = La clé d’accès a été supprimée.
+mail-passkey-added-subject = Une clé d’accès a été ajoutée à votre compte
+mail-passkey-added-1 = Une clé d’accès nommée « { $name } » a été ajoutée à votre compte. Elle peut désormais vous connecter.
+mail-passkey-removed-subject = Une clé d’accès a été supprimée de votre compte
+mail-passkey-removed-1 = La clé d’accès nommée « { $name } » a été supprimée de votre compte.

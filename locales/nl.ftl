@@ -411,3 +411,35 @@ mail-code-used-1 = Er is een herstelcode gebruikt om in te loggen op je account.
 }
 mail-codes-new-subject = Nieuwe herstelcodes
 mail-codes-new-1 = Er zijn nieuwe herstelcodes gegenereerd voor je account. De oude werken niet meer.
+
+## Passkeys (docs/passkeys.md)
+passkey-heading = Passkeys
+passkey-line = Toegevoegd { $created }
+passkey-last-used = laatst gebruikt { $used }
+passkey-rename = Hernoemen
+passkey-name = Naam
+passkey-rename-button = Naam opslaan
+passkey-remove = Verwijderen
+passkey-remove-named = Passkey { $name } verwijderen
+passkey-none = Nog geen passkeys.
+passkey-add = Passkey toevoegen
+passkey-add-title = Passkey toevoegen
+passkey-needs-script = Voor het toevoegen van een passkey heeft deze browser JavaScript nodig.
+passkey-add-intro = Geef de passkey een naam die u herkent (het apparaat of de sleutel waarop hij staat) en volg daarna de aanwijzingen van uw browser.
+passkey-create = Passkey maken
+passkey-cancelled = De passkey is niet gebruikt. Probeer het opnieuw of meld u op een andere manier aan.
+passkey-back = Terug naar uw account
+passkey-sign-in = Aanmelden met een passkey
+passkey-use = Een passkey gebruiken
+passkey-too-many = U hebt zoveel passkeys als toegestaan. Verwijder er eerst een.
+passkey-name-invalid = Geef de passkey een naam van hoogstens 64 tekens.
+passkey-refused = Die passkey is niet geaccepteerd.
+passkey-expired = Dat duurde te lang of is al gebruikt. Probeer het opnieuw.
+passkey-sign-in-refused = Met die passkey bent u niet aangemeld.
+account-done-passkey-added = Uw passkey is toegevoegd.
+account-done-passkey-renamed = De passkey is hernoemd.
+account-done-passkey-removed = De passkey is verwijderd.
+mail-passkey-added-subject = Er is een passkey aan uw account toegevoegd
+mail-passkey-added-1 = Er is een passkey met de naam „{ $name }” aan uw account toegevoegd. Daarmee kunt u zich nu aanmelden.
+mail-passkey-removed-subject = Er is een passkey uit uw account verwijderd
+mail-passkey-removed-1 = De passkey met de naam „{ $name }” is uit uw account verwijderd.

@@ -413,3 +413,35 @@ mail-code-used-1 = Foi usado um código de recuperação para iniciar sessão na
 }
 mail-codes-new-subject = Novos códigos de recuperação
 mail-codes-new-1 = Foram gerados novos códigos de recuperação para a sua conta. Os antigos deixaram de funcionar.
+
+## Passkeys (docs/passkeys.md)
+passkey-heading = Chaves de acesso
+passkey-line = Adicionada { $created }
+passkey-last-used = último uso { $used }
+passkey-rename = Renomear
+passkey-name = Nome
+passkey-rename-button = Guardar nome
+passkey-remove = Remover
+passkey-remove-named = Remover a chave de acesso { $name }
+passkey-none = Ainda não há chaves de acesso.
+passkey-add = Adicionar uma chave de acesso
+passkey-add-title = Adicionar uma chave de acesso
+passkey-needs-script = Para adicionar uma chave de acesso, este navegador precisa de JavaScript.
+passkey-add-intro = Dê à chave um nome que reconheça (o dispositivo ou a chave onde fica) e siga as indicações do seu navegador.
+passkey-create = Criar chave de acesso
+passkey-cancelled = A chave de acesso não foi usada. Tente de novo ou inicie sessão de outra forma.
+passkey-back = Voltar à sua conta
+passkey-sign-in = Iniciar sessão com uma chave de acesso
+passkey-use = Usar uma chave de acesso
+passkey-too-many = Tem tantas chaves de acesso quanto o permitido. Remova uma primeiro.
+passkey-name-invalid = Dê à chave um nome com 64 caracteres no máximo.
+passkey-refused = Essa chave de acesso não foi aceite.
+passkey-expired = Demorou demasiado ou já tinha sido usada. Tente de novo.
+passkey-sign-in-refused = Essa chave de acesso não iniciou a sua sessão.
+account-done-passkey-added = A sua chave de acesso foi adicionada.
+account-done-passkey-renamed = A chave de acesso foi renomeada.
+account-done-passkey-removed = A chave de acesso foi removida.
+mail-passkey-added-subject = Foi adicionada uma chave de acesso à sua conta
+mail-passkey-added-1 = Foi adicionada à sua conta uma chave de acesso chamada «{ $name }». Já pode iniciar a sua sessão.
+mail-passkey-removed-subject = Foi removida uma chave de acesso da sua conta
+mail-passkey-removed-1 = A chave de acesso chamada «{ $name }» foi removida da sua conta.

@@ -72,6 +72,11 @@ pub mod event {
     pub const PASSWORD_RESET: &str = "password.reset";
     pub const RESET_REQUESTED: &str = "password.reset_requested";
     pub const TOTP_FAILURE: &str = "two_factor.failure";
+    pub const PASSKEY_ADDED: &str = "passkey.added";
+    pub const PASSKEY_RENAMED: &str = "passkey.renamed";
+    pub const PASSKEY_REMOVED: &str = "passkey.removed";
+    pub const PASSKEY_REFUSED: &str = "passkey.refused";
+    pub const PASSKEY_COUNTER_REGRESSED: &str = "passkey.counter_regressed";
     pub const TOTP_ENABLED: &str = "two_factor.enabled";
     pub const TOTP_DISABLED: &str = "two_factor.disabled";
     pub const TOTP_RESET: &str = "two_factor.reset";

@@ -25,6 +25,7 @@ use crate::service::login::Login;
 use crate::service::passwords::{Passwords, PasswordsParts};
 use crate::service::sessions::Sessions;
 use crate::service::throttle::Throttle;
+use crate::service::passkeys::{Parties, Passkeys};
 use crate::service::two_factor::{TwoFactor, TwoFactorParts};
 use crate::service::users::UserAdmin;
 use crate::store::memory::{MemorySessionStore, MemoryThrottleStore};
@@ -34,6 +35,7 @@ use crate::store::redis_throttle::RedisThrottleStore;
 use crate::store::sql::SqlUserStore;
 use crate::store::timed::Timed;
 use crate::store::{
+    PasskeyStore,
     DeviceStore, ResetStore, SecondFactorStore, SessionStore, StaleSink, ThrottleStore, UserStore,
 };
 
@@ -47,6 +49,7 @@ pub struct Stores {
     pub throttle: Arc<dyn ThrottleStore>,
     pub users: Arc<dyn UserStore>,
     pub factors: Arc<dyn SecondFactorStore>,
+    pub passkeys: Arc<dyn PasskeyStore>,
     pub devices: Arc<dyn DeviceStore>,
     pub resets: Arc<dyn ResetStore>,
     /// The shared Redis sessions and how long an instance may keep one locally (zero: not
@@ -63,6 +66,7 @@ pub struct Services {
     pub login: Login,
     pub admin: UserAdmin,
     pub two_factor: TwoFactor,
+    pub passkeys: Passkeys,
     pub passwords: Passwords,
     /// Where the use cases and the edge record metrics (off unless `metrics.listen` is set).
     pub meter: Meter,
@@ -164,7 +168,17 @@ pub fn services(config: &Config, stores: &Stores, master: &[u8; 32]) -> anyhow::
         config.portal.templates_dir.as_deref(),
         catalogs.clone(),
     )?;
+    let parties = Parties::new(&config.webauthn).map_err(|e| anyhow::anyhow!(e))?;
+    let passkeys = Passkeys::new(
+        stores.passkeys.clone(),
+        Arc::new(parties),
+        sessions.clone(),
+        throttle.clone(),
+        mailer.clone(),
+        config.webauthn.passwordless,
+    );
     let two_factor = TwoFactor::new(TwoFactorParts {
+        passkeys: passkeys.clone(),
         factors: stores.factors.clone(),
         sealer: Arc::new(sealer),
         sessions: sessions.clone(),
@@ -201,6 +215,7 @@ pub fn services(config: &Config, stores: &Stores, master: &[u8; 32]) -> anyhow::
         login,
         admin,
         two_factor,
+        passkeys,
         passwords,
         meter,
     })
@@ -226,6 +241,7 @@ impl App {
             login,
             admin,
             two_factor,
+            passkeys,
             passwords,
             meter,
         } = services(&config, &stores, &key)?;
@@ -240,6 +256,7 @@ impl App {
             login,
             admin,
             two_factor,
+            passkeys,
             passwords,
             meter,
             clock,
@@ -295,6 +312,7 @@ pub async fn open_stores(config: &Config) -> anyhow::Result<Stores> {
         throttle,
         users: users.clone(),
         factors: users.clone(),
+        passkeys: users.clone(),
         devices: users.clone(),
         resets: users,
         shared_sessions,

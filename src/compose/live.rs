@@ -17,6 +17,7 @@ use crate::metrics::Meter;
 use crate::service::login::Login;
 use crate::service::passwords::Passwords;
 use crate::service::sessions::Sessions;
+use crate::service::passkeys::Passkeys;
 use crate::service::two_factor::TwoFactor;
 use crate::service::users::UserAdmin;
 use crate::store::UserStore;
@@ -32,6 +33,7 @@ pub struct Kept {
     pub login: Login,
     pub admin: UserAdmin,
     pub two_factor: TwoFactor,
+    pub passkeys: Passkeys,
     pub passwords: Passwords,
     pub meter: Meter,
     pub clock: Arc<dyn Clock>,
@@ -48,6 +50,7 @@ impl Kept {
             login: state.login.clone(),
             admin: state.admin.clone(),
             two_factor: state.two_factor.clone(),
+            passkeys: state.passkeys.clone(),
             passwords: state.passwords.clone(),
             meter: state.meter.clone(),
             clock: state.clock.clone(),
@@ -86,6 +89,7 @@ pub fn state(config: Config, kept: Kept, catalogs: Arc<Catalogs>) -> Result<AppS
         login: kept.login,
         admin: kept.admin,
         two_factor: kept.two_factor,
+        passkeys: kept.passkeys,
         passwords: kept.passwords,
         meter: kept.meter,
         clock: kept.clock,

@@ -13,6 +13,7 @@ pub mod email;
 pub mod host;
 pub mod navigation;
 pub mod password;
+pub mod passkey;
 pub mod path;
 pub mod pending;
 pub mod recovery;

@@ -69,7 +69,7 @@ pub async fn authorize(
             Decision::Allow => Verdict::Allow(session.map(Box::new)),
             Decision::Login => Verdict::Login,
             Decision::SecondFactor => match &session {
-                Some(s) if s.user.totp_enabled => Verdict::SecondFactor,
+                Some(s) if s.user.has_second_factor() => Verdict::SecondFactor,
                 Some(_) if app.config.two_factor.require_enrollment => Verdict::Enroll,
                 _ => Verdict::NoSecondFactor,
             },

@@ -60,6 +60,8 @@ pub const COPY_JS: &str = include_str!("../../templates/static/copy.js");
 
 /// The portal pages' script: password "Show" buttons and local times (pages work without it).
 pub const UI_JS: &str = include_str!("../../templates/static/ui.js");
+/// The browser half of the passkey ceremonies (docs/passkeys.md).
+pub const PASSKEY_JS: &str = include_str!("../../templates/static/passkey.js");
 
 /// The stylesheet, served at `<portal>/static/gatehouse.css`.
 pub const CSS: &str = include_str!("../../templates/static/gatehouse.css");

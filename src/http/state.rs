@@ -16,6 +16,7 @@ use crate::http::proxy::SiteTable;
 use crate::service::login::Login;
 use crate::service::passwords::Passwords;
 use crate::service::sessions::{Resolved, Sessions};
+use crate::service::passkeys::Passkeys;
 use crate::service::two_factor::TwoFactor;
 use crate::service::users::UserAdmin;
 use crate::store::{StoreResult, UserStore};
@@ -27,6 +28,7 @@ pub struct AppState {
     pub login: Login,
     pub admin: UserAdmin,
     pub two_factor: TwoFactor,
+    pub passkeys: Passkeys,
     pub passwords: Passwords,
     pub users: Arc<dyn UserStore>,
     pub csrf: Csrf,

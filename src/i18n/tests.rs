@@ -14,6 +14,7 @@ use super::{Catalogs, Lang, Msg, SHIPPED, negotiate};
 /// one of them and has the shape of a key is a key, and must be in the catalog.
 const PREFIXES: &[&str] = &[
     "language-",
+    "passkey-",
     "frame-",
     "common-",
     "span-",

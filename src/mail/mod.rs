@@ -58,6 +58,16 @@ pub enum Notice {
     },
     /// A new set of recovery codes replaced the old one.
     RecoveryCodesRegenerated,
+    /// A passkey was registered.
+    PasskeyAdded {
+        /// The name its owner gave it.
+        name: String,
+    },
+    /// A passkey was removed.
+    PasskeyRemoved {
+        /// Its name.
+        name: String,
+    },
 }
 
 impl Notice {
@@ -73,6 +83,8 @@ impl Notice {
             Self::TwoFactorReset => "two_factor_reset",
             Self::RecoveryCodeUsed { .. } => "recovery_code_used",
             Self::RecoveryCodesRegenerated => "recovery_codes_regenerated",
+            Self::PasskeyAdded { .. } => "passkey_added",
+            Self::PasskeyRemoved { .. } => "passkey_removed",
         }
     }
 
@@ -131,6 +143,20 @@ impl Notice {
             Self::RecoveryCodesRegenerated => (
                 Msg::new("mail-codes-new-subject"),
                 vec![Text(Msg::new("mail-codes-new-1")), not_you()],
+            ),
+            Self::PasskeyAdded { name } => (
+                Msg::new("mail-passkey-added-subject"),
+                vec![
+                    Text(Msg::new("mail-passkey-added-1").with("name", name.clone())),
+                    not_you(),
+                ],
+            ),
+            Self::PasskeyRemoved { name } => (
+                Msg::new("mail-passkey-removed-subject"),
+                vec![
+                    Text(Msg::new("mail-passkey-removed-1").with("name", name.clone())),
+                    not_you(),
+                ],
             ),
         }
     }

@@ -41,7 +41,7 @@ impl<'a> PolicyUser<'a> {
         Self {
             username: &user.username,
             email: &user.email,
-            two_factor: user.totp_enabled,
+            two_factor: user.has_second_factor(),
         }
     }
 }

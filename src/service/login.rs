@@ -168,7 +168,7 @@ impl Login {
         self.throttle.release_all(&client).await?;
         let user = self.upgrade_hash(user, &req.password, now).await?;
         let ip = req.ip.to_string();
-        if user.totp_enabled && !self.devices.recognise(&user, req.device, now).await? {
+        if user.has_second_factor() && !self.devices.recognise(&user, req.device, now).await? {
             let (id, session) = self
                 .sessions
                 .start_pending(&user, &ip, req.user_agent, now, req.remember)
@@ -176,7 +176,7 @@ impl Login {
             audit!(event::LOGIN_PASSWORD_OK, user = %crate::audit::Clean(&user.username), ip = %req.ip, next = "code");
             return Ok(LoginSuccess { id, session, user });
         }
-        let (level, factor) = if user.totp_enabled {
+        let (level, factor) = if user.has_second_factor() {
             (AuthLevel::TwoFactor, "password+remembered_device")
         } else {
             (AuthLevel::OneFactor, "password")

@@ -9,6 +9,7 @@ pub mod devices;
 pub mod hash_pool;
 pub mod hasher;
 pub mod login;
+pub mod passkeys;
 pub mod passwords;
 pub mod session_cache;
 pub mod sessions;
@@ -48,6 +49,20 @@ pub enum AuthError {
     /// A store failed; fail closed.
     #[error("store: {0}")]
     Store(#[from] StoreError),
+    /// A passkey's answer did not verify (wrong origin or RP ID, bad signature, a counter
+    /// gone back, a credential not the user's): counted like a wrong code.
+    #[error("passkey not accepted")]
+    PasskeyRefused,
+    /// No live ceremony to answer: its two minutes passed, it was answered already, or it
+    /// was started for another purpose or session (docs/passkeys.md#challenges).
+    #[error("passkey challenge expired")]
+    CeremonyExpired,
+    /// The portal on this host does not offer passkeys (or not this use of them).
+    #[error("passkeys not offered here")]
+    NotOffered,
+    /// The user has as many passkeys as allowed.
+    #[error("too many passkeys")]
+    TooManyPasskeys,
     /// Hashing failed for a reason other than a wrong password.
     #[error("hashing: {0}")]
     Hash(#[source] crate::store::Cause),

@@ -358,6 +358,24 @@ impl Sessions {
         Ok(taken.filter(|a| a.is_live(now, ttl)))
     }
 
+    /// Keeps the server half of a WebAuthn ceremony under `key` for `ttl` seconds.
+    pub async fn keep_ceremony(
+        &self,
+        key: &SessionKey,
+        state: &str,
+        ttl: i64,
+        now: i64,
+    ) -> StoreResult<()> {
+        let ttl = u64::try_from(ttl).unwrap_or(1);
+        self.store.put_ceremony(key, state, ttl, now).await
+    }
+
+    /// Takes, once, the ceremony kept under `key` (its purpose and age are the caller's to
+    /// check: `domain::passkey::Ceremony::answers`).
+    pub async fn take_ceremony(&self, key: &SessionKey, now: i64) -> StoreResult<Option<String>> {
+        self.store.take_ceremony(key, now).await
+    }
+
     /// Ends one session.
     pub async fn end(&self, key: &SessionKey) -> StoreResult<bool> {
         self.remove(key).await

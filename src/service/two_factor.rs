@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use super::AuthError;
 use super::devices::Devices;
+use super::passkeys::Passkeys;
 use super::hasher::Hasher;
 use super::sessions::{Opening, Resolved, Sessions};
 use super::throttle::Throttle;
@@ -52,6 +53,17 @@ pub enum CodeKind {
     Totp,
     /// A recovery code (now spent).
     Recovery,
+    /// A passkey's assertion, the person verified.
+    Passkey,
+}
+
+/// What a second step presents: a code typed, or a passkey's answer to a challenge.
+#[derive(Debug, Clone, Copy)]
+pub enum Proof<'a> {
+    /// A TOTP or recovery code.
+    Code(&'a str),
+    /// A passkey's assertion (JSON) for the ceremony `ceremony`.
+    Passkey { ceremony: &'a str, response: &'a str },
 }
 
 /// A finished code step: the new session, and the device cookie when one was remembered.
@@ -89,6 +101,7 @@ impl Origin<'_> {
 #[derive(Clone)]
 pub struct TwoFactor {
     factors: Arc<dyn SecondFactorStore>,
+    passkeys: Passkeys,
     sealer: Arc<SecretBox>,
     sessions: Sessions,
     devices: Devices,
@@ -102,6 +115,8 @@ pub struct TwoFactor {
 /// What the two-factor service is built from.
 pub struct TwoFactorParts {
     pub factors: Arc<dyn SecondFactorStore>,
+    /// Passkey assertions, a second factor like a code.
+    pub passkeys: Passkeys,
     /// Seals TOTP secrets at rest.
     pub sealer: Arc<SecretBox>,
     pub sessions: Sessions,
@@ -118,6 +133,7 @@ impl TwoFactor {
     pub fn new(p: TwoFactorParts) -> Self {
         Self {
             factors: p.factors,
+            passkeys: p.passkeys,
             sealer: p.sealer,
             sessions: p.sessions,
             devices: p.devices,
@@ -253,12 +269,12 @@ impl TwoFactor {
     pub async fn complete_login(
         &self,
         pending: &Resolved,
-        input: &str,
+        proof: Proof<'_>,
         remember: bool,
         now: i64,
         origin: Origin<'_>,
     ) -> Result<CodeStepDone, AuthError> {
-        let result = self.code_step(pending, input, remember, now, origin).await;
+        let result = self.code_step(pending, proof, remember, now, origin).await;
         self.meter.two_factor(match &result {
             Ok(_) => TwoFactorOutcome::Success,
             Err(AuthError::InvalidCode | AuthError::Restart) => TwoFactorOutcome::Failed,
@@ -271,7 +287,7 @@ impl TwoFactor {
     async fn code_step(
         &self,
         pending: &Resolved,
-        input: &str,
+        proof: Proof<'_>,
         remember: bool,
         now: i64,
         origin: Origin<'_>,
@@ -283,7 +299,14 @@ impl TwoFactor {
             self.restart(pending).await?;
             return Err(AuthError::Restart);
         }
-        match self.check_code(&pending.user, input, now, origin).await {
+        let checked = match proof {
+            Proof::Code(input) => self.check_code(&pending.user, input, now, origin).await,
+            Proof::Passkey { ceremony, response } => {
+                self.check_passkey(pending, ceremony, response, now, origin)
+                    .await
+            }
+        };
+        match checked {
             Ok(kind) => {
                 self.throttle.clear(&per_login_key).await?;
                 let (id, _) = self
@@ -305,6 +328,7 @@ impl TwoFactor {
                 let factor = match kind {
                     CodeKind::Totp => "totp",
                     CodeKind::Recovery => "recovery_code",
+                    CodeKind::Passkey => "passkey",
                 };
                 audit!(event::LOGIN_SUCCESS, user = %crate::audit::Clean(&pending.user.username), ip = %origin.ip, user_agent = %crate::audit::Clean(origin.user_agent), factor, remembered = device.is_some(), session = id.key().short());
                 Ok(CodeStepDone { id, device })

@@ -65,8 +65,22 @@ struct DeviceRow {
     expires: String,
 }
 
+/// A passkey as the account page lists it.
+#[derive(Serialize)]
+struct PasskeyRow {
+    id: String,
+    name: String,
+    created: String,
+    /// Empty: never used.
+    last_used: String,
+}
+
 #[derive(Serialize)]
 struct AccountPage<'a> {
+    /// Passkeys are offered on this portal (the list shows either way).
+    passkeys_offered: bool,
+    passkeys: Vec<PasskeyRow>,
+    passkey_script: bool,
     title: Msg,
     username: &'a str,
     display_name: &'a str,
@@ -95,10 +109,24 @@ pub(super) async fn account_page(
 ) -> Result<Response<Body>, WebError> {
     let user = &s.user;
     let devices = app.two_factor.devices();
-    let (codes_left, listed) = tokio::try_join!(app.two_factor.codes_left(user.id), async {
-        Ok::<_, AuthError>(devices.list(user.id, ctx.now).await?)
-    })?;
+    let (codes_left, listed, passkeys) = tokio::try_join!(
+        app.two_factor.codes_left(user.id),
+        async { Ok::<_, AuthError>(devices.list(user.id, ctx.now).await?) },
+        app.passkeys.list(user.id),
+    )?;
+    let offered = app.passkeys.offered(&ctx.host);
     let page = AccountPage {
+        passkeys_offered: offered,
+        passkey_script: offered,
+        passkeys: passkeys
+            .into_iter()
+            .map(|p| PasskeyRow {
+                created: date(p.created_at),
+                last_used: if p.last_used_at > 0 { date(p.last_used_at) } else { String::new() },
+                id: p.id,
+                name: p.name,
+            })
+            .collect(),
         title: Msg::new("account-title"),
         username: &user.username,
         display_name: &user.display_name,
@@ -135,16 +163,29 @@ pub(super) enum Done {
     Password,
     TwoFactorOff,
     DeviceForgotten,
+    PasskeyAdded,
+    PasskeyRenamed,
+    PasskeyRemoved,
 }
 
 impl Done {
-    const ALL: [Self; 3] = [Self::Password, Self::TwoFactorOff, Self::DeviceForgotten];
+    const ALL: [Self; 6] = [
+        Self::Password,
+        Self::TwoFactorOff,
+        Self::DeviceForgotten,
+        Self::PasskeyAdded,
+        Self::PasskeyRenamed,
+        Self::PasskeyRemoved,
+    ];
 
     fn key(self) -> &'static str {
         match self {
             Self::Password => "password",
             Self::TwoFactorOff => "2fa-off",
             Self::DeviceForgotten => "device",
+            Self::PasskeyAdded => "added-passkey",
+            Self::PasskeyRenamed => "renamed-passkey",
+            Self::PasskeyRemoved => "removed-passkey",
         }
     }
 
@@ -153,6 +194,9 @@ impl Done {
             Self::Password => "account-done-password",
             Self::TwoFactorOff => "account-done-2fa-off",
             Self::DeviceForgotten => "account-done-device",
+            Self::PasskeyAdded => "account-done-passkey-added",
+            Self::PasskeyRenamed => "account-done-passkey-renamed",
+            Self::PasskeyRemoved => "account-done-passkey-removed",
         })
     }
 }

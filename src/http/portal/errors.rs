@@ -247,6 +247,7 @@ impl From<AuthError> for WebError {
         Self::Page(match e {
             AuthError::Busy => PageError::Unavailable("password hashing pool saturated".into()),
             AuthError::Crypto(cause) => PageError::Internal(chain(&*cause)),
+            AuthError::NotOffered => PageError::NotFound,
             e => PageError::Unavailable(e.to_string()),
         })
     }

@@ -9,7 +9,7 @@ use axum::extract::State;
 use http::{HeaderValue, Response, StatusCode, header};
 use serde_json::json;
 
-use crate::http::pages::{COPY_JS, UI_JS};
+use crate::http::pages::{COPY_JS, PASSKEY_JS, UI_JS};
 use crate::http::state::AppState;
 
 /// How long readiness waits for a store: a hung store must fail the probe, not hang it.
@@ -124,6 +124,11 @@ pub(super) async fn copy_script() -> Response<Body> {
 /// Password "Show" buttons and local times on portal pages.
 pub(super) async fn ui_script() -> Response<Body> {
     asset(UI_JS, "text/javascript; charset=utf-8")
+}
+
+/// The passkey ceremonies' script.
+pub(super) async fn passkey_script() -> Response<Body> {
+    asset(PASSKEY_JS, "text/javascript; charset=utf-8")
 }
 
 fn asset(body: &'static str, content_type: &'static str) -> Response<Body> {

@@ -58,6 +58,9 @@ struct LoginPage<'a> {
     forgot: bool,
     /// Days "Keep me signed in" lasts, when it is offered (`session.remember_me`).
     remember_days: Option<i64>,
+    /// "Sign in with a passkey" and passkey autofill (`webauthn.passwordless`).
+    passkey_sign_in: bool,
+    passkey_script: bool,
 }
 
 impl Template for LoginPage<'_> {
@@ -134,6 +137,7 @@ fn login_page(
         Some((end, _)) => &username[..end],
         None => username,
     };
+    let passwordless = app.config.webauthn.enabled && app.config.webauthn.passwordless;
     let page = LoginPage {
         title: Msg::new("login-title"),
         rd,
@@ -142,6 +146,8 @@ fn login_page(
         notice,
         forgot: app.config.password.forgot_password_enabled,
         remember_days: Some(app.config.session.timeouts.remember / 86_400).filter(|d| *d > 0),
+        passkey_sign_in: passwordless,
+        passkey_script: passwordless,
     };
     view::form(app, headers, status, &page)
 }

@@ -13,6 +13,8 @@ mod health;
 mod home;
 mod language;
 mod login;
+mod passkey_login;
+mod passkeys;
 mod password;
 mod qr;
 mod second_factor;
@@ -54,6 +56,15 @@ fn routes(app: Arc<AppState>) -> Router {
             &p("/login/2fa"),
             get(second_factor::page).post(second_factor::submit),
         )
+        .route(&p("/login/2fa/passkey"), post(second_factor::passkey_submit))
+        .route(&p("/login/passkey"), post(passkey_login::submit))
+        .route(&p("/login/passkey/options"), post(passkey_login::options))
+        .route(
+            &p("/account/passkeys/add"),
+            get(passkeys::add_form).post(passkeys::add_submit),
+        )
+        .route(&p("/account/passkeys/rename"), post(passkeys::rename))
+        .route(&p("/account/passkeys/remove"), post(passkeys::remove))
         .route(&p("/logout"), get(home::logout_link).post(home::logout))
         .route(&p("/language"), post(language::choose))
         .route(&p("/account"), get(account::page))
@@ -114,6 +125,7 @@ fn routes(app: Arc<AppState>) -> Router {
         .route(&p("/static/gatehouse.css"), get(health::stylesheet))
         .route(&p("/static/copy.js"), get(health::copy_script))
         .route(&p("/static/ui.js"), get(health::ui_script))
+        .route(&p("/static/passkey.js"), get(health::passkey_script))
         .route(&p("/assets/{*name}"), get(assets::asset))
         .fallback(home::not_found)
         .method_not_allowed_fallback(home::method_not_allowed)

@@ -23,7 +23,7 @@ use crate::http::state::AppState;
 use crate::i18n::Msg;
 use crate::service::AuthError;
 use crate::service::sessions::Resolved;
-use crate::service::two_factor::CodeStepDone;
+use crate::service::two_factor::{CodeStepDone, Proof};
 use crate::store::StoreResult;
 
 #[derive(Deserialize)]
@@ -37,6 +37,19 @@ pub(super) struct CodeForm {
     /// `1` when the form asked for a recovery code (the page shows that field again).
     #[serde(default)]
     recovery: String,
+}
+
+/// A passkey's answer to the code page's challenge.
+#[derive(Deserialize)]
+pub(super) struct PasskeyAnswer {
+    #[serde(default)]
+    ceremony: String,
+    #[serde(default)]
+    credential: String,
+    #[serde(default)]
+    remember: String,
+    #[serde(default)]
+    rd: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -68,6 +81,16 @@ struct CodePage<'a> {
     switch: String,
     error: Option<Msg>,
     remember_days: u32,
+    /// The challenge one of the user's passkeys may answer instead of a code.
+    passkey: Option<PasskeyStep>,
+    passkey_script: bool,
+}
+
+#[derive(Serialize)]
+struct PasskeyStep {
+    ceremony: String,
+    /// The options for `navigator.credentials.get`, as JSON.
+    options: String,
 }
 
 impl Template for CodePage<'_> {
@@ -87,32 +110,44 @@ async fn subject(
     {
         return Ok(Some(p));
     }
-    Ok(current.filter(|s| s.session.level == AuthLevel::OneFactor && s.user.totp_enabled))
+    Ok(current.filter(|s| s.session.level == AuthLevel::OneFactor && s.user.has_second_factor()))
 }
 
-fn code_page(
+async fn code_page(
     app: &AppState,
-    headers: &HeaderMap,
+    (ctx, headers): (&RequestCtx, &HeaderMap),
     status: StatusCode,
     who: &Resolved,
     step: Step<'_>,
     error: Option<Msg>,
-) -> Response<Body> {
+) -> Result<Response<Body>, WebError> {
     let mut switch = with_rd(app, "/login/2fa", step.rd);
     if !step.recovery {
         switch.push(if step.rd.is_empty() { '?' } else { '&' });
         switch.push_str("recovery=1");
     }
+    // A fresh challenge with every showing: each answers once.
+    let passkey = app
+        .passkeys
+        .begin_assertion(who, &ctx.host, ctx.now)
+        .await?
+        .map(|c| PasskeyStep {
+            ceremony: c.ceremony,
+            options: c.options,
+        });
     let page = CodePage {
         title: Msg::new("code-title"),
         username: &who.user.username,
         rd: step.rd,
-        recovery: step.recovery,
+        // Without an app, a code can only be a recovery code.
+        recovery: step.recovery || !who.user.totp_enabled,
         switch,
         error,
         remember_days: app.two_factor.devices().days(),
+        passkey_script: passkey.is_some(),
+        passkey,
     };
-    view::form(app, headers, status, &page)
+    Ok(view::form(app, headers, status, &page))
 }
 
 /// Shows the code form, or sends the browser where it belongs.
@@ -131,7 +166,7 @@ pub(super) async fn page(
         recovery: q.recovery == "1",
     };
     Ok(match subject(&app, &headers, current, ctx.now).await? {
-        Some(who) => code_page(&app, &headers, StatusCode::OK, &who, step, None),
+        Some(who) => code_page(&app, (&ctx, &headers), StatusCode::OK, &who, step, None).await?,
         None if signed_in => see_other(&target(&app, &rd)),
         None => see_other(&with_rd(&app, "/login", &rd)),
     })
@@ -158,19 +193,49 @@ pub(super) async fn submit(
         ));
     };
     let remember = form.remember == "1";
+    let proof = Proof::Code(&form.code);
+    let recovery = form.recovery == "1";
+    finish(&app, (&ctx, &headers), &who, (proof, remember), (&rd, recovery)).await
+}
+
+/// Checks a passkey's answer and starts the two-factor session, as a code does.
+pub(super) async fn passkey_submit(
+    State(app): State<Arc<AppState>>,
+    ctx: RequestCtx,
+    CurrentSession(current): CurrentSession,
+    headers: HeaderMap,
+    CsrfForm(form): CsrfForm<PasskeyAnswer>,
+) -> Result<Response<Body>, WebError> {
+    let rd = safe_rd(&app, &ctx, &form.rd);
+    let Some(who) = subject(&app, &headers, current, ctx.now).await? else {
+        let why = Some(Msg::new("code-sign-in-expired"));
+        let typed = (rd.as_str(), "");
+        return Ok(login_form(&app, &headers, StatusCode::UNAUTHORIZED, typed, why));
+    };
+    let proof = Proof::Passkey {
+        ceremony: &form.ceremony,
+        response: &form.credential,
+    };
+    let remember = form.remember == "1";
+    finish(&app, (&ctx, &headers), &who, (proof, remember), (&rd, false)).await
+}
+
+/// The second step checked: the session, or the code page again saying why not.
+async fn finish(
+    app: &AppState,
+    (ctx, headers): (&RequestCtx, &HeaderMap),
+    who: &Resolved,
+    (proof, remember): (Proof<'_>, bool),
+    (rd, recovery): (&str, bool),
+) -> Result<Response<Body>, WebError> {
+    let origin = origin(ctx, headers);
     match app
         .two_factor
-        .complete_login(&who, &form.code, remember, ctx.now, origin(&ctx, &headers))
+        .complete_login(who, proof, remember, ctx.now, origin)
         .await
     {
-        Ok(done) => verified(&app, &ctx, &who, &rd, done).await,
-        Err(e) => {
-            let step = Step {
-                rd: &rd,
-                recovery: form.recovery == "1",
-            };
-            refused(&app, &ctx, &headers, &who, step, e)
-        }
+        Ok(done) => verified(app, ctx, who, rd, done).await,
+        Err(e) => refused(app, (ctx, headers), who, Step { rd, recovery }, e).await,
     }
 }
 
@@ -197,25 +262,19 @@ async fn verified(
     Ok(resp)
 }
 
-/// The answer to a code that did not pass.
-fn refused(
+/// The answer to a code (or passkey) that did not pass.
+async fn refused(
     app: &AppState,
-    ctx: &RequestCtx,
-    headers: &HeaderMap,
+    (ctx, headers): (&RequestCtx, &HeaderMap),
     who: &Resolved,
     step: Step<'_>,
     e: AuthError,
 ) -> Result<Response<Body>, WebError> {
     let rd = step.rd;
+    let again = |status, msg| code_page(app, (ctx, headers), status, who, step, Some(msg));
     match e {
-        AuthError::InvalidCode => Ok(code_page(
-            app,
-            headers,
-            StatusCode::UNAUTHORIZED,
-            who,
-            step,
-            Some(Msg::new("code-invalid")),
-        )),
+        AuthError::InvalidCode => again(StatusCode::UNAUTHORIZED, Msg::new("code-invalid")).await,
+        AuthError::CeremonyExpired => again(StatusCode::BAD_REQUEST, Msg::new("passkey-expired")).await,
         AuthError::Restart => {
             let why = Some(Msg::new("code-too-many"));
             let typed = (rd, who.user.username.as_str());
@@ -226,14 +285,7 @@ fn refused(
         }
         AuthError::Throttled { until } => {
             let (msg, wait) = too_many(until, ctx.now);
-            let page = code_page(
-                app,
-                headers,
-                StatusCode::TOO_MANY_REQUESTS,
-                who,
-                step,
-                Some(msg),
-            );
+            let page = again(StatusCode::TOO_MANY_REQUESTS, msg).await?;
             Ok(throttled(page, wait))
         }
         e => Err(e.into()),

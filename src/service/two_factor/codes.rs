@@ -89,6 +89,40 @@ impl TwoFactor {
         }
     }
 
+    /// Checks a passkey's answer for `who`'s ceremony, admitted and counted exactly like a
+    /// code: a refused answer is a wrong code (docs/passkeys.md#throttling). No live ceremony
+    /// to answer is not an attempt and leaves no trace.
+    pub(super) async fn check_passkey(
+        &self,
+        who: &crate::service::sessions::Resolved,
+        ceremony: &str,
+        response: &str,
+        now: i64,
+        origin: Origin<'_>,
+    ) -> Result<CodeKind, AuthError> {
+        let user = &who.user;
+        let attempts = self.throttle.admit_code(user, now, origin.ip).await?;
+        match self
+            .passkeys
+            .assert(who, ceremony, response, now, origin)
+            .await
+        {
+            Ok(()) => {
+                self.code_succeeded(&attempts).await?;
+                Ok(CodeKind::Passkey)
+            }
+            Err(AuthError::PasskeyRefused) => {
+                let n = self.code_failed(&attempts, now).await?;
+                audit!(event::TOTP_FAILURE, user = %crate::audit::Clean(&user.username), ip = %origin.ip, attempt = n, factor = "passkey");
+                Err(AuthError::InvalidCode)
+            }
+            Err(e) => {
+                self.throttle.release_all(&attempts).await?;
+                Err(e)
+            }
+        }
+    }
+
     /// Verifies without throttling: `None` for a wrong, replayed or spent code.
     async fn verify_code(
         &self,
