@@ -22,10 +22,10 @@ use crate::service::credentials::Credentials;
 use crate::service::devices::Devices;
 use crate::service::hasher::Hasher;
 use crate::service::login::Login;
+use crate::service::passkeys::{Parties, Passkeys};
 use crate::service::passwords::{Passwords, PasswordsParts};
 use crate::service::sessions::Sessions;
 use crate::service::throttle::Throttle;
-use crate::service::passkeys::{Parties, Passkeys};
 use crate::service::two_factor::{TwoFactor, TwoFactorParts};
 use crate::service::users::UserAdmin;
 use crate::store::memory::{MemorySessionStore, MemoryThrottleStore};
@@ -35,8 +35,8 @@ use crate::store::redis_throttle::RedisThrottleStore;
 use crate::store::sql::SqlUserStore;
 use crate::store::timed::Timed;
 use crate::store::{
-    PasskeyStore,
-    DeviceStore, ResetStore, SecondFactorStore, SessionStore, StaleSink, ThrottleStore, UserStore,
+    DeviceStore, PasskeyStore, ResetStore, SecondFactorStore, SessionStore, StaleSink,
+    ThrottleStore, UserStore,
 };
 
 mod live;

@@ -19,6 +19,10 @@ const EMBEDDED: &[(&str, &str)] = &[
     ("home.html", include_str!("../../templates/home.html")),
     ("message.html", include_str!("../../templates/message.html")),
     ("code.html", include_str!("../../templates/code.html")),
+    (
+        "passkey_add.html",
+        include_str!("../../templates/passkey_add.html"),
+    ),
     ("reauth.html", include_str!("../../templates/reauth.html")),
     ("enroll.html", include_str!("../../templates/enroll.html")),
     (

@@ -239,7 +239,10 @@ impl Passkeys {
     }
 
     /// The user's passkeys as the library reads them, with their stored rows.
-    async fn credentials(&self, user_id: UserId) -> Result<Vec<(StoredPasskey, Passkey)>, AuthError> {
+    async fn credentials(
+        &self,
+        user_id: UserId,
+    ) -> Result<Vec<(StoredPasskey, Passkey)>, AuthError> {
         self.store
             .passkeys(user_id)
             .await?
@@ -346,7 +349,9 @@ impl Passkeys {
             user_id: who.user.id.0,
             session: who.key.0.clone(),
         };
-        self.keep(purpose, rp, &state, &options, now).await.map(Some)
+        self.keep(purpose, rp, &state, &options, now)
+            .await
+            .map(Some)
     }
 
     /// Verifies an assertion for `who`'s ceremony and records the credential's new counter.

@@ -16,8 +16,8 @@ use std::sync::Arc;
 
 use super::AuthError;
 use super::devices::Devices;
-use super::passkeys::Passkeys;
 use super::hasher::Hasher;
+use super::passkeys::Passkeys;
 use super::sessions::{Opening, Resolved, Sessions};
 use super::throttle::Throttle;
 use crate::audit;
@@ -63,7 +63,10 @@ pub enum Proof<'a> {
     /// A TOTP or recovery code.
     Code(&'a str),
     /// A passkey's assertion (JSON) for the ceremony `ceremony`.
-    Passkey { ceremony: &'a str, response: &'a str },
+    Passkey {
+        ceremony: &'a str,
+        response: &'a str,
+    },
 }
 
 /// A finished code step: the new session, and the device cookie when one was remembered.

@@ -15,6 +15,8 @@ mod harness;
 mod mail_text;
 #[path = "../common/oath.rs"]
 mod oath;
+#[path = "../common/passkey_util.rs"]
+mod passkey_util;
 #[path = "../common/raw_http.rs"]
 mod raw_http;
 #[path = "../common/reset_util.rs"]
@@ -50,6 +52,7 @@ mod mail;
 mod metrics;
 mod outage_redis;
 mod outage_sql;
+mod passkeys;
 mod passwords;
 mod protocol;
 mod redis_cluster;

@@ -97,6 +97,29 @@ impl Template for AccountPage<'_> {
     const NAME: &'static str = "account.html";
 }
 
+fn device_row(d: crate::store::RememberedDevice) -> DeviceRow {
+    DeviceRow {
+        created: date(d.created_at),
+        expires: date(d.expires_at),
+        id: d.id,
+        label: stored_label(&d.label),
+        ip: d.ip,
+    }
+}
+
+fn passkey_row(p: crate::service::passkeys::PasskeyInfo) -> PasskeyRow {
+    PasskeyRow {
+        created: date(p.created_at),
+        last_used: if p.last_used_at > 0 {
+            date(p.last_used_at)
+        } else {
+            String::new()
+        },
+        id: p.id,
+        name: p.name,
+    }
+}
+
 /// The account page, with an optional error or notice.
 pub(super) async fn account_page(
     app: &AppState,
@@ -118,30 +141,13 @@ pub(super) async fn account_page(
     let page = AccountPage {
         passkeys_offered: offered,
         passkey_script: offered,
-        passkeys: passkeys
-            .into_iter()
-            .map(|p| PasskeyRow {
-                created: date(p.created_at),
-                last_used: if p.last_used_at > 0 { date(p.last_used_at) } else { String::new() },
-                id: p.id,
-                name: p.name,
-            })
-            .collect(),
+        passkeys: passkeys.into_iter().map(passkey_row).collect(),
         title: Msg::new("account-title"),
         username: &user.username,
         display_name: &user.display_name,
         totp_enabled: user.totp_enabled,
         codes_left,
-        devices: listed
-            .into_iter()
-            .map(|d| DeviceRow {
-                created: date(d.created_at),
-                expires: date(d.expires_at),
-                id: d.id,
-                label: stored_label(&d.label),
-                ip: d.ip,
-            })
-            .collect(),
+        devices: listed.into_iter().map(device_row).collect(),
         remember_days: devices.days(),
         is_admin: user.groups.contains(&app.config.admin.group),
         error,

@@ -56,7 +56,10 @@ fn routes(app: Arc<AppState>) -> Router {
             &p("/login/2fa"),
             get(second_factor::page).post(second_factor::submit),
         )
-        .route(&p("/login/2fa/passkey"), post(second_factor::passkey_submit))
+        .route(
+            &p("/login/2fa/passkey"),
+            post(second_factor::passkey_submit),
+        )
         .route(&p("/login/passkey"), post(passkey_login::submit))
         .route(&p("/login/passkey/options"), post(passkey_login::options))
         .route(

@@ -18,7 +18,7 @@ use crate::http::request::RequestCtx;
 use crate::http::state::AppState;
 use crate::i18n::Msg;
 use crate::service::AuthError;
-use crate::service::passkeys::Arrival;
+use crate::service::passkeys::{Arrival, PasskeySignIn};
 
 #[derive(Deserialize)]
 pub(super) struct NoFields {}
@@ -39,9 +39,15 @@ pub(super) async fn options(
     ctx: RequestCtx,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response<Body>, WebError> {
-    let c = match app.passkeys.begin_sign_in(&ctx.host, ctx.client_ip, ctx.now).await {
+    let c = match app
+        .passkeys
+        .begin_sign_in(&ctx.host, ctx.client_ip, ctx.now)
+        .await
+    {
         Ok(c) => c,
-        Err(AuthError::Throttled { .. }) => return Ok(StatusCode::TOO_MANY_REQUESTS.into_response()),
+        Err(AuthError::Throttled { .. }) => {
+            return Ok(StatusCode::TOO_MANY_REQUESTS.into_response());
+        }
         Err(e) => return Err(e.into()),
     };
     let ceremony = serde_json::to_string(&c.ceremony).map_err(|e| AuthError::Crypto(e.into()))?;
@@ -64,27 +70,47 @@ pub(super) async fn submit(
 ) -> Result<Response<Body>, WebError> {
     let rd = safe_rd(&app, &ctx, &form.rd);
     let scope = app.cookie_scope(&ctx.host);
+    let who = super::account::origin(&ctx, &headers);
     let arrival = Arrival {
-        ip: ctx.client_ip,
-        user_agent: headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or(""),
+        ip: who.ip,
+        user_agent: who.user_agent,
         scope: &scope,
     };
-    let done = app.passkeys.sign_in(&form.ceremony, &form.credential, arrival, ctx.now);
+    let done = app
+        .passkeys
+        .sign_in(&form.ceremony, &form.credential, arrival, ctx.now);
     let why = match done.await {
-        Ok(ok) => {
-            let mut resp = see_other(&after_login(&app, &ok.user, &rd));
-            let cookie = app.new_session_cookie(&ok.id, &ok.session, &ctx.host, ctx.now).await?;
-            resp.headers_mut().append(header::SET_COOKIE, cookie);
-            return Ok(resp);
-        }
+        Ok(ok) => return signed_in(&app, &ctx, &ok, &rd).await,
         Err(AuthError::PasskeyRefused) => "passkey-sign-in-refused",
         Err(AuthError::CeremonyExpired) => "passkey-expired",
         Err(AuthError::Throttled { until }) => {
             let (msg, wait) = too_many(until, ctx.now);
-            let page = login_form(&app, &headers, StatusCode::TOO_MANY_REQUESTS, (&rd, ""), Some(msg));
+            let status = StatusCode::TOO_MANY_REQUESTS;
+            let page = login_form(&app, &headers, status, (&rd, ""), Some(msg));
             return Ok(throttled(page, wait));
         }
         Err(e) => return Err(e.into()),
     };
-    Ok(login_form(&app, &headers, StatusCode::UNAUTHORIZED, (&rd, ""), Some(Msg::new(why))))
+    Ok(login_form(
+        &app,
+        &headers,
+        StatusCode::UNAUTHORIZED,
+        (&rd, ""),
+        Some(Msg::new(why)),
+    ))
+}
+
+/// The new session's cookie, and on to the target (or the forced password change).
+async fn signed_in(
+    app: &AppState,
+    ctx: &RequestCtx,
+    ok: &PasskeySignIn,
+    rd: &str,
+) -> Result<Response<Body>, WebError> {
+    let mut resp = see_other(&after_login(app, &ok.user, rd));
+    let cookie = app
+        .new_session_cookie(&ok.id, &ok.session, &ctx.host, ctx.now)
+        .await?;
+    resp.headers_mut().append(header::SET_COOKIE, cookie);
+    Ok(resp)
 }

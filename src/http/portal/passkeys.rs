@@ -103,10 +103,20 @@ pub(super) async fn add_submit(
     let again = |why: &'static str| Some(Msg::new(why));
     let Ok(name) = parse_name(&form.name) else {
         let status = (StatusCode::BAD_REQUEST, form.name.as_str());
-        return add_page(&app, &ctx, &headers, &s, status, again("passkey-name-invalid")).await;
+        return add_page(
+            &app,
+            &ctx,
+            &headers,
+            &s,
+            status,
+            again("passkey-name-invalid"),
+        )
+        .await;
     };
     let who = origin(&ctx, &headers);
-    let done = app.passkeys.finish_registration(&s, &form.ceremony, &form.credential, &name, ctx.now, who);
+    let done =
+        app.passkeys
+            .finish_registration(&s, &form.ceremony, &form.credential, &name, ctx.now, who);
     let why = match done.await {
         Ok(()) => return Ok(see_other(&account_after(&app, Done::PasskeyAdded))),
         Err(AuthError::PasskeyRefused) => "passkey-refused",
@@ -142,8 +152,6 @@ pub(super) async fn remove(
     CsrfForm(form): CsrfForm<PasskeyForm>,
 ) -> Result<Response<Body>, WebError> {
     let who = origin(&ctx, &headers);
-    app.passkeys
-        .remove(&s.user, &form.id, ctx.now, who)
-        .await?;
+    app.passkeys.remove(&s.user, &form.id, ctx.now, who).await?;
     Ok(see_other(&account_after(&app, Done::PasskeyRemoved)))
 }

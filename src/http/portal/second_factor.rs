@@ -195,7 +195,14 @@ pub(super) async fn submit(
     let remember = form.remember == "1";
     let proof = Proof::Code(&form.code);
     let recovery = form.recovery == "1";
-    finish(&app, (&ctx, &headers), &who, (proof, remember), (&rd, recovery)).await
+    finish(
+        &app,
+        (&ctx, &headers),
+        &who,
+        (proof, remember),
+        (&rd, recovery),
+    )
+    .await
 }
 
 /// Checks a passkey's answer and starts the two-factor session, as a code does.
@@ -210,14 +217,27 @@ pub(super) async fn passkey_submit(
     let Some(who) = subject(&app, &headers, current, ctx.now).await? else {
         let why = Some(Msg::new("code-sign-in-expired"));
         let typed = (rd.as_str(), "");
-        return Ok(login_form(&app, &headers, StatusCode::UNAUTHORIZED, typed, why));
+        return Ok(login_form(
+            &app,
+            &headers,
+            StatusCode::UNAUTHORIZED,
+            typed,
+            why,
+        ));
     };
     let proof = Proof::Passkey {
         ceremony: &form.ceremony,
         response: &form.credential,
     };
     let remember = form.remember == "1";
-    finish(&app, (&ctx, &headers), &who, (proof, remember), (&rd, false)).await
+    finish(
+        &app,
+        (&ctx, &headers),
+        &who,
+        (proof, remember),
+        (&rd, false),
+    )
+    .await
 }
 
 /// The second step checked: the session, or the code page again saying why not.
@@ -274,7 +294,9 @@ async fn refused(
     let again = |status, msg| code_page(app, (ctx, headers), status, who, step, Some(msg));
     match e {
         AuthError::InvalidCode => again(StatusCode::UNAUTHORIZED, Msg::new("code-invalid")).await,
-        AuthError::CeremonyExpired => again(StatusCode::BAD_REQUEST, Msg::new("passkey-expired")).await,
+        AuthError::CeremonyExpired => {
+            again(StatusCode::BAD_REQUEST, Msg::new("passkey-expired")).await
+        }
         AuthError::Restart => {
             let why = Some(Msg::new("code-too-many"));
             let typed = (rd, who.user.username.as_str());

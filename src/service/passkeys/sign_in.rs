@@ -53,7 +53,9 @@ impl Passkeys {
         let client = self.throttle.admit_client(now, "", ip).await?;
         self.throttle.release_all(&client).await?;
         let (rp, webauthn) = self.parties.for_host(host).ok_or(AuthError::NotOffered)?;
-        let (options, state) = webauthn.start_discoverable_authentication().map_err(refused)?;
+        let (options, state) = webauthn
+            .start_discoverable_authentication()
+            .map_err(refused)?;
         self.keep(Purpose::Passwordless, rp, &state, &options, now)
             .await
     }
@@ -79,11 +81,15 @@ impl Passkeys {
             Err(e) => return self.unknown(&client, e, now, origin).await,
         };
         let Some((user, state, answer)) = user else {
-            return self.unknown(&client, AuthError::PasskeyRefused, now, origin).await;
+            return self
+                .unknown(&client, AuthError::PasskeyRefused, now, origin)
+                .await;
         };
         self.throttle.release_all(&client).await?;
         let attempts = self.throttle.admit_code(&user, now, arrival.ip).await?;
-        let verified = self.finish_discoverable(&user, state, &answer, now, origin).await;
+        let verified = self
+            .finish_discoverable(&user, state, &answer, now, origin)
+            .await;
         match verified {
             Ok(()) if !user.disabled => {}
             Ok(()) | Err(AuthError::PasskeyRefused) => {
@@ -221,8 +227,7 @@ impl Passkeys {
             return Err(AuthError::PasskeyRefused);
         }
         passkey.update_credential(&result);
-        let updated =
-            serde_json::to_string(&passkey).map_err(|e| AuthError::Crypto(e.into()))?;
+        let updated = serde_json::to_string(&passkey).map_err(|e| AuthError::Crypto(e.into()))?;
         if !self
             .store
             .record_passkey_use(user.id, &id, &row.credential, &updated, now)

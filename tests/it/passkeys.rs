@@ -1,0 +1,407 @@
+//! Passkeys (docs/passkeys.md) against a software authenticator (webauthn-authenticator-rs's
+//! `SoftPasskey`, a real P-256 signer): registration, the second step of a login,
+//! passwordless sign-in, and every way an answer must be refused: replayed, counter gone back,
+//! wrong origin, wrong RP ID, expired or reused challenge, another user's credential, and the
+//! throttle.
+
+use crate::harness::*;
+use crate::passkey_util::*;
+use crate::session_util::{TRUSTED, assert_works};
+use crate::totp_util::*;
+
+/// Registers a passkey for the signed-in browser `b` through the account pages.
+async fn add_passkey(
+    app: &TestApp,
+    b: &mut Browser,
+    key: &mut SoftKey,
+    name: &str,
+) -> (u16, String) {
+    let (status, html) = page(app, b, "/account/passkeys/add").await;
+    assert_eq!(status, 200, "{html}");
+    let (options, ceremony) = challenge_in(&html, "passkey-add");
+    let answer = key.register(&options);
+    let form = [
+        ("csrf", extract_csrf(&html)),
+        ("ceremony", ceremony),
+        ("credential", answer),
+        ("name", name.to_owned()),
+    ];
+    let resp = b.send(post(app, "/account/passkeys/add").form(&form)).await;
+    let status = resp.status().as_u16();
+    (status, resp.text().await.unwrap())
+}
+
+/// The code page's passkey challenge for a pending login: (options, ceremony, csrf).
+async fn code_page_challenge(app: &TestApp, b: &mut Browser) -> (String, String, String) {
+    let (status, html) = page(app, b, "/login/2fa").await;
+    assert_eq!(status, 200, "{html}");
+    let (options, ceremony) = challenge_in(&html, "passkey-verify");
+    (options, ceremony, extract_csrf(&html))
+}
+
+async fn post_second_step(
+    app: &TestApp,
+    b: &mut Browser,
+    csrf: &str,
+    ceremony: &str,
+    answer: &str,
+) -> reqwest::Response {
+    let form = [
+        ("csrf", csrf),
+        ("ceremony", ceremony),
+        ("credential", answer),
+    ];
+    b.send(post(app, "/login/2fa/passkey").form(&form)).await
+}
+
+/// A passwordless challenge from the login page's endpoint: (options, ceremony, csrf).
+async fn sign_in_challenge(app: &TestApp, b: &mut Browser) -> (String, String, String) {
+    let csrf = app.login_form(b).await;
+    let resp = b
+        .send(post(app, "/login/passkey/options").form(&[("csrf", &csrf)]))
+        .await;
+    assert_eq!(resp.status(), 200);
+    let v: serde_json::Value = resp.json().await.unwrap();
+    let ceremony = v["ceremony"].as_str().unwrap().to_owned();
+    (v["options"].to_string(), ceremony, csrf)
+}
+
+async fn post_sign_in(
+    app: &TestApp,
+    b: &mut Browser,
+    csrf: &str,
+    ceremony: &str,
+    answer: &str,
+) -> reqwest::Response {
+    let form = [
+        ("csrf", csrf),
+        ("ceremony", ceremony),
+        ("credential", answer),
+    ];
+    b.send(post(app, "/login/passkey").form(&form)).await
+}
+
+/// alice with one passkey on `key`.
+async fn alice_with_passkey(app: &TestApp, key: &mut SoftKey) {
+    app.add_user("alice", PW, &["users"]).await;
+    let mut b = app.login("alice", PW).await;
+    let (status, html) = add_passkey(app, &mut b, key, "Laptop").await;
+    assert_eq!(status, 303, "{html}");
+}
+
+/// Mail to files, and forward-auth trusted from loopback (`assert_works` asks it too).
+fn mail_app() -> Opts {
+    Opts::with(Store::Memory, &format!("{MAIL}{TRUSTED}"))
+}
+
+#[tokio::test]
+async fn register_then_sign_in_with_password_and_passkey_then_with_the_passkey_alone() {
+    let app = TestApp::spawn(mail_app()).await;
+    app.add_user("alice", PW, &["users"]).await;
+    let mut key = SoftKey::new(&app);
+    let mut b = app.login("alice", PW).await;
+    let (status, _) = add_passkey(&app, &mut b, &mut key, "  Laptop  ").await;
+    assert_eq!(status, 303);
+    let (_, html) = page(&app, &mut b, "/account?done=added-passkey").await;
+    assert!(html.contains("Your passkey was added."), "{html}");
+    assert!(html.contains("<span>Laptop<br>"), "{html}");
+    let mail = mail_containing(&app.dir.path().join("mail"), "A passkey was added").await;
+    assert!(mail.contains("Laptop"), "{mail}");
+
+    // A password alone now opens only a pending login; the passkey completes it, and the
+    // session meets a two_factor rule.
+    let mut b = app.browser();
+    let resp = app.post_login(&mut b, "alice", PW, "").await;
+    assert_eq!(resp.status(), 303);
+    assert!(b.session(&app).is_none(), "a password alone gave a session");
+    let (options, ceremony, csrf) = code_page_challenge(&app, &mut b).await;
+    let resp = post_second_step(&app, &mut b, &csrf, &ceremony, &key.assert(&options)).await;
+    assert_eq!(resp.status(), 303, "{}", resp.text().await.unwrap());
+    assert_works(&app, &b, "password + passkey").await;
+    let secure = b.clone().send(app.get("secure.gate.localhost", "/")).await;
+    assert_eq!(secure.status(), 200, "a passkey satisfies two_factor rules");
+
+    // The passkey alone: a discoverable credential names its user.
+    let mut c = app.browser();
+    let (options, ceremony, csrf) = sign_in_challenge(&app, &mut c).await;
+    let resp = post_sign_in(&app, &mut c, &csrf, &ceremony, &key.assert(&options)).await;
+    assert_eq!(resp.status(), 303, "{}", resp.text().await.unwrap());
+    assert_works(&app, &c, "passwordless").await;
+    let secure = c.clone().send(app.get("secure.gate.localhost", "/")).await;
+    assert_eq!(
+        secure.status(),
+        200,
+        "a passkey sign-in counts as two factors"
+    );
+
+    // The account page shows when it was last used; renaming keeps it.
+    let (_, html) = page(&app, &mut c, "/account").await;
+    assert!(html.contains("last used"), "{html}");
+}
+
+#[tokio::test]
+async fn a_replayed_answer_or_a_reused_challenge_is_refused() {
+    let app = TestApp::spawn(Opts::default()).await;
+    let mut key = SoftKey::new(&app);
+    alice_with_passkey(&app, &mut key).await;
+
+    let mut b = app.browser();
+    let (options, ceremony, csrf) = sign_in_challenge(&app, &mut b).await;
+    let answer = key.assert(&options);
+    let resp = post_sign_in(&app, &mut b, &csrf, &ceremony, &answer).await;
+    assert_eq!(resp.status(), 303, "{}", resp.text().await.unwrap());
+
+    // The same answer to the same ceremony: the challenge was taken.
+    let mut m = app.browser();
+    let csrf = app.login_form(&mut m).await;
+    let resp = post_sign_in(&app, &mut m, &csrf, &ceremony, &answer).await;
+    assert_eq!(resp.status(), 401);
+    assert!(
+        resp.text()
+            .await
+            .unwrap()
+            .contains("That took too long or was already used.")
+    );
+    assert!(m.session(&app).is_none());
+
+    // The same answer to a new ceremony: it signed another challenge.
+    let (_, fresh, csrf) = sign_in_challenge(&app, &mut m).await;
+    let resp = post_sign_in(&app, &mut m, &csrf, &fresh, &answer).await;
+    assert_eq!(resp.status(), 401);
+    assert!(
+        resp.text()
+            .await
+            .unwrap()
+            .contains("That passkey did not sign you in.")
+    );
+    assert!(m.session(&app).is_none());
+}
+
+#[tokio::test]
+async fn a_counter_that_goes_back_is_refused_and_audited() {
+    let app = TestApp::spawn(Opts::default()).await;
+    let mut key = SoftKey::new(&app);
+    alice_with_passkey(&app, &mut key).await;
+
+    // Two challenges; the first is signed first (counter 1), the second after (counter 2).
+    let mut b1 = app.browser();
+    let (o1, c1, csrf1) = sign_in_challenge(&app, &mut b1).await;
+    let mut b2 = app.browser();
+    let (o2, c2, csrf2) = sign_in_challenge(&app, &mut b2).await;
+    let first = key.assert(&o1);
+    let second = key.assert(&o2);
+    let resp = post_sign_in(&app, &mut b2, &csrf2, &c2, &second).await;
+    assert_eq!(resp.status(), 303);
+    // The older signature arrives late: its counter is behind the stored one, which is what
+    // a cloned authenticator looks like.
+    let resp = post_sign_in(&app, &mut b1, &csrf1, &c1, &first).await;
+    assert_eq!(resp.status(), 401);
+    assert!(b1.session(&app).is_none());
+}
+
+#[tokio::test]
+async fn answers_from_another_origin_or_for_another_rp_id_are_refused() {
+    let app = TestApp::spawn(Opts::default()).await;
+    app.add_user("alice", PW, &["users"]).await;
+    let mut b = app.login("alice", PW).await;
+
+    // A phishing page on another origin relays the options to the user's authenticator.
+    let mut phished = SoftKey::at(&format!("http://evil.localhost:{}", app.port));
+    let (status, html) = add_passkey(&app, &mut b, &mut phished, "Phone").await;
+    assert_eq!(status, 400, "{html}");
+    assert!(html.contains("That passkey was not accepted."), "{html}");
+
+    // The right origin, but the authenticator scoped the credential to another RP ID.
+    let (_, html) = page(&app, &mut b, "/account/passkeys/add").await;
+    let (options, ceremony) = challenge_in(&html, "passkey-add");
+    let other_rp = options.replace("\"id\":\"gate.localhost\"", "\"id\":\"localhost\"");
+    assert_ne!(other_rp, options, "the options name the RP ID: {options}");
+    let mut key = SoftKey::new(&app);
+    let form = [
+        ("csrf", extract_csrf(&html)),
+        ("ceremony", ceremony),
+        ("credential", key.register(&other_rp)),
+        ("name", "Phone".to_owned()),
+    ];
+    let resp = b
+        .send(post(&app, "/account/passkeys/add").form(&form))
+        .await;
+    assert_eq!(resp.status(), 400);
+    let (_, html) = page(&app, &mut b, "/account").await;
+    assert!(html.contains("No passkeys yet."), "{html}");
+
+    // Sign-in answers from another origin are refused the same way.
+    let mut good = SoftKey::new(&app);
+    let (status, _) = add_passkey(&app, &mut b, &mut good, "Laptop").await;
+    assert_eq!(status, 303);
+    let mut m = app.browser();
+    let (options, ceremony, csrf) = sign_in_challenge(&app, &mut m).await;
+    good.origin = phished.origin.clone();
+    let resp = post_sign_in(&app, &mut m, &csrf, &ceremony, &good.assert(&options)).await;
+    assert_eq!(resp.status(), 401);
+    assert!(m.session(&app).is_none());
+}
+
+#[tokio::test]
+async fn a_challenge_lives_two_minutes_and_serves_only_its_own_login() {
+    let app = TestApp::spawn(Opts::default().manual_clock()).await;
+    let mut key = SoftKey::new(&app);
+    alice_with_passkey(&app, &mut key).await;
+
+    let mut b = app.browser();
+    let (options, ceremony, csrf) = sign_in_challenge(&app, &mut b).await;
+    let answer = key.assert(&options);
+    app.advance(121);
+    let resp = post_sign_in(&app, &mut b, &csrf, &ceremony, &answer).await;
+    assert_eq!(resp.status(), 401);
+    assert!(resp.text().await.unwrap().contains("That took too long"));
+
+    // A second-step challenge drawn for one pending login does not complete another.
+    let mut p1 = app.browser();
+    app.post_login(&mut p1, "alice", PW, "").await;
+    let (options, ceremony, _) = code_page_challenge(&app, &mut p1).await;
+    let mut p2 = app.browser();
+    app.post_login(&mut p2, "alice", PW, "").await;
+    let (_, _, csrf2) = code_page_challenge(&app, &mut p2).await;
+    let resp = post_second_step(&app, &mut p2, &csrf2, &ceremony, &key.assert(&options)).await;
+    assert_eq!(resp.status(), 400);
+    assert!(p2.session(&app).is_none());
+    // Nor does a passwordless challenge stand in for a second step.
+    let mut m = app.browser();
+    let (options, sign_in_ceremony, _) = sign_in_challenge(&app, &mut m).await;
+    let resp = post_second_step(
+        &app,
+        &mut p2,
+        &csrf2,
+        &sign_in_ceremony,
+        &key.assert(&options),
+    )
+    .await;
+    assert_eq!(resp.status(), 400);
+    assert!(p2.session(&app).is_none());
+}
+
+#[tokio::test]
+async fn another_users_credential_never_signs_in() {
+    let app = TestApp::spawn(Opts::default()).await;
+    let mut alice_key = SoftKey::new(&app);
+    alice_with_passkey(&app, &mut alice_key).await;
+    app.add_user("bob", PW, &["users"]).await;
+    let mut bob = app.login("bob", PW).await;
+    let mut bob_key = SoftKey::new(&app);
+    let (status, _) = add_passkey(&app, &mut bob, &mut bob_key, "Bob's key").await;
+    assert_eq!(status, 303);
+
+    // Bob's second step, answered by alice's authenticator (the challenge's allow list
+    // rewritten to name her credential).
+    let mut b = app.browser();
+    app.post_login(&mut b, "bob", PW, "").await;
+    let (options, ceremony, csrf) = code_page_challenge(&app, &mut b).await;
+    let mut alice_opts: serde_json::Value = serde_json::from_str(&options).unwrap();
+    let mut c = app.browser();
+    let (alice_sign_in, _, _) = sign_in_challenge(&app, &mut c).await;
+    let probe = alice_key.assert(&alice_sign_in);
+    let alice_id = serde_json::from_str::<serde_json::Value>(&probe).unwrap()["rawId"].clone();
+    alice_opts["publicKey"]["allowCredentials"] =
+        serde_json::json!([{ "type": "public-key", "id": alice_id }]);
+    let answer = alice_key.assert(&alice_opts.to_string());
+    let resp = post_second_step(&app, &mut b, &csrf, &ceremony, &answer).await;
+    assert_eq!(resp.status(), 401);
+    assert!(b.session(&app).is_none());
+
+    // Alice's credential presented under bob's handle: the handle names bob, the credential
+    // is not his.
+    let mut m = app.browser();
+    let (options, ceremony, csrf) = sign_in_challenge(&app, &mut m).await;
+    alice_key.handle = bob_key.handle.clone();
+    let resp = post_sign_in(&app, &mut m, &csrf, &ceremony, &alice_key.assert(&options)).await;
+    assert_eq!(resp.status(), 401);
+    assert!(m.session(&app).is_none());
+}
+
+#[tokio::test]
+async fn failed_passkey_answers_count_like_wrong_codes() {
+    let app = TestApp::spawn(Opts::default()).await;
+    let mut key = SoftKey::new(&app);
+    alice_with_passkey(&app, &mut key).await;
+    let mut b = app.browser();
+    app.post_login(&mut b, "alice", PW, "").await;
+    // Five refused answers within one pending login, then the login starts over, as after
+    // five wrong codes.
+    for i in 1..=5 {
+        let (_, ceremony, csrf) = code_page_challenge(&app, &mut b).await;
+        let resp =
+            post_second_step(&app, &mut b, &csrf, &ceremony, "{\"not\":\"an answer\"}").await;
+        let status = resp.status().as_u16();
+        let html = resp.text().await.unwrap();
+        if i < 5 {
+            assert_eq!(status, 401, "answer {i}: {html}");
+            assert!(html.contains("Invalid code."), "{html}");
+        } else {
+            assert_eq!(status, 401, "{html}");
+            assert!(
+                html.contains("id=\"username\""),
+                "the login starts over: {html}"
+            );
+        }
+    }
+    assert!(b.session(&app).is_none());
+}
+
+#[tokio::test]
+async fn removing_needs_a_recent_password_and_the_admin_reset_removes_every_passkey() {
+    let app = TestApp::spawn(mail_app().manual_clock()).await;
+    let mut key = SoftKey::new(&app);
+    app.add_user("alice", PW, &["users"]).await;
+    let mut b = app.login("alice", PW).await;
+    add_passkey(&app, &mut b, &mut key, "Laptop").await;
+    add_passkey(&app, &mut b, &mut SoftKey::new(&app), "Phone").await;
+    let (_, html) = page(&app, &mut b, "/account").await;
+    let id = between(
+        &html,
+        "action=\"/account/passkeys/remove\">\n    <input type=\"hidden\" name=\"csrf\" value=\"",
+        "\"",
+    );
+    assert!(!id.is_empty());
+
+    // Past the step-up window, removal asks for the password first.
+    app.advance(11 * 60);
+    let (_, html) = page(&app, &mut b, "/account").await;
+    let form = between(&html, "action=\"/account/passkeys/remove\">", "</form>");
+    let pk = between(&form, "name=\"id\" value=\"", "\"");
+    let resp = b
+        .send(
+            post(&app, "/account/passkeys/remove")
+                .form(&[("csrf", extract_csrf(&html)), ("id", pk)]),
+        )
+        .await;
+    let status = resp.status();
+    let html = resp.text().await.unwrap();
+    assert_eq!(status, 401, "{html}");
+    assert!(html.contains("type=\"password\""), "{html}");
+    let (_, html) = page(&app, &mut b, "/account").await;
+    assert!(
+        html.contains("Laptop") && html.contains("Phone"),
+        "nothing removed yet"
+    );
+
+    // The administrator's reset: every passkey gone, every session ended, a password alone
+    // signs in again.
+    let state = app.app.state();
+    let user = state
+        .users
+        .find_by_username("alice")
+        .await
+        .unwrap()
+        .unwrap();
+    state
+        .two_factor
+        .reset(&user, "admin", app.now())
+        .await
+        .unwrap();
+    assert!(state.passkeys.list(user.id).await.unwrap().is_empty());
+    let (status, _) = page(&app, &mut b, "/account").await;
+    assert_eq!(status, 303, "the reset ended the session");
+    let c = app.login("alice", PW).await;
+    assert_works(&app, &c, "one factor again").await;
+}
