@@ -76,7 +76,7 @@ impl SecurityHeaders {
             None => (String::new(), String::new()),
         };
         let csp = format!(
-            "default-src 'none'; style-src 'self'{style_from} 'sha256-{style_hash}'; img-src {}{fonts}; script-src 'self'; form-action {}; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+            "default-src 'none'; style-src 'self'{style_from} 'sha256-{style_hash}'; img-src {}{fonts}; script-src 'self'; connect-src 'self'; form-action {}; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
             img.join(" "),
             sources.join(" ")
         );
