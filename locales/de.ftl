@@ -443,3 +443,6 @@ mail-passkey-added-subject = Ihrem Konto wurde ein Passkey hinzugefügt
 mail-passkey-added-1 = Ihrem Konto wurde ein Passkey namens „{ $name }“ hinzugefügt. Er kann Sie jetzt anmelden.
 mail-passkey-removed-subject = Ein Passkey wurde aus Ihrem Konto entfernt
 mail-passkey-removed-1 = Der Passkey namens „{ $name }“ wurde aus Ihrem Konto entfernt.
+code-intro-passkey = Schließen Sie die Anmeldung als { $username } mit Ihrem Passkey ab oder geben Sie unten einen Code ein.
+account-two-factor-passkeys = Ihre Passkeys sind Ihr zweiter Faktor. Sie können zusätzlich eine Authenticator-App einrichten.
+codes-intro-passkey = Ihr Passkey wurde hinzugefügt. Mit diesen Codes melden Sie sich an, falls Sie ihn verlieren.

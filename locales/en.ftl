@@ -443,3 +443,6 @@ mail-passkey-added-subject = A passkey was added to your account
 mail-passkey-added-1 = A passkey named “{ $name }” was added to your account. It can now sign you in.
 mail-passkey-removed-subject = A passkey was removed from your account
 mail-passkey-removed-1 = The passkey named “{ $name }” was removed from your account.
+code-intro-passkey = Use your passkey to finish signing in as { $username }, or enter a code below.
+account-two-factor-passkeys = Your passkeys are your second factor. You can also set up an authenticator app.
+codes-intro-passkey = Your passkey was added. These codes sign you in if you lose it.

@@ -446,3 +446,6 @@ mail-passkey-added-subject = Se añadió una llave de acceso a su cuenta
 mail-passkey-added-1 = Se añadió a su cuenta una llave de acceso llamada «{ $name }». Ya puede iniciar su sesión.
 mail-passkey-removed-subject = Se quitó una llave de acceso de su cuenta
 mail-passkey-removed-1 = Se quitó de su cuenta la llave de acceso llamada «{ $name }».
+code-intro-passkey = Use su llave de acceso para terminar de iniciar sesión como { $username }, o escriba un código abajo.
+account-two-factor-passkeys = Sus llaves de acceso son su segundo factor. También puede configurar una aplicación de autenticación.
+codes-intro-passkey = Se añadió su llave de acceso. Estos códigos le permiten iniciar sesión si la pierde.

@@ -446,3 +446,6 @@ mail-passkey-added-subject = Une clé d’accès a été ajoutée à votre compt
 mail-passkey-added-1 = Une clé d’accès nommée « { $name } » a été ajoutée à votre compte. Elle peut désormais vous connecter.
 mail-passkey-removed-subject = Une clé d’accès a été supprimée de votre compte
 mail-passkey-removed-1 = La clé d’accès nommée « { $name } » a été supprimée de votre compte.
+code-intro-passkey = Utilisez votre clé d’accès pour terminer la connexion en tant que { $username }, ou saisissez un code ci-dessous.
+account-two-factor-passkeys = Vos clés d’accès sont votre second facteur. Vous pouvez aussi configurer une application d’authentification.
+codes-intro-passkey = Votre clé d’accès a été ajoutée. Ces codes vous connectent si vous la perdez.

@@ -443,3 +443,6 @@ mail-passkey-added-subject = Er is een passkey aan uw account toegevoegd
 mail-passkey-added-1 = Er is een passkey met de naam „{ $name }” aan uw account toegevoegd. Daarmee kunt u zich nu aanmelden.
 mail-passkey-removed-subject = Er is een passkey uit uw account verwijderd
 mail-passkey-removed-1 = De passkey met de naam „{ $name }” is uit uw account verwijderd.
+code-intro-passkey = Gebruik uw passkey om het aanmelden als { $username } af te ronden, of voer hieronder een code in.
+account-two-factor-passkeys = Uw passkeys zijn uw tweede factor. U kunt ook een authenticator-app instellen.
+codes-intro-passkey = Uw passkey is toegevoegd. Met deze codes meldt u zich aan als u hem kwijtraakt.

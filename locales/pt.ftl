@@ -445,3 +445,6 @@ mail-passkey-added-subject = Foi adicionada uma chave de acesso à sua conta
 mail-passkey-added-1 = Foi adicionada à sua conta uma chave de acesso chamada «{ $name }». Já pode iniciar a sua sessão.
 mail-passkey-removed-subject = Foi removida uma chave de acesso da sua conta
 mail-passkey-removed-1 = A chave de acesso chamada «{ $name }» foi removida da sua conta.
+code-intro-passkey = Use a sua chave de acesso para terminar de iniciar sessão como { $username }, ou introduza um código abaixo.
+account-two-factor-passkeys = As suas chaves de acesso são o seu segundo fator. Também pode configurar uma aplicação de autenticação.
+codes-intro-passkey = A sua chave de acesso foi adicionada. Estes códigos permitem iniciar sessão se a perder.

@@ -422,6 +422,22 @@ impl TwoFactor {
         self.check_code(user, code, now, origin).await.map(|_| ())
     }
 
+    /// Recovery codes for a user whose first second factor is a passkey: without an
+    /// authenticator app and without codes, losing the passkey would leave no way back but
+    /// the administrator. `None` when the user has an app or codes already. Shown once.
+    pub async fn first_codes(&self, user: &User) -> Result<Option<Vec<RecoveryCode>>, AuthError> {
+        if user.totp_enabled || self.factors.recovery_codes_left(user.id).await? > 0 {
+            return Ok(None);
+        }
+        let codes = recovery::generate();
+        let hashes: Vec<String> = codes.iter().map(RecoveryCode::hash).collect();
+        self.factors
+            .replace_recovery_codes(user.id, &hashes)
+            .await?;
+        audit!(event::RECOVERY_CODES_REGENERATED, user = %crate::audit::Clean(&user.username), reason = "first_passkey");
+        Ok(Some(codes))
+    }
+
     /// New recovery codes (password and a current code needed); the old set stops working.
     pub async fn regenerate_codes(
         &self,

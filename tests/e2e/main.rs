@@ -43,6 +43,7 @@ mod instances;
 mod languages;
 mod mail;
 mod newcomer;
+mod passkeys_browser;
 mod passwords;
 mod proxies;
 mod reload;

@@ -86,7 +86,16 @@ async fn alice_with_passkey(app: &TestApp, key: &mut SoftKey) {
     app.add_user("alice", PW, &["users"]).await;
     let mut b = app.login("alice", PW).await;
     let (status, html) = add_passkey(app, &mut b, key, "Laptop").await;
-    assert_eq!(status, 303, "{html}");
+    assert_added(status, &html);
+}
+
+/// A passkey was added: the account page, or (the user's first second factor) their new
+/// recovery codes, shown once.
+fn assert_added(status: u16, html: &str) {
+    assert!(
+        status == 303 || (status == 200 && html.contains("id=\"recovery-codes\"")),
+        "{status}: {html}"
+    );
 }
 
 /// Mail to files, and forward-auth trusted from loopback (`assert_works` asks it too).
@@ -100,8 +109,16 @@ async fn register_then_sign_in_with_password_and_passkey_then_with_the_passkey_a
     app.add_user("alice", PW, &["users"]).await;
     let mut key = SoftKey::new(&app);
     let mut b = app.login("alice", PW).await;
-    let (status, _) = add_passkey(&app, &mut b, &mut key, "  Laptop  ").await;
-    assert_eq!(status, 303);
+    let (status, html) = add_passkey(&app, &mut b, &mut key, "  Laptop  ").await;
+    // The first second factor of this user: recovery codes come with it, the fallback when
+    // the passkey is lost.
+    assert_eq!(status, 200, "{html}");
+    assert!(
+        html.contains("These codes sign you in if you lose it."),
+        "{html}"
+    );
+    let codes = recovery_codes(&html);
+    assert_eq!(codes.len(), 10, "{codes:?}");
     let (_, html) = page(&app, &mut b, "/account?done=added-passkey").await;
     assert!(html.contains("Your passkey was added."), "{html}");
     assert!(html.contains("<span>Laptop<br>"), "{html}");
@@ -134,9 +151,27 @@ async fn register_then_sign_in_with_password_and_passkey_then_with_the_passkey_a
         "a passkey sign-in counts as two factors"
     );
 
-    // The account page shows when it was last used; renaming keeps it.
+    // The account page shows when it was last used.
     let (_, html) = page(&app, &mut c, "/account").await;
     assert!(html.contains("last used"), "{html}");
+
+    // The passkey lost: a recovery code finishes the password step instead.
+    let mut d = app.browser();
+    app.post_login(&mut d, "alice", PW, "").await;
+    let (_, html) = page(&app, &mut d, "/login/2fa").await;
+    assert!(html.contains("Use a passkey"), "{html}");
+    assert!(
+        !html.contains("id=\"switch-code\""),
+        "no app to switch to: {html}"
+    );
+    let form = [
+        ("csrf", extract_csrf(&html)),
+        ("code", codes[0].clone()),
+        ("recovery", "1".to_owned()),
+    ];
+    let resp = d.send(post(&app, "/login/2fa").form(&form)).await;
+    assert_eq!(resp.status(), 303);
+    assert_works(&app, &d, "password + recovery code").await;
 }
 
 #[tokio::test]
@@ -232,8 +267,8 @@ async fn answers_from_another_origin_or_for_another_rp_id_are_refused() {
 
     // Sign-in answers from another origin are refused the same way.
     let mut good = SoftKey::new(&app);
-    let (status, _) = add_passkey(&app, &mut b, &mut good, "Laptop").await;
-    assert_eq!(status, 303);
+    let (status, html) = add_passkey(&app, &mut b, &mut good, "Laptop").await;
+    assert_added(status, &html);
     let mut m = app.browser();
     let (options, ceremony, csrf) = sign_in_challenge(&app, &mut m).await;
     good.origin = phished.origin.clone();
@@ -289,8 +324,8 @@ async fn another_users_credential_never_signs_in() {
     app.add_user("bob", PW, &["users"]).await;
     let mut bob = app.login("bob", PW).await;
     let mut bob_key = SoftKey::new(&app);
-    let (status, _) = add_passkey(&app, &mut bob, &mut bob_key, "Bob's key").await;
-    assert_eq!(status, 303);
+    let (status, html) = add_passkey(&app, &mut bob, &mut bob_key, "Bob's key").await;
+    assert_added(status, &html);
 
     // Bob's second step, answered by alice's authenticator (the challenge's allow list
     // rewritten to name her credential).

@@ -145,7 +145,7 @@ pub(super) async fn enable_page(
     enroll_page(&app, &headers, StatusCode::OK, &enrollment, &rd, None)
 }
 
-fn codes_page(
+pub(super) fn codes_page(
     app: &AppState,
     headers: &HeaderMap,
     codes: &[RecoveryCode],

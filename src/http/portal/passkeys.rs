@@ -118,13 +118,30 @@ pub(super) async fn add_submit(
         app.passkeys
             .finish_registration(&s, &form.ceremony, &form.credential, &name, ctx.now, who);
     let why = match done.await {
-        Ok(()) => return Ok(see_other(&account_after(&app, Done::PasskeyAdded))),
+        Ok(()) => return added(&app, &headers, &s).await,
         Err(AuthError::PasskeyRefused) => "passkey-refused",
         Err(AuthError::CeremonyExpired) => "passkey-expired",
         Err(e) => return Err(e.into()),
     };
     let status = (StatusCode::BAD_REQUEST, name.as_str());
     add_page(&app, &ctx, &headers, &s, status, again(why)).await
+}
+
+/// After the first passkey of a user without an authenticator app: their recovery codes,
+/// shown once; else the account page.
+async fn added(
+    app: &AppState,
+    headers: &HeaderMap,
+    s: &Resolved,
+) -> Result<Response<Body>, WebError> {
+    let next = account_after(app, Done::PasskeyAdded);
+    Ok(match app.two_factor.first_codes(&s.user).await? {
+        Some(codes) => {
+            let intro = Msg::new("codes-intro-passkey");
+            super::account_2fa::codes_page(app, headers, &codes, intro, &next)
+        }
+        None => see_other(&next),
+    })
 }
 
 /// `POST /account/passkeys/rename`.

@@ -77,6 +77,8 @@ struct CodePage<'a> {
     username: &'a str,
     rd: &'a str,
     recovery: bool,
+    /// The user has an authenticator app (else only recovery codes are asked for).
+    has_totp: bool,
     /// The same page with the other kind of code field.
     switch: String,
     error: Option<Msg>,
@@ -141,6 +143,7 @@ async fn code_page(
         rd: step.rd,
         // Without an app, a code can only be a recovery code.
         recovery: step.recovery || !who.user.totp_enabled,
+        has_totp: who.user.totp_enabled,
         switch,
         error,
         remember_days: app.two_factor.devices().days(),

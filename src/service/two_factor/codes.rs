@@ -131,16 +131,17 @@ impl TwoFactor {
         now: i64,
     ) -> Result<Option<CodeKind>, AuthError> {
         let record = self.factors.totp(user.id).await?;
-        let Some(sealed) = record.secret else {
-            return Ok(None);
-        };
-        // Six digits (spaces allowed) is a TOTP; anything else may be a recovery code.
+        // Six digits (spaces allowed) is a TOTP; anything else may be a recovery code, which
+        // a user whose only other factor is a passkey has too (`first_codes`).
         let digits = input.chars().filter(|c| !c.is_ascii_whitespace()).count();
         if digits <= 8
             && input
                 .chars()
                 .all(|c| c.is_ascii_digit() || c.is_ascii_whitespace())
         {
+            let Some(sealed) = record.secret else {
+                return Ok(None);
+            };
             let secret = self.open(&sealed, user.id)?;
             let last = u64::try_from(record.last_step).ok();
             let Ok(step) = totp::verify(&secret, input, now, last) else {
