@@ -487,3 +487,65 @@ fn the_team_example_configs_are_valid_and_agree_with_their_compose_file() {
     }
     assert!(configs >= 1, "no Gatehouse config in examples/team");
 }
+
+#[test]
+fn each_cookie_domain_is_its_own_passkey_relying_party() {
+    let text = r#"
+[portal]
+url = "https://auth.example.com"
+[session]
+domain = "example.com"
+[[session.cookie_domains]]
+domain = "example.org"
+portal_url = "https://login.example.org"
+[[sites]]
+host = "*.example.com"
+upstream = "http://127.0.0.1:1"
+"#;
+    let c =
+        load_str(text, Path::new("/tmp"), std::iter::empty()).unwrap_or_else(|p| panic!("{p:#?}"));
+    let parties: Vec<(&str, &[String])> = c
+        .webauthn
+        .parties
+        .iter()
+        .map(|p| (p.id.as_str(), p.origins.as_slice()))
+        .collect();
+    assert_eq!(
+        parties,
+        vec![
+            ("example.com", &["https://auth.example.com".to_owned()][..]),
+            ("example.org", &["https://login.example.org".to_owned()][..]),
+        ]
+    );
+    assert!(c.webauthn.enabled && c.webauthn.passwordless);
+}
+
+#[test]
+fn an_rp_id_that_does_not_cover_the_portal_is_refused() {
+    let one_host = "[portal]\nurl = \"https://auth.example.com/_gatehouse\"\n[[sites]]\nhost = \"auth.example.com\"\nupstream = \"http://127.0.0.1:1\"\n";
+    for bad in ["other.com", "com", "sub.auth.example.com", "xample.com"] {
+        let p = problems(&format!("{one_host}[webauthn]\nrp_id = \"{bad}\"\n"));
+        assert!(has(&p, "webauthn.rp_id"), "{bad}: {p:#?}");
+    }
+    let ok = load_str(
+        &format!("{one_host}[webauthn]\nrp_id = \"example.com\"\n"),
+        Path::new("/tmp"),
+        std::iter::empty(),
+    )
+    .unwrap_or_else(|p| panic!("{p:#?}"));
+    assert_eq!(ok.webauthn.parties[0].id, "example.com");
+    // A portal on an IP address cannot be a relying party: refused only when asked for.
+    let ip = "[portal]\nurl = \"http://127.0.0.1:9091/_gatehouse\"\n[[sites]]\nhost = \"127.0.0.1\"\nupstream = \"http://127.0.0.1:1\"\n";
+    let off =
+        load_str(ip, Path::new("/tmp"), std::iter::empty()).unwrap_or_else(|p| panic!("{p:#?}"));
+    assert!(!off.webauthn.enabled);
+    let p = problems(&format!("{ip}[webauthn]\nenabled = true\n"));
+    assert!(has(&p, "webauthn.enabled"), "{p:#?}");
+    let p = problems(&format!(
+        "{one_host}[webauthn]\nuser_verification = \"preferred\"\nattestation = \"direct\"\n"
+    ));
+    assert!(
+        has(&p, "webauthn.user_verification") && has(&p, "webauthn.attestation"),
+        "{p:#?}"
+    );
+}
