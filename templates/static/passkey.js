@@ -82,6 +82,8 @@
   function failed(form) {
     var note = document.getElementById("passkey-error");
     if (note) {
+      // An alert only once there is something to say (a hidden one would be read as an error).
+      note.setAttribute("role", "alert");
       note.hidden = false;
     }
   }

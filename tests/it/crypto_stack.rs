@@ -78,7 +78,7 @@ fn one_rustcrypto_generation_of_hmac_sha1_sha2_digest() {
     }
     // sha2 and digest: the one older generation still allowed is the one sqlx's migrator
     // checksums with (sqlx-core's `migrate` feature, and the lock's sqlx-macros-core, pin sha2
-    // 0.10); nothing else may pull it.
+    // 0.10), and blake2 under the passkey library's argon2 (below); nothing else may pull it.
     for name in ["sha2", "digest"] {
         let mut versions: Vec<&Package> = lock[name].iter().collect();
         versions.sort_by_key(|p| {
@@ -89,13 +89,23 @@ fn one_rustcrypto_generation_of_hmac_sha1_sha2_digest() {
         });
         for old in &versions[..versions.len() - 1] {
             let users = dependents(&lock, name, &old.version);
+            let only_by = |dep: &str, prefix: &str| {
+                let (n, v) = dep.split_once(' ').unwrap_or((dep, ""));
+                dependents(&lock, n, v)
+                    .iter()
+                    .all(|s| s.starts_with(prefix))
+            };
             let allowed = |u: &String| {
                 u.starts_with("sqlx-")
+                    || (name == "digest" && u.starts_with("sha2 ") && only_by(u, "sqlx-"))
+                    // The passkey library's facade (kanidm's crypto-glue) depends on argon2
+                    // 0.5 unconditionally, and that on blake2 of the older generation; nothing
+                    // of ours hashes through it (passwords use argon2 0.6).
                     || (name == "digest"
-                        && u.starts_with("sha2 ")
-                        && dependents(&lock, "sha2", u.trim_start_matches("sha2 "))
+                        && u.starts_with("blake2 ")
+                        && dependents(&lock, "blake2", u.trim_start_matches("blake2 "))
                             .iter()
-                            .all(|s| s.starts_with("sqlx-")))
+                            .all(|a| a.starts_with("argon2 0.5") && only_by(a, "crypto-glue ")))
             };
             assert!(
                 users.iter().all(allowed),

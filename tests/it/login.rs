@@ -44,7 +44,8 @@ async fn the_form_works_with_password_managers() {
         .unwrap();
     assert!(html.contains("type=\"password\""));
     assert!(html.contains("autocomplete=\"current-password\""));
-    assert!(html.contains("autocomplete=\"username\""));
+    // `webauthn` after `username` lets the browser offer passkeys in the same field.
+    assert!(html.contains("autocomplete=\"username webauthn\""));
     assert!(!html.to_lowercase().contains("onpaste"));
     assert!(!html.contains("maxlength=\"64\" name=\"password\""));
 }
