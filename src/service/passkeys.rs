@@ -142,11 +142,7 @@ impl Passkeys {
             sel["residentKey"] = "required".into();
             sel["requireResidentKey"] = true.into();
         }
-        let purpose = Purpose::Register {
-            user_id: s.user.id.0,
-            session: s.key.0.clone(),
-        };
-        self.keep(purpose, rp, &state, &options, now).await
+        self.keep(registering(s), rp, &state, &options, now).await
     }
 
     /// Finishes a registration: the answer must match the challenge of a live ceremony
@@ -161,10 +157,7 @@ impl Passkeys {
         origin: Origin<'_>,
     ) -> Result<(), AuthError> {
         let user = &s.user;
-        let purpose = Purpose::Register {
-            user_id: user.id.0,
-            session: s.key.0.clone(),
-        };
+        let purpose = registering(s);
         let (webauthn, _, state) = self
             .take::<PasskeyRegistration>(ceremony, &purpose, now)
             .await?;
@@ -345,11 +338,7 @@ impl Passkeys {
         let (options, state) = webauthn
             .start_passkey_authentication(&creds)
             .map_err(refused)?;
-        let purpose = Purpose::SecondFactor {
-            user_id: who.user.id.0,
-            session: who.key.0.clone(),
-        };
-        self.keep(purpose, rp, &state, &options, now)
+        self.keep(second_step(who), rp, &state, &options, now)
             .await
             .map(Some)
     }
@@ -365,17 +354,29 @@ impl Passkeys {
         now: i64,
         origin: Origin<'_>,
     ) -> Result<(), AuthError> {
-        let purpose = Purpose::SecondFactor {
-            user_id: who.user.id.0,
-            session: who.key.0.clone(),
-        };
         let (webauthn, _, state) = self
-            .take::<PasskeyAuthentication>(ceremony, &purpose, now)
+            .take::<PasskeyAuthentication>(ceremony, &second_step(who), now)
             .await?;
         let answer: PublicKeyCredential =
             serde_json::from_str(response).map_err(|_| AuthError::PasskeyRefused)?;
         let result = webauthn.finish_passkey_authentication(&answer, &state);
         self.settle(&who.user, result, &answer, now, origin).await
+    }
+}
+
+/// A registration started by session `s`, for its user.
+fn registering(s: &Resolved) -> Purpose {
+    Purpose::Register {
+        user_id: s.user.id.0,
+        session: s.key.0.clone(),
+    }
+}
+
+/// The second step of the pending login (or step-up) `who`.
+fn second_step(who: &Resolved) -> Purpose {
+    Purpose::SecondFactor {
+        user_id: who.user.id.0,
+        session: who.key.0.clone(),
     }
 }
 
