@@ -22,6 +22,9 @@ pub enum Policy {
     OneFactor,
     /// A session with a second factor is required.
     TwoFactor,
+    /// A session signed in with a passkey is required (docs/passkeys.md#rules): a code
+    /// or a remembered device is not enough.
+    Passkey,
     /// Always refused.
     Deny,
 }
@@ -33,6 +36,7 @@ impl Policy {
             "bypass" => Some(Self::Bypass),
             "one_factor" => Some(Self::OneFactor),
             "two_factor" => Some(Self::TwoFactor),
+            "passkey" => Some(Self::Passkey),
             "deny" => Some(Self::Deny),
             _ => None,
         }
@@ -162,6 +166,8 @@ pub enum Decision {
     Login,
     /// The user is logged in with one factor but the rule needs two.
     SecondFactor,
+    /// The rule needs a passkey and the session was not signed in with one.
+    Passkey,
     /// Logged in (or not) and not allowed.
     Forbidden,
 }
@@ -220,10 +226,12 @@ fn apply(policy: Policy, who: Option<&Identity<'_>>) -> Decision {
     match (policy, who) {
         (Policy::Bypass, _) => Decision::Allow,
         (Policy::Deny, _) => Decision::Forbidden,
-        (Policy::OneFactor | Policy::TwoFactor, None) => Decision::Login,
+        (Policy::OneFactor | Policy::TwoFactor | Policy::Passkey, None) => Decision::Login,
         (Policy::OneFactor, Some(_)) => Decision::Allow,
         (Policy::TwoFactor, Some(id)) if id.level >= AuthLevel::TwoFactor => Decision::Allow,
         (Policy::TwoFactor, Some(_)) => Decision::SecondFactor,
+        (Policy::Passkey, Some(id)) if id.level >= AuthLevel::Passkey => Decision::Allow,
+        (Policy::Passkey, Some(_)) => Decision::Passkey,
     }
 }
 

@@ -25,6 +25,9 @@ pub enum AuthLevel {
     OneFactor,
     /// Password and a second factor.
     TwoFactor,
+    /// Signed in with a passkey (alone, or as the step after the password): two factors, one
+    /// of them phishing-resistant, as `passkey` rules require (docs/passkeys.md#rules).
+    Passkey,
 }
 
 /// The opaque value in the session cookie. `Debug` is redacted.

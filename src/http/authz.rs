@@ -73,6 +73,12 @@ pub async fn authorize(
                 Some(_) if app.config.two_factor.require_enrollment => Verdict::Enroll,
                 _ => Verdict::NoSecondFactor,
             },
+            // A `passkey` rule: the code step, which offers the user's passkeys; a user
+            // without one is told to set up a stronger sign-in.
+            Decision::Passkey => match &session {
+                Some(s) if s.user.has_passkeys => Verdict::SecondFactor,
+                _ => Verdict::NoSecondFactor,
+            },
             Decision::Forbidden => {
                 let user = session.as_ref().map_or("-", |s| s.user.username.as_str());
                 audit!(event::ACCESS_DENIED, user = %audit::Clean(user), ip = %facts.client_ip, host = %facts.host, path = %audit::Clean(facts.path));

@@ -312,10 +312,11 @@ impl TwoFactor {
         match checked {
             Ok(kind) => {
                 self.throttle.clear(&per_login_key).await?;
-                let (id, _) = self
-                    .sessions
-                    .rotate(pending, AuthLevel::TwoFactor, now)
-                    .await?;
+                let level = match kind {
+                    CodeKind::Passkey => AuthLevel::Passkey,
+                    CodeKind::Totp | CodeKind::Recovery => AuthLevel::TwoFactor,
+                };
+                let (id, _) = self.sessions.rotate(pending, level, now).await?;
                 let device = if remember {
                     self.devices
                         .remember(

@@ -9,7 +9,7 @@
 //! 0x01 · user id (varint, read by the Lua scripts) · flags · epoch · created − 2020-01-01 ·
 //! last seen − created · authenticated − created · expires − created · ip · username ·
 //! user agent · [cookie scope]
-//! flags: bits 0–1 level (0 pending, 1 one factor, 2 two factors), bit 2 remember,
+//! flags: bits 0–1 level (0 pending, 1 one factor, 2 two factors, 3 passkey), bit 2 remember,
 //!        bit 3 a cookie scope follows, bit 4 user agent coded with FRAGMENTS,
 //!        bits 5–6 ip form (0 text, 1 IPv4 4 bytes, 2 IPv6 16 bytes)
 //! strings: varint length · bytes
@@ -137,6 +137,7 @@ pub(super) fn encode(s: &Session) -> Vec<u8> {
         AuthLevel::Pending => 0,
         AuthLevel::OneFactor => 1,
         AuthLevel::TwoFactor => 2,
+        AuthLevel::Passkey => 3,
     };
     let ip =
         s.ip.parse::<IpAddr>()
@@ -260,6 +261,7 @@ pub(super) fn decode(raw: &[u8]) -> StoreResult<Session> {
         0 => AuthLevel::Pending,
         1 => AuthLevel::OneFactor,
         2 => AuthLevel::TwoFactor,
+        3 => AuthLevel::Passkey,
         _ => return Err(corrupt("unknown level")),
     };
     let epoch = r.signed()?;

@@ -450,3 +450,66 @@ async fn removing_needs_a_recent_password_and_the_admin_reset_removes_every_pass
     let c = app.login("alice", PW).await;
     assert_works(&app, &c, "one factor again").await;
 }
+
+#[tokio::test]
+async fn a_passkey_rule_needs_a_passkey_not_a_code() {
+    let rules = "[access_control]\ndefault_policy = \"deny\"\n[[access_control.rules]]\nhosts = [\"keys.gate.localhost\"]\npolicy = \"passkey\"\n[[access_control.rules]]\nhosts = [\"*.gate.localhost\"]\npolicy = \"one_factor\"\n";
+    let app = TestApp::spawn(Opts::with(Store::Memory, rules)).await;
+    app.add_user("alice", PW, &["users"]).await;
+    app.add_user("bob", PW, &["users"]).await;
+    let mut key = SoftKey::new(&app);
+    let mut b = app.login("alice", PW).await;
+    let (status, html) = add_passkey(&app, &mut b, &mut key, "Laptop").await;
+    assert_added(status, &html);
+    let codes = recovery_codes(&html);
+    let keys = |b: &Browser| {
+        let mut b = b.clone();
+        let req = app.get("keys.gate.localhost", "/admin-app");
+        async move {
+            let resp = b.send(req).await;
+            let location = resp
+                .headers()
+                .get("location")
+                .map(|l| l.to_str().unwrap().to_owned());
+            (resp.status().as_u16(), location.unwrap_or_default())
+        }
+    };
+
+    // A password session is sent to prove a passkey; after it, the app opens.
+    let (status, location) = keys(&b).await;
+    assert_eq!(status, 302);
+    assert!(location.contains("/login/2fa"), "{location}");
+    let (options, ceremony, csrf) = code_page_challenge(&app, &mut b).await;
+    let resp = post_second_step(&app, &mut b, &csrf, &ceremony, &key.assert(&options)).await;
+    assert_eq!(resp.status(), 303);
+    assert_eq!(keys(&b).await.0, 200);
+
+    // Two factors with a recovery code are not a passkey: the same detour, then the app.
+    let mut c = app.browser();
+    app.post_login(&mut c, "alice", PW, "").await;
+    let (_, html) = page(&app, &mut c, "/login/2fa").await;
+    let form = [
+        ("csrf", extract_csrf(&html)),
+        ("code", codes[0].clone()),
+        ("recovery", "1".to_owned()),
+    ];
+    assert_eq!(
+        c.send(post(&app, "/login/2fa").form(&form)).await.status(),
+        303
+    );
+    let secure = c.clone().send(app.get("secure.gate.localhost", "/")).await;
+    assert_eq!(secure.status(), 200, "two factors for a one_factor site");
+    let (status, location) = keys(&c).await;
+    assert_eq!(status, 302);
+    assert!(location.contains("/login/2fa"), "{location}");
+    let (options, ceremony, csrf) = code_page_challenge(&app, &mut c).await;
+    let resp = post_second_step(&app, &mut c, &csrf, &ceremony, &key.assert(&options)).await;
+    assert_eq!(resp.status(), 303);
+    assert_eq!(keys(&c).await.0, 200);
+
+    // Someone without a passkey is refused, never looped through the code step.
+    let d = app.login("bob", PW).await;
+    let (status, location) = keys(&d).await;
+    assert_ne!(status, 200);
+    assert!(!location.contains("/login/2fa"), "{status} {location}");
+}

@@ -24,7 +24,7 @@ fn policy(cx: &mut Ctx<'_>, key: &str, raw: &str) -> Policy {
         cx.problem(
             key,
             &format!("{raw:?} is not a policy"),
-            "use bypass, one_factor, two_factor or deny",
+            "use bypass, one_factor, two_factor, passkey or deny",
         );
         Policy::Deny
     })

@@ -90,7 +90,7 @@ fn apps<'a>(app: &'a AppState, s: &Resolved, ctx: &RequestCtx) -> Vec<AppLink<'a
             );
             let two_factor = match decision {
                 Decision::Allow => false,
-                Decision::SecondFactor => true,
+                Decision::SecondFactor | Decision::Passkey => true,
                 Decision::Login | Decision::Forbidden => return None,
             };
             Some(AppLink {

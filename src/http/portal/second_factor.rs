@@ -112,7 +112,13 @@ async fn subject(
     {
         return Ok(Some(p));
     }
-    Ok(current.filter(|s| s.session.level == AuthLevel::OneFactor && s.user.has_second_factor()))
+    // A one-factor session stepping up, or a two-factor one proving a passkey for a
+    // `passkey` rule.
+    Ok(current.filter(|s| match s.session.level {
+        AuthLevel::OneFactor => s.user.has_second_factor(),
+        AuthLevel::TwoFactor => s.user.has_passkeys,
+        _ => false,
+    }))
 }
 
 async fn code_page(

@@ -67,7 +67,7 @@ impl SessionRow {
             handle: key.short().to_owned(),
             device: label(&s.user_agent),
             ip: s.ip.clone(),
-            two_factor: s.level == crate::domain::session::AuthLevel::TwoFactor,
+            two_factor: s.level >= crate::domain::session::AuthLevel::TwoFactor,
             created: datetime(s.created_at),
             created_iso: rfc3339(s.created_at),
             last_seen: datetime(s.last_seen),

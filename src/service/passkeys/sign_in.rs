@@ -116,7 +116,7 @@ impl Passkeys {
         };
         let (id, session) = self
             .sessions
-            .start(&user, AuthLevel::TwoFactor, opening, now)
+            .start(&user, AuthLevel::Passkey, opening, now)
             .await?;
         audit!(event::LOGIN_SUCCESS, user = %crate::audit::Clean(&user.username), ip = %arrival.ip, user_agent = %crate::audit::Clean(arrival.user_agent), factor = "passkey", session = id.key().short());
         Ok(PasskeySignIn { id, session, user })
