@@ -5,6 +5,7 @@
 
 pub mod client;
 pub mod headers;
+mod identity;
 mod pool;
 mod upgrade;
 
@@ -20,7 +21,7 @@ use crate::domain::host::HostPattern;
 use crate::domain::rules::prefix_matches;
 use crate::http::request::RequestCtx;
 use client::Upstream;
-use headers::IdentityHeaders;
+use headers::IdentityValues;
 
 /// A configured site with its upstream.
 pub struct Site {
@@ -106,7 +107,7 @@ impl SiteTable {
         mut req: Request<Body>,
         ctx: &RequestCtx,
         hop: Hop<'_>,
-        identity: Option<IdentityHeaders<'_>>,
+        identity: Option<IdentityValues>,
     ) -> Result<Response<Body>, ForwardError> {
         let Hop {
             peer,
