@@ -21,6 +21,7 @@ pub mod timed;
 pub use throttle_store::{AdmitAll, AdmitKey, ThrottleStore};
 
 use crate::domain::user::UserId;
+use std::sync::Arc;
 use async_trait::async_trait;
 use thiserror::Error;
 
@@ -119,7 +120,7 @@ pub trait SessionStore: Send + Sync + 'static {
         now: i64,
     ) -> StoreResult<bool>;
     /// Loads a session.
-    async fn get(&self, key: &SessionKey, now: i64) -> StoreResult<Option<Session>>;
+    async fn get(&self, key: &SessionKey, now: i64) -> StoreResult<Option<Arc<Session>>>;
     /// Deletes a session and its index entry at once; returns whether it existed.
     async fn remove(&self, key: &SessionKey) -> StoreResult<bool>;
     /// Every live session of a user.
