@@ -100,7 +100,7 @@ impl Upstream {
     /// An idle connection ready for a request, if this thread has one open.
     async fn idle(&self) -> Option<Conn> {
         while let Some(mut conn) = pool::take(self.pool) {
-            // Given back at its body's end, it may not have seen that end itself yet.
+            // Ready when taken; one that closed since goes, and the next is tried.
             if conn.sender.ready().await.is_ok() {
                 return Some(conn);
             }

@@ -1,6 +1,6 @@
 //! The idle upstream connections, kept per worker thread and per upstream: a connection is
-//! taken (newest first) for one request and given back when its response body has been read
-//! to the end, so a connection in the list is always between two exchanges.
+//! taken (the newest ready one) for one request and given back when its response body has been
+//! read to the end, so a connection in the list is between two exchanges or about to be.
 //!
 //! Per thread because a connection is driven by a task on the runtime that opened it: a pool
 //! shared by the workers (src/server/workers.rs) would hand most responses from one thread to
@@ -82,14 +82,20 @@ impl Conn {
     }
 }
 
-/// The newest idle connection to `pool` on this thread that is still open, marked in use.
-/// It may still be finishing the previous exchange: the caller waits for it to be ready.
+/// The newest idle connection to `pool` on this thread that is ready for a request, marked in
+/// use. Closed ones met on the way go; one still finishing its exchange (its request body still
+/// going up) stays for later rather than making this request wait on it.
 pub(super) fn take(pool: PoolId) -> Option<Conn> {
     IDLE.with(|idle| {
         let mut idle = idle.borrow_mut();
         let (_, conns) = idle.iter_mut().find(|(id, _)| *id == pool)?;
-        while let Some(conn) = conns.pop() {
-            if !conn.sender.is_closed() {
+        let mut i = conns.len();
+        while i > 0 {
+            i -= 1;
+            if conns[i].sender.is_closed() {
+                conns.remove(i);
+            } else if conns[i].sender.is_ready() {
+                let conn = conns.remove(i);
                 conn.uses.fetch_add(1, Ordering::Relaxed);
                 return Some(conn);
             }
