@@ -172,7 +172,9 @@ impl SessionStore for MemorySessionStore {
         Ok(keys
             .iter()
             .filter_map(|k| match s.records.get(k) {
-                Some((session, gone_at)) if *gone_at > now => Some((k.key(), Session::clone(session))),
+                Some((session, gone_at)) if *gone_at > now => {
+                    Some((k.key(), Session::clone(session)))
+                }
                 _ => None,
             })
             .collect())

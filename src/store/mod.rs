@@ -21,8 +21,8 @@ pub mod timed;
 pub use throttle_store::{AdmitAll, AdmitKey, ThrottleStore};
 
 use crate::domain::user::UserId;
-use std::sync::Arc;
 use async_trait::async_trait;
+use std::sync::Arc;
 use thiserror::Error;
 
 use crate::domain::pending::PendingAction;

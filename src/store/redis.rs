@@ -17,8 +17,8 @@
 //! (docs/security.md#store-bounds-and-outages).
 
 use crate::domain::user::UserId;
-use std::time::Duration;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use redis::AsyncCommands;
