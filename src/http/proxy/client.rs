@@ -71,6 +71,7 @@ impl Upstream {
         })
     }
 
+    /// The `Host` for this upstream: its host, and its port unless the scheme's default.
     pub fn host(&self) -> &HeaderValue {
         &self.host
     }

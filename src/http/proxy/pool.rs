@@ -111,7 +111,7 @@ pub(super) async fn idle_expiry(uses: Arc<AtomicU64>) {
     loop {
         tokio::time::sleep(IDLE_TIMEOUT).await;
         let now = uses.load(Ordering::Relaxed);
-        if now == seen && now % 2 == 0 {
+        if now == seen && now.is_multiple_of(2) {
             return;
         }
         seen = now;
