@@ -288,10 +288,16 @@ impl Sessions {
         let hit = cached.is_some();
         let mut session = match cached {
             Some(s) => s,
-            None => match self.store.get(&key, now).await? {
-                Some(s) => s,
-                None => return Ok(None),
-            },
+            None => {
+                let read = match self.store.get_now(&key, now) {
+                    Some(read) => read?,
+                    None => self.store.get(&key, now).await?,
+                };
+                match read {
+                    Some(s) => s,
+                    None => return Ok(None),
+                }
+            }
         };
         if session.expiry(now, &self.timeouts) != Expiry::Live {
             self.remove(&key).await?;

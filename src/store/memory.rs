@@ -102,6 +102,20 @@ impl MemorySessionStore {
             capacity: capacity.max(1),
         }
     }
+
+    /// The live record of `key`; an expired one goes.
+    fn read(&self, key: &SessionKey, now: i64) -> Option<Arc<Session>> {
+        let key = Slot::of(key);
+        let mut s = lock(&self.inner);
+        match s.records.get(&key) {
+            Some((session, gone_at)) if *gone_at > now => Some(session.clone()),
+            Some(_) => {
+                s.take(&key);
+                None
+            }
+            None => None,
+        }
+    }
 }
 
 #[async_trait]
@@ -144,16 +158,11 @@ impl SessionStore for MemorySessionStore {
     }
 
     async fn get(&self, key: &SessionKey, now: i64) -> StoreResult<Option<Arc<Session>>> {
-        let key = Slot::of(key);
-        let mut s = lock(&self.inner);
-        match s.records.get(&key) {
-            Some((session, gone_at)) if *gone_at > now => Ok(Some(session.clone())),
-            Some(_) => {
-                s.take(&key);
-                Ok(None)
-            }
-            None => Ok(None),
-        }
+        Ok(self.read(key, now))
+    }
+
+    fn get_now(&self, key: &SessionKey, now: i64) -> Option<StoreResult<Option<Arc<Session>>>> {
+        Some(Ok(self.read(key, now)))
     }
 
     async fn remove(&self, key: &SessionKey) -> StoreResult<bool> {
