@@ -25,7 +25,7 @@ use crate::http::headers::Answer;
 use crate::http::lang::{self, Asked};
 use crate::http::portal::Probe;
 use crate::http::portal::errors::{PageError, error_page, error_page_with_link, forbidden_page};
-use crate::http::proxy::headers::IdentityHeaders;
+use crate::http::proxy::headers::IdentityValues;
 use crate::http::proxy::{ForwardError, Hop, Site};
 use crate::http::request::{
     ConnInfo, RequestCtx, X_FORWARDED_FOR, X_FORWARDED_PROTO, is_navigation,
@@ -256,12 +256,7 @@ async fn relay(
     site: &Site,
     session: Option<&crate::service::sessions::Resolved>,
 ) -> Answer<Body> {
-    let ids = session.map(|s| IdentityHeaders {
-        user: &s.user.username,
-        groups: &s.user.groups,
-        email: &s.user.email,
-        name: &s.user.display_name,
-    });
+    let ids = session.map(|s| IdentityValues::of(&s.user));
     // Kept for the page that reports a failed upstream (the request goes to the upstream).
     let asked = Asked::of_accept(req.headers());
     let hop = Hop {

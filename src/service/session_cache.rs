@@ -77,11 +77,11 @@ impl SessionCache {
 
     /// Keeps `session` as read (or written) under `ticket`, unless something was invalidated
     /// since the ticket was taken.
-    pub(crate) fn put(&self, ticket: Ticket, key: &SessionKey, session: Session) {
+    pub(crate) fn put(&self, ticket: Ticket, key: &SessionKey, session: Arc<Session>) {
         if !self.current(ticket) {
             return;
         }
-        self.entries.insert(key.clone(), Arc::new(session));
+        self.entries.insert(key.clone(), session);
         // An invalidation between the check and the insert may have missed the new entry.
         if !self.current(ticket) {
             self.entries.invalidate(key);

@@ -42,7 +42,7 @@ fn session(user: i64) -> Session {
 /// Puts `key` for `user` as a resolution would (ticket, then put).
 fn resolved(c: &SessionCache, k: &SessionKey, user: i64) {
     let ticket = c.ticket().expect("live");
-    c.put(ticket, k, session(user));
+    c.put(ticket, k, Arc::new(session(user)));
 }
 
 #[test]
@@ -93,7 +93,7 @@ fn a_read_overtaken_by_an_invalidation_is_not_kept() {
     let ticket = c.ticket().expect("live");
     // The session is ended elsewhere while this instance reads it from the store.
     c.stale(Stale::Session(key(1)));
-    c.put(ticket, &key(1), session(7));
+    c.put(ticket, &key(1), Arc::new(session(7)));
     assert!(c.get(&key(1)).is_none());
     // The same for a user read.
     let ticket = c.ticket().expect("live");

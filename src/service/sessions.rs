@@ -27,8 +27,8 @@ use crate::store::{SessionStore, StoreResult, UserStore};
 pub struct Resolved {
     /// Store key of the session.
     pub key: SessionKey,
-    /// The record.
-    pub session: Session,
+    /// The record, shared with the store or cache it was read from.
+    pub session: Arc<Session>,
     /// The user as of at most `user_refresh` ago.
     pub user: Arc<User>,
 }
@@ -250,9 +250,10 @@ impl Sessions {
         now: i64,
     ) -> StoreResult<Option<Session>> {
         let key = id.key();
-        let Some(mut session) = self.store.get(&key, now).await? else {
+        let Some(session) = self.store.get(&key, now).await? else {
             return Ok(None);
         };
+        let mut session = Arc::unwrap_or_clone(session);
         session.cookie_scope = Some(scope.to_owned());
         // `touch`, not `put`: a sign-out or revocation between the read and this write must
         // not bring the session back (the same rule as the idle refresh).
@@ -286,11 +287,17 @@ impl Sessions {
             .filter(|s| s.expiry(now, &self.timeouts) == Expiry::Live);
         let hit = cached.is_some();
         let mut session = match cached {
-            Some(s) => Session::clone(&s),
-            None => match self.store.get(&key, now).await? {
-                Some(s) => s,
-                None => return Ok(None),
-            },
+            Some(s) => s,
+            None => {
+                let read = match self.store.get_now(&key, now) {
+                    Some(read) => read?,
+                    None => self.store.get(&key, now).await?,
+                };
+                match read {
+                    Some(s) => s,
+                    None => return Ok(None),
+                }
+            }
         };
         if session.expiry(now, &self.timeouts) != Expiry::Live {
             self.remove(&key).await?;
@@ -314,7 +321,7 @@ impl Sessions {
         // is refreshed at the same pace on every instance.
         let touched = session.needs_touch(now, &self.timeouts);
         if touched {
-            session.last_seen = now;
+            Arc::make_mut(&mut session).last_seen = now;
             // Ended meanwhile (a sign-out or revocation won the race): stays ended.
             if !self
                 .store
@@ -434,7 +441,7 @@ impl Sessions {
     ) -> StoreResult<Option<Session>> {
         match self.store.get(key, now).await? {
             Some(s) if s.user_id == user_id && s.level != AuthLevel::Pending => {
-                Ok(self.remove(key).await?.then_some(s))
+                Ok(self.remove(key).await?.then(|| Arc::unwrap_or_clone(s)))
             }
             _ => Ok(None),
         }

@@ -18,6 +18,7 @@
 //! (docs/security.md#store-bounds-and-outages).
 
 use crate::domain::user::UserId;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -222,13 +223,14 @@ impl SessionStore for RedisSessionStore {
             .map_err(unavailable)
     }
 
-    async fn get(&self, key: &SessionKey, _now: i64) -> StoreResult<Option<Session>> {
+    async fn get(&self, key: &SessionKey, _now: i64) -> StoreResult<Option<Arc<Session>>> {
         let Some(record_key) = self.redis.session_key(key) else {
             return Ok(None);
         };
         let mut conn = self.redis.conn.clone();
         let raw: Option<Vec<u8>> = conn.get(record_key).await.map_err(unavailable)?;
-        raw.as_deref().map(redis_record::decode).transpose()
+        let session = raw.as_deref().map(redis_record::decode).transpose()?;
+        Ok(session.map(Arc::new))
     }
 
     async fn touch(

@@ -63,7 +63,7 @@ impl SessionStore for Timed<dyn SessionStore> {
     async fn touch(&self, key: &SessionKey, s: &Session, ttl: u64, now: i64) -> StoreResult<bool> {
         timed!(self, self.inner.touch(key, s, ttl, now))
     }
-    async fn get(&self, key: &SessionKey, now: i64) -> StoreResult<Option<Session>> {
+    async fn get(&self, key: &SessionKey, now: i64) -> StoreResult<Option<Arc<Session>>> {
         timed!(self, self.inner.get(key, now))
     }
     async fn remove(&self, key: &SessionKey) -> StoreResult<bool> {

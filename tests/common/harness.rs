@@ -43,6 +43,8 @@ pub struct Seen {
     pub uri: String,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// The gateway's end of the upstream connection the request came on.
+    pub peer: SocketAddr,
 }
 
 impl Seen {
@@ -80,7 +82,7 @@ impl Echo {
         let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
         let log = seen.clone();
         tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
+            while let Ok((stream, peer)) = listener.accept().await {
                 let log = log.clone();
                 tokio::spawn(async move {
                     let svc = service_fn(move |req: http::Request<Incoming>| {
@@ -108,6 +110,7 @@ impl Echo {
                                 uri: parts.uri.to_string(),
                                 headers,
                                 body,
+                                peer,
                             });
                             if parts.uri.path() == "/slow" {
                                 tokio::time::sleep(std::time::Duration::from_secs(10)).await;

@@ -870,6 +870,28 @@ fn footer_request_id(html: &str) -> Option<String> {
     (id.len() >= 8).then_some(id)
 }
 
+/// Kept-alive upstream connections are used again: requests one after another, each read to
+/// the end, all reach the upstream on one connection, and a HEAD (no body to read) gives its
+/// connection back too.
+#[tokio::test]
+async fn requests_one_after_another_share_one_upstream_connection() {
+    let (app, mut b) = app_with_alice("").await;
+    for i in 0..6 {
+        let req = if i == 3 {
+            app.req(reqwest::Method::HEAD, "app.gate.localhost", "/head")
+        } else {
+            app.get("app.gate.localhost", &format!("/n{i}"))
+        };
+        let resp = b.send(req).await;
+        assert_eq!(resp.status(), 200);
+        resp.bytes().await.unwrap();
+    }
+    let seen = app.echo.seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 6);
+    let peers: std::collections::HashSet<SocketAddr> = seen.iter().map(|s| s.peer).collect();
+    assert_eq!(peers.len(), 1, "upstream connections: {peers:?}");
+}
+
 #[tokio::test]
 async fn upstream_down_gives_a_502_page_without_internal_details() {
     let overlay = "[[sites]]\nhost = \"*.gate.localhost\"\nupstream = \"http://127.0.0.1:1\"\n";

@@ -110,7 +110,7 @@ async fn sessions_of_the_json_layout_end_at_the_upgrade() {
     redis::pipe()
         .del(record_key(&app.prefix, &key))
         .del(index_key(&app.prefix, session.user_id))
-        .set_ex(&old_key, serde_json::to_string(&session).unwrap(), 600)
+        .set_ex(&old_key, serde_json::to_string(&*session).unwrap(), 600)
         .sadd(&old_index, &key.0)
         .expire(&old_index, 600)
         .query_async::<()>(&mut c)

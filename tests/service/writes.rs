@@ -30,7 +30,7 @@ impl SessionStore for Counting {
         self.writes.fetch_add(1, Ordering::SeqCst);
         self.inner.touch(key, s, ttl, now).await
     }
-    async fn get(&self, key: &SessionKey, now: i64) -> StoreResult<Option<Session>> {
+    async fn get(&self, key: &SessionKey, now: i64) -> StoreResult<Option<Arc<Session>>> {
         self.reads.fetch_add(1, Ordering::SeqCst);
         self.inner.get(key, now).await
     }

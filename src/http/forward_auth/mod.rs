@@ -18,7 +18,7 @@ use crate::audit::event;
 use crate::domain::rules::{RequestFacts, prefix_matches};
 use crate::http::authz::{Verdict, authorize, portal_location, portal_page};
 use crate::http::headers::Answer;
-use crate::http::proxy::headers::{IdentityHeaders, set_identity};
+use crate::http::proxy::headers::{IdentityValues, set_identity};
 use crate::http::request::RequestCtx;
 use crate::http::request::{ConnInfo, is_navigation};
 use crate::http::state::AppState;
@@ -150,20 +150,9 @@ fn allowed(session: Option<&crate::service::sessions::Resolved>) -> Answer<Body>
     // Sized for the identity headers at once, rather than grown on the way.
     let mut resp = Response::new(Body::empty());
     *resp.headers_mut() = http::HeaderMap::with_capacity(8);
-    let empty: [String; 0] = [];
     let ids = match session {
-        Some(s) => IdentityHeaders {
-            user: &s.user.username,
-            groups: &s.user.groups,
-            email: &s.user.email,
-            name: &s.user.display_name,
-        },
-        None => IdentityHeaders {
-            user: "",
-            groups: &empty,
-            email: "",
-            name: "",
-        },
+        Some(s) => IdentityValues::of(&s.user),
+        None => IdentityValues::anonymous(),
     };
     set_identity(resp.headers_mut(), &ids);
     Answer::ForProxy(resp)

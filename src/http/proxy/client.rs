@@ -1,63 +1,187 @@
-//! Upstream HTTP clients: pooled hyper clients, https with rustls (ring) validating
-//! certificates against the system roots plus an optional per-site CA (docs/security.md#upstream-tls).
-//!
-//! Each worker thread keeps its own pool: a pooled connection is driven by a task on the
-//! runtime that opened it, so one pool shared by the workers (src/server/workers.rs) would hand most
-//! responses from one thread to another.
+//! Upstream HTTP/1.1 connections on hyper's `client::conn`, kept in this thread's pool
+//! (`pool.rs`); https with rustls (ring) validating certificates against the system roots plus
+//! an optional per-site CA (docs/security.md#upstream-tls).
 
-use std::cell::RefCell;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::body::Body;
+use http::header::HeaderValue;
+use http::{Request, Response, StatusCode, Uri};
 use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
 use rustls::RootCertStore;
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
+use tower::ServiceExt;
 
-type Pool = Client<HttpsConnector<HttpConnector>, Body>;
+use super::pool::{self, Conn, PoolId, Returning};
 
-/// A client for one trust configuration, with a connection pool per worker thread.
+/// A connector for one trust configuration (the system roots, plus a site's CA when it has one).
 #[derive(Clone)]
 pub struct UpstreamClient {
-    /// Tells this client's pools apart in each thread's list.
+    /// Tells trust configurations apart, so that only sites with the same one share connections.
     id: u64,
     connector: HttpsConnector<HttpConnector>,
 }
 
-thread_local! {
-    /// This thread's pools, by client id (a handful: one per trust configuration).
-    static POOLS: RefCell<Vec<(u64, Pool)>> = const { RefCell::new(Vec::new()) };
+/// One site's upstream: where to connect, with which trust, and its list of idle connections.
+pub struct Upstream {
+    client: UpstreamClient,
+    pool: PoolId,
+    /// `scheme://authority/`, what the connector is asked to reach.
+    dst: Uri,
+    /// The `Host` an upstream request carries unless the site preserves the client's.
+    host: HeaderValue,
 }
 
-impl UpstreamClient {
-    /// Sends a request through this thread's pool.
-    pub fn request(&self, req: http::Request<Body>) -> hyper_util::client::legacy::ResponseFuture {
-        POOLS.with(|pools| {
-            let mut pools = pools.borrow_mut();
-            if let Some((_, pool)) = pools.iter().find(|(id, _)| *id == self.id) {
-                return pool.request(req);
+impl Upstream {
+    /// The upstream at `authority` (`host:port`) through `client`. Sites with the same client,
+    /// scheme and authority get the same `pool`.
+    pub fn new(
+        client: &UpstreamClient,
+        https: bool,
+        authority: &str,
+        pools: &mut Vec<(u64, bool, String, PoolId)>,
+    ) -> Result<Self, String> {
+        let scheme = if https { "https" } else { "http" };
+        let dst: Uri = format!("{scheme}://{authority}/")
+            .parse()
+            .map_err(|e: http::uri::InvalidUri| format!("{authority}: {e}"))?;
+        let host = host_header(&dst).ok_or_else(|| format!("{authority}: no host"))?;
+        let pool = match pools
+            .iter()
+            .find(|(c, h, a, _)| *c == client.id && *h == https && a == authority)
+        {
+            Some(&(.., pool)) => pool,
+            None => {
+                static POOLS: AtomicU64 = AtomicU64::new(0);
+                let pool = POOLS.fetch_add(1, Ordering::Relaxed);
+                pools.push((client.id, https, authority.to_owned(), pool));
+                pool
             }
-            let pool = pooled(self.connector.clone());
-            let sent = pool.request(req);
-            pools.push((self.id, pool));
-            sent
+        };
+        Ok(Self {
+            client: client.clone(),
+            pool,
+            dst,
+            host,
         })
+    }
+
+    /// The `Host` for this upstream: its host, and its port unless the scheme's default.
+    pub fn host(&self) -> &HeaderValue {
+        &self.host
+    }
+
+    /// Sends `req` (origin-form URI, `Host` set) over an idle connection of this thread, or a
+    /// new one. A request that a kept connection closed under before taking it is sent again
+    /// on another (as hyper-util's client did); one that a new connection refused is not.
+    /// The error is the cause chain, for the log.
+    pub async fn send(&self, mut req: Request<Body>) -> Result<Response<Body>, String> {
+        loop {
+            let (mut conn, reused) = match self.idle().await {
+                Some(conn) => (conn, true),
+                // Boxed: the connect future is large and rarely needed, and every request's
+                // future would otherwise be sized (and moved) for it.
+                None => (Box::pin(self.connect()).await?, false),
+            };
+            match conn.sender.try_send_request(req).await {
+                Ok(resp) => return Ok(self.relay(resp, conn)),
+                Err(mut e) => match e.take_message() {
+                    Some(unsent) if reused => req = unsent,
+                    _ => return Err(format!("send: {}", error_chain(&e.into_error()))),
+                },
+            }
+        }
+    }
+
+    /// An idle connection ready for a request, if this thread has one open.
+    async fn idle(&self) -> Option<Conn> {
+        while let Some(mut conn) = pool::take(self.pool) {
+            // Ready when taken; one that closed since goes, and the next is tried.
+            if conn.sender.ready().await.is_ok() {
+                return Some(conn);
+            }
+        }
+        None
+    }
+
+    /// A new connection, its task spawned on this thread's runtime.
+    async fn connect(&self) -> Result<Conn, String> {
+        let io = self
+            .client
+            .connector
+            .clone()
+            .oneshot(self.dst.clone())
+            .await
+            .map_err(|e| format!("connect: {}", error_chain(&*e)))?;
+        let (sender, connection) = hyper::client::conn::http1::handshake(io)
+            .await
+            .map_err(|e| format!("handshake: {}", error_chain(&e)))?;
+        let (mut conn, uses) = Conn::new(sender);
+        tokio::spawn(async move {
+            // The connection lives until the upstream or the gateway closes it, it is upgraded
+            // (a WebSocket), or it has sat idle too long.
+            tokio::select! {
+                end = connection.with_upgrades() => {
+                    if let Err(e) = end {
+                        tracing::debug!(error = %e, "upstream connection ended");
+                    }
+                }
+                () = pool::idle_expiry(uses) => {}
+            }
+        });
+        conn.sender
+            .ready()
+            .await
+            .map_err(|e| format!("handshake: {}", error_chain(&e)))?;
+        Ok(conn)
+    }
+
+    /// The response with a body that gives `conn` back at its end. A switch of protocols keeps
+    /// `conn` out of the list: its connection is handed over to the tunnel.
+    fn relay(&self, resp: Response<hyper::body::Incoming>, conn: Conn) -> Response<Body> {
+        if resp.status() == StatusCode::SWITCHING_PROTOCOLS {
+            // Held until the upgrade ends the connection, as hyper-util's client did.
+            let mut sender = conn.sender;
+            tokio::spawn(async move {
+                let _ = sender.ready().await;
+            });
+            return resp.map(Body::new);
+        }
+        let pool = self.pool;
+        resp.map(|body| Body::new(Returning::new(body, pool, conn)))
     }
 }
 
-fn pooled(connector: HttpsConnector<HttpConnector>) -> Pool {
-    Client::builder(TokioExecutor::new())
-        .pool_idle_timeout(Duration::from_secs(60))
-        .pool_max_idle_per_host(256)
-        .pool_timer(TokioTimer::new())
-        .timer(TokioTimer::new())
-        .build(connector)
+/// The `Host` header for an upstream: its host, and its port unless the scheme's default
+/// (what hyper-util's client set on requests without one).
+fn host_header(dst: &Uri) -> Option<HeaderValue> {
+    let host = dst.host()?;
+    let default = if dst.scheme_str() == Some("https") {
+        443
+    } else {
+        80
+    };
+    match dst.port_u16() {
+        Some(port) if port != default => HeaderValue::from_str(&format!("{host}:{port}")).ok(),
+        _ => HeaderValue::from_str(host).ok(),
+    }
+}
+
+/// An error and its sources, joined by `: `.
+pub(super) fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut msg = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        src = s.source();
+    }
+    msg
 }
 
 /// Builds a client that trusts the system roots and, when given, the CA certificates in `ca_file`.

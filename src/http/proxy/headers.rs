@@ -6,11 +6,24 @@ use std::net::IpAddr;
 
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 
+pub use super::identity::IdentityValues;
+
 /// The identity headers the gateway sets.
 pub const REMOTE_USER: &str = "remote-user";
 pub const REMOTE_GROUPS: &str = "remote-groups";
 pub const REMOTE_EMAIL: &str = "remote-email";
 pub const REMOTE_NAME: &str = "remote-name";
+
+// The names the gateway sets, made once (a clone of one is a copy): `from_static` checks a name
+// byte by byte and looks it up among the standard names, which cost more than the insertions.
+static REMOTE_USER_NAME: HeaderName = HeaderName::from_static(REMOTE_USER);
+static REMOTE_GROUPS_NAME: HeaderName = HeaderName::from_static(REMOTE_GROUPS);
+static REMOTE_EMAIL_NAME: HeaderName = HeaderName::from_static(REMOTE_EMAIL);
+static REMOTE_NAME_NAME: HeaderName = HeaderName::from_static(REMOTE_NAME);
+static X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+static X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+static X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+static X_REAL_IP: HeaderName = HeaderName::from_static("x-real-ip");
 
 const HOP_BY_HOP: &[&str] = &[
     "connection",
@@ -172,14 +185,11 @@ pub fn set_forwarded(
         }
         _ => ip_text(peer),
     };
-    insert(headers, "x-forwarded-for", &xff);
-    insert(
-        headers,
-        "x-forwarded-proto",
-        if https { "https" } else { "http" },
-    );
-    insert(headers, "x-forwarded-host", host);
-    insert(headers, "x-real-ip", &ip_text(client));
+    insert(headers, X_FORWARDED_FOR.clone(), &xff);
+    let proto = if https { "https" } else { "http" };
+    headers.insert(X_FORWARDED_PROTO.clone(), HeaderValue::from_static(proto));
+    insert(headers, X_FORWARDED_HOST.clone(), host);
+    insert(headers, X_REAL_IP.clone(), &ip_text(client));
 }
 
 /// An address as text; IPv4 without the formatting machinery, which cost more than the rest
@@ -204,40 +214,33 @@ fn ip_text(ip: IpAddr) -> String {
     s
 }
 
-/// The identity to send upstream.
-#[derive(Debug, Clone)]
-pub struct IdentityHeaders<'a> {
-    pub user: &'a str,
-    pub groups: &'a [String],
-    pub email: &'a str,
-    pub name: &'a str,
+/// Sets the four identity headers exactly once.
+pub fn set_identity(headers: &mut HeaderMap, id: &IdentityValues) {
+    headers.insert(REMOTE_USER_NAME.clone(), id.user.clone());
+    headers.insert(REMOTE_GROUPS_NAME.clone(), id.groups.clone());
+    headers.insert(REMOTE_EMAIL_NAME.clone(), id.email.clone());
+    headers.insert(REMOTE_NAME_NAME.clone(), id.name.clone());
 }
 
-/// Sets the four identity headers exactly once. Values are stripped of control characters
-/// so that no stored value can split a header.
-pub fn set_identity(headers: &mut HeaderMap, id: &IdentityHeaders<'_>) {
-    insert(headers, REMOTE_USER, id.user);
-    insert(headers, REMOTE_GROUPS, &id.groups.join(","));
-    insert(headers, REMOTE_EMAIL, id.email);
-    insert(headers, REMOTE_NAME, id.name);
+fn insert(headers: &mut HeaderMap, name: HeaderName, value: &str) {
+    headers.insert(name, clean_value(value));
 }
 
-fn insert(headers: &mut HeaderMap, name: &'static str, value: &str) {
-    let name = HeaderName::from_static(name);
+/// A header value for `value`: as is when it is clean, else without its control characters
+/// (so that no stored value can split a header), and percent-encoded when it is not visible
+/// ASCII (a UTF-8 display name) rather than dropped.
+pub(super) fn clean_value(value: &str) -> HeaderValue {
     if !value.chars().any(char::is_control)
         && let Ok(v) = HeaderValue::from_str(value)
     {
-        headers.insert(name, v);
-        return;
+        return v;
     }
     let clean: String = value.chars().filter(|c| !c.is_control()).collect();
-    let v = HeaderValue::from_str(&clean).unwrap_or_else(|_| {
-        // Non-visible-ASCII (e.g. a UTF-8 display name): send it percent-encoded rather than drop it.
+    HeaderValue::from_str(&clean).unwrap_or_else(|_| {
         let enc: String =
             percent_encoding::utf8_percent_encode(&clean, percent_encoding::CONTROLS).collect();
         HeaderValue::from_str(&enc).unwrap_or_else(|_| HeaderValue::from_static(""))
-    });
-    headers.insert(name, v);
+    })
 }
 
 #[cfg(test)]
@@ -285,12 +288,7 @@ mod tests {
         assert_eq!(gone.len(), 2);
         set_identity(
             &mut h,
-            &IdentityHeaders {
-                user: "alice",
-                groups: &["a".into(), "b".into()],
-                email: "a@x",
-                name: "Alice",
-            },
+            &IdentityValues::new("alice", &["a".into(), "b".into()], "a@x", "Alice"),
         );
         assert_eq!(h.get_all("remote-user").iter().count(), 1);
         assert_eq!(h["remote-user"], "alice");

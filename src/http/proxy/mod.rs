@@ -5,6 +5,8 @@
 
 pub mod client;
 pub mod headers;
+mod identity;
+mod pool;
 mod upgrade;
 
 use std::net::SocketAddr;
@@ -18,13 +20,13 @@ use crate::config::SiteConfig;
 use crate::domain::host::HostPattern;
 use crate::domain::rules::prefix_matches;
 use crate::http::request::RequestCtx;
-use client::UpstreamClient;
-use headers::IdentityHeaders;
+use client::Upstream;
+use headers::IdentityValues;
 
-/// A configured site with its client.
+/// A configured site with its upstream.
 pub struct Site {
     pub config: SiteConfig,
-    client: UpstreamClient,
+    upstream: Upstream,
 }
 
 /// All sites, for routing by host and path.
@@ -61,6 +63,7 @@ impl SiteTable {
         upstream_timeout: Duration,
     ) -> Result<Self, String> {
         let shared = client::build(connect_timeout, None)?;
+        let mut pools = Vec::new();
         let sites = configs
             .iter()
             .map(|c| {
@@ -68,9 +71,11 @@ impl SiteTable {
                     Some(ca) => client::build(connect_timeout, Some(ca))?,
                     None => shared.clone(),
                 };
+                let up = &c.upstream;
+                let upstream = Upstream::new(&client, up.https, &up.authority, &mut pools)?;
                 Ok(Site {
                     config: c.clone(),
-                    client,
+                    upstream,
                 })
             })
             .collect::<Result<Vec<_>, String>>()?;
@@ -102,7 +107,7 @@ impl SiteTable {
         mut req: Request<Body>,
         ctx: &RequestCtx,
         hop: Hop<'_>,
-        identity: Option<IdentityHeaders<'_>>,
+        identity: Option<IdentityValues>,
     ) -> Result<Response<Body>, ForwardError> {
         let Hop {
             peer,
@@ -110,10 +115,12 @@ impl SiteTable {
             session_cookie,
         } = hop;
         let upgrade = upgrade::websocket_requested(&req).then(|| hyper::upgrade::on(&mut req));
-        let original_host = req.headers().get(header::HOST).cloned().or_else(|| {
-            req.uri()
-                .authority()
-                .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
+        let original_host = site.config.preserve_host.then(|| {
+            req.headers().get(header::HOST).cloned().or_else(|| {
+                req.uri()
+                    .authority()
+                    .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
+            })
         });
 
         let (mut parts, body) = req.into_parts();
@@ -123,13 +130,10 @@ impl SiteTable {
             .as_ref()
             .map(|q| format!("?{q}"))
             .unwrap_or_default();
-        let scheme = if up.https { "https" } else { "http" };
-        let uri: Uri = format!(
-            "{scheme}://{}{}{}{query}",
-            up.authority, up.base_path, ctx.path.encoded
-        )
-        .parse()
-        .map_err(|e: http::uri::InvalidUri| ForwardError::Unreachable(e.to_string()))?;
+        // Origin-form: the connection already goes to the upstream.
+        let uri: Uri = format!("{}{}{query}", up.base_path, ctx.path.encoded)
+            .parse()
+            .map_err(|e: http::uri::InvalidUri| ForwardError::Unreachable(e.to_string()))?;
 
         let h = &mut parts.headers;
         headers::strip_hop_by_hop(h);
@@ -157,12 +161,12 @@ impl SiteTable {
         if let Some(id) = &identity {
             headers::set_identity(h, id);
         }
+        let host = match original_host.flatten() {
+            Some(host) => host,
+            None => site.upstream.host().clone(),
+        };
         h.remove(header::HOST);
-        if site.config.preserve_host
-            && let Some(host) = original_host
-        {
-            h.insert(header::HOST, host);
-        }
+        h.insert(header::HOST, host);
         if upgrade.is_some() {
             h.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
             h.insert(
@@ -175,10 +179,10 @@ impl SiteTable {
         let upstream_req = Request::from_parts(parts, Body::new(body));
 
         let mut resp =
-            tokio::time::timeout(self.upstream_timeout, site.client.request(upstream_req))
+            tokio::time::timeout(self.upstream_timeout, site.upstream.send(upstream_req))
                 .await
                 .map_err(|_| ForwardError::Timeout)?
-                .map_err(|e| ForwardError::Unreachable(error_chain(&e)))?;
+                .map_err(ForwardError::Unreachable)?;
 
         let dropped =
             crate::http::cookies::drop_own_set_cookies(resp.headers_mut(), session_cookie);
@@ -202,17 +206,6 @@ impl SiteTable {
         }
         let (mut parts, body) = resp.into_parts();
         headers::strip_hop_by_hop(&mut parts.headers);
-        Ok(Response::from_parts(parts, Body::new(body)))
+        Ok(Response::from_parts(parts, body))
     }
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut msg = e.to_string();
-    let mut src = e.source();
-    while let Some(s) = src {
-        msg.push_str(": ");
-        msg.push_str(&s.to_string());
-        src = s.source();
-    }
-    msg
 }
