@@ -39,11 +39,11 @@ async fn code_page_challenge(app: &TestApp, b: &mut Browser) -> (String, String,
     (options, ceremony, extract_csrf(&html))
 }
 
-async fn post_second_step(
-    app: &TestApp,
-    b: &mut Browser,
-    csrf: &str,
-    ceremony: &str,
+/// Posts a passkey's answer to a ceremony, as the page's form does.
+async fn post_answer(
+    (app, b): (&TestApp, &mut Browser),
+    path: &str,
+    (csrf, ceremony): (&str, &str),
     answer: &str,
 ) -> reqwest::Response {
     let form = [
@@ -51,7 +51,17 @@ async fn post_second_step(
         ("ceremony", ceremony),
         ("credential", answer),
     ];
-    b.send(post(app, "/login/2fa/passkey").form(&form)).await
+    b.send(post(app, path).form(&form)).await
+}
+
+async fn post_second_step(
+    app: &TestApp,
+    b: &mut Browser,
+    csrf: &str,
+    ceremony: &str,
+    answer: &str,
+) -> reqwest::Response {
+    post_answer((app, b), "/login/2fa/passkey", (csrf, ceremony), answer).await
 }
 
 /// A passwordless challenge from the login page's endpoint: (options, ceremony, csrf).
@@ -73,12 +83,7 @@ async fn post_sign_in(
     ceremony: &str,
     answer: &str,
 ) -> reqwest::Response {
-    let form = [
-        ("csrf", csrf),
-        ("ceremony", ceremony),
-        ("credential", answer),
-    ];
-    b.send(post(app, "/login/passkey").form(&form)).await
+    post_answer((app, b), "/login/passkey", (csrf, ceremony), answer).await
 }
 
 /// alice with one passkey on `key`.
