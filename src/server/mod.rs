@@ -191,17 +191,46 @@ async fn accept_loop(listener: TcpListener, edge: Edge, limits: Arc<ConnLimits>)
                     continue;
                 }
             },
-            _ = stop.changed() => return,
+            _ = stop.changed() => {
+                // The kernel completes connections before they are accepted; closing the
+                // listener resets those still queued, and a proxy that already sent a POST on
+                // one never resends it. So they are taken first, to be served while draining.
+                for (stream, peer) in queued(&listener) {
+                    take(stream, peer, &edge, &limits);
+                }
+                return;
+            }
         };
-        // Beyond a cap the connection is closed at once: no task, no TLS, no parsing.
-        let Some(slot) = limits.admit(peer.ip()) else {
-            drop(stream);
+        take(stream, peer, &edge, &limits);
+    }
+}
+
+/// The connections waiting in `listener`'s queue, taken straight from the socket: the
+/// runtime may not have seen their readiness yet, so its `accept` could answer "none".
+fn queued(listener: &TcpListener) -> Vec<(TcpStream, SocketAddr)> {
+    let mut taken = Vec::new();
+    // The listener is non-blocking: an empty queue answers `WouldBlock`, which ends the loop.
+    while let Ok((socket, addr)) = socket2::SockRef::from(listener).accept() {
+        let stream = std::net::TcpStream::from(socket);
+        let (Some(peer), Ok(())) = (addr.as_socket(), stream.set_nonblocking(true)) else {
             continue;
         };
-        let _ = stream.set_nodelay(true);
-        let edge = edge.clone();
-        tokio::spawn(serve_connection(stream, slot, peer, edge));
+        if let Ok(stream) = TcpStream::from_std(stream) {
+            taken.push((stream, peer));
+        }
     }
+    taken
+}
+
+/// Serves an accepted connection on its own task, or closes it at once when a cap is reached
+/// (no task, no TLS, no parsing).
+fn take(stream: TcpStream, peer: SocketAddr, edge: &Edge, limits: &Arc<ConnLimits>) {
+    let Some(slot) = limits.admit(peer.ip()) else {
+        drop(stream);
+        return;
+    };
+    let _ = stream.set_nodelay(true);
+    tokio::spawn(serve_connection(stream, slot, peer, edge.clone()));
 }
 
 /// Drives a connection; when it has been idle for `idle`, or the server stops and it has
@@ -211,6 +240,10 @@ macro_rules! until_done {
     ($conn:expr, $activity:expr, $idle:expr, $drain:expr, $stop:expr) => {{
         let mut conn = std::pin::pin!($conn.into_owned());
         let finished = tokio::select! {
+            // The connection first: a request that arrived as a timer ran out is read and
+            // served (its answer then closes the connection) rather than reset unread, which a
+            // proxy that sent a POST on this kept-alive connection would not resend.
+            biased;
             result = conn.as_mut() => Some(result),
             () = $activity.idle($idle) => None,
             () = async {

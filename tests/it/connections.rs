@@ -192,6 +192,34 @@ async fn an_idle_keep_alive_connection_is_closed_after_the_idle_timeout() {
     assert!(closed, "an idle keep-alive connection stayed open");
 }
 
+/// A request that arrives as the idle timeout runs out is answered, not met by a close: a
+/// proxy reusing its kept-alive connection never resends a POST that found it closed. Here the
+/// runtime is held (a blocking sleep on its only thread) past the timeout while each request
+/// is sent, so the timer and the request wake each connection at once.
+#[tokio::test]
+async fn a_request_arriving_as_the_idle_timeout_runs_out_is_answered() {
+    let overlay = "[server]\nidle_timeout = \"1s\"\n";
+    let app = TestApp::spawn(Opts::with(Store::Memory, overlay)).await;
+    let post = "POST /form HTTP/1.1\r\nHost: public.gate.localhost\r\nContent-Length: 3\r\n\r\nabc";
+    let mut kept = Vec::new();
+    for _ in 0..8 {
+        let mut s = connect_from(&app, 1).await;
+        s.write_all(post.as_bytes()).await.unwrap();
+        assert_eq!(read_response(&mut s).await, Some(200));
+        kept.push(s.into_std().unwrap());
+    }
+    std::thread::sleep(Duration::from_millis(1300));
+    for s in &mut kept {
+        std::io::Write::write_all(s, post.as_bytes()).unwrap();
+    }
+    let seen = app.echo.count();
+    for (i, s) in kept.into_iter().enumerate() {
+        let mut s = TcpStream::from_std(s).unwrap();
+        assert_eq!(read_response(&mut s).await, Some(200), "connection {i}");
+    }
+    assert_eq!(app.echo.count(), seen + 8, "the app did not get every POST");
+}
+
 #[test]
 fn bad_connection_limits_are_listed_with_their_keys() {
     let text = r#"

@@ -58,3 +58,36 @@ async fn a_request_on_a_kept_alive_connection_after_shutdown_begins_is_answered(
         "the app did not get the second POST"
     );
 }
+
+/// Connections the kernel completed but the server had not accepted yet when shutdown began
+/// (a proxy that connected and sent its POST an instant before) are taken and answered: closing
+/// the listener over them would reset each, and the proxy would not resend the POST.
+#[tokio::test]
+async fn connections_queued_when_shutdown_begins_are_answered() {
+    let mut app = TestApp::spawn(Opts::default()).await;
+    let port = app.port;
+    // Blocking calls on this (single-threaded) runtime: the server cannot accept meanwhile,
+    // so every connection waits in the listener's queue with its request sent.
+    let queued: Vec<std::net::TcpStream> = (0..8)
+        .map(|_| {
+            let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+            std::io::Write::write_all(&mut s, POST.as_bytes()).unwrap();
+            s
+        })
+        .collect();
+    let seen = app.echo.count();
+    app.stop().await;
+    for (i, mut s) in queued.into_iter().enumerate() {
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut answer = Vec::new();
+        let read = std::io::Read::read_to_end(&mut s, &mut answer);
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(read.is_ok(), "connection {i}: {read:?} after {answer:?}");
+        assert_eq!(status_of(&answer), 200, "connection {i}: {answer:?}");
+        assert!(
+            answer.to_ascii_lowercase().contains("connection: close"),
+            "connection {i}: {answer}"
+        );
+    }
+    assert_eq!(app.echo.count(), seen + 8, "the app did not get every POST");
+}
