@@ -187,6 +187,7 @@ pub fn services(config: &Config, stores: &Stores, master: &[u8; 32]) -> anyhow::
         throttle: throttle.clone(),
         mailer: mailer.clone(),
         issuer: config.two_factor.issuer.clone(),
+        totp: config.two_factor.methods.totp,
     })
     .metered(meter.clone());
     let passwords = Passwords::new(PasswordsParts {

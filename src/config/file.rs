@@ -352,6 +352,7 @@ pub struct RawTwoFactor {
     pub step_up_window: String,
     pub remember_device_days: u32,
     pub require_enrollment: bool,
+    pub methods: Vec<String>,
 }
 
 impl Default for RawTwoFactor {
@@ -361,6 +362,7 @@ impl Default for RawTwoFactor {
             step_up_window: "10m".into(),
             remember_device_days: 30,
             require_enrollment: false,
+            methods: vec!["totp".into(), "passkey".into()],
         }
     }
 }
@@ -374,6 +376,10 @@ pub struct RawWebauthn {
     pub passwordless: bool,
     pub user_verification: String,
     pub attestation: String,
+    /// With `attestation = "direct"`: the vendors' attestation root certificates (PEM files)
+    /// and the authenticator models (AAGUIDs) allowed under them.
+    pub attestation_ca: Vec<PathBuf>,
+    pub aaguids: Vec<String>,
     /// The primary portal's RP ID, when it should be a parent domain of the portal host.
     pub rp_id: Option<String>,
     pub rp_name: Option<String>,
@@ -386,6 +392,8 @@ impl Default for RawWebauthn {
             passwordless: true,
             user_verification: "required".into(),
             attestation: "none".into(),
+            attestation_ca: Vec::new(),
+            aaguids: Vec::new(),
             rp_id: None,
             rp_name: None,
         }

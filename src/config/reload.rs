@@ -28,6 +28,7 @@ pub fn for_reload(running: &Config, new: Config) -> (Config, Vec<&'static str>) 
     let two_factor = super::TwoFactorConfig {
         issuer: old.two_factor.issuer,
         remember_device_days: old.two_factor.remember_device_days,
+        methods: old.two_factor.methods,
         ..new.two_factor
     };
     let merged = Config {
@@ -103,6 +104,10 @@ fn restart_only_changes(a: &Config, b: &Config) -> Vec<&'static str> {
         (
             "two_factor.remember_device_days",
             a.two_factor.remember_device_days != b.two_factor.remember_device_days,
+        ),
+        (
+            "two_factor.methods",
+            a.two_factor.methods != b.two_factor.methods,
         ),
         ("notifier", notifier_differs(a, b)),
         ("admin.group", a.admin.group != b.admin.group),

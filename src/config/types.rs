@@ -208,7 +208,7 @@ impl Config {
 }
 
 /// Passkeys (docs/passkeys.md): one relying party per RP ID.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct WebauthnConfig {
     /// Offered at all (false when configured off or when no portal can be a relying party).
     pub enabled: bool,
@@ -217,6 +217,22 @@ pub struct WebauthnConfig {
     /// The name authenticators show beside the account.
     pub rp_name: String,
     pub parties: Vec<RelyingParty>,
+    /// `attestation = "direct"`: only these authenticator models may be registered.
+    pub attestation: Option<AttestationPolicy>,
+    /// `user_verification = "required"`: every ceremony verifies the person; `false`
+    /// ("preferred") lets a key without a PIN register and be the step after the password.
+    /// A sign-in without password verifies the person either way.
+    pub verify_user: bool,
+}
+
+/// The authenticators a team allows (`webauthn.attestation = "direct"`): a new passkey must
+/// prove, by a certificate chain to one of `roots`, that it is one of the `aaguids` models.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttestationPolicy {
+    /// The vendors' root certificates (DER).
+    pub roots: Vec<Vec<u8>>,
+    /// The allowed models' AAGUIDs.
+    pub aaguids: Vec<webauthn_rs::prelude::Uuid>,
 }
 
 /// One RP ID and the portals whose pages may use its credentials.
@@ -310,6 +326,16 @@ pub struct SecretsConfig {
     pub totp_key: Option<SecretString>,
 }
 
+/// Which second factors `two_factor.methods` allows. A factor left out is neither offered
+/// nor accepted; recovery codes stay the fallback of every user who has them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FactorMethods {
+    /// Codes from an authenticator app.
+    pub totp: bool,
+    /// Passkeys, as a second step and (per `webauthn.passwordless`) on their own.
+    pub passkey: bool,
+}
+
 /// Two-factor settings.
 #[derive(Debug, Clone)]
 pub struct TwoFactorConfig {
@@ -321,6 +347,8 @@ pub struct TwoFactorConfig {
     pub remember_device_days: u32,
     /// Send users without 2FA to enrolment when a `two_factor` rule matches.
     pub require_enrollment: bool,
+    /// The second factors users may set up and sign in with (recovery codes always work).
+    pub methods: FactorMethods,
 }
 
 /// Where notices (mail) go.
@@ -466,4 +494,19 @@ pub struct MetricsConfig {
     /// Where the separate plain-HTTP listener serving only `/metrics` binds; `None`: no
     /// listener and nothing recorded.
     pub listen: Option<SocketAddr>,
+}
+
+impl AttestationPolicy {
+    /// The list the WebAuthn library checks a new credential's attestation against: every
+    /// allowed model under every root.
+    pub fn ca_list(&self) -> Result<webauthn_rs::prelude::AttestationCaList, String> {
+        let mut list = webauthn_rs::prelude::AttestationCaListBuilder::new();
+        for root in &self.roots {
+            for id in &self.aaguids {
+                list.insert_device_der(root, *id, id.to_string(), Default::default())
+                    .map_err(|e| format!("a root certificate is unusable: {e:?}"))?;
+            }
+        }
+        Ok(list.build())
+    }
 }

@@ -192,7 +192,15 @@ pub(super) fn validate(raw: RawConfig, base_dir: &Path, problems: &mut Vec<Probl
     let access = access::rules(&mut cx, &raw.access_control);
     let log = log(&mut cx, &raw.log);
     let two_factor = security::two_factor(&mut cx, &raw.two_factor, &portal.title);
-    let webauthn = webauthn::webauthn(&mut cx, &raw.webauthn, &portal, &session.cookie.domains);
+    let webauthn = webauthn::webauthn(
+        &mut cx,
+        &raw.webauthn,
+        (&portal, &session.cookie.domains),
+        two_factor.methods.passkey,
+    );
+    if !webauthn.enabled {
+        access::no_passkey_rules(&mut cx, &access);
+    }
     let notifier = security::notifier(&mut cx, &raw.notifier);
     let admin = admin::admin(&mut cx, &raw.admin);
     let metrics = metrics::metrics(&mut cx, &raw.metrics, &server.listen);

@@ -57,7 +57,8 @@ pub enum AuthError {
     /// was started for another purpose or session (docs/passkeys.md#challenges).
     #[error("passkey challenge expired")]
     CeremonyExpired,
-    /// The portal on this host does not offer passkeys (or not this use of them).
+    /// The portal on this host does not offer passkeys (or not this use of them), or
+    /// `two_factor.methods` leaves out the factor asked for.
     #[error("passkeys not offered here")]
     NotOffered,
     /// The user has as many passkeys as allowed.

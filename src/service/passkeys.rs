@@ -13,11 +13,14 @@ use std::sync::Arc;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use webauthn_rs::prelude::{
-    Passkey, PasskeyAuthentication, PasskeyRegistration, PublicKeyCredential,
-    RegisterPublicKeyCredential, Uuid, Webauthn, WebauthnError,
+    AttestationCaList, AttestedPasskeyRegistration, AuthenticationResult,
+    CreationChallengeResponse, Credential, CredentialID, Passkey, PasskeyAuthentication,
+    PasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential,
+    RequestChallengeResponse, SecurityKey, SecurityKeyAuthentication, SecurityKeyRegistration,
+    Uuid, Webauthn, WebauthnError,
 };
 
 pub use parties::Parties;
@@ -130,17 +133,19 @@ impl Passkeys {
         } else {
             &s.user.display_name
         };
-        let (options, state) = webauthn
-            .start_passkey_registration(handle, &s.user.username, shown, Some(exclude))
-            .map_err(refused)?;
+        let user = (handle, s.user.username.as_str(), shown.as_str());
+        let (options, state) = registration(webauthn, &self.parties, user, exclude)?;
         let mut options = serde_json::to_value(options).map_err(|e| AuthError::Crypto(e.into()))?;
         if self.passwordless
             && let Some(sel) = options.pointer_mut("/publicKey/authenticatorSelection")
         {
             // A discoverable credential, so that it can sign in without a username. A hint to
-            // the authenticator, not a policy: nothing is verified from it.
-            sel["residentKey"] = "required".into();
-            sel["requireResidentKey"] = true.into();
+            // the authenticator, not a policy: nothing is verified from it. Only preferred
+            // when verification is: a key without a PIN may not keep discoverable ones, and
+            // could not sign in without a password anyway.
+            let verify = self.parties.verify_user();
+            sel["residentKey"] = if verify { "required" } else { "preferred" }.into();
+            sel["requireResidentKey"] = verify.into();
         }
         self.keep(registering(s), rp, &state, &options, now).await
     }
@@ -158,12 +163,20 @@ impl Passkeys {
     ) -> Result<(), AuthError> {
         let user = &s.user;
         let purpose = registering(s);
-        let (webauthn, _, state) = self
-            .take::<PasskeyRegistration>(ceremony, &purpose, now)
-            .await?;
+        let (webauthn, _, state) = self.take::<Registering>(ceremony, &purpose, now).await?;
         let answer: RegisterPublicKeyCredential =
             serde_json::from_str(response).map_err(|_| AuthError::PasskeyRefused)?;
-        let passkey = match webauthn.finish_passkey_registration(&answer, &state) {
+        let checked = match &state {
+            Registering::Plain(state) => webauthn.finish_passkey_registration(&answer, state),
+            // The attestation is checked here, once: afterwards it is an ordinary passkey.
+            Registering::Attested(state) => webauthn
+                .finish_attested_passkey_registration(&answer, state)
+                .map(Passkey::from),
+            Registering::Unverified(state) => webauthn
+                .finish_securitykey_registration(&answer, state)
+                .map(|key| Passkey::from(Credential::from(key))),
+        };
+        let passkey = match checked {
             Ok(p) => p,
             Err(e) => {
                 audit!(event::PASSKEY_REFUSED, user = %crate::audit::Clean(&user.username), ip = %origin.ip, during = "registration", reason = %e);
@@ -335,9 +348,7 @@ impl Passkeys {
         if creds.is_empty() {
             return Ok(None);
         }
-        let (options, state) = webauthn
-            .start_passkey_authentication(&creds)
-            .map_err(refused)?;
+        let (options, state) = assertion(webauthn, self.parties.verify_user(), creds)?;
         self.keep(second_step(who), rp, &state, &options, now)
             .await
             .map(Some)
@@ -355,12 +366,20 @@ impl Passkeys {
         origin: Origin<'_>,
     ) -> Result<(), AuthError> {
         let (webauthn, _, state) = self
-            .take::<PasskeyAuthentication>(ceremony, &second_step(who), now)
+            .take::<Asserting>(ceremony, &second_step(who), now)
             .await?;
         let answer: PublicKeyCredential =
             serde_json::from_str(response).map_err(|_| AuthError::PasskeyRefused)?;
-        let result = webauthn.finish_passkey_authentication(&answer, &state);
-        self.settle(&who.user, result, &answer, now, origin).await
+        let result: Result<AuthenticationResult, _> = match &state {
+            Asserting::Verified(state) => webauthn.finish_passkey_authentication(&answer, state),
+            Asserting::Unverified(state) => {
+                webauthn.finish_securitykey_authentication(&answer, state)
+            }
+        };
+        // After the password, verification is needed only when `user_verification` requires it.
+        let verified = self.parties.verify_user();
+        self.settle(&who.user, (result, verified), &answer, now, origin)
+            .await
     }
 }
 
@@ -383,4 +402,76 @@ fn second_step(who: &Resolved) -> Purpose {
 /// A library error where a ceremony could not even start: never the user's fault.
 fn refused(e: WebauthnError) -> AuthError {
     AuthError::Crypto(Box::new(e))
+}
+
+/// The server half of a registration: with attestation on, the library's attested kind,
+/// which carries the allowed models to the answer; with `user_verification = "preferred"`,
+/// its security-key kind, which asks for verification without requiring it.
+#[derive(Serialize, Deserialize)]
+enum Registering {
+    Plain(PasskeyRegistration),
+    Attested(AttestedPasskeyRegistration),
+    Unverified(SecurityKeyRegistration),
+}
+
+/// Starts a registration for `user` (handle, name, name shown): an attested one when the
+/// parties allow only listed models (which always verifies the person), else one that
+/// requires verification or, per `user_verification`, only prefers it.
+fn registration(
+    webauthn: &Webauthn,
+    parties: &Parties,
+    (handle, name, shown): (Uuid, &str, &str),
+    exclude: Vec<CredentialID>,
+) -> Result<(CreationChallengeResponse, Registering), AuthError> {
+    let exclude = Some(exclude);
+    Ok(match (parties.attestation(), parties.verify_user()) {
+        (Some(cas), _) => {
+            let cas: AttestationCaList = cas.clone();
+            let (options, state) = webauthn
+                .start_attested_passkey_registration(handle, name, shown, exclude, cas, None)
+                .map_err(refused)?;
+            (options, Registering::Attested(state))
+        }
+        (None, true) => {
+            let (options, state) = webauthn
+                .start_passkey_registration(handle, name, shown, exclude)
+                .map_err(refused)?;
+            (options, Registering::Plain(state))
+        }
+        (None, false) => {
+            let (options, state) = webauthn
+                .start_securitykey_registration(handle, name, shown, exclude, None, None)
+                .map_err(refused)?;
+            (options, Registering::Unverified(state))
+        }
+    })
+}
+
+/// The server half of a second step: verification required, or only preferred.
+#[derive(Serialize, Deserialize)]
+enum Asserting {
+    Verified(PasskeyAuthentication),
+    Unverified(SecurityKeyAuthentication),
+}
+
+/// Starts a second step by one of `creds`, requiring the person verified or not.
+fn assertion(
+    webauthn: &Webauthn,
+    verify_user: bool,
+    creds: Vec<Passkey>,
+) -> Result<(RequestChallengeResponse, Asserting), AuthError> {
+    if verify_user {
+        let (options, state) = webauthn
+            .start_passkey_authentication(&creds)
+            .map_err(refused)?;
+        return Ok((options, Asserting::Verified(state)));
+    }
+    let keys: Vec<SecurityKey> = creds
+        .into_iter()
+        .map(|p| SecurityKey::from(Credential::from(p)))
+        .collect();
+    let (options, state) = webauthn
+        .start_securitykey_authentication(&keys)
+        .map_err(refused)?;
+    Ok((options, Asserting::Unverified(state)))
 }

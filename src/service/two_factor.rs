@@ -112,6 +112,8 @@ pub struct TwoFactor {
     throttle: Throttle,
     mailer: Mailer,
     issuer: String,
+    /// Whether `two_factor.methods` allows authenticator apps.
+    totp: bool,
     meter: Meter,
 }
 
@@ -129,6 +131,9 @@ pub struct TwoFactorParts {
     pub mailer: Mailer,
     /// The issuer name authenticator apps show.
     pub issuer: String,
+    /// Whether codes from an authenticator app may be set up and accepted; without them
+    /// only recovery codes (and passkeys) are a second factor.
+    pub totp: bool,
 }
 
 impl TwoFactor {
@@ -144,6 +149,7 @@ impl TwoFactor {
             throttle: p.throttle,
             mailer: p.mailer,
             issuer: p.issuer,
+            totp: p.totp,
             meter: Meter::off(),
         }
     }
@@ -151,6 +157,11 @@ impl TwoFactor {
     /// The same service counting code-step outcomes into `meter`.
     pub fn metered(self, meter: Meter) -> Self {
         Self { meter, ..self }
+    }
+
+    /// Whether authenticator apps may be set up and their codes are accepted.
+    pub fn totp_offered(&self) -> bool {
+        self.totp
     }
 
     /// The remembered-device service.
@@ -183,6 +194,9 @@ impl TwoFactor {
     /// Starts (or restarts) enrolment: a new secret is stored sealed as pending and shown.
     /// Nothing changes for login until [`TwoFactor::confirm_enrollment`].
     pub async fn begin_enrollment(&self, user: &User) -> Result<Enrollment, AuthError> {
+        if !self.totp {
+            return Err(AuthError::NotOffered);
+        }
         let secret = TotpSecret::generate();
         let sealed = self
             .sealer
@@ -213,6 +227,9 @@ impl TwoFactor {
         origin: Origin<'_>,
     ) -> Result<(SessionId, Vec<RecoveryCode>), AuthError> {
         let user = &current.user;
+        if !self.totp {
+            return Err(AuthError::NotOffered);
+        }
         let attempts = self.throttle.admit_code(user, now, origin.ip).await?;
         let step = match self.check_enrollment_code(user, code, now).await {
             Ok(Some(step)) => step,

@@ -542,10 +542,92 @@ fn an_rp_id_that_does_not_cover_the_portal_is_refused() {
     let p = problems(&format!("{ip}[webauthn]\nenabled = true\n"));
     assert!(has(&p, "webauthn.enabled"), "{p:#?}");
     let p = problems(&format!(
-        "{one_host}[webauthn]\nuser_verification = \"preferred\"\nattestation = \"direct\"\n"
+        "{one_host}[webauthn]\nuser_verification = \"discouraged\"\nattestation = \"indirect\"\n"
     ));
     assert!(
         has(&p, "webauthn.user_verification") && has(&p, "webauthn.attestation"),
         "{p:#?}"
     );
+}
+
+#[test]
+fn two_factor_methods_are_checked_and_agree_with_webauthn_and_the_rules() {
+    let one_host = "[portal]\nurl = \"https://auth.example.com/_gatehouse\"\n[[sites]]\nhost = \"auth.example.com\"\nupstream = \"http://127.0.0.1:1\"\n";
+    let load = |extra: &str| {
+        load_str(
+            &format!("{one_host}{extra}"),
+            Path::new("/tmp"),
+            std::iter::empty(),
+        )
+        .unwrap_or_else(|p| panic!("{p:#?}"))
+    };
+    let both = load("");
+    assert!(both.two_factor.methods.totp && both.two_factor.methods.passkey);
+    let passkeys_only = load("[two_factor]\nmethods = [\"passkey\"]\n");
+    assert!(!passkeys_only.two_factor.methods.totp && passkeys_only.webauthn.enabled);
+    // Without "passkey", passkeys are off.
+    let apps_only = load("[two_factor]\nmethods = [\"totp\"]\n");
+    assert!(!apps_only.webauthn.enabled);
+    for (extra, key) in [
+        ("[two_factor]\nmethods = []\n", "two_factor.methods"),
+        ("[two_factor]\nmethods = [\"sms\"]\n", "two_factor.methods"),
+        (
+            "[two_factor]\nmethods = [\"totp\"]\n[webauthn]\nenabled = true\n",
+            "webauthn.enabled",
+        ),
+        // A `passkey` rule nobody could meet.
+        (
+            "[two_factor]\nmethods = [\"totp\"]\n[[access_control.rules]]\nhost = \"auth.example.com\"\npolicy = \"passkey\"\n",
+            "access_control.rules[0].policy",
+        ),
+        (
+            "[webauthn]\nenabled = false\n[access_control]\ndefault_policy = \"passkey\"\n",
+            "access_control.default_policy",
+        ),
+    ] {
+        let p = problems(&format!("{one_host}{extra}"));
+        assert!(has(&p, key), "{extra}: {p:#?}");
+    }
+}
+
+#[test]
+fn attestation_needs_readable_roots_and_aaguids() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = rcgen::generate_simple_self_signed(vec!["attestation.example".to_owned()]).unwrap();
+    let pem = dir.path().join("vendor-root.pem");
+    std::fs::write(&pem, root.cert.pem()).unwrap();
+    let one_host = "[portal]\nurl = \"https://auth.example.com/_gatehouse\"\n[[sites]]\nhost = \"auth.example.com\"\nupstream = \"http://127.0.0.1:1\"\n";
+    let aaguid = "cb69481e-8ff7-4039-93ec-0a2729a154a8";
+    let ok = load_str(
+        &format!(
+            "{one_host}[webauthn]\nattestation = \"direct\"\nattestation_ca = [{:?}]\naaguids = [\"{aaguid}\"]\n",
+            pem.display()
+        ),
+        Path::new("/tmp"),
+        std::iter::empty(),
+    )
+    .unwrap_or_else(|p| panic!("{p:#?}"));
+    let policy = ok.webauthn.attestation.expect("attestation on");
+    assert_eq!(policy.roots.len(), 1);
+    assert_eq!(policy.aaguids[0].to_string(), aaguid);
+    for (extra, keys) in [
+        (
+            "attestation = \"direct\"\n".to_owned(),
+            &["webauthn.attestation_ca", "webauthn.aaguids"][..],
+        ),
+        (
+            "attestation = \"direct\"\nattestation_ca = [\"/nonexistent/root.pem\"]\naaguids = [\"not-a-uuid\"]\n"
+                .to_owned(),
+            &["webauthn.attestation_ca", "webauthn.aaguids"][..],
+        ),
+        (
+            format!("aaguids = [\"{aaguid}\"]\n"),
+            &["webauthn.attestation"][..],
+        ),
+    ] {
+        let p = problems(&format!("{one_host}[webauthn]\n{extra}"));
+        for key in keys {
+            assert!(has(&p, key), "{extra}: {key}: {p:#?}");
+        }
+    }
 }

@@ -10,7 +10,7 @@ use crate::session_util::{TRUSTED, assert_works};
 use crate::totp_util::*;
 
 /// Registers a passkey for the signed-in browser `b` through the account pages.
-async fn add_passkey(
+pub(crate) async fn add_passkey(
     app: &TestApp,
     b: &mut Browser,
     key: &mut SoftKey,
@@ -96,7 +96,7 @@ async fn alice_with_passkey(app: &TestApp, key: &mut SoftKey) {
 
 /// A passkey was added: the account page, or (the user's first second factor) their new
 /// recovery codes, shown once.
-fn assert_added(status: u16, html: &str) {
+pub(crate) fn assert_added(status: u16, html: &str) {
     assert!(
         status == 303 || (status == 200 && html.contains("id=\"recovery-codes\"")),
         "{status}: {html}"

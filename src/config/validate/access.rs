@@ -130,3 +130,24 @@ fn parse_subject(raw: &str) -> Option<Subject> {
         .and_then(|g| parse_group(g).ok())
         .map(Subject::Group)
 }
+
+/// With passkeys off, a `passkey` rule could never be met: every user would be refused.
+pub(super) fn no_passkey_rules(cx: &mut Ctx<'_>, access: &AccessRules) {
+    let keys = access
+        .rules
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.policy == Policy::Passkey)
+        .map(|(i, _)| format!("access_control.rules[{i}].policy"))
+        .chain(
+            (access.default_policy == Policy::Passkey)
+                .then(|| "access_control.default_policy".to_owned()),
+        );
+    for key in keys {
+        cx.problem(
+            &key,
+            "is \"passkey\", but passkeys are off here",
+            "passkeys need webauthn enabled, \"passkey\" in two_factor.methods and a portal on a host name; else use two_factor",
+        );
+    }
+}

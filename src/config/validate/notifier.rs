@@ -134,7 +134,9 @@ pub(super) fn smtp(cx: &mut Ctx<'_>, raw: &RawSmtp) -> SmtpConfig {
 }
 
 /// The certificates of a PEM file: at least one, all parseable.
-fn pem_certificates(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, String> {
+pub(super) fn pem_certificates(
+    path: &std::path::Path,
+) -> Result<Vec<CertificateDer<'static>>, String> {
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
         .map_err(|e| format!("{}: {e}", path.display()))?
         .collect::<Result<_, _>>()

@@ -241,6 +241,7 @@ pub(super) fn two_factor(cx: &mut Ctx<'_>, raw: &RawTwoFactor, title: &str) -> T
         step_up_window,
         remember_device_days: raw.remember_device_days,
         require_enrollment: raw.require_enrollment,
+        methods: methods(cx, &raw.methods),
     }
 }
 
@@ -264,4 +265,31 @@ pub(super) fn notifier(cx: &mut Ctx<'_>, raw: &RawNotifier) -> NotifierConfig {
         file_dir: raw.file_dir.as_ref().map(|d| cx.path(d)),
         smtp: raw.smtp.as_ref().map(|s| super::notifier::smtp(cx, s)),
     }
+}
+
+/// `two_factor.methods`: a non-empty list of known factor names.
+fn methods(cx: &mut Ctx<'_>, names: &[String]) -> FactorMethods {
+    let mut m = FactorMethods {
+        totp: false,
+        passkey: false,
+    };
+    for name in names {
+        match name.as_str() {
+            "totp" => m.totp = true,
+            "passkey" => m.passkey = true,
+            other => cx.problem(
+                "two_factor.methods",
+                &format!("{other:?} is not a second factor"),
+                "list \"totp\", \"passkey\" or both (recovery codes always work)",
+            ),
+        }
+    }
+    if names.is_empty() {
+        cx.problem(
+            "two_factor.methods",
+            "is empty",
+            "list \"totp\", \"passkey\" or both (recovery codes always work)",
+        );
+    }
+    m
 }

@@ -10,29 +10,29 @@ use std::net::IpAddr;
 use super::Ctx;
 use crate::config::file::RawWebauthn;
 use crate::config::types::{
-    CookieDomain, PortalConfig, PublicUrl, RelyingParty, WebauthnConfig, within_domain,
+    AttestationPolicy, CookieDomain, PortalConfig, PublicUrl, RelyingParty, WebauthnConfig,
+    within_domain,
 };
 
 pub(super) fn webauthn(
     cx: &mut Ctx<'_>,
     raw: &RawWebauthn,
-    portal: &PortalConfig,
-    domains: &[CookieDomain],
+    (portal, domains): (&PortalConfig, &[CookieDomain]),
+    allowed: bool,
 ) -> WebauthnConfig {
-    if raw.user_verification != "required" {
-        cx.problem(
-            "webauthn.user_verification",
-            &format!("{:?} is not supported", raw.user_verification),
-            "passkeys always verify the person (PIN or biometric): use \"required\"",
-        );
-    }
-    if raw.attestation != "none" {
-        cx.problem(
-            "webauthn.attestation",
-            &format!("{:?} is not supported", raw.attestation),
-            "authenticator attestation is not checked in this version: use \"none\"",
-        );
-    }
+    let verify_user = match raw.user_verification.as_str() {
+        "required" => true,
+        "preferred" => false,
+        other => {
+            cx.problem(
+                "webauthn.user_verification",
+                &format!("{other:?} is not supported"),
+                "\"required\" (the person is verified by PIN or biometric) or \"preferred\" (security keys without a PIN may be a second step; a sign-in without password still verifies the person)",
+            );
+            true
+        }
+    };
+    let attestation = attestation(cx, raw);
     let rp_name = raw.rp_name.clone().unwrap_or_else(|| portal.title.clone());
     if rp_name.trim().is_empty() || rp_name.chars().any(char::is_control) {
         cx.problem(
@@ -46,8 +46,20 @@ pub(super) fn webauthn(
         passwordless: false,
         rp_name: rp_name.clone(),
         parties: Vec::new(),
+        attestation: None,
+        verify_user: true,
     };
     if raw.enabled == Some(false) {
+        return off;
+    }
+    if !allowed {
+        if raw.enabled == Some(true) {
+            cx.problem(
+                "webauthn.enabled",
+                "is true, but two_factor.methods leaves out \"passkey\"",
+                "add \"passkey\" to two_factor.methods, or set webauthn.enabled = false",
+            );
+        }
         return off;
     }
     let mut parties: Vec<RelyingParty> = Vec::new();
@@ -84,7 +96,82 @@ pub(super) fn webauthn(
         passwordless: raw.passwordless,
         rp_name,
         parties,
+        attestation,
+        verify_user,
     }
+}
+
+/// `attestation`, `attestation_ca` and `aaguids`: "none" takes any authenticator; "direct"
+/// needs at least one root certificate and one AAGUID, each readable and well-formed.
+fn attestation(cx: &mut Ctx<'_>, raw: &RawWebauthn) -> Option<AttestationPolicy> {
+    const HINT: &str = "\"none\" accepts any authenticator; \"direct\" accepts only the models in webauthn.aaguids, proven by a chain to a root in webauthn.attestation_ca";
+    match raw.attestation.as_str() {
+        "none" => {
+            if !raw.attestation_ca.is_empty() || !raw.aaguids.is_empty() {
+                cx.problem(
+                    "webauthn.attestation",
+                    "is \"none\", but attestation_ca or aaguids is set",
+                    HINT,
+                );
+            }
+            return None;
+        }
+        "direct" => {}
+        other => {
+            cx.problem(
+                "webauthn.attestation",
+                &format!("{other:?} is not supported"),
+                HINT,
+            );
+            return None;
+        }
+    }
+    let mut roots = Vec::new();
+    for path in &raw.attestation_ca {
+        match super::notifier::pem_certificates(path) {
+            Ok(certs) => roots.extend(certs.into_iter().map(|c| c.to_vec())),
+            Err(e) => cx.problem(
+                "webauthn.attestation_ca",
+                &e,
+                "a PEM file of the vendor's attestation root certificate",
+            ),
+        }
+    }
+    if raw.attestation_ca.is_empty() {
+        cx.problem(
+            "webauthn.attestation_ca",
+            "is empty, but attestation is \"direct\"",
+            "list the PEM files of the vendors' attestation root certificates",
+        );
+    }
+    let mut aaguids = Vec::new();
+    for text in &raw.aaguids {
+        match webauthn_rs::prelude::Uuid::parse_str(text.trim()) {
+            Ok(id) => aaguids.push(id),
+            Err(_) => cx.problem(
+                "webauthn.aaguids",
+                &format!("{text:?} is not an AAGUID"),
+                "an AAGUID is a UUID such as \"cb69481e-8ff7-4039-93ec-0a2729a154a8\"",
+            ),
+        }
+    }
+    if raw.aaguids.is_empty() {
+        cx.problem(
+            "webauthn.aaguids",
+            "is empty, but attestation is \"direct\"",
+            "list the AAGUIDs of the authenticator models you allow",
+        );
+    }
+    let policy = AttestationPolicy { roots, aaguids };
+    // A certificate the WebAuthn library cannot use is refused now, not at the first passkey.
+    if let Err(e) = policy.ca_list() {
+        cx.problem(
+            "webauthn.attestation_ca",
+            &e,
+            "a PEM file of the vendor's attestation root certificate",
+        );
+    }
+    Some(policy)
 }
 
 /// Every portal with the RP ID it uses.

@@ -85,6 +85,8 @@ struct AccountPage<'a> {
     username: &'a str,
     display_name: &'a str,
     totp_enabled: bool,
+    /// `two_factor.methods` allows authenticator apps: the set-up link shows.
+    totp_offered: bool,
     codes_left: u64,
     devices: Vec<DeviceRow>,
     remember_days: u32,
@@ -146,6 +148,7 @@ pub(super) async fn account_page(
         username: &user.username,
         display_name: &user.display_name,
         totp_enabled: user.totp_enabled,
+        totp_offered: app.two_factor.totp_offered(),
         codes_left,
         devices: listed.into_iter().map(device_row).collect(),
         remember_days: devices.days(),

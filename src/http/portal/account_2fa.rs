@@ -128,6 +128,18 @@ fn needs_step_up(
     })
 }
 
+/// Where "set up two-factor" leads instead of an app's secret: the account page for a user
+/// who has an app already; adding a passkey when `two_factor.methods` leaves apps out (and
+/// the portal on this host offers passkeys).
+fn set_up_elsewhere(app: &AppState, ctx: &RequestCtx, s: &Resolved) -> String {
+    let page = if !s.user.totp_enabled && app.passkeys.offered(&ctx.host) {
+        "/account/passkeys/add"
+    } else {
+        "/account"
+    };
+    app.config.portal.url.path(page)
+}
+
 /// `GET /account/2fa/enable`: a new secret to scan, after a recent password.
 pub(super) async fn enable_page(
     State(app): State<Arc<AppState>>,
@@ -137,8 +149,8 @@ pub(super) async fn enable_page(
     query: Result<Query<LoginQuery>, QueryRejection>,
 ) -> Result<Response<Body>, WebError> {
     let rd = query_rd(&app, &ctx, query);
-    if s.user.totp_enabled {
-        return Ok(see_other(&app.config.portal.url.path("/account")));
+    if s.user.totp_enabled || !app.two_factor.totp_offered() {
+        return Ok(see_other(&set_up_elsewhere(&app, &ctx, &s)));
     }
     needs_step_up(&app, &ctx, &s, &rd, StatusCode::OK)?;
     let enrollment = app.two_factor.begin_enrollment(&s.user).await?;
@@ -180,8 +192,8 @@ pub(super) async fn enable_submit(
     CsrfForm(form): CsrfForm<CodeForm>,
 ) -> Result<Response<Body>, WebError> {
     let rd = safe_rd(&app, &ctx, &form.rd);
-    if s.user.totp_enabled {
-        return Ok(see_other(&app.config.portal.url.path("/account")));
+    if s.user.totp_enabled || !app.two_factor.totp_offered() {
+        return Ok(see_other(&set_up_elsewhere(&app, &ctx, &s)));
     }
     needs_step_up(&app, &ctx, &s, &rd, StatusCode::UNAUTHORIZED)?;
     match app

@@ -143,13 +143,15 @@ async fn code_page(
             ceremony: c.ceremony,
             options: c.options,
         });
+    // An app the user has but `two_factor.methods` leaves out is not asked for.
+    let has_totp = who.user.totp_enabled && app.two_factor.totp_offered();
     let page = CodePage {
         title: Msg::new("code-title"),
         username: &who.user.username,
         rd: step.rd,
         // Without an app, a code can only be a recovery code.
-        recovery: step.recovery || !who.user.totp_enabled,
-        has_totp: who.user.totp_enabled,
+        recovery: step.recovery || !has_totp,
+        has_totp,
         switch,
         error,
         remember_days: app.two_factor.devices().days(),

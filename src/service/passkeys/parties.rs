@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use webauthn_rs::prelude::{Url, Webauthn, WebauthnBuilder};
+use webauthn_rs::prelude::{AttestationCaList, Url, Webauthn, WebauthnBuilder};
 
 use crate::config::WebauthnConfig;
 use crate::domain::passkey::CEREMONY_TTL;
@@ -11,6 +11,10 @@ use crate::domain::passkey::CEREMONY_TTL;
 /// Every relying party, found by the portal host of a request or by its RP ID.
 pub struct Parties {
     parties: Vec<(crate::config::RelyingParty, Webauthn)>,
+    /// `attestation = "direct"`: the models a new passkey must prove it is.
+    attestation: Option<AttestationCaList>,
+    /// Whether registrations and second steps require the person verified.
+    verify_user: bool,
 }
 
 impl Parties {
@@ -22,7 +26,26 @@ impl Parties {
                 parties.push((p.clone(), build(p, &config.rp_name)?));
             }
         }
-        Ok(Self { parties })
+        let attestation = config
+            .attestation
+            .as_ref()
+            .map(crate::config::AttestationPolicy::ca_list)
+            .transpose()?;
+        Ok(Self {
+            parties,
+            attestation,
+            verify_user: config.verify_user,
+        })
+    }
+
+    /// Whether registrations and second steps require user verification.
+    pub fn verify_user(&self) -> bool {
+        self.verify_user
+    }
+
+    /// The authenticator models a new passkey must prove it is, when attestation is on.
+    pub fn attestation(&self) -> Option<&AttestationCaList> {
+        self.attestation.as_ref()
     }
 
     /// The party of the portal served on `host`.

@@ -192,23 +192,24 @@ impl Passkeys {
             return Err(AuthError::PasskeyRefused);
         };
         let result = webauthn.finish_discoverable_authentication_v2(answer, found.state, &passkey);
-        self.settle(user, result, answer, now, origin).await
+        // Alone, a passkey is both factors: the person must have been verified.
+        self.settle(user, (result, true), answer, now, origin).await
     }
 
     /// Settles a checked assertion: a refusal is audited; a pass must have verified the
-    /// person and must move the signature counter forward from the value stored now (a
+    /// person (when `verified` is asked for) and must move the signature counter forward from the value stored now (a
     /// counter that goes back is a cloned authenticator, docs/passkeys.md#counters), and its
     /// new counter and backup state are saved with a conditional write.
     pub(super) async fn settle(
         &self,
         user: &User,
-        result: Result<AuthenticationResult, WebauthnError>,
+        (result, verified): (Result<AuthenticationResult, WebauthnError>, bool),
         answer: &PublicKeyCredential,
         now: i64,
         origin: Origin<'_>,
     ) -> Result<(), AuthError> {
         let result = match result {
-            Ok(r) if r.user_verified() => r,
+            Ok(r) if r.user_verified() || !verified => r,
             Ok(_) => return self.refuse(user, "user not verified", origin),
             Err(e) => return self.refuse(user, &e.to_string(), origin),
         };

@@ -139,7 +139,8 @@ impl TwoFactor {
                 .chars()
                 .all(|c| c.is_ascii_digit() || c.is_ascii_whitespace())
         {
-            let Some(sealed) = record.secret else {
+            // An app's code counts only while `two_factor.methods` allows apps.
+            let Some(sealed) = record.secret.filter(|_| self.totp) else {
                 return Ok(None);
             };
             let secret = self.open(&sealed, user.id)?;

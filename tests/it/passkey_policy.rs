@@ -1,0 +1,207 @@
+//! The operator's policy over second factors (docs/passkeys.md#policy): `two_factor.methods`
+//! leaves a factor out (neither offered nor accepted; recovery codes still work), and
+//! `webauthn.attestation = "direct"` admits only the listed authenticator models.
+
+use crate::harness::user_store::database_for;
+use crate::harness::*;
+use crate::passkey_util::*;
+use crate::passkeys::{add_passkey, assert_added};
+use crate::session_util::{TRUSTED, assert_works};
+use crate::totp_util::*;
+
+/// A second gateway on the database of `first`, with `overlay`: the same users under another
+/// policy, as after an operator edits the file and restarts.
+async fn same_users(first: &TestApp, overlay: &str) -> TestApp {
+    let database = database_for(first.dir.path());
+    let overlay = format!("{overlay}{TRUSTED}[storage]\ndatabase = {database:?}\n");
+    TestApp::spawn(Opts::with(Store::Memory, &overlay)).await
+}
+
+#[tokio::test]
+async fn an_authenticator_app_left_out_of_the_methods_is_neither_offered_nor_accepted() {
+    // On a manual clock: each code is for a later step at once, with no wait.
+    let before = TestApp::spawn(Opts::default().manual_clock()).await;
+    before.add_user("alice", PW, &["users"]).await;
+    before.add_user("bob", PW, &["users"]).await;
+    let mut alice = enroll(&before, "alice").await;
+    let app = same_users(&before, "[two_factor]\nmethods = [\"passkey\"]\n").await;
+
+    // alice's app is still her second factor, so a password alone is not enough; but its
+    // codes no longer count, and the code page asks for a recovery code only.
+    let mut b = app.browser();
+    password_step(&app, &mut b, "alice", "").await;
+    let (_, html) = page(&app, &mut b, "/login/2fa").await;
+    assert!(!html.contains("id=\"switch-code\""), "{html}");
+    let code = alice.next_code().await;
+    let resp = code_step(&app, &mut b, &code, false, "").await;
+    assert_ne!(resp.status(), 303, "an app's code was accepted");
+    assert!(b.session(&app).is_none());
+    let resp = code_step(&app, &mut b, &alice.codes[0], false, "").await;
+    assert_eq!(resp.status(), 303, "{}", resp.text().await.unwrap());
+    assert_works(&app, &b, "password + recovery code").await;
+
+    // bob, without a second factor, is never offered an app: setting up two-factor means
+    // adding a passkey, and the app's enrolment cannot be posted either.
+    let mut c = app.login("bob", PW).await;
+    let (_, html) = page(&app, &mut c, "/account").await;
+    assert!(!html.contains("id=\"enable-2fa\""), "{html}");
+    let csrf = extract_csrf(&html);
+    for resp in [
+        c.send(app.get(&app.portal_host, &app.portal("/account/2fa/enable")))
+            .await,
+        c.send(post(&app, "/account/2fa/enable").form(&[("code", "123456"), ("csrf", &csrf)]))
+            .await,
+    ] {
+        assert_eq!(resp.status(), 303);
+        let to = resp.headers()["location"].to_str().unwrap();
+        assert_eq!(to, app.portal("/account/passkeys/add"));
+    }
+    let mut key = SoftKey::new(&app);
+    let (status, html) = add_passkey(&app, &mut c, &mut key, "Laptop").await;
+    assert_added(status, &html);
+
+    // The same account under the old policy: the app's codes count again.
+    let mut d = before.browser();
+    password_step(&before, &mut d, "alice", "").await;
+    let code = alice.next_code().await;
+    let resp = code_step(&before, &mut d, &code, false, "").await;
+    assert_eq!(resp.status(), 303, "{}", resp.text().await.unwrap());
+}
+
+#[tokio::test]
+async fn passkeys_left_out_of_the_methods_are_not_offered() {
+    let app = TestApp::spawn(Opts::with(
+        Store::Memory,
+        "[two_factor]\nmethods = [\"totp\"]\n",
+    ))
+    .await;
+    app.add_user("alice", PW, &["users"]).await;
+    let mut b = app.browser();
+    let (_, html) = page(&app, &mut b, "/login").await;
+    assert!(!html.contains("passkey-sign-in"), "{html}");
+    let mut b = app.login("alice", PW).await;
+    let (_, html) = page(&app, &mut b, "/account").await;
+    assert!(!html.contains("id=\"add-passkey\""), "{html}");
+    assert!(html.contains("id=\"enable-2fa\""), "{html}");
+    let (status, _) = page(&app, &mut b, "/account/passkeys/add").await;
+    assert_eq!(status, 404);
+    let csrf = app.login_form(&mut app.browser()).await;
+    let resp = b
+        .send(post(&app, "/login/passkey/options").form(&[("csrf", &csrf)]))
+        .await;
+    assert_ne!(resp.status(), 200, "a passwordless challenge was drawn");
+}
+
+/// `[webauthn]` admitting the soft token's model under its root.
+fn attestation_overlay(root: &std::path::Path, aaguid: &str) -> String {
+    format!(
+        "[webauthn]\nattestation = \"direct\"\nattestation_ca = [{:?}]\naaguids = [\"{aaguid}\"]\n",
+        root.display()
+    )
+}
+
+#[tokio::test]
+async fn attestation_admits_only_the_listed_models() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("vendor-root.pem");
+    let listed = webauthn_authenticator_rs::softtoken::AAGUID.to_string();
+    // The root is the soft token's own, so a token made for this app is made first.
+    let probe = TestApp::spawn(Opts::default()).await;
+    let (mut hardware, pem) = SoftKey::attested(&probe);
+    std::fs::write(&root, pem).unwrap();
+    let overlay = format!("{}{TRUSTED}", attestation_overlay(&root, &listed));
+    let app = TestApp::spawn(Opts::with(Store::Memory, &overlay)).await;
+    hardware.origin = SoftKey::new(&app).origin;
+    app.add_user("alice", PW, &["users"]).await;
+    let mut b = app.login("alice", PW).await;
+
+    // A passkey without attestation (a synced one, or an unlisted key) is refused.
+    let mut synced = SoftKey::new(&app);
+    let (status, html) = add_passkey(&app, &mut b, &mut synced, "Phone").await;
+    assert_eq!(status, 400, "{html}");
+    assert!(html.contains("id=\"passkey-add\""), "{html}");
+
+    // The listed model, proven by its chain, is registered and signs in as any passkey.
+    let (status, html) = add_passkey(&app, &mut b, &mut hardware, "Key").await;
+    assert_added(status, &html);
+    let mut c = app.browser();
+    password_step(&app, &mut c, "alice", "").await;
+    let (_, html) = page(&app, &mut c, "/login/2fa").await;
+    let (options, ceremony) = challenge_in(&html, "passkey-verify");
+    let form = [
+        ("csrf", extract_csrf(&html)),
+        ("ceremony", ceremony),
+        ("credential", hardware.assert(&options)),
+    ];
+    let resp = c.send(post(&app, "/login/2fa/passkey").form(&form)).await;
+    assert_eq!(resp.status(), 303, "{}", resp.text().await.unwrap());
+    assert_works(&app, &c, "password + attested passkey").await;
+
+    // The same root with another model listed: this token is not that model.
+    let other = TestApp::spawn(Opts::with(
+        Store::Memory,
+        &attestation_overlay(&root, "cb69481e-8ff7-4039-93ec-0a2729a154a8"),
+    ))
+    .await;
+    other.add_user("bob", PW, &["users"]).await;
+    let (mut token, _) = SoftKey::attested(&other);
+    // A token with its own root again: admitted by neither the model nor the chain.
+    let mut d = other.login("bob", PW).await;
+    let (status, html) = add_passkey(&other, &mut d, &mut token, "Key").await;
+    assert_eq!(status, 400, "{html}");
+    hardware.origin = SoftKey::new(&other).origin;
+    let (status, html) = add_passkey(&other, &mut d, &mut hardware, "Key").await;
+    assert_eq!(status, 400, "an unlisted model was registered: {html}");
+}
+
+#[tokio::test]
+async fn a_key_without_verification_is_refused_unless_preferred_and_never_signs_in_alone() {
+    // Required (the default): a key that cannot verify the person is not registered.
+    let strict = TestApp::spawn(Opts::default()).await;
+    strict.add_user("alice", PW, &["users"]).await;
+    let mut b = strict.login("alice", PW).await;
+    let mut key = SoftKey::without_verification(&strict);
+    let (status, html) = add_passkey(&strict, &mut b, &mut key, "Key").await;
+    assert_eq!(status, 400, "registered without verification: {html}");
+
+    // Preferred: the same key is the step after the password, never a sign-in of its own.
+    let overlay = format!("[webauthn]\nuser_verification = \"preferred\"\n{TRUSTED}");
+    let app = TestApp::spawn(Opts::with(Store::Memory, &overlay)).await;
+    app.add_user("alice", PW, &["users"]).await;
+    let mut b = app.login("alice", PW).await;
+    let mut key = SoftKey::without_verification(&app);
+    let (status, html) = add_passkey(&app, &mut b, &mut key, "Key").await;
+    assert_added(status, &html);
+    let mut c = app.browser();
+    password_step(&app, &mut c, "alice", "").await;
+    let (_, html) = page(&app, &mut c, "/login/2fa").await;
+    let (options, ceremony) = challenge_in(&html, "passkey-verify");
+    let form = [
+        ("csrf", extract_csrf(&html)),
+        ("ceremony", ceremony),
+        ("credential", key.assert(&options)),
+    ];
+    let resp = c.send(post(&app, "/login/2fa/passkey").form(&form)).await;
+    assert_eq!(resp.status(), 303, "{}", resp.text().await.unwrap());
+    assert_works(&app, &c, "password + unverified key").await;
+
+    let mut d = app.browser();
+    let csrf = app.login_form(&mut d).await;
+    let resp = d
+        .send(post(&app, "/login/passkey/options").form(&[("csrf", &csrf)]))
+        .await;
+    let v: serde_json::Value = resp.json().await.unwrap();
+    let ceremony = v["ceremony"].as_str().unwrap().to_owned();
+    let form = [
+        ("csrf", csrf),
+        ("ceremony", ceremony),
+        ("credential", key.assert(&v["options"].to_string())),
+    ];
+    let resp = d.send(post(&app, "/login/passkey").form(&form)).await;
+    assert_ne!(
+        resp.status(),
+        303,
+        "a key without verification signed in alone"
+    );
+    assert!(d.session(&app).is_none());
+}
