@@ -128,7 +128,8 @@ fn attestation(cx: &mut Ctx<'_>, raw: &RawWebauthn) -> Option<AttestationPolicy>
     }
     let mut roots = Vec::new();
     for path in &raw.attestation_ca {
-        match super::notifier::pem_certificates(path) {
+        // Relative to the configuration file, like every other path in it.
+        match super::notifier::pem_certificates(&cx.path(path)) {
             Ok(certs) => roots.extend(certs.into_iter().map(|c| c.to_vec())),
             Err(e) => cx.problem(
                 "webauthn.attestation_ca",
