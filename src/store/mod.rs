@@ -229,7 +229,8 @@ pub trait SecondFactorStore: Send + Sync + 'static {
     async fn activate_totp(&self, user_id: UserId, code_hashes: &[String]) -> StoreResult<bool>;
     /// Turns two-factor off, in one transaction: secret, pending secret, recovery codes and
     /// remembered devices go, and the session epoch moves on so every session ends on every
-    /// instance, whatever the session store.
+    /// instance, whatever the session store. A user with passkeys keeps the recovery codes:
+    /// they are the passkeys' fallback.
     /// Returns how many remembered devices were forgotten.
     async fn disable_totp(&self, user_id: UserId) -> StoreResult<u64>;
     /// The administrator's reset: as [`SecondFactorStore::disable_totp`], and every passkey

@@ -205,3 +205,37 @@ async fn a_key_without_verification_is_refused_unless_preferred_and_never_signs_
     );
     assert!(d.session(&app).is_none());
 }
+
+/// Turning the authenticator app off leaves a user with passkeys their recovery codes: they
+/// are the fallback when the passkey is lost, and turning an app off must not take it away.
+#[tokio::test]
+async fn turning_the_app_off_keeps_the_recovery_codes_of_a_passkey_user() {
+    let app = TestApp::spawn(Opts::with(Store::Memory, TRUSTED).manual_clock()).await;
+    app.add_user("alice", PW, &["users"]).await;
+    let mut alice = enroll(&app, "alice").await;
+    let mut key = SoftKey::new(&app);
+    let mut b = alice.browser.clone();
+    let (status, html) = add_passkey(&app, &mut b, &mut key, "Laptop").await;
+    assert_eq!(status, 303, "no new codes: the app's codes stand: {html}");
+    let (_, html) = page(&app, &mut b, "/account").await;
+    let code = alice.next_code().await;
+    let form = [
+        ("csrf", extract_csrf(&html)),
+        ("password", PW.to_owned()),
+        ("code", code),
+    ];
+    let resp = b.send(post(&app, "/account/2fa/disable").form(&form)).await;
+    assert_eq!(resp.status(), 303, "{}", resp.text().await.unwrap());
+
+    // The passkey lost: a recovery code from the app's enrolment still completes a login.
+    let mut c = app.browser();
+    password_step(&app, &mut c, "alice", "").await;
+    let resp = code_step(&app, &mut c, &alice.codes[0], false, "").await;
+    assert_eq!(resp.status(), 303, "{}", resp.text().await.unwrap());
+    assert_works(
+        &app,
+        &c,
+        "password + recovery code after the app was turned off",
+    )
+    .await;
+}

@@ -153,8 +153,8 @@ mod tests;
 
 impl SqlUserStore {
     /// TOTP off, recovery codes and remembered devices gone, the session epoch moved on, and
-    /// with `passkeys` every passkey removed too: one transaction. Returns how many devices
-    /// were forgotten.
+    /// with `passkeys` every passkey removed too (without it, the codes of a user who keeps
+    /// passkeys stay): one transaction. Returns how many devices were forgotten.
     async fn drop_factors(&self, user_id: UserId, passkeys: bool) -> StoreResult<u64> {
         with_pool!(self, |pool| {
             let mut tx = pool.begin().await.map_err(db_err)?;
@@ -163,7 +163,17 @@ impl SqlUserStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(db_err)?;
-            replace_codes!(tx, user_id, &[] as &[String]);
+            // The codes go, unless passkeys stay: then they are the fallback when one is lost.
+            let codes = if passkeys {
+                "DELETE FROM recovery_codes WHERE user_id = $1"
+            } else {
+                "DELETE FROM recovery_codes WHERE user_id = $1 AND NOT EXISTS (SELECT 1 FROM passkeys WHERE passkeys.user_id = $1)"
+            };
+            sqlx::query(codes)
+                .bind(user_id.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
             let devices = sqlx::query("DELETE FROM remembered_devices WHERE user_id = $1")
                 .bind(user_id.0)
                 .execute(&mut *tx)
