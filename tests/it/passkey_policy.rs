@@ -1,6 +1,8 @@
 //! The operator's policy over second factors (docs/passkeys.md#policy): `two_factor.methods`
-//! leaves a factor out (neither offered nor accepted; recovery codes still work), and
-//! `webauthn.attestation = "direct"` admits only the listed authenticator models.
+//! leaves a factor out (neither offered nor accepted; recovery codes still work),
+//! `webauthn.attestation = "direct"` admits only the listed authenticator models, and
+//! `webauthn.user_verification` decides whether a key that cannot verify the person may be the
+//! step after the password. Also: recovery codes outlive the app while passkeys remain.
 
 use crate::harness::user_store::database_for;
 use crate::harness::*;
