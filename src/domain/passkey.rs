@@ -10,6 +10,11 @@ use serde::{Deserialize, Serialize};
 
 /// How long a challenge can be answered (seconds).
 pub const CEREMONY_TTL: i64 = 120;
+/// Challenges one owner (a client network, a session or a pending login) may draw within
+/// [`CEREMONY_TTL`]: each is a record in the session store until it is answered or expires,
+/// so an unbounded number would let one client fill the store. A login page draws one per
+/// showing (for autofill); a person never comes near this.
+pub const CEREMONIES_PER_OWNER: u32 = 60;
 /// Passkeys a user may register: enough for every device a person owns; a bound on what a
 /// sign-in loads.
 pub const MAX_PASSKEYS: usize = 20;

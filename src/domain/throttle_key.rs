@@ -31,6 +31,9 @@ pub enum ThrottleKey {
     ResetIp(IpPrefix),
     /// Reset mails sent to an account, by user id.
     ResetMail(UserId),
+    /// Passkey challenges drawn by one owner (a client network for sign-ins without a
+    /// password, else the session or pending login): each is a record kept two minutes.
+    Ceremonies(String),
 }
 
 /// Longest name kept in an account key: longer input is not a valid name anyway, and the
@@ -54,6 +57,7 @@ impl ThrottleKey {
             Self::PendingLogin(_) => "pending",
             Self::ResetIp(_) => "reset_ip",
             Self::ResetMail(_) => "reset_mail",
+            Self::Ceremonies(_) => "ceremonies",
         }
     }
 }
@@ -69,6 +73,7 @@ impl fmt::Display for ThrottleKey {
             Self::PendingLogin(key) => write!(f, "pend:{key}"),
             Self::ResetIp(net) => write!(f, "reset-ip:{net}"),
             Self::ResetMail(id) => write!(f, "reset-mail:{id}"),
+            Self::Ceremonies(owner) => write!(f, "ceremonies:{owner}"),
         }
     }
 }

@@ -32,8 +32,9 @@ use super::throttle::Throttle;
 use super::two_factor::Origin;
 use crate::audit;
 use crate::audit::event;
-use crate::domain::passkey::{CEREMONY_TTL, Ceremony, MAX_PASSKEYS, Purpose};
+use crate::domain::passkey::{CEREMONIES_PER_OWNER, CEREMONY_TTL, Ceremony, MAX_PASSKEYS, Purpose};
 use crate::domain::session::{SessionId, SessionKey};
+use crate::domain::throttle_key::ThrottleKey;
 use crate::domain::user::{User, UserId};
 use crate::mail::{Mailer, Notice};
 use crate::store::{PasskeyStore, StoredPasskey};
@@ -147,7 +148,8 @@ impl Passkeys {
             sel["residentKey"] = if verify { "required" } else { "preferred" }.into();
             sel["requireResidentKey"] = verify.into();
         }
-        self.keep(registering(s), rp, &state, &options, now).await
+        self.keep(registering(s), (rp, &s.key.0), &state, &options, now)
+            .await
     }
 
     /// Finishes a registration: the answer must match the challenge of a live ceremony
@@ -268,15 +270,24 @@ impl Passkeys {
         Uuid::parse_str(&handle).map_err(|e| AuthError::Crypto(e.into()))
     }
 
-    /// Keeps a ceremony's server half under a new random id and returns the challenge.
+    /// Keeps a ceremony's server half under a new random id and returns the challenge: at most
+    /// `CEREMONIES_PER_OWNER` live ones per `owner` (the client network, session or pending
+    /// login that asked), else `Throttled` until the oldest could have expired.
     async fn keep(
         &self,
         purpose: Purpose,
-        rp: &str,
+        (rp, owner): (&str, &str),
         state: &impl Serialize,
         options: &impl Serialize,
         now: i64,
     ) -> Result<Challenge, AuthError> {
+        let key = ThrottleKey::Ceremonies(owner.to_owned());
+        let ttl = CEREMONY_TTL.unsigned_abs();
+        if self.throttle.count(&key, now, ttl).await? > CEREMONIES_PER_OWNER {
+            return Err(AuthError::Throttled {
+                until: now + CEREMONY_TTL,
+            });
+        }
         let crypto = |e: serde_json::Error| AuthError::Crypto(e.into());
         let ceremony = Ceremony {
             purpose,
@@ -349,7 +360,7 @@ impl Passkeys {
             return Ok(None);
         }
         let (options, state) = assertion(webauthn, self.parties.verify_user(), creds)?;
-        self.keep(second_step(who), rp, &state, &options, now)
+        self.keep(second_step(who), (rp, &who.key.0), &state, &options, now)
             .await
             .map(Some)
     }

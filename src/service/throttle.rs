@@ -70,9 +70,10 @@ impl Throttle {
             ThrottleKey::Client(_) => Some(&self.limits.ip),
             ThrottleKey::ClientWide(_) => Some(&self.limits.ipv6_wide),
             ThrottleKey::Account(_) | ThrottleKey::Codes(_) => Some(&self.limits.account),
-            ThrottleKey::PendingLogin(_) | ThrottleKey::ResetIp(_) | ThrottleKey::ResetMail(_) => {
-                None
-            }
+            ThrottleKey::PendingLogin(_)
+            | ThrottleKey::ResetIp(_)
+            | ThrottleKey::ResetMail(_)
+            | ThrottleKey::Ceremonies(_) => None,
         }
     }
 

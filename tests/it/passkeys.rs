@@ -518,3 +518,44 @@ async fn a_passkey_rule_needs_a_passkey_not_a_code() {
     assert_ne!(status, 200);
     assert!(!location.contains("/login/2fa"), "{status} {location}");
 }
+
+/// Each challenge is a record kept two minutes, so one client network, session or pending
+/// login draws at most 60 of them in that time; another client is not affected.
+#[tokio::test]
+async fn challenges_are_bounded_per_client_and_per_login() {
+    let app = TestApp::spawn(Opts::with(Store::Memory, TRUSTED)).await;
+    let mut key = SoftKey::new(&app);
+    alice_with_passkey(&app, &mut key).await;
+    let draw = |b: &mut Browser, csrf: String, from: &'static str| {
+        let req = post(&app, "/login/passkey/options")
+            .header("x-forwarded-for", from)
+            .form(&[("csrf", csrf)]);
+        let mut b = b.clone();
+        async move { b.send(req).await.status().as_u16() }
+    };
+    let mut b = app.browser();
+    let csrf = app.login_form(&mut b).await;
+    for i in 0..60 {
+        assert_eq!(
+            draw(&mut b, csrf.clone(), "192.0.2.7").await,
+            200,
+            "draw {i}"
+        );
+    }
+    assert_eq!(draw(&mut b, csrf.clone(), "192.0.2.7").await, 429);
+    assert_eq!(draw(&mut b, csrf, "192.0.2.8").await, 200, "another client");
+
+    // The code page of one pending login draws one per showing, within the same bound.
+    let mut c = app.browser();
+    let resp = app.post_login(&mut c, "alice", PW, "").await;
+    assert_eq!(resp.status(), 303);
+    for i in 0..60 {
+        let (status, html) = page(&app, &mut c, "/login/2fa").await;
+        assert!(
+            status == 200 && html.contains("passkey-verify"),
+            "showing {i}"
+        );
+    }
+    let (status, _) = page(&app, &mut c, "/login/2fa").await;
+    assert_ne!(status, 200, "a 61st challenge for one login");
+}

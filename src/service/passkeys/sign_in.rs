@@ -56,7 +56,8 @@ impl Passkeys {
         let (options, state) = webauthn
             .start_discoverable_authentication()
             .map_err(refused)?;
-        self.keep(Purpose::Passwordless, rp, &state, &options, now)
+        let net = format!("ip:{}", self.throttle.client_net(ip));
+        self.keep(Purpose::Passwordless, (rp, &net), &state, &options, now)
             .await
     }
 
