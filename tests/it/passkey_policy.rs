@@ -19,6 +19,22 @@ async fn same_users(first: &TestApp, overlay: &str) -> TestApp {
     TestApp::spawn(Opts::with(Store::Memory, &overlay)).await
 }
 
+/// alice signs in with her password, then `key` as the second step; the session works.
+async fn password_then_passkey(app: &TestApp, key: &mut SoftKey, what: &str) {
+    let mut c = app.browser();
+    password_step(app, &mut c, "alice", "").await;
+    let (_, html) = page(app, &mut c, "/login/2fa").await;
+    let (options, ceremony) = challenge_in(&html, "passkey-verify");
+    let form = [
+        ("csrf", extract_csrf(&html)),
+        ("ceremony", ceremony),
+        ("credential", key.assert(&options)),
+    ];
+    let resp = c.send(post(app, "/login/2fa/passkey").form(&form)).await;
+    assert_eq!(resp.status(), 303, "{what}: {}", resp.text().await.unwrap());
+    assert_works(app, &c, what).await;
+}
+
 #[tokio::test]
 async fn an_authenticator_app_left_out_of_the_methods_is_neither_offered_nor_accepted() {
     // On a manual clock: each code is for a later step at once, with no wait.
@@ -126,18 +142,7 @@ async fn attestation_admits_only_the_listed_models() {
     // The listed model, proven by its chain, is registered and signs in as any passkey.
     let (status, html) = add_passkey(&app, &mut b, &mut hardware, "Key").await;
     assert_added(status, &html);
-    let mut c = app.browser();
-    password_step(&app, &mut c, "alice", "").await;
-    let (_, html) = page(&app, &mut c, "/login/2fa").await;
-    let (options, ceremony) = challenge_in(&html, "passkey-verify");
-    let form = [
-        ("csrf", extract_csrf(&html)),
-        ("ceremony", ceremony),
-        ("credential", hardware.assert(&options)),
-    ];
-    let resp = c.send(post(&app, "/login/2fa/passkey").form(&form)).await;
-    assert_eq!(resp.status(), 303, "{}", resp.text().await.unwrap());
-    assert_works(&app, &c, "password + attested passkey").await;
+    password_then_passkey(&app, &mut hardware, "password + attested passkey").await;
 
     // The same root with another model listed: this token is not that model.
     let other = TestApp::spawn(Opts::with(
@@ -174,18 +179,7 @@ async fn a_key_without_verification_is_refused_unless_preferred_and_never_signs_
     let mut key = SoftKey::without_verification(&app);
     let (status, html) = add_passkey(&app, &mut b, &mut key, "Key").await;
     assert_added(status, &html);
-    let mut c = app.browser();
-    password_step(&app, &mut c, "alice", "").await;
-    let (_, html) = page(&app, &mut c, "/login/2fa").await;
-    let (options, ceremony) = challenge_in(&html, "passkey-verify");
-    let form = [
-        ("csrf", extract_csrf(&html)),
-        ("ceremony", ceremony),
-        ("credential", key.assert(&options)),
-    ];
-    let resp = c.send(post(&app, "/login/2fa/passkey").form(&form)).await;
-    assert_eq!(resp.status(), 303, "{}", resp.text().await.unwrap());
-    assert_works(&app, &c, "password + unverified key").await;
+    password_then_passkey(&app, &mut key, "password + unverified key").await;
 
     let mut d = app.browser();
     let csrf = app.login_form(&mut d).await;
