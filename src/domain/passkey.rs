@@ -10,11 +10,12 @@ use serde::{Deserialize, Serialize};
 
 /// How long a challenge can be answered (seconds).
 pub const CEREMONY_TTL: i64 = 120;
-/// Challenges one owner (a client network, a session or a pending login) may draw within
-/// [`CEREMONY_TTL`]: each is a record in the session store until it is answered or expires,
-/// so an unbounded number would let one client fill the store. A login page draws one per
-/// showing (for autofill); a person never comes near this.
-pub const CEREMONIES_PER_OWNER: u32 = 60;
+/// Challenges one owner (a client network, a session or a pending login) may draw in each
+/// window of [`CEREMONY_TTL`]: each is a record in the session store until it is answered or
+/// expires, so an unbounded number would let one client fill the store. A login page draws
+/// one per showing (for autofill): 120 in two minutes leaves room for an office behind one
+/// address signing in at nine.
+pub const CEREMONIES_PER_OWNER: u32 = 120;
 /// Passkeys a user may register: enough for every device a person owns; a bound on what a
 /// sign-in loads.
 pub const MAX_PASSKEYS: usize = 20;

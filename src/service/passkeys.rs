@@ -271,8 +271,10 @@ impl Passkeys {
     }
 
     /// Keeps a ceremony's server half under a new random id and returns the challenge: at most
-    /// `CEREMONIES_PER_OWNER` live ones per `owner` (the client network, session or pending
-    /// login that asked), else `Throttled` until the oldest could have expired.
+    /// `CEREMONIES_PER_OWNER` per `owner` (the client network, session or pending login that
+    /// asked) in each fixed window of `CEREMONY_TTL`, else `Throttled` until the window ends.
+    /// Fixed windows, because a plain counter's window restarts with every event: a steady
+    /// trickle of draws would add up for ever and lock the owner out.
     async fn keep(
         &self,
         purpose: Purpose,
@@ -281,11 +283,12 @@ impl Passkeys {
         options: &impl Serialize,
         now: i64,
     ) -> Result<Challenge, AuthError> {
-        let key = ThrottleKey::Ceremonies(owner.to_owned());
+        let window = now.div_euclid(CEREMONY_TTL);
+        let key = ThrottleKey::Ceremonies(format!("{owner}@{window}"));
         let ttl = CEREMONY_TTL.unsigned_abs();
         if self.throttle.count(&key, now, ttl).await? > CEREMONIES_PER_OWNER {
             return Err(AuthError::Throttled {
-                until: now + CEREMONY_TTL,
+                until: (window + 1) * CEREMONY_TTL,
             });
         }
         let crypto = |e: serde_json::Error| AuthError::Crypto(e.into());
