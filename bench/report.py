@@ -112,6 +112,11 @@ def targets_table(run):
     storm = [num(r["storm_p99"]) / num(r["quiet_p99"]) for r in run.storm if num(r["quiet_p99"])]
     rows.append(("4", "login storm: proxied p99 during 32 clients signing in ÷ quiet p99", spread(storm),
                  "≤ 1.2×", verdict(storm, 1.2, False)))
+    control = [num(r["control_p99"]) / num(r["quiet_p99"])
+               for r in run.storm if num(r.get("control_p99", "0")) and num(r["quiet_p99"])]
+    if control:
+        rows.append(("4", "control: proxied p99 next to one SCHED_IDLE busy loop per core (no sign-ins) ÷ quiet p99",
+                     spread(control), "—", "what the lowest priority still costs here"))
 
     def mem_row(what, value, unit, target, fmt="{:.1f}"):
         if value is None:
@@ -319,15 +324,20 @@ def main(results, raw_dir, storm_report, bench_dir):
     print(memory_table(run) + "\n")
     print("### Login storm\n")
     print(f"`bench/storm.sh` (unpinned: it measures the two cores shared by hashing and proxying), "
-          f"{m.get('storm_rounds')} rounds of {m.get('storm_duration')} s quiet then storm; "
+          f"{m.get('storm_rounds')} rounds of {m.get('storm_duration')} s quiet, storm, then the control "
+          f"(the quiet load next to one SCHED_IDLE busy loop per core, no sign-ins); "
           f"{storm.get('clients', '?')} clients made {storm.get('ok', '?')} logins "
           f"({storm.get('busy', '?')} refused as busy, {storm.get('other', '?')} other) in "
           f"{storm.get('seconds', '?')} s.\n")
-    print("| round | quiet req/s | quiet p99 ms | storm req/s | storm p99 ms | storm ÷ quiet |")
-    print("|---:|---:|---:|---:|---:|---:|")
+    print("| round | quiet req/s | quiet p99 ms | storm req/s | storm p99 ms | storm ÷ quiet "
+          "| control req/s | control p99 ms | control ÷ quiet |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in run.storm:
+        control = r.get("control_p99")
+        tail = (f"{num(r['control_rps']):.0f} | {control} | {num(control) / num(r['quiet_p99']):.2f}"
+                if control else "— | — | —")
         print(f"| {r['round']} | {num(r['quiet_rps']):.0f} | {r['quiet_p99']} | {num(r['storm_rps']):.0f} | "
-              f"{r['storm_p99']} | {num(r['storm_p99']) / num(r['quiet_p99']):.2f} |")
+              f"{r['storm_p99']} | {num(r['storm_p99']) / num(r['quiet_p99']):.2f} | {tail} |")
     print()
     print(part(bench_dir, "changes.md") + part(bench_dir, "session-cache.md") + part(bench_dir, "storm.md"), end="")
     print("<details><summary>Raw output of this run</summary>\n")

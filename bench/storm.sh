@@ -6,9 +6,9 @@
 #
 # Knobs (environment): DURATION (s per measured run, default 10), ROUNDS (quiet/storm pairs,
 # default 3), CONNECTIONS (wrk connections, default 8), STORM_CLIENTS (default 32),
-# IDLE_CONNECTIONS (default 10000), REDIS_LOGINS (default 20), HASH_NICE (renice the
-# password-hashing threads to this value after start, or `idle` for the SCHED_IDLE policy, to
-# compare priorities), SKIP_BUILD=1,
+# IDLE_CONNECTIONS (default 10000), REDIS_LOGINS (default 20), HASH_NICE (move the spare
+# password-hashing threads, which run under SCHED_IDLE, to SCHED_OTHER at this nice value after
+# start, or `idle` to keep them there, to compare priorities), SKIP_BUILD=1,
 # GATEHOUSE_BIN (implies SKIP_BUILD=1), REPORT (also write the report there), RESULTS (append the
 # figures there as records for bench/run.sh's report).
 set -euo pipefail
@@ -195,7 +195,7 @@ login() {
 declare -A P50 P99 RPS OTHER GHCPU
 proxy_run() {
     local name=$1 out="$TMP/wrk-$1.txt" rps p50 p99 errors b0 g0 s0 w0 b1 g1 s1 w1 wall
-    local support=("$UP_PID" $(pgrep -P "$UP_PID" | xargs) ${STORM_PID:-})
+    local support=("$UP_PID" $(pgrep -P "$UP_PID" | xargs) ${STORM_PID:-} "${SPINNERS[@]}")
     b0=$(busy_ticks) g0=$(cpu_ticks "$GH_PID") s0=$(cpu_ticks "${support[@]}") w0=$EPOCHREALTIME
     local TIMEFORMAT='%U %S'
     { time wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "Host: localhost:$GH_PORT" \
@@ -263,8 +263,12 @@ log "holding $IDLE_CONNECTIONS idle keep-alive connections"
 hold_idle "$GH_PORT" "$GH_PID"
 
 # Quiet and storm runs alternate, so that the other load on the machine (other engineers'
-# builds) weighs on both alike; each round's ratio is reported, and their median.
+# builds) weighs on both alike; each round's ratio is reported, and their median. A third run
+# per round is the control: the quiet load next to one busy loop per core under SCHED_IDLE,
+# no sign-ins and nothing of Gatehouse's. It shows what CPU-bound work costs proxied p99 on
+# this machine even at the lowest priority, which is where the storm's hashing runs.
 STORM_OK=0 STORM_BUSY=0 STORM_OTHER=0 STORM_SECS=0
+SPINNERS=()
 for ((r = 1; r <= ROUNDS; r++)); do
     proxy_run "quiet-$r"
     log "round $r: $STORM_CLIENTS clients signing in continuously"
@@ -277,6 +281,15 @@ for ((r = 1; r <= ROUNDS; r++)); do
     touch "$TMP/stop"
     wait "$STORM_PID" || die "the storm client failed"
     unset STORM_PID
+    for ((c = 0; c < $(nproc); c++)); do
+        chrt --idle 0 sh -c 'while :; do :; done' &
+        SPINNERS+=("$!")
+        PIDS+=("$!")
+    done
+    proxy_run "control-$r"
+    kill "${SPINNERS[@]}" 2>/dev/null || true
+    wait "${SPINNERS[@]}" 2>/dev/null || true
+    SPINNERS=()
     read -r ok busy other secs <"$TMP/storm.out"
     STORM_OK=$((STORM_OK + ok)) STORM_BUSY=$((STORM_BUSY + busy)) STORM_OTHER=$((STORM_OTHER + other))
     STORM_SECS=$(awk -v a="$STORM_SECS" -v b="$secs" 'BEGIN { print a + b }')
@@ -326,13 +339,14 @@ SAMPLE_VALUE="(binary record; layout in docs/security.md#session-store-at-rest)"
 stop_pid "$GH_PID"
 
 # --- report --------------------------------------------------------------------------------------
-ROWS_MD="" RATIOS=()
+ROWS_MD="" RATIOS=() CONTROLS=()
 for ((r = 1; r <= ROUNDS; r++)); do
-    for phase in quiet storm; do
+    for phase in quiet storm control; do
         n="$phase-$r"
         ROWS_MD+="| $r | $phase | ${RPS[$n]} | ${P50[$n]} | ${P99[$n]} | ${GHCPU[$n]} | ${OTHER[$n]} |"$'\n'
     done
     RATIOS+=("$(ratio "${P99[storm-$r]}" "${P99[quiet-$r]}")")
+    CONTROLS+=("$(ratio "${P99[control-$r]}" "${P99[quiet-$r]}")")
 done
 MEDIAN=$(printf '%s\n' "${RATIOS[@]}" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
 report() {
@@ -342,7 +356,8 @@ Run of \`bench/storm.sh\` at revision \`$REV\` on $(nproc) cores, $(date -u '+%Y
 | round | proxied GET (wrk -t1 -c$CONNECTIONS, ${DURATION} s) | req/s | p50 ms | p99 ms | Gatehouse CPU (cores) | others' CPU (cores) |
 |---|---|---|---|---|---|---|
 $ROWS_MD
-p99 storm / quiet per round: ${RATIOS[*]}; median **$MEDIAN** (target ≤ 1.2). The storms made
+p99 storm / quiet per round: ${RATIOS[*]}; median **$MEDIAN** (target ≤ 1.2). The control
+(one SCHED_IDLE busy loop per core, no sign-ins) / quiet per round: ${CONTROLS[*]}. The storms made
 $STORM_OK logins ($STORM_BUSY refused as busy, $STORM_OTHER other) in $STORM_SECS s.
 
 | memory (Gatehouse, memory sessions) | figure |
@@ -375,7 +390,8 @@ if [[ -n ${RESULTS:-} ]]; then
     for ((r = 1; r <= ROUNDS; r++)); do
         record storm "round=$r" "quiet_rps=${RPS[quiet-$r]}" "quiet_p99=${P99[quiet-$r]}" \
             "storm_rps=${RPS[storm-$r]}" "storm_p99=${P99[storm-$r]}" "quiet_other=${OTHER[quiet-$r]}" \
-            "storm_other=${OTHER[storm-$r]}" "connections=$CONNECTIONS" "duration=$DURATION"
+            "storm_other=${OTHER[storm-$r]}" "control_rps=${RPS[control-$r]}" \
+            "control_p99=${P99[control-$r]}" "connections=$CONNECTIONS" "duration=$DURATION"
     done
     record storm_total "ok=$STORM_OK" "busy=$STORM_BUSY" "other=$STORM_OTHER" "seconds=$STORM_SECS" \
         "clients=$STORM_CLIENTS"

@@ -142,6 +142,10 @@ pub(crate) async fn run_until_stopped(
     shared: Shared,
     stop: watch::Receiver<bool>,
 ) {
+    // Password hashing yields to the runtimes that serve (src/service/hash_threads.rs).
+    app.state()
+        .login
+        .watch_runtime(tokio::runtime::Handle::current());
     // Every connection task holds a sender; when all are gone, every connection has ended.
     let (open_tx, mut open_rx) = mpsc::channel::<()>(1);
     let grace = app.state().config.server.shutdown_grace;

@@ -97,6 +97,12 @@ impl Login {
         Self { meter, ..self }
     }
 
+    /// Counts `runtime` among the runtimes that serve requests, which password hashing yields
+    /// to (the pool is shared by every use case).
+    pub fn watch_runtime(&self, runtime: tokio::runtime::Handle) {
+        self.hasher.watch_runtime(runtime);
+    }
+
     /// Password-hashing jobs waiting for a permit (the pool is shared by every use case).
     pub fn hash_queue_depth(&self) -> usize {
         self.hasher.queued()

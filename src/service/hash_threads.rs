@@ -1,0 +1,358 @@
+//! Where a password hash runs, so that hashing never starves the runtime that proxies.
+//!
+//! A hash (argon2id, ~15–45 ms of CPU) runs first on a *spare* thread under `SCHED_IDLE`: it
+//! uses only CPU that nothing else on the machine wants, and any woken thread, a serving worker
+//! above all, takes its core back at once. Lower priorities do not do that: at nice 19 the
+//! scheduler lets a running hash finish its time slice first, and a login storm doubled the
+//! proxied p99 (bench/storm.md).
+//!
+//! A thread cannot leave `SCHED_IDLE` without privileges, so progress is guaranteed by a
+//! second thread at normal priority, the *courier*. It hands jobs to the spare threads,
+//! delivers their answers, and runs a job itself once the job is overdue (not answered
+//! `grace` after it arrived: the CPU is wanted elsewhere):
+//! - while the serving runtimes are not busy ([`Load`]), at once: the CPU is taken by other
+//!   programs, and a sign-in competes with them like any program (one core at most);
+//! - while they are busy, once per [`FLOOR_EVERY`] at most: a login storm over a saturating
+//!   proxy load gets that floor and whatever the spare threads find, and the sign-ins beyond
+//!   it wait in the fair queue and are then refused as busy ([`super::hasher`]).
+//!
+//! A job the courier runs may still be on a spare thread, which then finishes it for nothing,
+//! on CPU nobody wanted; the first answer is the one delivered. Jobs are pure (verify, or hash
+//! with a fresh salt), so running one twice changes nothing.
+//!
+//! A thread that the scheduler may leave waiting must hold no lock that a serving worker or
+//! the courier waits for: a spare thread only shares locks the courier merely tries
+//! (`try_lock`), and wakes the courier by `unpark`; it never touches the runtime's queues (the
+//! courier sends every answer) or the hashing pool.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::thread::Thread;
+use std::time::{Duration, Instant};
+
+use super::AuthError;
+use super::runtime_load::Load;
+use crate::domain::argon2_memory::Workspace;
+
+/// While the serving runtimes are busy, the courier hashes at most once per this long: a
+/// floor for sign-ins that costs the proxied requests ~2 % of one core.
+pub(super) const FLOOR_EVERY: Duration = Duration::from_secs(1);
+/// How long an idle hashing thread keeps argon2's memory for the next job before it gives it
+/// back to the OS (src/domain/argon2_memory.rs).
+pub(super) const KEEP_MEMORY: Duration = Duration::from_secs(2);
+/// The bounds of a job's grace (twice the hash's measured time).
+const GRACE_BOUNDS: (Duration, Duration) = (Duration::from_millis(20), Duration::from_secs(1));
+
+/// What a job leaves to deliver: run by the courier, once.
+pub(super) type Answer = Box<dyn FnOnce() + Send>;
+type Work = Box<dyn Fn(&mut Workspace) -> Answer + Send + Sync>;
+
+/// One hash, which may run on two threads, and its one answer.
+pub(super) struct Job {
+    work: Work,
+    /// A spare thread's answer, left for the courier.
+    answered: Mutex<Option<Answer>>,
+    /// Set once the answer is delivered: a spare thread that has not started skips the job.
+    delivered: AtomicBool,
+    since: Instant,
+}
+
+impl Job {
+    pub(super) fn new(work: impl Fn(&mut Workspace) -> Answer + Send + Sync + 'static) -> Self {
+        Self {
+            work: Box::new(work),
+            answered: Mutex::new(None),
+            delivered: AtomicBool::new(false),
+            since: Instant::now(),
+        }
+    }
+}
+
+/// What the runtime, the courier and the spare threads share.
+struct Shared {
+    /// Jobs not yet seen by the courier. Only the runtime and the courier take this lock, and
+    /// both run at normal priority.
+    inbox: Mutex<VecDeque<Arc<Job>>>,
+    closed: AtomicBool,
+    courier: OnceLock<Thread>,
+}
+
+impl Shared {
+    fn wake_courier(&self) {
+        if let Some(courier) = self.courier.get() {
+            courier.unpark();
+        }
+    }
+}
+
+/// A spare thread's mailbox.
+#[derive(Default)]
+struct Slot {
+    job: Mutex<Option<Arc<Job>>>,
+    /// On a job (set by the courier when it hands one over, cleared by the thread).
+    busy: AtomicBool,
+}
+
+/// The hashing threads. They end when the last clone is dropped.
+#[derive(Clone)]
+pub(super) struct HashThreads {
+    shared: Arc<Shared>,
+    _close: Arc<CloseOnDrop>,
+}
+
+struct CloseOnDrop(Arc<Shared>);
+
+impl Drop for CloseOnDrop {
+    fn drop(&mut self) {
+        self.0.closed.store(true, Ordering::Release);
+        self.0.wake_courier();
+    }
+}
+
+impl HashThreads {
+    /// `spares` threads under `SCHED_IDLE` (see [`Self::spares`]) and the courier; `expected`
+    /// is one hash's time on an idle core, which sets the grace.
+    pub(super) fn start(
+        permits: usize,
+        expected: Duration,
+        load: Arc<dyn Load>,
+    ) -> Result<Self, AuthError> {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        let shared = Arc::new(Shared {
+            inbox: Mutex::new(VecDeque::new()),
+            closed: AtomicBool::new(false),
+            courier: OnceLock::new(),
+        });
+        let spawn = |name: String, body: Box<dyn FnOnce() + Send>| {
+            std::thread::Builder::new()
+                .name(name)
+                .spawn(body)
+                .map_err(|e| AuthError::Hash(e.into()))
+        };
+        let mut spares = Vec::new();
+        for i in 0..Self::spares(permits, cores) {
+            let slot = Arc::new(Slot::default());
+            let (mine, shared) = (slot.clone(), shared.clone());
+            let thread = spawn(
+                format!("gatehouse-hash-{i}"),
+                Box::new(move || spare(&mine, &shared)),
+            )?;
+            spares.push((slot, thread.thread().clone()));
+        }
+        let courier = Courier {
+            shared: shared.clone(),
+            spares,
+            load,
+            grace: (expected * 2).clamp(GRACE_BOUNDS.0, GRACE_BOUNDS.1),
+            pending: Vec::new(),
+            next_floor: Instant::now(),
+            ws: Workspace::new(),
+            last_hash: Instant::now(),
+        };
+        let thread = spawn("gatehouse-courier".into(), Box::new(move || courier.run()))?;
+        let _ = shared.courier.set(thread.thread().clone());
+        Ok(Self {
+            _close: Arc::new(CloseOnDrop(shared.clone())),
+            shared,
+        })
+    }
+
+    /// One spare thread per core, never more than the permits (they would idle), at least one.
+    /// Under `SCHED_IDLE` they may take every core: they only get what nothing else wants.
+    pub(super) fn spares(permits: usize, cores: usize) -> usize {
+        permits.min(cores).max(1)
+    }
+
+    /// Queues a job; the caller holds a hashing permit, so the queue is bounded by the pool.
+    pub(super) fn run(&self, job: Job) {
+        self.shared
+            .inbox
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push_back(Arc::new(job));
+        self.shared.wake_courier();
+    }
+}
+
+/// A spare thread: runs the jobs handed to it, at the lowest priority.
+fn spare(slot: &Slot, shared: &Shared) {
+    lower_priority();
+    let mut ws = Workspace::new();
+    let mut idle_since = Instant::now();
+    loop {
+        let job = slot
+            .job
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(job) = job {
+            if !job.delivered.load(Ordering::Acquire) {
+                let answer = (job.work)(&mut ws);
+                *job.answered.lock().unwrap_or_else(PoisonError::into_inner) = Some(answer);
+            }
+            slot.busy.store(false, Ordering::Release);
+            drop(job);
+            shared.wake_courier();
+            idle_since = Instant::now();
+            continue;
+        }
+        if shared.closed.load(Ordering::Acquire) {
+            return;
+        }
+        let idle = idle_since.elapsed();
+        if idle >= KEEP_MEMORY {
+            ws.release();
+        }
+        // Holding nothing, the thread sleeps until it is handed a job: no idle wake-ups.
+        if ws.is_held() {
+            std::thread::park_timeout(KEEP_MEMORY.saturating_sub(idle));
+        } else {
+            std::thread::park();
+        }
+    }
+}
+
+/// `SCHED_IDLE` for the calling thread. Where it is refused (a seccomp filter, another OS),
+/// the thread keeps its priority: hashing then competes with the workers as any thread does.
+fn lower_priority() {
+    use thread_priority::{
+        NormalThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy,
+        set_thread_priority_and_policy, thread_native_id,
+    };
+    let idle = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle);
+    if let Err(e) = set_thread_priority_and_policy(thread_native_id(), ThreadPriority::Min, idle) {
+        tracing::warn!(error = ?e, "could not run password hashing under SCHED_IDLE; it keeps normal priority");
+    }
+}
+
+/// A job the courier has seen, and whether a spare thread has it.
+struct Pending {
+    job: Arc<Job>,
+    on_spare: bool,
+}
+
+struct Courier {
+    shared: Arc<Shared>,
+    spares: Vec<(Arc<Slot>, Thread)>,
+    load: Arc<dyn Load>,
+    grace: Duration,
+    pending: Vec<Pending>,
+    /// While the runtimes are busy, the courier hashes no sooner than this.
+    next_floor: Instant,
+    ws: Workspace,
+    last_hash: Instant,
+}
+
+impl Courier {
+    fn run(mut self) {
+        loop {
+            let arrived: Vec<_> = self
+                .shared
+                .inbox
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .drain(..)
+                .collect();
+            self.pending.extend(arrived.into_iter().map(|job| Pending {
+                job,
+                on_spare: false,
+            }));
+            self.deliver_answers();
+            self.hand_out();
+            let wake = self.run_overdue();
+            if self.shared.closed.load(Ordering::Acquire) && self.pending.is_empty() {
+                for (_, thread) in &self.spares {
+                    thread.unpark();
+                }
+                return;
+            }
+            let idle = self.last_hash.elapsed();
+            if idle >= KEEP_MEMORY {
+                self.ws.release();
+            }
+            match wake {
+                Some(at) => std::thread::park_timeout(at.saturating_duration_since(Instant::now())),
+                None if self.ws.is_held() => {
+                    std::thread::park_timeout(KEEP_MEMORY.saturating_sub(idle));
+                }
+                // Nothing pending and nothing held: asleep until a job or the end.
+                None => std::thread::park(),
+            }
+        }
+    }
+
+    /// Delivers what the spare threads have answered.
+    fn deliver_answers(&mut self) {
+        self.pending.retain(|p| {
+            // Only tried: a spare thread holds this lock for an instant, but the scheduler may
+            // leave it waiting inside that instant.
+            let answer = match p.job.answered.try_lock() {
+                Ok(mut answered) => answered.take(),
+                Err(_) => None,
+            };
+            match answer {
+                Some(answer) => {
+                    p.job.delivered.store(true, Ordering::Release);
+                    answer();
+                    false
+                }
+                None => true,
+            }
+        });
+    }
+
+    /// Gives the jobs no spare thread has to the free spare threads, oldest first.
+    fn hand_out(&mut self) {
+        let mut free = self
+            .spares
+            .iter()
+            .filter(|(slot, _)| !slot.busy.load(Ordering::Acquire));
+        for p in self.pending.iter_mut().filter(|p| !p.on_spare) {
+            let Some((slot, thread)) = free.next() else {
+                return;
+            };
+            let Ok(mut mailbox) = slot.job.try_lock() else {
+                continue;
+            };
+            slot.busy.store(true, Ordering::Release);
+            *mailbox = Some(p.job.clone());
+            drop(mailbox);
+            p.on_spare = true;
+            thread.unpark();
+        }
+    }
+
+    /// Runs the oldest overdue job here when the policy allows; returns when to look again.
+    fn run_overdue(&mut self) -> Option<Instant> {
+        let oldest = self.pending.iter().map(|p| p.job.since).min()?;
+        let due = oldest + self.grace;
+        let now = Instant::now();
+        if now < due {
+            return Some(due);
+        }
+        let busy = self.load.busy();
+        if busy && now < self.next_floor {
+            // Look again at the floor, or sooner if the runtimes calm down.
+            return Some(self.next_floor.min(now + self.grace));
+        }
+        let i = self
+            .pending
+            .iter()
+            .position(|p| p.job.since == oldest)
+            .unwrap_or_default();
+        let job = self.pending.swap_remove(i).job;
+        let answer = (job.work)(&mut self.ws);
+        job.delivered.store(true, Ordering::Release);
+        answer();
+        self.last_hash = Instant::now();
+        if busy {
+            self.next_floor = self.last_hash + FLOOR_EVERY;
+        }
+        Some(Instant::now())
+    }
+}
+
+#[cfg(test)]
+#[path = "hash_threads_tests.rs"]
+mod tests;

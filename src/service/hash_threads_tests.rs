@@ -1,0 +1,185 @@
+use std::sync::mpsc::{Receiver, Sender, channel};
+
+use super::*;
+
+/// A stand-in for the serving runtimes' load.
+struct Fixed(bool);
+
+impl Load for Fixed {
+    fn busy(&self) -> bool {
+        self.0
+    }
+}
+
+const EXPECTED: Duration = Duration::from_millis(20);
+
+fn threads(permits: usize, busy: bool) -> HashThreads {
+    HashThreads::start(permits, EXPECTED, Arc::new(Fixed(busy))).unwrap()
+}
+
+/// A job that answers the name of the thread that ran it, sent with the time of delivery. On a
+/// spare thread it first sleeps for `starve`: a spare the scheduler leaves without CPU.
+fn job(tag: usize, starve: Duration, out: &Sender<(usize, String, Instant)>) -> Job {
+    let out = out.clone();
+    Job::new(move |_ws: &mut Workspace| {
+        let name = std::thread::current().name().unwrap_or_default().to_owned();
+        if name.starts_with("gatehouse-hash-") {
+            std::thread::sleep(starve);
+        }
+        let out = out.clone();
+        Box::new(move || {
+            let _ = out.send((tag, name, Instant::now()));
+        }) as Answer
+    })
+}
+
+fn answer(rx: &Receiver<(usize, String, Instant)>) -> (usize, String, Instant) {
+    rx.recv_timeout(Duration::from_secs(10))
+        .expect("no answer in 10 s")
+}
+
+/// The scheduling policy of this process's threads named `prefix…` (/proc, field 41).
+fn policies(prefix: &str) -> Vec<u32> {
+    let mut found = Vec::new();
+    for task in std::fs::read_dir("/proc/self/task").unwrap().flatten() {
+        let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
+            continue;
+        };
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
+        if !stat[open + 1..close].starts_with(prefix) {
+            continue;
+        }
+        // Fields after the name start at field 3; the policy is field 41.
+        let policy = stat[close + 2..].split(' ').nth(41 - 3);
+        found.extend(policy.and_then(|p| p.parse::<u32>().ok()));
+    }
+    found
+}
+
+const SCHED_OTHER: u32 = 0;
+const SCHED_IDLE: u32 = 5;
+
+/// The spare threads run under SCHED_IDLE, the courier at normal priority.
+#[test]
+fn spare_threads_run_at_idle_priority_and_the_courier_at_normal() {
+    let _threads = threads(2, false);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        // The kernel keeps 15 bytes of a thread's name.
+        let spares = policies("gatehouse-hash-");
+        if !spares.is_empty() && spares.iter().all(|p| *p == SCHED_IDLE) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "hashing threads' policies: {spares:?} (SCHED_IDLE is {SCHED_IDLE})"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let couriers = policies("gatehouse-couri");
+    assert!(!couriers.is_empty(), "no courier thread");
+    assert!(couriers.iter().all(|p| *p == SCHED_OTHER), "{couriers:?}");
+}
+
+/// Threads with a long grace: the courier leaves the jobs to the spare thread for a second,
+/// which it gets even while the other tests keep the cores busy.
+fn patient(permits: usize) -> HashThreads {
+    HashThreads::start(permits, Duration::from_secs(1), Arc::new(Fixed(false))).unwrap()
+}
+
+/// A job that reports which thread ran it and whether that thread held argon2's memory, and
+/// optionally makes it hold some.
+fn probe(touch: bool, out: &Sender<(String, bool)>) -> Job {
+    let out = out.clone();
+    Job::new(move |ws: &mut Workspace| {
+        let held = ws.is_held();
+        if touch {
+            ws.blocks(8);
+        }
+        let report = (
+            std::thread::current().name().unwrap_or_default().to_owned(),
+            held,
+        );
+        let out = out.clone();
+        Box::new(move || {
+            let _ = out.send(report);
+        }) as Answer
+    })
+}
+
+/// A job answers from a spare thread when it gets CPU, and the courier delivers it.
+#[test]
+fn a_spare_thread_answers_and_the_courier_delivers() {
+    let threads = patient(1);
+    let (tx, rx) = channel();
+    threads.run(job(1, Duration::ZERO, &tx));
+    let (tag, name, _) = answer(&rx);
+    assert_eq!((tag, name.as_str()), (1, "gatehouse-hash-0"));
+}
+
+/// A hashing thread keeps argon2's memory between jobs and gives it back when idle.
+#[test]
+fn hashing_memory_is_kept_between_jobs_and_released_when_idle() {
+    let threads = patient(1);
+    let (tx, rx) = channel();
+    let next = || {
+        rx.recv_timeout(Duration::from_secs(10))
+            .expect("no answer in 10 s")
+    };
+    threads.run(probe(true, &tx));
+    let (first, _) = next();
+    threads.run(probe(false, &tx));
+    let (second, held) = next();
+    assert_eq!(second, first, "both jobs on the spare thread");
+    assert!(held, "{first} kept its memory for the next job");
+    std::thread::sleep(KEEP_MEMORY + Duration::from_millis(500));
+    threads.run(probe(false, &tx));
+    let (third, held) = next();
+    assert!(
+        !held,
+        "{third} released its memory after {KEEP_MEMORY:?} idle"
+    );
+}
+
+/// A job whose spare thread gets no CPU is answered by the courier once its grace has passed,
+/// and only once.
+#[test]
+fn a_starved_job_is_answered_by_the_courier() {
+    let threads = threads(1, false);
+    let (tx, rx) = channel();
+    let sent = Instant::now();
+    threads.run(job(1, Duration::from_secs(3), &tx));
+    let (tag, name, at) = answer(&rx);
+    assert_eq!((tag, name.as_str()), (1, "gatehouse-courier"));
+    let waited = at - sent;
+    assert!(
+        waited >= EXPECTED * 2,
+        "answered after {waited:?}, before the grace"
+    );
+    // The spare thread's late copy is not delivered.
+    assert!(rx.recv_timeout(Duration::from_secs(4)).is_err());
+}
+
+/// While the serving runtimes are busy, the courier hashes once per `FLOOR_EVERY` at most;
+/// while they are not, it takes the overdue jobs one after the other.
+#[test]
+fn the_courier_hashes_once_per_floor_while_the_runtimes_are_busy() {
+    for (busy, least_gap) in [(true, FLOOR_EVERY), (false, Duration::ZERO)] {
+        let threads = threads(1, busy);
+        let (tx, rx) = channel();
+        // The first job takes the one spare thread and starves there; all three are overdue.
+        for tag in 0..3 {
+            threads.run(job(tag, Duration::from_secs(10), &tx));
+        }
+        let times: Vec<Instant> = (0..3).map(|_| answer(&rx).2).collect();
+        for pair in times.windows(2) {
+            let gap = pair[1] - pair[0];
+            assert!(gap >= least_gap, "busy {busy}: answers {gap:?} apart");
+            if !busy {
+                assert!(gap < FLOOR_EVERY / 2, "not busy: answers {gap:?} apart");
+            }
+        }
+    }
+}
