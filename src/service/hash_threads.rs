@@ -4,7 +4,9 @@
 //! uses only CPU that nothing else on the machine wants, and any woken thread, a serving worker
 //! above all, takes its core back at once. Lower priorities do not do that: at nice 19 the
 //! scheduler lets a running hash finish its time slice first, and a login storm doubled the
-//! proxied p99 (bench/storm.md).
+//! proxied p99 (bench/storm.md). The proxy's throughput now holds through a storm; its p99 on
+//! the development microVM still rises as much as next to any idle-priority busy loop, which
+//! no priority an unprivileged process may choose avoids (the control run of bench/storm.sh).
 //!
 //! A thread cannot leave `SCHED_IDLE` without privileges, so progress is guaranteed by a
 //! second thread at normal priority, the *courier*. It hands jobs to the spare threads,
