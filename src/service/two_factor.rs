@@ -469,6 +469,36 @@ impl TwoFactor {
             return Err(AuthError::InvalidCode);
         }
         self.check_both(user, password, code, now, origin).await?;
+        self.new_codes(user, now, origin).await
+    }
+
+    /// New recovery codes for a user whose second factor is a passkey, not an app. The caller
+    /// has checked a recent password (the step-up); the session itself was opened with a
+    /// passkey, which stands for the current code an app's user gives. The old set stops
+    /// working.
+    pub async fn regenerate_codes_with_passkey(
+        &self,
+        current: &Resolved,
+        now: i64,
+        origin: Origin<'_>,
+    ) -> Result<Vec<RecoveryCode>, AuthError> {
+        let user = &current.user;
+        if user.totp_enabled
+            || current.session.level != AuthLevel::Passkey
+            || self.passkeys.list(user.id).await?.is_empty()
+        {
+            return Err(AuthError::InvalidCode);
+        }
+        self.new_codes(user, now, origin).await
+    }
+
+    /// Replaces the recovery codes, then audits and tells the user.
+    async fn new_codes(
+        &self,
+        user: &User,
+        now: i64,
+        origin: Origin<'_>,
+    ) -> Result<Vec<RecoveryCode>, AuthError> {
         let codes = recovery::generate();
         let hashes: Vec<String> = codes.iter().map(RecoveryCode::hash).collect();
         self.factors

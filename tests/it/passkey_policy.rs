@@ -2,7 +2,8 @@
 //! leaves a factor out (neither offered nor accepted; recovery codes still work),
 //! `webauthn.attestation = "direct"` admits only the listed authenticator models, and
 //! `webauthn.user_verification` decides whether a key that cannot verify the person may be the
-//! step after the password. Also: recovery codes outlive the app while passkeys remain.
+//! step after the password. Also: recovery codes outlive the app while passkeys remain, and a
+//! user whose second factor is a passkey renews them from a passkey session.
 
 use crate::harness::user_store::database_for;
 use crate::harness::*;
@@ -20,7 +21,7 @@ async fn same_users(first: &TestApp, overlay: &str) -> TestApp {
 }
 
 /// alice signs in with her password, then `key` as the second step; the session works.
-async fn password_then_passkey(app: &TestApp, key: &mut SoftKey, what: &str) {
+async fn password_then_passkey(app: &TestApp, key: &mut SoftKey, what: &str) -> Browser {
     let mut c = app.browser();
     password_step(app, &mut c, "alice", "").await;
     let (_, html) = page(app, &mut c, "/login/2fa").await;
@@ -33,6 +34,7 @@ async fn password_then_passkey(app: &TestApp, key: &mut SoftKey, what: &str) {
     let resp = c.send(post(app, "/login/2fa/passkey").form(&form)).await;
     assert_eq!(resp.status(), 303, "{what}: {}", resp.text().await.unwrap());
     assert_works(app, &c, what).await;
+    c
 }
 
 #[tokio::test]
@@ -234,4 +236,73 @@ async fn turning_the_app_off_keeps_the_recovery_codes_of_a_passkey_user() {
         "password + recovery code after the app was turned off",
     )
     .await;
+}
+
+/// The password step, then `code` as a recovery code: the answer's status.
+async fn recovery_step(app: &TestApp, code: &str) -> u16 {
+    let mut b = app.browser();
+    password_step(app, &mut b, "alice", "").await;
+    let (_, html) = page(app, &mut b, "/login/2fa").await;
+    let form = [
+        ("csrf", extract_csrf(&html)),
+        ("code", code.to_owned()),
+        ("recovery", "1".to_owned()),
+    ];
+    b.send(post(app, "/login/2fa").form(&form))
+        .await
+        .status()
+        .as_u16()
+}
+
+/// A user whose only second factor is a passkey renews their recovery codes from a session
+/// opened with the passkey (after a recent password, as for every factor change); the old set
+/// stops working. A session opened with the password alone cannot.
+#[tokio::test]
+async fn a_passkey_user_renews_recovery_codes_from_a_passkey_session() {
+    let app = TestApp::spawn(Opts::with(Store::Memory, TRUSTED)).await;
+    app.add_user("alice", PW, &["users"]).await;
+    let mut key = SoftKey::new(&app);
+    let mut b = app.login("alice", PW).await;
+    let (status, html) = add_passkey(&app, &mut b, &mut key, "Laptop").await;
+    assert_eq!(
+        status, 200,
+        "the first codes come with the first passkey: {html}"
+    );
+    let first = recovery_codes(&html);
+    assert_eq!(first.len(), 10, "{first:?}");
+
+    // The session that added the passkey was opened with the password alone.
+    let (_, html) = page(&app, &mut b, "/account").await;
+    assert!(html.contains("<span id=\"codes-left\">10</span>"), "{html}");
+    assert!(!html.contains("id=\"passkey-recovery\""), "{html}");
+    let form = [("csrf", extract_csrf(&html))];
+    let resp = b
+        .send(post(&app, "/account/passkeys/recovery").form(&form))
+        .await;
+    assert_eq!(resp.status(), 403, "a password-only session renewed codes");
+    assert_eq!(
+        recovery_step(&app, &first[0]).await,
+        303,
+        "the first set stands"
+    );
+
+    let mut c = password_then_passkey(&app, &mut key, "password + passkey").await;
+    let (_, html) = page(&app, &mut c, "/account").await;
+    assert!(html.contains("<span id=\"codes-left\">9</span>"), "{html}");
+    assert!(html.contains("id=\"passkey-recovery\""), "{html}");
+    let form = [("csrf", extract_csrf(&html))];
+    let resp = c
+        .send(post(&app, "/account/passkeys/recovery").form(&form))
+        .await;
+    assert_eq!(resp.status(), 200);
+    let renewed = recovery_codes(&resp.text().await.unwrap());
+    assert_eq!(renewed.len(), 10, "{renewed:?}");
+    assert!(renewed.iter().all(|code| !first.contains(code)));
+
+    assert_ne!(
+        recovery_step(&app, &first[1]).await,
+        303,
+        "an old code still works"
+    );
+    assert_eq!(recovery_step(&app, &renewed[0]).await, 303, "a new code");
 }

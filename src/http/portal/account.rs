@@ -88,6 +88,9 @@ struct AccountPage<'a> {
     /// `two_factor.methods` allows authenticator apps: the set-up link shows.
     totp_offered: bool,
     codes_left: u64,
+    /// The session was opened with a passkey: a user without an app may renew their
+    /// recovery codes from it.
+    passkey_session: bool,
     devices: Vec<DeviceRow>,
     remember_days: u32,
     is_admin: bool,
@@ -150,6 +153,7 @@ pub(super) async fn account_page(
         totp_enabled: user.totp_enabled,
         totp_offered: app.two_factor.totp_offered(),
         codes_left,
+        passkey_session: s.session.level == crate::domain::session::AuthLevel::Passkey,
         devices: listed.into_iter().map(device_row).collect(),
         remember_days: devices.days(),
         is_admin: user.groups.contains(&app.config.admin.group),

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::account::{Done, account_after, account_page, origin, with_session};
 use super::errors::{PageError, WebError};
-use super::extract::{CsrfForm, SignedIn, fresh};
+use super::extract::{CsrfForm, Fresh, NoFields, SignedIn, fresh};
 use super::forms::{see_other, throttled, too_many};
 use super::login::{LoginQuery, query_rd, safe_rd, target, with_rd};
 use super::view::{self, Template};
@@ -291,17 +291,45 @@ pub(super) async fn regenerate(
 ) -> Result<Response<Body>, WebError> {
     let password = SecretString::new(form.password);
     let origin = origin(&ctx, &headers);
-    match app
+    let renewed = app
         .two_factor
         .regenerate_codes(&s.user, &password, &form.code, ctx.now, origin)
-        .await
-    {
+        .await;
+    new_codes_page(&app, &ctx, &headers, &s, renewed).await
+}
+
+/// `POST /account/passkeys/recovery`: a new set of recovery codes for a user whose second
+/// factor is a passkey (a recent password, and a session opened with the passkey).
+pub(super) async fn regenerate_with_passkey(
+    State(app): State<Arc<AppState>>,
+    ctx: RequestCtx,
+    Fresh(s, _): Fresh<SignedIn>,
+    headers: HeaderMap,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<Response<Body>, WebError> {
+    let origin = origin(&ctx, &headers);
+    let renewed = app
+        .two_factor
+        .regenerate_codes_with_passkey(&s, ctx.now, origin)
+        .await;
+    new_codes_page(&app, &ctx, &headers, &s, renewed).await
+}
+
+/// The renewed codes, shown once, or the account page saying why there are none.
+async fn new_codes_page(
+    app: &AppState,
+    ctx: &RequestCtx,
+    headers: &HeaderMap,
+    s: &Resolved,
+    renewed: Result<Vec<RecoveryCode>, AuthError>,
+) -> Result<Response<Body>, WebError> {
+    match renewed {
         Ok(codes) => {
             let intro = Msg::new("codes-intro-regenerated");
             let next = app.config.portal.url.path("/account");
-            Ok(codes_page(&app, &headers, &codes, intro, &next))
+            Ok(codes_page(app, headers, &codes, intro, &next))
         }
-        Err(e) => refused(&app, &ctx, &headers, &s, e).await,
+        Err(e) => refused(app, ctx, headers, s, e).await,
     }
 }
 

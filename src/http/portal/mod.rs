@@ -89,6 +89,10 @@ fn routes(app: Arc<AppState>) -> Router {
             get(account_2fa::enable_page).post(account_2fa::enable_submit),
         )
         .route(&p("/account/2fa/recovery"), post(account_2fa::regenerate))
+        .route(
+            &p("/account/passkeys/recovery"),
+            post(account_2fa::regenerate_with_passkey),
+        )
         .route(&p("/account/2fa/disable"), post(account_2fa::disable))
         .route(&p("/account/devices/forget"), post(account::forget_device))
         .route(&p("/account/sessions"), get(sessions::page))
