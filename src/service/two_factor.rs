@@ -440,10 +440,18 @@ impl TwoFactor {
         self.check_code(user, code, now, origin).await.map(|_| ())
     }
 
-    /// Recovery codes for a user whose first second factor is a passkey: without an
+    /// A user's first second factor is a passkey, just registered from `current`: without an
     /// authenticator app and without codes, losing the passkey would leave no way back but
-    /// the administrator. `None` when the user has an app or codes already. Shown once.
-    pub async fn first_codes(&self, user: &User) -> Result<Option<Vec<RecoveryCode>>, AuthError> {
+    /// the administrator, so recovery codes come with it (shown once). As when an app is
+    /// turned on, the current session, which has just proved the passkey after a recent
+    /// password, is rotated to a passkey session and the user's other sessions end. `None`
+    /// when the user has an app or codes already (the passkey is not their first factor).
+    pub async fn first_passkey(
+        &self,
+        current: &Resolved,
+        now: i64,
+    ) -> Result<Option<(SessionId, Vec<RecoveryCode>)>, AuthError> {
+        let user = &current.user;
         if user.totp_enabled || self.factors.recovery_codes_left(user.id).await? > 0 {
             return Ok(None);
         }
@@ -452,8 +460,13 @@ impl TwoFactor {
         self.factors
             .replace_recovery_codes(user.id, &hashes)
             .await?;
-        audit!(event::RECOVERY_CODES_REGENERATED, user = %crate::audit::Clean(&user.username), reason = "first_passkey");
-        Ok(Some(codes))
+        let (id, _) = self
+            .sessions
+            .rotate(current, AuthLevel::Passkey, now)
+            .await?;
+        let others = self.end_other_sessions(user.id, &id, now).await?;
+        audit!(event::RECOVERY_CODES_REGENERATED, user = %crate::audit::Clean(&user.username), reason = "first_passkey", other_sessions_ended = others);
+        Ok(Some((id, codes)))
     }
 
     /// New recovery codes (password and a current code needed); the old set stops working.

@@ -238,8 +238,8 @@ async fn turning_the_app_off_keeps_the_recovery_codes_of_a_passkey_user() {
     .await;
 }
 
-/// The password step, then `code` as a recovery code: the answer's status.
-async fn recovery_step(app: &TestApp, code: &str) -> u16 {
+/// The password step, then `code` as a recovery code: the answer's status, and the browser.
+async fn recovery_step(app: &TestApp, code: &str) -> (u16, Browser) {
     let mut b = app.browser();
     password_step(app, &mut b, "alice", "").await;
     let (_, html) = page(app, &mut b, "/login/2fa").await;
@@ -248,15 +248,21 @@ async fn recovery_step(app: &TestApp, code: &str) -> u16 {
         ("code", code.to_owned()),
         ("recovery", "1".to_owned()),
     ];
-    b.send(post(app, "/login/2fa").form(&form))
+    let status = b.send(post(app, "/login/2fa").form(&form)).await.status();
+    (status.as_u16(), b)
+}
+
+/// Asks for new recovery codes from `b`'s account page, as its button does.
+async fn renew(app: &TestApp, b: &mut Browser) -> reqwest::Response {
+    let (_, html) = page(app, b, "/account").await;
+    let form = [("csrf", extract_csrf(&html))];
+    b.send(post(app, "/account/passkeys/recovery").form(&form))
         .await
-        .status()
-        .as_u16()
 }
 
 /// A user whose only second factor is a passkey renews their recovery codes from a session
-/// opened with the passkey (after a recent password, as for every factor change); the old set
-/// stops working. A session opened with the password alone cannot.
+/// opened with a passkey (after a recent password, as for every factor change); the old set
+/// stops working. A session opened with a recovery code cannot.
 #[tokio::test]
 async fn a_passkey_user_renews_recovery_codes_from_a_passkey_session() {
     let app = TestApp::spawn(Opts::with(Store::Memory, TRUSTED)).await;
@@ -271,38 +277,105 @@ async fn a_passkey_user_renews_recovery_codes_from_a_passkey_session() {
     let first = recovery_codes(&html);
     assert_eq!(first.len(), 10, "{first:?}");
 
-    // The session that added the passkey was opened with the password alone.
-    let (_, html) = page(&app, &mut b, "/account").await;
-    assert!(html.contains("<span id=\"codes-left\">10</span>"), "{html}");
+    // A session opened with the password and a recovery code.
+    let (status, mut r) = recovery_step(&app, &first[0]).await;
+    assert_eq!(status, 303, "the first set stands");
+    let (_, html) = page(&app, &mut r, "/account").await;
+    assert!(html.contains("<span id=\"codes-left\">9</span>"), "{html}");
     assert!(!html.contains("id=\"passkey-recovery\""), "{html}");
-    let form = [("csrf", extract_csrf(&html))];
-    let resp = b
-        .send(post(&app, "/account/passkeys/recovery").form(&form))
-        .await;
-    assert_eq!(resp.status(), 403, "a password-only session renewed codes");
-    assert_eq!(
-        recovery_step(&app, &first[0]).await,
-        303,
-        "the first set stands"
-    );
+    let resp = renew(&app, &mut r).await;
+    assert_eq!(resp.status(), 403, "a recovery-code session renewed codes");
 
     let mut c = password_then_passkey(&app, &mut key, "password + passkey").await;
     let (_, html) = page(&app, &mut c, "/account").await;
-    assert!(html.contains("<span id=\"codes-left\">9</span>"), "{html}");
     assert!(html.contains("id=\"passkey-recovery\""), "{html}");
-    let form = [("csrf", extract_csrf(&html))];
-    let resp = c
-        .send(post(&app, "/account/passkeys/recovery").form(&form))
-        .await;
+    let resp = renew(&app, &mut c).await;
     assert_eq!(resp.status(), 200);
     let renewed = recovery_codes(&resp.text().await.unwrap());
     assert_eq!(renewed.len(), 10, "{renewed:?}");
     assert!(renewed.iter().all(|code| !first.contains(code)));
 
     assert_ne!(
-        recovery_step(&app, &first[1]).await,
+        recovery_step(&app, &first[1]).await.0,
         303,
         "an old code still works"
     );
-    assert_eq!(recovery_step(&app, &renewed[0]).await, 303, "a new code");
+    assert_eq!(recovery_step(&app, &renewed[0]).await.0, 303, "a new code");
+}
+
+/// With apps left out of `two_factor.methods`, a `two_factor` rule's enrolment link leads to
+/// adding a passkey, and from there back to the app: the first passkey turns the session into
+/// a passkey session (the others end), as turning an app on does, so the rule is met.
+#[tokio::test]
+async fn a_rules_enrolment_adds_a_first_passkey_and_returns_to_the_app() {
+    let overlay = format!("[two_factor]\nmethods = [\"passkey\"]\n{TRUSTED}");
+    let app = TestApp::spawn(Opts::with(Store::Memory, &overlay)).await;
+    app.add_user("alice", PW, &["users"]).await;
+    let other = app.login("alice", PW).await;
+    let mut b = app.login("alice", PW).await;
+    let secure = |b: &Browser| {
+        app.get("secure.gate.localhost", "/s")
+            .header("cookie", b.cookie_header())
+    };
+    let resp = secure(&b).send().await.unwrap();
+    assert_ne!(
+        resp.status(),
+        200,
+        "a one-factor session met a two_factor rule"
+    );
+
+    let back = format!("http://secure.gate.localhost:{}/s", app.port);
+    let rd: String = form_urlencoded::byte_serialize(back.as_bytes()).collect();
+    let resp = b
+        .send(app.get(
+            &app.portal_host,
+            &app.portal(&format!("/account/2fa/enable?rd={rd}")),
+        ))
+        .await;
+    assert_eq!(resp.status(), 303);
+    let to = resp.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(to, app.portal(&format!("/account/passkeys/add?rd={rd}")));
+
+    let path = format!("/account/passkeys/add?rd={rd}");
+    let (status, html) = page(&app, &mut b, &path).await;
+    assert_eq!(status, 200, "{html}");
+    let (options, ceremony) = challenge_in(&html, "passkey-add");
+    let form = [
+        ("csrf", extract_csrf(&html)),
+        ("ceremony", ceremony),
+        ("credential", SoftKey::new(&app).register(&options)),
+        ("name", "Laptop".to_owned()),
+        (
+            "rd",
+            between(&html, "name=\"rd\" value=\"", "\"").replace("&#x2f;", "/"),
+        ),
+    ];
+    let resp = b
+        .send(post(&app, "/account/passkeys/add").form(&form))
+        .await;
+    assert_eq!(resp.status(), 200);
+    let html = resp.text().await.unwrap();
+    assert_eq!(recovery_codes(&html).len(), 10, "{html}");
+    let next = between(&html, "id=\"continue\" href=\"", "\"")
+        .replace("&#x2f;", "/")
+        .replace("&amp;", "&");
+    assert_eq!(next, back, "the codes page goes on to the app");
+
+    let resp = secure(&b).send().await.unwrap();
+    assert_eq!(
+        resp.status(),
+        200,
+        "the rule is met after the first passkey"
+    );
+    let resp = app
+        .get(&app.portal_host, &app.portal("/account"))
+        .header("cookie", other.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        resp.status().is_redirection(),
+        "the other session survived: {}",
+        resp.status()
+    );
 }

@@ -130,14 +130,14 @@ fn needs_step_up(
 
 /// Where "set up two-factor" leads instead of an app's secret: the account page for a user
 /// who has an app already; adding a passkey when `two_factor.methods` leaves apps out (and
-/// the portal on this host offers passkeys).
-fn set_up_elsewhere(app: &AppState, ctx: &RequestCtx, s: &Resolved) -> String {
-    let page = if !s.user.totp_enabled && app.passkeys.offered(&ctx.host) {
-        "/account/passkeys/add"
+/// the portal on this host offers passkeys), which then goes on to `rd` as the app's
+/// enrolment does.
+fn set_up_elsewhere(app: &AppState, ctx: &RequestCtx, s: &Resolved, rd: &str) -> String {
+    if !s.user.totp_enabled && app.passkeys.offered(&ctx.host) {
+        with_rd(app, "/account/passkeys/add", rd)
     } else {
-        "/account"
-    };
-    app.config.portal.url.path(page)
+        app.config.portal.url.path("/account")
+    }
 }
 
 /// `GET /account/2fa/enable`: a new secret to scan, after a recent password.
@@ -150,7 +150,7 @@ pub(super) async fn enable_page(
 ) -> Result<Response<Body>, WebError> {
     let rd = query_rd(&app, &ctx, query);
     if s.user.totp_enabled || !app.two_factor.totp_offered() {
-        return Ok(see_other(&set_up_elsewhere(&app, &ctx, &s)));
+        return Ok(see_other(&set_up_elsewhere(&app, &ctx, &s, &rd)));
     }
     needs_step_up(&app, &ctx, &s, &rd, StatusCode::OK)?;
     let enrollment = app.two_factor.begin_enrollment(&s.user).await?;
@@ -193,7 +193,7 @@ pub(super) async fn enable_submit(
 ) -> Result<Response<Body>, WebError> {
     let rd = safe_rd(&app, &ctx, &form.rd);
     if s.user.totp_enabled || !app.two_factor.totp_offered() {
-        return Ok(see_other(&set_up_elsewhere(&app, &ctx, &s)));
+        return Ok(see_other(&set_up_elsewhere(&app, &ctx, &s, &rd)));
     }
     needs_step_up(&app, &ctx, &s, &rd, StatusCode::UNAUTHORIZED)?;
     match app

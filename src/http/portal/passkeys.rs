@@ -5,14 +5,16 @@
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::State;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use http::{HeaderMap, Response, StatusCode};
 use serde::{Deserialize, Serialize};
 
-use super::account::{Done, account_after, account_page, origin};
+use super::account::{Done, account_after, account_page, origin, with_session};
 use super::errors::WebError;
 use super::extract::{CsrfForm, Fresh, SignedIn};
 use super::forms::see_other;
+use super::login::{LoginQuery, query_rd, safe_rd, target};
 use super::view::{self, Template};
 use crate::domain::passkey::parse_name;
 use crate::http::request::RequestCtx;
@@ -29,6 +31,9 @@ pub(super) struct AddForm {
     credential: String,
     #[serde(default)]
     name: String,
+    /// The app that asked for a second factor (a `two_factor` rule's enrolment link).
+    #[serde(default)]
+    rd: String,
 }
 
 #[derive(Deserialize)]
@@ -46,6 +51,7 @@ struct AddPage<'a> {
     /// The options for `navigator.credentials.create`, as JSON.
     options: &'a str,
     name: &'a str,
+    rd: &'a str,
     error: Option<Msg>,
     passkey_script: bool,
 }
@@ -60,7 +66,7 @@ async fn add_page(
     ctx: &RequestCtx,
     headers: &HeaderMap,
     s: &Resolved,
-    (status, name): (StatusCode, &str),
+    (status, name, rd): (StatusCode, &str, &str),
     error: Option<Msg>,
 ) -> Result<Response<Body>, WebError> {
     let challenge = match app.passkeys.begin_registration(s, &ctx.host, ctx.now).await {
@@ -76,6 +82,7 @@ async fn add_page(
         ceremony: &challenge.ceremony,
         options: &challenge.options,
         name,
+        rd,
         error,
         passkey_script: true,
     };
@@ -88,8 +95,10 @@ pub(super) async fn add_form(
     ctx: RequestCtx,
     Fresh(s, _): Fresh<SignedIn>,
     headers: HeaderMap,
+    query: Result<Query<LoginQuery>, QueryRejection>,
 ) -> Result<Response<Body>, WebError> {
-    add_page(&app, &ctx, &headers, &s, (StatusCode::OK, ""), None).await
+    let rd = query_rd(&app, &ctx, query);
+    add_page(&app, &ctx, &headers, &s, (StatusCode::OK, "", &rd), None).await
 }
 
 /// `POST /account/passkeys/add`: the authenticator's answer, checked and stored.
@@ -101,8 +110,9 @@ pub(super) async fn add_submit(
     CsrfForm(form): CsrfForm<AddForm>,
 ) -> Result<Response<Body>, WebError> {
     let again = |why: &'static str| Some(Msg::new(why));
+    let rd = safe_rd(&app, &ctx, &form.rd);
     let Ok(name) = parse_name(&form.name) else {
-        let status = (StatusCode::BAD_REQUEST, form.name.as_str());
+        let status = (StatusCode::BAD_REQUEST, form.name.as_str(), rd.as_str());
         return add_page(
             &app,
             &ctx,
@@ -118,30 +128,38 @@ pub(super) async fn add_submit(
         app.passkeys
             .finish_registration(&s, &form.ceremony, &form.credential, &name, ctx.now, who);
     let why = match done.await {
-        Ok(()) => return added(&app, &headers, &s).await,
+        Ok(()) => return added(&app, &ctx, &headers, &s, &rd).await,
         Err(AuthError::PasskeyRefused) => "passkey-refused",
         Err(AuthError::CeremonyExpired) => "passkey-expired",
         Err(e) => return Err(e.into()),
     };
-    let status = (StatusCode::BAD_REQUEST, name.as_str());
+    let status = (StatusCode::BAD_REQUEST, name.as_str(), rd.as_str());
     add_page(&app, &ctx, &headers, &s, status, again(why)).await
 }
 
 /// After the first passkey of a user without an authenticator app: their recovery codes,
-/// shown once; else the account page.
+/// shown once, in a passkey session (`TwoFactor::first_passkey`); else the account page.
+/// Either goes on to the app that asked for a second factor (`rd`) when there is one.
 async fn added(
     app: &AppState,
+    ctx: &RequestCtx,
     headers: &HeaderMap,
     s: &Resolved,
+    rd: &str,
 ) -> Result<Response<Body>, WebError> {
-    let next = account_after(app, Done::PasskeyAdded);
-    Ok(match app.two_factor.first_codes(&s.user).await? {
-        Some(codes) => {
+    let next = if rd.is_empty() {
+        account_after(app, Done::PasskeyAdded)
+    } else {
+        target(app, rd)
+    };
+    match app.two_factor.first_passkey(s, ctx.now).await? {
+        Some((id, codes)) => {
             let intro = Msg::new("codes-intro-passkey");
-            super::account_2fa::codes_page(app, headers, &codes, intro, &next)
+            let page = super::account_2fa::codes_page(app, headers, &codes, intro, &next);
+            with_session(app, ctx, page, &id).await
         }
-        None => see_other(&next),
-    })
+        None => Ok(see_other(&next)),
+    }
 }
 
 /// `POST /account/passkeys/rename`.

@@ -132,7 +132,7 @@ impl TwoFactor {
     ) -> Result<Option<CodeKind>, AuthError> {
         let record = self.factors.totp(user.id).await?;
         // Six digits (spaces allowed) is a TOTP; anything else may be a recovery code, which
-        // a user whose only other factor is a passkey has too (`first_codes`).
+        // a user whose only other factor is a passkey has too (`first_passkey`).
         let digits = input.chars().filter(|c| !c.is_ascii_whitespace()).count();
         if digits <= 8
             && input
