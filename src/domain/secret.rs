@@ -100,12 +100,15 @@ pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
 /// Lower-case hex encoding.
 pub fn hex(data: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(data.len() * 2);
-    for b in data {
-        out.push(DIGITS[usize::from(b >> 4)] as char);
-        out.push(DIGITS[usize::from(b & 0x0f)] as char);
+    // Bytes first, then one check: pushing `char`s encodes each one as UTF-8, which cost more
+    // than the rest of a session lookup's key.
+    let mut out = vec![0u8; data.len() * 2];
+    for (pair, b) in out.chunks_exact_mut(2).zip(data) {
+        pair[0] = DIGITS[usize::from(b >> 4)];
+        pair[1] = DIGITS[usize::from(b & 0x0f)];
     }
-    out
+    // Only ASCII digits were written, so this never falls back.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -170,17 +170,28 @@ pub fn read<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, A
     let mut found = None;
     for value in headers.get_all(COOKIE) {
         let Ok(s) = value.to_str() else { continue };
-        // The crate splits and trims the pairs; finding a name twice is ours to notice.
-        for c in Cookie::split_parse(s).flatten() {
-            if c.name_raw() == Some(name) {
+        for (n, v) in pairs(s) {
+            if n == name {
                 if found.is_some() {
                     return Err(Ambiguous);
                 }
-                found = c.value_raw();
+                found = Some(v);
             }
         }
     }
     Ok(found)
+}
+
+/// The `name=value` pairs of a `Cookie` header, both trimmed, as the `cookie` crate's
+/// `split_parse` reads them (a part without `=` or with an empty name is skipped); its value
+/// is raw, quotes kept. By hand because this runs on every request, and the crate builds a
+/// whole cookie per pair, attributes included.
+fn pairs(header: &str) -> impl Iterator<Item = (&str, &str)> {
+    header.split(';').filter_map(|part| {
+        let (name, value) = part.split_once('=')?;
+        let name = name.trim();
+        (!name.is_empty()).then(|| (name, value.trim()))
+    })
 }
 
 /// Whether a cookie name is one of the gateway's own: the session cookie, the CSRF,
@@ -221,7 +232,11 @@ pub fn strip_own(headers: &mut HeaderMap, session_name: &str) {
     let mut kept = String::new();
     let mut touched = false;
     for value in headers.get_all(COOKIE) {
-        let s = String::from_utf8_lossy(value.as_bytes());
+        // Checked the quick way first: a header is nearly always valid text.
+        let s = match std::str::from_utf8(value.as_bytes()) {
+            Ok(s) => std::borrow::Cow::Borrowed(s),
+            Err(_) => String::from_utf8_lossy(value.as_bytes()),
+        };
         for pair in s.split(';') {
             let pair = pair.trim();
             if pair.is_empty() {
@@ -279,6 +294,29 @@ pub fn drop_own_set_cookies(headers: &mut HeaderMap, session_name: &str) -> Vec<
 mod tests {
     use super::*;
     use crate::config::{CookieDomain, PublicUrl};
+
+    #[test]
+    fn pairs_are_read_as_the_cookie_crate_reads_them() {
+        // Every header of up to 6 characters from an alphabet of the bytes that matter.
+        let alphabet = ["a", "B", "=", ";", " ", "\"", "\t", "é"];
+        let mut headers = vec![String::new()];
+        let mut last = headers.clone();
+        for _ in 0..6 {
+            last = last
+                .iter()
+                .flat_map(|h| alphabet.iter().map(move |c| format!("{h}{c}")))
+                .collect();
+            headers.extend(last.iter().cloned());
+        }
+        for h in &headers {
+            let ours: Vec<(&str, &str)> = pairs(h).collect();
+            let crate_pairs: Vec<(&str, &str)> = Cookie::split_parse(h.as_str())
+                .flatten()
+                .map(|c| (c.name_raw().unwrap(), c.value_raw().unwrap()))
+                .collect();
+            assert_eq!(ours, crate_pairs, "{h:?}");
+        }
+    }
 
     fn cookies(domain: Option<&str>) -> Cookies {
         let prefix = if domain.is_some() {

@@ -25,15 +25,15 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 #[path = "memory_slot.rs"]
 mod slot;
-use slot::Slot;
+use slot::{Slot, SlotHash};
 
 #[derive(Default)]
 struct Sessions {
     /// Each record behind an `Arc`, which a read hands out without copying its strings. The
     /// map keeps up to half its slots empty, and an empty slot then costs 56 bytes instead of
     /// the 200 of a record kept inline.
-    records: HashMap<Slot, (Arc<Session>, i64)>,
-    by_user: HashMap<UserId, HashSet<Slot>>,
+    records: HashMap<Slot, (Arc<Session>, i64), SlotHash>,
+    by_user: HashMap<UserId, HashSet<Slot, SlotHash>>,
     /// Actions held back by a step-up. Apart from the records: a confirmation rotates the
     /// session (the old key goes) before it takes the action.
     pending: Held<PendingAction>,

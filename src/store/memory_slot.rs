@@ -4,39 +4,88 @@
 //! With 100,000 sessions that is ~110 bytes a session less (BENCHMARKS.md, "Memory and login
 //! storms"). Any other key (only tests make them) is kept as given, so every key round-trips.
 
+use std::hash::{BuildHasher, Hash, Hasher};
+
 use crate::domain::session::SessionKey;
 
 /// A session key as the memory store's maps hold it. Ordered as the hex strings are, since
 /// lower-case hex digits sort as the bytes they encode.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum Slot {
     Digest([u8; 32]),
     Other(Box<str>),
 }
 
-fn nibble(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        _ => None,
+/// A digest is hashed as its first 8 bytes, with no keyed hash (SipHash) over all 32 on every
+/// request. That is safe from flooding: a key enters the maps only when the gateway issues a
+/// session, and an issued key is the SHA-256 of a random id, so the stored keys are spread
+/// evenly whatever clients send. A client's guessed key is only looked up, and a lookup's
+/// probe length depends on the stored keys alone.
+impl Hash for Slot {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        match self {
+            Slot::Digest(d) => state.write_u64(u64::from_le_bytes([
+                d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7],
+            ])),
+            Slot::Other(s) => s.hash(state),
+        }
     }
 }
+
+/// The hasher of the maps keyed by [`Slot`]: a digest's bytes as they are, anything else (only
+/// tests make other keys) folded byte by byte.
+#[derive(Clone, Copy, Default)]
+pub(super) struct SlotHash;
+
+impl BuildHasher for SlotHash {
+    type Hasher = SlotHasher;
+    fn build_hasher(&self) -> SlotHasher {
+        SlotHasher(0)
+    }
+}
+
+pub(super) struct SlotHasher(u64);
+
+impl Hasher for SlotHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 =
+                (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 ^= n;
+    }
+}
+
+/// The value of each byte as a lower-case hex digit, `INVALID` for any other byte: one load per
+/// digit, since every session lookup decodes 64 of them.
+const INVALID: u8 = 0xff;
+static NIBBLE: [u8; 256] = {
+    let mut table = [INVALID; 256];
+    let mut c = 0;
+    while c < 16 {
+        table[b"0123456789abcdef"[c] as usize] = c as u8;
+        c += 1;
+    }
+    table
+};
 
 impl Slot {
     pub(super) fn of(key: &SessionKey) -> Self {
         let hex = key.0.as_bytes();
         let mut digest = [0u8; 32];
-        let decoded = hex.len() == 64
-            && hex
-                .chunks_exact(2)
-                .zip(digest.iter_mut())
-                .all(|(pair, byte)| match (nibble(pair[0]), nibble(pair[1])) {
-                    (Some(high), Some(low)) => {
-                        *byte = high << 4 | low;
-                        true
-                    }
-                    _ => false,
-                });
+        let mut decoded = hex.len() == 64;
+        if decoded {
+            for (pair, byte) in hex.chunks_exact(2).zip(digest.iter_mut()) {
+                let (high, low) = (NIBBLE[usize::from(pair[0])], NIBBLE[usize::from(pair[1])]);
+                decoded &= high != INVALID && low != INVALID;
+                *byte = high << 4 | (low & 0x0f);
+            }
+        }
         if decoded {
             Slot::Digest(digest)
         } else {
@@ -46,15 +95,7 @@ impl Slot {
 
     pub(super) fn key(&self) -> SessionKey {
         match self {
-            Slot::Digest(bytes) => {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                let mut s = String::with_capacity(64);
-                for b in bytes {
-                    s.push(char::from(HEX[usize::from(b >> 4)]));
-                    s.push(char::from(HEX[usize::from(b & 0xf)]));
-                }
-                SessionKey(s)
-            }
+            Slot::Digest(bytes) => SessionKey(crate::domain::secret::hex(bytes)),
             Slot::Other(s) => SessionKey(s.to_string()),
         }
     }

@@ -2,6 +2,7 @@
 //! every client header that normalises to an identity name dropped, forwarded headers
 //! replaced by the gateway's own, and identity headers set exactly once.
 
+use std::cell::RefCell;
 use std::net::IpAddr;
 
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
@@ -25,20 +26,26 @@ static X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-prot
 static X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
 static X_REAL_IP: HeaderName = HeaderName::from_static("x-real-ip");
 
-const HOP_BY_HOP: &[&str] = &[
-    "connection",
-    "keep-alive",
-    "proxy-connection",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-    // Connection-specific by RFC 7540 §3.2.1, so never forwarded even when the client leaves
-    // it out of `Connection`: an upstream must not be offered an h2c switch through us.
-    "http2-settings",
-];
+/// Whether a (lower-case) header name is hop-by-hop. A `match`, not a search through a list: it
+/// runs for every header of every request and response.
+fn is_hop_by_hop(name: &str) -> bool {
+    matches!(
+        name,
+        "connection"
+            | "keep-alive"
+            | "proxy-connection"
+            | "proxy-authenticate"
+            | "proxy-authorization"
+            | "te"
+            | "trailer"
+            | "transfer-encoding"
+            | "upgrade"
+            // Connection-specific by RFC 7540 §3.2.1, so never forwarded even when the client
+            // leaves it out of `Connection`: an upstream must not be offered an h2c switch
+            // through us.
+            | "http2-settings"
+    )
+}
 
 /// Headers that make some frameworks (Express method-override, ASP.NET, Rails, Symfony, Spring)
 /// run a request as another method than the one the access rules judged: a `GET` allowed by a
@@ -103,54 +110,70 @@ fn same_name(name: &str, normal: &str) -> bool {
         })
 }
 
-/// Removes identity-like headers; returns the names that were present (for the audit log).
-pub fn strip_identity(headers: &mut HeaderMap) -> Vec<String> {
-    let spoofed: Vec<HeaderName> = headers
-        .keys()
-        .filter(|k| is_identity_header(k.as_str()))
-        .cloned()
-        .collect();
-    for name in &spoofed {
-        headers.remove(name);
-    }
-    spoofed.iter().map(|n| n.as_str().to_owned()).collect()
+/// Whether a header name is a method override, compared like identity names.
+fn is_method_override(name: &str) -> bool {
+    METHOD_OVERRIDE.iter().any(|m| same_name(name, m))
 }
 
-/// Removes method-override headers; returns the names that were present (for the audit log).
-/// A `_method` field in a form body is out of reach here (the gateway streams bodies unread):
-/// apps that honour it must not rely on `methods` rules (see docs/security.md).
-pub fn strip_method_override(headers: &mut HeaderMap) -> Vec<String> {
-    let found: Vec<HeaderName> = headers
-        .keys()
-        .filter(|k| METHOD_OVERRIDE.iter().any(|m| same_name(k.as_str(), m)))
-        .cloned()
-        .collect();
-    for name in &found {
+/// What [`strip_request`] removed that the audit log names.
+#[derive(Debug, Default)]
+pub struct Stripped {
+    /// Identity-like names the client sent.
+    pub identity: Vec<String>,
+    /// Method-override names the client sent. A `_method` field in a form body is out of reach
+    /// here (the gateway streams bodies unread): apps that honour it must not rely on
+    /// `methods` rules (see docs/security.md).
+    pub overrides: Vec<String>,
+}
+
+/// Removes every client header the upstream must not take from the client: hop-by-hop ones and
+/// those `Connection` lists, identity-like ones, method overrides, and the forwarded family
+/// (the gateway sets its own with [`set_forwarded`]). One pass over the names for all four:
+/// each pass costs about as much as the removals of a typical request, which has none.
+pub fn strip_request(headers: &mut HeaderMap) -> Stripped {
+    let mut stripped = Stripped::default();
+    let mut doomed: Vec<HeaderName> = Vec::new();
+    let mut hop = false;
+    for name in headers.keys() {
+        let n = name.as_str();
+        if is_hop_by_hop(n) {
+            hop = true;
+        } else if is_identity_header(n) {
+            stripped.identity.push(n.to_owned());
+        } else if is_method_override(n) {
+            stripped.overrides.push(n.to_owned());
+        } else if !FORWARDED_FAMILY.iter().any(|f| same_name(n, f)) {
+            continue;
+        }
+        doomed.push(name.clone());
+    }
+    let listed = if hop {
+        connection_listed(headers)
+    } else {
+        Vec::new()
+    };
+    for name in doomed {
         headers.remove(name);
     }
-    found.iter().map(|n| n.as_str().to_owned()).collect()
+    for name in &listed {
+        headers.remove(name.as_str());
+    }
+    stripped
 }
 
 /// Removes hop-by-hop headers, including those the `Connection` header names.
 pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
     // One pass over the (few) present names instead of a lookup per listed name: most
-    // requests carry none of them.
+    // messages carry none of them.
     let present: Vec<HeaderName> = headers
         .keys()
-        .filter(|k| HOP_BY_HOP.contains(&k.as_str()))
+        .filter(|k| is_hop_by_hop(k.as_str()))
         .cloned()
         .collect();
     if present.is_empty() {
         return;
     }
-    let listed: Vec<String> = headers
-        .get_all(header::CONNECTION)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(|t| t.trim().to_ascii_lowercase())
-        .filter(|t| !t.is_empty())
-        .collect();
+    let listed = connection_listed(headers);
     for name in &present {
         headers.remove(name);
     }
@@ -159,7 +182,46 @@ pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
     }
 }
 
-/// Replaces the forwarded-family headers with the gateway's view of the request.
+/// The header names a `Connection` header lists, lower-cased.
+fn connection_listed(headers: &HeaderMap) -> Vec<String> {
+    headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().to_ascii_lowercase())
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+/// The `X-Forwarded-Host` value: the canonical host, with the port when it is not the default.
+/// Most clients already sent exactly that as `Host`, and a clone of their value shares its
+/// bytes where a new one is checked and copied.
+pub fn forwarded_host(headers: &HeaderMap, host: &str, port: Option<u16>) -> HeaderValue {
+    if let Some(sent) = headers.get(header::HOST) {
+        let rest = sent.as_bytes().strip_prefix(host.as_bytes());
+        let same = match (rest, port) {
+            (Some(rest), None) => rest.is_empty(),
+            (Some(rest), Some(p)) => rest.strip_prefix(b":").is_some_and(|digits| {
+                digits.first() != Some(&b'0')
+                    && std::str::from_utf8(digits)
+                        .ok()
+                        .and_then(|d| d.parse().ok())
+                        == Some(p)
+            }),
+            (None, _) => false,
+        };
+        if same {
+            return sent.clone();
+        }
+    }
+    match port {
+        Some(p) => clean_value(&format!("{host}:{p}")),
+        None => clean_value(host),
+    }
+}
+
+/// Sets the gateway's view of the request, after [`strip_request`] removed the client's.
 /// `chain` is the X-Forwarded-For list to keep (only from a trusted proxy), without the peer.
 pub fn set_forwarded(
     headers: &mut HeaderMap,
@@ -167,29 +229,55 @@ pub fn set_forwarded(
     peer: IpAddr,
     client: IpAddr,
     https: bool,
-    host: &str,
+    host: HeaderValue,
 ) {
-    let drop: Vec<HeaderName> = headers
-        .keys()
-        .filter(|k| FORWARDED_FAMILY.iter().any(|f| same_name(k.as_str(), f)))
-        .cloned()
-        .collect();
-    for name in drop {
-        headers.remove(name);
-    }
     let xff = match chain {
         Some(mut c) if !c.is_empty() => {
             c.push_str(", ");
             c.push_str(&ip_text(peer));
-            c
+            clean_value(&c)
         }
-        _ => ip_text(peer),
+        _ => ip_value(peer),
     };
-    insert(headers, X_FORWARDED_FOR.clone(), &xff);
+    headers.insert(X_FORWARDED_FOR.clone(), xff);
     let proto = if https { "https" } else { "http" };
     headers.insert(X_FORWARDED_PROTO.clone(), HeaderValue::from_static(proto));
-    insert(headers, X_FORWARDED_HOST.clone(), host);
-    insert(headers, X_REAL_IP.clone(), &ip_text(client));
+    headers.insert(X_FORWARDED_HOST.clone(), host);
+    headers.insert(X_REAL_IP.clone(), ip_value(client));
+}
+
+/// Addresses kept as header values per thread, direct-mapped by their last byte: a connection
+/// sends request after request from one address (and behind a trusted proxy, from the proxy's
+/// and a few clients'), and a clone shares its bytes where a new value allocates a copy.
+const IP_SLOTS: usize = 16;
+
+thread_local! {
+    static IP_VALUES: RefCell<[Option<(IpAddr, HeaderValue)>; IP_SLOTS]> =
+        const { RefCell::new([const { None }; IP_SLOTS]) };
+}
+
+/// An address as a header value.
+fn ip_value(ip: IpAddr) -> HeaderValue {
+    let build =
+        || HeaderValue::from_str(&ip_text(ip)).unwrap_or_else(|_| HeaderValue::from_static(""));
+    let last = match ip {
+        IpAddr::V4(v4) => v4.octets()[3],
+        IpAddr::V6(v6) => v6.octets()[15],
+    };
+    IP_VALUES
+        .try_with(|values| {
+            let mut values = values.borrow_mut();
+            let slot = &mut values[usize::from(last) % IP_SLOTS];
+            match slot {
+                Some((seen, value)) if *seen == ip => value.clone(),
+                _ => {
+                    let value = build();
+                    *slot = Some((ip, value.clone()));
+                    value
+                }
+            }
+        })
+        .unwrap_or_else(|_| build())
 }
 
 /// An address as text; IPv4 without the formatting machinery, which cost more than the rest
@@ -220,10 +308,6 @@ pub fn set_identity(headers: &mut HeaderMap, id: &IdentityValues) {
     headers.insert(REMOTE_GROUPS_NAME.clone(), id.groups.clone());
     headers.insert(REMOTE_EMAIL_NAME.clone(), id.email.clone());
     headers.insert(REMOTE_NAME_NAME.clone(), id.name.clone());
-}
-
-fn insert(headers: &mut HeaderMap, name: HeaderName, value: &str) {
-    headers.insert(name, clean_value(value));
 }
 
 /// A header value for `value`: as is when it is clean, else without its control characters
@@ -260,6 +344,49 @@ mod tests {
     }
 
     #[test]
+    fn address_values_are_the_addresses_however_slots_are_shared() {
+        // 10.0.0.1, 10.0.1.1, … share a slot; each must still give its own text.
+        let ips: Vec<IpAddr> = (0..40u8)
+            .map(|i| IpAddr::from([10, 0, i, 1]))
+            .chain([
+                "2001:db8::1".parse().unwrap(),
+                "::ffff:10.0.0.1".parse().unwrap(),
+            ])
+            .collect();
+        for _ in 0..2 {
+            for ip in &ips {
+                assert_eq!(ip_value(*ip), ip.to_string().as_str());
+            }
+        }
+    }
+
+    #[test]
+    fn the_forwarded_host_is_the_sent_host_only_when_that_is_canonical() {
+        let sent = |h: &str| {
+            let mut m = HeaderMap::new();
+            m.insert(header::HOST, HeaderValue::from_str(h).unwrap());
+            m
+        };
+        let cases: [(&str, Option<u16>, &str); 7] = [
+            ("app.test", None, "app.test"),
+            ("App.TEST", None, "app.test"),
+            ("app.test:8443", Some(8443), "app.test:8443"),
+            ("app.test:08443", Some(8443), "app.test:8443"),
+            ("app.test:8443", None, "app.test"),
+            ("app.test", Some(8443), "app.test:8443"),
+            ("app.testx", None, "app.test"),
+        ];
+        for (host_header, port, want) in cases {
+            let got = forwarded_host(&sent(host_header), "app.test", port);
+            assert_eq!(got, want, "Host: {host_header}");
+        }
+        assert_eq!(
+            forwarded_host(&HeaderMap::new(), "app.test", Some(81)),
+            "app.test:81"
+        );
+    }
+
+    #[test]
     fn identity_variants_are_recognised() {
         for n in [
             "Remote-User",
@@ -284,7 +411,7 @@ mod tests {
         h.append("remote-user", HeaderValue::from_static("admin"));
         h.append("remote_user", HeaderValue::from_static("admin"));
         h.append("remote-user", HeaderValue::from_static("root"));
-        let gone = strip_identity(&mut h);
+        let gone = strip_request(&mut h).identity;
         assert_eq!(gone.len(), 2);
         set_identity(
             &mut h,
@@ -324,7 +451,35 @@ mod tests {
             );
         }
         h.insert("x-http-methods", HeaderValue::from_static("keep"));
-        assert_eq!(strip_method_override(&mut h).len(), 3);
+        assert_eq!(strip_request(&mut h).overrides.len(), 3);
         assert_eq!(h.len(), 1);
+    }
+
+    #[test]
+    fn one_pass_removes_every_kind_and_keeps_the_rest() {
+        let mut h = HeaderMap::new();
+        for (n, v) in [
+            ("connection", "close, x-listed"),
+            ("x-listed", "1"),
+            ("te", "trailers"),
+            ("remote_user", "admin"),
+            ("x-http-method", "DELETE"),
+            ("x_forwarded_for", "6.6.6.6"),
+            ("forwarded", "for=6.6.6.6"),
+            ("x-real-ip", "6.6.6.6"),
+            ("accept", "*/*"),
+            ("x-app", "kept"),
+        ] {
+            h.append(
+                HeaderName::from_bytes(n.as_bytes()).unwrap(),
+                HeaderValue::from_static(v),
+            );
+        }
+        let stripped = strip_request(&mut h);
+        assert_eq!(stripped.identity, ["remote_user"]);
+        assert_eq!(stripped.overrides, ["x-http-method"]);
+        let mut left: Vec<&str> = h.keys().map(HeaderName::as_str).collect();
+        left.sort_unstable();
+        assert_eq!(left, ["accept", "x-app"]);
     }
 }

@@ -55,6 +55,20 @@ pub enum ForwardError {
     Timeout,
 }
 
+/// The upstream request target in origin-form (the connection already goes to the upstream),
+/// joined by hand: `format!` cost more than parsing the result.
+fn origin_form(base: &str, path: &str, query: Option<&str>) -> Result<Uri, http::uri::InvalidUri> {
+    let query_len = query.map_or(0, |q| q.len() + 1);
+    let mut target = String::with_capacity(base.len() + path.len() + query_len);
+    target.push_str(base);
+    target.push_str(path);
+    if let Some(q) = query {
+        target.push('?');
+        target.push_str(q);
+    }
+    Uri::try_from(target)
+}
+
 impl SiteTable {
     /// Builds clients for every site.
     pub fn new(
@@ -125,38 +139,25 @@ impl SiteTable {
 
         let (mut parts, body) = req.into_parts();
         let up = &site.config.upstream;
-        let query = ctx
-            .query
-            .as_ref()
-            .map(|q| format!("?{q}"))
-            .unwrap_or_default();
-        // Origin-form: the connection already goes to the upstream.
-        let uri: Uri = format!("{}{}{query}", up.base_path, ctx.path.encoded)
-            .parse()
-            .map_err(|e: http::uri::InvalidUri| ForwardError::Unreachable(e.to_string()))?;
+        let uri = origin_form(&up.base_path, &ctx.path.encoded, ctx.query.as_deref())
+            .map_err(|e| ForwardError::Unreachable(e.to_string()))?;
 
         let h = &mut parts.headers;
-        headers::strip_hop_by_hop(h);
-        let spoofed = headers::strip_identity(h);
-        if !spoofed.is_empty() {
-            crate::audit!(crate::audit::event::HEADER_SPOOFED, ip = %ctx.client_ip, headers = ?spoofed, host = %ctx.host);
-        }
-        let overrides = headers::strip_method_override(h);
-        if !overrides.is_empty() {
-            crate::audit!(crate::audit::event::HEADER_SPOOFED, ip = %ctx.client_ip, headers = ?overrides, host = %ctx.host);
+        let stripped = headers::strip_request(h);
+        for names in [stripped.identity, stripped.overrides] {
+            if !names.is_empty() {
+                crate::audit!(crate::audit::event::HEADER_SPOOFED, ip = %ctx.client_ip, headers = ?names, host = %ctx.host);
+            }
         }
         crate::http::cookies::strip_own(h, session_cookie);
-        let forwarded_host = match ctx.port {
-            Some(p) => format!("{}:{p}", ctx.host),
-            None => ctx.host.clone(),
-        };
+        let forwarded_host = headers::forwarded_host(h, &ctx.host, ctx.port);
         headers::set_forwarded(
             h,
             xff_chain,
             peer.ip(),
             ctx.client_ip,
             ctx.https,
-            &forwarded_host,
+            forwarded_host,
         );
         if let Some(id) = &identity {
             headers::set_identity(h, id);
