@@ -455,11 +455,7 @@ impl TwoFactor {
         if user.totp_enabled || self.factors.recovery_codes_left(user.id).await? > 0 {
             return Ok(None);
         }
-        let codes = recovery::generate();
-        let hashes: Vec<String> = codes.iter().map(RecoveryCode::hash).collect();
-        self.factors
-            .replace_recovery_codes(user.id, &hashes)
-            .await?;
+        let codes = self.replace_codes(user.id).await?;
         let (id, _) = self
             .sessions
             .rotate(current, AuthLevel::Passkey, now)
@@ -512,14 +508,20 @@ impl TwoFactor {
         now: i64,
         origin: Origin<'_>,
     ) -> Result<Vec<RecoveryCode>, AuthError> {
-        let codes = recovery::generate();
-        let hashes: Vec<String> = codes.iter().map(RecoveryCode::hash).collect();
-        self.factors
-            .replace_recovery_codes(user.id, &hashes)
-            .await?;
+        let codes = self.replace_codes(user.id).await?;
         audit!(event::RECOVERY_CODES_REGENERATED, user = %crate::audit::Clean(&user.username), ip = %origin.ip);
         self.mailer
             .notify(user, Notice::RecoveryCodesRegenerated, origin.occasion(now));
+        Ok(codes)
+    }
+
+    /// A fresh set of recovery codes in place of the user's old ones, which stop working.
+    async fn replace_codes(&self, user_id: UserId) -> Result<Vec<RecoveryCode>, AuthError> {
+        let codes = recovery::generate();
+        let hashes: Vec<String> = codes.iter().map(RecoveryCode::hash).collect();
+        self.factors
+            .replace_recovery_codes(user_id, &hashes)
+            .await?;
         Ok(codes)
     }
 

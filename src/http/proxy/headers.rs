@@ -147,17 +147,7 @@ pub fn strip_request(headers: &mut HeaderMap) -> Stripped {
         }
         doomed.push(name.clone());
     }
-    let listed = if hop {
-        connection_listed(headers)
-    } else {
-        Vec::new()
-    };
-    for name in doomed {
-        headers.remove(name);
-    }
-    for name in &listed {
-        headers.remove(name.as_str());
-    }
+    remove(headers, doomed, hop);
     stripped
 }
 
@@ -170,28 +160,31 @@ pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
         .filter(|k| is_hop_by_hop(k.as_str()))
         .cloned()
         .collect();
-    if present.is_empty() {
-        return;
-    }
-    let listed = connection_listed(headers);
-    for name in &present {
+    let hop = !present.is_empty();
+    remove(headers, present, hop);
+}
+
+/// Removes `names`, and with `hop` (a hop-by-hop header was among them) also the names the
+/// `Connection` header lists, read before it goes.
+fn remove(headers: &mut HeaderMap, names: Vec<HeaderName>, hop: bool) {
+    let listed: Vec<String> = if hop {
+        headers
+            .get_all(header::CONNECTION)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(|t| t.trim().to_ascii_lowercase())
+            .filter(|t| !t.is_empty())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    for name in names {
         headers.remove(name);
     }
     for name in &listed {
         headers.remove(name.as_str());
     }
-}
-
-/// The header names a `Connection` header lists, lower-cased.
-fn connection_listed(headers: &HeaderMap) -> Vec<String> {
-    headers
-        .get_all(header::CONNECTION)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(|t| t.trim().to_ascii_lowercase())
-        .filter(|t| !t.is_empty())
-        .collect()
 }
 
 /// The `X-Forwarded-Host` value: the canonical host, with the port when it is not the default.
