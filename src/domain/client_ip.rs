@@ -85,15 +85,15 @@ pub fn client_ip(
     if !trusted.contains(peer) {
         return Ok(peer);
     }
+    // Read from the right, value by value and element by element: the same order as the
+    // elements of all values joined, reversed, without collecting them.
     let entries = x_forwarded_for
         .iter()
+        .rev()
         .filter(|value| !value.trim().is_empty())
-        .flat_map(|value| value.split(','));
-    // Collected because `Split` cannot be reversed when several header values are chained; the
-    // list is bounded by the server's header size limit.
-    let entries: Vec<&str> = entries.collect();
+        .flat_map(|value| value.rsplit(','));
     let mut last_trusted = peer;
-    for entry in entries.iter().rev() {
+    for entry in entries {
         let ip = parse_entry(entry.trim()).ok_or(UnreadableForwardedFor)?;
         if !trusted.contains(ip) {
             return Ok(ip);

@@ -90,13 +90,20 @@ pub fn parse_authority(raw: &str, default_port: u16) -> Result<Authority, HostEr
     }
     // Classify dangerous characters before splitting, so `a@b:1` reports userinfo rather than
     // a port error: the error feeds audit logs of spoofing attempts (docs/security.md#audit-log).
-    for c in raw.chars() {
-        if c.is_whitespace() || c.is_control() {
-            return Err(HostError::ControlOrWhitespace);
-        }
-        match c {
-            '@' => return Err(HostError::Userinfo),
-            '/' | '?' | '#' | '\\' => return Err(HostError::PathCharacter),
+    for (i, &b) in raw.as_bytes().iter().enumerate() {
+        match b {
+            0..=b' ' | 0x7f => return Err(HostError::ControlOrWhitespace),
+            b'@' => return Err(HostError::Userinfo),
+            b'/' | b'?' | b'#' | b'\\' => return Err(HostError::PathCharacter),
+            // The first byte of a non-ASCII character: Unicode spaces and controls too.
+            0x80..
+                if raw
+                    .get(i..)
+                    .and_then(|rest| rest.chars().next())
+                    .is_some_and(|c| c.is_whitespace() || c.is_control()) =>
+            {
+                return Err(HostError::ControlOrWhitespace);
+            }
             _ => {}
         }
     }
@@ -154,9 +161,9 @@ fn normalize_name(name: &str) -> Result<String, HostError> {
     if name.len() > MAX_NAME_LEN {
         return Err(HostError::TooLong);
     }
-    let name = name.to_ascii_lowercase();
-    let mut last_label = "";
-    for label in name.split('.') {
+    // Judged on the bytes as they came, before the one copy that lower-cases them.
+    let mut last_label: &[u8] = b"";
+    for label in name.as_bytes().split(|&b| b == b'.') {
         if label.is_empty() {
             return Err(HostError::EmptyLabel);
         }
@@ -166,13 +173,14 @@ fn normalize_name(name: &str) -> Result<String, HostError> {
         // `_` is not valid in host names (RFC 952) but common in homelab DNS; anything
         // non-ASCII is refused so homoglyphs can never match an ASCII rule.
         if !label
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         {
             return Err(HostError::InvalidCharacter);
         }
         last_label = label;
     }
+    let name = name.to_ascii_lowercase();
     // WHATWG URL parsing turns `127.1`, `0x7f.1` or `2130706433` into 127.0.0.1, so a browser and
     // the gateway would disagree about such a host. Only strict dotted-quad IPv4 (no leading
     // zeros, which std refuses) is accepted when the last label looks numeric.
@@ -182,12 +190,11 @@ fn normalize_name(name: &str) -> Result<String, HostError> {
     Ok(name)
 }
 
-/// The WHATWG "ends in a number" test on an already lower-cased label.
-fn looks_numeric(label: &str) -> bool {
-    let hex = label.strip_prefix("0x");
-    match hex {
-        Some(digits) => digits.bytes().all(|b| b.is_ascii_hexdigit()),
-        None => !label.is_empty() && label.bytes().all(|b| b.is_ascii_digit()),
+/// The WHATWG "ends in a number" test on a label in either case.
+fn looks_numeric(label: &[u8]) -> bool {
+    match label {
+        [b'0', b'x' | b'X', digits @ ..] => digits.iter().all(u8::is_ascii_hexdigit),
+        _ => !label.is_empty() && label.iter().all(u8::is_ascii_digit),
     }
 }
 

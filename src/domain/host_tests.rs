@@ -272,3 +272,106 @@ fn display_round_trips() {
         assert_eq!(pat(&p.to_string()), p);
     }
 }
+
+/// The byte-wise reading that runs on every request against the plain reading it replaced:
+/// every character judged as a `char`, the name split on `.` after lower-casing. Both must
+/// accept the same authorities and refuse the rest with the same error.
+#[test]
+fn the_byte_reading_agrees_with_the_char_reading() {
+    fn by_chars(raw: &str) -> Result<(String, Option<u16>), HostError> {
+        if raw.is_empty() {
+            return Err(HostError::Empty);
+        }
+        for c in raw.chars() {
+            if c.is_whitespace() || c.is_control() {
+                return Err(HostError::ControlOrWhitespace);
+            }
+            match c {
+                '@' => return Err(HostError::Userinfo),
+                '/' | '?' | '#' | '\\' => return Err(HostError::PathCharacter),
+                _ => {}
+            }
+        }
+        if raw.starts_with('[') {
+            let a = parse_authority(raw, 443)?;
+            return Ok((a.host, a.port));
+        }
+        let (name, port) = match raw.split_once(':') {
+            None => (raw, None),
+            Some((_, after)) if after.contains(':') => return Err(HostError::UnbracketedIpv6),
+            Some((name, after)) => (name, Some(parse_port(after)?)),
+        };
+        let name = name.strip_suffix('.').unwrap_or(name);
+        if name.is_empty() {
+            return Err(HostError::Empty);
+        }
+        if name.ends_with('.') {
+            return Err(HostError::TrailingDots);
+        }
+        if name.len() > MAX_NAME_LEN {
+            return Err(HostError::TooLong);
+        }
+        let name = name.to_ascii_lowercase();
+        let mut last = "";
+        for label in name.split('.') {
+            if label.is_empty() {
+                return Err(HostError::EmptyLabel);
+            }
+            if label.len() > MAX_LABEL_LEN {
+                return Err(HostError::LabelTooLong);
+            }
+            if !label
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+            {
+                return Err(HostError::InvalidCharacter);
+            }
+            last = label;
+        }
+        let numeric = match last.strip_prefix("0x") {
+            Some(digits) => digits.bytes().all(|b| b.is_ascii_hexdigit()),
+            None => last.bytes().all(|b| b.is_ascii_digit()),
+        };
+        if numeric && name.parse::<Ipv4Addr>().is_err() {
+            return Err(HostError::AmbiguousNumericHost);
+        }
+        Ok((name, port.filter(|p| *p != 443)))
+    }
+
+    const PIECES: &[&str] = &[
+        "a", "Z", "0", "7", "x", "X", "-", "_", ".", ":", "@", "/", "?", "#", "\\", " ", "\t",
+        "\u{7f}", "\u{a0}", "\u{85}", "\u{2028}", "é", "[", "]", "0x", "443", "::1",
+    ];
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut accepted = 0;
+    for _ in 0..50_000 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let raw: String = (0..(state % 9) as usize)
+            .map(|i| PIECES[(state >> (i * 6)) as usize % PIECES.len()])
+            .collect();
+        let now = parse_authority(&raw, 443).map(|a| (a.host, a.port));
+        accepted += usize::from(now.is_ok());
+        assert_eq!(now, by_chars(&raw), "{raw:?}");
+    }
+    let long = "a".repeat(64);
+    for raw in [
+        "Example.COM.",
+        "127.0.0.1",
+        "0X7F.1",
+        "a..b",
+        &long,
+        "a.b_c!.d",
+    ] {
+        assert_eq!(
+            parse_authority(raw, 443).map(|a| (a.host, a.port)),
+            by_chars(raw),
+            "{raw:?}"
+        );
+    }
+    assert!(
+        accepted > 1_000,
+        "only {accepted} generated authorities were accepted"
+    );
+}

@@ -100,8 +100,8 @@ pub fn precheck<B>(
         {
             return Err(fail(PageError::BadRequest("bad-request-two-hosts")));
         }
-        (Some(a), _) => a.as_str().to_owned(),
-        (None, Some(hh)) => hh.to_owned(),
+        (Some(a), _) => a.as_str(),
+        (None, Some(hh)) => hh,
         (None, None) => return Err(fail(PageError::BadRequest("bad-request-no-host"))),
     };
     let trusted = &app.config.server.trusted_proxies;
@@ -111,7 +111,7 @@ pub fn precheck<B>(
             && h.get(X_FORWARDED_PROTO)
                 .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https")));
     let default_port = if https { 443 } else { 80 };
-    let auth = parse_authority(&authority, default_port)
+    let auth = parse_authority(authority, default_port)
         .map_err(|_| fail(PageError::BadRequest("bad-request-bad-host")))?;
     // HTTP/2+: rules are judged on :authority, but a Host header would be forwarded upstream
     // (preserve_host); if they name different hosts the upstream serves a request the gateway
@@ -127,15 +127,17 @@ pub fn precheck<B>(
     // A trusted proxy's X-Forwarded-For that does not name an address is refused, not read as
     // "the proxy itself" (see `client_ip`); a value that is not even text counts the same.
     let unreadable = || fail(PageError::BadRequest("bad-request-forwarded-for"));
-    let xff = h
-        .get_all(X_FORWARDED_FOR)
-        .iter()
-        .map(|v| v.to_str())
-        .collect::<Result<Vec<&str>, _>>();
-    let client = match xff {
-        Ok(xff) => client_ip(conn.peer.ip(), &xff, trusted).map_err(|_| unreadable())?,
-        Err(_) if peer_trusted => return Err(unreadable()),
-        Err(_) => conn.peer.ip().to_canonical(),
+    // Only a trusted proxy's header is read at all.
+    let client = if peer_trusted {
+        let xff = h
+            .get_all(X_FORWARDED_FOR)
+            .iter()
+            .map(|v| v.to_str())
+            .collect::<Result<Vec<&str>, _>>()
+            .map_err(|_| unreadable())?;
+        client_ip(conn.peer.ip(), &xff, trusted).map_err(|_| unreadable())?
+    } else {
+        conn.peer.ip().to_canonical()
     };
     Ok(RequestCtx {
         request_id: rid,
