@@ -379,3 +379,59 @@ async fn a_rules_enrolment_adds_a_first_passkey_and_returns_to_the_app() {
         resp.status()
     );
 }
+
+/// Removing a user's last second factor takes its recovery codes with it, as turning the app
+/// off does without passkeys: a passkey added later is a first factor again, with fresh codes
+/// shown once and the session rotated, and the old set never comes back.
+#[tokio::test]
+async fn removing_the_last_passkey_retires_its_codes_and_the_next_one_brings_fresh_ones() {
+    let app = TestApp::spawn(Opts::with(Store::Memory, TRUSTED)).await;
+    app.add_user("alice", PW, &["users"]).await;
+    let mut b = app.login("alice", PW).await;
+    let (status, html) = add_passkey(&app, &mut b, &mut SoftKey::new(&app), "Laptop").await;
+    assert_eq!(status, 200, "the first passkey's codes: {html}");
+    let first = recovery_codes(&html);
+    assert_eq!(first.len(), 10, "{first:?}");
+
+    let (_, html) = page(&app, &mut b, "/account").await;
+    let form = between(&html, "action=\"/account/passkeys/remove\">", "</form>");
+    let id = between(&form, "name=\"id\" value=\"", "\"");
+    let resp = b
+        .send(
+            post(&app, "/account/passkeys/remove")
+                .form(&[("csrf", extract_csrf(&html)), ("id", id)]),
+        )
+        .await;
+    assert_eq!(resp.status(), 303, "{}", resp.text().await.unwrap());
+    let state = app.app.state();
+    let user = state
+        .users
+        .find_by_username("alice")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        state.two_factor.codes_left(user.id).await.unwrap(),
+        0,
+        "recovery codes outlived the last second factor"
+    );
+
+    let mut c = app.login("alice", PW).await;
+    assert_works(&app, &c, "the password alone again").await;
+    let mut key = SoftKey::new(&app);
+    let (status, html) = add_passkey(&app, &mut c, &mut key, "Phone").await;
+    assert_eq!(
+        status, 200,
+        "a passkey after none is a first factor again: {html}"
+    );
+    let fresh = recovery_codes(&html);
+    assert_eq!(fresh.len(), 10, "{fresh:?}");
+    assert!(fresh.iter().all(|code| !first.contains(code)));
+    assert_works(&app, &c, "the session rotated with the new passkey").await;
+    assert_ne!(
+        recovery_step(&app, &first[1]).await.0,
+        303,
+        "an old code came back"
+    );
+    assert_eq!(recovery_step(&app, &fresh[0]).await.0, 303, "a fresh code");
+}

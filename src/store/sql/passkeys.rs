@@ -135,15 +135,30 @@ impl PasskeyStore for SqlUserStore {
     }
 
     async fn remove_passkey(&self, user_id: UserId, credential_id: &str) -> StoreResult<bool> {
-        let done = with_pool!(self, |pool| sqlx::query(
-            "DELETE FROM passkeys WHERE user_id = $1 AND credential_id = $2"
-        )
-        .bind(user_id.0)
-        .bind(credential_id)
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected())
-        .map_err(db_err))?;
-        Ok(done == 1)
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin().await.map_err(db_err)?;
+            let removed =
+                sqlx::query("DELETE FROM passkeys WHERE user_id = $1 AND credential_id = $2")
+                    .bind(user_id.0)
+                    .bind(credential_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?
+                    .rows_affected();
+            // The last second factor gone: its recovery codes go with it, as when an app is
+            // turned off without passkeys. Kept, they would make a passkey added later look
+            // like a second one, with no fresh codes and the session left one-factor.
+            sqlx::query(
+                "DELETE FROM recovery_codes WHERE user_id = $1 \
+                 AND NOT EXISTS (SELECT 1 FROM passkeys WHERE passkeys.user_id = $1) \
+                 AND EXISTS (SELECT 1 FROM users WHERE users.id = $1 AND users.totp_secret IS NULL)",
+            )
+            .bind(user_id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            tx.commit().await.map_err(db_err)?;
+            Ok(removed == 1)
+        })
     }
 }
