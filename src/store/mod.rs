@@ -304,8 +304,8 @@ pub trait PasskeyStore: Send + Sync + 'static {
         name: &str,
     ) -> StoreResult<bool>;
     /// Removes one of the user's passkeys; returns whether it existed. When it was the user's
-    /// last second factor (no other passkey, no app), the recovery codes go in the same
-    /// transaction.
+    /// last second factor (no other passkey, no app), the recovery codes and remembered devices
+    /// go in the same transaction.
     async fn remove_passkey(&self, user_id: UserId, credential_id: &str) -> StoreResult<bool>;
 }
 

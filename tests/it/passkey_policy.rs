@@ -380,11 +380,12 @@ async fn a_rules_enrolment_adds_a_first_passkey_and_returns_to_the_app() {
     );
 }
 
-/// Removing a user's last second factor takes its recovery codes with it, as turning the app
-/// off does without passkeys: a passkey added later is a first factor again, with fresh codes
-/// shown once and the session rotated, and the old set never comes back.
+/// Removing a user's last second factor takes its recovery codes and remembered devices with
+/// it, as turning the app off does without passkeys: a passkey added later is a first factor
+/// again, with fresh codes shown once and the session rotated, and neither the old codes nor
+/// the old devices come back.
 #[tokio::test]
-async fn removing_the_last_passkey_retires_its_codes_and_the_next_one_brings_fresh_ones() {
+async fn removing_the_last_passkey_retires_codes_and_devices_and_the_next_one_starts_afresh() {
     let app = TestApp::spawn(Opts::with(Store::Memory, TRUSTED)).await;
     app.add_user("alice", PW, &["users"]).await;
     let mut b = app.login("alice", PW).await;
@@ -392,6 +393,12 @@ async fn removing_the_last_passkey_retires_its_codes_and_the_next_one_brings_fre
     assert_eq!(status, 200, "the first passkey's codes: {html}");
     let first = recovery_codes(&html);
     assert_eq!(first.len(), 10, "{first:?}");
+    // Another browser signs in with a code and is remembered.
+    let mut trusted = app.browser();
+    password_step(&app, &mut trusted, "alice", "").await;
+    let resp = code_step(&app, &mut trusted, &first[0], true, "").await;
+    assert_eq!(resp.status(), 303, "{}", resp.text().await.unwrap());
+    assert!(trusted.cookies.contains_key("__Host-gatehouse_device"));
 
     let (_, html) = page(&app, &mut b, "/account").await;
     let form = between(&html, "action=\"/account/passkeys/remove\">", "</form>");
@@ -428,6 +435,16 @@ async fn removing_the_last_passkey_retires_its_codes_and_the_next_one_brings_fre
     assert_eq!(fresh.len(), 10, "{fresh:?}");
     assert!(fresh.iter().all(|code| !first.contains(code)));
     assert_works(&app, &c, "the session rotated with the new passkey").await;
+    // The browser remembered under the old factor is asked for the new one.
+    trusted
+        .cookies
+        .retain(|k, _| k == "__Host-gatehouse_device");
+    let resp = app.post_login(&mut trusted, "alice", PW, "").await;
+    assert_eq!(resp.status(), 303);
+    assert!(
+        trusted.session(&app).is_none(),
+        "a device remembered before the last factor went skipped the new one"
+    );
     assert_ne!(
         recovery_step(&app, &first[1]).await.0,
         303,

@@ -8,6 +8,14 @@ use super::{SqlUserStore, db_err};
 use crate::domain::user::UserId;
 use crate::store::{PasskeyStore, StoreError, StoreResult, StoredPasskey};
 
+/// The condition, on user `$1`, that no second factor is left: no passkey and no app.
+macro_rules! no_factor_left {
+    () => {
+        "NOT EXISTS (SELECT 1 FROM passkeys WHERE passkeys.user_id = $1) \
+         AND EXISTS (SELECT 1 FROM users WHERE users.id = $1 AND users.totp_secret IS NULL)"
+    };
+}
+
 #[async_trait]
 impl PasskeyStore for SqlUserStore {
     async fn ensure_passkey_handle(&self, user_id: UserId, fresh: &str) -> StoreResult<String> {
@@ -145,18 +153,25 @@ impl PasskeyStore for SqlUserStore {
                     .await
                     .map_err(db_err)?
                     .rows_affected();
-            // The last second factor gone: its recovery codes go with it, as when an app is
-            // turned off without passkeys. Kept, they would make a passkey added later look
-            // like a second one, with no fresh codes and the session left one-factor.
-            sqlx::query(
-                "DELETE FROM recovery_codes WHERE user_id = $1 \
-                 AND NOT EXISTS (SELECT 1 FROM passkeys WHERE passkeys.user_id = $1) \
-                 AND EXISTS (SELECT 1 FROM users WHERE users.id = $1 AND users.totp_secret IS NULL)",
+            // The last second factor gone: its recovery codes and remembered devices go with
+            // it, as when an app is turned off without passkeys. Kept, they would come back
+            // with a passkey added later, which would then not count as a first factor (no
+            // fresh codes, the session left one-factor) while old devices skipped it.
+            exec_each!(
+                tx,
+                user_id.0,
+                [
+                    concat!(
+                        "DELETE FROM recovery_codes WHERE user_id = $1 AND ",
+                        no_factor_left!()
+                    ),
+                    concat!(
+                        "DELETE FROM remembered_devices WHERE user_id = $1 AND ",
+                        no_factor_left!()
+                    ),
+                ]
             )
-            .bind(user_id.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .await?;
             tx.commit().await.map_err(db_err)?;
             Ok(removed == 1)
         })
