@@ -35,7 +35,8 @@ LOCAL_CACHE=${LOCAL_CACHE:-}
 SKIP_BUILD=${SKIP_BUILD:-0}
 REPORT=${REPORT:-$ROOT/BENCHMARKS.md}
 SVG=${SVG:-$ROOT/bench/sweep.svg}
-BIN=${GATEHOUSE_BIN:-$ROOT/target/release/gatehouse}
+# What ships: the profile-guided build (scripts/pgo-build.sh), as in the container image.
+BIN=${GATEHOUSE_BIN:-$ROOT/target/pgo/release/gatehouse}
 OHA=${OHA:-$ROOT/target/bench-tools/bin/oha}
 [[ -z ${GATEHOUSE_BIN:-} ]] || SKIP_BUILD=1
 # Gatehouse reads GATEHOUSE_* variables as config overrides and refuses unknown ones.
@@ -83,10 +84,11 @@ REV=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 [[ -z $(git -C "$ROOT" status --porcelain -- src Cargo.toml Cargo.lock templates 2>/dev/null || true) ]] ||
     REV="$REV with uncommitted changes to the gateway"
 if [[ $SKIP_BUILD != 1 ]]; then
-    log "building: cargo build --release --bin gatehouse --example session_memory --example bare_hyper"
-    (cd "$ROOT" && cargo build --release --bin gatehouse --example session_memory --example bare_hyper) || die "the release build failed"
+    log "building: cargo build --release --example session_memory --example bare_hyper; scripts/pgo-build.sh"
+    (cd "$ROOT" && cargo build --release --example session_memory --example bare_hyper) || die "the release build failed"
+    "$ROOT/scripts/pgo-build.sh" || die "the profile-guided build failed (scripts/pgo-build.sh)"
 fi
-[[ -x $BIN ]] || die "$BIN not found (build it, or unset SKIP_BUILD)"
+[[ -x $BIN ]] || die "$BIN not found (scripts/pgo-build.sh builds it, or unset SKIP_BUILD)"
 SESSION_MEMORY=$ROOT/target/release/examples/session_memory
 [[ -x $SESSION_MEMORY ]] || die "$SESSION_MEMORY not found: cargo build --release --example session_memory"
 

@@ -29,13 +29,19 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(5);
 pub(crate) fn gatehouse(args: &[&str]) -> Command {
     let mut cmd = Command::new(BIN);
     cmd.args(args);
+    clean_env(&mut cmd);
+    cmd
+}
+
+/// Removes the runner's `GATEHOUSE_*` variables and `RUST_LOG` from what `cmd` inherits (also
+/// for a script that starts `gatehouse`).
+pub(crate) fn clean_env(cmd: &mut Command) {
     for (k, _) in std::env::vars_os() {
         let k = k.to_string_lossy().into_owned();
         if k.starts_with("GATEHOUSE_") || k == "RUST_LOG" {
             cmd.env_remove(k);
         }
     }
-    cmd
 }
 
 type Buf = Arc<Mutex<Vec<u8>>>;

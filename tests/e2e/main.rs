@@ -46,6 +46,7 @@ mod newcomer;
 mod passkeys_browser;
 mod passwords;
 mod proxies;
+mod release_build;
 mod reload;
 mod session_list;
 mod step_up_mail;
