@@ -4,8 +4,9 @@
 # ideal authorizer, nginx proxying, a bare hyper server). A count, not a time: it does not
 # drift with whatever else the machine runs, so one change can be judged on a busy machine;
 # kernel work (loopback TCP, which every server pays) is not in it. Writes a markdown table to
-# REPORT (default bench/instructions.md). Needs valgrind, nginx, python3 and a release build:
-#   cargo build --release --bin gatehouse --example bare_hyper && bench/instructions.sh
+# REPORT (default bench/instructions.md). Needs valgrind, nginx, python3 and the release build
+# that ships (BIN=target/release/gatehouse counts the plain one):
+#   scripts/pgo-build.sh && cargo build --release --example bare_hyper && bench/instructions.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
@@ -13,14 +14,14 @@ source bench/lib.sh
 
 N=${N:-2000}
 WARMUP=${WARMUP:-200}
-BIN=${BIN:-target/release/gatehouse}
+BIN=${BIN:-target/pgo/release/gatehouse}
 HYPER=${HYPER:-target/release/examples/bare_hyper}
 REPORT=${REPORT:-bench/instructions.md}
 for tool in valgrind callgrind_control callgrind_annotate nginx python3 curl; do
     command -v "$tool" >/dev/null || die "$tool is missing (Debian: apt-get install valgrind nginx python3 curl)"
 done
 [[ -x $BIN && -x $HYPER ]] ||
-    die "$BIN or $HYPER is missing: cargo build --release --bin gatehouse --example bare_hyper"
+    die "$BIN or $HYPER is missing: scripts/pgo-build.sh; cargo build --release --example bare_hyper"
 
 TMP=$(mktemp -d)
 PIDS=()
@@ -133,7 +134,8 @@ count hyper auth-request "$BARE" anchor -- "$HYPER" "$BARE"
     echo
     echo "Written by \`bench/instructions.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC') at \`$(git rev-parse --short HEAD)\`:"
     echo "user-space instructions (valgrind callgrind) per request, one kept-alive client, $N requests"
-    echo "after $WARMUP, Gatehouse with memory sessions and \`workers = 1\`. Kernel work is not counted."
+    echo "after $WARMUP, Gatehouse (\`$BIN\`) with memory sessions and \`workers = 1\`. Kernel work is"
+    echo "not counted."
     echo
     echo "| path | Gatehouse | anchor | × anchor |"
     echo "|---|---:|---:|---:|"
