@@ -8,7 +8,7 @@
 use crate::harness::user_store::database_for;
 use crate::harness::*;
 use crate::passkey_util::*;
-use crate::passkeys::{add_passkey, assert_added};
+use crate::passkeys::{add_passkey, assert_added, remove_first_passkey};
 use crate::session_util::{TRUSTED, assert_works};
 use crate::totp_util::*;
 
@@ -400,15 +400,7 @@ async fn removing_the_last_passkey_retires_codes_and_devices_and_the_next_one_st
     assert_eq!(resp.status(), 303, "{}", resp.text().await.unwrap());
     assert!(trusted.cookies.contains_key("__Host-gatehouse_device"));
 
-    let (_, html) = page(&app, &mut b, "/account").await;
-    let form = between(&html, "action=\"/account/passkeys/remove\">", "</form>");
-    let id = between(&form, "name=\"id\" value=\"", "\"");
-    let resp = b
-        .send(
-            post(&app, "/account/passkeys/remove")
-                .form(&[("csrf", extract_csrf(&html)), ("id", id)]),
-        )
-        .await;
+    let resp = remove_first_passkey(&app, &mut b).await;
     assert_eq!(resp.status(), 303, "{}", resp.text().await.unwrap());
     let state = app.app.state();
     let user = state

@@ -31,6 +31,15 @@ pub(crate) async fn add_passkey(
     (status, resp.text().await.unwrap())
 }
 
+/// Removes the first passkey listed on `b`'s account page, as its form does.
+pub(crate) async fn remove_first_passkey(app: &TestApp, b: &mut Browser) -> reqwest::Response {
+    let (_, html) = page(app, b, "/account").await;
+    let form = between(&html, "action=\"/account/passkeys/remove\">", "</form>");
+    let id = between(&form, "name=\"id\" value=\"", "\"");
+    b.send(post(app, "/account/passkeys/remove").form(&[("csrf", extract_csrf(&html)), ("id", id)]))
+        .await
+}
+
 /// The code page's passkey challenge for a pending login: (options, ceremony, csrf).
 async fn code_page_challenge(app: &TestApp, b: &mut Browser) -> (String, String, String) {
     let (status, html) = page(app, b, "/login/2fa").await;
@@ -416,15 +425,7 @@ async fn removing_needs_a_recent_password_and_the_admin_reset_removes_every_pass
 
     // Past the step-up window, removal asks for the password first.
     app.advance(11 * 60);
-    let (_, html) = page(&app, &mut b, "/account").await;
-    let form = between(&html, "action=\"/account/passkeys/remove\">", "</form>");
-    let pk = between(&form, "name=\"id\" value=\"", "\"");
-    let resp = b
-        .send(
-            post(&app, "/account/passkeys/remove")
-                .form(&[("csrf", extract_csrf(&html)), ("id", pk)]),
-        )
-        .await;
+    let resp = remove_first_passkey(&app, &mut b).await;
     let status = resp.status();
     let html = resp.text().await.unwrap();
     assert_eq!(status, 401, "{html}");
