@@ -462,6 +462,12 @@ impl TestApp {
             .unwrap();
     }
 
+    /// The user `name` as the gateway's user store holds it now.
+    pub async fn user(&self, name: &str) -> gatehouse::domain::user::User {
+        let found = self.app.state().users.find_by_username(name).await;
+        found.unwrap().unwrap_or_else(|| panic!("no user {name}"))
+    }
+
     pub fn browser(&self) -> Browser {
         Browser {
             cookies: BTreeMap::new(),

@@ -180,19 +180,8 @@ async fn hashes_are_argon2id_at_the_owasp_floor_and_salted() {
     let app = TestApp::spawn(Opts::default()).await;
     app.add_user("alice", PW, &[]).await;
     app.add_user("bob", PW, &[]).await;
-    let users = &app.app.state().users;
-    let a = users
-        .find_by_username("alice")
-        .await
-        .unwrap()
-        .unwrap()
-        .password_hash;
-    let b = users
-        .find_by_username("bob")
-        .await
-        .unwrap()
-        .unwrap()
-        .password_hash;
+    let a = app.user("alice").await.password_hash;
+    let b = app.user("bob").await.password_hash;
     assert!(a.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{a}");
     assert_ne!(a, b, "equal passwords must hash differently");
 }
@@ -202,7 +191,7 @@ async fn weak_hashes_are_upgraded_at_login() {
     let app = TestApp::spawn(Opts::default()).await;
     app.add_user("alice", PW, &[]).await;
     let users = &app.app.state().users;
-    let alice = users.find_by_username("alice").await.unwrap().unwrap();
+    let alice = app.user("alice").await;
     let weak = gatehouse::domain::password::hash(
         PW,
         &gatehouse::domain::password::HashParams {

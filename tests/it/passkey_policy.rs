@@ -402,15 +402,14 @@ async fn removing_the_last_passkey_retires_codes_and_devices_and_the_next_one_st
 
     let resp = remove_first_passkey(&app, &mut b).await;
     assert_eq!(resp.status(), 303, "{}", resp.text().await.unwrap());
-    let state = app.app.state();
-    let user = state
-        .users
-        .find_by_username("alice")
-        .await
-        .unwrap()
-        .unwrap();
+    let user = app.user("alice").await;
     assert_eq!(
-        state.two_factor.codes_left(user.id).await.unwrap(),
+        app.app
+            .state()
+            .two_factor
+            .codes_left(user.id)
+            .await
+            .unwrap(),
         0,
         "recovery codes outlived the last second factor"
     );

@@ -439,12 +439,7 @@ async fn removing_needs_a_recent_password_and_the_admin_reset_removes_every_pass
     // The administrator's reset: every passkey gone, every session ended, a password alone
     // signs in again.
     let state = app.app.state();
-    let user = state
-        .users
-        .find_by_username("alice")
-        .await
-        .unwrap()
-        .unwrap();
+    let user = app.user("alice").await;
     state
         .two_factor
         .reset(&user, "admin", app.now())

@@ -73,14 +73,7 @@ async fn single_host_cookie_is_host_prefixed_without_domain() {
 async fn session_ids_are_long_random_and_unique() {
     let app = TestApp::spawn(Opts::default()).await;
     app.add_user("alice", PW, &[]).await;
-    let user = app
-        .app
-        .state()
-        .users
-        .find_by_username("alice")
-        .await
-        .unwrap()
-        .unwrap();
+    let user = app.user("alice").await;
     let sessions = &app.app.state().sessions;
     let mut seen = std::collections::HashSet::new();
     let mut counts = [0usize; 64];
