@@ -1,12 +1,12 @@
 //! The floor under Gatehouse's memory per idle keep-alive connection: a bare hyper server with
-//! Gatehouse's connection settings (hyper-util's auto HTTP/1 + HTTP/2 builder, a header-read
-//! timer, a task per connection on a single-threaded tokio runtime) that answers every request
+//! Gatehouse's connection settings (hyper-util's auto HTTP/1 + HTTP/2 builder with a timer and
+//! without hyper's head deadline, which Gatehouse keeps in its own watchdog; a task per
+//! connection on a single-threaded tokio runtime) that answers every request
 //! `200 ok`. `bench/storm.sh` holds the same idle connections against it as against Gatehouse;
 //! what Gatehouse uses above this is its own. A measurement, never a test:
 //! `cargo run --release --example bare_hyper -- PORT`.
 
 use std::convert::Infallible;
-use std::time::Duration;
 
 use http::{Request, Response};
 use hyper::body::Incoming;
@@ -31,7 +31,7 @@ async fn main() -> std::io::Result<()> {
             builder
                 .http1()
                 .timer(TokioTimer::new())
-                .header_read_timeout(Duration::from_secs(10))
+                .header_read_timeout(None)
                 .max_buf_size(16 * 1024);
             let _ = builder
                 .serve_connection_with_upgrades(TokioIo::new(stream), service)

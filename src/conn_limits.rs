@@ -1,6 +1,6 @@
 //! Connection-level limits at the edge: how many client connections may be open (in all and
-//! per client address), when an idle connection is closed, how long a request body may take,
-//! how the accept loop backs off, and the open-file limit at start.
+//! per client address), when an idle connection is closed, how long a request head and a
+//! request body may take, how the accept loop backs off, and the open-file limit at start.
 //!
 //! Without these, a few hundred connections trickling a body byte by byte hold a task and a
 //! file descriptor each for as long as they like, until the process runs out of descriptors,
@@ -160,16 +160,36 @@ impl AcceptBackoff {
     }
 }
 
-/// What the idle watchdog of one connection sees: traffic and requests in progress.
+/// `head_since_ms` while no request head is awaited.
+const NO_HEAD: u64 = u64::MAX;
+
+/// What the watchdog of one connection sees: traffic, requests in progress, and whether a
+/// request head is being awaited.
 #[derive(Default)]
 pub struct Activity {
     started: Option<tokio::time::Instant>,
     /// Milliseconds after `started` of the last byte read or written.
     last_ms: AtomicU64,
+    /// Milliseconds after `started` since when a request head has been awaited: from the
+    /// connection's start (0, the default), and from the first byte read after an answer; none
+    /// ([`NO_HEAD`]) while a request is in progress, between an answer and the next byte, and
+    /// for ever on HTTP/2, whose requests are frames on a connection that stays open between
+    /// them. Moved on while the gateway writes, so that an answer still streaming out never
+    /// counts against a head the client sent early (pipelining).
+    head_since_ms: AtomicU64,
     in_flight: AtomicUsize,
     http2: AtomicBool,
     /// Shutdown has begun for this connection.
     draining: AtomicBool,
+}
+
+/// Why a connection's watchdog woke up ([`Activity::expired`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expired {
+    /// Quiet, with no request in progress, for the idle timeout.
+    Idle,
+    /// A request head was awaited for longer than the head timeout.
+    Head,
 }
 
 impl Activity {
@@ -180,21 +200,49 @@ impl Activity {
         })
     }
 
-    fn touch(&self) {
+    fn now_ms(&self) -> u64 {
         let ms = self.started.map_or(0, |s| s.elapsed().as_millis());
-        self.last_ms
-            .store(u64::try_from(ms).unwrap_or(u64::MAX), Ordering::Relaxed);
+        u64::try_from(ms).unwrap_or(u64::MAX - 1)
+    }
+
+    fn touch(&self) -> u64 {
+        let now = self.now_ms();
+        self.last_ms.store(now, Ordering::Relaxed);
+        now
+    }
+
+    /// Bytes arrived from the client: traffic, and the start of the next request's head when
+    /// none is in progress.
+    fn received(&self) {
+        let now = self.touch();
+        if self.head_since_ms.load(Ordering::Relaxed) == NO_HEAD
+            && self.in_flight.load(Ordering::SeqCst) == 0
+            && !self.http2.load(Ordering::Relaxed)
+        {
+            self.head_since_ms.store(now, Ordering::Relaxed);
+        }
+    }
+
+    /// Bytes went out to the client.
+    fn sent(&self) {
+        let now = self.touch();
+        if self.head_since_ms.load(Ordering::Relaxed) != NO_HEAD {
+            self.head_since_ms.store(now, Ordering::Relaxed);
+        }
     }
 
     /// Marks a request in progress until the guard is dropped.
+    /// Its head has arrived: no head is awaited until the next byte after the answer.
     pub fn request(self: &Arc<Self>) -> InFlight {
         self.in_flight.fetch_add(1, Ordering::SeqCst);
+        self.head_since_ms.store(NO_HEAD, Ordering::Relaxed);
         InFlight(self.clone())
     }
 
-    /// Notes that the connection speaks HTTP/2.
+    /// Notes that the connection speaks HTTP/2: from now on only the idle timeout applies.
     pub fn saw_http2(&self) {
         self.http2.store(true, Ordering::Relaxed);
+        self.head_since_ms.store(NO_HEAD, Ordering::Relaxed);
     }
 
     /// Once shutdown has begun, resolves when the connection may be asked to close: an HTTP/2
@@ -218,27 +266,54 @@ impl Activity {
         self.draining.load(Ordering::Relaxed)
     }
 
-    /// How long the connection has been quiet, or `None` while a request is in progress.
-    fn quiet_for(&self) -> Option<Duration> {
+    /// How long the connection has been quiet at `now`, or `None` while a request is in
+    /// progress.
+    fn quiet_for(&self, now: u64) -> Option<Duration> {
         if self.in_flight.load(Ordering::SeqCst) > 0 {
             return None;
         }
-        let now = self.started.map_or(0, |s| s.elapsed().as_millis());
-        let last = u128::from(self.last_ms.load(Ordering::Relaxed));
-        Some(Duration::from_millis(
-            u64::try_from(now.saturating_sub(last)).unwrap_or(u64::MAX),
-        ))
+        let last = self.last_ms.load(Ordering::Relaxed);
+        Some(Duration::from_millis(now.saturating_sub(last)))
+    }
+
+    /// How long a request head has been awaited at `now`, if one is.
+    fn head_waited(&self, now: u64) -> Option<Duration> {
+        let since = self.head_since_ms.load(Ordering::Relaxed);
+        (since != NO_HEAD).then(|| Duration::from_millis(now.saturating_sub(since)))
     }
 
     /// Resolves once the connection has been idle for `timeout`.
     pub async fn idle(&self, timeout: Duration) {
         loop {
-            let wait = match self.quiet_for() {
+            let wait = match self.quiet_for(self.now_ms()) {
                 Some(q) if q >= timeout => return,
                 Some(q) => timeout - q,
                 None => timeout,
             };
             tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Resolves once the connection has been idle for `idle`, or a request head has been
+    /// awaited for `head`, whichever comes first. A head is awaited from the connection's start
+    /// and again from the first byte after each answer, so a client that trickles a head in a
+    /// byte at a time (never idle) is still cut off; a kept-alive connection with nothing on
+    /// it waits the whole idle timeout, as the front proxy that keeps it expects.
+    pub async fn expired(&self, idle: Duration, head: Duration) -> Expired {
+        loop {
+            let now = self.now_ms();
+            let quiet = self.quiet_for(now);
+            if quiet.is_some_and(|q| q >= idle) {
+                return Expired::Idle;
+            }
+            let waited = self.head_waited(now);
+            if waited.is_some_and(|w| w >= head) {
+                return Expired::Head;
+            }
+            // With no head awaited, one may begin at any moment: look again within `head`.
+            let idle_left = idle - quiet.unwrap_or_default();
+            let head_left = head - waited.unwrap_or_default();
+            tokio::time::sleep(idle_left.min(head_left)).await;
         }
     }
 }
@@ -288,7 +363,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for Tracked<S> {
         let before = buf.filled().len();
         let out = Pin::new(&mut self.inner).poll_read(cx, buf);
         if buf.filled().len() > before {
-            self.activity.touch();
+            self.activity.received();
         }
         out
     }
@@ -302,7 +377,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Tracked<S> {
     ) -> Poll<std::io::Result<usize>> {
         let out = Pin::new(&mut self.inner).poll_write(cx, data);
         if matches!(out, Poll::Ready(Ok(n)) if n > 0) {
-            self.activity.touch();
+            self.activity.sent();
         }
         out
     }
@@ -322,7 +397,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Tracked<S> {
     ) -> Poll<std::io::Result<usize>> {
         let out = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
         if matches!(out, Poll::Ready(Ok(n)) if n > 0) {
-            self.activity.touch();
+            self.activity.sent();
         }
         out
     }

@@ -114,6 +114,50 @@ async fn idle_waits_for_quiet_and_for_requests_to_end() {
     assert!(idle.await.is_ok());
 }
 
+/// `expired` under a paused clock: what it resolves with within `within`, if anything.
+async fn expiry_within(a: &Activity, within: Duration) -> Option<Expired> {
+    const IDLE: Duration = Duration::from_secs(60);
+    const HEAD: Duration = Duration::from_secs(10);
+    tokio::time::timeout(within, a.expired(IDLE, HEAD))
+        .await
+        .ok()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_head_is_awaited_from_the_start_and_from_the_first_byte_after_an_answer() {
+    let secs = Duration::from_secs;
+    // A new connection must send its head within the head timeout.
+    let a = Activity::new();
+    assert_eq!(expiry_within(&a, secs(9)).await, None);
+    assert_eq!(expiry_within(&a, secs(2)).await, Some(Expired::Head));
+
+    // After an answer nothing is awaited: only the idle timeout applies.
+    drop(a.request());
+    assert_eq!(expiry_within(&a, secs(59)).await, None);
+    // The next request's first byte starts the head's clock.
+    a.received();
+    assert_eq!(expiry_within(&a, secs(9)).await, None);
+    // An answer still going out (pipelining) moves it on.
+    a.sent();
+    assert_eq!(expiry_within(&a, secs(9)).await, None);
+    assert_eq!(expiry_within(&a, secs(2)).await, Some(Expired::Head));
+
+    // A request in progress awaits no head, however long it takes.
+    let b = Activity::new();
+    let request = b.request();
+    b.received();
+    assert_eq!(expiry_within(&b, secs(120)).await, None);
+    drop(request);
+    assert_eq!(expiry_within(&b, secs(61)).await, Some(Expired::Idle));
+
+    // HTTP/2 awaits no heads: its requests are frames on a connection open between them.
+    let c = Activity::new();
+    c.saw_http2();
+    c.received();
+    assert_eq!(expiry_within(&c, secs(59)).await, None);
+    assert_eq!(expiry_within(&c, secs(2)).await, Some(Expired::Idle));
+}
+
 #[tokio::test]
 async fn accept_failures_back_off_and_recover() {
     let mut backoff = AcceptBackoff::default();

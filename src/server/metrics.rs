@@ -17,7 +17,11 @@ use tokio::sync::watch;
 use crate::http::entry::App;
 use crate::metrics::Gauges;
 
-/// A scraper has this long to send its request head.
+/// A scraper has this long to send its request head. hyper counts it from the end of the last
+/// answer too, so a kept-alive scrape connection closes after this long without a scrape: a
+/// scraper (GET only) reconnects, or resends a GET that met the close, and nothing else uses
+/// this listener, so the simple deadline is kept here (the gateway's listeners keep their own,
+/// `src/server/mod.rs`).
 const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Binds `metrics.listen` when set; the listener serves until `stop` turns true. Returns the

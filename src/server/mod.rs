@@ -20,15 +20,18 @@ use tokio::sync::{mpsc, watch};
 use tokio_rustls::TlsAcceptor;
 
 use crate::config::TlsFiles;
-use crate::conn_limits::{AcceptBackoff, Activity, ConnLimits, ConnSlot, Deadline, Tracked};
+use crate::conn_limits::{
+    AcceptBackoff, Activity, ConnLimits, ConnSlot, Deadline, Expired, Tracked,
+};
 use crate::http::entry::App;
 use crate::http::request::ConnInfo;
 
 pub mod metrics;
 pub mod workers;
 
-/// How long a client may take to send a request head (or the TLS handshake). For HTTP/1.1
-/// the wait for the next request on a kept-alive connection counts too.
+/// How long a client may take to send a request head (or the TLS handshake), counted from the
+/// connection's start or from the first byte after an answer: a kept-alive connection with
+/// nothing on it waits `server.idle_timeout` instead (`Activity::expired`).
 const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 /// On shutdown, how long a kept-alive HTTP/1.1 connection stays open without traffic before it
 /// is closed (at most half of `server.shutdown_grace`); see `Activity::drained`.
@@ -239,7 +242,8 @@ fn take(stream: TcpStream, peer: SocketAddr, edge: &Edge, limits: &Arc<ConnLimit
 
 /// Drives a connection; when it has been idle for `idle`, or the server stops and it has
 /// drained for `drain`, asks it to finish what is in progress and close (HTTP/2: GOAWAY), then
-/// waits for that. A macro because the TLS and plain connections are different types.
+/// waits for that. A request head not received within [`HEAD_TIMEOUT`] ends it at once: there
+/// is no request to answer. A macro because the TLS and plain connections are different types.
 macro_rules! until_done {
     ($conn:expr, $activity:expr, $idle:expr, $drain:expr, $stop:expr) => {{
         let mut conn = std::pin::pin!($conn.into_owned());
@@ -249,7 +253,13 @@ macro_rules! until_done {
             // proxy that sent a POST on this kept-alive connection would not resend.
             biased;
             result = conn.as_mut() => Some(result),
-            () = $activity.idle($idle) => None,
+            expired = $activity.expired($idle, HEAD_TIMEOUT) => match expired {
+                Expired::Idle => None,
+                Expired::Head => {
+                    tracing::debug!("request head not received within {HEAD_TIMEOUT:?}; closed");
+                    Some(Ok(()))
+                }
+            },
             () = async {
                 let _ = $stop.wait_for(|stopped| *stopped).await;
                 $activity.drained($drain).await;
@@ -331,7 +341,10 @@ async fn serve_connection(stream: TcpStream, slot: ConnSlot, peer: SocketAddr, e
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(HEAD_TIMEOUT)
+        // hyper's own deadline runs from the end of each answer, so it would also close every
+        // kept-alive connection quiet for that long; the watchdog (`until_done`) keeps the
+        // deadline from the first byte instead.
+        .header_read_timeout(None)
         .max_buf_size(max_header.max(8192));
     builder
         .http2()

@@ -265,6 +265,117 @@ upstream = "http://127.0.0.1:8080"
     assert_eq!(config.server.body_read_timeout, Duration::from_secs(30));
 }
 
+/// How long a request head may take to arrive (`HEAD_TIMEOUT` in `src/server/mod.rs`).
+const HEAD_DEADLINE: Duration = Duration::from_secs(10);
+
+/// An HTTP/2 connection (prior knowledge) to the gateway that has answered one request for
+/// the login page: its sender, and the task driving it (ends when the gateway closes it).
+async fn h2_after_one_request(
+    app: &TestApp,
+) -> (
+    hyper::client::conn::http2::SendRequest<http_body_util::Empty<bytes::Bytes>>,
+    tokio::task::JoinHandle<hyper::Result<()>>,
+) {
+    let stream = connect_from(app, 2).await;
+    let (mut sender, conn) = hyper::client::conn::http2::handshake(
+        hyper_util::rt::TokioExecutor::new(),
+        hyper_util::rt::TokioIo::new(stream),
+    )
+    .await
+    .unwrap();
+    let driving = tokio::spawn(conn);
+    assert_eq!(h2_login(app, &mut sender).await, 200);
+    (sender, driving)
+}
+
+async fn h2_login(
+    app: &TestApp,
+    sender: &mut hyper::client::conn::http2::SendRequest<http_body_util::Empty<bytes::Bytes>>,
+) -> u16 {
+    let req = http::Request::get(format!("http://{}:{}/login", app.portal_host, app.port))
+        .header("accept", "text/html")
+        .body(http_body_util::Empty::<bytes::Bytes>::new())
+        .unwrap();
+    sender.send_request(req).await.unwrap().status().as_u16()
+}
+
+/// A kept-alive connection waits for its next request for as long as `server.idle_timeout`,
+/// not only for the request-head deadline: a front proxy keeps its connections to the gateway
+/// for a minute (nginx's default) and sends on one without warning, and a connection closed
+/// under a request it is sending loses that request unless it can be resent (a POST cannot).
+/// HTTP/1.1 and HTTP/2 alike.
+#[tokio::test]
+async fn a_kept_alive_connection_waits_past_the_head_deadline_until_the_idle_timeout() {
+    let overlay = "[server]\nidle_timeout = \"60s\"\n";
+    let app = TestApp::spawn(Opts::with(Store::Memory, overlay)).await;
+    let mut h1 = connect_from(&app, 2).await;
+    assert_eq!(get_login(&app, &mut h1).await, Some(200));
+    let (mut h2, h2_conn) = h2_after_one_request(&app).await;
+
+    tokio::time::sleep(HEAD_DEADLINE + Duration::from_millis(1500)).await;
+    assert_eq!(
+        get_login(&app, &mut h1).await,
+        Some(200),
+        "the HTTP/1.1 connection was closed before the idle timeout"
+    );
+    assert!(
+        !h2_conn.is_finished(),
+        "the HTTP/2 connection was closed before the idle timeout"
+    );
+    assert_eq!(h2_login(&app, &mut h2).await, 200);
+}
+
+/// Sends `head` one byte every 250 ms on `stream`, so that the connection is never quiet for
+/// long; whether the gateway closed the connection before the whole head had gone out.
+async fn cut_off_while_trickling(stream: TcpStream, head: String) -> bool {
+    let (mut rd, mut wr) = stream.into_split();
+    let len = head.len();
+    let sent = Arc::new(AtomicUsize::new(0));
+    let counter = sent.clone();
+    let writer = tokio::spawn(async move {
+        for byte in head.into_bytes() {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            if wr.write_all(&[byte]).await.is_err() {
+                return;
+            }
+            counter.fetch_add(1, Ordering::SeqCst);
+        }
+    });
+    // A head that never completes gets no answer: the read ends when the gateway closes.
+    let mut answer = Vec::new();
+    let closed = tokio::time::timeout(PATIENCE + HEAD_DEADLINE, rd.read_to_end(&mut answer))
+        .await
+        .is_ok();
+    writer.abort();
+    closed && sent.load(Ordering::SeqCst) < len
+}
+
+/// A request head must arrive within the head deadline, whether it is a connection's first
+/// request or one after a kept-alive answer, however steadily it trickles in: otherwise a
+/// client could hold a connection (and its buffers) open for ever with a byte now and then.
+#[tokio::test]
+async fn a_trickled_request_head_is_cut_off_at_the_head_deadline() {
+    let overlay = "[server]\nidle_timeout = \"60s\"\n";
+    let app = TestApp::spawn(Opts::with(Store::Memory, overlay)).await;
+    // About 45 s of trickling at four bytes a second, far beyond the deadline.
+    let head = |app: &TestApp| {
+        let pad = "x".repeat(120);
+        format!(
+            "GET /login HTTP/1.1\r\nHost: {}:{}\r\nX-Pad: {pad}\r\n\r\n",
+            app.portal_host, app.port
+        )
+    };
+    let first = connect_from(&app, 2).await;
+    let mut kept = connect_from(&app, 3).await;
+    assert_eq!(get_login(&app, &mut kept).await, Some(200));
+    let (first, kept) = tokio::join!(
+        cut_off_while_trickling(first, head(&app)),
+        cut_off_while_trickling(kept, head(&app))
+    );
+    assert!(first, "a connection's first request head trickled in whole");
+    assert!(kept, "a head after a kept-alive answer trickled in whole");
+}
+
 #[tokio::test]
 async fn an_idle_http2_connection_is_closed_after_the_idle_timeout() {
     let overlay = "[server]\nidle_timeout = \"1s\"\n";
