@@ -170,12 +170,16 @@ pub fn classify<'a>(app: &'a AppState, ctx: &RequestCtx) -> Route<'a> {
     }
     // Health checks address the gateway by IP (Docker HEALTHCHECK, load balancers); they must
     // not be swallowed by a `default` site.
+    // An IP literal begins with a digit, or `[` (IPv6); a name is not parsed as one.
     let by_address = ctx
         .host
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .parse::<std::net::IpAddr>()
-        .is_ok();
+        .starts_with(|c: char| c.is_ascii_digit() || c == '[')
+        && ctx
+            .host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok();
     let probe = Probe::at(&ctx.path.decoded);
     if by_address && let Some(probe) = probe {
         return Route::Health(probe);

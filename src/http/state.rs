@@ -57,7 +57,7 @@ impl AppState {
         match cookies::read(headers, self.cookies.session_name()) {
             Ok(Some(value)) => {
                 self.sessions
-                    .resolve(value, &self.cookie_scope(host), now)
+                    .resolve(value, self.cookie_scope(host), now)
                     .await
             }
             _ => Ok(None),
@@ -66,12 +66,12 @@ impl AppState {
 
     /// Where a session cookie for `host` is valid: the configured cookie domain covering it,
     /// or (host-only cookie) the host itself. The same choice as the cookie's `Domain`.
-    pub fn cookie_scope(&self, host: &str) -> String {
+    pub fn cookie_scope<'a>(&'a self, host: &'a str) -> &'a str {
         self.config
             .session
             .cookie
             .domain_for(host)
-            .map_or_else(|| host.to_owned(), |d| d.domain.clone())
+            .map_or(host, |d| d.domain.as_str())
     }
 
     /// The `Set-Cookie` for session `id`, issued by the portal at `host`, after binding the
@@ -87,7 +87,7 @@ impl AppState {
         host: &str,
         now: i64,
     ) -> StoreResult<HeaderValue> {
-        if session.valid_in(&self.cookie_scope(host)) {
+        if session.valid_in(self.cookie_scope(host)) {
             let max_age = session.expires_at.saturating_sub(now);
             return Ok(self.cookies.session(id, host, Some(max_age)));
         }
@@ -102,7 +102,7 @@ impl AppState {
     ) -> StoreResult<HeaderValue> {
         let bound = self
             .sessions
-            .bind_scope(id, &self.cookie_scope(host), now)
+            .bind_scope(id, self.cookie_scope(host), now)
             .await?;
         // The browser keeps the cookie as long as the session can live, no longer.
         let max_age = bound.map(|s| s.expires_at.saturating_sub(now));

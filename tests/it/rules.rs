@@ -350,6 +350,22 @@ async fn a_default_site_serves_unknown_hosts_but_not_health_checks_by_address() 
         1,
         "the health check went to the default site"
     );
+    // An IPv6 literal is an address too; a name that begins with a digit is still a name.
+    let v6 = app.get("[::1]", "/api/health").send().await.unwrap();
+    assert_eq!(v6.status(), 200);
+    assert!(v6.text().await.unwrap().contains("\"status\":\"ok\""));
+    assert_eq!(
+        app.echo.count(),
+        1,
+        "the IPv6 health check went to the site"
+    );
+    let named = app.get("1.example", "/api/health").send().await;
+    assert_eq!(named.unwrap().status(), 200);
+    assert_eq!(
+        app.echo.count(),
+        2,
+        "a named host's path went to the gateway"
+    );
 }
 
 #[tokio::test]

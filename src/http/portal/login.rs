@@ -200,7 +200,7 @@ pub(super) async fn submit(
         .login(attempt(
             &ctx,
             &headers,
-            (&form.username, form.remember == "1", &scope),
+            (&form.username, form.remember == "1", scope),
             password,
         ))
         .await

@@ -74,7 +74,7 @@ pub(super) async fn submit(
     let arrival = Arrival {
         ip: who.ip,
         user_agent: who.user_agent,
-        scope: &scope,
+        scope,
     };
     let done = app
         .passkeys
