@@ -173,9 +173,10 @@ pub struct Activity {
     /// Milliseconds after `started` since when a request head has been awaited: from the
     /// connection's start (0, the default), and from the first byte read after an answer; none
     /// ([`NO_HEAD`]) while a request is in progress, between an answer and the next byte, and
-    /// for ever on HTTP/2, whose requests are frames on a connection that stays open between
-    /// them. Moved on while the gateway writes, so that an answer still streaming out never
-    /// counts against a head the client sent early (pipelining).
+    /// on HTTP/2 from its first request on (its requests are frames on a connection that stays
+    /// open between them; the first must come within the deadline like any). Moved on while
+    /// the gateway writes, so that an answer still streaming out never counts against a head
+    /// the client sent early (pipelining).
     head_since_ms: AtomicU64,
     in_flight: AtomicUsize,
     http2: AtomicBool,
@@ -231,8 +232,8 @@ impl Activity {
         }
     }
 
-    /// Marks a request in progress until the guard is dropped.
-    /// Its head has arrived: no head is awaited until the next byte after the answer.
+    /// Marks a request in progress until the guard is dropped. Its head has arrived, so no
+    /// head is awaited until the first byte after its answer.
     pub fn request(self: &Arc<Self>) -> InFlight {
         self.in_flight.fetch_add(1, Ordering::SeqCst);
         self.head_since_ms.store(NO_HEAD, Ordering::Relaxed);
