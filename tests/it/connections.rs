@@ -268,8 +268,9 @@ upstream = "http://127.0.0.1:8080"
 /// How long a request head may take to arrive (`HEAD_TIMEOUT` in `src/server/mod.rs`).
 const HEAD_DEADLINE: Duration = Duration::from_secs(10);
 
-/// An HTTP/2 connection (prior knowledge) to the gateway that has answered one request for
-/// the login page: its sender, and the task driving it (ends when the gateway closes it).
+/// An HTTP/2 connection (prior knowledge: the gateway's auto builder recognises the preface)
+/// that has answered one request for the login page with 200: its sender, and the task
+/// driving it (ends when the gateway closes it).
 async fn h2_after_one_request(
     app: &TestApp,
 ) -> (
@@ -380,22 +381,8 @@ async fn a_trickled_request_head_is_cut_off_at_the_head_deadline() {
 async fn an_idle_http2_connection_is_closed_after_the_idle_timeout() {
     let overlay = "[server]\nidle_timeout = \"1s\"\n";
     let app = TestApp::spawn(Opts::with(Store::Memory, overlay)).await;
-    let stream = connect_from(&app, 2).await;
-    // HTTP/2 with prior knowledge: the gateway's auto builder recognises the preface.
-    let (mut sender, conn) = hyper::client::conn::http2::handshake(
-        hyper_util::rt::TokioExecutor::new(),
-        hyper_util::rt::TokioIo::new(stream),
-    )
-    .await
-    .unwrap();
-    let ended = tokio::spawn(conn);
-    let req = http::Request::get(format!("http://{}:{}/login", app.portal_host, app.port))
-        .header("accept", "text/html")
-        .body(http_body_util::Empty::<bytes::Bytes>::new())
-        .unwrap();
-    let resp = sender.send_request(req).await.unwrap();
-    assert_eq!(resp.status(), 200);
-    drop(resp);
+    // The login page is answered (200) before the connection goes quiet.
+    let (_sender, ended) = h2_after_one_request(&app).await;
     // HTTP/2 has no request-head deadline between requests: only the idle timeout closes it.
     let closed = tokio::time::timeout(PATIENCE, ended).await;
     assert!(closed.is_ok(), "an idle HTTP/2 connection stayed open");
