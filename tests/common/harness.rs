@@ -29,6 +29,18 @@ pub fn redis_url() -> String {
     })
 }
 
+/// A connection for a test's own look at Redis. The crate's defaults (1 s to connect, 500 ms
+/// for an answer) suit a gateway that fails closed; a test on a busy two-core machine is not
+/// measuring deadlines, and a slow answer must not fail it.
+pub async fn redis_conn(url: &str) -> redis::RedisResult<redis::aio::MultiplexedConnection> {
+    let patient = redis::AsyncConnectionConfig::new()
+        .set_connection_timeout(Some(std::time::Duration::from_secs(10)))
+        .set_response_timeout(Some(std::time::Duration::from_secs(10)));
+    redis::Client::open(url)?
+        .get_multiplexed_async_connection_with_config(&patient)
+        .await
+}
+
 /// Which session store a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Store {

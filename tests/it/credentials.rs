@@ -66,8 +66,7 @@ async fn redis_revoke_all_racing_sign_ins_leaves_no_session_outside_the_index() 
     });
     sign_ins.await.unwrap();
     let store = revocations.await.unwrap();
-    let client = redis::Client::open(redis_url()).unwrap();
-    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let mut conn = redis_conn(&redis_url()).await.unwrap();
     let keys: Vec<Vec<u8>> = redis::cmd("KEYS")
         .arg(format!("{prefix}*"))
         .query_async(&mut conn)

@@ -50,8 +50,7 @@ async fn bytes_per_session(ua: &str) -> usize {
             store.put(&key, &s, 3600, now).await.unwrap();
         }
     }
-    let client = redis::Client::open(redis.url.as_str()).unwrap();
-    let mut c = client.get_multiplexed_async_connection().await.unwrap();
+    let mut c = redis_conn(redis.url.as_str()).await.unwrap();
     let keys: Vec<Vec<u8>> = redis::cmd("KEYS")
         .arg("gatehouse:*")
         .query_async(&mut c)
@@ -103,8 +102,7 @@ async fn sessions_of_the_json_layout_end_at_the_upgrade() {
     let store = RedisSessionStore::new(conn, 86_400);
     let session = store.get(&key, app.now()).await.unwrap().unwrap();
     // Put the session back as the previous version stored it.
-    let client = redis::Client::open(redis_url()).unwrap();
-    let mut c = client.get_multiplexed_async_connection().await.unwrap();
+    let mut c = redis_conn(&redis_url()).await.unwrap();
     let old_key = format!("{}s:{}", app.prefix, key.0);
     let old_index = format!("{}u:{}", app.prefix, session.user_id);
     redis::pipe()

@@ -168,8 +168,7 @@ async fn the_cache_is_used_while_the_channel_is_live_and_bypassed_while_it_is_do
     let redis = PrivateRedis::start().await;
     // A long backstop, so that only the channel decides what B believes.
     let (a, b, prefix) = pair(Some(&redis.url), "", "local_cache = \"10s\"").await;
-    let client = redis::Client::open(redis.url.as_str()).unwrap();
-    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let mut conn = redis_conn(redis.url.as_str()).await.unwrap();
     let host = "app.gate.localhost";
     a.add_user("alice", PW, &[]).await;
     let del = |cookie: &str| {

@@ -317,8 +317,7 @@ async fn redis_holds_no_cookie_value_and_keys_use_the_prefix() {
     app.add_user("alice", PW, &[]).await;
     let b = app.login("alice", PW).await;
     let cookie = b.session(&app).unwrap();
-    let client = redis::Client::open(redis_url()).unwrap();
-    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let mut conn = redis_conn(&redis_url()).await.unwrap();
     let keys: Vec<Vec<u8>> = redis::cmd("KEYS")
         .arg(format!("{}*", app.prefix))
         .query_async(&mut conn)

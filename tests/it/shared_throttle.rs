@@ -192,8 +192,7 @@ async fn a_sign_in_is_admitted_in_one_step_and_settled_in_one() {
     let app = TestApp::spawn(Opts::with(Store::Memory, &overlay)).await;
     // The first use loads the scripts into Redis.
     assert_eq!(attempt(&app, "warm-up", "192.0.2.1").await.0, 401);
-    let client = redis::Client::open(redis.url.as_str()).unwrap();
-    let mut c = client.get_multiplexed_async_connection().await.unwrap();
+    let mut c = redis_conn(redis.url.as_str()).await.unwrap();
     redis::cmd("CONFIG")
         .arg("RESETSTAT")
         .query_async::<()>(&mut c)
