@@ -130,6 +130,12 @@ pub fn within<F: std::future::Future>(
     CURRENT.scope(id, fut)
 }
 
+/// Runs the synchronous part of a request's handling with `id` as its request, as [`within`]
+/// does for the part that waits.
+pub fn within_now<R>(id: RequestId, f: impl FnOnce() -> R) -> R {
+    CURRENT.sync_scope(id, f)
+}
+
 /// The request being handled on this task, if any.
 pub fn current_request() -> Option<RequestId> {
     CURRENT.try_with(|id| *id).ok()

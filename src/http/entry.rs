@@ -6,7 +6,6 @@ use std::future::Future;
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
-use futures_util::future::Either;
 
 use axum::body::Body;
 use http::header::{self, HeaderMap, HeaderValue};
@@ -21,6 +20,7 @@ use crate::domain::host::parse_authority;
 use crate::domain::path::normalize_path;
 use crate::domain::rules::RequestFacts;
 use crate::http::authz::{Verdict, authorize, portal_location, portal_page};
+use crate::http::forward_auth::Checked;
 use crate::http::headers::Answer;
 use crate::http::lang::{self, Asked};
 use crate::http::portal::Probe;
@@ -36,8 +36,6 @@ use crate::metrics::{Decision, RouteClass, UpstreamFailure};
 
 /// Where a request goes.
 pub enum Route<'a> {
-    /// A forward-auth call from a proxy.
-    ForwardAuth(crate::http::forward_auth::request::Flavor),
     /// A portal page.
     Portal,
     /// A health probe on a host without a site, or addressed by IP.
@@ -53,7 +51,6 @@ impl Route<'_> {
     fn class(&self) -> Option<RouteClass> {
         match self {
             Route::Portal => Some(RouteClass::Portal),
-            Route::ForwardAuth(_) => Some(RouteClass::ForwardAuth),
             Route::Site(_) | Route::Unknown => Some(RouteClass::Proxy),
             Route::Health(_) => None,
         }
@@ -151,13 +148,9 @@ pub fn precheck<B>(
     })
 }
 
-/// Classifies a checked request.
+/// Classifies a checked request that is not a forward-auth call (`Live::handle` takes those
+/// first, on any host).
 pub fn classify<'a>(app: &'a AppState, ctx: &RequestCtx) -> Route<'a> {
-    let portal = &app.config.portal.url;
-    // Forward-auth answers on any host: proxies call it by address, not by portal name.
-    if let Some(flavor) = crate::http::forward_auth::flavor(&ctx.path.decoded, &portal.base_path) {
-        return Route::ForwardAuth(flavor);
-    }
     if let Some(portal) = app.config.portal_at(&ctx.host) {
         let base = if portal.base_path.is_empty() {
             "/"
@@ -361,6 +354,9 @@ impl Live {
     }
 }
 
+/// The future of one request's answer.
+pub type Answering = std::pin::Pin<Box<dyn Future<Output = Response<Body>> + Send>>;
+
 /// The built application: a handle on the live state, shared by every worker; cloning it is
 /// cheap and every clone sees a reload.
 #[derive(Clone)]
@@ -387,20 +383,14 @@ impl App {
         self.live.store(Arc::new(Live::new(state)));
     }
 
-    /// Handles one request from a client.
-    ///
-    /// The future is built so that no level holds a moved copy of the one below: an `async fn`
-    /// keeps its arguments for its whole life, so every nested level that passes the request
-    /// on stores it again, and every level's future is copied into its parent when first
-    /// polled. Here the pre-check runs before any future exists, the request-id scope wraps
-    /// the one routing future directly, and the caller boxes the result once
-    /// (docs/architecture.md#a-proxied-request). The request keeps the state it started with
-    /// (one reference count, no lock, no allocation) to the end, through a reload.
-    pub fn handle(
-        &self,
-        req: Request<Body>,
-        conn: ConnInfo,
-    ) -> impl Future<Output = Response<Body>> + Send + use<> {
+    /// Handles one request from a client: the future of its answer, boxed once (a connection
+    /// keeps a slot the size of its service's future, idle or not). Each kind of request boxes
+    /// only its own future: a forward-auth answer, the most frequent, fits glibc's per-thread
+    /// cache, while the proxy's future (a few KB) would not (bench/changes.md). Nothing waits
+    /// inside until the pre-check has passed, and no level holds a moved copy of the one
+    /// below (docs/architecture.md#a-proxied-request). The request keeps the state it
+    /// started with (one reference count, no lock, no allocation) to the end, through a reload.
+    pub fn handle(&self, req: Request<Body>, conn: ConnInfo) -> Answering {
         Live::handle(self.live.load_full(), req, conn)
     }
 
@@ -411,19 +401,9 @@ impl App {
 }
 
 impl Live {
-    fn handle(
-        self: Arc<Self>,
-        req: Request<Body>,
-        conn: ConnInfo,
-    ) -> impl Future<Output = Response<Body>> + Send + 'static {
-        match precheck(&self.state, &req, conn) {
-            Ok(ctx) => {
-                // Every audit event of this request carries its id (a task-local: it follows
-                // this future, not the thread, so requests interleaved on a worker keep their
-                // own ids).
-                let id = ctx.request_id;
-                Either::Left(audit::within(id, self.route(req, ctx, conn)))
-            }
+    fn handle(self: Arc<Self>, req: Request<Body>, conn: ConnInfo) -> Answering {
+        let ctx = match precheck(&self.state, &req, conn) {
+            Ok(ctx) => ctx,
             Err((err, rid)) => {
                 let app = &self.state;
                 app.meter.rejected();
@@ -431,12 +411,36 @@ impl Live {
                 let resp = page(&req, || {
                     crate::http::portal::errors::error_page_with_id(app, &rid.to_string(), err)
                 });
-                Either::Right(std::future::ready(self.secured(resp)))
+                return Box::pin(std::future::ready(self.secured(resp)));
             }
+        };
+        // Every audit event of this request carries its id (a task-local: it follows the
+        // future, not the thread, so requests interleaved on a worker keep their own ids).
+        let id = ctx.request_id;
+        // Forward-auth answers on any host: proxies call it by address, not by portal name.
+        let base = &self.state.config.portal.url.base_path;
+        let Some(flavor) = crate::http::forward_auth::flavor(&ctx.path.decoded, base) else {
+            return Box::pin(audit::within(id, self.route(req, ctx, conn)));
+        };
+        let started = self.state.meter.is_on().then(std::time::Instant::now);
+        // Forward-auth reads only the head; the body stays unread.
+        let headers = req.into_parts().0.headers;
+        let checked = audit::within_now(id, || {
+            crate::http::forward_auth::check(&self.state, &headers, &ctx, conn, flavor)
+        });
+        match checked {
+            Checked::Answered(answer) => {
+                let resp = self.finish(Some(RouteClass::ForwardAuth), started, answer);
+                Box::pin(std::future::ready(resp))
+            }
+            Checked::Pending(call) => Box::pin(audit::within(id, async move {
+                let answer = crate::http::forward_auth::decide(&self.state, &headers, &call).await;
+                self.finish(Some(RouteClass::ForwardAuth), started, answer)
+            })),
         }
     }
 
-    /// Classifies and answers a checked request, and counts it.
+    /// Classifies and answers a checked request other than a forward-auth call.
     async fn route(
         self: Arc<Self>,
         req: Request<Body>,
@@ -453,10 +457,6 @@ impl Live {
             Route::Health(probe) => {
                 Answer::Own(Box::pin(crate::http::portal::health_answer(app, probe)).await)
             }
-            Route::ForwardAuth(flavor) => {
-                // Forward-auth reads only the head; the body stays unread.
-                crate::http::forward_auth::handle(app, req.headers(), &ctx, conn, flavor).await
-            }
             Route::Unknown => Answer::Own(page(&req, || {
                 error_page(
                     app,
@@ -466,13 +466,23 @@ impl Live {
             })),
             Route::Site(site) => proxy(app, req, &ctx, conn, site).await,
         };
+        self.finish(class, started, answer)
+    }
+
+    /// Counts an answer and makes it the response: the gateway's own answers get the security
+    /// headers; upstream answers and forward-auth allows pass through untouched.
+    fn finish(
+        &self,
+        class: Option<RouteClass>,
+        started: Option<std::time::Instant>,
+        answer: Answer<Body>,
+    ) -> Response<Body> {
         if let (Some(started), Some(class)) = (started, class) {
-            app.meter
-                .request(class, decision_of(class, &answer), started.elapsed());
+            let decision = decision_of(class, &answer);
+            self.state.meter.request(class, decision, started.elapsed());
         }
         match answer {
             Answer::Own(resp) => self.secured(resp),
-            // Upstream answers and forward-auth allows pass through untouched.
             Answer::Relayed(resp) | Answer::ForProxy(resp) => resp,
         }
     }

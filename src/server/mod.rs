@@ -310,11 +310,10 @@ async fn serve_connection(stream: TcpStream, slot: ConnSlot, peer: SocketAddr, e
             let answered = app.handle(req, conn);
             // Kept for the answer when the body's deadline passed.
             let deadline = deadline.map(|expired| (expired, app.clone()));
-            // Boxed, once: hyper keeps a slot the size of this future for every connection,
-            // idle ones included, and the whole request pipeline is a few KB; one allocation
-            // per request is the cheaper trade (bench/storm.md, keep-alive memory). A combinator,
-            // not an `async` block, so the pipeline's future is not held twice.
-            Box::pin(answered.map(move |resp| {
+            // `answered` is boxed already (`App::handle`): hyper keeps a slot the size of this
+            // future for every connection, idle ones included, so it holds a pointer and the
+            // few words below. A combinator, not an `async` block, so nothing is held twice.
+            answered.map(move |resp| {
                 let mut resp = match deadline {
                     Some((expired, app)) if expired.load(Ordering::SeqCst) => {
                         request_timeout(&app, conn, http1)
@@ -334,7 +333,7 @@ async fn serve_connection(stream: TcpStream, slot: ConnSlot, peer: SocketAddr, e
                 // The request is over when its answer's head is handed to hyper.
                 drop(in_flight);
                 Ok::<_, Infallible>(resp)
-            }))
+            })
         })
     };
     let mut builder = auto::Builder::new(TokioExecutor::new());

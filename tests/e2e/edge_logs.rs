@@ -266,3 +266,41 @@ async fn proxied_requests_audit_lines_carry_their_own_request_id() {
         .collect();
     assert_eq!(ids.len(), 4, "requests share an id: {ids:?}");
 }
+
+/// A forward-auth call is answered by a future of its own, outside the routing one, with its
+/// checks made before anything waits; the audit events of both parts still carry the call's
+/// own request id.
+#[tokio::test]
+async fn forward_auth_audit_lines_carry_their_own_request_id() {
+    let mut gate = gate("json", "[server]\ntrusted_proxies = [\"127.0.0.1/32\"]\n").await;
+    gate.add_user("alice", "alice's long password", &[]).await;
+    gate.serve().await;
+    let mut b = gate.login("alice", "alice's long password").await;
+    let admin = format!("http://admin.gate.localhost:{}/", gate.port);
+    for _ in 0..3 {
+        // No X-Original-URL: refused by the checks made before the session lookup.
+        let call = gate.get("127.0.0.1", "/api/authz/auth-request");
+        assert_eq!(b.send(call).await.status(), 400);
+        // Signed in, on a host alice may not use: refused by the decision after it.
+        let call = gate
+            .get("127.0.0.1", "/api/authz/auth-request")
+            .header("x-original-method", "GET")
+            .header("x-original-url", &admin);
+        assert_eq!(b.send(call).await.status(), 403);
+    }
+    gate.stop().await;
+    let log = gate.server_log();
+    for event in ["request.rejected", "access.denied"] {
+        let found = audit_events(&log, event);
+        assert_eq!(found.len(), 3, "{event} records in:\n{log}");
+        let ids: HashSet<&str> = found
+            .iter()
+            .map(|v| {
+                v["request_id"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("a forward-auth audit line without its id: {v}"))
+            })
+            .collect();
+        assert_eq!(ids.len(), 3, "{event}: calls share an id: {ids:?}");
+    }
+}

@@ -75,36 +75,68 @@ fn is_portal(app: &AppState, o: &Original) -> bool {
     prefix_matches(base, &o.path.decoded)
 }
 
-/// Answers one forward-auth call.
-pub async fn handle(
+/// A forward-auth call that passed the checks that need no store: what deciding it holds
+/// while the session is looked up. Nothing of the call's own URL is kept (it names the
+/// endpoint, not the request to judge), so the waiting part stays small (bench/changes.md).
+pub struct Pending {
+    original: Original,
+    flavor: Flavor,
+    client_ip: std::net::IpAddr,
+    now: i64,
+    request_id: crate::audit::RequestId,
+}
+
+/// A forward-auth call after the checks that need no store.
+pub enum Checked {
+    /// Answered already: refused, or a request for the portal itself.
+    Answered(Answer<Body>),
+    /// To be decided once the session is looked up (`decide`).
+    Pending(Pending),
+}
+
+/// The checks of a forward-auth call that need no store: the peer must be a trusted proxy,
+/// the forwarded headers must describe a request, and the portal itself is always public.
+pub fn check(
     app: &AppState,
     headers: &http::HeaderMap,
     ctx: &RequestCtx,
     conn: ConnInfo,
     flavor: Flavor,
-) -> Answer<Body> {
+) -> Checked {
     if !app.config.server.trusted_proxies.contains(conn.peer.ip()) {
         audit!(event::REQUEST_REJECTED, ip = %conn.peer.ip(), reason = "forward-auth call from an untrusted peer");
-        return Answer::Own(answer(StatusCode::FORBIDDEN));
+        return Checked::Answered(Answer::Own(answer(StatusCode::FORBIDDEN)));
     }
     let original = match request::parse(flavor, headers) {
         Ok(o) => o,
         Err(why) => {
             audit!(event::REQUEST_REJECTED, ip = %ctx.client_ip, reason = ?why);
-            return Answer::Own(answer(StatusCode::BAD_REQUEST));
+            return Checked::Answered(Answer::Own(answer(StatusCode::BAD_REQUEST)));
         }
     };
     if is_portal(app, &original) {
-        return allowed(None);
+        return Checked::Answered(allowed(None));
     }
+    Checked::Pending(Pending {
+        original,
+        flavor,
+        client_ip: ctx.client_ip,
+        now: ctx.now,
+        request_id: ctx.request_id,
+    })
+}
+
+/// Decides a checked forward-auth call: the same decision proxy mode makes.
+pub async fn decide(app: &AppState, headers: &http::HeaderMap, call: &Pending) -> Answer<Body> {
+    let original = &call.original;
     let facts = RequestFacts {
         host: &original.host,
         path: &original.path.decoded,
         method: &original.method,
-        client_ip: ctx.client_ip,
+        client_ip: call.client_ip,
     };
-    let verdict = authorize(app, headers, &facts, ctx.now).await;
-    decision(app, headers, ctx, &original, flavor, verdict)
+    let verdict = authorize(app, headers, &facts, call.now).await;
+    decision(app, headers, call, verdict)
 }
 
 /// The answer for a verdict: identity headers, the portal page to send the browser to (as
@@ -112,11 +144,10 @@ pub async fn handle(
 fn decision(
     app: &AppState,
     headers: &http::HeaderMap,
-    ctx: &RequestCtx,
-    original: &Original,
-    flavor: Flavor,
+    call: &Pending,
     verdict: crate::store::StoreResult<Verdict>,
 ) -> Answer<Body> {
+    let original = &call.original;
     let refused = match verdict {
         Ok(Verdict::Allow(session)) => return allowed(session.as_deref()),
         // The same portal page as proxy mode: login, the code step or enrolment.
@@ -126,7 +157,7 @@ fn decision(
         ) => {
             let page = portal_page(&v).unwrap_or("/login");
             let location = portal_location(app, page, &original.url(), &original.host);
-            match flavor {
+            match call.flavor {
                 // nginx turns 401 into a redirect with `error_page 401 =302 $loc`.
                 Flavor::AuthRequest => redirect(StatusCode::UNAUTHORIZED, &location),
                 // Judged on the original request (Caddy always calls with GET).
@@ -138,7 +169,7 @@ fn decision(
         }
         Ok(Verdict::NoSecondFactor | Verdict::Forbidden(_)) => answer(StatusCode::FORBIDDEN),
         Err(e) => {
-            tracing::error!(request_id = %ctx.request_id, cause = %e, "forward-auth failed closed");
+            tracing::error!(request_id = %call.request_id, cause = %e, "forward-auth failed closed");
             answer(StatusCode::SERVICE_UNAVAILABLE)
         }
     };
