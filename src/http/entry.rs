@@ -385,11 +385,12 @@ impl App {
 
     /// Handles one request from a client: the future of its answer, boxed once (a connection
     /// keeps a slot the size of its service's future, idle or not). Each kind of request boxes
-    /// only its own future: a forward-auth answer, the most frequent, fits glibc's per-thread
-    /// cache, while the proxy's future (a few KB) would not (bench/changes.md). Nothing waits
-    /// inside until the pre-check has passed, and no level holds a moved copy of the one
-    /// below (docs/architecture.md#a-proxied-request). The request keeps the state it
-    /// started with (one reference count, no lock, no allocation) to the end, through a reload.
+    /// only its own future: a forward-auth call's (one per request the proxy in front serves)
+    /// fits glibc's per-thread cache, while the proxy's (a few KB) would not
+    /// (bench/changes.md). Nothing waits inside until the pre-check has passed, and no level
+    /// holds a moved copy of the one below (docs/architecture.md#a-proxied-request). The
+    /// request keeps the state it started with (one reference count, no lock, no allocation)
+    /// to the end, through a reload.
     pub fn handle(&self, req: Request<Body>, conn: ConnInfo) -> Answering {
         Live::handle(self.live.load_full(), req, conn)
     }
