@@ -17,6 +17,9 @@ WARMUP=${WARMUP:-200}
 BIN=${BIN:-target/pgo/release/gatehouse}
 HYPER=${HYPER:-target/release/examples/bare_hyper}
 REPORT=${REPORT:-bench/instructions.md}
+# SESSIONS=redis counts Gatehouse with Redis sessions (a redis-server of its own, the local cache
+# at its default) instead of memory sessions.
+SESSIONS=${SESSIONS:-memory}
 for tool in valgrind callgrind_control callgrind_annotate nginx python3 curl; do
     command -v "$tool" >/dev/null || die "$tool is missing (Debian: apt-get install valgrind nginx python3 curl)"
 done
@@ -32,7 +35,7 @@ cleanup() {
 }
 trap cleanup EXIT
 CLIENT=(python3 bench/instructions_client.py)
-read -r UP GH IDEAL PROXY BARE <<<"$(free_ports 5 | tr '\n' ' ')"
+read -r UP GH IDEAL PROXY BARE REDIS <<<"$(free_ports 6 | tr '\n' ' ')"
 
 # nginx_conf NAME PORT LOCATION: one worker in the foreground, no master (so that valgrind
 # follows the process that serves), connections kept for the whole count.
@@ -58,6 +61,17 @@ nginx_conf proxy "$PROXY" 'proxy_pass http://app; proxy_http_version 1.1; proxy_
 nginx -p "$TMP" -c "$TMP/upstream.conf" &
 PIDS+=($!)
 
+STORE='store = "memory"'
+if [[ $SESSIONS == redis ]]; then
+    command -v redis-server >/dev/null || die "redis-server is missing (Debian: apt-get install redis-server)"
+    redis-server --port "$REDIS" --bind 127.0.0.1 --save '' --appendonly no --dir "$TMP" >"$TMP/redis.log" 2>&1 &
+    PIDS+=($!)
+    STORE="store = \"redis\"
+[session.redis]
+url = \"redis://127.0.0.1:$REDIS\""
+elif [[ $SESSIONS != memory ]]; then
+    die "SESSIONS is memory or redis, not $SESSIONS"
+fi
 random_password >"$TMP/password"
 cat >"$TMP/gatehouse.toml" <<CONF
 [server]
@@ -67,7 +81,7 @@ trusted_proxies = ["127.0.0.1/32"]
 [portal]
 url = "http://localhost:$GH/_gatehouse"
 [session]
-store = "memory"
+$STORE
 [storage]
 database = "$TMP/gatehouse.db"
 [log]
@@ -134,7 +148,7 @@ count hyper auth-request "$BARE" anchor -- "$HYPER" "$BARE"
     echo
     echo "Written by \`bench/instructions.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC') at \`$(git rev-parse --short HEAD)\`:"
     echo "user-space instructions (valgrind callgrind) per request, one kept-alive client, $N requests"
-    echo "after $WARMUP, Gatehouse (\`$BIN\`) with memory sessions and \`workers = 1\`. Kernel work is"
+    echo "after $WARMUP, Gatehouse (\`$BIN\`) with $SESSIONS sessions and \`workers = 1\`. Kernel work is"
     echo "not counted."
     echo
     echo "| path | Gatehouse | anchor | × anchor |"

@@ -19,7 +19,7 @@ source "$ROOT/bench/measure.sh"
 
 PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 CLK_TCK=$(getconf CLK_TCK)
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-5}
 DURATION=${DURATION:-8}
 WARMUP=${WARMUP:-1}
 CONNECTIONS=${CONNECTIONS:-64}

@@ -40,10 +40,35 @@ const UPSTREAM_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CanonicalPath {
     /// The decoded, dot-segment-free path that access rules match on. Always starts with `/`.
-    pub decoded: String,
-    /// The same path re-encoded for the upstream request line: only RFC 3986 pchars (minus `;`)
-    /// and `/` appear raw; `normalize_path(&encoded)` yields the same `decoded` again.
-    pub encoded: String,
+    decoded: String,
+    /// The upstream spelling, kept only when it differs from `decoded` (most paths are spelt
+    /// the same both ways, and every request normalises at least one: one string, not two).
+    /// Never `Some` of a copy of `decoded`, so the derived equality compares meanings.
+    encoded: Option<String>,
+}
+
+impl CanonicalPath {
+    /// Both spellings of a path; the encoded one is dropped when it is the decoded one.
+    fn new(decoded: String, encoded: String) -> Self {
+        let encoded = (encoded != decoded).then_some(encoded);
+        Self { decoded, encoded }
+    }
+
+    /// The decoded, dot-segment-free path that access rules match on. Always starts with `/`.
+    pub fn decoded(&self) -> &str {
+        &self.decoded
+    }
+
+    /// The same path re-encoded for the upstream request line: only RFC 3986 pchars (minus
+    /// `;`) and `/` appear raw; `normalize_path(encoded)` yields the same `decoded` again.
+    pub fn encoded(&self) -> &str {
+        self.encoded.as_deref().unwrap_or(&self.decoded)
+    }
+
+    /// The decoded path, owned.
+    pub fn into_decoded(self) -> String {
+        self.decoded
+    }
 }
 
 /// Why a raw path was refused. Each variant is a distinct smuggling technique, so the caller can
@@ -138,7 +163,7 @@ fn already_canonical(raw: &str) -> Option<CanonicalPath> {
     if last.is_empty() || plain_segment(last) {
         Some(CanonicalPath {
             decoded: raw.to_owned(),
-            encoded: raw.to_owned(),
+            encoded: None,
         })
     } else {
         None
@@ -208,7 +233,7 @@ fn normalize_in_full(raw: &str) -> Result<CanonicalPath, PathError> {
         decoded.push('/');
         encoded.push('/');
     }
-    Ok(CanonicalPath { decoded, encoded })
+    Ok(CanonicalPath::new(decoded, encoded))
 }
 
 /// Decodes one raw segment (no `/` inside) and validates both the raw and decoded forms.

@@ -7,7 +7,7 @@ fn ok(raw: &str) -> CanonicalPath {
 }
 
 fn decoded(raw: &str) -> String {
-    ok(raw).decoded
+    ok(raw).into_decoded()
 }
 
 fn err(raw: &str) -> PathError {
@@ -28,8 +28,8 @@ fn plain_paths_are_unchanged() {
         "/~me/x-y_z.txt",
     ] {
         let c = ok(p);
-        assert_eq!(c.decoded, p);
-        assert_eq!(c.encoded, p);
+        assert_eq!(c.decoded(), p);
+        assert_eq!(c.encoded(), p);
     }
 }
 
@@ -80,17 +80,17 @@ fn decodes_exactly_once() {
 
 #[test]
 fn encoded_form_escapes_everything_outside_pchar() {
-    assert_eq!(ok("/a%20b").encoded, "/a%20b");
-    assert_eq!(ok("/100%25").encoded, "/100%25");
-    assert_eq!(ok("/q%3Fx").encoded, "/q%3Fx");
-    assert_eq!(ok("/h%23x").encoded, "/h%23x");
-    assert_eq!(ok("/caf%c3%a9").encoded, "/caf%C3%A9");
-    assert_eq!(ok("/café").encoded, "/caf%C3%A9");
-    assert_eq!(ok("/%41").encoded, "/A");
-    assert_eq!(ok("/a\"b<c>").encoded, "/a%22b%3Cc%3E");
-    assert_eq!(ok("/x[1]{2}|^`").encoded, "/x%5B1%5D%7B2%7D%7C%5E%60");
+    assert_eq!(ok("/a%20b").encoded(), "/a%20b");
+    assert_eq!(ok("/100%25").encoded(), "/100%25");
+    assert_eq!(ok("/q%3Fx").encoded(), "/q%3Fx");
+    assert_eq!(ok("/h%23x").encoded(), "/h%23x");
+    assert_eq!(ok("/caf%c3%a9").encoded(), "/caf%C3%A9");
+    assert_eq!(ok("/café").encoded(), "/caf%C3%A9");
+    assert_eq!(ok("/%41").encoded(), "/A");
+    assert_eq!(ok("/a\"b<c>").encoded(), "/a%22b%3Cc%3E");
+    assert_eq!(ok("/x[1]{2}|^`").encoded(), "/x%5B1%5D%7B2%7D%7C%5E%60");
     let keep = "/AZaz09-._~!$&'()*+,=:@";
-    assert_eq!(ok(keep).encoded, keep);
+    assert_eq!(ok(keep).encoded(), keep);
 }
 
 #[test]
@@ -194,7 +194,7 @@ fn refuses_relative_or_empty() {
 #[test]
 fn refuses_too_long() {
     let max = format!("/{}", "a".repeat(MAX_PATH_LEN - 1));
-    assert_eq!(ok(&max).decoded.len(), MAX_PATH_LEN);
+    assert_eq!(ok(&max).decoded().len(), MAX_PATH_LEN);
     let over = format!("/{}", "a".repeat(MAX_PATH_LEN));
     assert_eq!(err(&over), PathError::TooLong);
 }
@@ -212,11 +212,11 @@ fn assert_round_trip(raw: &str) {
     let Ok(first) = normalize_path(raw) else {
         return;
     };
-    let second = normalize_path(&first.encoded)
-        .unwrap_or_else(|e| panic!("{raw:?} -> {:?} refused: {e}", first.encoded));
-    assert_eq!(second.decoded, first.decoded, "{raw:?}");
-    assert_eq!(second.encoded, first.encoded, "{raw:?}");
-    assert!(first.encoded.is_ascii(), "{raw:?}");
+    let second = normalize_path(first.encoded())
+        .unwrap_or_else(|e| panic!("{raw:?} -> {:?} refused: {e}", first.encoded()));
+    assert_eq!(second.decoded(), first.decoded(), "{raw:?}");
+    assert_eq!(second.encoded(), first.encoded(), "{raw:?}");
+    assert!(first.encoded().is_ascii(), "{raw:?}");
 }
 
 #[test]

@@ -157,7 +157,7 @@ pub fn classify<'a>(app: &'a AppState, ctx: &RequestCtx) -> Route<'a> {
         } else {
             portal.base_path.as_str()
         };
-        if crate::domain::rules::prefix_matches(base, &ctx.path.decoded) {
+        if crate::domain::rules::prefix_matches(base, ctx.path.decoded()) {
             return Route::Portal;
         }
     }
@@ -173,11 +173,11 @@ pub fn classify<'a>(app: &'a AppState, ctx: &RequestCtx) -> Route<'a> {
             .trim_end_matches(']')
             .parse::<std::net::IpAddr>()
             .is_ok();
-    let probe = Probe::at(&ctx.path.decoded);
+    let probe = Probe::at(ctx.path.decoded());
     if by_address && let Some(probe) = probe {
         return Route::Health(probe);
     }
-    if let Some(site) = app.sites.route(&ctx.host, &ctx.path.decoded) {
+    if let Some(site) = app.sites.route(&ctx.host, ctx.path.decoded()) {
         return Route::Site(site);
     }
     if let Some(probe) = probe {
@@ -196,7 +196,7 @@ pub async fn proxy(
 ) -> Answer<Body> {
     let facts = RequestFacts {
         host: &ctx.host,
-        path: &ctx.path.decoded,
+        path: ctx.path.decoded(),
         method: req.method().as_str(),
         client_ip: ctx.client_ip,
     };
@@ -420,7 +420,7 @@ impl Live {
         let id = ctx.request_id;
         // Forward-auth answers on any host: proxies call it by address, not by portal name.
         let base = &self.state.config.portal.url.base_path;
-        let Some(flavor) = crate::http::forward_auth::flavor(&ctx.path.decoded, base) else {
+        let Some(flavor) = crate::http::forward_auth::flavor(ctx.path.decoded(), base) else {
             return Box::pin(audit::within(id, self.route(req, ctx, conn)));
         };
         let started = self.state.meter.is_on().then(std::time::Instant::now);
@@ -494,7 +494,7 @@ impl Live {
         // host and path from a span. The span is attached to the future, not entered on the
         // thread, so interleaved requests keep their own. The target is `audit` so that it
         // stays on whatever level the operator chose.
-        let span = tracing::info_span!(target: "audit", "request", method = %req.method(), host = %ctx.host, path = %audit::Clean(&ctx.path.decoded));
+        let span = tracing::info_span!(target: "audit", "request", method = %req.method(), host = %ctx.host, path = %audit::Clean(ctx.path.decoded()));
         let here = ctx.page_again();
         let asked = Asked::of(req.headers(), here);
         req.extensions_mut().insert(ctx);

@@ -58,9 +58,9 @@ impl RequestCtx {
             .filter(|p| !p.is_empty() && !p.starts_with("done=") && *p != "expired=1")
             .collect();
         if kept.is_empty() {
-            self.path.encoded.clone()
+            self.path.encoded().to_owned()
         } else {
-            format!("{}?{}", self.path.encoded, kept.join("&"))
+            format!("{}?{}", self.path.encoded(), kept.join("&"))
         }
     }
 
@@ -70,7 +70,7 @@ impl RequestCtx {
             self.https,
             &self.host,
             self.port,
-            &self.path.encoded,
+            self.path.encoded(),
             self.query.as_deref(),
         )
     }

@@ -4,6 +4,7 @@
 //! the errors here to pages in one place (`web::errors`).
 
 pub mod admin_rules;
+mod cache_hash;
 pub mod credentials;
 pub mod devices;
 pub mod hash_pool;

@@ -22,6 +22,7 @@ use moka::sync::Cache;
 
 use crate::domain::session::{Session, SessionKey};
 use crate::domain::user::{User, UserId};
+use crate::service::cache_hash::KeyHash;
 use crate::service::user_cache::UserCache;
 use crate::store::{Stale, StaleSink};
 
@@ -30,7 +31,7 @@ pub const SESSION_CACHE_CAP: u64 = 100_000;
 
 /// Resolved sessions, by store key (never the cookie), while the channel is live.
 pub struct SessionCache {
-    entries: Cache<SessionKey, Arc<Session>>,
+    entries: Cache<SessionKey, Arc<Session>, KeyHash>,
     users: UserCache,
     live: AtomicBool,
     generation: AtomicU64,
@@ -49,7 +50,7 @@ impl SessionCache {
                 .max_capacity(cap)
                 .time_to_live(ttl)
                 .support_invalidation_closures()
-                .build(),
+                .build_with_hasher(KeyHash),
             users,
             live: AtomicBool::new(false),
             generation: AtomicU64::new(0),

@@ -14,6 +14,7 @@ use std::time::Duration;
 use moka::sync::Cache;
 
 use crate::domain::user::User;
+use crate::service::cache_hash::KeyHash;
 
 /// Most users kept in the refresh cache.
 pub(crate) const USER_CACHE_CAP: u64 = 10_000;
@@ -22,14 +23,18 @@ pub(crate) const USER_CACHE_CAP: u64 = 10_000;
 #[derive(Clone)]
 pub(crate) struct UserCache {
     /// `None` when the refresh interval is zero: every read goes to the store.
-    cache: Option<Cache<UserId, Arc<User>>>,
+    cache: Option<Cache<UserId, Arc<User>, KeyHash>>,
 }
 
 impl UserCache {
     /// A cache of at most `cap` users, each kept `ttl`; a zero `ttl` caches nothing.
     pub(crate) fn new(ttl: Duration, cap: u64) -> Self {
-        let cache =
-            (!ttl.is_zero()).then(|| Cache::builder().max_capacity(cap).time_to_live(ttl).build());
+        let cache = (!ttl.is_zero()).then(|| {
+            Cache::builder()
+                .max_capacity(cap)
+                .time_to_live(ttl)
+                .build_with_hasher(KeyHash)
+        });
         Self { cache }
     }
 

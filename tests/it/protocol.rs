@@ -943,6 +943,31 @@ async fn slow_upstream_gives_a_504_page_after_the_timeout() {
     assert_eq!(app.echo.count(), 1, "the upstream did get the request");
 }
 
+#[tokio::test]
+async fn a_kept_upstream_connection_is_held_to_the_same_timeout_and_not_used_again() {
+    let (app, mut b) = app_with_alice("").await;
+    let first = b.send(app.get("app.gate.localhost", "/quick")).await;
+    assert_eq!(first.status(), 200);
+    let kept = app.echo.last().peer;
+    let started = Instant::now();
+    let resp = b.send(app.get("app.gate.localhost", "/slow")).await;
+    let took = started.elapsed();
+    assert_eq!(resp.status(), 504);
+    assert!(
+        took >= Duration::from_millis(1500) && took < Duration::from_secs(8),
+        "the 2 s upstream timeout took {took:?}"
+    );
+    assert_eq!(
+        app.echo.last().peer,
+        kept,
+        "the slow request went over the connection the first one left"
+    );
+    // The connection that timed out still owes an answer: the next request takes another.
+    let after = b.send(app.get("app.gate.localhost", "/quick")).await;
+    assert_eq!(after.status(), 200);
+    assert_ne!(app.echo.last().peer, kept);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Streaming
 // ---------------------------------------------------------------------------------------------

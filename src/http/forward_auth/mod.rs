@@ -72,7 +72,7 @@ fn is_portal(app: &AppState, o: &Original) -> bool {
     } else {
         portal.base_path.as_str()
     };
-    prefix_matches(base, &o.path.decoded)
+    prefix_matches(base, o.path.decoded())
 }
 
 /// A forward-auth call that passed the checks that need no store: what deciding it holds
@@ -131,7 +131,7 @@ pub async fn decide(app: &AppState, headers: &http::HeaderMap, call: &Pending) -
     let original = &call.original;
     let facts = RequestFacts {
         host: &original.host,
-        path: &original.path.decoded,
+        path: original.path.decoded(),
         method: &original.method,
         client_ip: call.client_ip,
     };

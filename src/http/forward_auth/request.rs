@@ -36,7 +36,7 @@ impl Original {
             self.https,
             &self.host,
             self.port,
-            &self.path.encoded,
+            self.path.encoded(),
             self.query.as_deref(),
         )
     }
@@ -48,8 +48,7 @@ struct Target {
     https: bool,
     host: String,
     port: Option<u16>,
-    path: String,
-    encoded: String,
+    path: CanonicalPath,
     query: Option<String>,
 }
 
@@ -178,8 +177,7 @@ fn from_url(url: &str) -> Result<Target, Malformed> {
         https,
         host: a.host,
         port: a.port,
-        path: path.decoded,
-        encoded: path.encoded,
+        path,
         query,
     })
 }
@@ -200,8 +198,7 @@ fn from_forwarded(h: &Dialect<'_>) -> Result<Target, Malformed> {
         https,
         host: a.host,
         port: a.port,
-        path: path.decoded,
-        encoded: path.encoded,
+        path,
         query,
     })
 }
@@ -223,7 +220,7 @@ impl Claims {
             && self
                 .target
                 .as_ref()
-                .is_none_or(|(path, query)| *path == t.path && *query == t.query)
+                .is_none_or(|(path, query)| path == t.path.decoded() && *query == t.query)
             && self.method.as_deref().is_none_or(|m| m == method)
     }
 }
@@ -234,7 +231,7 @@ fn original_claims(h: &Dialect<'_>) -> Result<Claims, Malformed> {
     if let Some(url) = h.one("x-original-url") {
         let o = from_url(url)?;
         c.authority = Some((o.host, o.port));
-        c.target = Some((o.path, o.query));
+        c.target = Some((o.path.into_decoded(), o.query));
     }
     if let Some(m) = h.one("x-original-method") {
         c.method = Some(method(m, "x-original-method")?);
@@ -260,7 +257,7 @@ fn forwarded_claims(h: &Dialect<'_>, https: bool) -> Result<Claims, Malformed> {
             return Err(Malformed::Invalid("x-forwarded-uri"));
         }
         let (path, query) = split_target(uri, "x-forwarded-uri")?;
-        c.target = Some((path.decoded, query));
+        c.target = Some((path.into_decoded(), query));
     }
     if let Some(m) = h.one("x-forwarded-method") {
         c.method = Some(method(m, "x-forwarded-method")?);
@@ -294,7 +291,6 @@ pub fn parse(flavor: Flavor, h: &HeaderMap) -> Result<Original, Malformed> {
         host,
         port,
         path,
-        encoded,
         query,
     } = target;
     Ok(Original {
@@ -302,10 +298,7 @@ pub fn parse(flavor: Flavor, h: &HeaderMap) -> Result<Original, Malformed> {
         https,
         host,
         port,
-        path: CanonicalPath {
-            decoded: path,
-            encoded,
-        },
+        path,
         query,
     })
 }

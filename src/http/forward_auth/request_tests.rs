@@ -25,7 +25,7 @@ fn nginx_style() {
         (
             o.host.as_str(),
             o.port,
-            o.path.decoded.as_str(),
+            o.path.decoded(),
             o.query.as_deref()
         ),
         ("app.example.com", None, "/a/b", Some("x=1"))
@@ -45,10 +45,7 @@ fn traefik_style() {
         ]),
     )
     .unwrap();
-    assert_eq!(
-        (o.method.as_str(), o.path.decoded.as_str()),
-        ("POST", "/api")
-    );
+    assert_eq!((o.method.as_str(), o.path.decoded()), ("POST", "/api"));
 }
 
 #[test]

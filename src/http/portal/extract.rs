@@ -106,7 +106,7 @@ impl FromRequestParts<Arc<AppState>> for Admin {
             Ok(()) => Ok(Self(s)),
             Err(UserError::Refused(_)) => {
                 let ctx = ctx(parts)?;
-                audit!(event::ADMIN_DENIED, user = %crate::audit::Clean(&s.user.username), ip = %ctx.client_ip, path = %crate::audit::Clean(&ctx.path.decoded));
+                audit!(event::ADMIN_DENIED, user = %crate::audit::Clean(&s.user.username), ip = %ctx.client_ip, path = %crate::audit::Clean(ctx.path.decoded()));
                 Err(PageError::Forbidden.into())
             }
             Err(e) => Err(e.into()),
@@ -192,7 +192,7 @@ fn back_to(app: &AppState, parts: &Parts) -> String {
     let Ok(ctx) = ctx(parts) else {
         return "/account".to_owned();
     };
-    let path = ctx.path.encoded.as_str();
+    let path = ctx.path.encoded();
     let rel = path
         .strip_prefix(app.config.portal.url.base_path.as_str())
         .unwrap_or(path);

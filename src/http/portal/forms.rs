@@ -31,7 +31,7 @@ pub(super) fn csrf_ok(app: &AppState, ctx: &RequestCtx, headers: &HeaderMap, tok
         .csrf
         .verify(headers, &app.portal_origin(&ctx.host), cookie, token);
     if !ok {
-        audit!(event::CSRF_REJECTED, ip = %ctx.client_ip, path = %crate::audit::Clean(&ctx.path.decoded));
+        audit!(event::CSRF_REJECTED, ip = %ctx.client_ip, path = %crate::audit::Clean(ctx.path.decoded()));
     }
     ok
 }

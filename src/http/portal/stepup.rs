@@ -81,7 +81,7 @@ pub(super) async fn keep(
         return false;
     }
     let max = app.config.server.max_form_bytes;
-    let Ok(action) = PendingAction::keep(&ctx.path.encoded, fields, ctx.now, max) else {
+    let Ok(action) = PendingAction::keep(ctx.path.encoded(), fields, ctx.now, max) else {
         return false;
     };
     let window = app.config.two_factor.step_up_window;

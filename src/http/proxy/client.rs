@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::Poll;
 use std::time::Duration;
 
 use axum::body::Body;
@@ -15,8 +16,10 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use rustls::RootCertStore;
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
+use tokio::time::Instant;
 use tower::ServiceExt;
 
+use super::ForwardError;
 use super::pool::{self, Conn, PoolId, Returning};
 
 /// A connector for one trust configuration (the system roots, plus a site's CA when it has one).
@@ -77,22 +80,53 @@ impl Upstream {
     }
 
     /// Sends `req` (origin-form URI, `Host` set) over an idle connection of this thread, or a
-    /// new one. A request that a kept connection closed under before taking it is sent again
-    /// on another (as hyper-util's client did); one that a new connection refused is not.
-    /// The error is the cause chain, for the log.
-    pub async fn send(&self, mut req: Request<Body>) -> Result<Response<Body>, String> {
+    /// new one, and waits for the answer's head until `timeout` has passed since the call. A
+    /// request that a kept connection closed under before taking it is sent again on another
+    /// (as hyper-util's client did); one that a new connection refused is not. A failure
+    /// carries its cause chain, for the log.
+    pub async fn send(
+        &self,
+        mut req: Request<Body>,
+        timeout: Duration,
+    ) -> Result<Response<Body>, ForwardError> {
+        let deadline = Instant::now() + timeout;
         loop {
             let (mut conn, reused) = match self.idle().await {
                 Some(conn) => (conn, true),
                 // Boxed: the connect future is large and rarely needed, and every request's
-                // future would otherwise be sized (and moved) for it.
-                None => (Box::pin(self.connect()).await?, false),
+                // future would otherwise be sized (and moved) for it. Its own timer: a new
+                // connection is rare, and its TLS handshake has no other bound.
+                None => (
+                    Box::pin(tokio::time::timeout_at(deadline, self.connect()))
+                        .await
+                        .map_err(|_| ForwardError::Timeout)?
+                        .map_err(ForwardError::Unreachable)?,
+                    false,
+                ),
             };
-            match conn.sender.try_send_request(req).await {
+            conn.deadline.as_mut().reset(deadline);
+            let Conn {
+                sender, deadline, ..
+            } = &mut conn;
+            let mut sent = std::pin::pin!(sender.try_send_request(req));
+            let answered = std::future::poll_fn(|cx| {
+                if let Poll::Ready(answered) = sent.as_mut().poll(cx) {
+                    return Poll::Ready(Some(answered));
+                }
+                // Polled after the request: an answer that is ready wins over a deadline just
+                // passed, as with `tokio::time::timeout`.
+                deadline.as_mut().poll(cx).map(|()| None)
+            })
+            .await
+            .ok_or(ForwardError::Timeout)?;
+            match answered {
                 Ok(resp) => return Ok(self.relay(resp, conn)),
                 Err(mut e) => match e.take_message() {
                     Some(unsent) if reused => req = unsent,
-                    _ => return Err(format!("send: {}", error_chain(&e.into_error()))),
+                    _ => {
+                        let cause = format!("send: {}", error_chain(&e.into_error()));
+                        return Err(ForwardError::Unreachable(cause));
+                    }
                 },
             }
         }

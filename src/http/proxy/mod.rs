@@ -139,7 +139,7 @@ impl SiteTable {
 
         let (mut parts, body) = req.into_parts();
         let up = &site.config.upstream;
-        let uri = origin_form(&up.base_path, &ctx.path.encoded, ctx.query.as_deref())
+        let uri = origin_form(&up.base_path, ctx.path.encoded(), ctx.query.as_deref())
             .map_err(|e| ForwardError::Unreachable(e.to_string()))?;
 
         let h = &mut parts.headers;
@@ -179,11 +179,10 @@ impl SiteTable {
         parts.version = Version::HTTP_11;
         let upstream_req = Request::from_parts(parts, Body::new(body));
 
-        let mut resp =
-            tokio::time::timeout(self.upstream_timeout, site.upstream.send(upstream_req))
-                .await
-                .map_err(|_| ForwardError::Timeout)?
-                .map_err(ForwardError::Unreachable)?;
+        let mut resp = site
+            .upstream
+            .send(upstream_req, self.upstream_timeout)
+            .await?;
 
         let dropped =
             crate::http::cookies::drop_own_set_cookies(resp.headers_mut(), session_cookie);

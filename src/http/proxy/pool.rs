@@ -19,6 +19,7 @@ use bytes::Bytes;
 use http_body::{Body as _, Frame, SizeHint};
 use hyper::body::Incoming;
 use hyper::client::conn::http1::SendRequest;
+use tokio::time::Sleep;
 
 /// How long a connection may sit unused before it is closed (checked once a period, so an
 /// idle connection lives between one and two periods, as in hyper-util's pool).
@@ -30,12 +31,19 @@ const MAX_IDLE: usize = 256;
 /// Which list a connection belongs to: one per upstream (scheme, address and trust).
 pub(super) type PoolId = u64;
 
-/// One upstream connection: the handle requests are sent through, and its use count.
+/// One upstream connection: the handle requests are sent through, its use count, and the
+/// timer of its requests' deadline.
 pub(super) struct Conn {
     pub(super) sender: SendRequest<Body>,
     /// Bumped when the connection is taken and when it is given back: odd while in use. The
     /// connection's task closes it when a whole idle period passes without a change.
     uses: Arc<AtomicU64>,
+    /// The deadline of the answer to the request in flight, one timer for the connection's
+    /// life. Moved later for each request, a timer still in the runtime's wheel is only
+    /// given its new time (tokio fires it at the old one, sees the new one and files it
+    /// again), where a timer per request was filed into the wheel and taken out of it every
+    /// time: about 1,500 instructions a request (bench/changes.md).
+    pub(super) deadline: Pin<Box<Sleep>>,
 }
 
 thread_local! {
@@ -50,6 +58,8 @@ impl Conn {
         let conn = Self {
             sender,
             uses: uses.clone(),
+            // Not in the wheel until first polled; every request sets its own time first.
+            deadline: Box::pin(tokio::time::sleep(IDLE_TIMEOUT)),
         };
         (conn, uses)
     }
