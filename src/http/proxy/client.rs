@@ -109,12 +109,24 @@ impl Upstream {
                 sender, deadline, ..
             } = &mut conn;
             let mut sent = std::pin::pin!(sender.try_send_request(req));
+            let mut filed = false;
             let answered = std::future::poll_fn(|cx| {
                 if let Poll::Ready(answered) = sent.as_mut().poll(cx) {
                     return Poll::Ready(Some(answered));
                 }
-                // Polled after the request: an answer that is ready wins over a deadline just
-                // passed, as with `tokio::time::timeout`.
+                // Looked at after the request: an answer that is ready wins over a deadline
+                // just passed, as with `tokio::time::timeout`. Polled once, the timer holds
+                // this task's waker until it fires, and this future never leaves its task (the
+                // connection's, which hyper polls it in several times a request): later polls
+                // only read whether it fired, instead of filing the same waker again.
+                if filed {
+                    return if deadline.is_elapsed() {
+                        Poll::Ready(None)
+                    } else {
+                        Poll::Pending
+                    };
+                }
+                filed = true;
                 deadline.as_mut().poll(cx).map(|()| None)
             })
             .await

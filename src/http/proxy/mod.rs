@@ -166,7 +166,7 @@ impl SiteTable {
             Some(host) => host,
             None => site.upstream.host().clone(),
         };
-        h.remove(header::HOST);
+        // `insert` replaces every value the name had.
         h.insert(header::HOST, host);
         if upgrade.is_some() {
             h.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
