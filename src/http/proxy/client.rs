@@ -3,6 +3,7 @@
 //! an optional per-site CA (docs/security.md#upstream-tls).
 
 use std::path::Path;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::Poll;
@@ -109,25 +110,21 @@ impl Upstream {
                 sender, deadline, ..
             } = &mut conn;
             let mut sent = std::pin::pin!(sender.try_send_request(req));
-            let mut filed = false;
             let answered = std::future::poll_fn(|cx| {
+                let had_budget = tokio::task::coop::has_budget_remaining();
                 if let Poll::Ready(answered) = sent.as_mut().poll(cx) {
                     return Poll::Ready(Some(answered));
                 }
                 // Looked at after the request: an answer that is ready wins over a deadline
-                // just passed, as with `tokio::time::timeout`. Polled once, the timer holds
-                // this task's waker until it fires, and this future never leaves its task (the
-                // connection's, which hyper polls it in several times a request): later polls
-                // only read whether it fired, instead of filing the same waker again.
-                if filed {
-                    return if deadline.is_elapsed() {
-                        Poll::Ready(None)
-                    } else {
-                        Poll::Pending
-                    };
-                }
-                filed = true;
-                deadline.as_mut().poll(cx).map(|()| None)
+                // just passed. As in `tokio::time::timeout`, the timer is polled outside the
+                // task's budget when the request used up the last of it; otherwise a request
+                // that always did would keep the deadline from ever being looked at.
+                let fired = if had_budget && !tokio::task::coop::has_budget_remaining() {
+                    Pin::new(&mut tokio::task::unconstrained(deadline.as_mut())).poll(cx)
+                } else {
+                    deadline.as_mut().poll(cx)
+                };
+                fired.map(|()| None)
             })
             .await
             .ok_or(ForwardError::Timeout)?;
