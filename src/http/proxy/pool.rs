@@ -42,7 +42,7 @@ pub(super) struct Conn {
     /// life. Moved later for each request, a timer still in the runtime's wheel is only
     /// given its new time (tokio fires it at the old one, sees the new one and files it
     /// again), where a timer per request was filed into the wheel and taken out of it every
-    /// time: about 1,500 instructions a request (bench/changes.md).
+    /// time (bench/changes.md).
     pub(super) deadline: Pin<Box<Sleep>>,
 }
 
