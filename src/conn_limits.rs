@@ -11,18 +11,20 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::Sleep;
 
 use crate::domain::client_ip::TrustedProxies;
 use crate::domain::client_prefix::{IpPrefix, client_prefix};
+
+mod activity;
+pub use activity::{Activity, Answered, Expired, InFlight, Tracked};
 
 /// Refused connections and accept errors are logged at most once per this interval.
 const LOG_INTERVAL: Duration = Duration::from_secs(10);
@@ -55,7 +57,16 @@ pub struct ConnLimits {
     per_client: usize,
     trusted: TrustedProxies,
     open: Mutex<(usize, HashMap<IpPrefix, usize>)>,
+    /// Connections parked: kept open with no HTTP state, waiting for their client.
+    parked: AtomicUsize,
     refused: Throttled,
+}
+
+/// How many client connections are open, and how many of them are parked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ConnCounts {
+    pub open: usize,
+    pub parked: usize,
 }
 
 /// One admitted connection; its place is given back when dropped.
@@ -73,6 +84,7 @@ impl ConnLimits {
             per_client,
             trusted,
             open: Mutex::new((0, HashMap::new())),
+            parked: AtomicUsize::new(0),
             refused: Throttled::default(),
         })
     }
@@ -105,6 +117,34 @@ impl ConnLimits {
             limits: self.clone(),
             client,
         })
+    }
+}
+
+impl ConnLimits {
+    /// The connections open now (for the metrics).
+    pub fn counts(&self) -> ConnCounts {
+        let open = self.open.lock().unwrap_or_else(PoisonError::into_inner).0;
+        ConnCounts {
+            open,
+            parked: self.parked.load(Ordering::Relaxed),
+        }
+    }
+}
+
+impl ConnSlot {
+    /// Counts the connection as parked until the guard is dropped.
+    pub fn parked(&self) -> Parked {
+        self.limits.parked.fetch_add(1, Ordering::Relaxed);
+        Parked(self.limits.clone())
+    }
+}
+
+/// A parked connection, counted in [`ConnCounts::parked`] while this lives.
+pub struct Parked(Arc<ConnLimits>);
+
+impl Drop for Parked {
+    fn drop(&mut self) {
+        self.0.parked.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -157,254 +197,6 @@ impl AcceptBackoff {
         }
         tokio::time::sleep(self.delay).await;
         self.delay = (self.delay * 2).min(ACCEPT_BACKOFF_MAX);
-    }
-}
-
-/// `head_since_ms` while no request head is awaited.
-const NO_HEAD: u64 = u64::MAX;
-
-/// What the watchdog of one connection sees: traffic, requests in progress, and whether a
-/// request head is being awaited.
-#[derive(Default)]
-pub struct Activity {
-    started: Option<tokio::time::Instant>,
-    /// Milliseconds after `started` of the last byte read or written.
-    last_ms: AtomicU64,
-    /// Milliseconds after `started` since when a request head has been awaited: from the
-    /// connection's start (0, the default), and from the first byte read after an answer; none
-    /// ([`NO_HEAD`]) while a request is in progress, between an answer and the next byte, and
-    /// on HTTP/2 from its first request on (its requests are frames on a connection that stays
-    /// open between them; the first must come within the deadline like any). Moved on while
-    /// the gateway writes, so that an answer still streaming out never counts against a head
-    /// the client sent early (pipelining).
-    head_since_ms: AtomicU64,
-    in_flight: AtomicUsize,
-    http2: AtomicBool,
-    /// Shutdown has begun for this connection.
-    draining: AtomicBool,
-}
-
-/// Why a connection's watchdog woke up ([`Activity::expired`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Expired {
-    /// Quiet, with no request in progress, for the idle timeout.
-    Idle,
-    /// A request head was awaited for longer than the head timeout.
-    Head,
-}
-
-impl Activity {
-    pub fn new() -> Arc<Self> {
-        Arc::new(Self {
-            started: Some(tokio::time::Instant::now()),
-            ..Self::default()
-        })
-    }
-
-    fn now_ms(&self) -> u64 {
-        let ms = self.started.map_or(0, |s| s.elapsed().as_millis());
-        u64::try_from(ms).unwrap_or(u64::MAX - 1)
-    }
-
-    fn touch(&self) -> u64 {
-        let now = self.now_ms();
-        self.last_ms.store(now, Ordering::Relaxed);
-        now
-    }
-
-    /// Bytes arrived from the client: traffic, and the start of the next request's head when
-    /// none is in progress.
-    fn received(&self) {
-        let now = self.touch();
-        if self.head_since_ms.load(Ordering::Relaxed) == NO_HEAD
-            && self.in_flight.load(Ordering::SeqCst) == 0
-            && !self.http2.load(Ordering::Relaxed)
-        {
-            self.head_since_ms.store(now, Ordering::Relaxed);
-        }
-    }
-
-    /// Bytes went out to the client.
-    fn sent(&self) {
-        let now = self.touch();
-        if self.head_since_ms.load(Ordering::Relaxed) != NO_HEAD {
-            self.head_since_ms.store(now, Ordering::Relaxed);
-        }
-    }
-
-    /// Marks a request in progress until the guard is dropped. Its head has arrived, so no
-    /// head is awaited until the first byte after its answer.
-    pub fn request(self: &Arc<Self>) -> InFlight {
-        self.in_flight.fetch_add(1, Ordering::SeqCst);
-        self.head_since_ms.store(NO_HEAD, Ordering::Relaxed);
-        InFlight(self.clone())
-    }
-
-    /// Notes that the connection speaks HTTP/2: from now on only the idle timeout applies.
-    pub fn saw_http2(&self) {
-        self.http2.store(true, Ordering::Relaxed);
-        self.head_since_ms.store(NO_HEAD, Ordering::Relaxed);
-    }
-
-    /// Once shutdown has begun, resolves when the connection may be asked to close: an HTTP/2
-    /// one at once (its GOAWAY names the last request taken, so a client knows what to resend);
-    /// an HTTP/1.1 one once it has been quiet for `quiet`, counted from now. Closing an idle
-    /// kept-alive connection races with a request the client (a proxy reusing it) may be
-    /// sending that instant, which a proxy never resends when it is a POST; meanwhile such a
-    /// request is served and its response closes the connection.
-    pub async fn drained(&self, quiet: Duration) {
-        self.draining.store(true, Ordering::Relaxed);
-        if self.http2.load(Ordering::Relaxed) {
-            return;
-        }
-        self.touch();
-        self.idle(quiet).await;
-    }
-
-    /// Whether shutdown has begun: the answers on this connection should close it. Kept per
-    /// connection, so that asking costs no shared cache line on the request path.
-    pub fn is_draining(&self) -> bool {
-        self.draining.load(Ordering::Relaxed)
-    }
-
-    /// How long the connection has been quiet at `now`, or `None` while a request is in
-    /// progress.
-    fn quiet_for(&self, now: u64) -> Option<Duration> {
-        if self.in_flight.load(Ordering::SeqCst) > 0 {
-            return None;
-        }
-        let last = self.last_ms.load(Ordering::Relaxed);
-        Some(Duration::from_millis(now.saturating_sub(last)))
-    }
-
-    /// How long a request head has been awaited at `now`, if one is.
-    fn head_waited(&self, now: u64) -> Option<Duration> {
-        let since = self.head_since_ms.load(Ordering::Relaxed);
-        (since != NO_HEAD).then(|| Duration::from_millis(now.saturating_sub(since)))
-    }
-
-    /// Resolves once the connection has been idle for `timeout`.
-    pub async fn idle(&self, timeout: Duration) {
-        loop {
-            let wait = match self.quiet_for(self.now_ms()) {
-                Some(q) if q >= timeout => return,
-                Some(q) => timeout - q,
-                None => timeout,
-            };
-            tokio::time::sleep(wait).await;
-        }
-    }
-
-    /// Resolves once the connection has been idle for `idle`, or a request head has been
-    /// awaited for `head`, whichever comes first. A head is awaited from the connection's start
-    /// and again from the first byte after each answer, so a client that trickles a head in a
-    /// byte at a time (never idle) is still cut off; a kept-alive connection with nothing on
-    /// it waits the whole idle timeout, as the front proxy that keeps it expects.
-    pub async fn expired(&self, idle: Duration, head: Duration) -> Expired {
-        loop {
-            let now = self.now_ms();
-            let quiet = self.quiet_for(now);
-            if quiet.is_some_and(|q| q >= idle) {
-                return Expired::Idle;
-            }
-            let waited = self.head_waited(now);
-            if waited.is_some_and(|w| w >= head) {
-                return Expired::Head;
-            }
-            // With no head awaited, one may begin at any moment: look again within `head`.
-            let idle_left = idle - quiet.unwrap_or_default();
-            let head_left = head - waited.unwrap_or_default();
-            tokio::time::sleep(idle_left.min(head_left)).await;
-        }
-    }
-}
-
-/// A request in progress on a connection.
-pub struct InFlight(Arc<Activity>);
-
-impl InFlight {
-    /// Whether shutdown has begun for the request's connection ([`Activity::is_draining`]).
-    pub fn is_draining(&self) -> bool {
-        self.0.is_draining()
-    }
-}
-
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        self.0.touch();
-        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-/// A client socket that reports its traffic to [`Activity`] and holds its connection slot
-/// for as long as it is open.
-pub struct Tracked<S> {
-    inner: S,
-    activity: Arc<Activity>,
-    _slot: ConnSlot,
-}
-
-impl<S> Tracked<S> {
-    pub fn new(inner: S, activity: Arc<Activity>, slot: ConnSlot) -> Self {
-        activity.touch();
-        Self {
-            inner,
-            activity,
-            _slot: slot,
-        }
-    }
-}
-
-impl<S: AsyncRead + Unpin> AsyncRead for Tracked<S> {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        let before = buf.filled().len();
-        let out = Pin::new(&mut self.inner).poll_read(cx, buf);
-        if buf.filled().len() > before {
-            self.activity.received();
-        }
-        out
-    }
-}
-
-impl<S: AsyncWrite + Unpin> AsyncWrite for Tracked<S> {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        data: &[u8],
-    ) -> Poll<std::io::Result<usize>> {
-        let out = Pin::new(&mut self.inner).poll_write(cx, data);
-        if matches!(out, Poll::Ready(Ok(n)) if n > 0) {
-            self.activity.sent();
-        }
-        out
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
-    }
-
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[std::io::IoSlice<'_>],
-    ) -> Poll<std::io::Result<usize>> {
-        let out = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
-        if matches!(out, Poll::Ready(Ok(n)) if n > 0) {
-            self.activity.sent();
-        }
-        out
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.inner.is_write_vectored()
     }
 }
 

@@ -118,7 +118,7 @@ async fn idle_waits_for_quiet_and_for_requests_to_end() {
 async fn expiry_within(a: &Activity, within: Duration) -> Option<Expired> {
     const IDLE: Duration = Duration::from_secs(60);
     const HEAD: Duration = Duration::from_secs(10);
-    tokio::time::timeout(within, a.expired(IDLE, HEAD))
+    tokio::time::timeout(within, a.expired(IDLE, HEAD, None))
         .await
         .ok()
 }
@@ -156,6 +156,47 @@ async fn a_head_is_awaited_from_the_start_and_from_the_first_byte_after_an_answe
     c.received();
     assert_eq!(expiry_within(&c, secs(59)).await, None);
     assert_eq!(expiry_within(&c, secs(2)).await, Some(Expired::Idle));
+}
+
+/// A connection is at rest, to be parked, only once it has served a request since `before`,
+/// with no request, answer body or next head in progress, for the rest delay.
+#[tokio::test(start_paused = true)]
+async fn a_connection_is_at_rest_after_an_answer_has_gone_out_and_nothing_since() {
+    let secs = Duration::from_secs;
+    let at_rest = |a: &Arc<Activity>, before: u64, within: Duration| {
+        let a = a.clone();
+        async move {
+            let park = Some((secs(1), before));
+            tokio::time::timeout(within, a.expired(secs(60), secs(10), park))
+                .await
+                .ok()
+        }
+    };
+    let a = Activity::new();
+    // Nothing served yet: a connection that has not answered is never at rest.
+    assert_eq!(at_rest(&a, 0, secs(5)).await, None);
+    // Served, and the answer's body still going out: not at rest, however quiet.
+    let request = a.request();
+    let body = request.answered(http_body_util::Full::new(Bytes::from_static(b"body")));
+    drop(request);
+    assert_eq!(at_rest(&a, 0, secs(5)).await, None);
+    drop(body);
+    assert_eq!(at_rest(&a, 0, secs(2)).await, Some(Expired::Park));
+    // Counted from the last request served, not from the connection's start.
+    assert_eq!(at_rest(&a, 1, secs(5)).await, None);
+    // An empty answer has nothing to send.
+    let request = a.request();
+    drop(request.answered(http_body_util::Empty::<Bytes>::new()));
+    drop(request);
+    assert_eq!(at_rest(&a, 1, Duration::from_millis(900)).await, None);
+    assert_eq!(
+        at_rest(&a, 1, Duration::from_millis(200)).await,
+        Some(Expired::Park)
+    );
+    // The first byte of a next request: a head is awaited, the connection is not at rest.
+    a.received();
+    assert_eq!(at_rest(&a, 1, secs(9)).await, None);
+    assert_eq!(at_rest(&a, 1, secs(2)).await, Some(Expired::Head));
 }
 
 #[tokio::test]

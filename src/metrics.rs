@@ -108,6 +108,8 @@ pub struct Metrics {
     store_errors: [IntCounter; 2],
     active_sessions: IntGauge,
     hash_queue: IntGauge,
+    connections_open: IntGauge,
+    connections_parked: IntGauge,
 }
 
 /// Values read at scrape time rather than recorded as they change.
@@ -117,6 +119,10 @@ pub struct Gauges {
     pub active_sessions: Option<u64>,
     /// Password-hashing jobs waiting for a permit.
     pub hash_queue: usize,
+    /// Client connections open, and how many of them are parked (kept open with no HTTP
+    /// state until their client sends again).
+    pub connections_open: usize,
+    pub connections_parked: usize,
 }
 
 fn counters<const N: usize>(
@@ -229,14 +235,21 @@ impl Metrics {
                 "hash_queue_depth",
                 "Password-hashing jobs waiting for a permit.",
             )?,
+            connections_open: gauge("connections_open", "Client connections open.")?,
+            connections_parked: gauge(
+                "connections_parked",
+                "Client connections at rest, held with no HTTP state until their client sends again.",
+            )?,
             registry,
         })
     }
 
     /// The text exposition of every metric, with the scrape-time gauges set first.
     pub fn render(&self, gauges: Gauges) -> String {
-        self.hash_queue
-            .set(i64::try_from(gauges.hash_queue).unwrap_or(i64::MAX));
+        let set = |g: &IntGauge, n: usize| g.set(i64::try_from(n).unwrap_or(i64::MAX));
+        set(&self.hash_queue, gauges.hash_queue);
+        set(&self.connections_open, gauges.connections_open);
+        set(&self.connections_parked, gauges.connections_parked);
         let mut families = self.registry.gather();
         match gauges.active_sessions {
             Some(n) => self

@@ -4,6 +4,7 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -14,6 +15,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use crate::conn_limits::ConnLimits;
 use crate::http::entry::App;
 use crate::metrics::Gauges;
 
@@ -26,7 +28,11 @@ const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Binds `metrics.listen` when set; the listener serves until `stop` turns true. Returns the
 /// bound address (port 0 resolved).
-pub fn start(app: &App, stop: watch::Receiver<bool>) -> anyhow::Result<Option<SocketAddr>> {
+pub fn start(
+    app: &App,
+    limits: Arc<ConnLimits>,
+    stop: watch::Receiver<bool>,
+) -> anyhow::Result<Option<SocketAddr>> {
     let Some(addr) = app.state().config.metrics.listen else {
         return Ok(None);
     };
@@ -38,12 +44,17 @@ pub fn start(app: &App, stop: watch::Receiver<bool>) -> anyhow::Result<Option<So
     std.set_nonblocking(true)?;
     let listener = TcpListener::from_std(std)?;
     let bound = listener.local_addr()?;
-    tokio::spawn(accept(listener, app.clone(), stop));
+    tokio::spawn(accept(listener, app.clone(), limits, stop));
     tracing::info!(addr = %bound, "serving metrics");
     Ok(Some(bound))
 }
 
-async fn accept(listener: TcpListener, app: App, mut stop: watch::Receiver<bool>) {
+async fn accept(
+    listener: TcpListener,
+    app: App,
+    limits: Arc<ConnLimits>,
+    mut stop: watch::Receiver<bool>,
+) {
     loop {
         let stream = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -57,11 +68,11 @@ async fn accept(listener: TcpListener, app: App, mut stop: watch::Receiver<bool>
             },
             _ = stop.changed() => return,
         };
-        let app = app.clone();
+        let (app, limits) = (app.clone(), limits.clone());
         tokio::spawn(async move {
             let service = service_fn(move |req| {
-                let app = app.clone();
-                async move { Ok::<_, Infallible>(respond(&app, &req).await) }
+                let (app, limits) = (app.clone(), limits.clone());
+                async move { Ok::<_, Infallible>(respond(&app, &limits, &req).await) }
             });
             let conn = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
@@ -74,14 +85,17 @@ async fn accept(listener: TcpListener, app: App, mut stop: watch::Receiver<bool>
     }
 }
 
-async fn respond<B>(app: &App, req: &Request<B>) -> Response<Body> {
+async fn respond<B>(app: &App, limits: &ConnLimits, req: &Request<B>) -> Response<Body> {
     let state = app.state();
     let (status, body) = match (req.method(), req.uri().path(), state.meter.metrics()) {
         (&Method::GET | &Method::HEAD, "/metrics", Some(metrics)) => {
             // A store that fails to count leaves the gauge out rather than failing the scrape.
+            let connections = limits.counts();
             let gauges = Gauges {
                 active_sessions: state.sessions.held().await.ok().flatten(),
                 hash_queue: state.login.hash_queue_depth(),
+                connections_open: connections.open,
+                connections_parked: connections.parked,
             };
             (StatusCode::OK, metrics.render(gauges))
         }

@@ -1,32 +1,23 @@
 //! The server: loads TLS, binds listeners and serves connections (under the caps and timeouts
 //! of `conn_limits`) until shutdown; the worker threads that serve them are in `workers`.
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
-use axum::body::Body;
-use futures_util::FutureExt;
-use http::{HeaderValue, Request, Response, StatusCode, Version, header};
-use http_body::Body as _;
-use hyper::service::service_fn;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 use tokio_rustls::TlsAcceptor;
 
 use crate::config::TlsFiles;
-use crate::conn_limits::{
-    AcceptBackoff, Activity, ConnLimits, ConnSlot, Deadline, Expired, Tracked,
-};
+use crate::conn_limits::{AcceptBackoff, ConnLimits};
 use crate::http::entry::App;
-use crate::http::request::ConnInfo;
 
+mod answer;
+mod conn;
 pub mod metrics;
+mod prefixed;
 pub mod workers;
 
 /// How long a client may take to send a request head (or the TLS handshake), counted from the
@@ -104,7 +95,7 @@ pub fn start_on(app: App, listeners: Vec<TcpListener>) -> anyhow::Result<Running
         .collect::<Result<Vec<_>, _>>()?;
     let (stop, stop_rx) = watch::channel(false);
     let shared = Shared::new(&app)?;
-    let metrics_addr = metrics::start(&app, stop_rx.clone())?;
+    let metrics_addr = metrics::start(&app, shared.limits.clone(), stop_rx.clone())?;
     let done = tokio::spawn(run_until_stopped(app.clone(), listeners, shared, stop_rx));
     Ok(Running {
         addrs,
@@ -237,175 +228,7 @@ fn take(stream: TcpStream, peer: SocketAddr, edge: &Edge, limits: &Arc<ConnLimit
         return;
     };
     let _ = stream.set_nodelay(true);
-    tokio::spawn(serve_connection(stream, slot, peer, edge.clone()));
-}
-
-/// Drives a connection; when it has been idle for `idle`, or the server stops and it has
-/// drained for `drain`, asks it to finish what is in progress and close (HTTP/2: GOAWAY), then
-/// waits for that. A request head not received within [`HEAD_TIMEOUT`] ends it at once: there
-/// is no request to answer. A macro because the TLS and plain connections are different types.
-macro_rules! until_done {
-    ($conn:expr, $activity:expr, $idle:expr, $drain:expr, $stop:expr) => {{
-        let mut conn = std::pin::pin!($conn.into_owned());
-        let finished = tokio::select! {
-            // The connection first: a request that arrived as a timer ran out is read and
-            // served (its answer then closes the connection) rather than reset unread, which a
-            // proxy that sent a POST on this kept-alive connection would not resend.
-            biased;
-            result = conn.as_mut() => Some(result),
-            expired = $activity.expired($idle, HEAD_TIMEOUT) => match expired {
-                Expired::Idle => None,
-                Expired::Head => {
-                    tracing::debug!("request head not received within {HEAD_TIMEOUT:?}; closed");
-                    Some(Ok(()))
-                }
-            },
-            () = async {
-                let _ = $stop.wait_for(|stopped| *stopped).await;
-                $activity.drained($drain).await;
-            } => None,
-        };
-        match finished {
-            Some(result) => result,
-            None => {
-                conn.as_mut().graceful_shutdown();
-                // A client that stopped reading could hold the response forever.
-                tokio::time::timeout($idle, conn).await.unwrap_or(Ok(()))
-            }
-        }
-    }};
-}
-
-/// Serves one connection until it ends, goes idle, or the server stops.
-async fn serve_connection(stream: TcpStream, slot: ConnSlot, peer: SocketAddr, edge: Edge) {
-    let Edge {
-        app,
-        tls,
-        mut stop,
-        open: _open,
-    } = edge;
-    let limits = &app.state().config.server;
-    let (idle, body_timeout, max_header) = (
-        limits.idle_timeout,
-        limits.body_read_timeout,
-        limits.max_header_bytes,
-    );
-    let drain = DRAIN_QUIET.min(limits.shutdown_grace / 2);
-    let activity = Activity::new();
-    // The slot lives with the socket, so an upgraded (WebSocket) connection still counts.
-    let stream = Tracked::new(stream, activity.clone(), slot);
-    let conn = ConnInfo {
-        peer,
-        tls: tls.is_some(),
-    };
-    let service = {
-        let (app, activity) = (app.clone(), activity.clone());
-        service_fn(move |req: Request<hyper::body::Incoming>| {
-            let in_flight = activity.request();
-            let http1 = req.version() < Version::HTTP_2;
-            if !http1 {
-                activity.saw_http2();
-            }
-            let (req, deadline) = with_body_deadline(req, body_timeout);
-            let answered = app.handle(req, conn);
-            // Kept for the answer when the body's deadline passed.
-            let deadline = deadline.map(|expired| (expired, app.clone()));
-            // `answered` is boxed already (`App::handle`): hyper keeps a slot the size of this
-            // future for every connection, idle ones included, so it holds a pointer and the
-            // few words below. A combinator, not an `async` block, so nothing is held twice.
-            answered.map(move |resp| {
-                let mut resp = match deadline {
-                    Some((expired, app)) if expired.load(Ordering::SeqCst) => {
-                        request_timeout(&app, conn, http1)
-                    }
-                    _ => resp,
-                };
-                // Draining: the client learns not to reuse this connection, and hyper closes
-                // it after this response. Asked of the connection, not of the stop channel,
-                // whose `borrow` takes a lock shared by every worker on every request.
-                if http1
-                    && in_flight.is_draining()
-                    && resp.status() != StatusCode::SWITCHING_PROTOCOLS
-                {
-                    let close = HeaderValue::from_static("close");
-                    resp.headers_mut().insert(header::CONNECTION, close);
-                }
-                // The request is over when its answer's head is handed to hyper.
-                drop(in_flight);
-                Ok::<_, Infallible>(resp)
-            })
-        })
-    };
-    let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        // hyper's own deadline runs from the end of each answer, so it would also close every
-        // kept-alive connection quiet for that long; the watchdog (`until_done`) keeps the
-        // deadline from the first byte instead.
-        .header_read_timeout(None)
-        .max_buf_size(max_header.max(8192));
-    builder
-        .http2()
-        .timer(TokioTimer::new())
-        .max_header_list_size(u32::try_from(max_header).unwrap_or(u32::MAX));
-    let result = match tls {
-        // Boxed: a TLS session's states are large, and the task of every plain connection
-        // would otherwise be as large as a TLS one's for its whole life.
-        Some(acceptor) => {
-            let tls = Box::pin(async move {
-                let accept = tokio::time::timeout(HEAD_TIMEOUT, acceptor.accept(stream)).await;
-                let Ok(Ok(tls_stream)) = accept else {
-                    return Ok(());
-                };
-                let conn =
-                    builder.serve_connection_with_upgrades(TokioIo::new(tls_stream), service);
-                until_done!(conn, activity, idle, drain, stop)
-            });
-            tls.await
-        }
-        None => {
-            let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
-            until_done!(conn, activity, idle, drain, stop)
-        }
-    };
-    if let Err(e) = result {
-        tracing::debug!(error = %e, "connection ended with an error");
-    }
-}
-
-/// The request with its body under the read deadline, and the flag the deadline sets when it
-/// passes; a request without a body needs neither, and gets the empty body, which unlike the
-/// ended one it arrived with is not boxed (most requests are GETs).
-fn with_body_deadline(
-    req: Request<hyper::body::Incoming>,
-    body_timeout: Duration,
-) -> (Request<Body>, Option<Arc<AtomicBool>>) {
-    if req.body().is_end_stream() {
-        return (req.map(|_| Body::empty()), None);
-    }
-    let expired = Arc::new(AtomicBool::new(false));
-    let flag = expired.clone();
-    let req = req.map(|b| Body::new(Deadline::new(b, body_timeout, flag)));
-    (req, Some(expired))
-}
-
-/// The answer to a request whose body was cut off by the deadline: 408, whatever the handler
-/// made of the truncated input.
-fn request_timeout(app: &App, conn: ConnInfo, http1: bool) -> Response<Body> {
-    tracing::info!(ip = %conn.peer.ip(), "request body not received within server.body_read_timeout");
-    let mut resp = Response::new(Body::from("Request Timeout"));
-    *resp.status_mut() = StatusCode::REQUEST_TIMEOUT;
-    let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    if http1 {
-        // The rest of the body is still on the wire: this connection cannot carry another request.
-        h.insert(header::CONNECTION, HeaderValue::from_static("close"));
-    }
-    app.secured(resp)
+    tokio::spawn(conn::serve_connection(stream, slot, peer, edge.clone()));
 }
 
 /// What `SIGHUP` does: re-read the configuration (the caller knows where it came from) and
@@ -456,9 +279,10 @@ pub async fn serve_on(
         );
     }
     let (stop, stop_rx) = watch::channel(false);
-    metrics::start(&app, stop_rx.clone())?;
+    let shared = Shared::new(&app)?;
+    metrics::start(&app, shared.limits.clone(), stop_rx.clone())?;
     tokio::spawn(on_each_hangup(hangups, on_hangup));
-    let serving = tokio::spawn(workers::serve(app, bound, stop_rx));
+    let serving = tokio::spawn(workers::serve(app, bound, shared, stop_rx));
     shutdown_signal().await;
     tracing::info!("shutting down");
     let _ = stop.send(true);

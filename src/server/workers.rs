@@ -85,8 +85,12 @@ fn listen(addr: SocketAddr) -> std::io::Result<StdListener> {
 
 /// Serves on `bound` with one worker per socket group until `stop` turns true, then lets every
 /// worker drain its connections within the grace period.
-pub async fn serve(app: App, bound: Bound, stop: watch::Receiver<bool>) -> anyhow::Result<()> {
-    let shared = Shared::new(&app)?;
+pub(crate) async fn serve(
+    app: App,
+    bound: Bound,
+    shared: Shared,
+    stop: watch::Receiver<bool>,
+) -> anyhow::Result<()> {
     let mut groups = bound.per_worker.into_iter();
     let own = groups.next().unwrap_or_default();
     // Each worker holds a read guard while it serves. The store pools are shared, but a pooled

@@ -52,6 +52,7 @@ mod mail;
 mod metrics;
 mod outage_redis;
 mod outage_sql;
+mod parking;
 mod passkey_policy;
 mod passkeys;
 mod passwords;

@@ -185,7 +185,7 @@ pub fn assert_security_headers(h: &reqwest::header::HeaderMap, what: &str) {
 }
 
 /// Spawns a gateway with the given overlay and a user `alice`, and logs her in.
-async fn app_with_alice(overlay: &str) -> (TestApp, Browser) {
+pub(crate) async fn app_with_alice(overlay: &str) -> (TestApp, Browser) {
     let app = TestApp::spawn(Opts::with(Store::Memory, overlay)).await;
     app.add_user("alice", PW, &["users"]).await;
     let b = app.login("alice", PW).await;
@@ -208,7 +208,7 @@ impl http_body::Body for Chunks {
 }
 
 /// A request body fed by the test through a channel, one frame per message.
-struct Channel(tokio::sync::mpsc::Receiver<Bytes>);
+pub(crate) struct Channel(pub(crate) tokio::sync::mpsc::Receiver<Bytes>);
 
 impl http_body::Body for Channel {
     type Data = Bytes;
@@ -223,7 +223,7 @@ impl http_body::Body for Channel {
 
 /// An upstream that answers at once and streams the request body back as the response body,
 /// frame by frame. Counts requests.
-async fn start_stream_echo() -> (SocketAddr, Arc<AtomicUsize>) {
+pub(crate) async fn start_stream_echo() -> (SocketAddr, Arc<AtomicUsize>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let hits = Arc::new(AtomicUsize::new(0));
@@ -280,7 +280,10 @@ async fn start_raw_upstream() -> (SocketAddr, Arc<std::sync::Mutex<Vec<String>>>
 }
 
 /// A self-signed certificate (PEM cert, PEM key) for the given names, written into `dir`.
-fn self_signed(dir: &std::path::Path, names: &[&str]) -> (std::path::PathBuf, std::path::PathBuf) {
+pub(crate) fn self_signed(
+    dir: &std::path::Path,
+    names: &[&str],
+) -> (std::path::PathBuf, std::path::PathBuf) {
     let ck = rcgen::generate_simple_self_signed(
         names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>(),
     )

@@ -17,6 +17,18 @@ const POST: &str =
 
 #[tokio::test]
 async fn a_request_on_a_kept_alive_connection_after_shutdown_begins_is_answered() {
+    answered_after_shutdown(Duration::ZERO).await;
+}
+
+/// The same for a connection parked at rest (its HTTP state given back) when shutdown begins.
+#[tokio::test]
+async fn a_request_on_a_parked_connection_after_shutdown_begins_is_answered() {
+    answered_after_shutdown(Duration::from_millis(1800)).await;
+}
+
+/// A request after shutdown begins, on a connection that answered one and was then quiet for
+/// `rest` before shutdown.
+async fn answered_after_shutdown(rest: Duration) {
     let mut app = TestApp::spawn(Opts::default()).await;
     let port = app.port;
     let mut s = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
@@ -27,6 +39,7 @@ async fn a_request_on_a_kept_alive_connection_after_shutdown_begins_is_answered(
         !first.to_ascii_lowercase().contains("connection: close"),
         "{first}"
     );
+    tokio::time::sleep(rest).await;
     let seen = app.echo.count();
     // Shutdown begins while the connection is idle; the next request follows shortly after.
     let client = async {
