@@ -31,10 +31,14 @@ use super::{DRAIN_QUIET, Edge, HEAD_TIMEOUT};
 use crate::conn_limits::{Activity, ConnSlot, Expired, Tracked};
 use crate::http::request::ConnInfo;
 
-/// How long a kept-alive HTTP/1 connection stays at rest before it is parked. Long enough that
-/// a client sending one request after another (a front proxy under load) never pays for it;
-/// short enough that a burst of new connections does not leave thousands holding buffers.
-const PARK_AFTER: Duration = Duration::from_secs(1);
+/// How long a kept-alive HTTP/1 connection stays at rest before it is parked. A client sending
+/// one request after another (a front proxy under load) never waits that long between them;
+/// one that does pays for a fresh hyper connection (a buffer and a few structs) on its next
+/// request. Much longer, and a burst of new connections all hold their buffers at once: glibc
+/// keeps the freed memory of such a peak, so the burst would set the process's size for good
+/// (10,000 connections opened in 1.4 s: 20 KB each at one second, 8 KB at this delay;
+/// bench/changes.md).
+const PARK_AFTER: Duration = Duration::from_millis(100);
 
 /// A client socket, plain or TLS, over the tracked TCP socket.
 pub(super) trait Socket: AsyncRead + AsyncWrite + Unpin + Send + 'static {

@@ -32,11 +32,15 @@ impl<S> Prefixed<S> {
         }
     }
 
-    /// Puts `bytes` back in front of whatever is still to be read.
+    /// Puts `bytes` back in front of whatever is still to be read. Empty bytes are dropped,
+    /// not kept: an empty view of hyper's read buffer would keep the whole buffer alive.
     pub fn unread(&mut self, bytes: Bytes) {
+        if bytes.is_empty() {
+            return;
+        }
         if self.prefix.is_empty() {
             self.prefix = bytes;
-        } else if !bytes.is_empty() {
+        } else {
             let mut joined = BytesMut::with_capacity(bytes.len() + self.prefix.len());
             joined.extend_from_slice(&bytes);
             joined.extend_from_slice(&self.prefix);

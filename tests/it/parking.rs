@@ -21,8 +21,8 @@ use crate::harness::*;
 use crate::protocol::{Channel, app_with_alice, self_signed, start_stream_echo};
 
 const METRICS: &str = "[metrics]\nlisten = \"127.0.0.1:0\"\n";
-/// Longer than the gateway's park delay (one second).
-const AT_REST: Duration = Duration::from_millis(1800);
+/// Far longer than the gateway's park delay (a tenth of a second).
+const AT_REST: Duration = Duration::from_millis(1500);
 
 type Body = BoxBody<Bytes, Infallible>;
 
@@ -104,13 +104,11 @@ async fn a_connection_at_rest_is_parked_and_takes_its_next_request() {
     let (mut sender, driven) =
         client(TcpStream::connect(("127.0.0.1", app.port)).await.unwrap()).await;
     assert_eq!(get(&mut sender, &host, "/login", "").await, 200);
-    assert_eq!(connections(&app).await, (1, 0), "parked while still in use");
     tokio::time::sleep(AT_REST).await;
     assert_eq!(connections(&app).await, (1, 1), "not parked at rest");
     // Parked again and again, and the same connection serves each next request.
     for _ in 0..2 {
         assert_eq!(get(&mut sender, &host, "/login", "").await, 200);
-        assert_eq!(connections(&app).await, (1, 0));
         tokio::time::sleep(AT_REST).await;
         assert_eq!(connections(&app).await, (1, 1));
     }
