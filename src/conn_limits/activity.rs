@@ -176,9 +176,10 @@ impl Activity {
 
     /// Resolves once the connection has been idle for `idle`, or a request head has been
     /// awaited for `head`, or (when `park` is given as a delay and a count of requests) it has
-    /// served more than that count and been at rest for that delay, whichever comes first. A head is awaited from the connection's start and again from the first
-    /// byte after each answer, so a client that trickles a head in a byte at a time (never
-    /// idle) is still cut off; a kept-alive connection with nothing on it waits the whole idle
+    /// served more than that count and been at rest for that delay, whichever comes first. A
+    /// head is awaited from the connection's start and again from the first byte after each
+    /// answer, so a client that trickles a head in a byte at a time (never idle) is still cut
+    /// off; a kept-alive connection with nothing on it waits the whole idle
     /// timeout, as the front proxy that keeps it expects. At rest means quiet with no request
     /// in progress, no answer body still being sent and no head begun.
     pub async fn expired(
