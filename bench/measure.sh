@@ -1,15 +1,15 @@
 # shellcheck shell=bash
 # The measurements of bench/run.sh: one wrk run of a target with the CPU each party used (from
-# /proc), alternating rounds of an anchor and its subjects, the connection sweep, and oha at a
-# fixed rate. Each run is checked first and written as one record to RESULTS (bench/lib.sh);
-# wrk's and oha's own output is kept under RAW for the report. Sourced by bench/run.sh, not run.
+# /proc), alternating rounds of an anchor and its subjects, the connection sweep, and a fixed
+# rate (bench/fixed_rate.rs). Each run is checked first and written as one record to RESULTS (bench/lib.sh);
+# wrk's and the fixed-rate generator's own output is kept under RAW for the report. Sourced by bench/run.sh, not run.
 #
 # Expects the targets of bench/targets.sh, CLK_TCK, WARMUP, RAW, SUPPORT_PIDS (the upstream and
-# redis) and OHA.
+# redis) and FIXED_RATE_BIN.
 
 RUN_SEQ=0
 
-# load_args ID: the wrk/oha header arguments of a target, in LOAD_ARGS.
+# load_args ID: the header arguments (wrk's and bench/fixed_rate.rs's -H) of a target, in LOAD_ARGS.
 load_args() {
     LOAD_ARGS=(-H "Host: ${T_HOST[$1]}")
     [[ -z ${T_COOKIE[$1]} ]] || LOAD_ARGS+=(-H "Cookie: ${T_COOKIE[$1]}")
@@ -90,32 +90,19 @@ sweep() {
     done
 }
 
-# fixed_rate ROUND ID RATE: oha on core 0 sending RATE requests per second for RATE_DURATION s
-# over RATE_CONNECTIONS connections, latencies corrected for coordinated omission (measured from
-# when each request was due, not from when a connection was free to send it).
+# fixed_rate ROUND ID RATE: bench/fixed_rate.rs on core 0 sending RATE requests per second, one
+# every 1/RATE s, for RATE_DURATION s over RATE_CONNECTIONS connections, each latency measured
+# from when its request was due if it had to wait for a connection (coordinated omission).
 fixed_rate() {
     local round=$1 id=$2 rate=$3
     check_target "$id" || die "${T_LABEL[$id]}: the check before the fixed-rate load failed"
     load_args "$id"
     RUN_SEQ=$((RUN_SEQ + 1))
-    local out="$RAW/$(printf '%03d' "$RUN_SEQ")-rate-$id-r$round.json"
-    taskset -c 0 "$OHA" -z "${RATE_DURATION}s" -q "$rate" -c "$RATE_CONNECTIONS" --latency-correction \
-        --no-tui --output-format json "${LOAD_ARGS[@]}" "${T_URL[$id]}" >"$out" 2>"$out.err" ||
-        die "oha failed on ${T_LABEL[$id]}: $(cat "$out.err")"
+    local out="$RAW/$(printf '%03d' "$RUN_SEQ")-rate-$id-r$round.txt"
+    taskset -c 0 "$FIXED_RATE_BIN" "${T_URL[$id]}" "$rate" "$RATE_CONNECTIONS" "$RATE_DURATION" "${LOAD_ARGS[@]}" \
+        >"$out" 2>"$out.err" || die "bench/fixed_rate.rs failed on ${T_LABEL[$id]}: $(cat "$out.err")"
     local summary
-    summary=$(python3 - "$out" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-p = d["latencyPercentiles"]
-codes = d.get("statusCodeDistribution", {})
-# Requests still in flight when the duration ends are cut off by oha, not failed by the server.
-cut = {"aborted due to deadline"}
-errors = sum(v for k, v in codes.items() if k != "200")
-errors += sum(v for k, v in d.get("errorDistribution", {}).items() if k not in cut)
-print(f"rps={d['summary']['requestsPerSec']:.0f} p50={p['p50'] * 1000:.3f} p99={p['p99'] * 1000:.3f} "
-      f"p999={p['p99.9'] * 1000:.3f} errors={errors}")
-PY
-    ) || die "cannot read oha's output for ${T_LABEL[$id]}"
+    summary=$(grep -E '^rps=' "$out") || die "cannot read the fixed-rate output for ${T_LABEL[$id]}"
     # shellcheck disable=SC2086 # the summary is key=value words
     record rate "round=$round" "target=$id" "label=${T_LABEL[$id]}" "rate=$rate" $summary "raw=${out##*/}"
     log "rate r$round ${T_LABEL[$id]} at $rate/s: $summary"

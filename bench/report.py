@@ -143,23 +143,28 @@ def targets_table(run):
     if bare is not None:
         rows.append(("5", "the same held by a bare hyper server with Gatehouse's connection settings "
                      "(`bench/bare_hyper.rs`: the floor)", f"{bare:.1f} KB", "(anchor)", ""))
-    added = added_p99(run)
+    added = added_p99(run, "ghp-memory")
     rows.append(("6", "added p99 of the Gatehouse proxy over the upstream directly, at a fixed rate "
                  f"({run.rates[0]['rate'] if run.rates else '?'} req/s)", spread(added, " ms", 3), "< 0.2 ms",
                  "not measured" if not added else ("met" if statistics.median(added) < 0.2 else "**not met**")
                  + (" ⚠ errors" if any(int(r["errors"]) for r in run.rates) else "")
                  + (" ⚠ saturated" if any(r["target"] == "ghp-memory" and num(r["rps"]) < 0.97 * num(r["rate"])
                                           for r in run.rates) else "")))
+    nginx_added = added_p99(run, "nginx1")
+    if nginx_added:
+        rows.append(("6", "the same for the nginx plain proxy (1 worker, core 1) at the same rate",
+                     spread(nginx_added, " ms", 3), "(anchor)", ""))
     out = ["| # | target | measured: median (range over rounds) | target | |", "|---|---|---:|---:|---|"]
     out += [f"| {n} | {what} | {value} | {target} | {v} |" for n, what, value, target, v in rows]
     return "\n".join(out)
 
 
-def added_p99(run):
+def added_p99(run, target):
+    """Per round, the p99 of TARGET at the fixed rate minus the upstream's p99 in the same round."""
     by_round = {}
     for r in run.rates:
         by_round.setdefault(r["round"], {})[r["target"]] = num(r["p99"])
-    return [v["ghp-memory"] - v["upstream"] for v in by_round.values() if "ghp-memory" in v and "upstream" in v]
+    return [v[target] - v["upstream"] for v in by_round.values() if target in v and "upstream" in v]
 
 
 def opens(runs):
@@ -209,7 +214,8 @@ def group_table(run, group):
 def rate_table(run):
     if not run.rates:
         return "(not measured)"
-    out = ["| target | achieved req/s | p50 ms | p99 ms | p99.9 ms | errors |", "|---|---:|---:|---:|---:|---:|"]
+    out = ["| target | achieved req/s | p50 ms | p99 ms | p99.9 ms | max ms | errors | waited for a connection | "
+           "sent late by the generator |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     short = []
     for t in ("upstream", "nginx1", "ghp-memory"):
         rs = [r for r in run.rates if r["target"] == t]
@@ -219,8 +225,10 @@ def rate_table(run):
             # latency measures that queue (saturation), not what the target adds.
             if any(num(r["rps"]) < 0.97 * num(r["rate"]) for r in rs):
                 short.append(run.labels[t])
+            total = lambda key: sum(int(r.get(key, 0)) for r in rs)  # noqa: E731
             out.append(f"| {run.labels[t]} | {med('rps'):.0f} | {med('p50'):.3f} | {med('p99'):.3f} | "
-                       f"{med('p999'):.3f} | {sum(int(r['errors']) for r in rs)} |")
+                       f"{med('p999'):.3f} | {med('max'):.3f} | {total('errors')} | {total('waited')} | "
+                       f"{total('late')} |")
     if short:
         out.append(f"\n⚠ Below the asked rate in at least one round (saturated: the latency is a growing "
                    f"queue, not an added cost): {', '.join(short)}.")
@@ -312,11 +320,14 @@ def main(results, raw_dir, storm_report, bench_dir):
     print(group_table(run, "proxy-1core") + "\n")
     print("### Proxy, two cores (everything unpinned, wrk with 2 threads)\n")
     print(group_table(run, "proxy-2cores") + "\n")
-    print(f"### Latency at a fixed rate ({run.rates[0]['rate'] if run.rates else '?'} req/s, oha on core 0)\n")
+    print(f"### Latency at a fixed rate ({run.rates[0]['rate'] if run.rates else '?'} req/s, "
+          "`bench/fixed_rate.rs` on core 0)\n")
     print(rate_table(run) + "\n")
-    added = added_p99(run)
-    print(f"Added p99 of the Gatehouse proxy over the upstream directly, per round: "
-          f"{', '.join(f'{a:.3f} ms' for a in added) or 'n/a'}.\n")
+    print("Medians over the rounds; the last two columns are totals over them.\n")
+    for target, what in (("ghp-memory", "the Gatehouse proxy"), ("nginx1", "the nginx plain proxy")):
+        added = added_p99(run, target)
+        print(f"Added p99 of {what} over the upstream directly, per round: "
+              f"{', '.join(f'{a:.3f} ms' for a in added) or 'n/a'}.\n")
     print(f"### Connections sweep ({m.get('sweep_duration')} s per point, pinned)\n")
     print("![req/s and p99 against connections](bench/sweep.svg)\n")
     print(sweep_table(run) + "\n")

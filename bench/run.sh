@@ -4,7 +4,7 @@
 # core 0 and the servers under test on core 1. Rewrites BENCHMARKS.md and bench/sweep.svg.
 #
 # Parts: bench/lib.sh (helpers), bench/targets.sh (the servers and their checks),
-# bench/measure.sh (wrk and oha runs), bench/storm.sh (login storm, memory per connection and
+# bench/measure.sh (wrk and fixed-rate runs), bench/storm.sh (login storm, memory per connection and
 # per Redis session), bench/report.py and bench/plot.py (the report and the plot).
 # Knobs (environment) are listed in bench/README.md.
 set -euo pipefail
@@ -37,7 +37,6 @@ REPORT=${REPORT:-$ROOT/BENCHMARKS.md}
 SVG=${SVG:-$ROOT/bench/sweep.svg}
 # What ships: the profile-guided build (scripts/pgo-build.sh), as in the container image.
 BIN=${GATEHOUSE_BIN:-$ROOT/target/pgo/release/gatehouse}
-OHA=${OHA:-$ROOT/target/bench-tools/bin/oha}
 [[ -z ${GATEHOUSE_BIN:-} ]] || SKIP_BUILD=1
 # Gatehouse reads GATEHOUSE_* variables as config overrides and refuses unknown ones.
 unset GATEHOUSE_BIN
@@ -71,12 +70,6 @@ install_missing() {
 }
 install_missing
 nginx -V 2>&1 | grep -q http_auth_request_module || die "this nginx has no http_auth_request_module"
-if [[ ! -x $OHA ]]; then
-    # Fixed-rate load with coordinated-omission correction; built once and kept under target/.
-    log "installing oha into target/bench-tools (once): cargo install --locked oha"
-    cargo install --locked --root "$ROOT/target/bench-tools" oha --version 1.16.0 ||
-        die "cargo install oha failed; set OHA to an oha binary"
-fi
 
 # --- build ---------------------------------------------------------------------------------------
 # The revision is read before the build: the tree may change while the benchmark runs.
@@ -84,13 +77,16 @@ REV=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 [[ -z $(git -C "$ROOT" status --porcelain -- src Cargo.toml Cargo.lock templates 2>/dev/null || true) ]] ||
     REV="$REV with uncommitted changes to the gateway"
 if [[ $SKIP_BUILD != 1 ]]; then
-    log "building: cargo build --release --example session_memory --example bare_hyper; scripts/pgo-build.sh"
-    (cd "$ROOT" && cargo build --release --example session_memory --example bare_hyper) || die "the release build failed"
+    log "building: cargo build --release --example session_memory --example bare_hyper --example fixed_rate; scripts/pgo-build.sh"
+    (cd "$ROOT" && cargo build --release --example session_memory --example bare_hyper --example fixed_rate) ||
+        die "the release build failed"
     "$ROOT/scripts/pgo-build.sh" || die "the profile-guided build failed (scripts/pgo-build.sh)"
 fi
 [[ -x $BIN ]] || die "$BIN not found (scripts/pgo-build.sh builds it, or unset SKIP_BUILD)"
 SESSION_MEMORY=$ROOT/target/release/examples/session_memory
 [[ -x $SESSION_MEMORY ]] || die "$SESSION_MEMORY not found: cargo build --release --example session_memory"
+FIXED_RATE_BIN=$ROOT/target/release/examples/fixed_rate
+[[ -x $FIXED_RATE_BIN ]] || die "$FIXED_RATE_BIN not found: cargo build --release --example fixed_rate"
 
 # --- scratch dir, cleanup ------------------------------------------------------------------------
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-bench.XXXXXX")
@@ -120,8 +116,8 @@ read -r UP_PORT REDIS_PORT NGINX1_PORT NGINX2_PORT IDEAL_PORT GHP_MEM GHP_REDIS 
     GH2_MEM GH2_REDIS AN_IDEAL AN_MEM AN_REDIS CA_IDEAL CA_MEM CA_REDIS DEMO_PORT <<<"${PORTS[*]}"
 
 # --- servers -------------------------------------------------------------------------------------
-# Core 0: wrk or oha, the upstream and redis (they serve every target alike, and on core 1 they
-# would take from the server under test). Core 1: every server under test and every anchor.
+# Core 0: wrk or the fixed-rate generator, the upstream and redis (they serve every target
+# alike, and on core 1 they would take from the server under test). Core 1: every server under test and every anchor.
 # Unpinned: the two-core comparison (nginx with 2 workers, Gatehouse with its default runtime).
 start_nginx upstream 1 0 "$UP_PORT" "    server { listen 127.0.0.1:$UP_PORT; location / { return 200 \"ok\\n\"; } }"
 UP_PID=$NGINX_PID
@@ -241,7 +237,6 @@ record meta "date=$(date -u '+%Y-%m-%d %H:%M UTC')" "rev=$REV" "cores=$(nproc)" 
     "ram=$(awk '/^MemTotal:/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)" \
     "rustc=$(version_of rustc --version | awk '{print $2}')" "nginx=$(version_of nginx -v | sed 's/^nginx version: nginx\///')" \
     "caddy=$(version_of caddy version | awk '{print $1}')" "wrk=$(version_of wrk -v | awk '{print $2}')" \
-    "oha=$(version_of "$OHA" --version | awk '{print $2}')" \
     "redis=$(version_of redis-server --version | sed -n 's/.* v=\([^ ]*\).*/\1/p')" \
     "rounds=$ROUNDS" "duration=$DURATION" "warmup=$WARMUP" "connections=$CONNECTIONS" \
     "sweep_duration=$SWEEP_DURATION" "rate_duration=$RATE_DURATION" "rate_connections=$RATE_CONNECTIONS" \
