@@ -6,6 +6,7 @@ use std::cell::RefCell;
 use std::net::IpAddr;
 
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use smallvec::SmallVec;
 
 pub use super::identity::IdentityValues;
 
@@ -132,7 +133,7 @@ pub struct Stripped {
 /// each pass costs about as much as the removals of a typical request, which has none.
 pub fn strip_request(headers: &mut HeaderMap) -> Stripped {
     let mut stripped = Stripped::default();
-    let mut doomed: Vec<HeaderName> = Vec::new();
+    let mut doomed = Doomed::new();
     let mut hop = false;
     for name in headers.keys() {
         let n = name.as_str();
@@ -151,11 +152,16 @@ pub fn strip_request(headers: &mut HeaderMap) -> Stripped {
     stripped
 }
 
+/// Names to remove from one message. Four inline: a message rarely carries more than
+/// `Connection` and `Keep-Alive` of them, and nearly every one carries `Connection`, so a
+/// vector would be allocated for almost every message.
+type Doomed = SmallVec<[HeaderName; 4]>;
+
 /// Removes hop-by-hop headers, including those the `Connection` header names.
 pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
     // One pass over the (few) present names instead of a lookup per listed name: most
     // messages carry none of them.
-    let present: Vec<HeaderName> = headers
+    let present: Doomed = headers
         .keys()
         .filter(|k| is_hop_by_hop(k.as_str()))
         .cloned()
@@ -165,26 +171,43 @@ pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
 }
 
 /// Removes `names`, and with `hop` (a hop-by-hop header was among them) also the names the
-/// `Connection` header lists, read before it goes.
-fn remove(headers: &mut HeaderMap, names: Vec<HeaderName>, hop: bool) {
-    let listed: Vec<String> = if hop {
-        headers
+/// `Connection` header lists, read before it goes. `names` must hold every hop-by-hop name
+/// present: listed tokens that are hop-by-hop names are then gone already and are skipped,
+/// so the usual `Connection: keep-alive` costs no allocation. (`close` is still removed: a
+/// header of that name is reserved and means nothing end to end.)
+fn remove(headers: &mut HeaderMap, names: Doomed, hop: bool) {
+    let mut listed: Vec<String> = Vec::new();
+    if hop {
+        let tokens = headers
             .get_all(header::CONNECTION)
             .iter()
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
-            .map(|t| t.trim().to_ascii_lowercase())
-            .filter(|t| !t.is_empty())
-            .collect()
-    } else {
-        Vec::new()
-    };
+            .map(str::trim);
+        for token in tokens {
+            if !token.is_empty() && !is_hop_by_hop_token(token) {
+                listed.push(token.to_ascii_lowercase());
+            }
+        }
+    }
     for name in names {
         headers.remove(name);
     }
     for name in &listed {
         headers.remove(name.as_str());
     }
+}
+
+/// [`is_hop_by_hop`] for a `Connection` token in any case, without allocating.
+fn is_hop_by_hop_token(token: &str) -> bool {
+    let mut lower = [0u8; 20];
+    let Some(buf) = lower.get_mut(..token.len()) else {
+        return false; // longer than every hop-by-hop name
+    };
+    for (l, b) in buf.iter_mut().zip(token.bytes()) {
+        *l = b.to_ascii_lowercase();
+    }
+    std::str::from_utf8(buf).is_ok_and(is_hop_by_hop)
 }
 
 /// The `X-Forwarded-Host` value: the canonical host, with the port when it is not the default.
@@ -428,6 +451,52 @@ mod tests {
         h.insert("http2-settings", HeaderValue::from_static("AAMA"));
         strip_hop_by_hop(&mut h);
         assert_eq!(h.len(), 1);
+    }
+
+    #[test]
+    fn every_hop_by_hop_name_at_once_and_listed_names_in_any_case() {
+        // More names than the inline four, and listed tokens that are hop-by-hop names
+        // themselves (skipped as already gone) beside ones that are not (removed).
+        let mut h = HeaderMap::new();
+        h.insert(
+            "connection",
+            HeaderValue::from_static("Keep-Alive, X-Secret,TE , , UPGRADE, x-other"),
+        );
+        for n in [
+            "keep-alive",
+            "proxy-connection",
+            "proxy-authenticate",
+            "proxy-authorization",
+            "te",
+            "trailer",
+            "transfer-encoding",
+            "upgrade",
+            "http2-settings",
+            "x-secret",
+            "x-other",
+            "accept",
+        ] {
+            h.insert(
+                HeaderName::from_bytes(n.as_bytes()).unwrap(),
+                HeaderValue::from_static("1"),
+            );
+        }
+        strip_hop_by_hop(&mut h);
+        let left: Vec<&str> = h.keys().map(HeaderName::as_str).collect();
+        assert_eq!(left, ["accept"]);
+    }
+
+    #[test]
+    fn a_listed_token_longer_than_any_hop_by_hop_name_is_still_removed() {
+        let name = "x-a-rather-long-connection-specific-header";
+        let mut h = HeaderMap::new();
+        h.insert(
+            "connection",
+            HeaderValue::from_static("X-A-Rather-Long-Connection-Specific-Header"),
+        );
+        h.insert(HeaderName::from_static(name), HeaderValue::from_static("1"));
+        strip_request(&mut h);
+        assert!(h.is_empty(), "{h:?}");
     }
 
     #[test]
