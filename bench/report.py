@@ -174,6 +174,46 @@ def opens(runs):
     return f"{statistics.median(per):.1f}" if per else "—"
 
 
+# An anchor is the same program, placed the same way, in every round, so its own round-to-round
+# spread measures the machine, not the code. On these VMs the host's load is invisible from inside
+# ("others' CPU" reads 0 while an unchanged nginx moves 1.8× between rounds), so this is the only
+# sign in the records that a run was noisy.
+NOISY_ANCHOR = 1.15
+
+
+def anchor_spreads(run):
+    """(label, lowest req/s, highest req/s, highest ÷ lowest) of each group's anchor over the rounds."""
+    out = []
+    for group in ("fa-nginx", "fa-caddy", "proxy-1core", "proxy-2cores"):
+        g = run.groups.get(group)
+        if g is None:
+            continue
+        rps = [num(r["rps"]) for r in run.round_runs(group, g["anchor"]).values() if num(r["rps"])]
+        if len(rps) > 1:
+            out.append((run.labels[g["anchor"]], min(rps), max(rps), max(rps) / min(rps)))
+    return out
+
+
+def stability_line(run):
+    spreads = anchor_spreads(run)
+    if not spreads:
+        return "Anchors' spread over the rounds: n/a (one round)."
+    parts = [f"{label} {spread:.2f}×" for label, _, _, spread in spreads]
+    return ("Anchors' spread over the rounds (highest ÷ lowest req/s of the same anchor; a quiet machine "
+            f"stays within about {NOISY_ANCHOR:.2f}×): " + "; ".join(parts) + ".")
+
+
+def noisy_warning(run):
+    spreads = [s for s in anchor_spreads(run) if s[3] > NOISY_ANCHOR]
+    if not spreads:
+        return None
+    label, low, high, worst = max(spreads, key=lambda s: s[3])
+    return (f"⚠ The anchors moved between rounds by up to {worst:.2f}× ({label}: {low:.0f}–{high:.0f} req/s), "
+            "though each is the same program, placed the same way, in every round: the machine's speed changed under "
+            "the run (on a shared VM, the host's load does not show in \"others' CPU\"). Ratios within that "
+            "spread of a target do not decide it; re-run in a quieter hour.\n")
+
+
 def group_table(run, group):
     g = run.groups.get(group)
     if g is None:
@@ -308,8 +348,12 @@ def main(results, raw_dir, storm_report, bench_dir):
         print(f"⚠ Other work on the machine used {statistics.median(others):.2f} cores (median over the runs, up "
               f"to {max(others):.2f}) while this run measured: anchors and subjects shared the cores with it. "
               "Re-run on a quiet machine before drawing conclusions.\n")
+    warning = noisy_warning(run)
+    if warning:
+        print(warning)
     print("## Targets\n")
     print(targets_table(run) + "\n")
+    print(stability_line(run) + "\n")
     print("## Details\n")
     print(method)
     print("### Forward-auth: nginx `auth_request` (1 worker, core 1)\n")
