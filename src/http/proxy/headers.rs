@@ -173,8 +173,8 @@ pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
 /// Removes `names`, and with `hop` (a hop-by-hop header was among them) also the names the
 /// `Connection` header lists, read before it goes. `names` must hold every hop-by-hop name
 /// present: listed tokens that are hop-by-hop names are then gone already and are skipped,
-/// so the usual `Connection: keep-alive` costs no allocation. (`close` is still removed: a
-/// header of that name is reserved and means nothing end to end.)
+/// so the usual `Connection: keep-alive` costs no allocation. Every other token, `close`
+/// included, is still removed as a name.
 fn remove(headers: &mut HeaderMap, names: Doomed, hop: bool) {
     let mut listed: Vec<String> = Vec::new();
     if hop {
