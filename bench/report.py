@@ -280,8 +280,8 @@ def rate_table(run):
     for t in ("upstream", "nginx1", "ghp-memory"):
         rs = [r for r in run.rates if r["target"] == t]
         answers = sum(int(r.get("answers", 0)) for r in rs)
-        if answers and sum(int(r.get("late", 0)) for r in rs) > LATE_SHARE * answers:
-            share = sum(int(r.get("late", 0)) for r in rs) / answers
+        share = sum(int(r.get("late", 0)) for r in rs) / answers if answers else 0
+        if share > LATE_SHARE:
             late.append(f"{run.labels[t]} {share:.0%}")
     if late:
         out.append(f"\n⚠ The generator sent more than {LATE_SHARE:.0%} of the requests over 100 µs late "
