@@ -8,7 +8,8 @@
 # default 3), CONNECTIONS (wrk connections, default 8), STORM_CLIENTS (default 32),
 # IDLE_CONNECTIONS (default 10000), REDIS_LOGINS (default 20), HASH_NICE (move the spare
 # password-hashing threads, which run under SCHED_IDLE, to SCHED_OTHER at this nice value after
-# start, or `idle` to keep them there, to compare priorities), SKIP_BUILD=1,
+# start, or `idle` to keep them there, to compare priorities), HASH_CPUS (pin the spare hashing
+# threads to these CPUs after start, a taskset list such as `1`, to compare placements), SKIP_BUILD=1,
 # GATEHOUSE_BIN (implies SKIP_BUILD=1), REPORT (also write the report there), RESULTS (append the
 # figures there as records for bench/run.sh's report).
 set -euo pipefail
@@ -22,6 +23,7 @@ CLK_TCK=$(getconf CLK_TCK)
 DURATION=${DURATION:-10}
 ROUNDS=${ROUNDS:-3}
 HASH_NICE=${HASH_NICE:-}
+HASH_CPUS=${HASH_CPUS:-}
 CONNECTIONS=${CONNECTIONS:-8}
 STORM_CLIENTS=${STORM_CLIENTS:-32}
 IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-10000}
@@ -35,6 +37,8 @@ CLIENTS_PY="$ROOT/bench/storm_clients.py"
 
 [[ -z $HASH_NICE || $HASH_NICE =~ ^-?[0-9]+$ || $HASH_NICE == idle ]] ||
     die "HASH_NICE must be a nice value or 'idle' (got '$HASH_NICE')"
+[[ -z $HASH_CPUS || $HASH_CPUS =~ ^[0-9]+([-,][0-9]+)*$ ]] ||
+    die "HASH_CPUS must be a CPU list such as 1 or 0,1 (got '$HASH_CPUS')"
 for knob in DURATION ROUNDS CONNECTIONS STORM_CLIENTS IDLE_CONNECTIONS REDIS_LOGINS; do
     [[ ${!knob} =~ ^[1-9][0-9]*$ ]] || die "$knob must be a positive whole number (got '${!knob}')"
 done
@@ -155,8 +159,20 @@ start_gatehouse() {
     PIDS+=("$GH_PID")
     wait_http 20 "$GH_PID" "http://127.0.0.1:$port/_gatehouse/api/health" -H 'Host: localhost' ||
         { cat "$GH_LOG" >&2; die "gatehouse ($store) did not become healthy"; }
+    local task
+    if [[ -n $HASH_CPUS ]]; then
+        local pinned=0
+        for task in /proc/"$GH_PID"/task/*; do
+            [[ $(<"$task/comm") == gatehouse-hash* ]] || continue
+            taskset -p -c "$HASH_CPUS" "${task##*/}" >/dev/null ||
+                die "cannot pin hashing thread ${task##*/} to CPUs $HASH_CPUS"
+            pinned=$((pinned + 1))
+        done
+        ((pinned > 0)) || die "HASH_CPUS is set but this gatehouse has no gatehouse-hash threads"
+        log "pinned $pinned hashing thread(s) to CPUs $HASH_CPUS"
+    fi
     [[ -n $HASH_NICE ]] || return 0
-    local task reniced=0
+    local reniced=0
     for task in /proc/"$GH_PID"/task/*; do
         [[ $(<"$task/comm") == gatehouse-hash* ]] || continue
         if [[ $HASH_NICE == idle ]]; then
