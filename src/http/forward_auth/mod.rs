@@ -18,7 +18,7 @@ use crate::audit::event;
 use crate::domain::rules::{RequestFacts, prefix_matches};
 use crate::http::authz::{Verdict, authorize, portal_location, portal_page};
 use crate::http::headers::Answer;
-use crate::http::proxy::headers::{IdentityValues, set_identity};
+use crate::http::proxy::headers::{IdentityValues, identity_headers, set_identity};
 use crate::http::request::RequestCtx;
 use crate::http::request::{ConnInfo, is_navigation};
 use crate::http::state::AppState;
@@ -178,13 +178,15 @@ fn decision(
 
 /// 200 with every identity header, empty when the request is anonymous (a bypass rule).
 fn allowed(session: Option<&crate::service::sessions::Resolved>) -> Answer<Body> {
-    // Sized for the identity headers at once, rather than grown on the way.
-    let mut resp = Response::new(Body::empty());
-    *resp.headers_mut() = http::HeaderMap::with_capacity(8);
-    let ids = match session {
-        Some(s) => IdentityValues::of(&s.user),
-        None => IdentityValues::anonymous(),
+    let headers = match session {
+        Some(s) => identity_headers(&s.user),
+        None => {
+            let mut headers = http::HeaderMap::with_capacity(4);
+            set_identity(&mut headers, &IdentityValues::anonymous());
+            headers
+        }
     };
-    set_identity(resp.headers_mut(), &ids);
+    let mut resp = Response::new(Body::empty());
+    *resp.headers_mut() = headers;
     Answer::ForProxy(resp)
 }
