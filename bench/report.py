@@ -115,7 +115,7 @@ def targets_table(run):
     control = [num(r["control_p99"]) / num(r["quiet_p99"])
                for r in run.storm if num(r.get("control_p99", "0")) and num(r["quiet_p99"])]
     if control:
-        rows.append(("4", "control: proxied p99 next to one SCHED_IDLE busy loop per core (no sign-ins) ÷ quiet p99",
+        rows.append(("4", "control: proxied p99 next to a SCHED_IDLE busy loop on Gatehouse's core (no sign-ins) ÷ quiet p99",
                      spread(control), "—", "what the lowest priority still costs here"))
 
     def mem_row(what, value, unit, target, fmt="{:.1f}"):
@@ -392,9 +392,10 @@ def main(results, raw_dir, storm_report, bench_dir):
     print("### Memory\n")
     print(memory_table(run) + "\n")
     print("### Login storm\n")
-    print(f"`bench/storm.sh` (unpinned: it measures the two cores shared by hashing and proxying), "
+    print(f"`bench/storm.sh` with `PIN=1` (wrk, the upstream, redis and the sign-in clients, these under "
+          f"SCHED_IDLE, on core 0; Gatehouse, its hashing threads included, on core 1), "
           f"{m.get('storm_rounds')} rounds of {m.get('storm_duration')} s quiet, storm, then the control "
-          f"(the quiet load next to one SCHED_IDLE busy loop per core, no sign-ins); "
+          f"(the quiet load next to a SCHED_IDLE busy loop on core 1, no sign-ins); "
           f"{storm.get('clients', '?')} clients made {storm.get('ok', '?')} logins "
           f"({storm.get('busy', '?')} refused as busy, {storm.get('other', '?')} other) in "
           f"{storm.get('seconds', '?')} s.\n")

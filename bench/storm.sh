@@ -9,7 +9,10 @@
 # IDLE_CONNECTIONS (default 10000), REDIS_LOGINS (default 20), HASH_NICE (move the spare
 # password-hashing threads, which run under SCHED_IDLE, to SCHED_OTHER at this nice value after
 # start, or `idle` to keep them there, to compare priorities), HASH_CPUS (pin the spare hashing
-# threads to these CPUs after start, a taskset list such as `1`, to compare placements), SKIP_BUILD=1,
+# threads to these CPUs after start, a taskset list such as `1`, to compare placements), PIN=1
+# (place as bench/run.sh does: wrk, the keep-alive client, the upstream and redis on core 0,
+# Gatehouse and all its threads on core 1; the sign-in clients on core 0 under SCHED_IDLE; the
+# control's busy loop on core 1 only: see bench/storm.md), SKIP_BUILD=1,
 # GATEHOUSE_BIN (implies SKIP_BUILD=1), REPORT (also write the report there), RESULTS (append the
 # figures there as records for bench/run.sh's report).
 set -euo pipefail
@@ -24,6 +27,7 @@ DURATION=${DURATION:-10}
 ROUNDS=${ROUNDS:-3}
 HASH_NICE=${HASH_NICE:-}
 HASH_CPUS=${HASH_CPUS:-}
+PIN=${PIN:-0}
 CONNECTIONS=${CONNECTIONS:-8}
 STORM_CLIENTS=${STORM_CLIENTS:-32}
 IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-10000}
@@ -39,6 +43,22 @@ CLIENTS_PY="$ROOT/bench/storm_clients.py"
     die "HASH_NICE must be a nice value or 'idle' (got '$HASH_NICE')"
 [[ -z $HASH_CPUS || $HASH_CPUS =~ ^[0-9]+([-,][0-9]+)*$ ]] ||
     die "HASH_CPUS must be a CPU list such as 1 or 0,1 (got '$HASH_CPUS')"
+[[ $PIN == 0 || $PIN == 1 ]] || die "PIN must be 0 or 1 (got '$PIN')"
+# ON_LOAD and ON_SERVER prefix what runs on the load's core and on the server's core (PIN=1).
+# ON_STORM runs the sign-in clients: pinned, they go under SCHED_IDLE beside wrk and the upstream,
+# which they would otherwise delay at normal priority (their own CPU is the harness's, not the
+# gateway's). CONTROL_CPUS: where the control's busy loops run, one each.
+ON_LOAD=() ON_SERVER=() ON_STORM=() CONTROL_CPUS=()
+if [[ $PIN == 1 ]]; then
+    (($(nproc) >= 2)) || die "PIN=1 needs at least 2 cores"
+    command -v taskset >/dev/null || die "taskset is missing (Debian: apt-get install util-linux)"
+    ON_LOAD=(taskset -c 0) ON_SERVER=(taskset -c 1) ON_STORM=(taskset -c 0 chrt --idle 0)
+    # Where the gateway's hashing runs, and nowhere else: a busy loop on the load generator's core
+    # delays wrk and the upstream themselves (bench/storm.md).
+    CONTROL_CPUS=(1)
+else
+    for ((c = 0; c < $(nproc); c++)); do CONTROL_CPUS+=("$c"); done
+fi
 for knob in DURATION ROUNDS CONNECTIONS STORM_CLIENTS IDLE_CONNECTIONS REDIS_LOGINS; do
     [[ ${!knob} =~ ^[1-9][0-9]*$ ]] || die "$knob must be a positive whole number (got '${!knob}')"
 done
@@ -111,12 +131,12 @@ http {
     server { listen 127.0.0.1:$UP_PORT; location / { return 200 "ok\n"; } }
 }
 EOF
-nginx -p "$TMP/" -c "$TMP/upstream.conf" -e "$TMP/upstream-error.log" >"$TMP/upstream.out" 2>&1 &
+"${ON_LOAD[@]}" nginx -p "$TMP/" -c "$TMP/upstream.conf" -e "$TMP/upstream-error.log" >"$TMP/upstream.out" 2>&1 &
 UP_PID=$!
 PIDS+=("$UP_PID")
 wait_http 10 "$UP_PID" "http://127.0.0.1:$UP_PORT/" || die "upstream nginx did not start"
 
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
+"${ON_LOAD[@]}" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
     --dir "$TMP" >"$TMP/redis.log" 2>&1 &
 REDIS_PID=$!
 PIDS+=("$REDIS_PID")
@@ -154,7 +174,7 @@ start_gatehouse() {
         "$BIN" user add "$user" --config "$GH_CONFIG" --password-stdin <"$TMP/password" >>"$GH_LOG" 2>&1 ||
             { cat "$GH_LOG" >&2; die "gatehouse user add $user failed"; }
     done
-    "$BIN" serve --config "$GH_CONFIG" >>"$GH_LOG" 2>&1 &
+    "${ON_SERVER[@]}" "$BIN" serve --config "$GH_CONFIG" >>"$GH_LOG" 2>&1 &
     GH_PID=$!
     PIDS+=("$GH_PID")
     wait_http 20 "$GH_PID" "http://127.0.0.1:$port/_gatehouse/api/health" -H 'Host: localhost' ||
@@ -214,7 +234,7 @@ proxy_run() {
     local support=("$UP_PID" $(pgrep -P "$UP_PID" | xargs) ${STORM_PID:-} "${SPINNERS[@]}")
     b0=$(busy_ticks) g0=$(cpu_ticks "$GH_PID") s0=$(cpu_ticks "${support[@]}") w0=$EPOCHREALTIME
     local TIMEFORMAT='%U %S'
-    { time wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "Host: localhost:$GH_PORT" \
+    { time "${ON_LOAD[@]}" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "Host: localhost:$GH_PORT" \
         -H "Cookie: $SESSION_COOKIE" "http://127.0.0.1:$GH_PORT/" >"$out"; } 2>"$out.time"
     b1=$(busy_ticks) g1=$(cpu_ticks "$GH_PID") s1=$(cpu_ticks "${support[@]}") w1=$EPOCHREALTIME
     wall=$(awk -v a="$w0" -v b="$w1" 'BEGIN { print b - a }')
@@ -245,7 +265,7 @@ hold_idle() {
     local port=$1 pid=$2 hold_pid i
     BEFORE_HOLD=$(rss_kib "$pid")
     rm -f "$TMP/held" "$TMP/stop"
-    python3 "$CLIENTS_PY" hold "$port" "$IDLE_CONNECTIONS" 200 "$TMP/held" "$TMP/stop" &
+    "${ON_LOAD[@]}" python3 "$CLIENTS_PY" hold "$port" "$IDLE_CONNECTIONS" 200 "$TMP/held" "$TMP/stop" &
     hold_pid=$!
     PIDS+=("$hold_pid")
     for ((i = 0; i < 600; i++)); do
@@ -265,7 +285,7 @@ hold_idle() {
 }
 
 # The floor: a bare hyper server with Gatehouse's connection settings (bench/bare_hyper.rs).
-"$BARE_BIN" "$BARE_PORT" &
+"${ON_SERVER[@]}" "$BARE_BIN" "$BARE_PORT" &
 BARE_PID=$!
 PIDS+=("$BARE_PID")
 wait_http 10 "$BARE_PID" "http://127.0.0.1:$BARE_PORT/" || die "bare_hyper did not start on port $BARE_PORT"
@@ -280,16 +300,17 @@ hold_idle "$GH_PORT" "$GH_PID"
 
 # Quiet and storm runs alternate, so that the other load on the machine (other engineers'
 # builds) weighs on both alike; each round's ratio is reported, and their median. A third run
-# per round is the control: the quiet load next to one busy loop per core under SCHED_IDLE,
-# no sign-ins and nothing of Gatehouse's. It shows what CPU-bound work costs proxied p99 on
-# this machine even at the lowest priority, which is where the storm's hashing runs.
+# per round is the control: the quiet load next to busy loops under SCHED_IDLE (one per core,
+# or with PIN=1 one on Gatehouse's core), no sign-ins and nothing of Gatehouse's. It shows what
+# CPU-bound work costs proxied p99 on this machine even at the lowest priority, which is where
+# the storm's hashing runs.
 STORM_OK=0 STORM_BUSY=0 STORM_OTHER=0 STORM_SECS=0
 SPINNERS=()
 for ((r = 1; r <= ROUNDS; r++)); do
     proxy_run "quiet-$r"
     log "round $r: $STORM_CLIENTS clients signing in continuously"
     rm -f "$TMP/stop"
-    python3 "$CLIENTS_PY" storm "$GH_PORT" "$TMP/password" "$STORM_CLIENTS" "$TMP/stop" "$TMP/storm.out" &
+    "${ON_STORM[@]}" python3 "$CLIENTS_PY" storm "$GH_PORT" "$TMP/password" "$STORM_CLIENTS" "$TMP/stop" "$TMP/storm.out" &
     STORM_PID=$!
     PIDS+=("$STORM_PID")
     sleep 5
@@ -297,8 +318,10 @@ for ((r = 1; r <= ROUNDS; r++)); do
     touch "$TMP/stop"
     wait "$STORM_PID" || die "the storm client failed"
     unset STORM_PID
-    for ((c = 0; c < $(nproc); c++)); do
-        chrt --idle 0 sh -c 'while :; do :; done' &
+    for c in "${CONTROL_CPUS[@]}"; do
+        spin=(chrt --idle 0 sh -c 'while :; do :; done')
+        [[ $PIN == 0 ]] || spin=(taskset -c "$c" "${spin[@]}")
+        "${spin[@]}" &
         SPINNERS+=("$!")
         PIDS+=("$!")
     done
@@ -367,13 +390,13 @@ done
 MEDIAN=$(printf '%s\n' "${RATIOS[@]}" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
 report() {
     cat <<EOF
-Run of \`bench/storm.sh\` at revision \`$REV\` on $(nproc) cores, $(date -u '+%Y-%m-%d %H:%M UTC')${HASH_NICE:+, hashing threads reniced to $HASH_NICE}.
+Run of \`bench/storm.sh\` at revision \`$REV\` on $(nproc) cores, $(date -u '+%Y-%m-%d %H:%M UTC')${HASH_NICE:+, hashing threads reniced to $HASH_NICE}${HASH_CPUS:+, hashing threads pinned to CPUs $HASH_CPUS}$([[ $PIN == 0 ]] || echo ", pinned: the load on core 0, Gatehouse on core 1").
 
 | round | proxied GET (wrk -t1 -c$CONNECTIONS, ${DURATION} s) | req/s | p50 ms | p99 ms | Gatehouse CPU (cores) | others' CPU (cores) |
 |---|---|---|---|---|---|---|
 $ROWS_MD
 p99 storm / quiet per round: ${RATIOS[*]}; median **$MEDIAN** (target ≤ 1.2). The control
-(one SCHED_IDLE busy loop per core, no sign-ins) / quiet per round: ${CONTROLS[*]}. The storms made
+(a SCHED_IDLE busy loop on CPUs ${CONTROL_CPUS[*]}, no sign-ins) / quiet per round: ${CONTROLS[*]}. The storms made
 $STORM_OK logins ($STORM_BUSY refused as busy, $STORM_OTHER other) in $STORM_SECS s.
 
 | memory (Gatehouse, memory sessions) | figure |
