@@ -179,33 +179,28 @@ start_gatehouse() {
     PIDS+=("$GH_PID")
     wait_http 20 "$GH_PID" "http://127.0.0.1:$port/_gatehouse/api/health" -H 'Host: localhost' ||
         { cat "$GH_LOG" >&2; die "gatehouse ($store) did not become healthy"; }
-    local task
+    [[ -n $HASH_CPUS || -n $HASH_NICE ]] || return 0
+    local task tid tids=()
+    for task in /proc/"$GH_PID"/task/*; do
+        [[ $(<"$task/comm") != gatehouse-hash* ]] || tids+=("${task##*/}")
+    done
+    ((${#tids[@]} > 0)) || die "HASH_CPUS or HASH_NICE is set but this gatehouse has no gatehouse-hash threads"
     if [[ -n $HASH_CPUS ]]; then
-        local pinned=0
-        for task in /proc/"$GH_PID"/task/*; do
-            [[ $(<"$task/comm") == gatehouse-hash* ]] || continue
-            taskset -p -c "$HASH_CPUS" "${task##*/}" >/dev/null ||
-                die "cannot pin hashing thread ${task##*/} to CPUs $HASH_CPUS"
-            pinned=$((pinned + 1))
+        for tid in "${tids[@]}"; do
+            taskset -p -c "$HASH_CPUS" "$tid" >/dev/null || die "cannot pin hashing thread $tid to CPUs $HASH_CPUS"
         done
-        ((pinned > 0)) || die "HASH_CPUS is set but this gatehouse has no gatehouse-hash threads"
-        log "pinned $pinned hashing thread(s) to CPUs $HASH_CPUS"
+        log "pinned ${#tids[@]} hashing thread(s) to CPUs $HASH_CPUS"
     fi
     [[ -n $HASH_NICE ]] || return 0
-    local reniced=0
-    for task in /proc/"$GH_PID"/task/*; do
-        [[ $(<"$task/comm") == gatehouse-hash* ]] || continue
+    for tid in "${tids[@]}"; do
         if [[ $HASH_NICE == idle ]]; then
-            chrt --other -p 0 "${task##*/}" && chrt --idle -p 0 "${task##*/}" ||
-                die "cannot set SCHED_IDLE on hashing thread ${task##*/}"
+            chrt --other -p 0 "$tid" && chrt --idle -p 0 "$tid" || die "cannot set SCHED_IDLE on hashing thread $tid"
         else
-            chrt --other -p 0 "${task##*/}" && renice -n "$HASH_NICE" -p "${task##*/}" >/dev/null ||
-                die "cannot renice hashing thread ${task##*/}"
+            chrt --other -p 0 "$tid" && renice -n "$HASH_NICE" -p "$tid" >/dev/null ||
+                die "cannot renice hashing thread $tid"
         fi
-        reniced=$((reniced + 1))
     done
-    ((reniced > 0)) || die "HASH_NICE is set but this gatehouse has no gatehouse-hash threads"
-    log "reniced $reniced hashing thread(s) to $HASH_NICE"
+    log "reniced ${#tids[@]} hashing thread(s) to $HASH_NICE"
 }
 
 # login PORT: signs in as bench; sets SESSION_COOKIE (name=value).
