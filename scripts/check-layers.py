@@ -24,6 +24,7 @@ ORDER = [
     ["http::proxy"],
     ["http::lang"],
     ["http::request", "http::cookies", "http::csrf", "http::headers", "http::pages", "http::branding"],
+    ["http::page_cache"],
     # Only the edge (http, compose, cli) reads the clock: services, stores and the domain sit
     # below it and take `now` as an argument.
     ["clock"],

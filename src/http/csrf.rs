@@ -7,18 +7,20 @@
 
 use http::HeaderMap;
 
-use crate::domain::secret::{b64url, ct_eq, hmac_sha256, random_token};
+use crate::domain::secret::{HmacKey, b64url, ct_eq, random_token};
 
 /// Signs and checks CSRF tokens.
 #[derive(Clone)]
 pub struct Csrf {
-    key: [u8; 32],
+    key: HmacKey,
 }
 
 impl Csrf {
     /// `key` is a purpose-derived key.
     pub fn new(key: [u8; 32]) -> Self {
-        Self { key }
+        Self {
+            key: HmacKey::new(&key),
+        }
     }
 
     /// A fresh random value for the CSRF cookie.
@@ -28,10 +30,7 @@ impl Csrf {
 
     /// The form token matching a cookie value.
     pub fn token_for(&self, cookie_value: &str) -> String {
-        b64url(&hmac_sha256(
-            &self.key,
-            format!("csrf:{cookie_value}").as_bytes(),
-        ))
+        b64url(&self.key.sign(format!("csrf:{cookie_value}").as_bytes()))
     }
 
     /// Whether the request's browser signals and token both pass. `portal_origin` is the

@@ -1,7 +1,7 @@
 //! The HTTP edge: every request enters at `entry` (precheck, classify, dispatch) and is
 //! served by the portal, forward-auth or the proxy; `authz` is the one access decision.
 //! Order, top to bottom (scripts/check-layers.py): `entry` > `portal`, `forward_auth` > `authz` > `state` > `proxy`
-//! (the site table the state holds) > `request`, `cookies`, `csrf`, `headers`, `pages`.
+//! (the site table the state holds) > `request`, `cookies`, `csrf`, `headers`, `pages` > `page_cache`.
 
 pub mod authz;
 pub mod branding;
@@ -11,6 +11,7 @@ pub mod entry;
 pub mod forward_auth;
 pub mod headers;
 pub mod lang;
+pub mod page_cache;
 pub mod pages;
 pub mod portal;
 pub mod proxy;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use minijinja::Environment;
 
+use crate::http::page_cache::PageCache;
 use crate::i18n::Catalogs;
 
 use crate::templates::template_source;
@@ -74,6 +75,7 @@ pub const CSS: &str = include_str!("../../templates/static/gatehouse.css");
 pub struct Pages {
     env: Environment<'static>,
     catalogs: Arc<Catalogs>,
+    kept: PageCache,
 }
 
 impl Pages {
@@ -92,12 +94,22 @@ impl Pages {
             env.add_template_owned(*name, source)
                 .map_err(|e| format!("template {name}: {e}"))?;
         }
-        Ok(Self { env, catalogs })
+        Ok(Self {
+            env,
+            catalogs,
+            kept: PageCache::new(),
+        })
     }
 
     /// The catalogs the pages' texts come from.
     pub fn catalogs(&self) -> &Catalogs {
         &self.catalogs
+    }
+
+    /// The rendered pages kept for reuse: they belong to these templates, so a reload (a new
+    /// `Pages`) starts with none.
+    pub(crate) fn kept(&self) -> &PageCache {
+        &self.kept
     }
 
     /// Renders `name` with `ctx`.

@@ -31,6 +31,86 @@ fn strip_csrf(html: &str) -> String {
     out
 }
 
+/// The login page is kept once rendered and filled per answer (src/http/page_cache.rs): every
+/// browser still gets a page of its own token, which signs it in and no other browser.
+#[tokio::test]
+async fn a_kept_login_page_gives_each_browser_its_own_token() {
+    let app = TestApp::spawn(Opts::default()).await;
+    app.add_user("alice", PW, &["users"]).await;
+    let mut seen = Vec::new();
+    for _ in 0..5 {
+        let mut b = app.browser();
+        let resp = b
+            .send(app.get(&app.portal_host, &app.portal("/login")))
+            .await;
+        assert_eq!(resp.status(), 200);
+        let html = resp.text().await.unwrap();
+        seen.push((b, extract_csrf(&html), strip_csrf(&html)));
+    }
+    let tokens: std::collections::BTreeSet<_> = seen.iter().map(|(_, t, _)| t.clone()).collect();
+    assert_eq!(tokens.len(), 5, "every page has its own token");
+    assert!(
+        seen.iter().all(|(_, _, page)| *page == seen[0].2),
+        "the pages differ only in their tokens"
+    );
+    // The last browser's token in the first browser's form is refused.
+    let (first, last) = (seen[0].0.cookie_header(), seen[4].1.clone());
+    let swapped = app
+        .req(
+            reqwest::Method::POST,
+            &app.portal_host,
+            &app.portal("/login"),
+        )
+        .header("cookie", first)
+        .form(&[
+            ("username", "alice"),
+            ("password", PW),
+            ("csrf", &last),
+            ("rd", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    // Refused as an expired form: back to the login page, and no session.
+    let location = swapped
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    assert!(
+        location.contains("expired=1"),
+        "a token from another page signs nobody in: {location:?}"
+    );
+    let session = swapped.headers().get_all("set-cookie").iter().any(|c| {
+        let c = c.to_str().unwrap_or_default();
+        c.contains("gatehouse_session=") && !c.contains("gatehouse_session=;")
+    });
+    assert!(!session, "no session for a swapped token");
+    for (mut b, token, _) in seen.into_iter().skip(2) {
+        let resp = b
+            .send(
+                app.req(
+                    reqwest::Method::POST,
+                    &app.portal_host,
+                    &app.portal("/login"),
+                )
+                .form(&[
+                    ("username", "alice"),
+                    ("password", PW),
+                    ("csrf", &token),
+                    ("rd", ""),
+                ]),
+            )
+            .await;
+        assert_eq!(
+            resp.status(),
+            303,
+            "a kept page's own token signs its browser in"
+        );
+        assert!(b.session(&app).is_some());
+    }
+}
+
 #[tokio::test]
 async fn the_form_works_with_password_managers() {
     let app = TestApp::spawn(Opts::default()).await;

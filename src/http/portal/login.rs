@@ -65,6 +65,7 @@ struct LoginPage<'a> {
 
 impl Template for LoginPage<'_> {
     const NAME: &'static str = "login.html";
+    const KEEP: bool = true;
 }
 
 /// The validated return target, or `""` (meaning the default). Rejections are audited.

@@ -95,6 +95,7 @@ struct ForgotPage {
 
 impl Template for ForgotPage {
     const NAME: &'static str = "forgot.html";
+    const KEEP: bool = true;
 }
 
 #[derive(Serialize)]

@@ -12,6 +12,7 @@ use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
 use serde::Serialize;
 
 use super::forms::csrf_cookie;
+use crate::http::page_cache::Unique;
 use crate::http::state::AppState;
 use crate::i18n::Msg;
 
@@ -21,17 +22,34 @@ pub(crate) trait Template: Serialize {
     const NAME: &'static str;
     /// An extra class on the page's card (wide layouts).
     const CARD_CLASS: Option<&'static str> = None;
+    /// Whether its rendered pages may be kept for reuse (`http::page_cache`): only for pages
+    /// that show nothing secret (a kept page stays in memory after its answer) and that are
+    /// asked for often with the same context (the login page).
+    const KEEP: bool = false;
 }
 
-/// What `base.html` reads around every page.
+/// What `base.html` reads around every page: what is fixed for the life of the state that
+/// renders it, and what varies per answer.
 #[derive(Serialize)]
 struct Frame<'a, T: Serialize> {
-    /// The reader's language (its tag): `<html lang>` and the language of every `t(...)`.
-    lang: &'a str,
+    #[serde(flatten)]
+    fixed: &'a Fixed<'a>,
+    #[serde(flatten)]
+    varies: &'a Varies<'a, T>,
+    /// Only pages holding a form have one.
+    csrf: Option<&'a str>,
+    /// Only error pages show it.
+    request_id: Option<&'a str>,
+}
+
+/// The frame's parts that come from the configuration, the branding and the catalogs only:
+/// they are the same for every page one `AppState` renders, so the kept pages
+/// (`http::page_cache`), which live in that state's `Pages`, leave them out of their keys.
+/// Nothing that varies per request may go here.
+#[derive(Serialize)]
+struct Fixed<'a> {
     /// The picker's choices, when there is more than one language.
-    languages: Vec<Choice<'a>>,
-    /// The page, for the picker to come back to.
-    here: String,
+    languages: &'a [Choice<'a>],
     site_title: &'a str,
     css: &'a str,
     /// Absolute links to the operator's logo, favicon and extra stylesheet, if configured.
@@ -39,11 +57,20 @@ struct Frame<'a, T: Serialize> {
     favicon: Option<&'a str>,
     stylesheet: Option<&'a str>,
     base: &'a str,
+}
+
+/// The frame's parts that vary per page and per request (but the unique values): the key of a
+/// kept page.
+#[derive(Serialize)]
+struct Varies<'a, T: Serialize> {
+    /// The template.
+    #[serde(skip)]
+    name: &'a str,
+    /// The reader's language (its tag): `<html lang>` and the language of every `t(...)`.
+    lang: &'a str,
+    /// The page, for the picker to come back to.
+    here: &'a str,
     card_class: Option<&'static str>,
-    /// Only pages holding a form have one.
-    csrf: Option<String>,
-    /// Only error pages show it.
-    request_id: Option<&'a str>,
     /// Who is signed in, on a portal error page (with the way home and out).
     who: Option<&'a str>,
     /// On a page holding a form that came back from a refused (expired) one.
@@ -52,13 +79,25 @@ struct Frame<'a, T: Serialize> {
     page: &'a T,
 }
 
+impl<T: Serialize> Varies<'_, T> {
+    /// The kept page's key: the template, the values, and which unique values the page has.
+    fn key(&self, unique: &Unique<'_>) -> Option<Vec<u8>> {
+        let mut key = Vec::with_capacity(256);
+        key.extend_from_slice(self.name.as_bytes());
+        key.extend_from_slice(&[0, u8::from(unique.csrf.is_some())]);
+        key.push(u8::from(unique.request_id.is_some()));
+        serde_json::to_writer(&mut key, self).ok()?;
+        Some(key)
+    }
+}
+
 /// Renders `page` into an HTML response, with a plain-text fallback when the
 /// (operator-overridable) template fails.
 pub(crate) fn html<T: Template>(app: &AppState, status: StatusCode, page: &T) -> Response<Body> {
     framed(
         app,
         status,
-        (T::NAME, T::CARD_CLASS),
+        (T::NAME, T::CARD_CLASS, T::KEEP),
         page,
         Extras::default(),
     )
@@ -75,7 +114,7 @@ pub(crate) fn html_with_id<T: Template>(
         request_id: Some(request_id),
         ..Extras::default()
     };
-    framed(app, status, (T::NAME, T::CARD_CLASS), page, extras)
+    framed(app, status, (T::NAME, T::CARD_CLASS, T::KEEP), page, extras)
 }
 
 /// Renders a portal error page for a request that may be signed in: like [`html_with_id`],
@@ -91,7 +130,7 @@ pub(crate) fn html_for<T: Template>(
         who,
         ..Extras::default()
     };
-    framed(app, status, (T::NAME, T::CARD_CLASS), page, extras)
+    framed(app, status, (T::NAME, T::CARD_CLASS, T::KEEP), page, extras)
 }
 
 /// Renders a page holding forms: adds the CSRF token for this browser, and sets the CSRF
@@ -108,7 +147,7 @@ pub(crate) fn form<T: Template>(
         csrf: Some(token),
         ..Extras::default()
     };
-    let mut resp = framed(app, status, (T::NAME, T::CARD_CLASS), page, extras);
+    let mut resp = framed(app, status, (T::NAME, T::CARD_CLASS, T::KEEP), page, extras);
     if let Some(set) = set {
         resp.headers_mut().append(header::SET_COOKIE, set);
     }
@@ -133,13 +172,13 @@ struct Extras<'a> {
 fn framed<T: Serialize>(
     app: &AppState,
     status: StatusCode,
-    (name, card_class): (&str, Option<&'static str>),
+    (name, card_class, keep): (&str, Option<&'static str>, bool),
     page: &T,
     extras: Extras<'_>,
 ) -> Response<Body> {
     let catalogs = app.pages.catalogs();
     let lang = crate::http::lang::current(catalogs);
-    let languages = match catalogs.choices() {
+    let languages: Vec<Choice<'_>> = match catalogs.choices() {
         [_, _, ..] => catalogs
             .choices()
             .iter()
@@ -147,26 +186,44 @@ fn framed<T: Serialize>(
             .collect(),
         _ => Vec::new(),
     };
-    // Only a page holding a form (it has a fresh token) says the last one had expired.
-    let expired = extras.csrf.as_ref().and(super::expired::notice());
-    let frame = Frame {
+    let here = crate::http::lang::here();
+    let varies = Varies {
+        name,
         lang: catalogs.tag(lang),
-        languages,
-        here: crate::http::lang::here(),
+        here: &here,
+        card_class,
+        who: extras.who,
+        // Only a page holding a form (it has a fresh token) says the last one had expired.
+        expired: extras.csrf.as_ref().and(super::expired::notice()),
+        page,
+    };
+    let unique = Unique {
+        csrf: extras.csrf.as_deref(),
+        request_id: extras.request_id,
+    };
+    let fixed = Fixed {
+        languages: &languages,
         site_title: &app.config.portal.title,
         css: &app.branding.css,
         logo: app.branding.logo.as_deref(),
         favicon: app.branding.favicon.as_deref(),
         stylesheet: app.branding.stylesheet.as_deref(),
         base: &app.config.portal.url.base_path,
-        card_class,
-        csrf: extras.csrf,
-        request_id: extras.request_id,
-        who: extras.who,
-        expired,
-        page,
     };
-    let body = match app.pages.render(name, &frame) {
+    let render = |unique: &Unique<'_>| {
+        let frame = Frame {
+            fixed: &fixed,
+            varies: &varies,
+            csrf: unique.csrf,
+            request_id: unique.request_id,
+        };
+        app.pages.render(name, &frame)
+    };
+    let rendered = match varies.key(&unique).filter(|_| keep) {
+        Some(key) => app.pages.kept().page(&key, &unique, render),
+        None => render(&unique),
+    };
+    let body = match rendered {
         Ok(html) => html,
         Err(e) => {
             tracing::error!(template = name, error = %e, "template failed to render");
@@ -230,6 +287,7 @@ impl<'a> Message<'a> {
 
 impl Template for Message<'_> {
     const NAME: &'static str = "message.html";
+    const KEEP: bool = true;
 }
 
 /// `reauth.html`: the step-up password prompt; after it the browser goes on to `next`.
