@@ -77,8 +77,8 @@ REV=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 [[ -z $(git -C "$ROOT" status --porcelain -- src Cargo.toml Cargo.lock templates 2>/dev/null || true) ]] ||
     REV="$REV with uncommitted changes to the gateway"
 if [[ $SKIP_BUILD != 1 ]]; then
-    log "building: cargo build --release --example session_memory --example bare_hyper --example fixed_rate; scripts/pgo-build.sh"
-    (cd "$ROOT" && cargo build --release --example session_memory --example bare_hyper --example fixed_rate) ||
+    log "building: cargo build --release --example session_memory --example bare_hyper --example fixed_rate --example storm_clients; scripts/pgo-build.sh"
+    (cd "$ROOT" && cargo build --release --example session_memory --example bare_hyper --example fixed_rate --example storm_clients) ||
         die "the release build failed"
     "$ROOT/scripts/pgo-build.sh" || die "the profile-guided build failed (scripts/pgo-build.sh)"
 fi

@@ -12,7 +12,8 @@
 # threads to these CPUs after start, a taskset list such as `1`, to compare placements), PIN=1
 # (place as bench/run.sh does: wrk, the keep-alive client, the upstream and redis on core 0,
 # Gatehouse and all its threads on core 1; the sign-in clients on core 0 under SCHED_IDLE; the
-# control's busy loop on core 1 only: see bench/storm.md), SKIP_BUILD=1,
+# control's busy loop on core 1 only: see bench/storm.md), STORM_REFUSED=1 (every sign-in carries a
+# wrong CSRF token and is refused before its hash: the storm's page traffic alone), SKIP_BUILD=1,
 # GATEHOUSE_BIN (implies SKIP_BUILD=1), REPORT (also write the report there), RESULTS (append the
 # figures there as records for bench/run.sh's report).
 set -euo pipefail
@@ -28,6 +29,7 @@ ROUNDS=${ROUNDS:-3}
 HASH_NICE=${HASH_NICE:-}
 HASH_CPUS=${HASH_CPUS:-}
 PIN=${PIN:-0}
+STORM_REFUSED=${STORM_REFUSED:-0}
 CONNECTIONS=${CONNECTIONS:-8}
 STORM_CLIENTS=${STORM_CLIENTS:-32}
 IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-10000}
@@ -37,13 +39,16 @@ BIN=${GATEHOUSE_BIN:-$ROOT/target/release/gatehouse}
 [[ -z ${GATEHOUSE_BIN:-} ]] || SKIP_BUILD=1
 # Gatehouse reads GATEHOUSE_* variables as config overrides and refuses unknown ones.
 unset GATEHOUSE_BIN
-CLIENTS_PY="$ROOT/bench/storm_clients.py"
+CLIENTS_PY="$ROOT/bench/hold_clients.py"
 
 [[ -z $HASH_NICE || $HASH_NICE =~ ^-?[0-9]+$ || $HASH_NICE == idle ]] ||
     die "HASH_NICE must be a nice value or 'idle' (got '$HASH_NICE')"
 [[ -z $HASH_CPUS || $HASH_CPUS =~ ^[0-9]+([-,][0-9]+)*$ ]] ||
     die "HASH_CPUS must be a CPU list such as 1 or 0,1 (got '$HASH_CPUS')"
 [[ $PIN == 0 || $PIN == 1 ]] || die "PIN must be 0 or 1 (got '$PIN')"
+[[ $STORM_REFUSED == 0 || $STORM_REFUSED == 1 ]] || die "STORM_REFUSED must be 0 or 1 (got '$STORM_REFUSED')"
+STORM_MODE=()
+[[ $STORM_REFUSED == 0 ]] || STORM_MODE=(refused)
 # ON_LOAD and ON_SERVER prefix what runs on the load's core and on the server's core (PIN=1).
 # ON_STORM runs the sign-in clients: pinned, they go under SCHED_IDLE beside wrk and the upstream,
 # which they would otherwise delay at normal priority (their own CPU is the harness's, not the
@@ -84,12 +89,15 @@ REV="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 [[ -z $(git -C "$ROOT" status --porcelain -- src Cargo.toml Cargo.lock 2>/dev/null || true) ]] ||
     REV="$REV with uncommitted changes"
 if [[ $SKIP_BUILD != 1 ]]; then
-    log "building: cargo build --release --bin gatehouse --example bare_hyper"
-    (cd "$ROOT" && cargo build --release --bin gatehouse --example bare_hyper) || die "cargo build --release failed"
+    log "building: cargo build --release --bin gatehouse --example bare_hyper --example storm_clients"
+    (cd "$ROOT" && cargo build --release --bin gatehouse --example bare_hyper --example storm_clients) ||
+        die "cargo build --release failed"
 fi
 [[ -x $BIN ]] || die "$BIN not found (build it, or unset SKIP_BUILD)"
 BARE_BIN=$ROOT/target/release/examples/bare_hyper
 [[ -x $BARE_BIN ]] || die "$BARE_BIN not found: cargo build --release --example bare_hyper"
+STORM_BIN=$ROOT/target/release/examples/storm_clients
+[[ -x $STORM_BIN ]] || die "$STORM_BIN not found: cargo build --release --example storm_clients"
 # The keep-alive test holds IDLE_CONNECTIONS sockets in the client and as many in the gateway.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 (($(ulimit -n) > IDLE_CONNECTIONS + 1000)) ||
@@ -305,7 +313,8 @@ for ((r = 1; r <= ROUNDS; r++)); do
     proxy_run "quiet-$r"
     log "round $r: $STORM_CLIENTS clients signing in continuously"
     rm -f "$TMP/stop"
-    "${ON_STORM[@]}" python3 "$CLIENTS_PY" storm "$GH_PORT" "$TMP/password" "$STORM_CLIENTS" "$TMP/stop" "$TMP/storm.out" &
+    "${ON_STORM[@]}" "$STORM_BIN" "$GH_PORT" "$TMP/password" "$STORM_CLIENTS" "$TMP/stop" "$TMP/storm.out" \
+        "${STORM_MODE[@]}" &
     STORM_PID=$!
     PIDS+=("$STORM_PID")
     sleep 5
@@ -328,7 +337,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
     STORM_OK=$((STORM_OK + ok)) STORM_BUSY=$((STORM_BUSY + busy)) STORM_OTHER=$((STORM_OTHER + other))
     STORM_SECS=$(awk -v a="$STORM_SECS" -v b="$secs" 'BEGIN { print a + b }')
 done
-((STORM_OK > 0)) || die "no login of the storm succeeded ($STORM_BUSY busy, $STORM_OTHER other)"
+((STORM_OK > 0 || STORM_REFUSED == 1)) || die "no login of the storm succeeded ($STORM_BUSY busy, $STORM_OTHER other)"
 STORM_HWM=$(peak_rss_kib "$GH_PID")
 sleep 3
 AFTER_STORM_RSS=$(rss_kib "$GH_PID")
@@ -385,7 +394,7 @@ done
 MEDIAN=$(printf '%s\n' "${RATIOS[@]}" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
 report() {
     cat <<EOF
-Run of \`bench/storm.sh\` at revision \`$REV\` on $(nproc) cores, $(date -u '+%Y-%m-%d %H:%M UTC')${HASH_NICE:+, hashing threads reniced to $HASH_NICE}${HASH_CPUS:+, hashing threads pinned to CPUs $HASH_CPUS}$([[ $PIN == 0 ]] || echo ", pinned: the load on core 0, Gatehouse on core 1").
+Run of \`bench/storm.sh\` at revision \`$REV\` on $(nproc) cores, $(date -u '+%Y-%m-%d %H:%M UTC')${HASH_NICE:+, hashing threads reniced to $HASH_NICE}${HASH_CPUS:+, hashing threads pinned to CPUs $HASH_CPUS}$([[ $PIN == 0 ]] || echo ", pinned: the load on core 0, Gatehouse on core 1")$([[ $STORM_REFUSED == 0 ]] || echo "; every sign-in refused before its hash (a wrong CSRF token)").
 
 | round | proxied GET (wrk -t1 -c$CONNECTIONS, ${DURATION} s) | req/s | p50 ms | p99 ms | Gatehouse CPU (cores) | others' CPU (cores) |
 |---|---|---|---|---|---|---|
