@@ -4,6 +4,7 @@
 //! rules, expiry and lockout are testable with fixed times.
 
 pub mod argon2_memory;
+pub mod argon2_steps;
 pub mod branding;
 pub mod calendar;
 pub mod client_ip;

@@ -12,6 +12,7 @@ use unicode_normalization::UnicodeNormalization;
 use zeroize::Zeroizing;
 
 use super::argon2_memory::Workspace;
+use super::argon2_steps::{Inputs, Steps};
 use super::secret::fill_random;
 
 /// The OWASP floor for argon2id (m=19 MiB, t=2, p=1), docs/security.md#password-hashing.
@@ -95,18 +96,88 @@ fn argon2<'k>(
     }
 }
 
+/// How a hash runs.
+pub enum Pace<'p> {
+    /// In one call to the `argon2` crate: on a thread that never delays the serving runtime.
+    AtOnce,
+    /// A few blocks at a time, with `pause` called between them: beside a busy serving runtime,
+    /// so that it never waits long for the core (src/domain/argon2_steps.rs). Shapes the
+    /// stepped code does not hash run at once.
+    Steps {
+        blocks: usize,
+        pause: &'p mut dyn FnMut(),
+    },
+}
+
+/// One argon2id computation's inputs.
+struct Job<'a> {
+    argon2: &'a Argon2<'a>,
+    version: Version,
+    password: &'a [u8],
+    salt: &'a [u8],
+    pepper: Option<&'a [u8]>,
+}
+
+impl Job<'_> {
+    /// Fills `out` with the tag.
+    fn run(&self, ws: &mut Workspace, pace: Pace<'_>, out: &mut [u8]) -> Result<(), HashError> {
+        let params = self.argon2.params();
+        if let Pace::Steps {
+            blocks: budget,
+            pause,
+        } = pace
+        {
+            let inputs = Inputs {
+                password: self.password,
+                salt: self.salt,
+                secret: self.pepper.unwrap_or_default(),
+                data: &[],
+                memory_kib: params.m_cost(),
+                passes: params.t_cost(),
+                lanes: params.p_cost(),
+                version: u32::from(self.version),
+                tag_len: out.len(),
+            };
+            // The crate checks the lengths it takes; the stepped code hashes the same inputs,
+            // so it runs only on inputs the crate accepts.
+            let checked = self.salt.len() >= argon2::MIN_SALT_LEN
+                && self.salt.len() <= argon2::MAX_SALT_LEN
+                && self.password.len() <= argon2::MAX_PWD_LEN;
+            let blocks = ws.blocks(params.block_count());
+            if let (true, Ok(mut steps)) = (checked, Steps::start(&inputs, blocks)) {
+                while !steps.step(budget) {
+                    pause();
+                }
+                steps.tag(out);
+                return Ok(());
+            }
+        }
+        let blocks = ws.blocks(params.block_count());
+        self.argon2
+            .hash_password_into_with_memory(self.password, self.salt, out, blocks)
+            .map_err(|e| HashError::Params(e.to_string()))
+    }
+}
+
 /// Hashes an (already normalised) password with a fresh 128-bit salt into a PHC string.
 pub fn hash(
     password: &str,
     params: &HashParams,
     pepper: Option<&[u8]>,
 ) -> Result<String, HashError> {
-    hash_in(&mut Workspace::new(), password, params, pepper)
+    hash_in(
+        &mut Workspace::new(),
+        Pace::AtOnce,
+        password,
+        params,
+        pepper,
+    )
 }
 
-/// [`hash`] in a caller's reusable working memory.
+/// [`hash`] in a caller's reusable working memory, run as `pace` says.
 pub fn hash_in(
     ws: &mut Workspace,
+    pace: Pace<'_>,
     password: &str,
     params: &HashParams,
     pepper: Option<&[u8]>,
@@ -115,10 +186,14 @@ pub fn hash_in(
     fill_random(&mut salt);
     let argon2 = argon2(params, Version::V0x13, pepper)?;
     let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
-    let blocks = ws.blocks(argon2.params().block_count());
-    argon2
-        .hash_password_into_with_memory(password.as_bytes(), &salt, &mut out, blocks)
-        .map_err(|e| HashError::Params(e.to_string()))?;
+    let job = Job {
+        argon2: &argon2,
+        version: Version::V0x13,
+        password: password.as_bytes(),
+        salt: &salt,
+        pepper,
+    };
+    job.run(ws, pace, &mut out)?;
     let phc = PasswordHash {
         algorithm: Algorithm::Argon2id.ident(),
         version: Some(Version::V0x13.into()),
@@ -133,12 +208,19 @@ pub fn hash_in(
 /// Verifies an (already normalised) password against a stored PHC string.
 /// Returns `Ok(false)` for a wrong password.
 pub fn verify(password: &str, stored: &str, pepper: Option<&[u8]>) -> Result<bool, HashError> {
-    verify_in(&mut Workspace::new(), password, stored, pepper)
+    verify_in(
+        &mut Workspace::new(),
+        Pace::AtOnce,
+        password,
+        stored,
+        pepper,
+    )
 }
 
-/// [`verify`] in a caller's reusable working memory.
+/// [`verify`] in a caller's reusable working memory, run as `pace` says.
 pub fn verify_in(
     ws: &mut Workspace,
+    pace: Pace<'_>,
     password: &str,
     stored: &str,
     pepper: Option<&[u8]>,
@@ -168,9 +250,14 @@ pub fn verify_in(
     let out = out
         .get_mut(..expected.len())
         .ok_or(HashError::BadStoredHash)?;
-    let blocks = ws.blocks(argon2.params().block_count());
-    argon2
-        .hash_password_into_with_memory(password.as_bytes(), salt.as_ref(), out, blocks)
+    let job = Job {
+        argon2: &argon2,
+        version,
+        password: password.as_bytes(),
+        salt: salt.as_ref(),
+        pepper,
+    };
+    job.run(ws, pace, out)
         .map_err(|_| HashError::BadStoredHash)?;
     // `Output`'s equality is constant-time.
     Ok(Output::new(out).is_ok_and(|computed| computed == expected))
@@ -340,6 +427,42 @@ mod tests {
         assert_eq!(verify("correct horse battery stapl", &h, None), Ok(false));
     }
 
+    /// Hashed in steps (the courier's floor beside a busy runtime), a hash is the same: a
+    /// stepped verify accepts what the crate hashed and refuses a wrong password, and what a
+    /// stepped hash stores verifies at once; the pause runs between steps.
+    #[test]
+    fn steps_hash_and_verify_as_the_crate_does() {
+        use argon2::PasswordHasher;
+        let mut ws = Workspace::new();
+        let mut pauses = 0;
+        let mut pause = || pauses += 1;
+        for version in [Version::V0x13, Version::V0x10] {
+            for pepper in [None, Some(&b"pepper-key"[..])] {
+                let theirs = argon2(&FAST, version, pepper)
+                    .unwrap()
+                    .hash_password_with_salt(b"pw", b"sixteen byte salt")
+                    .unwrap()
+                    .to_string();
+                for (pw, want) in [("pw", true), ("pv", false)] {
+                    let pace = Pace::Steps {
+                        blocks: 5,
+                        pause: &mut pause,
+                    };
+                    assert_eq!(verify_in(&mut ws, pace, pw, &theirs, pepper), Ok(want));
+                }
+            }
+        }
+        let pace = Pace::Steps {
+            blocks: 5,
+            pause: &mut pause,
+        };
+        let ours = hash_in(&mut ws, pace, "pw", &FAST, Some(b"k")).unwrap();
+        assert_eq!(verify("pw", &ours, Some(b"k")), Ok(true));
+        assert_eq!(verify("pv", &ours, Some(b"k")), Ok(false));
+        // 64 blocks in steps of 5: 12 pauses per hash, 9 hashes.
+        assert_eq!(pauses, 12 * 9);
+    }
+
     /// Hashing and verifying in our own working memory agrees with argon2's own PHC path, both
     /// ways, for both argon2 versions, with and without a pepper, and in a reused workspace.
     #[test]
@@ -354,18 +477,18 @@ mod tests {
                     .unwrap()
                     .to_string();
                 assert_eq!(
-                    verify_in(&mut ws, "pw", &theirs, pepper),
+                    verify_in(&mut ws, Pace::AtOnce, "pw", &theirs, pepper),
                     Ok(true),
                     "{theirs}"
                 );
                 assert_eq!(
-                    verify_in(&mut ws, "pv", &theirs, pepper),
+                    verify_in(&mut ws, Pace::AtOnce, "pv", &theirs, pepper),
                     Ok(false),
                     "{theirs}"
                 );
             }
         }
-        let ours = hash_in(&mut ws, "pw", &FAST, Some(b"k")).unwrap();
+        let ours = hash_in(&mut ws, Pace::AtOnce, "pw", &FAST, Some(b"k")).unwrap();
         let parsed = PasswordHash::new(&ours).unwrap();
         let check = argon2(&FAST, Version::V0x13, Some(b"k")).unwrap();
         assert!(check.verify_password(b"pw", &parsed).is_ok());

@@ -14,9 +14,14 @@
 //! `grace` after it arrived: the CPU is wanted elsewhere):
 //! - while the serving runtimes are not busy ([`Load`]), at once: the CPU is taken by other
 //!   programs, and a sign-in competes with them like any program (one core at most);
-//! - while they are busy, once per [`FLOOR_EVERY`] at most: a login storm over a saturating
-//!   proxy load gets that floor and whatever the spare threads find, and the sign-ins beyond
-//!   it wait in the fair queue and are then refused as busy ([`super::hasher`]).
+//! - while they are busy, in steps: [`STEP_BLOCKS`] blocks at a time with a rest of
+//!   [`STEP_REST`] after each (src/domain/argon2_steps.rs), and the next one no sooner than
+//!   [`FLOOR_EVERY`] after. A worker that wants the core back waits for one step (~30 µs), not
+//!   for a scheduler slice of a whole hash: run in one piece, this floor alone took a login
+//!   storm's proxied p99 from 0.3 to 3 ms on one core (bench/storm.md). A login storm over a
+//!   saturating proxy load gets that floor and whatever the spare threads find, and the
+//!   sign-ins beyond it wait in the fair queue and are then refused as busy
+//!   ([`super::hasher`]).
 //!
 //! A job the courier runs may still be on a spare thread, which then finishes it for nothing,
 //! on CPU nobody wanted; the first answer is the one delivered. Jobs are pure (verify, or hash
@@ -36,10 +41,17 @@ use std::time::{Duration, Instant};
 use super::AuthError;
 use super::runtime_load::Load;
 use crate::domain::argon2_memory::Workspace;
+use crate::domain::password::Pace;
 
-/// While the serving runtimes are busy, the courier hashes at most once per this long: a
-/// floor for sign-ins that costs the proxied requests ~2 % of one core.
-pub(super) const FLOOR_EVERY: Duration = Duration::from_secs(1);
+/// While the serving runtimes are busy, the courier starts a hash at most this long after the
+/// last one ended: a floor for sign-ins.
+pub(super) const FLOOR_EVERY: Duration = Duration::from_millis(200);
+/// The floor's hash runs this many blocks (1 KiB each, about 30 µs of CPU together) at a time…
+pub(super) const STEP_BLOCKS: usize = 32;
+/// …and rests this long after each step while the runtimes stay busy: about 3 % of one core,
+/// in slices short enough that a worker waiting for the core waits no longer than one step. A
+/// hash at the default cost then takes about 1.3 s (bench/storm.md).
+pub(super) const STEP_REST: Duration = Duration::from_millis(1);
 /// How long an idle hashing thread keeps argon2's memory for the next job before it gives it
 /// back to the OS (src/domain/argon2_memory.rs).
 pub(super) const KEEP_MEMORY: Duration = Duration::from_secs(2);
@@ -48,7 +60,7 @@ const GRACE_BOUNDS: (Duration, Duration) = (Duration::from_millis(20), Duration:
 
 /// What a job leaves to deliver: run by the courier, once.
 pub(super) type Answer = Box<dyn FnOnce() + Send>;
-type Work = Box<dyn Fn(&mut Workspace) -> Answer + Send + Sync>;
+type Work = Box<dyn Fn(&mut Workspace, Pace<'_>) -> Answer + Send + Sync>;
 
 /// One hash, which may run on two threads, and its one answer.
 pub(super) struct Job {
@@ -61,7 +73,9 @@ pub(super) struct Job {
 }
 
 impl Job {
-    pub(super) fn new(work: impl Fn(&mut Workspace) -> Answer + Send + Sync + 'static) -> Self {
+    pub(super) fn new(
+        work: impl Fn(&mut Workspace, Pace<'_>) -> Answer + Send + Sync + 'static,
+    ) -> Self {
         Self {
             work: Box::new(work),
             answered: Mutex::new(None),
@@ -190,7 +204,7 @@ fn spare(slot: &Slot, shared: &Shared) {
             .take();
         if let Some(job) = job {
             if !job.delivered.load(Ordering::Acquire) {
-                let answer = (job.work)(&mut ws);
+                let answer = (job.work)(&mut ws, Pace::AtOnce);
                 *job.answered.lock().unwrap_or_else(PoisonError::into_inner) = Some(answer);
             }
             slot.busy.store(false, Ordering::Release);
@@ -344,7 +358,23 @@ impl Courier {
             .position(|p| p.job.since == oldest)
             .unwrap_or_default();
         let job = self.pending.swap_remove(i).job;
-        let answer = (job.work)(&mut self.ws);
+        let answer = if busy {
+            // Beside the busy runtime: a few blocks at a time, resting between them while the
+            // runtime stays busy, so that a worker never waits for more than one step.
+            let load = self.load.clone();
+            let mut pause = move || {
+                if load.busy() {
+                    std::thread::sleep(STEP_REST);
+                }
+            };
+            let pace = Pace::Steps {
+                blocks: STEP_BLOCKS,
+                pause: &mut pause,
+            };
+            (job.work)(&mut self.ws, pace)
+        } else {
+            (job.work)(&mut self.ws, Pace::AtOnce)
+        };
         job.delivered.store(true, Ordering::Release);
         answer();
         self.last_hash = Instant::now();

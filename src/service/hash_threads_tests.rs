@@ -21,7 +21,7 @@ fn threads(permits: usize, busy: bool) -> HashThreads {
 /// spare thread it first sleeps for `starve`: a spare the scheduler leaves without CPU.
 fn job(tag: usize, starve: Duration, out: &Sender<(usize, String, Instant)>) -> Job {
     let out = out.clone();
-    Job::new(move |_ws: &mut Workspace| {
+    Job::new(move |_ws: &mut Workspace, _pace: Pace<'_>| {
         let name = std::thread::current().name().unwrap_or_default().to_owned();
         if name.starts_with("gatehouse-hash-") {
             std::thread::sleep(starve);
@@ -93,7 +93,7 @@ fn patient(permits: usize) -> HashThreads {
 /// optionally makes it hold some.
 fn probe(touch: bool, out: &Sender<(String, bool)>) -> Job {
     let out = out.clone();
-    Job::new(move |ws: &mut Workspace| {
+    Job::new(move |ws: &mut Workspace, _pace: Pace<'_>| {
         let held = ws.is_held();
         if touch {
             ws.blocks(8);
@@ -180,6 +180,52 @@ fn the_courier_hashes_once_per_floor_while_the_runtimes_are_busy() {
             if !busy {
                 assert!(gap < FLOOR_EVERY / 2, "not busy: answers {gap:?} apart");
             }
+        }
+    }
+}
+
+/// What the courier's floor got: how it was paced, and how long three pauses took.
+fn pace_probe(out: &Sender<(String, Option<usize>, Duration)>) -> Job {
+    let out = out.clone();
+    Job::new(move |_ws: &mut Workspace, pace: Pace<'_>| {
+        let name = std::thread::current().name().unwrap_or_default().to_owned();
+        if name.starts_with("gatehouse-hash-") {
+            std::thread::sleep(Duration::from_secs(10));
+        }
+        let (blocks, rested) = match pace {
+            Pace::AtOnce => (None, Duration::ZERO),
+            Pace::Steps { blocks, pause } => {
+                let start = Instant::now();
+                for _ in 0..3 {
+                    pause();
+                }
+                (Some(blocks), start.elapsed())
+            }
+        };
+        let out = out.clone();
+        Box::new(move || {
+            let _ = out.send((name, blocks, rested));
+        }) as Answer
+    })
+}
+
+/// Beside busy runtimes the courier hashes in steps of `STEP_BLOCKS`, resting `STEP_REST`
+/// between them; beside quiet ones it hashes at once.
+#[test]
+fn the_courier_hashes_in_short_steps_only_beside_busy_runtimes() {
+    for busy in [true, false] {
+        let threads = threads(1, busy);
+        let (tx, rx) = channel();
+        threads.run(pace_probe(&tx));
+        let (name, blocks, rested) = rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("no answer in 10 s");
+        assert_eq!(name, "gatehouse-courier");
+        if busy {
+            assert_eq!(blocks, Some(STEP_BLOCKS));
+            assert!(rested >= STEP_REST * 3, "rested {rested:?} in 3 pauses");
+        } else {
+            assert_eq!(blocks, None, "at once while the runtimes are quiet");
         }
     }
 }

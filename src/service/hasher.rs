@@ -23,7 +23,7 @@ use super::hash_pool::{Claimant, HashPool, PoolLimits};
 use super::hash_threads::{Answer, HashThreads, Job};
 use super::runtime_load::RuntimeLoad;
 use crate::domain::argon2_memory::Workspace;
-use crate::domain::password::{self, HashParams};
+use crate::domain::password::{self, HashParams, Pace};
 use crate::domain::secret::SecretString;
 
 /// Longest wait for a hashing permit before the request is refused as busy.
@@ -83,8 +83,8 @@ impl Hasher {
         let stored: String = stored.map_or_else(|| self.dummy.to_string(), str::to_owned);
         let pepper = self.pepper.clone();
         let ok = self
-            .blocking(claimant, move |ws| {
-                password::verify_in(ws, &pw, &stored, pepper.as_deref())
+            .blocking(claimant, move |ws, pace| {
+                password::verify_in(ws, pace, &pw, &stored, pepper.as_deref())
             })
             .await?
             .map_err(|e| AuthError::Hash(e.into()))?;
@@ -96,8 +96,8 @@ impl Hasher {
     pub async fn hash(&self, password: &SecretString) -> Result<String, AuthError> {
         let pw = password::normalize(password.expose());
         let (params, pepper) = (self.params, self.pepper.clone());
-        self.blocking(Claimant::internal(), move |ws| {
-            password::hash_in(ws, &pw, &params, pepper.as_deref())
+        self.blocking(Claimant::internal(), move |ws, pace| {
+            password::hash_in(ws, pace, &pw, &params, pepper.as_deref())
         })
         .await?
         .map_err(|e| AuthError::Hash(e.into()))
@@ -123,7 +123,7 @@ impl Hasher {
     async fn blocking<T: Send + 'static>(
         &self,
         claimant: Claimant,
-        work: impl Fn(&mut Workspace) -> T + Send + Sync + 'static,
+        work: impl Fn(&mut Workspace, Pace<'_>) -> T + Send + Sync + 'static,
     ) -> Result<T, AuthError> {
         let permit = self
             .pool
@@ -135,16 +135,17 @@ impl Hasher {
         // hashing thread takes the pool's lock that tokio's threads take. Only the courier
         // delivers answers, so only it takes this lock.
         let reply = Arc::new(Mutex::new(Some((tx, permit))));
-        self.threads.run(Job::new(move |ws: &mut Workspace| {
-            let out = work(ws);
-            let reply = reply.clone();
-            Box::new(move || {
-                let taken = reply.lock().unwrap_or_else(PoisonError::into_inner).take();
-                if let Some((tx, permit)) = taken {
-                    let _ = tx.send((out, permit));
-                }
-            }) as Answer
-        }));
+        self.threads
+            .run(Job::new(move |ws: &mut Workspace, pace: Pace<'_>| {
+                let out = work(ws, pace);
+                let reply = reply.clone();
+                Box::new(move || {
+                    let taken = reply.lock().unwrap_or_else(PoisonError::into_inner).take();
+                    if let Some((tx, permit)) = taken {
+                        let _ = tx.send((out, permit));
+                    }
+                }) as Answer
+            }));
         let (out, permit) = rx
             .await
             .map_err(|_| AuthError::Hash("the hashing threads ended".into()))?;
@@ -173,7 +174,7 @@ mod tests {
         let hasher = Hasher::new(crate::domain::password::OWASP_MIN, None, 4).unwrap();
         let claimant = Claimant::new(IpAddr::V4(Ipv4Addr::LOCALHOST), "alice");
         let name = hasher
-            .blocking(claimant, |_| {
+            .blocking(claimant, |_, _| {
                 std::thread::current().name().map(str::to_owned)
             })
             .await
