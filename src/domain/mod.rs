@@ -3,6 +3,7 @@
 //! Every function that depends on time takes `now` (Unix seconds) as an argument so that
 //! rules, expiry and lockout are testable with fixed times.
 
+pub mod argon2_job;
 pub mod argon2_memory;
 pub mod argon2_steps;
 pub mod branding;

@@ -11,8 +11,9 @@ use thiserror::Error;
 use unicode_normalization::UnicodeNormalization;
 use zeroize::Zeroizing;
 
+use super::argon2_job::Job;
+pub use super::argon2_job::Pace;
 use super::argon2_memory::Workspace;
-use super::argon2_steps::{Inputs, Steps};
 use super::secret::fill_random;
 
 /// The OWASP floor for argon2id (m=19 MiB, t=2, p=1), docs/security.md#password-hashing.
@@ -93,69 +94,6 @@ fn argon2<'k>(
         Some(key) => Argon2::new_with_secret(key, Algorithm::Argon2id, version, p)
             .map_err(|_| HashError::Pepper),
         None => Ok(Argon2::new(Algorithm::Argon2id, version, p)),
-    }
-}
-
-/// How a hash runs.
-pub enum Pace<'p> {
-    /// In one call to the `argon2` crate: on a thread that never delays the serving runtime.
-    AtOnce,
-    /// A few blocks at a time, with `pause` called between them: beside a busy serving runtime,
-    /// so that it never waits long for the core (src/domain/argon2_steps.rs). Shapes the
-    /// stepped code does not hash run at once.
-    Steps {
-        blocks: usize,
-        pause: &'p mut dyn FnMut(),
-    },
-}
-
-/// One argon2id computation's inputs.
-struct Job<'a> {
-    argon2: &'a Argon2<'a>,
-    version: Version,
-    password: &'a [u8],
-    salt: &'a [u8],
-    pepper: Option<&'a [u8]>,
-}
-
-impl Job<'_> {
-    /// Fills `out` with the tag.
-    fn run(&self, ws: &mut Workspace, pace: Pace<'_>, out: &mut [u8]) -> Result<(), HashError> {
-        let params = self.argon2.params();
-        if let Pace::Steps {
-            blocks: budget,
-            pause,
-        } = pace
-        {
-            let inputs = Inputs {
-                password: self.password,
-                salt: self.salt,
-                secret: self.pepper.unwrap_or_default(),
-                data: &[],
-                memory_kib: params.m_cost(),
-                passes: params.t_cost(),
-                lanes: params.p_cost(),
-                version: u32::from(self.version),
-                tag_len: out.len(),
-            };
-            // The crate checks the lengths it takes; the stepped code hashes the same inputs,
-            // so it runs only on inputs the crate accepts.
-            let checked = self.salt.len() >= argon2::MIN_SALT_LEN
-                && self.salt.len() <= argon2::MAX_SALT_LEN
-                && self.password.len() <= argon2::MAX_PWD_LEN;
-            let blocks = ws.blocks(params.block_count());
-            if let (true, Ok(mut steps)) = (checked, Steps::start(&inputs, blocks)) {
-                while !steps.step(budget) {
-                    pause();
-                }
-                steps.tag(out);
-                return Ok(());
-            }
-        }
-        let blocks = ws.blocks(params.block_count());
-        self.argon2
-            .hash_password_into_with_memory(self.password, self.salt, out, blocks)
-            .map_err(|e| HashError::Params(e.to_string()))
     }
 }
 

@@ -18,7 +18,8 @@
 //!   [`STEP_REST`] after each (src/domain/argon2_steps.rs), and the next one no sooner than
 //!   [`FLOOR_EVERY`] after. A worker that wants the core back waits for one step (~30 µs), not
 //!   for a scheduler slice of a whole hash: run in one piece, this floor alone took a login
-//!   storm's proxied p99 from 0.3 to 3 ms on one core (bench/storm.md). A login storm over a
+//!   storm's proxied p99 from 0.3 to 3 ms on one core (bench/storm.md). Between steps the
+//!   courier goes on with its rounds (new jobs, the spare threads' answers). A login storm over a
 //!   saturating proxy load gets that floor and whatever the spare threads find, and the
 //!   sign-ins beyond it wait in the fair queue and are then refused as busy
 //!   ([`super::hasher`]).
@@ -263,19 +264,7 @@ struct Courier {
 impl Courier {
     fn run(mut self) {
         loop {
-            let arrived: Vec<_> = self
-                .shared
-                .inbox
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .drain(..)
-                .collect();
-            self.pending.extend(arrived.into_iter().map(|job| Pending {
-                job,
-                on_spare: false,
-            }));
-            self.deliver_answers();
-            self.hand_out();
+            tend(&self.shared, &self.spares, &mut self.pending);
             let wake = self.run_overdue();
             if self.shared.closed.load(Ordering::Acquire) && self.pending.is_empty() {
                 for (_, thread) in &self.spares {
@@ -295,47 +284,6 @@ impl Courier {
                 // Nothing pending and nothing held: asleep until a job or the end.
                 None => std::thread::park(),
             }
-        }
-    }
-
-    /// Delivers what the spare threads have answered.
-    fn deliver_answers(&mut self) {
-        self.pending.retain(|p| {
-            // Only tried: a spare thread holds this lock for an instant, but the scheduler may
-            // leave it waiting inside that instant.
-            let answer = match p.job.answered.try_lock() {
-                Ok(mut answered) => answered.take(),
-                Err(_) => None,
-            };
-            match answer {
-                Some(answer) => {
-                    p.job.delivered.store(true, Ordering::Release);
-                    answer();
-                    false
-                }
-                None => true,
-            }
-        });
-    }
-
-    /// Gives the jobs no spare thread has to the free spare threads, oldest first.
-    fn hand_out(&mut self) {
-        let mut free = self
-            .spares
-            .iter()
-            .filter(|(slot, _)| !slot.busy.load(Ordering::Acquire));
-        for p in self.pending.iter_mut().filter(|p| !p.on_spare) {
-            let Some((slot, thread)) = free.next() else {
-                return;
-            };
-            let Ok(mut mailbox) = slot.job.try_lock() else {
-                continue;
-            };
-            slot.busy.store(true, Ordering::Release);
-            *mailbox = Some(p.job.clone());
-            drop(mailbox);
-            p.on_spare = true;
-            thread.unpark();
         }
     }
 
@@ -361,8 +309,12 @@ impl Courier {
         let answer = if busy {
             // Beside the busy runtime: a few blocks at a time, resting between them while the
             // runtime stays busy, so that a worker never waits for more than one step.
-            let load = self.load.clone();
-            let mut pause = move || {
+            // Between steps the courier also does its usual rounds, so that the spare threads'
+            // answers and new jobs do not wait for the end of this hash (about 1.3 s).
+            let (load, shared, spares, pending) =
+                (&self.load, &self.shared, &self.spares, &mut self.pending);
+            let mut pause = || {
+                tend(shared, spares, pending);
                 if load.busy() {
                     std::thread::sleep(STEP_REST);
                 }
@@ -382,6 +334,63 @@ impl Courier {
             self.next_floor = self.last_hash + FLOOR_EVERY;
         }
         Some(Instant::now())
+    }
+}
+
+/// The courier's rounds: takes the jobs that arrived, delivers what the spare threads have
+/// answered, and gives the jobs no spare thread has to the free ones.
+fn tend(shared: &Shared, spares: &[(Arc<Slot>, Thread)], pending: &mut Vec<Pending>) {
+    let arrived: Vec<_> = shared
+        .inbox
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .drain(..)
+        .collect();
+    pending.extend(arrived.into_iter().map(|job| Pending {
+        job,
+        on_spare: false,
+    }));
+    deliver_answers(pending);
+    hand_out(spares, pending);
+}
+
+/// Delivers what the spare threads have answered.
+fn deliver_answers(pending: &mut Vec<Pending>) {
+    pending.retain(|p| {
+        // Only tried: a spare thread holds this lock for an instant, but the scheduler may
+        // leave it waiting inside that instant.
+        let answer = match p.job.answered.try_lock() {
+            Ok(mut answered) => answered.take(),
+            Err(_) => None,
+        };
+        match answer {
+            Some(answer) => {
+                p.job.delivered.store(true, Ordering::Release);
+                answer();
+                false
+            }
+            None => true,
+        }
+    });
+}
+
+/// Gives the jobs no spare thread has to the free spare threads, oldest first.
+fn hand_out(spares: &[(Arc<Slot>, Thread)], pending: &mut [Pending]) {
+    let mut free = spares
+        .iter()
+        .filter(|(slot, _)| !slot.busy.load(Ordering::Acquire));
+    for p in pending.iter_mut().filter(|p| !p.on_spare) {
+        let Some((slot, thread)) = free.next() else {
+            return;
+        };
+        let Ok(mut mailbox) = slot.job.try_lock() else {
+            continue;
+        };
+        slot.busy.store(true, Ordering::Release);
+        *mailbox = Some(p.job.clone());
+        drop(mailbox);
+        p.on_spare = true;
+        thread.unpark();
     }
 }
 

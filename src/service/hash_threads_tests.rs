@@ -229,3 +229,42 @@ fn the_courier_hashes_in_short_steps_only_beside_busy_runtimes() {
         }
     }
 }
+
+/// While the courier hashes in steps (beside busy runtimes, about 1.3 s a hash), it goes on
+/// handing out jobs and delivering the spare threads' answers between its steps.
+#[test]
+fn the_courier_delivers_spare_answers_between_its_steps() {
+    let threads = threads(2, true);
+    let (started_tx, started) = channel();
+    let (tx, rx) = channel();
+    let slow = {
+        let tx = tx.clone();
+        Job::new(move |_ws: &mut Workspace, pace: Pace<'_>| {
+            let name = std::thread::current().name().unwrap_or_default().to_owned();
+            if name.starts_with("gatehouse-hash-") {
+                std::thread::sleep(Duration::from_secs(10));
+            }
+            if let Pace::Steps { pause, .. } = pace {
+                let _ = started_tx.send(());
+                // About 1.5 s of steps.
+                for _ in 0..1500 {
+                    pause();
+                }
+            }
+            let tx = tx.clone();
+            Box::new(move || {
+                let _ = tx.send((0, name, Instant::now()));
+            }) as Answer
+        })
+    };
+    threads.run(slow);
+    started
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the courier took the overdue job");
+    threads.run(job(1, Duration::ZERO, &tx));
+    let (first, name, _) = answer(&rx);
+    assert_eq!(first, 1, "the quick job's answer comes first");
+    assert!(name.starts_with("gatehouse-hash-"), "{name}");
+    let (second, name, _) = answer(&rx);
+    assert_eq!((second, name.as_str()), (0, "gatehouse-courier"));
+}
