@@ -365,29 +365,40 @@ mod tests {
         assert_eq!(verify("correct horse battery stapl", &h, None), Ok(false));
     }
 
+    /// Both argon2 versions, with and without a pepper.
+    const SHAPES: [(Version, Option<&[u8]>); 4] = [
+        (Version::V0x13, None),
+        (Version::V0x13, Some(b"pepper-key")),
+        (Version::V0x10, None),
+        (Version::V0x10, Some(b"pepper-key")),
+    ];
+
+    /// "pw" hashed by the crate's own PHC path.
+    fn crates_own(version: Version, pepper: Option<&[u8]>) -> String {
+        use argon2::PasswordHasher;
+        argon2(&FAST, version, pepper)
+            .unwrap()
+            .hash_password_with_salt(b"pw", b"sixteen byte salt")
+            .unwrap()
+            .to_string()
+    }
+
     /// Hashed in steps (the courier's floor beside a busy runtime), a hash is the same: a
     /// stepped verify accepts what the crate hashed and refuses a wrong password, and what a
     /// stepped hash stores verifies at once; the pause runs between steps.
     #[test]
     fn steps_hash_and_verify_as_the_crate_does() {
-        use argon2::PasswordHasher;
         let mut ws = Workspace::new();
         let mut pauses = 0;
         let mut pause = || pauses += 1;
-        for version in [Version::V0x13, Version::V0x10] {
-            for pepper in [None, Some(&b"pepper-key"[..])] {
-                let theirs = argon2(&FAST, version, pepper)
-                    .unwrap()
-                    .hash_password_with_salt(b"pw", b"sixteen byte salt")
-                    .unwrap()
-                    .to_string();
-                for (pw, want) in [("pw", true), ("pv", false)] {
-                    let pace = Pace::Steps {
-                        blocks: 5,
-                        pause: &mut pause,
-                    };
-                    assert_eq!(verify_in(&mut ws, pace, pw, &theirs, pepper), Ok(want));
-                }
+        for (version, pepper) in SHAPES {
+            let theirs = crates_own(version, pepper);
+            for (pw, want) in [("pw", true), ("pv", false)] {
+                let pace = Pace::Steps {
+                    blocks: 5,
+                    pause: &mut pause,
+                };
+                assert_eq!(verify_in(&mut ws, pace, pw, &theirs, pepper), Ok(want));
             }
         }
         let pace = Pace::Steps {
@@ -405,26 +416,20 @@ mod tests {
     /// ways, for both argon2 versions, with and without a pepper, and in a reused workspace.
     #[test]
     fn agrees_with_the_crates_own_phc_path() {
-        use argon2::{PasswordHasher, PasswordVerifier};
+        use argon2::PasswordVerifier;
         let mut ws = Workspace::new();
-        for version in [Version::V0x13, Version::V0x10] {
-            for pepper in [None, Some(&b"pepper-key"[..])] {
-                let theirs = argon2(&FAST, version, pepper)
-                    .unwrap()
-                    .hash_password_with_salt(b"pw", b"sixteen byte salt")
-                    .unwrap()
-                    .to_string();
-                assert_eq!(
-                    verify_in(&mut ws, Pace::AtOnce, "pw", &theirs, pepper),
-                    Ok(true),
-                    "{theirs}"
-                );
-                assert_eq!(
-                    verify_in(&mut ws, Pace::AtOnce, "pv", &theirs, pepper),
-                    Ok(false),
-                    "{theirs}"
-                );
-            }
+        for (version, pepper) in SHAPES {
+            let theirs = crates_own(version, pepper);
+            assert_eq!(
+                verify_in(&mut ws, Pace::AtOnce, "pw", &theirs, pepper),
+                Ok(true),
+                "{theirs}"
+            );
+            assert_eq!(
+                verify_in(&mut ws, Pace::AtOnce, "pv", &theirs, pepper),
+                Ok(false),
+                "{theirs}"
+            );
         }
         let ours = hash_in(&mut ws, Pace::AtOnce, "pw", &FAST, Some(b"k")).unwrap();
         let parsed = PasswordHash::new(&ours).unwrap();

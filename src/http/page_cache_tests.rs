@@ -32,6 +32,14 @@ fn token(n: u32) -> String {
     format!("tok-{n}_AbZ")
 }
 
+/// A page holding a form with token `t`, and no request id.
+fn form_with(t: &str) -> Unique<'_> {
+    Unique {
+        csrf: Some(t),
+        request_id: None,
+    }
+}
+
 #[test]
 fn a_page_asked_for_again_is_filled_without_a_render_and_equals_a_fresh_render() {
     let cache = PageCache::new();
@@ -59,10 +67,7 @@ fn a_page_asked_for_again_is_filled_without_a_render_and_equals_a_fresh_render()
 fn another_context_is_another_page() {
     let cache = PageCache::new();
     let t = token(1);
-    let unique = Unique {
-        csrf: Some(&t),
-        request_id: None,
-    };
+    let unique = form_with(&t);
     for _ in 0..3 {
         ask(&cache, b"login|en|/", &unique, false);
     }
@@ -76,10 +81,7 @@ fn a_template_that_changes_a_unique_value_is_never_kept() {
     let mut renders = Vec::new();
     for n in 0..4 {
         let t = token(n);
-        let unique = Unique {
-            csrf: Some(&t),
-            request_id: None,
-        };
+        let unique = form_with(&t);
         let (out, r) = ask(&cache, b"shouting", &unique, true);
         assert_eq!(out, page(&unique, true));
         renders.push(r);

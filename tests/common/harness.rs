@@ -505,20 +505,28 @@ impl TestApp {
         rd: &str,
     ) -> reqwest::Response {
         let token = self.login_form(b).await;
-        b.send(
-            self.req(
-                reqwest::Method::POST,
-                &self.portal_host,
-                &self.portal("/login"),
-            )
-            .form(&[
-                ("username", user),
-                ("password", password),
-                ("csrf", &token),
-                ("rd", rd),
-            ]),
+        b.send(self.login_request(user, password, &token, rd)).await
+    }
+
+    /// The login form's POST with `token` (from a login page fetched before).
+    pub fn login_request(
+        &self,
+        user: &str,
+        password: &str,
+        token: &str,
+        rd: &str,
+    ) -> reqwest::RequestBuilder {
+        self.req(
+            reqwest::Method::POST,
+            &self.portal_host,
+            &self.portal("/login"),
         )
-        .await
+        .form(&[
+            ("username", user),
+            ("password", password),
+            ("csrf", token),
+            ("rd", rd),
+        ])
     }
 
     /// Logs in and asserts success.

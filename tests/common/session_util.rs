@@ -49,19 +49,9 @@ pub async fn login_from(app: &TestApp, user: &str, (ua, _, ip): (&str, &str, &st
     let csrf = extract_csrf(&page.text().await.unwrap());
     let resp = b
         .send(
-            app.req(
-                reqwest::Method::POST,
-                &app.portal_host,
-                &app.portal("/login"),
-            )
-            .header("user-agent", ua)
-            .header("x-forwarded-for", ip)
-            .form(&[
-                ("username", user),
-                ("password", PW),
-                ("csrf", &csrf),
-                ("rd", ""),
-            ]),
+            app.login_request(user, PW, &csrf, "")
+                .header("user-agent", ua)
+                .header("x-forwarded-for", ip),
         )
         .await;
     assert_eq!(resp.status(), 303, "{}", resp.text().await.unwrap());

@@ -56,18 +56,8 @@ async fn a_kept_login_page_gives_each_browser_its_own_token() {
     // The last browser's token in the first browser's form is refused.
     let (first, last) = (seen[0].0.cookie_header(), seen[4].1.clone());
     let swapped = app
-        .req(
-            reqwest::Method::POST,
-            &app.portal_host,
-            &app.portal("/login"),
-        )
+        .login_request("alice", PW, &last, "")
         .header("cookie", first)
-        .form(&[
-            ("username", "alice"),
-            ("password", PW),
-            ("csrf", &last),
-            ("rd", ""),
-        ])
         .send()
         .await
         .unwrap();
@@ -87,21 +77,7 @@ async fn a_kept_login_page_gives_each_browser_its_own_token() {
     });
     assert!(!session, "no session for a swapped token");
     for (mut b, token, _) in seen.into_iter().skip(2) {
-        let resp = b
-            .send(
-                app.req(
-                    reqwest::Method::POST,
-                    &app.portal_host,
-                    &app.portal("/login"),
-                )
-                .form(&[
-                    ("username", "alice"),
-                    ("password", PW),
-                    ("csrf", &token),
-                    ("rd", ""),
-                ]),
-            )
-            .await;
+        let resp = b.send(app.login_request("alice", PW, &token, "")).await;
         assert_eq!(
             resp.status(),
             303,

@@ -148,21 +148,7 @@ async fn a_redis_outage_under_load_fails_closed_and_heals_without_a_restart() {
     load.answered_in(DOWN).await;
     // The sign-in form posted while Redis is away (the form was fetched before): a page
     // that says so, and no session.
-    let resp = b
-        .send(
-            app.req(
-                reqwest::Method::POST,
-                &app.portal_host,
-                &app.portal("/login"),
-            )
-            .form(&[
-                ("username", "alice"),
-                ("password", PW),
-                ("csrf", &token),
-                ("rd", ""),
-            ]),
-        )
-        .await;
+    let resp = b.send(app.login_request("alice", PW, &token, "")).await;
     assert_eq!(resp.status(), 503);
     assert!(resp.text().await.unwrap().contains(UNAVAILABLE));
     assert!(
