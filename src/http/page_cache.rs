@@ -6,7 +6,7 @@
 //! are unique to one response: the CSRF token and the request id. Those are rendered as
 //! placeholders, so what is kept is the page cut at them, and each answer fills the cuts with
 //! its own values. The login page, which sign-in storms ask for hundreds of times a second,
-//! then costs about a tenth of a render (bench/storm.md).
+//! then costs about an eighth of what its rendering did (bench/storm.md).
 //!
 //! What keeps this exact:
 //! - The key is the whole context but the two unique values (their presence is in it), as
@@ -23,8 +23,9 @@
 //! What bounds it: a context is kept on its second sight only (one seen only once costs a
 //! key's bytes), keys longer than [`MAX_KEY`] are not kept, and everything kept is dropped at
 //! once when [`BUDGET`] bytes would be exceeded. A client sending endless distinct contexts
-//! (return addresses) therefore costs one render each, as before, plus, when it repeats each
-//! one exactly once, a second render: at most twice today's cost, and the memory stays bounded.
+//! (return addresses) therefore costs one render each, as without this cache, plus, when it
+//! repeats each one exactly once, a second render: at most twice that, and the memory stays
+//! bounded.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
