@@ -59,8 +59,9 @@ impl Job<'_> {
                 while !steps.step(budget) {
                     pause();
                 }
-                steps.tag(out);
-                return Ok(());
+                return steps
+                    .tag(out)
+                    .map_err(|_| HashError::Params("tag length".into()));
             }
         }
         let blocks = ws.blocks(params.block_count());

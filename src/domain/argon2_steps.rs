@@ -13,6 +13,7 @@
 
 use argon2::Block;
 use blake2::{Blake2b256, Blake2b512, Digest};
+use zeroize::Zeroize;
 
 /// Words in a block.
 const WORDS: usize = 128;
@@ -97,7 +98,7 @@ impl<'m> Steps<'m> {
             h0.update(le(part.len()));
             h0.update(part);
         }
-        let h0 = h0.finalize();
+        let mut h0 = h0.finalize();
         let mut bytes = [0u8; 1024];
         for lane in 0..lanes {
             for i in 0..2 {
@@ -108,6 +109,8 @@ impl<'m> Steps<'m> {
                 }
             }
         }
+        h0.as_mut_slice().zeroize();
+        bytes.zeroize();
         Ok(Self {
             memory,
             lanes,
@@ -165,8 +168,12 @@ impl<'m> Steps<'m> {
         self.at.0 == self.passes
     }
 
-    /// The tag, once [`Self::step`] said done.
-    pub fn tag(&self, out: &mut [u8]) {
+    /// The tag, once [`Self::step`] said done, into `out`, which must be as long as the tag
+    /// `start` was asked for.
+    pub fn tag(&self, out: &mut [u8]) -> Result<(), Unsupported> {
+        if out.len() != self.tag_len {
+            return Err(Unsupported);
+        }
         let mut last = [0u64; WORDS];
         for lane in 0..self.lanes {
             let block = self.memory[lane * self.lane_len + self.lane_len - 1].as_ref();
@@ -178,8 +185,11 @@ impl<'m> Steps<'m> {
         for (chunk, word) in bytes.chunks_exact_mut(8).zip(last) {
             chunk.copy_from_slice(&word.to_le_bytes());
         }
-        let len = self.tag_len.min(out.len());
-        long_hash(&[&bytes], &mut out[..len]);
+        long_hash(&[&bytes], out);
+        // As the crate does: what the tag came from does not outlive it.
+        last.zeroize();
+        bytes.zeroize();
+        Ok(())
     }
 
     fn next_addresses(&mut self) {
@@ -249,7 +259,8 @@ fn words(block: &Block) -> &[u64; WORDS] {
 fn long_hash(inputs: &[&[u8]], out: &mut [u8]) {
     let len = u32::try_from(out.len()).unwrap_or(u32::MAX).to_le_bytes();
     if out.len() <= 64 {
-        // The only short lengths asked for: the tag lengths `start` accepts.
+        // The only short lengths asked for are the tag lengths `start` accepts, 32 and 64
+        // (`tag` refuses any other): a BLAKE2b-512 truncated would not be BLAKE2b of that length.
         if out.len() == 32 {
             let mut h = Blake2b256::new();
             h.update(len);

@@ -16,7 +16,7 @@
 //!   programs, and a sign-in competes with them like any program (one core at most);
 //! - while they are busy, in steps: [`STEP_BLOCKS`] blocks at a time with a rest of
 //!   [`STEP_REST`] after each (src/domain/argon2_steps.rs), and the next one no sooner than
-//!   [`FLOOR_EVERY`] after. A worker that wants the core back waits for one step (~30 µs), not
+//!   [`FLOOR_EVERY`] after. A worker that wants the core back waits for one step (~35 µs), not
 //!   for a scheduler slice of a whole hash: run in one piece, this floor alone took a login
 //!   storm's proxied p99 from 0.3 to 3 ms on one core (bench/storm.md). Between steps the
 //!   courier goes on with its rounds (new jobs, the spare threads' answers). A login storm over a
@@ -44,10 +44,11 @@ use super::runtime_load::Load;
 use crate::domain::argon2_memory::Workspace;
 use crate::domain::password::Pace;
 
-/// While the serving runtimes are busy, the courier starts a hash at most this long after the
-/// last one ended: a floor for sign-ins.
-pub(super) const FLOOR_EVERY: Duration = Duration::from_millis(200);
-/// The floor's hash runs this many blocks (1 KiB each, about 30 µs of CPU together) at a time…
+/// While the serving runtimes are busy, the courier starts a hash no sooner than this after
+/// the last one ended: a floor for sign-ins of about one per 2.3 s under a load that fills the
+/// core (a stepped hash takes about 1.3 s).
+pub(super) const FLOOR_EVERY: Duration = Duration::from_secs(1);
+/// The floor's hash runs this many blocks (1 KiB each, about 35 µs of CPU together) at a time…
 pub(super) const STEP_BLOCKS: usize = 32;
 /// …and rests this long after each step while the runtimes stay busy: about 3 % of one core,
 /// in slices short enough that a worker waiting for the core waits no longer than one step. A
