@@ -174,12 +174,6 @@ pub(crate) struct PageCache {
     inner: Mutex<Inner>,
 }
 
-impl Default for PageCache {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl PageCache {
     /// An empty cache with a fresh marker.
     pub(crate) fn new() -> Self {

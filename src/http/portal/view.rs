@@ -219,7 +219,8 @@ fn framed<T: Serialize>(
         };
         app.pages.render(name, &frame)
     };
-    let rendered = match varies.key(&unique).filter(|_| keep) {
+    // Only a page that may be kept pays for its key.
+    let rendered = match keep.then(|| varies.key(&unique)).flatten() {
         Some(key) => app.pages.kept().page(&key, &unique, render),
         None => render(&unique),
     };
