@@ -13,7 +13,10 @@
 # (place as bench/run.sh does: wrk, the keep-alive client, the upstream and redis on core 0,
 # Gatehouse and all its threads on core 1; the sign-in clients on core 0 under SCHED_IDLE; the
 # control's busy loop on core 1 only: see bench/storm.md), STORM_REFUSED=1 (every sign-in carries a
-# wrong CSRF token and is refused before its hash: the storm's page traffic alone), SKIP_BUILD=1,
+# wrong CSRF token and is refused before its hash: the storm's page traffic alone), CONTROL_WORK
+# (what the control's idle-priority loops do: `spin`, the default, a shell busy loop; `hash`, one
+# `gatehouse hash-password` after another, argon2id at the default cost outside the gateway, to tell
+# the memory traffic of hashing apart from Gatehouse's scheduling), SKIP_BUILD=1,
 # GATEHOUSE_BIN (implies SKIP_BUILD=1), REPORT (also write the report there), RESULTS (append the
 # figures there as records for bench/run.sh's report).
 set -euo pipefail
@@ -30,6 +33,7 @@ HASH_NICE=${HASH_NICE:-}
 HASH_CPUS=${HASH_CPUS:-}
 PIN=${PIN:-0}
 STORM_REFUSED=${STORM_REFUSED:-0}
+CONTROL_WORK=${CONTROL_WORK:-spin}
 CONNECTIONS=${CONNECTIONS:-8}
 STORM_CLIENTS=${STORM_CLIENTS:-32}
 IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-10000}
@@ -47,6 +51,7 @@ CLIENTS_PY="$ROOT/bench/hold_clients.py"
     die "HASH_CPUS must be a CPU list such as 1 or 0,1 (got '$HASH_CPUS')"
 [[ $PIN == 0 || $PIN == 1 ]] || die "PIN must be 0 or 1 (got '$PIN')"
 [[ $STORM_REFUSED == 0 || $STORM_REFUSED == 1 ]] || die "STORM_REFUSED must be 0 or 1 (got '$STORM_REFUSED')"
+[[ $CONTROL_WORK == spin || $CONTROL_WORK == hash ]] || die "CONTROL_WORK must be spin or hash (got '$CONTROL_WORK')"
 STORM_MODE=()
 [[ $STORM_REFUSED == 0 ]] || STORM_MODE=(refused)
 # ON_LOAD and ON_SERVER prefix what runs on the load's core and on the server's core (PIN=1).
@@ -324,6 +329,8 @@ for ((r = 1; r <= ROUNDS; r++)); do
     unset STORM_PID
     for c in "${CONTROL_CPUS[@]}"; do
         spin=(chrt --idle 0 sh -c 'while :; do :; done')
+        [[ $CONTROL_WORK == spin ]] ||
+            spin=(chrt --idle 0 sh -c 'while :; do echo storm-control | "$1" hash-password >/dev/null || exit 1; done' sh "$BIN")
         [[ $PIN == 0 ]] || spin=(taskset -c "$c" "${spin[@]}")
         "${spin[@]}" &
         SPINNERS+=("$!")
@@ -400,7 +407,7 @@ Run of \`bench/storm.sh\` at revision \`$REV\` on $(nproc) cores, $(date -u '+%Y
 |---|---|---|---|---|---|---|
 $ROWS_MD
 p99 storm / quiet per round: ${RATIOS[*]}; median **$MEDIAN** (target ≤ 1.2). The control
-(a SCHED_IDLE busy loop on CPUs ${CONTROL_CPUS[*]}, no sign-ins) / quiet per round: ${CONTROLS[*]}. The storms made
+(SCHED_IDLE $([[ $CONTROL_WORK == spin ]] && echo "busy loops" || echo "argon2id hashes outside the gateway") on CPUs ${CONTROL_CPUS[*]}, no sign-ins) / quiet per round: ${CONTROLS[*]}. The storms made
 $STORM_OK logins ($STORM_BUSY refused as busy, $STORM_OTHER other) in $STORM_SECS s.
 
 | memory (Gatehouse, memory sessions) | figure |
