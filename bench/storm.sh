@@ -337,6 +337,10 @@ for ((r = 1; r <= ROUNDS; r++)); do
         PIDS+=("$!")
     done
     proxy_run "control-$r"
+    # A control loop that ended (a failed hash-password) would leave a quiet run labelled control.
+    for pid in "${SPINNERS[@]}"; do
+        kill -0 "$pid" 2>/dev/null || die "round $r: the control's loop ended early (CONTROL_WORK=$CONTROL_WORK)"
+    done
     kill "${SPINNERS[@]}" 2>/dev/null || true
     wait "${SPINNERS[@]}" 2>/dev/null || true
     SPINNERS=()
