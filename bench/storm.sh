@@ -16,7 +16,10 @@
 # wrong CSRF token and is refused before its hash: the storm's page traffic alone), CONTROL_WORK
 # (what the control's idle-priority loops do: `spin`, the default, a shell busy loop; `hash`, one
 # `gatehouse hash-password` after another, argon2id at the default cost outside the gateway, to tell
-# the memory traffic of hashing apart from Gatehouse's scheduling), SKIP_BUILD=1,
+# the memory traffic of hashing apart from Gatehouse's scheduling), STORM_AT (where the sign-in
+# clients go: `gatehouse`, the default; `standin`, an nginx on Gatehouse's core serving a static
+# copy of the login form's cookie and token and refusing every POST, as Gatehouse refuses a wrong
+# token: the same page traffic answered by nginx beside Gatehouse), SKIP_BUILD=1,
 # GATEHOUSE_BIN (implies SKIP_BUILD=1), REPORT (also write the report there), RESULTS (append the
 # figures there as records for bench/run.sh's report).
 set -euo pipefail
@@ -34,6 +37,7 @@ HASH_CPUS=${HASH_CPUS:-}
 PIN=${PIN:-0}
 STORM_REFUSED=${STORM_REFUSED:-0}
 CONTROL_WORK=${CONTROL_WORK:-spin}
+STORM_AT=${STORM_AT:-gatehouse}
 CONNECTIONS=${CONNECTIONS:-8}
 STORM_CLIENTS=${STORM_CLIENTS:-32}
 IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-10000}
@@ -52,6 +56,9 @@ CLIENTS_PY="$ROOT/bench/hold_clients.py"
 [[ $PIN == 0 || $PIN == 1 ]] || die "PIN must be 0 or 1 (got '$PIN')"
 [[ $STORM_REFUSED == 0 || $STORM_REFUSED == 1 ]] || die "STORM_REFUSED must be 0 or 1 (got '$STORM_REFUSED')"
 [[ $CONTROL_WORK == spin || $CONTROL_WORK == hash ]] || die "CONTROL_WORK must be spin or hash (got '$CONTROL_WORK')"
+[[ $STORM_AT == gatehouse || $STORM_AT == standin ]] || die "STORM_AT must be gatehouse or standin (got '$STORM_AT')"
+# The stand-in refuses every sign-in: the clients send wrong tokens to it, as with STORM_REFUSED=1.
+[[ $STORM_AT == gatehouse ]] || STORM_REFUSED=1
 STORM_MODE=()
 [[ $STORM_REFUSED == 0 ]] || STORM_MODE=(refused)
 # ON_LOAD and ON_SERVER prefix what runs on the load's core and on the server's core (PIN=1).
@@ -125,8 +132,9 @@ trap cleanup EXIT
 trap 'log interrupted; exit 130' INT
 trap 'log terminated; exit 143' TERM
 
-mapfile -t PORTS < <(free_ports 5)
+mapfile -t PORTS < <(free_ports 6)
 UP_PORT=${PORTS[0]} REDIS_PORT=${PORTS[1]} GH_PORT=${PORTS[2]} GH_REDIS_PORT=${PORTS[3]} BARE_PORT=${PORTS[4]}
+STANDIN_PORT=${PORTS[5]}
 
 # --- upstream and redis --------------------------------------------------------------------------
 mkdir -p "$TMP/upstream"
@@ -153,6 +161,39 @@ wait_http 10 "$UP_PID" "http://127.0.0.1:$UP_PORT/" || die "upstream nginx did n
     --dir "$TMP" >"$TMP/redis.log" 2>&1 &
 REDIS_PID=$!
 PIDS+=("$REDIS_PID")
+
+# STORM_AT=standin: the login form's traffic answered by nginx on Gatehouse's core. GET gives the
+# CSRF cookie and a token in the page as Gatehouse's does; every POST is refused with 403.
+STORM_PORT=$GH_PORT
+if [[ $STORM_AT == standin ]]; then
+    mkdir -p "$TMP/standin"
+    cat >"$TMP/standin.conf" <<EOF
+daemon off;
+worker_processes 1;
+pid $TMP/standin.pid;
+error_log $TMP/standin-error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $TMP/standin/body;
+    proxy_temp_path $TMP/standin/proxy;
+    keepalive_requests 1000000;
+    server {
+        listen 127.0.0.1:$STANDIN_PORT;
+        location = /_gatehouse/login {
+            if (\$request_method = POST) { return 403 "refused\n"; }
+            add_header Set-Cookie "__Host-gatehouse_csrf=standin; Path=/; Secure; HttpOnly; SameSite=Strict";
+            return 200 '<form method="post"><input type="hidden" name="csrf" value="standin"></form>\n';
+        }
+    }
+}
+EOF
+    "${ON_SERVER[@]}" nginx -p "$TMP/" -c "$TMP/standin.conf" -e "$TMP/standin-error.log" >"$TMP/standin.out" 2>&1 &
+    STANDIN_PID=$!
+    PIDS+=("$STANDIN_PID")
+    wait_http 10 "$STANDIN_PID" "http://127.0.0.1:$STANDIN_PORT/_gatehouse/login" || die "the stand-in nginx did not start"
+    STORM_PORT=$STANDIN_PORT
+fi
 for ((i = 0; i < 100; i++)); do
     [[ $(redis-cli -p "$REDIS_PORT" ping 2>/dev/null || true) == PONG ]] && break
     sleep 0.1
@@ -318,7 +359,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
     proxy_run "quiet-$r"
     log "round $r: $STORM_CLIENTS clients signing in continuously"
     rm -f "$TMP/stop"
-    "${ON_STORM[@]}" "$STORM_BIN" "$GH_PORT" "$TMP/password" "$STORM_CLIENTS" "$TMP/stop" "$TMP/storm.out" \
+    "${ON_STORM[@]}" "$STORM_BIN" "$STORM_PORT" "$TMP/password" "$STORM_CLIENTS" "$TMP/stop" "$TMP/storm.out" \
         "${STORM_MODE[@]}" &
     STORM_PID=$!
     PIDS+=("$STORM_PID")
@@ -405,7 +446,7 @@ done
 MEDIAN=$(printf '%s\n' "${RATIOS[@]}" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
 report() {
     cat <<EOF
-Run of \`bench/storm.sh\` at revision \`$REV\` on $(nproc) cores, $(date -u '+%Y-%m-%d %H:%M UTC')${HASH_NICE:+, hashing threads reniced to $HASH_NICE}${HASH_CPUS:+, hashing threads pinned to CPUs $HASH_CPUS}$([[ $PIN == 0 ]] || echo ", pinned: the load on core 0, Gatehouse on core 1")$([[ $STORM_REFUSED == 0 ]] || echo "; every sign-in refused before its hash (a wrong CSRF token)").
+Run of \`bench/storm.sh\` at revision \`$REV\` on $(nproc) cores, $(date -u '+%Y-%m-%d %H:%M UTC')${HASH_NICE:+, hashing threads reniced to $HASH_NICE}${HASH_CPUS:+, hashing threads pinned to CPUs $HASH_CPUS}$([[ $PIN == 0 ]] || echo ", pinned: the load on core 0, Gatehouse on core 1")$([[ $STORM_REFUSED == 0 ]] || echo "; every sign-in refused before its hash (a wrong CSRF token)")$([[ $STORM_AT == gatehouse ]] || echo ", by a stand-in nginx on Gatehouse's core").
 
 | round | proxied GET (wrk -t1 -c$CONNECTIONS, ${DURATION} s) | req/s | p50 ms | p99 ms | Gatehouse CPU (cores) | others' CPU (cores) |
 |---|---|---|---|---|---|---|
