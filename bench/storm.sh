@@ -137,21 +137,25 @@ UP_PORT=${PORTS[0]} REDIS_PORT=${PORTS[1]} GH_PORT=${PORTS[2]} GH_REDIS_PORT=${P
 STANDIN_PORT=${PORTS[5]}
 
 # --- upstream and redis --------------------------------------------------------------------------
-mkdir -p "$TMP/upstream"
-cat >"$TMP/upstream.conf" <<EOF
+# small_nginx NAME SERVER: a one-worker nginx config at $TMP/NAME.conf with that server block.
+small_nginx() {
+    mkdir -p "$TMP/$1"
+    cat >"$TMP/$1.conf" <<EOF
 daemon off;
 worker_processes 1;
-pid $TMP/upstream.pid;
-error_log $TMP/upstream-error.log warn;
+pid $TMP/$1.pid;
+error_log $TMP/$1-error.log warn;
 events { worker_connections 4096; }
 http {
     access_log off;
-    client_body_temp_path $TMP/upstream/body;
-    proxy_temp_path $TMP/upstream/proxy;
+    client_body_temp_path $TMP/$1/body;
+    proxy_temp_path $TMP/$1/proxy;
     keepalive_requests 1000000;
-    server { listen 127.0.0.1:$UP_PORT; location / { return 200 "ok\n"; } }
+    $2
 }
 EOF
+}
+small_nginx upstream "server { listen 127.0.0.1:$UP_PORT; location / { return 200 \"ok\\n\"; } }"
 "${ON_LOAD[@]}" nginx -p "$TMP/" -c "$TMP/upstream.conf" -e "$TMP/upstream-error.log" >"$TMP/upstream.out" 2>&1 &
 UP_PID=$!
 PIDS+=("$UP_PID")
@@ -166,28 +170,14 @@ PIDS+=("$REDIS_PID")
 # CSRF cookie and a token in the page as Gatehouse's does; every POST is refused with 403.
 STORM_PORT=$GH_PORT
 if [[ $STORM_AT == standin ]]; then
-    mkdir -p "$TMP/standin"
-    cat >"$TMP/standin.conf" <<EOF
-daemon off;
-worker_processes 1;
-pid $TMP/standin.pid;
-error_log $TMP/standin-error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $TMP/standin/body;
-    proxy_temp_path $TMP/standin/proxy;
-    keepalive_requests 1000000;
-    server {
+    small_nginx standin "server {
         listen 127.0.0.1:$STANDIN_PORT;
         location = /_gatehouse/login {
-            if (\$request_method = POST) { return 403 "refused\n"; }
-            add_header Set-Cookie "__Host-gatehouse_csrf=standin; Path=/; Secure; HttpOnly; SameSite=Strict";
-            return 200 '<form method="post"><input type="hidden" name="csrf" value="standin"></form>\n';
+            if (\$request_method = POST) { return 403 \"refused\\n\"; }
+            add_header Set-Cookie \"__Host-gatehouse_csrf=standin; Path=/; Secure; HttpOnly; SameSite=Strict\";
+            return 200 '<form method=\"post\"><input type=\"hidden\" name=\"csrf\" value=\"standin\"></form>\\n';
         }
-    }
-}
-EOF
+    }"
     "${ON_SERVER[@]}" nginx -p "$TMP/" -c "$TMP/standin.conf" -e "$TMP/standin-error.log" >"$TMP/standin.out" 2>&1 &
     STANDIN_PID=$!
     PIDS+=("$STANDIN_PID")
