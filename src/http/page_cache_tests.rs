@@ -40,24 +40,36 @@ fn form_with(t: &str) -> Unique<'_> {
     }
 }
 
+/// Asks for the page of `key` four times, each with a fresh token (and `request_id`): every
+/// answer must be the page with its own values. Returns the renders each answer took.
+fn four_answers(
+    cache: &PageCache,
+    key: &[u8],
+    shout: bool,
+    request_id: Option<&str>,
+) -> Vec<usize> {
+    (0..4)
+        .map(|n| {
+            let t = token(n);
+            let unique = Unique {
+                csrf: Some(&t),
+                request_id,
+            };
+            let (out, r) = ask(cache, key, &unique, shout);
+            assert_eq!(
+                out,
+                page(&unique, shout),
+                "answer {n} is the page with its own token"
+            );
+            r
+        })
+        .collect()
+}
+
 #[test]
 fn a_page_asked_for_again_is_filled_without_a_render_and_equals_a_fresh_render() {
     let cache = PageCache::new();
-    let mut renders = Vec::new();
-    for n in 0..4 {
-        let t = token(n);
-        let unique = Unique {
-            csrf: Some(&t),
-            request_id: Some("req42"),
-        };
-        let (out, r) = ask(&cache, b"login|en|/", &unique, false);
-        assert_eq!(
-            out,
-            page(&unique, false),
-            "answer {n} is the page with its own token"
-        );
-        renders.push(r);
-    }
+    let renders = four_answers(&cache, b"login|en|/", false, Some("req42"));
     // First sight renders once, the second twice (the check), then none.
     assert_eq!(renders, [1, 2, 0, 0]);
     assert_eq!(cache.kept().0, 1);
@@ -78,14 +90,7 @@ fn another_context_is_another_page() {
 #[test]
 fn a_template_that_changes_a_unique_value_is_never_kept() {
     let cache = PageCache::new();
-    let mut renders = Vec::new();
-    for n in 0..4 {
-        let t = token(n);
-        let unique = form_with(&t);
-        let (out, r) = ask(&cache, b"shouting", &unique, true);
-        assert_eq!(out, page(&unique, true));
-        renders.push(r);
-    }
+    let renders = four_answers(&cache, b"shouting", true, None);
     assert_eq!(renders, [1, 2, 1, 1]);
     assert_eq!(cache.kept().0, 0);
 }
