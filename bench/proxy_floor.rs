@@ -11,7 +11,8 @@
 //! - `raw`: our own parsing and writing on both sides;
 //! - `hyper-server`: hyper's HTTP/1 server facing the client (where request smuggling would be
 //!   fought), our own client towards the upstream;
-//! - `hyper-both`: hyper on both sides, as Gatehouse, with the same least work in between.
+//! - `hyper-both`: hyper on both sides, the answer's body streamed through and its connection
+//!   given back at its end, as Gatehouse's hyper client does.
 //!
 //! A measurement, never a gateway: it answers GET and HEAD without bodies only, trusts the
 //! upstream's framing, has no deadlines, limits or TLS. What it does cost is a floor under what
@@ -62,7 +63,6 @@ enum Shape {
     Raw,
     HyperServer,
     HyperBoth,
-    HyperInline,
 }
 
 thread_local! {
@@ -75,14 +75,13 @@ fn main() -> io::Result<()> {
     let (Some(port), Some(upstream), Some(session)) = (args.get(1), args.get(2), args.get(3))
     else {
         return Err(io::Error::other(
-            "usage: proxy_floor PORT UPSTREAM_PORT SESSION_ID [raw|hyper-server|hyper-both|hyper-inline]",
+            "usage: proxy_floor PORT UPSTREAM_PORT SESSION_ID [raw|hyper-server|hyper-both]",
         ));
     };
     let shape = match args.get(4).map_or("raw", String::as_str) {
         "raw" => Shape::Raw,
         "hyper-server" => Shape::HyperServer,
         "hyper-both" => Shape::HyperBoth,
-        "hyper-inline" => Shape::HyperInline,
         other => return Err(io::Error::other(format!("unknown shape {other}"))),
     };
     let port: u16 = port.parse().map_err(io::Error::other)?;
@@ -109,16 +108,6 @@ fn main() -> io::Result<()> {
                     Shape::HyperBoth => {
                         hyper_shapes::serve(stream, peer.ip(), upstream, sessions, Client::Hyper)
                             .await
-                    }
-                    Shape::HyperInline => {
-                        hyper_shapes::serve(
-                            stream,
-                            peer.ip(),
-                            upstream,
-                            sessions,
-                            Client::HyperInline,
-                        )
-                        .await
                     }
                 };
             });

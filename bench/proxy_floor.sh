@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Where a proxy on hyper loses to nginx: `bench/proxy_floor.rs` in its four shapes (our own
+# Where a proxy on hyper loses to nginx: `bench/proxy_floor.rs` in its three shapes (our own
 # HTTP/1 code on both sides; hyper's server with our own upstream client; hyper on both sides,
-# its client connection a task or driven inline), Gatehouse and the nginx plain proxy, each
+# as Gatehouse was before its own upstream client), Gatehouse and the nginx plain proxy, each
 # pinned to core 1 with wrk on core 0 (bench/run.sh's placement), in alternating rounds.
 # Prints each subject's req/s ÷ nginx's per round, the median and the p99s. A measurement
 # for deciding what to build, not one of the targets' figures.
@@ -48,7 +48,7 @@ start_nginx upstream 1 0 "$UP_PORT" "    server { listen 127.0.0.1:$UP_PORT; loc
 start_nginx proxy 1 1 "$NGINX_PORT" "$(plain_proxy "$NGINX_PORT")"
 start_gatehouse gatehouse memory "$GH_PORT" 1
 SESSION=$(python3 -c 'import secrets; print(secrets.token_urlsafe(24))')
-SHAPES=(raw hyper-server hyper-inline hyper-both)
+SHAPES=(raw hyper-server hyper-both)
 declare -A URL=([nginx]="http://127.0.0.1:$NGINX_PORT/" [gatehouse]="http://127.0.0.1:$GH_PORT/")
 declare -A COOKIE=([nginx]="" [gatehouse]="$GH_COOKIE")
 for shape in "${SHAPES[@]}"; do
@@ -104,15 +104,14 @@ for line in open(path):
 names = {
     "raw": "our own HTTP/1 code on both sides",
     "hyper-server": "hyper's server, our own upstream client",
-    "hyper-inline": "hyper on both sides, its client connection driven by the request",
-    "hyper-both": "hyper on both sides, its client connection a task (Gatehouse's shape)",
+    "hyper-both": "hyper on both sides, the answer's body streamed through",
     "gatehouse": "Gatehouse (memory sessions)",
 }
 print(f"`bench/proxy_floor.sh` at `{rev}`: {rounds} rounds of {duration} s, wrk -t1 -c{conns} on core 0, each subject on core 1.\n")
 print("| subject | req/s ÷ nginx, per round | median | p99 ms, per round |")
 print("|---|---|---:|---|")
 anchor = rps["nginx"]
-for s in ["raw", "hyper-server", "hyper-inline", "hyper-both", "gatehouse"]:
+for s in ["raw", "hyper-server", "hyper-both", "gatehouse"]:
     ratios = [rps[s][r] / anchor[r] for r in sorted(anchor)]
     print(f"| {names[s]} | {' '.join(f'{x:.2f}' for x in ratios)} | {statistics.median(ratios):.2f} | "
           f"{' '.join(f'{p99[s][r]:.2f}' for r in sorted(anchor))} |")

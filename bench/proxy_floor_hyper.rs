@@ -7,14 +7,15 @@ use std::convert::Infallible;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
-use std::task::Poll;
+use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode, header};
 use http_body::Body as _;
+use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Empty, Full};
 use hyper::body::Incoming;
-use hyper::client::conn::http1::{Connection, SendRequest};
+use hyper::client::conn::http1::SendRequest;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
@@ -24,14 +25,6 @@ use crate::{Sessions, Sink, exchange, signed_in, upstream_head};
 thread_local! {
     /// Idle hyper client connections to the upstream of this thread, newest last.
     static SENDERS: RefCell<Vec<SendRequest<Empty<Bytes>>>> = const { RefCell::new(Vec::new()) };
-    /// The same, each with its connection's future, driven by the request that uses it.
-    static INLINE: RefCell<Vec<Inline>> = const { RefCell::new(Vec::new()) };
-}
-
-type Conn = Pin<Box<Connection<TokioIo<TcpStream>, Empty<Bytes>>>>;
-struct Inline {
-    sender: SendRequest<Empty<Bytes>>,
-    conn: Conn,
 }
 
 /// Which client sends the request upstream.
@@ -39,10 +32,9 @@ struct Inline {
 pub(crate) enum Client {
     /// The floor's own.
     Ours,
-    /// hyper's, its connection a task of its own (as Gatehouse's pool).
+    /// hyper's, its connection a task of its own, the answer's body streamed through and the
+    /// connection given back at its end (as Gatehouse's pool).
     Hyper,
-    /// hyper's, its connection's future polled by the request that uses it: no task between.
-    HyperInline,
 }
 
 /// Requests of one client connection, through hyper's server.
@@ -60,8 +52,7 @@ pub(crate) async fn serve(
         } else {
             match client {
                 Client::Ours => via_ours(req, peer, upstream, sessions).await,
-                Client::Hyper => via_hyper(req, peer, upstream, sessions, false).await,
-                Client::HyperInline => via_hyper(req, peer, upstream, sessions, true).await,
+                Client::Hyper => via_hyper(req, peer, upstream, sessions).await,
             }
         };
         Ok::<_, Infallible>(answer.unwrap_or_else(|_| status(StatusCode::BAD_GATEWAY)))
@@ -72,10 +63,14 @@ pub(crate) async fn serve(
         .map_err(io::Error::other)
 }
 
-fn status(code: StatusCode) -> Response<Full<Bytes>> {
-    let mut res = Response::new(Full::new(Bytes::new()));
+fn status(code: StatusCode) -> Response<Answer> {
+    let mut res = Response::new(full(Bytes::new()));
     *res.status_mut() = code;
     res
+}
+
+fn full(bytes: Bytes) -> Answer {
+    Full::new(bytes).map_err(|e| match e {}).boxed_unsync()
 }
 
 fn identity<'s>(headers: &HeaderMap, sessions: &'s Sessions) -> Option<&'s [u8]> {
@@ -87,7 +82,7 @@ fn identity<'s>(headers: &HeaderMap, sessions: &'s Sessions) -> Option<&'s [u8]>
 
 /// The upstream's answer built into a response for hyper to write.
 struct Built {
-    res: Response<Full<Bytes>>,
+    res: Response<Answer>,
     bad: bool,
 }
 
@@ -112,7 +107,7 @@ impl Sink for Built {
     }
 
     fn body(&mut self, body: &[u8]) {
-        *self.res.body_mut() = Full::new(Bytes::copy_from_slice(body));
+        *self.res.body_mut() = full(Bytes::copy_from_slice(body));
     }
 }
 
@@ -121,7 +116,7 @@ async fn via_ours(
     peer: IpAddr,
     upstream: SocketAddr,
     sessions: &Sessions,
-) -> io::Result<Response<Full<Bytes>>> {
+) -> io::Result<Response<Answer>> {
     let Some(identity) = identity(req.headers(), sessions) else {
         return Ok(status(StatusCode::UNAUTHORIZED));
     };
@@ -182,8 +177,7 @@ async fn via_hyper(
     peer: IpAddr,
     upstream: SocketAddr,
     sessions: &Sessions,
-    inline: bool,
-) -> io::Result<Response<Full<Bytes>>> {
+) -> io::Result<Response<Answer>> {
     if identity(req.headers(), sessions).is_none() {
         return Ok(status(StatusCode::UNAUTHORIZED));
     }
@@ -226,20 +220,64 @@ async fn via_hyper(
         .body(Empty::new())
         .map_err(io::Error::other)?;
     *out.headers_mut() = headers;
-    if inline {
-        return send_inline(upstream, out).await;
-    }
     let mut sender = match SENDERS.with(|s| take_ready(&mut s.borrow_mut())) {
         Some(sender) => sender,
         None => connect(upstream).await?,
     };
     let res = sender.send_request(out).await.map_err(io::Error::other)?;
     let (mut parts, body) = res.into_parts();
-    let body = body.collect().await.map_err(io::Error::other)?.to_bytes();
     parts.headers.remove(header::CONNECTION);
     parts.headers.remove("keep-alive");
-    SENDERS.with(|s| s.borrow_mut().push(sender));
-    Ok(Response::from_parts(parts, Full::new(body)))
+    let body = Returning {
+        inner: body,
+        sender: Some(sender),
+    };
+    Ok(Response::from_parts(
+        parts,
+        body.map_err(io::Error::other).boxed_unsync(),
+    ))
+}
+
+/// An answer's body, boxed as Gatehouse's are.
+pub(crate) type Answer = UnsyncBoxBody<Bytes, io::Error>;
+
+/// The upstream's body streamed through; its connection goes back to the pool at its end.
+struct Returning {
+    inner: Incoming,
+    sender: Option<SendRequest<Empty<Bytes>>>,
+}
+
+impl http_body::Body for Returning {
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, hyper::Error>>> {
+        let polled = Pin::new(&mut self.inner).poll_frame(cx);
+        if let Poll::Ready(None) = polled
+            && let Some(sender) = self.sender.take()
+        {
+            SENDERS.with(|s| s.borrow_mut().push(sender));
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+}
+
+impl Drop for Returning {
+    fn drop(&mut self) {
+        // The server stops polling a body whose length it has sent.
+        if let Some(sender) = self.sender.take()
+            && self.inner.is_end_stream()
+        {
+            let _ = SENDERS.try_with(|s| s.borrow_mut().push(sender));
+        }
+    }
 }
 
 fn take_ready(idle: &mut Vec<SendRequest<Empty<Bytes>>>) -> Option<SendRequest<Empty<Bytes>>> {
@@ -259,77 +297,4 @@ async fn connect(upstream: SocketAddr) -> io::Result<SendRequest<Empty<Bytes>>> 
         .map_err(io::Error::other)?;
     tokio::spawn(conn);
     Ok(sender)
-}
-
-/// Sends `req` on a hyper connection whose future this request polls itself, until the answer's
-/// body has been read; the connection goes back to the pool unless it ended.
-async fn send_inline(
-    upstream: SocketAddr,
-    req: Request<Empty<Bytes>>,
-) -> io::Result<Response<Full<Bytes>>> {
-    let mut idle = match INLINE.with(|s| s.borrow_mut().pop()) {
-        Some(idle) => idle,
-        None => {
-            let stream = TcpStream::connect(upstream).await?;
-            stream.set_nodelay(true)?;
-            let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-                .await
-                .map_err(io::Error::other)?;
-            Inline {
-                sender,
-                conn: Box::pin(conn),
-            }
-        }
-    };
-    let conn = &mut idle.conn;
-    let mut ended = false;
-    let mut sending = std::pin::pin!(idle.sender.send_request(req));
-    let res = std::future::poll_fn(|cx| {
-        if !ended && conn.as_mut().poll(cx).is_ready() {
-            ended = true;
-        }
-        match sending.as_mut().poll(cx) {
-            Poll::Pending if ended => Poll::Ready(Err(io::Error::other("upstream closed"))),
-            Poll::Pending => Poll::Pending,
-            Poll::Ready(r) => Poll::Ready(r.map_err(io::Error::other)),
-        }
-    })
-    .await?;
-    let (mut parts, mut body) = res.into_parts();
-    let mut data = Vec::new();
-    std::future::poll_fn(|cx| {
-        loop {
-            if !ended && conn.as_mut().poll(cx).is_ready() {
-                ended = true;
-            }
-            match Pin::new(&mut body).poll_frame(cx) {
-                Poll::Ready(Some(Ok(frame))) => {
-                    if let Ok(chunk) = frame.into_data() {
-                        data.extend_from_slice(&chunk);
-                    }
-                }
-                Poll::Ready(Some(Err(e))) => return Poll::Ready(Err(io::Error::other(e))),
-                Poll::Ready(None) => return Poll::Ready(Ok(())),
-                Poll::Pending if ended => {
-                    return Poll::Ready(Err(io::Error::other("upstream closed")));
-                }
-                Poll::Pending => return Poll::Pending,
-            }
-        }
-    })
-    .await?;
-    // One more turn lets the connection take in the end of the exchange and be ready again.
-    std::future::poll_fn(|cx| {
-        if !ended && conn.as_mut().poll(cx).is_ready() {
-            ended = true;
-        }
-        Poll::Ready(())
-    })
-    .await;
-    parts.headers.remove(header::CONNECTION);
-    parts.headers.remove("keep-alive");
-    if !ended && idle.sender.is_ready() {
-        INLINE.with(|s| s.borrow_mut().push(idle));
-    }
-    Ok(Response::from_parts(parts, Full::new(Bytes::from(data))))
 }

@@ -74,4 +74,5 @@ mod store_migrate;
 mod throttle;
 mod two_factor;
 mod two_factor_policy;
+mod upstream_framing;
 mod user_store;

@@ -12,6 +12,7 @@ use std::time::Duration;
 use axum::body::Body;
 use http::header::HeaderValue;
 use http::{Request, Response, StatusCode, Uri};
+use http_body::Body as _;
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use rustls::RootCertStore;
@@ -21,6 +22,7 @@ use tokio::time::Instant;
 use tower::ServiceExt;
 
 use super::ForwardError;
+use super::plain::Plain;
 use super::pool::{self, Conn, PoolId, Returning};
 
 /// A connector for one trust configuration (the system roots, plus a site's CA when it has one).
@@ -29,6 +31,8 @@ pub struct UpstreamClient {
     /// Tells trust configurations apart, so that only sites with the same one share connections.
     id: u64,
     connector: HttpsConnector<HttpConnector>,
+    /// The connector's, for the plain-HTTP client's own connections (`plain.rs`).
+    connect_timeout: Duration,
 }
 
 /// One site's upstream: where to connect, with which trust, and its list of idle connections.
@@ -39,6 +43,9 @@ pub struct Upstream {
     dst: Uri,
     /// The `Host` an upstream request carries unless the site preserves the client's.
     host: HeaderValue,
+    /// `host:port`, and whether it is reached over TLS.
+    authority: String,
+    https: bool,
 }
 
 impl Upstream {
@@ -72,6 +79,8 @@ impl Upstream {
             pool,
             dst,
             host,
+            authority: authority.to_owned(),
+            https,
         })
     }
 
@@ -90,6 +99,19 @@ impl Upstream {
         mut req: Request<Body>,
         timeout: Duration,
     ) -> Result<Response<Body>, ForwardError> {
+        if !self.https
+            && req.body().is_end_stream()
+            && !req.headers().contains_key(http::header::UPGRADE)
+        {
+            let plain = Plain {
+                pool: self.pool,
+                authority: &self.authority,
+                connect_timeout: self.client.connect_timeout,
+            };
+            let (parts, _) = req.into_parts();
+            let resp = plain.send(Request::from_parts(parts, ()), timeout).await?;
+            return Ok(resp.map(Body::new));
+        }
         let deadline = Instant::now() + timeout;
         loop {
             let (mut conn, reused) = match self.idle().await {
@@ -262,5 +284,6 @@ pub fn build(connect_timeout: Duration, ca_file: Option<&Path>) -> Result<Upstre
     Ok(UpstreamClient {
         id: IDS.fetch_add(1, Ordering::Relaxed),
         connector: https,
+        connect_timeout,
     })
 }

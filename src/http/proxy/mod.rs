@@ -4,8 +4,11 @@
 //! and an upstream's `Set-Cookie` for one of them is dropped (and audited).
 
 pub mod client;
+mod framing;
 pub mod headers;
 mod identity;
+mod plain;
+mod plain_body;
 mod pool;
 mod upgrade;
 
