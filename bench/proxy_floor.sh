@@ -20,6 +20,8 @@ ROUNDS=${ROUNDS:-5}
 DURATION=${DURATION:-8}
 CONNECTIONS=${CONNECTIONS:-64}
 BIN=${GATEHOUSE_BIN:-$ROOT/target/pgo/release/gatehouse}
+# Gatehouse reads GATEHOUSE_* variables as configuration, and would refuse this one.
+unset GATEHOUSE_BIN
 FLOOR=$ROOT/target/release/examples/proxy_floor
 for knob in ROUNDS DURATION CONNECTIONS; do
     [[ ${!knob} =~ ^[1-9][0-9]*$ ]] || die "$knob must be a positive integer (got '${!knob}')"

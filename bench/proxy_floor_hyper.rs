@@ -280,13 +280,12 @@ impl Drop for Returning {
     }
 }
 
+/// The newest idle connection that is ready; closed ones go, and one still taking in the end
+/// of its last exchange stays for later (as Gatehouse's pool does).
 fn take_ready(idle: &mut Vec<SendRequest<Empty<Bytes>>>) -> Option<SendRequest<Empty<Bytes>>> {
-    while let Some(sender) = idle.pop() {
-        if sender.is_ready() {
-            return Some(sender);
-        }
-    }
-    None
+    idle.retain(|s| !s.is_closed());
+    let ready = idle.iter().rposition(SendRequest::is_ready)?;
+    Some(idle.remove(ready))
 }
 
 async fn connect(upstream: SocketAddr) -> io::Result<SendRequest<Empty<Bytes>>> {
