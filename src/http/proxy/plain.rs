@@ -25,10 +25,8 @@ use tokio::time::{Instant, Sleep};
 use super::ForwardError;
 use super::framing::{self, Parsed};
 use super::plain_body::PlainBody;
-use super::pool::{IDLE_TIMEOUT, PoolId};
+use super::pool::{IDLE_TIMEOUT, MAX_IDLE, PoolId};
 
-/// Idle connections kept per upstream and thread; one given back beyond this is closed.
-const MAX_IDLE: usize = 256;
 /// Read buffer growth: most answers to a proxied request fit in one read.
 const READ_CHUNK: usize = 8 * 1024;
 

@@ -25,8 +25,9 @@ use tokio::time::Sleep;
 /// idle connection lives between one and two periods, as in hyper-util's pool).
 pub(super) const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// Idle connections kept per upstream and thread; one given back beyond this is closed.
-const MAX_IDLE: usize = 256;
+/// Idle connections kept per upstream and thread; one given back beyond this is closed (for
+/// hyper's connections here and the own client's in `plain.rs`).
+pub(super) const MAX_IDLE: usize = 256;
 
 /// Which list a connection belongs to: one per upstream (scheme, address and trust).
 pub(super) type PoolId = u64;
