@@ -228,10 +228,28 @@ fn unprefixed(name: &str) -> &str {
 /// remembered-device cookie plus the password skips the second factor, so neither may reach
 /// an app's logs or debug pages. Drops the header when nothing is left.
 pub fn strip_own(headers: &mut HeaderMap, session_name: &str) {
+    let Some(kept) = without_own(headers.get_all(COOKIE), session_name) else {
+        return;
+    };
+    headers.remove(COOKIE);
+    if !kept.is_empty()
+        && let Ok(v) = HeaderValue::from_str(&kept)
+    {
+        headers.insert(COOKIE, v);
+    }
+}
+
+/// The pairs of the `Cookie` header `values` that are not gateway cookies, joined into one
+/// value (possibly empty); `None` when no gateway cookie was among them, so that the values go
+/// on as they came. Shared by [`strip_own`] and the upstream head written in one pass.
+pub fn without_own<'a>(
+    values: impl IntoIterator<Item = &'a HeaderValue>,
+    session_name: &str,
+) -> Option<String> {
     // The kept pairs, joined as they are found (one allocation, not one per cookie).
     let mut kept = String::new();
     let mut touched = false;
-    for value in headers.get_all(COOKIE) {
+    for value in values {
         // Checked the quick way first: a header is nearly always valid text.
         let s = match std::str::from_utf8(value.as_bytes()) {
             Ok(s) => std::borrow::Cow::Borrowed(s),
@@ -253,15 +271,7 @@ pub fn strip_own(headers: &mut HeaderMap, session_name: &str) {
             }
         }
     }
-    if !touched {
-        return;
-    }
-    headers.remove(COOKIE);
-    if !kept.is_empty()
-        && let Ok(v) = HeaderValue::from_str(&kept)
-    {
-        headers.insert(COOKIE, v);
-    }
+    touched.then_some(kept)
 }
 
 /// Removes every `Set-Cookie` of an upstream response that names a gateway cookie, so one app

@@ -12,7 +12,6 @@ use std::time::Duration;
 use axum::body::Body;
 use http::header::HeaderValue;
 use http::{Request, Response, StatusCode, Uri};
-use http_body::Body as _;
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use rustls::RootCertStore;
@@ -84,6 +83,16 @@ impl Upstream {
         })
     }
 
+    /// Our own client to this upstream, when it speaks plain HTTP (`plain.rs`); its requests
+    /// are written by the caller.
+    pub(super) fn plain(&self) -> Option<Plain<'_>> {
+        (!self.https).then(|| Plain {
+            pool: self.pool,
+            authority: &self.authority,
+            connect_timeout: self.client.connect_timeout,
+        })
+    }
+
     /// The `Host` for this upstream: its host, and its port unless the scheme's default.
     pub fn host(&self) -> &HeaderValue {
         &self.host
@@ -99,19 +108,6 @@ impl Upstream {
         mut req: Request<Body>,
         timeout: Duration,
     ) -> Result<Response<Body>, ForwardError> {
-        if !self.https
-            && req.body().is_end_stream()
-            && !req.headers().contains_key(http::header::UPGRADE)
-        {
-            let plain = Plain {
-                pool: self.pool,
-                authority: &self.authority,
-                connect_timeout: self.client.connect_timeout,
-            };
-            let (parts, _) = req.into_parts();
-            let resp = plain.send(Request::from_parts(parts, ()), timeout).await?;
-            return Ok(resp.map(Body::new));
-        }
         let deadline = Instant::now() + timeout;
         loop {
             let (mut conn, reused) = match self.idle().await {

@@ -13,6 +13,8 @@ use std::mem::MaybeUninit;
 use bytes::{Buf, Bytes, BytesMut};
 use http::{HeaderName, HeaderValue, Response, StatusCode};
 
+use super::headers::is_hop_by_hop_token;
+
 /// The longest answer head taken (status line and headers); longer is refused.
 pub const MAX_HEAD: usize = 64 * 1024;
 /// The most header lines an answer head may have.
@@ -37,8 +39,10 @@ pub enum Framing {
 /// A complete answer head.
 #[derive(Debug)]
 pub struct Head {
-    /// The answer without its body; hop-by-hop headers are left for the caller to remove, but
-    /// `Transfer-Encoding` (decoded here) and a `Content-Length` beside it are gone.
+    /// The answer without its body and without hop-by-hop headers (those of the connection to
+    /// the upstream, not the client's: `Connection` and the names it lists, `Keep-Alive`, and
+    /// `Transfer-Encoding`, decoded here), nor a `Content-Length` beside a coding. Left out
+    /// here rather than removed later: a removal hashes the name again.
     pub response: Response<()>,
     /// The bytes the head took.
     pub len: usize,
@@ -92,6 +96,8 @@ pub fn parse_head(buf: &[u8], head: bool) -> Result<Parsed, String> {
     // HTTP/1.0 answers are read, but their connection is not kept.
     let mut close = parsed.version != Some(1);
     let (mut chunked, mut coded, mut length) = (false, false, None::<u64>);
+    // Names `Connection` lists besides hop-by-hop ones: nearly always none.
+    let mut listed: Vec<&[u8]> = Vec::new();
     for h in parsed.headers.iter() {
         let name = h.name;
         if name.eq_ignore_ascii_case("transfer-encoding") {
@@ -99,9 +105,7 @@ pub fn parse_head(buf: &[u8], head: bool) -> Result<Parsed, String> {
             let last = h.value.rsplit(|&b| b == b',').next().unwrap_or(b"");
             chunked = last.trim_ascii().eq_ignore_ascii_case(b"chunked");
             coded = true;
-            continue;
-        }
-        if name.eq_ignore_ascii_case("content-length") {
+        } else if name.eq_ignore_ascii_case("content-length") {
             for item in h.value.split(|&b| b == b',') {
                 let n = content_length(item.trim_ascii())?;
                 if length.is_some_and(|l| l != n) {
@@ -110,10 +114,23 @@ pub fn parse_head(buf: &[u8], head: bool) -> Result<Parsed, String> {
                 length = Some(n);
             }
         } else if name.eq_ignore_ascii_case("connection") {
-            close |= h
-                .value
-                .split(|&b| b == b',')
-                .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"close"));
+            for token in h.value.split(|&b| b == b',').map(<[u8]>::trim_ascii) {
+                close |= token.eq_ignore_ascii_case(b"close");
+                let hop = std::str::from_utf8(token).is_ok_and(is_hop_by_hop_token);
+                if !token.is_empty() && !hop {
+                    listed.push(token);
+                }
+            }
+        }
+    }
+    for h in parsed.headers.iter() {
+        let name = h.name;
+        if is_hop_by_hop_token(name)
+            || listed
+                .iter()
+                .any(|l| name.as_bytes().eq_ignore_ascii_case(l))
+        {
+            continue;
         }
         let name = HeaderName::from_bytes(name.as_bytes()).map_err(|e| format!("{name}: {e}"))?;
         let value = HeaderValue::from_bytes(h.value).map_err(|e| format!("{name}: {e}"))?;

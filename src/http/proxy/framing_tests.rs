@@ -220,3 +220,12 @@ fn malformed_chunked_bodies_are_refused() {
     .concat();
     assert!(decode(&long_trailers, 512).is_err());
 }
+
+#[test]
+fn the_upstreams_hop_by_hop_headers_and_those_it_lists_are_left_out() {
+    let raw = "HTTP/1.1 200 OK\r\nX-Before: 1\r\nKEEP-ALIVE: timeout=5\r\nConnection: Keep-Alive, X-Before, x-after\r\nContent-Length: 0\r\nProxy-Connection: keep-alive\r\nX-After: 2\r\nUpgrade: h2c\r\nX-App: kept\r\n\r\n";
+    let h = complete(raw, false);
+    let names: Vec<&str> = h.response.headers().keys().map(|k| k.as_str()).collect();
+    assert_eq!(names, ["content-length", "x-app"]);
+    assert!(h.reusable, "keep-alive listed is not close");
+}

@@ -127,6 +127,52 @@ pub struct Stripped {
     pub overrides: Vec<String>,
 }
 
+/// Why a client header does not go upstream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Withheld {
+    /// Hop-by-hop: it speaks of the client's connection, not of the request.
+    HopByHop,
+    /// The upstream could take it for an identity.
+    Identity,
+    /// It could make the upstream run another method than the one the rules judged.
+    MethodOverride,
+    /// Forwarded facts, which the gateway states itself.
+    Forwarded,
+}
+
+/// Whether and why the client's header `name` (lower-case, as a header map keeps it) must not
+/// reach the upstream. The one rule for both ways an upstream request is built: a header map
+/// for hyper's client ([`strip_request`]) and the head our own client writes (`head.rs`).
+/// Names the `Connection` header lists are withheld too ([`connection_listed`]).
+pub(super) fn withheld(name: &str) -> Option<Withheld> {
+    if is_hop_by_hop(name) {
+        Some(Withheld::HopByHop)
+    } else if is_identity_header(name) {
+        Some(Withheld::Identity)
+    } else if is_method_override(name) {
+        Some(Withheld::MethodOverride)
+    } else if FORWARDED_FAMILY.iter().any(|f| same_name(name, f)) {
+        Some(Withheld::Forwarded)
+    } else {
+        None
+    }
+}
+
+impl Stripped {
+    /// Notes a withheld name that the audit log reports.
+    /// Once per name: a header map gives the values of one name one after another.
+    pub(super) fn note(&mut self, why: Withheld, name: &str) {
+        let names = match why {
+            Withheld::Identity => &mut self.identity,
+            Withheld::MethodOverride => &mut self.overrides,
+            Withheld::HopByHop | Withheld::Forwarded => return,
+        };
+        if names.last().is_none_or(|last| last != name) {
+            names.push(name.to_owned());
+        }
+    }
+}
+
 /// Removes every client header the upstream must not take from the client: hop-by-hop ones and
 /// those `Connection` lists, identity-like ones, method overrides, and the forwarded family
 /// (the gateway sets its own with [`set_forwarded`]). One pass over the names for all four:
@@ -136,16 +182,11 @@ pub fn strip_request(headers: &mut HeaderMap) -> Stripped {
     let mut doomed = Doomed::new();
     let mut hop = false;
     for name in headers.keys() {
-        let n = name.as_str();
-        if is_hop_by_hop(n) {
-            hop = true;
-        } else if is_identity_header(n) {
-            stripped.identity.push(n.to_owned());
-        } else if is_method_override(n) {
-            stripped.overrides.push(n.to_owned());
-        } else if !FORWARDED_FAMILY.iter().any(|f| same_name(n, f)) {
+        let Some(why) = withheld(name.as_str()) else {
             continue;
-        }
+        };
+        hop |= why == Withheld::HopByHop;
+        stripped.note(why, name.as_str());
         doomed.push(name.clone());
     }
     remove(headers, doomed, hop);
@@ -176,20 +217,11 @@ pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
 /// so the usual `Connection: keep-alive` costs no allocation. Every other token, `close`
 /// included, is still removed as a name.
 fn remove(headers: &mut HeaderMap, names: Doomed, hop: bool) {
-    let mut listed: Vec<String> = Vec::new();
-    if hop {
-        let tokens = headers
-            .get_all(header::CONNECTION)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .map(str::trim);
-        for token in tokens {
-            if !token.is_empty() && !is_hop_by_hop_token(token) {
-                listed.push(token.to_ascii_lowercase());
-            }
-        }
-    }
+    let listed = if hop {
+        connection_listed(headers)
+    } else {
+        Vec::new()
+    };
     for name in names {
         headers.remove(name);
     }
@@ -198,8 +230,23 @@ fn remove(headers: &mut HeaderMap, names: Doomed, hop: bool) {
     }
 }
 
-/// [`is_hop_by_hop`] for a `Connection` token in any case, without allocating.
-fn is_hop_by_hop_token(token: &str) -> bool {
+/// The names the `Connection` header lists, lower-case, but for hop-by-hop names (withheld
+/// anyway): for the usual `Connection: keep-alive`, none, and nothing allocated.
+pub(super) fn connection_listed(headers: &HeaderMap) -> Vec<String> {
+    let tokens = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim);
+    tokens
+        .filter(|token| !token.is_empty() && !is_hop_by_hop_token(token))
+        .map(str::to_ascii_lowercase)
+        .collect()
+}
+
+/// [`is_hop_by_hop`] for a `Connection` token or a header name in any case, without allocating.
+pub(super) fn is_hop_by_hop_token(token: &str) -> bool {
     let mut lower = [0u8; 20];
     let Some(buf) = lower.get_mut(..token.len()) else {
         return false; // longer than every hop-by-hop name
@@ -237,16 +284,16 @@ pub fn forwarded_host(headers: &HeaderMap, host: &str, port: Option<u16>) -> Hea
     }
 }
 
-/// Sets the gateway's view of the request, after [`strip_request`] removed the client's.
-/// `chain` is the X-Forwarded-For list to keep (only from a trusted proxy), without the peer.
-pub fn set_forwarded(
-    headers: &mut HeaderMap,
+/// The gateway's view of the request, which replaces the client's: `chain` is the
+/// X-Forwarded-For list to keep (only from a trusted proxy), without the peer; `host` is
+/// [`forwarded_host`]'s.
+pub fn forwarded(
     chain: Option<String>,
     peer: IpAddr,
     client: IpAddr,
     https: bool,
     host: HeaderValue,
-) {
+) -> [(&'static HeaderName, HeaderValue); 4] {
     let xff = match chain {
         Some(mut c) if !c.is_empty() => {
             c.push_str(", ");
@@ -255,11 +302,20 @@ pub fn set_forwarded(
         }
         _ => ip_value(peer),
     };
-    headers.insert(X_FORWARDED_FOR.clone(), xff);
     let proto = if https { "https" } else { "http" };
-    headers.insert(X_FORWARDED_PROTO.clone(), HeaderValue::from_static(proto));
-    headers.insert(X_FORWARDED_HOST.clone(), host);
-    headers.insert(X_REAL_IP.clone(), ip_value(client));
+    [
+        (&X_FORWARDED_FOR, xff),
+        (&X_FORWARDED_PROTO, HeaderValue::from_static(proto)),
+        (&X_FORWARDED_HOST, host),
+        (&X_REAL_IP, ip_value(client)),
+    ]
+}
+
+/// Sets [`forwarded`]'s headers, after [`strip_request`] removed the client's.
+pub fn set_forwarded(headers: &mut HeaderMap, forwarded: [(&'static HeaderName, HeaderValue); 4]) {
+    for (name, value) in forwarded {
+        headers.insert(name.clone(), value);
+    }
 }
 
 /// Addresses kept as header values per thread, direct-mapped by their last byte: a connection
@@ -318,12 +374,21 @@ fn ip_text(ip: IpAddr) -> String {
     s
 }
 
+/// The four identity headers with their values.
+pub(super) fn identity_pairs(id: &IdentityValues) -> [(&'static HeaderName, &HeaderValue); 4] {
+    [
+        (&REMOTE_USER_NAME, &id.user),
+        (&REMOTE_GROUPS_NAME, &id.groups),
+        (&REMOTE_EMAIL_NAME, &id.email),
+        (&REMOTE_NAME_NAME, &id.name),
+    ]
+}
+
 /// Sets the four identity headers exactly once.
 pub fn set_identity(headers: &mut HeaderMap, id: &IdentityValues) {
-    headers.insert(REMOTE_USER_NAME.clone(), id.user.clone());
-    headers.insert(REMOTE_GROUPS_NAME.clone(), id.groups.clone());
-    headers.insert(REMOTE_EMAIL_NAME.clone(), id.email.clone());
-    headers.insert(REMOTE_NAME_NAME.clone(), id.name.clone());
+    for (name, value) in identity_pairs(id) {
+        headers.insert(name.clone(), value.clone());
+    }
 }
 
 /// A header value for `value`: as is when it is clean, else without its control characters

@@ -5,6 +5,7 @@
 
 pub mod client;
 mod framing;
+mod head;
 pub mod headers;
 mod identity;
 mod plain;
@@ -16,15 +17,18 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::body::Body;
-use http::header::{self, HeaderValue};
+use http::header::{self, HeaderName, HeaderValue};
 use http::{Request, Response, Uri, Version};
+use http_body::Body as _;
 
 use crate::config::SiteConfig;
 use crate::domain::host::HostPattern;
 use crate::domain::rules::prefix_matches;
 use crate::http::request::RequestCtx;
 use client::Upstream;
+use head::Head;
 use headers::IdentityValues;
+use smallvec::SmallVec;
 
 /// A configured site with its upstream.
 pub struct Site {
@@ -142,50 +146,84 @@ impl SiteTable {
 
         let (mut parts, body) = req.into_parts();
         let up = &site.config.upstream;
-        let uri = origin_form(&up.base_path, ctx.path.encoded(), ctx.query.as_deref())
-            .map_err(|e| ForwardError::Unreachable(e.to_string()))?;
-
-        let h = &mut parts.headers;
-        let stripped = headers::strip_request(h);
-        for names in [stripped.identity, stripped.overrides] {
-            if !names.is_empty() {
-                crate::audit!(crate::audit::event::HEADER_SPOOFED, ip = %ctx.client_ip, headers = ?names, host = %ctx.host);
-            }
-        }
-        crate::http::cookies::strip_own(h, session_cookie);
-        let forwarded_host = headers::forwarded_host(h, &ctx.host, ctx.port);
-        headers::set_forwarded(
-            h,
+        let host = match original_host.flatten() {
+            Some(host) => host,
+            None => site.upstream.host().clone(),
+        };
+        let forwarded_host = headers::forwarded_host(&parts.headers, &ctx.host, ctx.port);
+        let forwarded = headers::forwarded(
             xff_chain,
             peer.ip(),
             ctx.client_ip,
             ctx.https,
             forwarded_host,
         );
-        if let Some(id) = &identity {
-            headers::set_identity(h, id);
-        }
-        let host = match original_host.flatten() {
-            Some(host) => host,
-            None => site.upstream.host().clone(),
+        let spoofed = |stripped: headers::Stripped| {
+            for names in [stripped.identity, stripped.overrides] {
+                if !names.is_empty() {
+                    crate::audit!(crate::audit::event::HEADER_SPOOFED, ip = %ctx.client_ip, headers = ?names, host = %ctx.host);
+                }
+            }
         };
-        // `insert` replaces every value the name had.
-        h.insert(header::HOST, host);
-        if upgrade.is_some() {
-            h.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
-            h.insert(
-                header::UPGRADE,
-                HeaderValue::from_static(upgrade::WEBSOCKET),
-            );
-        }
-        parts.uri = uri;
-        parts.version = Version::HTTP_11;
-        let upstream_req = Request::from_parts(parts, Body::new(body));
 
-        let mut resp = site
-            .upstream
-            .send(upstream_req, self.upstream_timeout)
-            .await?;
+        // The common request goes through our own client, its head written in one pass over
+        // the client's headers; one with a body, an upgrade or an https upstream through
+        // hyper's, its header map cleaned in place. The same rules either way (`head.rs`).
+        // hyper's client leaves the answer's hop-by-hop headers in; ours leaves them out.
+        let plain = site.upstream.plain();
+        let (mut resp, hop_by_hop_left) = match plain {
+            Some(plain) if upgrade.is_none() && body.is_end_stream() => {
+                let mut own: SmallVec<[(&HeaderName, &HeaderValue); 9]> =
+                    forwarded.iter().map(|(n, v)| (*n, v)).collect();
+                if let Some(id) = &identity {
+                    own.extend(headers::identity_pairs(id));
+                }
+                own.push((&header::HOST, &host));
+                let head = Head {
+                    method: &parts.method,
+                    base: &up.base_path,
+                    path: ctx.path.encoded(),
+                    query: ctx.query.as_deref(),
+                    client: &parts.headers,
+                    session_cookie,
+                    own: &own,
+                };
+                let mut bytes = Vec::with_capacity(512);
+                spoofed(head.write(&mut bytes)?);
+                let resp = plain
+                    .send(&bytes, &parts.method, self.upstream_timeout)
+                    .await?;
+                (resp.map(Body::new), false)
+            }
+            _ => {
+                let uri = origin_form(&up.base_path, ctx.path.encoded(), ctx.query.as_deref())
+                    .map_err(|e| ForwardError::Unreachable(e.to_string()))?;
+                let h = &mut parts.headers;
+                spoofed(headers::strip_request(h));
+                crate::http::cookies::strip_own(h, session_cookie);
+                headers::set_forwarded(h, forwarded);
+                if let Some(id) = &identity {
+                    headers::set_identity(h, id);
+                }
+                // `insert` replaces every value the name had.
+                h.insert(header::HOST, host);
+                if upgrade.is_some() {
+                    h.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+                    h.insert(
+                        header::UPGRADE,
+                        HeaderValue::from_static(upgrade::WEBSOCKET),
+                    );
+                }
+                parts.uri = uri;
+                parts.version = Version::HTTP_11;
+                let upstream_req = Request::from_parts(parts, Body::new(body));
+                let resp = site
+                    .upstream
+                    .send(upstream_req, self.upstream_timeout)
+                    .await?;
+                (resp, true)
+            }
+        };
 
         let dropped =
             crate::http::cookies::drop_own_set_cookies(resp.headers_mut(), session_cookie);
@@ -207,8 +245,9 @@ impl SiteTable {
                 )),
             };
         }
-        let (mut parts, body) = resp.into_parts();
-        headers::strip_hop_by_hop(&mut parts.headers);
-        Ok(Response::from_parts(parts, body))
+        if hop_by_hop_left {
+            headers::strip_hop_by_hop(resp.headers_mut());
+        }
+        Ok(resp)
     }
 }

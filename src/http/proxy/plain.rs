@@ -17,7 +17,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use bytes::BytesMut;
-use http::{Method, Request, Response};
+use http::{Method, Response};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::time::{Instant, Sleep};
@@ -160,23 +160,6 @@ fn idempotent(method: &Method) -> bool {
     )
 }
 
-/// The request head as written on the wire: origin-form target, HTTP/1.1, the headers as the
-/// proxy left them (it set `Host`).
-fn write_head(req: &Request<()>, out: &mut Vec<u8>) {
-    out.extend_from_slice(req.method().as_str().as_bytes());
-    out.push(b' ');
-    let target = req.uri().path_and_query().map_or("/", |p| p.as_str());
-    out.extend_from_slice(target.as_bytes());
-    out.extend_from_slice(b" HTTP/1.1\r\n");
-    for (name, value) in req.headers() {
-        out.extend_from_slice(name.as_str().as_bytes());
-        out.extend_from_slice(b": ");
-        out.extend_from_slice(value.as_bytes());
-        out.extend_from_slice(b"\r\n");
-    }
-    out.extend_from_slice(b"\r\n");
-}
-
 /// Where and how to reach one plain-HTTP upstream.
 pub(super) struct Plain<'a> {
     pub(super) pool: PoolId,
@@ -185,29 +168,29 @@ pub(super) struct Plain<'a> {
 }
 
 impl Plain<'_> {
-    /// Sends a bodiless `req` and reads the answer's head within `timeout`; its body streams
-    /// from the connection. A kept connection that fails before any byte of the answer came
-    /// is given up and an idempotent request sent again on a new one.
+    /// Sends a bodiless request, `head` as written on the wire (`head.rs`), and reads the
+    /// answer's head within `timeout`; its body streams from the connection. A kept connection
+    /// that fails before any byte of the answer came is given up and an idempotent request
+    /// sent again on a new one.
     pub(super) async fn send(
         &self,
-        req: Request<()>,
+        head: &[u8],
+        method: &Method,
         timeout: Duration,
     ) -> Result<Response<PlainBody>, ForwardError> {
         let deadline = Instant::now() + timeout;
-        let mut head = Vec::with_capacity(512);
-        write_head(&req, &mut head);
-        let is_head = req.method() == Method::HEAD;
+        let is_head = method == Method::HEAD;
         loop {
             let (conn, reused) = match take(self.pool) {
                 Some(conn) => (conn, true),
                 None => (Box::pin(self.connect(deadline)).await?, false),
             };
-            match self.exchange(conn, &head, is_head, deadline).await {
+            match self.exchange(conn, head, is_head, deadline).await {
                 Ok(answer) => return Ok(answer),
                 // The upstream closed a kept connection as the request reached it: one that was
                 // not written is sent again whatever its method, one that was only if idempotent.
                 Err(Failed::Unsent(_)) if reused => {}
-                Err(Failed::Quiet(_)) if reused && idempotent(req.method()) => {}
+                Err(Failed::Quiet(_)) if reused && idempotent(method) => {}
                 Err(Failed::Unsent(e) | Failed::Quiet(e) | Failed::Broken(e)) => return Err(e),
             }
         }
