@@ -78,15 +78,17 @@ impl Slot {
     pub(super) fn of(key: &SessionKey) -> Self {
         let hex = key.0.as_bytes();
         let mut digest = [0u8; 32];
-        let mut decoded = hex.len() == 64;
-        if decoded {
+        // The nibbles of all digits or'ed together: a digit's is below 16, `INVALID` is not,
+        // so one test after the loop instead of two per byte inside it.
+        let mut seen = 0u8;
+        if hex.len() == 64 {
             for (pair, byte) in hex.chunks_exact(2).zip(digest.iter_mut()) {
                 let (high, low) = (NIBBLE[usize::from(pair[0])], NIBBLE[usize::from(pair[1])]);
-                decoded &= high != INVALID && low != INVALID;
+                seen |= high | low;
                 *byte = high << 4 | (low & 0x0f);
             }
         }
-        if decoded {
+        if hex.len() == 64 && seen & !0x0f == 0 {
             Slot::Digest(digest)
         } else {
             Slot::Other(key.0.as_str().into())
@@ -123,6 +125,8 @@ mod tests {
             &"A".repeat(64),
             &"0g".repeat(32),
             &"ab".repeat(33),
+            &format!("{}G", "a".repeat(63)),
+            &format!("-{}", "a".repeat(63)),
         ] {
             let key = SessionKey(raw.to_owned());
             assert!(matches!(Slot::of(&key), Slot::Other(_)));
