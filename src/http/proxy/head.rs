@@ -22,7 +22,8 @@ pub(super) struct Head<'a> {
     pub query: Option<&'a str>,
     /// The client's headers, as they came.
     pub client: &'a HeaderMap,
-    /// The gateway's session cookie, which never goes upstream.
+    /// The session cookie's name: it and the gateway's other cookies (`cookies::is_own`)
+    /// never go upstream.
     pub session_cookie: &'a str,
     /// The gateway's own headers (forwarded facts, identity, `Host`), written after the
     /// client's: none of their names is left among those.
