@@ -98,8 +98,8 @@ impl Upstream {
         &self.host
     }
 
-    /// Sends `req` (origin-form URI, `Host` set) over an idle connection of this thread, or a
-    /// new one, and waits for the answer's head until `timeout` has passed since the call. A
+    /// Sends `req` (origin-form URI, `Host` set) through hyper's client, the way of requests
+    /// that [`Self::plain`] does not take, over an idle connection of this thread, or a new one, and waits for the answer's head until `timeout` has passed since the call. A
     /// request that a kept connection closed under before taking it is sent again on another
     /// (as hyper-util's client did); one that a new connection refused is not. A failure
     /// carries its cause chain, for the log.
