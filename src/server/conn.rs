@@ -26,6 +26,7 @@ use tokio::sync::watch;
 use tokio_rustls::server::TlsStream;
 
 use super::answer::Gateway;
+use super::gated::Gated;
 use super::prefixed::{Prefixed, sniff};
 use super::{DRAIN_QUIET, Edge, HEAD_TIMEOUT};
 use crate::conn_limits::{Activity, ConnSlot, Expired, Tracked};
@@ -100,25 +101,34 @@ where
     // A fresh hyper connection is not idle until it has answered once: asked to close before
     // that, it would answer its first request and close.
     let park = park_after.map(|before| (PARK_AFTER, before));
+    let idle = dog.idle;
+    // Gated: polled when its timer or the stop channel woke it, not at each of the
+    // connection's wakes (`gated.rs`). `None`: the server stops.
+    let watchdog = std::pin::pin!(async {
+        tokio::select! {
+            biased;
+            expired = activity.expired(idle, HEAD_TIMEOUT, park) => Some(expired),
+            () = dog.stopped() => None,
+        }
+    });
     tokio::select! {
         // The connection first: a request that arrived as a timer ran out is read and served
         // (its answer then closes the connection) rather than reset unread, which a proxy that
         // sent a POST on this kept-alive connection would not resend.
         biased;
         result = &mut conn => return Watched::Done(result),
-        expired = activity.expired(dog.idle, HEAD_TIMEOUT, park) => match expired {
-            Expired::Idle => {}
-            Expired::Head => {
+        woke = Gated::new(watchdog) => match woke {
+            Some(Expired::Idle) | None => {}
+            Some(Expired::Head) => {
                 tracing::debug!("request head not received within {HEAD_TIMEOUT:?}; closed");
                 return Watched::Done(Ok(()));
             }
-            Expired::Park => return Watched::AtRest(conn),
+            Some(Expired::Park) => return Watched::AtRest(conn),
         },
-        () = dog.stopped() => {}
     }
     graceful(Pin::new(&mut conn));
     // A client that stopped reading could hold the response forever.
-    Watched::Done(tokio::time::timeout(dog.idle, conn).await.unwrap_or(Ok(())))
+    Watched::Done(tokio::time::timeout(idle, conn).await.unwrap_or(Ok(())))
 }
 
 /// Serves one connection until it ends, goes idle, or the server stops.

@@ -16,6 +16,7 @@ use crate::http::entry::App;
 
 mod answer;
 mod conn;
+mod gated;
 pub mod metrics;
 mod prefixed;
 pub mod workers;

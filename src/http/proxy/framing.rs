@@ -116,7 +116,7 @@ pub fn parse_head(buf: &[u8], head: bool) -> Result<Parsed, String> {
         } else if name.eq_ignore_ascii_case("connection") {
             for token in h.value.split(|&b| b == b',').map(<[u8]>::trim_ascii) {
                 close |= token.eq_ignore_ascii_case(b"close");
-                let hop = std::str::from_utf8(token).is_ok_and(is_hop_by_hop_token);
+                let hop = is_hop_by_hop_token(token);
                 if !token.is_empty() && !hop {
                     listed.push(token);
                 }
@@ -125,7 +125,7 @@ pub fn parse_head(buf: &[u8], head: bool) -> Result<Parsed, String> {
     }
     for h in parsed.headers.iter() {
         let name = h.name;
-        if is_hop_by_hop_token(name)
+        if is_hop_by_hop_token(name.as_bytes())
             || listed
                 .iter()
                 .any(|l| name.as_bytes().eq_ignore_ascii_case(l))

@@ -27,24 +27,25 @@ static X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-prot
 static X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
 static X_REAL_IP: HeaderName = HeaderName::from_static("x-real-ip");
 
-/// Whether a (lower-case) header name is hop-by-hop. A `match`, not a search through a list: it
-/// runs for every header of every request and response.
-fn is_hop_by_hop(name: &str) -> bool {
+/// Whether a (lower-case) header name is hop-by-hop. A `match` on bytes, not a search through
+/// a list: it runs for every header of every request and response, and the answer's names come
+/// as bytes from the parser, with nothing to gain from a UTF-8 check.
+fn is_hop_by_hop(name: &[u8]) -> bool {
     matches!(
         name,
-        "connection"
-            | "keep-alive"
-            | "proxy-connection"
-            | "proxy-authenticate"
-            | "proxy-authorization"
-            | "te"
-            | "trailer"
-            | "transfer-encoding"
-            | "upgrade"
+        b"connection"
+            | b"keep-alive"
+            | b"proxy-connection"
+            | b"proxy-authenticate"
+            | b"proxy-authorization"
+            | b"te"
+            | b"trailer"
+            | b"transfer-encoding"
+            | b"upgrade"
             // Connection-specific by RFC 7540 §3.2.1, so never forwarded even when the client
             // leaves it out of `Connection`: an upstream must not be offered an h2c switch
             // through us.
-            | "http2-settings"
+            | b"http2-settings"
     )
 }
 
@@ -145,7 +146,7 @@ pub(super) enum Withheld {
 /// for hyper's client ([`strip_request`]) and the head our own client writes (`head.rs`).
 /// Names the `Connection` header lists are withheld too ([`connection_listed`]).
 pub(super) fn withheld(name: &str) -> Option<Withheld> {
-    if is_hop_by_hop(name) {
+    if is_hop_by_hop(name.as_bytes()) {
         Some(Withheld::HopByHop)
     } else if is_identity_header(name) {
         Some(Withheld::Identity)
@@ -204,7 +205,7 @@ pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
     // messages carry none of them.
     let present: Doomed = headers
         .keys()
-        .filter(|k| is_hop_by_hop(k.as_str()))
+        .filter(|k| is_hop_by_hop(k.as_str().as_bytes()))
         .cloned()
         .collect();
     let hop = !present.is_empty();
@@ -240,21 +241,21 @@ pub(super) fn connection_listed(headers: &HeaderMap) -> Vec<String> {
         .flat_map(|v| v.split(','))
         .map(str::trim);
     tokens
-        .filter(|token| !token.is_empty() && !is_hop_by_hop_token(token))
+        .filter(|token| !token.is_empty() && !is_hop_by_hop_token(token.as_bytes()))
         .map(str::to_ascii_lowercase)
         .collect()
 }
 
 /// [`is_hop_by_hop`] for a `Connection` token or a header name in any case, without allocating.
-pub(super) fn is_hop_by_hop_token(token: &str) -> bool {
+pub(super) fn is_hop_by_hop_token(token: &[u8]) -> bool {
     let mut lower = [0u8; 20];
     let Some(buf) = lower.get_mut(..token.len()) else {
         return false; // longer than every hop-by-hop name
     };
-    for (l, b) in buf.iter_mut().zip(token.bytes()) {
+    for (l, b) in buf.iter_mut().zip(token) {
         *l = b.to_ascii_lowercase();
     }
-    std::str::from_utf8(buf).is_ok_and(is_hop_by_hop)
+    is_hop_by_hop(buf)
 }
 
 /// The `X-Forwarded-Host` value: the canonical host, with the port when it is not the default.
