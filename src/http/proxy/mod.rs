@@ -13,6 +13,7 @@ mod plain_body;
 mod pool;
 mod upgrade;
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -51,6 +52,28 @@ pub struct Hop<'a> {
     pub xff_chain: Option<String>,
     /// Name of the gateway's session cookie, removed before forwarding.
     pub session_cookie: &'a str,
+}
+
+/// A request made ready for its upstream ([`SiteTable::prepare`]).
+pub struct Outbound<'a> {
+    via: Via<'a>,
+    /// The client side of a WebSocket upgrade the request asked for.
+    upgrade: Option<hyper::upgrade::OnUpgrade>,
+    session_cookie: &'a str,
+}
+
+/// Which client sends the request, with what it needs.
+enum Via<'a> {
+    /// Our own client: the head as written on the wire.
+    Plain {
+        plain: plain::Plain<'a>,
+        head: Vec<u8>,
+        head_only: bool,
+        idempotent: bool,
+    },
+    /// hyper's client (a body, an upgrade, an `https://` upstream), the request boxed so that
+    /// the common way does not carry its size.
+    Hyper(Box<Request<Body>>),
 }
 
 /// Why forwarding failed.
@@ -121,21 +144,28 @@ impl SiteTable {
             .or_else(|| self.sites.iter().find(|s| s.config.default))
     }
 
-    /// Forwards `req` to `site`. `identity` is `None` on bypass routes without a session.
-    pub async fn forward(
+    /// Makes `req` ready for `site`'s upstream: its headers cleaned and the gateway's own set
+    /// (`identity` is `None` on bypass routes without a session), spoofed names audited.
+    /// Nothing here waits, so the future that sends ([`Self::send`]) holds only the outcome,
+    /// not the request it came from: futures nest, and each level kept its own copy of the
+    /// request (bench/changes.md).
+    ///
+    /// The request is borrowed, not taken: it stays where its owner's future holds it, and
+    /// only hyper's client (which needs it whole) takes it out.
+    pub fn prepare<'a>(
         &self,
-        site: &Site,
-        mut req: Request<Body>,
+        site: &'a Site,
+        req: &mut Request<Body>,
         ctx: &RequestCtx,
-        hop: Hop<'_>,
+        hop: Hop<'a>,
         identity: Option<IdentityValues>,
-    ) -> Result<Response<Body>, ForwardError> {
+    ) -> Result<Outbound<'a>, ForwardError> {
         let Hop {
             peer,
             xff_chain,
             session_cookie,
         } = hop;
-        let upgrade = upgrade::websocket_requested(&req).then(|| hyper::upgrade::on(&mut req));
+        let upgrade = upgrade::websocket_requested(req).then(|| hyper::upgrade::on(&mut *req));
         let original_host = site.config.preserve_host.then(|| {
             req.headers().get(header::HOST).cloned().or_else(|| {
                 req.uri()
@@ -144,13 +174,12 @@ impl SiteTable {
             })
         });
 
-        let (mut parts, body) = req.into_parts();
         let up = &site.config.upstream;
         let host = match original_host.flatten() {
             Some(host) => host,
             None => site.upstream.host().clone(),
         };
-        let forwarded_host = headers::forwarded_host(&parts.headers, &ctx.host, ctx.port);
+        let forwarded_host = headers::forwarded_host(req.headers(), &ctx.host, ctx.port);
         let forwarded = headers::forwarded(
             xff_chain,
             peer.ip(),
@@ -169,10 +198,8 @@ impl SiteTable {
         // The common request goes through our own client, its head written in one pass over
         // the client's headers; one with a body, an upgrade or an https upstream through
         // hyper's, its header map cleaned in place. The same rules either way (`head.rs`).
-        // hyper's client leaves the answer's hop-by-hop headers in; ours leaves them out.
-        let plain = site.upstream.plain();
-        let (mut resp, hop_by_hop_left) = match plain {
-            Some(plain) if upgrade.is_none() && body.is_end_stream() => {
+        let via = match site.upstream.plain() {
+            Some(plain) if upgrade.is_none() && req.body().is_end_stream() => {
                 let mut own: SmallVec<[(&HeaderName, &HeaderValue); 9]> =
                     forwarded.iter().map(|(n, v)| (*n, v)).collect();
                 if let Some(id) = &identity {
@@ -180,24 +207,28 @@ impl SiteTable {
                 }
                 own.push((&header::HOST, &host));
                 let head = Head {
-                    method: &parts.method,
+                    method: req.method(),
                     base: &up.base_path,
                     path: ctx.path.encoded(),
                     query: ctx.query.as_deref(),
-                    client: &parts.headers,
+                    client: req.headers(),
                     session_cookie,
                     own: &own,
                 };
                 let mut bytes = Vec::with_capacity(512);
                 spoofed(head.write(&mut bytes)?);
-                let resp = plain
-                    .send(&bytes, &parts.method, self.upstream_timeout)
-                    .await?;
-                (resp.map(Body::new), false)
+                Via::Plain {
+                    plain,
+                    head: bytes,
+                    head_only: req.method() == http::Method::HEAD,
+                    idempotent: plain::idempotent(req.method()),
+                }
             }
             _ => {
                 let uri = origin_form(&up.base_path, ctx.path.encoded(), ctx.query.as_deref())
                     .map_err(|e| ForwardError::Unreachable(e.to_string()))?;
+                // Taken whole, an empty request left behind (no allocation).
+                let (mut parts, body) = std::mem::take(req).into_parts();
                 let h = &mut parts.headers;
                 spoofed(headers::strip_request(h));
                 crate::http::cookies::strip_own(h, session_cookie);
@@ -216,14 +247,58 @@ impl SiteTable {
                 }
                 parts.uri = uri;
                 parts.version = Version::HTTP_11;
-                let upstream_req = Request::from_parts(parts, Body::new(body));
-                let resp = site
-                    .upstream
-                    .send(upstream_req, self.upstream_timeout)
-                    .await?;
-                (resp, true)
+                Via::Hyper(Box::new(Request::from_parts(parts, Body::new(body))))
             }
         };
+        Ok(Outbound {
+            via,
+            upgrade,
+            session_cookie,
+        })
+    }
+
+    /// Sends a prepared request to `site` and hands back the upstream's answer, without the
+    /// gateway's cookies and, for hyper's client, its hop-by-hop headers (our own client
+    /// leaves them out as it reads the head).
+    ///
+    /// Not an `async fn`: that would keep `out` twice in its future, as the argument and as
+    /// its own copy. For the same reason `out` is matched by reference, not taken apart.
+    #[allow(clippy::manual_async_fn, reason = "an async fn holds its arguments twice")]
+    pub fn send<'a>(
+        &'a self,
+        site: &'a Site,
+        mut out: Outbound<'a>,
+        ctx: &'a RequestCtx,
+    ) -> impl Future<Output = Result<Response<Body>, ForwardError>> + Send + 'a {
+        async move { self.sent(site, &mut out, ctx).await }
+    }
+
+    async fn sent(
+        &self,
+        site: &Site,
+        out: &mut Outbound<'_>,
+        ctx: &RequestCtx,
+    ) -> Result<Response<Body>, ForwardError> {
+        let (mut resp, hop_by_hop_left) = match &mut out.via {
+            Via::Plain {
+                plain,
+                head,
+                head_only,
+                idempotent,
+            } => {
+                let answer = plain
+                    .send(head, *head_only, *idempotent, self.upstream_timeout)
+                    .await?;
+                (answer.map(Body::new), false)
+            }
+            // Boxed: hyper's client future is large, and only this rarer way needs it.
+            Via::Hyper(req) => {
+                let req = std::mem::take(&mut **req);
+                let sending = Box::pin(site.upstream.send(req, self.upstream_timeout));
+                (sending.await?, true)
+            }
+        };
+        let (upgrade, session_cookie) = (out.upgrade.take(), out.session_cookie);
 
         let dropped =
             crate::http::cookies::drop_own_set_cookies(resp.headers_mut(), session_cookie);

@@ -153,7 +153,7 @@ fn sweep_later() {
 
 /// Whether a request may be sent again after a kept connection failed under it: only one whose
 /// repetition changes nothing more than it did once (RFC 9110 9.2.2).
-fn idempotent(method: &Method) -> bool {
+pub(super) fn idempotent(method: &Method) -> bool {
     matches!(
         *method,
         Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE | Method::PUT | Method::DELETE
@@ -172,25 +172,27 @@ impl Plain<'_> {
     /// answer's head within `timeout`; its body streams from the connection. A kept connection
     /// that fails before any byte of the answer came is given up and an idempotent request
     /// sent again on a new one.
+    /// `head_only`: the request is a `HEAD`, whose answer has no body; `idempotent`: it may
+    /// be sent again ([`idempotent`]).
     pub(super) async fn send(
         &self,
         head: &[u8],
-        method: &Method,
+        head_only: bool,
+        idempotent: bool,
         timeout: Duration,
     ) -> Result<Response<PlainBody>, ForwardError> {
         let deadline = Instant::now() + timeout;
-        let is_head = method == Method::HEAD;
         loop {
             let (conn, reused) = match take(self.pool) {
                 Some(conn) => (conn, true),
                 None => (Box::pin(self.connect(deadline)).await?, false),
             };
-            match self.exchange(conn, head, is_head, deadline).await {
+            match self.exchange(conn, head, head_only, deadline).await {
                 Ok(answer) => return Ok(answer),
                 // The upstream closed a kept connection as the request reached it: one that was
                 // not written is sent again whatever its method, one that was only if idempotent.
                 Err(Failed::Unsent(_)) if reused => {}
-                Err(Failed::Quiet(_)) if reused && idempotent(method) => {}
+                Err(Failed::Quiet(_)) if reused && idempotent => {}
                 Err(Failed::Unsent(e) | Failed::Quiet(e) | Failed::Broken(e)) => return Err(e),
             }
         }
