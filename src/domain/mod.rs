@@ -24,6 +24,7 @@ pub mod rules;
 pub mod secret;
 pub mod secretbox;
 pub mod session;
+pub mod session_key;
 pub mod throttle;
 pub mod throttle_key;
 pub mod totp;

@@ -7,7 +7,8 @@
 use super::user::UserId;
 use serde::{Deserialize, Serialize};
 
-use super::secret::{SecretString, random_token, sha256, sha256_hex};
+use super::secret::{SecretString, random_token, sha256};
+pub use super::session_key::SessionKey;
 
 /// Bytes of randomness in a session id (256 bits, docs/security.md#session-ids).
 const SESSION_ID_BYTES: usize = 32;
@@ -72,7 +73,7 @@ impl SessionId {
 
     /// The key the stores use: SHA-256 of the id, never the id itself.
     pub fn key(&self) -> SessionKey {
-        SessionKey(sha256_hex(self.0.expose().as_bytes()))
+        SessionKey::from_digest(sha256(self.0.expose().as_bytes()))
     }
 }
 
@@ -86,24 +87,6 @@ impl std::fmt::Debug for SessionId {
 /// ([`SessionId::generate_for`]). Consecutive ids take consecutive shards.
 pub fn user_shard(user: UserId) -> u8 {
     u8::try_from(user.0.rem_euclid(256)).unwrap_or(0)
-}
-
-impl SessionKey {
-    /// The shard this key was drawn for: its first byte, the first two hex digits.
-    pub fn shard(&self) -> Option<u8> {
-        u8::from_str_radix(self.0.get(..2)?, 16).ok()
-    }
-}
-
-/// Hex SHA-256 of a session id: the store key, and a safe handle to show or log.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct SessionKey(pub String);
-
-impl SessionKey {
-    /// A short, non-secret handle for logs and the sessions page.
-    pub fn short(&self) -> &str {
-        self.0.get(..12).unwrap_or(&self.0)
-    }
 }
 
 /// A server-side session record.
@@ -346,8 +329,8 @@ mod tests {
         let id = SessionId::generate();
         assert_eq!(id.expose().len(), SESSION_ID_LEN);
         assert!(SessionId::parse(id.expose()).is_some());
-        assert_eq!(id.key().0.len(), 64);
-        assert_ne!(id.key().0, id.expose());
+        assert_eq!(id.key().as_str().len(), 64);
+        assert_ne!(id.key().as_str(), id.expose());
     }
 
     #[test]

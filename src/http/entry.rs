@@ -191,7 +191,10 @@ pub fn classify<'a>(app: &'a AppState, ctx: &RequestCtx) -> Route<'a> {
 /// Not an `async fn`, nor is [`relay`]: an `async fn` keeps each argument it takes by value
 /// twice in its future, as the argument and as its own copy, and the request (240 bytes) went
 /// down four levels that way; an `async` block holds what it captures once.
-#[allow(clippy::manual_async_fn, reason = "an async fn holds its arguments twice")]
+#[allow(
+    clippy::manual_async_fn,
+    reason = "an async fn holds its arguments twice"
+)]
 fn proxy<'a>(
     app: &'a AppState,
     req: &'a mut Request<Body>,
@@ -466,7 +469,10 @@ impl Live {
     /// Classifies and answers a checked request other than a forward-auth call.
     /// Not an `async fn`, for the reason [`proxy`] is not: the request and its context are
     /// held once, where that would hold them twice.
-    #[allow(clippy::manual_async_fn, reason = "an async fn holds its arguments twice")]
+    #[allow(
+        clippy::manual_async_fn,
+        reason = "an async fn holds its arguments twice"
+    )]
     fn route(
         self: Arc<Self>,
         mut req: Request<Body>,

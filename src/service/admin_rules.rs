@@ -123,7 +123,7 @@ mod tests {
     fn admin(id: i64, groups: &[&str]) -> Actor {
         Actor::Admin {
             user: Arc::new(user(id, groups)),
-            session: SessionKey("k1".into()),
+            session: SessionKey::from_text("k1"),
         }
     }
 
@@ -154,8 +154,8 @@ mod tests {
     fn administrators_cannot_lock_themselves_out() {
         let a = admin(1, &["admins"]);
         let me = user(1, &["admins"]);
-        let current = SessionKey("k1".into());
-        let other_session = SessionKey("k2".into());
+        let current = SessionKey::from_text("k1");
+        let other_session = SessionKey::from_text("k2");
         for action in [
             AdminAction::SetPassword,
             AdminAction::Disable,

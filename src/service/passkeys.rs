@@ -148,7 +148,7 @@ impl Passkeys {
             sel["residentKey"] = if verify { "required" } else { "preferred" }.into();
             sel["requireResidentKey"] = verify.into();
         }
-        self.keep(registering(s), (rp, &s.key.0), &state, &options, now)
+        self.keep(registering(s), (rp, s.key.as_str()), &state, &options, now)
             .await
     }
 
@@ -363,9 +363,15 @@ impl Passkeys {
             return Ok(None);
         }
         let (options, state) = assertion(webauthn, self.parties.verify_user(), creds)?;
-        self.keep(second_step(who), (rp, &who.key.0), &state, &options, now)
-            .await
-            .map(Some)
+        self.keep(
+            second_step(who),
+            (rp, who.key.as_str()),
+            &state,
+            &options,
+            now,
+        )
+        .await
+        .map(Some)
     }
 
     /// Verifies an assertion for `who`'s ceremony and records the credential's new counter.
@@ -401,7 +407,7 @@ impl Passkeys {
 fn registering(s: &Resolved) -> Purpose {
     Purpose::Register {
         user_id: s.user.id.0,
-        session: s.key.0.clone(),
+        session: s.key.as_str().to_owned(),
     }
 }
 
@@ -409,7 +415,7 @@ fn registering(s: &Resolved) -> Purpose {
 fn second_step(who: &Resolved) -> Purpose {
     Purpose::SecondFactor {
         user_id: who.user.id.0,
-        session: who.key.0.clone(),
+        session: who.key.as_str().to_owned(),
     }
 }
 

@@ -14,7 +14,7 @@ fn cache(cap: u64) -> SessionCache {
 }
 
 fn key(n: u32) -> SessionKey {
-    SessionKey(format!("{n:064x}"))
+    SessionKey::from_text(format!("{n:064x}"))
 }
 
 fn session(user: i64) -> Session {

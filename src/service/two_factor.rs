@@ -312,7 +312,7 @@ impl TwoFactor {
         now: i64,
         origin: Origin<'_>,
     ) -> Result<CodeStepDone, AuthError> {
-        let per_login_key = ThrottleKey::PendingLogin(pending.key.0.clone());
+        let per_login_key = ThrottleKey::PendingLogin(pending.key.as_str().to_owned());
         let keep = u64::try_from(PENDING_TTL).unwrap_or(300);
         let n = self.throttle.count(&per_login_key, now, keep).await?;
         if n > MAX_CODES_PER_LOGIN {

@@ -76,7 +76,12 @@ static NIBBLE: [u8; 256] = {
 
 impl Slot {
     pub(super) fn of(key: &SessionKey) -> Self {
-        let hex = key.0.as_bytes();
+        // A key made from a digest (every request's lookup) is held as that digest; one read
+        // as text is decoded, so that both spell the same slot.
+        if let Some(digest) = key.digest() {
+            return Slot::Digest(*digest);
+        }
+        let hex = key.as_str().as_bytes();
         let mut digest = [0u8; 32];
         // The nibbles of all digits or'ed together: a digit's is below 16, `INVALID` is not,
         // so one test after the loop instead of two per byte inside it.
@@ -91,14 +96,14 @@ impl Slot {
         if hex.len() == 64 && seen & !0x0f == 0 {
             Slot::Digest(digest)
         } else {
-            Slot::Other(key.0.as_str().into())
+            Slot::Other(key.as_str().into())
         }
     }
 
     pub(super) fn key(&self) -> SessionKey {
         match self {
-            Slot::Digest(bytes) => SessionKey(crate::domain::secret::hex(bytes)),
-            Slot::Other(s) => SessionKey(s.to_string()),
+            Slot::Digest(bytes) => SessionKey::from_digest(*bytes),
+            Slot::Other(s) => SessionKey::from_text(s.to_string()),
         }
     }
 }
@@ -115,6 +120,10 @@ mod tests {
         assert!(matches!(slot, Slot::Digest(_)));
         assert!(slot.key() == key);
         assert!(std::mem::size_of::<Slot>() <= 40);
+        // The same key read back as text (from Redis, a form) names the same slot.
+        let read = SessionKey::from_text(key.as_str());
+        assert!(Slot::of(&read) == slot);
+        assert!(Slot::of(&read).key().as_str() == key.as_str());
     }
 
     #[test]
@@ -128,11 +137,14 @@ mod tests {
             &format!("{}G", "a".repeat(63)),
             &format!("-{}", "a".repeat(63)),
         ] {
-            let key = SessionKey(raw.to_owned());
+            let key = SessionKey::from_text(raw);
             assert!(matches!(Slot::of(&key), Slot::Other(_)));
             assert!(Slot::of(&key).key() == key);
         }
-        let (a, b) = (SessionKey("0f".repeat(32)), SessionKey("a0".repeat(32)));
+        let (a, b) = (
+            SessionKey::from_text("0f".repeat(32)),
+            SessionKey::from_text("a0".repeat(32)),
+        );
         assert!(Slot::of(&a) < Slot::of(&b));
     }
 }

@@ -273,7 +273,7 @@ impl SessionStore for RedisSessionStore {
             .arg(&self.redis.prefix)
             .arg(self.redis.shard_prefix(digest[0]))
             .arg(&digest[..])
-            .arg(&key.0)
+            .arg(key.as_str())
             .invoke_async(&mut conn)
             .await
             .map_err(unavailable)?;

@@ -27,12 +27,12 @@ impl RedisConn {
     }
 
     pub(super) fn pending_key(&self, key: &SessionKey) -> String {
-        format!("{}p:{}", self.prefix, key.0)
+        format!("{}p:{}", self.prefix, key.as_str())
     }
 
     /// A WebAuthn ceremony in progress (docs/passkeys.md#challenges); one key, any slot.
     pub(super) fn ceremony_key(&self, key: &SessionKey) -> String {
-        format!("{}w:{}", self.prefix, key.0)
+        format!("{}w:{}", self.prefix, key.as_str())
     }
 
     pub(super) fn index_key(&self, user_id: UserId) -> Vec<u8> {

@@ -111,7 +111,7 @@ async fn subscribed(
 fn parse(payload: &str) -> Option<Stale> {
     if let Some(key) = payload.strip_prefix("s:") {
         let hex = key.len() == 64 && key.bytes().all(|b| b.is_ascii_hexdigit());
-        return hex.then(|| Stale::Session(SessionKey(key.to_owned())));
+        return hex.then(|| Stale::Session(SessionKey::from_text(key)));
     }
     let id = payload.strip_prefix("u:")?.parse().ok()?;
     Some(Stale::User(UserId(id)))
@@ -126,7 +126,7 @@ mod tests {
         let key = "ab".repeat(32);
         assert_eq!(
             parse(&format!("s:{key}")),
-            Some(Stale::Session(SessionKey(key)))
+            Some(Stale::Session(SessionKey::from_text(key)))
         );
         assert_eq!(parse("u:42"), Some(Stale::User(UserId(42))));
         assert_eq!(parse("u:x"), None);

@@ -64,7 +64,7 @@ const FRAGMENTS: [&str; 18] = [
 /// The 32 digest bytes of a session key (64 hex digits); `None` for anything else, which
 /// names no session.
 pub(super) fn digest(key: &SessionKey) -> Option<[u8; 32]> {
-    let hex = key.0.as_bytes();
+    let hex = key.as_str().as_bytes();
     if hex.len() != 64 {
         return None;
     }
@@ -86,7 +86,7 @@ pub(super) fn key_of(digest: &[u8]) -> Option<SessionKey> {
     for b in digest {
         hex.push_str(&format!("{b:02x}"));
     }
-    Some(SessionKey(hex))
+    Some(SessionKey::from_text(hex))
 }
 
 fn put_varint(out: &mut Vec<u8>, mut n: u64) {

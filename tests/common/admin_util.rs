@@ -137,5 +137,9 @@ pub async fn login_status(app: &TestApp, user: &str, password: &str) -> (u16, St
 }
 
 pub fn key_of(app: &TestApp, b: &Browser) -> String {
-    SessionId::parse(&b.session(app).unwrap()).unwrap().key().0
+    SessionId::parse(&b.session(app).unwrap())
+        .unwrap()
+        .key()
+        .as_str()
+        .to_owned()
 }

@@ -61,7 +61,11 @@ pub async fn login_from(app: &TestApp, user: &str, (ua, _, ip): (&str, &str, &st
 
 /// The store key (SHA-256 hex) of a browser's session cookie.
 pub fn key_of(app: &TestApp, b: &Browser) -> String {
-    SessionId::parse(&b.session(app).unwrap()).unwrap().key().0
+    SessionId::parse(&b.session(app).unwrap())
+        .unwrap()
+        .key()
+        .as_str()
+        .to_owned()
 }
 
 /// Status of a proxied request on the app host, and the login redirect when there is one.

@@ -159,7 +159,11 @@ async fn ending_a_session_on_either_instance_ends_it_on_both_at_once() {
     // Revoking one session from the account's session list on B ends it on A.
     let s = cached_session(&c, a, a, "dave").await;
     let mut me = c.login(b, "dave").await;
-    let key = SessionId::parse(&session(&s).unwrap()).unwrap().key().0;
+    let key = SessionId::parse(&session(&s).unwrap())
+        .unwrap()
+        .key()
+        .as_str()
+        .to_owned();
     let form = [("session", key.as_str())];
     let resp = c
         .act(

@@ -81,8 +81,8 @@ async fn redis_revoke_all_racing_sign_ins_leaves_no_session_outside_the_index() 
     let indexed: Vec<Vec<u8>> = members
         .iter()
         .map(|m| {
-            let hex = m.iter().map(|b| format!("{b:02x}")).collect();
-            crate::redis_layout::record_key(&prefix, &SessionKey(hex))
+            let hex: String = m.iter().map(|b| format!("{b:02x}")).collect();
+            crate::redis_layout::record_key(&prefix, &SessionKey::from_text(hex))
         })
         .collect();
     let orphans: Vec<&Vec<u8>> = keys

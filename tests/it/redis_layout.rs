@@ -103,13 +103,13 @@ async fn sessions_of_the_json_layout_end_at_the_upgrade() {
     let session = store.get(&key, app.now()).await.unwrap().unwrap();
     // Put the session back as the previous version stored it.
     let mut c = redis_conn(&redis_url()).await.unwrap();
-    let old_key = format!("{}s:{}", app.prefix, key.0);
+    let old_key = format!("{}s:{}", app.prefix, key.as_str());
     let old_index = format!("{}u:{}", app.prefix, session.user_id);
     redis::pipe()
         .del(record_key(&app.prefix, &key))
         .del(index_key(&app.prefix, session.user_id))
         .set_ex(&old_key, serde_json::to_string(&*session).unwrap(), 600)
-        .sadd(&old_index, &key.0)
+        .sadd(&old_index, key.as_str())
         .expire(&old_index, 600)
         .query_async::<()>(&mut c)
         .await
@@ -139,7 +139,7 @@ fn tag(shard: u8) -> [u8; 3] {
 /// (the user's shard), and the digest's other 31 bytes.
 pub fn record_key(prefix: &str, key: &SessionKey) -> Vec<u8> {
     let digest: Vec<u8> = (0..32)
-        .map(|i| u8::from_str_radix(&key.0[2 * i..2 * i + 2], 16).unwrap())
+        .map(|i| u8::from_str_radix(&key.as_str()[2 * i..2 * i + 2], 16).unwrap())
         .collect();
     [prefix.as_bytes(), &tag(digest[0]), &digest[1..]].concat()
 }

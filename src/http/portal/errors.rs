@@ -223,8 +223,10 @@ pub enum WebError {
         rd: String,
         status: StatusCode,
         /// The session whose posted form is kept and carried out after the password
-        /// (`stepup::keep`); `None` for a page (a GET) or a form that is never kept.
-        keep: Option<SessionKey>,
+        /// (`stepup::keep`); `None` for a page (a GET) or a form that is never kept. Boxed:
+        /// a key keeps its digest beside its text, and every `Result` of a handler would carry
+        /// its size.
+        keep: Option<Box<SessionKey>>,
     },
 }
 

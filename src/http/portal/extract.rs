@@ -175,7 +175,7 @@ impl<G: Guard + Send> FromRequestParts<Arc<AppState>> for Fresh<G> {
             } else {
                 http::StatusCode::OK
             },
-            keep: post.then(|| s.key.clone()),
+            keep: post.then(|| Box::new(s.key.clone())),
         })
     }
 }

@@ -42,7 +42,7 @@ pub(super) struct RevokeForm {
 /// A store key as posted back by the page: exactly 64 hex digits, or nothing.
 pub(super) fn parse_key(raw: &str) -> Option<SessionKey> {
     (raw.len() == 64 && raw.bytes().all(|b| b.is_ascii_hexdigit()))
-        .then(|| SessionKey(raw.to_ascii_lowercase()))
+        .then(|| SessionKey::from_text(raw.to_ascii_lowercase()))
 }
 
 /// One session as a sessions table shows it (this page and the admin user page).
@@ -63,7 +63,7 @@ pub(super) struct SessionRow {
 impl SessionRow {
     pub(super) fn new(key: &SessionKey, s: &Session, current: bool) -> Self {
         Self {
-            key: key.0.clone(),
+            key: key.as_str().to_owned(),
             handle: key.short().to_owned(),
             device: label(&s.user_agent),
             ip: s.ip.clone(),
@@ -194,9 +194,12 @@ mod tests {
     #[test]
     fn only_64_hex_digits_name_a_session() {
         let hex = "ab".repeat(32);
-        assert_eq!(parse_key(&hex).map(|k| k.0), Some(hex.clone()));
         assert_eq!(
-            parse_key(&hex.to_uppercase()).map(|k| k.0),
+            parse_key(&hex).map(|k| k.as_str().to_owned()),
+            Some(hex.clone())
+        );
+        assert_eq!(
+            parse_key(&hex.to_uppercase()).map(|k| k.as_str().to_owned()),
             Some(hex.clone())
         );
         for bad in [

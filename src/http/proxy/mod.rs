@@ -263,7 +263,10 @@ impl SiteTable {
     ///
     /// Not an `async fn`: that would keep `out` twice in its future, as the argument and as
     /// its own copy. For the same reason `out` is matched by reference, not taken apart.
-    #[allow(clippy::manual_async_fn, reason = "an async fn holds its arguments twice")]
+    #[allow(
+        clippy::manual_async_fn,
+        reason = "an async fn holds its arguments twice"
+    )]
     pub fn send<'a>(
         &'a self,
         site: &'a Site,
