@@ -132,7 +132,7 @@ pub fn parse_head(buf: &[u8], head: bool) -> Result<Parsed, String> {
         {
             continue;
         }
-        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|e| format!("{name}: {e}"))?;
+        let name = header_name(name.as_bytes()).map_err(|e| format!("{name}: {e}"))?;
         let value = HeaderValue::from_bytes(h.value).map_err(|e| format!("{name}: {e}"))?;
         response.headers_mut().append(name, value);
     }
@@ -159,6 +159,30 @@ pub fn parse_head(buf: &[u8], head: bool) -> Result<Parsed, String> {
         framing,
         reusable,
     }))
+}
+
+/// The name of an answer's header. The few that nearly every answer carries, in the spellings
+/// servers send, are matched as they are (a comparison of bytes); any other is parsed, which
+/// lower-cases it through a table and looks it up among the standard names, several times the
+/// work, for every header of every answer.
+fn header_name(raw: &[u8]) -> Result<HeaderName, http::header::InvalidHeaderName> {
+    use http::header;
+    Ok(match raw {
+        b"Content-Type" | b"content-type" => header::CONTENT_TYPE,
+        b"Content-Length" | b"content-length" => header::CONTENT_LENGTH,
+        b"Date" | b"date" => header::DATE,
+        b"Server" | b"server" => header::SERVER,
+        b"Cache-Control" | b"cache-control" => header::CACHE_CONTROL,
+        b"Last-Modified" | b"last-modified" => header::LAST_MODIFIED,
+        b"ETag" | b"Etag" | b"etag" => header::ETAG,
+        b"Set-Cookie" | b"set-cookie" => header::SET_COOKIE,
+        b"Vary" | b"vary" => header::VARY,
+        b"Location" | b"location" => header::LOCATION,
+        b"Expires" | b"expires" => header::EXPIRES,
+        b"Accept-Ranges" | b"accept-ranges" => header::ACCEPT_RANGES,
+        b"Content-Encoding" | b"content-encoding" => header::CONTENT_ENCODING,
+        _ => return HeaderName::from_bytes(raw),
+    })
 }
 
 /// A `Content-Length` value: digits only, at most what a `u64` holds.

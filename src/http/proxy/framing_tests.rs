@@ -229,3 +229,50 @@ fn the_upstreams_hop_by_hop_headers_and_those_it_lists_are_left_out() {
     assert_eq!(names, ["content-length", "x-app"]);
     assert!(h.reusable, "keep-alive listed is not close");
 }
+
+#[test]
+fn a_common_name_matched_as_sent_is_the_name_parsing_gives() {
+    let spellings: [&[u8]; 29] = [
+        b"Content-Type",
+        b"content-type",
+        b"Content-Length",
+        b"content-length",
+        b"Date",
+        b"date",
+        b"Server",
+        b"server",
+        b"Cache-Control",
+        b"cache-control",
+        b"Last-Modified",
+        b"last-modified",
+        b"ETag",
+        b"Etag",
+        b"etag",
+        b"Set-Cookie",
+        b"set-cookie",
+        b"Vary",
+        b"vary",
+        b"Location",
+        b"location",
+        b"Expires",
+        b"expires",
+        b"Accept-Ranges",
+        b"accept-ranges",
+        b"Content-Encoding",
+        b"content-encoding",
+        // Other spellings and names take the parser's way.
+        b"CONTENT-TYPE",
+        b"X-Powered-By",
+    ];
+    for raw in spellings {
+        assert_eq!(
+            header_name(raw).unwrap(),
+            HeaderName::from_bytes(raw).unwrap(),
+            "{}",
+            String::from_utf8_lossy(raw)
+        );
+    }
+    for bad in [&b"Bad Name"[..], b"", b"a:b"] {
+        assert!(header_name(bad).is_err());
+    }
+}
