@@ -83,19 +83,33 @@ const FORWARDED_FAMILY: &[&str] = &[
 /// after case-folding and `_`→`-`, since some servers (CGI, PHP, Django via WSGI) map
 /// `Remote_User` and `Remote-User` to the same variable.
 pub fn is_identity_header(name: &str) -> bool {
-    const PREFIXES: [&str; 6] = [
-        "remote-",
-        "x-auth-request-",
-        "x-forwarded-user",
-        "x-forwarded-email",
-        "x-forwarded-groups",
-        "x-forwarded-preferred-username",
-    ];
-    const EXACT: [&str; 3] = ["x-remote-user", "x-user", "x-email"];
-    PREFIXES
+    IDENTITY_PREFIXES
         .iter()
         .any(|p| name.get(..p.len()).is_some_and(|head| same_name(head, p)))
-        || EXACT.iter().any(|e| same_name(name, e))
+        || IDENTITY_NAMES.iter().any(|e| same_name(name, e))
+}
+
+/// Beginnings of the names an upstream could take for an identity ([`is_identity_header`]).
+const IDENTITY_PREFIXES: [&str; 6] = [
+    "remote-",
+    "x-auth-request-",
+    "x-forwarded-user",
+    "x-forwarded-email",
+    "x-forwarded-groups",
+    "x-forwarded-preferred-username",
+];
+/// Whole names an upstream could take for an identity.
+const IDENTITY_NAMES: [&str; 3] = ["x-remote-user", "x-user", "x-email"];
+
+/// The first letters of every name in the lists above (identity, method override, forwarded
+/// family): a name beginning with another (most of what browsers send: `accept…`, `cookie`,
+/// `host`, `sec-…`, `user-agent`) is none of them, known after one comparison instead of a
+/// few dozen. `headers_tests` holds every list to it.
+fn may_be_listed(name: &str) -> bool {
+    matches!(
+        name.as_bytes().first().map(u8::to_ascii_lowercase),
+        Some(b'f' | b'r' | b't' | b'x')
+    )
 }
 
 /// Compares a header name with a lower-case, dash-separated name, treating `_` as `-` and
@@ -148,6 +162,8 @@ pub(super) enum Withheld {
 pub(super) fn withheld(name: &str) -> Option<Withheld> {
     if is_hop_by_hop(name.as_bytes()) {
         Some(Withheld::HopByHop)
+    } else if !may_be_listed(name) {
+        None
     } else if is_identity_header(name) {
         Some(Withheld::Identity)
     } else if is_method_override(name) {

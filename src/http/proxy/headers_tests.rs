@@ -199,3 +199,35 @@ fn one_pass_removes_every_kind_and_keeps_the_rest() {
     left.sort_unstable();
     assert_eq!(left, ["accept", "x-app"]);
 }
+
+#[test]
+fn every_listed_name_is_withheld_in_every_spelling_past_the_first_letter_test() {
+    let listed = IDENTITY_PREFIXES
+        .iter()
+        .chain(&IDENTITY_NAMES)
+        .chain(METHOD_OVERRIDE)
+        .chain(FORWARDED_FAMILY);
+    for name in listed {
+        // An identity prefix stands for the names it begins.
+        let name = if name.ends_with('-') {
+            format!("{name}anything")
+        } else {
+            (*name).to_owned()
+        };
+        for spelling in [name.clone(), name.replace('-', "_"), name.to_uppercase()] {
+            assert!(may_be_listed(&spelling), "{spelling}");
+            assert!(withheld(&spelling).is_some(), "{spelling}");
+        }
+    }
+    // What browsers send passes untouched.
+    for name in [
+        "accept",
+        "cookie",
+        "host",
+        "user-agent",
+        "sec-fetch-mode",
+        "referer",
+    ] {
+        assert_eq!(withheld(name), None, "{name}");
+    }
+}
