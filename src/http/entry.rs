@@ -125,16 +125,17 @@ pub fn precheck<B>(
     // "the proxy itself" (see `client_ip`); a value that is not even text counts the same.
     let unreadable = || fail(PageError::BadRequest("bad-request-forwarded-for"));
     // Only a trusted proxy's header is read at all.
-    let client = if peer_trusted {
+    let (client, chain_sent) = if peer_trusted {
         let xff = h
             .get_all(X_FORWARDED_FOR)
             .iter()
             .map(|v| v.to_str())
             .collect::<Result<Vec<&str>, _>>()
             .map_err(|_| unreadable())?;
-        client_ip(conn.peer.ip(), &xff, trusted).map_err(|_| unreadable())?
+        let client = client_ip(conn.peer.ip(), &xff, trusted).map_err(|_| unreadable())?;
+        (client, !xff.is_empty())
     } else {
-        conn.peer.ip().to_canonical()
+        (conn.peer.ip().to_canonical(), false)
     };
     Ok(RequestCtx {
         request_id: rid,
@@ -144,6 +145,7 @@ pub fn precheck<B>(
         port: auth.port,
         path,
         query: req.uri().query().map(str::to_owned),
+        chain_sent,
         now: app.clock.now(),
     })
 }
@@ -278,7 +280,7 @@ fn relay<'a>(
     let asked = Asked::of_accept(req.headers());
     let hop = Hop {
         peer: conn.peer,
-        xff_chain: forwarded_chain(app, req, conn),
+        xff_chain: ctx.chain_sent.then(|| forwarded_chain(req)),
         session_cookie: app.cookies.session_name(),
     };
     let prepared = app.sites.prepare(site, req, ctx, hop, ids);
@@ -305,19 +307,17 @@ fn relay<'a>(
     }
 }
 
-/// The `X-Forwarded-For` chain to extend: a trusted proxy's, else none (a client's own
-/// claim is dropped).
-fn forwarded_chain<B>(app: &AppState, req: &Request<B>, conn: ConnInfo) -> Option<String> {
-    if !app.config.server.trusted_proxies.contains(conn.peer.ip()) {
-        return None;
-    }
+/// The `X-Forwarded-For` chain to extend, asked for only when a trusted proxy sent one
+/// (`RequestCtx::chain_sent`; a client's own claim is dropped). Every value is text: the
+/// pre-check refused the request otherwise.
+fn forwarded_chain<B>(req: &Request<B>) -> String {
     let joined: Vec<&str> = req
         .headers()
         .get_all(X_FORWARDED_FOR)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .collect();
-    Some(joined.join(", "))
+    joined.join(", ")
 }
 
 /// Browsers are sent to the portal page (login, code step, enrolment) with a return URL; API

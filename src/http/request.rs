@@ -41,6 +41,9 @@ pub struct RequestCtx {
     pub path: CanonicalPath,
     /// Raw query string.
     pub query: Option<String>,
+    /// A trusted proxy sent an `X-Forwarded-For` chain (the only one the upstream's is built
+    /// on): known here, so that a request without one is not looked at again for it.
+    pub chain_sent: bool,
     /// The time (Unix seconds), read once from the app's clock when the request arrived;
     /// everything this request decides uses it.
     pub now: i64,
