@@ -8,7 +8,7 @@ use std::sync::Arc;
 use arc_swap::ArcSwap;
 
 use axum::body::Body;
-use http::header::{self, HeaderMap, HeaderValue};
+use http::header::{self, HeaderValue};
 use http::{Method, Request, Response, StatusCode, Version};
 use tower::ServiceExt;
 use tracing::Instrument;
@@ -25,11 +25,10 @@ use crate::http::headers::Answer;
 use crate::http::lang::{self, Asked};
 use crate::http::portal::Probe;
 use crate::http::portal::errors::{PageError, error_page, error_page_with_link, forbidden_page};
+use crate::http::precheck_scan::{Seen, scan};
 use crate::http::proxy::headers::IdentityValues;
 use crate::http::proxy::{ForwardError, Hop, Site};
-use crate::http::request::{
-    ConnInfo, RequestCtx, X_FORWARDED_FOR, X_FORWARDED_PROTO, is_navigation,
-};
+use crate::http::request::{ConnInfo, RequestCtx, X_FORWARDED_FOR, is_navigation};
 use crate::http::state::AppState;
 use crate::i18n::Msg;
 use crate::metrics::{Decision, RouteClass, UpstreamFailure};
@@ -57,18 +56,16 @@ impl Route<'_> {
     }
 }
 
-fn single(headers: &HeaderMap, name: header::HeaderName) -> Result<Option<&str>, PageError> {
-    let mut values = headers.get_all(&name).iter();
-    let first = values.next();
-    if values.next().is_some() {
-        return Err(PageError::BadRequest("bad-request-repeated-header"));
+/// The value of a header that may come once: repeated, or not text, the request is refused.
+fn single(seen: Seen<'_>) -> Result<Option<&str>, PageError> {
+    match seen {
+        Seen::Absent => Ok(None),
+        Seen::Repeated => Err(PageError::BadRequest("bad-request-repeated-header")),
+        Seen::One(v) => v
+            .to_str()
+            .map(Some)
+            .map_err(|_| PageError::BadRequest("bad-request-header-characters")),
     }
-    first
-        .map(|v| {
-            v.to_str()
-                .map_err(|_| PageError::BadRequest("bad-request-header-characters"))
-        })
-        .transpose()
 }
 
 /// Checks framing and builds the canonical request context (docs/security.md#trusted-proxies, #forward-auth-fail-closed, #path-normalisation, #host-matching, #request-framing).
@@ -82,15 +79,15 @@ pub fn precheck<B>(
     if matches!(*req.method(), Method::TRACE | Method::CONNECT) {
         return Err(fail(PageError::MethodNotAllowed));
     }
-    let h = req.headers();
+    let h = scan(req.headers());
     // Request smuggling: never guess which framing an upstream will believe (RFC 9112 §6.3).
     // hyper's HTTP/1 parser already drops Content-Length when Transfer-Encoding is present and
     // closes the connection afterwards; this check keeps the rule if that ever changes.
-    if h.contains_key(header::TRANSFER_ENCODING) && h.contains_key(header::CONTENT_LENGTH) {
+    if h.transfer_encoding && h.content_length != Seen::Absent {
         return Err(fail(PageError::BadRequest("bad-request-framing")));
     }
-    single(h, header::CONTENT_LENGTH).map_err(fail)?;
-    let host_header = single(h, header::HOST).map_err(fail)?;
+    single(h.content_length).map_err(fail)?;
+    let host_header = single(h.host).map_err(fail)?;
     let authority = match (req.uri().authority(), host_header) {
         (Some(a), Some(hh))
             if req.version() < Version::HTTP_2 && !a.as_str().eq_ignore_ascii_case(hh) =>
@@ -105,7 +102,7 @@ pub fn precheck<B>(
     let peer_trusted = trusted.contains(conn.peer.ip());
     let https = conn.tls
         || (peer_trusted
-            && h.get(X_FORWARDED_PROTO)
+            && h.forwarded_proto
                 .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https")));
     let default_port = if https { 443 } else { 80 };
     let auth = parse_authority(authority, default_port)
@@ -127,7 +124,7 @@ pub fn precheck<B>(
     // Only a trusted proxy's header is read at all.
     let (client, chain_sent) = if peer_trusted {
         let xff = h
-            .get_all(X_FORWARDED_FOR)
+            .forwarded_for
             .iter()
             .map(|v| v.to_str())
             .collect::<Result<Vec<&str>, _>>()

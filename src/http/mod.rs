@@ -14,6 +14,7 @@ pub mod lang;
 pub mod page_cache;
 pub mod pages;
 pub mod portal;
+mod precheck_scan;
 pub mod proxy;
 pub mod request;
 pub mod state;
