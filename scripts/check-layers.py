@@ -22,7 +22,7 @@ ORDER = [
     ["http::state"],
     # The proxy sits below the state, which holds its site table.
     ["http::proxy"],
-    ["http::lang"],
+    ["http::lang", "http::precheck_scan"],
     ["http::request", "http::cookies", "http::csrf", "http::headers", "http::pages", "http::branding"],
     ["http::page_cache"],
     # Only the edge (http, compose, cli) reads the clock: services, stores and the domain sit
