@@ -16,42 +16,42 @@ use super::secret::hex;
 /// Hex SHA-256 of a session id: the store key, and a safe handle to show or log. Equal keys
 /// have equal hex, whichever way each was made.
 #[derive(Clone)]
-pub struct SessionKey {
-    /// Set when the key was made from a digest; then `text`, if written, is its hex.
-    digest: Option<[u8; 32]>,
-    text: OnceLock<String>,
+pub struct SessionKey(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    /// Made from a digest: its hex, written when first read.
+    Digest([u8; 32], OnceLock<String>),
+    /// Read as text, kept as it is.
+    Text(String),
 }
 
 impl SessionKey {
     /// The key of a digest: its hex is written when first read.
     pub fn from_digest(digest: [u8; 32]) -> Self {
-        Self {
-            digest: Some(digest),
-            text: OnceLock::new(),
-        }
+        Self(Repr::Digest(digest, OnceLock::new()))
     }
 
     /// A key read as text (a store's key name, a form field), kept as it is: any text, as
     /// the stores take it.
     pub fn from_text(text: impl Into<String>) -> Self {
-        Self {
-            digest: None,
-            text: OnceLock::from(text.into()),
-        }
+        Self(Repr::Text(text.into()))
     }
 
     /// The key as text: the digest's lower-case hex, or the text it was made from.
     pub fn as_str(&self) -> &str {
-        self.text.get_or_init(|| match &self.digest {
-            Some(digest) => hex(digest),
-            // Unreachable: a key without a digest is made with its text.
-            None => String::new(),
-        })
+        match &self.0 {
+            Repr::Digest(digest, text) => text.get_or_init(|| hex(digest)),
+            Repr::Text(text) => text,
+        }
     }
 
     /// The digest, when the key was made from one.
     pub fn digest(&self) -> Option<&[u8; 32]> {
-        self.digest.as_ref()
+        match &self.0 {
+            Repr::Digest(digest, _) => Some(digest),
+            Repr::Text(_) => None,
+        }
     }
 
     /// A short, non-secret handle for logs and the sessions page.
@@ -62,7 +62,7 @@ impl SessionKey {
 
     /// The shard this key was drawn for: its first byte, the first two hex digits.
     pub fn shard(&self) -> Option<u8> {
-        match &self.digest {
+        match self.digest() {
             Some(digest) => Some(digest[0]),
             None => u8::from_str_radix(self.as_str().get(..2)?, 16).ok(),
         }
@@ -71,7 +71,7 @@ impl SessionKey {
 
 impl PartialEq for SessionKey {
     fn eq(&self, other: &Self) -> bool {
-        match (&self.digest, &other.digest) {
+        match (self.digest(), other.digest()) {
             (Some(a), Some(b)) => a == b,
             _ => self.as_str() == other.as_str(),
         }
