@@ -23,7 +23,7 @@ ORDER = [
     # The proxy sits below the state, which holds its site table.
     ["http::proxy"],
     ["http::lang", "http::precheck_scan"],
-    ["http::request", "http::cookies", "http::csrf", "http::headers", "http::pages", "http::branding"],
+    ["http::request", "http::host_memo", "http::cookies", "http::csrf", "http::headers", "http::pages", "http::branding"],
     ["http::page_cache"],
     # Only the edge (http, compose, cli) reads the clock: services, stores and the domain sit
     # below it and take `now` as an argument.

@@ -16,12 +16,12 @@ use tracing::Instrument;
 use crate::audit;
 use crate::audit::event;
 use crate::domain::client_ip::client_ip;
-use crate::domain::host::parse_authority;
 use crate::domain::path::normalize_path;
 use crate::domain::rules::RequestFacts;
 use crate::http::authz::{Verdict, authorize, portal_location, portal_page};
 use crate::http::forward_auth::Checked;
 use crate::http::headers::Answer;
+use crate::http::host_memo;
 use crate::http::lang::{self, Asked};
 use crate::http::portal::Probe;
 use crate::http::portal::errors::{PageError, error_page, error_page_with_link, forbidden_page};
@@ -105,14 +105,14 @@ pub fn precheck<B>(
             && h.forwarded_proto
                 .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https")));
     let default_port = if https { 443 } else { 80 };
-    let auth = parse_authority(authority, default_port)
+    let auth = host_memo::parse(authority, default_port)
         .map_err(|_| fail(PageError::BadRequest("bad-request-bad-host")))?;
     // HTTP/2+: rules are judged on :authority, but a Host header would be forwarded upstream
     // (preserve_host); if they name different hosts the upstream serves a request the gateway
     // never checked. RFC 9113 §8.3.1: treat as malformed after normalising both.
     if req.version() >= Version::HTTP_2
         && let Some(hh) = host_header
-        && parse_authority(hh, default_port).ok().as_ref() != Some(&auth)
+        && host_memo::parse(hh, default_port).ok().as_ref() != Some(&auth)
     {
         return Err(fail(PageError::BadRequest("bad-request-two-hosts")));
     }

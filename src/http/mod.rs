@@ -10,6 +10,7 @@ pub mod csrf;
 pub mod entry;
 pub mod forward_auth;
 pub mod headers;
+pub mod host_memo;
 pub mod lang;
 pub mod page_cache;
 pub mod pages;

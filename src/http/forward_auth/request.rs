@@ -6,8 +6,8 @@
 
 use http::HeaderMap;
 
-use crate::domain::host::parse_authority;
 use crate::domain::path::{CanonicalPath, normalize_path};
+use crate::http::host_memo;
 
 /// Which proxy dialect the endpoint speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,7 +164,7 @@ fn from_url(url: &str) -> Result<Target, Malformed> {
         return Err(Malformed::Invalid(NAME));
     };
     let (authority, target) = rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len()));
-    let a = parse_authority(authority, if https { 443 } else { 80 })
+    let a = host_memo::parse(authority, if https { 443 } else { 80 })
         .map_err(|_| Malformed::Invalid(NAME))?;
     let (path, query) = if target.is_empty() {
         split_target("/", NAME)?
@@ -184,7 +184,7 @@ fn from_url(url: &str) -> Result<Target, Malformed> {
 
 fn from_forwarded(h: &Dialect<'_>) -> Result<Target, Malformed> {
     let https = scheme_is_https(h.required("x-forwarded-proto")?, "x-forwarded-proto")?;
-    let a = parse_authority(
+    let a = host_memo::parse(
         h.required("x-forwarded-host")?,
         if https { 443 } else { 80 },
     )
@@ -248,7 +248,7 @@ fn forwarded_claims(h: &Dialect<'_>, https: bool) -> Result<Claims, Malformed> {
         Some(p) => scheme_is_https(p, "x-forwarded-proto")?,
     };
     if let Some(host) = h.one("x-forwarded-host") {
-        let a = parse_authority(host, if https { 443 } else { 80 })
+        let a = host_memo::parse(host, if https { 443 } else { 80 })
             .map_err(|_| Malformed::Invalid("x-forwarded-host"))?;
         c.authority = Some((a.host, a.port));
     }
