@@ -34,58 +34,64 @@ pub enum Verdict {
 
 /// Decides a request from its canonical facts and the session cookie in `headers`.
 /// A store failure is an error so that every caller fails closed (docs/security.md#store-bounds-and-outages).
-pub async fn authorize(
-    app: &AppState,
-    headers: &HeaderMap,
-    facts: &RequestFacts<'_>,
+#[allow(
+    clippy::manual_async_fn,
+    reason = "an async fn holds its arguments twice"
+)]
+pub fn authorize<'a>(
+    app: &'a AppState,
+    headers: &'a HeaderMap,
+    facts: &'a RequestFacts<'_>,
     now: i64,
-) -> StoreResult<Verdict> {
-    let session = app.current_session(headers, facts.host, now).await?;
-    // A flagged account may do nothing but change its password.
-    if session
-        .as_ref()
-        .is_some_and(|s| s.user.must_change_password)
-    {
-        return Ok(Verdict::PasswordChange);
+) -> impl Future<Output = StoreResult<Verdict>> + Send + 'a {
+    async move {
+        let session = app.current_session(headers, facts.host, now).await?;
+        // A flagged account may do nothing but change its password.
+        if session
+            .as_ref()
+            .is_some_and(|s| s.user.must_change_password)
+        {
+            return Ok(Verdict::PasswordChange);
+        }
+        let identity = session.as_ref().map(|s| Identity {
+            username: &s.user.username,
+            groups: &s.user.groups,
+            level: s.session.level,
+        });
+        // The site this host and path route to says whether its app ignores letter case in paths;
+        // routing is the same in both modes, so proxy and forward-auth judge alike.
+        let site_folds_case = app
+            .sites
+            .route(facts.host, facts.path)
+            .is_some_and(|s| s.config.case_insensitive_paths);
+        Ok(
+            match decide_for_site(
+                &app.config.access,
+                facts,
+                identity.as_ref(),
+                site_folds_case,
+            ) {
+                Decision::Allow => Verdict::Allow(session.map(Box::new)),
+                Decision::Login => Verdict::Login,
+                Decision::SecondFactor => match &session {
+                    Some(s) if s.user.has_second_factor() => Verdict::SecondFactor,
+                    Some(_) if app.config.two_factor.require_enrollment => Verdict::Enroll,
+                    _ => Verdict::NoSecondFactor,
+                },
+                // A `passkey` rule: the code step, which offers the user's passkeys; a user
+                // without one is told to set up a stronger sign-in.
+                Decision::Passkey => match &session {
+                    Some(s) if s.user.has_passkeys => Verdict::SecondFactor,
+                    _ => Verdict::NoSecondFactor,
+                },
+                Decision::Forbidden => {
+                    let user = session.as_ref().map_or("-", |s| s.user.username.as_str());
+                    audit!(event::ACCESS_DENIED, user = %audit::Clean(user), ip = %facts.client_ip, host = %facts.host, path = %audit::Clean(facts.path));
+                    Verdict::Forbidden(session.map(|s| s.user.username.clone()))
+                }
+            },
+        )
     }
-    let identity = session.as_ref().map(|s| Identity {
-        username: &s.user.username,
-        groups: &s.user.groups,
-        level: s.session.level,
-    });
-    // The site this host and path route to says whether its app ignores letter case in paths;
-    // routing is the same in both modes, so proxy and forward-auth judge alike.
-    let site_folds_case = app
-        .sites
-        .route(facts.host, facts.path)
-        .is_some_and(|s| s.config.case_insensitive_paths);
-    Ok(
-        match decide_for_site(
-            &app.config.access,
-            facts,
-            identity.as_ref(),
-            site_folds_case,
-        ) {
-            Decision::Allow => Verdict::Allow(session.map(Box::new)),
-            Decision::Login => Verdict::Login,
-            Decision::SecondFactor => match &session {
-                Some(s) if s.user.has_second_factor() => Verdict::SecondFactor,
-                Some(_) if app.config.two_factor.require_enrollment => Verdict::Enroll,
-                _ => Verdict::NoSecondFactor,
-            },
-            // A `passkey` rule: the code step, which offers the user's passkeys; a user
-            // without one is told to set up a stronger sign-in.
-            Decision::Passkey => match &session {
-                Some(s) if s.user.has_passkeys => Verdict::SecondFactor,
-                _ => Verdict::NoSecondFactor,
-            },
-            Decision::Forbidden => {
-                let user = session.as_ref().map_or("-", |s| s.user.username.as_str());
-                audit!(event::ACCESS_DENIED, user = %audit::Clean(user), ip = %facts.client_ip, host = %facts.host, path = %audit::Clean(facts.path));
-                Verdict::Forbidden(session.map(|s| s.user.username.clone()))
-            }
-        },
-    )
 }
 
 /// The portal page for a verdict that sends the browser somewhere, if any.

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use arc_swap::ArcSwap;
 
 use axum::body::Body;
+use futures_util::future::Either;
 use http::header::{self, HeaderValue};
 use http::{Method, Request, Response, StatusCode, Version};
 use tower::ServiceExt;
@@ -141,7 +142,7 @@ pub fn precheck<B>(
         host: auth.host,
         port: auth.port,
         path,
-        query: req.uri().query().map(str::to_owned),
+        query: req.uri().query().map(Box::from),
         chain_sent,
         now: app.clock.now(),
     })
@@ -198,39 +199,43 @@ fn proxy<'a>(
     app: &'a AppState,
     req: &'a mut Request<Body>,
     ctx: &'a RequestCtx,
-    conn: ConnInfo,
+    conn: &'a ConnInfo,
     site: &'a Site,
 ) -> impl Future<Output = Answer<Body>> + Send + 'a {
     async move {
-        // In a block of its own, so that the facts are not kept while the request is relayed.
-        let verdict = {
-            let facts = RequestFacts {
-                host: &ctx.host,
-                path: ctx.path.decoded(),
-                method: req.method().as_str(),
-                client_ip: ctx.client_ip,
+        // In blocks of their own, so that the facts, the verdict and the session are not kept
+        // while the upstream answers.
+        let relaying = {
+            let verdict = {
+                let facts = RequestFacts {
+                    host: &ctx.host,
+                    path: ctx.path.decoded(),
+                    method: req.method().as_str(),
+                    client_ip: ctx.client_ip,
+                };
+                authorize(app, req.headers(), &facts, ctx.now).await
             };
-            authorize(app, req.headers(), &facts, ctx.now).await
+            let session = match verdict {
+                Ok(Verdict::Allow(session)) => session,
+                Ok(
+                    v @ (Verdict::Login
+                    | Verdict::SecondFactor
+                    | Verdict::Enroll
+                    | Verdict::PasswordChange),
+                ) => {
+                    let page = portal_page(&v).unwrap_or("/login");
+                    return Answer::Own(portal_redirect(app, req, ctx, page));
+                }
+                Ok(refused) => return Answer::Own(page(req, || refusal_page(app, ctx, refused))),
+                // Fail closed: no store, no access (docs/security.md#store-bounds-and-outages).
+                Err(e) => {
+                    let err = PageError::Unavailable(e.to_string());
+                    return Answer::Own(page(req, || error_page(app, Some(ctx), err)));
+                }
+            };
+            relay(app, req, ctx, *conn, site, session.as_deref())
         };
-        let session = match verdict {
-            Ok(Verdict::Allow(session)) => session,
-            Ok(
-                v @ (Verdict::Login
-                | Verdict::SecondFactor
-                | Verdict::Enroll
-                | Verdict::PasswordChange),
-            ) => {
-                let page = portal_page(&v).unwrap_or("/login");
-                return Answer::Own(portal_redirect(app, req, ctx, page));
-            }
-            Ok(refused) => return Answer::Own(page(req, || refusal_page(app, ctx, refused))),
-            // Fail closed: no store, no access (docs/security.md#store-bounds-and-outages).
-            Err(e) => {
-                let err = PageError::Unavailable(e.to_string());
-                return Answer::Own(page(req, || error_page(app, Some(ctx), err)));
-            }
-        };
-        relay(app, req, ctx, conn, site, session.as_deref()).await
+        relaying.await
     }
 }
 
@@ -271,37 +276,51 @@ fn relay<'a>(
     conn: ConnInfo,
     site: &'a Site,
     session: Option<&crate::service::sessions::Resolved>,
-) -> impl Future<Output = Answer<Body>> + Send + 'a {
+) -> impl Future<Output = Answer<Body>> + Send + use<'a> {
     let ids = session.map(|s| IdentityValues::of(&s.user));
-    // Kept for the page that reports a failed upstream (the request goes to the upstream).
-    let asked = Asked::of_accept(req.headers());
+    // Kept for the page that reports a failed upstream (the request goes to the upstream);
+    // the value alone, not the `Asked` made of it (88 bytes), is held while it answers.
+    let accept = req.headers().get(header::ACCEPT_LANGUAGE).cloned();
     let hop = Hop {
         peer: conn.peer,
         xff_chain: ctx.chain_sent.then(|| forwarded_chain(req)),
         session_cookie: app.cookies.session_name(),
     };
-    let prepared = app.sites.prepare(site, req, ctx, hop, ids);
-    async move {
-        let sent = match prepared {
-            Ok(out) => app.sites.send(site, out, ctx).await,
-            Err(e) => Err(e),
-        };
-        match sent {
+    // The future holds the prepared request once, and borrows it for the sending (taking it
+    // by value there would hold it twice); the future borrows neither the request nor the
+    // session (`use<'a>`), so the caller need not keep them while it waits.
+    let mut out = match app.sites.prepare(site, req, ctx, hop, ids) {
+        Ok(out) => out,
+        Err(e) => return Either::Left(std::future::ready(failed(app, ctx, accept, e))),
+    };
+    Either::Right(async move {
+        match app.sites.send(site, &mut out, ctx).await {
             Ok(resp) => Answer::Relayed(resp),
-            Err(ForwardError::Timeout) => {
-                app.meter.upstream_failed(UpstreamFailure::Timeout);
-                Answer::Own(lang::within(asked, || {
-                    error_page(app, Some(ctx), PageError::GatewayTimeout)
-                }))
-            }
-            Err(ForwardError::Unreachable(cause)) => {
-                app.meter.upstream_failed(UpstreamFailure::Unreachable);
-                Answer::Own(lang::within(asked, || {
-                    error_page(app, Some(ctx), PageError::BadGateway(cause))
-                }))
-            }
+            Err(e) => failed(app, ctx, accept, e),
         }
-    }
+    })
+}
+
+/// The gateway's page for a request its upstream did not answer, counted.
+fn failed(
+    app: &AppState,
+    ctx: &RequestCtx,
+    accept: Option<HeaderValue>,
+    e: ForwardError,
+) -> Answer<Body> {
+    let err = match e {
+        ForwardError::Timeout => {
+            app.meter.upstream_failed(UpstreamFailure::Timeout);
+            PageError::GatewayTimeout
+        }
+        ForwardError::Unreachable(cause) => {
+            app.meter.upstream_failed(UpstreamFailure::Unreachable);
+            PageError::BadGateway(cause)
+        }
+    };
+    Answer::Own(lang::within(Asked::of_accept(accept), || {
+        error_page(app, Some(ctx), err)
+    }))
 }
 
 /// The `X-Forwarded-For` chain to extend, asked for only when a trusted proxy sent one
@@ -483,7 +502,10 @@ impl Live {
             let route = classify(app, &ctx);
             let class = route.class();
             let answer = match route {
-                Route::Portal => Answer::Own(self.portal(req, ctx).await),
+                // Boxed: the portal's future is larger than a proxied request's, and this one
+                // is boxed per request already (`Answering`); past glibc's per-thread cache
+                // (1,032 bytes) each of those allocations takes malloc's slow path.
+                Route::Portal => Answer::Own(Box::pin(self.portal(req, ctx)).await),
                 Route::Health(probe) => {
                     Answer::Own(Box::pin(crate::http::portal::health_answer(app, probe)).await)
                 }
@@ -494,7 +516,7 @@ impl Live {
                         crate::http::portal::errors::PageError::UnknownHost,
                     )
                 })),
-                Route::Site(site) => proxy(app, &mut req, &ctx, conn, site).await,
+                Route::Site(site) => proxy(app, &mut req, &ctx, &conn, site).await,
             };
             self.finish(class, started, answer)
         }

@@ -32,11 +32,11 @@ impl Asked {
         }
     }
 
-    /// Only the `Accept-Language` of `headers` (a page about a request that went on to an
-    /// upstream, which keeps its headers; the language cookie never goes there).
-    pub fn of_accept(headers: &HeaderMap) -> Self {
+    /// Only an `Accept-Language` value (a page about a request that went on to an upstream,
+    /// which keeps its headers; the language cookie never goes there).
+    pub fn of_accept(accept: Option<HeaderValue>) -> Self {
         Self {
-            accept: headers.get(header::ACCEPT_LANGUAGE).cloned(),
+            accept,
             ..Self::default()
         }
     }

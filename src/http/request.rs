@@ -39,8 +39,9 @@ pub struct RequestCtx {
     pub port: Option<u16>,
     /// Canonical path.
     pub path: CanonicalPath,
-    /// Raw query string.
-    pub query: Option<String>,
+    /// Raw query string (boxed: a request's future holds this context, and each word
+    /// counts there, see docs/architecture.md#a-proxied-request).
+    pub query: Option<Box<str>>,
     /// A trusted proxy sent an `X-Forwarded-For` chain (the only one the upstream's is built
     /// on): known here, so that a request without one is not looked at again for it.
     pub chain_sent: bool,

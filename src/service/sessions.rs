@@ -222,23 +222,32 @@ impl Sessions {
     /// the host itself). `Ok(None)` for anything that is not a live session of an active user
     /// issued for that scope; store failures are errors so that callers fail closed. A pending
     /// second-factor login is not a session.
-    pub async fn resolve(
-        &self,
-        cookie: &str,
-        scope: &str,
+    ///
+    /// Not an `async fn`, which would hold its arguments twice: every proxied request's future
+    /// holds this one's.
+    #[allow(
+        clippy::manual_async_fn,
+        reason = "an async fn holds its arguments twice"
+    )]
+    pub fn resolve<'a>(
+        &'a self,
+        cookie: &'a str,
+        scope: &'a str,
         now: i64,
-    ) -> StoreResult<Option<Resolved>> {
-        let Some(r) = self.resolve_any(cookie, now).await? else {
-            return Ok(None);
-        };
-        if r.session.level == AuthLevel::Pending {
-            return Ok(None);
+    ) -> impl Future<Output = StoreResult<Option<Resolved>>> + Send + 'a {
+        async move {
+            let Some(r) = self.resolve_any(cookie, now).await? else {
+                return Ok(None);
+            };
+            if r.session.level == AuthLevel::Pending {
+                return Ok(None);
+            }
+            if !r.session.valid_in(scope) {
+                audit!(event::SESSION_WRONG_SCOPE, user = %crate::audit::Clean(&r.user.username), session = r.key.short(), scope = %crate::audit::Clean(scope));
+                return Ok(None);
+            }
+            Ok(Some(r))
         }
-        if !r.session.valid_in(scope) {
-            audit!(event::SESSION_WRONG_SCOPE, user = %crate::audit::Clean(&r.user.username), session = r.key.short(), scope = %crate::audit::Clean(scope));
-            return Ok(None);
-        }
-        Ok(Some(r))
     }
 
     /// Records the cookie scope a session's cookie is about to be issued for. Called right
@@ -289,9 +298,11 @@ impl Sessions {
         let mut session = match cached {
             Some(s) => s,
             None => {
-                let read = match self.store.get_now(&key, now) {
-                    Some(read) => read?,
-                    None => self.store.get(&key, now).await?,
+                // `if let`: the answer of `get_now` is gone before the store is waited for.
+                let read = if let Some(read) = self.store.get_now(&key, now) {
+                    read?
+                } else {
+                    self.store.get(&key, now).await?
                 };
                 match read {
                     Some(s) => s,

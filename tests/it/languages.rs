@@ -92,6 +92,28 @@ async fn error_pages_on_app_hosts_speak_the_language_too() {
     assert!(html.contains(&text("pt", "error-unknown-host")), "{html}");
 }
 
+/// The page for an upstream that does not answer is made after the request went to it, from
+/// the `Accept-Language` value kept aside.
+#[tokio::test]
+async fn the_page_for_an_unreachable_upstream_speaks_the_language_asked_for() {
+    let overlay = "[[sites]]\nhost = \"*.gate.localhost\"\nupstream = \"http://127.0.0.1:1\"\n";
+    let app = TestApp::spawn(Opts::with(Store::Memory, overlay)).await;
+    app.add_user("alice", PW, &["users"]).await;
+    let mut b = app.login("alice", PW).await;
+    for tag in ["nl", "fr"] {
+        let resp = b
+            .send(
+                app.get("app.gate.localhost", "/x")
+                    .header("accept-language", tag),
+            )
+            .await;
+        assert_eq!(resp.status(), 502);
+        let html = resp.text().await.unwrap();
+        assert!(html.contains(&format!("<html lang=\"{tag}\">")), "{html}");
+        assert!(html.contains(&text(tag, "error-bad-gateway")), "{html}");
+    }
+}
+
 #[tokio::test]
 async fn the_picker_sets_a_cookie_and_goes_back_to_the_page_only_on_this_portal() {
     let app = TestApp::spawn(Opts::default()).await;

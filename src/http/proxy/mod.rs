@@ -261,8 +261,8 @@ impl SiteTable {
     /// gateway's cookies and, for hyper's client, its hop-by-hop headers (our own client
     /// leaves them out as it reads the head).
     ///
-    /// Not an `async fn`: that would keep `out` twice in its future, as the argument and as
-    /// its own copy. For the same reason `out` is matched by reference, not taken apart.
+    /// `out` is borrowed, and matched by reference rather than taken apart: the caller's
+    /// future holds it once. Not an `async fn`, which would hold its arguments twice.
     #[allow(
         clippy::manual_async_fn,
         reason = "an async fn holds its arguments twice"
@@ -270,62 +270,55 @@ impl SiteTable {
     pub fn send<'a>(
         &'a self,
         site: &'a Site,
-        mut out: Outbound<'a>,
+        out: &'a mut Outbound<'_>,
         ctx: &'a RequestCtx,
     ) -> impl Future<Output = Result<Response<Body>, ForwardError>> + Send + 'a {
-        async move { self.sent(site, &mut out, ctx).await }
-    }
-
-    async fn sent(
-        &self,
-        site: &Site,
-        out: &mut Outbound<'_>,
-        ctx: &RequestCtx,
-    ) -> Result<Response<Body>, ForwardError> {
-        let (mut resp, hop_by_hop_left) = match &mut out.via {
-            Via::Plain {
-                plain,
-                head,
-                head_only,
-                idempotent,
-            } => {
-                let answer = plain
-                    .send(head, *head_only, *idempotent, self.upstream_timeout)
-                    .await?;
-                (answer.map(Body::new), false)
-            }
-            // Boxed: hyper's client future is large, and only this rarer way needs it.
-            Via::Hyper(req) => {
-                let req = std::mem::take(&mut **req);
-                let sending = Box::pin(site.upstream.send(req, self.upstream_timeout));
-                (sending.await?, true)
-            }
-        };
-        let (upgrade, session_cookie) = (out.upgrade.take(), out.session_cookie);
-
-        let dropped =
-            crate::http::cookies::drop_own_set_cookies(resp.headers_mut(), session_cookie);
-        if !dropped.is_empty() {
-            crate::audit!(crate::audit::event::UPSTREAM_COOKIE_DROPPED, ip = %ctx.client_ip, host = %ctx.host, cookies = ?dropped);
-        }
-        if resp.status() == http::StatusCode::SWITCHING_PROTOCOLS {
-            // Only the WebSocket the client asked for is tunnelled; any other switch (h2c
-            // above all) is refused and the upstream connection dropped unread.
-            return match upgrade {
-                Some(client_side) if upgrade::websocket_accepted(resp.headers()) => {
-                    upgrade::tunnel(client_side, hyper::upgrade::on(&mut resp));
-                    let (parts, _) = resp.into_parts();
-                    Ok(Response::from_parts(parts, Body::empty()))
+        async move {
+            let (mut resp, hop_by_hop_left) = match &mut out.via {
+                Via::Plain {
+                    plain,
+                    head,
+                    head_only,
+                    idempotent,
+                } => {
+                    let answer = plain
+                        .send(head, *head_only, *idempotent, self.upstream_timeout)
+                        .await?;
+                    (answer.map(Body::new), false)
                 }
-                _ => Err(ForwardError::Unreachable(
-                    "the upstream switched protocols without the requested websocket upgrade"
-                        .to_owned(),
-                )),
+                // Boxed: hyper's client future is large, and only this rarer way needs it.
+                Via::Hyper(req) => {
+                    let req = std::mem::take(&mut **req);
+                    let sending = Box::pin(site.upstream.send(req, self.upstream_timeout));
+                    (sending.await?, true)
+                }
             };
+            let (upgrade, session_cookie) = (out.upgrade.take(), out.session_cookie);
+
+            let dropped =
+                crate::http::cookies::drop_own_set_cookies(resp.headers_mut(), session_cookie);
+            if !dropped.is_empty() {
+                crate::audit!(crate::audit::event::UPSTREAM_COOKIE_DROPPED, ip = %ctx.client_ip, host = %ctx.host, cookies = ?dropped);
+            }
+            if resp.status() == http::StatusCode::SWITCHING_PROTOCOLS {
+                // Only the WebSocket the client asked for is tunnelled; any other switch (h2c
+                // above all) is refused and the upstream connection dropped unread.
+                return match upgrade {
+                    Some(client_side) if upgrade::websocket_accepted(resp.headers()) => {
+                        upgrade::tunnel(client_side, hyper::upgrade::on(&mut resp));
+                        let (parts, _) = resp.into_parts();
+                        Ok(Response::from_parts(parts, Body::empty()))
+                    }
+                    _ => Err(ForwardError::Unreachable(
+                        "the upstream switched protocols without the requested websocket upgrade"
+                            .to_owned(),
+                    )),
+                };
+            }
+            if hop_by_hop_left {
+                headers::strip_hop_by_hop(resp.headers_mut());
+            }
+            Ok(resp)
         }
-        if hop_by_hop_left {
-            headers::strip_hop_by_hop(resp.headers_mut());
-        }
-        Ok(resp)
     }
 }

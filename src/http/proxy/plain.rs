@@ -173,27 +173,37 @@ impl Plain<'_> {
     /// that fails before any byte of the answer came is given up and an idempotent request
     /// sent again on a new one.
     /// `head_only`: the request is a `HEAD`, whose answer has no body; `idempotent`: it may
-    /// be sent again ([`idempotent`]).
-    pub(super) async fn send(
-        &self,
-        head: &[u8],
+    /// be sent again ([`idempotent`]). Not an `async fn`, nor is `exchange`: an `async fn`
+    /// holds its arguments twice in its future (the connection, 88 bytes, in `exchange`).
+    #[allow(
+        clippy::manual_async_fn,
+        reason = "an async fn holds its arguments twice"
+    )]
+    pub(super) fn send<'s>(
+        &'s self,
+        head: &'s [u8],
         head_only: bool,
         idempotent: bool,
         timeout: Duration,
-    ) -> Result<Response<PlainBody>, ForwardError> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let (conn, reused) = match take(self.pool) {
-                Some(conn) => (conn, true),
-                None => (Box::pin(self.connect(deadline)).await?, false),
-            };
-            match self.exchange(conn, head, head_only, deadline).await {
-                Ok(answer) => return Ok(answer),
-                // The upstream closed a kept connection as the request reached it: one that was
-                // not written is sent again whatever its method, one that was only if idempotent.
-                Err(Failed::Unsent(_)) if reused => {}
-                Err(Failed::Quiet(_)) if reused && idempotent => {}
-                Err(Failed::Unsent(e) | Failed::Quiet(e) | Failed::Broken(e)) => return Err(e),
+    ) -> impl Future<Output = Result<Response<PlainBody>, ForwardError>> + Send + 's {
+        async move {
+            let deadline = Instant::now() + timeout;
+            loop {
+                // `if let`, not `match`: the taken `Option` is gone before the connecting
+                // waits, where a `match` would keep it (88 bytes) in the future to its end.
+                let (conn, reused) = if let Some(conn) = take(self.pool) {
+                    (conn, true)
+                } else {
+                    (Box::pin(self.connect(deadline)).await?, false)
+                };
+                match self.exchange(conn, head, head_only, deadline).await {
+                    Ok(answer) => return Ok(answer),
+                    // The upstream closed a kept connection as the request reached it: one that was
+                    // not written is sent again whatever its method, one that was only if idempotent.
+                    Err(Failed::Unsent(_)) if reused => {}
+                    Err(Failed::Quiet(_)) if reused && idempotent => {}
+                    Err(Failed::Unsent(e) | Failed::Quiet(e) | Failed::Broken(e)) => return Err(e),
+                }
             }
         }
     }
@@ -211,63 +221,70 @@ impl Plain<'_> {
     }
 
     /// Writes the head and reads the answer's head, skipping interim answers.
-    async fn exchange(
-        &self,
+    #[allow(
+        clippy::manual_async_fn,
+        reason = "an async fn holds its arguments twice"
+    )]
+    fn exchange<'s>(
+        &'s self,
         mut conn: PlainConn,
-        head: &[u8],
+        head: &'s [u8],
         is_head: bool,
         deadline: Instant,
-    ) -> Result<Response<PlainBody>, Failed> {
-        conn.deadline.as_mut().reset(deadline);
-        if let Err(e) = conn.stream.write_all(head).await {
-            return Err(Failed::Unsent(ForwardError::Unreachable(format!(
-                "send: {e}"
-            ))));
-        }
-        let mut heard = false;
-        loop {
-            match framing::parse_head(&conn.buf, is_head) {
-                Ok(Parsed::Partial) => {}
-                Ok(Parsed::Interim(len)) => {
-                    let _ = conn.buf.split_to(len);
-                    continue;
-                }
-                Ok(Parsed::Complete(answer)) => {
-                    let _ = conn.buf.split_to(answer.len);
-                    let body = PlainBody::new(conn, answer.framing, answer.reusable, self.pool);
-                    return Ok(answer.response.map(|()| body));
-                }
-                Err(cause) => return Err(Failed::Broken(ForwardError::Unreachable(cause))),
+    ) -> impl Future<Output = Result<Response<PlainBody>, Failed>> + Send + 's {
+        async move {
+            conn.deadline.as_mut().reset(deadline);
+            if let Err(e) = conn.stream.write_all(head).await {
+                return Err(Failed::Unsent(ForwardError::Unreachable(format!(
+                    "send: {e}"
+                ))));
             }
-            let read = std::future::poll_fn(|cx| {
-                if let Poll::Ready(read) = conn.poll_fill(cx) {
-                    return Poll::Ready(Some(read));
+            let mut heard = false;
+            loop {
+                match framing::parse_head(&conn.buf, is_head) {
+                    Ok(Parsed::Partial) => {}
+                    Ok(Parsed::Interim(len)) => {
+                        let _ = conn.buf.split_to(len);
+                        continue;
+                    }
+                    Ok(Parsed::Complete(answer)) => {
+                        let _ = conn.buf.split_to(answer.len);
+                        let body = PlainBody::new(conn, answer.framing, answer.reusable, self.pool);
+                        return Ok(answer.response.map(|()| body));
+                    }
+                    Err(cause) => return Err(Failed::Broken(ForwardError::Unreachable(cause))),
                 }
-                conn.deadline.as_mut().poll(cx).map(|()| None)
-            })
-            .await;
-            match read {
-                None => return Err(Failed::Broken(ForwardError::Timeout)),
-                Some(Ok(0)) if !heard => {
-                    return Err(Failed::Quiet(ForwardError::Unreachable(
-                        "the upstream closed the connection without answering".to_owned(),
-                    )));
-                }
-                Some(Ok(0)) => {
-                    return Err(Failed::Broken(ForwardError::Unreachable(
-                        "the upstream closed the connection within its answer's head".to_owned(),
-                    )));
-                }
-                Some(Ok(_)) => heard = true,
-                Some(Err(e)) if !heard => {
-                    return Err(Failed::Quiet(ForwardError::Unreachable(format!(
-                        "read: {e}"
-                    ))));
-                }
-                Some(Err(e)) => {
-                    return Err(Failed::Broken(ForwardError::Unreachable(format!(
-                        "read: {e}"
-                    ))));
+                let read = std::future::poll_fn(|cx| {
+                    if let Poll::Ready(read) = conn.poll_fill(cx) {
+                        return Poll::Ready(Some(read));
+                    }
+                    conn.deadline.as_mut().poll(cx).map(|()| None)
+                })
+                .await;
+                match read {
+                    None => return Err(Failed::Broken(ForwardError::Timeout)),
+                    Some(Ok(0)) if !heard => {
+                        return Err(Failed::Quiet(ForwardError::Unreachable(
+                            "the upstream closed the connection without answering".to_owned(),
+                        )));
+                    }
+                    Some(Ok(0)) => {
+                        return Err(Failed::Broken(ForwardError::Unreachable(
+                            "the upstream closed the connection within its answer's head"
+                                .to_owned(),
+                        )));
+                    }
+                    Some(Ok(_)) => heard = true,
+                    Some(Err(e)) if !heard => {
+                        return Err(Failed::Quiet(ForwardError::Unreachable(format!(
+                            "read: {e}"
+                        ))));
+                    }
+                    Some(Err(e)) => {
+                        return Err(Failed::Broken(ForwardError::Unreachable(format!(
+                            "read: {e}"
+                        ))));
+                    }
                 }
             }
         }
