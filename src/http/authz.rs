@@ -9,6 +9,7 @@ use crate::audit;
 use crate::audit::event;
 use crate::domain::redirect::validate_redirect;
 use crate::domain::rules::{Decision, Identity, RequestFacts, decide_for_site};
+use crate::http::proxy::Site;
 use crate::http::state::AppState;
 use crate::service::sessions::Resolved;
 use crate::store::StoreResult;
@@ -32,7 +33,11 @@ pub enum Verdict {
     Forbidden(Option<String>),
 }
 
-/// Decides a request from its canonical facts and the session cookie in `headers`.
+/// Decides a request from its canonical facts and the session cookie in `headers`. `site` is
+/// the site the facts' host and path route to (`SiteTable::route`), which each caller has
+/// found already (the proxy to forward to it, forward-auth here): it says whether its app
+/// ignores letter case in paths. Routing is the same in both modes, so proxy and forward-auth
+/// judge alike.
 /// A store failure is an error so that every caller fails closed (docs/security.md#store-bounds-and-outages).
 #[allow(
     clippy::manual_async_fn,
@@ -42,6 +47,7 @@ pub fn authorize<'a>(
     app: &'a AppState,
     headers: &'a HeaderMap,
     facts: &'a RequestFacts<'_>,
+    site: Option<&'a Site>,
     now: i64,
 ) -> impl Future<Output = StoreResult<Verdict>> + Send + 'a {
     async move {
@@ -58,12 +64,15 @@ pub fn authorize<'a>(
             groups: &s.user.groups,
             level: s.session.level,
         });
-        // The site this host and path route to says whether its app ignores letter case in paths;
-        // routing is the same in both modes, so proxy and forward-auth judge alike.
-        let site_folds_case = app
-            .sites
-            .route(facts.host, facts.path)
-            .is_some_and(|s| s.config.case_insensitive_paths);
+        debug_assert!(
+            site.map(std::ptr::from_ref)
+                == app
+                    .sites
+                    .route(facts.host, facts.path)
+                    .map(std::ptr::from_ref),
+            "authorize was given another site than the facts route to"
+        );
+        let site_folds_case = site.is_some_and(|s| s.config.case_insensitive_paths);
         Ok(
             match decide_for_site(
                 &app.config.access,

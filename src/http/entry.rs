@@ -213,7 +213,7 @@ fn proxy<'a>(
                     method: req.method().as_str(),
                     client_ip: ctx.client_ip,
                 };
-                authorize(app, req.headers(), &facts, ctx.now).await
+                authorize(app, req.headers(), &facts, Some(site), ctx.now).await
             };
             let session = match verdict {
                 Ok(Verdict::Allow(session)) => session,

@@ -135,7 +135,8 @@ pub async fn decide(app: &AppState, headers: &http::HeaderMap, call: &Pending) -
         method: &original.method,
         client_ip: call.client_ip,
     };
-    let verdict = authorize(app, headers, &facts, call.now).await;
+    let site = app.sites.route(facts.host, facts.path);
+    let verdict = authorize(app, headers, &facts, site, call.now).await;
     decision(app, headers, call, verdict)
 }
 
