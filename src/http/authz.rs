@@ -34,10 +34,9 @@ pub enum Verdict {
 }
 
 /// Decides a request from its canonical facts and the session cookie in `headers`. `site` is
-/// the site the facts' host and path route to (`SiteTable::route`), which each caller has
-/// found already (the proxy to forward to it, forward-auth here): it says whether its app
-/// ignores letter case in paths. Routing is the same in both modes, so proxy and forward-auth
-/// judge alike.
+/// the site the facts' host and path route to (`SiteTable::route`), which the caller routes
+/// (the proxy has it already, to forward to): it says whether its app ignores letter case in
+/// paths. Routing is the same in both modes, so proxy and forward-auth judge alike.
 /// A store failure is an error so that every caller fails closed (docs/security.md#store-bounds-and-outages).
 #[allow(
     clippy::manual_async_fn,

@@ -198,8 +198,9 @@ impl Plain<'_> {
                 };
                 match self.exchange(conn, head, head_only, deadline).await {
                     Ok(answer) => return Ok(answer),
-                    // The upstream closed a kept connection as the request reached it: one that was
-                    // not written is sent again whatever its method, one that was only if idempotent.
+                    // The upstream closed a kept connection as the request reached it: one
+                    // that was not written is sent again whatever its method, one that was
+                    // only if idempotent.
                     Err(Failed::Unsent(_)) if reused => {}
                     Err(Failed::Quiet(_)) if reused && idempotent => {}
                     Err(Failed::Unsent(e) | Failed::Quiet(e) | Failed::Broken(e)) => return Err(e),
