@@ -12,8 +12,9 @@ use std::mem::MaybeUninit;
 
 use bytes::{Buf, Bytes, BytesMut};
 use http::{HeaderName, HeaderValue, Response, StatusCode};
+use smallvec::SmallVec;
 
-use super::headers::is_hop_by_hop_token;
+use super::headers::{is_hop_by_hop, is_hop_by_hop_token};
 
 /// The longest answer head taken (status line and headers); longer is refused.
 pub const MAX_HEAD: usize = 64 * 1024;
@@ -44,8 +45,6 @@ pub struct Head {
     /// `Transfer-Encoding`, decoded here), nor a `Content-Length` beside a coding. Left out
     /// here rather than removed later: a removal hashes the name again.
     pub response: Response<()>,
-    /// The bytes the head took.
-    pub len: usize,
     pub framing: Framing,
     /// Whether the connection may carry another request after this answer's body.
     pub reusable: bool,
@@ -56,15 +55,69 @@ pub struct Head {
 pub enum Parsed {
     /// Not a whole head yet.
     Partial,
-    /// An interim answer (100, 102, 103) of this many bytes, to skip.
-    Interim(usize),
+    /// An interim answer (100, 102, 103), taken off the buffer.
+    Interim,
+    /// A whole head, taken off the buffer.
     Complete(Head),
 }
 
-/// Parses the answer head at the front of `buf`, the answer to a HEAD request when `head`.
-pub fn parse_head(buf: &[u8], head: bool) -> Result<Parsed, String> {
+/// A header of the answer that is passed on: its name, and where its value lies in the head.
+type Kept = (HeaderName, std::ops::Range<usize>);
+
+/// Parses the answer head at the front of `buf`, the answer to a HEAD request when `head`,
+/// and takes a whole head (or interim answer) off the buffer; a partial head is left there.
+///
+/// The header values passed on are views of the head's bytes, not copies: the head is split
+/// off the connection's buffer (whose memory it shares until the answer's head has been
+/// written out) instead of each value being copied into an allocation of its own.
+pub fn parse_head(buf: &mut BytesMut, head: bool) -> Result<Parsed, String> {
+    // On this stack frame, filled in place: moved (it is about 700 bytes), it cost more than
+    // the copies of the values it saves.
+    let mut kept = SmallVec::<[Kept; 12]>::new();
+    let (len, meta) = match scan(buf, head, &mut kept)? {
+        Scanned::Partial => return Ok(Parsed::Partial),
+        Scanned::Interim(len) => {
+            buf.advance(len);
+            return Ok(Parsed::Interim);
+        }
+        Scanned::Complete(len, meta) => (len, meta),
+    };
+    let bytes = buf.split_to(len).freeze();
+    let mut response = Response::new(());
+    *response.status_mut() = meta.status;
+    let headers = response.headers_mut();
+    for (name, at) in kept.drain(..) {
+        // Checked again (a byte loop, no copy): httparse allows the same bytes in a value.
+        let value =
+            HeaderValue::from_maybe_shared(bytes.slice(at)).map_err(|e| format!("{name}: {e}"))?;
+        headers.append(name, value);
+    }
+    Ok(Parsed::Complete(Head {
+        response,
+        framing: meta.framing,
+        reusable: meta.reusable,
+    }))
+}
+
+/// What a whole answer head says, besides its headers.
+struct Meta {
+    status: StatusCode,
+    framing: Framing,
+    reusable: bool,
+}
+
+/// What [`scan`] found at the front of the buffer.
+enum Scanned {
+    Partial,
+    Interim(usize),
+    Complete(usize, Meta),
+}
+
+/// Reads the answer head at the front of `buf` without taking anything: its length, its
+/// framing, and (into `kept`) which headers are passed on, with where their values lie.
+fn scan(buf: &[u8], head: bool, kept: &mut SmallVec<[Kept; 12]>) -> Result<Scanned, String> {
     if buf.is_empty() {
-        return Ok(Parsed::Partial);
+        return Ok(Scanned::Partial);
     }
     // Left uninitialised: the parser writes what it uses, and zeroing 4 KiB of header slots
     // cost more than parsing a usual answer.
@@ -79,7 +132,7 @@ pub fn parse_head(buf: &[u8], head: bool) -> Result<Parsed, String> {
         Ok(httparse::Status::Partial) if buf.len() >= MAX_HEAD => {
             return Err(format!("an answer head longer than {MAX_HEAD} bytes"));
         }
-        Ok(httparse::Status::Partial) => return Ok(Parsed::Partial),
+        Ok(httparse::Status::Partial) => return Ok(Scanned::Partial),
         Err(e) => return Err(format!("a malformed answer head: {e}")),
     };
     let code = parsed.code.unwrap_or(0);
@@ -89,54 +142,77 @@ pub fn parse_head(buf: &[u8], head: bool) -> Result<Parsed, String> {
         return Err("a switch of protocols that was not asked for".to_owned());
     }
     if status.is_informational() {
-        return Ok(Parsed::Interim(len));
+        return Ok(Scanned::Interim(len));
     }
-    let mut response = Response::new(());
-    *response.status_mut() = status;
     // HTTP/1.0 answers are read, but their connection is not kept.
     let mut close = parsed.version != Some(1);
     let (mut chunked, mut coded, mut length) = (false, false, None::<u64>);
     // Names `Connection` lists besides hop-by-hop ones: nearly always none.
     let mut listed: Vec<&[u8]> = Vec::new();
-    for h in parsed.headers.iter() {
-        let name = h.name;
-        if name.eq_ignore_ascii_case("transfer-encoding") {
-            // The last coding of the last field decides; chunked anywhere else is not framing.
-            let last = h.value.rsplit(|&b| b == b',').next().unwrap_or(b"");
-            chunked = last.trim_ascii().eq_ignore_ascii_case(b"chunked");
-            coded = true;
-        } else if name.eq_ignore_ascii_case("content-length") {
-            for item in h.value.split(|&b| b == b',') {
-                let n = content_length(item.trim_ascii())?;
-                if length.is_some_and(|l| l != n) {
-                    return Err("differing Content-Length values".to_owned());
-                }
-                length = Some(n);
-            }
-        } else if name.eq_ignore_ascii_case("connection") {
-            for token in h.value.split(|&b| b == b',').map(<[u8]>::trim_ascii) {
-                close |= token.eq_ignore_ascii_case(b"close");
-                let hop = is_hop_by_hop_token(token);
-                if !token.is_empty() && !hop {
-                    listed.push(token);
-                }
-            }
-        }
-    }
-    for h in parsed.headers.iter() {
-        let name = h.name;
-        if is_hop_by_hop_token(name.as_bytes())
-            || listed
-                .iter()
-                .any(|l| name.as_bytes().eq_ignore_ascii_case(l))
-        {
-            continue;
-        }
-        let name = header_name(name.as_bytes()).map_err(|e| format!("{name}: {e}"))?;
-        let value = HeaderValue::from_bytes(h.value).map_err(|e| format!("{name}: {e}"))?;
-        response.headers_mut().append(name, value);
-    }
     let bodiless = head || status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED;
+    // Where a value lies in the head: its distance from the buffer's start (httparse hands
+    // out views of `buf`).
+    let start = buf.as_ptr() as usize;
+    // One pass: each name lower-cased once (on the stack), then matched as bytes.
+    for h in parsed.headers.iter() {
+        let raw = h.name.as_bytes();
+        let mut lower = [0u8; 20];
+        // Longer than every name looked at here: matched as none of them.
+        let name: &[u8] = match lower.get_mut(..raw.len()) {
+            Some(l) => {
+                for (l, b) in l.iter_mut().zip(raw) {
+                    *l = b.to_ascii_lowercase();
+                }
+                l
+            }
+            None => b"",
+        };
+        match name {
+            b"transfer-encoding" => {
+                // The last coding of the last field decides; chunked anywhere else is not
+                // framing.
+                let last = h.value.rsplit(|&b| b == b',').next().unwrap_or(b"");
+                chunked = last.trim_ascii().eq_ignore_ascii_case(b"chunked");
+                coded = true;
+                continue;
+            }
+            b"content-length" => {
+                for item in h.value.split(|&b| b == b',') {
+                    let n = content_length(item.trim_ascii())?;
+                    if length.is_some_and(|l| l != n) {
+                        return Err("differing Content-Length values".to_owned());
+                    }
+                    length = Some(n);
+                }
+            }
+            b"connection" => {
+                for token in h.value.split(|&b| b == b',').map(<[u8]>::trim_ascii) {
+                    close |= token.eq_ignore_ascii_case(b"close");
+                    let hop = is_hop_by_hop_token(token);
+                    if !token.is_empty() && !hop {
+                        listed.push(token);
+                    }
+                }
+                continue;
+            }
+            _ if is_hop_by_hop(name) => continue,
+            _ => {}
+        }
+        let name = header_name(raw).map_err(|e| format!("{}: {e}", h.name))?;
+        let at = h.value.as_ptr() as usize - start;
+        kept.push((name, at..at + h.value.len()));
+    }
+    // A `Content-Length` beside a coding is not passed on (the coding wins, below), but for an
+    // answer without a body, where it tells the length a GET would get.
+    if coded && length.is_some() && !bodiless {
+        kept.retain(|(name, _)| *name != http::header::CONTENT_LENGTH);
+    }
+    if !listed.is_empty() {
+        kept.retain(|(name, _)| {
+            let name = name.as_str().as_bytes();
+            !listed.iter().any(|l| name.eq_ignore_ascii_case(l))
+        });
+    }
     let framing = match (bodiless, coded, chunked, length) {
         (true, ..) => Framing::Empty,
         (false, true, true, _) => Framing::Chunked,
@@ -148,17 +224,14 @@ pub fn parse_head(buf: &[u8], head: bool) -> Result<Parsed, String> {
         // Both: the coding wins (RFC 9112 6.3), and such an upstream is not trusted with
         // another request on this connection.
         close = true;
-        if !bodiless {
-            response.headers_mut().remove(http::header::CONTENT_LENGTH);
-        }
     }
     let reusable = !close && framing != Framing::UntilClose;
-    Ok(Parsed::Complete(Head {
-        response,
-        len,
+    let meta = Meta {
+        status,
         framing,
         reusable,
-    }))
+    };
+    Ok(Scanned::Complete(len, meta))
 }
 
 /// The name of an answer's header. The few that nearly every answer carries, in the spellings

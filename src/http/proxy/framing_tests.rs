@@ -1,14 +1,25 @@
 use super::*;
 
+/// `parse_head` over a buffer holding `raw`.
+fn parse(raw: &[u8], head: bool) -> Result<Parsed, String> {
+    parse_head(&mut BytesMut::from(raw), head)
+}
+
 fn complete(raw: &str, head: bool) -> Head {
-    match parse_head(raw.as_bytes(), head) {
-        Ok(Parsed::Complete(h)) => h,
+    complete_with_rest(raw, head).0
+}
+
+/// The head at the front of `raw`, and what the buffer holds after it.
+fn complete_with_rest(raw: &str, head: bool) -> (Head, BytesMut) {
+    let mut buf = BytesMut::from(raw);
+    match parse_head(&mut buf, head) {
+        Ok(Parsed::Complete(h)) => (h, buf),
         other => panic!("{raw:?}: expected a complete head, got {other:?}"),
     }
 }
 
 fn refused(raw: &str) -> String {
-    match parse_head(raw.as_bytes(), false) {
+    match parse(raw.as_bytes(), false) {
         Err(e) => e,
         other => panic!("{raw:?}: expected a refusal, got {other:?}"),
     }
@@ -17,26 +28,53 @@ fn refused(raw: &str) -> String {
 #[test]
 fn a_length_frames_the_body_and_the_connection_is_kept() {
     let raw = "HTTP/1.1 200 OK\r\nContent-Length: 12\r\nX-A: b\r\n\r\nhello world!";
-    let h = complete(raw, false);
+    let (h, rest) = complete_with_rest(raw, false);
     assert_eq!(h.framing, Framing::Length(12));
     assert!(h.reusable);
-    assert_eq!(h.len, raw.len() - 12);
+    assert_eq!(&rest[..], b"hello world!");
     assert_eq!(h.response.status(), 200);
     assert_eq!(h.response.headers()["x-a"], "b");
     assert_eq!(h.response.headers()["content-length"], "12");
 }
 
 #[test]
+fn a_whole_head_is_taken_off_the_buffer_and_what_follows_it_stays() {
+    let raw = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nX-A: b\r\nServer: up\r\nContent-Length: 12\r\n\r\nhello world!";
+    let mut buf = BytesMut::from(raw);
+    assert!(matches!(parse_head(&mut buf, false), Ok(Parsed::Interim)));
+    assert!(buf.starts_with(b"HTTP/1.1 200 OK\r\n"));
+    let Ok(Parsed::Complete(h)) = parse_head(&mut buf, false) else {
+        panic!("expected a complete head");
+    };
+    assert_eq!(&buf[..], b"hello world!");
+    let headers = h.response.headers();
+    assert_eq!(headers["x-a"], "b");
+    assert_eq!(headers["server"], "up");
+    assert_eq!(headers["content-length"], "12");
+    assert_eq!(headers.len(), 3);
+    // The values outlive the buffer they were read from, whatever it holds next.
+    drop(buf);
+    assert_eq!(headers["x-a"], "b");
+    // A partial head is left where it is.
+    let mut partial = BytesMut::from("HTTP/1.1 200 OK\r\nX-A");
+    assert!(matches!(
+        parse_head(&mut partial, false),
+        Ok(Parsed::Partial)
+    ));
+    assert_eq!(&partial[..], b"HTTP/1.1 200 OK\r\nX-A");
+}
+
+#[test]
 fn a_partial_head_waits_and_an_endless_one_is_refused() {
     assert!(matches!(
-        parse_head(b"HTTP/1.1 200 OK\r\nContent-Le", false),
+        parse(b"HTTP/1.1 200 OK\r\nContent-Le", false),
         Ok(Parsed::Partial)
     ));
     let mut endless = b"HTTP/1.1 200 OK\r\n".to_vec();
     while endless.len() < MAX_HEAD {
         endless.extend_from_slice(b"X-Filler: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n");
     }
-    assert!(parse_head(&endless, false).is_err());
+    assert!(parse(&endless, false).is_err());
 }
 
 #[test]
@@ -88,6 +126,13 @@ fn a_coding_beside_a_length_wins_and_the_connection_is_not_kept() {
     assert_eq!(h.framing, Framing::Chunked);
     assert!(!h.reusable);
     assert!(h.response.headers().get("content-length").is_none());
+    // Without a body, the length a GET would get is passed on.
+    let h = complete(
+        "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+        true,
+    );
+    assert_eq!(h.framing, Framing::Empty);
+    assert_eq!(h.response.headers()["content-length"], "5");
 }
 
 #[test]
@@ -134,8 +179,9 @@ fn close_and_http_1_0_end_the_connection_after_the_body() {
 #[test]
 fn interim_answers_are_skipped_and_an_unasked_switch_is_refused() {
     let raw = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n";
-    match parse_head(raw.as_bytes(), false) {
-        Ok(Parsed::Interim(n)) => assert_eq!(n, "HTTP/1.1 100 Continue\r\n\r\n".len()),
+    let mut buf = BytesMut::from(raw);
+    match parse_head(&mut buf, false) {
+        Ok(Parsed::Interim) => assert_eq!(&buf[..], b"HTTP/1.1 200 OK\r\n"),
         other => panic!("expected an interim answer, got {other:?}"),
     }
     refused("HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n");
@@ -228,6 +274,13 @@ fn the_upstreams_hop_by_hop_headers_and_those_it_lists_are_left_out() {
     let names: Vec<&str> = h.response.headers().keys().map(|k| k.as_str()).collect();
     assert_eq!(names, ["content-length", "x-app"]);
     assert!(h.reusable, "keep-alive listed is not close");
+    // Names longer than any hop-by-hop one, listed in another case, and a coding's
+    // `Transfer-Encoding` written in capitals.
+    let raw = "HTTP/1.1 200 OK\r\nX-A-Rather-Long-Header-Name: 1\r\nCONNECTION: x-a-rather-long-HEADER-name\r\nTRANSFER-ENCODING: chunked\r\nX-Another-Rather-Long-Name: kept\r\n\r\n";
+    let h = complete(raw, false);
+    let names: Vec<&str> = h.response.headers().keys().map(|k| k.as_str()).collect();
+    assert_eq!(names, ["x-another-rather-long-name"]);
+    assert_eq!(h.framing, Framing::Chunked);
 }
 
 #[test]

@@ -30,7 +30,7 @@ static X_REAL_IP: HeaderName = HeaderName::from_static("x-real-ip");
 /// Whether a (lower-case) header name is hop-by-hop. A `match` on bytes, not a search through
 /// a list: it runs for every header of every request and response, and the answer's names come
 /// as bytes from the parser, with nothing to gain from a UTF-8 check.
-fn is_hop_by_hop(name: &[u8]) -> bool {
+pub(super) fn is_hop_by_hop(name: &[u8]) -> bool {
     matches!(
         name,
         b"connection"

@@ -242,14 +242,10 @@ impl Plain<'_> {
             }
             let mut heard = false;
             loop {
-                match framing::parse_head(&conn.buf, is_head) {
+                match framing::parse_head(&mut conn.buf, is_head) {
                     Ok(Parsed::Partial) => {}
-                    Ok(Parsed::Interim(len)) => {
-                        let _ = conn.buf.split_to(len);
-                        continue;
-                    }
+                    Ok(Parsed::Interim) => continue,
                     Ok(Parsed::Complete(answer)) => {
-                        let _ = conn.buf.split_to(answer.len);
                         let body = PlainBody::new(conn, answer.framing, answer.reusable, self.pool);
                         return Ok(answer.response.map(|()| body));
                     }
