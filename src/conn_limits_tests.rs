@@ -127,7 +127,7 @@ async fn expiry_within(a: &Activity, within: Duration) -> Option<Expired> {
 async fn a_head_is_awaited_from_the_start_and_from_the_first_byte_after_an_answer() {
     let secs = Duration::from_secs;
     // A new connection must send its head within the head timeout.
-    let a = Activity::new();
+    let a = Activity::on_tokio_clock();
     assert_eq!(expiry_within(&a, secs(9)).await, None);
     assert_eq!(expiry_within(&a, secs(2)).await, Some(Expired::Head));
 
@@ -143,7 +143,7 @@ async fn a_head_is_awaited_from_the_start_and_from_the_first_byte_after_an_answe
     assert_eq!(expiry_within(&a, secs(2)).await, Some(Expired::Head));
 
     // A request in progress awaits no head, however long it takes.
-    let b = Activity::new();
+    let b = Activity::on_tokio_clock();
     let request = b.request();
     b.received();
     assert_eq!(expiry_within(&b, secs(120)).await, None);
@@ -151,7 +151,7 @@ async fn a_head_is_awaited_from_the_start_and_from_the_first_byte_after_an_answe
     assert_eq!(expiry_within(&b, secs(61)).await, Some(Expired::Idle));
 
     // HTTP/2 awaits no heads: its requests are frames on a connection open between them.
-    let c = Activity::new();
+    let c = Activity::on_tokio_clock();
     c.saw_http2();
     c.received();
     assert_eq!(expiry_within(&c, secs(59)).await, None);
@@ -172,7 +172,7 @@ async fn a_connection_is_at_rest_after_an_answer_has_gone_out_and_nothing_since(
                 .ok()
         }
     };
-    let a = Activity::new();
+    let a = Activity::on_tokio_clock();
     // Nothing served yet: a connection that has not answered is never at rest.
     assert_eq!(at_rest(&a, 0, secs(5)).await, None);
     // Served, and the answer's body still going out: not at rest, however quiet.

@@ -20,7 +20,7 @@ const NO_HEAD: u64 = u64::MAX;
 /// request head is being awaited.
 #[derive(Default)]
 pub struct Activity {
-    started: Option<tokio::time::Instant>,
+    started: Ticks,
     /// Milliseconds after `started` of the last byte read or written.
     last_ms: AtomicU64,
     /// Milliseconds after `started` since when a request head has been awaited: from the
@@ -45,6 +45,20 @@ pub struct Activity {
     draining: AtomicBool,
 }
 
+/// Where a connection counts its milliseconds from.
+#[derive(Default, Clone, Copy)]
+enum Ticks {
+    /// Not counting: always 0.
+    #[default]
+    None,
+    /// The coarse monotonic clock ([`crate::clock::coarse_ms`]), from this reading: a stamp
+    /// per read and write of every request, at a few nanoseconds each.
+    Coarse(u64),
+    /// tokio's clock, which a test pauses and moves on.
+    #[cfg(test)]
+    Tokio(tokio::time::Instant),
+}
+
 /// Why a connection's watchdog woke up ([`Activity::expired`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Expired {
@@ -59,14 +73,28 @@ pub enum Expired {
 impl Activity {
     pub fn new() -> Arc<Self> {
         Arc::new(Self {
-            started: Some(tokio::time::Instant::now()),
+            started: Ticks::Coarse(crate::clock::coarse_ms()),
+            ..Self::default()
+        })
+    }
+
+    /// The same on tokio's clock, for tests that pause it.
+    #[cfg(test)]
+    pub fn on_tokio_clock() -> Arc<Self> {
+        Arc::new(Self {
+            started: Ticks::Tokio(tokio::time::Instant::now()),
             ..Self::default()
         })
     }
 
     fn now_ms(&self) -> u64 {
-        let ms = self.started.map_or(0, |s| s.elapsed().as_millis());
-        u64::try_from(ms).unwrap_or(u64::MAX - 1)
+        let ms = match self.started {
+            Ticks::None => 0,
+            Ticks::Coarse(from) => crate::clock::coarse_ms().saturating_sub(from),
+            #[cfg(test)]
+            Ticks::Tokio(from) => u64::try_from(from.elapsed().as_millis()).unwrap_or(u64::MAX),
+        };
+        ms.min(u64::MAX - 1)
     }
 
     fn touch(&self) -> u64 {

@@ -37,7 +37,8 @@ pub(super) struct PlainConn {
     /// The answer's deadline, one timer for the connection's life (as `pool::Conn`'s).
     deadline: Pin<Box<Sleep>>,
     /// When it was last given back.
-    idle_since: Instant,
+    /// When it was given back ([`crate::clock::coarse_ms`]).
+    idle_since: u64,
 }
 
 impl PlainConn {
@@ -46,7 +47,7 @@ impl PlainConn {
             stream,
             buf: BytesMut::new(),
             deadline: Box::pin(tokio::time::sleep(IDLE_TIMEOUT)),
-            idle_since: Instant::now(),
+            idle_since: crate::clock::coarse_ms(),
         }
     }
 
@@ -59,6 +60,12 @@ impl PlainConn {
             self.buf.reserve(READ_CHUNK);
         }
         tokio_util::io::poll_read_buf(Pin::new(&mut self.stream), cx, &mut self.buf)
+    }
+
+    /// Whether it has been idle for the pool's idle timeout.
+    fn idle_too_long(&self) -> bool {
+        let idle = crate::clock::coarse_ms().saturating_sub(self.idle_since);
+        u128::from(idle) >= IDLE_TIMEOUT.as_millis()
     }
 
     /// Whether the upstream has sent anything since this idle connection was given back: its
@@ -94,7 +101,7 @@ fn take(pool: PoolId) -> Option<PlainConn> {
         let mut idle = idle.borrow_mut();
         let (_, conns) = idle.iter_mut().find(|(id, _)| *id == pool)?;
         while let Some(conn) = conns.pop() {
-            if !conn.stirred() && conn.idle_since.elapsed() < IDLE_TIMEOUT {
+            if !conn.stirred() && !conn.idle_too_long() {
                 return Some(conn);
             }
         }
@@ -104,7 +111,7 @@ fn take(pool: PoolId) -> Option<PlainConn> {
 
 /// Puts a connection whose last answer ended cleanly back in this thread's list for `pool`.
 pub(super) fn give_back(pool: PoolId, mut conn: PlainConn) {
-    conn.idle_since = Instant::now();
+    conn.idle_since = crate::clock::coarse_ms();
     // try_: a body dropped while the thread's storage is torn down just closes its connection.
     let _ = IDLE.try_with(|idle| {
         let Ok(mut idle) = idle.try_borrow_mut() else {
@@ -138,7 +145,7 @@ fn sweep_later() {
             let left = IDLE.with(|idle| {
                 let mut idle = idle.borrow_mut();
                 idle.retain_mut(|(_, conns)| {
-                    conns.retain(|c| !c.stirred() && c.idle_since.elapsed() < IDLE_TIMEOUT);
+                    conns.retain(|c| !c.stirred() && !c.idle_too_long());
                     !conns.is_empty()
                 });
                 !idle.is_empty()
