@@ -66,3 +66,41 @@ fn the_cache_is_bounded_and_a_busy_user_survives_a_flood_of_others() {
         "the busy user fell out of the cache {misses} times"
     );
 }
+
+/// The thread's memo of its last user (see the module doc) is believed no longer than the
+/// cache would keep the user: not past a forget on another thread, nor a newer put, nor the
+/// entry's time to live, and never across caches.
+#[test]
+fn the_threads_last_user_is_never_believed_past_a_change() {
+    let cache = UserCache::new(HOUR, 100);
+    cache.put(user(7));
+    assert!(cache.get(UserId(7)).is_some());
+    // Forgotten on another thread (a sign-out served by another worker).
+    std::thread::scope(|s| {
+        s.spawn(|| cache.forget(UserId(7)));
+    });
+    assert!(cache.get(UserId(7)).is_none());
+
+    // A newer read from the store is served at once.
+    cache.put(user(7));
+    assert_eq!(cache.get(UserId(7)).map(|u| u.session_epoch), Some(1));
+    cache.put(Arc::new(User {
+        session_epoch: 2,
+        ..User::fixture(7, "user7")
+    }));
+    assert_eq!(cache.get(UserId(7)).map(|u| u.session_epoch), Some(2));
+
+    // Another cache (after a reload) holds its own users.
+    let other = UserCache::new(HOUR, 100);
+    assert!(other.get(UserId(7)).is_none());
+
+    // The memo keeps the entry's time to live.
+    let short = UserCache::new(Duration::from_millis(50), 100);
+    short.put(user(3));
+    assert!(short.get(UserId(3)).is_some());
+    std::thread::sleep(Duration::from_millis(120));
+    assert!(
+        short.get(UserId(3)).is_none(),
+        "served past its time to live"
+    );
+}
