@@ -284,10 +284,9 @@ impl Sessions {
     }
 
     async fn resolve_any(&self, cookie: &str, now: i64) -> StoreResult<Option<Resolved>> {
-        let Some(id) = SessionId::parse(cookie) else {
+        let Some(key) = SessionId::key_of(cookie) else {
             return Ok(None);
         };
-        let key = id.key();
         // Taken before the read: a read that an invalidation overtakes is not kept.
         let ticket = self.local.as_ref().and_then(|c| c.ticket());
         // A cached copy whose timeouts look passed goes back to the store, which decides: its
