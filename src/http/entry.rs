@@ -466,7 +466,7 @@ impl Live {
         };
         let started = self.state.meter.is_on().then(std::time::Instant::now);
         // Forward-auth reads only the head; the body stays unread.
-        let headers = req.into_parts().0.headers;
+        let mut headers = req.into_parts().0.headers;
         let checked = audit::within_now(id, || {
             crate::http::forward_auth::check(&self.state, &headers, &ctx, conn, flavor)
         });
@@ -476,7 +476,8 @@ impl Live {
                 Box::pin(std::future::ready(resp))
             }
             Checked::Pending(call) => Box::pin(audit::within(id, async move {
-                let answer = crate::http::forward_auth::decide(&self.state, &headers, &call).await;
+                let answer =
+                    crate::http::forward_auth::decide(&self.state, &mut headers, &call).await;
                 self.finish(Some(RouteClass::ForwardAuth), started, answer)
             })),
         }

@@ -18,7 +18,7 @@ use crate::audit::event;
 use crate::domain::rules::{RequestFacts, prefix_matches};
 use crate::http::authz::{Verdict, authorize, portal_location, portal_page};
 use crate::http::headers::Answer;
-use crate::http::proxy::headers::{IdentityValues, identity_headers, set_identity};
+use crate::http::proxy::headers::{IdentityValues, set_identity, write_identity};
 use crate::http::request::RequestCtx;
 use crate::http::request::{ConnInfo, is_navigation};
 use crate::http::state::AppState;
@@ -115,7 +115,7 @@ pub fn check(
         }
     };
     if is_portal(app, &original) {
-        return Checked::Answered(allowed(None));
+        return Checked::Answered(allowed(None, http::HeaderMap::with_capacity(4)));
     }
     Checked::Pending(Pending {
         original,
@@ -126,8 +126,9 @@ pub fn check(
     })
 }
 
-/// Decides a checked forward-auth call: the same decision proxy mode makes.
-pub async fn decide(app: &AppState, headers: &http::HeaderMap, call: &Pending) -> Answer<Body> {
+/// Decides a checked forward-auth call: the same decision proxy mode makes. An allow answer
+/// takes the call's header map (`headers` is left empty): see [`allowed`].
+pub async fn decide(app: &AppState, headers: &mut http::HeaderMap, call: &Pending) -> Answer<Body> {
     let original = &call.original;
     let facts = RequestFacts {
         host: &original.host,
@@ -144,13 +145,15 @@ pub async fn decide(app: &AppState, headers: &http::HeaderMap, call: &Pending) -
 /// each proxy expects it), or a refusal; a store failure fails closed.
 fn decision(
     app: &AppState,
-    headers: &http::HeaderMap,
+    headers: &mut http::HeaderMap,
     call: &Pending,
     verdict: crate::store::StoreResult<Verdict>,
 ) -> Answer<Body> {
     let original = &call.original;
     let refused = match verdict {
-        Ok(Verdict::Allow(session)) => return allowed(session.as_deref()),
+        Ok(Verdict::Allow(session)) => {
+            return allowed(session.as_deref(), std::mem::take(headers));
+        }
         // The same portal page as proxy mode: login, the code step or enrolment.
         Ok(
             v
@@ -162,7 +165,7 @@ fn decision(
                 // nginx turns 401 into a redirect with `error_page 401 =302 $loc`.
                 Flavor::AuthRequest => redirect(StatusCode::UNAUTHORIZED, &location),
                 // Judged on the original request (Caddy always calls with GET).
-                Flavor::ForwardAuth if is_navigation(&original.method, headers) => {
+                Flavor::ForwardAuth if is_navigation(&original.method, &*headers) => {
                     redirect(StatusCode::FOUND, &location)
                 }
                 Flavor::ForwardAuth => redirect(StatusCode::UNAUTHORIZED, &location),
@@ -178,16 +181,23 @@ fn decision(
 }
 
 /// 200 with every identity header, empty when the request is anonymous (a bypass rule).
-fn allowed(session: Option<&crate::service::sessions::Resolved>) -> Answer<Body> {
-    let headers = match session {
-        Some(s) => identity_headers(&s.user),
-        None => {
-            let mut headers = http::HeaderMap::with_capacity(4);
-            set_identity(&mut headers, &IdentityValues::anonymous());
-            headers
-        }
-    };
+///
+/// The answer's headers go into `spare`, emptied: the call's own header map when there is one.
+/// hyper keeps the header map of each answer it writes and parses the connection's next
+/// request head into it. Handed back the call's map, it finds one already the size of the
+/// proxy's calls; handed a map of four, it grew it for every call (about 1.2 KiB for the
+/// eight headers nginx sends), and the call's map was freed: both past glibc's per-thread
+/// cache, on malloc's slow path (bench/changes.md).
+fn allowed(
+    session: Option<&crate::service::sessions::Resolved>,
+    mut spare: http::HeaderMap,
+) -> Answer<Body> {
+    spare.clear();
+    match session {
+        Some(s) => write_identity(&mut spare, &s.user),
+        None => set_identity(&mut spare, &IdentityValues::anonymous()),
+    }
     let mut resp = Response::new(Body::empty());
-    *resp.headers_mut() = headers;
+    *resp.headers_mut() = spare;
     Answer::ForProxy(resp)
 }

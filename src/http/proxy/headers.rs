@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use smallvec::SmallVec;
 
-pub use super::identity::{IdentityValues, identity_headers};
+pub use super::identity::{IdentityValues, write_identity};
 
 /// The identity headers the gateway sets.
 pub const REMOTE_USER: &str = "remote-user";

@@ -29,10 +29,9 @@ pub struct IdentityValues {
     pub name: HeaderValue,
 }
 
-/// What a slot keeps for one user: the values, and the same values as a header map.
+/// What a slot keeps for one user: the values.
 struct Built {
     values: IdentityValues,
-    headers: HeaderMap,
 }
 
 impl Built {
@@ -43,9 +42,7 @@ impl Built {
             &user.email,
             &user.display_name,
         );
-        let mut headers = HeaderMap::with_capacity(4);
-        set_identity(&mut headers, &values);
-        Self { values, headers }
+        Self { values }
     }
 }
 
@@ -84,14 +81,14 @@ impl IdentityValues {
     }
 }
 
-/// The four identity headers of `user` as a header map of their own (a forward-auth allow
-/// answer's), built like [`IdentityValues::of`].
-pub fn identity_headers(user: &Arc<User>) -> HeaderMap {
-    with_built(user, |built| built.headers.clone())
+/// Adds the four identity headers of `user` to `headers` (a forward-auth allow answer's,
+/// which has none of them), from the values [`IdentityValues::of`] keeps.
+pub fn write_identity(headers: &mut HeaderMap, user: &Arc<User>) {
+    with_built(user, |built| set_identity(headers, &built.values));
 }
 
 /// `take` applied to this thread's entry for this copy of `user`, built first when missing.
-fn with_built<T>(user: &Arc<User>, take: impl Fn(&Built) -> T) -> T {
+fn with_built<T>(user: &Arc<User>, mut take: impl FnMut(&Built) -> T) -> T {
     BUILT
         .try_with(|built| {
             let mut built = built.borrow_mut();
@@ -130,7 +127,8 @@ mod tests {
         let ada = user("ada@example.com");
         let values = IdentityValues::of(&ada);
         for _ in 0..2 {
-            let headers = identity_headers(&ada);
+            let mut headers = HeaderMap::new();
+            write_identity(&mut headers, &ada);
             assert_eq!(headers.len(), 4);
             assert_eq!(headers.keys_len(), 4);
             assert_eq!(headers[REMOTE_USER], values.user);
@@ -143,11 +141,16 @@ mod tests {
 
     #[test]
     fn a_user_read_again_gets_fresh_headers() {
+        let headers = |u: &Arc<User>| {
+            let mut h = HeaderMap::new();
+            write_identity(&mut h, u);
+            h
+        };
         let before = user("old@example.com");
-        assert_eq!(identity_headers(&before)[REMOTE_EMAIL], "old@example.com");
+        assert_eq!(headers(&before)[REMOTE_EMAIL], "old@example.com");
         // The same id in the same slot, but another copy: the entry is rebuilt, not reused.
         let after = user("new@example.com");
-        assert_eq!(identity_headers(&after)[REMOTE_EMAIL], "new@example.com");
+        assert_eq!(headers(&after)[REMOTE_EMAIL], "new@example.com");
         assert_eq!(IdentityValues::of(&after).email, "new@example.com");
     }
 }
