@@ -279,8 +279,12 @@ fn relay<'a>(
 ) -> impl Future<Output = Answer<Body>> + Send + use<'a> {
     let ids = session.map(|s| IdentityValues::of(&s.user));
     // Kept for the page that reports a failed upstream (the request goes to the upstream);
-    // the value alone, not the `Asked` made of it (88 bytes), is held while it answers.
-    let accept = req.headers().get(header::ACCEPT_LANGUAGE).cloned();
+    // the value alone, not the `Asked` made of it (88 bytes), is held while it answers. A
+    // copy, not a view of the request's bytes: see below.
+    let accept = req
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| HeaderValue::from_bytes(v.as_bytes()).ok());
     let hop = Hop {
         peer: conn.peer,
         xff_chain: ctx.chain_sent.then(|| forwarded_chain(req)),
@@ -289,7 +293,14 @@ fn relay<'a>(
     // The future holds the prepared request once, and borrows it for the sending (taking it
     // by value there would hold it twice); the future borrows neither the request nor the
     // session (`use<'a>`), so the caller need not keep them while it waits.
-    let mut out = match app.sites.prepare(site, req, ctx, hop, ids) {
+    let prepared = app.sites.prepare(site, req, ctx, hop, ids);
+    // Not needed once prepared, so dropped before anything waits: its target and header
+    // values are views of the client connection's read buffer, which hyper reads again while
+    // the upstream answers (to notice a client that hangs up), and finding the buffer shared
+    // it allocates another, 8 KiB, per request. The first steps of an answer are taken
+    // before that read (`server::answer`), so it finds the buffer free.
+    drop(std::mem::take(req));
+    let mut out = match prepared {
         Ok(out) => out,
         Err(e) => return Either::Left(std::future::ready(failed(app, ctx, accept, e))),
     };

@@ -8,7 +8,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::task::{Context, Poll, ready};
+use std::task::{Context, Poll, Waker, ready};
 use std::time::Duration;
 
 use axum::body::Body;
@@ -44,7 +44,7 @@ impl hyper::service::Service<Request<hyper::body::Incoming>> for Gateway {
         }
         let (req, expired) = with_body_deadline(req, self.body_timeout);
         Answer {
-            answering: self.app.handle(req, self.conn),
+            answering: started(self.app.handle(req, self.conn)),
             // Kept for the answer when the body's deadline passed.
             deadline: expired.map(|expired| (expired, self.app.clone())),
             in_flight,
@@ -90,6 +90,25 @@ impl Future for Answer {
         // The request is over when its answer's head is handed to hyper (and this future
         // dropped); its body, if it has one still to come, counts as being sent until it ends.
         Poll::Ready(Ok(resp.map(|body| self.in_flight.answered(body))))
+    }
+}
+
+/// `answering` with its first steps taken now, before hyper polls it.
+///
+/// hyper reads the connection again as soon as it has handed a request over, to notice a
+/// client that hangs up while it is answered. The request's target and header values are
+/// views of hyper's read buffer; while any is alive, that read finds the buffer shared and
+/// allocates another (8 KiB, past glibc's per-thread cache) for every request. Polled once
+/// here, a request's handling has used what it needs of the request and dropped it: a
+/// forward-auth call answered from memory is answered, a proxied request has been sent
+/// upstream (`entry::relay`). A future that waits is polled again by hyper with the task's
+/// waker, which every future registers anew at each poll (`Future::poll`'s contract), so
+/// the waker given here, which wakes nothing, is never the one that counts.
+fn started(mut answering: Answering) -> Answering {
+    let mut cx = Context::from_waker(Waker::noop());
+    match answering.as_mut().poll(&mut cx) {
+        Poll::Ready(resp) => Box::pin(std::future::ready(resp)),
+        Poll::Pending => answering,
     }
 }
 
