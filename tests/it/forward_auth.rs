@@ -166,6 +166,47 @@ async fn every_200_carries_every_identity_header() {
     assert_eq!(r.status(), 200);
 }
 
+/// An allow answer's headers are written into the call's own header map, emptied (hyper
+/// parses the next call on the connection into it): none of what the call sent may be left
+/// in it, on the first call of a connection or the next, whichever store answers.
+#[tokio::test]
+async fn an_allow_answer_carries_none_of_the_calls_headers() {
+    for store in [Store::Memory, Store::Redis] {
+        let app = TestApp::spawn(Opts::with(store, TRUSTED)).await;
+        let cookie = alice(&app).await;
+        let url = format!("http://app.gate.localhost:{}/page?x=1", app.port);
+        let expected = [
+            "content-length",
+            "date",
+            "remote-email",
+            "remote-groups",
+            "remote-name",
+            "remote-user",
+        ];
+        // Twice on one kept-alive connection (the client keeps it), signed in and anonymous.
+        for _ in 0..2 {
+            let signed_in = nginx(&app, &url)
+                .header("cookie", &cookie)
+                .header("x-probe", "left over?")
+                .send()
+                .await
+                .unwrap();
+            let anonymous = traefik(&app, "GET", "public.gate.localhost", "/")
+                .header("cookie", &cookie)
+                .header("x-probe", "left over?")
+                .send()
+                .await
+                .unwrap();
+            for r in [signed_in, anonymous] {
+                assert_eq!(r.status(), 200);
+                let mut names: Vec<&str> = r.headers().keys().map(|k| k.as_str()).collect();
+                names.sort_unstable();
+                assert_eq!(names, expected, "{store:?}");
+            }
+        }
+    }
+}
+
 /// A 2xx decision is read only by the proxy (it copies the identity headers and sends the
 /// original request on), so it carries no browser headers and no body; every answer a proxy
 /// may hand to a browser (401, 302, 403) carries the security headers.
