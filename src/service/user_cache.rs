@@ -8,8 +8,8 @@
 //! once. `forget` is immediate: the very next `get` misses, with no maintenance pass needed.
 //!
 //! In front of it, each thread remembers the last user it was given (a proxy's requests come
-//! from few users at a time): a look-up in moka costs about 580 instructions, the memo about
-//! 40. The memo is believed only while nothing has changed in the cache since it was taken:
+//! from few users at a time): a look-up in moka costs about 580 instructions, the memo a few
+//! dozen and a read of the monotonic clock (the timer of a cache, as moka's own). The memo is believed only while nothing has changed in the cache since it was taken:
 //! every change (a put, a forget, a clear) moves `generation` on after it is made, and a
 //! memo carries the generation read before the look-up it came from. So a memo can never
 //! outlive a forget (see `get`), and it keeps the entry's own time to live.
@@ -18,11 +18,10 @@ use crate::domain::user::UserId;
 use std::cell::RefCell;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use moka::sync::Cache;
 
-use crate::clock::coarse_ms;
 use crate::domain::user::User;
 use crate::service::cache_hash::KeyHash;
 
@@ -38,18 +37,19 @@ pub(crate) struct UserCache {
 
 struct Inner {
     cache: Cache<UserId, Kept, KeyHash>,
-    ttl_ms: u64,
+    ttl: Duration,
     /// Which cache a thread's memo came from (a reload builds another).
     id: u64,
     /// Moved on after every change to `cache`.
     generation: AtomicU64,
 }
 
-/// A user as kept, with when it was read from the store ([`coarse_ms`]).
+/// A user as kept, with when it was read from the store (a cache's monotonic timer, as
+/// moka's own).
 #[derive(Clone)]
 struct Kept {
     user: Arc<User>,
-    at: u64,
+    at: Instant,
 }
 
 /// A thread's last user: the cache and generation it was taken in, and the entry.
@@ -75,7 +75,7 @@ impl UserCache {
                     .max_capacity(cap)
                     .time_to_live(ttl)
                     .build_with_hasher(KeyHash),
-                ttl_ms: u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX),
+                ttl,
                 id: CACHES.fetch_add(1, SeqCst),
                 generation: AtomicU64::new(0),
             })
@@ -91,8 +91,8 @@ impl UserCache {
     pub(crate) fn get(&self, id: UserId) -> Option<Arc<User>> {
         let inner = self.inner.as_ref()?;
         let generation = inner.generation.load(SeqCst);
-        let now = coarse_ms();
-        let fresh = |k: &Kept| now.saturating_sub(k.at) < inner.ttl_ms;
+        let now = Instant::now();
+        let fresh = |k: &Kept| now.saturating_duration_since(k.at) < inner.ttl;
         let memo = MEMO.with(|m| {
             let m = m.borrow();
             let m = m.as_ref()?;
@@ -120,7 +120,7 @@ impl UserCache {
     /// Keeps `user`, just read from the store.
     pub(crate) fn put(&self, user: Arc<User>) {
         if let Some(inner) = &self.inner {
-            let at = coarse_ms();
+            let at = Instant::now();
             inner.cache.insert(user.id, Kept { user, at });
             inner.generation.fetch_add(1, SeqCst);
         }
