@@ -9,10 +9,11 @@
 //!
 //! In front of it, each thread remembers the last user it was given (a proxy's requests come
 //! from few users at a time): a look-up in moka costs about 580 instructions, the memo a few
-//! dozen and a read of the monotonic clock (the timer of a cache, as moka's own). The memo is believed only while nothing has changed in the cache since it was taken:
-//! every change (a put, a forget, a clear) moves `generation` on after it is made, and a
-//! memo carries the generation read before the look-up it came from. So a memo can never
-//! outlive a forget (see `get`), and it keeps the entry's own time to live.
+//! dozen and a read of the monotonic clock (the timer of a cache, as moka's own). The memo
+//! is believed only while nothing has changed in the cache since it was taken: every change
+//! (a put, a forget, a clear) moves `generation` on after it is made, and a memo carries the
+//! generation read before the look-up it came from. So a memo can never outlive a forget
+//! (see `get`), and it keeps the entry's own time to live.
 
 use crate::domain::user::UserId;
 use std::cell::RefCell;

@@ -36,8 +36,7 @@ pub(super) struct PlainConn {
     pub(super) buf: BytesMut,
     /// The answer's deadline, one timer for the connection's life (as `pool::Conn`'s).
     deadline: Pin<Box<Sleep>>,
-    /// When it was last given back.
-    /// When it was given back ([`crate::clock::coarse_ms`]).
+    /// When it was last given back ([`crate::clock::coarse_ms`]).
     idle_since: u64,
 }
 
