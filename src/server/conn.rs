@@ -222,55 +222,80 @@ async fn serve<S: Socket>(stream: S, gateway: Gateway, dog: &mut Watchdog) -> hy
         // first byte instead.
         .header_read_timeout(None)
         .max_buf_size(max_header.max(8192));
-    serve_http1(io, gateway, &http1, dog).await
+    let conn = Box::new(
+        http1
+            .serve_connection(TokioIo::new(io), gateway)
+            .with_upgrades(),
+    );
+    serve_http1(conn, &http1, dog).await
 }
 
-/// Serves HTTP/1 on `io`, parking the connection whenever it comes to rest.
+/// hyper's HTTP/1 connection on a client socket.
+type Http1<S> = http1::UpgradeableConnection<TokioIo<Prefixed<S>>, Gateway>;
+
+/// Serves HTTP/1 with `conn`, parking the connection whenever it comes to rest and serving it
+/// again with a fresh hyper connection when the client sends its next bytes.
+///
+/// hyper's connection is boxed: it is most of a busy connection's state (2.9 KB), and inline it
+/// would size the task of every parked connection for it too. The socket and the service are
+/// handed in inside it for the same reason: an async fn's arguments stay in its task.
 async fn serve_http1<S: Socket>(
-    mut io: Prefixed<S>,
-    mut gateway: Gateway,
+    mut conn: Box<Http1<S>>,
     http1: &http1::Builder,
     dog: &mut Watchdog,
 ) -> hyper::Result<()> {
     loop {
-        let mut park_after = Some(dog.activity.served());
-        let mut conn = http1
-            .serve_connection(TokioIo::new(io), gateway)
-            .with_upgrades();
-        let parts = loop {
-            match watch(conn, dog, |c| c.graceful_shutdown(), park_after).await {
-                Watched::Done(result) => return result,
-                Watched::AtRest(mut at_rest) => {
-                    // Idle, hyper closes at once and its shutdown is ignored; busy, it goes on.
-                    dog.activity.set_parking(true);
-                    Pin::new(&mut at_rest).graceful_shutdown();
-                    let closed =
-                        std::future::poll_fn(|cx| Poll::Ready(Pin::new(&mut at_rest).poll(cx)))
-                            .await;
-                    dog.activity.set_parking(false);
-                    match closed {
-                        Poll::Ready(Ok(())) => break at_rest.into_parts(),
-                        Poll::Ready(Err(e)) => return Err(e),
-                        Poll::Pending => {
-                            // It closes after the answer in progress; until then, as before.
-                            park_after = None;
-                            conn = at_rest;
-                        }
-                    }
-                }
-            }
-        };
-        // None: the connection was upgraded (a WebSocket), and its socket has moved on.
-        let Some(parts) = parts else {
+        let Some((io, gateway)) = serve_until_rest(conn, dog).await? else {
             return Ok(());
         };
-        io = parts.io.into_inner();
-        io.unread(parts.read_buf);
-        gateway = parts.service;
         if !parked(&io, dog).await {
             return Ok(());
         }
+        conn = Box::new(
+            http1
+                .serve_connection(TokioIo::new(io), gateway)
+                .with_upgrades(),
+        );
     }
+}
+
+/// Serves a fresh hyper connection until it ends (`None`) or comes to rest, when hyper's state
+/// is dropped and the socket and the service are handed back.
+async fn serve_until_rest<S: Socket>(
+    mut conn: Box<Http1<S>>,
+    dog: &mut Watchdog,
+) -> hyper::Result<Option<(Prefixed<S>, Gateway)>> {
+    let mut park_after = Some(dog.activity.served());
+    let parts = loop {
+        let graceful =
+            |c: Pin<&mut Box<Http1<S>>>| Pin::new(&mut **c.get_mut()).graceful_shutdown();
+        match watch(conn, dog, graceful, park_after).await {
+            Watched::Done(result) => return result.map(|()| None),
+            Watched::AtRest(mut at_rest) => {
+                // Idle, hyper closes at once and its shutdown is ignored; busy, it goes on.
+                dog.activity.set_parking(true);
+                Pin::new(&mut *at_rest).graceful_shutdown();
+                let closed =
+                    std::future::poll_fn(|cx| Poll::Ready(Pin::new(&mut at_rest).poll(cx))).await;
+                dog.activity.set_parking(false);
+                match closed {
+                    Poll::Ready(Ok(())) => break (*at_rest).into_parts(),
+                    Poll::Ready(Err(e)) => return Err(e),
+                    Poll::Pending => {
+                        // It closes after the answer in progress; until then, as before.
+                        park_after = None;
+                        conn = at_rest;
+                    }
+                }
+            }
+        }
+    };
+    // None: the connection was upgraded (a WebSocket), and its socket has moved on.
+    Ok(parts.map(|parts| {
+        let mut io = parts.io.into_inner();
+        io.unread(parts.read_buf);
+        (io, parts.service)
+    }))
 }
 
 /// Waits on a parked connection's bare socket: `true` when the client has sent something
