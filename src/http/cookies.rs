@@ -230,19 +230,26 @@ fn split_once(s: &str, sep: u8) -> Option<(&str, &str)> {
 /// vs SSO) or a case variant still counts as ours.
 pub fn is_own(name: &str, session_name: &str) -> bool {
     let name = unprefixed(name.trim());
-    [
-        session_name,
-        CSRF_COOKIE,
-        PENDING_COOKIE,
-        DEVICE_COOKIE,
-        LANG_COOKIE,
-    ]
-    .iter()
-    .any(|own| unprefixed(own).eq_ignore_ascii_case(name))
+    // Checked on every cookie a browser sends through: the fixed names are kept without their
+    // prefix, and a name of another length is told apart by its length alone.
+    let same = |own: &str| own.len() == name.len() && own.eq_ignore_ascii_case(name);
+    same(unprefixed(session_name)) || FIXED_UNPREFIXED.iter().any(|own| same(own))
 }
+
+/// The fixed names of the gateway's own cookies without their prefix (a test holds them to
+/// the names above).
+const FIXED_UNPREFIXED: [&str; 4] = [
+    "gatehouse_csrf",
+    "gatehouse_pending",
+    "gatehouse_device",
+    "gatehouse_lang",
+];
 
 /// A cookie name without its `__Host-` or `__Secure-` prefix (any letter case).
 fn unprefixed(name: &str) -> &str {
+    if !name.starts_with("__") {
+        return name;
+    }
     ["__Host-", "__Secure-"]
         .iter()
         .find_map(|p| {
@@ -462,6 +469,33 @@ mod tests {
         assert_eq!(h.get(COOKIE).unwrap(), "app=1; b=2");
         assert!(!is_own("gatehouse_sessions", "__Host-gatehouse_session"));
         assert!(!is_own("session", "__Host-gatehouse_session"));
+    }
+
+    #[test]
+    fn the_fixed_names_are_checked_as_declared() {
+        let fixed = [CSRF_COOKIE, PENDING_COOKIE, DEVICE_COOKIE, LANG_COOKIE];
+        let unprefixed: Vec<&str> = fixed.iter().map(|n| super::unprefixed(n)).collect();
+        assert_eq!(unprefixed, super::FIXED_UNPREFIXED);
+        for name in fixed {
+            for variant in [
+                name.to_owned(),
+                name.to_ascii_uppercase(),
+                super::unprefixed(name).to_owned(),
+                format!("__Secure-{}", super::unprefixed(name)),
+                format!(" {name} "),
+            ] {
+                assert!(is_own(&variant, "custom_session"), "{variant}");
+            }
+            assert!(!is_own(&format!("{name}x"), "custom_session"));
+            assert!(!is_own(
+                &format!("_{}", super::unprefixed(name)),
+                "custom_session"
+            ));
+        }
+        assert!(is_own("__HOST-Custom_Session", "custom_session"));
+        assert!(is_own("custom_session", "__Secure-custom_session"));
+        assert!(!is_own("__", "custom_session"));
+        assert!(!is_own("", "custom_session"));
     }
 
     #[test]

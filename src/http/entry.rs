@@ -467,8 +467,8 @@ impl Live {
                 return Box::pin(std::future::ready(self.secured(resp)));
             }
         };
-        // Every audit event of this request carries its id (a task-local: it follows the
-        // future, not the thread, so requests interleaved on a worker keep their own ids).
+        // Every audit event of this request carries its id (set for each poll of its future,
+        // not for the thread, so requests interleaved on a worker keep their own ids).
         let id = ctx.request_id;
         // Forward-auth answers on any host: proxies call it by address, not by portal name.
         let base = &self.state.config.portal.url.base_path;
