@@ -222,12 +222,7 @@ async fn serve<S: Socket>(stream: S, gateway: Gateway, dog: &mut Watchdog) -> hy
         // first byte instead.
         .header_read_timeout(None)
         .max_buf_size(max_header.max(8192));
-    let conn = Box::new(
-        http1
-            .serve_connection(TokioIo::new(io), gateway)
-            .with_upgrades(),
-    );
-    serve_http1(conn, &http1, dog).await
+    serve_http1(fresh(&http1, io, gateway), &http1, dog).await
 }
 
 /// hyper's HTTP/1 connection on a client socket.
@@ -251,12 +246,17 @@ async fn serve_http1<S: Socket>(
         if !parked(&io, dog).await {
             return Ok(());
         }
-        conn = Box::new(
-            http1
-                .serve_connection(TokioIo::new(io), gateway)
-                .with_upgrades(),
-        );
+        conn = fresh(http1, io, gateway);
     }
+}
+
+/// A fresh hyper connection on `io`, boxed (see [`serve_http1`]).
+fn fresh<S: Socket>(http1: &http1::Builder, io: Prefixed<S>, gateway: Gateway) -> Box<Http1<S>> {
+    Box::new(
+        http1
+            .serve_connection(TokioIo::new(io), gateway)
+            .with_upgrades(),
+    )
 }
 
 /// Serves a fresh hyper connection until it ends (`None`) or comes to rest, when hyper's state
