@@ -6,10 +6,8 @@
 //! scheduler lets a running hash finish its time slice first, and a login storm doubled the
 //! proxied p99 (bench/storm.md). The proxy's throughput now holds through a storm; its p99 on
 //! the development microVM still rises about threefold, more than next to an idle-priority busy
-//! loop (the control run of bench/storm.sh). The rise comes with the hashes, not with the
-//! sign-in pages (bench/storm.md). Priorities decide who runs, not whose data stays in the
-//! core's caches, through which each hash streams 19 MiB: the likely path, which this machine
-//! has no hardware counters to show.
+//! loop (the control run of bench/storm.sh), and as much when nothing is hashed during the
+//! load: what raises it comes with the sign-in attempts, not with their hashes (bench/storm.md).
 //!
 //! A thread cannot leave `SCHED_IDLE` without privileges, so progress is guaranteed by a
 //! second thread at normal priority, the *courier*. It hands jobs to the spare threads,
