@@ -15,7 +15,15 @@
 //! `grace` after it arrived: the CPU is wanted elsewhere):
 //! - while the serving runtimes are not busy ([`Load`]), at once: the CPU is taken by other
 //!   programs, and a sign-in competes with them like any program (one core at most);
-//! - while they are busy, in steps: [`STEP_BLOCKS`] blocks at a time with a rest of
+//! - while they are busy, only once the spare threads are starved, not merely slow: a spare
+//!   thread has held a job for twice as long as the spare threads took for their last hash
+//!   (the patience, at least the grace, at most [`GRACE_BOUNDS`]' upper bound, the upper
+//!   bound until a spare thread has answered beside busy runtimes), or jobs wait while every
+//!   spare thread is still on a job already answered. Beside a runtime that leaves a core
+//!   partly idle, the spare threads hash on that idle part at their own pace, and the courier
+//!   stays out of the worker's way: at 30,000 proxied requests a second on one core, a login
+//!   storm's floor had the worker wait for its core three times as long (bench/storm.md);
+//! - and then in steps: [`STEP_BLOCKS`] blocks at a time with a rest of
 //!   [`STEP_REST`] after each (src/domain/argon2_steps.rs), and the next one no sooner than
 //!   [`FLOOR_EVERY`] after. A worker that wants the core back waits for one step (~35 µs), not
 //!   for a scheduler slice of a whole hash: run in one piece, this floor alone took a login
@@ -35,7 +43,7 @@
 //! courier sends every answer) or the hashing pool.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::thread::Thread;
 use std::time::{Duration, Instant};
@@ -108,9 +116,14 @@ impl Shared {
 /// A spare thread's mailbox.
 #[derive(Default)]
 struct Slot {
-    job: Mutex<Option<Arc<Job>>>,
+    /// The job, and when the courier handed it over.
+    job: Mutex<Option<(Arc<Job>, Instant)>>,
     /// On a job (set by the courier when it hands one over, cleared by the thread).
     busy: AtomicBool,
+    /// How long the thread's last hash took from hand-out to answer, in nanoseconds (0: none
+    /// since the courier last looked). Counted whether or not the courier answered the job
+    /// first: it is the pace the spare thread gets.
+    took_ns: AtomicU64,
 }
 
 /// The hashing threads. They end when the last clone is dropped.
@@ -164,6 +177,7 @@ impl HashThreads {
             spares,
             load,
             grace: (expected * 2).clamp(GRACE_BOUNDS.0, GRACE_BOUNDS.1),
+            spare_took: None,
             pending: Vec::new(),
             next_floor: Instant::now(),
             ws: Workspace::new(),
@@ -205,10 +219,12 @@ fn spare(slot: &Slot, shared: &Shared) {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .take();
-        if let Some(job) = job {
+        if let Some((job, handed)) = job {
             if !job.delivered.load(Ordering::Acquire) {
                 let answer = (job.work)(&mut ws, Pace::AtOnce);
                 *job.answered.lock().unwrap_or_else(PoisonError::into_inner) = Some(answer);
+                let took = u64::try_from(handed.elapsed().as_nanos()).unwrap_or(u64::MAX);
+                slot.took_ns.store(took.max(1), Ordering::Release);
             }
             slot.busy.store(false, Ordering::Release);
             drop(job);
@@ -245,10 +261,10 @@ fn lower_priority() {
     }
 }
 
-/// A job the courier has seen, and whether a spare thread has it.
+/// A job the courier has seen, and since when a spare thread has it.
 struct Pending {
     job: Arc<Job>,
-    on_spare: bool,
+    on_spare: Option<Instant>,
 }
 
 struct Courier {
@@ -256,6 +272,9 @@ struct Courier {
     spares: Vec<(Arc<Slot>, Thread)>,
     load: Arc<dyn Load>,
     grace: Duration,
+    /// How long the spare threads took for their last hash, from hand-out to its end (whoever
+    /// answered the job first).
+    spare_took: Option<Duration>,
     pending: Vec<Pending>,
     /// While the runtimes are busy, the courier hashes no sooner than this.
     next_floor: Instant,
@@ -266,7 +285,8 @@ struct Courier {
 impl Courier {
     fn run(mut self) {
         loop {
-            tend(&self.shared, &self.spares, &mut self.pending);
+            let took = tend(&self.shared, &self.spares, &mut self.pending);
+            self.learn(took);
             let wake = self.run_overdue();
             if self.shared.closed.load(Ordering::Acquire) && self.pending.is_empty() {
                 for (_, thread) in &self.spares {
@@ -298,9 +318,16 @@ impl Courier {
             return Some(due);
         }
         let busy = self.load.busy();
-        if busy && now < self.next_floor {
-            // Look again at the floor, or sooner if the runtimes calm down.
-            return Some(self.next_floor.min(now + self.grace));
+        if busy {
+            if let Err(next) = self.starved(now) {
+                // The spare threads are getting on: look again when one would be starved, or
+                // sooner if the runtimes calm down.
+                return Some(next.min(now + self.grace));
+            }
+            if now < self.next_floor {
+                // Look again at the floor, or sooner if the runtimes calm down.
+                return Some(self.next_floor.min(now + self.grace));
+            }
         }
         let i = self
             .pending
@@ -315,8 +342,9 @@ impl Courier {
             // answers and new jobs do not wait for the end of this hash (about 1.3 s).
             let (load, shared, spares, pending) =
                 (&self.load, &self.shared, &self.spares, &mut self.pending);
+            let mut took = None;
             let mut pause = || {
-                tend(shared, spares, pending);
+                took = tend(shared, spares, pending).or(took);
                 if load.busy() {
                     std::thread::sleep(STEP_REST);
                 }
@@ -325,7 +353,9 @@ impl Courier {
                 blocks: STEP_BLOCKS,
                 pause: &mut pause,
             };
-            (job.work)(&mut self.ws, pace)
+            let answer = (job.work)(&mut self.ws, pace);
+            self.learn(took);
+            answer
         } else {
             (job.work)(&mut self.ws, Pace::AtOnce)
         };
@@ -337,11 +367,46 @@ impl Courier {
         }
         Some(Instant::now())
     }
+
+    fn learn(&mut self, took: Option<Duration>) {
+        if took.is_some() {
+            self.spare_took = took;
+        }
+    }
+
+    /// Beside busy runtimes: `Ok` when the spare threads are starved (see the module's doc),
+    /// else when to look again.
+    fn starved(&self, now: Instant) -> Result<(), Instant> {
+        let patience = self
+            .spare_took
+            .map_or(GRACE_BOUNDS.1, |took| took * 2)
+            .clamp(self.grace, GRACE_BOUNDS.1);
+        let held = self.pending.iter().filter_map(|p| p.on_spare);
+        match held.min() {
+            Some(since) if now < since + patience => Err(since + patience),
+            Some(_) => Ok(()),
+            // Nothing on a spare thread: a free one takes a job at the next round; with none
+            // free, every spare thread is still on a job the courier already answered.
+            None if self
+                .spares
+                .iter()
+                .any(|(slot, _)| !slot.busy.load(Ordering::Acquire)) =>
+            {
+                Err(now + self.grace)
+            }
+            None => Ok(()),
+        }
+    }
 }
 
 /// The courier's rounds: takes the jobs that arrived, delivers what the spare threads have
-/// answered, and gives the jobs no spare thread has to the free ones.
-fn tend(shared: &Shared, spares: &[(Arc<Slot>, Thread)], pending: &mut Vec<Pending>) {
+/// answered, and gives the jobs no spare thread has to the free ones. Returns how long the
+/// spare threads took for the hashes they finished since the last round (the longest), if any.
+fn tend(
+    shared: &Shared,
+    spares: &[(Arc<Slot>, Thread)],
+    pending: &mut Vec<Pending>,
+) -> Option<Duration> {
     let arrived: Vec<_> = shared
         .inbox
         .lock()
@@ -350,10 +415,16 @@ fn tend(shared: &Shared, spares: &[(Arc<Slot>, Thread)], pending: &mut Vec<Pendi
         .collect();
     pending.extend(arrived.into_iter().map(|job| Pending {
         job,
-        on_spare: false,
+        on_spare: None,
     }));
     deliver_answers(pending);
     hand_out(spares, pending);
+    spares
+        .iter()
+        .map(|(slot, _)| slot.took_ns.swap(0, Ordering::AcqRel))
+        .filter(|&ns| ns > 0)
+        .max()
+        .map(Duration::from_nanos)
 }
 
 /// Delivers what the spare threads have answered.
@@ -381,7 +452,7 @@ fn hand_out(spares: &[(Arc<Slot>, Thread)], pending: &mut [Pending]) {
     let mut free = spares
         .iter()
         .filter(|(slot, _)| !slot.busy.load(Ordering::Acquire));
-    for p in pending.iter_mut().filter(|p| !p.on_spare) {
+    for p in pending.iter_mut().filter(|p| p.on_spare.is_none()) {
         let Some((slot, thread)) = free.next() else {
             return;
         };
@@ -389,9 +460,10 @@ fn hand_out(spares: &[(Arc<Slot>, Thread)], pending: &mut [Pending]) {
             continue;
         };
         slot.busy.store(true, Ordering::Release);
-        *mailbox = Some(p.job.clone());
+        let now = Instant::now();
+        *mailbox = Some((p.job.clone(), now));
         drop(mailbox);
-        p.on_spare = true;
+        p.on_spare = Some(now);
         thread.unpark();
     }
 }

@@ -162,6 +162,36 @@ fn a_starved_job_is_answered_by_the_courier() {
     assert!(rx.recv_timeout(Duration::from_secs(4)).is_err());
 }
 
+/// Beside busy runtimes, a spare thread slower than the grace but getting on (a quarter of a
+/// core, say) keeps its jobs: the courier would only take the worker's core for steps of a
+/// hash the spare thread finishes anyway. Once a job takes twice the spare threads' last
+/// time, the spare thread counts as starved and the courier answers it.
+#[test]
+fn beside_busy_runtimes_the_courier_leaves_jobs_to_spare_threads_that_get_on() {
+    const SLOW: Duration = Duration::from_millis(150);
+    assert!(SLOW > EXPECTED * 2, "slower than the grace");
+    let threads = threads(1, true);
+    let (tx, rx) = channel();
+    for tag in 0..3 {
+        threads.run(job(tag, SLOW, &tx));
+        let (answered, name, _) = answer(&rx);
+        assert_eq!(
+            (answered, name.as_str()),
+            (tag, "gatehouse-hash-0"),
+            "job {tag}"
+        );
+    }
+    let sent = Instant::now();
+    threads.run(job(3, Duration::from_secs(5), &tx));
+    let (tag, name, at) = answer(&rx);
+    assert_eq!((tag, name.as_str()), (3, "gatehouse-courier"));
+    let waited = at - sent;
+    assert!(
+        waited >= SLOW * 2 && waited < Duration::from_secs(3),
+        "the starved job answered after {waited:?}"
+    );
+}
+
 /// While the serving runtimes are busy, the courier hashes once per `FLOOR_EVERY` at most;
 /// while they are not, it takes the overdue jobs one after the other.
 #[test]
