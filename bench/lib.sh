@@ -160,6 +160,21 @@ cpu_busy_ticks() {
     awk -v c="cpu$1" '$1 == c { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat
 }
 
+# serving_wait_ns PID: nanoseconds the serving threads of Gatehouse process PID have spent
+# runnable but waiting for a core (the second field of each thread's /proc schedstat), summed.
+# The serving threads are the main thread, which runs the first worker's runtime, and the
+# `gatehouse-worker-N` threads (src/server/workers.rs; the kernel keeps 15 bytes of a name).
+serving_wait_ns() {
+    local pid=$1 task tid total=0 wait
+    for task in "/proc/$pid/task/"*; do
+        tid=${task##*/}
+        [[ $tid == "$pid" || $(<"$task/comm") == gatehouse-worke* ]] 2>/dev/null || continue
+        read -r _ wait _ <"$task/schedstat" 2>/dev/null || continue
+        total=$((total + wait))
+    done
+    echo "$total"
+}
+
 # threads_of PID: the thread count of a process.
 threads_of() { awk '/^Threads:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 

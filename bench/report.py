@@ -400,14 +400,17 @@ def main(results, raw_dir, storm_report, bench_dir):
           f"({storm.get('busy', '?')} refused as busy, {storm.get('other', '?')} other) in "
           f"{storm.get('seconds', '?')} s.\n")
     print("| round | quiet req/s | quiet p99 ms | storm req/s | storm p99 ms | storm ÷ quiet "
-          "| control req/s | control p99 ms | control ÷ quiet |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| control req/s | control p99 ms | control ÷ quiet "
+          "| serving threads' wait for a core, ms/s: quiet / storm / control |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in run.storm:
         control = r.get("control_p99")
         tail = (f"{num(r['control_rps']):.0f} | {control} | {num(control) / num(r['quiet_p99']):.2f}"
                 if control else "— | — | —")
+        # Runs before the wait was recorded have none.
+        wait = " / ".join(r.get(k, "—") for k in ("quiet_wait", "storm_wait", "control_wait"))
         print(f"| {r['round']} | {num(r['quiet_rps']):.0f} | {r['quiet_p99']} | {num(r['storm_rps']):.0f} | "
-              f"{r['storm_p99']} | {num(r['storm_p99']) / num(r['quiet_p99']):.2f} | {tail} |")
+              f"{r['storm_p99']} | {num(r['storm_p99']) / num(r['quiet_p99']):.2f} | {tail} | {wait} |")
     print()
     print(part(bench_dir, "changes.md") + part(bench_dir, "session-cache.md") + part(bench_dir, "storm.md"), end="")
     print("<details><summary>Raw output of this run</summary>\n")

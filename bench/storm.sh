@@ -21,7 +21,14 @@
 # copy of the login form's cookie and token and refusing every POST, as Gatehouse refuses a wrong
 # token: the same page traffic answered by nginx beside Gatehouse), SKIP_BUILD=1,
 # GATEHOUSE_BIN (implies SKIP_BUILD=1), REPORT (also write the report there), RESULTS (append the
-# figures there as records for bench/run.sh's report).
+# figures there as records for bench/run.sh's report), STORM_RATE (send the proxied load at this
+# fixed rate, requests per second, with bench/fixed_rate.rs over 16 connections instead of wrk's
+# closed loop: a gateway with idle CPU, which the storm's hashing fills, rather than a saturated
+# one).
+#
+# Beside each run's p99, the report gives how long Gatehouse's serving threads waited for a core
+# while runnable (ms per second of the run, from /proc's schedstat): starvation itself, without
+# the noise of the machine's other work in a tail latency.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -38,6 +45,7 @@ PIN=${PIN:-0}
 STORM_REFUSED=${STORM_REFUSED:-0}
 CONTROL_WORK=${CONTROL_WORK:-spin}
 STORM_AT=${STORM_AT:-gatehouse}
+STORM_RATE=${STORM_RATE:-}
 CONNECTIONS=${CONNECTIONS:-8}
 STORM_CLIENTS=${STORM_CLIENTS:-32}
 IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-10000}
@@ -57,6 +65,7 @@ CLIENTS_PY="$ROOT/bench/hold_clients.py"
 [[ $STORM_REFUSED == 0 || $STORM_REFUSED == 1 ]] || die "STORM_REFUSED must be 0 or 1 (got '$STORM_REFUSED')"
 [[ $CONTROL_WORK == spin || $CONTROL_WORK == hash ]] || die "CONTROL_WORK must be spin or hash (got '$CONTROL_WORK')"
 [[ $STORM_AT == gatehouse || $STORM_AT == standin ]] || die "STORM_AT must be gatehouse or standin (got '$STORM_AT')"
+[[ -z $STORM_RATE || $STORM_RATE =~ ^[1-9][0-9]*$ ]] || die "STORM_RATE must be requests per second (got '$STORM_RATE')"
 # The stand-in refuses every sign-in: the clients send wrong tokens to it, as with STORM_REFUSED=1.
 [[ $STORM_AT == gatehouse ]] || STORM_REFUSED=1
 STORM_MODE=()
@@ -101,8 +110,8 @@ REV="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 [[ -z $(git -C "$ROOT" status --porcelain -- src Cargo.toml Cargo.lock 2>/dev/null || true) ]] ||
     REV="$REV with uncommitted changes"
 if [[ $SKIP_BUILD != 1 ]]; then
-    log "building: cargo build --release --bin gatehouse --example bare_hyper --example storm_clients"
-    (cd "$ROOT" && cargo build --release --bin gatehouse --example bare_hyper --example storm_clients) ||
+    log "building: cargo build --release --bin gatehouse --example bare_hyper --example storm_clients --example fixed_rate"
+    (cd "$ROOT" && cargo build --release --bin gatehouse --example bare_hyper --example storm_clients --example fixed_rate) ||
         die "cargo build --release failed"
 fi
 [[ -x $BIN ]] || die "$BIN not found (build it, or unset SKIP_BUILD)"
@@ -110,6 +119,8 @@ BARE_BIN=$ROOT/target/release/examples/bare_hyper
 [[ -x $BARE_BIN ]] || die "$BARE_BIN not found: cargo build --release --example bare_hyper"
 STORM_BIN=$ROOT/target/release/examples/storm_clients
 [[ -x $STORM_BIN ]] || die "$STORM_BIN not found: cargo build --release --example storm_clients"
+RATE_BIN=$ROOT/target/release/examples/fixed_rate
+[[ -z $STORM_RATE || -x $RATE_BIN ]] || die "$RATE_BIN not found: cargo build --release --example fixed_rate"
 # The keep-alive test holds IDLE_CONNECTIONS sockets in the client and as many in the gateway.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 (($(ulimit -n) > IDLE_CONNECTIONS + 1000)) ||
@@ -264,27 +275,45 @@ login() {
         { cat "$TMP/post.h" "$GH_LOG" >&2; die "login did not answer 303 with a session cookie (got $code)"; }
 }
 
-# proxy_run NAME: the measured wrk run through the gateway with the session cookie; sets
-# P50[NAME], P99[NAME], RPS[NAME] and OTHER[NAME] (cores busy outside Gatehouse, wrk, the
-# upstream and the storm client: the other engineers' load on this machine).
-declare -A P50 P99 RPS OTHER GHCPU
+# proxy_run NAME: the measured run through the gateway with the session cookie (wrk, or
+# bench/fixed_rate.rs at STORM_RATE); sets P50[NAME], P99[NAME], RPS[NAME], WAIT[NAME] (ms per
+# second that Gatehouse's serving threads waited for a core) and OTHER[NAME] (cores busy outside
+# Gatehouse, the load generator, the upstream and the storm client: the other engineers' load on
+# this machine).
+declare -A P50 P99 RPS OTHER GHCPU WAIT
 proxy_run() {
-    local name=$1 out="$TMP/wrk-$1.txt" rps p50 p99 errors b0 g0 s0 w0 b1 g1 s1 w1 wall
+    local name=$1 out="$TMP/load-$1.txt" rps p50 p99 errors b0 g0 s0 q0 w0 b1 g1 s1 q1 w1 wall
     local support=("$UP_PID" $(pgrep -P "$UP_PID" | xargs) ${STORM_PID:-} "${SPINNERS[@]}")
-    b0=$(busy_ticks) g0=$(cpu_ticks "$GH_PID") s0=$(cpu_ticks "${support[@]}") w0=$EPOCHREALTIME
+    b0=$(busy_ticks) g0=$(cpu_ticks "$GH_PID") s0=$(cpu_ticks "${support[@]}") q0=$(serving_wait_ns "$GH_PID")
+    w0=$EPOCHREALTIME
     local TIMEFORMAT='%U %S'
-    { time "${ON_LOAD[@]}" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "Host: localhost:$GH_PORT" \
-        -H "Cookie: $SESSION_COOKIE" "http://127.0.0.1:$GH_PORT/" >"$out"; } 2>"$out.time"
-    b1=$(busy_ticks) g1=$(cpu_ticks "$GH_PID") s1=$(cpu_ticks "${support[@]}") w1=$EPOCHREALTIME
+    if [[ -n $STORM_RATE && $name != warm ]]; then
+        { time "${ON_LOAD[@]}" "$RATE_BIN" "http://127.0.0.1:$GH_PORT/" "$STORM_RATE" 16 "$DURATION" \
+            -H "Host: localhost:$GH_PORT" -H "Cookie: $SESSION_COOKIE" >"$out"; } 2>"$out.time" ||
+            die "$name: bench/fixed_rate.rs failed: $(cat "$out.time")"
+    else
+        { time "${ON_LOAD[@]}" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "Host: localhost:$GH_PORT" \
+            -H "Cookie: $SESSION_COOKIE" "http://127.0.0.1:$GH_PORT/" >"$out"; } 2>"$out.time"
+    fi
+    b1=$(busy_ticks) g1=$(cpu_ticks "$GH_PID") s1=$(cpu_ticks "${support[@]}") q1=$(serving_wait_ns "$GH_PID")
+    w1=$EPOCHREALTIME
     wall=$(awk -v a="$w0" -v b="$w1" 'BEGIN { print b - a }')
-    local wrk_ticks
-    wrk_ticks=$(awk -v hz="$CLK_TCK" '{ printf "%.0f\n", ($1 + $2) * hz }' "$out.time")
-    read -r rps p50 p99 errors < <(parse_wrk "$out")
+    local load_ticks
+    load_ticks=$(tail -n 1 "$out.time" | awk -v hz="$CLK_TCK" '{ printf "%.0f\n", ($1 + $2) * hz }')
+    if [[ -n $STORM_RATE && $name != warm ]]; then
+        # One line of key=value words (bench/fixed_rate.rs).
+        read -r rps p50 p99 errors < <(awk '/^rps=/ { for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+            print v["rps"], v["p50"], v["p99"], v["errors"] }' "$out")
+        [[ -n ${errors:-} ]] || die "$name: cannot read bench/fixed_rate.rs's output: $(cat "$out")"
+    else
+        read -r rps p50 p99 errors < <(parse_wrk "$out")
+    fi
     ((errors == 0)) || { cat "$out" >&2; die "$name: $errors failed proxied requests"; }
     P50[$name]=$p50 P99[$name]=$p99 RPS[$name]=$rps
     GHCPU[$name]=$(cores $((g1 - g0)) "$wall")
-    OTHER[$name]=$(cores $((b1 - b0 - (g1 - g0) - (s1 - s0) - wrk_ticks)) "$wall")
-    log "$name: $rps req/s, p50 $p50 ms, p99 $p99 ms; gatehouse ${GHCPU[$name]} cores, others ${OTHER[$name]} cores"
+    WAIT[$name]=$(awk -v ns=$((q1 - q0)) -v s="$wall" 'BEGIN { printf "%.1f", ns / 1e6 / s }')
+    OTHER[$name]=$(cores $((b1 - b0 - (g1 - g0) - (s1 - s0) - load_ticks)) "$wall")
+    log "$name: $rps req/s, p50 $p50 ms, p99 $p99 ms; gatehouse ${GHCPU[$name]} cores, its serving threads waited ${WAIT[$name]} ms/s for a core; others ${OTHER[$name]} cores"
 }
 
 # --- 1. memory sessions: idle, quiet proxying, storm, keep-alive ---------------------------------
@@ -428,7 +457,7 @@ ROWS_MD="" RATIOS=() CONTROLS=()
 for ((r = 1; r <= ROUNDS; r++)); do
     for phase in quiet storm control; do
         n="$phase-$r"
-        ROWS_MD+="| $r | $phase | ${RPS[$n]} | ${P50[$n]} | ${P99[$n]} | ${GHCPU[$n]} | ${OTHER[$n]} |"$'\n'
+        ROWS_MD+="| $r | $phase | ${RPS[$n]} | ${P50[$n]} | ${P99[$n]} | ${GHCPU[$n]} | ${WAIT[$n]} | ${OTHER[$n]} |"$'\n'
     done
     RATIOS+=("$(ratio "${P99[storm-$r]}" "${P99[quiet-$r]}")")
     CONTROLS+=("$(ratio "${P99[control-$r]}" "${P99[quiet-$r]}")")
@@ -438,8 +467,8 @@ report() {
     cat <<EOF
 Run of \`bench/storm.sh\` at revision \`$REV\` on $(nproc) cores, $(date -u '+%Y-%m-%d %H:%M UTC')${HASH_NICE:+, hashing threads reniced to $HASH_NICE}${HASH_CPUS:+, hashing threads pinned to CPUs $HASH_CPUS}$([[ $PIN == 0 ]] || echo ", pinned: the load on core 0, Gatehouse on core 1")$([[ $STORM_REFUSED == 0 ]] || echo "; every sign-in refused before its hash (a wrong CSRF token)")$([[ $STORM_AT == gatehouse ]] || echo ", by a stand-in nginx on Gatehouse's core").
 
-| round | proxied GET (wrk -t1 -c$CONNECTIONS, ${DURATION} s) | req/s | p50 ms | p99 ms | Gatehouse CPU (cores) | others' CPU (cores) |
-|---|---|---|---|---|---|---|
+| round | proxied GET ($([[ -n $STORM_RATE ]] && echo "bench/fixed_rate.rs at $STORM_RATE/s over 16 connections" || echo "wrk -t1 -c$CONNECTIONS"), ${DURATION} s) | req/s | p50 ms | p99 ms | Gatehouse CPU (cores) | serving threads' wait for a core (ms/s) | others' CPU (cores) |
+|---|---|---|---|---|---|---|---|
 $ROWS_MD
 p99 storm / quiet per round: ${RATIOS[*]}; median **$MEDIAN** (target ≤ 1.2). The control
 (SCHED_IDLE $([[ $CONTROL_WORK == spin ]] && echo "busy loops" || echo "argon2id hashes outside the gateway") on CPUs ${CONTROL_CPUS[*]}, no sign-ins) / quiet per round: ${CONTROLS[*]}. The storms made
@@ -476,7 +505,8 @@ if [[ -n ${RESULTS:-} ]]; then
         record storm "round=$r" "quiet_rps=${RPS[quiet-$r]}" "quiet_p99=${P99[quiet-$r]}" \
             "storm_rps=${RPS[storm-$r]}" "storm_p99=${P99[storm-$r]}" "quiet_other=${OTHER[quiet-$r]}" \
             "storm_other=${OTHER[storm-$r]}" "control_rps=${RPS[control-$r]}" \
-            "control_p99=${P99[control-$r]}" "connections=$CONNECTIONS" "duration=$DURATION"
+            "control_p99=${P99[control-$r]}" "connections=$CONNECTIONS" "duration=$DURATION" \
+            "quiet_wait=${WAIT[quiet-$r]}" "storm_wait=${WAIT[storm-$r]}" "control_wait=${WAIT[control-$r]}"
     done
     record storm_total "ok=$STORM_OK" "busy=$STORM_BUSY" "other=$STORM_OTHER" "seconds=$STORM_SECS" \
         "clients=$STORM_CLIENTS"
