@@ -18,8 +18,8 @@
 //! - while they are busy, only once the spare threads are starved, not merely slow: a spare
 //!   thread has held a job for twice as long as the spare threads took for their last hash
 //!   (the patience, at least the grace, at most [`GRACE_BOUNDS`]' upper bound, the upper
-//!   bound until a spare thread has answered beside busy runtimes), or jobs wait while every
-//!   spare thread is still on a job already answered. Beside a runtime that leaves a core
+//!   bound until a spare thread has finished a hash), or jobs wait while every spare thread
+//!   is still on a job already answered. Beside a runtime that leaves a core
 //!   partly idle, the spare threads hash on that idle part at their own pace, and the courier
 //!   stays out of the worker's way: at 30,000 proxied requests a second on one core, a login
 //!   storm's floor had the worker wait for its core three times as long (bench/storm.md);
