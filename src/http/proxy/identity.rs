@@ -4,10 +4,10 @@
 //!
 //! Kept per thread, in a small table indexed by user id: an entry serves only the very `User`
 //! it was built from (the same `Arc`), so a user read again from the store (a refresh, a change)
-//! gets fresh values with no invalidation to get wrong. Beside the values, the entry keeps them
-//! as a header map of their own, which a forward-auth allow answer clones whole: the four
-//! insertions, each hashing its name, cost about twice as much as finding and cloning the map
-//! (bench/changes.md).
+//! gets fresh values with no invalidation to get wrong. A forward-auth allow answer inserts the
+//! four values into the call's own header map, emptied ([`write_identity`]): hyper parses the
+//! connection's next request head into the map it last wrote, so a map of the answer's own
+//! would be grown again for every call (bench/changes.md).
 
 use std::cell::RefCell;
 use std::sync::Arc;
