@@ -29,24 +29,8 @@ pub struct IdentityValues {
     pub name: HeaderValue,
 }
 
-/// What a slot keeps for one user: the values.
-struct Built {
-    values: IdentityValues,
-}
-
-impl Built {
-    fn of(user: &User) -> Self {
-        let values = IdentityValues::new(
-            &user.username,
-            &user.groups,
-            &user.email,
-            &user.display_name,
-        );
-        Self { values }
-    }
-}
-
-type Slot = Option<(Arc<User>, Built)>;
+/// What a slot keeps: the values of one copy of a user.
+type Slot = Option<(Arc<User>, IdentityValues)>;
 
 thread_local! {
     static BUILT: RefCell<Vec<Slot>> = const { RefCell::new(Vec::new()) };
@@ -77,18 +61,28 @@ impl IdentityValues {
 
     /// The values for `user`, built on this thread's first request for this copy of it.
     pub fn of(user: &Arc<User>) -> Self {
-        with_built(user, |built| built.values.clone())
+        with_built(user, Self::clone)
+    }
+
+    /// The values of `user`, built anew.
+    fn build(user: &User) -> Self {
+        Self::new(
+            &user.username,
+            &user.groups,
+            &user.email,
+            &user.display_name,
+        )
     }
 }
 
 /// Adds the four identity headers of `user` to `headers` (a forward-auth allow answer's,
 /// which has none of them), from the values [`IdentityValues::of`] keeps.
 pub fn write_identity(headers: &mut HeaderMap, user: &Arc<User>) {
-    with_built(user, |built| set_identity(headers, &built.values));
+    with_built(user, |values| set_identity(headers, values));
 }
 
 /// `take` applied to this thread's entry for this copy of `user`, built first when missing.
-fn with_built<T>(user: &Arc<User>, mut take: impl FnMut(&Built) -> T) -> T {
+fn with_built<T>(user: &Arc<User>, mut take: impl FnMut(&IdentityValues) -> T) -> T {
     BUILT
         .try_with(|built| {
             let mut built = built.borrow_mut();
@@ -98,10 +92,10 @@ fn with_built<T>(user: &Arc<User>, mut take: impl FnMut(&Built) -> T) -> T {
             let slot = &mut built[slot_of(user)];
             match slot {
                 Some((cached, entry)) if Arc::ptr_eq(cached, user) => take(entry),
-                _ => take(&slot.insert((user.clone(), Built::of(user))).1),
+                _ => take(&slot.insert((user.clone(), IdentityValues::build(user))).1),
             }
         })
-        .unwrap_or_else(|_| take(&Built::of(user)))
+        .unwrap_or_else(|_| take(&IdentityValues::build(user)))
 }
 
 fn slot_of(user: &User) -> usize {
