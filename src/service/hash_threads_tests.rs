@@ -165,10 +165,12 @@ fn a_starved_job_is_answered_by_the_courier() {
 /// Beside busy runtimes, a spare thread slower than the grace but getting on (a quarter of a
 /// core, say) keeps its jobs: the courier would only take the worker's core for steps of a
 /// hash the spare thread finishes anyway. Once a job takes twice the spare threads' last
-/// time, the spare thread counts as starved and the courier answers it.
+/// time, the spare thread counts as starved and the courier answers it. A job's time is long
+/// (300 ms) so that a spare thread woken late while other tests keep the cores busy (it runs
+/// under `SCHED_IDLE`) still finishes within twice the job before.
 #[test]
 fn beside_busy_runtimes_the_courier_leaves_jobs_to_spare_threads_that_get_on() {
-    const SLOW: Duration = Duration::from_millis(150);
+    const SLOW: Duration = Duration::from_millis(300);
     assert!(SLOW > EXPECTED * 2, "slower than the grace");
     let threads = threads(1, true);
     let (tx, rx) = channel();
