@@ -221,7 +221,13 @@ async fn serve<S: Socket>(stream: S, gateway: Gateway, dog: &mut Watchdog) -> hy
         // kept-alive connection quiet for that long; the watchdog keeps the deadline from the
         // first byte instead.
         .header_read_timeout(None)
-        .max_buf_size(max_header.max(8192));
+        .max_buf_size(max_header.max(8192))
+        // Each answer's head and body copied into one buffer and sent with one `write`, not
+        // queued and sent with `writev`: the common answer is a head and a small body, and the
+        // queue's bookkeeping cost more than the copy (bench/changes.md). The buffer keeps its
+        // largest size only while the connection is busy: one at rest is parked, and hyper's
+        // buffers go with it.
+        .writev(false);
     serve_http1(fresh(&http1, io, gateway), &http1, dog).await
 }
 
