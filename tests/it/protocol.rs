@@ -975,7 +975,7 @@ async fn a_kept_upstream_connection_is_held_to_the_same_timeout_and_not_used_aga
 // ---------------------------------------------------------------------------------------------
 
 /// `len` bytes of xorshift: incompressible and position-dependent, so reordering or loss shows.
-fn noise(len: usize) -> Vec<u8> {
+pub(crate) fn noise(len: usize) -> Vec<u8> {
     let mut x: u32 = 0x1234_5678;
     (0..len)
         .map(|_| {
@@ -985,90 +985,6 @@ fn noise(len: usize) -> Vec<u8> {
             x.to_le_bytes()[0]
         })
         .collect()
-}
-
-/// An upstream on a raw socket that keeps its connections, and answers `/big` with `big`
-/// (written in uneven pieces, as a busy upstream's socket delivers them) and any other path
-/// with `small`.
-async fn start_big_upstream(big: Arc<Vec<u8>>) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((mut stream, _)) = listener.accept().await {
-            let big = big.clone();
-            tokio::spawn(async move {
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 4096];
-                loop {
-                    let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
-                        match stream.read(&mut chunk).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                        }
-                        continue;
-                    };
-                    let head = String::from_utf8_lossy(&buf[..end]).into_owned();
-                    buf.drain(..end + 4);
-                    let body: &[u8] = if head.starts_with("GET /big ") {
-                        &big
-                    } else {
-                        b"small"
-                    };
-                    let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len());
-                    if stream.write_all(head.as_bytes()).await.is_err() {
-                        return;
-                    }
-                    for piece in body.chunks(100_003) {
-                        if stream.write_all(piece).await.is_err() {
-                            return;
-                        }
-                    }
-                }
-            });
-        }
-    });
-    addr
-}
-
-#[tokio::test]
-async fn large_answers_reach_the_client_intact_between_small_ones_on_one_connection() {
-    // Each answer's head and body go out through one buffer (src/server/conn.rs): a large body
-    // must come out whole and in order, and the next answer on the connection after it.
-    let big = Arc::new(noise(4 * 1024 * 1024 + 3));
-    let addr = start_big_upstream(big.clone()).await;
-    let overlay = format!("[[sites]]\nhost = \"*.gate.localhost\"\nupstream = \"http://{addr}\"\n");
-    let (app, b) = app_with_alice(&overlay).await;
-    let stream = TcpStream::connect(("127.0.0.1", app.port)).await.unwrap();
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .unwrap();
-    let driven = tokio::spawn(conn);
-    let host = format!("app.gate.localhost:{}", app.port);
-    for (path, want) in [
-        ("/small", &b"small"[..]),
-        ("/big", &big),
-        ("/small", b"small"),
-        ("/big", &big),
-    ] {
-        let req = http::Request::get(path)
-            .header("host", &host)
-            .header("cookie", b.cookie_header())
-            .body(http_body_util::Empty::<Bytes>::new())
-            .unwrap();
-        sender
-            .ready()
-            .await
-            .expect("the gateway closed the connection");
-        let resp = sender.send_request(req).await.unwrap();
-        assert_eq!(resp.status(), 200, "{path}");
-        let got = http_body_util::BodyExt::collect(resp.into_body())
-            .await
-            .unwrap()
-            .to_bytes();
-        assert_eq!(got.len(), want.len(), "{path}: the answer's length");
-        assert!(got == want, "{path}: the answer was altered");
-    }
-    assert!(!driven.is_finished(), "the gateway closed the connection");
 }
 
 #[tokio::test]

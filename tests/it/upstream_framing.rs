@@ -4,14 +4,22 @@
 //! cleanly, and no byte an upstream sent past an answer ever reaches another request.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
+use bytes::Bytes;
+use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 
-use crate::protocol::app_with_alice;
+use crate::protocol::{app_with_alice, noise};
+
+/// The body of `/big`: 4 MiB and 3 bytes of noise, more than any buffer on its way holds.
+static BIG: LazyLock<Vec<u8>> = LazyLock::new(|| noise(4 * 1024 * 1024 + 3));
+/// The head of `/big`'s answer.
+static BIG_HEAD: LazyLock<String> =
+    LazyLock::new(|| format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", BIG.len()));
 
 /// Written between two parts of an answer: the upstream waits before the next part.
 const PAUSE: &[u8] = b"<pause>";
@@ -49,6 +57,7 @@ fn script(target: &str) -> Vec<&'static [u8]> {
         "/two-lengths" => {
             vec![b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd"]
         }
+        "/big" => vec![BIG_HEAD.as_bytes(), &BIG[..]],
         "/bad-chunk" => vec![b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nokzz\r\n"],
         _ => vec![b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"],
     }
@@ -97,6 +106,7 @@ struct Rig {
     cookie: String,
     base: String,
     accepted: Arc<AtomicUsize>,
+    port: u16,
     _app: crate::harness::TestApp,
 }
 
@@ -118,6 +128,7 @@ impl Rig {
             cookie: b.cookie_header(),
             base: format!("http://app.gate.localhost:{}", app.port),
             accepted,
+            port: app.port,
             _app: app,
         }
     }
@@ -140,6 +151,46 @@ impl Rig {
     fn connections(&self) -> usize {
         self.accepted.load(Ordering::SeqCst)
     }
+}
+
+#[tokio::test]
+async fn large_answers_reach_the_client_intact_between_small_ones_on_one_connection() {
+    // The gateway writes each answer's head and body from one buffer (src/server/conn.rs): a
+    // large body must come out whole and in order, and the next answer on the client's
+    // connection after it. One hyper connection, so that a reconnect would fail the test.
+    let rig = Rig::new().await;
+    let stream = TcpStream::connect(("127.0.0.1", rig.port)).await.unwrap();
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .unwrap();
+    let driven = tokio::spawn(conn);
+    let host = format!("app.gate.localhost:{}", rig.port);
+    for (path, want) in [
+        ("/plain", &b"plain"[..]),
+        ("/big", &BIG[..]),
+        ("/plain", b"plain"),
+        ("/big", &BIG[..]),
+    ] {
+        let req = http::Request::get(path)
+            .header("host", &host)
+            .header("cookie", &rig.cookie)
+            .body(http_body_util::Empty::<Bytes>::new())
+            .unwrap();
+        sender
+            .ready()
+            .await
+            .expect("the gateway closed the connection");
+        let resp = sender.send_request(req).await.unwrap();
+        assert_eq!(resp.status(), 200, "{path}");
+        let got = http_body_util::BodyExt::collect(resp.into_body())
+            .await
+            .unwrap()
+            .to_bytes();
+        assert_eq!(got.len(), want.len(), "{path}: the answer's length");
+        assert!(got == want, "{path}: the answer was altered");
+    }
+    assert!(!driven.is_finished(), "the gateway closed the connection");
+    assert_eq!(rig.connections(), 1, "the upstream connection was not kept");
 }
 
 #[tokio::test]
