@@ -290,21 +290,32 @@ fn long_hash(inputs: &[&[u8]], out: &mut [u8]) {
 }
 
 /// G (RFC 9106, 3.5): BlaMka rounds over the rows, then the columns, of X xor Y.
+///
+/// Each round works on a copy of its 16 words taken at fixed places, so that the compiler
+/// keeps them in registers with no bounds checks: written with index arrays built at run time,
+/// this function made a stepped hash three times as slow as the crate's.
 fn compress(x: &[u64; WORDS], y: &[u64; WORDS]) -> [u64; WORDS] {
     let mut r = [0u64; WORDS];
-    for (i, w) in r.iter_mut().enumerate() {
-        *w = x[i] ^ y[i];
+    for ((w, a), b) in r.iter_mut().zip(x).zip(y) {
+        *w = a ^ b;
     }
     let mut q = r;
-    for row in 0..8 {
-        let base = row * 16;
-        permute(&mut q, std::array::from_fn(|i| base + i));
+    // Rows: 8 runs of 16 consecutive words.
+    for row in q.as_chunks_mut::<16>().0 {
+        round(row);
     }
+    // Columns: column `col` is the word pairs at 2 * col in each row.
     for col in 0..8 {
-        permute(
-            &mut q,
-            std::array::from_fn(|i| 2 * col + (i / 2) * 16 + (i % 2)),
-        );
+        let mut w = [0u64; 16];
+        for (i, pair) in w.chunks_exact_mut(2).enumerate() {
+            let at = i * 16 + 2 * col;
+            pair.copy_from_slice(&q[at..at + 2]);
+        }
+        round(&mut w);
+        for (i, pair) in w.chunks_exact(2).enumerate() {
+            let at = i * 16 + 2 * col;
+            q[at..at + 2].copy_from_slice(pair);
+        }
     }
     for (w, r) in q.iter_mut().zip(r) {
         *w ^= r;
@@ -312,24 +323,16 @@ fn compress(x: &[u64; WORDS], y: &[u64; WORDS]) -> [u64; WORDS] {
     q
 }
 
-/// One BLAKE2b round on the 16 words at `at`, with BlaMka's multiplication.
-fn permute(v: &mut [u64; WORDS], at: [usize; 16]) {
-    const STEPS: [[usize; 4]; 8] = [
-        [0, 4, 8, 12],
-        [1, 5, 9, 13],
-        [2, 6, 10, 14],
-        [3, 7, 11, 15],
-        [0, 5, 10, 15],
-        [1, 6, 11, 12],
-        [2, 7, 8, 13],
-        [3, 4, 9, 14],
-    ];
-    let mut w: [u64; 16] = std::array::from_fn(|i| v[at[i]]);
-    let mix = |x: u64, y: u64| {
+/// One BLAKE2b round on 16 words, with BlaMka's multiplication.
+#[inline(always)]
+fn round(w: &mut [u64; 16]) {
+    #[inline(always)]
+    fn mix(x: u64, y: u64) -> u64 {
         let lo = (x & 0xFFFF_FFFF).wrapping_mul(y & 0xFFFF_FFFF);
         x.wrapping_add(y).wrapping_add(lo.wrapping_mul(2))
-    };
-    for [a, b, c, d] in STEPS {
+    }
+    #[inline(always)]
+    fn g(w: &mut [u64; 16], a: usize, b: usize, c: usize, d: usize) {
         w[a] = mix(w[a], w[b]);
         w[d] = (w[d] ^ w[a]).rotate_right(32);
         w[c] = mix(w[c], w[d]);
@@ -339,9 +342,14 @@ fn permute(v: &mut [u64; WORDS], at: [usize; 16]) {
         w[c] = mix(w[c], w[d]);
         w[b] = (w[b] ^ w[c]).rotate_right(63);
     }
-    for (i, word) in w.into_iter().enumerate() {
-        v[at[i]] = word;
-    }
+    g(w, 0, 4, 8, 12);
+    g(w, 1, 5, 9, 13);
+    g(w, 2, 6, 10, 14);
+    g(w, 3, 7, 11, 15);
+    g(w, 0, 5, 10, 15);
+    g(w, 1, 6, 11, 12);
+    g(w, 2, 7, 8, 13);
+    g(w, 3, 4, 9, 14);
 }
 
 #[cfg(test)]

@@ -25,7 +25,7 @@
 //!   storm's floor had the worker wait for its core three times as long (bench/storm.md);
 //! - and then in steps: [`STEP_BLOCKS`] blocks at a time with a rest of
 //!   [`STEP_REST`] after each (src/domain/argon2_steps.rs), and the next one no sooner than
-//!   [`FLOOR_EVERY`] after. A worker that wants the core back waits for one step (~35 µs), not
+//!   [`FLOOR_EVERY`] after. A worker that wants the core back waits for one step (~12 µs), not
 //!   for a scheduler slice of a whole hash: run in one piece, this floor alone took a login
 //!   storm's proxied p99 from 0.3 to 3 ms on one core (bench/storm.md). Between steps the
 //!   courier goes on with its rounds (new jobs, the spare threads' answers). A login storm over a
@@ -57,9 +57,10 @@ use crate::domain::password::Pace;
 /// the last one ended: a floor for sign-ins of about one per 2.3 s under a load that fills the
 /// core (a stepped hash takes about 1.3 s).
 pub(super) const FLOOR_EVERY: Duration = Duration::from_secs(1);
-/// The floor's hash runs this many blocks (1 KiB each, about 35 µs of CPU together) at a time…
+/// The floor's hash runs this many blocks (1 KiB each, about 12 µs of CPU together on an idle
+/// core of the development machine, 1.4 times the crate's time for them) at a time…
 pub(super) const STEP_BLOCKS: usize = 32;
-/// …and rests this long after each step while the runtimes stay busy: about 3 % of one core,
+/// …and rests this long after each step while the runtimes stay busy: 1–2 % of one core,
 /// in slices short enough that a worker waiting for the core waits no longer than one step. A
 /// hash at the default cost then takes about 1.3 s (bench/storm.md).
 pub(super) const STEP_REST: Duration = Duration::from_millis(1);
