@@ -291,9 +291,10 @@ fn long_hash(inputs: &[&[u8]], out: &mut [u8]) {
 
 /// G (RFC 9106, 3.5): BlaMka rounds over the rows, then the columns, of X xor Y.
 ///
-/// Each round works on a copy of its 16 words taken at fixed places, so that the compiler
-/// keeps them in registers with no bounds checks: written with index arrays built at run time,
-/// this function made a stepped hash three times as slow as the crate's.
+/// Each round works on 16 words at fixed places (a row in place, a column copied out as word
+/// pairs and back), so that the compiler keeps them in registers with no bounds checks:
+/// written with index arrays built at run time, this function made a stepped hash three times
+/// as slow as the crate's.
 fn compress(x: &[u64; WORDS], y: &[u64; WORDS]) -> [u64; WORDS] {
     let mut r = [0u64; WORDS];
     for ((w, a), b) in r.iter_mut().zip(x).zip(y) {
