@@ -4,10 +4,18 @@
 //! uses only CPU that nothing else on the machine wants, and any woken thread, a serving worker
 //! above all, takes its core back at once. Lower priorities do not do that: at nice 19 the
 //! scheduler lets a running hash finish its time slice first, and a login storm doubled the
-//! proxied p99 (bench/storm.md). The proxy's throughput now holds through a storm; its p99 on
-//! the development microVM still rises about threefold, more than next to an idle-priority busy
-//! loop (the control run of bench/storm.sh), and as much when nothing is hashed during the
-//! load: what raises it comes with the sign-in attempts, not with their hashes (bench/storm.md).
+//! proxied p99 (bench/storm.md).
+//!
+//! Idle priority alone is not enough beside a worker that never sleeps: Linux's scheduler
+//! (EEVDF) still gives an idle-priority thread its small share, a whole tick at a time (up to
+//! 4 ms), while the worker waits runnable; a `sched_yield` between steps does not hand the core
+//! back. So while the serving runtimes are busy ([`Load`]), a spare thread hashes in steps of
+//! [`STEP_BLOCKS`] too, and sleeps [`STEP_REST`] after each: it holds the core for one step at
+//! most. Beside a saturated core that takes the spare threads from about 45 to 15 ms of CPU a
+//! second, which the sign-ins barely notice: they got little beside such a load anyway
+//! (bench/storm.md). Beside quiet runtimes a spare thread hashes at once, with the `argon2`
+//! crate, which is faster than the stepped code. The spare threads read the load from a flag
+//! the courier sets each time it asks ([`Load`] takes a lock they may not take).
 //!
 //! A thread cannot leave `SCHED_IDLE` without privileges, so progress is guaranteed by a
 //! second thread at normal priority, the *courier*. It hands jobs to the spare threads,
@@ -67,6 +75,9 @@ pub(super) const STEP_REST: Duration = Duration::from_millis(1);
 /// How long an idle hashing thread keeps argon2's memory for the next job before it gives it
 /// back to the OS (src/domain/argon2_memory.rs).
 pub(super) const KEEP_MEMORY: Duration = Duration::from_secs(2);
+/// While a spare thread is on a job, the courier looks at the runtimes' load at least this
+/// often, so that the spare thread starts resting between its steps soon after they get busy.
+const LOOK_EVERY: Duration = Duration::from_millis(50);
 /// The bounds of a job's grace (twice the hash's measured time).
 const GRACE_BOUNDS: (Duration, Duration) = (Duration::from_millis(20), Duration::from_secs(1));
 
@@ -104,6 +115,9 @@ struct Shared {
     inbox: Mutex<VecDeque<Arc<Job>>>,
     closed: AtomicBool,
     courier: OnceLock<Thread>,
+    /// Whether the serving runtimes were busy when the courier last looked: spare threads read
+    /// it, because they may not take the lock that asking [`Load`] takes.
+    busy: AtomicBool,
 }
 
 impl Shared {
@@ -156,6 +170,7 @@ impl HashThreads {
             inbox: Mutex::new(VecDeque::new()),
             closed: AtomicBool::new(false),
             courier: OnceLock::new(),
+            busy: AtomicBool::new(false),
         });
         let spawn = |name: String, body: Box<dyn FnOnce() + Send>| {
             std::thread::Builder::new()
@@ -222,7 +237,22 @@ fn spare(slot: &Slot, shared: &Shared) {
             .take();
         if let Some((job, handed)) = job {
             if !job.delivered.load(Ordering::Acquire) {
-                let answer = (job.work)(&mut ws, Pace::AtOnce);
+                let answer = if shared.busy.load(Ordering::Acquire) {
+                    // Beside busy runtimes, in steps with a rest after each while they stay
+                    // busy: see the module's doc for why idle priority alone is not enough.
+                    let mut rest = || {
+                        if shared.busy.load(Ordering::Acquire) {
+                            std::thread::sleep(STEP_REST);
+                        }
+                    };
+                    let pace = Pace::Steps {
+                        blocks: STEP_BLOCKS,
+                        pause: &mut rest,
+                    };
+                    (job.work)(&mut ws, pace)
+                } else {
+                    (job.work)(&mut ws, Pace::AtOnce)
+                };
                 *job.answered.lock().unwrap_or_else(PoisonError::into_inner) = Some(answer);
                 let took = u64::try_from(handed.elapsed().as_nanos()).unwrap_or(u64::MAX);
                 slot.took_ns.store(took.max(1), Ordering::Release);
@@ -286,9 +316,18 @@ struct Courier {
 impl Courier {
     fn run(mut self) {
         loop {
+            look(&*self.load, &self.shared);
             let took = tend(&self.shared, &self.spares, &mut self.pending);
             self.learn(took);
-            let wake = self.run_overdue();
+            let mut wake = self.run_overdue();
+            if self
+                .spares
+                .iter()
+                .any(|(slot, _)| slot.busy.load(Ordering::Acquire))
+            {
+                let next = Instant::now() + LOOK_EVERY;
+                wake = Some(wake.map_or(next, |at| at.min(next)));
+            }
             if self.shared.closed.load(Ordering::Acquire) && self.pending.is_empty() {
                 for (_, thread) in &self.spares {
                     thread.unpark();
@@ -318,7 +357,7 @@ impl Courier {
         if now < due {
             return Some(due);
         }
-        let busy = self.load.busy();
+        let busy = look(&*self.load, &self.shared);
         if busy {
             if let Err(next) = self.starved(now) {
                 // The spare threads are getting on: look again when one would be starved, or
@@ -346,7 +385,7 @@ impl Courier {
             let mut took = None;
             let mut pause = || {
                 took = tend(shared, spares, pending).or(took);
-                if load.busy() {
+                if look(&**load, shared) {
                     std::thread::sleep(STEP_REST);
                 }
             };
@@ -398,6 +437,13 @@ impl Courier {
             None => Ok(()),
         }
     }
+}
+
+/// Asks whether the serving runtimes are busy, and publishes the answer for the spare threads.
+fn look(load: &dyn Load, shared: &Shared) -> bool {
+    let busy = load.busy();
+    shared.busy.store(busy, Ordering::Release);
+    busy
 }
 
 /// The courier's rounds: takes the jobs that arrived, delivers what the spare threads have

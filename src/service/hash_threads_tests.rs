@@ -300,3 +300,92 @@ fn the_courier_delivers_spare_answers_between_its_steps() {
     let (second, name, _) = answer(&rx);
     assert_eq!((second, name.as_str()), (0, "gatehouse-courier"));
 }
+
+/// A stand-in for the serving runtimes' load that the test switches.
+struct Switch(Arc<AtomicBool>);
+
+impl Load for Switch {
+    fn busy(&self) -> bool {
+        self.0.load(Ordering::Acquire)
+    }
+}
+
+/// What a spare thread's job saw: how it was paced, how long three pauses took, and how long
+/// its pauses kept resting after `calmed` was received.
+type SparePace = (String, Option<usize>, Duration, Option<Duration>);
+
+fn spare_pace_probe(rested: Sender<()>, calmed: Receiver<()>, out: &Sender<SparePace>) -> Job {
+    let out = out.clone();
+    let channels = Mutex::new((rested, calmed));
+    Job::new(move |_ws: &mut Workspace, pace: Pace<'_>| {
+        let name = std::thread::current().name().unwrap_or_default().to_owned();
+        let (blocks, three, calm) = match pace {
+            Pace::AtOnce => (None, Duration::ZERO, None),
+            Pace::Steps { blocks, pause } => {
+                let start = Instant::now();
+                for _ in 0..3 {
+                    pause();
+                }
+                let three = start.elapsed();
+                let channels = channels.lock().unwrap_or_else(PoisonError::into_inner);
+                let _ = channels.0.send(());
+                let _ = channels.1.recv_timeout(Duration::from_secs(5));
+                let calmed = Instant::now();
+                // Pauses go on resting until the spare thread learns the runtimes are calm.
+                let calm = loop {
+                    let one = Instant::now();
+                    pause();
+                    if one.elapsed() < STEP_REST / 2 {
+                        break Some(calmed.elapsed());
+                    }
+                    if calmed.elapsed() > Duration::from_secs(5) {
+                        break None;
+                    }
+                };
+                (Some(blocks), three, calm)
+            }
+        };
+        let out = out.clone();
+        Box::new(move || {
+            let _ = out.send((name, blocks, three, calm));
+        }) as Answer
+    })
+}
+
+/// Beside busy runtimes a spare thread, too, hashes in steps of `STEP_BLOCKS` with a rest of
+/// `STEP_REST` after each: under `SCHED_IDLE` alone, the scheduler still gives it a whole tick
+/// of a busy worker's core now and then (see the module's doc). Its rests stop soon after the
+/// runtimes calm down, and a job it starts beside quiet runtimes runs at once.
+#[test]
+fn spare_threads_rest_between_steps_only_while_the_runtimes_are_busy() {
+    let busy = Arc::new(AtomicBool::new(true));
+    // A long grace: the courier leaves the jobs to the spare thread.
+    let threads =
+        HashThreads::start(1, Duration::from_secs(1), Arc::new(Switch(busy.clone()))).unwrap();
+    let (tx, rx) = channel();
+    let (rested_tx, rested) = channel();
+    let (calmed, calmed_rx) = channel();
+    threads.run(spare_pace_probe(rested_tx, calmed_rx, &tx));
+    rested
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the spare thread paused three times");
+    busy.store(false, Ordering::Release);
+    let _ = calmed.send(());
+    let (name, blocks, three, calm) = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("no answer in 10 s");
+    assert!(name.starts_with("gatehouse-hash-"), "run by {name}");
+    assert_eq!(blocks, Some(STEP_BLOCKS), "in steps beside busy runtimes");
+    assert!(three >= STEP_REST * 3, "rested {three:?} in 3 pauses");
+    let calm = calm.expect("still resting 5 s after the runtimes calmed down");
+    assert!(calm < Duration::from_secs(1), "rested for {calm:?} after");
+
+    let (rested_tx, _rested) = channel();
+    let (_calmed, calmed_rx) = channel();
+    threads.run(spare_pace_probe(rested_tx, calmed_rx, &tx));
+    let (name, blocks, _, _) = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("no answer in 10 s");
+    assert!(name.starts_with("gatehouse-hash-"), "run by {name}");
+    assert_eq!(blocks, None, "at once beside quiet runtimes");
+}
