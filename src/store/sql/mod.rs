@@ -149,6 +149,9 @@ impl SqlUserStore {
             .busy_timeout(Duration::from_secs(5));
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
+            // A connection to a file cannot be dropped by a server or a network, so testing
+            // it on every acquire (sqlx's default, a round trip to its thread) buys nothing.
+            .test_before_acquire(false)
             .connect_with(options)
             .await
             .map_err(db_err)?;
