@@ -76,7 +76,9 @@ pub(super) const STEP_REST: Duration = Duration::from_millis(1);
 /// back to the OS (src/domain/argon2_memory.rs).
 pub(super) const KEEP_MEMORY: Duration = Duration::from_secs(2);
 /// While a spare thread is on a job, the courier looks at the runtimes' load at least this
-/// often, so that the spare thread starts resting between its steps soon after they get busy.
+/// often: a spare thread hashing in steps stops resting soon after the runtimes calm down, and
+/// its next job starts from a recent look. (A job started beside quiet runtimes runs at once to
+/// its end, one crate hash, even if they get busy meanwhile.)
 const LOOK_EVERY: Duration = Duration::from_millis(50);
 /// The bounds of a job's grace (twice the hash's measured time).
 const GRACE_BOUNDS: (Duration, Duration) = (Duration::from_millis(20), Duration::from_secs(1));
