@@ -2,19 +2,25 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 
 use super::*;
 
-/// A stand-in for the serving runtimes' load.
-struct Fixed(bool);
+/// A stand-in for the serving runtimes' load, which a test may switch.
+struct Switch(Arc<AtomicBool>);
 
-impl Load for Fixed {
+impl Switch {
+    fn new(busy: bool) -> Arc<Self> {
+        Arc::new(Self(Arc::new(AtomicBool::new(busy))))
+    }
+}
+
+impl Load for Switch {
     fn busy(&self) -> bool {
-        self.0
+        self.0.load(Ordering::Acquire)
     }
 }
 
 const EXPECTED: Duration = Duration::from_millis(20);
 
 fn threads(permits: usize, busy: bool) -> HashThreads {
-    HashThreads::start(permits, EXPECTED, Arc::new(Fixed(busy))).unwrap()
+    HashThreads::start(permits, EXPECTED, Switch::new(busy)).unwrap()
 }
 
 /// A job that answers the name of the thread that ran it, sent with the time of delivery. On a
@@ -86,7 +92,7 @@ fn spare_threads_run_at_idle_priority_and_the_courier_at_normal() {
 /// Threads with a long grace: the courier leaves the jobs to the spare thread for a second,
 /// which it gets even while the other tests keep the cores busy.
 fn patient(permits: usize) -> HashThreads {
-    HashThreads::start(permits, Duration::from_secs(1), Arc::new(Fixed(false))).unwrap()
+    HashThreads::start(permits, Duration::from_secs(1), Switch::new(false)).unwrap()
 }
 
 /// A job that reports which thread ran it and whether that thread held argon2's memory, and
@@ -301,15 +307,6 @@ fn the_courier_delivers_spare_answers_between_its_steps() {
     assert_eq!((second, name.as_str()), (0, "gatehouse-courier"));
 }
 
-/// A stand-in for the serving runtimes' load that the test switches.
-struct Switch(Arc<AtomicBool>);
-
-impl Load for Switch {
-    fn busy(&self) -> bool {
-        self.0.load(Ordering::Acquire)
-    }
-}
-
 /// What a spare thread's job saw: how it was paced, how long three pauses took, and how long
 /// its pauses kept resting after `calmed` was received.
 type SparePace = (String, Option<usize>, Duration, Option<Duration>);
@@ -358,10 +355,10 @@ fn spare_pace_probe(rested: Sender<()>, calmed: Receiver<()>, out: &Sender<Spare
 /// runtimes calm down, and a job it starts beside quiet runtimes runs at once.
 #[test]
 fn spare_threads_rest_between_steps_only_while_the_runtimes_are_busy() {
-    let busy = Arc::new(AtomicBool::new(true));
+    let load = Switch::new(true);
+    let busy = load.0.clone();
     // A long grace: the courier leaves the jobs to the spare thread.
-    let threads =
-        HashThreads::start(1, Duration::from_secs(1), Arc::new(Switch(busy.clone()))).unwrap();
+    let threads = HashThreads::start(1, Duration::from_secs(1), load).unwrap();
     let (tx, rx) = channel();
     let (rested_tx, rested) = channel();
     let (calmed, calmed_rx) = channel();
