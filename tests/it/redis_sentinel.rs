@@ -103,8 +103,18 @@ impl Group {
             .unwrap()
     }
 
+    /// Bounded: a node that stops answering fails the test with its command, never hangs it.
     async fn query<T: redis::FromRedisValue>(&self, port: u16, cmd: &redis::Cmd) -> T {
-        cmd.query_async(&mut self.conn(port).await).await.unwrap()
+        let asked = async { cmd.query_async(&mut self.conn(port).await).await };
+        tokio::time::timeout(std::time::Duration::from_secs(30), asked)
+            .await
+            .unwrap_or_else(|_| {
+                panic!(
+                    "no answer from {port} in 30 s to {:?}",
+                    cmd.args_iter().next()
+                )
+            })
+            .unwrap()
     }
 
     /// The master's port as the first sentinel names it.
