@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use tokio::runtime::Handle;
 
 use super::AuthError;
-use super::hash_pool::{Claimant, HashPool, PoolLimits};
+use super::hash_pool::{Claimant, HashPool, Permit, PoolLimits};
 use super::hash_threads::{Answer, HashThreads, Job};
 use super::runtime_load::RuntimeLoad;
 use crate::domain::argon2_memory::Workspace;
@@ -78,17 +78,22 @@ impl Hasher {
         password: &SecretString,
         stored: Option<&str>,
     ) -> Result<bool, AuthError> {
-        let pw = password::normalize(password.expose());
-        let known = stored.is_some();
-        let stored: String = stored.map_or_else(|| self.dummy.to_string(), str::to_owned);
-        let pepper = self.pepper.clone();
-        let ok = self
-            .blocking(claimant, move |ws, pace| {
-                password::verify_in(ws, pace, &pw, &stored, pepper.as_deref())
-            })
-            .await?
-            .map_err(|e| AuthError::Hash(e.into()))?;
-        Ok(ok && known)
+        self.reserve(claimant).await?.verify(password, stored).await
+    }
+
+    /// Takes `claimant`'s place in the fair queue and waits for a permit, before the caller
+    /// knows what to verify. A sign-in reserves first and looks its account up after: an
+    /// attempt refused as busy then costs no query (bench/storm.md).
+    pub async fn reserve(&self, claimant: Claimant) -> Result<Reserved<'_>, AuthError> {
+        let permit = self
+            .pool
+            .acquire(claimant, QUEUE_WAIT)
+            .await
+            .map_err(|_| AuthError::Busy)?;
+        Ok(Reserved {
+            hasher: self,
+            permit,
+        })
     }
 
     /// Hashes a new password at the configured cost. Only steps that already proved who the
@@ -118,18 +123,23 @@ impl Hasher {
         password::needs_rehash(stored, &self.params)
     }
 
-    /// Runs `work` on the hashing threads once a permit is held. `work` may run twice (see
-    /// src/service/hash_threads.rs); the first answer is the one returned.
+    /// Runs `work` on the hashing threads once a permit is held (see [`Hasher::run`]).
     async fn blocking<T: Send + 'static>(
         &self,
         claimant: Claimant,
         work: impl Fn(&mut Workspace, Pace<'_>) -> T + Send + Sync + 'static,
     ) -> Result<T, AuthError> {
-        let permit = self
-            .pool
-            .acquire(claimant, QUEUE_WAIT)
-            .await
-            .map_err(|_| AuthError::Busy)?;
+        let Reserved { permit, .. } = self.reserve(claimant).await?;
+        self.run(permit, work).await
+    }
+
+    /// Runs `work` on the hashing threads under `permit`. `work` may run twice (see
+    /// src/service/hash_threads.rs); the first answer is the one returned.
+    async fn run<T: Send + 'static>(
+        &self,
+        permit: Permit,
+        work: impl Fn(&mut Workspace, Pace<'_>) -> T + Send + Sync + 'static,
+    ) -> Result<T, AuthError> {
         let (tx, rx) = tokio::sync::oneshot::channel();
         // The permit comes back with the answer and is released on the runtime, so that no
         // hashing thread takes the pool's lock that tokio's threads take. Only the courier
@@ -151,6 +161,36 @@ impl Hasher {
             .map_err(|_| AuthError::Hash("the hashing threads ended".into()))?;
         drop(permit);
         Ok(out)
+    }
+}
+
+/// A hashing permit held for one verification whose hash is not known yet. Dropped unused,
+/// it goes back to the fair queue.
+pub struct Reserved<'a> {
+    hasher: &'a Hasher,
+    permit: Permit,
+}
+
+impl Reserved<'_> {
+    /// Verifies `password` against `stored`, or against the dummy hash when there is no user,
+    /// under the permit held.
+    pub async fn verify(
+        self,
+        password: &SecretString,
+        stored: Option<&str>,
+    ) -> Result<bool, AuthError> {
+        let pw = password::normalize(password.expose());
+        let known = stored.is_some();
+        let stored: String = stored.map_or_else(|| self.hasher.dummy.to_string(), str::to_owned);
+        let pepper = self.hasher.pepper.clone();
+        let ok = self
+            .hasher
+            .run(self.permit, move |ws, pace| {
+                password::verify_in(ws, pace, &pw, &stored, pepper.as_deref())
+            })
+            .await?
+            .map_err(|e| AuthError::Hash(e.into()))?;
+        Ok(ok && known)
     }
 }
 

@@ -5,7 +5,8 @@
 //! and costs one argon2 verification; the reason goes only to the audit log. Attempts are
 //! admitted per account (case-folded name, known or not) and per trusted client network
 //! before the password is checked, so concurrent guesses cannot exceed the limits, and
-//! settled after: an attempt that was never evaluated leaves no trace.
+//! settled after: an attempt that was never evaluated leaves no trace. An admitted attempt
+//! then waits for a hashing permit, and only with one is the account looked up.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -128,21 +129,29 @@ impl Login {
         // Account and client in one step: refused by either, counted by neither.
         let (account_attempt, client) =
             self.throttle.admit_login(req.username, now, req.ip).await?;
+        // The hashing permit before the account: most of a login storm is refused as busy,
+        // and those attempts then cost no query on the store (bench/storm.md).
+        let reserved = match self
+            .hasher
+            .reserve(super::hash_pool::Claimant::new(req.ip, req.username))
+            .await
+        {
+            Ok(reserved) => reserved,
+            Err(e) => return self.unevaluated(&client, &account_attempt, e).await,
+        };
         let user = match Username::parse(req.username) {
             Ok(name) => self.users.find_by_username(name.as_str()).await,
             Err(_) => Ok(None),
         };
         let user = match user {
             Ok(user) => user,
-            Err(e) => return self.unevaluated(&client, &account_attempt, e.into()).await,
+            Err(e) => {
+                drop(reserved);
+                return self.unevaluated(&client, &account_attempt, e.into()).await;
+            }
         };
-        let password_ok = self
-            .hasher
-            .verify(
-                super::hash_pool::Claimant::new(req.ip, req.username),
-                &req.password,
-                user.as_ref().map(|u| u.password_hash.as_str()),
-            )
+        let password_ok = reserved
+            .verify(&req.password, user.as_ref().map(|u| u.password_hash.as_str()))
             .await;
         let password_ok = match password_ok {
             Ok(ok) => ok,

@@ -198,6 +198,79 @@ async fn sign_ins_codes_and_bans_are_counted() {
     assert!(moved(&before, &after, users) >= 4.0);
 }
 
+/// A sign-in takes its hashing permit before its account is looked up: during a storm on one
+/// permit, the user store is read once per evaluated attempt (a 401) and never for an attempt
+/// refused as busy (a 503), so a storm's refusals cost no query.
+#[tokio::test]
+async fn a_sign_in_refused_as_busy_costs_no_account_look_up() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let overlay = "[metrics]\nlisten = \"127.0.0.1:0\"\n[password]\nmax_concurrent_hashes = 1\n[throttle]\naccount_failures = 1000\nip_failures = 100000\n";
+    let app = Arc::new(TestApp::spawn(Opts::with(Store::Memory, overlay)).await);
+    let mut form = app.browser();
+    let token = app.login_form(&mut form).await;
+    let cookie = form.cookie_header();
+    let before = scrape(&app).await;
+    let (stop, busy) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicUsize::new(0)));
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let (app, stop, busy) = (app.clone(), stop.clone(), busy.clone());
+        let (token, cookie) = (token.clone(), cookie.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut statuses = Vec::new();
+            while !stop.load(Ordering::SeqCst) {
+                let status = app
+                    .req(reqwest::Method::POST, &app.portal_host, "/login")
+                    .header("cookie", cookie.clone())
+                    .form(&[
+                        ("username", format!("user{i}")),
+                        ("password", "wrong wrong wrong".to_owned()),
+                        ("csrf", token.clone()),
+                    ])
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16();
+                if status == 503 {
+                    busy.fetch_add(1, Ordering::SeqCst);
+                }
+                statuses.push(status);
+            }
+            statuses
+        }));
+    }
+    let refused = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        while busy.load(Ordering::SeqCst) < 20 {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    })
+    .await;
+    stop.store(true, Ordering::SeqCst);
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.extend(t.await.unwrap());
+    }
+    assert!(
+        refused.is_ok(),
+        "fewer than 20 sign-ins refused as busy within 30 s"
+    );
+    assert!(
+        statuses.iter().all(|s| matches!(s, 401 | 503)),
+        "{statuses:?}"
+    );
+    let evaluated = statuses.iter().filter(|s| **s == 401).count();
+    assert!(evaluated > 0, "no sign-in was evaluated: {statuses:?}");
+    let after = scrape(&app).await;
+    let users = "gatehouse_store_duration_seconds_count{store=\"users\"}";
+    assert_eq!(
+        moved(&before, &after, users),
+        evaluated as f64,
+        "user store reads against evaluated sign-ins ({} refused as busy)",
+        statuses.len() - evaluated
+    );
+}
+
 #[tokio::test]
 async fn metrics_are_off_by_default() {
     let app = TestApp::spawn(Opts::default()).await;
