@@ -151,7 +151,10 @@ impl Login {
             }
         };
         let password_ok = reserved
-            .verify(&req.password, user.as_ref().map(|u| u.password_hash.as_str()))
+            .verify(
+                &req.password,
+                user.as_ref().map(|u| u.password_hash.as_str()),
+            )
             .await;
         let password_ok = match password_ok {
             Ok(ok) => ok,

@@ -211,7 +211,10 @@ async fn a_sign_in_refused_as_busy_costs_no_account_look_up() {
     let token = app.login_form(&mut form).await;
     let cookie = form.cookie_header();
     let before = scrape(&app).await;
-    let (stop, busy) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicUsize::new(0)));
+    let (stop, busy) = (
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(AtomicUsize::new(0)),
+    );
     let mut tasks = Vec::new();
     for i in 0..16 {
         let (app, stop, busy) = (app.clone(), stop.clone(), busy.clone());
