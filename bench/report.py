@@ -71,6 +71,10 @@ def spread(values, unit="×", digits=2):
     return text
 
 
+# Target 4 is decided only when the quiet p99 stayed within this factor over the rounds.
+QUIET_P99_STEADY = 1.5
+
+
 def verdict(values, target, at_least, errors=False):
     if not values:
         return "not measured"
@@ -110,8 +114,15 @@ def targets_table(run):
                                    ("fa-caddy", "ca-memory", "ca-redis", "Caddy `forward_auth`")):
         ratio_row("3", f"Redis ÷ memory sessions, {label}: req/s", group, red, mem, "rps", 0.95, True)
     storm = [num(r["storm_p99"]) / num(r["quiet_p99"]) for r in run.storm if num(r["quiet_p99"])]
+    quiet = [num(r["quiet_p99"]) for r in run.storm if num(r["quiet_p99"])]
+    storm_verdict = verdict(storm, 1.2, False)
+    # The ratio's denominator is one short run's tail: a quiet p99 that moved between rounds
+    # (the machine, not the gateway) can put the median under the target, or over it.
+    if len(quiet) > 1 and max(quiet) > QUIET_P99_STEADY * min(quiet):
+        storm_verdict = (f"unsettled: the quiet p99 moved {max(quiet) / min(quiet):.1f}× over the "
+                         f"rounds ({min(quiet):.2f}–{max(quiet):.2f} ms)")
     rows.append(("4", "login storm: proxied p99 during 32 clients signing in ÷ quiet p99", spread(storm),
-                 "≤ 1.2×", verdict(storm, 1.2, False)))
+                 "≤ 1.2×", storm_verdict))
     control = [num(r["control_p99"]) / num(r["quiet_p99"])
                for r in run.storm if num(r.get("control_p99", "0")) and num(r["quiet_p99"])]
     if control:
