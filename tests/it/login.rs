@@ -568,57 +568,17 @@ async fn a_copied_database_is_useless_without_the_pepper() {
 #[tokio::test]
 async fn hashing_is_bounded_and_never_delays_proxied_requests() {
     use std::sync::Arc;
-    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     let overlay = "[password]\nmax_concurrent_hashes = 1\n[throttle]\naccount_failures = 1000\nip_failures = 100000\n";
     let app = Arc::new(TestApp::spawn(Opts::with(Store::Memory, overlay)).await);
     app.add_user("alice", PW, &[]).await;
     let mut b = app.login("alice", PW).await;
-    let mut fresh = app.browser();
-    let token = app.login_form(&mut fresh).await;
-    let cookie = fresh.cookie_header();
     // Sign-ins go on until the proxied request has been answered, so it is always sent while
     // they queue for the single hashing permit (a storm of a fixed size could end first on a
     // fast machine: most are refused as busy at once).
-    let stop = Arc::new(AtomicBool::new(false));
-    let busy = Arc::new(AtomicUsize::new(0));
-    const CLIENTS: usize = 32;
-    let mut tasks = Vec::new();
-    for i in 0..CLIENTS {
-        let (app, stop, busy) = (app.clone(), stop.clone(), busy.clone());
-        let (token, cookie) = (token.clone(), cookie.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut statuses = Vec::new();
-            while !stop.load(Ordering::SeqCst) {
-                let status = app
-                    .req(reqwest::Method::POST, &app.portal_host, "/login")
-                    .header("cookie", cookie.clone())
-                    .form(&[
-                        ("username", format!("user{i}")),
-                        ("password", "wrong wrong wrong".to_owned()),
-                        ("csrf", token.clone()),
-                    ])
-                    .send()
-                    .await
-                    .unwrap()
-                    .status()
-                    .as_u16();
-                if status == 503 {
-                    busy.fetch_add(1, Ordering::SeqCst);
-                }
-                statuses.push(status);
-            }
-            statuses
-        }));
-    }
+    let storm = crate::sign_in_storm::SignInStorm::start(&app, 32).await;
     // The permit is taken and sign-ins are being turned away: the pool is full.
-    let full = tokio::time::timeout(std::time::Duration::from_secs(30), async {
-        while busy.load(Ordering::SeqCst) == 0 {
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        }
-    })
-    .await;
     assert!(
-        full.is_ok(),
+        storm.refused(1).await,
         "no sign-in was refused as busy within 30 s: hashing is not bounded"
     );
     // While logins queue for the single hashing permit, a proxied request is answered at once.
@@ -628,11 +588,7 @@ async fn hashing_is_bounded_and_never_delays_proxied_requests() {
             .status(),
         200
     );
-    stop.store(true, Ordering::SeqCst);
-    let mut statuses = Vec::new();
-    for t in tasks {
-        statuses.extend(t.await.unwrap());
-    }
+    let statuses = storm.stop().await;
     assert!(
         statuses.iter().all(|s| matches!(s, 401 | 503)),
         "{statuses:?}"

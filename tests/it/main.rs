@@ -23,6 +23,8 @@ mod raw_http;
 mod reset_util;
 #[path = "../common/session_util.rs"]
 mod session_util;
+#[path = "../common/sign_in_storm.rs"]
+mod sign_in_storm;
 #[path = "../common/totp_util.rs"]
 mod totp_util;
 

@@ -203,59 +203,14 @@ async fn sign_ins_codes_and_bans_are_counted() {
 /// refused as busy (a 503), so a storm's refusals cost no query.
 #[tokio::test]
 async fn a_sign_in_refused_as_busy_costs_no_account_look_up() {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     let overlay = "[metrics]\nlisten = \"127.0.0.1:0\"\n[password]\nmax_concurrent_hashes = 1\n[throttle]\naccount_failures = 1000\nip_failures = 100000\n";
-    let app = Arc::new(TestApp::spawn(Opts::with(Store::Memory, overlay)).await);
-    let mut form = app.browser();
-    let token = app.login_form(&mut form).await;
-    let cookie = form.cookie_header();
+    let app = std::sync::Arc::new(TestApp::spawn(Opts::with(Store::Memory, overlay)).await);
     let before = scrape(&app).await;
-    let (stop, busy) = (
-        Arc::new(AtomicBool::new(false)),
-        Arc::new(AtomicUsize::new(0)),
-    );
-    let mut tasks = Vec::new();
-    for i in 0..16 {
-        let (app, stop, busy) = (app.clone(), stop.clone(), busy.clone());
-        let (token, cookie) = (token.clone(), cookie.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut statuses = Vec::new();
-            while !stop.load(Ordering::SeqCst) {
-                let status = app
-                    .req(reqwest::Method::POST, &app.portal_host, "/login")
-                    .header("cookie", cookie.clone())
-                    .form(&[
-                        ("username", format!("user{i}")),
-                        ("password", "wrong wrong wrong".to_owned()),
-                        ("csrf", token.clone()),
-                    ])
-                    .send()
-                    .await
-                    .unwrap()
-                    .status()
-                    .as_u16();
-                if status == 503 {
-                    busy.fetch_add(1, Ordering::SeqCst);
-                }
-                statuses.push(status);
-            }
-            statuses
-        }));
-    }
-    let refused = tokio::time::timeout(std::time::Duration::from_secs(30), async {
-        while busy.load(Ordering::SeqCst) < 20 {
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        }
-    })
-    .await;
-    stop.store(true, Ordering::SeqCst);
-    let mut statuses = Vec::new();
-    for t in tasks {
-        statuses.extend(t.await.unwrap());
-    }
+    let storm = crate::sign_in_storm::SignInStorm::start(&app, 16).await;
+    let refused = storm.refused(20).await;
+    let statuses = storm.stop().await;
     assert!(
-        refused.is_ok(),
+        refused,
         "fewer than 20 sign-ins refused as busy within 30 s"
     );
     assert!(
