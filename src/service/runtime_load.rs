@@ -26,8 +26,16 @@ pub trait Load: Send + Sync {
 /// The serving runtimes, by their handles.
 #[derive(Default)]
 pub struct RuntimeLoad {
-    runtimes: Mutex<Vec<Handle>>,
-    last: Mutex<Sample>,
+    /// One lock for the runtimes and the last sample: registering a runtime (at start) and
+    /// asking (the courier) each need both, and two locks taken in opposite orders by those two
+    /// deadlocked a starting gateway.
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    runtimes: Vec<Handle>,
+    last: Sample,
 }
 
 #[derive(Clone, Copy)]
@@ -50,20 +58,21 @@ impl Default for Sample {
 impl RuntimeLoad {
     /// Counts `runtime`'s workers from now on.
     pub fn watch(&self, runtime: Handle) {
-        let mut runtimes = self.runtimes.lock().unwrap_or_else(PoisonError::into_inner);
-        if !runtimes.iter().any(|r| r.id() == runtime.id()) {
-            runtimes.push(runtime);
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if !state.runtimes.iter().any(|r| r.id() == runtime.id()) {
+            state.runtimes.push(runtime);
         }
         // The window restarts: the new workers' past does not belong to it.
-        *self.last.lock().unwrap_or_else(PoisonError::into_inner) = Sample::default();
+        state.last = Sample::default();
     }
+}
 
+impl State {
     /// The workers' total busy time and their number.
     fn total(&self) -> (Duration, usize) {
-        let runtimes = self.runtimes.lock().unwrap_or_else(PoisonError::into_inner);
         let mut busy = Duration::ZERO;
         let mut workers = 0;
-        for runtime in runtimes.iter() {
+        for runtime in &self.runtimes {
             let metrics = runtime.metrics();
             for worker in 0..metrics.num_workers() {
                 busy += metrics.worker_total_busy_duration(worker);
@@ -77,8 +86,9 @@ impl RuntimeLoad {
 impl Load for RuntimeLoad {
     fn busy(&self) -> bool {
         let now = Instant::now();
-        let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
-        let (busy_time, workers) = self.total();
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let (busy_time, workers) = state.total();
+        let last = &mut state.last;
         if workers == 0 {
             return false;
         }
@@ -140,5 +150,42 @@ mod tests {
         // Idle: the runtime waits on a timer.
         rt.block_on(async { tokio::time::sleep(MIN_WINDOW * 3).await });
         assert!(!load.busy(), "parked for the whole window");
+    }
+
+    /// A runtime registered (a gateway starting its workers) while the courier asks never
+    /// deadlocks: both need the runtimes and the last sample.
+    #[test]
+    fn watching_while_the_courier_asks_never_deadlocks() {
+        let load = std::sync::Arc::new(RuntimeLoad::default());
+        let runtimes: Vec<_> = (0..2).map(|_| runtime()).collect();
+        let handles: Vec<Handle> = runtimes.iter().map(|rt| rt.handle().clone()).collect();
+        let (done, finished) = std::sync::mpsc::channel();
+        let until = Instant::now() + Duration::from_millis(500);
+        let asker = {
+            let (load, done) = (load.clone(), done.clone());
+            move || {
+                while Instant::now() < until {
+                    load.busy();
+                }
+                let _ = done.send(());
+            }
+        };
+        let watcher = move || {
+            for handle in handles.iter().cycle() {
+                if Instant::now() >= until {
+                    break;
+                }
+                load.watch(handle.clone());
+            }
+            let _ = done.send(());
+        };
+        std::thread::spawn(asker);
+        std::thread::spawn(watcher);
+        for _ in 0..2 {
+            assert!(
+                finished.recv_timeout(Duration::from_secs(20)).is_ok(),
+                "watch and busy deadlocked"
+            );
+        }
     }
 }
