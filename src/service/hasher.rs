@@ -164,8 +164,8 @@ impl Hasher {
     }
 }
 
-/// A hashing permit held for one verification whose hash is not known yet. Dropped unused,
-/// it goes back to the fair queue.
+/// A hashing permit held for one verification whose hash is not known yet. Dropped unused
+/// (a store error, a client gone), the permit is released to the next waiter in the pool.
 pub struct Reserved<'a> {
     hasher: &'a Hasher,
     permit: Permit,
