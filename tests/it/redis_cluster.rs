@@ -12,7 +12,7 @@ use redis::cluster_async::ClusterConnection;
 
 use crate::harness::*;
 use crate::redis_layout::{index_key, record_key};
-use crate::redis_sentinel::{free_port, key, spawn, status, until};
+use crate::redis_sentinel::{free_port, key, listening, status, until};
 
 /// Three masters, no replicas, on free loopback ports.
 struct Cluster {
@@ -25,49 +25,47 @@ impl Cluster {
     async fn start() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path().to_str().unwrap().to_owned();
-        let ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
-        let mut children = Vec::new();
-        for port in &ports {
-            let p = port.to_string();
-            // The bus port defaults to the port plus 10000: beyond 65535 for a high free port,
-            // or a port another test took for itself.
-            let bus = free_port().to_string();
-            let nodes = format!("{d}/nodes-{port}.conf");
-            let args = [
-                "--port",
-                &p,
-                "--cluster-port",
-                &bus,
-                "--bind",
-                "127.0.0.1",
-                "--cluster-enabled",
-                "yes",
-                "--cluster-config-file",
-                &nodes,
-                "--cluster-node-timeout",
-                "2000",
-                "--dir",
-                &d,
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ];
-            let missing = "redis-server is missing: run scripts/test.sh, which installs it";
-            children.push(spawn("redis-server", &args, missing));
-        }
-        let cluster = Self {
-            children,
-            ports,
+        let missing = "redis-server is missing: run scripts/test.sh, which installs it";
+        // Built as the nodes start, so that its drop stops those already running if a later
+        // one fails to.
+        let mut cluster = Self {
+            children: Vec::new(),
+            ports: Vec::new(),
             _dir: dir,
         };
-        for port in &cluster.ports {
-            until(
-                Duration::from_secs(10),
-                &format!("port {port} listening"),
-                || async { std::net::TcpStream::connect(("127.0.0.1", *port)).is_ok() },
-            )
+        for _ in 0..3 {
+            let d = d.clone();
+            let (child, port) = listening("redis-server", missing, move |port| {
+                // The bus port defaults to the port plus 10000: beyond 65535 for a high free
+                // port, or a port another test took for itself.
+                let bus = free_port().to_string();
+                let nodes = format!("{d}/nodes-{port}.conf");
+                [
+                    "--port",
+                    &port.to_string(),
+                    "--cluster-port",
+                    &bus,
+                    "--bind",
+                    "127.0.0.1",
+                    "--cluster-enabled",
+                    "yes",
+                    "--cluster-config-file",
+                    &nodes,
+                    "--cluster-node-timeout",
+                    "2000",
+                    "--dir",
+                    &d,
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                ]
+                .map(String::from)
+                .to_vec()
+            })
             .await;
+            cluster.children.push(child);
+            cluster.ports.push(port);
         }
         let mut args = vec!["--cluster".to_owned(), "create".to_owned()];
         args.extend(cluster.ports.iter().map(|p| format!("127.0.0.1:{p}")));

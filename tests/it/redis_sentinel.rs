@@ -30,6 +30,67 @@ pub(crate) fn spawn(program: &str, args: &[&str], missing: &str) -> Child {
         .unwrap_or_else(|e| panic!("{program}: {e}; {missing}"))
 }
 
+/// Starts `program` with `args(port)` on a free loopback port and waits (10 s) until it answers
+/// there as itself. A port free when picked may be bound by another test's server first: then
+/// this server exits, or the one answering is another process, and it starts again on another
+/// port (three tries).
+pub(crate) async fn listening(
+    program: &str,
+    missing: &str,
+    args: impl Fn(u16) -> Vec<String>,
+) -> (Child, u16) {
+    let mut last = String::new();
+    for _ in 0..3 {
+        let port = free_port();
+        let argv = args(port);
+        let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+        let mut child = spawn(program, &argv, missing);
+        let end = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Ok(Some(status)) = child.try_wait() {
+                last = format!("{program} on port {port} exited ({status})");
+                break;
+            }
+            if let Some(pid) = process_id(port).await {
+                if pid == child.id() {
+                    return (child, port);
+                }
+                last = format!("port {port} was taken by process {pid}");
+                let _ = child.kill();
+                let _ = child.wait();
+                break;
+            }
+            assert!(
+                Instant::now() < end,
+                "{program} on port {port} still not listening after 10 s"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    panic!("{program} did not start: {last}, three times");
+}
+
+/// The process id of the Redis server (or sentinel) answering on `port`, if one answers.
+async fn process_id(port: u16) -> Option<u32> {
+    let asked = async {
+        let mut conn = redis_conn(&format!("redis://127.0.0.1:{port}"))
+            .await
+            .ok()?;
+        let info: String = redis::cmd("INFO")
+            .arg("server")
+            .query_async(&mut conn)
+            .await
+            .ok()?;
+        info.lines()
+            .find_map(|l| l.strip_prefix("process_id:"))
+            .and_then(|pid| pid.trim().parse().ok())
+    };
+    tokio::time::timeout(Duration::from_secs(2), asked)
+        .await
+        .ok()
+        .flatten()
+}
+
 /// A primary, a replica and three sentinels on free loopback ports.
 struct Group {
     children: Vec<Child>,
@@ -43,49 +104,60 @@ impl Group {
     async fn start() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path().to_str().unwrap().to_owned();
-        let (primary, replica) = (free_port(), free_port());
-        let server = |port: u16, extra: &[&str]| {
-            let port = port.to_string();
-            let mut args = vec!["--port", &port, "--bind", "127.0.0.1", "--save", ""];
-            args.extend(["--appendonly", "no", "--dir", &d]);
-            args.extend(extra);
+        let server = |extra: Vec<String>| {
+            let d = d.clone();
             let missing = "redis-server is missing: run scripts/test.sh, which installs it";
-            spawn("redis-server", &args, missing)
+            listening("redis-server", missing, move |port| {
+                let mut args = [
+                    "--port",
+                    &port.to_string(),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                ]
+                .map(String::from)
+                .to_vec();
+                args.extend(["--appendonly", "no", "--dir", &d].map(String::from));
+                args.extend(extra.iter().cloned());
+                args
+            })
         };
-        let mut children = vec![server(primary, &[])];
-        let of = format!("127.0.0.1 {primary}");
-        children.push(server(replica, &["--replicaof", &of]));
-        let mut sentinels = Vec::new();
-        for i in 0..3 {
-            let port = free_port();
-            // Sentinel rewrites its file with what it learns, so each has its own.
-            let conf = dir.path().join(format!("sentinel{i}.conf"));
-            let text = format!(
-                "port {port}\nbind 127.0.0.1\ndir {d}\n\
-                 sentinel monitor {MASTER} 127.0.0.1 {primary} 2\n\
-                 sentinel down-after-milliseconds {MASTER} 1000\n\
-                 sentinel failover-timeout {MASTER} 5000\n"
-            );
-            std::fs::write(&conf, text).unwrap();
-            let missing = "redis-sentinel is missing (Debian package redis-sentinel): run \
-                           scripts/test.sh, which installs it";
-            children.push(spawn("redis-sentinel", &[conf.to_str().unwrap()], missing));
-            sentinels.push(port);
-        }
-        let group = Self {
-            children,
-            primary,
-            replica,
-            sentinels,
+        // Built as the processes start, so that its drop stops those already running if a
+        // later one fails to.
+        let mut group = Self {
+            children: Vec::new(),
+            primary: 0,
+            replica: 0,
+            sentinels: Vec::new(),
             _dir: dir,
         };
-        for port in [primary, replica].iter().chain(&group.sentinels) {
-            until(
-                Duration::from_secs(10),
-                &format!("port {port} listening"),
-                || async { std::net::TcpStream::connect(("127.0.0.1", *port)).is_ok() },
-            )
+        let (child, primary) = server(vec![]).await;
+        group.children.push(child);
+        group.primary = primary;
+        let replicaof = vec!["--replicaof".to_owned(), format!("127.0.0.1 {primary}")];
+        let (child, replica) = server(replicaof).await;
+        group.children.push(child);
+        group.replica = replica;
+        for i in 0..3 {
+            let d = d.clone();
+            let missing = "redis-sentinel is missing (Debian package redis-sentinel): run \
+                           scripts/test.sh, which installs it";
+            let (child, port) = listening("redis-sentinel", missing, move |port| {
+                // Sentinel rewrites its file with what it learns, so each has its own.
+                let conf = format!("{d}/sentinel{i}.conf");
+                let text = format!(
+                    "port {port}\nbind 127.0.0.1\ndir {d}\n\
+                     sentinel monitor {MASTER} 127.0.0.1 {primary} 2\n\
+                     sentinel down-after-milliseconds {MASTER} 1000\n\
+                     sentinel failover-timeout {MASTER} 5000\n"
+                );
+                std::fs::write(&conf, text).unwrap();
+                vec![conf]
+            })
             .await;
+            group.children.push(child);
+            group.sentinels.push(port);
         }
         until(Duration::from_secs(10), "the replica in sync", || async {
             let info: String = group
