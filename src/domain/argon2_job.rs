@@ -1,6 +1,8 @@
 //! One argon2id computation, run as its caller says: in one call to the `argon2` crate, or a
 //! few blocks at a time with a pause between them (src/domain/argon2_steps.rs).
 
+use std::ops::ControlFlow;
+
 use argon2::{Argon2, Version};
 
 use super::argon2_memory::Workspace;
@@ -13,10 +15,12 @@ pub enum Pace<'p> {
     AtOnce,
     /// A few blocks at a time, with `pause` called between them: beside a busy serving runtime,
     /// so that it never waits long for the core (src/domain/argon2_steps.rs). Shapes the
-    /// stepped code does not hash run at once.
+    /// stepped code does not hash run at once. `pause` answers `Break` when the hash is no
+    /// longer wanted (another thread answered its job first): the run then stops there with
+    /// [`HashError::Abandoned`].
     Steps {
         blocks: usize,
-        pause: &'p mut dyn FnMut(),
+        pause: &'p mut dyn FnMut() -> ControlFlow<()>,
     },
 }
 
@@ -57,7 +61,9 @@ impl Job<'_> {
             let blocks = ws.blocks(params.block_count());
             if let (true, Ok(mut steps)) = (checked, Steps::start(&inputs, blocks)) {
                 while !steps.step(budget) {
-                    pause();
+                    if pause().is_break() {
+                        return Err(HashError::Abandoned);
+                    }
                 }
                 return steps
                     .tag(out)

@@ -68,6 +68,9 @@ pub enum HashError {
     /// The pepper is too long for argon2's secret input.
     #[error("pepper is too long")]
     Pepper,
+    /// A hash in steps stopped between two of them: another thread had answered its job.
+    #[error("the hash was given up: its job was answered elsewhere")]
+    Abandoned,
 }
 
 /// NFKC normalisation applied to every password before any check or hash. The copy is zeroed
@@ -195,8 +198,10 @@ pub fn verify_in(
         salt: salt.as_ref(),
         pepper,
     };
-    job.run(ws, pace, out)
-        .map_err(|_| HashError::BadStoredHash)?;
+    job.run(ws, pace, out).map_err(|e| match e {
+        HashError::Abandoned => e,
+        _ => HashError::BadStoredHash,
+    })?;
     // `Output`'s equality is constant-time.
     Ok(Output::new(out).is_ok_and(|computed| computed == expected))
 }
@@ -348,6 +353,8 @@ fn is_made_of_context(password: &str, context: &[&str]) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use std::ops::ControlFlow;
+
     use super::*;
 
     // Tests use the smallest legal cost so that they stay fast; the floor is checked separately.
@@ -390,7 +397,10 @@ mod tests {
     fn steps_hash_and_verify_as_the_crate_does() {
         let mut ws = Workspace::new();
         let mut pauses = 0;
-        let mut pause = || pauses += 1;
+        let mut pause = || {
+            pauses += 1;
+            ControlFlow::Continue(())
+        };
         for (version, pepper) in SHAPES {
             let theirs = crates_own(version, pepper);
             for (pw, want) in [("pw", true), ("pv", false)] {
@@ -410,6 +420,35 @@ mod tests {
         assert_eq!(verify("pv", &ours, Some(b"k")), Ok(false));
         // 64 blocks in steps of 5: 12 pauses per hash, 9 hashes.
         assert_eq!(pauses, 12 * 9);
+    }
+
+    /// A pause that answers `Break` stops the hash there: no verdict, no stored hash.
+    #[test]
+    fn a_hash_in_steps_stops_when_its_pause_gives_it_up() {
+        let mut ws = Workspace::new();
+        let mut pauses = 0;
+        let mut pause = || {
+            pauses += 1;
+            if pauses == 3 {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        };
+        let theirs = crates_own(SHAPES[0].0, SHAPES[0].1);
+        let pace = Pace::Steps {
+            blocks: 5,
+            pause: &mut pause,
+        };
+        let verdict = verify_in(&mut ws, pace, "pw", &theirs, SHAPES[0].1);
+        assert_eq!(verdict, Err(HashError::Abandoned));
+        assert_eq!(pauses, 3, "stopped at the pause that gave it up");
+        let pace = Pace::Steps {
+            blocks: 5,
+            pause: &mut || ControlFlow::Break(()),
+        };
+        let stored = hash_in(&mut ws, pace, "pw", &FAST, None);
+        assert_eq!(stored.err(), Some(HashError::Abandoned));
     }
 
     /// Hashing and verifying in our own working memory agrees with argon2's own PHC path, both

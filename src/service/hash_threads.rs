@@ -41,9 +41,13 @@
 //!   sign-ins beyond it wait in the fair queue and are then refused as busy
 //!   ([`super::hasher`]).
 //!
-//! A job the courier runs may still be on a spare thread, which then finishes it for nothing,
-//! on CPU nobody wanted; the first answer is the one delivered. Jobs are pure (verify, or hash
-//! with a fresh salt), so running one twice changes nothing.
+//! A job the courier runs may still be on a spare thread, and the first answer is the one
+//! delivered. Whichever of the two hashes in steps gives the job up at its next pause once the
+//! other has answered: the courier, because its steps take a busy worker's core; a spare
+//! thread, because the CPU it gets beside busy runtimes is scarce and a storm's jobs wait for
+//! it. A spare thread hashing at once (beside quiet runtimes) finishes the job for nothing, on
+//! CPU nobody wanted. Jobs are pure (verify, or hash with a fresh salt), so running one twice
+//! changes nothing.
 //!
 //! A thread that the scheduler may leave waiting must hold no lock that a serving worker or
 //! the courier waits for: a spare thread only shares locks the courier merely tries
@@ -51,6 +55,7 @@
 //! courier sends every answer) or the hashing pool.
 
 use std::collections::VecDeque;
+use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::thread::Thread;
@@ -137,9 +142,10 @@ struct Slot {
     job: Mutex<Option<(Arc<Job>, Instant)>>,
     /// On a job (set by the courier when it hands one over, cleared by the thread).
     busy: AtomicBool,
-    /// How long the thread's last hash took from hand-out to answer, in nanoseconds (0: none
-    /// since the courier last looked). Counted whether or not the courier answered the job
-    /// first: it is the pace the spare thread gets.
+    /// How long the thread's last job took from hand-out to its answer, or to giving it up
+    /// once the courier had answered it, in nanoseconds (0: none since the courier last
+    /// looked). Either way it is the pace the spare thread gets: a job given up took at least
+    /// this long.
     took_ns: AtomicU64,
 }
 
@@ -239,13 +245,21 @@ fn spare(slot: &Slot, shared: &Shared) {
             .take();
         if let Some((job, handed)) = job {
             if !job.delivered.load(Ordering::Acquire) {
+                let mut given_up = false;
                 let answer = if shared.busy.load(Ordering::Acquire) {
                     // Beside busy runtimes, in steps with a rest after each while they stay
                     // busy: see the module's doc for why idle priority alone is not enough.
                     let mut rest = || {
+                        // Answered by the courier meanwhile: the rest of this hash would be
+                        // for nothing, and the jobs waiting could use the CPU it gets.
+                        if job.delivered.load(Ordering::Acquire) {
+                            given_up = true;
+                            return ControlFlow::Break(());
+                        }
                         if shared.busy.load(Ordering::Acquire) {
                             std::thread::sleep(STEP_REST);
                         }
+                        ControlFlow::Continue(())
                     };
                     let pace = Pace::Steps {
                         blocks: STEP_BLOCKS,
@@ -255,7 +269,10 @@ fn spare(slot: &Slot, shared: &Shared) {
                 } else {
                     (job.work)(&mut ws, Pace::AtOnce)
                 };
-                *job.answered.lock().unwrap_or_else(PoisonError::into_inner) = Some(answer);
+                // A job given up was delivered: what it answered (an error) goes nowhere.
+                if !given_up {
+                    *job.answered.lock().unwrap_or_else(PoisonError::into_inner) = Some(answer);
+                }
                 let took = u64::try_from(handed.elapsed().as_nanos()).unwrap_or(u64::MAX);
                 slot.took_ns.store(took.max(1), Ordering::Release);
             }
@@ -305,8 +322,8 @@ struct Courier {
     spares: Vec<(Arc<Slot>, Thread)>,
     load: Arc<dyn Load>,
     grace: Duration,
-    /// How long the spare threads took for their last hash, from hand-out to its end (whoever
-    /// answered the job first).
+    /// How long the spare threads took for their last job, from hand-out to its end or to
+    /// giving it up (whoever answered the job first).
     spare_took: Option<Duration>,
     pending: Vec<Pending>,
     /// While the runtimes are busy, the courier hashes no sooner than this.
@@ -385,19 +402,31 @@ impl Courier {
             let (load, shared, spares, pending) =
                 (&self.load, &self.shared, &self.spares, &mut self.pending);
             let mut took = None;
+            let mut spares_answer = None;
             let mut pause = || {
                 took = tend(shared, spares, pending).or(took);
+                // The spare thread that also had this job answered it meanwhile: that answer
+                // is the one delivered, and the rest of this hash would take the worker's
+                // core for nothing. Only tried, as every lock a spare thread takes.
+                if let Ok(mut answered) = job.answered.try_lock() {
+                    if let Some(answer) = answered.take() {
+                        spares_answer = Some(answer);
+                        return ControlFlow::Break(());
+                    }
+                }
                 if look(&**load, shared) {
                     std::thread::sleep(STEP_REST);
                 }
+                ControlFlow::Continue(())
             };
             let pace = Pace::Steps {
                 blocks: STEP_BLOCKS,
                 pause: &mut pause,
             };
-            let answer = (job.work)(&mut self.ws, pace);
+            let ours = (job.work)(&mut self.ws, pace);
             self.learn(took);
-            answer
+            // Given up, the courier's own answer is an error that goes nowhere.
+            spares_answer.unwrap_or(ours)
         } else {
             (job.work)(&mut self.ws, Pace::AtOnce)
         };

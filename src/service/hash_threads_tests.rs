@@ -235,7 +235,7 @@ fn pace_probe(out: &Sender<(String, Option<usize>, Duration)>) -> Job {
             Pace::Steps { blocks, pause } => {
                 let start = Instant::now();
                 for _ in 0..3 {
-                    pause();
+                    let _ = pause();
                 }
                 (Some(blocks), start.elapsed())
             }
@@ -286,7 +286,7 @@ fn the_courier_delivers_spare_answers_between_its_steps() {
                 let _ = started_tx.send(());
                 // About 1.5 s of steps.
                 for _ in 0..1500 {
-                    pause();
+                    let _ = pause();
                 }
             }
             let tx = tx.clone();
@@ -307,6 +307,101 @@ fn the_courier_delivers_spare_answers_between_its_steps() {
     assert_eq!((second, name.as_str()), (0, "gatehouse-courier"));
 }
 
+/// Beside busy runtimes, a spare thread starved on a job gives it up at its next pause once
+/// the courier has answered it, and is free for the next job at once.
+#[test]
+fn a_spare_thread_gives_up_a_job_the_courier_answered() {
+    let threads = threads(1, true);
+    let (tx, rx) = channel();
+    let (gave_up_tx, gave_up) = channel();
+    let first = {
+        let tx = tx.clone();
+        Job::new(move |_ws: &mut Workspace, pace: Pace<'_>| {
+            let name = std::thread::current().name().unwrap_or_default().to_owned();
+            if let (true, Pace::Steps { pause, .. }) = (name.starts_with("gatehouse-hash-"), pace)
+            {
+                // A spare thread slower than the courier's patience: it pauses for 10 s at
+                // most, unless it is told to give the job up.
+                let start = Instant::now();
+                let mut broke = None;
+                while broke.is_none() && start.elapsed() < Duration::from_secs(10) {
+                    if pause().is_break() {
+                        broke = Some(Instant::now());
+                    }
+                }
+                let _ = gave_up_tx.send(broke);
+            }
+            let tx = tx.clone();
+            Box::new(move || {
+                let _ = tx.send((0, name, Instant::now()));
+            }) as Answer
+        })
+    };
+    threads.run(first);
+    let (tag, name, answered) = answer(&rx);
+    assert_eq!((tag, name.as_str()), (0, "gatehouse-courier"));
+    let broke = gave_up
+        .recv_timeout(Duration::from_secs(15))
+        .expect("the spare thread's job ended")
+        .expect("the spare thread kept hashing 10 s after the courier had answered its job");
+    let after = broke.saturating_duration_since(answered);
+    assert!(after < Duration::from_secs(2), "gave it up {after:?} after");
+    // Free again: a quick job is the spare thread's, answered long before the courier's floor
+    // would allow it another.
+    let sent = Instant::now();
+    threads.run(job(1, Duration::ZERO, &tx));
+    let (tag, name, at) = answer(&rx);
+    assert_eq!(tag, 1);
+    assert!(name.starts_with("gatehouse-hash-"), "run by {name}");
+    assert!(at - sent < Duration::from_secs(1), "answered after {:?}", at - sent);
+    // What the given-up job answered is never delivered.
+    assert!(rx.recv_timeout(Duration::from_millis(200)).is_err());
+}
+
+/// Beside busy runtimes, the courier gives up a job at its next step once the spare thread
+/// that also had it has answered: the spare thread's answer is delivered, and the courier's
+/// steps stop taking the worker's core.
+#[test]
+fn the_courier_gives_up_a_job_a_spare_thread_answered() {
+    let threads = threads(1, true);
+    let (tx, rx) = channel();
+    let (steps_tx, steps) = channel();
+    threads.run(Job::new(move |_ws: &mut Workspace, pace: Pace<'_>| {
+        let name = std::thread::current().name().unwrap_or_default().to_owned();
+        if name.starts_with("gatehouse-hash-") {
+            // Starved past the courier's patience (1 s while no hash has been timed), then
+            // answers while the courier is still stepping.
+            std::thread::sleep(Duration::from_millis(1500));
+        } else if let Pace::Steps { pause, .. } = pace {
+            let start = Instant::now();
+            let mut broke = None;
+            while broke.is_none() && start.elapsed() < Duration::from_secs(10) {
+                if pause().is_break() {
+                    broke = Some(Instant::now());
+                }
+            }
+            let _ = steps_tx.send(broke);
+        }
+        let tx = tx.clone();
+        Box::new(move || {
+            let _ = tx.send((0, name, Instant::now()));
+        }) as Answer
+    }));
+    let (tag, name, answered) = answer(&rx);
+    assert_eq!(
+        (tag, name.as_str()),
+        (0, "gatehouse-hash-0"),
+        "the spare thread's answer is delivered"
+    );
+    let broke = steps
+        .recv_timeout(Duration::from_secs(15))
+        .expect("the courier's hash ended")
+        .expect("the courier kept stepping 10 s after the spare thread had answered");
+    let after = broke.saturating_duration_since(answered);
+    assert!(after < Duration::from_secs(2), "gave it up {after:?} after");
+    assert!(rx.recv_timeout(Duration::from_millis(200)).is_err(), "one answer");
+}
+
 /// What a spare thread's job saw: how it was paced, how long three pauses took, and how long
 /// its pauses kept resting after `calmed` was received.
 type SparePace = (String, Option<usize>, Duration, Option<Duration>);
@@ -321,7 +416,7 @@ fn spare_pace_probe(rested: Sender<()>, calmed: Receiver<()>, out: &Sender<Spare
             Pace::Steps { blocks, pause } => {
                 let start = Instant::now();
                 for _ in 0..3 {
-                    pause();
+                    let _ = pause();
                 }
                 let three = start.elapsed();
                 let channels = channels.lock().unwrap_or_else(PoisonError::into_inner);
@@ -331,7 +426,7 @@ fn spare_pace_probe(rested: Sender<()>, calmed: Receiver<()>, out: &Sender<Spare
                 // Pauses go on resting until the spare thread learns the runtimes are calm.
                 let calm = loop {
                     let one = Instant::now();
-                    pause();
+                    let _ = pause();
                     if one.elapsed() < STEP_REST / 2 {
                         break Some(calmed.elapsed());
                     }
