@@ -408,11 +408,11 @@ impl Courier {
                 // The spare thread that also had this job answered it meanwhile: that answer
                 // is the one delivered, and the rest of this hash would take the worker's
                 // core for nothing. Only tried, as every lock a spare thread takes.
-                if let Ok(mut answered) = job.answered.try_lock() {
-                    if let Some(answer) = answered.take() {
-                        spares_answer = Some(answer);
-                        return ControlFlow::Break(());
-                    }
+                if let Ok(mut answered) = job.answered.try_lock()
+                    && let Some(answer) = answered.take()
+                {
+                    spares_answer = Some(answer);
+                    return ControlFlow::Break(());
                 }
                 if look(&**load, shared) {
                     std::thread::sleep(STEP_REST);

@@ -318,8 +318,7 @@ fn a_spare_thread_gives_up_a_job_the_courier_answered() {
         let tx = tx.clone();
         Job::new(move |_ws: &mut Workspace, pace: Pace<'_>| {
             let name = std::thread::current().name().unwrap_or_default().to_owned();
-            if let (true, Pace::Steps { pause, .. }) = (name.starts_with("gatehouse-hash-"), pace)
-            {
+            if let (true, Pace::Steps { pause, .. }) = (name.starts_with("gatehouse-hash-"), pace) {
                 // A spare thread slower than the courier's patience: it pauses for 10 s at
                 // most, unless it is told to give the job up.
                 let start = Instant::now();
@@ -353,7 +352,11 @@ fn a_spare_thread_gives_up_a_job_the_courier_answered() {
     let (tag, name, at) = answer(&rx);
     assert_eq!(tag, 1);
     assert!(name.starts_with("gatehouse-hash-"), "run by {name}");
-    assert!(at - sent < Duration::from_secs(1), "answered after {:?}", at - sent);
+    assert!(
+        at - sent < Duration::from_secs(1),
+        "answered after {:?}",
+        at - sent
+    );
     // What the given-up job answered is never delivered.
     assert!(rx.recv_timeout(Duration::from_millis(200)).is_err());
 }
@@ -399,7 +402,10 @@ fn the_courier_gives_up_a_job_a_spare_thread_answered() {
         .expect("the courier kept stepping 10 s after the spare thread had answered");
     let after = broke.saturating_duration_since(answered);
     assert!(after < Duration::from_secs(2), "gave it up {after:?} after");
-    assert!(rx.recv_timeout(Duration::from_millis(200)).is_err(), "one answer");
+    assert!(
+        rx.recv_timeout(Duration::from_millis(200)).is_err(),
+        "one answer"
+    );
 }
 
 /// What a spare thread's job saw: how it was paced, how long three pauses took, and how long
