@@ -19,8 +19,13 @@ use tokio::net::TcpListener;
 
 #[path = "private_postgres.rs"]
 pub mod private_postgres;
+#[path = "private_redis.rs"]
+pub mod private_redis;
 #[path = "user_store.rs"]
 pub mod user_store;
+
+#[allow(unused_imports)] // the end-to-end target stops no Redis of its own
+pub use private_redis::PrivateRedis;
 
 /// The Redis server started by scripts/test.sh. Tests never skip: without it they fail.
 pub fn redis_url() -> String {
@@ -604,93 +609,6 @@ impl Browser {
     pub fn session(&self, app: &TestApp) -> Option<String> {
         let name = app.app.state().cookies.session_name().to_owned();
         self.cookies.get(&name).cloned()
-    }
-}
-
-/// A redis-server of the test's own, so that stopping it (to test an outage) harms no other test.
-pub struct PrivateRedis {
-    child: std::process::Child,
-    pub url: String,
-    port: u16,
-    /// Keeps its data in an append-only file written on every command, so that a server
-    /// killed and started again still holds the sessions (an outage, not a wipe).
-    persistent: bool,
-    dir: tempfile::TempDir,
-}
-
-impl PrivateRedis {
-    pub async fn start() -> Self {
-        Self::start_with(false).await
-    }
-
-    /// A server whose data survives `stop` and `start_again`.
-    pub async fn start_persistent() -> Self {
-        Self::start_with(true).await
-    }
-
-    async fn start_with(persistent: bool) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let dir = tempfile::tempdir().unwrap();
-        let child = Self::spawn(port, persistent, dir.path()).await;
-        Self {
-            child,
-            url: format!("redis://127.0.0.1:{port}"),
-            port,
-            persistent,
-            dir,
-        }
-    }
-
-    async fn spawn(port: u16, persistent: bool, dir: &std::path::Path) -> std::process::Child {
-        let appendonly: &[&str] = if persistent {
-            &["--appendonly", "yes", "--appendfsync", "always"]
-        } else {
-            &["--appendonly", "no"]
-        };
-        let child = std::process::Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-            ])
-            .args(appendonly)
-            .arg("--dir")
-            .arg(dir)
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("redis-server is missing: run scripts/test.sh, which installs it");
-        for _ in 0..50 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        child
-    }
-
-    /// Stops the server: the outage.
-    pub fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-
-    /// Starts the server again on the same port (and, when persistent, with the same data).
-    pub async fn start_again(&mut self) {
-        self.stop();
-        self.child = Self::spawn(self.port, self.persistent, self.dir.path()).await;
-    }
-}
-
-impl Drop for PrivateRedis {
-    fn drop(&mut self) {
-        self.stop();
     }
 }
 

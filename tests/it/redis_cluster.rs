@@ -5,14 +5,16 @@
 //! there (no CROSSSLOT); a revocation on one instance is seen on the other through the
 //! invalidation channel, whichever node each subscribed on.
 
+use std::path::Path;
 use std::process::{Child, Command};
 use std::time::Duration;
 
 use redis::cluster_async::ClusterConnection;
 
+use crate::harness::private_redis::{MISSING_SERVER, free_port, listening, server_args};
 use crate::harness::*;
 use crate::redis_layout::{index_key, record_key};
-use crate::redis_sentinel::{free_port, key, listening, status, until};
+use crate::redis_sentinel::{key, status, until};
 
 /// Three masters, no replicas, on free loopback ports.
 struct Cluster {
@@ -25,7 +27,6 @@ impl Cluster {
     async fn start() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path().to_str().unwrap().to_owned();
-        let missing = "redis-server is missing: run scripts/test.sh, which installs it";
         // Built as the nodes start, so that its drop stops those already running if a later
         // one fails to.
         let mut cluster = Self {
@@ -35,33 +36,22 @@ impl Cluster {
         };
         for _ in 0..3 {
             let d = d.clone();
-            let (child, port) = listening("redis-server", missing, move |port| {
+            let (child, port) = listening("redis-server", MISSING_SERVER, move |port| {
                 // The bus port defaults to the port plus 10000: beyond 65535 for a high free
                 // port, or a port another test took for itself.
                 let bus = free_port().to_string();
                 let nodes = format!("{d}/nodes-{port}.conf");
-                [
-                    "--port",
-                    &port.to_string(),
+                let cluster = [
                     "--cluster-port",
                     &bus,
-                    "--bind",
-                    "127.0.0.1",
                     "--cluster-enabled",
                     "yes",
                     "--cluster-config-file",
                     &nodes,
                     "--cluster-node-timeout",
                     "2000",
-                    "--dir",
-                    &d,
-                    "--save",
-                    "",
-                    "--appendonly",
-                    "no",
-                ]
-                .map(String::from)
-                .to_vec()
+                ];
+                server_args(port, Path::new(&d), &cluster)
             })
             .await;
             cluster.children.push(child);

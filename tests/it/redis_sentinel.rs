@@ -5,91 +5,18 @@
 //! 200 for a revoked session; within a bound the gateway works on the new master (sign-ins and
 //! revocations land there), while the sentinels leave the old master writable for seconds.
 
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use gatehouse::domain::session::{SessionId, SessionKey};
 
+use crate::harness::private_redis::{MISSING_SERVER, listening, server_args};
 use crate::harness::*;
 
 const MASTER: &str = "gatehouse";
 /// How long after the sentinels name the new master the gateway may still use the old one:
 /// it asks them every 500 ms.
 const SWITCH_BOUND: Duration = Duration::from_secs(3);
-
-pub(crate) fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
-}
-
-pub(crate) fn spawn(program: &str, args: &[&str], missing: &str) -> Child {
-    Command::new(program)
-        .args(args)
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{program}: {e}; {missing}"))
-}
-
-/// Starts `program` with `args(port)` on a free loopback port and waits (10 s) until it answers
-/// there as itself. A port free when picked may be bound by another test's server first: then
-/// this server exits, or the one answering is another process, and it starts again on another
-/// port (three tries).
-pub(crate) async fn listening(
-    program: &str,
-    missing: &str,
-    args: impl Fn(u16) -> Vec<String>,
-) -> (Child, u16) {
-    let mut last = String::new();
-    for _ in 0..3 {
-        let port = free_port();
-        let argv = args(port);
-        let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
-        let mut child = spawn(program, &argv, missing);
-        let end = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Ok(Some(status)) = child.try_wait() {
-                last = format!("{program} on port {port} exited ({status})");
-                break;
-            }
-            if let Some(pid) = process_id(port).await {
-                if pid == child.id() {
-                    return (child, port);
-                }
-                last = format!("port {port} was taken by process {pid}");
-                let _ = child.kill();
-                let _ = child.wait();
-                break;
-            }
-            assert!(
-                Instant::now() < end,
-                "{program} on port {port} still not listening after 10 s"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-    panic!("{program} did not start: {last}, three times");
-}
-
-/// The process id of the Redis server (or sentinel) answering on `port`, if one answers.
-async fn process_id(port: u16) -> Option<u32> {
-    let asked = async {
-        let mut conn = redis_conn(&format!("redis://127.0.0.1:{port}"))
-            .await
-            .ok()?;
-        let info: String = redis::cmd("INFO")
-            .arg("server")
-            .query_async(&mut conn)
-            .await
-            .ok()?;
-        info.lines()
-            .find_map(|l| l.strip_prefix("process_id:"))
-            .and_then(|pid| pid.trim().parse().ok())
-    };
-    tokio::time::timeout(Duration::from_secs(2), asked)
-        .await
-        .ok()
-        .flatten()
-}
 
 /// A primary, a replica and three sentinels on free loopback ports.
 struct Group {
@@ -104,23 +31,12 @@ impl Group {
     async fn start() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path().to_str().unwrap().to_owned();
+        let path = dir.path().to_owned();
         let server = |extra: Vec<String>| {
-            let d = d.clone();
-            let missing = "redis-server is missing: run scripts/test.sh, which installs it";
-            listening("redis-server", missing, move |port| {
-                let mut args = [
-                    "--port",
-                    &port.to_string(),
-                    "--bind",
-                    "127.0.0.1",
-                    "--save",
-                    "",
-                ]
-                .map(String::from)
-                .to_vec();
-                args.extend(["--appendonly", "no", "--dir", &d].map(String::from));
-                args.extend(extra.iter().cloned());
-                args
+            let path = path.clone();
+            listening("redis-server", MISSING_SERVER, move |port| {
+                let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+                server_args(port, &path, &extra)
             })
         };
         // Built as the processes start, so that its drop stops those already running if a
