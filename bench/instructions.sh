@@ -138,6 +138,7 @@ count() {
 }
 
 count fa auth-request "$GH" gatehouse -- "$BIN" serve --config "$TMP/gatehouse.toml"
+count fc forward-auth "$GH" gatehouse -- "$BIN" serve --config "$TMP/gatehouse.toml"
 count px proxy "$GH" gatehouse -- "$BIN" serve --config "$TMP/gatehouse.toml"
 count ideal auth-request "$IDEAL" anchor -- nginx -p "$TMP" -c "$TMP/ideal.conf"
 count nginx proxy "$PROXY" anchor -- nginx -p "$TMP" -c "$TMP/proxy.conf"
@@ -154,6 +155,7 @@ count hyper auth-request "$BARE" anchor -- "$HYPER" "$BARE"
     echo "| path | Gatehouse | anchor | × anchor |"
     echo "|---|---:|---:|---:|"
     echo "| nginx's forward-auth call, allowed | ${PER[fa]} | ${PER[ideal]} (ideal authorizer: nginx \`return 200\`) | $(ratio "${PER[fa]}" "${PER[ideal]}") |"
+    echo "| Caddy's forward-auth call, allowed | ${PER[fc]} | ${PER[ideal]} (the ideal authorizer, asked by nginx) | $(ratio "${PER[fc]}" "${PER[ideal]}") |"
     echo "| a signed-in request, proxied | ${PER[px]} | ${PER[nginx]} (nginx \`proxy_pass\`, kept-alive upstream) | $(ratio "${PER[px]}" "${PER[nginx]}") |"
     echo "| a bare hyper server answering \`ok\` to the same call (hyper's own floor) | — | ${PER[hyper]} | — |"
     echo

@@ -2,8 +2,8 @@
 
 `instructions_client.py login PORT PASSWORD_FILE` signs in as `bench` through the portal's form
 and prints the session cookie (name=value); `instructions_client.py MODE PORT N [COOKIE]` sends
-N requests: `proxy` (a page of the site), `auth-request` (nginx's forward-auth call) or `plain`
-(a bare GET, for the anchors). A measurement helper of bench/instructions.sh, not a test.
+N requests: `proxy` (a page of the site), `auth-request` (nginx's forward-auth call),
+`forward-auth` (Caddy's) or `plain` (a bare GET, for the anchors). A measurement helper of bench/instructions.sh, not a test.
 """
 
 import http.client
@@ -44,6 +44,14 @@ def request(mode, cookie):
             "GET /api/authz/auth-request HTTP/1.1\r\nHost: localhost\r\n"
             "X-Original-Method: GET\r\nX-Original-URL: http://localhost/some/page?x=1\r\n"
             f"X-Forwarded-For: 127.0.0.1\r\nX-Forwarded-Proto: http\r\nCookie: {cookie}\r\n"
+        )
+    elif mode == "forward-auth":
+        # Caddy's forward_auth call as Caddy 2.6 sends it: the original query on the endpoint's
+        # URL, the client's headers, then the X-Forwarded-* set.
+        head = (
+            f"GET /api/authz/forward-auth?x=1 HTTP/1.1\r\nHost: localhost\r\nCookie: {cookie}\r\n"
+            "X-Forwarded-For: 127.0.0.1\r\nX-Forwarded-Host: localhost\r\nX-Forwarded-Method: GET\r\n"
+            "X-Forwarded-Proto: http\r\nX-Forwarded-Uri: /some/page?x=1\r\nAccept-Encoding: gzip\r\n"
         )
     else:
         head = "GET /some/page?x=1 HTTP/1.1\r\nHost: localhost\r\n"
