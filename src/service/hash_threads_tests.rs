@@ -307,44 +307,68 @@ fn the_courier_delivers_spare_answers_between_its_steps() {
     assert_eq!((second, name.as_str()), (0, "gatehouse-courier"));
 }
 
-/// Beside busy runtimes, a spare thread starved on a job gives it up at its next pause once
-/// the courier has answered it, and is free for the next job at once.
+/// A job for the give-up tests. On the thread whose name starts with `stepper` it calls its
+/// pauses until one gives the job up (10 s at most) and sends when, or `None`; on the other it
+/// waits `others_wait`. Either answers `(0, its thread's name, the time of delivery)`.
+fn give_up_probe(
+    stepper: &'static str,
+    others_wait: Duration,
+    out: &Sender<(usize, String, Instant)>,
+    gave_up: Sender<Option<Instant>>,
+) -> Job {
+    let out = out.clone();
+    Job::new(move |_ws: &mut Workspace, pace: Pace<'_>| {
+        let name = std::thread::current().name().unwrap_or_default().to_owned();
+        if !name.starts_with(stepper) {
+            std::thread::sleep(others_wait);
+        } else if let Pace::Steps { pause, .. } = pace {
+            let start = Instant::now();
+            let mut broke = None;
+            while broke.is_none() && start.elapsed() < Duration::from_secs(10) {
+                if pause().is_break() {
+                    broke = Some(Instant::now());
+                }
+            }
+            let _ = gave_up.send(broke);
+        }
+        let out = out.clone();
+        Box::new(move || {
+            let _ = out.send((0, name, Instant::now()));
+        }) as Answer
+    })
+}
+
+/// Checks what [`give_up_probe`] sent: `who` gave its job up within 2 s of the other thread's
+/// answer, delivered at `answered`.
+fn given_up_soon(gave_up: &Receiver<Option<Instant>>, answered: Instant, who: &str) {
+    let broke = gave_up
+        .recv_timeout(Duration::from_secs(15))
+        .unwrap_or_else(|_| panic!("{who}: the job never ended"))
+        .unwrap_or_else(|| panic!("{who} kept hashing 10 s after the other had answered"));
+    let after = broke.saturating_duration_since(answered);
+    assert!(
+        after < Duration::from_secs(2),
+        "{who} gave it up {after:?} after"
+    );
+}
+
+/// Beside busy runtimes, a spare thread starved on a job (slower than the courier's patience)
+/// gives it up at its next pause once the courier has answered it, and is free for the next
+/// job at once.
 #[test]
 fn a_spare_thread_gives_up_a_job_the_courier_answered() {
     let threads = threads(1, true);
     let (tx, rx) = channel();
     let (gave_up_tx, gave_up) = channel();
-    let first = {
-        let tx = tx.clone();
-        Job::new(move |_ws: &mut Workspace, pace: Pace<'_>| {
-            let name = std::thread::current().name().unwrap_or_default().to_owned();
-            if let (true, Pace::Steps { pause, .. }) = (name.starts_with("gatehouse-hash-"), pace) {
-                // A spare thread slower than the courier's patience: it pauses for 10 s at
-                // most, unless it is told to give the job up.
-                let start = Instant::now();
-                let mut broke = None;
-                while broke.is_none() && start.elapsed() < Duration::from_secs(10) {
-                    if pause().is_break() {
-                        broke = Some(Instant::now());
-                    }
-                }
-                let _ = gave_up_tx.send(broke);
-            }
-            let tx = tx.clone();
-            Box::new(move || {
-                let _ = tx.send((0, name, Instant::now()));
-            }) as Answer
-        })
-    };
-    threads.run(first);
+    threads.run(give_up_probe(
+        "gatehouse-hash-",
+        Duration::ZERO,
+        &tx,
+        gave_up_tx,
+    ));
     let (tag, name, answered) = answer(&rx);
     assert_eq!((tag, name.as_str()), (0, "gatehouse-courier"));
-    let broke = gave_up
-        .recv_timeout(Duration::from_secs(15))
-        .expect("the spare thread's job ended")
-        .expect("the spare thread kept hashing 10 s after the courier had answered its job");
-    let after = broke.saturating_duration_since(answered);
-    assert!(after < Duration::from_secs(2), "gave it up {after:?} after");
+    given_up_soon(&gave_up, answered, "the spare thread");
     // Free again: a quick job is the spare thread's, answered long before the courier's floor
     // would allow it another.
     let sent = Instant::now();
@@ -352,11 +376,8 @@ fn a_spare_thread_gives_up_a_job_the_courier_answered() {
     let (tag, name, at) = answer(&rx);
     assert_eq!(tag, 1);
     assert!(name.starts_with("gatehouse-hash-"), "run by {name}");
-    assert!(
-        at - sent < Duration::from_secs(1),
-        "answered after {:?}",
-        at - sent
-    );
+    let waited = at - sent;
+    assert!(waited < Duration::from_secs(1), "answered after {waited:?}");
     // What the given-up job answered is never delivered.
     assert!(rx.recv_timeout(Duration::from_millis(200)).is_err());
 }
@@ -369,39 +390,21 @@ fn the_courier_gives_up_a_job_a_spare_thread_answered() {
     let threads = threads(1, true);
     let (tx, rx) = channel();
     let (steps_tx, steps) = channel();
-    threads.run(Job::new(move |_ws: &mut Workspace, pace: Pace<'_>| {
-        let name = std::thread::current().name().unwrap_or_default().to_owned();
-        if name.starts_with("gatehouse-hash-") {
-            // Starved past the courier's patience (1 s while no hash has been timed), then
-            // answers while the courier is still stepping.
-            std::thread::sleep(Duration::from_millis(1500));
-        } else if let Pace::Steps { pause, .. } = pace {
-            let start = Instant::now();
-            let mut broke = None;
-            while broke.is_none() && start.elapsed() < Duration::from_secs(10) {
-                if pause().is_break() {
-                    broke = Some(Instant::now());
-                }
-            }
-            let _ = steps_tx.send(broke);
-        }
-        let tx = tx.clone();
-        Box::new(move || {
-            let _ = tx.send((0, name, Instant::now()));
-        }) as Answer
-    }));
+    // The spare thread is starved past the courier's patience (1 s while no hash has been
+    // timed), then answers while the courier is still stepping.
+    threads.run(give_up_probe(
+        "gatehouse-courier",
+        Duration::from_millis(1500),
+        &tx,
+        steps_tx,
+    ));
     let (tag, name, answered) = answer(&rx);
     assert_eq!(
         (tag, name.as_str()),
         (0, "gatehouse-hash-0"),
         "the spare thread's answer is delivered"
     );
-    let broke = steps
-        .recv_timeout(Duration::from_secs(15))
-        .expect("the courier's hash ended")
-        .expect("the courier kept stepping 10 s after the spare thread had answered");
-    let after = broke.saturating_duration_since(answered);
-    assert!(after < Duration::from_secs(2), "gave it up {after:?} after");
+    given_up_soon(&steps, answered, "the courier");
     assert!(
         rx.recv_timeout(Duration::from_millis(200)).is_err(),
         "one answer"
