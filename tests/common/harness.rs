@@ -17,6 +17,8 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::TcpListener;
 
+#[path = "ports.rs"]
+pub mod ports;
 #[path = "private_postgres.rs"]
 pub mod private_postgres;
 #[path = "private_redis.rs"]

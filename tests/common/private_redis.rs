@@ -1,22 +1,16 @@
 //! Redis servers (and sentinels) of a test's own, on free loopback ports, so that stopping one
 //! (to test an outage) or reconfiguring one harms no other test.
 //!
-//! A port free when picked may be bound by another test's server before ours binds it. A plain
-//! connect would then talk to the other server, so a start is confirmed only when the server on
-//! the port reports the process id of the one started (`INFO server`).
+//! A start is confirmed only when the started server itself listens on its port (see
+//! `ports.rs`): another test's server may have bound it first.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::redis_conn;
+use super::ports::{Listener, free_port, listener};
 
 pub const MISSING_SERVER: &str = "redis-server is missing: run scripts/test.sh, which installs it";
-
-pub fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
-}
 
 pub fn spawn(program: &str, args: &[&str], missing: &str) -> Child {
     Command::new(program)
@@ -71,19 +65,18 @@ pub async fn listening(
     panic!("{program} did not start: {last}, three times");
 }
 
-/// Waits (10 s) until the server on `port` is `child`. Err names what answered instead: the
-/// child's exit, or another process on the port. Still nothing after 10 s is a failure.
+/// Waits (10 s) until `child` listens on `port`. Err says what happened instead: the child
+/// exited, or another process listens there. Still nothing after 10 s is a failure.
 pub async fn answering(child: &mut Child, program: &str, port: u16) -> Result<(), String> {
     let end = Instant::now() + Duration::from_secs(10);
     loop {
+        match listener(child.id(), port) {
+            Listener::It => return Ok(()),
+            Listener::Other => return Err(format!("port {port} was taken by another process")),
+            Listener::Nobody => {}
+        }
         if let Ok(Some(status)) = child.try_wait() {
             return Err(format!("{program} on port {port} exited ({status})"));
-        }
-        if let Some(pid) = process_id(port).await {
-            if pid == child.id() {
-                return Ok(());
-            }
-            return Err(format!("port {port} was taken by process {pid}"));
         }
         assert!(
             Instant::now() < end,
@@ -91,27 +84,6 @@ pub async fn answering(child: &mut Child, program: &str, port: u16) -> Result<()
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-}
-
-/// The process id of the Redis server (or sentinel) answering on `port`, if one answers.
-async fn process_id(port: u16) -> Option<u32> {
-    let asked = async {
-        let mut conn = redis_conn(&format!("redis://127.0.0.1:{port}"))
-            .await
-            .ok()?;
-        let info: String = redis::cmd("INFO")
-            .arg("server")
-            .query_async(&mut conn)
-            .await
-            .ok()?;
-        info.lines()
-            .find_map(|l| l.strip_prefix("process_id:"))
-            .and_then(|pid| pid.trim().parse().ok())
-    };
-    tokio::time::timeout(Duration::from_secs(2), asked)
-        .await
-        .ok()
-        .flatten()
 }
 
 /// One plain `redis-server` that a test may stop and start again.

@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use crate::harness::ports::free_port;
 use crate::harness::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_gatehouse");
@@ -218,14 +219,6 @@ pub(crate) async fn run(cmd: Command, stdin: Option<&str>) -> Out {
         stdout: p.stdout(),
         stderr: p.stderr(),
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 pub(crate) fn mode(path: &Path) -> u32 {

@@ -11,6 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::binary::{gatehouse, run};
+use crate::harness::ports::free_port;
 use crate::harness::user_store::fresh_postgres_database;
 use crate::harness::*;
 use crate::proxies::{Proxy, is_root, tool};
@@ -22,14 +23,6 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub(crate) const APP: &str = "app.gate.localhost";
 pub(crate) const PORTAL: &str = "auth.gate.localhost";
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// One `gatehouse serve` process on its own port; restartable on the same port.
 pub(crate) struct Instance {

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+use crate::harness::ports::{Listener, free_port, listener};
 use crate::harness::*;
 
 const HINT: &str = "run scripts/test.sh, which installs nginx and caddy";
@@ -74,14 +75,6 @@ pub(crate) fn tool(name: &str) -> PathBuf {
         .unwrap_or_else(|| panic!("{name} is not installed: {HINT}"))
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// A proxy process writing its output into its own directory; killed when dropped.
 pub(crate) struct Proxy {
     name: &'static str,
@@ -131,15 +124,43 @@ impl Proxy {
         out
     }
 
-    /// Waits until the proxy accepts connections; panics with its logs if it exits or hangs.
-    pub(crate) async fn ready(mut self) -> Self {
+    /// Starts the proxy that `command` makes for a free port and a fresh directory, and waits
+    /// until it listens there. When another process took the port first, it starts again on
+    /// another one (three tries).
+    pub(crate) async fn start(name: &'static str, command: impl Fn(u16, &Path) -> Command) -> Self {
+        let mut taken = Vec::new();
+        for _ in 0..3 {
+            let port = free_port();
+            let dir = tempfile::tempdir().unwrap();
+            let cmd = command(port, dir.path());
+            match Self::spawn(name, cmd, port, dir).listening().await {
+                Ok(proxy) => return proxy,
+                Err(port) => taken.push(port),
+            }
+        }
+        panic!("{name}: ports {taken:?} were each taken by another process first");
+    }
+
+    /// Waits until the proxy listens on its port; panics with its logs if it exits or hangs,
+    /// or if another process holds the port.
+    pub(crate) async fn ready(self) -> Self {
+        let name = self.name;
+        match self.listening().await {
+            Ok(proxy) => proxy,
+            Err(port) => panic!("{name}: port {port} was taken by another process first"),
+        }
+    }
+
+    /// Waits until the proxy itself listens on its port (a connect could reach another
+    /// program there: see ports.rs); `Err(port)` when another process holds it, and the
+    /// proxy is stopped. Panics with its logs if it exits or hangs.
+    async fn listening(mut self) -> Result<Self, u16> {
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
-            if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
-                .await
-                .is_ok()
-            {
-                return self;
+            match listener(self.child.id(), self.port) {
+                Listener::It => return Ok(self),
+                Listener::Other => return Err(self.port),
+                Listener::Nobody => {}
             }
             if let Some(status) = self.child.try_wait().unwrap() {
                 panic!("{} exited with {status}:\n{}", self.name, self.logs());
@@ -183,33 +204,34 @@ pub(crate) async fn nginx(app: &TestApp) -> Proxy {
         built.contains("http_auth_request_module"),
         "this nginx has no auth_request module ({HINT}):\n{built}"
     );
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path().display().to_string();
-    let port = free_port();
-    let server = fill(
-        &example("nginx/gatehouse.conf"),
-        &[
-            ("__LISTEN__", format!("127.0.0.1:{port}")),
-            ("__SERVER_NAME__", "*.gate.localhost".to_owned()),
-            ("__GATEHOUSE__", format!("127.0.0.1:{}", app.port)),
-            ("__APP__", app.echo.addr.to_string()),
-        ],
-    );
-    std::fs::write(dir.path().join("gatehouse.conf"), server).unwrap();
     // As root, nginx's workers would run as `nobody`, which cannot enter the private temp dir.
     let user = if is_root() { "user root;\n" } else { "" };
-    std::fs::write(
-        dir.path().join("nginx.conf"),
-        format!(
-            "{user}worker_processes 1;\nevents {{ worker_connections 64; }}\nhttp {{\n    access_log {d}/access.log;\n    client_body_temp_path {d}/tmp-body;\n    proxy_temp_path {d}/tmp-proxy;\n    fastcgi_temp_path {d}/tmp-fastcgi;\n    uwsgi_temp_path {d}/tmp-uwsgi;\n    scgi_temp_path {d}/tmp-scgi;\n    include {d}/gatehouse.conf;\n}}\n"
-        ),
-    )
-    .unwrap();
-    let mut cmd = Command::new(bin);
-    cmd.args(["-p", &format!("{d}/"), "-c", &format!("{d}/nginx.conf")])
-        .args(["-e", &format!("{d}/error.log")])
-        .args(["-g", &format!("daemon off; pid {d}/nginx.pid;")]);
-    Proxy::spawn("nginx", cmd, port, dir).ready().await
+    Proxy::start("nginx", |port, dir| {
+        let d = dir.display().to_string();
+        let server = fill(
+            &example("nginx/gatehouse.conf"),
+            &[
+                ("__LISTEN__", format!("127.0.0.1:{port}")),
+                ("__SERVER_NAME__", "*.gate.localhost".to_owned()),
+                ("__GATEHOUSE__", format!("127.0.0.1:{}", app.port)),
+                ("__APP__", app.echo.addr.to_string()),
+            ],
+        );
+        std::fs::write(dir.join("gatehouse.conf"), server).unwrap();
+        std::fs::write(
+            dir.join("nginx.conf"),
+            format!(
+                "{user}worker_processes 1;\nevents {{ worker_connections 64; }}\nhttp {{\n    access_log {d}/access.log;\n    client_body_temp_path {d}/tmp-body;\n    proxy_temp_path {d}/tmp-proxy;\n    fastcgi_temp_path {d}/tmp-fastcgi;\n    uwsgi_temp_path {d}/tmp-uwsgi;\n    scgi_temp_path {d}/tmp-scgi;\n    include {d}/gatehouse.conf;\n}}\n"
+            ),
+        )
+        .unwrap();
+        let mut cmd = Command::new(&bin);
+        cmd.args(["-p", &format!("{d}/"), "-c", &format!("{d}/nginx.conf")])
+            .args(["-e", &format!("{d}/error.log")])
+            .args(["-g", &format!("daemon off; pid {d}/nginx.pid;")]);
+        cmd
+    })
+    .await
 }
 
 pub(crate) fn is_root() -> bool {
@@ -222,29 +244,30 @@ pub(crate) fn is_root() -> bool {
 /// Caddy with the example Caddyfile, serving every host on a loopback port over plain http.
 pub(crate) async fn caddy(app: &TestApp) -> Proxy {
     let bin = tool("caddy");
-    let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let site = fill(
-        &example("caddy/Caddyfile"),
-        &[
-            ("__SITE_ADDRESS__", format!("http://:{port}")),
-            ("__GATEHOUSE__", format!("127.0.0.1:{}", app.port)),
-            ("__APP__", app.echo.addr.to_string()),
-        ],
-    );
-    let config = dir.path().join("Caddyfile");
-    std::fs::write(
-        &config,
-        format!("{{\n\tadmin off\n\tauto_https off\n\tdefault_bind 127.0.0.1\n}}\n\n{site}"),
-    )
-    .unwrap();
-    let mut cmd = Command::new(bin);
-    cmd.args(["run", "--adapter", "caddyfile", "--config"])
-        .arg(&config)
-        .env("HOME", dir.path())
-        .env("XDG_DATA_HOME", dir.path())
-        .env("XDG_CONFIG_HOME", dir.path());
-    Proxy::spawn("caddy", cmd, port, dir).ready().await
+    Proxy::start("caddy", |port, dir| {
+        let site = fill(
+            &example("caddy/Caddyfile"),
+            &[
+                ("__SITE_ADDRESS__", format!("http://:{port}")),
+                ("__GATEHOUSE__", format!("127.0.0.1:{}", app.port)),
+                ("__APP__", app.echo.addr.to_string()),
+            ],
+        );
+        let config = dir.join("Caddyfile");
+        std::fs::write(
+            &config,
+            format!("{{\n\tadmin off\n\tauto_https off\n\tdefault_bind 127.0.0.1\n}}\n\n{site}"),
+        )
+        .unwrap();
+        let mut cmd = Command::new(&bin);
+        cmd.args(["run", "--adapter", "caddyfile", "--config"])
+            .arg(&config)
+            .env("HOME", dir)
+            .env("XDG_DATA_HOME", dir)
+            .env("XDG_CONFIG_HOME", dir);
+        cmd
+    })
+    .await
 }
 
 /// A response as the client saw it.

@@ -25,6 +25,8 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
 
+use crate::harness::ports::{Listener, free_port, listener};
+
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 
@@ -75,14 +77,6 @@ impl WebDriverCompatibleCommand for Raw {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn capabilities(profile: &Path) -> Capabilities {
     let args = vec![
         "--headless".to_owned(),
@@ -122,30 +116,46 @@ impl WebDriver {
         }
         std::fs::create_dir_all(artifacts).unwrap();
         let scratch = tempfile::tempdir().unwrap();
-        let port = free_port();
-        let log = std::fs::File::create(scratch.path().join("chromedriver.log")).unwrap();
-        let mut driver = Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .unwrap_or_else(|e| panic!("could not start {CHROMEDRIVER}: {e}"));
         let driver_log =
             || std::fs::read_to_string(scratch.path().join("chromedriver.log")).unwrap_or_default();
-        // Ready once it accepts connections; a driver that exits says why in its log.
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if let Ok(Some(status)) = driver.try_wait() {
-                panic!("chromedriver exited ({status}):\n{}", driver_log());
+        // Ready once it listens itself: another test's server may have taken the port first
+        // (see ports.rs), and then it starts again on another (three tries). A driver that
+        // exits otherwise says why in its log.
+        let mut taken = Vec::new();
+        let (driver, port) = 'started: {
+            for _ in 0..3 {
+                let port = free_port();
+                let log = std::fs::File::create(scratch.path().join("chromedriver.log")).unwrap();
+                let mut driver = Command::new(CHROMEDRIVER)
+                    .arg(format!("--port={port}"))
+                    .stdin(Stdio::null())
+                    .stdout(log.try_clone().unwrap())
+                    .stderr(log)
+                    .spawn()
+                    .unwrap_or_else(|e| panic!("could not start {CHROMEDRIVER}: {e}"));
+                let deadline = Instant::now() + Duration::from_secs(20);
+                loop {
+                    match listener(driver.id(), port) {
+                        Listener::It => break 'started (driver, port),
+                        Listener::Other => break,
+                        Listener::Nobody => {}
+                    }
+                    if let Ok(Some(status)) = driver.try_wait() {
+                        panic!("chromedriver exited ({status}):\n{}", driver_log());
+                    }
+                    assert!(
+                        Instant::now() < deadline,
+                        "chromedriver did not listen on port {port} within 20s:\n{}",
+                        driver_log()
+                    );
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                let _ = driver.kill();
+                let _ = driver.wait();
+                taken.push(port);
             }
-            assert!(
-                Instant::now() < deadline,
-                "chromedriver did not listen on port {port} within 20s:\n{}",
-                driver_log()
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+            panic!("chromedriver: ports {taken:?} were each taken by another process first");
+        };
         // On a machine loaded by parallel builds Chromium can miss chromedriver's start-up
         // deadline: one more try with a fresh profile, then a failure with both errors.
         let mut errors = Vec::new();

@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use redis::cluster_async::ClusterConnection;
 
-use crate::harness::private_redis::{MISSING_SERVER, free_port, listening, server_args};
+use crate::harness::ports::free_port;
+use crate::harness::private_redis::{MISSING_SERVER, listening, server_args};
 use crate::harness::*;
 use crate::redis_layout::{index_key, record_key};
 use crate::redis_sentinel::{key, status, until};

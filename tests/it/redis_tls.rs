@@ -5,13 +5,13 @@
 //! listed.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use gatehouse::config::load_str;
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
 };
 
+use crate::harness::private_redis::{MISSING_SERVER, listening};
 use crate::harness::*;
 
 /// A private CA: its PEM file, and the issuer that signs.
@@ -69,43 +69,27 @@ impl TlsRedis {
         let dir = tempfile::tempdir().unwrap();
         let (ca, issuer) = ca(dir.path(), "redis");
         let (cert, key) = leaf(dir.path(), "server", &["localhost", "127.0.0.1"], &issuer);
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = std::process::Command::new("redis-server")
-            .args([
-                "--port",
-                "0",
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .args(["--tls-port", &port.to_string()])
-            .arg("--tls-cert-file")
-            .arg(&cert)
-            .arg("--tls-key-file")
-            .arg(&key)
-            .arg("--tls-ca-cert-file")
-            .arg(&ca)
-            .args(["--tls-auth-clients", if clients { "yes" } else { "no" }])
-            .arg("--dir")
-            .arg(dir.path())
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("redis-server is missing: run scripts/test.sh, which installs it");
-        let until = std::time::Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                std::time::Instant::now() < until,
-                "redis-server did not listen on its TLS port (built without TLS?)"
+        // Plain port off: the server listens on its TLS port only.
+        let (child, port) = listening("redis-server", MISSING_SERVER, |port| {
+            let mut args: Vec<String> = ["--port", "0", "--bind", "127.0.0.1", "--save", ""]
+                .map(String::from)
+                .to_vec();
+            args.extend(["--appendonly".to_owned(), "no".to_owned()]);
+            args.extend(["--tls-port".to_owned(), port.to_string()]);
+            for (flag, path) in [
+                ("--tls-cert-file", &cert),
+                ("--tls-key-file", &key),
+                ("--tls-ca-cert-file", &ca),
+            ] {
+                args.extend([flag.to_owned(), path.display().to_string()]);
+            }
+            args.extend(
+                ["--tls-auth-clients", if clients { "yes" } else { "no" }].map(String::from),
             );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+            args.extend(["--dir".to_owned(), dir.path().display().to_string()]);
+            args
+        })
+        .await;
         Self {
             child,
             port,
@@ -281,36 +265,23 @@ async fn sessions_work_through_a_sentinel_over_tls() {
     let redis = TlsRedis::start(false).await;
     let d = redis.dir.path();
     let (cert, key) = leaf(d, "sentinel", &["localhost", "127.0.0.1"], &redis.issuer);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let conf = d.join("sentinel.conf");
-    let text = format!(
-        "port 0\ntls-port {port}\nbind 127.0.0.1\ndir {}\ntls-cert-file {}\ntls-key-file {}\n\
-         tls-ca-cert-file {}\ntls-auth-clients no\ntls-replication yes\n\
-         sentinel monitor tlsgroup 127.0.0.1 {} 1\n",
-        d.display(),
-        cert.display(),
-        key.display(),
-        redis.ca.display(),
-        redis.port
-    );
-    std::fs::write(&conf, text).unwrap();
-    let mut sentinel = std::process::Command::new("redis-sentinel")
-        .arg(&conf)
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("redis-sentinel is missing (Debian package redis-sentinel): run scripts/test.sh");
-    let until = std::time::Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            std::time::Instant::now() < until,
-            "redis-sentinel did not listen on its TLS port"
+    let missing = "redis-sentinel is missing (Debian package redis-sentinel): run scripts/test.sh";
+    let (mut sentinel, port) = listening("redis-sentinel", missing, |port| {
+        let conf = d.join("sentinel.conf");
+        let text = format!(
+            "port 0\ntls-port {port}\nbind 127.0.0.1\ndir {}\ntls-cert-file {}\ntls-key-file {}\n\
+             tls-ca-cert-file {}\ntls-auth-clients no\ntls-replication yes\n\
+             sentinel monitor tlsgroup 127.0.0.1 {} 1\n",
+            d.display(),
+            cert.display(),
+            key.display(),
+            redis.ca.display(),
+            redis.port
         );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+        std::fs::write(&conf, text).unwrap();
+        vec![conf.display().to_string()]
+    })
+    .await;
     let overlay = |extra: &str| {
         format!(
             "[session]\nstore = \"redis\"\n[session.redis]\nsentinels = [\"127.0.0.1:{port}\"]\n\
