@@ -6,6 +6,8 @@
 //! socket tables say (`/proc/net/tcp*` and the process's open files).
 
 use std::collections::HashSet;
+use std::process::{Child, ExitStatus};
+use std::time::{Duration, Instant};
 
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -24,6 +26,36 @@ pub enum Listener {
     It,
     /// Only another process: the port was taken before the process could bind it.
     Other,
+}
+
+/// How waiting for a started process to listen on its port ended.
+#[derive(Debug)]
+pub enum Waited {
+    Listening,
+    /// Another process listens there: it took the port first.
+    Taken,
+    Exited(ExitStatus),
+    /// Nobody listened within the limit.
+    TimedOut,
+}
+
+/// Waits (at most `limit`) until `child` itself listens on `port`.
+pub async fn wait_listening(child: &mut Child, port: u16, limit: Duration) -> Waited {
+    let deadline = Instant::now() + limit;
+    loop {
+        match listener(child.id(), port) {
+            Listener::It => return Waited::Listening,
+            Listener::Other => return Waited::Taken,
+            Listener::Nobody => {}
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            return Waited::Exited(status);
+        }
+        if Instant::now() >= deadline {
+            return Waited::TimedOut;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// Who listens on `port` (any local address, IPv4 or IPv6), as seen by process `pid`.

@@ -6,9 +6,9 @@
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use super::ports::{Listener, free_port, listener};
+use super::ports::{Waited, free_port, wait_listening};
 
 pub const MISSING_SERVER: &str = "redis-server is missing: run scripts/test.sh, which installs it";
 
@@ -68,21 +68,11 @@ pub async fn listening(
 /// Waits (10 s) until `child` listens on `port`. Err says what happened instead: the child
 /// exited, or another process listens there. Still nothing after 10 s is a failure.
 pub async fn answering(child: &mut Child, program: &str, port: u16) -> Result<(), String> {
-    let end = Instant::now() + Duration::from_secs(10);
-    loop {
-        match listener(child.id(), port) {
-            Listener::It => return Ok(()),
-            Listener::Other => return Err(format!("port {port} was taken by another process")),
-            Listener::Nobody => {}
-        }
-        if let Ok(Some(status)) = child.try_wait() {
-            return Err(format!("{program} on port {port} exited ({status})"));
-        }
-        assert!(
-            Instant::now() < end,
-            "{program} on port {port} still not listening after 10 s"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
+    match wait_listening(child, port, Duration::from_secs(10)).await {
+        Waited::Listening => Ok(()),
+        Waited::Taken => Err(format!("port {port} was taken by another process")),
+        Waited::Exited(status) => Err(format!("{program} on port {port} exited ({status})")),
+        Waited::TimedOut => panic!("{program} on port {port} still not listening after 10 s"),
     }
 }
 

@@ -10,11 +10,11 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::harness::ports::{Listener, free_port, listener};
+use crate::harness::ports::{Waited, free_port, wait_listening};
 use crate::harness::*;
 
 const HINT: &str = "run scripts/test.sh, which installs nginx and caddy";
@@ -155,24 +155,18 @@ impl Proxy {
     /// program there: see ports.rs); `Err(port)` when another process holds it, and the
     /// proxy is stopped. Panics with its logs if it exits or hangs.
     async fn listening(mut self) -> Result<Self, u16> {
-        let deadline = Instant::now() + START_TIMEOUT;
-        loop {
-            match listener(self.child.id(), self.port) {
-                Listener::It => return Ok(self),
-                Listener::Other => return Err(self.port),
-                Listener::Nobody => {}
+        match wait_listening(&mut self.child, self.port, START_TIMEOUT).await {
+            Waited::Listening => Ok(self),
+            Waited::Taken => Err(self.port),
+            Waited::Exited(status) => {
+                panic!("{} exited with {status}:\n{}", self.name, self.logs())
             }
-            if let Some(status) = self.child.try_wait().unwrap() {
-                panic!("{} exited with {status}:\n{}", self.name, self.logs());
-            }
-            assert!(
-                Instant::now() < deadline,
+            Waited::TimedOut => panic!(
                 "{} did not listen on {} within {START_TIMEOUT:?}:\n{}",
                 self.name,
                 self.port,
                 self.logs()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            ),
         }
     }
 }

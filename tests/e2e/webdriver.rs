@@ -25,7 +25,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
 
-use crate::harness::ports::{Listener, free_port, listener};
+use crate::harness::ports::{Waited, free_port, wait_listening};
 
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 pub const CHROMIUM: &str = "/usr/bin/chromium";
@@ -133,22 +133,16 @@ impl WebDriver {
                     .stderr(log)
                     .spawn()
                     .unwrap_or_else(|e| panic!("could not start {CHROMEDRIVER}: {e}"));
-                let deadline = Instant::now() + Duration::from_secs(20);
-                loop {
-                    match listener(driver.id(), port) {
-                        Listener::It => break 'started (driver, port),
-                        Listener::Other => break,
-                        Listener::Nobody => {}
+                match wait_listening(&mut driver, port, Duration::from_secs(20)).await {
+                    Waited::Listening => break 'started (driver, port),
+                    Waited::Taken => {}
+                    Waited::Exited(status) => {
+                        panic!("chromedriver exited ({status}):\n{}", driver_log())
                     }
-                    if let Ok(Some(status)) = driver.try_wait() {
-                        panic!("chromedriver exited ({status}):\n{}", driver_log());
-                    }
-                    assert!(
-                        Instant::now() < deadline,
+                    Waited::TimedOut => panic!(
                         "chromedriver did not listen on port {port} within 20s:\n{}",
                         driver_log()
-                    );
-                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    ),
                 }
                 let _ = driver.kill();
                 let _ = driver.wait();
