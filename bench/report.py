@@ -123,6 +123,17 @@ def targets_table(run):
                          f"rounds ({min(quiet):.2f}–{max(quiet):.2f} ms)")
     rows.append(("4", "login storm: proxied p99 during 32 clients signing in ÷ quiet p99", spread(storm),
                  "≤ 1.2×", storm_verdict))
+    # The storm taken apart in the same rounds (bench/storm.sh's STORM_ANCHORS): its page
+    # traffic alone, answered by Gatehouse and by a stand-in that is not Gatehouse.
+    for key, what, note in (
+            ("pages", "the storm's page traffic alone (every sign-in refused for its token: nothing looked "
+             "up or hashed), answered by Gatehouse ÷ quiet p99", "what the storm's pages cost"),
+            ("standin", "the same page traffic answered by an nginx stand-in on Gatehouse's core "
+             "(nothing of Gatehouse's) ÷ quiet p99", "what that traffic costs here, whoever answers it")):
+        anchor = [num(r[f"{key}_p99"]) / num(r["quiet_p99"])
+                  for r in run.storm if num(r.get(f"{key}_p99", "0")) and num(r["quiet_p99"])]
+        if anchor:
+            rows.append(("4", what, spread(anchor), "—", note))
     control = [num(r["control_p99"]) / num(r["quiet_p99"])
                for r in run.storm if num(r.get("control_p99", "0")) and num(r["quiet_p99"])]
     if control:
@@ -356,6 +367,26 @@ def part(bench_dir, name):
         return f.read().rstrip("\n") + "\n\n"
 
 
+STORM_RUNS = (("quiet", "quiet"), ("storm", "storm"), ("pages", "page traffic, Gatehouse"),
+              ("standin", "page traffic, stand-in"), ("control", "control"))
+
+
+def storm_table(run):
+    """One row per proxied run of each round; runs a record lacks (older runs) are left out."""
+    lines = ["| round | proxied run | req/s | p99 ms | ÷ quiet | serving threads' wait for a core, "
+             "ms/s | sign-in attempts (from 5 s before the run) |",
+             "|---:|---|---:|---:|---:|---:|---:|"]
+    for r in run.storm:
+        for key, label in STORM_RUNS:
+            p99 = r.get(f"{key}_p99")
+            if not p99:
+                continue
+            ratio = f"{num(p99) / num(r['quiet_p99']):.2f}" if num(r["quiet_p99"]) else "—"
+            lines.append(f"| {r['round']} | {label} | {num(r[f'{key}_rps']):.0f} | {p99} | {ratio} | "
+                         f"{r.get(f'{key}_wait', '—')} | {r.get(f'{key}_attempts', '—')} |")
+    return "\n".join(lines)
+
+
 def main(results, raw_dir, storm_report, bench_dir):
     run = Run(load(results))
     m = run.meta
@@ -405,24 +436,14 @@ def main(results, raw_dir, storm_report, bench_dir):
     print("### Login storm\n")
     print(f"`bench/storm.sh` with `PIN=1` (wrk, the upstream, redis and the sign-in clients, these under "
           f"SCHED_IDLE, on core 0; Gatehouse, its hashing threads included, on core 1), "
-          f"{m.get('storm_rounds')} rounds of {m.get('storm_duration')} s quiet, storm, then the control "
-          f"(the quiet load next to a SCHED_IDLE busy loop on core 1, no sign-ins); "
-          f"{storm.get('clients', '?')} clients made {storm.get('ok', '?')} logins "
-          f"({storm.get('busy', '?')} refused as busy, {storm.get('other', '?')} other) in "
+          f"{m.get('storm_rounds')} rounds of {m.get('storm_duration')} s; in each, one proxied run "
+          f"quiet, one in the storm, two with the storm's page traffic alone (every sign-in refused "
+          f"for its token) answered by Gatehouse and by an nginx stand-in on core 1, and the control "
+          f"(the quiet load next to a SCHED_IDLE busy loop on core 1, no sign-ins). The storms made "
+          f"{storm.get('ok', '?')} logins ({storm.get('busy', '?')} refused as busy, "
+          f"{storm.get('other', '?')} other) with {storm.get('clients', '?')} clients in "
           f"{storm.get('seconds', '?')} s.\n")
-    print("| round | quiet req/s | quiet p99 ms | storm req/s | storm p99 ms | storm ÷ quiet "
-          "| control req/s | control p99 ms | control ÷ quiet "
-          "| serving threads' wait for a core, ms/s: quiet / storm / control |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for r in run.storm:
-        control = r.get("control_p99")
-        tail = (f"{num(r['control_rps']):.0f} | {control} | {num(control) / num(r['quiet_p99']):.2f}"
-                if control else "— | — | —")
-        # Runs before the wait was recorded have none.
-        wait = " / ".join(r.get(k, "—") for k in ("quiet_wait", "storm_wait", "control_wait"))
-        print(f"| {r['round']} | {num(r['quiet_rps']):.0f} | {r['quiet_p99']} | {num(r['storm_rps']):.0f} | "
-              f"{r['storm_p99']} | {num(r['storm_p99']) / num(r['quiet_p99']):.2f} | {tail} | {wait} |")
-    print()
+    print(storm_table(run) + "\n")
     print(part(bench_dir, "changes.md") + part(bench_dir, "session-cache.md") + part(bench_dir, "storm.md"), end="")
     print("<details><summary>Raw output of this run</summary>\n")
     print("Every wrk run (CPU in busy cores over the run, from `/proc`):\n")

@@ -24,7 +24,9 @@
 # figures there as records for bench/run.sh's report), STORM_RATE (send the proxied load at this
 # fixed rate, requests per second, with bench/fixed_rate.rs over 16 connections instead of wrk's
 # closed loop: a gateway with idle CPU, which the storm's hashing fills, rather than a saturated
-# one).
+# one), STORM_ANCHORS (1, the default: each round also runs the storm's page traffic alone, first
+# answered by Gatehouse with every sign-in refused for its token, then by the stand-in nginx; 0
+# leaves them out).
 #
 # Beside each run's p99, the report gives how long Gatehouse's serving threads waited for a core
 # while runnable (ms per second of the run, from /proc's schedstat): starvation itself, without
@@ -46,6 +48,7 @@ STORM_REFUSED=${STORM_REFUSED:-0}
 CONTROL_WORK=${CONTROL_WORK:-spin}
 STORM_AT=${STORM_AT:-gatehouse}
 STORM_RATE=${STORM_RATE:-}
+STORM_ANCHORS=${STORM_ANCHORS:-1}
 CONNECTIONS=${CONNECTIONS:-8}
 STORM_CLIENTS=${STORM_CLIENTS:-32}
 IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-10000}
@@ -66,6 +69,7 @@ CLIENTS_PY="$ROOT/bench/hold_clients.py"
 [[ $CONTROL_WORK == spin || $CONTROL_WORK == hash ]] || die "CONTROL_WORK must be spin or hash (got '$CONTROL_WORK')"
 [[ $STORM_AT == gatehouse || $STORM_AT == standin ]] || die "STORM_AT must be gatehouse or standin (got '$STORM_AT')"
 [[ -z $STORM_RATE || $STORM_RATE =~ ^[1-9][0-9]*$ ]] || die "STORM_RATE must be requests per second (got '$STORM_RATE')"
+[[ $STORM_ANCHORS == 0 || $STORM_ANCHORS == 1 ]] || die "STORM_ANCHORS must be 0 or 1 (got '$STORM_ANCHORS')"
 # The stand-in refuses every sign-in: the clients send wrong tokens to it, as with STORM_REFUSED=1.
 [[ $STORM_AT == gatehouse ]] || STORM_REFUSED=1
 STORM_MODE=()
@@ -177,10 +181,11 @@ wait_http 10 "$UP_PID" "http://127.0.0.1:$UP_PORT/" || die "upstream nginx did n
 REDIS_PID=$!
 PIDS+=("$REDIS_PID")
 
-# STORM_AT=standin: the login form's traffic answered by nginx on Gatehouse's core. GET gives the
-# CSRF cookie and a token in the page as Gatehouse's does; every POST is refused with 403.
+# The stand-in (STORM_AT=standin, and each round's last anchor): the login form's traffic
+# answered by nginx on Gatehouse's core. GET gives the CSRF cookie and a token in the page as
+# Gatehouse's does; every POST is refused with 403. Idle while the clients storm Gatehouse.
 STORM_PORT=$GH_PORT
-if [[ $STORM_AT == standin ]]; then
+if [[ $STORM_AT == standin || $STORM_ANCHORS == 1 ]]; then
     small_nginx standin "server {
         listen 127.0.0.1:$STANDIN_PORT;
         location = /_gatehouse/login {
@@ -193,7 +198,7 @@ if [[ $STORM_AT == standin ]]; then
     STANDIN_PID=$!
     PIDS+=("$STANDIN_PID")
     wait_http 10 "$STANDIN_PID" "http://127.0.0.1:$STANDIN_PORT/_gatehouse/login" || die "the stand-in nginx did not start"
-    STORM_PORT=$STANDIN_PORT
+    [[ $STORM_AT == gatehouse ]] || STORM_PORT=$STANDIN_PORT
 fi
 for ((i = 0; i < 100; i++)); do
     [[ $(redis-cli -p "$REDIS_PORT" ping 2>/dev/null || true) == PONG ]] && break
@@ -366,27 +371,51 @@ stop_pid "$BARE_PID"
 log "holding $IDLE_CONNECTIONS idle keep-alive connections"
 hold_idle "$GH_PORT" "$GH_PID"
 
+# storm_run NAME PORT [refused]: the measured run while the sign-in clients storm PORT (from 5 s
+# after they start, so that the run sees the storm's steady state); sets ATTEMPTS[NAME] and
+# leaves the storm client's `ok busy other seconds` in $TMP/NAME.storm.
+declare -A ATTEMPTS
+storm_run() {
+    local name=$1 port=$2 ok busy other secs
+    shift 2
+    rm -f "$TMP/stop"
+    "${ON_STORM[@]}" "$STORM_BIN" "$port" "$TMP/password" "$STORM_CLIENTS" "$TMP/stop" "$TMP/$name.storm" "$@" &
+    STORM_PID=$!
+    PIDS+=("$STORM_PID")
+    sleep 5
+    proxy_run "$name"
+    touch "$TMP/stop"
+    wait "$STORM_PID" || die "$name: the storm client failed"
+    unset STORM_PID
+    read -r ok busy other secs <"$TMP/$name.storm"
+    ATTEMPTS[$name]=$((ok + busy + other))
+}
+
 # Quiet and storm runs alternate, so that the other load on the machine (other engineers'
-# builds) weighs on both alike; each round's ratio is reported, and their median. A third run
-# per round is the control: the quiet load next to busy loops under SCHED_IDLE (one per core,
-# or with PIN=1 one on Gatehouse's core), no sign-ins and nothing of Gatehouse's. It shows what
+# builds) weighs on both alike; each round's ratio is reported, and their median. With
+# STORM_ANCHORS=1, two more runs per round take the storm apart: the clients' page traffic
+# alone (every sign-in refused for its CSRF token, so nothing is looked up or hashed) answered
+# by Gatehouse, then the same traffic answered by the stand-in nginx on Gatehouse's core: what
+# that traffic costs the proxied p99 on this machine whoever answers it. The last run per round
+# is the control: the quiet load next to busy loops under SCHED_IDLE (one per core, or with
+# PIN=1 one on Gatehouse's core), no sign-ins and nothing of Gatehouse's. It shows what
 # CPU-bound work costs proxied p99 on this machine even at the lowest priority, which is where
 # the storm's hashing runs.
 STORM_OK=0 STORM_BUSY=0 STORM_OTHER=0 STORM_SECS=0
+PHASES=(quiet storm)
+[[ $STORM_ANCHORS == 0 ]] || PHASES+=(pages standin)
+PHASES+=(control)
 SPINNERS=()
 for ((r = 1; r <= ROUNDS; r++)); do
     proxy_run "quiet-$r"
     log "round $r: $STORM_CLIENTS clients signing in continuously"
-    rm -f "$TMP/stop"
-    "${ON_STORM[@]}" "$STORM_BIN" "$STORM_PORT" "$TMP/password" "$STORM_CLIENTS" "$TMP/stop" "$TMP/storm.out" \
-        "${STORM_MODE[@]}" &
-    STORM_PID=$!
-    PIDS+=("$STORM_PID")
-    sleep 5
-    proxy_run "storm-$r"
-    touch "$TMP/stop"
-    wait "$STORM_PID" || die "the storm client failed"
-    unset STORM_PID
+    storm_run "storm-$r" "$STORM_PORT" "${STORM_MODE[@]}"
+    cp "$TMP/storm-$r.storm" "$TMP/storm.out"
+    if [[ $STORM_ANCHORS == 1 ]]; then
+        log "round $r: the same clients' page traffic alone, answered by Gatehouse, then by the stand-in"
+        storm_run "pages-$r" "$GH_PORT" refused
+        storm_run "standin-$r" "$STANDIN_PORT" refused
+    fi
     for c in "${CONTROL_CPUS[@]}"; do
         spin=(chrt --idle 0 sh -c 'while :; do :; done')
         [[ $CONTROL_WORK == spin ]] ||
@@ -453,25 +482,27 @@ SAMPLE_VALUE="(binary record; layout in docs/security.md#session-store-at-rest)"
 stop_pid "$GH_PID"
 
 # --- report --------------------------------------------------------------------------------------
-ROWS_MD="" RATIOS=() CONTROLS=()
+ROWS_MD="" RATIOS=() CONTROLS=() PAGES=() STANDINS=()
 for ((r = 1; r <= ROUNDS; r++)); do
-    for phase in quiet storm control; do
+    for phase in "${PHASES[@]}"; do
         n="$phase-$r"
-        ROWS_MD+="| $r | $phase | ${RPS[$n]} | ${P50[$n]} | ${P99[$n]} | ${GHCPU[$n]} | ${WAIT[$n]} | ${OTHER[$n]} |"$'\n'
+        ROWS_MD+="| $r | $phase | ${RPS[$n]} | ${P50[$n]} | ${P99[$n]} | ${GHCPU[$n]} | ${WAIT[$n]} | ${OTHER[$n]} | ${ATTEMPTS[$n]:-—} |"$'\n'
     done
     RATIOS+=("$(ratio "${P99[storm-$r]}" "${P99[quiet-$r]}")")
     CONTROLS+=("$(ratio "${P99[control-$r]}" "${P99[quiet-$r]}")")
+    [[ $STORM_ANCHORS == 0 ]] || PAGES+=("$(ratio "${P99[pages-$r]}" "${P99[quiet-$r]}")")
+    [[ $STORM_ANCHORS == 0 ]] || STANDINS+=("$(ratio "${P99[standin-$r]}" "${P99[quiet-$r]}")")
 done
 MEDIAN=$(printf '%s\n' "${RATIOS[@]}" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
 report() {
     cat <<EOF
 Run of \`bench/storm.sh\` at revision \`$REV\` on $(nproc) cores, $(date -u '+%Y-%m-%d %H:%M UTC')${HASH_NICE:+, hashing threads reniced to $HASH_NICE}${HASH_CPUS:+, hashing threads pinned to CPUs $HASH_CPUS}$([[ $PIN == 0 ]] || echo ", pinned: the load on core 0, Gatehouse on core 1")$([[ $STORM_REFUSED == 0 ]] || echo "; every sign-in refused before its hash (a wrong CSRF token)")$([[ $STORM_AT == gatehouse ]] || echo ", by a stand-in nginx on Gatehouse's core").
 
-| round | proxied GET ($([[ -n $STORM_RATE ]] && echo "bench/fixed_rate.rs at $STORM_RATE/s over 16 connections" || echo "wrk -t1 -c$CONNECTIONS"), ${DURATION} s) | req/s | p50 ms | p99 ms | Gatehouse CPU (cores) | serving threads' wait for a core (ms/s) | others' CPU (cores) |
-|---|---|---|---|---|---|---|---|
+| round | proxied GET ($([[ -n $STORM_RATE ]] && echo "bench/fixed_rate.rs at $STORM_RATE/s over 16 connections" || echo "wrk -t1 -c$CONNECTIONS"), ${DURATION} s) | req/s | p50 ms | p99 ms | Gatehouse CPU (cores) | serving threads' wait for a core (ms/s) | others' CPU (cores) | sign-in attempts (from 5 s before the run to its end) |
+|---|---|---|---|---|---|---|---|---|
 $ROWS_MD
 p99 storm / quiet per round: ${RATIOS[*]}; median **$MEDIAN** (target ≤ 1.2). The control
-(SCHED_IDLE $([[ $CONTROL_WORK == spin ]] && echo "busy loops" || echo "argon2id hashes outside the gateway") on CPUs ${CONTROL_CPUS[*]}, no sign-ins) / quiet per round: ${CONTROLS[*]}. The storms made
+(SCHED_IDLE $([[ $CONTROL_WORK == spin ]] && echo "busy loops" || echo "argon2id hashes outside the gateway") on CPUs ${CONTROL_CPUS[*]}, no sign-ins) / quiet per round: ${CONTROLS[*]}.$([[ $STORM_ANCHORS == 0 ]] || printf '\n%s' "The clients' page traffic alone (every sign-in refused for its token) / quiet per round: answered by Gatehouse (pages) ${PAGES[*]}, by the stand-in nginx on Gatehouse's core (standin) ${STANDINS[*]}.") The storms made
 $STORM_OK logins ($STORM_BUSY refused as busy, $STORM_OTHER other) in $STORM_SECS s.
 
 | memory (Gatehouse, memory sessions) | figure |
@@ -502,11 +533,18 @@ report
 # bench/run.sh reads the figures as records (bench/lib.sh) from RESULTS.
 if [[ -n ${RESULTS:-} ]]; then
     for ((r = 1; r <= ROUNDS; r++)); do
+        anchors=()
+        [[ $STORM_ANCHORS == 0 ]] ||
+            anchors=("pages_rps=${RPS[pages-$r]}" "pages_p99=${P99[pages-$r]}" "pages_wait=${WAIT[pages-$r]}"
+                "pages_attempts=${ATTEMPTS[pages-$r]}" "standin_rps=${RPS[standin-$r]}"
+                "standin_p99=${P99[standin-$r]}" "standin_wait=${WAIT[standin-$r]}"
+                "standin_attempts=${ATTEMPTS[standin-$r]}")
         record storm "round=$r" "quiet_rps=${RPS[quiet-$r]}" "quiet_p99=${P99[quiet-$r]}" \
             "storm_rps=${RPS[storm-$r]}" "storm_p99=${P99[storm-$r]}" "quiet_other=${OTHER[quiet-$r]}" \
             "storm_other=${OTHER[storm-$r]}" "control_rps=${RPS[control-$r]}" \
             "control_p99=${P99[control-$r]}" "connections=$CONNECTIONS" "duration=$DURATION" \
-            "quiet_wait=${WAIT[quiet-$r]}" "storm_wait=${WAIT[storm-$r]}" "control_wait=${WAIT[control-$r]}"
+            "quiet_wait=${WAIT[quiet-$r]}" "storm_wait=${WAIT[storm-$r]}" "control_wait=${WAIT[control-$r]}" \
+            "storm_attempts=${ATTEMPTS[storm-$r]}" "${anchors[@]}"
     done
     record storm_total "ok=$STORM_OK" "busy=$STORM_BUSY" "other=$STORM_OTHER" "seconds=$STORM_SECS" \
         "clients=$STORM_CLIENTS"
