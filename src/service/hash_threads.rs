@@ -24,13 +24,15 @@
 //! - while the serving runtimes are not busy ([`Load`]), at once: the CPU is taken by other
 //!   programs, and a sign-in competes with them like any program (one core at most);
 //! - while they are busy, only once the spare threads are starved, not merely slow: a spare
-//!   thread has held a job for twice as long as the spare threads took for their last hash
-//!   (the patience, at least the grace, at most [`GRACE_BOUNDS`]' upper bound, the upper
-//!   bound until a spare thread has finished a hash), or jobs wait while every spare thread
-//!   is still on a job already answered. Beside a runtime that leaves a core
-//!   partly idle, the spare threads hash on that idle part at their own pace, and the courier
-//!   stays out of the worker's way: at 30,000 proxied requests a second on one core, a login
-//!   storm's floor had the worker wait for its core three times as long (bench/storm.md);
+//!   thread has finished no step of its job for [`STALLED`] (it gets no CPU at all: a program
+//!   at normal priority fills the core), or has held the job for [`PATIENCE`], or jobs wait
+//!   while every spare thread is still on a job already answered. Beside a runtime that leaves
+//!   a core partly idle, even a few percent of it, the spare threads hash on that idle part at
+//!   their own pace, and the courier stays out of the worker's way: at 30,000 proxied requests
+//!   a second on one core, a login storm's floor had the worker wait for its core three times
+//!   as long; beside wrk's closed loop, a patience of at most 1 s (twice the spare threads'
+//!   last hash, before the stall was watched) had the floor run all through a storm for no
+//!   more sign-ins, and the worker waited for its core twice as long (bench/storm.md);
 //! - and then in steps: [`STEP_BLOCKS`] blocks at a time with a rest of
 //!   [`STEP_REST`] after each (src/domain/argon2_steps.rs), and the next one no sooner than
 //!   [`FLOOR_EVERY`] after. A worker that wants the core back waits for one step (~12 µs), not
@@ -87,6 +89,14 @@ pub(super) const KEEP_MEMORY: Duration = Duration::from_secs(2);
 const LOOK_EVERY: Duration = Duration::from_millis(50);
 /// The bounds of a job's grace (twice the hash's measured time).
 const GRACE_BOUNDS: (Duration, Duration) = (Duration::from_millis(20), Duration::from_secs(1));
+/// Beside busy runtimes, a spare thread that finished no step of its job for this long gets no
+/// CPU at all, and the courier's floor takes the job. Beside wrk's closed loop on its core, a
+/// spare thread finishes a step every few milliseconds (bench/storm.md).
+pub(super) const STALLED: Duration = Duration::from_millis(250);
+/// The longest a spare thread that is getting on keeps a job beside busy runtimes before the
+/// floor takes it too: a stepped hash on a spare thread beside a saturating load takes
+/// seconds, and one that gets a step in just under every [`STALLED`] would take minutes.
+pub(super) const PATIENCE: Duration = Duration::from_secs(5);
 
 /// What a job leaves to deliver: run by the courier, once.
 pub(super) type Answer = Box<dyn FnOnce() + Send>;
@@ -100,6 +110,9 @@ pub(super) struct Job {
     /// Set once the answer is delivered: a spare thread that has not started skips the job.
     delivered: AtomicBool,
     since: Instant,
+    /// When a spare thread last finished a step of this job, in nanoseconds after `since` (0:
+    /// none yet): whether it gets CPU at all.
+    stepped_ns: AtomicU64,
 }
 
 impl Job {
@@ -111,6 +124,15 @@ impl Job {
             answered: Mutex::new(None),
             delivered: AtomicBool::new(false),
             since: Instant::now(),
+            stepped_ns: AtomicU64::new(0),
+        }
+    }
+
+    /// When a spare thread last finished a step of this job, if it has.
+    fn stepped(&self) -> Option<Instant> {
+        match self.stepped_ns.load(Ordering::Acquire) {
+            0 => None,
+            ns => Some(self.since + Duration::from_nanos(ns)),
         }
     }
 }
@@ -138,15 +160,10 @@ impl Shared {
 /// A spare thread's mailbox.
 #[derive(Default)]
 struct Slot {
-    /// The job, and when the courier handed it over.
-    job: Mutex<Option<(Arc<Job>, Instant)>>,
+    /// The job the courier handed over.
+    job: Mutex<Option<Arc<Job>>>,
     /// On a job (set by the courier when it hands one over, cleared by the thread).
     busy: AtomicBool,
-    /// How long the thread's last job took from hand-out to its answer, or to giving it up
-    /// once the courier had answered it, in nanoseconds (0: none since the courier last
-    /// looked). Either way it is the pace the spare thread gets: a job given up took at least
-    /// this long.
-    took_ns: AtomicU64,
 }
 
 /// The hashing threads. They end when the last clone is dropped.
@@ -201,7 +218,6 @@ impl HashThreads {
             spares,
             load,
             grace: (expected * 2).clamp(GRACE_BOUNDS.0, GRACE_BOUNDS.1),
-            spare_took: None,
             pending: Vec::new(),
             next_floor: Instant::now(),
             ws: Workspace::new(),
@@ -243,13 +259,15 @@ fn spare(slot: &Slot, shared: &Shared) {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .take();
-        if let Some((job, handed)) = job {
+        if let Some(job) = job {
             if !job.delivered.load(Ordering::Acquire) {
                 let mut given_up = false;
                 let answer = if shared.busy.load(Ordering::Acquire) {
                     // Beside busy runtimes, in steps with a rest after each while they stay
                     // busy: see the module's doc for why idle priority alone is not enough.
                     let mut rest = || {
+                        let ns = u64::try_from(job.since.elapsed().as_nanos()).unwrap_or(u64::MAX);
+                        job.stepped_ns.store(ns.max(1), Ordering::Release);
                         // Answered by the courier meanwhile: the rest of this hash would be
                         // for nothing, and the jobs waiting could use the CPU it gets.
                         if job.delivered.load(Ordering::Acquire) {
@@ -273,8 +291,6 @@ fn spare(slot: &Slot, shared: &Shared) {
                 if !given_up {
                     *job.answered.lock().unwrap_or_else(PoisonError::into_inner) = Some(answer);
                 }
-                let took = u64::try_from(handed.elapsed().as_nanos()).unwrap_or(u64::MAX);
-                slot.took_ns.store(took.max(1), Ordering::Release);
             }
             slot.busy.store(false, Ordering::Release);
             drop(job);
@@ -322,9 +338,6 @@ struct Courier {
     spares: Vec<(Arc<Slot>, Thread)>,
     load: Arc<dyn Load>,
     grace: Duration,
-    /// How long the spare threads took for their last job, from hand-out to its end or to
-    /// giving it up (whoever answered the job first).
-    spare_took: Option<Duration>,
     pending: Vec<Pending>,
     /// While the runtimes are busy, the courier hashes no sooner than this.
     next_floor: Instant,
@@ -336,8 +349,7 @@ impl Courier {
     fn run(mut self) {
         loop {
             look(&*self.load, &self.shared);
-            let took = tend(&self.shared, &self.spares, &mut self.pending);
-            self.learn(took);
+            tend(&self.shared, &self.spares, &mut self.pending);
             let mut wake = self.run_overdue();
             if self
                 .spares
@@ -401,10 +413,9 @@ impl Courier {
             // answers and new jobs do not wait for the end of this hash (about 1.3 s).
             let (load, shared, spares, pending) =
                 (&self.load, &self.shared, &self.spares, &mut self.pending);
-            let mut took = None;
             let mut spares_answer = None;
             let mut pause = || {
-                took = tend(shared, spares, pending).or(took);
+                tend(shared, spares, pending);
                 // The spare thread that also had this job answered it meanwhile: that answer
                 // is the one delivered, and the rest of this hash would take the worker's
                 // core for nothing. Only tried, as every lock a spare thread takes.
@@ -424,7 +435,6 @@ impl Courier {
                 pause: &mut pause,
             };
             let ours = (job.work)(&mut self.ws, pace);
-            self.learn(took);
             // Given up, the courier's own answer is an error that goes nowhere.
             spares_answer.unwrap_or(ours)
         } else {
@@ -439,22 +449,17 @@ impl Courier {
         Some(Instant::now())
     }
 
-    fn learn(&mut self, took: Option<Duration>) {
-        if took.is_some() {
-            self.spare_took = took;
-        }
-    }
-
     /// Beside busy runtimes: `Ok` when the spare threads are starved (see the module's doc),
     /// else when to look again.
     fn starved(&self, now: Instant) -> Result<(), Instant> {
-        let patience = self
-            .spare_took
-            .map_or(GRACE_BOUNDS.1, |took| took * 2)
-            .clamp(self.grace, GRACE_BOUNDS.1);
-        let held = self.pending.iter().filter_map(|p| p.on_spare);
+        // For each job on a spare thread, when it counts as starved: stalled, or held too long.
+        let held = self.pending.iter().filter_map(|p| {
+            let handed = p.on_spare?;
+            let stepped = p.job.stepped().map_or(handed, |at| at.max(handed));
+            Some((stepped + STALLED).min(handed + PATIENCE))
+        });
         match held.min() {
-            Some(since) if now < since + patience => Err(since + patience),
+            Some(starved_at) if now < starved_at => Err(starved_at),
             Some(_) => Ok(()),
             // Nothing on a spare thread: a free one takes a job at the next round; with none
             // free, every spare thread is still on a job the courier already answered.
@@ -478,13 +483,8 @@ fn look(load: &dyn Load, shared: &Shared) -> bool {
 }
 
 /// The courier's rounds: takes the jobs that arrived, delivers what the spare threads have
-/// answered, and gives the jobs no spare thread has to the free ones. Returns how long the
-/// spare threads took for the hashes they finished since the last round (the longest), if any.
-fn tend(
-    shared: &Shared,
-    spares: &[(Arc<Slot>, Thread)],
-    pending: &mut Vec<Pending>,
-) -> Option<Duration> {
+/// answered, and gives the jobs no spare thread has to the free ones.
+fn tend(shared: &Shared, spares: &[(Arc<Slot>, Thread)], pending: &mut Vec<Pending>) {
     let arrived: Vec<_> = shared
         .inbox
         .lock()
@@ -497,12 +497,6 @@ fn tend(
     }));
     deliver_answers(pending);
     hand_out(spares, pending);
-    spares
-        .iter()
-        .map(|(slot, _)| slot.took_ns.swap(0, Ordering::AcqRel))
-        .filter(|&ns| ns > 0)
-        .max()
-        .map(Duration::from_nanos)
 }
 
 /// Delivers what the spare threads have answered.
@@ -538,10 +532,9 @@ fn hand_out(spares: &[(Arc<Slot>, Thread)], pending: &mut [Pending]) {
             continue;
         };
         slot.busy.store(true, Ordering::Release);
-        let now = Instant::now();
-        *mailbox = Some((p.job.clone(), now));
+        *mailbox = Some(p.job.clone());
         drop(mailbox);
-        p.on_spare = Some(now);
+        p.on_spare = Some(Instant::now());
         thread.unpark();
     }
 }
