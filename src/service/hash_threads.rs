@@ -91,7 +91,9 @@ const LOOK_EVERY: Duration = Duration::from_millis(50);
 const GRACE_BOUNDS: (Duration, Duration) = (Duration::from_millis(20), Duration::from_secs(1));
 /// Beside busy runtimes, a spare thread that finished no step of its job for this long gets no
 /// CPU at all, and the courier's floor takes the job. Beside wrk's closed loop on its core, a
-/// spare thread finishes a step every few milliseconds (bench/storm.md).
+/// spare thread finishes a step every few milliseconds (bench/storm.md). A job a spare thread
+/// began beside quiet runtimes runs at once, with no steps to show: beside runtimes busy by
+/// then, it counts as stalled once it has run this long.
 pub(super) const STALLED: Duration = Duration::from_millis(250);
 /// The longest a spare thread that is getting on keeps a job beside busy runtimes before the
 /// floor takes it too: a stepped hash on a spare thread beside a saturating load takes

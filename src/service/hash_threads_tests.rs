@@ -73,6 +73,26 @@ fn answer(rx: &Receiver<(usize, String, Instant)>) -> (usize, String, Instant) {
         .expect("no answer in 10 s")
 }
 
+/// Runs `job` (tagged `tag`) and checks that the courier answered it, after at least `least`
+/// and less than `most`.
+fn answered_by_the_courier(
+    threads: &HashThreads,
+    (tag, job): (usize, Job),
+    rx: &Receiver<(usize, String, Instant)>,
+    least: Duration,
+    most: Duration,
+) {
+    let sent = Instant::now();
+    threads.run(job);
+    let (answered, name, at) = answer(rx);
+    assert_eq!((answered, name.as_str()), (tag, "gatehouse-courier"));
+    let waited = at - sent;
+    assert!(
+        waited >= least && waited < most,
+        "answered after {waited:?}, not within {least:?}..{most:?}"
+    );
+}
+
 /// The scheduling policy of this process's threads named `prefix…` (/proc, field 41).
 fn policies(prefix: &str) -> Vec<u32> {
     let mut found = Vec::new();
@@ -184,15 +204,8 @@ fn hashing_memory_is_kept_between_jobs_and_released_when_idle() {
 fn a_starved_job_is_answered_by_the_courier() {
     let threads = threads(1, false);
     let (tx, rx) = channel();
-    let sent = Instant::now();
-    threads.run(job(1, Duration::from_secs(3), &tx));
-    let (tag, name, at) = answer(&rx);
-    assert_eq!((tag, name.as_str()), (1, "gatehouse-courier"));
-    let waited = at - sent;
-    assert!(
-        waited >= EXPECTED * 2,
-        "answered after {waited:?}, before the grace"
-    );
+    let starved = (1, job(1, Duration::from_secs(3), &tx));
+    answered_by_the_courier(&threads, starved, &rx, EXPECTED * 2, Duration::from_secs(3));
     // The spare thread's late copy is not delivered.
     assert!(rx.recv_timeout(Duration::from_secs(4)).is_err());
 }
@@ -215,15 +228,9 @@ fn beside_busy_runtimes_the_courier_leaves_jobs_to_spare_threads_that_get_on() {
     threads.run(working(0, SLOW, &tx));
     let (tag, name, _) = answer(&rx);
     assert_eq!((tag, name.as_str()), (0, "gatehouse-hash-0"));
-    let sent = Instant::now();
-    threads.run(working(1, Duration::from_secs(20), &tx));
-    let (tag, name, at) = answer(&rx);
-    assert_eq!((tag, name.as_str()), (1, "gatehouse-courier"));
-    let waited = at - sent;
-    assert!(
-        waited >= PATIENCE && waited < PATIENCE + Duration::from_secs(3),
-        "the job held too long answered after {waited:?}"
-    );
+    let held_too_long = (1, working(1, Duration::from_secs(20), &tx));
+    let most = PATIENCE + Duration::from_secs(3);
+    answered_by_the_courier(&threads, held_too_long, &rx, PATIENCE, most);
 }
 
 /// Beside busy runtimes, a spare thread that finishes no step of its job for [`STALLED`] gets
@@ -233,15 +240,8 @@ fn beside_busy_runtimes_the_courier_leaves_jobs_to_spare_threads_that_get_on() {
 fn beside_busy_runtimes_a_spare_thread_that_stalls_is_starved_at_once() {
     let threads = threads(1, true);
     let (tx, rx) = channel();
-    let sent = Instant::now();
-    threads.run(job(0, Duration::from_secs(10), &tx));
-    let (tag, name, at) = answer(&rx);
-    assert_eq!((tag, name.as_str()), (0, "gatehouse-courier"));
-    let waited = at - sent;
-    assert!(
-        waited >= STALLED && waited < STALLED * 3,
-        "answered after {waited:?}, stalled after {STALLED:?}"
-    );
+    let stalled = (0, job(0, Duration::from_secs(10), &tx));
+    answered_by_the_courier(&threads, stalled, &rx, STALLED, STALLED * 3);
 }
 
 /// While the serving runtimes are busy, the courier hashes once per `FLOOR_EVERY` at most;
