@@ -410,7 +410,6 @@ for ((r = 1; r <= ROUNDS; r++)); do
     proxy_run "quiet-$r"
     log "round $r: $STORM_CLIENTS clients signing in continuously"
     storm_run "storm-$r" "$STORM_PORT" "${STORM_MODE[@]}"
-    cp "$TMP/storm-$r.storm" "$TMP/storm.out"
     if [[ $STORM_ANCHORS == 1 ]]; then
         log "round $r: the same clients' page traffic alone, answered by Gatehouse, then by the stand-in"
         storm_run "pages-$r" "$GH_PORT" refused
@@ -433,7 +432,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
     kill "${SPINNERS[@]}" 2>/dev/null || true
     wait "${SPINNERS[@]}" 2>/dev/null || true
     SPINNERS=()
-    read -r ok busy other secs <"$TMP/storm.out"
+    read -r ok busy other secs <"$TMP/storm-$r.storm"
     STORM_OK=$((STORM_OK + ok)) STORM_BUSY=$((STORM_BUSY + busy)) STORM_OTHER=$((STORM_OTHER + other))
     STORM_SECS=$(awk -v a="$STORM_SECS" -v b="$secs" 'BEGIN { print a + b }')
 done

@@ -73,14 +73,13 @@ fn answer(rx: &Receiver<(usize, String, Instant)>) -> (usize, String, Instant) {
         .expect("no answer in 10 s")
 }
 
-/// Runs `job` (tagged `tag`) and checks that the courier answered it, after at least `least`
-/// and less than `most`.
+/// Runs `job` (tagged `tag`) and checks that the courier answered it, `within` that long.
 fn answered_by_the_courier(
     threads: &HashThreads,
-    (tag, job): (usize, Job),
+    tag: usize,
+    job: Job,
     rx: &Receiver<(usize, String, Instant)>,
-    least: Duration,
-    most: Duration,
+    within: std::ops::Range<Duration>,
 ) {
     let sent = Instant::now();
     threads.run(job);
@@ -88,8 +87,8 @@ fn answered_by_the_courier(
     assert_eq!((answered, name.as_str()), (tag, "gatehouse-courier"));
     let waited = at - sent;
     assert!(
-        waited >= least && waited < most,
-        "answered after {waited:?}, not within {least:?}..{most:?}"
+        within.contains(&waited),
+        "answered after {waited:?}, not within {within:?}"
     );
 }
 
@@ -204,8 +203,14 @@ fn hashing_memory_is_kept_between_jobs_and_released_when_idle() {
 fn a_starved_job_is_answered_by_the_courier() {
     let threads = threads(1, false);
     let (tx, rx) = channel();
-    let starved = (1, job(1, Duration::from_secs(3), &tx));
-    answered_by_the_courier(&threads, starved, &rx, EXPECTED * 2, Duration::from_secs(3));
+    let starved = job(1, Duration::from_secs(3), &tx);
+    answered_by_the_courier(
+        &threads,
+        1,
+        starved,
+        &rx,
+        EXPECTED * 2..Duration::from_secs(3),
+    );
     // The spare thread's late copy is not delivered.
     assert!(rx.recv_timeout(Duration::from_secs(4)).is_err());
 }
@@ -221,16 +226,16 @@ fn beside_busy_runtimes_the_courier_leaves_jobs_to_spare_threads_that_get_on() {
     const SLOW: Duration = Duration::from_millis(2500);
     assert!(
         SLOW > EXPECTED * 2 && SLOW < PATIENCE,
-        "slower than the grace"
+        "slower than the grace, within the patience"
     );
     let threads = threads(1, true);
     let (tx, rx) = channel();
     threads.run(working(0, SLOW, &tx));
     let (tag, name, _) = answer(&rx);
     assert_eq!((tag, name.as_str()), (0, "gatehouse-hash-0"));
-    let held_too_long = (1, working(1, Duration::from_secs(20), &tx));
-    let most = PATIENCE + Duration::from_secs(3);
-    answered_by_the_courier(&threads, held_too_long, &rx, PATIENCE, most);
+    let held_too_long = working(1, Duration::from_secs(20), &tx);
+    let within = PATIENCE..PATIENCE + Duration::from_secs(3);
+    answered_by_the_courier(&threads, 1, held_too_long, &rx, within);
 }
 
 /// Beside busy runtimes, a spare thread that finishes no step of its job for [`STALLED`] gets
@@ -240,8 +245,8 @@ fn beside_busy_runtimes_the_courier_leaves_jobs_to_spare_threads_that_get_on() {
 fn beside_busy_runtimes_a_spare_thread_that_stalls_is_starved_at_once() {
     let threads = threads(1, true);
     let (tx, rx) = channel();
-    let stalled = (0, job(0, Duration::from_secs(10), &tx));
-    answered_by_the_courier(&threads, stalled, &rx, STALLED, STALLED * 3);
+    let stalled = job(0, Duration::from_secs(10), &tx);
+    answered_by_the_courier(&threads, 0, stalled, &rx, STALLED..STALLED * 3);
 }
 
 /// While the serving runtimes are busy, the courier hashes once per `FLOOR_EVERY` at most;
