@@ -177,11 +177,24 @@ pub(crate) struct Cluster {
 impl Cluster {
     /// Writes the shared config (the harness's, with `overlay` merged), creates `users`
     /// (name, groups) with the password `PW` through the CLI, then starts A, B and nginx.
+    /// nginx starts first, on a port that is confirmed its own (started again on another one
+    /// when another process took it): that port is the portal's address in the config.
     pub(crate) async fn start(overlay: &str, users: &[(&str, &[&str])]) -> Self {
         install_crypto();
         let echo = Echo::start().await;
         let dir = tempfile::tempdir().unwrap();
-        let (entry, pa, pb) = (free_port(), free_port(), free_port());
+        let (pa, pb) = (free_port(), free_port());
+        let nginx = Proxy::start("nginx", |entry, ndir| {
+            let d = ndir.display().to_string();
+            std::fs::write(ndir.join("nginx.conf"), nginx_conf(&d, entry, pa, pb)).unwrap();
+            let mut cmd = Command::new(tool("nginx"));
+            cmd.args(["-p", &format!("{d}/"), "-c", &format!("{d}/nginx.conf")])
+                .args(["-e", &format!("{d}/error.log")])
+                .args(["-g", &format!("daemon off; pid {d}/nginx.pid;")]);
+            cmd
+        })
+        .await;
+        let entry = nginx.port;
         let tag = gatehouse::domain::secret::random_token(9);
         let database = fresh_postgres_database(&format!(
             "inst_{}",
@@ -213,18 +226,6 @@ impl Cluster {
         }
         a.start().await;
         b.start().await;
-        let ndir = tempfile::tempdir().unwrap();
-        let d = ndir.path().display().to_string();
-        std::fs::write(
-            ndir.path().join("nginx.conf"),
-            nginx_conf(&d, entry, pa, pb),
-        )
-        .unwrap();
-        let mut cmd = Command::new(tool("nginx"));
-        cmd.args(["-p", &format!("{d}/"), "-c", &format!("{d}/nginx.conf")])
-            .args(["-e", &format!("{d}/error.log")])
-            .args(["-g", &format!("daemon off; pid {d}/nginx.pid;")]);
-        let nginx = Proxy::spawn("nginx", cmd, entry, ndir).ready().await;
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(15))

@@ -84,12 +84,7 @@ pub(crate) struct Proxy {
 }
 
 impl Proxy {
-    pub(crate) fn spawn(
-        name: &'static str,
-        mut cmd: Command,
-        port: u16,
-        dir: tempfile::TempDir,
-    ) -> Self {
+    fn spawn(name: &'static str, mut cmd: Command, port: u16, dir: tempfile::TempDir) -> Self {
         let out = std::fs::File::create(dir.path().join("stdout.log")).unwrap();
         let err = std::fs::File::create(dir.path().join("stderr.log")).unwrap();
         cmd.stdin(Stdio::null()).stdout(out).stderr(err);
@@ -139,16 +134,6 @@ impl Proxy {
             }
         }
         panic!("{name}: ports {taken:?} were each taken by another process first");
-    }
-
-    /// Waits until the proxy listens on its port; panics with its logs if it exits or hangs,
-    /// or if another process holds the port.
-    pub(crate) async fn ready(self) -> Self {
-        let name = self.name;
-        match self.listening().await {
-            Ok(proxy) => proxy,
-            Err(port) => panic!("{name}: port {port} was taken by another process first"),
-        }
     }
 
     /// Waits until the proxy itself listens on its port (a connect could reach another
