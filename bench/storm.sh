@@ -26,7 +26,9 @@
 # closed loop: a gateway with idle CPU, which the storm's hashing fills, rather than a saturated
 # one), STORM_ANCHORS (1, the default: each round also runs the storm's page traffic alone, first
 # answered by Gatehouse with every sign-in refused for its token, then by the stand-in nginx; 0
-# leaves them out).
+# leaves them out), STORM_LOCKSTEP=1 (the sign-in clients start together and wait exactly 50 ms
+# after each refusal, so that they come in waves, as every storm did until the waits were drawn; by
+# default each client starts and waits at random, 50 ms on average: see bench/storm_clients.rs).
 #
 # Beside each run's p99, the report gives how long Gatehouse's serving threads waited for a core
 # while runnable (ms per second of the run, from /proc's schedstat): starvation itself, without
@@ -49,6 +51,7 @@ CONTROL_WORK=${CONTROL_WORK:-spin}
 STORM_AT=${STORM_AT:-gatehouse}
 STORM_RATE=${STORM_RATE:-}
 STORM_ANCHORS=${STORM_ANCHORS:-1}
+STORM_LOCKSTEP=${STORM_LOCKSTEP:-0}
 CONNECTIONS=${CONNECTIONS:-8}
 STORM_CLIENTS=${STORM_CLIENTS:-32}
 IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-10000}
@@ -70,6 +73,9 @@ CLIENTS_PY="$ROOT/bench/hold_clients.py"
 [[ $STORM_AT == gatehouse || $STORM_AT == standin ]] || die "STORM_AT must be gatehouse or standin (got '$STORM_AT')"
 [[ -z $STORM_RATE || $STORM_RATE =~ ^[1-9][0-9]*$ ]] || die "STORM_RATE must be requests per second (got '$STORM_RATE')"
 [[ $STORM_ANCHORS == 0 || $STORM_ANCHORS == 1 ]] || die "STORM_ANCHORS must be 0 or 1 (got '$STORM_ANCHORS')"
+[[ $STORM_LOCKSTEP == 0 || $STORM_LOCKSTEP == 1 ]] || die "STORM_LOCKSTEP must be 0 or 1 (got '$STORM_LOCKSTEP')"
+PACE=()
+[[ $STORM_LOCKSTEP == 0 ]] || PACE=(lockstep)
 # The stand-in refuses every sign-in: the clients send wrong tokens to it, as with STORM_REFUSED=1.
 [[ $STORM_AT == gatehouse ]] || STORM_REFUSED=1
 STORM_MODE=()
@@ -141,7 +147,7 @@ cleanup() {
         stop_pid "${PIDS[i]}"
         for child in $children; do stop_pid "$child"; done
     done
-    rm -rf "$TMP"
+    rm -rf "$TMP" "${STANDIN_WWW:-}"
 }
 trap cleanup EXIT
 trap 'log interrupted; exit 130' INT
@@ -182,16 +188,26 @@ REDIS_PID=$!
 PIDS+=("$REDIS_PID")
 
 # The stand-in (STORM_AT=standin, and each round's last anchor): the login form's traffic
-# answered by nginx on Gatehouse's core. GET gives the CSRF cookie and a token in the page as
-# Gatehouse's does; every POST is refused with 403. Idle while the clients storm Gatehouse.
+# answered by nginx on Gatehouse's core. GET gives a CSRF cookie and Gatehouse's own login page,
+# copied once Gatehouse is up (a placeholder form until then), so that both send the same bytes;
+# every POST is refused with a 303 back to the form, as Gatehouse refuses a wrong token. Idle while
+# the clients storm Gatehouse.
 STORM_PORT=$GH_PORT
+STANDIN_PAGE=
 if [[ $STORM_AT == standin || $STORM_ANCHORS == 1 ]]; then
+    # Beside $TMP, which holds the password and is private: nginx's workers (nobody, when
+    # started as root) must read the page.
+    STANDIN_WWW=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-standin.XXXXXX")
+    chmod 755 "$STANDIN_WWW"
+    STANDIN_PAGE=$STANDIN_WWW/login.html
+    printf '<form method="post"><input type="hidden" name="csrf" value="standin"></form>\n' >"$STANDIN_PAGE"
     small_nginx standin "server {
         listen 127.0.0.1:$STANDIN_PORT;
         location = /_gatehouse/login {
-            if (\$request_method = POST) { return 403 \"refused\\n\"; }
+            if (\$request_method = POST) { return 303 /_gatehouse/login; }
             add_header Set-Cookie \"__Host-gatehouse_csrf=standin; Path=/; Secure; HttpOnly; SameSite=Strict\";
-            return 200 '<form method=\"post\"><input type=\"hidden\" name=\"csrf\" value=\"standin\"></form>\\n';
+            default_type text/html;
+            alias $STANDIN_PAGE;
         }
     }"
     "${ON_SERVER[@]}" nginx -p "$TMP/" -c "$TMP/standin.conf" -e "$TMP/standin-error.log" >"$TMP/standin.out" 2>&1 &
@@ -326,6 +342,7 @@ start_gatehouse memory "$GH_PORT"
 sleep 2
 IDLE_RSS=$(rss_kib "$GH_PID")
 login "$GH_PORT"
+[[ -z $STANDIN_PAGE ]] || cp "$TMP/get.html" "$STANDIN_PAGE"
 curl -s -m 5 -H "Host: localhost:$GH_PORT" -H "Cookie: $SESSION_COOKIE" "http://127.0.0.1:$GH_PORT/" |
     grep -qx ok || die "the authenticated request was not proxied"
 log "idle RSS $(mib "$IDLE_RSS"); warming up"
@@ -379,7 +396,7 @@ storm_run() {
     local name=$1 port=$2 ok busy other secs
     shift 2
     rm -f "$TMP/stop"
-    "${ON_STORM[@]}" "$STORM_BIN" "$port" "$TMP/password" "$STORM_CLIENTS" "$TMP/stop" "$TMP/$name.storm" "$@" &
+    "${ON_STORM[@]}" "$STORM_BIN" "$port" "$TMP/password" "$STORM_CLIENTS" "$TMP/stop" "$TMP/$name.storm" "$@" "${PACE[@]}" &
     STORM_PID=$!
     PIDS+=("$STORM_PID")
     sleep 5

@@ -1,13 +1,20 @@
 //! The login storm's sign-in clients (bench/storm.sh). A measurement tool, never a test:
-//! `storm_clients PORT PASSWORD_FILE CLIENTS STOP_FILE OUT [refused]`.
+//! `storm_clients PORT PASSWORD_FILE CLIENTS STOP_FILE OUT [refused] [lockstep]`.
 //!
 //! CLIENTS threads sign in continuously through the portal's login form: GET the page for the
 //! CSRF cookie and token, POST the form, expect 303 with a session cookie. Thread i signs in as
 //! user `storm<i>` from the source address 127.0.0.<i+2>, so that the hashing pool's
 //! per-client and per-account shares do not refuse them. After an answer other than a sign-in,
-//! a thread waits 50 ms. With `refused`, every form carries a wrong CSRF token, so that every
-//! sign-in is refused before its hash: the storm's page traffic alone. Runs until STOP_FILE
-//! exists, then writes `ok busy other seconds` to OUT.
+//! a thread waits 25 to 75 ms, 50 on average, and it starts within the first 50 ms. With
+//! `refused`, every form carries a wrong CSRF token, so that every sign-in is refused before its
+//! hash: the storm's page traffic alone. Runs until STOP_FILE exists, then writes
+//! `ok busy other seconds` to OUT.
+//!
+//! Why the waits are drawn at random: with one start for all and the same 50 ms each time, the
+//! threads march in step. Their pages are answered one after another, so they come back
+//! together, and the storm arrives as a wave of 32 sign-ins every 55 ms or so, which is not 32
+//! independent clients. `lockstep` keeps that old behaviour, to measure such waves (a
+//! coordinated attack could send them; bench/storm.md).
 //!
 //! Why not Python (as before): on this 2-core machine the clients share a core with wrk and the
 //! upstream, and Python's HTTP client spent about 150 µs of that core per request, which by
@@ -39,18 +46,21 @@ struct Counts {
 }
 
 fn main() -> Result<()> {
-    let usage = "usage: storm_clients PORT PASSWORD_FILE CLIENTS STOP_FILE OUT [refused]";
+    let usage = "usage: storm_clients PORT PASSWORD_FILE CLIENTS STOP_FILE OUT [refused] [lockstep]";
     let mut args = std::env::args().skip(1);
     let port: u16 = args.next().context(usage)?.parse().context("PORT")?;
     let password = std::fs::read_to_string(args.next().context(usage)?).context("PASSWORD_FILE")?;
     let clients: u8 = args.next().context(usage)?.parse().context("CLIENTS")?;
     let stop = args.next().context(usage)?;
     let out = args.next().context(usage)?;
-    let refused = match args.next().as_deref() {
-        None => false,
-        Some("refused") => true,
-        Some(other) => bail!("unexpected argument {other:?}; {usage}"),
-    };
+    let (mut refused, mut lockstep) = (false, false);
+    for word in args {
+        match word.as_str() {
+            "refused" => refused = true,
+            "lockstep" => lockstep = true,
+            other => bail!("unexpected argument {other:?}; {usage}"),
+        }
+    }
     if clients == 0 || clients > 250 {
         bail!("CLIENTS must be 1 to 250 (one source address 127.0.0.N each)");
     }
@@ -63,7 +73,7 @@ fn main() -> Result<()> {
     std::thread::scope(|s| {
         for i in 0..clients {
             let (counts, password, stop) = (&counts, password.as_str(), Path::new(&stop));
-            s.spawn(move || client(i, port, password, refused, stop, counts));
+            s.spawn(move || client(i, port, password, refused, Pauses::new(i, lockstep), stop, counts));
         }
     });
     std::fs::write(
@@ -79,10 +89,19 @@ fn main() -> Result<()> {
     .with_context(|| format!("writing {out}"))
 }
 
-fn client(i: u8, port: u16, password: &str, refused: bool, stop: &Path, counts: &Counts) {
+fn client(
+    i: u8,
+    port: u16,
+    password: &str,
+    refused: bool,
+    mut pauses: Pauses,
+    stop: &Path,
+    counts: &Counts,
+) {
     let user = format!("storm{i}");
     let host = format!("localhost:{port}");
     let mut conn: Option<Conn> = None;
+    std::thread::sleep(pauses.first());
     while !stop.exists() {
         let outcome = match conn.as_mut() {
             Some(c) => sign_in(c, &host, &user, password, refused),
@@ -110,8 +129,53 @@ fn client(i: u8, port: u16, password: &str, refused: bool, stop: &Path, counts: 
         }
         .fetch_add(1, Ordering::Relaxed);
         if outcome != Outcome::Ok {
-            std::thread::sleep(Duration::from_millis(50));
+            std::thread::sleep(pauses.next());
         }
+    }
+}
+
+/// A client's waits: 50 ms each in lockstep, otherwise drawn from 25–75 ms (xorshift64, seeded
+/// from the client and the clock: a benchmark's spread, not a secret).
+struct Pauses {
+    lockstep: bool,
+    state: u64,
+}
+
+impl Pauses {
+    const MEAN_US: u64 = 50_000;
+
+    fn new(i: u8, lockstep: bool) -> Self {
+        let clock = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        let state = (u64::from(i) + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ clock;
+        Pauses {
+            lockstep,
+            state: state | 1,
+        }
+    }
+
+    fn draw(&mut self, below: u64) -> u64 {
+        self.state ^= self.state << 13;
+        self.state ^= self.state >> 7;
+        self.state ^= self.state << 17;
+        self.state % below
+    }
+
+    /// Before the first sign-in: none in lockstep, otherwise within one mean wait.
+    fn first(&mut self) -> Duration {
+        let us = if self.lockstep { 0 } else { self.draw(Self::MEAN_US) };
+        Duration::from_micros(us)
+    }
+
+    /// After an answer other than a sign-in.
+    fn next(&mut self) -> Duration {
+        let us = if self.lockstep {
+            Self::MEAN_US
+        } else {
+            Self::MEAN_US / 2 + self.draw(Self::MEAN_US)
+        };
+        Duration::from_micros(us)
     }
 }
 
