@@ -129,7 +129,7 @@ def targets_table(run):
             ("pages", "the storm's page traffic alone (every sign-in refused for its token: nothing looked "
              "up or hashed), answered by Gatehouse ÷ quiet p99", "what the storm's pages cost"),
             ("standin", "the same page traffic answered by an nginx stand-in on Gatehouse's core "
-             "(nothing of Gatehouse's) ÷ quiet p99", "what that traffic costs here, whoever answers it")):
+             "(a copy of Gatehouse's login page: the same bytes, nothing of Gatehouse's) ÷ quiet p99", "what that traffic costs here, whoever answers it")):
         anchor = [num(r[f"{key}_p99"]) / num(r["quiet_p99"])
                   for r in run.storm if num(r.get(f"{key}_p99", "0")) and num(r["quiet_p99"])]
         if anchor:
@@ -371,6 +371,13 @@ STORM_RUNS = (("quiet", "quiet"), ("storm", "storm"), ("pages", "page traffic, G
               ("standin", "page traffic, stand-in"), ("control", "control"))
 
 
+# How the sign-in clients were paced (bench/storm_clients.rs).
+PACES = {
+    "independent": "each waiting 25–75 ms at random after a refusal",
+    "lockstep": "in step (one start, exactly 50 ms after a refusal): the storm in waves",
+}
+
+
 def storm_table(run):
     """One row per proxied run of each round; runs a record lacks (older runs) are left out."""
     lines = ["| round | proxied run | req/s | p99 ms | ÷ quiet | serving threads' wait for a core, "
@@ -442,7 +449,7 @@ def main(results, raw_dir, storm_report, bench_dir):
           f"(the quiet load next to a SCHED_IDLE busy loop on core 1, no sign-ins). The storms made "
           f"{storm.get('ok', '?')} logins ({storm.get('busy', '?')} refused as busy, "
           f"{storm.get('other', '?')} other) with {storm.get('clients', '?')} clients in "
-          f"{storm.get('seconds', '?')} s.\n")
+          f"{storm.get('seconds', '?')} s, {PACES.get(storm.get('pace'), 'paced as before 2026-12-06: in step')}.\n")
     print(storm_table(run) + "\n")
     print(part(bench_dir, "changes.md") + part(bench_dir, "session-cache.md") + part(bench_dir, "storm.md"), end="")
     print("<details><summary>Raw output of this run</summary>\n")

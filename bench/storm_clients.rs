@@ -46,7 +46,8 @@ struct Counts {
 }
 
 fn main() -> Result<()> {
-    let usage = "usage: storm_clients PORT PASSWORD_FILE CLIENTS STOP_FILE OUT [refused] [lockstep]";
+    let usage =
+        "usage: storm_clients PORT PASSWORD_FILE CLIENTS STOP_FILE OUT [refused] [lockstep]";
     let mut args = std::env::args().skip(1);
     let port: u16 = args.next().context(usage)?.parse().context("PORT")?;
     let password = std::fs::read_to_string(args.next().context(usage)?).context("PASSWORD_FILE")?;
@@ -73,7 +74,17 @@ fn main() -> Result<()> {
     std::thread::scope(|s| {
         for i in 0..clients {
             let (counts, password, stop) = (&counts, password.as_str(), Path::new(&stop));
-            s.spawn(move || client(i, port, password, refused, Pauses::new(i, lockstep), stop, counts));
+            s.spawn(move || {
+                client(
+                    i,
+                    port,
+                    password,
+                    refused,
+                    Pauses::new(i, lockstep),
+                    stop,
+                    counts,
+                )
+            });
         }
     });
     std::fs::write(
@@ -129,7 +140,7 @@ fn client(
         }
         .fetch_add(1, Ordering::Relaxed);
         if outcome != Outcome::Ok {
-            std::thread::sleep(pauses.next());
+            std::thread::sleep(pauses.after_refusal());
         }
     }
 }
@@ -164,12 +175,16 @@ impl Pauses {
 
     /// Before the first sign-in: none in lockstep, otherwise within one mean wait.
     fn first(&mut self) -> Duration {
-        let us = if self.lockstep { 0 } else { self.draw(Self::MEAN_US) };
+        let us = if self.lockstep {
+            0
+        } else {
+            self.draw(Self::MEAN_US)
+        };
         Duration::from_micros(us)
     }
 
     /// After an answer other than a sign-in.
-    fn next(&mut self) -> Duration {
+    fn after_refusal(&mut self) -> Duration {
         let us = if self.lockstep {
             Self::MEAN_US
         } else {

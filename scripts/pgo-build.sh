@@ -22,12 +22,21 @@ die() {
 major=$(rustc -vV | sed -n 's/^LLVM version: \([0-9]*\).*/\1/p')
 host=$(rustc -vV | sed -n 's/^host: //p')
 profdata=""
-for candidate in "$(rustc --print sysroot)/lib/rustlib/$host/bin/llvm-profdata" "llvm-profdata-$major" llvm-profdata; do
-    if command -v "$candidate" >/dev/null && "$candidate" --version 2>/dev/null | grep -q "LLVM version $major\."; then
-        profdata=$candidate
-        break
-    fi
-done
+find_profdata() {
+    local candidate
+    for candidate in "$(rustc --print sysroot)/lib/rustlib/$host/bin/llvm-profdata" "llvm-profdata-$major" llvm-profdata; do
+        if command -v "$candidate" >/dev/null && "$candidate" --version 2>/dev/null | grep -q "LLVM version $major\."; then
+            profdata=$candidate
+            return 0
+        fi
+    done
+    return 1
+}
+if ! find_profdata && command -v rustup >/dev/null; then
+    say "llvm-profdata for LLVM $major is missing: rustup component add llvm-tools"
+    rustup component add llvm-tools >&2 || true
+    find_profdata || true
+fi
 [[ -n $profdata ]] ||
     die "llvm-profdata for LLVM $major is missing: rustup component add llvm-tools (or apt-get install llvm-$major)"
 
