@@ -129,7 +129,8 @@ def targets_table(run):
             ("pages", "the storm's page traffic alone (every sign-in refused for its token: nothing looked "
              "up or hashed), answered by Gatehouse ÷ quiet p99", "what the storm's pages cost"),
             ("standin", "the same page traffic answered by an nginx stand-in on Gatehouse's core "
-             "(a copy of Gatehouse's login page: the same bytes, nothing of Gatehouse's) ÷ quiet p99", "what that traffic costs here, whoever answers it")):
+             "(a copy of Gatehouse's login page: the same bytes, nothing of Gatehouse's) ÷ quiet p99",
+             "what that traffic costs here, whoever answers it")):
         anchor = [num(r[f"{key}_p99"]) / num(r["quiet_p99"])
                   for r in run.storm if num(r.get(f"{key}_p99", "0")) and num(r["quiet_p99"])]
         if anchor:

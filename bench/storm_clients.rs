@@ -74,17 +74,7 @@ fn main() -> Result<()> {
     std::thread::scope(|s| {
         for i in 0..clients {
             let (counts, password, stop) = (&counts, password.as_str(), Path::new(&stop));
-            s.spawn(move || {
-                client(
-                    i,
-                    port,
-                    password,
-                    refused,
-                    Pauses::new(i, lockstep),
-                    stop,
-                    counts,
-                )
-            });
+            s.spawn(move || client(i, port, password, refused, lockstep, stop, counts));
         }
     });
     std::fs::write(
@@ -105,13 +95,14 @@ fn client(
     port: u16,
     password: &str,
     refused: bool,
-    mut pauses: Pauses,
+    lockstep: bool,
     stop: &Path,
     counts: &Counts,
 ) {
     let user = format!("storm{i}");
     let host = format!("localhost:{port}");
     let mut conn: Option<Conn> = None;
+    let mut pauses = Pauses::new(i, lockstep);
     std::thread::sleep(pauses.first());
     while !stop.exists() {
         let outcome = match conn.as_mut() {
