@@ -563,7 +563,7 @@ if [[ -n ${RESULTS:-} ]]; then
             "storm_attempts=${ATTEMPTS[storm-$r]}" "${anchors[@]}"
     done
     record storm_total "ok=$STORM_OK" "busy=$STORM_BUSY" "other=$STORM_OTHER" "seconds=$STORM_SECS" \
-        "clients=$STORM_CLIENTS" "pace=$([[ $STORM_LOCKSTEP == 1 ]] && echo lockstep || echo independent)"
+        "clients=$STORM_CLIENTS" "pace=${PACE[0]:-independent}"
     record mem name=storm_idle "kib=$IDLE_RSS"
     record mem name=storm_after_load "kib=$LOAD_RSS" "connections=$CONNECTIONS"
     record mem name=storm_peak "kib=$STORM_HWM"
