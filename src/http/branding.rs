@@ -1,17 +1,21 @@
 //! The operator's branding at run time (docs/branding.md): the files of `portal.assets_dir`,
 //! read into memory at start and on each configuration reload (served by `portal::assets`),
-//! the links the page frame shows (logo, favicon, extra stylesheet), and the built-in
-//! stylesheet with the configured accents. Requests never read the disk: a changed file is
-//! served after a reload or a restart.
+//! the links the page frame shows (logo, favicon, extra stylesheet), the built-in
+//! stylesheet with the configured accents, and Gatehouse's own static files with their
+//! versioned links. Requests never read the disk: a changed file is served after a reload or
+//! a restart.
 
 use std::collections::HashMap;
 
 use axum::body::Bytes;
 use http::HeaderValue;
 
+use serde::Serialize;
+
 use crate::config::Config;
 use crate::domain::branding::{MAX_ASSET_BYTES, Rgb, asset_type};
 use crate::domain::secret::{hex, sha256};
+use crate::http::pages::{COPY_JS, PASSKEY_JS, UI_JS};
 
 /// One file held in memory.
 pub struct Asset {
@@ -23,11 +27,73 @@ pub struct Asset {
     version: String,
 }
 
+impl Asset {
+    fn new(body: Bytes, content_type: &'static str) -> Result<Self, String> {
+        let version = hex(&sha256(&body)[..8]);
+        let etag = HeaderValue::from_str(&format!("\"{version}\""))
+            .map_err(|e| format!("asset version {version}: {e}"))?;
+        Ok(Self {
+            body,
+            content_type,
+            etag,
+            version,
+        })
+    }
+}
+
+/// Gatehouse's own static files, served at `<portal>/static/…` with the same cache headers and
+/// validators as the operator's assets: pages link them by version, so a browser fetches each
+/// once and keeps it until it changes.
+pub struct Builtins {
+    /// The built-in stylesheet with the accents, the same text as [`Branding::css`].
+    pub css: Asset,
+    pub ui_js: Asset,
+    pub copy_js: Asset,
+    pub passkey_js: Asset,
+}
+
+/// The versions of [`Builtins`], which pages put in their links as `?v=`.
+#[derive(Serialize)]
+pub struct BuiltinVersions {
+    pub css: String,
+    pub ui: String,
+    pub copy: String,
+    pub passkey: String,
+}
+
+impl Builtins {
+    fn load(css: &str) -> Result<Self, String> {
+        let script = |body: &'static str| Asset::new(Bytes::from_static(body.as_bytes()), JS);
+        Ok(Self {
+            css: Asset::new(Bytes::from(css.to_owned()), CSS_TYPE)?,
+            ui_js: script(UI_JS)?,
+            copy_js: script(COPY_JS)?,
+            passkey_js: script(PASSKEY_JS)?,
+        })
+    }
+
+    fn versions(&self) -> BuiltinVersions {
+        BuiltinVersions {
+            css: self.css.version.clone(),
+            ui: self.ui_js.version.clone(),
+            copy: self.copy_js.version.clone(),
+            passkey: self.passkey_js.version.clone(),
+        }
+    }
+}
+
+const CSS_TYPE: &str = "text/css; charset=utf-8";
+const JS: &str = "text/javascript; charset=utf-8";
+
 /// What the portal shows of the operator's branding.
 pub struct Branding {
-    /// The built-in stylesheet followed by the configured accents: inlined in every page and
-    /// hashed into the CSP once, at start.
+    /// The built-in stylesheet followed by the configured accents: inlined in the pages that
+    /// may be shown on app hosts (errors), where a portal path would reach the app, and
+    /// hashed into the CSP once, at start. Pages with forms, always on the portal, link it.
     pub css: String,
+    /// Gatehouse's static files and their versions.
+    pub builtin: Builtins,
+    pub versions: BuiltinVersions,
     /// Absolute links (the portal origin), so that error pages on app hosts show them too.
     pub logo: Option<String>,
     pub favicon: Option<String>,
@@ -50,16 +116,8 @@ impl Branding {
             let Some((content_type, _)) = asset_type(&file.name) else {
                 continue;
             };
-            let version = hex(&sha256(&body)[..8]);
-            let etag = HeaderValue::from_str(&format!("\"{version}\""))
+            let asset = Asset::new(Bytes::from(body), content_type)
                 .map_err(|e| format!("asset {}: {e}", file.name))?;
-            let body = Bytes::from(body);
-            let asset = Asset {
-                body,
-                content_type,
-                etag,
-                version,
-            };
             files.insert(file.name.clone(), asset);
         }
         let link = |name: &Option<String>| {
@@ -68,8 +126,12 @@ impl Branding {
             let path = format!("/assets/{name}?v={}", asset.version);
             Some(config.portal.url.url(&path))
         };
+        let css = css(b.accent, b.accent_dark);
+        let builtin = Builtins::load(&css)?;
         Ok(Self {
-            css: css(b.accent, b.accent_dark),
+            versions: builtin.versions(),
+            builtin,
+            css,
             logo: link(&b.logo),
             favicon: link(&b.favicon),
             stylesheet: link(&b.stylesheet),

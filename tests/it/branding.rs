@@ -195,18 +195,33 @@ async fn pages_show_the_logo_favicon_stylesheet_and_accent_under_a_csp_without_u
                 r#"<link rel="stylesheet" href="{origin}/assets/site.css?v="#
             ))
             .expect("no extra stylesheet link");
-        let style_end = html.find("</style>").unwrap();
+        // The built-in stylesheet: inline on the app host's error page, linked on the portal's
+        // form (the same text, checked in tests/it/rules.rs).
+        let (builtin_end, style) = match html.find("<style>") {
+            Some(start) => {
+                let end = html.find("</style>").unwrap();
+                (end, html[start + "<style>".len()..end].to_owned())
+            }
+            None => {
+                let link = r#"<link rel="stylesheet" href="/static/gatehouse.css?v="#;
+                let at = html.find(link).expect("no built-in stylesheet");
+                let href = html[at + r#"<link rel="stylesheet" href=""#.len()..]
+                    .split('"')
+                    .next()
+                    .unwrap();
+                let css = app.get(&app.portal_host, href).send().await.unwrap();
+                (at, css.text().await.unwrap())
+            }
+        };
         assert!(
-            sheet > style_end,
+            sheet > builtin_end,
             "the extra stylesheet must come after the built-in one"
         );
-        let start = html.find("<style>").unwrap() + "<style>".len();
-        let style = &html[start..style_end];
         assert!(style.contains(":root { --accent: #8a1c7c; }"), "{style}");
         assert!(
             style.contains("@media (prefers-color-scheme: dark) { :root { --accent: #f0a3e6; } }")
         );
-        let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(style));
+        let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(&style));
         assert!(
             csp.contains(&format!("style-src 'self' {origin} 'sha256-{hash}'")),
             "{csp}"
@@ -218,7 +233,7 @@ async fn pages_show_the_logo_favicon_stylesheet_and_accent_under_a_csp_without_u
         assert!(csp.contains(&format!("font-src 'self' {origin}")), "{csp}");
         assert!(!csp.contains("unsafe-inline"), "{csp}");
     }
-    // The stylesheet route serves the same final CSS as the pages inline.
+    // The unversioned stylesheet route serves the same final CSS.
     let css = app
         .get(&app.portal_host, "/static/gatehouse.css")
         .send()

@@ -708,13 +708,28 @@ async fn security_headers_on_portal_pages_errors_and_redirects() {
         "{ct}"
     );
 
-    let css = app
-        .get(&auth, "/static/gatehouse.css")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(css.status(), 200);
-    assert_security_headers(css.headers(), "stylesheet");
+    // Gatehouse's stylesheet and scripts are public and the same for everyone: cacheable, with
+    // the sandboxing CSP of assets and the other headers.
+    for path in [
+        "/static/gatehouse.css",
+        "/static/ui.js",
+        "/static/copy.js",
+        "/static/passkey.js",
+    ] {
+        let file = app.get(&auth, path).send().await.unwrap();
+        assert_eq!(file.status(), 200, "{path}");
+        let h = file.headers();
+        assert_eq!(h["cache-control"], "public, max-age=3600", "{path}");
+        assert!(h.get("set-cookie").is_none(), "{path}");
+        assert!(h.contains_key("etag"), "{path}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert!(h.contains_key("strict-transport-security"), "{path}");
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("sandbox") && csp.contains("frame-ancestors 'none'"),
+            "{path}: {csp}"
+        );
+    }
 
     let health = app.get(&auth, "/api/health").send().await.unwrap();
     assert_eq!(health.status(), 200);

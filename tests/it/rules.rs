@@ -368,34 +368,69 @@ async fn a_default_site_serves_unknown_hosts_but_not_health_checks_by_address() 
     );
 }
 
+/// Error pages may be shown on app hosts, where a portal path would reach the app: they carry
+/// the stylesheet inline, allowed by its hash. Pages with forms are always on the portal: they
+/// link it by version, and browsers keep it instead of receiving it with every page.
 #[tokio::test]
-async fn gatehouse_pages_are_styled_on_every_host_by_one_hashed_style_block() {
+async fn app_host_pages_carry_the_hashed_style_and_portal_forms_link_the_cached_one() {
     use base64::Engine;
     use sha2::Digest;
     let app = app_with_users().await;
     let mut alice = app.login("alice", PW).await;
-    // A 403 page on an app host, and the login page on the portal.
     let denied = alice.send(app.get("app.gate.localhost", "/admin")).await;
-    let login = app.get(&app.portal_host, "/login").send().await.unwrap();
-    for resp in [denied, login] {
-        let csp = resp.headers()["content-security-policy"]
-            .to_str()
-            .unwrap()
-            .to_owned();
-        let html = resp.text().await.unwrap();
-        assert!(
-            !html.contains("<link rel=\"stylesheet\""),
-            "a relative stylesheet would be fetched from the app host"
-        );
-        let start = html.find("<style>").expect("no inline style") + "<style>".len();
-        let end = html[start..].find("</style>").unwrap() + start;
-        let hash = base64::engine::general_purpose::STANDARD
-            .encode(sha2::Sha256::digest(&html.as_bytes()[start..end]));
-        assert!(
-            csp.contains(&format!("'sha256-{hash}'")),
-            "the CSP does not allow the page's style block: {csp}"
-        );
-        assert!(!csp.contains("unsafe-inline"));
-    }
+    let csp = denied.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let html = denied.text().await.unwrap();
+    assert!(
+        !html.contains("<link rel=\"stylesheet\""),
+        "a relative stylesheet would be fetched from the app host"
+    );
+    let start = html.find("<style>").expect("no inline style") + "<style>".len();
+    let end = html[start..].find("</style>").unwrap() + start;
+    let inline = &html[start..end];
+    let hash =
+        base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(inline.as_bytes()));
+    assert!(
+        csp.contains(&format!("'sha256-{hash}'")),
+        "the CSP does not allow the page's style block: {csp}"
+    );
+    assert!(!csp.contains("unsafe-inline"));
     assert_eq!(app.echo.count(), 0);
+
+    let login = app.get(&app.portal_host, "/login").send().await.unwrap();
+    let page = login.text().await.unwrap().replace("&#x2f;", "/");
+    assert!(
+        !page.contains("<style>"),
+        "the login page inlines its style"
+    );
+    let href = page
+        .split("<link rel=\"stylesheet\" href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the login page links no stylesheet");
+    let version = href
+        .strip_prefix("/static/gatehouse.css?v=")
+        .unwrap_or_else(|| panic!("not the versioned stylesheet: {href}"));
+    let sheet = app.get(&app.portal_host, href).send().await.unwrap();
+    assert_eq!(sheet.status(), 200);
+    let h = sheet.headers().clone();
+    assert_eq!(h["content-type"], "text/css; charset=utf-8");
+    assert_eq!(h["cache-control"], "public, max-age=3600");
+    assert_eq!(h["etag"], format!("\"{version}\"").as_str());
+    assert!(h.get("set-cookie").is_none());
+    assert_eq!(
+        sheet.text().await.unwrap(),
+        inline,
+        "one stylesheet, two ways"
+    );
+    let again = app
+        .get(&app.portal_host, href)
+        .header("if-none-match", format!("\"{version}\""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    assert!(again.bytes().await.unwrap().is_empty());
 }

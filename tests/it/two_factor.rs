@@ -72,7 +72,7 @@ async fn enrolment_then_login_needs_a_code_and_the_pending_state_grants_nothing(
     );
     assert!(
         html.contains("data-copy=\"recovery-codes\"")
-            && html.contains("<script src=\"/static/copy.js\">")
+            && html.contains("<script src=\"/static/copy.js?v=")
     );
     let js = app
         .get(&app.portal_host, "/static/copy.js")
@@ -83,6 +83,7 @@ async fn enrolment_then_login_needs_a_code_and_the_pending_state_grants_nothing(
         js.headers()["content-type"],
         "text/javascript; charset=utf-8"
     );
+    assert_eq!(js.headers()["cache-control"], "public, max-age=3600");
     assert!(js.text().await.unwrap().contains("navigator.clipboard"));
     let after = b.session(&app).unwrap();
     assert_ne!(before, after, "session id rotated on enrolment");

@@ -2,7 +2,8 @@
 //! table `http::branding` read at start. A request never touches the disk: the name is looked
 //! up as it is, so `..`, encoded separators, dotfiles and links out of the directory have
 //! nothing to reach (the walk in `config::validate::branding` admitted only plain, typed,
-//! bounded files).
+//! bounded files). `<portal>/static/…`: Gatehouse's own stylesheet and scripts, answered the
+//! same way.
 
 use std::sync::Arc;
 
@@ -11,6 +12,7 @@ use axum::extract::{Path, State};
 use http::{HeaderMap, Response, StatusCode, header};
 
 use super::errors::{PageError, WebError};
+use crate::http::branding::Asset;
 use crate::http::headers::PublicAsset;
 use crate::http::state::AppState;
 
@@ -21,6 +23,43 @@ pub(super) async fn asset(
     headers: HeaderMap,
 ) -> Result<Response<Body>, WebError> {
     let asset = app.branding.asset(&name).ok_or(PageError::NotFound)?;
+    Ok(answer(asset, &headers))
+}
+
+/// The built-in stylesheet with the configured accents (as app hosts' error pages inline it).
+pub(super) async fn stylesheet(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Response<Body> {
+    answer(&app.branding.builtin.css, &headers)
+}
+
+/// Password "Show" buttons and local times on portal pages.
+pub(super) async fn ui_script(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Response<Body> {
+    answer(&app.branding.builtin.ui_js, &headers)
+}
+
+/// "Copy" buttons (recovery codes).
+pub(super) async fn copy_script(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Response<Body> {
+    answer(&app.branding.builtin.copy_js, &headers)
+}
+
+/// The passkey ceremonies.
+pub(super) async fn passkey_script(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Response<Body> {
+    answer(&app.branding.builtin.passkey_js, &headers)
+}
+
+/// The file, or 304 when the request names its `ETag`; cacheable, with the assets' CSP.
+fn answer(asset: &Asset, headers: &HeaderMap) -> Response<Body> {
     let fresh = headers
         .get_all(header::IF_NONE_MATCH)
         .iter()
@@ -39,5 +78,5 @@ pub(super) async fn asset(
     };
     resp.headers_mut().insert(header::ETAG, asset.etag.clone());
     resp.extensions_mut().insert(PublicAsset);
-    Ok(resp)
+    resp
 }

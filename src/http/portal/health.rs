@@ -9,7 +9,6 @@ use axum::extract::State;
 use http::{HeaderValue, Response, StatusCode, header};
 use serde_json::json;
 
-use crate::http::pages::{COPY_JS, PASSKEY_JS, UI_JS};
 use crate::http::state::AppState;
 
 /// How long readiness waits for a store: a hung store must fail the probe, not hang it.
@@ -103,37 +102,5 @@ fn json_response(ok: bool, body: &serde_json::Value) -> Response<Body> {
     // A probe's answer is about this instant; a cache must not replay it.
     resp.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    resp
-}
-
-/// The built-in stylesheet with the configured accents, as inlined in the pages.
-pub(super) async fn stylesheet(State(app): State<Arc<AppState>>) -> Response<Body> {
-    let mut resp = Response::new(Body::from(app.branding.css.clone()));
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/css; charset=utf-8"),
-    );
-    resp
-}
-
-/// The one script: "Copy" buttons (recovery codes).
-pub(super) async fn copy_script() -> Response<Body> {
-    asset(COPY_JS, "text/javascript; charset=utf-8")
-}
-
-/// Password "Show" buttons and local times on portal pages.
-pub(super) async fn ui_script() -> Response<Body> {
-    asset(UI_JS, "text/javascript; charset=utf-8")
-}
-
-/// The passkey ceremonies' script.
-pub(super) async fn passkey_script() -> Response<Body> {
-    asset(PASSKEY_JS, "text/javascript; charset=utf-8")
-}
-
-fn asset(body: &'static str, content_type: &'static str) -> Response<Body> {
-    let mut resp = Response::new(Body::from(body));
-    resp.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     resp
 }

@@ -12,6 +12,7 @@ use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
 use serde::Serialize;
 
 use super::forms::csrf_cookie;
+use crate::http::branding::BuiltinVersions;
 use crate::http::page_cache::Unique;
 use crate::http::state::AppState;
 use crate::i18n::Msg;
@@ -52,6 +53,8 @@ struct Fixed<'a> {
     languages: &'a [Choice<'a>],
     site_title: &'a str,
     css: &'a str,
+    /// The versions of Gatehouse's stylesheet and scripts, for their links.
+    statics: &'a BuiltinVersions,
     /// Absolute links to the operator's logo, favicon and extra stylesheet, if configured.
     logo: Option<&'a str>,
     favicon: Option<&'a str>,
@@ -205,6 +208,7 @@ fn framed<T: Serialize>(
         languages: &languages,
         site_title: &app.config.portal.title,
         css: &app.branding.css,
+        statics: &app.branding.versions,
         logo: app.branding.logo.as_deref(),
         favicon: app.branding.favicon.as_deref(),
         stylesheet: app.branding.stylesheet.as_deref(),
