@@ -76,6 +76,7 @@ login-title = Anmelden
 login-remember = Auf diesem Gerät { $days } Tage lang angemeldet bleiben
 login-forgot = Passwort vergessen?
 login-failed = Benutzername oder Passwort ist ungültig.
+login-busy = Gerade laufen sehr viele Anmeldungen. Versuchen Sie es in ein paar Sekunden erneut.
 login-session-ended = Ihre Sitzung ist beendet. Melden Sie sich erneut an, um fortzufahren.
 login-form-incomplete = Das Formular war unvollständig. Versuchen Sie es erneut.
 
@@ -350,6 +351,7 @@ error-too-large = Anfrage zu groß
 error-too-large-text = Das Formular oder die Anfrage war größer als erlaubt.
 error-unavailable = Vorübergehend nicht verfügbar
 error-unavailable-text = Der Anmeldedienst ist vorübergehend nicht verfügbar. Versuchen Sie es gleich noch einmal.
+error-busy-text = Gerade laufen sehr viele Anmeldungen, daher wurde diese nicht geprüft. Versuchen Sie es in ein paar Sekunden erneut.
 error-bad-gateway = Anwendung nicht erreichbar
 error-bad-gateway-text = Die Anwendung hinter diesem Gateway antwortet nicht.
 error-timeout = Zeitüberschreitung der Anwendung

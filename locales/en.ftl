@@ -76,6 +76,7 @@ login-title = Sign in
 login-remember = Keep me signed in on this device for { $days } days
 login-forgot = Forgot your password?
 login-failed = Invalid username or password.
+login-busy = Many sign-ins are under way right now. Try again in a few seconds.
 login-session-ended = Your session has ended. Sign in again to continue.
 login-form-incomplete = The form was incomplete. Try again.
 
@@ -350,6 +351,7 @@ error-too-large = Request too large
 error-too-large-text = The form or request was larger than allowed.
 error-unavailable = Temporarily unavailable
 error-unavailable-text = The sign-in service is temporarily unavailable. Try again in a moment.
+error-busy-text = Many sign-ins are under way right now, so this one was not checked. Try again in a few seconds.
 error-bad-gateway = Application unreachable
 error-bad-gateway-text = The application behind this gateway is not answering.
 error-timeout = Application timed out

@@ -76,6 +76,7 @@ login-title = Iniciar sesión
 login-remember = Mantener la sesión iniciada en este dispositivo durante { $days } días
 login-forgot = ¿Has olvidado tu contraseña?
 login-failed = Nombre de usuario o contraseña incorrectos.
+login-busy = Ahora mismo hay muchos inicios de sesión en curso. Inténtalo de nuevo dentro de unos segundos.
 login-session-ended = Tu sesión ha terminado. Vuelve a iniciar sesión para continuar.
 login-form-incomplete = El formulario estaba incompleto. Inténtalo de nuevo.
 
@@ -353,6 +354,7 @@ error-too-large = Solicitud demasiado grande
 error-too-large-text = El formulario o la solicitud superaba el tamaño permitido.
 error-unavailable = No disponible temporalmente
 error-unavailable-text = El servicio de inicio de sesión no está disponible temporalmente. Inténtalo de nuevo en un momento.
+error-busy-text = Ahora mismo hay muchos inicios de sesión en curso, así que este no se ha comprobado. Inténtalo de nuevo dentro de unos segundos.
 error-bad-gateway = Aplicación inaccesible
 error-bad-gateway-text = La aplicación detrás de esta pasarela no responde.
 error-timeout = La aplicación tardó demasiado

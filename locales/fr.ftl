@@ -76,6 +76,7 @@ login-title = Connexion
 login-remember = Rester connecté sur cet appareil pendant { $days } jours
 login-forgot = Mot de passe oublié ?
 login-failed = Nom d'utilisateur ou mot de passe incorrect.
+login-busy = De nombreuses connexions sont en cours. Réessayez dans quelques secondes.
 login-session-ended = Votre session a pris fin. Reconnectez-vous pour continuer.
 login-form-incomplete = Le formulaire était incomplet. Réessayez.
 
@@ -353,6 +354,7 @@ error-too-large = Requête trop volumineuse
 error-too-large-text = Le formulaire ou la requête dépassait la taille autorisée.
 error-unavailable = Temporairement indisponible
 error-unavailable-text = Le service de connexion est temporairement indisponible. Réessayez dans un instant.
+error-busy-text = De nombreuses connexions sont en cours : celle-ci n'a pas été vérifiée. Réessayez dans quelques secondes.
 error-bad-gateway = Application injoignable
 error-bad-gateway-text = L'application derrière cette passerelle ne répond pas.
 error-timeout = Délai de réponse de l'application dépassé

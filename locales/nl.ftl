@@ -76,6 +76,7 @@ login-title = Inloggen
 login-remember = Op dit apparaat { $days } dagen ingelogd blijven
 login-forgot = Wachtwoord vergeten?
 login-failed = Gebruikersnaam of wachtwoord is onjuist.
+login-busy = Er worden nu veel aanmeldingen verwerkt. Probeer het over een paar seconden opnieuw.
 login-session-ended = Je sessie is beëindigd. Log opnieuw in om verder te gaan.
 login-form-incomplete = Het formulier was onvolledig. Probeer het opnieuw.
 
@@ -350,6 +351,7 @@ error-too-large = Verzoek te groot
 error-too-large-text = Het formulier of verzoek was groter dan toegestaan.
 error-unavailable = Tijdelijk niet beschikbaar
 error-unavailable-text = De inlogdienst is tijdelijk niet beschikbaar. Probeer het zo meteen opnieuw.
+error-busy-text = Er worden nu veel aanmeldingen verwerkt, daarom is deze niet gecontroleerd. Probeer het over een paar seconden opnieuw.
 error-bad-gateway = Applicatie onbereikbaar
 error-bad-gateway-text = De applicatie achter deze gateway reageert niet.
 error-timeout = Time-out van de applicatie

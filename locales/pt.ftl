@@ -76,6 +76,7 @@ login-title = Iniciar sessão
 login-remember = Manter a sessão iniciada neste dispositivo durante { $days } dias
 login-forgot = Esqueceu-se da palavra-passe?
 login-failed = Nome de utilizador ou palavra-passe inválidos.
+login-busy = Estão a decorrer muitos inícios de sessão neste momento. Tente novamente daqui a alguns segundos.
 login-session-ended = A sua sessão terminou. Inicie sessão novamente para continuar.
 login-form-incomplete = O formulário estava incompleto. Tente novamente.
 
@@ -351,6 +352,7 @@ error-too-large = Pedido demasiado grande
 error-too-large-text = O formulário ou o pedido excedia o tamanho permitido.
 error-unavailable = Temporariamente indisponível
 error-unavailable-text = O serviço de início de sessão está temporariamente indisponível. Tente novamente dentro de momentos.
+error-busy-text = Estão a decorrer muitos inícios de sessão neste momento, por isso este não foi verificado. Tente novamente daqui a alguns segundos.
 error-bad-gateway = Aplicação inacessível
 error-bad-gateway-text = A aplicação por trás deste gateway não responde.
 error-timeout = A aplicação excedeu o tempo limite

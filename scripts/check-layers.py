@@ -35,7 +35,7 @@ ORDER = [
     ["store"],
     ["config"],
     ["domain"],
-    ["audit", "templates", "i18n", "metrics"],
+    ["audit", "templates", "i18n", "metrics", "log_throttle"],
 ]
 RANK = {m: i for i, group in enumerate(ORDER) for m in group}
 

@@ -14,7 +14,7 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
@@ -22,6 +22,7 @@ use tokio::time::Sleep;
 
 use crate::domain::client_ip::TrustedProxies;
 use crate::domain::client_prefix::{IpPrefix, client_prefix};
+use crate::log_throttle::LogThrottle;
 
 mod activity;
 pub use activity::{Activity, Answered, Expired, InFlight, Tracked};
@@ -32,25 +33,6 @@ const LOG_INTERVAL: Duration = Duration::from_secs(10);
 const ACCEPT_BACKOFF_MIN: Duration = Duration::from_millis(10);
 const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
 
-/// A log line that is written at most once per [`LOG_INTERVAL`], with the count it stands for.
-#[derive(Default)]
-struct Throttled {
-    state: Mutex<(Option<Instant>, u64)>,
-}
-
-impl Throttled {
-    /// Counts one occurrence; returns how many to report now, if a line is due.
-    fn note(&self) -> Option<u64> {
-        let mut s = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        s.1 += 1;
-        let due = s.0.is_none_or(|last| last.elapsed() >= LOG_INTERVAL);
-        due.then(|| {
-            s.0 = Some(Instant::now());
-            std::mem::take(&mut s.1)
-        })
-    }
-}
-
 /// Caps on open client connections.
 pub struct ConnLimits {
     max_total: usize,
@@ -59,7 +41,7 @@ pub struct ConnLimits {
     open: Mutex<(usize, HashMap<IpPrefix, usize>)>,
     /// Connections parked: kept open with no HTTP state, waiting for their client.
     parked: AtomicUsize,
-    refused: Throttled,
+    refused: LogThrottle,
 }
 
 /// How many client connections are open, and how many of them are parked.
@@ -85,7 +67,7 @@ impl ConnLimits {
             trusted,
             open: Mutex::new((0, HashMap::new())),
             parked: AtomicUsize::new(0),
-            refused: Throttled::default(),
+            refused: LogThrottle::new(LOG_INTERVAL),
         })
     }
 
@@ -172,14 +154,14 @@ impl Drop for ConnSlot {
 /// does not spin the accept loop (the failing connection stays in the backlog meanwhile).
 pub struct AcceptBackoff {
     delay: Duration,
-    log: Throttled,
+    log: LogThrottle,
 }
 
 impl Default for AcceptBackoff {
     fn default() -> Self {
         Self {
             delay: ACCEPT_BACKOFF_MIN,
-            log: Throttled::default(),
+            log: LogThrottle::new(LOG_INTERVAL),
         }
     }
 }

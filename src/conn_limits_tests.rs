@@ -53,14 +53,6 @@ fn slots_are_given_back() {
     assert!(open.1.is_empty());
 }
 
-#[test]
-fn the_log_line_is_throttled_and_counts() {
-    let t = Throttled::default();
-    assert_eq!(t.note(), Some(1));
-    assert_eq!(t.note(), None);
-    assert_eq!(t.note(), None);
-}
-
 /// One byte, then nothing more, ever.
 struct Stall(bool);
 

@@ -15,6 +15,7 @@ pub mod conn_limits;
 pub mod domain;
 pub mod http;
 pub mod i18n;
+pub mod log_throttle;
 pub mod mail;
 pub mod metrics;
 pub mod presentation;

@@ -25,11 +25,14 @@ use super::runtime_load::RuntimeLoad;
 use crate::domain::argon2_memory::Workspace;
 use crate::domain::password::{self, HashParams, Pace};
 use crate::domain::secret::SecretString;
+use crate::log_throttle::LogThrottle;
 
 /// Longest wait for a hashing permit before the request is refused as busy.
 const QUEUE_WAIT: Duration = Duration::from_secs(3);
 /// How many requests may wait per hashing permit.
 const WAITERS_PER_PERMIT: usize = 8;
+/// At most one log line per this interval about attempts refused as busy.
+const BUSY_LOG_INTERVAL: Duration = Duration::from_secs(10);
 
 /// Hashes and verifies passwords with bounded concurrency.
 #[derive(Clone)]
@@ -45,6 +48,9 @@ pub struct Hasher {
     /// A real hash of a random password, verified for unknown users so that they cost the
     /// same as known ones (docs/security.md#login-timing).
     dummy: Arc<str>,
+    /// Attempts refused as busy: a storm sends hundreds a second, so they are counted into
+    /// one warning per interval (the sign-in metrics count each).
+    refusals: Arc<LogThrottle>,
 }
 
 impl Hasher {
@@ -67,6 +73,7 @@ impl Hasher {
             threads: HashThreads::start(max_concurrent, started.elapsed(), load.clone())?,
             load,
             dummy: Arc::from(dummy),
+            refusals: Arc::new(LogThrottle::new(BUSY_LOG_INTERVAL)),
         })
     }
 
@@ -89,7 +96,15 @@ impl Hasher {
             .pool
             .acquire(claimant, QUEUE_WAIT)
             .await
-            .map_err(|_| AuthError::Busy)?;
+            .map_err(|_| {
+                if let Some(refused) = self.refusals.note() {
+                    tracing::warn!(
+                        refused,
+                        "password hashing saturated: attempts refused as busy (one line per 10 s at most, with the count since the last)"
+                    );
+                }
+                AuthError::Busy
+            })?;
         Ok(Reserved {
             hasher: self,
             permit,

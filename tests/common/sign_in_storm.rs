@@ -1,8 +1,8 @@
 //! A login storm for the integration tests: clients posting a wrong password through the
 //! portal's form, each as its own (unknown) account, until the test stops them.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::harness::*;
@@ -11,7 +11,16 @@ use crate::harness::*;
 pub struct SignInStorm {
     stop: Arc<AtomicBool>,
     busy: Arc<AtomicUsize>,
+    first_busy: Arc<Mutex<Option<BusyAnswer>>>,
     tasks: Vec<tokio::task::JoinHandle<Vec<u16>>>,
+}
+
+/// The first answer refused as busy: who asked, its headers and its page.
+#[derive(Clone, Debug)]
+pub struct BusyAnswer {
+    pub username: String,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
 }
 
 impl SignInStorm {
@@ -23,27 +32,36 @@ impl SignInStorm {
         let cookie = form.cookie_header();
         let stop = Arc::new(AtomicBool::new(false));
         let busy = Arc::new(AtomicUsize::new(0));
+        let first_busy = Arc::new(Mutex::new(None));
         let tasks = (0..clients)
             .map(|i| {
                 let (app, stop, busy) = (app.clone(), stop.clone(), busy.clone());
+                let first_busy = first_busy.clone();
                 let (token, cookie) = (token.clone(), cookie.clone());
                 tokio::spawn(async move {
                     let mut statuses = Vec::new();
+                    let username = format!("user{i}");
                     while !stop.load(Ordering::SeqCst) {
-                        let status = app
+                        let resp = app
                             .req(reqwest::Method::POST, &app.portal_host, "/login")
                             .header("cookie", cookie.clone())
                             .form(&[
-                                ("username", format!("user{i}")),
+                                ("username", username.clone()),
                                 ("password", "wrong wrong wrong".to_owned()),
                                 ("csrf", token.clone()),
                             ])
                             .send()
                             .await
-                            .unwrap()
-                            .status()
-                            .as_u16();
+                            .unwrap();
+                        let status = resp.status().as_u16();
                         if status == 503 {
+                            let headers = resp.headers().clone();
+                            let body = resp.text().await.unwrap_or_default();
+                            first_busy.lock().unwrap().get_or_insert(BusyAnswer {
+                                username: username.clone(),
+                                headers,
+                                body,
+                            });
                             busy.fetch_add(1, Ordering::SeqCst);
                         }
                         statuses.push(status);
@@ -52,7 +70,17 @@ impl SignInStorm {
                 })
             })
             .collect();
-        Self { stop, busy, tasks }
+        Self {
+            stop,
+            busy,
+            first_busy,
+            tasks,
+        }
+    }
+
+    /// The first answer refused as busy, if any.
+    pub fn first_busy(&self) -> Option<BusyAnswer> {
+        self.first_busy.lock().unwrap().clone()
     }
 
     /// Waits until `n` sign-ins have been refused as busy (503); false if that takes over 30 s.

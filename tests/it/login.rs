@@ -599,6 +599,69 @@ async fn hashing_is_bounded_and_never_delays_proxied_requests() {
     );
 }
 
+/// A storm's refusals are load shedding working as designed: the refused user gets the form
+/// back with a way forward, and the log gets one warning per interval with the count, not an
+/// error line per refusal (hundreds a second, written by the serving threads, and alerts).
+#[tokio::test]
+async fn a_sign_in_refused_as_busy_gets_the_form_back_and_no_error_line() {
+    use std::sync::Arc;
+    let (audit, _guard) = crate::admin_util::Audit::capture();
+    let overlay = "[password]\nmax_concurrent_hashes = 1\n[throttle]\naccount_failures = 1000\nip_failures = 100000\n";
+    let app = Arc::new(TestApp::spawn(Opts::with(Store::Memory, overlay)).await);
+    let started = std::time::Instant::now();
+    let storm = crate::sign_in_storm::SignInStorm::start(&app, 32).await;
+    assert!(
+        storm.refused(20).await,
+        "fewer than 20 sign-ins refused as busy within 30 s"
+    );
+    let busy = storm.first_busy().expect("a refusal was counted");
+    let statuses = storm.stop().await;
+    let refused = statuses.iter().filter(|&&s| s == 503).count();
+    let elapsed = started.elapsed().as_secs();
+
+    assert_eq!(busy.headers["retry-after"], "3");
+    let page = busy.body.replace("&#x2f;", "/");
+    assert!(
+        page.contains("Many sign-ins are under way right now. Try again in a few seconds."),
+        "{page}"
+    );
+    assert!(
+        page.contains(r#"action="/login""#),
+        "not the login form: {page}"
+    );
+    assert!(
+        page.contains(&format!(r#"value="{}""#, busy.username)),
+        "the typed name is lost: {page}"
+    );
+    assert!(!extract_csrf(&busy.body).is_empty(), "no fresh token");
+
+    let records: Vec<serde_json::Value> = audit
+        .text()
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let errors: Vec<_> = records.iter().filter(|r| r["level"] == "ERROR").collect();
+    assert!(errors.is_empty(), "error lines for refusals: {errors:?}");
+    let warnings: Vec<_> = records
+        .iter()
+        .filter(|r| {
+            r["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("password hashing saturated"))
+        })
+        .collect();
+    assert!(
+        !warnings.is_empty() && warnings.len() as u64 <= 1 + elapsed / 10,
+        "{} warnings in {elapsed} s for {refused} refusals",
+        warnings.len()
+    );
+    let counted: u64 = warnings.iter().filter_map(|w| w["refused"].as_u64()).sum();
+    assert!(
+        (1..=refused as u64).contains(&counted),
+        "the warnings count {counted} of {refused} refusals"
+    );
+}
+
 #[tokio::test]
 async fn the_login_page_says_when_a_session_has_ended() {
     let overlay = "[session]\nidle_timeout = \"30m\"\n";

@@ -48,6 +48,9 @@ pub enum PageError {
     TooLarge,
     /// A store is down: fail closed.
     Unavailable(String),
+    /// Password hashing is saturated and the attempt was refused before its hash: a 503
+    /// with `Retry-After`, logged by the hasher once per interval, not once per page.
+    Busy,
     /// The upstream could not be reached.
     BadGateway(String),
     /// The upstream did not answer in time.
@@ -55,6 +58,10 @@ pub enum PageError {
     /// Anything else.
     Internal(String),
 }
+
+/// Seconds a page refused as busy asks the browser to wait (`Retry-After`): about what a queued
+/// hash waits before it is refused.
+pub(super) const BUSY_RETRY_AFTER: i64 = 3;
 
 impl PageError {
     /// The status, the heading and the sentence (catalog keys).
@@ -101,6 +108,11 @@ impl PageError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 "error-unavailable",
                 "error-unavailable-text",
+            ),
+            Self::Busy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "error-unavailable",
+                "error-busy-text",
             ),
             Self::BadGateway(_) => (
                 StatusCode::BAD_GATEWAY,
@@ -197,6 +209,9 @@ fn error_page_as(
             http::HeaderValue::from_static("GET, HEAD, POST"),
         );
     }
+    if matches!(err, PageError::Busy) {
+        resp = super::forms::throttled(resp, BUSY_RETRY_AFTER);
+    }
     resp
 }
 
@@ -247,7 +262,7 @@ impl From<StoreError> for WebError {
 impl From<AuthError> for WebError {
     fn from(e: AuthError) -> Self {
         Self::Page(match e {
-            AuthError::Busy => PageError::Unavailable("password hashing pool saturated".into()),
+            AuthError::Busy => PageError::Busy,
             AuthError::Crypto(cause) => PageError::Internal(chain(&*cause)),
             AuthError::NotOffered => PageError::NotFound,
             e => PageError::Unavailable(e.to_string()),

@@ -9,7 +9,7 @@ use axum::extract::{Query, State};
 use http::{HeaderMap, Response, StatusCode, header};
 use serde::{Deserialize, Serialize};
 
-use super::errors::{PageError, WebError};
+use super::errors::{BUSY_RETRY_AFTER, PageError, WebError};
 use super::extract::{CsrfForm, CurrentSession};
 pub(super) use super::forms::with_rd;
 use super::forms::{see_other, throttled, too_many};
@@ -276,6 +276,13 @@ fn refused(
                 Some(msg),
             );
             Ok(throttled(page, wait))
+        }
+        // The form again, so that trying again is one click: the storm that filled the queue
+        // is no fault of this user's.
+        AuthError::Busy => {
+            let why = Some(Msg::new("login-busy"));
+            let page = login_form(app, headers, StatusCode::SERVICE_UNAVAILABLE, typed, why);
+            Ok(throttled(page, BUSY_RETRY_AFTER))
         }
         e => Err(e.into()),
     }
