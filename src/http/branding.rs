@@ -9,7 +9,6 @@ use std::collections::HashMap;
 
 use axum::body::Bytes;
 use http::HeaderValue;
-
 use serde::Serialize;
 
 use crate::config::Config;

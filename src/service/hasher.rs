@@ -100,7 +100,8 @@ impl Hasher {
                 if let Some(refused) = self.refusals.note() {
                     tracing::warn!(
                         refused,
-                        "password hashing saturated: attempts refused as busy (one line per 10 s at most, with the count since the last)"
+                        interval_s = BUSY_LOG_INTERVAL.as_secs(),
+                        "password hashing saturated: attempts refused as busy since the last such line (at most one per interval)"
                     );
                 }
                 AuthError::Busy

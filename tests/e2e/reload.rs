@@ -47,6 +47,21 @@ async fn login_page(gate: &Gate) -> String {
     resp.text().await.unwrap()
 }
 
+/// The login page's link to the built-in stylesheet (versioned) and the stylesheet it fetches.
+async fn linked_style(gate: &Gate) -> (String, String) {
+    let page = login_page(gate).await;
+    let start = r#"<link rel="stylesheet" href=""#;
+    let href = page
+        .split(start)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("the login page links no stylesheet: {page}"))
+        .to_owned();
+    let resp = gate.get("auth.gate.localhost", &href).send().await.unwrap();
+    assert_eq!(resp.status(), 200, "{href}");
+    (href.clone(), resp.text().await.unwrap())
+}
+
 /// Prepends `rule` to the access rules (the first matching rule decides).
 fn prepend_rule(t: &mut toml::Table, rule: &str) {
     let rules = t["access_control"]["rules"].as_array().unwrap().clone();
@@ -84,7 +99,8 @@ async fn sighup_applies_rules_sites_and_pages_and_keeps_connections_and_sessions
     assert_eq!((gate.echo.count(), fresh.count()), (before + 2, 0));
     let page = login_page(&gate).await;
     assert!(!page.contains("Welcome aboard") && !page.contains("reloaded-template"));
-    assert!(!page.contains(ACCENT));
+    let (old_href, style) = linked_style(&gate).await;
+    assert!(!style.contains(ACCENT));
 
     // A kept-alive connection, and a request in flight.
     let mut conn = TcpStream::connect(("127.0.0.1", gate.port)).await.unwrap();
@@ -153,7 +169,9 @@ async fn sighup_applies_rules_sites_and_pages_and_keeps_connections_and_sessions
     let page = login_page(&gate).await;
     assert!(page.contains("Welcome aboard"), "{page}");
     assert!(page.contains("reloaded-template"), "{page}");
-    assert!(page.contains(ACCENT), "{page}");
+    let (new_href, style) = linked_style(&gate).await;
+    assert!(style.contains(ACCENT), "{style}");
+    assert_ne!(old_href, new_href, "browsers would keep the old stylesheet");
     // The request in flight finished on the state it started with.
     assert_eq!(slow.await.unwrap(), 200, "the request in flight was cut");
     gate.stop().await;

@@ -1,5 +1,5 @@
 //! Health probes for load balancers and HEALTHCHECK (`<portal>/api/health`, `/live`,
-//! `/ready`; README "Metrics and health") and the static assets.
+//! `/ready`; README "Metrics and health").
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
