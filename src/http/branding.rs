@@ -71,6 +71,17 @@ impl Builtins {
         })
     }
 
+    /// The file served at `<portal>/static/<name>`.
+    pub fn get(&self, name: &str) -> Option<&Asset> {
+        match name {
+            "gatehouse.css" => Some(&self.css),
+            "ui.js" => Some(&self.ui_js),
+            "copy.js" => Some(&self.copy_js),
+            "passkey.js" => Some(&self.passkey_js),
+            _ => None,
+        }
+    }
+
     fn versions(&self) -> BuiltinVersions {
         BuiltinVersions {
             css: self.css.version.clone(),

@@ -730,6 +730,15 @@ async fn security_headers_on_portal_pages_errors_and_redirects() {
             "{path}: {csp}"
         );
     }
+    // Any other name is the 404 page; an encoded separator is refused before routing.
+    for (path, status) in [
+        ("/static/other.js", 404),
+        ("/static/", 404),
+        ("/static/..%2fgatehouse.css", 400),
+    ] {
+        let missing = app.get(&auth, path).send().await.unwrap();
+        assert_eq!(missing.status(), status, "{path}");
+    }
 
     let health = app.get(&auth, "/api/health").send().await.unwrap();
     assert_eq!(health.status(), 200);

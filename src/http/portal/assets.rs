@@ -26,36 +26,15 @@ pub(super) async fn asset(
     Ok(answer(asset, &headers))
 }
 
-/// The built-in stylesheet with the configured accents (as app hosts' error pages inline it).
-pub(super) async fn stylesheet(
+/// `GET`/`HEAD <portal>/static/<name>`: Gatehouse's stylesheet (with the configured accents,
+/// as app hosts' error pages inline it) and scripts, or the 404 page for any other name.
+pub(super) async fn builtin(
     State(app): State<Arc<AppState>>,
+    Path(name): Path<String>,
     headers: HeaderMap,
-) -> Response<Body> {
-    answer(&app.branding.builtin.css, &headers)
-}
-
-/// Password "Show" buttons and local times on portal pages.
-pub(super) async fn ui_script(
-    State(app): State<Arc<AppState>>,
-    headers: HeaderMap,
-) -> Response<Body> {
-    answer(&app.branding.builtin.ui_js, &headers)
-}
-
-/// "Copy" buttons (recovery codes).
-pub(super) async fn copy_script(
-    State(app): State<Arc<AppState>>,
-    headers: HeaderMap,
-) -> Response<Body> {
-    answer(&app.branding.builtin.copy_js, &headers)
-}
-
-/// The passkey ceremonies.
-pub(super) async fn passkey_script(
-    State(app): State<Arc<AppState>>,
-    headers: HeaderMap,
-) -> Response<Body> {
-    answer(&app.branding.builtin.passkey_js, &headers)
+) -> Result<Response<Body>, WebError> {
+    let file = app.branding.builtin.get(&name).ok_or(PageError::NotFound)?;
+    Ok(answer(file, &headers))
 }
 
 /// The file, or 304 when the request names its `ETag`; cacheable, with the assets' CSP.
