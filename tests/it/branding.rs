@@ -256,7 +256,10 @@ async fn without_branding_pages_ask_for_no_favicon_and_the_csp_is_unchanged() {
         "{html}"
     );
     assert!(html.contains(r#"<span class="brand">Gatehouse</span>"#));
-    assert!(!html.contains("<img class=\"brand") && !html.contains("rel=\"stylesheet\""));
+    assert!(!html.contains("<img class=\"brand") && !html.contains("/assets/"));
+    // The one stylesheet is the built-in one.
+    assert_eq!(html.matches("rel=\"stylesheet\"").count(), 1, "{html}");
+    assert!(html.contains(r#"<link rel="stylesheet" href="/static/gatehouse.css?v="#));
     assert!(
         !csp.contains("font-src") && csp.contains("img-src 'self' data:;"),
         "{csp}"
