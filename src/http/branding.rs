@@ -51,13 +51,14 @@ pub struct Builtins {
     pub passkey_js: Asset,
 }
 
-/// The versions of [`Builtins`], which pages put in their links as `?v=`.
+/// The versions of [`Builtins`], which pages put in their links as `?v=`: borrowed, read per
+/// page from the files themselves.
 #[derive(Serialize)]
-pub struct BuiltinVersions {
-    pub css: String,
-    pub ui: String,
-    pub copy: String,
-    pub passkey: String,
+pub struct BuiltinVersions<'a> {
+    pub css: &'a str,
+    pub ui: &'a str,
+    pub copy: &'a str,
+    pub passkey: &'a str,
 }
 
 impl Builtins {
@@ -82,12 +83,12 @@ impl Builtins {
         }
     }
 
-    fn versions(&self) -> BuiltinVersions {
+    pub fn versions(&self) -> BuiltinVersions<'_> {
         BuiltinVersions {
-            css: self.css.version.clone(),
-            ui: self.ui_js.version.clone(),
-            copy: self.copy_js.version.clone(),
-            passkey: self.passkey_js.version.clone(),
+            css: &self.css.version,
+            ui: &self.ui_js.version,
+            copy: &self.copy_js.version,
+            passkey: &self.passkey_js.version,
         }
     }
 }
@@ -101,9 +102,8 @@ pub struct Branding {
     /// may be shown on app hosts (errors), where a portal path would reach the app, and
     /// hashed into the CSP once, at start. Pages with forms, always on the portal, link it.
     pub css: String,
-    /// Gatehouse's static files and their versions.
+    /// Gatehouse's static files.
     pub builtin: Builtins,
-    pub versions: BuiltinVersions,
     /// Absolute links (the portal origin), so that error pages on app hosts show them too.
     pub logo: Option<String>,
     pub favicon: Option<String>,
@@ -139,7 +139,6 @@ impl Branding {
         let css = css(b.accent, b.accent_dark);
         let builtin = Builtins::load(&css)?;
         Ok(Self {
-            versions: builtin.versions(),
             builtin,
             css,
             logo: link(&b.logo),

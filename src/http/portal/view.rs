@@ -54,7 +54,7 @@ struct Fixed<'a> {
     site_title: &'a str,
     css: &'a str,
     /// The versions of Gatehouse's stylesheet and scripts, for their links.
-    statics: &'a BuiltinVersions,
+    statics: BuiltinVersions<'a>,
     /// Absolute links to the operator's logo, favicon and extra stylesheet, if configured.
     logo: Option<&'a str>,
     favicon: Option<&'a str>,
@@ -208,7 +208,7 @@ fn framed<T: Serialize>(
         languages: &languages,
         site_title: &app.config.portal.title,
         css: &app.branding.css,
-        statics: &app.branding.versions,
+        statics: app.branding.builtin.versions(),
         logo: app.branding.logo.as_deref(),
         favicon: app.branding.favicon.as_deref(),
         stylesheet: app.branding.stylesheet.as_deref(),
