@@ -54,8 +54,8 @@ pub struct Hasher {
     /// A real hash of a random password, verified for unknown users so that they cost the
     /// same as known ones (docs/security.md#login-timing).
     dummy: Arc<str>,
-    /// Attempts refused as busy: a storm sends hundreds a second, so they are counted into
-    /// one warning per interval (the sign-in metrics count each).
+    /// Attempts refused as busy: a storm from many clients can send hundreds a second, so they
+    /// are counted into one warning per interval (the sign-in metrics count each).
     refusals: Arc<LogThrottle>,
 }
 
