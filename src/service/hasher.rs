@@ -233,7 +233,7 @@ mod tests {
     /// A storm from many clients, each within its share, waits for a permit instead of being
     /// refused at once: every refusal would come back as another attempt (see
     /// `WAITERS_PER_PERMIT`). 32 clients on one core's two permits: with 8 waiters per permit,
-    /// 16 were refused at once.
+    /// 16 were refused at once. The queue stays bounded: beyond 64 per permit, the next is.
     #[tokio::test]
     async fn a_storm_from_many_clients_waits_for_a_permit_rather_than_being_refused() {
         let hasher = Hasher::new(crate::domain::password::OWASP_MIN, None, 2).unwrap();
@@ -256,7 +256,24 @@ mod tests {
             (0, 32),
             "(refused at once, waiting)"
         );
-        storm.iter().for_each(tokio::task::JoinHandle::abort);
+        // Filling the queue to its bound, from as many more clients: the one after is refused.
+        let more: Vec<_> = (35..=131)
+            .map(|i| {
+                let hasher = hasher.clone();
+                tokio::spawn(async move { hasher.reserve(from(i)).await.is_ok() })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let refused = more.iter().filter(|t| t.is_finished()).count();
+        assert_eq!(
+            (refused, hasher.queued()),
+            (1, 2 * WAITERS_PER_PERMIT),
+            "(refused at once, waiting) with the queue full"
+        );
+        storm
+            .iter()
+            .chain(&more)
+            .for_each(tokio::task::JoinHandle::abort);
     }
 
     /// Hashing runs on the dedicated threads, not on tokio's (workers or blocking pool).
