@@ -24,15 +24,17 @@
 //! - while the serving runtimes are not busy ([`Load`]), at once: the CPU is taken by other
 //!   programs, and a sign-in competes with them like any program (one core at most);
 //! - while they are busy, only once the spare threads are starved, not merely slow: a spare
-//!   thread has finished no step of its job for [`STALLED`] (it gets no CPU at all: a program
-//!   at normal priority fills the core), or has held the job for [`PATIENCE`], or jobs wait
-//!   while every spare thread is still on a job already answered. Beside a runtime that leaves
-//!   a core partly idle, even a few percent of it, the spare threads hash on that idle part at
-//!   their own pace, and the courier stays out of the worker's way: at 30,000 proxied requests
-//!   a second on one core, a login storm's floor had the worker wait for its core three times
-//!   as long; beside wrk's closed loop, a patience of at most 1 s (twice the spare threads'
-//!   last hash, before the stall was watched) had the floor run all through a storm for no
-//!   more sign-ins, and the worker waited for its core twice as long (bench/storm.md);
+//!   thread has had no CPU and finished no step of its job for [`STALLED`] (a program at normal
+//!   priority fills the core), or has held the job for [`PATIENCE`], or jobs wait while every
+//!   spare thread, getting no CPU, is still on a job already answered. Its CPU time comes from
+//!   the kernel (src/service/thread_cpu.rs): a job begun at once shows no steps. Beside a
+//!   runtime that leaves a core partly idle, even a few percent of it, the spare threads hash
+//!   on that idle part at their own pace, and the courier stays out of the worker's way: at
+//!   30,000 proxied requests a second on one core, a login storm's floor had the worker wait
+//!   for its core three times as long; beside wrk's closed loop, a patience of at most 1 s had
+//!   the floor run all through a storm for no more sign-ins, and judging a spare thread by its
+//!   steps alone set the floor off at the start of most storms, each time with the worker
+//!   waiting for its core about twice as long (bench/storm.md);
 //! - and then in steps: [`STEP_BLOCKS`] blocks at a time with a rest of
 //!   [`STEP_REST`] after each (src/domain/argon2_steps.rs), and the next one no sooner than
 //!   [`FLOOR_EVERY`] after. A worker that wants the core back waits for one step (~12 µs), not
@@ -65,6 +67,7 @@ use std::time::{Duration, Instant};
 
 use super::AuthError;
 use super::runtime_load::Load;
+use super::thread_cpu::{self, CpuOf, SpareCpu};
 use crate::domain::argon2_memory::Workspace;
 use crate::domain::password::Pace;
 
@@ -89,11 +92,11 @@ pub(super) const KEEP_MEMORY: Duration = Duration::from_secs(2);
 const LOOK_EVERY: Duration = Duration::from_millis(50);
 /// The bounds of a job's grace (twice the hash's measured time).
 const GRACE_BOUNDS: (Duration, Duration) = (Duration::from_millis(20), Duration::from_secs(1));
-/// Beside busy runtimes, a spare thread that finished no step of its job for this long gets no
-/// CPU at all, and the courier's floor takes the job. Beside wrk's closed loop on its core, a
-/// spare thread finishes a step every few milliseconds (bench/storm.md). A job a spare thread
-/// began beside quiet runtimes runs at once, with no steps to show: beside runtimes busy by
-/// then, it counts as stalled once it has run this long.
+/// Beside busy runtimes, a spare thread that had no CPU and finished no step of its job for
+/// this long is starved, and the courier's floor takes the job. Beside wrk's closed loop on its
+/// core, a spare thread gets CPU and finishes a step every few milliseconds (bench/storm.md).
+/// Where its CPU time cannot be read, a job begun at once (no steps to show) counts as stalled
+/// once it has run this long beside busy runtimes.
 pub(super) const STALLED: Duration = Duration::from_millis(250);
 /// The longest a spare thread that is getting on keeps a job beside busy runtimes before the
 /// floor takes it too: a stepped hash on a spare thread beside a saturating load takes
@@ -166,6 +169,8 @@ struct Slot {
     job: Mutex<Option<Arc<Job>>>,
     /// On a job (set by the courier when it hands one over, cleared by the thread).
     busy: AtomicBool,
+    /// The thread's kernel id, set as it starts: the courier reads its CPU time.
+    tid: OnceLock<i32>,
 }
 
 /// The hashing threads. They end when the last clone is dropped.
@@ -192,6 +197,16 @@ impl HashThreads {
         expected: Duration,
         load: Arc<dyn Load>,
     ) -> Result<Self, AuthError> {
+        Self::start_with(permits, expected, load, thread_cpu::from_kernel())
+    }
+
+    /// [`Self::start`], reading the spare threads' CPU time with `cpu_of`.
+    fn start_with(
+        permits: usize,
+        expected: Duration,
+        load: Arc<dyn Load>,
+        cpu_of: CpuOf,
+    ) -> Result<Self, AuthError> {
         let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
         let shared = Arc::new(Shared {
             inbox: Mutex::new(VecDeque::new()),
@@ -217,6 +232,7 @@ impl HashThreads {
         }
         let courier = Courier {
             shared: shared.clone(),
+            cpu: SpareCpu::new(cpu_of, spares.len()),
             spares,
             load,
             grace: (expected * 2).clamp(GRACE_BOUNDS.0, GRACE_BOUNDS.1),
@@ -252,7 +268,8 @@ impl HashThreads {
 
 /// A spare thread: runs the jobs handed to it, at the lowest priority.
 fn spare(slot: &Slot, shared: &Shared) {
-    lower_priority();
+    thread_cpu::lower_priority();
+    let _ = slot.tid.set(thread_cpu::current_tid());
     let mut ws = Workspace::new();
     let mut idle_since = Instant::now();
     loop {
@@ -316,28 +333,17 @@ fn spare(slot: &Slot, shared: &Shared) {
     }
 }
 
-/// `SCHED_IDLE` for the calling thread. Where it is refused (a seccomp filter, another OS),
-/// the thread keeps its priority: hashing then competes with the workers as any thread does.
-fn lower_priority() {
-    use thread_priority::{
-        NormalThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy,
-        set_thread_priority_and_policy, thread_native_id,
-    };
-    let idle = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle);
-    if let Err(e) = set_thread_priority_and_policy(thread_native_id(), ThreadPriority::Min, idle) {
-        tracing::warn!(error = ?e, "could not run password hashing under SCHED_IDLE; it keeps normal priority");
-    }
-}
-
-/// A job the courier has seen, and since when a spare thread has it.
+/// A job the courier has seen, and which spare thread has it since when.
 struct Pending {
     job: Arc<Job>,
-    on_spare: Option<Instant>,
+    on_spare: Option<(usize, Instant)>,
 }
 
 struct Courier {
     shared: Arc<Shared>,
     spares: Vec<(Arc<Slot>, Thread)>,
+    /// The spare threads' CPU time, by their index.
+    cpu: SpareCpu,
     load: Arc<dyn Load>,
     grace: Duration,
     pending: Vec<Pending>,
@@ -351,7 +357,8 @@ impl Courier {
     fn run(mut self) {
         loop {
             look(&*self.load, &self.shared);
-            tend(&self.shared, &self.spares, &mut self.pending);
+            tend(&self.shared, &self.spares, &mut self.pending, &mut self.cpu);
+            self.read_cpu();
             let mut wake = self.run_overdue();
             if self
                 .spares
@@ -413,11 +420,16 @@ impl Courier {
             // runtime stays busy, so that a worker never waits for more than one step.
             // Between steps the courier also does its usual rounds, so that the spare threads'
             // answers and new jobs do not wait for the end of this hash (about 1.3 s).
-            let (load, shared, spares, pending) =
-                (&self.load, &self.shared, &self.spares, &mut self.pending);
+            let (load, shared, spares, pending, cpu) = (
+                &self.load,
+                &self.shared,
+                &self.spares,
+                &mut self.pending,
+                &mut self.cpu,
+            );
             let mut spares_answer = None;
             let mut pause = || {
-                tend(shared, spares, pending);
+                tend(shared, spares, pending, cpu);
                 // The spare thread that also had this job answered it meanwhile: that answer
                 // is the one delivered, and the rest of this hash would take the worker's
                 // core for nothing. Only tried, as every lock a spare thread takes.
@@ -451,29 +463,54 @@ impl Courier {
         Some(Instant::now())
     }
 
+    /// Reads the CPU time of the spare threads on a job, each round (so at least every
+    /// [`LOOK_EVERY`]), which bounds how stale a stall can look.
+    fn read_cpu(&mut self) {
+        let now = Instant::now();
+        for (i, (slot, _)) in self.spares.iter().enumerate() {
+            if slot.busy.load(Ordering::Acquire) {
+                self.cpu.read(i, slot.tid.get().copied(), now);
+            }
+        }
+    }
+
+    /// When spare thread `spare`, handed its job at `handed`, counts as starved: stalled (no
+    /// CPU and no step since it was handed the job, or since the last of either), or on the job
+    /// too long.
+    fn starved_at(&self, spare: usize, handed: Instant, stepped: Option<Instant>) -> Instant {
+        let got_on = [stepped, self.cpu.grew(spare)]
+            .into_iter()
+            .flatten()
+            .fold(handed, Instant::max);
+        (got_on + STALLED).min(handed + PATIENCE)
+    }
+
     /// Beside busy runtimes: `Ok` when the spare threads are starved (see the module's doc),
     /// else when to look again.
     fn starved(&self, now: Instant) -> Result<(), Instant> {
-        // For each job on a spare thread, when it counts as starved: stalled, or held too long.
         let held = self.pending.iter().filter_map(|p| {
-            let handed = p.on_spare?;
-            let stepped = p.job.stepped().map_or(handed, |at| at.max(handed));
-            Some((stepped + STALLED).min(handed + PATIENCE))
+            let (spare, handed) = p.on_spare?;
+            Some(self.starved_at(spare, handed, p.job.stepped()))
         });
-        match held.min() {
-            Some(starved_at) if now < starved_at => Err(starved_at),
-            Some(_) => Ok(()),
-            // Nothing on a spare thread: a free one takes a job at the next round; with none
-            // free, every spare thread is still on a job the courier already answered.
+        let at = match held.min() {
+            Some(at) => at,
+            // Nothing on a spare thread: a free one takes a job at the next round.
             None if self
                 .spares
                 .iter()
                 .any(|(slot, _)| !slot.busy.load(Ordering::Acquire)) =>
             {
-                Err(now + self.grace)
+                return Err(now + self.grace);
             }
-            None => Ok(()),
-        }
+            // Every spare thread is still on a job the courier already answered (begun at
+            // once, so not given up at a step): a job waits until one of them ends, which it
+            // does soon if it gets CPU. Starved only once none of them does.
+            None => (0..self.spares.len())
+                .filter_map(|i| Some(self.starved_at(i, self.cpu.handed_at(i)?, None)))
+                .max()
+                .unwrap_or(now),
+        };
+        if now < at { Err(at) } else { Ok(()) }
     }
 }
 
@@ -486,7 +523,12 @@ fn look(load: &dyn Load, shared: &Shared) -> bool {
 
 /// The courier's rounds: takes the jobs that arrived, delivers what the spare threads have
 /// answered, and gives the jobs no spare thread has to the free ones.
-fn tend(shared: &Shared, spares: &[(Arc<Slot>, Thread)], pending: &mut Vec<Pending>) {
+fn tend(
+    shared: &Shared,
+    spares: &[(Arc<Slot>, Thread)],
+    pending: &mut Vec<Pending>,
+    cpu: &mut SpareCpu,
+) {
     let arrived: Vec<_> = shared
         .inbox
         .lock()
@@ -498,7 +540,7 @@ fn tend(shared: &Shared, spares: &[(Arc<Slot>, Thread)], pending: &mut Vec<Pendi
         on_spare: None,
     }));
     deliver_answers(pending);
-    hand_out(spares, pending);
+    hand_out(spares, pending, cpu);
 }
 
 /// Delivers what the spare threads have answered.
@@ -522,12 +564,13 @@ fn deliver_answers(pending: &mut Vec<Pending>) {
 }
 
 /// Gives the jobs no spare thread has to the free spare threads, oldest first.
-fn hand_out(spares: &[(Arc<Slot>, Thread)], pending: &mut [Pending]) {
+fn hand_out(spares: &[(Arc<Slot>, Thread)], pending: &mut [Pending], cpu: &mut SpareCpu) {
     let mut free = spares
         .iter()
-        .filter(|(slot, _)| !slot.busy.load(Ordering::Acquire));
+        .enumerate()
+        .filter(|(_, (slot, _))| !slot.busy.load(Ordering::Acquire));
     for p in pending.iter_mut().filter(|p| p.on_spare.is_none()) {
-        let Some((slot, thread)) = free.next() else {
+        let Some((i, (slot, thread))) = free.next() else {
             return;
         };
         let Ok(mut mailbox) = slot.job.try_lock() else {
@@ -536,11 +579,16 @@ fn hand_out(spares: &[(Arc<Slot>, Thread)], pending: &mut [Pending]) {
         slot.busy.store(true, Ordering::Release);
         *mailbox = Some(p.job.clone());
         drop(mailbox);
-        p.on_spare = Some(Instant::now());
+        let now = Instant::now();
+        p.on_spare = Some((i, now));
+        cpu.handed(i, now);
         thread.unpark();
     }
 }
 
+#[cfg(test)]
+#[path = "hash_threads_cpu_tests.rs"]
+mod cpu_tests;
 #[cfg(test)]
 #[path = "hash_threads_tests.rs"]
 mod tests;

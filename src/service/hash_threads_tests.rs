@@ -3,10 +3,10 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use super::*;
 
 /// A stand-in for the serving runtimes' load, which a test may switch.
-struct Switch(Arc<AtomicBool>);
+pub(super) struct Switch(pub(super) Arc<AtomicBool>);
 
 impl Switch {
-    fn new(busy: bool) -> Arc<Self> {
+    pub(super) fn new(busy: bool) -> Arc<Self> {
         Arc::new(Self(Arc::new(AtomicBool::new(busy))))
     }
 }
@@ -17,7 +17,7 @@ impl Load for Switch {
     }
 }
 
-const EXPECTED: Duration = Duration::from_millis(20);
+pub(super) const EXPECTED: Duration = Duration::from_millis(20);
 
 fn threads(permits: usize, busy: bool) -> HashThreads {
     HashThreads::start(permits, EXPECTED, Switch::new(busy)).unwrap()
@@ -25,7 +25,7 @@ fn threads(permits: usize, busy: bool) -> HashThreads {
 
 /// A job that answers the name of the thread that ran it, sent with the time of delivery. On a
 /// spare thread it first sleeps for `starve`: a spare the scheduler leaves without CPU.
-fn job(tag: usize, starve: Duration, out: &Sender<(usize, String, Instant)>) -> Job {
+pub(super) fn job(tag: usize, starve: Duration, out: &Sender<(usize, String, Instant)>) -> Job {
     let out = out.clone();
     Job::new(move |_ws: &mut Workspace, _pace: Pace<'_>| {
         let name = std::thread::current().name().unwrap_or_default().to_owned();
@@ -68,13 +68,13 @@ fn working(tag: usize, time: Duration, out: &Sender<(usize, String, Instant)>) -
     })
 }
 
-fn answer(rx: &Receiver<(usize, String, Instant)>) -> (usize, String, Instant) {
+pub(super) fn answer(rx: &Receiver<(usize, String, Instant)>) -> (usize, String, Instant) {
     rx.recv_timeout(Duration::from_secs(10))
         .expect("no answer in 10 s")
 }
 
 /// Runs `job` (tagged `tag`) and checks that the courier answered it, `within` that long.
-fn answered_by_the_courier(
+pub(super) fn answered_by_the_courier(
     threads: &HashThreads,
     tag: usize,
     job: Job,

@@ -16,6 +16,7 @@ pub mod passwords;
 mod runtime_load;
 pub mod session_cache;
 pub mod sessions;
+mod thread_cpu;
 pub mod throttle;
 pub mod two_factor;
 mod user_cache;

@@ -1,0 +1,150 @@
+//! The spare hashing threads and the kernel's scheduler: the priority they run at, and the
+//! CPU time they get, by which the courier tells a starved spare thread from a slow one.
+//!
+//! The hashing courier steps in for a spare thread only when the spare thread is starved
+//! (src/service/hash_threads.rs). A spare thread hashing in steps shows its progress step by
+//! step, but one hashing at once (begun beside quiet runtimes) shows none until it answers, nor
+//! does one still on a job the courier already answered (a hash begun at once cannot stop at a
+//! step). Judged by its steps alone, such a thread looked starved as soon as the runtimes got
+//! busy, though it was getting the CPU they left idle, and the courier's floor took a worker's
+//! core at the start of most login storms (bench/storm.md). Its CPU time says what it gets,
+//! whatever it runs.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The CPU time a thread of this process (by its kernel thread id) has had so far, if known.
+/// Tests stand in their own to play a thread that gets CPU while it does something else.
+pub(super) type CpuOf = Arc<dyn Fn(i32) -> Option<Duration> + Send + Sync>;
+
+/// `SCHED_IDLE` for the calling thread. Where it is refused (a seccomp filter, another OS),
+/// the thread keeps its priority: hashing then competes with the workers as any thread does.
+pub(super) fn lower_priority() {
+    use thread_priority::{
+        NormalThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy,
+        set_thread_priority_and_policy, thread_native_id,
+    };
+    let idle = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle);
+    if let Err(e) = set_thread_priority_and_policy(thread_native_id(), ThreadPriority::Min, idle) {
+        tracing::warn!(error = ?e, "could not run password hashing under SCHED_IDLE; it keeps normal priority");
+    }
+}
+
+/// The calling thread's kernel id, for [`used`].
+pub(super) fn current_tid() -> i32 {
+    rustix::thread::gettid().as_raw_nonzero().get()
+}
+
+/// The CPU time thread `tid` of this process has had, from the first field of its
+/// `/proc/self/task/<tid>/schedstat` (nanoseconds on a CPU). `None` where that is not readable
+/// (another OS, a kernel without scheduler statistics, a thread that has ended): the courier
+/// then judges by the steps alone.
+pub(super) fn used(tid: i32) -> Option<Duration> {
+    let text = std::fs::read_to_string(format!("/proc/self/task/{tid}/schedstat")).ok()?;
+    let ns = text.split_ascii_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(ns))
+}
+
+/// [`used`], as the courier takes it.
+pub(super) fn from_kernel() -> CpuOf {
+    Arc::new(used)
+}
+
+/// The courier's readings of the spare threads' CPU time, by spare thread, on the job each
+/// was last handed.
+pub(super) struct SpareCpu {
+    cpu_of: CpuOf,
+    ran: Vec<Ran>,
+}
+
+#[derive(Clone, Copy, Default)]
+struct Ran {
+    handed: Option<Instant>,
+    cpu: Option<Duration>,
+    /// When a reading last found the CPU time grown.
+    grew: Option<Instant>,
+}
+
+impl SpareCpu {
+    pub(super) fn new(cpu_of: CpuOf, spares: usize) -> Self {
+        Self {
+            cpu_of,
+            ran: vec![Ran::default(); spares],
+        }
+    }
+
+    /// Spare thread `spare` was handed a job `at`: the readings start again, since what it
+    /// ran before belongs to another job.
+    pub(super) fn handed(&mut self, spare: usize, at: Instant) {
+        self.ran[spare] = Ran {
+            handed: Some(at),
+            ..Ran::default()
+        };
+    }
+
+    /// Reads the CPU time of spare thread `spare` (kernel id `tid`, once it has started). The
+    /// first reading after a hand-over is the baseline; growth found `now` happened since the
+    /// last reading.
+    pub(super) fn read(&mut self, spare: usize, tid: Option<i32>, now: Instant) {
+        let cpu = tid.and_then(|tid| (self.cpu_of)(tid));
+        let ran = &mut self.ran[spare];
+        if let (Some(before), Some(cpu)) = (ran.cpu, cpu)
+            && cpu > before
+        {
+            ran.grew = Some(now);
+        }
+        ran.cpu = cpu.or(ran.cpu);
+    }
+
+    /// When spare thread `spare` was last handed a job, if ever.
+    pub(super) fn handed_at(&self, spare: usize) -> Option<Instant> {
+        self.ran.get(spare)?.handed
+    }
+
+    /// When spare thread `spare` was last found getting CPU on that job, if it was.
+    pub(super) fn grew(&self, spare: usize) -> Option<Instant> {
+        self.ran.get(spare)?.grew
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A thread that works has its CPU time grow; one parked does not.
+    #[test]
+    fn cpu_time_grows_while_a_thread_works_and_not_while_it_is_parked() {
+        let me = current_tid();
+        let before = used(me).expect("this thread's schedstat is readable");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        // Other tests may hold the cores: spin until the scheduler gave this thread some CPU.
+        while used(me).unwrap() <= before {
+            assert!(
+                Instant::now() < deadline,
+                "no CPU time counted in 10 s of spinning"
+            );
+            std::hint::spin_loop();
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let parked = {
+            let done = done.clone();
+            std::thread::spawn(move || {
+                tx.send(current_tid()).unwrap();
+                // `park` may return spuriously: the thread must live until the test is done.
+                while !done.load(std::sync::atomic::Ordering::Acquire) {
+                    std::thread::park();
+                }
+            })
+        };
+        let tid = rx.recv().unwrap();
+        // Once it is asleep, nothing runs on it: its count stays put.
+        std::thread::sleep(Duration::from_millis(50));
+        let asleep = used(tid).expect("the parked thread's schedstat is readable");
+        std::thread::sleep(Duration::from_millis(200));
+        assert_eq!(used(tid), Some(asleep), "a parked thread got CPU");
+        done.store(true, std::sync::atomic::Ordering::Release);
+        parked.thread().unpark();
+        parked.join().unwrap();
+    }
+}
