@@ -25,10 +25,13 @@
 //! normal priority fills the core), or has held the job for [`PATIENCE`], or jobs wait while
 //! every spare thread, getting no CPU, is still on a job already answered. Its CPU time comes
 //! from the kernel (src/service/thread_cpu.rs): a job begun at once shows no steps.
-//! - This holds beside quiet runtimes too. There the spare threads already have every core
-//!   nothing else wants, so the courier's hash added no sign-ins, only a thread at normal
-//!   priority; and a hash it had begun in one piece before a load arrived had a worker wait
-//!   about 40 ms for its core at the start of a login storm (bench/storm.md).
+//! - Beside quiet runtimes, a spare thread is also starved once it has had less than
+//!   [`QUIET_SHARE`] of a core on its job: programs at normal priority fill the cores, and a
+//!   sign-in competes with them through the courier like any program. A spare thread that has
+//!   most of a core keeps its job, and jobs behind it wait for it: the courier's hash would add
+//!   no sign-ins there, only a thread at normal priority, and a hash it had begun in one piece
+//!   before a load arrived had a worker wait about 45 ms for its core at the start of a login
+//!   storm (bench/storm.md).
 //! - Beside busy runtimes, the spare threads hash on whatever part of a core the runtime
 //!   leaves idle, even a few percent, at their own pace, and the courier stays out of the
 //!   worker's way: at 30,000 proxied requests a second on one core, a login storm's floor had
@@ -99,6 +102,11 @@ const GRACE_BOUNDS: (Duration, Duration) = (Duration::from_millis(20), Duration:
 /// CPU and finishes a step every few milliseconds (bench/storm.md). Where its CPU time cannot
 /// be read, a job begun at once (no steps to show) counts as stalled once it has run this long.
 pub(super) const STALLED: Duration = Duration::from_millis(250);
+/// Beside quiet runtimes, a spare thread that has had less than this share of a core on its
+/// job is starved: programs at normal priority take the CPU (a build beside the gateway), and
+/// the courier, at normal priority too, hashes as one of them. Alone on a quiet core a spare
+/// thread has nearly all of it; beside such a program, a few tenths of a percent.
+const QUIET_SHARE: f64 = 0.25;
 /// The longest a spare thread that is getting on keeps a job before the courier takes it
 /// too: a stepped hash on a spare thread beside a saturating load takes
 /// seconds, and one that gets a step in just under every [`STALLED`] would take minutes.
@@ -399,7 +407,7 @@ impl Courier {
             return Some(due);
         }
         let busy = look(&*self.load, &self.shared);
-        if let Err(next) = self.starved(now) {
+        if let Err(next) = self.starved(now, busy) {
             // The spare threads are getting on, busy runtimes or not: look again when one
             // would be starved, or sooner if the runtimes' load changes.
             return Some(next.min(now + self.grace));
@@ -460,55 +468,6 @@ impl Courier {
             self.next_floor = self.last_hash + FLOOR_EVERY;
         }
         Some(Instant::now())
-    }
-
-    /// Reads the CPU time of the spare threads on a job, each round (so at least every
-    /// [`LOOK_EVERY`]), which bounds how stale a stall can look.
-    fn read_cpu(&mut self) {
-        let now = Instant::now();
-        for (i, (slot, _)) in self.spares.iter().enumerate() {
-            if slot.busy.load(Ordering::Acquire) {
-                self.cpu.read(i, slot.tid.get().copied(), now);
-            }
-        }
-    }
-
-    /// When spare thread `spare`, handed its job at `handed`, counts as starved: stalled (no
-    /// CPU and no step since it was handed the job, or since the last of either), or on the job
-    /// too long.
-    fn starved_at(&self, spare: usize, handed: Instant, stepped: Option<Instant>) -> Instant {
-        let got_on = [stepped, self.cpu.grew(spare)]
-            .into_iter()
-            .flatten()
-            .fold(handed, Instant::max);
-        (got_on + STALLED).min(handed + PATIENCE)
-    }
-
-    /// `Ok` when the spare threads are starved (see the module's doc), else when to look again.
-    fn starved(&self, now: Instant) -> Result<(), Instant> {
-        let held = self.pending.iter().filter_map(|p| {
-            let (spare, handed) = p.on_spare?;
-            Some(self.starved_at(spare, handed, p.job.stepped()))
-        });
-        let at = match held.min() {
-            Some(at) => at,
-            // Nothing on a spare thread: a free one takes a job at the next round.
-            None if self
-                .spares
-                .iter()
-                .any(|(slot, _)| !slot.busy.load(Ordering::Acquire)) =>
-            {
-                return Err(now + self.grace);
-            }
-            // Every spare thread is still on a job the courier already answered (begun at
-            // once, so not given up at a step): a job waits until one of them ends, which it
-            // does soon if it gets CPU. Starved only once none of them does.
-            None => (0..self.spares.len())
-                .filter_map(|i| Some(self.starved_at(i, self.cpu.handed_at(i)?, None)))
-                .max()
-                .unwrap_or(now),
-        };
-        if now < at { Err(at) } else { Ok(()) }
     }
 }
 
@@ -587,6 +546,8 @@ fn hand_out(spares: &[(Arc<Slot>, Thread)], pending: &mut [Pending], cpu: &mut S
 #[cfg(test)]
 #[path = "hash_threads_cpu_tests.rs"]
 mod cpu_tests;
+#[path = "hash_threads_starved.rs"]
+mod starved;
 #[cfg(test)]
 #[path = "hash_threads_tests.rs"]
 mod tests;

@@ -308,7 +308,7 @@ fn pace_probe(busy: Arc<AtomicBool>, out: &Sender<CourierPace>) -> Job {
 /// The courier always hashes in steps of `STEP_BLOCKS`, and rests `STEP_REST` after each
 /// while the runtimes are busy, from the next step once they get busy mid-hash. It hashed at
 /// once beside quiet runtimes, and such a hash, begun before a load arrived, had a worker wait
-/// about 40 ms for its core at the start of a login storm (bench/storm.md).
+/// about 45 ms for its core at the start of a login storm (bench/storm.md).
 #[test]
 fn the_courier_hashes_in_steps_and_rests_once_the_runtimes_get_busy() {
     let switch = Switch::new(false);
