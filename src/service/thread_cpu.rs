@@ -8,7 +8,8 @@
 //! step). Judged by its steps alone, such a thread looked starved as soon as the runtimes got
 //! busy, though it was getting the CPU they left idle, and the courier's floor took a worker's
 //! core at the start of most login storms (bench/storm.md). Its CPU time says what it gets,
-//! whatever it runs.
+//! whatever it runs; beside quiet runtimes, its share of a core on the job tells a thread
+//! alone on its core from one that programs at normal priority leave a trickle.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
