@@ -20,34 +20,29 @@
 //! A thread cannot leave `SCHED_IDLE` without privileges, so progress is guaranteed by a
 //! second thread at normal priority, the *courier*. It hands jobs to the spare threads,
 //! delivers their answers, and runs a job itself once the job is overdue (not answered
-//! `grace` after it arrived) and the spare threads are starved, not merely slow or behind: a
-//! spare thread has had no CPU and finished no step of its job for [`STALLED`] (a program at
-//! normal priority fills the core), or has held the job for [`PATIENCE`], or jobs wait while
-//! every spare thread, getting no CPU, is still on a job already answered. Its CPU time comes
-//! from the kernel (src/service/thread_cpu.rs): a job begun at once shows no steps.
-//! - Beside quiet runtimes, a spare thread is also starved once it has had less than
-//!   [`QUIET_SHARE`] of a core on its job: programs at normal priority fill the cores, and a
-//!   sign-in competes with them through the courier like any program. A spare thread that has
-//!   most of a core keeps its job, and jobs behind it wait for it: the courier's hash would add
-//!   no sign-ins there, only a thread at normal priority, and a hash it had begun in one piece
-//!   before a load arrived had a worker wait about 45 ms for its core at the start of a login
-//!   storm (bench/storm.md).
-//! - Beside busy runtimes, the spare threads hash on whatever part of a core the runtime
-//!   leaves idle, even a few percent, at their own pace, and the courier stays out of the
-//!   worker's way: at 30,000 proxied requests a second on one core, a login storm's floor had
-//!   the worker wait for its core three times as long; beside wrk's closed loop, a patience of
-//!   at most 1 s had the floor run all through a storm for no more sign-ins, and judging a
-//!   spare thread by its steps alone set the floor off at the start of most storms, each time
-//!   with the worker waiting for its core about twice as long (bench/storm.md). There the
-//!   courier also starts a hash no sooner than [`FLOOR_EVERY`] after the last one ended.
-//! - The courier always hashes in steps: [`STEP_BLOCKS`] blocks at a time
-//!   (src/domain/argon2_steps.rs), with a rest of [`STEP_REST`] after each while the runtimes
-//!   are busy, looked at between steps. A worker that wants the core back waits for one step
-//!   (~12 µs), not for a scheduler slice of a whole hash: run in one piece, this floor alone
-//!   took a login storm's proxied p99 from 0.3 to 3 ms on one core (bench/storm.md). Between
-//!   steps the courier goes on with its rounds (new jobs, the spare threads' answers). A login
-//!   storm over a saturating proxy load gets that floor and whatever the spare threads find,
-//!   and the sign-ins beyond it wait in the fair queue and are then refused as busy
+//! `grace` after it arrived: the CPU is wanted elsewhere):
+//! - while the serving runtimes are not busy ([`Load`]), at once: the CPU is taken by other
+//!   programs, and a sign-in competes with them like any program (one core at most);
+//! - while they are busy, only once the spare threads are starved, not merely slow: a spare
+//!   thread has had no CPU and finished no step of its job for [`STALLED`] (a program at normal
+//!   priority fills the core), or has held the job for [`PATIENCE`], or jobs wait while every
+//!   spare thread, getting no CPU, is still on a job already answered. Its CPU time comes from
+//!   the kernel (src/service/thread_cpu.rs): a job begun at once shows no steps. Beside a
+//!   runtime that leaves a core partly idle, even a few percent of it, the spare threads hash
+//!   on that idle part at their own pace, and the courier stays out of the worker's way: at
+//!   30,000 proxied requests a second on one core, a login storm's floor had the worker wait
+//!   for its core three times as long; beside wrk's closed loop, a patience of at most 1 s had
+//!   the floor run all through a storm for no more sign-ins, and judging a spare thread by its
+//!   steps alone set the floor off at the start of most storms, each time with the worker
+//!   waiting for its core about twice as long (bench/storm.md);
+//! - and then in steps: [`STEP_BLOCKS`] blocks at a time with a rest of
+//!   [`STEP_REST`] after each (src/domain/argon2_steps.rs), and the next one no sooner than
+//!   [`FLOOR_EVERY`] after. A worker that wants the core back waits for one step (~12 µs), not
+//!   for a scheduler slice of a whole hash: run in one piece, this floor alone took a login
+//!   storm's proxied p99 from 0.3 to 3 ms on one core (bench/storm.md). Between steps the
+//!   courier goes on with its rounds (new jobs, the spare threads' answers). A login storm over a
+//!   saturating proxy load gets that floor and whatever the spare threads find, and the
+//!   sign-ins beyond it wait in the fair queue and are then refused as busy
 //!   ([`super::hasher`]).
 //!
 //! A job the courier runs may still be on a spare thread, and the first answer is the one
@@ -97,18 +92,14 @@ pub(super) const KEEP_MEMORY: Duration = Duration::from_secs(2);
 const LOOK_EVERY: Duration = Duration::from_millis(50);
 /// The bounds of a job's grace (twice the hash's measured time).
 const GRACE_BOUNDS: (Duration, Duration) = (Duration::from_millis(20), Duration::from_secs(1));
-/// A spare thread that had no CPU and finished no step of its job for this long is starved,
-/// and the courier takes the job. Beside wrk's closed loop on its core, a spare thread gets
-/// CPU and finishes a step every few milliseconds (bench/storm.md). Where its CPU time cannot
-/// be read, a job begun at once (no steps to show) counts as stalled once it has run this long.
+/// Beside busy runtimes, a spare thread that had no CPU and finished no step of its job for
+/// this long is starved, and the courier's floor takes the job. Beside wrk's closed loop on its
+/// core, a spare thread gets CPU and finishes a step every few milliseconds (bench/storm.md).
+/// Where its CPU time cannot be read, a job begun at once (no steps to show) counts as stalled
+/// once it has run this long beside busy runtimes.
 pub(super) const STALLED: Duration = Duration::from_millis(250);
-/// Beside quiet runtimes, a spare thread that has had less than this share of a core on its
-/// job is starved: programs at normal priority take the CPU (a build beside the gateway), and
-/// the courier, at normal priority too, hashes as one of them. Alone on a quiet core a spare
-/// thread has nearly all of it; beside such a program, a few tenths of a percent.
-const QUIET_SHARE: f64 = 0.25;
-/// The longest a spare thread that is getting on keeps a job before the courier takes it
-/// too: a stepped hash on a spare thread beside a saturating load takes
+/// The longest a spare thread that is getting on keeps a job beside busy runtimes before the
+/// floor takes it too: a stepped hash on a spare thread beside a saturating load takes
 /// seconds, and one that gets a step in just under every [`STALLED`] would take minutes.
 pub(super) const PATIENCE: Duration = Duration::from_secs(5);
 
@@ -407,14 +398,16 @@ impl Courier {
             return Some(due);
         }
         let busy = look(&*self.load, &self.shared);
-        if let Err(next) = self.starved(now, busy) {
-            // The spare threads are getting on, busy runtimes or not: look again when one
-            // would be starved, or sooner if the runtimes' load changes.
-            return Some(next.min(now + self.grace));
-        }
-        if busy && now < self.next_floor {
-            // Look again at the floor, or sooner if the runtimes calm down.
-            return Some(self.next_floor.min(now + self.grace));
+        if busy {
+            if let Err(next) = self.starved(now) {
+                // The spare threads are getting on: look again when one would be starved, or
+                // sooner if the runtimes calm down.
+                return Some(next.min(now + self.grace));
+            }
+            if now < self.next_floor {
+                // Look again at the floor, or sooner if the runtimes calm down.
+                return Some(self.next_floor.min(now + self.grace));
+            }
         }
         let i = self
             .pending
@@ -422,12 +415,11 @@ impl Courier {
             .position(|p| p.job.since == oldest)
             .unwrap_or_default();
         let job = self.pending.swap_remove(i).job;
-        // A few blocks at a time, resting between them while the runtimes are busy, so that a
-        // worker never waits for more than one step, even when they get busy mid-hash.
-        // Between steps the courier also does its usual rounds, so that the spare threads'
-        // answers and new jobs do not wait for the end of this hash (about 1.3 s when busy).
-        let mut rested = busy;
-        let answer = {
+        let answer = if busy {
+            // Beside the busy runtime: a few blocks at a time, resting between them while the
+            // runtime stays busy, so that a worker never waits for more than one step.
+            // Between steps the courier also does its usual rounds, so that the spare threads'
+            // answers and new jobs do not wait for the end of this hash (about 1.3 s).
             let (load, shared, spares, pending, cpu) = (
                 &self.load,
                 &self.shared,
@@ -448,7 +440,6 @@ impl Courier {
                     return ControlFlow::Break(());
                 }
                 if look(&**load, shared) {
-                    rested = true;
                     std::thread::sleep(STEP_REST);
                 }
                 ControlFlow::Continue(())
@@ -460,14 +451,66 @@ impl Courier {
             let ours = (job.work)(&mut self.ws, pace);
             // Given up, the courier's own answer is an error that goes nowhere.
             spares_answer.unwrap_or(ours)
+        } else {
+            (job.work)(&mut self.ws, Pace::AtOnce)
         };
         job.delivered.store(true, Ordering::Release);
         answer();
         self.last_hash = Instant::now();
-        if rested {
+        if busy {
             self.next_floor = self.last_hash + FLOOR_EVERY;
         }
         Some(Instant::now())
+    }
+
+    /// Reads the CPU time of the spare threads on a job, each round (so at least every
+    /// [`LOOK_EVERY`]), which bounds how stale a stall can look.
+    fn read_cpu(&mut self) {
+        let now = Instant::now();
+        for (i, (slot, _)) in self.spares.iter().enumerate() {
+            if slot.busy.load(Ordering::Acquire) {
+                self.cpu.read(i, slot.tid.get().copied(), now);
+            }
+        }
+    }
+
+    /// When spare thread `spare`, handed its job at `handed`, counts as starved: stalled (no
+    /// CPU and no step since it was handed the job, or since the last of either), or on the job
+    /// too long.
+    fn starved_at(&self, spare: usize, handed: Instant, stepped: Option<Instant>) -> Instant {
+        let got_on = [stepped, self.cpu.grew(spare)]
+            .into_iter()
+            .flatten()
+            .fold(handed, Instant::max);
+        (got_on + STALLED).min(handed + PATIENCE)
+    }
+
+    /// Beside busy runtimes: `Ok` when the spare threads are starved (see the module's doc),
+    /// else when to look again.
+    fn starved(&self, now: Instant) -> Result<(), Instant> {
+        let held = self.pending.iter().filter_map(|p| {
+            let (spare, handed) = p.on_spare?;
+            Some(self.starved_at(spare, handed, p.job.stepped()))
+        });
+        let at = match held.min() {
+            Some(at) => at,
+            // Nothing on a spare thread: a free one takes a job at the next round.
+            None if self
+                .spares
+                .iter()
+                .any(|(slot, _)| !slot.busy.load(Ordering::Acquire)) =>
+            {
+                return Err(now + self.grace);
+            }
+            // Every spare thread is still on a job the courier already answered (begun at
+            // once, so not given up at a step): a job waits until one of them ends, which it
+            // does soon if it gets CPU. Starved only once none of them does.
+            None => (0..self.spares.len())
+                .filter_map(|i| Some(self.starved_at(i, self.cpu.handed_at(i)?, None)))
+                .max()
+                .unwrap_or(now),
+        };
+        if now < at { Err(at) } else { Ok(()) }
     }
 }
 
@@ -546,8 +589,6 @@ fn hand_out(spares: &[(Arc<Slot>, Thread)], pending: &mut [Pending], cpu: &mut S
 #[cfg(test)]
 #[path = "hash_threads_cpu_tests.rs"]
 mod cpu_tests;
-#[path = "hash_threads_starved.rs"]
-mod starved;
 #[cfg(test)]
 #[path = "hash_threads_tests.rs"]
 mod tests;

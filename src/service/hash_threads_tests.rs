@@ -271,71 +271,50 @@ fn the_courier_hashes_once_per_floor_while_the_runtimes_are_busy() {
     }
 }
 
-/// How the courier paced a job: its step, how long `QUIET_PAUSES` pauses took beside quiet
-/// runtimes, and how long three took once the probe had switched them to busy mid-hash.
-type CourierPace = (String, Option<usize>, Duration, Duration);
-const QUIET_PAUSES: u32 = 100;
-
-fn pace_probe(busy: Arc<AtomicBool>, out: &Sender<CourierPace>) -> Job {
+/// What the courier's floor got: how it was paced, and how long three pauses took.
+fn pace_probe(out: &Sender<(String, Option<usize>, Duration)>) -> Job {
     let out = out.clone();
     Job::new(move |_ws: &mut Workspace, pace: Pace<'_>| {
         let name = std::thread::current().name().unwrap_or_default().to_owned();
         if name.starts_with("gatehouse-hash-") {
             std::thread::sleep(Duration::from_secs(10));
         }
-        let (blocks, quiet, busy_rest) = match pace {
-            Pace::AtOnce => (None, Duration::ZERO, Duration::ZERO),
+        let (blocks, rested) = match pace {
+            Pace::AtOnce => (None, Duration::ZERO),
             Pace::Steps { blocks, pause } => {
-                let time = |pause: &mut dyn FnMut() -> ControlFlow<()>, n| {
-                    let start = Instant::now();
-                    for _ in 0..n {
-                        let _ = pause();
-                    }
-                    start.elapsed()
-                };
-                let quiet = time(pause, QUIET_PAUSES);
-                busy.store(true, Ordering::Release);
-                (Some(blocks), quiet, time(pause, 3))
+                let start = Instant::now();
+                for _ in 0..3 {
+                    let _ = pause();
+                }
+                (Some(blocks), start.elapsed())
             }
         };
         let out = out.clone();
         Box::new(move || {
-            let _ = out.send((name, blocks, quiet, busy_rest));
+            let _ = out.send((name, blocks, rested));
         }) as Answer
     })
 }
 
-/// The courier always hashes in steps of `STEP_BLOCKS`, and rests `STEP_REST` after each
-/// while the runtimes are busy, from the next step once they get busy mid-hash. It hashed at
-/// once beside quiet runtimes, and such a hash, begun before a load arrived, had a worker wait
-/// about 45 ms for its core at the start of a login storm (bench/storm.md).
+/// Beside busy runtimes the courier hashes in steps of `STEP_BLOCKS`, resting `STEP_REST`
+/// between them; beside quiet ones it hashes at once.
 #[test]
-fn the_courier_hashes_in_steps_and_rests_once_the_runtimes_get_busy() {
-    let switch = Switch::new(false);
-    let busy = switch.0.clone();
-    let threads = HashThreads::start(1, EXPECTED, switch).unwrap();
-    let (tx, rx) = channel();
-    // The spare thread sleeps on the job: starved, the courier takes it.
-    threads.run(pace_probe(busy, &tx));
-    let (name, blocks, quiet, busy_rest) = rx
-        .recv_timeout(Duration::from_secs(10))
-        .expect("no answer in 10 s");
-    assert_eq!(name, "gatehouse-courier");
-    assert_eq!(
-        blocks,
-        Some(STEP_BLOCKS),
-        "in steps beside quiet runtimes too"
-    );
-    // Resting, the quiet pauses would take at least QUIET_PAUSES × STEP_REST; without rests
-    // they take microseconds.
-    assert!(
-        quiet < STEP_REST * QUIET_PAUSES,
-        "{QUIET_PAUSES} pauses beside quiet runtimes took {quiet:?}"
-    );
-    assert!(
-        busy_rest >= STEP_REST * 3,
-        "rested {busy_rest:?} in 3 pauses once busy"
-    );
+fn the_courier_hashes_in_short_steps_only_beside_busy_runtimes() {
+    for busy in [true, false] {
+        let threads = threads(1, busy);
+        let (tx, rx) = channel();
+        threads.run(pace_probe(&tx));
+        let (name, blocks, rested) = rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("no answer in 10 s");
+        assert_eq!(name, "gatehouse-courier");
+        if busy {
+            assert_eq!(blocks, Some(STEP_BLOCKS));
+            assert!(rested >= STEP_REST * 3, "rested {rested:?} in 3 pauses");
+        } else {
+            assert_eq!(blocks, None, "at once while the runtimes are quiet");
+        }
+    }
 }
 
 /// While the courier hashes in steps (beside busy runtimes, about 1.3 s a hash), it goes on

@@ -8,8 +8,7 @@
 //! step). Judged by its steps alone, such a thread looked starved as soon as the runtimes got
 //! busy, though it was getting the CPU they left idle, and the courier's floor took a worker's
 //! core at the start of most login storms (bench/storm.md). Its CPU time says what it gets,
-//! whatever it runs; beside quiet runtimes, its share of a core on the job tells a thread
-//! alone on its core from one that programs at normal priority leave a trickle.
+//! whatever it runs.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -61,9 +60,7 @@ pub(super) struct SpareCpu {
 #[derive(Clone, Copy, Default)]
 struct Ran {
     handed: Option<Instant>,
-    /// The first reading on this job and the last, each with when it was taken.
-    first: Option<(Instant, Duration)>,
-    last: Option<(Instant, Duration)>,
+    cpu: Option<Duration>,
     /// When a reading last found the CPU time grown.
     grew: Option<Instant>,
 }
@@ -87,19 +84,16 @@ impl SpareCpu {
 
     /// Reads the CPU time of spare thread `spare` (kernel id `tid`, once it has started). The
     /// first reading after a hand-over is the baseline; growth found `now` happened since the
-    /// last reading. A failed reading changes nothing.
+    /// last reading.
     pub(super) fn read(&mut self, spare: usize, tid: Option<i32>, now: Instant) {
-        let Some(cpu) = tid.and_then(|tid| (self.cpu_of)(tid)) else {
-            return;
-        };
+        let cpu = tid.and_then(|tid| (self.cpu_of)(tid));
         let ran = &mut self.ran[spare];
-        if let Some((_, before)) = ran.last
+        if let (Some(before), Some(cpu)) = (ran.cpu, cpu)
             && cpu > before
         {
             ran.grew = Some(now);
         }
-        ran.first.get_or_insert((now, cpu));
-        ran.last = Some((now, cpu));
+        ran.cpu = cpu.or(ran.cpu);
     }
 
     /// When spare thread `spare` was last handed a job, if ever.
@@ -111,50 +105,11 @@ impl SpareCpu {
     pub(super) fn grew(&self, spare: usize) -> Option<Instant> {
         self.ran.get(spare)?.grew
     }
-
-    /// Whether spare thread `spare`'s CPU time has been read on its job.
-    pub(super) fn readable(&self, spare: usize) -> bool {
-        self.ran.get(spare).is_some_and(|ran| ran.last.is_some())
-    }
-
-    /// The share of one core that spare thread `spare` has had on its job, once the readings
-    /// span at least `window`.
-    pub(super) fn share(&self, spare: usize, window: Duration) -> Option<f64> {
-        let ran = self.ran.get(spare)?;
-        let ((t0, c0), (t1, c1)) = (ran.first?, ran.last?);
-        let span = t1.saturating_duration_since(t0);
-        (span >= window).then(|| c1.saturating_sub(c0).as_secs_f64() / span.as_secs_f64())
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The share of a core a spare thread had on its job: unknown until the readings span the
-    /// window, then its CPU time over the readings' span; a hand-over starts it again.
-    #[test]
-    fn the_share_of_a_core_spans_the_readings_on_one_job() {
-        let cpu = Arc::new(std::sync::Mutex::new(Duration::ZERO));
-        let reading = cpu.clone();
-        let mut spare = SpareCpu::new(Arc::new(move |_| Some(*reading.lock().unwrap())), 1);
-        let t0 = Instant::now();
-        let window = Duration::from_millis(50);
-        spare.handed(0, t0);
-        assert!(!spare.readable(0));
-        spare.read(0, Some(1), t0);
-        assert!(spare.readable(0));
-        *cpu.lock().unwrap() = Duration::from_millis(10);
-        spare.read(0, Some(1), t0 + window / 2);
-        assert_eq!(spare.share(0, window), None, "half a window");
-        *cpu.lock().unwrap() = Duration::from_millis(25);
-        spare.read(0, Some(1), t0 + window * 2);
-        let share = spare.share(0, window).unwrap();
-        assert!((share - 0.25).abs() < 1e-9, "{share}");
-        assert_eq!(spare.grew(0), Some(t0 + window * 2));
-        spare.handed(0, t0 + window * 2);
-        assert!(!spare.readable(0) && spare.share(0, window).is_none());
-    }
 
     /// A thread that works has its CPU time grow; one parked does not.
     #[test]
