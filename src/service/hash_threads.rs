@@ -21,8 +21,14 @@
 //! second thread at normal priority, the *courier*. It hands jobs to the spare threads,
 //! delivers their answers, and runs a job itself once the job is overdue (not answered
 //! `grace` after it arrived: the CPU is wanted elsewhere):
-//! - while the serving runtimes are not busy ([`Load`]), at once: the CPU is taken by other
-//!   programs, and a sign-in competes with them like any program (one core at most);
+//! - while the serving runtimes are not busy ([`Load`]), at once if the spare thread on the
+//!   job (or, for a job waiting for one, every spare thread on a job) has had less than
+//!   [`HALF_CORE`] since it took its job: the CPU is taken by other programs, and a sign-in
+//!   competes with them like any program (one core at most). A spare thread with more ends
+//!   its job within twice a hash's time, and a courier hashing beside it at normal priority
+//!   only takes the same CPU, in one piece (~50 ms): when a proxied load arrived in the middle
+//!   of such a hash, the worker shared its core with the courier to the end of it, and a login
+//!   storm's proxied p99 read 1.8–2.9 times the quiet one (bench/storm.md);
 //! - while they are busy, only once the spare threads are starved, not merely slow: a spare
 //!   thread has had no CPU and finished no step of its job for [`STALLED`] (a program at normal
 //!   priority fills the core), or has held the job for [`PATIENCE`], or jobs wait while every
@@ -90,6 +96,11 @@ pub(super) const KEEP_MEMORY: Duration = Duration::from_secs(2);
 /// its next job starts from a recent look. (A job started beside quiet runtimes runs at once to
 /// its end, one crate hash, even if they get busy meanwhile.)
 const LOOK_EVERY: Duration = Duration::from_millis(50);
+/// Beside quiet runtimes, a spare thread that has had at least this share of a core since it
+/// took its job is getting on, and the courier leaves the job to it (see the module's doc).
+pub(super) const HALF_CORE: f64 = 0.5;
+/// The shortest time over which a spare thread's share of a core is judged.
+const SHARE_WINDOW: Duration = Duration::from_millis(20);
 /// The bounds of a job's grace (twice the hash's measured time).
 const GRACE_BOUNDS: (Duration, Duration) = (Duration::from_millis(20), Duration::from_secs(1));
 /// Beside busy runtimes, a spare thread that had no CPU and finished no step of its job for
@@ -226,7 +237,7 @@ impl HashThreads {
             let (mine, shared) = (slot.clone(), shared.clone());
             let thread = spawn(
                 format!("gatehouse-hash-{i}"),
-                Box::new(move || spare(&mine, &shared)),
+                Box::new(move || spare_thread::run(&mine, &shared)),
             )?;
             spares.push((slot, thread.thread().clone()));
         }
@@ -263,73 +274,6 @@ impl HashThreads {
             .unwrap_or_else(PoisonError::into_inner)
             .push_back(Arc::new(job));
         self.shared.wake_courier();
-    }
-}
-
-/// A spare thread: runs the jobs handed to it, at the lowest priority.
-fn spare(slot: &Slot, shared: &Shared) {
-    thread_cpu::lower_priority();
-    let _ = slot.tid.set(thread_cpu::current_tid());
-    let mut ws = Workspace::new();
-    let mut idle_since = Instant::now();
-    loop {
-        let job = slot
-            .job
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        if let Some(job) = job {
-            if !job.delivered.load(Ordering::Acquire) {
-                let mut given_up = false;
-                let answer = if shared.busy.load(Ordering::Acquire) {
-                    // Beside busy runtimes, in steps with a rest after each while they stay
-                    // busy: see the module's doc for why idle priority alone is not enough.
-                    let mut rest = || {
-                        let ns = u64::try_from(job.since.elapsed().as_nanos()).unwrap_or(u64::MAX);
-                        job.stepped_ns.store(ns.max(1), Ordering::Release);
-                        // Answered by the courier meanwhile: the rest of this hash would be
-                        // for nothing, and the jobs waiting could use the CPU it gets.
-                        if job.delivered.load(Ordering::Acquire) {
-                            given_up = true;
-                            return ControlFlow::Break(());
-                        }
-                        if shared.busy.load(Ordering::Acquire) {
-                            std::thread::sleep(STEP_REST);
-                        }
-                        ControlFlow::Continue(())
-                    };
-                    let pace = Pace::Steps {
-                        blocks: STEP_BLOCKS,
-                        pause: &mut rest,
-                    };
-                    (job.work)(&mut ws, pace)
-                } else {
-                    (job.work)(&mut ws, Pace::AtOnce)
-                };
-                // A job given up was delivered: what it answered (an error) goes nowhere.
-                if !given_up {
-                    *job.answered.lock().unwrap_or_else(PoisonError::into_inner) = Some(answer);
-                }
-            }
-            slot.busy.store(false, Ordering::Release);
-            drop(job);
-            shared.wake_courier();
-            idle_since = Instant::now();
-            continue;
-        }
-        if shared.closed.load(Ordering::Acquire) {
-            return;
-        }
-        let idle = idle_since.elapsed();
-        if idle >= KEEP_MEMORY {
-            ws.release();
-        }
-        // Holding nothing, the thread sleeps until it is handed a job: no idle wake-ups.
-        if ws.is_held() {
-            std::thread::park_timeout(KEEP_MEMORY.saturating_sub(idle));
-        } else {
-            std::thread::park();
-        }
     }
 }
 
@@ -397,6 +341,11 @@ impl Courier {
         if now < due {
             return Some(due);
         }
+        let i = self
+            .pending
+            .iter()
+            .position(|p| p.job.since == oldest)
+            .unwrap_or_default();
         let busy = look(&*self.load, &self.shared);
         if busy {
             if let Err(next) = self.starved(now) {
@@ -408,12 +357,10 @@ impl Courier {
                 // Look again at the floor, or sooner if the runtimes calm down.
                 return Some(self.next_floor.min(now + self.grace));
             }
+        } else if let Err(next) = self.slow(&self.pending[i], now) {
+            // A spare thread with most of a core ends the job soon: look again shortly.
+            return Some(next);
         }
-        let i = self
-            .pending
-            .iter()
-            .position(|p| p.job.since == oldest)
-            .unwrap_or_default();
         let job = self.pending.swap_remove(i).job;
         let answer = if busy {
             // Beside the busy runtime: a few blocks at a time, resting between them while the
@@ -483,6 +430,27 @@ impl Courier {
             .flatten()
             .fold(handed, Instant::max);
         (got_on + STALLED).min(handed + PATIENCE)
+    }
+
+    /// Beside quiet runtimes: `Ok` when overdue job `p` is the courier's, because the spare
+    /// thread on it (or, for a job waiting for one, every spare thread on a job) has had less
+    /// than [`HALF_CORE`] since it took its job, or its CPU time cannot be read; else when to
+    /// look again.
+    fn slow(&self, p: &Pending, now: Instant) -> Result<(), Instant> {
+        let judged = (0..self.spares.len()).filter(|&i| match p.on_spare {
+            Some((on, _)) => i == on,
+            None => self.spares[i].0.busy.load(Ordering::Acquire),
+        });
+        let mut later: Option<Instant> = None;
+        for i in judged {
+            match self.cpu.share(i, SHARE_WINDOW) {
+                Ok(Some(share)) if share >= HALF_CORE => return Err(now + LOOK_EVERY),
+                Ok(_) => {}
+                // Too soon to tell: look again once it is not.
+                Err(at) => later = Some(later.map_or(at, |t| t.min(at))),
+            }
+        }
+        later.map_or(Ok(()), Err)
     }
 
     /// Beside busy runtimes: `Ok` when the spare threads are starved (see the module's doc),
@@ -585,6 +553,9 @@ fn hand_out(spares: &[(Arc<Slot>, Thread)], pending: &mut [Pending], cpu: &mut S
         thread.unpark();
     }
 }
+
+#[path = "hash_spare.rs"]
+mod spare_thread;
 
 #[cfg(test)]
 #[path = "hash_threads_cpu_tests.rs"]

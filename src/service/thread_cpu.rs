@@ -8,7 +8,8 @@
 //! step). Judged by its steps alone, such a thread looked starved as soon as the runtimes got
 //! busy, though it was getting the CPU they left idle, and the courier's floor took a worker's
 //! core at the start of most login storms (bench/storm.md). Its CPU time says what it gets,
-//! whatever it runs.
+//! whatever it runs: whether it gets any (beside busy runtimes), and what share of a core
+//! (beside quiet ones).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -60,7 +61,9 @@ pub(super) struct SpareCpu {
 #[derive(Clone, Copy, Default)]
 struct Ran {
     handed: Option<Instant>,
-    cpu: Option<Duration>,
+    /// The first reading on this job and the last one: when, and the CPU time then.
+    first: Option<(Instant, Duration)>,
+    last: Option<(Instant, Duration)>,
     /// When a reading last found the CPU time grown.
     grew: Option<Instant>,
 }
@@ -86,14 +89,36 @@ impl SpareCpu {
     /// first reading after a hand-over is the baseline; growth found `now` happened since the
     /// last reading.
     pub(super) fn read(&mut self, spare: usize, tid: Option<i32>, now: Instant) {
-        let cpu = tid.and_then(|tid| (self.cpu_of)(tid));
+        let Some(cpu) = tid.and_then(|tid| (self.cpu_of)(tid)) else {
+            return;
+        };
         let ran = &mut self.ran[spare];
-        if let (Some(before), Some(cpu)) = (ran.cpu, cpu)
+        if let Some((_, before)) = ran.last
             && cpu > before
         {
             ran.grew = Some(now);
         }
-        ran.cpu = cpu.or(ran.cpu);
+        ran.first = ran.first.or(Some((now, cpu)));
+        ran.last = Some((now, cpu));
+    }
+
+    /// The share of a core spare thread `spare` has had on its job, between the first reading
+    /// after the hand-over and the last: `Ok(None)` where its CPU time cannot be read,
+    /// `Err(at)` while those readings are less than `window` apart (`at`: when they can be).
+    pub(super) fn share(&self, spare: usize, window: Duration) -> Result<Option<f64>, Instant> {
+        let Some(ran) = self.ran.get(spare) else {
+            return Ok(None);
+        };
+        let (Some((since, from)), Some((at, to))) = (ran.first, ran.last) else {
+            return Ok(None);
+        };
+        let wall = at.saturating_duration_since(since);
+        if wall < window {
+            return Err(since + window);
+        }
+        Ok(Some(
+            to.saturating_sub(from).as_secs_f64() / wall.as_secs_f64(),
+        ))
     }
 
     /// When spare thread `spare` was last handed a job, if ever.
