@@ -21,14 +21,16 @@
 //! second thread at normal priority, the *courier*. It hands jobs to the spare threads,
 //! delivers their answers, and runs a job itself once the job is overdue (not answered
 //! `grace` after it arrived: the CPU is wanted elsewhere):
-//! - while the serving runtimes are not busy ([`Load`]), at once if the spare thread on the
-//!   job (or, for a job waiting for one, every spare thread on a job) has had less than
-//!   [`HALF_CORE`] since it took its job: the CPU is taken by other programs, and a sign-in
-//!   competes with them like any program (one core at most). A spare thread with more ends
-//!   its job within twice a hash's time, and a courier hashing beside it at normal priority
-//!   only takes the same CPU, in one piece (~50 ms): when a proxied load arrived in the middle
-//!   of such a hash, the worker shared its core with the courier to the end of it, and a login
-//!   storm's proxied p99 read 1.8–2.9 times the quiet one (bench/storm.md);
+//! - while the serving runtimes are not busy ([`Load`]), once the spare thread on the job (or,
+//!   for a job waiting for one, every spare thread on a job) has had less than [`HALF_CORE`]
+//!   since it took its job, and that for [`SETTLE`]: the CPU is taken by other programs, and a
+//!   sign-in competes with them like any program (one core at most). A spare thread with more
+//!   ends its job within twice a hash's time, and a courier hashing beside it at normal
+//!   priority only takes the same CPU, in one piece (~50 ms): when a proxied load arrived in
+//!   the middle of such a hash, the worker shared its core with the courier to the end of it,
+//!   and a login storm's proxied p99 read 1.8–2.9 times the quiet one (bench/storm.md). The
+//!   settling time lets a load that has just arrived, and slowed the spare threads, show in
+//!   [`Load`], so that the rules for busy runtimes apply to it;
 //! - while they are busy, only once the spare threads are starved, not merely slow: a spare
 //!   thread has had no CPU and finished no step of its job for [`STALLED`] (a program at normal
 //!   priority fills the core), or has held the job for [`PATIENCE`], or jobs wait while every
@@ -101,6 +103,12 @@ const LOOK_EVERY: Duration = Duration::from_millis(50);
 pub(super) const HALF_CORE: f64 = 0.5;
 /// The shortest time over which a spare thread's share of a core is judged.
 const SHARE_WINDOW: Duration = Duration::from_millis(20);
+/// Beside quiet runtimes, how long the spare threads must have been slow before the courier
+/// takes a job: a spare thread also slows down when a proxied load arrives, which the
+/// runtimes' load shows only after a window or two of it (50 ms each, src/service/
+/// runtime_load.rs), and a courier that took the job meanwhile hashed it in one piece beside
+/// the worker. While the spare threads stay slow, the courier takes the next jobs at once.
+pub(super) const SETTLE: Duration = Duration::from_millis(150);
 /// The bounds of a job's grace (twice the hash's measured time).
 const GRACE_BOUNDS: (Duration, Duration) = (Duration::from_millis(20), Duration::from_secs(1));
 /// Beside busy runtimes, a spare thread that had no CPU and finished no step of its job for
@@ -249,6 +257,7 @@ impl HashThreads {
             grace: (expected * 2).clamp(GRACE_BOUNDS.0, GRACE_BOUNDS.1),
             pending: Vec::new(),
             next_floor: Instant::now(),
+            slow_since: None,
             ws: Workspace::new(),
             last_hash: Instant::now(),
         };
@@ -293,6 +302,8 @@ struct Courier {
     pending: Vec<Pending>,
     /// While the runtimes are busy, the courier hashes no sooner than this.
     next_floor: Instant,
+    /// Beside quiet runtimes, since when the spare threads have been slow, if they are.
+    slow_since: Option<Instant>,
     ws: Workspace,
     last_hash: Instant,
 }
@@ -348,6 +359,7 @@ impl Courier {
             .unwrap_or_default();
         let busy = look(&*self.load, &self.shared);
         if busy {
+            self.slow_since = None;
             if let Err(next) = self.starved(now) {
                 // The spare threads are getting on: look again when one would be starved, or
                 // sooner if the runtimes calm down.
@@ -357,9 +369,22 @@ impl Courier {
                 // Look again at the floor, or sooner if the runtimes calm down.
                 return Some(self.next_floor.min(now + self.grace));
             }
-        } else if let Err(next) = self.slow(&self.pending[i], now) {
-            // A spare thread with most of a core ends the job soon: look again shortly.
-            return Some(next);
+        } else {
+            match self.slow(&self.pending[i], now) {
+                // A spare thread with most of a core ends the job soon: look again shortly.
+                Err(next) => {
+                    self.slow_since = None;
+                    return Some(next);
+                }
+                // Slow, but perhaps because a load has just arrived that the runtimes' load
+                // does not show yet: it does after a window or two (see `SETTLE`).
+                Ok(()) => {
+                    let since = *self.slow_since.get_or_insert(now);
+                    if now < since + SETTLE {
+                        return Some(since + SETTLE);
+                    }
+                }
+            }
         }
         let job = self.pending.swap_remove(i).job;
         let answer = if busy {
