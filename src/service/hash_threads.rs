@@ -28,7 +28,7 @@
 //!   ends its job within twice a hash's time, and a courier hashing beside it at normal
 //!   priority only takes the same CPU, in one piece (~50 ms): when a proxied load arrived in
 //!   the middle of such a hash, the worker shared its core with the courier to the end of it,
-//!   and a login storm's proxied p99 read 1.8–2.9 times the quiet one (bench/storm.md). The
+//!   and a login storm's proxied p99 read 1.8–3.4 times the quiet one (bench/storm.md). The
 //!   settling time lets a load that has just arrived, and slowed the spare threads, show in
 //!   [`Load`], so that the rules for busy runtimes apply to it;
 //! - while they are busy, only once the spare threads are starved, not merely slow: a spare

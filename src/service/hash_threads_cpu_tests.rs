@@ -84,7 +84,7 @@ fn beside_busy_runtimes_a_job_waits_for_a_spare_thread_that_gets_cpu_on_an_answe
 /// [`HALF_CORE`] or more since it took it, and a job waiting for that thread waits too: such a
 /// thread ends its job soon, and a courier hashing beside it only takes the same CPU, in one
 /// piece. When a proxied load arrived in the middle of such a hash, the worker shared its core
-/// with the courier to the end of it, and some login storms' proxied p99 read 1.8–2.9 times
+/// with the courier to the end of it, and some login storms' proxied p99 read 1.8–3.4 times
 /// the quiet one (bench/storm.md). A spare thread with less (other programs hold the cores)
 /// has its overdue job answered by the courier, once it has been slow for [`SETTLE`].
 #[test]
