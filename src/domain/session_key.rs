@@ -1,9 +1,12 @@
 //! A session's store key: SHA-256 of its id, never the id itself, written as lower-case hex.
 //!
 //! Every proxied request computes the key of its cookie's id to look the session up, and the
-//! in-process store keeps the digest's 32 bytes, not its 64 digits. So a key made from a digest
-//! keeps the digest, and writes its hex only when something reads it (a Redis key name, the
-//! sessions page): the lookup neither writes the hex nor decodes it back.
+//! in-process store and the local cache in front of Redis keep or hash the digest's 32 bytes,
+//! not its 64 digits. So a key made from a digest keeps the digest, and writes its hex only
+//! when something reads it (a Redis key name on a cache miss, the sessions page): the lookup
+//! neither writes the hex nor decodes it back. A key read as text that spells a digest (a
+//! Redis key name, a form field) is decoded once, when it is made, so that it compares and
+//! hashes as the key of that digest does.
 
 use std::cmp::Ordering;
 use std::hash::{Hash, Hasher};
@@ -20,10 +23,41 @@ pub struct SessionKey(Repr);
 
 #[derive(Clone)]
 enum Repr {
-    /// Made from a digest: its hex, written when first read.
+    /// Made from a digest, or read as its hex: the hex, written when first read.
     Digest([u8; 32], OnceLock<String>),
-    /// Read as text, kept as it is.
+    /// Read as text that is not a digest's lower-case hex, kept as it is.
     Text(String),
+}
+
+/// The value of each byte as a lower-case hex digit, `INVALID` for any other byte: one load per
+/// digit.
+const INVALID: u8 = 0xff;
+static NIBBLE: [u8; 256] = {
+    let mut table = [INVALID; 256];
+    let mut c = 0;
+    while c < 16 {
+        table[b"0123456789abcdef"[c] as usize] = c as u8;
+        c += 1;
+    }
+    table
+};
+
+/// The digest that `text` is the lower-case hex of, if it is one.
+fn decode(text: &str) -> Option<[u8; 32]> {
+    let hex = text.as_bytes();
+    if hex.len() != 64 {
+        return None;
+    }
+    let mut digest = [0u8; 32];
+    // The nibbles of all digits or'ed together: a digit's is below 16, `INVALID` is not, so one
+    // test after the loop instead of two per byte inside it.
+    let mut seen = 0u8;
+    for (pair, byte) in hex.chunks_exact(2).zip(digest.iter_mut()) {
+        let (high, low) = (NIBBLE[usize::from(pair[0])], NIBBLE[usize::from(pair[1])]);
+        seen |= high | low;
+        *byte = high << 4 | (low & 0x0f);
+    }
+    (seen & !0x0f == 0).then_some(digest)
 }
 
 impl SessionKey {
@@ -32,10 +66,15 @@ impl SessionKey {
         Self(Repr::Digest(digest, OnceLock::new()))
     }
 
-    /// A key read as text (a store's key name, a form field), kept as it is: any text, as
-    /// the stores take it.
+    /// A key read as text (a store's key name, a form field): any text, as the stores take
+    /// it. Text that is a digest's lower-case hex is that digest's key; its text is kept, so
+    /// it is not written again.
     pub fn from_text(text: impl Into<String>) -> Self {
-        Self(Repr::Text(text.into()))
+        let text = text.into();
+        match decode(&text) {
+            Some(digest) => Self(Repr::Digest(digest, OnceLock::from(text))),
+            None => Self(Repr::Text(text)),
+        }
     }
 
     /// The key as text: the digest's lower-case hex, or the text it was made from.
@@ -46,7 +85,7 @@ impl SessionKey {
         }
     }
 
-    /// The digest, when the key was made from one.
+    /// The digest, when the key was made from one or read as its hex.
     pub fn digest(&self) -> Option<&[u8; 32]> {
         match &self.0 {
             Repr::Digest(digest, _) => Some(digest),
@@ -69,20 +108,29 @@ impl SessionKey {
     }
 }
 
+/// A digest's key never equals a text key: the one's text is a digest's lower-case hex, and
+/// the other's never is.
 impl PartialEq for SessionKey {
     fn eq(&self, other: &Self) -> bool {
-        match (self.digest(), other.digest()) {
-            (Some(a), Some(b)) => a == b,
-            _ => self.as_str() == other.as_str(),
+        match (&self.0, &other.0) {
+            (Repr::Digest(a, _), Repr::Digest(b, _)) => a == b,
+            (Repr::Text(a), Repr::Text(b)) => a == b,
+            _ => false,
         }
     }
 }
 
 impl Eq for SessionKey {}
 
+/// A digest's key hashes its 32 bytes: the local cache's lookup on every request writes no
+/// hex (about 400 instructions and an allocation). Equal keys are of the same kind (see
+/// `PartialEq`), so they hash alike.
 impl Hash for SessionKey {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.as_str().hash(state);
+        match &self.0 {
+            Repr::Digest(digest, _) => state.write(digest),
+            Repr::Text(text) => text.hash(state),
+        }
     }
 }
 
@@ -94,7 +142,11 @@ impl PartialOrd for SessionKey {
 
 impl Ord for SessionKey {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.as_str().cmp(other.as_str())
+        // Lower-case hex digits sort as the bytes they spell: digests compare without text.
+        match (&self.0, &other.0) {
+            (Repr::Digest(a, _), Repr::Digest(b, _)) => a.cmp(b),
+            _ => self.as_str().cmp(other.as_str()),
+        }
     }
 }
 
@@ -158,6 +210,37 @@ mod tests {
         assert_ne!(ka, SessionKey::from_text("0f".repeat(31)));
         assert!(ka < kb);
         assert!(SessionKey::from_text("0f".repeat(32)) < kb);
+    }
+
+    #[test]
+    fn a_digest_key_is_hashed_compared_and_ordered_without_writing_its_hex() {
+        let (a, b) = (
+            SessionKey::from_digest([7u8; 32]),
+            SessionKey::from_digest([9u8; 32]),
+        );
+        let _ = (hashed(&a), a == b, a.cmp(&b), a.shard(), a.digest());
+        // Every request's lookup does the above: none of it may allocate the 64 digits.
+        assert!(matches!(&a.0, Repr::Digest(_, text) if text.get().is_none()));
+        assert!(matches!(&b.0, Repr::Digest(_, text) if text.get().is_none()));
+    }
+
+    #[test]
+    fn text_that_only_looks_like_a_digest_stays_text() {
+        let digest = SessionKey::from_digest([0xabu8; 32]);
+        for raw in [
+            "AB".repeat(32),
+            "0g".repeat(32),
+            "ab".repeat(31),
+            "ab".repeat(33),
+            format!("{}G", "a".repeat(63)),
+            format!("-{}", "a".repeat(63)),
+        ] {
+            let key = SessionKey::from_text(raw.as_str());
+            assert_eq!(key.digest(), None, "{raw}");
+            assert_eq!(key.as_str(), raw);
+            assert_ne!(key, digest, "{raw}");
+        }
+        assert_eq!(SessionKey::from_text("ab".repeat(32)), digest);
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //! SipHash unless told otherwise, a keyed hash against flooding that cost each request about
 //! 300 instructions over its two lookups (bench/changes.md). Neither key can be chosen by a
 //! client, so a plain multiply-and-fold hash is as safe here:
-//! - a session's store key is the hex SHA-256 of its id, so a key a client sends hashes to
-//!   a value the client cannot pick, and only keys the store returned are ever kept;
+//! - a session's store key is the SHA-256 of its id (its 32 bytes are what is hashed), so a
+//!   key a client sends hashes to a value the client cannot pick, and only keys the store
+//!   returned are ever kept;
 //! - a user id is assigned by the user store.
 
 use std::hash::{BuildHasher, Hasher};
@@ -19,7 +20,7 @@ impl BuildHasher for KeyHash {
     }
 }
 
-/// Folds eight bytes at a time (one rotate, xor and multiply each): 64 hex digits in eight
+/// Folds eight bytes at a time (one rotate, xor and multiply each): a 32-byte digest in four
 /// steps instead of SipHash's rounds.
 pub(crate) struct KeyHasher(u64);
 

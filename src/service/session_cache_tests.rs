@@ -87,6 +87,57 @@ fn a_stale_session_or_user_is_forgotten_at_once() {
 }
 
 #[test]
+fn a_session_just_read_on_this_thread_is_forgotten_at_once_too() {
+    // Each read below leaves the thread's memo holding the session it returned.
+    let c = cache(100);
+    c.live();
+    resolved(&c, &key(1), 7);
+    resolved(&c, &key(2), 7);
+    assert!(c.get(&key(1)).is_some());
+    assert!(c.get(&key(1)).is_some());
+    c.stale(Stale::Session(key(1)));
+    assert!(c.get(&key(1)).is_none(), "a signed-out session");
+    assert!(c.get(&key(2)).is_some());
+    c.stale(Stale::User(UserId(7)));
+    assert!(c.get(&key(2)).is_none(), "a disabled user's session");
+    resolved(&c, &key(3), 8);
+    assert!(c.get(&key(3)).is_some());
+    c.lost();
+    assert!(
+        c.get(&key(3)).is_none(),
+        "bypassed while the channel is down"
+    );
+    c.live();
+    assert!(
+        c.get(&key(3)).is_none(),
+        "nothing from before the new subscription"
+    );
+}
+
+#[test]
+fn a_newer_copy_replaces_the_one_just_read() {
+    let c = cache(100);
+    c.live();
+    resolved(&c, &key(1), 7);
+    assert_eq!(c.get(&key(1)).map(|s| s.last_seen), Some(1_000));
+    let mut touched = session(7);
+    touched.last_seen = 1_060;
+    c.put(c.ticket().expect("live"), &key(1), Arc::new(touched));
+    assert_eq!(c.get(&key(1)).map(|s| s.last_seen), Some(1_060));
+}
+
+#[test]
+fn a_session_just_read_keeps_its_time_to_live() {
+    let ttl = Duration::from_millis(100);
+    let c = SessionCache::new(ttl, 100, UserCache::new(HOUR, 100));
+    c.live();
+    resolved(&c, &key(1), 7);
+    assert!(c.get(&key(1)).is_some());
+    std::thread::sleep(ttl + Duration::from_millis(20));
+    assert!(c.get(&key(1)).is_none(), "kept past its time to live");
+}
+
+#[test]
 fn a_read_overtaken_by_an_invalidation_is_not_kept() {
     let c = cache(100);
     c.live();

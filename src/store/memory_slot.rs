@@ -61,42 +61,13 @@ impl Hasher for SlotHasher {
     }
 }
 
-/// The value of each byte as a lower-case hex digit, `INVALID` for any other byte: one load per
-/// digit, since every session lookup decodes 64 of them.
-const INVALID: u8 = 0xff;
-static NIBBLE: [u8; 256] = {
-    let mut table = [INVALID; 256];
-    let mut c = 0;
-    while c < 16 {
-        table[b"0123456789abcdef"[c] as usize] = c as u8;
-        c += 1;
-    }
-    table
-};
-
 impl Slot {
     pub(super) fn of(key: &SessionKey) -> Self {
-        // A key made from a digest (every request's lookup) is held as that digest; one read
-        // as text is decoded, so that both spell the same slot.
-        if let Some(digest) = key.digest() {
-            return Slot::Digest(*digest);
-        }
-        let hex = key.as_str().as_bytes();
-        let mut digest = [0u8; 32];
-        // The nibbles of all digits or'ed together: a digit's is below 16, `INVALID` is not,
-        // so one test after the loop instead of two per byte inside it.
-        let mut seen = 0u8;
-        if hex.len() == 64 {
-            for (pair, byte) in hex.chunks_exact(2).zip(digest.iter_mut()) {
-                let (high, low) = (NIBBLE[usize::from(pair[0])], NIBBLE[usize::from(pair[1])]);
-                seen |= high | low;
-                *byte = high << 4 | (low & 0x0f);
-            }
-        }
-        if hex.len() == 64 && seen & !0x0f == 0 {
-            Slot::Digest(digest)
-        } else {
-            Slot::Other(key.as_str().into())
+        // Every issued key is a digest, made from one (every request's lookup) or read as its
+        // hex (the session key decodes that): held as those 32 bytes.
+        match key.digest() {
+            Some(digest) => Slot::Digest(*digest),
+            None => Slot::Other(key.as_str().into()),
         }
     }
 
