@@ -5,6 +5,7 @@
 
 pub mod admin_rules;
 mod cache_hash;
+mod cache_memo;
 pub mod credentials;
 pub mod devices;
 pub mod hash_pool;

@@ -15,23 +15,20 @@
 //! started with is still current after the insert.
 //!
 //! In front of moka, each thread remembers the last session it was given, as the user cache
-//! does for users (a browser's requests come in bursts on one session): a look-up in moka
-//! costs about 400 instructions, the memo a comparison of 32 bytes and a read of the
-//! monotonic clock. The memo is believed only while nothing has changed in the cache since it
-//! was taken: every change (a put, an invalidation, a clear) moves `changes` on after it is
-//! made, and a memo carries the count read before the look-up it came from. So a memo never
-//! outlives a forget, a lost channel or a newer copy, and it keeps the entry's time to live.
+//! does for users (`cache_memo`: believed only while nothing has changed in the cache since,
+//! counted after every put, forget and clear, and within the entry's time to live).
 
 use std::cell::RefCell;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use moka::sync::Cache;
 
 use crate::domain::session::{Session, SessionKey};
 use crate::domain::user::{User, UserId};
 use crate::service::cache_hash::KeyHash;
+use crate::service::cache_memo::{Changes, Kept, Slot};
 use crate::service::user_cache::UserCache;
 use crate::store::{Stale, StaleSink};
 
@@ -40,38 +37,17 @@ pub const SESSION_CACHE_CAP: u64 = 100_000;
 
 /// Resolved sessions, by store key (never the cookie), while the channel is live.
 pub struct SessionCache {
-    entries: Cache<SessionKey, Kept, KeyHash>,
+    entries: Cache<SessionKey, Kept<Arc<Session>>, KeyHash>,
     users: UserCache,
     live: AtomicBool,
     generation: AtomicU64,
-    /// Moved on after every change to `entries` (the memo's test).
-    changes: AtomicU64,
-    ttl: Duration,
-    /// Which cache a thread's memo came from (tests and reloads build others).
-    id: u64,
-}
-
-/// A session as kept, with when it was put (moka's time to live counts from then).
-#[derive(Clone)]
-struct Kept {
-    session: Arc<Session>,
-    at: Instant,
-}
-
-/// A thread's last session: the cache and change count it was taken in, and the entry.
-struct Memo {
-    cache: u64,
-    changes: u64,
-    key: SessionKey,
-    kept: Kept,
+    /// Counted after every change to `entries`, for the memo.
+    changes: Changes,
 }
 
 thread_local! {
-    static MEMO: RefCell<Option<Memo>> = const { RefCell::new(None) };
+    static MEMO: Slot<SessionKey, Arc<Session>> = const { RefCell::new(None) };
 }
-
-/// Numbers the session caches of this process, for the memo.
-static CACHES: AtomicU64 = AtomicU64::new(0);
 
 /// The generation a store read started in (see the module doc).
 #[derive(Debug, Clone, Copy)]
@@ -90,9 +66,7 @@ impl SessionCache {
             users,
             live: AtomicBool::new(false),
             generation: AtomicU64::new(0),
-            changes: AtomicU64::new(0),
-            ttl,
-            id: CACHES.fetch_add(1, SeqCst),
+            changes: Changes::new(ttl),
         }
     }
 
@@ -102,37 +76,11 @@ impl SessionCache {
     }
 
     /// The cached session, only while the channel is live.
-    ///
-    /// The change count is read before moka is asked. A change is made in moka first and
-    /// counted after: a look-up that saw an entry before its end carries a count from before
-    /// that end, so its memo is not believed from then on.
     pub(crate) fn get(&self, key: &SessionKey) -> Option<Arc<Session>> {
         if !self.is_live() {
             return None;
         }
-        let changes = self.changes.load(SeqCst);
-        let now = Instant::now();
-        let fresh = |k: &Kept| now.saturating_duration_since(k.at) < self.ttl;
-        let memo = MEMO.with(|m| {
-            let m = m.borrow();
-            let m = m.as_ref()?;
-            (m.cache == self.id && m.changes == changes && m.key == *key && fresh(&m.kept))
-                .then(|| m.kept.session.clone())
-        });
-        if memo.is_some() {
-            return memo;
-        }
-        let kept = self.entries.get(key).filter(fresh)?;
-        let session = kept.session.clone();
-        MEMO.with(|m| {
-            *m.borrow_mut() = Some(Memo {
-                cache: self.id,
-                changes,
-                key: key.clone(),
-                kept,
-            });
-        });
-        Some(session)
+        self.changes.get(&MEMO, key, || self.entries.get(key))
     }
 
     /// Taken before reading the store; `None` while bypassed (nothing will be kept).
@@ -147,13 +95,12 @@ impl SessionCache {
         if !self.current(ticket) {
             return;
         }
-        let at = Instant::now();
-        self.entries.insert(key.clone(), Kept { session, at });
+        self.entries.insert(key.clone(), Kept::now(session));
         // An invalidation between the check and the insert may have missed the new entry.
         if !self.current(ticket) {
             self.entries.invalidate(key);
         }
-        self.changes.fetch_add(1, SeqCst);
+        self.changes.changed();
     }
 
     /// Keeps `user` as read under `ticket` in the user cache, on the same terms as `put`.
@@ -176,7 +123,7 @@ impl SessionCache {
     pub(crate) fn forget(&self, key: &SessionKey) {
         self.generation.fetch_add(1, SeqCst);
         self.entries.invalidate(key);
-        self.changes.fetch_add(1, SeqCst);
+        self.changes.changed();
     }
 
     /// Forgets a user and every cached session of theirs.
@@ -185,18 +132,18 @@ impl SessionCache {
         self.users.forget(id);
         if self
             .entries
-            .invalidate_entries_if(move |_, k| k.session.user_id == id)
+            .invalidate_entries_if(move |_, k| k.value.user_id == id)
             .is_err()
         {
             self.entries.invalidate_all();
         }
-        self.changes.fetch_add(1, SeqCst);
+        self.changes.changed();
     }
 
     fn clear(&self) {
         self.generation.fetch_add(1, SeqCst);
         self.entries.invalidate_all();
-        self.changes.fetch_add(1, SeqCst);
+        self.changes.changed();
         self.users.clear();
     }
 
