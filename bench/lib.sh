@@ -146,6 +146,17 @@ cpu_ticks() {
     echo "$total"
 }
 
+# sys_ticks PID...: the system (kernel) part of cpu_ticks: what the kernel did on the processes'
+# behalf (system calls, the loopback TCP they send through), in clock ticks.
+sys_ticks() {
+    local pid total=0 t
+    for pid in "$@"; do
+        t=$(awk '{ sub(/^.*\) /, ""); print $13 }' "/proc/$pid/stat" 2>/dev/null || true)
+        total=$((total + ${t:-0}))
+    done
+    echo "$total"
+}
+
 # busy_ticks: CPU time the whole machine has spent busy (all but idle and iowait), in clock ticks.
 busy_ticks() {
     awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat

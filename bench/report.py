@@ -244,15 +244,18 @@ def group_table(run, group):
     if g is None:
         return "(not measured)"
     targets = [g["anchor"]] + g["subjects"].split()
-    out = ["| target | req/s | × anchor | p50 ms | p99 ms | p99 × anchor | CPU µs/req | of which Gatehouse "
-           "| its CPU (cores) | core 1 busy | others' CPU | new TCP connections per 1000 req |",
-           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    out = ["| target | req/s | × anchor | p50 ms | p99 ms | p99 × anchor | CPU µs/req | of which in the kernel "
+           "| of which Gatehouse | its CPU (cores) | core 1 busy | others' CPU | new TCP connections per 1000 req |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for t in targets:
         runs = list(run.round_runs(group, t).values())
         if not runs:
             continue
         med = lambda key: statistics.median(num(r[key]) for r in runs)  # noqa: E731
         us = statistics.median(num(r["cpu"]) / num(r["rps"]) * 1e6 for r in runs)
+        # Results of runs before the split was recorded have no `cpu_sys`.
+        sys_us = [num(r["cpu_sys"]) / num(r["rps"]) * 1e6 for r in runs if "cpu_sys" in r]
+        kernel = f"{statistics.median(sys_us):.1f}" if sys_us else "—"
         anchor = t == g["anchor"]
         gh = "—"
         if not anchor and "-ideal" not in t:
@@ -262,7 +265,7 @@ def group_table(run, group):
         p99_x = "—" if anchor else spread(run.ratios(group, t, g["anchor"], "p99")[0])
         label = run.labels[t] + (f" ⚠ {errors} errors" if errors else "") + (" (anchor)" if anchor else "")
         out.append(f"| {label} | {med('rps'):.0f} | {rps_x} | {med('p50'):.2f} | {med('p99'):.2f} | {p99_x} | "
-                   f"{us:.1f} | {gh} | {med('cpu'):.2f} | {med('core1'):.2f} | {med('other'):.2f} | {opens(runs)} |")
+                   f"{us:.1f} | {kernel} | {gh} | {med('cpu'):.2f} | {med('core1'):.2f} | {med('other'):.2f} | {opens(runs)} |")
     subjects = g["subjects"].split()
     mem = next((t for t in subjects if t.endswith("-memory")), None)
     red = next((t for t in subjects if t.endswith("-redis")), None)
@@ -349,12 +352,12 @@ def memory_table(run):
 
 
 def runs_table(run):
-    out = ["| # | kind | round | target | conns | req/s | p50 ms | p99 ms | errors | CPU (cores) | Gatehouse "
-           "| core 0 | core 1 | wrk | upstream+redis | others | threads | new TCP conns |",
-           "|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    out = ["| # | kind | round | target | conns | req/s | p50 ms | p99 ms | errors | CPU (cores) | in the kernel "
+           "| Gatehouse | core 0 | core 1 | wrk | upstream+redis | others | threads | new TCP conns |",
+           "|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for i, r in enumerate(run.runs, 1):
         out.append(f"| {i} | {r['phase']}: {r['group']} | {r['round']} | {r['label']} | {r['connections']} | {num(r['rps']):.0f} | "
-                   f"{r['p50']} | {r['p99']} | {r['errors']} | {r['cpu']} | {r['gh_cpu']} | {r['core0']} | "
+                   f"{r['p50']} | {r['p99']} | {r['errors']} | {r['cpu']} | {r.get('cpu_sys', '—')} | {r['gh_cpu']} | {r['core0']} | "
                    f"{r['core1']} | {r['wrk_cpu']} | {r['support_cpu']} | {r['other']} | {r['gh_threads']} | "
                    f"{r.get('opens', '')} |")
     return "\n".join(out)
