@@ -244,9 +244,15 @@ def group_table(run, group):
     if g is None:
         return "(not measured)"
     targets = [g["anchor"]] + g["subjects"].split()
+    # Forward-auth groups: the authorizer's own CPU (Gatehouse, or the ideal authorizer), and its
+    # user-space part, where the two differ most (bench/changes.md). Runs recorded before these
+    # fields existed show none.
+    per_authz = any(num(r.get("authz_cpu", "0")) for t in targets for r in run.round_runs(group, t).values())
+    own_head = ("| of which the authorizer (Gatehouse or the ideal) | the authorizer's in user space " if per_authz
+                else "| of which Gatehouse ")
     out = ["| target | req/s | × anchor | p50 ms | p99 ms | p99 × anchor | CPU µs/req | of which in the kernel "
-           "| of which Gatehouse | its CPU (cores) | core 1 busy | others' CPU | new TCP connections per 1000 req |",
-           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+           f"{own_head}| its CPU (cores) | core 1 busy | others' CPU | new TCP connections per 1000 req |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|" + ("---:|" if per_authz else "") + "---:|---:|---:|---:|"]
     for t in targets:
         runs = list(run.round_runs(group, t).values())
         if not runs:
@@ -264,8 +270,14 @@ def group_table(run, group):
         rps_x = "—" if anchor else spread(run.ratios(group, t, g["anchor"])[0])
         p99_x = "—" if anchor else spread(run.ratios(group, t, g["anchor"], "p99")[0])
         label = run.labels[t] + (f" ⚠ {errors} errors" if errors else "") + (" (anchor)" if anchor else "")
+        own = f"{gh} | "
+        if per_authz:
+            split = [(num(r["authz_cpu"]) / num(r["rps"]) * 1e6, (num(r["authz_cpu"]) - num(r["authz_sys"]))
+                      / num(r["rps"]) * 1e6) for r in runs if num(r.get("authz_cpu", "0"))]
+            own = (f"{statistics.median(a for a, _ in split):.1f} | {statistics.median(u for _, u in split):.1f} | "
+                   if split else "— | — | ")
         out.append(f"| {label} | {med('rps'):.0f} | {rps_x} | {med('p50'):.2f} | {med('p99'):.2f} | {p99_x} | "
-                   f"{us:.1f} | {kernel} | {gh} | {med('cpu'):.2f} | {med('core1'):.2f} | {med('other'):.2f} | {opens(runs)} |")
+                   f"{us:.1f} | {kernel} | {own}{med('cpu'):.2f} | {med('core1'):.2f} | {med('other'):.2f} | {opens(runs)} |")
     subjects = g["subjects"].split()
     mem = next((t for t in subjects if t.endswith("-memory")), None)
     red = next((t for t in subjects if t.endswith("-redis")), None)
