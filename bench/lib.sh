@@ -104,25 +104,23 @@ parse_wrk() {
     printf '%s %s %s %s\n' "$rps" "$(to_ms "$p50")" "$(to_ms "$p99")" "$errors"
 }
 
-# peak_rss_kib PID...: sum of VmHWM (peak resident set) over the given processes, in KiB.
-peak_rss_kib() {
-    local pid total=0 kib
+# proc_sum FILE PROGRAM PID...: what the awk PROGRAM prints from /proc/PID/FILE, summed over the
+# given processes (one that has exited counts 0).
+proc_sum() {
+    local file=$1 program=$2 pid total=0 n
+    shift 2
     for pid in "$@"; do
-        kib=$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
-        total=$((total + ${kib:-0}))
+        n=$(awk "$program" "/proc/$pid/$file" 2>/dev/null || true)
+        total=$((total + ${n:-0}))
     done
     echo "$total"
 }
 
+# peak_rss_kib PID...: sum of VmHWM (peak resident set) over the given processes, in KiB.
+peak_rss_kib() { proc_sum status '/^VmHWM:/ {print $2}' "$@"; }
+
 # rss_kib PID...: sum of the current VmRSS over the given processes, in KiB.
-rss_kib() {
-    local pid total=0 kib
-    for pid in "$@"; do
-        kib=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
-        total=$((total + ${kib:-0}))
-    done
-    echo "$total"
-}
+rss_kib() { proc_sum status '/^VmRSS:/ {print $2}' "$@"; }
 
 # with_children PID: prints PID and its direct children (an nginx master and its workers).
 with_children() {
@@ -136,26 +134,13 @@ mib() { awk -v k="$1" 'BEGIN { printf "%.1f MiB\n", k / 1024 }'; }
 # ratio A B: A / B with two decimals.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f\n", a / b; else print "n/a" }'; }
 
-# cpu_ticks PID...: user + system CPU time used so far by the given processes, in clock ticks.
-cpu_ticks() {
-    local pid total=0 t
-    for pid in "$@"; do
-        t=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$pid/stat" 2>/dev/null || true)
-        total=$((total + ${t:-0}))
-    done
-    echo "$total"
-}
+# cpu_ticks PID...: user + system CPU time used so far by the given processes, in clock ticks
+# (the fields of /proc/PID/stat counted from the one after the command's name).
+cpu_ticks() { proc_sum stat '{ sub(/^.*\) /, ""); print $12 + $13 }' "$@"; }
 
 # sys_ticks PID...: the system (kernel) part of cpu_ticks: what the kernel did on the processes'
 # behalf (system calls, the loopback TCP they send through), in clock ticks.
-sys_ticks() {
-    local pid total=0 t
-    for pid in "$@"; do
-        t=$(awk '{ sub(/^.*\) /, ""); print $13 }' "/proc/$pid/stat" 2>/dev/null || true)
-        total=$((total + ${t:-0}))
-    done
-    echo "$total"
-}
+sys_ticks() { proc_sum stat '{ sub(/^.*\) /, ""); print $13 }' "$@"; }
 
 # busy_ticks: CPU time the whole machine has spent busy (all but idle and iowait), in clock ticks.
 busy_ticks() {
