@@ -22,29 +22,32 @@ load_args() {
 # would be measured as a fast one.
 measure() {
     local kind=$1 group=$2 round=$3 id=$4 conns=$5 dur=$6 placement=$7
-    local wrk=(taskset -c 0 wrk -t1) pids authz gh=${T_GH[$4]}
+    local wrk=(taskset -c 0 wrk -t1) pids own gh=${T_GH[$4]}
     [[ $placement == pinned ]] || wrk=(wrk -t2)
     check_target "$id" || die "${T_LABEL[$id]}: the check before the load failed"
     load_args "$id"
     "${wrk[@]}" -c"$conns" -d"${WARMUP}s" "${LOAD_ARGS[@]}" "${T_URL[$id]}" >/dev/null 2>&1 || true
     # nginx masters' workers are read now: their pids are what the CPU is sampled from.
     pids=$(for p in ${T_PIDS[$id]}; do with_children "$p"; done | xargs)
-    authz=$(for p in ${T_AUTHZ[$id]:-}; do with_children "$p"; done | xargs)
+    # The server's own processes, beside a front proxy if there is one: Gatehouse, or the ideal
+    # authorizer.
+    own=$(for p in ${T_AUTHZ[$id]:-$gh}; do with_children "$p"; done | xargs)
     RUN_SEQ=$((RUN_SEQ + 1))
     local out="$RAW/$(printf '%03d' "$RUN_SEQ")-$kind-$id-r$round-c$conns.txt"
     # shellcheck disable=SC2086 # pid lists
-    local t0 k0 a0 ak0 g0 s0 b0 c00 c10 o0 w0
+    local t0 k0 a0 ak0 s0 b0 c00 c10 o0 w0
     # shellcheck disable=SC2086
-    t0=$(cpu_ticks $pids) k0=$(sys_ticks $pids) a0=$(cpu_ticks $authz) ak0=$(sys_ticks $authz) g0=$(cpu_ticks $gh) s0=$(cpu_ticks $SUPPORT_PIDS) b0=$(busy_ticks)
+    t0=$(cpu_ticks $pids) k0=$(sys_ticks $pids) a0=$(cpu_ticks $own) ak0=$(sys_ticks $own) s0=$(cpu_ticks $SUPPORT_PIDS) b0=$(busy_ticks)
     c00=$(cpu_busy_ticks 0) c10=$(cpu_busy_ticks 1) o0=$(tcp_opens) w0=$EPOCHREALTIME
     local TIMEFORMAT='%U %S'
     { time "${wrk[@]}" -c"$conns" -d"${dur}s" --latency "${LOAD_ARGS[@]}" "${T_URL[$id]}" >"$out" 2>&1; } 2>"$out.time" ||
         die "wrk failed on ${T_LABEL[$id]}: $(cat "$out")"
-    local t1 k1 a1 ak1 g1 s1 b1 c01 c11 o1 w1
+    local t1 k1 a1 ak1 s1 b1 c01 c11 o1 w1
     # shellcheck disable=SC2086
-    t1=$(cpu_ticks $pids) k1=$(sys_ticks $pids) a1=$(cpu_ticks $authz) ak1=$(sys_ticks $authz) g1=$(cpu_ticks $gh) s1=$(cpu_ticks $SUPPORT_PIDS) b1=$(busy_ticks)
+    t1=$(cpu_ticks $pids) k1=$(sys_ticks $pids) a1=$(cpu_ticks $own) ak1=$(sys_ticks $own) s1=$(cpu_ticks $SUPPORT_PIDS) b1=$(busy_ticks)
     c01=$(cpu_busy_ticks 0) c11=$(cpu_busy_ticks 1) o1=$(tcp_opens) w1=$EPOCHREALTIME
-    local wall wrk_ticks rps p50 p99 errors threads=""
+    local wall wrk_ticks rps p50 p99 errors threads="" gh_ticks=0
+    [[ -z $gh ]] || gh_ticks=$((a1 - a0))
     wall=$(awk -v a="$w0" -v b="$w1" 'BEGIN { print b - a }')
     wrk_ticks=$(awk -v hz="$CLK_TCK" '{ printf "%.0f\n", ($1 + $2) * hz }' "$out.time")
     read -r rps p50 p99 errors < <(parse_wrk "$out") || die "cannot read wrk's output for ${T_LABEL[$id]}"
@@ -52,7 +55,7 @@ measure() {
     record run "phase=$kind" "group=$group" "round=$round" "target=$id" "label=${T_LABEL[$id]}" \
         "connections=$conns" "placement=$placement" "rps=$rps" "p50=$p50" "p99=$p99" "errors=$errors" \
         "cpu=$(cores $((t1 - t0)) "$wall")" "cpu_sys=$(cores $((k1 - k0)) "$wall")" \
-        "authz_cpu=$(cores $((a1 - a0)) "$wall")" "authz_sys=$(cores $((ak1 - ak0)) "$wall")" "gh_cpu=$(cores $((g1 - g0)) "$wall")" \
+        "own_cpu=$(cores $((a1 - a0)) "$wall")" "own_sys=$(cores $((ak1 - ak0)) "$wall")" "gh_cpu=$(cores "$gh_ticks" "$wall")" \
         "core0=$(cores $((c01 - c00)) "$wall")" "core1=$(cores $((c11 - c10)) "$wall")" \
         "wrk_cpu=$(cores "$wrk_ticks" "$wall")" "support_cpu=$(cores $((s1 - s0)) "$wall")" \
         "other=$(cores $((b1 - b0 - (t1 - t0) - (s1 - s0) - wrk_ticks)) "$wall")" \

@@ -244,10 +244,11 @@ def group_table(run, group):
     if g is None:
         return "(not measured)"
     targets = [g["anchor"]] + g["subjects"].split()
-    # Forward-auth groups: the authorizer's own CPU (Gatehouse, or the ideal authorizer), and its
-    # user-space part, where the two differ most (bench/changes.md). Runs recorded before these
-    # fields existed show none.
-    per_authz = any(num(r.get("authz_cpu", "0")) for t in targets for r in run.round_runs(group, t).values())
+    # Forward-auth groups (the ideal authorizer is their anchor): the authorizer's own CPU
+    # (Gatehouse's or the ideal one's) and its user-space part, where the two differ most
+    # (bench/changes.md). Runs recorded before these fields existed show none.
+    per_authz = g["anchor"].endswith("-ideal") and any(
+        "own_cpu" in r for t in targets for r in run.round_runs(group, t).values())
     own_head = ("| of which the authorizer (Gatehouse or the ideal) | the authorizer's in user space " if per_authz
                 else "| of which Gatehouse ")
     out = ["| target | req/s | × anchor | p50 ms | p99 ms | p99 × anchor | CPU µs/req | of which in the kernel "
@@ -272,8 +273,8 @@ def group_table(run, group):
         label = run.labels[t] + (f" ⚠ {errors} errors" if errors else "") + (" (anchor)" if anchor else "")
         own = f"{gh} | "
         if per_authz:
-            split = [(num(r["authz_cpu"]) / num(r["rps"]) * 1e6, (num(r["authz_cpu"]) - num(r["authz_sys"]))
-                      / num(r["rps"]) * 1e6) for r in runs if num(r.get("authz_cpu", "0"))]
+            split = [(num(r["own_cpu"]) / num(r["rps"]) * 1e6, (num(r["own_cpu"]) - num(r["own_sys"]))
+                      / num(r["rps"]) * 1e6) for r in runs if "own_cpu" in r]
             own = (f"{statistics.median(a for a, _ in split):.1f} | {statistics.median(u for _, u in split):.1f} | "
                    if split else "— | — | ")
         out.append(f"| {label} | {med('rps'):.0f} | {rps_x} | {med('p50'):.2f} | {med('p99'):.2f} | {p99_x} | "

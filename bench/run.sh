@@ -169,11 +169,9 @@ T_AUTHZ[an-ideal]=$IDEAL_PID
 start_auth_nginx auth-memory "$AN_MEM" "$GHF_MEM"
 target an-memory "nginx auth_request → Gatehouse, memory sessions" "$AN_MEM" "$FA_MEM_COOKIE" "$NGINX_PID $FA_MEM_PID" \
     "$FA_MEM_PID" 302 "http://localhost:$GHF_MEM/_gatehouse/login"
-T_AUTHZ[an-memory]=$FA_MEM_PID
 start_auth_nginx auth-redis "$AN_REDIS" "$GHF_REDIS"
 target an-redis "nginx auth_request → Gatehouse, Redis sessions" "$AN_REDIS" "$FA_REDIS_COOKIE" "$NGINX_PID $FA_REDIS_PID" \
     "$FA_REDIS_PID" 302 "http://localhost:$GHF_REDIS/_gatehouse/login"
-T_AUTHZ[an-redis]=$FA_REDIS_PID
 
 start_caddy caddy-ideal "$CA_IDEAL" "$IDEAL_PORT"
 target ca-ideal "Caddy forward_auth → ideal authorizer" "$CA_IDEAL" "$FA_MEM_COOKIE" "$CADDY_PID $IDEAL_PID" ""
@@ -181,11 +179,9 @@ T_AUTHZ[ca-ideal]=$IDEAL_PID
 start_caddy caddy-memory "$CA_MEM" "$GHF_MEM"
 target ca-memory "Caddy forward_auth → Gatehouse, memory sessions" "$CA_MEM" "$FA_MEM_COOKIE" "$CADDY_PID $FA_MEM_PID" \
     "$FA_MEM_PID" "302 401" "http://localhost:$GHF_MEM/_gatehouse/login"
-T_AUTHZ[ca-memory]=$FA_MEM_PID
 start_caddy caddy-redis "$CA_REDIS" "$GHF_REDIS"
 target ca-redis "Caddy forward_auth → Gatehouse, Redis sessions" "$CA_REDIS" "$FA_REDIS_COOKIE" "$CADDY_PID $FA_REDIS_PID" \
     "$FA_REDIS_PID" "302 401" "http://localhost:$GHF_REDIS/_gatehouse/login"
-T_AUTHZ[ca-redis]=$FA_REDIS_PID
 
 # The ideal authorizer must be what it claims: 200, the identity header, an empty body.
 code=$(curl -s -m 5 -D "$TMP/ideal.h" -o "$TMP/ideal.body" -w '%{http_code}' "http://127.0.0.1:$IDEAL_PORT/api/authz/auth-request")

@@ -196,8 +196,8 @@ start_caddy() {
 # --- targets -------------------------------------------------------------------------------------
 # A target is what one wrk run loads: its URL, Host and Cookie headers, the processes under test
 # (their CPU is the target's), Gatehouse's pid among them, and what a request without the cookie
-# must get (empty: nothing to check). T_AUTHZ: the authorizer's pid of a forward-auth target
-# (Gatehouse, or the ideal authorizer's nginx), whose CPU is also read on its own.
+# must get (empty: nothing to check). T_AUTHZ: the ideal authorizer's pid of a forward-auth anchor,
+# whose own CPU is read beside the front proxy's as Gatehouse's is.
 declare -A T_LABEL T_URL T_HOST T_COOKIE T_PIDS T_GH T_AUTHZ T_DENY T_DENY_LOCATION
 
 # target ID LABEL PORT COOKIE "PIDS" GH_PID [DENY_STATUSES DENY_LOCATION]
